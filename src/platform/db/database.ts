@@ -1,0 +1,83 @@
+import type { Compilable, Kysely } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * Something SQL can run on: the database itself (each statement on its own)
+ * or an open transaction. Statements are written once with `?` placeholders;
+ * the PostgreSQL side rewrites them to `$1, $2, …` and both sides cache their
+ * prepared statements, which is what keeps the ledger's hot path fast.
+ *
+ * Values are numbers (safe integers), strings or null. Booleans are stored as
+ * 0/1 so that both dialects read back the same thing.
+ */
+export interface Sql {
+  readonly dialect: Dialect;
+  /** `FOR UPDATE` on PostgreSQL; empty on SQLite, whose writers are already serialized. */
+  readonly forUpdate: string;
+  /** `FOR UPDATE SKIP LOCKED` on PostgreSQL; empty on SQLite. */
+  readonly forUpdateSkipLocked: string;
+  all<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  get<R = Row>(sql: string, params?: readonly unknown[]): Promise<R | undefined>;
+  /** Runs a statement and returns the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Runs a query built with `db.builder` (Kysely, used only to build SQL). */
+  execute<R>(query: Compilable<R>): Promise<R[]>;
+}
+
+export interface Tx extends Sql {
+  readonly isTransaction: true;
+  /** Runs one or more statements with no parameters and no caching (DDL). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /** How often a transaction that lost a race (deadlock, serialization, unique race) is re-run. */
+  readonly maxAttempts?: number;
+}
+
+export interface Database extends Sql {
+  readonly isTransaction: false;
+  /** Typed query builder; never executes by itself. Run what it builds with `execute`. */
+  readonly builder: Kysely<any>;
+  /**
+   * Runs `fn` in one transaction and commits, or rolls back if it throws. A
+   * transaction that lost a race is re-run from the start, so `fn` must only
+   * touch the database (call the outside world before or after, never inside).
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Cheap liveness check used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Where the data lives, with any password removed; for humans. */
+  readonly description: string;
+}
+
+/**
+ * Thrown inside a transaction when it lost a race that a fresh attempt will
+ * resolve (for example two requests inserting the same new id at once).
+ */
+export class RetryableConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetryableConflict';
+  }
+}
+
+/** Runs `fn` in the caller's transaction if there is one, else in a new one. */
+export function inTransaction<T>(sql: Sql, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (isTx(sql)) return fn(sql);
+  return (sql as Database).transaction(fn);
+}
+
+export function isTx(sql: Sql): sql is Tx {
+  return (sql as Tx).isTransaction === true;
+}
+
+/** Placeholder list for an IN clause: `(?, ?, ?)`. */
+export function placeholders(count: number): string {
+  if (count < 1) throw new Error('an IN list needs at least one value');
+  return `(${new Array(count).fill('?').join(', ')})`;
+}

@@ -1,0 +1,220 @@
+import pg from 'pg';
+import type { Compilable } from 'kysely';
+import { createBuilder } from './builder.ts';
+import type { Database, Row, TransactionOptions, Tx } from './database.ts';
+import { withRetries } from './retry.ts';
+import { LruCache } from './statement-cache.ts';
+
+const DEFAULT_POOL_SIZE = 10;
+const PREPARED_NAME_LIMIT = 2_000;
+const INT8_OID = 20;
+const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface PostgresOptions {
+  readonly url: string;
+  readonly poolSize?: number;
+}
+
+/**
+ * PostgreSQL through a `pg` pool. `?schema=name` in the URL puts every table
+ * in that schema (created if missing), which is how test runs and CI keep
+ * apart on one server. BIGINT columns come back as JavaScript numbers, checked
+ * to be safe integers: an amount that is not is a bug, never a rounding.
+ */
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  readonly isTransaction = false as const;
+  readonly forUpdate = 'FOR UPDATE';
+  readonly forUpdateSkipLocked = 'FOR UPDATE SKIP LOCKED';
+  readonly builder = createBuilder('postgres');
+  readonly description: string;
+  readonly schema: string | null;
+  readonly #pool: pg.Pool;
+  #schemaReady: Promise<void> | null = null;
+
+  constructor(options: PostgresOptions) {
+    const url = new URL(options.url);
+    this.schema = url.searchParams.get('schema');
+    url.searchParams.delete('schema');
+    if (this.schema !== null && !SCHEMA_PATTERN.test(this.schema)) {
+      throw new Error(`invalid schema name ${JSON.stringify(this.schema)}: use lower-case letters, digits and _`);
+    }
+    this.#pool = new pg.Pool({
+      connectionString: url.toString(),
+      max: options.poolSize ?? DEFAULT_POOL_SIZE,
+      ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
+      types: { getTypeParser: typeParser as never },
+    });
+    // An idle client that errors (server restart) must not crash the process.
+    this.#pool.on('error', () => undefined);
+    const safe = new URL(url);
+    safe.password = '';
+    this.description = `postgres ${safe.host}${safe.pathname}${this.schema ? ` (schema ${this.schema})` : ''}`;
+  }
+
+  /** Creates the schema named in the URL; called once before migrations. */
+  ensureSchema(): Promise<void> {
+    if (!this.schema) return Promise.resolve();
+    this.#schemaReady ??= this.#pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`).then(() => undefined);
+    return this.#schemaReady;
+  }
+
+  /** Drops the schema named in the URL and everything in it (tests). */
+  async dropSchema(): Promise<void> {
+    if (this.schema) await this.#pool.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+  }
+
+  async all<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    const client = await this.#pool.connect();
+    try {
+      return await runAll<R>(client, toPostgres(sql), params);
+    } finally {
+      client.release();
+    }
+  }
+
+  async get<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R | undefined> {
+    return (await this.all<R>(sql, params))[0];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const client = await this.#pool.connect();
+    try {
+      return (await runQuery(client, toPostgres(sql), params)).rowCount ?? 0;
+    } finally {
+      client.release();
+    }
+  }
+
+  async execute<R>(query: Compilable<R>): Promise<R[]> {
+    const compiled = query.compile();
+    const client = await this.#pool.connect();
+    try {
+      return await runAll<R>(client, compiled.sql, compiled.parameters);
+    } finally {
+      client.release();
+    }
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return withRetries(async () => {
+      const client = await this.#pool.connect();
+      let broken = false;
+      const tx = new PostgresTx(client);
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw error;
+      } finally {
+        tx.close();
+        client.release(broken);
+      }
+    }, options.maxAttempts);
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+class PostgresTx implements Tx {
+  readonly dialect = 'postgres' as const;
+  readonly isTransaction = true as const;
+  readonly forUpdate = 'FOR UPDATE';
+  readonly forUpdateSkipLocked = 'FOR UPDATE SKIP LOCKED';
+  #open = true;
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  close(): void {
+    this.#open = false;
+  }
+
+  #check(): void {
+    if (!this.#open) throw new Error('this transaction has already ended');
+  }
+
+  async all<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    this.#check();
+    return runAll<R>(this.client, toPostgres(sql), params);
+  }
+
+  async get<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R | undefined> {
+    return (await this.all<R>(sql, params))[0];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    this.#check();
+    return (await runQuery(this.client, toPostgres(sql), params)).rowCount ?? 0;
+  }
+
+  async execute<R>(query: Compilable<R>): Promise<R[]> {
+    this.#check();
+    const compiled = query.compile();
+    return runAll<R>(this.client, compiled.sql, compiled.parameters);
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#check();
+    await this.client.query(sql);
+  }
+}
+
+// Named statements are parsed and planned once per connection by the server.
+const preparedNames = new Map<string, string>();
+
+function runQuery(client: pg.ClientBase, text: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+  const values = params.map(toPostgresValue);
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < PREPARED_NAME_LIMIT) {
+    name = `cl${preparedNames.size}`;
+    preparedNames.set(text, name);
+  }
+  return client.query(name === undefined ? { text, values } : { name, text, values });
+}
+
+async function runAll<R>(client: pg.ClientBase, text: string, params: readonly unknown[]): Promise<R[]> {
+  return (await runQuery(client, text, params)).rows as R[];
+}
+
+const converted = new LruCache<string, string>(PREPARED_NAME_LIMIT);
+
+/** Rewrites `?` placeholders to `$1…$n`. Our SQL never has `?` inside literals. */
+export function toPostgres(sql: string): string {
+  let result = converted.get(sql);
+  if (result === undefined) {
+    let index = 0;
+    result = sql.replace(/\?/g, () => `$${++index}`);
+    converted.set(sql, result);
+  }
+  return result;
+}
+
+function toPostgresValue(value: unknown): unknown {
+  if (value === undefined) throw new TypeError('undefined is not a SQL value; pass null');
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+function typeParser(oid: number, format?: string): (value: string) => unknown {
+  if (oid === INT8_OID) return parseSafeInteger;
+  return pg.types.getTypeParser(oid, format as 'text');
+}
+
+function parseSafeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`integer ${text} is outside the safe range`);
+  return value;
+}

@@ -4,7 +4,8 @@ import { PostgresDatabase } from './postgres.ts';
 /**
  * A module owns its tables and ships its migrations. Ids are `module/NNN_name`
  * and are applied once, in the order given, at start-up. SQL is shared by both
- * dialects; `{{serial}}` becomes an auto-increment 64-bit key on each.
+ * dialects; `{{serial}}` becomes an auto-increment 64-bit key on each and
+ * `{{txid}}` the writing transaction's id where the dialect has one.
  */
 export interface Migration {
   readonly id: string;
@@ -12,8 +13,13 @@ export interface Migration {
 }
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
-  sqlite: { '{{serial}}': 'INTEGER PRIMARY KEY AUTOINCREMENT' },
-  postgres: { '{{serial}}': 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
+  sqlite: { '{{serial}}': 'INTEGER PRIMARY KEY AUTOINCREMENT', '{{txid}}': 'INTEGER' },
+  // The writing transaction's id: the journal sealer uses it to chain only rows
+  // whose transaction has finished (see src/ledger/journal.ts).
+  postgres: {
+    '{{serial}}': 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+    '{{txid}}': 'xid8 NOT NULL DEFAULT pg_current_xact_id()',
+  },
 };
 
 export function renderDdl(dialect: Dialect, sql: string): string {

@@ -1,0 +1,88 @@
+/**
+ * Outcomes of ledger writes are values, not exceptions (TigerBeetle's
+ * CreateTransferResult). The strings are stable API: callers branch on them,
+ * other parties map them to decline reasons, and tests list them.
+ */
+export const CREATE_ACCOUNT_RESULTS = [
+  'ok',
+  'linked_event_failed',
+  'linked_event_chain_open',
+  'id_invalid',
+  'flags_are_mutually_exclusive',
+  'flags_unknown',
+  'ledger_must_be_positive',
+  'code_must_be_positive',
+  'currency_unknown',
+  'metadata_invalid',
+  'exists_with_different_flags',
+  'exists_with_different_ledger',
+  'exists_with_different_currency',
+  'exists_with_different_code',
+  'exists_with_different_metadata',
+  'exists',
+] as const;
+export type CreateAccountResult = (typeof CREATE_ACCOUNT_RESULTS)[number];
+
+export const CREATE_TRANSFER_RESULTS = [
+  'ok',
+  'linked_event_failed',
+  'linked_event_chain_open',
+  // shape of the request
+  'id_invalid',
+  'flags_unknown',
+  'flags_are_mutually_exclusive',
+  'debit_account_id_must_not_be_empty',
+  'credit_account_id_must_not_be_empty',
+  'accounts_must_be_different',
+  'pending_id_must_be_empty',
+  'pending_id_must_not_be_empty',
+  'pending_id_must_be_different',
+  'timeout_reserved_for_pending_transfer',
+  'timeout_exceeds_maximum',
+  'amount_must_be_positive',
+  'code_must_be_positive',
+  'currency_unknown',
+  'metadata_invalid',
+  // idempotency: the same id was used before
+  'exists_with_different_flags',
+  'exists_with_different_pending_id',
+  'exists_with_different_timeout',
+  'exists_with_different_debit_account_id',
+  'exists_with_different_credit_account_id',
+  'exists_with_different_amount',
+  'exists_with_different_ledger',
+  'exists_with_different_currency',
+  'exists_with_different_code',
+  'exists_with_different_metadata',
+  'exists',
+  // accounts
+  'debit_account_not_found',
+  'credit_account_not_found',
+  'accounts_must_have_the_same_ledger',
+  'accounts_must_have_the_same_currency',
+  'transfer_must_have_the_same_ledger_as_accounts',
+  'transfer_must_have_the_same_currency_as_accounts',
+  // two-phase
+  'pending_transfer_not_found',
+  'pending_transfer_not_pending',
+  'pending_transfer_has_different_debit_account_id',
+  'pending_transfer_has_different_credit_account_id',
+  'pending_transfer_has_different_ledger',
+  'pending_transfer_has_different_currency',
+  'pending_transfer_has_different_code',
+  'exceeds_pending_transfer_amount',
+  'pending_transfer_has_different_amount',
+  'pending_transfer_already_posted',
+  'pending_transfer_already_voided',
+  'pending_transfer_expired',
+  // balances
+  'overflows_debits_pending',
+  'overflows_credits_pending',
+  'overflows_debits_posted',
+  'overflows_credits_posted',
+  'overflows_debits',
+  'overflows_credits',
+  'exceeds_credits',
+  'exceeds_debits',
+] as const;
+export type CreateTransferResult = (typeof CREATE_TRANSFER_RESULTS)[number];

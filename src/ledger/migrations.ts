@@ -1,0 +1,72 @@
+import type { Migration } from '../platform/db/migrations.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export const ledgerMigrations: readonly Migration[] = [
+  {
+    id: 'ledger/001_accounts_transfers_journal',
+    sql: `
+CREATE TABLE ledger_accounts (
+  id TEXT PRIMARY KEY,
+  ledger INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  code INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  debits_pending BIGINT NOT NULL DEFAULT 0 CHECK (debits_pending >= 0),
+  debits_posted BIGINT NOT NULL DEFAULT 0 CHECK (debits_posted >= 0),
+  credits_pending BIGINT NOT NULL DEFAULT 0 CHECK (credits_pending >= 0),
+  credits_posted BIGINT NOT NULL DEFAULT 0 CHECK (credits_posted >= 0),
+  next_expiry_ms BIGINT,
+  created_at_ms BIGINT NOT NULL
+);
+
+CREATE TABLE ledger_transfers (
+  seq {{serial}},
+  id TEXT NOT NULL UNIQUE,
+  debit_account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
+  credit_account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
+  amount BIGINT NOT NULL CHECK (amount >= 0),
+  requested_amount BIGINT,
+  pending_id TEXT,
+  ledger INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  code INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  timeout_ms BIGINT NOT NULL,
+  expires_at_ms BIGINT,
+  metadata TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  pending_status TEXT CHECK (pending_status IN ('pending', 'posted', 'voided', 'expired')),
+  resolved_at_ms BIGINT,
+  resolved_by TEXT
+);
+CREATE INDEX ledger_transfers_by_debit ON ledger_transfers (debit_account_id, seq);
+CREATE INDEX ledger_transfers_by_credit ON ledger_transfers (credit_account_id, seq);
+CREATE INDEX ledger_transfers_open_by_debit ON ledger_transfers (debit_account_id, expires_at_ms) WHERE pending_status = 'pending';
+CREATE INDEX ledger_transfers_open_by_credit ON ledger_transfers (credit_account_id, expires_at_ms) WHERE pending_status = 'pending';
+CREATE INDEX ledger_transfers_due ON ledger_transfers (expires_at_ms) WHERE pending_status = 'pending' AND expires_at_ms IS NOT NULL;
+-- At most one post or void per pending transfer, whatever the application does.
+CREATE UNIQUE INDEX ledger_transfers_one_resolution ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL;
+
+CREATE TABLE ledger_journal (
+  seq {{serial}},
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  payload_hash TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  txid {{txid}},
+  chain_seq BIGINT UNIQUE,
+  chain_hash TEXT
+);
+CREATE INDEX ledger_journal_unsealed ON ledger_journal (seq) WHERE chain_seq IS NULL;
+
+CREATE TABLE ledger_chain_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  chain_seq BIGINT NOT NULL,
+  chain_hash TEXT NOT NULL
+);
+INSERT INTO ledger_chain_head (id, chain_seq, chain_hash) VALUES (1, 0, '${GENESIS_HASH}');
+`,
+  },
+];

@@ -1,0 +1,283 @@
+import { placeholders, RetryableConflict, type Sql, type Tx } from '../platform/db/database.ts';
+import type { AccountRow, TransferRow } from './rows.ts';
+import { appendJournal } from './journal.ts';
+import type { AccountInput, TransferInput } from './types.ts';
+import { WorkingSet } from './working-set.ts';
+
+/**
+ * Reads what a batch needs into a WorkingSet, with the rows locked, and writes
+ * the result back: a constant number of statements per batch, whatever its
+ * size, which is what makes batching pay.
+ *
+ * Lock order, the same everywhere so that writers cannot deadlock: accounts,
+ * sorted by id. A pending transfer's status changes only while both of its
+ * accounts are locked, so the transfers need no locks of their own.
+ */
+
+/** IN lists are cut to this size: below every dialect's parameter limit. */
+const IN_CHUNK = 500;
+/** Rows per multi-row INSERT (17 columns × 50 = 850 parameters). */
+const INSERT_CHUNK = 50;
+
+const ACCOUNT_COLUMNS =
+  'id, ledger, currency, code, flags, metadata, debits_pending, debits_posted, credits_pending, credits_posted, next_expiry_ms, created_at_ms';
+const TRANSFER_COLUMNS =
+  'id, debit_account_id, credit_account_id, amount, requested_amount, pending_id, ledger, currency, code, flags, timeout_ms, expires_at_ms, metadata, created_at_ms, pending_status, resolved_at_ms, resolved_by';
+
+export interface LoadedSet {
+  readonly state: WorkingSet;
+  /** next_expiry_ms as read, to write back only what changed. */
+  readonly originalNextExpiry: Map<string, number | null>;
+}
+
+export async function loadForAccounts(tx: Tx, inputs: readonly AccountInput[]): Promise<LoadedSet> {
+  const ids = unique(inputs.map((input) => input.id).filter(isString));
+  const state = new WorkingSet();
+  const originalNextExpiry = new Map<string, number | null>();
+  for (const row of await selectAccounts(tx, ids, true)) {
+    state.accounts.set(row.id, row);
+    originalNextExpiry.set(row.id, row.next_expiry_ms);
+  }
+  return { state, originalNextExpiry };
+}
+
+export async function loadForTransfers(tx: Tx, inputs: readonly TransferInput[], nowMs: number): Promise<LoadedSet> {
+  const state = new WorkingSet();
+  const pendingIds = unique(inputs.filter(isTwoPhase).map((input) => input.pending_id).filter(isString));
+  const accountIds = new Set<string>();
+  for (const input of inputs) {
+    if (isString(input.debit_account_id)) accountIds.add(input.debit_account_id);
+    if (isString(input.credit_account_id)) accountIds.add(input.credit_account_id);
+  }
+  // Learn which accounts the referenced holds touch, so they are locked too.
+  if (pendingIds.length > 0) {
+    for (const pending of await selectTransfers(tx, pendingIds)) {
+      accountIds.add(pending.debit_account_id);
+      accountIds.add(pending.credit_account_id);
+    }
+  }
+  const originalNextExpiry = new Map<string, number | null>();
+  for (const row of await selectAccounts(tx, [...accountIds], true)) {
+    state.accounts.set(row.id, row);
+    originalNextExpiry.set(row.id, row.next_expiry_ms);
+  }
+  // Read after locking: now nothing can change these rows until we commit.
+  const transferIds = unique([...inputs.map((input) => input.id).filter(isString), ...pendingIds]);
+  for (const row of await selectTransfers(tx, transferIds)) state.transfers.set(row.id, row);
+
+  const withDueHolds = [...state.accounts.values()].filter((a) => a.next_expiry_ms !== null && a.next_expiry_ms <= nowMs);
+  if (withDueHolds.length > 0) await loadDueExpiries(tx, state, withDueHolds, nowMs);
+  return { state, originalNextExpiry };
+}
+
+/**
+ * For accounts whose earliest hold has passed its timeout: how much of their
+ * pending balance is held by expired holds the sweeper has not reached yet
+ * (those no longer hold funds), and the true earliest expiry still open.
+ */
+async function loadDueExpiries(tx: Tx, state: WorkingSet, accounts: readonly AccountRow[], nowMs: number): Promise<void> {
+  for (const chunk of chunks(accounts.map((a) => a.id), IN_CHUNK)) {
+    const list = placeholders(chunk.length);
+    const rows = await tx.all<{ account_id: string; side: string; due: number; next_expiry_ms: number | null }>(
+      `SELECT debit_account_id AS account_id, 'debit' AS side,
+              CAST(SUM(CASE WHEN expires_at_ms <= ? THEN amount ELSE 0 END) AS BIGINT) AS due,
+              MIN(expires_at_ms) AS next_expiry_ms
+         FROM ledger_transfers
+        WHERE pending_status = 'pending' AND expires_at_ms IS NOT NULL AND debit_account_id IN ${list}
+        GROUP BY debit_account_id
+       UNION ALL
+       SELECT credit_account_id AS account_id, 'credit' AS side,
+              CAST(SUM(CASE WHEN expires_at_ms <= ? THEN amount ELSE 0 END) AS BIGINT) AS due,
+              MIN(expires_at_ms) AS next_expiry_ms
+         FROM ledger_transfers
+        WHERE pending_status = 'pending' AND expires_at_ms IS NOT NULL AND credit_account_id IN ${list}
+        GROUP BY credit_account_id`,
+      [nowMs, ...chunk, nowMs, ...chunk],
+    );
+    const earliest = new Map<string, number | null>(chunk.map((id) => [id, null]));
+    for (const row of rows) {
+      const due = state.dueFor(row.account_id);
+      if (row.side === 'debit') due.debits_pending += row.due;
+      else due.credits_pending += row.due;
+      state.dueExpiries.set(row.account_id, due);
+      const current = earliest.get(row.account_id) ?? null;
+      if (row.next_expiry_ms !== null && (current === null || row.next_expiry_ms < current)) {
+        earliest.set(row.account_id, row.next_expiry_ms);
+      }
+    }
+    // Tighten the lower bound, so that an account whose holds were all posted
+    // or voided stops paying for this query.
+    for (const [id, nextExpiry] of earliest) state.accounts.get(id)!.next_expiry_ms = nextExpiry;
+  }
+}
+
+export async function persist(tx: Tx, loaded: LoadedSet, journalKind: string, nowMs: number): Promise<void> {
+  const { state } = loaded;
+  await insertAccounts(tx, state.newAccounts);
+  await insertTransfers(tx, state.newTransfers);
+  await updateAccounts(tx, loaded);
+  await updateResolutions(tx, state);
+  if (state.newAccounts.length > 0 || state.newTransfers.length > 0) {
+    await appendJournal(tx, journalKind, journalPayload(state), nowMs);
+  }
+}
+
+/** What the journal keeps of a write: every new row, exactly as stored. */
+function journalPayload(state: WorkingSet): unknown {
+  return {
+    accounts: state.newAccounts.map(journalAccount),
+    transfers: state.newTransfers.map(journalTransfer),
+  };
+}
+
+export function journalAccount(row: AccountRow): unknown[] {
+  return [row.id, row.ledger, row.currency, row.code, row.flags, row.metadata, row.created_at_ms];
+}
+
+export function journalTransfer(row: TransferRow): unknown[] {
+  return [
+    row.id,
+    row.debit_account_id,
+    row.credit_account_id,
+    row.amount,
+    row.requested_amount,
+    row.pending_id,
+    row.ledger,
+    row.currency,
+    row.code,
+    row.flags,
+    row.timeout_ms,
+    row.expires_at_ms,
+    row.metadata,
+    row.created_at_ms,
+  ];
+}
+
+async function insertAccounts(tx: Tx, rows: readonly AccountRow[]): Promise<void> {
+  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+    const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const params = chunk.flatMap((r) => [
+      r.id, r.ledger, r.currency, r.code, r.flags, r.metadata,
+      r.debits_pending, r.debits_posted, r.credits_pending, r.credits_posted, r.next_expiry_ms, r.created_at_ms,
+    ]);
+    const inserted = await tx.all(
+      `INSERT INTO ledger_accounts (${ACCOUNT_COLUMNS}) VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      params,
+    );
+    if (inserted.length !== chunk.length) throw new RetryableConflict('an account id was created concurrently');
+  }
+}
+
+async function insertTransfers(tx: Tx, rows: readonly TransferRow[]): Promise<void> {
+  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+    const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const params = chunk.flatMap((r) => [
+      r.id, r.debit_account_id, r.credit_account_id, r.amount, r.requested_amount, r.pending_id, r.ledger,
+      r.currency, r.code, r.flags, r.timeout_ms, r.expires_at_ms, r.metadata, r.created_at_ms,
+      r.pending_status, r.resolved_at_ms, r.resolved_by,
+    ]);
+    const inserted = await tx.all(
+      `INSERT INTO ledger_transfers (${TRANSFER_COLUMNS}) VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      params,
+    );
+    if (inserted.length !== chunk.length) throw new RetryableConflict('a transfer id was created concurrently');
+  }
+}
+
+/** Applies balance deltas (and tightened expiry bounds) to existing accounts in one statement per chunk. */
+async function updateAccounts(tx: Tx, loaded: LoadedSet): Promise<void> {
+  const { state, originalNextExpiry } = loaded;
+  const created = new Set(state.newAccounts.map((a) => a.id));
+  const changes: Array<[string, number, number, number, number, number | null]> = [];
+  for (const [id, account] of state.accounts) {
+    if (created.has(id)) continue;
+    const delta = state.balanceDeltas.get(id) ?? { dp: 0, dpo: 0, cp: 0, cpo: 0 };
+    const moved = delta.dp !== 0 || delta.dpo !== 0 || delta.cp !== 0 || delta.cpo !== 0;
+    if (!moved && account.next_expiry_ms === originalNextExpiry.get(id)) continue;
+    changes.push([id, delta.dp, delta.dpo, delta.cp, delta.cpo, account.next_expiry_ms]);
+  }
+  for (const chunk of chunks(changes, INSERT_CHUNK)) {
+    const values = chunk
+      .map(() => '(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))')
+      .join(', ');
+    const updated = await tx.run(
+      `UPDATE ledger_accounts
+          SET debits_pending = debits_pending + v.column2,
+              debits_posted = debits_posted + v.column3,
+              credits_pending = credits_pending + v.column4,
+              credits_posted = credits_posted + v.column5,
+              next_expiry_ms = v.column6
+         FROM (VALUES ${values}) AS v
+        WHERE ledger_accounts.id = v.column1`,
+      chunk.flat(),
+    );
+    if (updated !== chunk.length) throw new Error(`ledger: updated ${updated} of ${chunk.length} locked accounts`);
+  }
+}
+
+async function updateResolutions(tx: Tx, state: WorkingSet): Promise<void> {
+  // A hold made and resolved in the same batch was inserted with its final status.
+  const created = new Set(state.newTransfers.map((t) => t.id));
+  const rows = [...state.resolutions]
+    .filter(([id]) => !created.has(id))
+    .map(([id, r]) => [id, r.status, r.resolved_at_ms, r.resolved_by] as const);
+  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+    const values = chunk.map(() => '(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT))').join(', ');
+    const updated = await tx.run(
+      `UPDATE ledger_transfers
+          SET pending_status = v.column2, resolved_at_ms = v.column3, resolved_by = v.column4
+         FROM (VALUES ${values}) AS v
+        WHERE ledger_transfers.id = v.column1 AND ledger_transfers.pending_status = 'pending'`,
+      chunk.flat(),
+    );
+    // Both accounts were locked when the status was read, so it cannot have moved.
+    if (updated !== chunk.length) throw new Error(`ledger: resolved ${updated} of ${chunk.length} pending transfers`);
+  }
+}
+
+export async function selectAccounts(tx: Sql, ids: readonly string[], lock: boolean): Promise<AccountRow[]> {
+  const rows: AccountRow[] = [];
+  const sorted = [...ids].sort();
+  for (const chunk of chunks(sorted, IN_CHUNK)) {
+    rows.push(
+      ...(await tx.all<AccountRow>(
+        `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ${placeholders(chunk.length)} ORDER BY id ${lock ? tx.forUpdate : ''}`,
+        chunk,
+      )),
+    );
+  }
+  return rows;
+}
+
+export async function selectTransfers(tx: Sql, ids: readonly string[]): Promise<TransferRow[]> {
+  const rows: TransferRow[] = [];
+  for (const chunk of chunks(ids, IN_CHUNK)) {
+    rows.push(
+      ...(await tx.all<TransferRow>(
+        `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ${placeholders(chunk.length)}`,
+        chunk,
+      )),
+    );
+  }
+  return rows;
+}
+
+export { TRANSFER_COLUMNS, ACCOUNT_COLUMNS };
+
+function isTwoPhase(input: TransferInput): boolean {
+  return (input.flags ?? []).some((f) => f === 'post_pending_transfer' || f === 'void_pending_transfer');
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+export function chunks<T>(values: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}

@@ -48,12 +48,22 @@ export function toTransfer(row: TransferRow): Transfer {
   };
 }
 
+/** The accounts found, in the order asked for; unknown ids are left out. */
 export async function lookupAccounts(sql: Sql, ids: readonly string[]): Promise<Account[]> {
-  return (await selectAccounts(sql, ids, false)).map(toAccount);
+  return inOrder(ids, await selectAccounts(sql, ids, false)).map(toAccount);
 }
 
+/** The transfers found, in the order asked for; unknown ids are left out. */
 export async function lookupTransfers(sql: Sql, ids: readonly string[]): Promise<Transfer[]> {
-  return (await selectTransfers(sql, ids)).map(toTransfer);
+  return inOrder(ids, await selectTransfers(sql, ids)).map(toTransfer);
+}
+
+function inOrder<R extends { id: string }>(ids: readonly string[], rows: readonly R[]): R[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [row] : [];
+  });
 }
 
 /**
@@ -62,7 +72,7 @@ export async function lookupTransfers(sql: Sql, ids: readonly string[]): Promise
  * subtracted here rather than trusted from the stored pending columns.
  */
 export async function getBalances(sql: Sql, ids: readonly string[], nowMs: number): Promise<Balance[]> {
-  const accounts = await selectAccounts(sql, ids, false);
+  const accounts = inOrder(ids, await selectAccounts(sql, ids, false));
   const due = new Map<string, { dp: number; cp: number }>();
   const withDue = accounts.filter((a) => a.next_expiry_ms !== null && a.next_expiry_ms <= nowMs).map((a) => a.id);
   for (const chunk of chunks(withDue, 500)) {

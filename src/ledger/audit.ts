@@ -1,6 +1,5 @@
 import type { Database, Sql } from '../platform/db/database.ts';
-import { verifyChain } from './journal.ts';
-import { sealJournal } from './journal.ts';
+import { sealJournal, verifyChain } from './journal.ts';
 import type { AccountRow, TransferRow } from './rows.ts';
 import { ACCOUNT_COLUMNS, journalAccount, journalTransfer, TRANSFER_COLUMNS } from './store.ts';
 import { ACCOUNT_FLAGS, TRANSFER_FLAGS } from './types.ts';
@@ -45,7 +44,12 @@ class Check {
 
 export async function auditLedger(db: Database, options: { nowMs: number }): Promise<AuditReport> {
   await sealJournal(db);
-  const { nowMs } = options;
+  // One snapshot for every read: a write or a seal landing mid-audit must not
+  // look like a row missing from the journal.
+  return db.snapshot((sql) => auditSnapshot(sql, options.nowMs));
+}
+
+async function auditSnapshot(db: Sql, nowMs: number): Promise<AuditReport> {
   const transfersBalance = new Check('every transfer balances: two different existing accounts, same currency and book');
   const totals = new Check('Σ debits = Σ credits per currency, posted and pending apart');
   const sums = new Check("every account's balances equal the sum of its transfers");
@@ -127,27 +131,29 @@ export async function auditLedger(db: Database, options: { nowMs: number }): Pro
   const journaledAccounts = new Map<string, string>();
   const journaledTransfers = new Map<string, string>();
   const journaledExpiries = new Set<string>();
-  const verification = await verifyChain(db, (kind, payload, seq) => {
-    const body = JSON.parse(payload) as { accounts?: unknown[][]; transfers?: unknown[][]; expired?: string[] };
+  const visitEntry = (payload: string, seq: number) => {
+    const body = JSON.parse(payload) as JournalBody;
     for (const a of body.accounts ?? []) remember(journaledAccounts, String(a[0]), JSON.stringify(a), seq, chain);
     for (const t of body.transfers ?? []) remember(journaledTransfers, String(t[0]), JSON.stringify(t), seq, chain);
     for (const id of body.expired ?? []) journaledExpiries.add(id);
-    void kind;
-  });
+  };
+  const verification = await verifyChain(db, (payload, seq) => visitEntry(payload, seq));
   for (const failure of verification.failures) chain.fail(failure);
-  const unsealed = await unsealedIds(db);
+  // Entries of transactions still in flight are not chained yet, but the rows
+  // they describe are compared all the same.
+  for (const row of await db.all<{ seq: number; payload: string }>('SELECT seq, payload FROM ledger_journal WHERE chain_seq IS NULL ORDER BY seq')) {
+    visitEntry(row.payload, row.seq);
+  }
   for (const a of accounts.values()) {
     const journaled = journaledAccounts.get(a.id);
-    if (journaled === undefined) {
-      if (!unsealed.accounts.has(a.id)) chain.fail(`account ${a.id} is not in the journal`);
-    } else if (journaled !== JSON.stringify(journalAccount(a))) chain.fail(`account ${a.id} differs from its journal entry`);
+    if (journaled === undefined) chain.fail(`account ${a.id} is not in the journal`);
+    else if (journaled !== JSON.stringify(journalAccount(a))) chain.fail(`account ${a.id} differs from its journal entry`);
   }
   for (const t of transfers.values()) {
     const journaled = journaledTransfers.get(t.id);
-    if (journaled === undefined) {
-      if (!unsealed.transfers.has(t.id)) chain.fail(`transfer ${t.id} is not in the journal`);
-    } else if (journaled !== JSON.stringify(journalTransfer(t))) chain.fail(`transfer ${t.id} differs from its journal entry`);
-    if (t.pending_status === 'expired' && !journaledExpiries.has(t.id) && !unsealed.expired.has(t.id)) {
+    if (journaled === undefined) chain.fail(`transfer ${t.id} is not in the journal`);
+    else if (journaled !== JSON.stringify(journalTransfer(t))) chain.fail(`transfer ${t.id} differs from its journal entry`);
+    if (t.pending_status === 'expired' && !journaledExpiries.has(t.id)) {
       chain.fail(`hold ${t.id} is marked expired but no journal entry expired it`);
     }
   }
@@ -213,16 +219,10 @@ function checkHolds(transfers: ReadonlyMap<string, TransferRow>, check: Check): 
   }
 }
 
-/** Rows written by transactions still in flight are not chained yet; they are not an error. */
-async function unsealedIds(sql: Sql): Promise<{ accounts: Set<string>; transfers: Set<string>; expired: Set<string> }> {
-  const out = { accounts: new Set<string>(), transfers: new Set<string>(), expired: new Set<string>() };
-  for (const row of await sql.all<{ payload: string }>('SELECT payload FROM ledger_journal WHERE chain_seq IS NULL')) {
-    const body = JSON.parse(row.payload) as { accounts?: unknown[][]; transfers?: unknown[][]; expired?: string[] };
-    for (const a of body.accounts ?? []) out.accounts.add(String(a[0]));
-    for (const t of body.transfers ?? []) out.transfers.add(String(t[0]));
-    for (const id of body.expired ?? []) out.expired.add(id);
-  }
-  return out;
+interface JournalBody {
+  readonly accounts?: unknown[][];
+  readonly transfers?: unknown[][];
+  readonly expired?: string[];
 }
 
 /** Reads a whole table in keyset pages, so memory per query stays bounded. */

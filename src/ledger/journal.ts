@@ -10,11 +10,12 @@ import { GENESIS_HASH } from './migrations.ts';
  * Chaining happens in a separate, short step (the sealer) rather than inside
  * each write. Chaining inside the write would make every ledger transaction in
  * the system wait for the previous one's commit — one fsync at a time. The
- * sealer instead chains entries whose transactions have all finished: on
- * PostgreSQL those written by transactions older than the oldest one still
- * running (`txid < pg_snapshot_xmin`), so no entry can ever appear behind the
- * chain's head; on SQLite, whose writers are serialized, every entry. Audit
- * seals first, so only entries of transactions still in flight are unsealed.
+ * sealer instead chains the committed entries it can see, in the order it
+ * sees them: an entry whose transaction is still running is invisible to it
+ * and is chained by a later run. Chain order is sealing order (`chain_seq`),
+ * not insertion order (`seq`). The audit seals first, so only the entries of
+ * transactions still in flight are outside the chain, and even those are
+ * compared with the rows they describe.
  */
 
 const SEAL_BATCH = 1_000;
@@ -50,13 +51,13 @@ export async function sealJournal(db: Database): Promise<number> {
 async function sealBatch(tx: Tx): Promise<number> {
   // The head row is the sealers' lock: one sealer at a time, and under READ
   // COMMITTED the next statement sees whatever the previous sealer committed.
+  // On SQLite the writer lock serializes sealers anyway.
   const head = await tx.get<{ chain_seq: number; chain_hash: string }>(
     `SELECT chain_seq, chain_hash FROM ledger_chain_head WHERE id = 1 ${tx.forUpdate}`,
   );
   if (!head) throw new Error('ledger: the journal chain head is missing');
-  const horizon = tx.dialect === 'postgres' ? 'AND txid < pg_snapshot_xmin(pg_current_snapshot())' : '';
   const entries = await tx.all<{ seq: number; payload_hash: string }>(
-    `SELECT seq, payload_hash FROM ledger_journal WHERE chain_seq IS NULL ${horizon} ORDER BY seq LIMIT ${SEAL_BATCH}`,
+    `SELECT seq, payload_hash FROM ledger_journal WHERE chain_seq IS NULL ORDER BY seq LIMIT ${SEAL_BATCH}`,
   );
   let chainSeq = head.chain_seq;
   let hash = head.chain_hash;
@@ -84,7 +85,7 @@ export interface ChainVerification {
 const MAX_REPORTED = 20;
 
 /** Recomputes the whole chain; reports each break it finds (bounded). */
-export async function verifyChain(sql: Sql, visit?: (kind: string, payload: string, seq: number) => void): Promise<ChainVerification> {
+export async function verifyChain(sql: Sql, visit?: (payload: string, seq: number) => void): Promise<ChainVerification> {
   const failures: string[] = [];
   const fail = (message: string) => {
     if (failures.length < MAX_REPORTED) failures.push(message);
@@ -94,8 +95,8 @@ export async function verifyChain(sql: Sql, visit?: (kind: string, payload: stri
   let lastChainSeq = 0;
   const pageSize = 2_000;
   for (;;) {
-    const page = await sql.all<{ seq: number; kind: string; payload: string; payload_hash: string; chain_seq: number; chain_hash: string }>(
-      `SELECT seq, kind, payload, payload_hash, chain_seq, chain_hash FROM ledger_journal
+    const page = await sql.all<{ seq: number; payload: string; payload_hash: string; chain_seq: number; chain_hash: string }>(
+      `SELECT seq, payload, payload_hash, chain_seq, chain_hash FROM ledger_journal
         WHERE chain_seq IS NOT NULL AND chain_seq > ? ORDER BY chain_seq LIMIT ${pageSize}`,
       [lastChainSeq],
     );
@@ -111,7 +112,7 @@ export async function verifyChain(sql: Sql, visit?: (kind: string, payload: stri
         fail(`journal entry ${entry.seq}: chain hash mismatch at position ${entry.chain_seq}`);
         hash = entry.chain_hash;
       }
-      visit?.(entry.kind, entry.payload, entry.seq);
+      visit?.(entry.payload, entry.seq);
       lastChainSeq = entry.chain_seq;
     }
     if (page.length < pageSize) break;

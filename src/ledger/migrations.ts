@@ -55,7 +55,6 @@ CREATE TABLE ledger_journal (
   payload TEXT NOT NULL,
   payload_hash TEXT NOT NULL,
   created_at_ms BIGINT NOT NULL,
-  txid {{txid}},
   chain_seq BIGINT UNIQUE,
   chain_hash TEXT
 );

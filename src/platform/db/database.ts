@@ -48,6 +48,11 @@ export interface Database extends Sql {
    * touch the database (call the outside world before or after, never inside).
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Runs read-only `fn` on one consistent snapshot of the whole database,
+   * without blocking writers (audits and reports that read many tables).
+   */
+  snapshot<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Cheap liveness check used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -4,8 +4,7 @@ import { PostgresDatabase } from './postgres.ts';
 /**
  * A module owns its tables and ships its migrations. Ids are `module/NNN_name`
  * and are applied once, in the order given, at start-up. SQL is shared by both
- * dialects; `{{serial}}` becomes an auto-increment 64-bit key on each and
- * `{{txid}}` the writing transaction's id where the dialect has one.
+ * dialects; `{{serial}}` becomes an auto-increment 64-bit key on each.
  */
 export interface Migration {
   readonly id: string;
@@ -13,13 +12,8 @@ export interface Migration {
 }
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
-  sqlite: { '{{serial}}': 'INTEGER PRIMARY KEY AUTOINCREMENT', '{{txid}}': 'INTEGER' },
-  // The writing transaction's id: the journal sealer uses it to chain only rows
-  // whose transaction has finished (see src/ledger/journal.ts).
-  postgres: {
-    '{{serial}}': 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
-    '{{txid}}': 'xid8 NOT NULL DEFAULT pg_current_xact_id()',
-  },
+  sqlite: { '{{serial}}': 'INTEGER PRIMARY KEY AUTOINCREMENT' },
+  postgres: { '{{serial}}': 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
 };
 
 export function renderDdl(dialect: Dialect, sql: string): string {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Compilable } from 'kysely';
 import { createBuilder } from './builder.ts';
-import type { Database, Row, TransactionOptions, Tx } from './database.ts';
+import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
 import { withRetries } from './retry.ts';
 import { LruCache } from './statement-cache.ts';
 
@@ -118,6 +118,24 @@ export class PostgresDatabase implements Database {
         client.release(broken);
       }
     }, options.maxAttempts);
+  }
+
+  async snapshot<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    const view = new PostgresTx(client);
+    let broken = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      return await fn(view);
+    } finally {
+      view.close();
+      try {
+        await client.query('COMMIT');
+      } catch {
+        broken = true;
+      }
+      client.release(broken);
+    }
   }
 
   async ping(): Promise<void> {

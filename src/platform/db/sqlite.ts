@@ -107,6 +107,26 @@ export class SqliteDatabase implements Database {
     }
   }
 
+  async snapshot<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    if (this.filename === ':memory:') return this.transaction(fn);
+    // A connection of its own: a WAL read transaction sees one snapshot
+    // from its first read to its end, while the writer goes on.
+    const connection = new Connection(new BetterSqlite3(this.filename, { readonly: true }));
+    try {
+      connection.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      connection.exec('BEGIN');
+      const view = new SqliteTx(connection);
+      try {
+        return await fn(view);
+      } finally {
+        view.close();
+        connection.exec('COMMIT');
+      }
+    } finally {
+      connection.db.close();
+    }
+  }
+
   async ping(): Promise<void> {
     this.#reader.all('SELECT 1', []);
   }

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import type { Io } from '../output.ts';
+import { auditCommand } from './audit.ts';
+import { migrateCommand } from './migrate.ts';
+import { upCommand } from './up.ts';
+import { versionCommand } from './version.ts';
+
+/** A command: builds its commander definition; `io` is where it prints. */
+export type CommandFactory = (io: Io) => Command;
+
+/** Every `cardlane` command, in the order `--help` lists them. Add one line per command. */
+export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, versionCommand];

@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import type { Cardlane } from '../../runtime.ts';
+import { VERSION } from '../../version.ts';
+import { printJson, printTable, type Io } from '../output.ts';
+import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
+
+interface UpOptions extends DatabaseOptions {
+  readonly host?: string;
+  readonly port?: string;
+  readonly json?: boolean;
+}
+
+/** Starts every part of Cardlane in this process and runs until SIGINT/SIGTERM. */
+export function upCommand(io: Io): Command {
+  return addDatabaseOptions(new Command('up'))
+    .description('start Cardlane (every party, one process) and print where each part listens')
+    .option('--host <host>', 'address to listen on (default: 127.0.0.1; env CARDLANE_HOST)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (default: 4400; env CARDLANE_PORT)')
+    .option('--json', 'print one JSON line describing the running instance, for programs')
+    .action(async (options: UpOptions) => {
+      // Loaded here, not at the top: `cardlane --help` and `version` should
+      // not pay for loading the HTTP server and both database drivers.
+      const { startCardlane } = await import('../../runtime.ts');
+      const { exitOnFatalError, exitOnSignal } = await import('../../platform/shutdown.ts');
+      const cardlane = await startCardlane({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
+      exitOnFatalError(cardlane.logger);
+      // The backstop sits a little above close()'s own deadline so that one
+      // normally wins and the exit code reflects a clean stop.
+      exitOnSignal(() => cardlane.close(), {
+        logger: cardlane.logger,
+        timeoutMs: cardlane.config.shutdownTimeoutMs + 5_000,
+      });
+      if (options.json) printJson(io, describe(cardlane));
+      else printBanner(io, cardlane);
+    });
+}
+
+function describe(cardlane: Cardlane) {
+  const { url, config } = cardlane;
+  return {
+    status: 'up',
+    version: VERSION,
+    pid: process.pid,
+    url,
+    openapi_url: `${url}/openapi.json`,
+    docs_url: `${url}/docs`,
+    metrics_url: `${url}/metrics`,
+    healthz_url: `${url}/healthz`,
+    readyz_url: `${url}/readyz`,
+    data_dir: config.dataDir,
+    database: cardlane.databaseDescription,
+    config_file: config.configFile,
+    migrations_applied: cardlane.migrationsApplied,
+    background_tasks: cardlane.backgroundTaskNames,
+  };
+}
+
+function printBanner(io: Io, cardlane: Cardlane): void {
+  const info = describe(cardlane);
+  io.stdout.write(`Cardlane ${VERSION} is up.\n\n`);
+  printTable(io, [
+    ['API', info.url],
+    ['OpenAPI document', info.openapi_url],
+    ['API reference', info.docs_url],
+    ['Metrics', info.metrics_url],
+    ['Health', `${info.healthz_url}  (readiness: ${info.readyz_url})`],
+    ['Data directory', info.data_dir],
+    ['Database', info.database],
+    ['Config file', info.config_file ?? '(none)'],
+  ]);
+  io.stdout.write('\nLogs go to standard error. Press Ctrl+C to stop.\n');
+}

@@ -1,0 +1,57 @@
+import { ConfigError } from '../platform/config.ts';
+
+/**
+ * How every command talks: results to standard output (for people, or one
+ * JSON object per line with --json), logs and errors to standard error, and
+ * an exit code a script can branch on.
+ */
+export const EXIT_OK = 0;
+/** The command ran and failed (database unreachable, audit found a problem…). */
+export const EXIT_FAILURE = 1;
+/** The command was not run: bad usage or bad configuration. */
+export const EXIT_USAGE = 2;
+
+/** An error whose message is for the person at the terminal, with its exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface Io {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+export const processIo: Io = { stdout: process.stdout, stderr: process.stderr };
+
+export function printJson(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** Aligned `label   value` lines for people. */
+export function printTable(io: Io, rows: ReadonlyArray<readonly [string, string]>, indent = '  '): void {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  for (const [label, value] of rows) io.stdout.write(`${indent}${label.padEnd(width)}  ${value}\n`);
+}
+
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof ConfigError) return EXIT_USAGE;
+  return EXIT_FAILURE;
+}
+
+export function reportError(io: Io, error: unknown, json: boolean): void {
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) {
+    const field = error instanceof ConfigError ? { field: error.field, source: error.source } : {};
+    const kind = error instanceof ConfigError ? 'config_error' : 'error';
+    io.stderr.write(`${JSON.stringify({ error: { type: kind, message, ...field } })}\n`);
+  } else {
+    io.stderr.write(`cardlane: ${message}\n`);
+  }
+}

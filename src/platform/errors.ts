@@ -1,0 +1,150 @@
+/**
+ * The one registry of error codes an API client can see, and the error class
+ * that carries one. Like Fastify's `lib/errors.js`: each code is declared
+ * once with its HTTP status and a default message, so a code means the same
+ * thing everywhere and the mapper (`http/error-mapper.ts`) needs no
+ * per-module knowledge. Codes are stable snake_case strings: clients and the
+ * doctor match on them, so never rename one once released; add a new one.
+ *
+ * Types follow Stripe's error object (`type`, `code`, `message`, `param`,
+ * `decline_code`), because the acquirer answers exactly like Stripe and the
+ * other parties may as well speak the same shape.
+ *
+ * Expected business outcomes (a declined authorization, a ledger transfer
+ * that exceeds credits) are values, not AppErrors; an AppError is for the
+ * edge, where such an outcome becomes an HTTP answer.
+ */
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'idempotency_error'
+  | 'card_error'
+  | 'authentication_error'
+  | 'rate_limit_error'
+  | 'api_error';
+
+export interface ErrorSpec {
+  readonly type: ErrorType;
+  readonly status: number;
+  readonly message: string;
+}
+
+export const ERROR_CODES = {
+  // A request the client can fix.
+  parameter_invalid: { type: 'invalid_request_error', status: 400, message: 'A parameter is invalid.' },
+  parameter_missing: { type: 'invalid_request_error', status: 400, message: 'A required parameter is missing.' },
+  parameter_unknown: { type: 'invalid_request_error', status: 400, message: 'The request has a parameter that is not recognized.' },
+  body_invalid: { type: 'invalid_request_error', status: 400, message: 'The request body could not be parsed.' },
+  request_invalid: { type: 'invalid_request_error', status: 400, message: 'The request is invalid.' },
+  url_invalid: { type: 'invalid_request_error', status: 400, message: 'The request URL is invalid.' },
+  authentication_required: { type: 'authentication_error', status: 401, message: 'No valid API key was provided.' },
+  permission_denied: { type: 'invalid_request_error', status: 403, message: 'This API key may not make this request.' },
+  route_not_found: { type: 'invalid_request_error', status: 404, message: 'Unrecognized request URL.' },
+  resource_missing: { type: 'invalid_request_error', status: 404, message: 'No such object.' },
+  method_not_allowed: { type: 'invalid_request_error', status: 405, message: 'This method is not allowed on this URL.' },
+  not_acceptable: { type: 'invalid_request_error', status: 406, message: 'No acceptable response format.' },
+  request_timeout: { type: 'invalid_request_error', status: 408, message: 'The request took too long to arrive.' },
+  resource_conflict: { type: 'invalid_request_error', status: 409, message: 'The request conflicts with the current state of the object.' },
+  body_too_large: { type: 'invalid_request_error', status: 413, message: 'The request body is too large.' },
+  url_too_long: { type: 'invalid_request_error', status: 414, message: 'The request URL is too long.' },
+  unsupported_media_type: { type: 'invalid_request_error', status: 415, message: 'The request body has an unsupported content type.' },
+  rate_limited: { type: 'rate_limit_error', status: 429, message: 'Too many requests; slow down and retry later.' },
+
+  // Idempotency (Stripe's answers for a key in use and a key reused with other parameters).
+  idempotency_key_in_use: {
+    type: 'idempotency_error',
+    status: 409,
+    message: 'A request with this idempotency key is still being processed; retry later.',
+  },
+  idempotency_key_reused: {
+    type: 'idempotency_error',
+    status: 400,
+    message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+  },
+
+  // Ours to fix; retrying may help.
+  service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },
+  database_unavailable: { type: 'api_error', status: 503, message: 'The database is not reachable; retry shortly.' },
+  internal_error: { type: 'api_error', status: 500, message: 'An unexpected error occurred.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  readonly error: {
+    readonly type: ErrorType;
+    readonly code: string;
+    readonly message: string;
+    readonly param?: string;
+    readonly decline_code?: string;
+  };
+}
+
+export interface AppErrorOptions {
+  /** The request parameter at fault, in Stripe's bracket form: `card[number]`. */
+  readonly param?: string;
+  /** For card errors: why the issuer or the risk rules declined (Stripe's `decline_code`). */
+  readonly declineCode?: string;
+  readonly cause?: unknown;
+}
+
+/**
+ * An error whose message is meant for the API client. Anything thrown that
+ * is not an AppError (or a framework error the mapper knows) is treated as a
+ * bug: the client gets a generic 500 and the detail goes only to the log.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly type: ErrorType;
+  readonly status: number;
+  readonly param: string | undefined;
+  readonly declineCode: string | undefined;
+
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
+    const spec: ErrorSpec = ERROR_CODES[code];
+    super(message ?? spec.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.type = spec.type;
+    this.status = spec.status;
+    this.param = options.param;
+    this.declineCode = options.declineCode;
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: {
+        type: this.type,
+        code: this.code,
+        message: this.message,
+        ...(this.param === undefined ? {} : { param: this.param }),
+        ...(this.declineCode === undefined ? {} : { decline_code: this.declineCode }),
+      },
+    };
+  }
+}
+
+/** JSON schema of `ErrorBody`, for route response schemas and the OpenAPI document. */
+export const errorBodySchema = {
+  $id: 'ErrorResponse',
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['type', 'code', 'message'],
+      properties: {
+        type: { type: 'string', enum: ['invalid_request_error', 'idempotency_error', 'card_error', 'authentication_error', 'rate_limit_error', 'api_error'] },
+        code: { type: 'string', description: 'Stable snake_case code; match on this, not on the message.' },
+        message: { type: 'string', description: 'A human-readable explanation.' },
+        param: { type: 'string', description: 'The parameter at fault, if any, e.g. card[number].' },
+        decline_code: { type: 'string', description: 'For card errors, why the card was declined.' },
+      },
+    },
+  },
+} as const;

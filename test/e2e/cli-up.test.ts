@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openDatabase } from '../../src/platform/db/open.ts';
+import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
+import { spawnCardlane } from '../support/cli.ts';
+import { newTestLocation, testDatabaseKind } from '../support/databases.ts';
+
+// Bounds, not expectations: a loaded CI machine may be slow, but a hang must fail.
+const START_BOUND_MS = 60_000;
+const EXIT_BOUND_MS = 30_000;
+
+const workDir = mkdtempSync(join(tmpdir(), 'cardlane-e2e-'));
+const location = newTestLocation();
+
+after(async () => {
+  if (testDatabaseKind() === 'postgres') {
+    const db = openDatabase(location.url);
+    if (db instanceof PostgresDatabase) await db.dropSchema();
+    await db.close();
+  }
+  location.remove();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+test('cardlane up --json: serves every operational endpoint, then stops cleanly on SIGTERM', async () => {
+  const dataDir = join(workDir, 'data');
+  const args = ['up', '--port', '0', '--data-dir', dataDir, '--json'];
+  if (testDatabaseKind() === 'postgres') args.push('--database', location.url);
+  // Run from a directory that is not the repository: the executable must find its own files.
+  const cardlane = spawnCardlane(args, { cwd: workDir });
+  try {
+    const line = await cardlane.waitForLine((candidate) => candidate.startsWith('{'), START_BOUND_MS);
+    const info = JSON.parse(line);
+    assert.equal(info.status, 'up');
+    assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(info.data_dir, dataDir);
+    assert.match(info.database, testDatabaseKind() === 'postgres' ? /^postgres / : /^sqlite .*cardlane\.db$/);
+    assert.doesNotMatch(info.database, /:[^@/]*@/, 'no password in the description');
+    assert.equal(info.openapi_url, `${info.url}/openapi.json`);
+    assert.equal(info.docs_url, `${info.url}/docs`);
+    assert.equal(cardlane.stdout().trim().split('\n').length, 1, 'exactly one line on stdout');
+
+    const healthz = await fetch(info.healthz_url);
+    assert.equal(healthz.status, 200);
+    assert.deepEqual(await healthz.json(), { status: 'ok' });
+
+    const readyz = await fetch(info.readyz_url);
+    assert.equal(readyz.status, 200);
+    assert.equal(((await readyz.json()) as { status: string }).status, 'ok');
+
+    const metrics = await fetch(info.metrics_url);
+    assert.equal(metrics.status, 200);
+    const metricsText = await metrics.text();
+    assert.match(metricsText, /^# TYPE http_request_duration_seconds histogram$/m);
+    assert.match(metricsText, /route="\/healthz"/);
+
+    const openapi = await fetch(info.openapi_url);
+    assert.equal(openapi.status, 200);
+    const doc = (await openapi.json()) as { openapi: string; paths: Record<string, unknown> };
+    assert.match(doc.openapi, /^3\./);
+    assert.ok(doc.paths['/healthz']);
+
+    const docs = await fetch(info.docs_url);
+    assert.equal(docs.status, 200);
+    assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await docs.text(), /swagger-ui/);
+
+    const missing = await fetch(`${info.url}/no-such-route?number=4242424242424242`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), {
+      error: { type: 'invalid_request_error', code: 'route_not_found', message: 'Unrecognized request URL (GET: /no-such-route).' },
+    });
+    assert.match(missing.headers.get('request-id') ?? '', /^req_/);
+
+    cardlane.child.kill('SIGTERM');
+    const exit = await cardlane.waitForExit(EXIT_BOUND_MS);
+    assert.deepEqual(exit, { code: 0, signal: null }, cardlane.stderr());
+
+    const logs = cardlane.stderr();
+    assert.match(logs, /"msg":"stopped"/);
+    assert.equal(logs.includes('4242424242424242'), false, 'the card number in the URL is masked in the logs');
+    assert.match(logs, /424242\*{6}4242/);
+  } finally {
+    if (cardlane.child.exitCode === null && cardlane.child.signalCode === null) cardlane.child.kill('SIGKILL');
+  }
+});

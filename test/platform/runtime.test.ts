@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openDatabase } from '../../src/platform/db/open.ts';
+import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
+import { allMigrations } from '../../src/platform/schema.ts';
+import { startCardlane } from '../../src/runtime.ts';
+import { newTestLocation } from '../support/databases.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-runtime-'));
+const locations: Array<{ url: string; remove(): void }> = [];
+
+function freshDatabase(): string {
+  const location = newTestLocation();
+  locations.push(location);
+  return location.url;
+}
+
+after(async () => {
+  for (const location of locations) {
+    const db = openDatabase(location.url);
+    if (db instanceof PostgresDatabase) await db.dropSchema();
+    await db.close();
+    location.remove();
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function eventually(condition: () => boolean, what: string, boundMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > boundMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('start: migrate, listen, run background tasks; close: stop them all and close the database', async () => {
+  const logs: string[] = [];
+  let taskRuns = 0;
+  const cardlane = await startCardlane({
+    flags: { port: '0', database: freshDatabase(), dataDir },
+    env: {},
+    logDestination: { write: (line: string) => logs.push(line) },
+    tasks: () => [{ name: 'counter', intervalMs: 5, run: async () => void taskRuns++ }],
+  });
+  assert.match(cardlane.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.deepEqual(cardlane.migrationsApplied, allMigrations.map((migration) => migration.id));
+  assert.deepEqual(cardlane.backgroundTaskNames, ['counter']);
+  assert.doesNotMatch(cardlane.databaseDescription, /password/);
+  const health = await fetch(`${cardlane.url}/healthz`);
+  assert.deepEqual(await health.json(), { status: 'ok' });
+  await eventually(() => taskRuns >= 2, 'the background task to run');
+
+  await cardlane.close();
+  await cardlane.close(); // idempotent
+  const runsAtClose = taskRuns;
+  await assert.rejects(fetch(`${cardlane.url}/healthz`), 'no longer listening');
+  await assert.rejects(cardlane.db.ping(), 'the database is closed');
+  assert.equal(taskRuns, runsAtClose);
+  assert.ok(logs.some((line) => line.includes('"cardlane is up"')));
+});
+
+test('a second start on the same database applies no migrations; a taken port is a clear error', async () => {
+  const database = freshDatabase();
+  const first = await startCardlane({ flags: { port: '0', database, dataDir }, env: {}, logDestination: { write: () => true } });
+  try {
+    const port = new URL(first.url).port;
+    await assert.rejects(
+      startCardlane({ flags: { port, database, dataDir }, env: {}, logDestination: { write: () => true } }),
+      /port is in use/,
+    );
+  } finally {
+    await first.close();
+  }
+  const again = await startCardlane({ flags: { port: '0', database, dataDir }, env: {}, logDestination: { write: () => true } });
+  assert.deepEqual(again.migrationsApplied, []);
+  await again.close();
+});

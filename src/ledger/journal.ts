@@ -28,14 +28,18 @@ export function chainHash(previousHash: string, chainSeq: number, payloadHash: s
   return sha256(`${previousHash}\n${chainSeq}\n${payloadHash}`);
 }
 
-export async function appendJournal(tx: Tx, kind: string, payload: unknown, nowMs: number): Promise<void> {
+/** The INSERT that appends one entry; the store runs it with the rest of a batch's writes. */
+export function journalInsert(kind: string, payload: unknown, nowMs: number): { sql: string; params: unknown[] } {
   const text = JSON.stringify(payload);
-  await tx.run('INSERT INTO ledger_journal (kind, payload, payload_hash, created_at_ms) VALUES (?, ?, ?, ?)', [
-    kind,
-    text,
-    sha256(text),
-    nowMs,
-  ]);
+  return {
+    sql: 'INSERT INTO ledger_journal (kind, payload, payload_hash, created_at_ms) VALUES (?, ?, ?, ?)',
+    params: [kind, text, sha256(text), nowMs],
+  };
+}
+
+export async function appendJournal(tx: Tx, kind: string, payload: unknown, nowMs: number): Promise<void> {
+  const { sql, params } = journalInsert(kind, payload, nowMs);
+  await tx.run(sql, params);
 }
 
 /** Chains every finished, unsealed entry; returns how many it sealed. Safe to run from many processes. */

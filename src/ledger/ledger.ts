@@ -1,7 +1,8 @@
 import type { Clock } from '../platform/clock.ts';
-import { inTransaction, type Database, type Sql } from '../platform/db/database.ts';
+import { inTransaction, isTx, type Database, type Sql, type Tx } from '../platform/db/database.ts';
 import * as core from './core.ts';
 import { expireDueTransfers } from './expiry.ts';
+import { GroupCommit } from './group-commit.ts';
 import { sealJournal } from './journal.ts';
 import * as reads from './reads.ts';
 import { loadForAccounts, loadForTransfers, persist } from './store.ts';
@@ -9,6 +10,7 @@ import type { AccountInput, AccountOutcome, Balance, TransferInput, TransferOutc
 
 /** A batch is bounded so one request cannot hold every lock for long. */
 export const MAX_BATCH_SIZE = 1_000;
+const POSTGRES_COMMITS_IN_FLIGHT = 2;
 
 export class BatchTooLarge extends Error {
   readonly code = 'batch_too_large';
@@ -23,6 +25,8 @@ export class BatchTooLarge extends Error {
  * or run in a transaction of their own when given the database.
  */
 export class Ledger {
+  readonly #groupCommits = new WeakMap<Database, GroupCommit<readonly TransferInput[], TransferOutcome[]>>();
+
   constructor(readonly clock: Clock) {}
 
   async createAccounts(sql: Sql, inputs: readonly AccountInput[]): Promise<AccountOutcome[]> {
@@ -41,20 +45,47 @@ export class Ledger {
     });
   }
 
+  /**
+   * Creates transfers: one outcome per input, in order. Inside a caller's
+   * transaction they are booked there; on the database, concurrent calls
+   * share commits (see group-commit.ts).
+   */
   async createTransfers(sql: Sql, inputs: readonly TransferInput[]): Promise<TransferOutcome[]> {
     checkBatch(inputs);
     if (inputs.length === 0) return [];
-    return inTransaction(sql, async (tx) => {
-      const nowMs = this.clock.nowMs();
-      const loaded = await loadForTransfers(tx, inputs, nowMs);
+    if (isTx(sql)) return (await this.#applyTransferRequests(sql, [inputs]))[0]!;
+    return this.#groupCommit(sql as Database).submit(inputs);
+  }
+
+  #groupCommit(db: Database): GroupCommit<readonly TransferInput[], TransferOutcome[]> {
+    let group = this.#groupCommits.get(db);
+    if (!group) {
+      group = new GroupCommit(db, (tx, requests) => this.#applyTransferRequests(tx, requests), {
+        // SQLite runs one write transaction at a time anyway; PostgreSQL gains
+        // from a few in flight, as long as they rarely lock the same accounts.
+        maxInFlight: db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
+        maxEventsPerCommit: MAX_BATCH_SIZE,
+        sizeOf: (inputs) => inputs.length,
+      });
+      this.#groupCommits.set(db, group);
+    }
+    return group;
+  }
+
+  /** Several requests in one transaction: each keeps its own outcomes and linked chains. */
+  async #applyTransferRequests(tx: Tx, requests: ReadonlyArray<readonly TransferInput[]>): Promise<TransferOutcome[][]> {
+    const nowMs = this.clock.nowMs();
+    const loaded = await loadForTransfers(tx, requests.length === 1 ? requests[0]! : requests.flat(), nowMs);
+    const outcomes = requests.map((inputs) => {
       const results = core.createTransfers(loaded.state, inputs, nowMs);
-      await persist(tx, loaded, 'transfers', nowMs);
-      return results.map((result, i) => {
+      return results.map((result, i): TransferOutcome => {
         const id = inputs[i]!.id;
         const row = result === 'ok' || result === 'exists' ? loaded.state.transfers.get(id) : undefined;
         return row ? { id, result, transfer: reads.toTransfer(row) } : { id, result };
       });
     });
+    await persist(tx, loaded, 'transfers', nowMs);
+    return outcomes;
   }
 
   /** One transfer; the outcome is a value (check `result`), never an exception. */

@@ -21,11 +21,15 @@ CREATE TABLE ledger_accounts (
   created_at_ms BIGINT NOT NULL
 );
 
+-- Append-only: rows are never deleted, so a plain rowid never repeats. The
+-- accounts are not foreign keys: the ledger checks them in its core, under
+-- lock, and the audit re-checks; a foreign-key probe per row costs more
+-- than the rest of the insert.
 CREATE TABLE ledger_transfers (
-  seq {{serial}},
+  seq {{rowid}},
   id TEXT NOT NULL UNIQUE,
-  debit_account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
-  credit_account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
+  debit_account_id TEXT NOT NULL,
+  credit_account_id TEXT NOT NULL,
   amount BIGINT NOT NULL CHECK (amount >= 0),
   requested_amount BIGINT,
   pending_id TEXT,
@@ -50,7 +54,7 @@ CREATE INDEX ledger_transfers_due ON ledger_transfers (expires_at_ms) WHERE pend
 CREATE UNIQUE INDEX ledger_transfers_one_resolution ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL;
 
 CREATE TABLE ledger_journal (
-  seq {{serial}},
+  seq {{rowid}},
   kind TEXT NOT NULL,
   payload TEXT NOT NULL,
   payload_hash TEXT NOT NULL,

@@ -1,6 +1,6 @@
 import { placeholders, RetryableConflict, type Sql, type Tx } from '../platform/db/database.ts';
 import type { AccountRow, TransferRow } from './rows.ts';
-import { appendJournal } from './journal.ts';
+import { journalInsert } from './journal.ts';
 import type { AccountInput, TransferInput } from './types.ts';
 import { WorkingSet } from './working-set.ts';
 
@@ -56,18 +56,52 @@ export async function loadForTransfers(tx: Tx, inputs: readonly TransferInput[],
       accountIds.add(pending.credit_account_id);
     }
   }
+  const transferIds = unique([...inputs.map((input) => input.id).filter(isString), ...pendingIds]);
+  const { accounts, transfers } =
+    tx.dialect === 'postgres' && pendingIds.length === 0
+      ? await lockAndReadInOneTrip(tx, [...accountIds], transferIds)
+      : {
+          accounts: await selectAccounts(tx, [...accountIds], true),
+          // Read after locking: now nothing can change these rows until we commit.
+          transfers: await selectTransfers(tx, transferIds),
+        };
   const originalNextExpiry = new Map<string, number | null>();
-  for (const row of await selectAccounts(tx, [...accountIds], true)) {
+  for (const row of accounts) {
     state.accounts.set(row.id, row);
     originalNextExpiry.set(row.id, row.next_expiry_ms);
   }
-  // Read after locking: now nothing can change these rows until we commit.
-  const transferIds = unique([...inputs.map((input) => input.id).filter(isString), ...pendingIds]);
-  for (const row of await selectTransfers(tx, transferIds)) state.transfers.set(row.id, row);
+  for (const row of transfers) state.transfers.set(row.id, row);
 
   const withDueHolds = [...state.accounts.values()].filter((a) => a.next_expiry_ms !== null && a.next_expiry_ms <= nowMs);
   if (withDueHolds.length > 0) await loadDueExpiries(tx, state, withDueHolds, nowMs);
   return { state, originalNextExpiry };
+}
+
+/**
+ * PostgreSQL, for batches that post or void nothing: lock the accounts and
+ * look up the new transfers' ids in one round trip. The ids are only checked
+ * for existence, which needs no lock (a concurrent insert of the same id is
+ * caught at insert time); holds that a batch resolves must be read after
+ * the lock, so batches with posts and voids take the two-trip path.
+ */
+async function lockAndReadInOneTrip(
+  tx: Tx,
+  accountIds: readonly string[],
+  transferIds: readonly string[],
+): Promise<{ accounts: AccountRow[]; transfers: TransferRow[] }> {
+  if (accountIds.length === 0 || transferIds.length === 0 || accountIds.length + transferIds.length > IN_CHUNK) {
+    return { accounts: await selectAccounts(tx, accountIds, true), transfers: await selectTransfers(tx, transferIds) };
+  }
+  const sorted = [...accountIds].sort();
+  const row = await tx.get<{ accounts: AccountRow[] | null; transfers: TransferRow[] | null }>(
+    `WITH locked AS (
+       SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ${placeholders(sorted.length)} ORDER BY id FOR UPDATE
+     )
+     SELECT (SELECT json_agg(locked) FROM locked) AS accounts,
+            (SELECT json_agg(t) FROM (SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ${placeholders(transferIds.length)}) AS t) AS transfers`,
+    [...sorted, ...transferIds],
+  );
+  return { accounts: row?.accounts ?? [], transfers: row?.transfers ?? [] };
 }
 
 /**
@@ -113,13 +147,92 @@ async function loadDueExpiries(tx: Tx, state: WorkingSet, accounts: readonly Acc
 
 export async function persist(tx: Tx, loaded: LoadedSet, journalKind: string, nowMs: number): Promise<void> {
   const { state } = loaded;
-  await insertAccounts(tx, state.newAccounts);
-  await insertTransfers(tx, state.newTransfers);
-  await updateAccounts(tx, loaded);
-  await updateResolutions(tx, state);
+  const steps = [
+    ...insertSteps('ledger_accounts', ACCOUNT_COLUMNS, state.newAccounts.map(accountValues), 'account'),
+    ...insertSteps('ledger_transfers', TRANSFER_COLUMNS, state.newTransfers.map(transferValues), 'transfer'),
+    ...balanceSteps(loaded),
+    ...resolutionSteps(state),
+  ];
   if (state.newAccounts.length > 0 || state.newTransfers.length > 0) {
-    await appendJournal(tx, journalKind, journalPayload(state), nowMs);
+    steps.push(journalStep(journalKind, journalPayload(state), nowMs));
   }
+  if (tx.dialect === 'postgres') await runAsOneStatement(tx, steps);
+  else for (const step of steps) await runStep(tx, step);
+}
+
+/**
+ * One write of a batch. Inserts are of ids checked absent under the write
+ * lock; updates touch rows that are locked. Either way the number of rows
+ * written is known in advance, and anything else is a lost race or a bug.
+ */
+interface WriteStep {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  readonly rows: number;
+  /** Inserts can race a concurrent insert of the same new id (PostgreSQL); updates cannot. */
+  readonly kind: 'insert' | 'update';
+  readonly what: string;
+}
+
+async function runStep(tx: Tx, step: WriteStep): Promise<void> {
+  // SQLite has one writer: the absence checks made under its lock are final.
+  const written = await tx.run(step.sql, step.params);
+  checkWritten(step, written);
+}
+
+/**
+ * PostgreSQL: every write of the batch in one statement of data-modifying
+ * CTEs, so a batch costs one round trip to write whatever its size. A
+ * concurrent insert of the same new id makes ON CONFLICT skip the row; the
+ * count shows it and the transaction is re-run (and then answers `exists`).
+ */
+async function runAsOneStatement(tx: Tx, steps: readonly WriteStep[]): Promise<void> {
+  if (steps.length === 0) return;
+  const ctes = steps.map((step, i) => {
+    const conflict = step.kind === 'insert' ? ' ON CONFLICT (id) DO NOTHING' : '';
+    return `s${i} AS (${step.sql}${conflict} RETURNING 1)`;
+  });
+  const counts = steps.map((_, i) => `(SELECT COUNT(*) FROM s${i}) AS c${i}`);
+  const row = await tx.get<Record<string, number>>(
+    `WITH ${ctes.join(', ')} SELECT ${counts.join(', ')}`,
+    steps.flatMap((step) => step.params),
+  );
+  steps.forEach((step, i) => checkWritten(step, Number(row![`c${i}`])));
+}
+
+function checkWritten(step: WriteStep, written: number): void {
+  if (written === step.rows) return;
+  if (step.kind === 'insert') throw new RetryableConflict(`a ${step.what} id was created concurrently`);
+  throw new Error(`ledger: wrote ${written} of ${step.rows} locked ${step.what} rows`);
+}
+
+function insertSteps(table: string, columns: string, rows: readonly unknown[][], what: string): WriteStep[] {
+  return chunks(rows, INSERT_CHUNK).map((chunk) => {
+    const row = `(${chunk[0]!.map(() => '?').join(', ')})`;
+    return {
+      sql: `INSERT INTO ${table} (${columns}) VALUES ${chunk.map(() => row).join(', ')}`,
+      params: chunk.flat(),
+      rows: chunk.length,
+      kind: 'insert',
+      what,
+    };
+  });
+}
+
+function accountValues(r: AccountRow): unknown[] {
+  return [
+    r.id, r.ledger, r.currency, r.code, r.flags, r.metadata,
+    r.debits_pending, r.debits_posted, r.credits_pending, r.credits_posted, r.next_expiry_ms, r.created_at_ms,
+  ];
+}
+
+/** In TRANSFER_COLUMNS order; the first 14 never change after insert and are journaled. */
+function transferValues(r: TransferRow): unknown[] {
+  return [
+    r.id, r.debit_account_id, r.credit_account_id, r.amount, r.requested_amount, r.pending_id, r.ledger,
+    r.currency, r.code, r.flags, r.timeout_ms, r.expires_at_ms, r.metadata, r.created_at_ms,
+    r.pending_status, r.resolved_at_ms, r.resolved_by,
+  ];
 }
 
 /** What the journal keeps of a write: every new row, exactly as stored. */
@@ -135,57 +248,15 @@ export function journalAccount(row: AccountRow): unknown[] {
 }
 
 export function journalTransfer(row: TransferRow): unknown[] {
-  return [
-    row.id,
-    row.debit_account_id,
-    row.credit_account_id,
-    row.amount,
-    row.requested_amount,
-    row.pending_id,
-    row.ledger,
-    row.currency,
-    row.code,
-    row.flags,
-    row.timeout_ms,
-    row.expires_at_ms,
-    row.metadata,
-    row.created_at_ms,
-  ];
+  return transferValues(row).slice(0, 14);
 }
 
-async function insertAccounts(tx: Tx, rows: readonly AccountRow[]): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const params = chunk.flatMap((r) => [
-      r.id, r.ledger, r.currency, r.code, r.flags, r.metadata,
-      r.debits_pending, r.debits_posted, r.credits_pending, r.credits_posted, r.next_expiry_ms, r.created_at_ms,
-    ]);
-    const inserted = await tx.all(
-      `INSERT INTO ledger_accounts (${ACCOUNT_COLUMNS}) VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`,
-      params,
-    );
-    if (inserted.length !== chunk.length) throw new RetryableConflict('an account id was created concurrently');
-  }
+function journalStep(kind: string, payload: unknown, nowMs: number): WriteStep {
+  return { ...journalInsert(kind, payload, nowMs), rows: 1, kind: 'update', what: 'journal' };
 }
 
-async function insertTransfers(tx: Tx, rows: readonly TransferRow[]): Promise<void> {
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const params = chunk.flatMap((r) => [
-      r.id, r.debit_account_id, r.credit_account_id, r.amount, r.requested_amount, r.pending_id, r.ledger,
-      r.currency, r.code, r.flags, r.timeout_ms, r.expires_at_ms, r.metadata, r.created_at_ms,
-      r.pending_status, r.resolved_at_ms, r.resolved_by,
-    ]);
-    const inserted = await tx.all(
-      `INSERT INTO ledger_transfers (${TRANSFER_COLUMNS}) VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`,
-      params,
-    );
-    if (inserted.length !== chunk.length) throw new RetryableConflict('a transfer id was created concurrently');
-  }
-}
-
-/** Applies balance deltas (and tightened expiry bounds) to existing accounts in one statement per chunk. */
-async function updateAccounts(tx: Tx, loaded: LoadedSet): Promise<void> {
+/** Balance deltas (and tightened expiry bounds) for the locked accounts that changed. */
+function balanceSteps(loaded: LoadedSet): WriteStep[] {
   const { state, originalNextExpiry } = loaded;
   const created = new Set(state.newAccounts.map((a) => a.id));
   const changes: Array<[string, number, number, number, number, number | null]> = [];
@@ -196,43 +267,41 @@ async function updateAccounts(tx: Tx, loaded: LoadedSet): Promise<void> {
     if (!moved && account.next_expiry_ms === originalNextExpiry.get(id)) continue;
     changes.push([id, delta.dp, delta.dpo, delta.cp, delta.cpo, account.next_expiry_ms]);
   }
-  for (const chunk of chunks(changes, INSERT_CHUNK)) {
-    const values = chunk
-      .map(() => '(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))')
-      .join(', ');
-    const updated = await tx.run(
-      `UPDATE ledger_accounts
-          SET debits_pending = debits_pending + v.column2,
-              debits_posted = debits_posted + v.column3,
-              credits_pending = credits_pending + v.column4,
-              credits_posted = credits_posted + v.column5,
-              next_expiry_ms = v.column6
-         FROM (VALUES ${values}) AS v
-        WHERE ledger_accounts.id = v.column1`,
-      chunk.flat(),
-    );
-    if (updated !== chunk.length) throw new Error(`ledger: updated ${updated} of ${chunk.length} locked accounts`);
-  }
+  const row = '(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))';
+  return chunks(changes, INSERT_CHUNK).map((chunk) => ({
+    sql: `UPDATE ledger_accounts
+             SET debits_pending = debits_pending + v.column2,
+                 debits_posted = debits_posted + v.column3,
+                 credits_pending = credits_pending + v.column4,
+                 credits_posted = credits_posted + v.column5,
+                 next_expiry_ms = v.column6
+            FROM (VALUES ${chunk.map(() => row).join(', ')}) AS v
+           WHERE ledger_accounts.id = v.column1`,
+    params: chunk.flat(),
+    rows: chunk.length,
+    kind: 'update',
+    what: 'account',
+  }));
 }
 
-async function updateResolutions(tx: Tx, state: WorkingSet): Promise<void> {
+/** Holds posted or voided by this batch (both accounts were locked when their status was read). */
+function resolutionSteps(state: WorkingSet): WriteStep[] {
   // A hold made and resolved in the same batch was inserted with its final status.
   const created = new Set(state.newTransfers.map((t) => t.id));
   const rows = [...state.resolutions]
     .filter(([id]) => !created.has(id))
-    .map(([id, r]) => [id, r.status, r.resolved_at_ms, r.resolved_by] as const);
-  for (const chunk of chunks(rows, INSERT_CHUNK)) {
-    const values = chunk.map(() => '(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT))').join(', ');
-    const updated = await tx.run(
-      `UPDATE ledger_transfers
-          SET pending_status = v.column2, resolved_at_ms = v.column3, resolved_by = v.column4
-         FROM (VALUES ${values}) AS v
-        WHERE ledger_transfers.id = v.column1 AND ledger_transfers.pending_status = 'pending'`,
-      chunk.flat(),
-    );
-    // Both accounts were locked when the status was read, so it cannot have moved.
-    if (updated !== chunk.length) throw new Error(`ledger: resolved ${updated} of ${chunk.length} pending transfers`);
-  }
+    .map(([id, r]) => [id, r.status, r.resolved_at_ms, r.resolved_by]);
+  const row = '(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT))';
+  return chunks(rows, INSERT_CHUNK).map((chunk) => ({
+    sql: `UPDATE ledger_transfers
+             SET pending_status = v.column2, resolved_at_ms = v.column3, resolved_by = v.column4
+            FROM (VALUES ${chunk.map(() => row).join(', ')}) AS v
+           WHERE ledger_transfers.id = v.column1 AND ledger_transfers.pending_status = 'pending'`,
+    params: chunk.flat(),
+    rows: chunk.length,
+    kind: 'update',
+    what: 'hold',
+  }));
 }
 
 export async function selectAccounts(tx: Sql, ids: readonly string[], lock: boolean): Promise<AccountRow[]> {

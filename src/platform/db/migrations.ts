@@ -4,7 +4,9 @@ import { PostgresDatabase } from './postgres.ts';
 /**
  * A module owns its tables and ships its migrations. Ids are `module/NNN_name`
  * and are applied once, in the order given, at start-up. SQL is shared by both
- * dialects; `{{serial}}` becomes an auto-increment 64-bit key on each.
+ * dialects; `{{serial}}` becomes an auto-increment 64-bit key on each, never
+ * reused; `{{rowid}}` the same for append-only tables, where SQLite's plain
+ * rowid (no AUTOINCREMENT bookkeeping, one page less per commit) is enough.
  */
 export interface Migration {
   readonly id: string;
@@ -12,8 +14,11 @@ export interface Migration {
 }
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
-  sqlite: { '{{serial}}': 'INTEGER PRIMARY KEY AUTOINCREMENT' },
-  postgres: { '{{serial}}': 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
+  sqlite: { '{{serial}}': 'INTEGER PRIMARY KEY AUTOINCREMENT', '{{rowid}}': 'INTEGER PRIMARY KEY' },
+  postgres: {
+    '{{serial}}': 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+    '{{rowid}}': 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+  },
 };
 
 export function renderDdl(dialect: Dialect, sql: string): string {

@@ -35,16 +35,18 @@ interface Linked {
   readonly flags?: readonly string[];
 }
 
+type ChainResult = 'ok' | 'linked_event_failed' | 'linked_event_chain_open';
+
 /** Runs `apply` on each event with linked-chain semantics. */
 function applyChained<E extends Linked, R extends string>(
   state: WorkingSet,
   events: readonly E[],
-  apply: (event: E) => R,
-  ok: R,
-  linkedFailed: R,
-  chainOpen: R,
-): R[] {
-  const results: R[] = new Array(events.length);
+  apply: (event: E) => R | ChainResult,
+): Array<R | ChainResult> {
+  const ok: ChainResult = 'ok';
+  const linkedFailed: ChainResult = 'linked_event_failed';
+  const chainOpen: ChainResult = 'linked_event_chain_open';
+  const results: Array<R | ChainResult> = new Array(events.length);
   let index = 0;
   while (index < events.length) {
     // The chain is [index, end]: it ends at the first event without `linked`.
@@ -80,14 +82,7 @@ function isLinked(event: Linked): boolean {
 // ---------------------------------------------------------------- accounts
 
 export function createAccounts(state: WorkingSet, inputs: readonly AccountInput[], nowMs: number): CreateAccountResult[] {
-  return applyChained(
-    state,
-    inputs,
-    (input) => createAccount(state, input, nowMs),
-    'ok',
-    'linked_event_failed',
-    'linked_event_chain_open',
-  );
+  return applyChained(state, inputs, (input) => createAccount(state, input, nowMs));
 }
 
 function createAccount(state: WorkingSet, input: AccountInput, nowMs: number): CreateAccountResult {
@@ -136,14 +131,7 @@ const TWO_PHASE = TRANSFER_FLAGS.post_pending_transfer | TRANSFER_FLAGS.void_pen
 const BALANCING = TRANSFER_FLAGS.balancing_debit | TRANSFER_FLAGS.balancing_credit;
 
 export function createTransfers(state: WorkingSet, inputs: readonly TransferInput[], nowMs: number): CreateTransferResult[] {
-  return applyChained(
-    state,
-    inputs,
-    (input) => createTransfer(state, input, nowMs),
-    'ok',
-    'linked_event_failed',
-    'linked_event_chain_open',
-  );
+  return applyChained(state, inputs, (input) => createTransfer(state, input, nowMs));
 }
 
 function createTransfer(state: WorkingSet, input: TransferInput, nowMs: number): CreateTransferResult {

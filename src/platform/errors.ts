@@ -62,6 +62,30 @@ export const ERROR_CODES = {
     message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
   },
 
+  // Issuer: identity
+  phone_invalid: { type: 'invalid_request_error', status: 400, message: 'This is not a mobile phone number that can receive text messages.' },
+  code_invalid: { type: 'invalid_request_error', status: 400, message: 'The one-time code is not right.' },
+  code_expired: { type: 'invalid_request_error', status: 400, message: 'The one-time code has expired; ask for a new one.' },
+  code_locked: { type: 'invalid_request_error', status: 400, message: 'Too many wrong codes; ask for a new one.' },
+  code_used: { type: 'invalid_request_error', status: 400, message: 'The one-time code was already used; ask for a new one.' },
+  invite_code_invalid: { type: 'invalid_request_error', status: 400, message: 'An invite code is 8 letters and digits, like 7KQ2-M9XD.' },
+  invite_code_unknown: { type: 'invalid_request_error', status: 400, message: 'No cardholder has this invite code.' },
+  invite_code_own: { type: 'invalid_request_error', status: 400, message: 'You cannot use your own invite code.' },
+  invite_code_already_applied: { type: 'invalid_request_error', status: 409, message: 'An invite code was already applied to this account.' },
+  invite_code_too_late: { type: 'invalid_request_error', status: 409, message: 'An invite code can only be applied before the first card is opened.' },
+  kyc_required: { type: 'invalid_request_error', status: 403, message: 'Identity verification (KYC) must be approved first.' },
+  kyc_already_approved: { type: 'invalid_request_error', status: 409, message: 'Identity verification is already approved.' },
+  kyc_not_pending: { type: 'invalid_request_error', status: 409, message: 'This verification is no longer pending.' },
+
+  // Issuer: money
+  setting_invalid: { type: 'invalid_request_error', status: 400, message: 'This setting value is not allowed.' },
+  top_up_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The top-up amount is below the minimum or above the maximum.' },
+  quote_expired: { type: 'invalid_request_error', status: 400, message: 'The quote has expired; ask for a new one.' },
+  notify_signature_invalid: { type: 'invalid_request_error', status: 400, message: 'The notification signature is missing or does not verify.' },
+  withdrawal_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The withdrawal amount is below the minimum, above the maximum, or does not cover the fee.' },
+  insufficient_funds: { type: 'invalid_request_error', status: 402, message: 'The wallet balance is not enough for this.' },
+  funding_provider_unavailable: { type: 'api_error', status: 503, message: 'The payment provider could not be reached; retry shortly.' },
+
   // Ours to fix; retrying may help.
   service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },
   database_unavailable: { type: 'api_error', status: 503, message: 'The database is not reachable; retry shortly.' },

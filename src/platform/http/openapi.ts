@@ -25,6 +25,12 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
           'The whole path of a card payment: issuer, card network, Stripe-compatible acquirer, merchant billing and a decline doctor.',
       },
       tags: [{ name: 'operations', description: 'Health, readiness and metrics for operators' }],
+      components: {
+        securitySchemes: {
+          cardholderSession: { type: 'http', scheme: 'bearer', description: 'A cardholder session token from POST /issuer/v1/sessions.' },
+          operatorKey: { type: 'http', scheme: 'bearer', description: 'An issuer operator key, op_….' },
+        },
+      },
     },
     // Shared schemas (app.addSchema) become components named by their $id,
     // so `$ref: 'ErrorResponse#'` reads as ErrorResponse in the document.

@@ -1,4 +1,5 @@
 import { Ledger } from './ledger/ledger.ts';
+import { issuerServices } from './issuer/issuer-services.ts';
 import type { Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import type { Database } from './platform/db/database.ts';
@@ -9,6 +10,10 @@ import type { BackgroundTask } from './platform/task-runner.ts';
 /** Finished jobs are kept this long for inspection, then deleted (dead ones are kept). */
 const FINISHED_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+// Unpaid orders expire on a 30-minute clock by default; a sweep every 30 s is late by at most that.
+const TOP_UP_SWEEP_INTERVAL_MS = 30 * 1000;
+// Retries of provider calls whose answer was lost: often enough to settle within a minute, rare enough not to hammer a provider that is down.
+const PROVIDER_RETRY_INTERVAL_MS = 60 * 1000;
 
 /**
  * Every periodic task a running Cardlane has; `runtime.ts` runs them and
@@ -31,6 +36,24 @@ export function backgroundTasks(db: Database, clock: Clock, config: Config): Bac
       name: 'ledger.seal-journal',
       intervalMs: config.ledger.sealIntervalMs,
       run: async () => void (await ledger.sealJournal(db)),
+    },
+    {
+      // Each order is locked and its status re-checked before it changes, so several processes may sweep at once.
+      name: 'issuer.expire-top-up-orders',
+      intervalMs: TOP_UP_SWEEP_INTERVAL_MS,
+      run: async () => void (await issuerServices(db, clock, config).topUps.expireDueOrders()),
+    },
+    {
+      // Refunds are idempotent at the provider (refund request number) and booked under the order's lock.
+      name: 'issuer.retry-refunds',
+      intervalMs: PROVIDER_RETRY_INTERVAL_MS,
+      run: async () => void (await issuerServices(db, clock, config).topUps.retryPendingRefunds()),
+    },
+    {
+      // Payouts are idempotent at the provider (payout id); holds are posted or voided under the row's lock.
+      name: 'issuer.resolve-withdrawals',
+      intervalMs: PROVIDER_RETRY_INTERVAL_MS,
+      run: async () => void (await issuerServices(db, clock, config).withdrawals.resolvePending()),
     },
     {
       name: 'platform.prune-idempotency-keys',

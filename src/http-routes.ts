@@ -2,8 +2,12 @@ import type { Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import type { Database } from './platform/db/database.ts';
 import type { RoutePlugin } from './platform/http/server.ts';
-import { cryptoRandom } from './platform/ids.ts';
+import { cryptoRandom, IdGenerator } from './platform/ids.ts';
+import { cardRoutes } from './issuer/http/card-routes.ts';
+import { cardProgram } from './issuer/cards/card-program.ts';
 import { identityRoutes } from './issuer/http/identity-routes.ts';
+import { moneyRoutes } from './issuer/http/money-routes.ts';
+import { issuerServices } from './issuer/issuer-services.ts';
 import { createSandboxIdentityDeps } from './issuer/identity/create-identity-deps.ts';
 import { loadOrCreateKeyring } from './issuer/keyring-file.ts';
 
@@ -16,5 +20,25 @@ import { loadOrCreateKeyring } from './issuer/keyring-file.ts';
 export function httpRoutes(db: Database, clock: Clock, config: Config): RoutePlugin[] {
   const keyring = loadOrCreateKeyring(config.dataDir, cryptoRandom);
   const identity = createSandboxIdentityDeps({ clock, otpPepper: keyring.otpPepper });
-  return [{ plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' }];
+  const money = issuerServices(db, clock, config);
+  return [
+    { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
+    { plugin: moneyRoutes({ db, clock, ledger: money.money.ledger, ...money }), prefix: '/issuer/v1' },
+    {
+      plugin: cardRoutes({
+        db,
+        deps: {
+          ledger: money.money.ledger,
+          clock,
+          ids: new IdGenerator(clock, cryptoRandom),
+          random: cryptoRandom,
+          keyring,
+          otpPepper: keyring.otpPepper,
+          sms: identity.sms,
+          program: cardProgram(),
+        },
+      }),
+      prefix: '/issuer/v1',
+    },
+  ];
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { backgroundTasks } from './background-tasks.ts';
 import { httpRoutes } from './http-routes.ts';
+import { prepareIssuer } from './issuer/issuer-start.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { loadConfig, type Config, type LoadConfigInput } from './platform/config.ts';
 import type { Database } from './platform/db/database.ts';
@@ -23,6 +24,10 @@ export interface Cardlane {
   /** Migrations this start applied (empty when the database was up to date). */
   readonly migrationsApplied: readonly string[];
   readonly backgroundTaskNames: readonly string[];
+  /** The operator key file (`<dataDir>/operator-key`), for operator routes; null when it was removed. */
+  readonly operatorKeyFile: string | null;
+  /** True when this start created the operator key (first start). */
+  readonly operatorKeyCreated: boolean;
   readonly logger: Logger;
   readonly db: Database;
   readonly http: FastifyInstance;
@@ -65,6 +70,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       throw new Error(`cannot prepare the database (${db.description}): ${(error as Error).message}`, { cause: error });
     });
     if (migrationsApplied.length > 0) logger.info({ migrations: migrationsApplied }, 'applied migrations');
+    const issuer = await prepareIssuer(db, clock, config.dataDir);
 
     http = await createHttpServer({
       db,
@@ -86,6 +92,8 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       databaseDescription: db.description,
       migrationsApplied,
       backgroundTaskNames: runner.names,
+      operatorKeyFile: issuer.operatorKeyFile,
+      operatorKeyCreated: issuer.operatorKeyCreated,
       logger,
       db,
       http: server,

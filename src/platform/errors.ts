@@ -86,6 +86,10 @@ export const ERROR_CODES = {
   insufficient_funds: { type: 'invalid_request_error', status: 402, message: 'The wallet balance is not enough for this.' },
   funding_provider_unavailable: { type: 'api_error', status: 503, message: 'The payment provider could not be reached; retry shortly.' },
 
+  // Issuer: cards
+  card_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The cardholder already has the most cards the program allows.' },
+  card_closed: { type: 'invalid_request_error', status: 409, message: 'The card is closed; it cannot be changed.' },
+
   // Ours to fix; retrying may help.
   service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },
   database_unavailable: { type: 'api_error', status: 503, message: 'The database is not reachable; retry shortly.' },

@@ -1,3 +1,4 @@
+import { cardMigrations } from '../issuer/cards/migrations.ts';
 import { identityMigrations } from '../issuer/identity/migrations.ts';
 import { moneyMigrations } from '../issuer/money/migrations.ts';
 import { ledgerMigrations } from '../ledger/migrations.ts';
@@ -9,4 +10,4 @@ import { jobMigrations } from './jobs/migrations.ts';
  * Every module's migrations, in the order they are applied. A module appends
  * its own list here; ids are never renamed or reordered once released.
  */
-export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations];
+export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations];

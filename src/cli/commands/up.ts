@@ -52,6 +52,8 @@ function describe(cardlane: Cardlane) {
     config_file: config.configFile,
     migrations_applied: cardlane.migrationsApplied,
     background_tasks: cardlane.backgroundTaskNames,
+    operator_key_file: cardlane.operatorKeyFile,
+    operator_key_created: cardlane.operatorKeyCreated,
   };
 }
 
@@ -67,6 +69,10 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['Data directory', info.data_dir],
     ['Database', info.database],
     ['Config file', info.config_file ?? '(none)'],
+    ['Operator key', info.operator_key_file ?? '(the file was removed from the data directory)'],
   ]);
+  if (info.operator_key_created && info.operator_key_file) {
+    io.stdout.write(`\nA new operator key was written to ${info.operator_key_file} (mode 0600). Send it as\n  Authorization: Bearer $(cat ${info.operator_key_file})\nfor operator routes (settings, KYC, sandbox controls).\n`);
+  }
   io.stdout.write('\nLogs go to standard error. Press Ctrl+C to stop.\n');
 }

@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import type { RandomSource } from '../../platform/ids.ts';
 import { money, MoneyError, parseMoney, toDecimalString } from '../../platform/money.ts';
@@ -62,13 +62,25 @@ export class AlipaySandbox implements FundingProvider {
   readonly #notifies: AlipayNotifyFields[] = [];
   readonly #refunds = new Map<string, SandboxRefund>();
 
-  constructor(options: { clock: Clock; random: RandomSource; modulusLength?: number }) {
+  /**
+   * `privateKeyPem` (PKCS#8) keeps the sandbox's identity across restarts, so
+   * notifies signed before a restart still verify after it; without it a
+   * fresh key pair is made.
+   */
+  constructor(options: { clock: Clock; random: RandomSource; modulusLength?: number; privateKeyPem?: string }) {
     this.#clock = options.clock;
     this.#random = options.random;
-    const pair = generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 });
-    this.#privateKey = pair.privateKey;
-    this.publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    this.#privateKey =
+      options.privateKeyPem === undefined
+        ? generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 }).privateKey
+        : createPrivateKey(options.privateKeyPem);
+    this.publicKeyPem = createPublicKey(this.#privateKey).export({ type: 'spki', format: 'pem' }).toString();
     this.#publicKey = createPublicKey(this.publicKeyPem);
+  }
+
+  /** A new RSA private key in PKCS#8 PEM, for `privateKeyPem`. */
+  static generatePrivateKeyPem(modulusLength = 2048): string {
+    return generateKeyPairSync('rsa', { modulusLength }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   }
 
   // ── the provider API the issuer calls ──────────────────────────────────
@@ -158,6 +170,17 @@ export class AlipaySandbox implements FundingProvider {
     const trade = this.#unpaidOpenTrade(outTradeNo);
     trade.status = 'TRADE_CLOSED';
     return this.#notify(trade, {});
+  }
+
+  /**
+   * Trades live in memory; after a restart the issuer still has its open
+   * orders. This re-registers one, unpaid, under its original trade number,
+   * so the payer can still pay it. Known trades are left alone.
+   */
+  adopt(outTradeNo: string, tradeNo: string, amountCnyMinor: number): void {
+    if (this.#trades.has(outTradeNo)) return;
+    if (this.#trades.size >= MAX_TRADES) throw new Error('alipay sandbox: too many trades');
+    this.#trades.set(outTradeNo, { outTradeNo, tradeNo, amountCnyMinor, status: 'WAIT_BUYER_PAY', paid: false, refundedCnyMinor: 0 });
   }
 
   /** Every notify sent, oldest first, for redelivery in tests. */

@@ -1,0 +1,149 @@
+/** JSON schemas of the money API's objects; Fastify validates and serializes with them and they become the OpenAPI document. */
+
+const timestamp = { type: 'string', format: 'date-time' } as const;
+const nullableTimestamp = { ...timestamp, nullable: true } as const;
+
+/** An amount with its currency, in integer minor units and as text for people. */
+export const amountSchema = {
+  $id: 'IssuerAmount',
+  type: 'object',
+  required: ['amount_minor', 'currency', 'formatted'],
+  properties: {
+    amount_minor: { type: 'integer', description: 'Integer minor units (cents, fen); negative for money out.' },
+    currency: { type: 'string', description: 'ISO 4217, e.g. USD, CNY' },
+    formatted: { type: 'string', description: 'e.g. "$137.50", "¥1,000.00"' },
+  },
+} as const;
+
+const amount = { $ref: 'IssuerAmount#' } as const;
+
+export const walletSchema = {
+  $id: 'IssuerWallet',
+  type: 'object',
+  required: ['object', 'currency', 'available', 'pending', 'posted'],
+  properties: {
+    object: { type: 'string', enum: ['wallet'] },
+    currency: { type: 'string', enum: ['USD'] },
+    available: { ...amount, description: 'What can be spent or withdrawn now.' },
+    pending: { ...amount, description: 'Held for payouts still running (withdrawals not yet settled).' },
+    posted: { ...amount, description: 'Settled balance: available + pending.' },
+  },
+} as const;
+
+export const quoteSchema = {
+  $id: 'IssuerTopUpQuote',
+  type: 'object',
+  required: ['id', 'object', 'cny_amount', 'fee', 'rate', 'usd_amount', 'created_at', 'expires_at'],
+  properties: {
+    id: { type: 'string', description: 'tuq_…' },
+    object: { type: 'string', enum: ['top_up_quote'] },
+    cny_amount: { ...amount, description: 'To pay through Alipay.' },
+    fee: { ...amount, description: 'Taken from the CNY amount before conversion.' },
+    rate: { type: 'string', description: '"7.20" means 1 USD = 7.20 CNY.' },
+    usd_amount: { ...amount, description: 'Credited to the wallet once paid.' },
+    created_at: timestamp,
+    expires_at: { ...timestamp, description: 'Turn it into an order (POST /wallet/top-ups) before this.' },
+  },
+} as const;
+
+export const topUpSchema = {
+  $id: 'IssuerTopUp',
+  type: 'object',
+  required: ['id', 'object', 'quote_id', 'status', 'cny_amount', 'fee', 'rate', 'usd_amount', 'pay_url', 'qr_payload', 'created_at', 'expires_at', 'credited_at', 'refunded_at'],
+  properties: {
+    id: { type: 'string', description: 'tuo_…; also Alipay’s out_trade_no' },
+    object: { type: 'string', enum: ['top_up'] },
+    quote_id: { type: 'string' },
+    status: { type: 'string', enum: ['created', 'paid', 'credited', 'expired', 'closed', 'failed', 'refund_pending', 'refunded'] },
+    cny_amount: amount,
+    fee: amount,
+    rate: { type: 'string' },
+    usd_amount: amount,
+    pay_url: { type: 'string', nullable: true, description: 'Alipay’s pay page.' },
+    qr_payload: { type: 'string', nullable: true, description: 'Show as a QR code for the Alipay app.' },
+    created_at: timestamp,
+    expires_at: { ...timestamp, description: 'Unpaid after this, the order expires.' },
+    credited_at: nullableTimestamp,
+    refunded_at: nullableTimestamp,
+  },
+} as const;
+
+export const withdrawalSchema = {
+  $id: 'IssuerWithdrawal',
+  type: 'object',
+  required: ['id', 'object', 'status', 'amount', 'fee', 'payout', 'payout_cny', 'rate', 'failure_reason', 'created_at', 'paid_at', 'failed_at'],
+  properties: {
+    id: { type: 'string', description: 'wd_…' },
+    object: { type: 'string', enum: ['withdrawal'] },
+    status: { type: 'string', enum: ['pending', 'paid', 'failed'], description: 'failed: the money is back in the wallet.' },
+    amount: { ...amount, description: 'Taken from the wallet: payout + fee.' },
+    fee: amount,
+    payout: { ...amount, description: 'Sent to Alipay, in USD.' },
+    payout_cny: { ...amount, description: 'Sent to Alipay, in CNY at the rate.' },
+    rate: { type: 'string' },
+    failure_reason: { type: 'string', nullable: true },
+    created_at: timestamp,
+    paid_at: nullableTimestamp,
+    failed_at: nullableTimestamp,
+  },
+} as const;
+
+export const statementEntrySchema = {
+  $id: 'IssuerStatementEntry',
+  type: 'object',
+  required: ['id', 'object', 'type', 'status', 'amount', 'created_at', 'top_up_id', 'withdrawal_id', 'cny_amount', 'fee', 'rate', 'top_up_status'],
+  properties: {
+    id: { type: 'string', description: 'The ledger transfer id, or the top-up id for a top-up that never reached the wallet.' },
+    object: { type: 'string', enum: ['statement_entry'] },
+    type: { type: 'string', enum: ['top_up', 'withdrawal', 'withdrawal_fee', 'transfer'] },
+    status: { type: 'string', enum: ['pending', 'settled', 'declined', 'reversed', 'refunded', 'expired'] },
+    amount: { ...amount, description: 'Signed: + into the wallet, − out of it; zero for a top-up that moved nothing.' },
+    created_at: timestamp,
+    top_up_id: { type: 'string', nullable: true },
+    withdrawal_id: { type: 'string', nullable: true },
+    cny_amount: { anyOf: [amount, { type: 'null' }], description: 'Top-ups: paid through Alipay.' },
+    fee: { anyOf: [amount, { type: 'null' }], description: 'Top-ups: the CNY fee taken before conversion.' },
+    rate: { type: 'string', nullable: true },
+    top_up_status: { type: 'string', nullable: true, description: 'Top-ups: the order’s own status.' },
+  },
+} as const;
+
+const settingsProperties = {
+  usd_cny_rate: { type: 'string', description: '"7.20" means 1 USD = 7.20 CNY; up to 6 decimals.' },
+  top_up_fee_bps: { type: 'integer' },
+  top_up_fee_min_cny_minor: { type: 'integer' },
+  top_up_min_cny_minor: { type: 'integer' },
+  top_up_max_cny_minor: { type: 'integer' },
+  quote_validity_ms: { type: 'integer' },
+  order_expiry_ms: { type: 'integer' },
+  withdrawal_fee_bps: { type: 'integer' },
+  withdrawal_fee_min_usd_minor: { type: 'integer' },
+  withdrawal_min_usd_minor: { type: 'integer' },
+  withdrawal_max_usd_minor: { type: 'integer' },
+} as const;
+
+export const moneySettingsSchema = {
+  $id: 'IssuerMoneySettings',
+  type: 'object',
+  required: Object.keys(settingsProperties),
+  properties: settingsProperties,
+} as const;
+
+/**
+ * The PATCH body: every property optional and typed loosely on purpose, so
+ * that a wrong type or value reaches `updateMoneySettings` and is refused with
+ * `setting_invalid` naming the setting, rather than coerced by the validator
+ * (Fastify's ajv coerces "12" to 12).
+ */
+export const moneySettingsPatchSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: Object.fromEntries(Object.keys(settingsProperties).map((name) => [name, { description: `See IssuerMoneySettings.${name}.` }])),
+} as const;
+
+export const settingChangeSchema = {
+  type: 'object',
+  required: ['name', 'value', 'changed_by', 'changed_at'],
+  properties: { name: { type: 'string' }, value: { type: 'string' }, changed_by: { type: 'string' }, changed_at: timestamp },
+} as const;

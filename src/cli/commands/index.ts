@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Io } from '../output.ts';
 import { auditCommand } from './audit.ts';
+import { issuerCommand } from './issuer/index.ts';
 import { migrateCommand } from './migrate.ts';
 import { upCommand } from './up.ts';
 import { versionCommand } from './version.ts';
@@ -9,4 +10,4 @@ import { versionCommand } from './version.ts';
 export type CommandFactory = (io: Io) => Command;
 
 /** Every `cardlane` command, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, versionCommand];
+export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, issuerCommand, versionCommand];

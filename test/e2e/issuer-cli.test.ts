@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openDatabase } from '../../src/platform/db/open.ts';
+import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
+import { toDecimalString } from '../../src/platform/money.ts';
+import { spawnCardlane } from '../support/cli.ts';
+import { newTestLocation, testDatabaseKind } from '../support/databases.ts';
+
+// Bounds, not expectations: a loaded CI machine may be slow, but a hang must fail.
+const START_BOUND_MS = 60_000;
+const CALL_BOUND_MS = 30_000;
+const EXIT_BOUND_MS = 30_000;
+
+const workDir = mkdtempSync(join(tmpdir(), 'cardlane-issuer-cli-'));
+const location = newTestLocation();
+
+after(async () => {
+  if (testDatabaseKind() === 'postgres') {
+    const db = openDatabase(location.url);
+    if (db instanceof PostgresDatabase) await db.dropSchema();
+    await db.close();
+  }
+  location.remove();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+test('cardlane issuer: the cardholder journey end to end through the CLI, then a clean audit', { timeout: 240_000 }, async () => {
+  const dataDir = join(workDir, 'data');
+  const otherDir = join(workDir, 'other'); // a second cardholder's session; the operator key stays in dataDir
+  const dbArgs = testDatabaseKind() === 'postgres' ? ['--database', location.url] : [];
+  const server = spawnCardlane(['up', '--port', '0', '--data-dir', dataDir, '--json', ...dbArgs], { cwd: workDir });
+  try {
+    const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string };
+
+    const run = async (args: readonly string[], dir = dataDir): Promise<Result> => {
+      const child = spawnCardlane(['issuer', '--url', info.url, '--data-dir', dir, ...args], { cwd: workDir });
+      const { code } = await child.waitForExit(CALL_BOUND_MS);
+      return { code, stdout: child.stdout(), stderr: child.stderr() };
+    };
+    const ok = async (args: readonly string[], dir = dataDir): Promise<string> => {
+      const result = await run(args, dir);
+      assert.equal(result.code, 0, `issuer ${args.join(' ')}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+      return result.stdout;
+    };
+    const json = async <T = any>(args: readonly string[], dir = dataDir): Promise<T> => JSON.parse(await ok([...args, '--json'], dir)) as T;
+    const refused = async (args: readonly string[], code: string, dir = dataDir): Promise<void> => {
+      const result = await run(args, dir);
+      assert.equal(result.code, 1, `issuer ${args.join(' ')} should fail\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`^cardlane: .+ \\(${code}\\)\\n$`));
+      assert.equal(result.stdout, '');
+    };
+    const latestCode = async (phone: string): Promise<string> => {
+      const inbox = await json<{ data: Array<{ body: string }> }>(['sms-inbox', '--phone', phone]);
+      const code = /\b(\d{6})\b/.exec(inbox.data[0]!.body)?.[1];
+      assert.ok(code, `a code in ${JSON.stringify(inbox.data[0])}`);
+      return code;
+    };
+
+    // Sign in: a wrong code is refused, the right one saves a private session.
+    const phone = '+8613800138000';
+    assert.match(await ok(['sign-in', '--phone', phone]), /Code sent to \+8613800138000/);
+    const code = await latestCode(phone);
+    const wrong = code === '000000' ? '111111' : '000000';
+    await refused(['verify', '--phone', phone, '--code', wrong], 'code_invalid');
+    const signedIn = await ok(['verify', '--phone', phone, '--code', code]);
+    assert.match(signedIn, /Signed up and signed in\./);
+    assert.equal(statSync(join(dataDir, 'cli-session.json')).mode & 0o777, 0o600);
+    const me = await json<{ id: string; kyc_status: string }>(['me']);
+    assert.match(me.id, /^ch_/);
+    assert.equal(me.kyc_status, 'not_started');
+
+    // KYC: started by the cardholder, approved by the operator.
+    const kyc = await json<{ id: string; status: string }>(['kyc', 'start']);
+    assert.equal(kyc.status, 'pending');
+    assert.match(await ok(['kyc', 'approve', kyc.id]), /status\s+approved/);
+    assert.equal((await json<{ status: string }>(['kyc', 'status'])).status, 'approved');
+
+    // Top up ¥1,000 and pay it in the Alipay sandbox.
+    const topUp = await json<{ quote: { usd_amount: { amount_minor: number } }; top_up: { id: string; status: string } }>(['top-up', '--cny', '1,000']);
+    assert.equal(topUp.top_up.status, 'created');
+    const paid = await ok(['top-up', 'pay', topUp.top_up.id]);
+    assert.match(paid, /status\s+credited/);
+    const credited = topUp.quote.usd_amount.amount_minor;
+
+    // A card: open, load $20.00, freeze, unfreeze.
+    const card = await json<{ id: string; status: string; opening_fee: { amount: number } }>(['card', 'open']);
+    assert.match(card.id, /^card_/);
+    const loaded = await ok(['card', 'load', card.id, '--amount', '20.00']);
+    assert.match(loaded, /available\s+\$20\.00/);
+    assert.match(await ok(['card', 'freeze', card.id]), /status\s+frozen/);
+    assert.equal((await json<{ status: string }>(['card', 'unfreeze', card.id])).status, 'active');
+    assert.match(await ok(['card', 'list']), new RegExp(`${card.id}\\s+•••• \\d{4}\\s+active\\s+\\$20\\.00`));
+
+    // Withdraw what is left in the wallet: nothing remains available.
+    const wallet = await json<{ available: { amount_minor: number; currency: string } }>(['wallet']);
+    assert.equal(wallet.available.amount_minor, credited - card.opening_fee.amount - 2000);
+    const rest = toDecimalString({ amount_minor: wallet.available.amount_minor, currency: wallet.available.currency } as never);
+    const withdrawal = await json<{ id: string; amount: { amount_minor: number } }>(['withdraw', '--amount', rest]);
+    assert.equal(withdrawal.amount.amount_minor, wallet.available.amount_minor);
+    assert.match(await ok(['wallet']), /available\s+\$0\.00/);
+    assert.match(await ok(['statement']), /top_up/);
+
+    // A second cardholder without KYC cannot top up.
+    const other = '+8613900139000';
+    await ok(['sign-in', '--phone', other], otherDir);
+    await ok(['verify', '--phone', other, '--code', await latestCode(other)], otherDir);
+    await refused(['top-up', '--cny', '1000'], 'kyc_required', otherDir);
+
+    server.child.kill('SIGTERM');
+    assert.deepEqual(await server.waitForExit(EXIT_BOUND_MS), { code: 0, signal: null }, server.stderr());
+
+    const audit = spawnCardlane(['audit', '--data-dir', dataDir, ...dbArgs], { cwd: workDir });
+    const audited = await audit.waitForExit(EXIT_BOUND_MS);
+    assert.equal(audited.code, 0, `${audit.stdout()}\n${audit.stderr()}`);
+    assert.match(audit.stdout(), /PASSED/);
+  } finally {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  }
+});

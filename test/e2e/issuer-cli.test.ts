@@ -27,6 +27,16 @@ after(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
+function luhnValid(number: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < number.length; i++) {
+    let digit = Number(number[number.length - 1 - i]);
+    if (i % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
 interface Result {
   readonly code: number | null;
   readonly stdout: string;
@@ -94,11 +104,33 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     // A card: open, load $20.00, freeze, unfreeze.
     const card = await json<{ id: string; status: string; opening_fee: { amount: number } }>(['card', 'open']);
     assert.match(card.id, /^card_/);
+
+    // Controls, then the full number behind an SMS code.
+    const controlled = await json<{ controls: { spending_limits: { per_transaction: number | null }; mcc_block: string[] } }>(
+      ['card', 'controls', card.id, '--per-transaction', '50.00', '--mcc-block', '7995'],
+    );
+    assert.equal(controlled.controls.spending_limits.per_transaction, 5000);
+    assert.deepEqual(controlled.controls.mcc_block, ['7995']);
+    // The sign-in code was sent moments ago and a phone gets one SMS a minute: age it rather than wait.
+    const direct = openDatabase(testDatabaseKind() === 'postgres' ? location.url : join(dataDir, 'cardlane.db'));
+    try {
+      await direct.run('UPDATE issuer_otp_codes SET sent_at_ms = sent_at_ms - 120000 WHERE phone_e164 = ?', [phone]);
+    } finally {
+      await direct.close();
+    }
+    await ok(['card', 'reveal-code', card.id]);
+    const revealed = await json<{ number: string; cvc: string }>(['card', 'reveal', card.id, '--code', await latestCode(phone)]);
+    assert.match(revealed.number, /^\d{16}$/);
+    assert.ok(luhnValid(revealed.number), 'a Luhn-valid number');
+    assert.match(revealed.cvc, /^\d{3}$/);
     const loaded = await ok(['card', 'load', card.id, '--amount', '20.00']);
     assert.match(loaded, /available\s+\$20\.00/);
     assert.match(await ok(['card', 'freeze', card.id]), /status\s+frozen/);
     assert.equal((await json<{ status: string }>(['card', 'unfreeze', card.id])).status, 'active');
     assert.match(await ok(['card', 'list']), new RegExp(`${card.id}\\s+•••• \\d{4}\\s+active\\s+\\$20\\.00`));
+
+    // The operator's money settings.
+    assert.match((await json<{ settings: { usd_cny_rate: string } }>(['settings'])).settings.usd_cny_rate, /^\d+(\.\d+)?$/);
 
     // Withdraw what is left in the wallet: nothing remains available.
     const wallet = await json<{ available: { amount_minor: number; currency: string } }>(['wallet']);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Io } from '../../output.ts';
-import { call, contextOf, line, output, saveSession, sessionPath, table } from './client.ts';
+import { call, contextOf, line, newIdempotencyKey, output, saveSession, sessionPath, table } from './client.ts';
 
 interface Cardholder {
   id: string;
@@ -23,7 +23,7 @@ function cardholderRows(c: Cardholder): Array<[string, string]> {
   ];
 }
 
-/** sign-in, verify, me, sms-inbox. */
+/** sign-in, verify, me, invite, sms-inbox. */
 export function sessionCommands(io: Io): Command[] {
   const signIn = new Command('sign-in')
     .description('send a one-time sign-in code by SMS to a phone')
@@ -68,6 +68,15 @@ export function sessionCommands(io: Io): Command[] {
     output(ctx, result, () => table(ctx, cardholderRows(result)));
   });
 
+  const invite = new Command('invite')
+    .description('apply an invite code (before the first card): waives the card-opening fee')
+    .argument('<code>', 'the invite code')
+    .action(async (code: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(io, command);
+      const result = await call<Cardholder>(ctx, 'POST', '/me/invite', { auth: 'cardholder', body: { invite_code: code }, idempotencyKey: newIdempotencyKey() });
+      output(ctx, result, () => table(ctx, cardholderRows(result)));
+    });
+
   const smsInbox = new Command('sms-inbox')
     .description('operator: the sandbox SMS inbox of a phone, newest first')
     .requiredOption('--phone <phone>', 'the phone')
@@ -84,5 +93,5 @@ export function sessionCommands(io: Io): Command[] {
       });
     });
 
-  return [signIn, verify, me, smsInbox];
+  return [signIn, verify, me, invite, smsInbox];
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import type { Io } from '../../output.ts';
-import { call, contextOf, line, money, newIdempotencyKey, output, table, typedAmount } from './client.ts';
+import { parseMoney } from '../../../platform/money.ts';
+import { CliError, EXIT_USAGE, type Io } from '../../output.ts';
+import { call, contextOf, line, money, newIdempotencyKey, output, table, typedAmount, type IssuerContext } from './client.ts';
 
 type Amount = { amount_minor: number; currency: string; formatted: string };
 
@@ -26,7 +27,62 @@ interface TopUp {
   credited_at: string | null;
 }
 
-/** wallet, top-up (+ pay), withdraw, statement. */
+interface MoneySettings {
+  settings: Record<string, string | number>;
+  history: Array<{ name: string; value: string; changed_by: string; changed_at: string }>;
+}
+
+/** --flag → setting, and how a person types it. */
+const SETTING_FLAGS = [
+  ['rate', 'usd_cny_rate', 'rate', 'CNY per USD, e.g. 7.25'],
+  ['top-up-fee-bps', 'top_up_fee_bps', 'integer', 'top-up fee, basis points of the CNY paid'],
+  ['top-up-fee-min', 'top_up_fee_min_cny_minor', 'CNY', 'smallest top-up fee, CNY'],
+  ['top-up-min', 'top_up_min_cny_minor', 'CNY', 'smallest top-up, CNY'],
+  ['top-up-max', 'top_up_max_cny_minor', 'CNY', 'largest top-up, CNY'],
+  ['quote-validity-ms', 'quote_validity_ms', 'integer', 'how long a quote holds, ms'],
+  ['order-expiry-ms', 'order_expiry_ms', 'integer', 'how long a top-up order can be paid, ms'],
+  ['withdrawal-fee-bps', 'withdrawal_fee_bps', 'integer', 'withdrawal fee, basis points'],
+  ['withdrawal-fee-min', 'withdrawal_fee_min_usd_minor', 'USD', 'smallest withdrawal fee, USD'],
+  ['withdrawal-min', 'withdrawal_min_usd_minor', 'USD', 'smallest withdrawal, USD'],
+  ['withdrawal-max', 'withdrawal_max_usd_minor', 'USD', 'largest withdrawal, USD'],
+] as const;
+
+function settingValue(flag: string, kind: 'rate' | 'integer' | 'CNY' | 'USD', text: string): string | number {
+  if (kind === 'rate') {
+    if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new CliError(`--${flag}: not a rate: ${JSON.stringify(text)}`, EXIT_USAGE);
+    return text.trim();
+  }
+  if (kind === 'integer') {
+    if (!/^\d+$/.test(text.trim())) throw new CliError(`--${flag}: not a whole number: ${JSON.stringify(text)}`, EXIT_USAGE);
+    return Number(text.trim());
+  }
+  let minor: number;
+  try {
+    minor = parseMoney(text, kind).amount_minor;
+  } catch (error) {
+    throw new CliError(`--${flag}: ${(error as Error).message}`, EXIT_USAGE);
+  }
+  if (minor < 0) throw new CliError(`--${flag}: must not be negative`, EXIT_USAGE);
+  return minor;
+}
+
+function printSettings(ctx: IssuerContext, result: MoneySettings): void {
+  const shown = (name: string, value: string | number): string => {
+    if (name === 'usd_cny_rate') return `1 USD = ${value} CNY`;
+    if (name.endsWith('_cny_minor')) return money(Number(value), 'CNY');
+    if (name.endsWith('_usd_minor')) return money(Number(value), 'USD');
+    if (name.endsWith('_bps')) return `${value} bps`;
+    if (name.endsWith('_ms')) return `${value} ms`;
+    return String(value);
+  };
+  table(ctx, Object.entries(result.settings).map(([name, value]) => [name, shown(name, value)] as const));
+  if (result.history.length > 0) {
+    line(ctx, 'Recent changes:');
+    for (const h of result.history) line(ctx, `  ${h.changed_at}  ${h.name} = ${h.value}  (${h.changed_by})`);
+  }
+}
+
+/** wallet, top-up (+ pay, close, fail), withdraw, statement, settings (+ set). */
 export function walletCommands(io: Io): Command[] {
   const wallet = new Command('wallet').description('the USD wallet balance').action(async (_options: unknown, command: Command) => {
     const ctx = contextOf(io, command);
@@ -66,22 +122,28 @@ export function walletCommands(io: Io): Command[] {
       });
     });
 
-  topUp
-    .command('pay')
-    .description('operator (sandbox Alipay): the payer pays the order')
-    .argument('<order>', 'the top-up id (tuo_…)')
-    .action(async (order: string, _options: unknown, command: Command) => {
-      const ctx = contextOf(io, command);
-      const result = await call<{ notify_answer: string; top_up: TopUp }>(ctx, 'POST', `/operator/sandbox/alipay/${encodeURIComponent(order)}/pay`, { auth: 'operator' });
-      output(ctx, result, () =>
-        table(ctx, [
-          ['order', result.top_up.id],
-          ['status', result.top_up.status],
-          ['credited', result.top_up.credited_at ? money(result.top_up.usd_amount) : '-'],
-          ['notify', result.notify_answer],
-        ]),
-      );
-    });
+  for (const [action, what] of [
+    ['pay', 'operator (sandbox Alipay): the payer pays the order'],
+    ['close', 'operator (sandbox Alipay): the payer closes the order unpaid'],
+    ['fail', 'operator (sandbox Alipay): the payment fails'],
+  ] as const) {
+    topUp
+      .command(action)
+      .description(what)
+      .argument('<order>', 'the top-up id (tuo_…)')
+      .action(async (order: string, _options: unknown, command: Command) => {
+        const ctx = contextOf(io, command);
+        const result = await call<{ notify_answer: string; top_up: TopUp }>(ctx, 'POST', `/operator/sandbox/alipay/${encodeURIComponent(order)}/${action}`, { auth: 'operator' });
+        output(ctx, result, () =>
+          table(ctx, [
+            ['order', result.top_up.id],
+            ['status', result.top_up.status],
+            ['credited', result.top_up.credited_at ? money(result.top_up.usd_amount) : '-'],
+            ['notify', result.notify_answer],
+          ]),
+        );
+      });
+  }
 
   const withdraw = new Command('withdraw')
     .description('withdraw wallet USD to Alipay (fee included in the amount)')
@@ -129,5 +191,30 @@ export function walletCommands(io: Io): Command[] {
       });
     });
 
-  return [wallet, topUp, withdraw, statement];
+  const settings = new Command('settings')
+    .description('operator: the money settings in force (rate, fees, limits) and their recent changes')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = contextOf(io, command);
+      const result = await call<MoneySettings>(ctx, 'GET', '/operator/settings', { auth: 'operator' });
+      output(ctx, result, () => printSettings(ctx, result));
+    });
+
+  const set = settings.command('set').description('operator: change the rate, fees or limits (all or nothing)');
+  for (const [flag, , kind, what] of SETTING_FLAGS) set.option(`--${flag} <${kind === 'integer' ? 'n' : kind === 'rate' ? 'rate' : kind.toLowerCase()}>`, what);
+  set.action(async (options: Record<string, string | undefined>, command: Command) => {
+    const ctx = contextOf(io, command);
+    const body: Record<string, string | number> = {};
+    for (const [flag, name, kind] of SETTING_FLAGS) {
+      const text = options[flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())];
+      if (text !== undefined) body[name] = settingValue(flag, kind, text);
+    }
+    if (Object.keys(body).length === 0) {
+      command.help({ error: true });
+      return;
+    }
+    const result = await call<MoneySettings>(ctx, 'PATCH', '/operator/settings', { auth: 'operator', body, idempotencyKey: newIdempotencyKey() });
+    output(ctx, result, () => printSettings(ctx, result));
+  });
+
+  return [wallet, topUp, withdraw, statement, settings];
 }

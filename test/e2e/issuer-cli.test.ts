@@ -75,18 +75,25 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
       return code;
     };
 
-    // Sign in: a wrong code is refused, the right one saves a private session.
+    // A referrer signs up first: their invite code waives the next cardholder's card fee.
+    const other = '+8613900139000';
+    await ok(['sign-in', '--phone', other], otherDir);
+    await ok(['verify', '--phone', other, '--code', await latestCode(other)], otherDir);
+    const inviteCode = (await json<{ invite_code: string }>(['me'], otherDir)).invite_code;
+
+    // Sign up with the invite code: a wrong code is refused, the right one saves a private session.
     const phone = '+8613800138000';
     assert.match(await ok(['sign-in', '--phone', phone]), /Code sent to \+8613800138000/);
     const code = await latestCode(phone);
     const wrong = code === '000000' ? '111111' : '000000';
     await refused(['verify', '--phone', phone, '--code', wrong], 'code_invalid');
-    const signedIn = await ok(['verify', '--phone', phone, '--code', code]);
+    const signedIn = await ok(['verify', '--phone', phone, '--code', code, '--invite', inviteCode]);
     assert.match(signedIn, /Signed up and signed in\./);
     assert.equal(statSync(join(dataDir, 'cli-session.json')).mode & 0o777, 0o600);
-    const me = await json<{ id: string; kyc_status: string }>(['me']);
+    const me = await json<{ id: string; kyc_status: string; opening_fee_waived: boolean }>(['me']);
     assert.match(me.id, /^ch_/);
     assert.equal(me.kyc_status, 'not_started');
+    assert.equal(me.opening_fee_waived, true);
 
     // KYC: started by the cardholder, approved by the operator.
     const kyc = await json<{ id: string; status: string }>(['kyc', 'start']);
@@ -104,6 +111,7 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     // A card: open, load $20.00, freeze, unfreeze.
     const card = await json<{ id: string; status: string; opening_fee: { amount: number } }>(['card', 'open']);
     assert.match(card.id, /^card_/);
+    assert.equal(card.opening_fee.amount, 0, 'the invite code waived the $2 fee');
 
     // Controls, then the full number behind an SMS code.
     const controlled = await json<{ controls: { spending_limits: { per_transaction: number | null }; mcc_block: string[] } }>(
@@ -141,10 +149,7 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     assert.match(await ok(['wallet']), /available\s+\$0\.00/);
     assert.match(await ok(['statement']), /top_up/);
 
-    // A second cardholder without KYC cannot top up.
-    const other = '+8613900139000';
-    await ok(['sign-in', '--phone', other], otherDir);
-    await ok(['verify', '--phone', other, '--code', await latestCode(other)], otherDir);
+    // The referrer has no KYC yet: no top-up.
     await refused(['top-up', '--cny', '1000'], 'kyc_required', otherDir);
 
     server.child.kill('SIGTERM');

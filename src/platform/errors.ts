@@ -90,6 +90,25 @@ export const ERROR_CODES = {
   card_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The cardholder already has the most cards the program allows.' },
   card_closed: { type: 'invalid_request_error', status: 409, message: 'The card is closed; it cannot be changed.' },
 
+  // Acquirer (Stripe's codes, so the official SDK raises the right error classes).
+  card_declined: { type: 'card_error', status: 402, message: 'Your card was declined.' },
+  expired_card: { type: 'card_error', status: 402, message: 'Your card has expired.' },
+  incorrect_cvc: { type: 'card_error', status: 402, message: "Your card's security code is incorrect." },
+  incorrect_zip: { type: 'card_error', status: 402, message: "Your card's zip code failed validation." },
+  incorrect_address: { type: 'card_error', status: 402, message: "Your card's address failed validation." },
+  incorrect_number: { type: 'card_error', status: 402, message: 'Your card number is incorrect.' },
+  invalid_number: { type: 'card_error', status: 402, message: 'Your card number is not a valid credit card number.' },
+  invalid_expiry_month: { type: 'card_error', status: 402, message: "Your card's expiration month is invalid." },
+  invalid_expiry_year: { type: 'card_error', status: 402, message: "Your card's expiration year is invalid." },
+  invalid_cvc: { type: 'card_error', status: 402, message: "Your card's security code is invalid." },
+  processing_error: { type: 'card_error', status: 402, message: 'An error occurred while processing your card. Try again in a little bit.' },
+  payment_intent_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The PaymentIntent is not in a state that allows this.' },
+  setup_intent_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The SetupIntent is not in a state that allows this.' },
+  payment_method_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The PaymentMethod is not in a state that allows this.' },
+  amount_too_small: { type: 'invalid_request_error', status: 400, message: 'The amount is below the minimum charge amount.' },
+  amount_too_large: { type: 'invalid_request_error', status: 400, message: 'The amount is above what is allowed.' },
+  charge_already_refunded: { type: 'invalid_request_error', status: 400, message: 'The charge has already been refunded in full.' },
+
   // Ours to fix; retrying may help.
   service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },
   database_unavailable: { type: 'api_error', status: 503, message: 'The database is not reachable; retry shortly.' },
@@ -110,6 +129,7 @@ export interface ErrorBody {
     readonly message: string;
     readonly param?: string;
     readonly decline_code?: string;
+    readonly [field: string]: unknown;
   };
 }
 
@@ -118,6 +138,8 @@ export interface AppErrorOptions {
   readonly param?: string;
   /** For card errors: why the issuer or the risk rules declined (Stripe's `decline_code`). */
   readonly declineCode?: string;
+  /** More fields of the error object (Stripe's `charge`, `payment_intent`, `advice_code`, `doc_url`, …). */
+  readonly extra?: Readonly<Record<string, unknown>>;
   readonly cause?: unknown;
 }
 
@@ -132,6 +154,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly param: string | undefined;
   readonly declineCode: string | undefined;
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
     const spec: ErrorSpec = ERROR_CODES[code];
@@ -142,6 +165,7 @@ export class AppError extends Error {
     this.status = spec.status;
     this.param = options.param;
     this.declineCode = options.declineCode;
+    this.extra = options.extra;
   }
 
   toBody(): ErrorBody {
@@ -152,6 +176,7 @@ export class AppError extends Error {
         message: this.message,
         ...(this.param === undefined ? {} : { param: this.param }),
         ...(this.declineCode === undefined ? {} : { decline_code: this.declineCode }),
+        ...this.extra,
       },
     };
   }

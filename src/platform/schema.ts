@@ -1,3 +1,4 @@
+import { merchantMigrations } from '../acquirer/merchants/migrations.ts';
 import { cardMigrations } from '../issuer/cards/migrations.ts';
 import { identityMigrations } from '../issuer/identity/migrations.ts';
 import { moneyMigrations } from '../issuer/money/migrations.ts';
@@ -10,4 +11,4 @@ import { jobMigrations } from './jobs/migrations.ts';
  * Every module's migrations, in the order they are applied. A module appends
  * its own list here; ids are never renamed or reordered once released.
  */
-export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations];
+export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations, ...merchantMigrations];

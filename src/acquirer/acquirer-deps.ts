@@ -1,0 +1,48 @@
+import type { Clock } from '../platform/clock.ts';
+import type { Database } from '../platform/db/database.ts';
+import type { IdGenerator, RandomSource } from '../platform/ids.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type {
+  AuthorizationRequest,
+  AuthorizationResponse,
+  CardBrand,
+  CardFunding,
+  ClearingRequest,
+  FollowUpResponse,
+  IncrementalAuthorizationRequest,
+  RefundRequest,
+  ReversalRequest,
+} from '../network/messages.ts';
+
+/** What the acquirer knows about a card number from the network's BIN table. */
+export interface CardInfo {
+  readonly brand: CardBrand;
+  readonly country: string;
+  readonly funding: CardFunding;
+  /** The issuer's display name, when known. */
+  readonly issuerName?: string;
+}
+
+/** The part of the card network the acquirer uses (`CardNetwork` in src/network has this shape). */
+export interface AcquirerNetwork {
+  lookupCard(pan: string): CardInfo | null;
+  authorize(request: AuthorizationRequest): Promise<AuthorizationResponse>;
+  incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse>;
+  reverse(request: ReversalRequest): Promise<FollowUpResponse>;
+  clear(request: ClearingRequest): Promise<FollowUpResponse>;
+  refund(request: RefundRequest): Promise<FollowUpResponse>;
+}
+
+/** Everything the acquirer's endpoints and jobs share. */
+export interface AcquirerDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly random: RandomSource;
+  readonly ledger: Ledger;
+  readonly network: AcquirerNetwork;
+  /** The acquirer's name on the network (card acceptor's acquirer id). */
+  readonly acquirerId: string;
+  /** 32-byte key that encrypts stored card numbers and keys card fingerprints (the acquirer's vault). */
+  readonly vaultKey: Buffer;
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import type { Sql, Tx } from '../../platform/db/database.ts';
+import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
+
+/**
+ * Merchants and their test-mode API keys. Keys look like Stripe's
+ * (`sk_test_…`, `pk_test_…`, 32 base62 characters = 190 bits) so that
+ * scripts and the SDK treat them the same way; only their SHA-256 is kept.
+ */
+
+export interface Merchant {
+  readonly id: string;
+  readonly name: string;
+  /** What the cardholder sees on their statement. */
+  readonly statementDescriptor: string;
+  readonly mcc: string;
+  readonly country: string;
+  readonly defaultCurrency: string;
+  readonly createdAtMs: number;
+}
+
+export type ApiKeyKind = 'secret' | 'publishable';
+
+export interface MerchantWithKeys {
+  readonly merchant: Merchant;
+  readonly secretKey: string;
+  readonly publishableKey: string;
+}
+
+export interface NewMerchant {
+  readonly name: string;
+  readonly statementDescriptor?: string;
+  readonly mcc: string;
+  readonly country: string;
+  readonly defaultCurrency?: string;
+  readonly isDemo?: boolean;
+}
+
+const KEY_PREFIX: Record<ApiKeyKind, string> = { secret: 'sk_test_', publishable: 'pk_test_' };
+const KEY_BODY_CHARS = 32;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const API_KEY_PATTERN = /^(sk|pk)_test_[0-9A-Za-z]{32}$/;
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function newApiKey(kind: ApiKeyKind, random: RandomSource): string {
+  let body = '';
+  // Rejection sampling keeps every character uniform (256 is not a multiple of 62).
+  while (body.length < KEY_BODY_CHARS) {
+    for (const byte of random(KEY_BODY_CHARS * 2)) {
+      if (byte < 248 && body.length < KEY_BODY_CHARS) body += BASE62[byte % 62];
+    }
+  }
+  return KEY_PREFIX[kind] + body;
+}
+
+export async function createMerchant(tx: Tx, deps: { ids: IdGenerator; random: RandomSource; nowMs: number }, input: NewMerchant): Promise<MerchantWithKeys> {
+  const merchant: Merchant = {
+    id: deps.ids.next('acct'),
+    name: input.name,
+    statementDescriptor: (input.statementDescriptor ?? input.name).slice(0, 22).toUpperCase(),
+    mcc: input.mcc,
+    country: input.country.toUpperCase(),
+    defaultCurrency: (input.defaultCurrency ?? 'usd').toLowerCase(),
+    createdAtMs: deps.nowMs,
+  };
+  await tx.run(
+    `INSERT INTO acquirer_merchants (id, name, statement_descriptor, mcc, country, default_currency, is_demo, created_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [merchant.id, merchant.name, merchant.statementDescriptor, merchant.mcc, merchant.country, merchant.defaultCurrency, input.isDemo ? 1 : 0, deps.nowMs],
+  );
+  const secretKey = await addApiKey(tx, deps, merchant.id, 'secret');
+  const publishableKey = await addApiKey(tx, deps, merchant.id, 'publishable');
+  return { merchant, secretKey, publishableKey };
+}
+
+export async function addApiKey(tx: Tx, deps: { ids: IdGenerator; random: RandomSource; nowMs: number }, merchantId: string, kind: ApiKeyKind): Promise<string> {
+  const key = newApiKey(kind, deps.random);
+  await tx.run(
+    'INSERT INTO acquirer_api_keys (id, merchant_id, kind, key_hash, key_last4, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+    [deps.ids.next('key'), merchantId, kind, hashApiKey(key), key.slice(-4), deps.nowMs],
+  );
+  return key;
+}
+
+interface MerchantRow {
+  id: string;
+  name: string;
+  statement_descriptor: string;
+  mcc: string;
+  country: string;
+  default_currency: string;
+  created_at_ms: number | string;
+}
+
+const MERCHANT_COLUMNS = 'm.id, m.name, m.statement_descriptor, m.mcc, m.country, m.default_currency, m.created_at_ms';
+
+function fromRow(row: MerchantRow): Merchant {
+  return {
+    id: row.id,
+    name: row.name,
+    statementDescriptor: row.statement_descriptor,
+    mcc: row.mcc,
+    country: row.country,
+    defaultCurrency: row.default_currency,
+    createdAtMs: Number(row.created_at_ms),
+  };
+}
+
+export async function getMerchant(sql: Sql, id: string): Promise<Merchant | undefined> {
+  const row = await sql.get<MerchantRow>(`SELECT ${MERCHANT_COLUMNS} FROM acquirer_merchants m WHERE m.id = ?`, [id]);
+  return row === undefined ? undefined : fromRow(row);
+}
+
+/** The demo merchant `cardlane up` creates, if it exists. */
+export async function getDemoMerchant(sql: Sql): Promise<Merchant | undefined> {
+  const row = await sql.get<MerchantRow>(`SELECT ${MERCHANT_COLUMNS} FROM acquirer_merchants m WHERE m.is_demo = 1 ORDER BY m.id LIMIT 1`);
+  return row === undefined ? undefined : fromRow(row);
+}
+
+export async function listMerchants(sql: Sql, limit = 100): Promise<Merchant[]> {
+  const rows = await sql.all<MerchantRow>(`SELECT ${MERCHANT_COLUMNS} FROM acquirer_merchants m ORDER BY m.id LIMIT ?`, [limit]);
+  return rows.map(fromRow);
+}
+
+/** The merchant a live key belongs to, and the key's kind; undefined for an unknown or revoked key. */
+export async function authenticateApiKey(sql: Sql, key: string): Promise<{ merchant: Merchant; kind: ApiKeyKind } | undefined> {
+  if (!API_KEY_PATTERN.test(key)) return undefined;
+  const row = await sql.get<MerchantRow & { kind: ApiKeyKind }>(
+    `SELECT ${MERCHANT_COLUMNS}, k.kind FROM acquirer_api_keys k JOIN acquirer_merchants m ON m.id = k.merchant_id
+     WHERE k.key_hash = ? AND k.revoked_at_ms IS NULL`,
+    [hashApiKey(key)],
+  );
+  return row === undefined ? undefined : { merchant: fromRow(row), kind: row.kind };
+}

@@ -1,0 +1,161 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../platform/clock.ts';
+import type { Database } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { hashRequest, validateIdempotencyKey } from '../../platform/idempotency.ts';
+import { authenticateApiKey, type ApiKeyKind, type Merchant } from '../merchants/merchants.ts';
+import { parseForm, type FormObject } from './form-body.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency-keys.ts';
+import { Params } from './params.ts';
+
+/**
+ * One Stripe-compatible endpoint: authentication by API key, Stripe's form
+ * encoding, strict parameters, idempotency keys and Stripe's error object,
+ * so every endpoint behaves the same way for the official SDK.
+ *
+ * An endpoint is split in two so the rules hold by construction:
+ * `parse` reads and validates every parameter (and nothing unread gets
+ * through), `run` acts. A failure in `parse` changes nothing and saves no
+ * idempotency key, as at Stripe. A card error thrown by `run` is a real
+ * answer (the attempt was recorded) and is saved and replayed like a
+ * success; any other error releases the key so a retry runs afresh.
+ */
+
+export interface StripeCall {
+  readonly merchant: Merchant;
+  readonly keyKind: ApiKeyKind;
+  readonly path: Readonly<Record<string, string>>;
+  readonly nowMs: number;
+  readonly requestId: string;
+}
+
+export interface StripeEndpoint<I> {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** Fastify path under /v1, e.g. `/payment_intents/:id/confirm`. */
+  readonly url: string;
+  readonly summary: string;
+  /** Publishable keys may only call endpoints that allow them (creating a payment method), as at Stripe. */
+  readonly allowPublishable?: boolean;
+  readonly parse: (params: Params, call: StripeCall) => I;
+  readonly run: (input: I, call: StripeCall) => Promise<unknown>;
+  /** HTTP status of a success; 200 like Stripe. */
+  readonly status?: number;
+}
+
+export interface StripeRouteDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/** Makes `app` (an encapsulated plugin) parse Stripe's form bodies. */
+export function acceptStripeForms(app: FastifyInstance): void {
+  app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseForm(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+}
+
+export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endpoint: StripeEndpoint<I>): void {
+  app.route({
+    method: endpoint.method,
+    url: endpoint.url,
+    schema: { summary: endpoint.summary, tags: ['acquirer (Stripe-compatible)'], hide: false },
+    handler: async (request, reply) => {
+      const { merchant, kind } = await authenticate(deps, request);
+      if (kind === 'publishable' && !endpoint.allowPublishable) {
+        throw new AppError('permission_denied', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
+      }
+      const call: StripeCall = {
+        merchant,
+        keyKind: kind,
+        path: (request.params ?? {}) as Record<string, string>,
+        nowMs: deps.clock.nowMs(),
+        requestId: request.id,
+      };
+      const data = endpoint.method === 'POST' ? bodyOf(request) : queryOf(request);
+      const params = new Params(data);
+      const input = endpoint.parse(params, call);
+      params.finish();
+
+      const key = request.headers['idempotency-key'];
+      if (endpoint.method !== 'POST' || key === undefined) return answer(reply, await runOnce(endpoint, input, call));
+
+      validateIdempotencyKey(key);
+      const requestHash = hashRequest({ method: 'POST', path: request.url.split('?')[0]!, params: data });
+      const claim = await claimIdempotencyKey(deps.db, { merchantId: merchant.id, key, requestHash, nowMs: call.nowMs });
+      if (claim.kind === 'replay') {
+        reply.header('idempotent-replayed', 'true');
+        return reply.status(claim.status).type('application/json').send(claim.bodyJson);
+      }
+      let result: { status: number; body: unknown };
+      try {
+        result = await runOnce(endpoint, input, call);
+      } catch (error) {
+        await releaseIdempotencyKey(deps.db, { merchantId: merchant.id, key }).catch(() => undefined);
+        throw error;
+      }
+      const bodyJson = JSON.stringify(result.body);
+      await completeIdempotencyKey(deps.db, { merchantId: merchant.id, key, status: result.status, bodyJson });
+      return reply.status(result.status).type('application/json').send(bodyJson);
+    },
+  });
+}
+
+async function runOnce<I>(endpoint: StripeEndpoint<I>, input: I, call: StripeCall): Promise<{ status: number; body: unknown }> {
+  try {
+    return { status: endpoint.status ?? 200, body: await endpoint.run(input, call) };
+  } catch (error) {
+    if (error instanceof AppError && error.type === 'card_error') return { status: error.status, body: error.toBody() };
+    throw error;
+  }
+}
+
+function answer(reply: FastifyReply, result: { status: number; body: unknown }): FastifyReply {
+  return reply.status(result.status).type('application/json').send(JSON.stringify(result.body));
+}
+
+async function authenticate(deps: StripeRouteDeps, request: FastifyRequest): Promise<{ merchant: Merchant; kind: ApiKeyKind }> {
+  const key = apiKeyOf(request);
+  if (key === undefined) {
+    throw new AppError(
+      'authentication_required',
+      'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').',
+    );
+  }
+  const found = await authenticateApiKey(deps.db, key);
+  if (found === undefined) throw new AppError('authentication_required', `Invalid API Key provided: ${maskKey(key)}`);
+  return found;
+}
+
+/** `Authorization: Bearer <key>`, or Basic with the key as the user name (curl -u sk_test_…:), as Stripe accepts. */
+function apiKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (basic) return Buffer.from(basic[1]!, 'base64').toString('utf8').split(':')[0] || undefined;
+  return undefined;
+}
+
+function maskKey(key: string): string {
+  const shown = key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(Math.min(key.length - 12, 24))}${key.slice(-4)}` : '****';
+  return shown.replace(/[^\x20-\x7e]/g, '?');
+}
+
+function bodyOf(request: FastifyRequest): FormObject {
+  const body = request.body;
+  if (body === undefined || body === null || body === '') return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new AppError('body_invalid', 'The request body must be form-encoded parameters.');
+  return body as FormObject;
+}
+
+function queryOf(request: FastifyRequest): FormObject {
+  const question = request.url.indexOf('?');
+  return question === -1 ? {} : parseForm(request.url.slice(question + 1));
+}

@@ -1,0 +1,245 @@
+/**
+ * The card network's messages: what an acquirer sends towards an issuer and
+ * what comes back, with ISO 8583 meaning (message type, field 39 response
+ * code, AVS and CVV2 results) in typed form. This file is the contract
+ * between the acquirer (`src/acquirer`), the network (`src/network`) and
+ * every issuer behind it (Cardlane's own in `src/issuer/authorization`, the
+ * scripted test banks in `src/network/test-issuers`): none of them reads
+ * another's tables.
+ *
+ * Identity and retries. Every message has an `id` chosen by its sender that
+ * is unique for that message (an ISO 8583 retrieval reference number). A
+ * message re-sent with the same id is a *repeat* (ISO 8583 MTI x01): the
+ * receiver answers it with the response it gave the first time and never
+ * acts twice. That is what makes every hop safe to retry after a time-out or
+ * a crash. Follow-up messages name the authorization they belong to by its
+ * `originalId`.
+ *
+ * Card data travels only in memory: `pan` and `cvv2` are never written to a
+ * table or a log by anyone (the network keeps the BIN and the last four).
+ */
+
+/** ISO 8583 field 39 response codes Cardlane uses (two-character Visa form), with their meaning. */
+export const ISO_RESPONSE_CODES = {
+  '00': 'approved',
+  '03': 'invalid merchant',
+  '04': 'pick up card',
+  '05': 'do not honour',
+  '12': 'invalid transaction',
+  '13': 'invalid amount',
+  '14': 'invalid card number',
+  '15': 'no such issuer',
+  '41': 'lost card',
+  '43': 'stolen card',
+  '51': 'not sufficient funds',
+  '54': 'expired card',
+  '57': 'transaction not permitted to cardholder',
+  '59': 'suspected fraud',
+  '61': 'exceeds amount limit',
+  '62': 'restricted card',
+  '65': 'exceeds frequency limit',
+  '91': 'issuer or switch inoperative',
+  '93': 'transaction cannot be completed, violation of law',
+  '94': 'duplicate transmission',
+  '96': 'system malfunction',
+  N7: 'CVV2 mismatch',
+} as const;
+
+export type IsoResponseCode = keyof typeof ISO_RESPONSE_CODES;
+
+export function isIsoResponseCode(code: unknown): code is IsoResponseCode {
+  return typeof code === 'string' && Object.hasOwn(ISO_RESPONSE_CODES, code);
+}
+
+export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'unionpay' | 'unknown';
+export type CardFunding = 'credit' | 'debit' | 'prepaid' | 'unknown';
+
+/** Customer-initiated (the cardholder is present and acting) or merchant-initiated (a stored card charged off-session). */
+export type Initiator = 'customer' | 'merchant';
+
+/** POS entry mode, card-not-present only: typed by the customer, or a stored credential on file. */
+export type EntryMode = 'ecommerce' | 'credential_on_file';
+
+/**
+ * `purchase`: a payment. `account_verification`: a check that the card is
+ * good (Stripe's setup intents and card attach), for a zero or small amount
+ * that the acquirer reverses at once; it never moves money.
+ */
+export type AuthorizationPurpose = 'purchase' | 'account_verification';
+
+export interface Money {
+  /** Integer minor units of `currency` (cents for USD). */
+  readonly minor: number;
+  /** ISO 4217, upper case. */
+  readonly currency: string;
+}
+
+/** The card acceptor: who is charging. */
+export interface MerchantData {
+  /** The acquirer's own name for itself, e.g. `cardlane-acquirer`. */
+  readonly acquirerId: string;
+  /** The merchant's id at its acquirer (card acceptor id). */
+  readonly merchantId: string;
+  /** As it appears on the cardholder's statement. */
+  readonly name: string;
+  /** Merchant category code, 4 digits. */
+  readonly mcc: string;
+  /** ISO 3166-1 alpha-2. */
+  readonly country: string;
+}
+
+/** Card data as the acquirer received it. In memory only. */
+export interface CardData {
+  readonly pan: string;
+  readonly expMonth: number;
+  /** Four digits. */
+  readonly expYear: number;
+  /** Null when the merchant did not collect it (off-session charges never have it). */
+  readonly cvv2: string | null;
+}
+
+/** AVS data the merchant collected (null fields were not collected). */
+export interface AvsData {
+  readonly line1: string | null;
+  readonly postalCode: string | null;
+}
+
+/** Result of the address check, per field. */
+export type CheckResult = 'pass' | 'fail' | 'unavailable' | 'unchecked';
+
+export interface AvsResult {
+  readonly line1: CheckResult;
+  readonly postalCode: CheckResult;
+}
+
+/** 0100 authorization request. */
+export interface AuthorizationRequest {
+  readonly type: 'authorization';
+  /** Unique per attempt, chosen by the acquirer; a resend with the same id is a repeat. */
+  readonly id: string;
+  readonly purpose: AuthorizationPurpose;
+  readonly card: CardData;
+  readonly amount: Money;
+  readonly merchant: MerchantData;
+  readonly entryMode: EntryMode;
+  readonly initiator: Initiator;
+  readonly avs: AvsData | null;
+  /**
+   * The merchant's own id of the customer account paying (Stripe's customer
+   * id), so an issuer can limit how many accounts at one merchant a card
+   * pays for. Null when the merchant has no customer object.
+   */
+  readonly merchantCustomerRef: string | null;
+  readonly sentAtMs: number;
+}
+
+/** 0100 with an incremental indicator: raise an approved authorization's amount by `amount`. */
+export interface IncrementalAuthorizationRequest {
+  readonly type: 'incremental_authorization';
+  readonly id: string;
+  readonly originalId: string;
+  /** The increase, not the new total. */
+  readonly amount: Money;
+  readonly sentAtMs: number;
+}
+
+/** 0400 reversal: release all (`amount` null) or part of what is still held. */
+export interface ReversalRequest {
+  readonly type: 'reversal';
+  readonly id: string;
+  readonly originalId: string;
+  readonly amount: Money | null;
+  readonly sentAtMs: number;
+}
+
+/**
+ * Clearing (the capture, a first presentment). Several clearings may follow
+ * one authorization; the one with `final: true` closes it and releases
+ * whatever it still holds.
+ */
+export interface ClearingRequest {
+  readonly type: 'clearing';
+  readonly id: string;
+  readonly originalId: string;
+  readonly amount: Money;
+  readonly final: boolean;
+  readonly sentAtMs: number;
+}
+
+/** A refund (credit) against a cleared authorization; several partial refunds may follow one another. */
+export interface RefundRequest {
+  readonly type: 'refund';
+  readonly id: string;
+  readonly originalId: string;
+  readonly amount: Money;
+  readonly sentAtMs: number;
+}
+
+export type FollowUpRequest = IncrementalAuthorizationRequest | ReversalRequest | ClearingRequest | RefundRequest;
+
+/** Who made the decision an acquirer receives. */
+export type DecidedBy = 'issuer' | 'network';
+
+/** 0110 authorization response (also the answer to an incremental authorization). */
+export interface AuthorizationResponse {
+  readonly type: 'authorization_response';
+  /** The request's id. */
+  readonly id: string;
+  readonly responseCode: IsoResponseCode;
+  readonly approved: boolean;
+  /** Six characters when approved, null otherwise. */
+  readonly approvalCode: string | null;
+  /** The amount held: the request's amount when approved (for an incremental, the increase), 0 when declined. */
+  readonly approvedAmount: Money;
+  readonly avs: AvsResult;
+  readonly cvv2: CheckResult;
+  /**
+   * The issuer's own reason, a stable snake_case code (`approved`,
+   * `insufficient_funds`, `card_frozen`, `cvv2_mismatch`, …) that refines the
+   * ISO code; the acquirer maps both to Stripe's `decline_code`.
+   */
+  readonly reason: string;
+  /** The issuer's record of this decision (for traces), null when the network decided in its stead. */
+  readonly issuerAuthorizationId: string | null;
+  readonly decidedBy: DecidedBy;
+  /** The issuer the network routed to (`cardlane`, `test-bank`, …), null when no issuer has the BIN. */
+  readonly issuer: string | null;
+}
+
+/** The answer to a reversal, clearing or refund. */
+export interface FollowUpResponse {
+  readonly type: 'follow_up_response';
+  readonly id: string;
+  readonly originalId: string;
+  /** `00` done; `12` no such original or not allowed in its state; `13` amount over what remains; `91`/`96` retry later. */
+  readonly responseCode: IsoResponseCode;
+  readonly reason: string;
+  /** What the message moved (held, released, cleared or refunded), 0 when refused. */
+  readonly amount: Money;
+  readonly decidedBy: DecidedBy;
+}
+
+/**
+ * 0120 advice: tells an issuer about a decision the network made in its
+ * stead (a stand-in decline after a time-out), so its records and the
+ * cardholder's statement show the attempt. Carries the card for routing and
+ * matching; like every message, in memory only.
+ */
+export interface AuthorizationAdvice {
+  readonly type: 'advice';
+  readonly id: string;
+  readonly request: AuthorizationRequest;
+  readonly response: AuthorizationResponse;
+}
+
+/** What every issuer behind the network implements. */
+export interface IssuerEndpoint {
+  /** A stable name used in routing tables and traces. */
+  readonly name: string;
+  authorize(request: AuthorizationRequest): Promise<AuthorizationResponse>;
+  incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse>;
+  reverse(request: ReversalRequest): Promise<FollowUpResponse>;
+  clear(request: ClearingRequest): Promise<FollowUpResponse>;
+  refund(request: RefundRequest): Promise<FollowUpResponse>;
+  advise(advice: AuthorizationAdvice): Promise<void>;
+}

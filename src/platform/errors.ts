@@ -108,6 +108,7 @@ export const ERROR_CODES = {
   amount_too_small: { type: 'invalid_request_error', status: 400, message: 'The amount is below the minimum charge amount.' },
   amount_too_large: { type: 'invalid_request_error', status: 400, message: 'The amount is above what is allowed.' },
   charge_already_refunded: { type: 'invalid_request_error', status: 400, message: 'The charge has already been refunded in full.' },
+  risk_rule_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The merchant already has the most risk rules allowed.' },
 
   // Ours to fix; retrying may help.
   service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },

@@ -77,7 +77,7 @@ test('idempotency keys: a replay answers the saved response, other parameters ar
       assert.ok(e instanceof Stripe.errors.StripeCardError);
       assert.equal(e.code, 'card_declined');
       assert.equal(e.decline_code, 'insufficient_funds');
-      assert.equal(e.raw.charge, 'ch_x');
+      assert.equal((e.raw as { charge?: string }).charge, 'ch_x');
       return true;
     });
   }

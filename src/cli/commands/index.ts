@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Io } from '../output.ts';
+import { acquirerCommand } from './acquirer/index.ts';
 import { auditCommand } from './audit.ts';
 import { issuerCommand } from './issuer/index.ts';
 import { migrateCommand } from './migrate.ts';
@@ -10,4 +11,4 @@ import { versionCommand } from './version.ts';
 export type CommandFactory = (io: Io) => Command;
 
 /** Every `cardlane` command, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, issuerCommand, versionCommand];
+export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, issuerCommand, acquirerCommand, versionCommand];

@@ -12,13 +12,22 @@ import { ACCOUNT_CODES, ISSUER_USD_LEDGER } from '../money/ledger-accounts.ts';
  *   21 card_load          wallet → card
  *   22 card_unload        card → wallet
  *   23 card_close_sweep   card → wallet, the whole remaining balance (balancing debit)
- *   30+ reserved for the network issue (authorization holds, captures, refunds)
+ *   30 authorization_hold      card → network settlement, pending: a purchase's hold; its
+ *                              post (clearing) and void (reversal) carry the same code
+ *   31 verification_hold       the same for an account verification with an amount
+ *   32 merchant_refund         network settlement → card, posted
+ *   33 merchant_refund_wallet  network settlement → wallet, posted: a refund for a card
+ *                              that was closed meanwhile (its money went to the wallet)
  */
 export const CARD_TRANSFER_CODES = {
   card_opening_fee: 20,
   card_load: 21,
   card_unload: 22,
   card_close_sweep: 23,
+  authorization_hold: 30,
+  verification_hold: 31,
+  merchant_refund: 32,
+  merchant_refund_wallet: 33,
 } as const;
 
 const CARD_ID_PATTERN = /^card_[A-Za-z0-9]{1,60}$/;

@@ -34,7 +34,7 @@ export interface Card {
   readonly closedAtMs: number | null;
 }
 
-interface CardRow {
+export interface CardRow {
   id: string;
   cardholder_id: string;
   pan_ciphertext: string;
@@ -67,7 +67,8 @@ interface CardRow {
   closed_at_ms: number | string | null;
 }
 
-const COLUMNS = `id, cardholder_id, pan_ciphertext, pan_kid, pan_fingerprint, last4, exp_month, exp_year, cardholder_name,
+/** For modules that read cards in bulk (the authorization engine): the columns `cardFromRow` needs. */
+export const CARD_COLUMNS = `id, cardholder_id, pan_ciphertext, pan_kid, pan_fingerprint, last4, exp_month, exp_year, cardholder_name,
   billing_line1, billing_line2, billing_city, billing_state, billing_postal_code, billing_country, status,
   limit_per_transaction_usd_minor, limit_per_day_usd_minor, limit_per_month_usd_minor, mcc_allow, mcc_block, country_allow,
   country_block, max_accounts_per_merchant, opening_fee_usd_minor, opening_fee_transfer_id, created_at_ms, updated_at_ms,
@@ -75,7 +76,7 @@ const COLUMNS = `id, cardholder_id, pan_ciphertext, pan_kid, pan_fingerprint, la
 
 const num = (value: number | string | null): number | null => (value === null ? null : Number(value));
 
-function fromRow(row: CardRow): Card {
+export function cardFromRow(row: CardRow): Card {
   return {
     id: row.id,
     cardholderId: row.cardholder_id,
@@ -117,8 +118,8 @@ function fromRow(row: CardRow): Card {
 }
 
 export async function getCard(sql: Sql, cardId: string, options: { lock?: boolean } = {}): Promise<Card | undefined> {
-  const row = await sql.get<CardRow>(`SELECT ${COLUMNS} FROM issuer_cards WHERE id = ?${options.lock ? ` ${sql.forUpdate}` : ''}`, [cardId]);
-  return row === undefined ? undefined : fromRow(row);
+  const row = await sql.get<CardRow>(`SELECT ${CARD_COLUMNS} FROM issuer_cards WHERE id = ?${options.lock ? ` ${sql.forUpdate}` : ''}`, [cardId]);
+  return row === undefined ? undefined : cardFromRow(row);
 }
 
 /** The cardholder's own card, else 404 `resource_missing` (another cardholder's card does not exist for them). */
@@ -135,8 +136,8 @@ export async function findCardByPan(sql: Sql, keyring: Keyring, pan: string): Pr
 }
 
 export async function findCardByPanFingerprint(sql: Sql, fingerprint: string): Promise<Card | undefined> {
-  const row = await sql.get<CardRow>(`SELECT ${COLUMNS} FROM issuer_cards WHERE pan_fingerprint = ?`, [fingerprint]);
-  return row === undefined ? undefined : fromRow(row);
+  const row = await sql.get<CardRow>(`SELECT ${CARD_COLUMNS} FROM issuer_cards WHERE pan_fingerprint = ?`, [fingerprint]);
+  return row === undefined ? undefined : cardFromRow(row);
 }
 
 export const CARD_LIST_MAX = 100;
@@ -144,10 +145,10 @@ export const CARD_LIST_MAX = 100;
 /** The cardholder's cards, newest first (bounded: the program allows few open cards, closed ones are listed too). */
 export async function listCards(sql: Sql, cardholderId: string, limit = CARD_LIST_MAX): Promise<Card[]> {
   const rows = await sql.all<CardRow>(
-    `SELECT ${COLUMNS} FROM issuer_cards WHERE cardholder_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT ?`,
+    `SELECT ${CARD_COLUMNS} FROM issuer_cards WHERE cardholder_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT ?`,
     [cardholderId, Math.min(Math.max(1, limit), CARD_LIST_MAX)],
   );
-  return rows.map(fromRow);
+  return rows.map(cardFromRow);
 }
 
 export async function countUnclosedCards(sql: Sql, cardholderId: string): Promise<number> {
@@ -160,7 +161,7 @@ export async function countUnclosedCards(sql: Sql, cardholderId: string): Promis
 export async function insertCard(tx: Tx, card: Card): Promise<void> {
   const c = card.controls;
   await tx.run(
-    `INSERT INTO issuer_cards (${COLUMNS}) VALUES (${Array.from({ length: 30 }, () => '?').join(', ')})`,
+    `INSERT INTO issuer_cards (${CARD_COLUMNS}) VALUES (${Array.from({ length: 30 }, () => '?').join(', ')})`,
     [
       card.id,
       card.cardholderId,

@@ -19,6 +19,9 @@ import type { AccountInput, AccountOutcome } from '../../ledger/types.ts';
  *   iss:usd:fx_position     110  USD given for CNY taken in (its debits = total USD credited by top-ups)
  *   iss:usd:payout_clearing 111  paid out to Alipay by withdrawals (holds while the payout runs)
  *   iss:usd:fee_revenue     112  withdrawal fees
+ *   iss:usd:network_settlement 113  what the issuer owes the card network for cleared card
+ *                                   payments (holds credit it pending; clearings post; refunds
+ *                                   come back out of it); no floor: it is the issuer's side
  *   iss:wallet:<cardholder>   1  a cardholder's wallet; debits_must_not_exceed_credits
  *   (cards will be code 2 in this book)
  *
@@ -33,6 +36,7 @@ export const ACCOUNT_CODES = {
   usd_fx_position: 110,
   usd_payout_clearing: 111,
   usd_fee_revenue: 112,
+  usd_network_settlement: 113,
   cny_alipay: 120,
   cny_topup_clearing: 121,
   cny_fee_revenue: 122,
@@ -64,6 +68,7 @@ export const SYSTEM_ACCOUNTS = {
   usdFxPosition: 'iss:usd:fx_position',
   usdPayoutClearing: 'iss:usd:payout_clearing',
   usdFeeRevenue: 'iss:usd:fee_revenue',
+  usdNetworkSettlement: 'iss:usd:network_settlement',
 } as const;
 
 const SYSTEM_ACCOUNT_INPUTS: readonly AccountInput[] = [
@@ -80,6 +85,7 @@ const SYSTEM_ACCOUNT_INPUTS: readonly AccountInput[] = [
   { id: SYSTEM_ACCOUNTS.usdFxPosition, ledger: ISSUER_USD_LEDGER, currency: 'USD', code: ACCOUNT_CODES.usd_fx_position },
   { id: SYSTEM_ACCOUNTS.usdPayoutClearing, ledger: ISSUER_USD_LEDGER, currency: 'USD', code: ACCOUNT_CODES.usd_payout_clearing },
   { id: SYSTEM_ACCOUNTS.usdFeeRevenue, ledger: ISSUER_USD_LEDGER, currency: 'USD', code: ACCOUNT_CODES.usd_fee_revenue },
+  { id: SYSTEM_ACCOUNTS.usdNetworkSettlement, ledger: ISSUER_USD_LEDGER, currency: 'USD', code: ACCOUNT_CODES.usd_network_settlement },
 ];
 
 const CARDHOLDER_ID_PATTERN = /^[A-Za-z0-9_]{1,64}$/;

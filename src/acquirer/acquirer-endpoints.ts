@@ -1,0 +1,26 @@
+import type { AcquirerDeps } from './acquirer-deps.ts';
+import { CvcCache } from './cards/vault.ts';
+import { customerEndpoints } from './customers/customer-endpoints.ts';
+import { eventEndpoints } from './events/event-endpoints.ts';
+import { paymentIntentEndpoints } from './payments/payment-intent-endpoints.ts';
+import { paymentMethodEndpoints } from './payments/payment-method-endpoints.ts';
+import { refundEndpoints } from './payments/refunds.ts';
+import { setupIntentEndpoints } from './payments/setup-intents.ts';
+import { riskRuleEndpoints } from './risk/risk-rule-endpoints.ts';
+import type { StripeEndpoint } from './stripe/route.ts';
+import { webhookEndpointEndpoints } from './webhooks/webhook-endpoint-endpoints.ts';
+
+/** Every Stripe-compatible endpoint the acquirer serves under /v1. One CVC cache per acquirer process (see cards/vault.ts). */
+export function acquirerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
+  const cvcCache = new CvcCache();
+  return [
+    ...customerEndpoints(deps),
+    ...paymentMethodEndpoints(deps, cvcCache),
+    ...setupIntentEndpoints(deps, cvcCache),
+    ...paymentIntentEndpoints(deps, cvcCache),
+    ...refundEndpoints(deps),
+    ...eventEndpoints(deps),
+    ...webhookEndpointEndpoints(deps),
+    ...riskRuleEndpoints(deps),
+  ];
+}

@@ -1,0 +1,96 @@
+import type { Sql, Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { IdGenerator } from '../../platform/ids.ts';
+import { enqueueWebhookDeliveries } from '../webhooks/webhook-outbox.ts';
+import { isEventType } from './event-types.ts';
+
+/**
+ * Events: what changed, recorded in the same transaction as the change
+ * (`recordEvent`), and sent to the merchant's webhook endpoints by jobs
+ * enqueued in that transaction too. The object snapshot is taken when the
+ * event is recorded, as at Stripe: a later change makes a new event, it
+ * never rewrites an old one.
+ */
+
+/**
+ * The API version events are rendered in: the one of the official SDK
+ * the compatibility tests drive (stripe-node 23). Cardlane has one version.
+ */
+export const EVENT_API_VERSION = '2026-10-28.endive';
+
+export interface NewEvent {
+  readonly merchantId: string;
+  /** One of EVENT_TYPES (event-types.ts). */
+  readonly type: string;
+  /** The API object as the API returns it now. */
+  readonly object: { id: string } & Record<string, unknown>;
+  /** For `*.updated`: the changed attributes' old values (see previous-attributes.ts). */
+  readonly previousAttributes?: Record<string, unknown>;
+  /** The API request that caused the change (Stripe's `request`); null/absent for automatic changes. */
+  readonly request?: { readonly id: string | null; readonly idempotencyKey: string | null };
+}
+
+export interface EventRow {
+  id: string;
+  merchant_id: string;
+  type: string;
+  api_version: string;
+  data: string;
+  request_id: string | null;
+  idempotency_key: string | null;
+  pending_webhooks: number | string;
+  created_at_ms: number | string;
+}
+
+export const EVENT_COLUMNS = 'id, merchant_id, type, api_version, data, request_id, idempotency_key, pending_webhooks, created_at_ms';
+
+/** Records the event and, in the same transaction, its webhook deliveries. Returns the event id. */
+export async function recordEvent(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, event: NewEvent): Promise<string> {
+  if (!isEventType(event.type)) throw new Error(`recordEvent: unknown event type ${event.type}; add it to EVENT_TYPES`);
+  if (typeof event.object?.id !== 'string') throw new Error('recordEvent: the object needs an id');
+  const id = deps.ids.next('evt');
+  const data =
+    event.previousAttributes === undefined ? { object: event.object } : { object: event.object, previous_attributes: event.previousAttributes };
+  // The deliveries are enqueued first so the row is inserted once, with its final count.
+  const pending = await enqueueWebhookDeliveries(tx, { merchantId: event.merchantId, eventId: id, type: event.type, nowMs: deps.nowMs });
+  await tx.run(
+    `INSERT INTO acquirer_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      id,
+      event.merchantId,
+      event.type,
+      EVENT_API_VERSION,
+      JSON.stringify(data),
+      event.request?.id ?? null,
+      event.request?.idempotencyKey ?? null,
+      pending,
+      deps.nowMs,
+    ],
+  );
+  return id;
+}
+
+export async function getEvent(sql: Sql, merchantId: string, id: string): Promise<EventRow | undefined> {
+  return sql.get<EventRow>(`SELECT ${EVENT_COLUMNS} FROM acquirer_events WHERE id = ? AND merchant_id = ?`, [id, merchantId]);
+}
+
+export async function requireEvent(sql: Sql, merchantId: string, id: string): Promise<EventRow> {
+  const row = await getEvent(sql, merchantId, id);
+  if (row === undefined) throw new AppError('resource_missing', `No such event: '${id}'`, { param: 'id' });
+  return row;
+}
+
+/** Stripe's event object; its JSON is also the webhook payload. */
+export function eventObject(row: EventRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    object: 'event',
+    api_version: row.api_version,
+    created: Math.floor(Number(row.created_at_ms) / 1000),
+    data: JSON.parse(row.data) as unknown,
+    livemode: false,
+    pending_webhooks: Number(row.pending_webhooks),
+    request: { id: row.request_id, idempotency_key: row.idempotency_key },
+    type: row.type,
+  };
+}

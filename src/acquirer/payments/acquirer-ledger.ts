@@ -1,0 +1,68 @@
+import type { Tx } from '../../platform/db/database.ts';
+import type { Ledger } from '../../ledger/ledger.ts';
+
+/**
+ * The acquirer's book. A capture makes the network owe the acquirer and the
+ * acquirer owe the merchant; a refund undoes that for its amount:
+ *
+ *   capture  debit acq:network_receivable:<CUR>   credit acq:merchant:<id>:<CUR>
+ *   refund   debit acq:merchant:<id>:<CUR>        credit acq:network_receivable:<CUR>
+ *
+ * Settlement with the network and payouts to merchants are out of scope
+ * (PRODUCT.md); the balances say what they would be. A merchant balance may
+ * go below zero after refunds of already-paid-out money, as at Stripe, so it
+ * has no floor. Transfer ids derive from the charge or refund id, so a
+ * retried write is the same transfer (the ledger answers `exists`).
+ */
+
+export const ACQUIRER_LEDGER = 2000;
+const ACCOUNT_CODES = { network_receivable: 1, merchant_balance: 2 } as const;
+export const ACQUIRER_TRANSFER_CODES = { capture: 1, refund: 2 } as const;
+
+export function merchantBalanceAccount(merchantId: string, currency: string): string {
+  return `acq:merchant:${merchantId}:${currency.toUpperCase()}`;
+}
+
+export function networkReceivableAccount(currency: string): string {
+  return `acq:network_receivable:${currency.toUpperCase()}`;
+}
+
+async function ensureAccounts(ledger: Ledger, tx: Tx, merchantId: string, currency: string): Promise<void> {
+  const upper = currency.toUpperCase();
+  const outcomes = await ledger.createAccounts(tx, [
+    { id: networkReceivableAccount(upper), ledger: ACQUIRER_LEDGER, currency: upper, code: ACCOUNT_CODES.network_receivable },
+    { id: merchantBalanceAccount(merchantId, upper), ledger: ACQUIRER_LEDGER, currency: upper, code: ACCOUNT_CODES.merchant_balance, metadata: { merchant_id: merchantId } },
+  ]);
+  for (const outcome of outcomes) {
+    if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`acquirer ledger account: ${outcome.result}`);
+  }
+}
+
+export async function bookCapture(ledger: Ledger, tx: Tx, entry: { merchantId: string; currency: string; amountMinor: number; transferId: string; chargeId: string }): Promise<void> {
+  await ensureAccounts(ledger, tx, entry.merchantId, entry.currency);
+  await post(ledger, tx, {
+    id: entry.transferId,
+    debit_account_id: networkReceivableAccount(entry.currency),
+    credit_account_id: merchantBalanceAccount(entry.merchantId, entry.currency),
+    amount: entry.amountMinor,
+    code: ACQUIRER_TRANSFER_CODES.capture,
+    metadata: { charge_id: entry.chargeId },
+  });
+}
+
+export async function bookRefund(ledger: Ledger, tx: Tx, entry: { merchantId: string; currency: string; amountMinor: number; refundId: string; chargeId: string }): Promise<void> {
+  await ensureAccounts(ledger, tx, entry.merchantId, entry.currency);
+  await post(ledger, tx, {
+    id: `acq:refund:${entry.refundId}`,
+    debit_account_id: merchantBalanceAccount(entry.merchantId, entry.currency),
+    credit_account_id: networkReceivableAccount(entry.currency),
+    amount: entry.amountMinor,
+    code: ACQUIRER_TRANSFER_CODES.refund,
+    metadata: { charge_id: entry.chargeId, refund_id: entry.refundId },
+  });
+}
+
+async function post(ledger: Ledger, tx: Tx, input: Parameters<Ledger['createTransfer']>[1]): Promise<void> {
+  const outcome = await ledger.createTransfer(tx, input);
+  if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`acquirer ledger transfer ${input.id}: ${outcome.result}`);
+}

@@ -1,0 +1,236 @@
+import type { Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { AuthorizationPurpose, AuthorizationResponse, CheckResult, Initiator } from '../../network/messages.ts';
+import type { AcquirerDeps } from '../acquirer-deps.ts';
+import { openPan, type CvcCache } from '../cards/vault.ts';
+import type { Merchant } from '../merchants/merchants.ts';
+import { evaluatePostAuthorization, evaluatePreAuthorization, type RiskBlock, type RiskInput } from '../risk/evaluate.ts';
+import { insertCharge, type Charge, type ChargeOutcome } from './charge-store.ts';
+import { stripeDeclineFor, stripeDeclineForBlock, type StripeDecline } from './decline-mapping.ts';
+import type { CardChecks, PaymentMethod } from './payment-method-store.ts';
+
+/**
+ * One authorization attempt, in the three steps every payment call takes
+ * (record intent → call the network → record the outcome; the network is
+ * never called inside a database transaction):
+ *
+ * 1. `openAttempt` (in the caller's transaction): the merchant's risk rules
+ *    run first; a block is recorded as a failed charge that never reached
+ *    the network (the seed's case: the issuer sees nothing). Otherwise a
+ *    `pending` charge is recorded with the network message id it will use.
+ * 2. `sendAttempt` (no transaction): the authorization goes out with that
+ *    id — sending it again after a crash is a repeat, answered the same way
+ *    without a second hold. An approval that the post-authorization rules
+ *    (AVS/CVC policy) reject is reversed at once.
+ * 3. `settleAttempt` (pure): the charge as it now stands, for the caller to
+ *    save with the intent it belongs to.
+ */
+
+export interface AttemptSpec {
+  readonly merchant: Merchant;
+  readonly pm: PaymentMethod;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly purpose: AuthorizationPurpose;
+  readonly initiator: Initiator;
+  readonly customerId: string | null;
+  readonly paymentIntentId: string | null;
+  readonly setupIntentId: string | null;
+  readonly nowMs: number;
+}
+
+export interface AttemptResult {
+  readonly response: AuthorizationResponse;
+  readonly postBlock: RiskBlock | null;
+}
+
+/** Stripe's test card that Radar always blocks as highest risk. */
+const HIGHEST_RISK_TEST_CARDS = new Set(['4100000000000019']);
+
+export async function openAttempt(tx: Tx, deps: AcquirerDeps, spec: AttemptSpec): Promise<{ charge: Charge; block: RiskBlock | null }> {
+  const id = deps.ids.next('ch');
+  const pan = openPan(deps.vaultKey, spec.pm.panSealed);
+  const decision = await evaluatePreAuthorization(tx, riskInput(spec, id, pan));
+  const block = decision.action === 'block' ? decision.block : null;
+  const base: Charge = {
+    id,
+    merchantId: spec.merchant.id,
+    paymentIntentId: spec.paymentIntentId,
+    setupIntentId: spec.setupIntentId,
+    purpose: spec.purpose,
+    amountMinor: spec.amountMinor,
+    currency: spec.currency,
+    customerId: spec.customerId,
+    paymentMethodId: spec.pm.id,
+    initiator: spec.initiator,
+    networkId: id,
+    status: 'pending',
+    authorized: false,
+    amountAuthorizedMinor: 0,
+    amountCapturedMinor: 0,
+    amountRefundedMinor: 0,
+    authorizationOpen: false,
+    outcome: null,
+    checks: null,
+    failureCode: null,
+    failureMessage: null,
+    declineCode: null,
+    networkResponseCode: null,
+    issuerAuthorizationId: null,
+    blockedByRule: null,
+    createdAtMs: spec.nowMs,
+    capturedAtMs: null,
+  };
+  const charge = block === null ? base : blockedCharge(base, block, 'not_sent_to_network');
+  await insertCharge(tx, charge);
+  return { charge, block };
+}
+
+export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: AttemptSpec, charge: Charge): Promise<AttemptResult> {
+  const pan = openPan(deps.vaultKey, spec.pm.panSealed);
+  // A CVC is only ever collected from a customer who is present; it is used once.
+  const cvv2 = spec.initiator === 'customer' ? cvcCache.take(spec.pm.id, spec.nowMs) : null;
+  const address = spec.pm.billingDetails.address;
+  const response = await deps.network.authorize({
+    type: 'authorization',
+    id: charge.networkId,
+    purpose: spec.purpose,
+    card: { pan, expMonth: spec.pm.expMonth, expYear: spec.pm.expYear, cvv2 },
+    amount: { minor: spec.amountMinor, currency: spec.currency.toUpperCase() },
+    merchant: {
+      acquirerId: deps.acquirerId,
+      merchantId: spec.merchant.id,
+      name: spec.merchant.statementDescriptor,
+      mcc: spec.merchant.mcc,
+      country: spec.merchant.country,
+    },
+    entryMode: spec.initiator === 'merchant' ? 'credential_on_file' : 'ecommerce',
+    initiator: spec.initiator,
+    avs: address.line1 === null && address.postal_code === null ? null : { line1: address.line1, postalCode: address.postal_code },
+    merchantCustomerRef: spec.customerId,
+    sentAtMs: deps.clock.nowMs(),
+  });
+  if (!response.approved) return { response, postBlock: null };
+  const post = await evaluatePostAuthorization(deps.db, {
+    ...riskInput(spec, charge.id, pan),
+    avs: response.avs,
+    cvc: response.cvv2,
+  });
+  if (post.action === 'allow') return { response, postBlock: null };
+  await reverseAuthorization(deps, charge, `${charge.networkId}.risk-reversal`);
+  return { response, postBlock: post.block };
+}
+
+/** The charge after the network's answer (and any post-authorization block). */
+export function settleAttempt(charge: Charge, pm: PaymentMethod, result: AttemptResult): { charge: Charge; decline: StripeDecline | null } {
+  const { response } = result;
+  const checks = checksFrom(pm, response);
+  const common = { ...charge, checks, networkResponseCode: response.responseCode, issuerAuthorizationId: response.issuerAuthorizationId };
+  if (result.postBlock !== null) {
+    const blocked = blockedCharge(common, result.postBlock, 'reversed_after_approval');
+    return { charge: blocked, decline: stripeDeclineForBlock(result.postBlock.declineCode) };
+  }
+  if (response.approved) {
+    const outcome: ChargeOutcome = {
+      network_status: 'approved_by_network',
+      reason: null,
+      risk_level: 'normal',
+      seller_message: 'Payment complete.',
+      type: 'authorized',
+      network_decline_code: null,
+      advice_code: null,
+      network_advice_code: null,
+    };
+    return {
+      charge: { ...common, status: 'succeeded', authorized: true, amountAuthorizedMinor: response.approvedAmount.minor, authorizationOpen: charge.purpose === 'purchase' || response.approvedAmount.minor > 0, outcome },
+      decline: null,
+    };
+  }
+  const decline = stripeDeclineFor(response);
+  const outcome: ChargeOutcome = {
+    network_status: 'declined_by_network',
+    reason: decline.declineCode,
+    risk_level: 'normal',
+    seller_message: response.decidedBy === 'network' ? 'The card network declined this payment in the issuer\'s stead.' : 'The bank did not return any further details with this decline.',
+    type: 'issuer_declined',
+    network_decline_code: response.responseCode,
+    advice_code: decline.adviceCode,
+    network_advice_code: null,
+  };
+  return {
+    charge: { ...common, status: 'failed', outcome, failureCode: decline.code, failureMessage: decline.message, declineCode: decline.declineCode },
+    decline,
+  };
+}
+
+function blockedCharge(charge: Charge, block: RiskBlock, networkStatus: 'not_sent_to_network' | 'reversed_after_approval'): Charge {
+  const decline = stripeDeclineForBlock(block.declineCode);
+  const outcome: ChargeOutcome = {
+    network_status: networkStatus,
+    reason: block.ruleId === null ? 'highest_risk_level' : 'rule',
+    risk_level: block.ruleId === null ? 'highest' : 'normal',
+    seller_message: block.ruleId === null ? 'Cardlane blocked this payment as too risky.' : `Blocked by your rule: ${block.ruleDescription}`,
+    type: 'blocked',
+    rule: { id: block.ruleId, action: 'block', predicate: block.predicate, description: block.ruleDescription },
+    network_decline_code: null,
+    advice_code: decline.adviceCode,
+    network_advice_code: null,
+  };
+  return {
+    ...charge,
+    status: 'failed',
+    authorized: false,
+    authorizationOpen: false,
+    outcome,
+    failureCode: decline.code,
+    failureMessage: decline.message,
+    declineCode: decline.declineCode,
+    blockedByRule: block.ruleId ?? `builtin:${block.reason}`,
+  };
+}
+
+function checksFrom(pm: PaymentMethod, response: AuthorizationResponse): CardChecks {
+  const given = pm.billingDetails.address;
+  const pick = (provided: boolean, result: CheckResult): CheckResult | null => (provided ? result : null);
+  return {
+    address_line1_check: pick(given.line1 !== null, response.avs.line1),
+    address_postal_code_check: pick(given.postal_code !== null, response.avs.postalCode),
+    cvc_check: response.cvv2 === 'unchecked' ? pm.checks.cvc_check : response.cvv2,
+  };
+}
+
+function riskInput(spec: AttemptSpec, paymentId: string, pan: string): RiskInput {
+  return {
+    merchantId: spec.merchant.id,
+    paymentId: spec.paymentIntentId ?? spec.setupIntentId ?? paymentId,
+    amount: { minor: spec.amountMinor, currency: spec.currency.toUpperCase() },
+    card: { brand: spec.pm.brand, country: spec.pm.country ?? 'ZZ', funding: spec.pm.funding, fingerprint: spec.pm.fingerprint, last4: spec.pm.last4 },
+    initiator: spec.initiator,
+    purpose: spec.purpose,
+    customerId: spec.customerId,
+    highestRisk: HIGHEST_RISK_TEST_CARDS.has(pan),
+    nowMs: spec.nowMs,
+  };
+}
+
+/** Releases whatever the issuer still holds for `charge`. Refused reversals (already closed) are fine: nothing is held. */
+export async function reverseAuthorization(deps: AcquirerDeps, charge: Charge, messageId: string): Promise<void> {
+  const answer = await deps.network.reverse({ type: 'reversal', id: messageId, originalId: charge.networkId, amount: null, sentAtMs: deps.clock.nowMs() });
+  if (answer.responseCode === '91' || answer.responseCode === '96') {
+    throw new AppError('processing_error', 'The card network could not release the authorization; retry the request.');
+  }
+}
+
+/** The card error a client receives for a failed attempt, with Stripe's extra fields. */
+export function declineError(charge: Charge, decline: StripeDecline, extra: Record<string, unknown>): AppError {
+  return new AppError(decline.code, decline.message, {
+    declineCode: decline.declineCode,
+    extra: {
+      charge: charge.id,
+      advice_code: decline.adviceCode,
+      ...(charge.networkResponseCode !== null && charge.networkResponseCode !== '00' ? { network_decline_code: charge.networkResponseCode } : {}),
+      doc_url: `https://docs.stripe.com/error-codes/${decline.code.replace(/_/g, '-')}`,
+      ...extra,
+    },
+  });
+}

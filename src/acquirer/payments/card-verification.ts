@@ -1,0 +1,47 @@
+import type { AcquirerDeps } from '../acquirer-deps.ts';
+import type { CvcCache } from '../cards/vault.ts';
+import type { Merchant } from '../merchants/merchants.ts';
+import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt } from './card-attempt.ts';
+import { saveCharge, type Charge } from './charge-store.ts';
+import { stripeDeclineForBlock } from './decline-mapping.ts';
+import { paymentMethodObject, savePaymentMethodChecks, type PaymentMethod } from './payment-method-store.ts';
+
+/**
+ * Card verification, as Stripe does when a card is attached or set up for
+ * later: a zero-amount account-verification authorization (it checks the
+ * card, CVC and address without holding money), reversed at once. A card the
+ * issuer declines is not saved — except a card that passes verification and
+ * declines every real charge (Stripe's 4000000000000341), which is exactly
+ * why the verification proves less than merchants hope.
+ */
+export async function verifyCard(
+  deps: AcquirerDeps,
+  cvcCache: CvcCache,
+  spec: { merchant: Merchant; pm: PaymentMethod; customerId: string | null; setupIntentId: string | null; nowMs: number },
+): Promise<Charge> {
+  const attempt = {
+    merchant: spec.merchant,
+    pm: spec.pm,
+    amountMinor: 0,
+    currency: spec.merchant.defaultCurrency,
+    purpose: 'account_verification' as const,
+    initiator: 'customer' as const,
+    customerId: spec.customerId,
+    paymentIntentId: null,
+    setupIntentId: spec.setupIntentId,
+    nowMs: spec.nowMs,
+  };
+  const { charge, block } = await deps.db.transaction((tx) => openAttempt(tx, deps, attempt));
+  const pmExtra = { payment_method: paymentMethodObject(spec.pm) };
+  if (block !== null) throw declineError(charge, stripeDeclineForBlock(block.declineCode), pmExtra);
+  const result = await sendAttempt(deps, cvcCache, attempt, charge);
+  const settled = settleAttempt(charge, spec.pm, result);
+  if (settled.decline === null && result.postBlock === null) await reverseAuthorization(deps, settled.charge, `${charge.networkId}.verified`);
+  const final: Charge = { ...settled.charge, authorizationOpen: false };
+  await deps.db.transaction(async (tx) => {
+    await saveCharge(tx, final);
+    await savePaymentMethodChecks(tx, spec.pm.id, final.checks ?? spec.pm.checks);
+  });
+  if (settled.decline !== null) throw declineError(final, settled.decline, pmExtra);
+  return final;
+}

@@ -1,0 +1,124 @@
+import type { Migration } from '../../platform/db/migrations.ts';
+
+/**
+ * Payment methods (the vault's sealed card numbers, never CVC), setup
+ * intents, payment intents, charges (one per authorization attempt, as at
+ * Stripe) and refunds. Amounts are integer minor units with their currency;
+ * times are epoch ms; JSON columns hold objects the API returns as they are
+ * (last errors, outcomes, checks, metadata).
+ */
+export const paymentMigrations: readonly Migration[] = [
+  {
+    id: 'acquirer/010_payments',
+    sql: `
+CREATE TABLE acquirer_payment_methods (
+  id TEXT PRIMARY KEY,
+  merchant_id TEXT NOT NULL,
+  customer_id TEXT,
+  pan_sealed TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  bin TEXT NOT NULL,
+  last4 TEXT NOT NULL,
+  brand TEXT NOT NULL,
+  country TEXT,
+  funding TEXT NOT NULL,
+  exp_month INTEGER NOT NULL,
+  exp_year INTEGER NOT NULL,
+  billing_details TEXT NOT NULL,
+  checks TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  attached_at_ms BIGINT,
+  detached_at_ms BIGINT
+);
+CREATE INDEX acquirer_payment_methods_customer ON acquirer_payment_methods (merchant_id, customer_id, id);
+CREATE TABLE acquirer_setup_intents (
+  id TEXT PRIMARY KEY,
+  merchant_id TEXT NOT NULL,
+  customer_id TEXT,
+  payment_method_id TEXT,
+  usage TEXT NOT NULL,
+  status TEXT NOT NULL,
+  latest_attempt_id TEXT,
+  last_setup_error TEXT,
+  description TEXT,
+  metadata TEXT NOT NULL,
+  client_secret TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  canceled_at_ms BIGINT,
+  cancellation_reason TEXT
+);
+CREATE INDEX acquirer_setup_intents_merchant ON acquirer_setup_intents (merchant_id, id);
+CREATE TABLE acquirer_payment_intents (
+  id TEXT PRIMARY KEY,
+  merchant_id TEXT NOT NULL,
+  amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+  currency TEXT NOT NULL,
+  customer_id TEXT,
+  payment_method_id TEXT,
+  capture_method TEXT NOT NULL,
+  setup_future_usage TEXT,
+  status TEXT NOT NULL,
+  amount_capturable_minor BIGINT NOT NULL DEFAULT 0,
+  amount_received_minor BIGINT NOT NULL DEFAULT 0,
+  latest_charge_id TEXT,
+  last_payment_error TEXT,
+  description TEXT,
+  metadata TEXT NOT NULL,
+  client_secret TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  canceled_at_ms BIGINT,
+  cancellation_reason TEXT
+);
+CREATE INDEX acquirer_payment_intents_merchant ON acquirer_payment_intents (merchant_id, id);
+CREATE INDEX acquirer_payment_intents_customer ON acquirer_payment_intents (merchant_id, customer_id, id);
+CREATE TABLE acquirer_charges (
+  id TEXT PRIMARY KEY,
+  merchant_id TEXT NOT NULL,
+  payment_intent_id TEXT,
+  setup_intent_id TEXT,
+  purpose TEXT NOT NULL,
+  amount_minor BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  customer_id TEXT,
+  payment_method_id TEXT NOT NULL,
+  initiator TEXT NOT NULL,
+  network_id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  authorized INTEGER NOT NULL DEFAULT 0,
+  amount_authorized_minor BIGINT NOT NULL DEFAULT 0,
+  amount_captured_minor BIGINT NOT NULL DEFAULT 0,
+  amount_refunded_minor BIGINT NOT NULL DEFAULT 0,
+  authorization_open INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT,
+  checks TEXT,
+  failure_code TEXT,
+  failure_message TEXT,
+  decline_code TEXT,
+  network_response_code TEXT,
+  issuer_authorization_id TEXT,
+  blocked_by_rule TEXT,
+  created_at_ms BIGINT NOT NULL,
+  captured_at_ms BIGINT
+);
+CREATE INDEX acquirer_charges_intent ON acquirer_charges (payment_intent_id, id);
+CREATE INDEX acquirer_charges_merchant ON acquirer_charges (merchant_id, id);
+CREATE TABLE acquirer_refunds (
+  id TEXT PRIMARY KEY,
+  merchant_id TEXT NOT NULL,
+  charge_id TEXT NOT NULL,
+  payment_intent_id TEXT,
+  amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+  currency TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT,
+  network_id TEXT NOT NULL UNIQUE,
+  failure_reason TEXT,
+  metadata TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE INDEX acquirer_refunds_merchant ON acquirer_refunds (merchant_id, id);
+CREATE INDEX acquirer_refunds_charge ON acquirer_refunds (charge_id);
+`,
+  },
+];

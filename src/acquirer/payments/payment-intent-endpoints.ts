@@ -1,0 +1,207 @@
+import type { Sql } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { currency as currencyInfo, isCurrencyCode } from '../../platform/money.ts';
+import type { AcquirerDeps } from '../acquirer-deps.ts';
+import type { CvcCache } from '../cards/vault.ts';
+import { expandBelow, expandInList, listPage, parseListQuery, stripeList, type ListQuery } from '../stripe/list.ts';
+import { updateMetadata, type Params } from '../stripe/params.ts';
+import type { StripeEndpoint } from '../stripe/route.ts';
+import { chargeObject } from './charge-object.ts';
+import { findCharge } from './charge-store.ts';
+import { findPaymentMethod, paymentMethodObject } from './payment-method-store.ts';
+import { basePaymentIntentObject, PAYMENT_INTENT_COLUMNS, paymentIntentFromRow, requirePaymentIntent, type PaymentIntent } from './payment-intent-store.ts';
+import { PaymentIntents, type CreateIntentInput } from './payment-intents.ts';
+
+/** Stripe's minimum charge is $0.50 (or its equivalent); below it card fees exceed the payment. */
+const MIN_AMOUNT_MINOR: Record<string, number> = { USD: 50, EUR: 50, GBP: 30, CAD: 50, AUD: 50, SGD: 50, HKD: 400, CNY: 400, JPY: 50, CHF: 50, INR: 50 };
+export const MAX_AMOUNT_MINOR = 99_999_999;
+const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{10,40}$`);
+const ACCEPTED_IGNORED = ['return_url', 'error_on_requires_action', 'receipt_email', 'use_stripe_sdk', 'mandate'] as const;
+
+export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {
+  const service = new PaymentIntents(deps, cvcCache);
+  const object = (pi: PaymentIntent, expand: string[]) => paymentIntentObject(deps.db, pi, expand);
+  return [
+    {
+      method: 'POST',
+      url: '/payment_intents',
+      summary: 'Create a PaymentIntent (and confirm it with confirm=true)',
+      parse: (p) => {
+        const input = parseAmount(p);
+        const confirm = p.boolean('confirm') ?? false;
+        const offSession = p.boolean('off_session') ?? false;
+        if (offSession && !confirm) throw new AppError('parameter_invalid', 'off_session can only be set when confirm=true.', { param: 'off_session' });
+        readIgnored(p);
+        paymentMethodTypes(p);
+        const automatic = p.object('automatic_payment_methods');
+        automatic?.boolean('enabled');
+        automatic?.enumOf('allow_redirects', ['always', 'never']);
+        const captureMethod = p.enumOf('capture_method', ['automatic', 'automatic_async', 'manual']) ?? 'automatic';
+        const create: CreateIntentInput = {
+          ...input,
+          customerId: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }) ?? null,
+          paymentMethodId: p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' }) ?? null,
+          captureMethod: captureMethod === 'manual' ? 'manual' : 'automatic',
+          setupFutureUsage: p.enumOf('setup_future_usage', ['off_session', 'on_session'] as const) ?? null,
+          description: p.string('description', { maxChars: 1000 }) ?? null,
+          metadata: updateMetadata({}, p.metadata()),
+          confirm,
+          offSession,
+        };
+        return { create, expand: p.expand() };
+      },
+      run: async ({ create, expand }, call) => object(await service.create(call.merchant, create, call.nowMs), expand),
+    },
+    {
+      method: 'GET',
+      url: '/payment_intents/:id',
+      summary: 'Retrieve a PaymentIntent',
+      parse: (p) => {
+        p.string('client_secret', { maxChars: 200 });
+        return { expand: p.expand() };
+      },
+      run: async ({ expand }, call) => object(await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!), expand),
+    },
+    {
+      method: 'POST',
+      url: '/payment_intents/:id',
+      summary: 'Update a PaymentIntent',
+      parse: (p) => {
+        const changes: Parameters<PaymentIntents['update']>[2] = {};
+        const amount = p.integer('amount', { min: 1, max: MAX_AMOUNT_MINOR });
+        const currency = p.string('currency', { maxChars: 3 });
+        if (amount !== undefined) (changes as any).amountMinor = amount;
+        if (currency !== undefined) (changes as any).currency = parseCurrency(currency);
+        const customer = p.string('customer', { pattern: ID('cus'), what: 'not a customer id' });
+        if (customer !== undefined) (changes as any).customerId = customer;
+        const pm = p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' });
+        if (pm !== undefined) (changes as any).paymentMethodId = pm;
+        const description = p.string('description', { maxChars: 1000 });
+        if (description !== undefined) (changes as any).description = description === '' ? null : description;
+        const sfu = p.string('setup_future_usage', { maxChars: 20 });
+        if (sfu !== undefined) {
+          if (sfu !== '' && sfu !== 'off_session' && sfu !== 'on_session') throw new AppError('parameter_invalid', 'Invalid setup_future_usage: must be one of off_session, on_session', { param: 'setup_future_usage' });
+          (changes as any).setupFutureUsage = sfu === '' ? null : sfu;
+        }
+        const capture = p.enumOf('capture_method', ['automatic', 'automatic_async', 'manual']);
+        if (capture !== undefined) (changes as any).captureMethod = capture === 'manual' ? 'manual' : 'automatic';
+        const metadata = p.metadata();
+        paymentMethodTypes(p);
+        return { changes, metadata, expand: p.expand() };
+      },
+      run: async ({ changes, metadata, expand }, call) => {
+        const current = await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!);
+        const withMetadata = metadata === undefined ? changes : { ...changes, metadata: updateMetadata(current.metadata, metadata) };
+        if (withMetadata.amountMinor !== undefined) checkMinimum(withMetadata.amountMinor, withMetadata.currency ?? current.currency);
+        return object(await service.update(call.merchant, call.path.id!, withMetadata, call.nowMs), expand);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/payment_intents/:id/confirm',
+      summary: 'Confirm a PaymentIntent: authorize the card (and capture unless capture_method=manual)',
+      parse: (p) => {
+        readIgnored(p);
+        paymentMethodTypes(p);
+        const sfu = p.string('setup_future_usage', { maxChars: 20 });
+        if (sfu !== undefined && sfu !== '' && sfu !== 'off_session' && sfu !== 'on_session') {
+          throw new AppError('parameter_invalid', 'Invalid setup_future_usage: must be one of off_session, on_session', { param: 'setup_future_usage' });
+        }
+        return {
+          confirm: {
+            paymentMethodId: p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' }) ?? null,
+            offSession: p.boolean('off_session') ?? false,
+            ...(sfu === undefined ? {} : { setupFutureUsage: sfu === '' ? null : (sfu as 'off_session' | 'on_session') }),
+          },
+          expand: p.expand(),
+        };
+      },
+      run: async ({ confirm, expand }, call) => object(await service.confirm(call.merchant, call.path.id!, confirm, call.nowMs), expand),
+    },
+    {
+      method: 'POST',
+      url: '/payment_intents/:id/capture',
+      summary: 'Capture an authorized PaymentIntent, all of it or amount_to_capture (the rest is released)',
+      parse: (p) => ({ amount: p.integer('amount_to_capture', { min: 1, max: MAX_AMOUNT_MINOR }), finalCapture: p.boolean('final_capture'), expand: p.expand() }),
+      run: async ({ amount, expand }, call) => object(await service.capture(call.merchant, call.path.id!, amount, call.nowMs), expand),
+    },
+    {
+      method: 'POST',
+      url: '/payment_intents/:id/cancel',
+      summary: 'Cancel a PaymentIntent (releases an authorization it holds)',
+      parse: (p) => ({ reason: p.enumOf('cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']) ?? null, expand: p.expand() }),
+      run: async ({ reason, expand }, call) => object(await service.cancel(call.merchant, call.path.id!, reason, call.nowMs), expand),
+    },
+    {
+      method: 'GET',
+      url: '/payment_intents',
+      summary: 'List PaymentIntents, newest first',
+      parse: (p) => ({ query: parseListQuery(p), customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }), expand: p.expand() }),
+      run: async ({ query, customer, expand }, call) => {
+        const page = await listIntents(deps.db, call.merchant.id, customer, query);
+        const inner = expandInList(expand);
+        return stripeList('/v1/payment_intents', await Promise.all(page.rows.map((pi) => object(pi, inner))), page.hasMore);
+      },
+    },
+  ];
+}
+
+export async function paymentIntentObject(sql: Sql, pi: PaymentIntent, expand: readonly string[]): Promise<Record<string, unknown>> {
+  const body = basePaymentIntentObject(pi);
+  if (expand.includes('latest_charge') && pi.latestChargeId !== null) {
+    const charge = await findCharge(sql, pi.merchantId, pi.latestChargeId);
+    if (charge) body.latest_charge = await chargeObject(sql, charge, expandBelow(expand, 'latest_charge'));
+  }
+  if (expand.includes('payment_method') && pi.paymentMethodId !== null) {
+    const pm = await findPaymentMethod(sql, pi.merchantId, pi.paymentMethodId);
+    if (pm) body.payment_method = paymentMethodObject(pm);
+  }
+  return body;
+}
+
+async function listIntents(sql: Sql, merchantId: string, customer: string | undefined, query: ListQuery): Promise<{ rows: PaymentIntent[]; hasMore: boolean }> {
+  const page = await listPage<any>(sql, {
+    table: 'acquirer_payment_intents',
+    columns: PAYMENT_INTENT_COLUMNS,
+    where: customer === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND customer_id = ?',
+    params: customer === undefined ? [merchantId] : [merchantId, customer],
+    query,
+  });
+  return { rows: page.rows.map(paymentIntentFromRow), hasMore: page.hasMore };
+}
+
+function parseAmount(p: Params): { amountMinor: number; currency: string } {
+  const amountMinor = p.integer('amount', { required: true, min: 1, max: MAX_AMOUNT_MINOR })!;
+  const currency = parseCurrency(p.requiredString('currency', { maxChars: 3 }));
+  checkMinimum(amountMinor, currency);
+  return { amountMinor, currency };
+}
+
+function parseCurrency(raw: string): string {
+  const upper = raw.toUpperCase();
+  if (!isCurrencyCode(upper)) throw new AppError('parameter_invalid', `Invalid currency: ${raw.toLowerCase()}. Cardlane supports the currencies of its money table.`, { param: 'currency' });
+  return upper.toLowerCase();
+}
+
+function checkMinimum(amountMinor: number, currency: string): void {
+  const upper = currency.toUpperCase();
+  const minimum = MIN_AMOUNT_MINOR[upper] ?? 10 ** currencyInfo(upper).exponent;
+  if (amountMinor < minimum) {
+    throw new AppError('amount_too_small', `Amount must be at least ${minimum} in the smallest unit of ${currency.toLowerCase()}.`, { param: 'amount' });
+  }
+}
+
+function paymentMethodTypes(p: Params): void {
+  const types = p.stringList('payment_method_types', { maxItems: 10 });
+  if (types !== undefined && types.some((type) => type !== 'card')) {
+    throw new AppError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
+  }
+}
+
+/** Parameters Stripe clients often send that change nothing for card payments without redirects. */
+function readIgnored(p: Params): void {
+  for (const name of ACCEPTED_IGNORED) {
+    if (p.has(name) && name === 'mandate') p.object(name);
+    else p.string(name, { maxChars: 2000 });
+  }
+}

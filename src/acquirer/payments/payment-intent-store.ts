@@ -1,0 +1,143 @@
+import type { Sql, Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+
+/** Payment intent rows and their Stripe objects (statuses as Stripe's). */
+
+export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'processing' | 'requires_capture' | 'canceled' | 'succeeded';
+
+export interface PaymentIntent {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly customerId: string | null;
+  readonly paymentMethodId: string | null;
+  readonly captureMethod: 'automatic' | 'manual';
+  readonly setupFutureUsage: 'off_session' | 'on_session' | null;
+  readonly status: PaymentIntentStatus;
+  readonly amountCapturableMinor: number;
+  readonly amountReceivedMinor: number;
+  readonly latestChargeId: string | null;
+  readonly lastPaymentError: Record<string, unknown> | null;
+  readonly description: string | null;
+  readonly metadata: Record<string, string>;
+  readonly clientSecret: string;
+  readonly createdAtMs: number;
+  readonly canceledAtMs: number | null;
+  readonly cancellationReason: string | null;
+}
+
+interface Row {
+  id: string;
+  merchant_id: string;
+  amount_minor: number | string;
+  currency: string;
+  customer_id: string | null;
+  payment_method_id: string | null;
+  capture_method: 'automatic' | 'manual';
+  setup_future_usage: 'off_session' | 'on_session' | null;
+  status: PaymentIntentStatus;
+  amount_capturable_minor: number | string;
+  amount_received_minor: number | string;
+  latest_charge_id: string | null;
+  last_payment_error: string | null;
+  description: string | null;
+  metadata: string;
+  client_secret: string;
+  created_at_ms: number | string;
+  canceled_at_ms: number | string | null;
+  cancellation_reason: string | null;
+}
+
+export const PAYMENT_INTENT_COLUMNS = `id, merchant_id, amount_minor, currency, customer_id, payment_method_id, capture_method, setup_future_usage, status,
+  amount_capturable_minor, amount_received_minor, latest_charge_id, last_payment_error, description, metadata, client_secret, created_at_ms,
+  canceled_at_ms, cancellation_reason`;
+
+export function paymentIntentFromRow(row: Row): PaymentIntent {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    customerId: row.customer_id,
+    paymentMethodId: row.payment_method_id,
+    captureMethod: row.capture_method,
+    setupFutureUsage: row.setup_future_usage,
+    status: row.status,
+    amountCapturableMinor: Number(row.amount_capturable_minor),
+    amountReceivedMinor: Number(row.amount_received_minor),
+    latestChargeId: row.latest_charge_id,
+    lastPaymentError: row.last_payment_error === null ? null : (JSON.parse(row.last_payment_error) as Record<string, unknown>),
+    description: row.description,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    clientSecret: row.client_secret,
+    createdAtMs: Number(row.created_at_ms),
+    canceledAtMs: row.canceled_at_ms === null ? null : Number(row.canceled_at_ms),
+    cancellationReason: row.cancellation_reason,
+  };
+}
+
+function values(pi: PaymentIntent): unknown[] {
+  return [
+    pi.id, pi.merchantId, pi.amountMinor, pi.currency, pi.customerId, pi.paymentMethodId, pi.captureMethod, pi.setupFutureUsage, pi.status,
+    pi.amountCapturableMinor, pi.amountReceivedMinor, pi.latestChargeId, pi.lastPaymentError === null ? null : JSON.stringify(pi.lastPaymentError),
+    pi.description, JSON.stringify(pi.metadata), pi.clientSecret, pi.createdAtMs, pi.canceledAtMs, pi.cancellationReason,
+  ];
+}
+
+export async function insertPaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
+  await tx.run(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, values(pi));
+}
+
+export async function savePaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
+  await tx.run(
+    `UPDATE acquirer_payment_intents SET amount_minor = ?, currency = ?, customer_id = ?, payment_method_id = ?, capture_method = ?,
+       setup_future_usage = ?, status = ?, amount_capturable_minor = ?, amount_received_minor = ?, latest_charge_id = ?, last_payment_error = ?,
+       description = ?, metadata = ?, canceled_at_ms = ?, cancellation_reason = ?
+     WHERE id = ?`,
+    [
+      pi.amountMinor, pi.currency, pi.customerId, pi.paymentMethodId, pi.captureMethod, pi.setupFutureUsage, pi.status, pi.amountCapturableMinor,
+      pi.amountReceivedMinor, pi.latestChargeId, pi.lastPaymentError === null ? null : JSON.stringify(pi.lastPaymentError), pi.description,
+      JSON.stringify(pi.metadata), pi.canceledAtMs, pi.cancellationReason, pi.id,
+    ],
+  );
+}
+
+export async function requirePaymentIntent(sql: Sql, merchantId: string, id: string, options: { lock?: boolean } = {}): Promise<PaymentIntent> {
+  const row = await sql.get<Row>(
+    `SELECT ${PAYMENT_INTENT_COLUMNS} FROM acquirer_payment_intents WHERE id = ? AND merchant_id = ? ${options.lock ? sql.forUpdate : ''}`,
+    [id, merchantId],
+  );
+  if (row === undefined) throw new AppError('resource_missing', `No such payment_intent: '${id}'`, { param: 'intent' });
+  return paymentIntentFromRow(row);
+}
+
+export function basePaymentIntentObject(pi: PaymentIntent): Record<string, unknown> & { id: string } {
+  return {
+    id: pi.id,
+    object: 'payment_intent',
+    amount: pi.amountMinor,
+    amount_capturable: pi.amountCapturableMinor,
+    amount_received: pi.amountReceivedMinor,
+    automatic_payment_methods: null,
+    canceled_at: pi.canceledAtMs === null ? null : Math.floor(pi.canceledAtMs / 1000),
+    cancellation_reason: pi.cancellationReason,
+    capture_method: pi.captureMethod,
+    client_secret: pi.clientSecret,
+    confirmation_method: 'automatic',
+    created: Math.floor(pi.createdAtMs / 1000),
+    currency: pi.currency,
+    customer: pi.customerId,
+    description: pi.description,
+    last_payment_error: pi.lastPaymentError,
+    latest_charge: pi.latestChargeId,
+    livemode: false,
+    metadata: pi.metadata,
+    next_action: null,
+    payment_method: pi.paymentMethodId,
+    payment_method_types: ['card'],
+    setup_future_usage: pi.setupFutureUsage,
+    statement_descriptor: null,
+    status: pi.status,
+  };
+}

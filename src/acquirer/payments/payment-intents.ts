@@ -1,0 +1,315 @@
+import type { Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { AcquirerDeps } from '../acquirer-deps.ts';
+import type { CvcCache } from '../cards/vault.ts';
+import { getCustomer } from '../customers/customers.ts';
+import { recordEvent } from '../events/events.ts';
+import type { Merchant } from '../merchants/merchants.ts';
+import { bookCapture } from './acquirer-ledger.ts';
+import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec } from './card-attempt.ts';
+import { chargeObject } from './charge-object.ts';
+import { findCharge, saveCharge, type Charge } from './charge-store.ts';
+import type { StripeDecline } from './decline-mapping.ts';
+import { requirePaymentMethod, savePaymentMethodChecks, setPaymentMethodCustomer, type PaymentMethod } from './payment-method-store.ts';
+import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, savePaymentIntent, type PaymentIntent } from './payment-intent-store.ts';
+
+/**
+ * Payment intents: create, confirm (authorize, and capture at once unless
+ * `capture_method=manual`), capture (all or `amount_to_capture`; the rest is
+ * released), cancel (releases the hold), as Stripe's state machine:
+ *
+ *   requires_payment_method ─confirm→ processing ─approved→ requires_capture ─capture→ succeeded
+ *                 ↑                        │      (manual)                          ↗
+ *                 └──────declined/blocked──┘ ─approved, automatic──────────────────
+ *   any state before succeeded ─cancel→ canceled
+ *
+ * `processing` is only seen while the network is being asked, or after a
+ * crash in between; confirming such an intent again resumes with the same
+ * network message id, so the issuer answers it as a repeat.
+ */
+
+export interface CreateIntentInput {
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly customerId: string | null;
+  readonly paymentMethodId: string | null;
+  readonly captureMethod: 'automatic' | 'manual';
+  readonly setupFutureUsage: 'off_session' | 'on_session' | null;
+  readonly description: string | null;
+  readonly metadata: Record<string, string>;
+  readonly confirm: boolean;
+  readonly offSession: boolean;
+}
+
+export interface ConfirmInput {
+  readonly paymentMethodId: string | null;
+  readonly offSession: boolean;
+  readonly setupFutureUsage?: 'off_session' | 'on_session' | null;
+}
+
+export class PaymentIntents {
+  constructor(
+    private readonly deps: AcquirerDeps,
+    private readonly cvcCache: CvcCache,
+  ) {}
+
+  async create(merchant: Merchant, input: CreateIntentInput, nowMs: number): Promise<PaymentIntent> {
+    const pi = await this.deps.db.transaction(async (tx) => {
+      if (input.customerId !== null) await requireCustomer(tx, merchant.id, input.customerId, 'customer');
+      if (input.paymentMethodId !== null) await requirePaymentMethod(tx, merchant.id, input.paymentMethodId);
+      const id = this.deps.ids.next('pi');
+      const created: PaymentIntent = {
+        id,
+        merchantId: merchant.id,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        customerId: input.customerId,
+        paymentMethodId: input.paymentMethodId,
+        captureMethod: input.captureMethod,
+        setupFutureUsage: input.setupFutureUsage,
+        status: input.paymentMethodId === null ? 'requires_payment_method' : 'requires_confirmation',
+        amountCapturableMinor: 0,
+        amountReceivedMinor: 0,
+        latestChargeId: null,
+        lastPaymentError: null,
+        description: input.description,
+        metadata: input.metadata,
+        clientSecret: `${id}_secret_${this.deps.ids.next('s').slice(2)}`,
+        createdAtMs: nowMs,
+        canceledAtMs: null,
+        cancellationReason: null,
+      };
+      await insertPaymentIntent(tx, created);
+      await this.#event(tx, created, 'payment_intent.created', nowMs);
+      return created;
+    });
+    if (!input.confirm) return pi;
+    return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: input.offSession }, nowMs);
+  }
+
+  async confirm(merchant: Merchant, id: string, input: ConfirmInput, nowMs: number): Promise<PaymentIntent> {
+    const opened = await this.deps.db.transaction(async (tx) => {
+      let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      if (pi.status === 'processing' && pi.latestChargeId !== null) {
+        const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
+        const pm = await requirePaymentMethod(tx, merchant.id, charge.paymentMethodId);
+        return { kind: 'resume' as const, pi, charge, pm };
+      }
+      if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation') {
+        throw unexpectedState(pi, 'confirm');
+      }
+      const pmId = input.paymentMethodId ?? pi.paymentMethodId;
+      if (pmId === null) {
+        throw new AppError('payment_intent_unexpected_state', "You cannot confirm this PaymentIntent because it's missing a payment method. Update it with a payment_method or pass one to confirm.", { param: 'payment_method' });
+      }
+      const pm = await requirePaymentMethod(tx, merchant.id, pmId);
+      if (pm.customerId !== null && pm.customerId !== pi.customerId) {
+        throw new AppError('parameter_invalid', `The provided PaymentMethod ${pm.id} belongs to a different customer than this PaymentIntent.`, { param: 'payment_method' });
+      }
+      if (input.offSession && pi.customerId === null) {
+        throw new AppError('parameter_invalid', 'An off-session payment needs a customer with the saved payment method.', { param: 'off_session' });
+      }
+      pi = { ...pi, paymentMethodId: pm.id, setupFutureUsage: input.setupFutureUsage === undefined ? pi.setupFutureUsage : input.setupFutureUsage };
+      const spec = this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs);
+      const { charge, block } = await openAttempt(tx, this.deps, spec);
+      if (block !== null) {
+        const failed = this.#failed(pi, charge, nowMs);
+        await savePaymentIntent(tx, failed.pi);
+        await this.#chargeEvents(tx, charge, 'charge.failed', nowMs);
+        await this.#event(tx, failed.pi, 'payment_intent.payment_failed', nowMs);
+        return { kind: 'blocked' as const, pi: failed.pi, charge };
+      }
+      pi = { ...pi, status: 'processing', latestChargeId: charge.id, lastPaymentError: null };
+      await savePaymentIntent(tx, pi);
+      return { kind: 'send' as const, pi, charge, pm, spec };
+    });
+    if (opened.kind === 'blocked') throw await this.#declineFor(opened.pi, opened.charge);
+
+    const spec = opened.kind === 'send' ? opened.spec : this.#spec(merchant, opened.pi, opened.pm, opened.charge.initiator, nowMs);
+    const result = await sendAttempt(this.deps, this.cvcCache, spec, opened.charge);
+    const settled = settleAttempt(opened.charge, opened.pm, result);
+    // Automatic capture clears right away; a clearing the network could not take now leaves the intent
+    // in `processing` with the authorization open, and confirming again finishes it.
+    let cleared = false;
+    if (settled.decline === null && opened.pi.captureMethod === 'automatic') {
+      cleared = await this.#clear(settled.charge, settled.charge.amountAuthorizedMinor);
+    }
+    const pi = await this.deps.db.transaction(async (tx) => {
+      let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      if (pi.status !== 'processing' || pi.latestChargeId !== opened.charge.id) return pi; // another request finished it
+      let charge = settled.charge;
+      await savePaymentMethodChecks(tx, opened.pm.id, charge.checks ?? opened.pm.checks);
+      if (settled.decline !== null) {
+        await saveCharge(tx, charge);
+        const failed = this.#failed(pi, charge, nowMs, settled.decline);
+        await savePaymentIntent(tx, failed.pi);
+        await this.#chargeEvents(tx, charge, 'charge.failed', nowMs);
+        await this.#event(tx, failed.pi, 'payment_intent.payment_failed', nowMs);
+        return failed.pi;
+      }
+      if (pi.setupFutureUsage !== null && pi.customerId !== null && opened.pm.customerId === null) {
+        await setPaymentMethodCustomer(tx, opened.pm, pi.customerId, nowMs);
+      }
+      if (pi.captureMethod === 'manual') {
+        await saveCharge(tx, charge);
+        pi = { ...pi, status: 'requires_capture', amountCapturableMinor: charge.amountAuthorizedMinor };
+        await savePaymentIntent(tx, pi);
+        await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs);
+        await this.#event(tx, pi, 'payment_intent.amount_capturable_updated', nowMs);
+        return pi;
+      }
+      if (!cleared) {
+        await saveCharge(tx, charge);
+        return pi;
+      }
+      charge = await this.#bookCaptured(tx, charge, charge.amountAuthorizedMinor, nowMs);
+      pi = { ...pi, status: 'succeeded', amountReceivedMinor: charge.amountCapturedMinor, amountCapturableMinor: 0 };
+      await savePaymentIntent(tx, pi);
+      await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs);
+      await this.#event(tx, pi, 'payment_intent.succeeded', nowMs);
+      return pi;
+    });
+    if (pi.status === 'requires_payment_method' && pi.latestChargeId === opened.charge.id && settled.decline !== null) {
+      throw await this.#declineFor(pi, settled.charge, settled.decline);
+    }
+    return pi;
+  }
+
+  async capture(merchant: Merchant, id: string, amountToCapture: number | undefined, nowMs: number): Promise<PaymentIntent> {
+    const { pi, charge } = await this.deps.db.transaction(async (tx) => {
+      const pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      if (pi.status !== 'requires_capture' || pi.latestChargeId === null) throw unexpectedState(pi, 'capture');
+      const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
+      return { pi, charge };
+    });
+    const amount = amountToCapture ?? pi.amountCapturableMinor;
+    if (amount > pi.amountCapturableMinor) {
+      throw new AppError('amount_too_large', `The amount to capture (${amount}) is greater than the amount capturable (${pi.amountCapturableMinor}).`, { param: 'amount_to_capture' });
+    }
+    if (!(await this.#clear(charge, amount))) {
+      throw new AppError('processing_error', 'The card network could not take the capture now; retry the request.');
+    }
+    return this.deps.db.transaction(async (tx) => {
+      let current = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      if (current.status !== 'requires_capture') return current;
+      const captured = await this.#bookCaptured(tx, (await findCharge(tx, merchant.id, charge.id, { lock: true }))!, amount, nowMs);
+      current = { ...current, status: 'succeeded', amountReceivedMinor: captured.amountCapturedMinor, amountCapturableMinor: 0 };
+      await savePaymentIntent(tx, current);
+      await this.#chargeEvents(tx, captured, 'charge.captured', nowMs);
+      await this.#event(tx, current, 'payment_intent.succeeded', nowMs);
+      return current;
+    });
+  }
+
+  async cancel(merchant: Merchant, id: string, reason: string | null, nowMs: number): Promise<PaymentIntent> {
+    const pi = await requirePaymentIntent(this.deps.db, merchant.id, id);
+    if (pi.status === 'succeeded' || pi.status === 'canceled' || pi.status === 'processing') throw unexpectedState(pi, 'cancel');
+    if (pi.status === 'requires_capture' && pi.latestChargeId !== null) {
+      const charge = (await findCharge(this.deps.db, merchant.id, pi.latestChargeId))!;
+      await reverseAuthorization(this.deps, charge, `${charge.networkId}.cancel`);
+    }
+    return this.deps.db.transaction(async (tx) => {
+      let current = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      if (current.status === 'canceled') return current;
+      if (current.status === 'succeeded' || current.status === 'processing') throw unexpectedState(current, 'cancel');
+      if (current.latestChargeId !== null) {
+        const charge = (await findCharge(tx, merchant.id, current.latestChargeId, { lock: true }))!;
+        if (charge.authorizationOpen) await saveCharge(tx, { ...charge, authorizationOpen: false });
+      }
+      current = { ...current, status: 'canceled', amountCapturableMinor: 0, canceledAtMs: nowMs, cancellationReason: reason ?? 'requested_by_customer' };
+      await savePaymentIntent(tx, current);
+      await this.#event(tx, current, 'payment_intent.canceled', nowMs);
+      return current;
+    });
+  }
+
+  async update(merchant: Merchant, id: string, changes: Partial<Pick<PaymentIntent, 'amountMinor' | 'currency' | 'customerId' | 'paymentMethodId' | 'description' | 'metadata' | 'setupFutureUsage' | 'captureMethod'>>, nowMs: number): Promise<PaymentIntent> {
+    return this.deps.db.transaction(async (tx) => {
+      const pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      const changesMoney = changes.amountMinor !== undefined || changes.currency !== undefined || changes.paymentMethodId !== undefined || changes.customerId !== undefined;
+      if (changesMoney && pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation') throw unexpectedState(pi, 'update');
+      if (changes.customerId) await requireCustomer(tx, merchant.id, changes.customerId, 'customer');
+      if (changes.paymentMethodId) await requirePaymentMethod(tx, merchant.id, changes.paymentMethodId);
+      const next: PaymentIntent = { ...pi, ...changes };
+      const updated = next.paymentMethodId !== null && next.status === 'requires_payment_method' ? { ...next, status: 'requires_confirmation' as const } : next;
+      await savePaymentIntent(tx, updated);
+      await this.#event(tx, updated, 'payment_intent.updated', nowMs);
+      return updated;
+    });
+  }
+
+  /** Sends the (final) clearing; true when the issuer took it. Same message id on every retry: a repeat, never a second capture. */
+  async #clear(charge: Charge, amountMinor: number): Promise<boolean> {
+    const answer = await this.deps.network.clear({
+      type: 'clearing',
+      id: `${charge.networkId}.capture`,
+      originalId: charge.networkId,
+      amount: { minor: amountMinor, currency: charge.currency.toUpperCase() },
+      final: true,
+      sentAtMs: this.deps.clock.nowMs(),
+    });
+    if (answer.responseCode === '00') return true;
+    if (answer.responseCode === '91' || answer.responseCode === '96') return false;
+    throw new Error(`clearing of ${charge.id} refused by the issuer: ${answer.responseCode} ${answer.reason}`);
+  }
+
+  async #bookCaptured(tx: Tx, charge: Charge, amountMinor: number, nowMs: number): Promise<Charge> {
+    const captured: Charge = { ...charge, amountCapturedMinor: amountMinor, authorizationOpen: false, capturedAtMs: nowMs };
+    await saveCharge(tx, captured);
+    await bookCapture(this.deps.ledger, tx, { merchantId: charge.merchantId, currency: charge.currency, amountMinor, transferId: `acq:capture:${charge.id}`, chargeId: charge.id });
+    return captured;
+  }
+
+  #spec(merchant: Merchant, pi: PaymentIntent, pm: PaymentMethod, initiator: 'customer' | 'merchant', nowMs: number): AttemptSpec {
+    return {
+      merchant,
+      pm,
+      amountMinor: pi.amountMinor,
+      currency: pi.currency,
+      purpose: 'purchase',
+      initiator,
+      customerId: pi.customerId,
+      paymentIntentId: pi.id,
+      setupIntentId: null,
+      nowMs,
+    };
+  }
+
+  #failed(pi: PaymentIntent, charge: Charge, _nowMs: number, _decline?: StripeDecline): { pi: PaymentIntent } {
+    const lastPaymentError = {
+      type: 'card_error',
+      code: charge.failureCode,
+      decline_code: charge.declineCode,
+      message: charge.failureMessage,
+      charge: charge.id,
+      advice_code: charge.outcome?.advice_code ?? null,
+      network_decline_code: charge.outcome?.network_decline_code ?? null,
+      payment_method: { id: charge.paymentMethodId, object: 'payment_method', type: 'card' },
+    };
+    return { pi: { ...pi, status: 'requires_payment_method', latestChargeId: charge.id, lastPaymentError, amountCapturableMinor: 0 } };
+  }
+
+  async #declineFor(pi: PaymentIntent, charge: Charge, decline?: StripeDecline): Promise<AppError> {
+    const mapped = decline ?? { code: charge.failureCode as StripeDecline['code'], declineCode: charge.declineCode!, message: charge.failureMessage!, adviceCode: (charge.outcome?.advice_code ?? 'do_not_try_again') as StripeDecline['adviceCode'] };
+    return declineError(charge, mapped, { payment_intent: basePaymentIntentObject(pi), payment_method: { id: charge.paymentMethodId, object: 'payment_method', type: 'card' } });
+  }
+
+  async #event(tx: Tx, pi: PaymentIntent, type: string, nowMs: number): Promise<void> {
+    await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: pi.merchantId, type, object: basePaymentIntentObject(pi) });
+  }
+
+  async #chargeEvents(tx: Tx, charge: Charge, type: string, nowMs: number): Promise<void> {
+    await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: charge.merchantId, type, object: await chargeObject(tx, charge) });
+  }
+}
+
+export function unexpectedState(pi: PaymentIntent, action: string): AppError {
+  return new AppError('payment_intent_unexpected_state', `You cannot ${action} this PaymentIntent because it has a status of ${pi.status}.`, {
+    extra: { payment_intent: basePaymentIntentObject(pi) },
+  });
+}
+
+export async function requireCustomer(tx: Tx, merchantId: string, id: string, param: string): Promise<void> {
+  const customer = await getCustomer(tx, merchantId, id);
+  if (customer === undefined || customer === null) throw new AppError('resource_missing', `No such customer: '${id}'`, { param });
+}

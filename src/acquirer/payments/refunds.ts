@@ -1,0 +1,168 @@
+import type { Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { AcquirerDeps } from '../acquirer-deps.ts';
+import { recordEvent } from '../events/events.ts';
+import { listPage, parseListQuery, stripeList } from '../stripe/list.ts';
+import { updateMetadata } from '../stripe/params.ts';
+import type { StripeEndpoint } from '../stripe/route.ts';
+import { bookRefund } from './acquirer-ledger.ts';
+import { chargeObject } from './charge-object.ts';
+import { CHARGE_COLUMNS, chargeFromRow, findCharge, saveCharge } from './charge-store.ts';
+import { requirePaymentIntent } from './payment-intent-store.ts';
+
+/**
+ * Refunds, full or partial, several per charge up to what was captured.
+ * The amount is reserved on the charge (under its row lock) before the
+ * network is asked, so two concurrent refunds can never together exceed the
+ * capture; a refund the issuer refuses gives its reservation back. A refund
+ * the network could not take now stays `pending` and its retry (same message
+ * id) is a repeat at the issuer.
+ */
+
+const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{10,40}$`);
+const REFUND_COLUMNS = 'id, merchant_id, charge_id, payment_intent_id, amount_minor, currency, status, reason, network_id, failure_reason, metadata, created_at_ms';
+
+function refundObject(row: any): Record<string, unknown> & { id: string } {
+  return {
+    id: row.id,
+    object: 'refund',
+    amount: Number(row.amount_minor),
+    balance_transaction: null,
+    charge: row.charge_id,
+    created: Math.floor(Number(row.created_at_ms) / 1000),
+    currency: row.currency,
+    failure_reason: row.failure_reason,
+    metadata: JSON.parse(row.metadata),
+    payment_intent: row.payment_intent_id,
+    reason: row.reason,
+    status: row.status,
+  };
+}
+
+export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
+  const getRefund = async (sql: Tx | AcquirerDeps['db'], merchantId: string, id: string) => {
+    const row = await sql.get(`SELECT ${REFUND_COLUMNS} FROM acquirer_refunds WHERE id = ? AND merchant_id = ?`, [id, merchantId]);
+    if (row === undefined) throw new AppError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
+    return row;
+  };
+  return [
+    {
+      method: 'POST',
+      url: '/refunds',
+      summary: 'Refund a captured payment, in full or in part',
+      parse: (p) => {
+        const paymentIntent = p.string('payment_intent', { pattern: ID('pi'), what: 'not a payment intent id' });
+        const charge = p.string('charge', { pattern: ID('ch'), what: 'not a charge id' });
+        if (paymentIntent === undefined && charge === undefined) throw new AppError('parameter_missing', 'One of the following params should be provided for this request: payment_intent or charge.', { param: 'payment_intent' });
+        return {
+          paymentIntent,
+          charge,
+          amount: p.integer('amount', { min: 1, max: 99_999_999 }),
+          reason: p.enumOf('reason', ['duplicate', 'fraudulent', 'requested_by_customer']) ?? null,
+          metadata: updateMetadata({}, p.metadata()),
+          expand: p.expand(),
+        };
+      },
+      run: async (input, call) => {
+        const reserved = await deps.db.transaction(async (tx) => {
+          let chargeId = input.charge;
+          if (input.paymentIntent !== undefined) {
+            const pi = await requirePaymentIntent(tx, call.merchant.id, input.paymentIntent);
+            if (pi.status !== 'succeeded' || pi.latestChargeId === null) {
+              throw new AppError('charge_already_refunded', `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
+            }
+            chargeId = pi.latestChargeId;
+          }
+          const charge = await findCharge(tx, call.merchant.id, chargeId!, { lock: true });
+          if (charge === undefined) throw new AppError('resource_missing', `No such charge: '${chargeId}'`, { param: 'charge' });
+          const remaining = charge.amountCapturedMinor - charge.amountRefundedMinor;
+          if (charge.amountCapturedMinor === 0) throw new AppError('charge_already_refunded', `Charge ${charge.id} has not been captured; cancel its PaymentIntent instead.`, { param: 'charge' });
+          if (remaining === 0) throw new AppError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, { param: 'charge' });
+          const amount = input.amount ?? remaining;
+          if (amount > remaining) {
+            throw new AppError('amount_too_large', `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining}).`, { param: 'amount' });
+          }
+          await saveCharge(tx, { ...charge, amountRefundedMinor: charge.amountRefundedMinor + amount });
+          const id = deps.ids.next('re');
+          await tx.run(`INSERT INTO acquirer_refunds (${REFUND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+            id, call.merchant.id, charge.id, charge.paymentIntentId, amount, charge.currency, 'pending', input.reason, id, null,
+            JSON.stringify(input.metadata), call.nowMs,
+          ]);
+          return { id, charge, amount };
+        });
+        const answer = await deps.network.refund({
+          type: 'refund',
+          id: reserved.id,
+          originalId: reserved.charge.networkId,
+          amount: { minor: reserved.amount, currency: reserved.charge.currency.toUpperCase() },
+          sentAtMs: deps.clock.nowMs(),
+        });
+        const row = await deps.db.transaction(async (tx) => {
+          const charge = (await findCharge(tx, call.merchant.id, reserved.charge.id, { lock: true }))!;
+          if (answer.responseCode === '00') {
+            await tx.run(`UPDATE acquirer_refunds SET status = 'succeeded' WHERE id = ?`, [reserved.id]);
+            await bookRefund(deps.ledger, tx, { merchantId: call.merchant.id, currency: charge.currency, amountMinor: reserved.amount, refundId: reserved.id, chargeId: charge.id });
+            await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, type: 'charge.refunded', object: await chargeObject(tx, charge) });
+          } else if (answer.responseCode !== '91' && answer.responseCode !== '96') {
+            await saveCharge(tx, { ...charge, amountRefundedMinor: charge.amountRefundedMinor - reserved.amount });
+            await tx.run(`UPDATE acquirer_refunds SET status = 'failed', failure_reason = ? WHERE id = ?`, [answer.reason, reserved.id]);
+          }
+          const row = await getRefund(tx, call.merchant.id, reserved.id);
+          await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, type: 'refund.created', object: refundObject(row) });
+          return row;
+        });
+        return refundObject(row);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/refunds/:id',
+      summary: 'Retrieve a refund',
+      parse: (p) => ({ expand: p.expand() }),
+      run: async (_input, call) => refundObject(await getRefund(deps.db, call.merchant.id, call.path.id!)),
+    },
+    {
+      method: 'GET',
+      url: '/refunds',
+      summary: 'List refunds, newest first',
+      parse: (p) => ({ query: parseListQuery(p), paymentIntent: p.string('payment_intent', { pattern: ID('pi'), what: 'not a payment intent id' }) }),
+      run: async ({ query, paymentIntent }, call) => {
+        const page = await listPage<any>(deps.db, {
+          table: 'acquirer_refunds',
+          columns: REFUND_COLUMNS,
+          where: paymentIntent === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND payment_intent_id = ?',
+          params: paymentIntent === undefined ? [call.merchant.id] : [call.merchant.id, paymentIntent],
+          query,
+        });
+        return stripeList('/v1/refunds', page.rows.map(refundObject), page.hasMore);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/charges/:id',
+      summary: 'Retrieve a charge',
+      parse: (p) => ({ expand: p.expand() }),
+      run: async ({ expand }, call) => {
+        const charge = await findCharge(deps.db, call.merchant.id, call.path.id!);
+        if (charge === undefined) throw new AppError('resource_missing', `No such charge: '${call.path.id}'`, { param: 'id' });
+        return chargeObject(deps.db, charge, expand);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/charges',
+      summary: 'List charges, newest first',
+      parse: (p) => ({ query: parseListQuery(p), paymentIntent: p.string('payment_intent', { pattern: ID('pi'), what: 'not a payment intent id' }) }),
+      run: async ({ query, paymentIntent }, call) => {
+        const page = await listPage<any>(deps.db, {
+          table: 'acquirer_charges',
+          columns: CHARGE_COLUMNS,
+          where: paymentIntent === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND payment_intent_id = ?',
+          params: paymentIntent === undefined ? [call.merchant.id] : [call.merchant.id, paymentIntent],
+          query,
+        });
+        return stripeList('/v1/charges', await Promise.all(page.rows.map((row) => chargeObject(deps.db, chargeFromRow(row)))), page.hasMore);
+      },
+    },
+  ];
+}

@@ -1,0 +1,242 @@
+import type { Sql, Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { AcquirerDeps } from '../acquirer-deps.ts';
+import type { CvcCache } from '../cards/vault.ts';
+import { recordEvent } from '../events/events.ts';
+import { listPage, parseListQuery, stripeList } from '../stripe/list.ts';
+import { updateMetadata } from '../stripe/params.ts';
+import type { StripeEndpoint } from '../stripe/route.ts';
+import { verifyCard } from './card-verification.ts';
+import { findPaymentMethod, paymentMethodObject, requirePaymentMethod, setPaymentMethodCustomer } from './payment-method-store.ts';
+import { requireCustomer } from './payment-intents.ts';
+
+/**
+ * Setup intents: save a card for later (`usage=off_session` by default) by
+ * verifying it (see card-verification.ts) and attaching it to the customer.
+ * A declined verification leaves the intent in `requires_payment_method`
+ * with `last_setup_error`, and the client gets the card error.
+ */
+
+type Status = 'requires_payment_method' | 'requires_confirmation' | 'succeeded' | 'canceled';
+
+interface SetupIntent {
+  id: string;
+  merchantId: string;
+  customerId: string | null;
+  paymentMethodId: string | null;
+  usage: 'off_session' | 'on_session';
+  status: Status;
+  latestAttemptId: string | null;
+  lastSetupError: Record<string, unknown> | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  clientSecret: string;
+  createdAtMs: number;
+  canceledAtMs: number | null;
+  cancellationReason: string | null;
+}
+
+const COLUMNS = `id, merchant_id, customer_id, payment_method_id, usage, status, latest_attempt_id, last_setup_error, description, metadata,
+  client_secret, created_at_ms, canceled_at_ms, cancellation_reason`;
+const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{10,40}$`);
+
+function fromRow(row: any): SetupIntent {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    customerId: row.customer_id,
+    paymentMethodId: row.payment_method_id,
+    usage: row.usage,
+    status: row.status,
+    latestAttemptId: row.latest_attempt_id,
+    lastSetupError: row.last_setup_error === null ? null : JSON.parse(row.last_setup_error),
+    description: row.description,
+    metadata: JSON.parse(row.metadata),
+    clientSecret: row.client_secret,
+    createdAtMs: Number(row.created_at_ms),
+    canceledAtMs: row.canceled_at_ms === null ? null : Number(row.canceled_at_ms),
+    cancellationReason: row.cancellation_reason,
+  };
+}
+
+async function requireSetupIntent(sql: Sql, merchantId: string, id: string, lock = false): Promise<SetupIntent> {
+  const row = await sql.get(`SELECT ${COLUMNS} FROM acquirer_setup_intents WHERE id = ? AND merchant_id = ? ${lock ? sql.forUpdate : ''}`, [id, merchantId]);
+  if (row === undefined) throw new AppError('resource_missing', `No such setupintent: '${id}'`, { param: 'intent' });
+  return fromRow(row);
+}
+
+async function save(tx: Tx, si: SetupIntent): Promise<void> {
+  await tx.run(
+    `UPDATE acquirer_setup_intents SET customer_id = ?, payment_method_id = ?, status = ?, latest_attempt_id = ?, last_setup_error = ?, metadata = ?,
+       canceled_at_ms = ?, cancellation_reason = ? WHERE id = ?`,
+    [si.customerId, si.paymentMethodId, si.status, si.latestAttemptId, si.lastSetupError === null ? null : JSON.stringify(si.lastSetupError),
+      JSON.stringify(si.metadata), si.canceledAtMs, si.cancellationReason, si.id],
+  );
+}
+
+export function setupIntentObject(si: SetupIntent): Record<string, unknown> & { id: string } {
+  return {
+    id: si.id,
+    object: 'setup_intent',
+    cancellation_reason: si.cancellationReason,
+    client_secret: si.clientSecret,
+    created: Math.floor(si.createdAtMs / 1000),
+    customer: si.customerId,
+    description: si.description,
+    last_setup_error: si.lastSetupError,
+    latest_attempt: si.latestAttemptId,
+    livemode: false,
+    metadata: si.metadata,
+    next_action: null,
+    payment_method: si.paymentMethodId,
+    payment_method_types: ['card'],
+    status: si.status,
+    usage: si.usage,
+  };
+}
+
+export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {
+  const event = (tx: Tx, si: SetupIntent, type: string, nowMs: number) =>
+    recordEvent(tx, { ids: deps.ids, nowMs }, { merchantId: si.merchantId, type, object: setupIntentObject(si) });
+
+  async function confirm(merchantId: string, call: Parameters<StripeEndpoint<unknown>['run']>[1], id: string, pmOverride: string | null): Promise<SetupIntent> {
+    const si = await requireSetupIntent(deps.db, merchantId, id);
+    if (si.status !== 'requires_payment_method' && si.status !== 'requires_confirmation') {
+      throw new AppError('setup_intent_unexpected_state', `You cannot confirm this SetupIntent because it has a status of ${si.status}.`);
+    }
+    const pmId = pmOverride ?? si.paymentMethodId;
+    if (pmId === null) throw new AppError('setup_intent_unexpected_state', "You cannot confirm this SetupIntent because it's missing a payment method.", { param: 'payment_method' });
+    const pm = await requirePaymentMethod(deps.db, merchantId, pmId);
+    if (pm.customerId !== null && si.customerId !== null && pm.customerId !== si.customerId) {
+      throw new AppError('parameter_invalid', `The provided PaymentMethod ${pm.id} belongs to a different customer.`, { param: 'payment_method' });
+    }
+    try {
+      const charge = await verifyCard(deps, cvcCache, { merchant: call.merchant, pm, customerId: si.customerId, setupIntentId: si.id, nowMs: call.nowMs });
+      return await deps.db.transaction(async (tx) => {
+        const current = await requireSetupIntent(tx, merchantId, id, true);
+        const fresh = (await findPaymentMethod(tx, merchantId, pm.id, { lock: true }))!;
+        if (si.customerId !== null && fresh.customerId === null) await setPaymentMethodCustomer(tx, fresh, si.customerId, call.nowMs);
+        const done: SetupIntent = { ...current, paymentMethodId: pm.id, status: 'succeeded', latestAttemptId: charge.id, lastSetupError: null };
+        await save(tx, done);
+        await event(tx, done, 'setup_intent.succeeded', call.nowMs);
+        return done;
+      });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.type !== 'card_error') throw error;
+      const failed = await deps.db.transaction(async (tx) => {
+        const current = await requireSetupIntent(tx, merchantId, id, true);
+        const lastSetupError = { type: 'card_error', code: error.code, decline_code: error.declineCode ?? null, message: error.message, payment_method: paymentMethodObject(pm) };
+        const next: SetupIntent = { ...current, paymentMethodId: pm.id, status: 'requires_payment_method', latestAttemptId: (error.extra?.charge as string) ?? null, lastSetupError };
+        await save(tx, next);
+        await event(tx, next, 'setup_intent.setup_failed', call.nowMs);
+        return next;
+      });
+      throw new AppError(error.code, error.message, { declineCode: error.declineCode, extra: { ...error.extra, setup_intent: setupIntentObject(failed) } });
+    }
+  }
+
+  return [
+    {
+      method: 'POST',
+      url: '/setup_intents',
+      summary: 'Create a SetupIntent (and confirm it with confirm=true)',
+      parse: (p) => {
+        const types = p.stringList('payment_method_types', { maxItems: 10 });
+        if (types !== undefined && types.some((t) => t !== 'card')) throw new AppError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
+        p.string('return_url', { maxChars: 2000 });
+        const automatic = p.object('automatic_payment_methods');
+        automatic?.boolean('enabled');
+        return {
+          customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }) ?? null,
+          paymentMethod: p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' }) ?? null,
+          usage: p.enumOf('usage', ['off_session', 'on_session']) ?? 'off_session',
+          confirm: p.boolean('confirm') ?? false,
+          description: p.string('description', { maxChars: 1000 }) ?? null,
+          metadata: updateMetadata({}, p.metadata()),
+        };
+      },
+      run: async (input, call) => {
+        const si = await deps.db.transaction(async (tx) => {
+          if (input.customer !== null) await requireCustomer(tx, call.merchant.id, input.customer, 'customer');
+          if (input.paymentMethod !== null) await requirePaymentMethod(tx, call.merchant.id, input.paymentMethod);
+          const id = deps.ids.next('seti');
+          const created: SetupIntent = {
+            id,
+            merchantId: call.merchant.id,
+            customerId: input.customer,
+            paymentMethodId: input.paymentMethod,
+            usage: input.usage,
+            status: input.paymentMethod === null ? 'requires_payment_method' : 'requires_confirmation',
+            latestAttemptId: null,
+            lastSetupError: null,
+            description: input.description,
+            metadata: input.metadata,
+            clientSecret: `${id}_secret_${deps.ids.next('s').slice(2)}`,
+            createdAtMs: call.nowMs,
+            canceledAtMs: null,
+            cancellationReason: null,
+          };
+          await tx.run(`INSERT INTO acquirer_setup_intents (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+            created.id, created.merchantId, created.customerId, created.paymentMethodId, created.usage, created.status, null, null,
+            created.description, JSON.stringify(created.metadata), created.clientSecret, created.createdAtMs, null, null,
+          ]);
+          await event(tx, created, 'setup_intent.created', call.nowMs);
+          return created;
+        });
+        return setupIntentObject(input.confirm ? await confirm(call.merchant.id, call, si.id, null) : si);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/setup_intents/:id',
+      summary: 'Retrieve a SetupIntent',
+      parse: (p) => ({ expand: p.expand(), secret: p.string('client_secret', { maxChars: 200 }) }),
+      run: async (_input, call) => setupIntentObject(await requireSetupIntent(deps.db, call.merchant.id, call.path.id!)),
+    },
+    {
+      method: 'POST',
+      url: '/setup_intents/:id/confirm',
+      summary: 'Confirm a SetupIntent: verify the card and save it to the customer',
+      parse: (p) => {
+        p.string('return_url', { maxChars: 2000 });
+        return { paymentMethod: p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' }) ?? null, expand: p.expand() };
+      },
+      run: async ({ paymentMethod }, call) => setupIntentObject(await confirm(call.merchant.id, call, call.path.id!, paymentMethod)),
+    },
+    {
+      method: 'POST',
+      url: '/setup_intents/:id/cancel',
+      summary: 'Cancel a SetupIntent',
+      parse: (p) => ({ reason: p.enumOf('cancellation_reason', ['abandoned', 'requested_by_customer', 'duplicate']) ?? null }),
+      run: async ({ reason }, call) =>
+        setupIntentObject(
+          await deps.db.transaction(async (tx) => {
+            const si = await requireSetupIntent(tx, call.merchant.id, call.path.id!, true);
+            if (si.status === 'succeeded' || si.status === 'canceled') {
+              throw new AppError('setup_intent_unexpected_state', `You cannot cancel this SetupIntent because it has a status of ${si.status}.`);
+            }
+            const canceled: SetupIntent = { ...si, status: 'canceled', canceledAtMs: call.nowMs, cancellationReason: reason };
+            await save(tx, canceled);
+            await event(tx, canceled, 'setup_intent.canceled', call.nowMs);
+            return canceled;
+          }),
+        ),
+    },
+    {
+      method: 'GET',
+      url: '/setup_intents',
+      summary: 'List SetupIntents, newest first',
+      parse: (p) => ({ query: parseListQuery(p), customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }) }),
+      run: async ({ query, customer }, call) => {
+        const page = await listPage<any>(deps.db, {
+          table: 'acquirer_setup_intents',
+          columns: COLUMNS,
+          where: customer === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND customer_id = ?',
+          params: customer === undefined ? [call.merchant.id] : [call.merchant.id, customer],
+          query,
+        });
+        return stripeList('/v1/setup_intents', page.rows.map((row) => setupIntentObject(fromRow(row))), page.hasMore);
+      },
+    },
+  ];
+}

@@ -1,0 +1,49 @@
+import type { Sql } from '../../platform/db/database.ts';
+import { enqueue } from '../../platform/jobs/index.ts';
+import { subscribesTo } from '../events/event-types.ts';
+
+/**
+ * The transactional outbox between events and webhook deliveries: the
+ * delivery jobs are inserted in the transaction that records the event, so
+ * an event is never lost on the way to its endpoints and a rolled-back
+ * change never sends one.
+ */
+
+export const WEBHOOK_QUEUE = 'acquirer.webhook';
+
+/**
+ * Every attempt, over about three days (Stripe retries for up to three):
+ * the back-off doubles from one minute to a six-hour cap — 1, 2, 4, …, 256
+ * minutes, then every 6 h — so 20 attempts span 2 days 20.5 hours.
+ */
+export const WEBHOOK_MAX_ATTEMPTS = 20;
+export const WEBHOOK_BACKOFF = { baseMs: 60_000, capMs: 6 * 60 * 60 * 1000 } as const;
+
+export interface WebhookJob {
+  readonly eventId: string;
+  readonly endpointId: string;
+}
+
+/**
+ * Enqueues one delivery job per enabled endpoint of the merchant that
+ * subscribes to `type`, in `sql` (the caller's transaction), and returns how
+ * many: the event's `pending_webhooks`.
+ */
+export async function enqueueWebhookDeliveries(
+  sql: Sql,
+  request: { merchantId: string; eventId: string; type: string; nowMs: number },
+): Promise<number> {
+  const endpoints = await sql.all<{ id: string; enabled_events: string }>(
+    `SELECT id, enabled_events FROM acquirer_webhook_endpoints
+     WHERE merchant_id = ? AND status = 'enabled' AND deleted_at_ms IS NULL ORDER BY id`,
+    [request.merchantId],
+  );
+  let count = 0;
+  for (const endpoint of endpoints) {
+    if (!subscribesTo(JSON.parse(endpoint.enabled_events) as string[], request.type)) continue;
+    const payload: WebhookJob = { eventId: request.eventId, endpointId: endpoint.id };
+    await enqueue(sql, { queue: WEBHOOK_QUEUE, payload, nowMs: request.nowMs, maxAttempts: WEBHOOK_MAX_ATTEMPTS });
+    count += 1;
+  }
+  return count;
+}

@@ -1,0 +1,328 @@
+import type { AuthorizationRequest, AuthorizationResponse, AvsResult } from '../../network/messages.ts';
+import type { Tx } from '../../platform/db/database.ts';
+import type { TransferInput } from '../../ledger/types.ts';
+import { panFingerprint } from '../card-secrets.ts';
+import { CardBook, merchantKey, type CardEntry } from './card-book.ts';
+import { decideAuthorization, type Decision } from './decide.ts';
+import type { EngineDeps } from './engine-deps.ts';
+import { holdInput } from './holds.ts';
+import { AUTHORIZATION_REASONS, type AuthorizationReason } from './reasons.ts';
+import { insertAuthorizations, ISSUER_NAME, responseOfRow, rowsByRequestIds, type AuthorizationRow } from './records.ts';
+import { addSpend, saveSpend, spentNow } from './spend.ts';
+import { checkAuthorizationRequest, clip, FIELD_BOUNDS, isMessageId } from './validate.ts';
+
+/**
+ * One group-committed batch: everything decided in one shared transaction.
+ * Authorization decisions are made one after another in memory (each sees
+ * the holds, spend and merchant accounts of the ones before it) and written
+ * together at `flush`: one ledger call for all the holds, a few multi-row
+ * inserts for the records. A follow-up in the batch flushes first, so it
+ * finds every earlier decision in the tables and the ledger.
+ *
+ * The ledger has the last word on money: a hold it refuses (its floor,
+ * which counts pending debits, says the card cannot afford it — only
+ * possible if something outside the batch took funds meanwhile) turns that
+ * approval into a `51 insufficient_funds` decline before anything is written.
+ */
+
+interface Draft {
+  readonly row: AuthorizationRow;
+  readonly entry: CardEntry | undefined;
+  readonly hold: TransferInput | null;
+  readonly spendAddedUsdMinor: number;
+  readonly merchantRef: { readonly acquirerId: string; readonly merchantId: string; readonly ref: string } | null;
+}
+
+const UNCHECKED_AVS: AvsResult = { line1: 'unchecked', postalCode: 'unchecked' };
+const NO_REFS: ReadonlySet<string> = new Set();
+const PAN_PATTERN = /^\d{13,19}$/;
+
+export class BatchContext {
+  readonly book: CardBook;
+  #existing = new Map<string, AuthorizationRow>();
+  #decided = new Map<string, Draft>();
+  #drafts: Draft[] = [];
+
+  constructor(
+    readonly tx: Tx,
+    readonly deps: EngineDeps,
+    readonly nowMs: number,
+  ) {
+    this.book = new CardBook(tx, deps.ledger);
+  }
+
+  /** Reads, for the whole batch at once, the repeats among these requests and their cards. */
+  async prefetch(requests: readonly AuthorizationRequest[]): Promise<void> {
+    const ids: string[] = [];
+    const fingerprints: string[] = [];
+    for (const request of requests) {
+      if (isMessageId(request?.id)) ids.push(request.id);
+      const pan = request?.card?.pan;
+      if (typeof pan === 'string' && PAN_PATTERN.test(pan)) fingerprints.push(panFingerprint(this.deps.keyring, pan));
+    }
+    if (ids.length > 0) this.#existing = await rowsByRequestIds(this.tx, [...new Set(ids)]);
+    if (fingerprints.length > 0) await this.book.prefetch(fingerprints);
+  }
+
+  /** A decision made (or found) in this batch for this request id, if any. */
+  knownRow(requestId: string): AuthorizationRow | undefined {
+    return this.#decided.get(requestId)?.row ?? this.#existing.get(requestId);
+  }
+
+  /** Rows written outside `authorize` (advice) that later requests of the batch must see. */
+  remember(row: AuthorizationRow): void {
+    this.#existing.set(row.request_id, row);
+  }
+
+  /**
+   * Decides one request; the answer is read after the batch's last flush
+   * (a hold the ledger refuses can still turn an approval into a decline).
+   */
+  async authorize(request: AuthorizationRequest, enqueuedAtMs: number): Promise<() => AuthorizationResponse> {
+    if (!isMessageId(request?.id)) {
+      const refused = unrecordedDecline(request, 'invalid_request');
+      return () => refused;
+    }
+    const known = this.knownRow(request.id);
+    if (known) return () => responseOfRow(known);
+
+    const { deps, nowMs } = this;
+    const shape = checkAuthorizationRequest(request);
+    const pan = typeof request.card?.pan === 'string' && PAN_PATTERN.test(request.card.pan) ? request.card.pan : null;
+    const entry = pan === null ? undefined : await this.book.byFingerprint(panFingerprint(deps.keyring, pan));
+    let decision: Decision;
+    let refs: Set<string> | undefined;
+    if (shape !== 'ok') {
+      decision = { reason: shape, avs: UNCHECKED_AVS, cvv2: 'unchecked', checks: { request: 'fail' }, newMerchantRef: false };
+    } else if (entry === undefined) {
+      decision = decideAuthorization(request, undefined, nowMs, deps.keyring);
+    } else {
+      const spent = spentNow(entry.spend, nowMs);
+      if (request.merchantCustomerRef !== null) refs = await this.book.merchantRefs(entry, request.merchant.acquirerId, request.merchant.merchantId);
+      decision = decideAuthorization(
+        request,
+        {
+          card: entry.card,
+          kycStatus: entry.kycStatus,
+          availableUsdMinor: await this.book.available(entry),
+          spentTodayUsdMinor: spent.day,
+          spentThisMonthUsdMinor: spent.month,
+          merchantRefs: refs ?? NO_REFS,
+        },
+        nowMs,
+        deps.keyring,
+      );
+    }
+
+    const id = deps.ids.next('iauth');
+    const approved = decision.reason === 'approved';
+    const amount = approved ? request.amount.minor : 0;
+    let hold: TransferInput | null = null;
+    let spendAdded = 0;
+    let merchantRef: Draft['merchantRef'] = null;
+    if (approved && entry !== undefined) {
+      if (amount > 0) {
+        hold = holdInput(id, 1, entry.card.id, request.purpose, amount, deps.holdTtlMs);
+        entry.available = (entry.available ?? 0) - amount;
+      }
+      if (request.purpose === 'purchase') {
+        entry.spend = addSpend(entry.spend, amount, nowMs);
+        entry.spendDirty = true;
+        spendAdded = amount;
+      }
+      if (decision.newMerchantRef && refs !== undefined && request.merchantCustomerRef !== null) {
+        refs.add(request.merchantCustomerRef);
+        merchantRef = { acquirerId: request.merchant.acquirerId, merchantId: request.merchant.merchantId, ref: request.merchantCustomerRef };
+      }
+    }
+    const row = recordRow({
+      id,
+      request,
+      entry,
+      pan,
+      decision,
+      amount,
+      holds: hold !== null,
+      nowMs,
+      latencyUs: Math.max(0, Math.round((performance.now() - enqueuedAtMs) * 1000)),
+    });
+    const draft: Draft = { row, entry, hold, spendAddedUsdMinor: spendAdded, merchantRef };
+    this.#drafts.push(draft);
+    this.#decided.set(request.id, draft);
+    return () => responseOfRow(draft.row);
+  }
+
+  /** Writes every decision made since the last flush: holds, records, merchant accounts, spend. */
+  async flush(): Promise<void> {
+    if (this.#drafts.length === 0) return;
+    const drafts = this.#drafts;
+    this.#drafts = [];
+    const withHold = drafts.filter((d) => d.hold !== null);
+    if (withHold.length > 0) {
+      const outcomes = await this.deps.ledger.createTransfers(
+        this.tx,
+        withHold.map((d) => d.hold!),
+      );
+      withHold.forEach((draft, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.result === 'ok') draft.row.expires_at_ms = outcome.transfer!.expires_at_ms;
+        else if (outcome.result === 'exceeds_credits') this.#declineForFunds(draft);
+        else throw new Error(`authorization ${draft.row.id}: hold refused by the ledger: ${outcome.result}`);
+      });
+    }
+    await insertAuthorizations(
+      this.tx,
+      drafts.map((d) => d.row),
+    );
+    for (const draft of drafts) {
+      if (draft.merchantRef === null || draft.row.approved !== 1) continue;
+      await this.tx.run(
+        'INSERT INTO issuer_card_merchant_accounts (card_id, acquirer_id, merchant_id, customer_ref, authorization_id, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+        [draft.row.card_id, draft.merchantRef.acquirerId, draft.merchantRef.merchantId, draft.merchantRef.ref, draft.row.id, this.nowMs],
+      );
+    }
+    await this.saveSpend();
+  }
+
+  async saveSpend(): Promise<void> {
+    for (const entry of this.book.entries()) {
+      if (!entry.spendDirty) continue;
+      await saveSpend(this.tx, entry.card.id, entry.spend, this.nowMs);
+      entry.spendDirty = false;
+    }
+  }
+
+  /** The ledger refused the hold: the approval becomes a decline, and what it took in memory is given back. */
+  #declineForFunds(draft: Draft): void {
+    const row = draft.row;
+    const checks = JSON.parse(row.checks) as Record<string, unknown>;
+    checks.balance = 'fail';
+    checks.ledger = 'exceeds_credits';
+    Object.assign(row, declinedMoney(this.nowMs), {
+      approved: 0,
+      response_code: AUTHORIZATION_REASONS.insufficient_funds,
+      reason: 'insufficient_funds',
+      approval_code: null,
+      checks: JSON.stringify(checks),
+    });
+    const entry = draft.entry!;
+    entry.available = undefined;
+    if (draft.spendAddedUsdMinor > 0) {
+      entry.spend = { ...entry.spend, dayUsdMinor: entry.spend.dayUsdMinor - draft.spendAddedUsdMinor, monthUsdMinor: entry.spend.monthUsdMinor - draft.spendAddedUsdMinor };
+      entry.spendDirty = true;
+    }
+    if (draft.merchantRef !== null) {
+      entry.merchantRefs.get(merchantKey(draft.merchantRef.acquirerId, draft.merchantRef.merchantId))?.delete(draft.merchantRef.ref);
+    }
+  }
+}
+
+function declinedMoney(nowMs: number): Partial<AuthorizationRow> {
+  return {
+    status: 'declined',
+    approved_usd_minor: 0,
+    held_usd_minor: 0,
+    cleared_usd_minor: 0,
+    refunded_usd_minor: 0,
+    released_usd_minor: 0,
+    hold_transfer_id: null,
+    ledger_seq: 0,
+    expires_at_ms: null,
+    closed_at_ms: nowMs,
+  };
+}
+
+/** The approval code: the last six characters of the record's id (random and unique per id). */
+export function approvalCodeOf(id: string): string {
+  return id.slice(-6);
+}
+
+function recordRow(input: {
+  id: string;
+  request: AuthorizationRequest;
+  entry: CardEntry | undefined;
+  pan: string | null;
+  decision: Decision;
+  amount: number;
+  holds: boolean;
+  nowMs: number;
+  latencyUs: number;
+}): AuthorizationRow {
+  const { id, request, entry, pan, decision, amount, holds, nowMs } = input;
+  const approved = decision.reason === 'approved';
+  const merchant = (request.merchant ?? {}) as unknown as Record<string, unknown>;
+  const money = (request.amount ?? {}) as unknown as Record<string, unknown>;
+  const row: AuthorizationRow = {
+    id,
+    request_id: request.id,
+    card_id: entry?.card.id ?? null,
+    cardholder_id: entry?.card.cardholderId ?? null,
+    pan_bin: pan === null ? null : pan.slice(0, 6),
+    pan_last4: pan === null ? null : pan.slice(-4),
+    purpose: clip(request.purpose, 32),
+    acquirer_id: clip(merchant.acquirerId, FIELD_BOUNDS.acquirerId),
+    merchant_id: clip(merchant.merchantId, FIELD_BOUNDS.merchantId),
+    merchant_name: clip(merchant.name, FIELD_BOUNDS.name),
+    mcc: clip(merchant.mcc, 4),
+    merchant_country: clip(merchant.country, 2),
+    merchant_customer_ref: typeof request.merchantCustomerRef === 'string' ? clip(request.merchantCustomerRef, FIELD_BOUNDS.customerRef) : null,
+    entry_mode: clip(request.entryMode, 32),
+    initiator: clip(request.initiator, 16),
+    amount_minor: Number.isSafeInteger(money.minor) ? (money.minor as number) : 0,
+    currency: clip(money.currency, 3),
+    approved: approved ? 1 : 0,
+    response_code: AUTHORIZATION_REASONS[decision.reason],
+    reason: decision.reason,
+    approval_code: approved ? approvalCodeOf(id) : null,
+    avs_line1: decision.avs.line1,
+    avs_postal_code: decision.avs.postalCode,
+    cvv2: decision.cvv2,
+    checks: JSON.stringify(decision.checks),
+    latency_us: input.latencyUs,
+    decided_by: 'issuer',
+    status: 'declined',
+    approved_usd_minor: 0,
+    held_usd_minor: 0,
+    cleared_usd_minor: 0,
+    refunded_usd_minor: 0,
+    released_usd_minor: 0,
+    hold_transfer_id: null,
+    ledger_seq: 0,
+    expires_at_ms: null,
+    sent_at_ms: Number.isSafeInteger(request.sentAtMs) ? request.sentAtMs : 0,
+    created_at_ms: nowMs,
+    updated_at_ms: nowMs,
+    closed_at_ms: nowMs,
+  };
+  if (approved) {
+    Object.assign(row, {
+      // A verification for nothing holds nothing: it is complete at once.
+      status: holds ? 'pending' : 'closed',
+      approved_usd_minor: amount,
+      held_usd_minor: amount,
+      hold_transfer_id: holds ? `${id}:1` : null,
+      ledger_seq: holds ? 1 : 0,
+      closed_at_ms: holds ? null : nowMs,
+    });
+  }
+  return row;
+}
+
+/** For a message that cannot be recorded (no usable id): a decline that is not kept. */
+export function unrecordedDecline(request: AuthorizationRequest, reason: AuthorizationReason): AuthorizationResponse {
+  const money = (request?.amount ?? {}) as unknown as Record<string, unknown>;
+  return {
+    type: 'authorization_response',
+    id: typeof request?.id === 'string' ? request.id : '',
+    responseCode: AUTHORIZATION_REASONS[reason],
+    approved: false,
+    approvalCode: null,
+    approvedAmount: { minor: 0, currency: typeof money.currency === 'string' ? money.currency.slice(0, 3) : 'USD' },
+    avs: UNCHECKED_AVS,
+    cvv2: 'unchecked',
+    reason,
+    issuerAuthorizationId: null,
+    decidedBy: 'issuer',
+    issuer: ISSUER_NAME,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * Cardlane's own issuer behind the card network: it decides every
+ * authorization for a Cardlane card and books its money in the ledger.
+ *
+ * Decision order (first failing check decides; every check is evaluated and
+ * recorded, and AVS/CVV2 results are always returned — see decide.ts):
+ *   repeat (same message id: the saved answer, nothing done again) →
+ *   well-formed (12 invalid_request, 13 invalid_amount) →
+ *   card known (14 card_not_found) → closed (14 card_closed) / frozen (62 card_frozen) →
+ *   expiry (54 card_expired, expiry_mismatch) → CVV2 (N7 cvv2_mismatch, cvv2_required) →
+ *   AVS (05 avs_line1_mismatch, avs_postal_code_mismatch, avs_mismatch) →
+ *   KYC (62 kyc_not_approved) → currency (57 currency_not_supported) →
+ *   MCC (57 mcc_blocked) → merchant country (62 country_blocked) →
+ *   limits per transaction / UTC day / UTC month (61 limit_per_*_exceeded) →
+ *   merchant customer accounts per merchant, default 4 (57 merchant_account_limit) →
+ *   available balance, open holds counted (51 insufficient_funds).
+ * No distinct-duplicate rule (ISO 94): only the message id makes a repeat.
+ *
+ * Money. An approved purchase places a hold: a pending ledger transfer card →
+ * network settlement that expires after `holdTtlMs` (7 days by default).
+ * The card account is floored at zero and the ledger's floor counts pending
+ * debits, so no set of holds, however concurrent, can spend more than the
+ * card has. An account verification passes the same checks except the
+ * limits; with an amount above zero it holds that amount like a purchase
+ * (the merchant reverses it), for nothing it holds nothing. Clearings post
+ * the hold (partial and multiple; `final` releases the rest), reversals
+ * (full or partial) and expiry release it, refunds credit the card from the
+ * network settlement account (never more than cleared minus refunded), and
+ * an incremental authorization re-checks and re-holds old + increase (void
+ * and new hold in one linked ledger chain; see holds.ts).
+ *
+ * Speed: group commit. Concurrent calls queue; one transaction takes the
+ * queue (up to MAX_MESSAGES_PER_COMMIT) and decides it in arrival order,
+ * each decision seeing the earlier ones' holds, with a constant number of
+ * statements for the batch's cards, holds and records (batch.ts). One fsync
+ * then serves the whole batch. If the shared transaction fails, each message
+ * is re-run alone, so one bad message cannot fail the others. A failure of
+ * the database itself rejects the promise: the network then stands in (91).
+ */
+import type {
+  AuthorizationAdvice,
+  AuthorizationRequest,
+  AuthorizationResponse,
+  ClearingRequest,
+  FollowUpResponse,
+  IncrementalAuthorizationRequest,
+  IssuerEndpoint,
+  RefundRequest,
+  ReversalRequest,
+} from '../../network/messages.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Database, Tx } from '../../platform/db/database.ts';
+import type { IdGenerator } from '../../platform/ids.ts';
+import { GroupCommit } from '../../ledger/group-commit.ts';
+import type { Ledger } from '../../ledger/ledger.ts';
+import type { Keyring } from '../keyring.ts';
+import { ensureIssuerAccounts } from '../money/ledger-accounts.ts';
+import { handleAdvice } from './advice.ts';
+import { BatchContext, unrecordedDecline } from './batch.ts';
+import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, type EngineDeps } from './engine-deps.ts';
+import { handleFollowUp, type FollowUpKind } from './follow-ups.ts';
+import { ISSUER_NAME } from './records.ts';
+
+export interface CardlaneIssuerOptions {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly keyring: Keyring;
+  readonly ledger: Ledger;
+  /** How long an authorization's hold lasts; default 7 days, at most 31. */
+  readonly holdTtlMs?: number;
+}
+
+/** Messages decided in one transaction at most: bounds a batch's latency and its ledger call (≤ 1,000 transfers). */
+export const MAX_MESSAGES_PER_COMMIT = 512;
+/** Messages waiting at most; beyond, authorizations are answered 91 at once (the issuer sheds load instead of queueing without end). */
+export const MAX_QUEUED_MESSAGES = 20_000;
+const POSTGRES_COMMITS_IN_FLIGHT = 2;
+
+type Work =
+  | { readonly kind: 'authorize'; readonly request: AuthorizationRequest; readonly enqueuedAtMs: number }
+  | { readonly kind: 'follow_up'; readonly type: FollowUpKind; readonly request: IncrementalAuthorizationRequest | ReversalRequest | ClearingRequest | RefundRequest }
+  | { readonly kind: 'advice'; readonly advice: AuthorizationAdvice };
+
+type Answer = AuthorizationResponse | FollowUpResponse | undefined;
+
+export class CardlaneIssuer implements IssuerEndpoint {
+  readonly name = ISSUER_NAME;
+  readonly #db: Database;
+  readonly #deps: EngineDeps;
+  readonly #group: GroupCommit<Work, Answer>;
+  #queued = 0;
+  #ready: Promise<void> | null = null;
+
+  constructor(options: CardlaneIssuerOptions) {
+    const holdTtlMs = options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS;
+    if (!Number.isSafeInteger(holdTtlMs) || holdTtlMs < 1 || holdTtlMs > MAX_HOLD_TTL_MS) {
+      throw new RangeError(`holdTtlMs must be 1 ms to 31 days, got ${holdTtlMs}`);
+    }
+    this.#db = options.db;
+    this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs };
+    this.#group = new GroupCommit<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
+      // SQLite has one writer; PostgreSQL overlaps a couple of batches (they lock cards in id order).
+      maxInFlight: options.db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
+      maxEventsPerCommit: MAX_MESSAGES_PER_COMMIT,
+      sizeOf: () => 1,
+    });
+  }
+
+  async authorize(request: AuthorizationRequest): Promise<AuthorizationResponse> {
+    const enqueuedAtMs = performance.now();
+    if (this.#queued >= MAX_QUEUED_MESSAGES) return unrecordedDecline(request, 'issuer_overloaded');
+    return (await this.#submit({ kind: 'authorize', request, enqueuedAtMs })) as AuthorizationResponse;
+  }
+
+  async incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse> {
+    return (await this.#submit({ kind: 'follow_up', type: 'incremental_authorization', request })) as AuthorizationResponse;
+  }
+
+  async reverse(request: ReversalRequest): Promise<FollowUpResponse> {
+    return (await this.#submit({ kind: 'follow_up', type: 'reversal', request })) as FollowUpResponse;
+  }
+
+  async clear(request: ClearingRequest): Promise<FollowUpResponse> {
+    return (await this.#submit({ kind: 'follow_up', type: 'clearing', request })) as FollowUpResponse;
+  }
+
+  async refund(request: RefundRequest): Promise<FollowUpResponse> {
+    return (await this.#submit({ kind: 'follow_up', type: 'refund', request })) as FollowUpResponse;
+  }
+
+  async advise(advice: AuthorizationAdvice): Promise<void> {
+    await this.#submit({ kind: 'advice', advice });
+  }
+
+  async #submit(work: Work): Promise<Answer> {
+    // The settlement account every hold credits: created once per process (safe if it exists).
+    this.#ready ??= ensureIssuerAccounts(this.#deps.ledger, this.#db).catch((error: unknown) => {
+      this.#ready = null;
+      throw error;
+    });
+    await this.#ready;
+    this.#queued += 1;
+    try {
+      return await this.#group.submit(work);
+    } finally {
+      this.#queued -= 1;
+    }
+  }
+
+  async #apply(tx: Tx, works: readonly Work[]): Promise<Answer[]> {
+    const ctx = new BatchContext(tx, this.#deps, this.#deps.clock.nowMs());
+    await ctx.prefetch(works.flatMap((w) => (w.kind === 'authorize' ? [w.request] : [])));
+    const answers: Array<() => Answer> = [];
+    for (const work of works) {
+      if (work.kind === 'authorize') {
+        answers.push(await ctx.authorize(work.request, work.enqueuedAtMs));
+      } else if (work.kind === 'follow_up') {
+        const answer = await handleFollowUp(ctx, work.type, work.request);
+        answers.push(() => answer);
+      } else {
+        await handleAdvice(ctx, work.advice);
+        answers.push(() => undefined);
+      }
+    }
+    await ctx.flush();
+    return answers.map((answer) => answer());
+  }
+}

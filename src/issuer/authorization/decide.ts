@@ -1,0 +1,255 @@
+import type { AuthorizationRequest, AvsResult, CheckResult } from '../../network/messages.ts';
+import { avsCheck, type AvsOutcome } from '../billing-address.ts';
+import { verifyCvv2 } from '../card-secrets.ts';
+import type { Card } from '../cards/cards.ts';
+import { merchantAllowed } from '../cards/controls.ts';
+import { isExpired } from '../expiry.ts';
+import type { Keyring } from '../keyring.ts';
+import type { AuthorizationReason } from './reasons.ts';
+
+/**
+ * The decision itself: pure, no I/O, time passed in. Every check is
+ * evaluated (so the record and the doctor see all of them, and AVS/CVV2
+ * results are always returned), then the first failing check in this order
+ * decides:
+ *
+ *  1. card      — the PAN belongs to a Cardlane card             14 card_not_found
+ *  2. status    — closed                                          14 card_closed
+ *                 frozen                                          62 card_frozen
+ *  3. expiry    — the card is past its expiry                     54 card_expired
+ *                 the expiry sent is not the card's               54 expiry_mismatch
+ *  4. cvv2      — sent and wrong                                  N7 cvv2_mismatch
+ *                 absent on a customer-initiated e-commerce
+ *                 payment (allowed for merchant-initiated and
+ *                 credential-on-file)                             N7 cvv2_required
+ *  5. avs       — a submitted field that does not match           05 avs_line1_mismatch /
+ *                                                                    avs_postal_code_mismatch / avs_mismatch (both)
+ *  6. kyc       — the cardholder's verification is not approved   62 kyc_not_approved
+ *  7. currency  — card accounts are USD                           57 currency_not_supported
+ *                 (before the limits and the balance, which are USD amounts)
+ *  8. mcc       — blocked or not allowed by the card's controls   57 mcc_blocked
+ *  9. country   — merchant country blocked / not allowed          62 country_blocked
+ * 10. limits    — per transaction, per UTC day, per UTC month     61 limit_per_{transaction,day,month}_exceeded
+ *                 (purchases only; day/month count approved amounts)
+ * 11. merchant accounts — a new merchant customer ref at a merchant
+ *                 where the card already serves the maximum       57 merchant_account_limit
+ *                 (null refs are not counted)
+ * 12. balance   — available balance, open holds counted           51 insufficient_funds
+ *                 (every amount > 0, verifications included: they hold)
+ *
+ * Malformed requests are refused before any of this (12/13), and repeats
+ * (same id) are answered from the record before that. There is no "distinct
+ * duplicate" rule (ISO 94): two messages with different ids are two
+ * payments, even for the same amount at the same merchant, because
+ * merchants legitimately charge the same amount twice (two seats, two
+ * recharges) and only the id says it is the same attempt.
+ */
+
+export type CheckValue = 'pass' | 'fail' | 'skip';
+
+export const CHECK_ORDER = [
+  'card',
+  'status',
+  'expiry',
+  'cvv2',
+  'avs',
+  'kyc',
+  'currency',
+  'mcc',
+  'country',
+  'limit_per_transaction',
+  'limit_per_day',
+  'limit_per_month',
+  'merchant_accounts',
+  'balance',
+] as const;
+export type CheckName = (typeof CHECK_ORDER)[number];
+
+/** What the engine knows about the card at the moment of the decision. */
+export interface CardFacts {
+  readonly card: Card;
+  readonly kycStatus: string;
+  /** Available USD cents: posted credits − posted debits − live holds (this batch's earlier holds included). */
+  readonly availableUsdMinor: number;
+  readonly spentTodayUsdMinor: number;
+  readonly spentThisMonthUsdMinor: number;
+  /** The customer refs already approved at this request's merchant. */
+  readonly merchantRefs: ReadonlySet<string>;
+}
+
+export interface Decision {
+  readonly reason: AuthorizationReason;
+  readonly avs: AvsResult;
+  readonly cvv2: CheckResult;
+  /** Each check's result, plus the figures the balance and limit checks used. */
+  readonly checks: Readonly<Record<string, CheckValue | number | string>>;
+  /** True when this approval adds a new customer ref at the merchant. */
+  readonly newMerchantRef: boolean;
+}
+
+const UNCHECKED_AVS: AvsResult = { line1: 'unchecked', postalCode: 'unchecked' };
+
+export function decideAuthorization(request: AuthorizationRequest, facts: CardFacts | undefined, nowMs: number, keyring: Keyring): Decision {
+  if (facts === undefined) {
+    return { reason: 'card_not_found', avs: UNCHECKED_AVS, cvv2: 'unchecked', checks: { card: 'fail' }, newMerchantRef: false };
+  }
+  const { card } = facts;
+  const checks: Record<string, CheckValue | number | string> = { card: 'pass' };
+  const failures = new Map<CheckName, AuthorizationReason>();
+  const fail = (name: CheckName, reason: AuthorizationReason) => {
+    checks[name] = 'fail';
+    if (!failures.has(name)) failures.set(name, reason);
+  };
+  const pass = (name: CheckName) => (checks[name] = 'pass');
+  const skip = (name: CheckName) => (checks[name] = 'skip');
+
+  if (card.status === 'closed') fail('status', 'card_closed');
+  else if (card.status === 'frozen') fail('status', 'card_frozen');
+  else pass('status');
+
+  if (isExpired(card.expMonth, card.expYear, nowMs)) fail('expiry', 'card_expired');
+  else if (request.card.expMonth !== card.expMonth || request.card.expYear !== card.expYear) fail('expiry', 'expiry_mismatch');
+  else pass('expiry');
+
+  // CVV2 is checked against the card's own expiry: that is what it was derived with.
+  let cvv2: CheckResult = 'unchecked';
+  if (request.card.cvv2 !== null) {
+    cvv2 = verifyCvv2(keyring, request.card.pan, card.expMonth, card.expYear, request.card.cvv2) ? 'pass' : 'fail';
+    if (cvv2 === 'fail') fail('cvv2', 'cvv2_mismatch');
+    else pass('cvv2');
+  } else if (request.initiator === 'customer' && request.entryMode === 'ecommerce') {
+    fail('cvv2', 'cvv2_required');
+  } else {
+    skip('cvv2');
+  }
+
+  const avs = avsOf(card, request);
+  if (avs.line1 === 'fail' && avs.postalCode === 'fail') fail('avs', 'avs_mismatch');
+  else if (avs.line1 === 'fail') fail('avs', 'avs_line1_mismatch');
+  else if (avs.postalCode === 'fail') fail('avs', 'avs_postal_code_mismatch');
+  else if (avs.line1 === 'unchecked' && avs.postalCode === 'unchecked') skip('avs');
+  else pass('avs');
+
+  if (facts.kycStatus === 'approved') pass('kyc');
+  else fail('kyc', 'kyc_not_approved');
+
+  const usd = request.amount.currency === 'USD';
+  if (usd) pass('currency');
+  else fail('currency', 'currency_not_supported');
+
+  // The controls module owns the rule; asked twice so that both results are known.
+  if (merchantAllowed(card.controls, request.merchant) === 'mcc_blocked') fail('mcc', 'mcc_blocked');
+  else pass('mcc');
+  if (merchantAllowed({ ...card.controls, mccAllow: [], mccBlock: [] }, request.merchant) === 'country_blocked') fail('country', 'country_blocked');
+  else pass('country');
+
+  const amount = request.amount.minor;
+  const limits = card.controls.limits;
+  if (request.purpose !== 'purchase' || !usd) {
+    skip('limit_per_transaction');
+    skip('limit_per_day');
+    skip('limit_per_month');
+  } else {
+    limitCheck('limit_per_transaction', limits.perTransactionUsdMinor, amount, 'limit_per_transaction_exceeded');
+    limitCheck('limit_per_day', limits.perDayUsdMinor, facts.spentTodayUsdMinor + amount, 'limit_per_day_exceeded');
+    limitCheck('limit_per_month', limits.perMonthUsdMinor, facts.spentThisMonthUsdMinor + amount, 'limit_per_month_exceeded');
+    checks.spent_today_usd_minor = facts.spentTodayUsdMinor;
+    checks.spent_this_month_usd_minor = facts.spentThisMonthUsdMinor;
+  }
+
+  let newMerchantRef = false;
+  const ref = request.merchantCustomerRef;
+  if (ref === null) {
+    skip('merchant_accounts');
+  } else if (facts.merchantRefs.has(ref)) {
+    pass('merchant_accounts');
+  } else if (facts.merchantRefs.size >= card.controls.maxAccountsPerMerchant) {
+    fail('merchant_accounts', 'merchant_account_limit');
+  } else {
+    pass('merchant_accounts');
+    newMerchantRef = true;
+  }
+  checks.merchant_accounts_known = facts.merchantRefs.size;
+
+  if (amount === 0 || !usd) {
+    skip('balance');
+  } else if (facts.availableUsdMinor >= amount) {
+    pass('balance');
+  } else {
+    fail('balance', 'insufficient_funds');
+  }
+  checks.available_usd_minor = facts.availableUsdMinor;
+
+  let reason: AuthorizationReason = 'approved';
+  for (const name of CHECK_ORDER) {
+    const failed = failures.get(name);
+    if (failed !== undefined) {
+      reason = failed;
+      break;
+    }
+  }
+  return { reason, avs, cvv2, checks, newMerchantRef: reason === 'approved' && newMerchantRef };
+
+  function limitCheck(name: CheckName, limit: number | null, total: number, reason: AuthorizationReason): void {
+    if (limit === null) skip(name);
+    else if (total > limit) fail(name, reason);
+    else pass(name);
+  }
+}
+
+function avsOf(card: Card, request: AuthorizationRequest): AvsResult {
+  if (request.avs === null) return UNCHECKED_AVS;
+  const result = avsCheck(card.billingAddress, { line1: request.avs.line1, postal_code: request.avs.postalCode });
+  return { line1: avsResult(result.address_line1), postalCode: avsResult(result.postal_code) };
+}
+
+function avsResult(outcome: AvsOutcome | null): CheckResult {
+  return outcome === null ? 'unchecked' : outcome;
+}
+
+/** What an incremental authorization is decided on. */
+export interface IncrementFacts {
+  readonly card: Card;
+  readonly kycStatus: string;
+  readonly availableUsdMinor: number;
+  readonly spentTodayUsdMinor: number;
+  readonly spentThisMonthUsdMinor: number;
+  /** The authorization's approved total so far (original + earlier increments). */
+  readonly approvedUsdMinor: number;
+  readonly merchant: { readonly mcc: string; readonly country: string };
+}
+
+/**
+ * An increase of an approved purchase: the checks of a new authorization
+ * that can have changed since it (card state, expiry, KYC, controls,
+ * limits, balance), in the same order. The card data, AVS and the merchant
+ * account were checked by the original and are not sent again. The
+ * per-transaction limit applies to the new total; the day and month limits
+ * count the increase in the period it is approved in.
+ */
+export function decideIncrement(amountUsdMinor: number, facts: IncrementFacts, nowMs: number): { reason: AuthorizationReason; checks: Record<string, CheckValue | number> } {
+  const { card } = facts;
+  const limits = card.controls.limits;
+  const results: Array<[CheckName, AuthorizationReason | null]> = [
+    ['status', card.status === 'closed' ? 'card_closed' : card.status === 'frozen' ? 'card_frozen' : null],
+    ['expiry', isExpired(card.expMonth, card.expYear, nowMs) ? 'card_expired' : null],
+    ['kyc', facts.kycStatus === 'approved' ? null : 'kyc_not_approved'],
+    ['mcc', merchantAllowed(card.controls, facts.merchant) === 'mcc_blocked' ? 'mcc_blocked' : null],
+    ['country', merchantAllowed({ ...card.controls, mccAllow: [], mccBlock: [] }, facts.merchant) === 'country_blocked' ? 'country_blocked' : null],
+    ['limit_per_transaction', over(limits.perTransactionUsdMinor, facts.approvedUsdMinor + amountUsdMinor) ? 'limit_per_transaction_exceeded' : null],
+    ['limit_per_day', over(limits.perDayUsdMinor, facts.spentTodayUsdMinor + amountUsdMinor) ? 'limit_per_day_exceeded' : null],
+    ['limit_per_month', over(limits.perMonthUsdMinor, facts.spentThisMonthUsdMinor + amountUsdMinor) ? 'limit_per_month_exceeded' : null],
+    ['balance', facts.availableUsdMinor >= amountUsdMinor ? null : 'insufficient_funds'],
+  ];
+  const checks: Record<string, CheckValue | number> = { available_usd_minor: facts.availableUsdMinor, spent_today_usd_minor: facts.spentTodayUsdMinor };
+  let reason: AuthorizationReason = 'approved';
+  for (const [name, failed] of results) {
+    checks[name] = failed === null ? 'pass' : 'fail';
+    if (failed !== null && reason === 'approved') reason = failed;
+  }
+  return { reason, checks };
+}
+
+function over(limit: number | null, total: number): boolean {
+  return limit !== null && total > limit;
+}

@@ -1,0 +1,19 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { IdGenerator } from '../../platform/ids.ts';
+import type { Ledger } from '../../ledger/ledger.ts';
+import type { Keyring } from '../keyring.ts';
+
+/** What the engine's steps share inside a batch; time, ids and secrets are injected. */
+export interface EngineDeps {
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly keyring: Keyring;
+  /** How long an approved authorization holds funds before it expires. */
+  readonly holdTtlMs: number;
+}
+
+/** Holds usually expire after 7 days (Stripe, the networks' defaults for card-not-present). */
+export const DEFAULT_HOLD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Lodging holds can run 31 days; nothing of ours should hold longer. */
+export const MAX_HOLD_TTL_MS = 31 * 24 * 60 * 60 * 1000;

@@ -1,0 +1,311 @@
+import type {
+  AuthorizationResponse,
+  ClearingRequest,
+  FollowUpRequest,
+  FollowUpResponse,
+  IncrementalAuthorizationRequest,
+  IsoResponseCode,
+  RefundRequest,
+  ReversalRequest,
+} from '../../network/messages.ts';
+import type { BatchContext } from './batch.ts';
+import { approvalCodeOf } from './batch.ts';
+import type { CardEntry } from './card-book.ts';
+import { decideIncrement } from './decide.ts';
+import { expireAuthorization, isPastExpiry } from './expire.ts';
+import { bookRefund, changeHold, type HoldChange } from './holds.ts';
+import { findMessage, insertMessage, type AuthorizationMessage, type MessageType } from './message-records.ts';
+import { AUTHORIZATION_REASONS, FOLLOW_UP_REASONS, type FollowUpReason } from './reasons.ts';
+import { changeOf, ISSUER_NAME, rowById, rowByRequestId, updateAuthorization, type AuthorizationChange, type AuthorizationRow } from './records.ts';
+import { addSpend, spentNow } from './spend.ts';
+import { checkMoney, isMessageId } from './validate.ts';
+
+/**
+ * Follow-up messages on an authorization: incremental authorization,
+ * reversal, clearing, refund. Each is answered once per message id (a
+ * repeat gets the saved answer) and acts on the authorization under the
+ * card's lock, in the batch's transaction. Refusals:
+ *
+ * - unknown original                                  12 original_not_found
+ * - original declined / in a state that forbids it    12 authorization_declined | _closed | _reversed | _expired,
+ *                                                        not_a_purchase (clearing or increasing a verification),
+ *                                                        not_cleared (refund before any clearing)
+ * - malformed amount / another currency               13 invalid_amount | currency_mismatch
+ * - more than is left                                 13 amount_exceeds_held | amount_exceeds_refundable
+ *
+ * A reversal with no amount releases everything still held. A reversal of
+ * a verification for nothing (which held nothing) is answered 00, 0 moved.
+ */
+
+export type FollowUpKind = FollowUpRequest['type'];
+type Answer = FollowUpResponse | AuthorizationResponse;
+
+interface Outcome {
+  readonly code: IsoResponseCode;
+  readonly reason: string;
+  readonly movedUsdMinor: number;
+  readonly approvalCode?: string | null;
+  readonly checks?: Record<string, unknown> | null;
+}
+
+export async function handleFollowUp(ctx: BatchContext, kind: FollowUpKind, request: FollowUpRequest): Promise<Answer> {
+  await ctx.flush();
+  if (!isMessageId(request?.id) || request.type !== kind) return unrecorded(kind, request, 'invalid_request');
+  const saved = await findMessage(ctx.tx, request.id);
+  if (saved) return saved.type === kind ? answerOf(saved) : unrecorded(kind, request, 'message_id_reused');
+
+  const record = (row: AuthorizationRow | undefined, outcome: Outcome) => recordAnswer(ctx, kind, request, row, outcome);
+  if (!isMessageId(request.originalId)) return record(undefined, refusal('original_not_found'));
+  let row = ctx.knownRow(request.originalId) ?? (await rowByRequestId(ctx.tx, request.originalId));
+  if (row === undefined) return record(undefined, refusal('original_not_found'));
+  // The card first, then the authorization: the lock order of every card writer.
+  const entry = row.card_id === null ? undefined : await ctx.book.byId(row.card_id);
+  row = (await rowById(ctx.tx, row.id, { lock: true }))!;
+  if (isPastExpiry(row, ctx.nowMs)) await expireAuthorization(ctx.tx, row, ctx.nowMs);
+
+  switch (kind) {
+    case 'reversal':
+      return record(row, await reverse(ctx, row, entry, request as ReversalRequest));
+    case 'clearing':
+      return record(row, await clear(ctx, row, entry, request as ClearingRequest));
+    case 'refund':
+      return record(row, await refund(ctx, row, entry, request as RefundRequest));
+    case 'incremental_authorization':
+      return record(row, await increment(ctx, row, entry, request as IncrementalAuthorizationRequest));
+  }
+}
+
+function refusal(reason: FollowUpReason): Outcome {
+  return { code: FOLLOW_UP_REASONS[reason], reason, movedUsdMinor: 0 };
+}
+
+/** The refusal for an authorization that is no longer pending, or null when it is. */
+function stateRefusal(row: AuthorizationRow): Outcome | null {
+  switch (row.status) {
+    case 'pending':
+      return null;
+    case 'declined':
+      return refusal('authorization_declined');
+    case 'closed':
+      return refusal('authorization_closed');
+    case 'reversed':
+      return refusal('authorization_reversed');
+    case 'expired':
+      return refusal('authorization_expired');
+  }
+}
+
+/** A positive amount in the authorization's currency, or the refusal. */
+function amountOf(row: AuthorizationRow, money: unknown): number | Outcome {
+  const check = checkMoney(money);
+  if (check !== 'ok') return refusal(check === 'invalid_amount' ? 'invalid_amount' : 'invalid_request');
+  const { minor, currency } = money as { minor: number; currency: string };
+  if (currency !== row.currency) return refusal('currency_mismatch');
+  if (minor === 0) return refusal('invalid_amount');
+  return minor;
+}
+
+async function reverse(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: ReversalRequest): Promise<Outcome> {
+  if (row.status === 'closed' && row.purpose === 'account_verification' && Number(row.approved_usd_minor) === 0) {
+    return { code: '00', reason: 'reversed', movedUsdMinor: 0 };
+  }
+  const state = stateRefusal(row);
+  if (state) return state;
+  const held = Number(row.held_usd_minor);
+  let amount = held;
+  if (request.amount !== null) {
+    const given = amountOf(row, request.amount);
+    if (typeof given !== 'number') return given;
+    if (given > held) return refusal('amount_exceeds_held');
+    amount = given;
+  }
+  const rest = held - amount;
+  const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'void' }, rest, ctx.nowMs);
+  if (!change.ok) return expiredMeanwhile(ctx, row, change);
+  await save(ctx, row, entry, {
+    ...moneyAfter(row, change),
+    heldUsdMinor: rest,
+    releasedUsdMinor: Number(row.released_usd_minor) + amount,
+    ...(rest === 0 ? ended(row, ctx.nowMs, 'reversed') : {}),
+  });
+  return { code: '00', reason: 'reversed', movedUsdMinor: amount };
+}
+
+async function clear(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: ClearingRequest): Promise<Outcome> {
+  if (row.status !== 'declined' && row.purpose !== 'purchase') return refusal('not_a_purchase');
+  const state = stateRefusal(row);
+  if (state) return state;
+  const held = Number(row.held_usd_minor);
+  const amount = amountOf(row, request.amount);
+  if (typeof amount !== 'number') return amount;
+  if (amount > held) return refusal('amount_exceeds_held');
+  const final = request.final === true;
+  const rest = final ? 0 : held - amount;
+  const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'post', amountUsdMinor: amount }, rest, ctx.nowMs);
+  if (!change.ok) return expiredMeanwhile(ctx, row, change);
+  await save(ctx, row, entry, {
+    ...moneyAfter(row, change),
+    heldUsdMinor: rest,
+    clearedUsdMinor: Number(row.cleared_usd_minor) + amount,
+    releasedUsdMinor: Number(row.released_usd_minor) + (held - amount - rest),
+    ...(rest === 0 ? ended(row, ctx.nowMs, 'closed') : {}),
+  });
+  return { code: '00', reason: 'cleared', movedUsdMinor: amount };
+}
+
+async function refund(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: RefundRequest): Promise<Outcome> {
+  if (row.status === 'declined') return refusal('authorization_declined');
+  const amount = amountOf(row, request.amount);
+  if (typeof amount !== 'number') return amount;
+  const cleared = Number(row.cleared_usd_minor);
+  const refunded = Number(row.refunded_usd_minor);
+  if (cleared === 0) return refusal('not_cleared');
+  if (amount > cleared - refunded) return refusal('amount_exceeds_refundable');
+  // A closed card's money went back to the wallet; so does a refund that comes after.
+  const toWallet = entry === undefined || entry.card.status === 'closed';
+  const { ledgerSeq } = await bookRefund(ctx.tx, ctx.deps.ledger, row, amount, toWallet);
+  await save(ctx, row, entry, { ...changeOf(row), ledgerSeq, refundedUsdMinor: refunded + amount });
+  return { code: '00', reason: 'refunded', movedUsdMinor: amount, checks: { credited: toWallet ? 'wallet' : 'card' } };
+}
+
+async function increment(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: IncrementalAuthorizationRequest): Promise<Outcome> {
+  if (row.status !== 'declined' && row.purpose !== 'purchase') return refusal('not_a_purchase');
+  const state = stateRefusal(row);
+  if (state) return state;
+  const amount = amountOf(row, request.amount);
+  if (typeof amount !== 'number') return amount;
+  if (entry === undefined) throw new Error(`authorization ${row.id} is pending without a card`);
+  const spent = spentNow(entry.spend, ctx.nowMs);
+  const decision = decideIncrement(
+    amount,
+    {
+      card: entry.card,
+      kycStatus: entry.kycStatus,
+      availableUsdMinor: await ctx.book.available(entry),
+      spentTodayUsdMinor: spent.day,
+      spentThisMonthUsdMinor: spent.month,
+      approvedUsdMinor: Number(row.approved_usd_minor),
+      merchant: { mcc: row.mcc, country: row.merchant_country },
+    },
+    ctx.nowMs,
+  );
+  if (decision.reason !== 'approved') {
+    return { code: AUTHORIZATION_REASONS[decision.reason], reason: decision.reason, movedUsdMinor: 0, checks: decision.checks };
+  }
+  const held = Number(row.held_usd_minor);
+  const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'void' }, held + amount, ctx.nowMs);
+  if (!change.ok) {
+    if (change.result === 'insufficient_funds') {
+      entry.available = undefined;
+      return { code: AUTHORIZATION_REASONS.insufficient_funds, reason: 'insufficient_funds', movedUsdMinor: 0, checks: { ...decision.checks, balance: 'fail', ledger: 'exceeds_credits' } };
+    }
+    return expiredMeanwhile(ctx, row, change);
+  }
+  entry.spend = addSpend(entry.spend, amount, ctx.nowMs);
+  entry.spendDirty = true;
+  await ctx.saveSpend();
+  await save(ctx, row, entry, {
+    ...moneyAfter(row, change),
+    approvedUsdMinor: Number(row.approved_usd_minor) + amount,
+    heldUsdMinor: held + amount,
+  });
+  return { code: '00', reason: 'approved', movedUsdMinor: amount, approvalCode: approvalCodeOf(ctx.deps.ids.next('iinc')), checks: decision.checks };
+}
+
+/** The ledger found the hold expired a moment after the batch's clock reading: the authorization expires now. */
+async function expiredMeanwhile(ctx: BatchContext, row: AuthorizationRow, change: Extract<HoldChange, { ok: false }>): Promise<Outcome> {
+  if (change.result !== 'expired') throw new Error(`authorization ${row.id}: unexpected hold refusal ${change.result}`);
+  await expireAuthorization(ctx.tx, row, Math.max(ctx.nowMs, Number(row.expires_at_ms)));
+  return refusal('authorization_expired');
+}
+
+function moneyAfter(row: AuthorizationRow, change: Extract<HoldChange, { ok: true }>): AuthorizationChange {
+  return { ...changeOf(row), holdTransferId: change.holdTransferId, expiresAtMs: change.expiresAtMs, ledgerSeq: change.ledgerSeq };
+}
+
+/** Nothing is held any more: closed when something was cleared, else how it ended. */
+function ended(row: AuthorizationRow, nowMs: number, how: 'reversed' | 'closed'): Partial<AuthorizationChange> {
+  const cleared = Number(row.cleared_usd_minor);
+  return { status: how === 'closed' || cleared > 0 ? 'closed' : 'reversed', closedAtMs: nowMs };
+}
+
+async function save(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, change: AuthorizationChange): Promise<void> {
+  await updateAuthorization(ctx.tx, row.id, change, ctx.nowMs);
+  // The card's available balance moved in the ledger; read it again when next needed.
+  if (entry) entry.available = undefined;
+}
+
+async function recordAnswer(ctx: BatchContext, kind: FollowUpKind, request: FollowUpRequest, row: AuthorizationRow | undefined, outcome: Outcome): Promise<Answer> {
+  const money = 'amount' in request && request.amount !== null && typeof request.amount === 'object' ? (request.amount as unknown as Record<string, unknown>) : null;
+  const message: AuthorizationMessage = {
+    id: request.id,
+    type: kind as MessageType,
+    originalId: typeof request.originalId === 'string' ? request.originalId.slice(0, 128) : '',
+    authorizationId: row?.id ?? null,
+    cardId: row?.card_id ?? null,
+    amountMinor: money !== null && Number.isSafeInteger(money.minor) ? (money.minor as number) : null,
+    currency: money !== null && typeof money.currency === 'string' ? money.currency.slice(0, 3) : (row?.currency ?? null),
+    final: kind === 'clearing' ? (request as ClearingRequest).final === true : null,
+    responseCode: outcome.code,
+    reason: outcome.reason,
+    approvalCode: outcome.approvalCode ?? null,
+    movedUsdMinor: outcome.movedUsdMinor,
+    checks: outcome.checks ?? null,
+    createdAtMs: ctx.nowMs,
+  };
+  await insertMessage(ctx.tx, message);
+  return answerOf(message);
+}
+
+/** The answer a message got, rebuilt from its record (a repeat gets exactly this). */
+export function answerOf(message: AuthorizationMessage): Answer {
+  const currency = message.currency ?? 'USD';
+  if (message.type === 'incremental_authorization') {
+    const approved = message.responseCode === '00';
+    return {
+      type: 'authorization_response',
+      id: message.id,
+      responseCode: message.responseCode,
+      approved,
+      approvalCode: message.approvalCode,
+      approvedAmount: { minor: approved ? message.movedUsdMinor : 0, currency },
+      avs: { line1: 'unchecked', postalCode: 'unchecked' },
+      cvv2: 'unchecked',
+      reason: message.reason,
+      issuerAuthorizationId: message.authorizationId,
+      decidedBy: 'issuer',
+      issuer: ISSUER_NAME,
+    };
+  }
+  return {
+    type: 'follow_up_response',
+    id: message.id,
+    originalId: message.originalId,
+    responseCode: message.responseCode,
+    reason: message.reason,
+    amount: { minor: message.movedUsdMinor, currency },
+    decidedBy: 'issuer',
+  };
+}
+
+function unrecorded(kind: FollowUpKind, request: FollowUpRequest, reason: FollowUpReason): Answer {
+  const id = typeof request?.id === 'string' ? request.id : '';
+  const originalId = typeof request?.originalId === 'string' ? request.originalId : '';
+  const message: AuthorizationMessage = {
+    id,
+    type: kind as MessageType,
+    originalId,
+    authorizationId: null,
+    cardId: null,
+    amountMinor: null,
+    currency: 'USD',
+    final: null,
+    responseCode: FOLLOW_UP_REASONS[reason],
+    reason,
+    approvalCode: null,
+    movedUsdMinor: 0,
+    checks: null,
+    createdAtMs: 0,
+  };
+  return answerOf(message);
+}

@@ -1,0 +1,116 @@
+import type { Migration } from '../platform/db/migrations.ts';
+
+/**
+ * The network's own table, and the scripted test bank's (which is another
+ * party: it shares the database only because it runs in the same program,
+ * and nobody else reads its tables).
+ */
+export const networkMigrations: readonly Migration[] = [
+  {
+    id: 'network/001_messages',
+    sql: `
+-- One row per message the network carried (or answered itself): the request
+-- as far as it may be kept (BIN and last four, never the number or the CVV2)
+-- and the answer the sender got. A repeat with the same id is answered from
+-- here; a follow-up answered 91/96 is retried and its row then takes the new
+-- answer. Network-made messages (a reversal after a late approval, an
+-- advice) have rows of their own with origin 'network'.
+CREATE TABLE network_messages (
+  seq {{rowid}},
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL CHECK (type IN ('authorization', 'incremental_authorization', 'reversal', 'clearing', 'refund', 'advice')),
+  origin TEXT NOT NULL CHECK (origin IN ('acquirer', 'network')),
+  original_id TEXT,
+  issuer TEXT,
+  bin TEXT,
+  last4 TEXT,
+  brand TEXT,
+  funding TEXT,
+  card_country TEXT,
+  purpose TEXT,
+  initiator TEXT,
+  entry_mode TEXT,
+  amount_minor BIGINT,
+  currency TEXT,
+  final INTEGER,
+  acquirer_id TEXT,
+  merchant_id TEXT,
+  merchant_name TEXT,
+  mcc TEXT,
+  merchant_country TEXT,
+  merchant_customer_ref TEXT,
+  response_code TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  decided_by TEXT NOT NULL CHECK (decided_by IN ('issuer', 'network')),
+  approval_code TEXT,
+  answer_amount_minor BIGINT NOT NULL,
+  avs_line1 TEXT,
+  avs_postal_code TEXT,
+  cvv2 TEXT,
+  issuer_authorization_id TEXT,
+  issuer_outcome TEXT CHECK (issuer_outcome IN ('answered', 'timeout', 'error', 'delivered')),
+  late_response_code TEXT,
+  late_reason TEXT,
+  attempts INTEGER NOT NULL,
+  latency_us BIGINT NOT NULL,
+  sent_at_ms BIGINT,
+  answered_at_ms BIGINT NOT NULL
+);
+CREATE INDEX network_messages_by_original ON network_messages (original_id, seq);
+`,
+  },
+  {
+    id: 'network/002_test_bank',
+    sql: `
+-- The scripted test bank's authorizations: what it held, cleared, released
+-- and refunded against each, so follow-ups after a restart still work.
+CREATE TABLE test_bank_authorizations (
+  id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL UNIQUE,
+  card_bin TEXT NOT NULL,
+  card_last4 TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  initiator TEXT NOT NULL,
+  acquirer_id TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  requested_minor BIGINT NOT NULL,
+  response_code TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  approval_code TEXT,
+  avs_line1 TEXT NOT NULL,
+  avs_postal_code TEXT NOT NULL,
+  cvv2 TEXT NOT NULL,
+  decided_by TEXT NOT NULL CHECK (decided_by IN ('issuer', 'network')),
+  stand_in_code TEXT,
+  stand_in_reason TEXT,
+  authorized_minor BIGINT NOT NULL CHECK (authorized_minor >= 0),
+  cleared_minor BIGINT NOT NULL CHECK (cleared_minor >= 0),
+  released_minor BIGINT NOT NULL CHECK (released_minor >= 0),
+  refunded_minor BIGINT NOT NULL CHECK (refunded_minor >= 0),
+  closed_at_ms BIGINT,
+  created_at_ms BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  CHECK (cleared_minor + released_minor <= authorized_minor),
+  CHECK (refunded_minor <= cleared_minor)
+);
+CREATE INDEX test_bank_authorizations_by_card ON test_bank_authorizations (card_bin, card_last4, merchant_id);
+
+-- Every follow-up the test bank answered, so a repeat gets the first answer.
+CREATE TABLE test_bank_messages (
+  id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  original_id TEXT NOT NULL,
+  authorization_id TEXT,
+  response_code TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  amount_minor BIGINT NOT NULL CHECK (amount_minor >= 0),
+  released_minor BIGINT NOT NULL CHECK (released_minor >= 0),
+  currency TEXT NOT NULL,
+  approval_code TEXT,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE INDEX test_bank_messages_by_authorization ON test_bank_messages (authorization_id);
+`,
+  },
+];

@@ -1,0 +1,7 @@
+import type { IssuerEndpoint } from '../messages.ts';
+import { TestBank, type TestBankDeps } from './test-bank.ts';
+
+/** The scripted issuers the default BIN table routes test cards to (today one bank, `test-bank`). */
+export function createTestIssuers(deps: TestBankDeps): IssuerEndpoint[] {
+  return [new TestBank(deps)];
+}

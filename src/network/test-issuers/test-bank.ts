@@ -1,0 +1,271 @@
+import { GroupCommit } from '../../ledger/group-commit.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { RetryableConflict, type Database } from '../../platform/db/database.ts';
+import type { IdGenerator } from '../../platform/ids.ts';
+import type {
+  AuthorizationAdvice,
+  AuthorizationRequest,
+  AuthorizationResponse,
+  ClearingRequest,
+  FollowUpRequest,
+  FollowUpResponse,
+  IncrementalAuthorizationRequest,
+  IssuerEndpoint,
+  RefundRequest,
+  ReversalRequest,
+} from '../messages.ts';
+import { recordableBin, recordableLast4 } from '../pan-format.ts';
+import { applyFollowUp } from './test-bank-follow-ups.ts';
+import { decideTestAuthorization } from './test-bank-script.ts';
+import {
+  insertAuthorizations,
+  insertMessage,
+  loadAuthorization,
+  loadMessage,
+  noteStandIn,
+  updateAmounts,
+  wasVerifiedAt,
+  type TestBankAuthorizationRow,
+  type TestBankMessageRow,
+} from './test-bank-store.ts';
+import { findTestCard, TEST_BANK_NAME } from './test-cards.ts';
+
+export interface TestBankDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+const MAX_AUTHORIZATIONS_PER_COMMIT = 500;
+const POSTGRES_COMMITS_IN_FLIGHT = 2;
+
+/**
+ * A scripted issuing bank behind the network, answering like Stripe's test
+ * cards (see test-cards.ts and test-bank-script.ts). It is someone else's
+ * bank: it moves no Cardlane ledger money, but keeps its own books — every
+ * authorization with what it held, cleared, released and refunded, every
+ * follow-up it answered — so follow-ups work after a restart and a repeat
+ * (same message id) gets the first answer.
+ *
+ * Authorizations are written through group commit, like the network's own
+ * records, so the test bank is not the slow party in a benchmark.
+ */
+export class TestBank implements IssuerEndpoint {
+  readonly name: string;
+  readonly #deps: TestBankDeps;
+  readonly #authorizations: GroupCommit<TestBankAuthorizationRow, TestBankAuthorizationRow>;
+
+  constructor(deps: TestBankDeps, options: { readonly name?: string } = {}) {
+    this.#deps = deps;
+    this.name = options.name ?? TEST_BANK_NAME;
+    this.#authorizations = new GroupCommit(deps.db, insertAuthorizations, {
+      maxInFlight: deps.db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
+      maxEventsPerCommit: MAX_AUTHORIZATIONS_PER_COMMIT,
+      sizeOf: () => 1,
+    });
+  }
+
+  async authorize(request: AuthorizationRequest): Promise<AuthorizationResponse> {
+    const { db, clock, ids } = this.#deps;
+    const nowMs = clock.nowMs();
+    const card = findTestCard(request.card.pan);
+    const cardBin = recordableBin(request.card.pan) ?? '';
+    const cardLast4 = recordableLast4(request.card.pan) ?? '';
+    const verified =
+      card?.behaviour === 'authentication_required' && request.purpose === 'purchase' && request.initiator === 'merchant'
+        ? await wasVerifiedAt(db, cardBin, cardLast4, request.merchant.acquirerId, request.merchant.merchantId)
+        : false;
+    const decision = decideTestAuthorization(card, request, nowMs, verified);
+    const approved = decision.code === '00';
+    const id = ids.next('tbauth');
+    const row: TestBankAuthorizationRow = {
+      id,
+      request_id: request.id,
+      card_bin: cardBin,
+      card_last4: cardLast4,
+      purpose: request.purpose,
+      initiator: request.initiator,
+      acquirer_id: request.merchant.acquirerId,
+      merchant_id: request.merchant.merchantId,
+      currency: request.amount.currency,
+      requested_minor: request.amount.minor,
+      response_code: decision.code,
+      reason: decision.reason,
+      approval_code: approved ? approvalCode(id) : null,
+      avs_line1: decision.avs.line1,
+      avs_postal_code: decision.avs.postalCode,
+      cvv2: decision.cvv2,
+      decided_by: 'issuer',
+      stand_in_code: null,
+      stand_in_reason: null,
+      authorized_minor: approved ? request.amount.minor : 0,
+      cleared_minor: 0,
+      released_minor: 0,
+      refunded_minor: 0,
+      // A declined authorization holds nothing and takes no follow-up.
+      closed_at_ms: approved ? null : nowMs,
+      created_at_ms: nowMs,
+      updated_at_ms: nowMs,
+    };
+    return this.#authorizationResponse(await this.#authorizations.submit(row));
+  }
+
+  incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse> {
+    return this.#followUp(request).then(({ message, auth }) => ({
+      type: 'authorization_response',
+      id: request.id,
+      responseCode: message.response_code,
+      approved: message.response_code === '00',
+      approvalCode: message.approval_code,
+      approvedAmount: { minor: message.amount_minor, currency: message.currency },
+      avs: { line1: 'unchecked', postalCode: 'unchecked' },
+      cvv2: 'unchecked',
+      reason: message.reason,
+      issuerAuthorizationId: auth?.id ?? null,
+      decidedBy: 'issuer',
+      issuer: this.name,
+    }));
+  }
+
+  reverse(request: ReversalRequest): Promise<FollowUpResponse> {
+    return this.#followUp(request).then(({ message }) => followUpResponse(request, message));
+  }
+
+  clear(request: ClearingRequest): Promise<FollowUpResponse> {
+    return this.#followUp(request).then(({ message }) => followUpResponse(request, message));
+  }
+
+  refund(request: RefundRequest): Promise<FollowUpResponse> {
+    return this.#followUp(request).then(({ message }) => followUpResponse(request, message));
+  }
+
+  /**
+   * The network declined in the bank's stead. The authorization gets the
+   * stand-in noted; one the bank never saw is recorded as declined by the
+   * network, so a very late copy of the request is answered with that
+   * decline rather than approved.
+   */
+  async advise(advice: AuthorizationAdvice): Promise<void> {
+    const { db, clock, ids } = this.#deps;
+    const { request, response } = advice;
+    const nowMs = clock.nowMs();
+    await db.transaction(async (tx) => {
+      const id = ids.next('tbauth');
+      await insertAuthorizations(tx, [
+        {
+          id,
+          request_id: request.id,
+          card_bin: recordableBin(request.card.pan) ?? '',
+          card_last4: recordableLast4(request.card.pan) ?? '',
+          purpose: request.purpose,
+          initiator: request.initiator,
+          acquirer_id: request.merchant.acquirerId,
+          merchant_id: request.merchant.merchantId,
+          currency: request.amount.currency,
+          requested_minor: request.amount.minor,
+          response_code: response.responseCode,
+          reason: response.reason,
+          approval_code: null,
+          avs_line1: 'unchecked',
+          avs_postal_code: 'unchecked',
+          cvv2: 'unchecked',
+          decided_by: 'network',
+          stand_in_code: null,
+          stand_in_reason: null,
+          authorized_minor: 0,
+          cleared_minor: 0,
+          released_minor: 0,
+          refunded_minor: 0,
+          closed_at_ms: nowMs,
+          created_at_ms: nowMs,
+          updated_at_ms: nowMs,
+        },
+      ]);
+      await noteStandIn(tx, request.id, response.responseCode, response.reason, nowMs);
+    });
+  }
+
+  /** Applies a follow-up once: a repeat (same id) gets the stored answer and changes nothing. */
+  async #followUp(request: FollowUpRequest): Promise<{ message: TestBankMessageRow; auth: TestBankAuthorizationRow | undefined }> {
+    const { db, clock, ids } = this.#deps;
+    return db.transaction(async (tx) => {
+      // Lock the authorization first, then look for a repeat: a concurrent copy of this message has committed by then.
+      const auth = await loadAuthorization(tx, request.originalId, true);
+      const existing = await loadMessage(tx, request.id);
+      if (existing) {
+        if (existing.type === request.type && existing.original_id === request.originalId) return { message: existing, auth };
+        return { message: refusedMessage(request, auth, 'message_id_reused', clock.nowMs()), auth };
+      }
+      const nowMs = clock.nowMs();
+      const effect = applyFollowUp(auth, request, nowMs);
+      if (effect.next && auth) await updateAmounts(tx, auth.id, effect.next, nowMs);
+      const message: TestBankMessageRow = {
+        id: request.id,
+        type: request.type,
+        original_id: request.originalId,
+        authorization_id: auth?.id ?? null,
+        response_code: effect.code,
+        reason: effect.reason,
+        amount_minor: effect.amountMinor,
+        released_minor: effect.releasedMinor,
+        currency: request.amount?.currency ?? auth?.currency ?? 'XXX',
+        approval_code: request.type === 'incremental_authorization' && effect.code === '00' ? approvalCode(ids.next('tbinc')) : null,
+        created_at_ms: nowMs,
+      };
+      if (!(await insertMessage(tx, message))) throw new RetryableConflict(`test bank: message ${request.id} was answered concurrently`);
+      return { message, auth };
+    });
+  }
+
+  #authorizationResponse(row: TestBankAuthorizationRow): AuthorizationResponse {
+    const approved = row.response_code === '00';
+    return {
+      type: 'authorization_response',
+      id: row.request_id,
+      responseCode: row.response_code,
+      approved,
+      approvalCode: row.approval_code,
+      approvedAmount: { minor: approved ? row.requested_minor : 0, currency: row.currency },
+      avs: { line1: row.avs_line1, postalCode: row.avs_postal_code },
+      cvv2: row.cvv2,
+      reason: row.reason,
+      issuerAuthorizationId: row.id,
+      decidedBy: row.decided_by,
+      issuer: this.name,
+    };
+  }
+}
+
+function followUpResponse(request: FollowUpRequest, message: TestBankMessageRow): FollowUpResponse {
+  return {
+    type: 'follow_up_response',
+    id: request.id,
+    originalId: request.originalId,
+    responseCode: message.response_code,
+    reason: message.reason,
+    amount: { minor: message.amount_minor, currency: message.currency },
+    decidedBy: 'issuer',
+  };
+}
+
+/** An answer to a message that reuses the id of a different one: refused, and not stored (the id is taken). */
+function refusedMessage(request: FollowUpRequest, auth: TestBankAuthorizationRow | undefined, reason: string, nowMs: number): TestBankMessageRow {
+  return {
+    id: request.id,
+    type: request.type,
+    original_id: request.originalId,
+    authorization_id: auth?.id ?? null,
+    response_code: '12',
+    reason,
+    amount_minor: 0,
+    released_minor: 0,
+    currency: request.amount?.currency ?? auth?.currency ?? 'XXX',
+    approval_code: null,
+    created_at_ms: nowMs,
+  };
+}
+
+/** Six characters from the random end of a fresh id (ids are Crockford base32, so no I, L, O or U). */
+function approvalCode(id: string): string {
+  return id.slice(-6);
+}

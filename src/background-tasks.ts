@@ -1,4 +1,8 @@
+import { pruneRiskAttempts } from './acquirer/risk/risk-attempts.ts';
+import { acquirerWebhookTask } from './acquirer/webhooks/webhook-task.ts';
 import { Ledger } from './ledger/ledger.ts';
+import { paymentParties } from './payment-parties.ts';
+import { expireDueAuthorizations } from './issuer/authorization/expire.ts';
 import { issuerServices } from './issuer/issuer-services.ts';
 import type { Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
@@ -14,6 +18,8 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const TOP_UP_SWEEP_INTERVAL_MS = 30 * 1000;
 // Retries of provider calls whose answer was lost: often enough to settle within a minute, rare enough not to hammer a provider that is down.
 const PROVIDER_RETRY_INTERVAL_MS = 60 * 1000;
+// Expired holds stop holding funds the moment they expire (the ledger sees to that); this only brings the records and statements along.
+const AUTHORIZATION_EXPIRY_INTERVAL_MS = 60 * 1000;
 
 /**
  * Every periodic task a running Cardlane has; `runtime.ts` runs them and
@@ -54,6 +60,20 @@ export function backgroundTasks(db: Database, clock: Clock, config: Config): Bac
       name: 'issuer.resolve-withdrawals',
       intervalMs: PROVIDER_RETRY_INTERVAL_MS,
       run: async () => void (await issuerServices(db, clock, config).withdrawals.resolvePending()),
+    },
+    {
+      // Rows are claimed with SKIP LOCKED; a follow-up that holds one expires it itself.
+      name: 'issuer.expire-authorizations',
+      intervalMs: AUTHORIZATION_EXPIRY_INTERVAL_MS,
+      run: async () => void (await expireDueAuthorizations(db, clock)),
+    },
+    // Deliveries are jobs claimed with SKIP LOCKED; each is signed and retried with back-off.
+    acquirerWebhookTask(paymentParties(db, clock, config).acquirer),
+    {
+      // Velocity windows reach back at most 30 days; older risk attempts are only weight. Deleting is safe in several processes at once.
+      name: 'acquirer.prune-risk-attempts',
+      intervalMs: PRUNE_INTERVAL_MS,
+      run: async () => void (await pruneRiskAttempts(db, clock.nowMs())),
     },
     {
       name: 'platform.prune-idempotency-keys',

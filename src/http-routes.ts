@@ -3,7 +3,10 @@ import type { Config } from './platform/config.ts';
 import type { Database } from './platform/db/database.ts';
 import type { RoutePlugin } from './platform/http/server.ts';
 import { cryptoRandom, IdGenerator } from './platform/ids.ts';
+import { acquirerEndpoints } from './acquirer/acquirer-endpoints.ts';
+import { acquirerRoutes } from './acquirer/http/acquirer-routes.ts';
 import { cardRoutes } from './issuer/http/card-routes.ts';
+import { paymentParties } from './payment-parties.ts';
 import { cardProgram } from './issuer/cards/card-program.ts';
 import { identityRoutes } from './issuer/http/identity-routes.ts';
 import { moneyRoutes } from './issuer/http/money-routes.ts';
@@ -21,7 +24,10 @@ export function httpRoutes(db: Database, clock: Clock, config: Config): RoutePlu
   const keyring = loadOrCreateKeyring(config.dataDir, cryptoRandom);
   const identity = createSandboxIdentityDeps({ clock, otpPepper: keyring.otpPepper });
   const money = issuerServices(db, clock, config);
+  const { acquirer } = paymentParties(db, clock, config);
   return [
+    // The acquirer answers at /v1 because that is the path the official Stripe SDKs call.
+    { plugin: acquirerRoutes(acquirer, acquirerEndpoints(acquirer)), prefix: '/v1' },
     { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
     { plugin: moneyRoutes({ db, clock, ledger: money.money.ledger, ...money }), prefix: '/issuer/v1' },
     {

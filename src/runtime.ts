@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer/acquirer-start.ts';
 import { backgroundTasks } from './background-tasks.ts';
 import { httpRoutes } from './http-routes.ts';
 import { prepareIssuer } from './issuer/issuer-start.ts';
@@ -28,6 +29,8 @@ export interface Cardlane {
   readonly operatorKeyFile: string | null;
   /** True when this start created the operator key (first start). */
   readonly operatorKeyCreated: boolean;
+  /** The demo merchant's id and test keys (also in `<dataDir>/demo-credentials.json`). */
+  readonly demoMerchant: DemoAcquirerCredentials;
   readonly logger: Logger;
   readonly db: Database;
   readonly http: FastifyInstance;
@@ -71,6 +74,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     });
     if (migrationsApplied.length > 0) logger.info({ migrations: migrationsApplied }, 'applied migrations');
     const issuer = await prepareIssuer(db, clock, config.dataDir);
+    const demoMerchant = await prepareDemoMerchant(db, clock, config.dataDir);
 
     http = await createHttpServer({
       db,
@@ -94,6 +98,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       backgroundTaskNames: runner.names,
       operatorKeyFile: issuer.operatorKeyFile,
       operatorKeyCreated: issuer.operatorKeyCreated,
+      demoMerchant,
       logger,
       db,
       http: server,

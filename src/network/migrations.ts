@@ -14,7 +14,9 @@ export const networkMigrations: readonly Migration[] = [
 -- and the answer the sender got. A repeat with the same id is answered from
 -- here; a follow-up answered 91/96 is retried and its row then takes the new
 -- answer. Network-made messages (a reversal after a late approval, an
--- advice) have rows of their own with origin 'network'.
+-- advice) have rows of their own with origin 'network'. original_id names
+-- the authorization a follow-up, reversal or advice belongs to (NULL on an
+-- authorization itself, and on a follow-up that named none validly).
 CREATE TABLE network_messages (
   seq {{rowid}},
   id TEXT NOT NULL UNIQUE,
@@ -56,7 +58,8 @@ CREATE TABLE network_messages (
   sent_at_ms BIGINT,
   answered_at_ms BIGINT NOT NULL
 );
-CREATE INDEX network_messages_by_original ON network_messages (original_id, seq);
+-- Partial: authorizations (the hot path) have no original and skip this index.
+CREATE INDEX network_messages_by_original ON network_messages (original_id, seq) WHERE original_id IS NOT NULL;
 `,
   },
   {

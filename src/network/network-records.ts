@@ -119,8 +119,8 @@ export async function getNetworkMessage(sql: Sql, id: string): Promise<NetworkMe
 /** Every message about one authorization (the authorization itself first), in the order the network recorded them. */
 export async function listNetworkMessagesFor(sql: Sql, originalId: string): Promise<NetworkMessageRecord[]> {
   const rows = await sql.all<NetworkMessageRow>(
-    `SELECT ${SELECT_COLUMNS} FROM network_messages WHERE original_id = ? ORDER BY seq LIMIT 1000`,
-    [originalId],
+    `SELECT ${SELECT_COLUMNS} FROM network_messages WHERE id = ? OR original_id = ? ORDER BY seq LIMIT 1000`,
+    [originalId, originalId],
   );
   return rows.map(toRecord);
 }
@@ -141,7 +141,7 @@ export function toRecord(row: NetworkMessageRow): NetworkMessageRecord {
     id: row.id,
     type: row.type,
     origin: row.origin,
-    originalId: row.original_id,
+    originalId: row.type === 'authorization' ? row.id : row.original_id,
     issuer: row.issuer,
     card: { bin: row.bin, last4: row.last4, brand: row.brand, funding: row.funding, country: row.card_country },
     purpose: row.purpose,

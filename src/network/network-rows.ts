@@ -53,7 +53,7 @@ export function authorizationRow(
   meta: AnswerMeta,
 ): NetworkMessageRow {
   return {
-    ...emptyRow(id, 'authorization', 'acquirer', id, meta),
+    ...emptyRow(id, 'authorization', 'acquirer', null, meta),
     ...authorizationFields(request, bin),
     issuer: response.issuer,
     ...authorizationAnswerFields(response),
@@ -227,7 +227,17 @@ function boundedText(value: unknown, maxLength: number): string | null {
  */
 function scrubbedText(value: unknown, maxLength: number): string | null {
   const text = boundedText(value, maxLength);
-  return text === null ? null : text.replace(LONG_DIGIT_RUN, (run) => run.replace(/\d/g, '*'));
+  if (text === null || countDigits(text) < 12) return text;
+  return text.replace(LONG_DIGIT_RUN, (run) => run.replace(/\d/g, '*'));
+}
+
+function countDigits(text: string): number {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits += 1;
+  }
+  return digits;
 }
 
 const LONG_DIGIT_RUN = /\d(?:[ -]?\d){11,}/g;

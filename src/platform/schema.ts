@@ -4,6 +4,7 @@ import { merchantMigrations } from '../acquirer/merchants/migrations.ts';
 import { riskMigrations } from '../acquirer/risk/migrations.ts';
 import { paymentMigrations } from '../acquirer/payments/migrations.ts';
 import { webhookMigrations } from '../acquirer/webhooks/migrations.ts';
+import { authorizationMigrations } from '../issuer/authorization/migrations.ts';
 import { cardMigrations } from '../issuer/cards/migrations.ts';
 import { identityMigrations } from '../issuer/identity/migrations.ts';
 import { moneyMigrations } from '../issuer/money/migrations.ts';
@@ -17,4 +18,4 @@ import { jobMigrations } from './jobs/migrations.ts';
  * Every module's migrations, in the order they are applied. A module appends
  * its own list here; ids are never renamed or reordered once released.
  */
-export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations, ...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...networkMigrations];
+export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations, ...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...networkMigrations, ...authorizationMigrations];

@@ -210,3 +210,18 @@ test('bad input changes nothing: a wrong card number, a past expiry, an amount u
   const count = await f.db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM acquirer_payment_methods');
   assert.equal(Number(count!.n), 0);
 });
+
+test('update before confirmation; detaching the default card clears the customer\'s default', async () => {
+  const customer = await stripe.customers.create({ email: 'u@example.com' });
+  const pm = await card('4242424242424242');
+  await stripe.paymentMethods.attach(pm.id, { customer: customer.id });
+  await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+  const pi = await stripe.paymentIntents.create({ amount: 900, currency: 'usd', customer: customer.id });
+  const updated = await stripe.paymentIntents.update(pi.id, { amount: 1100, payment_method: pm.id, metadata: { plan: 'plus' } });
+  assert.equal(updated.amount, 1100);
+  assert.equal(updated.status, 'requires_confirmation');
+  assert.deepEqual(updated.metadata, { plan: 'plus' });
+  await stripe.paymentMethods.detach(pm.id);
+  const after = (await stripe.customers.retrieve(customer.id)) as Stripe.Customer;
+  assert.equal(after.invoice_settings.default_payment_method, null);
+});

@@ -189,7 +189,7 @@ describe('card network', () => {
   });
 
   test('an issuer that does not answer in time gets a 91 stand-in; its late approval is reversed and it is advised', async () => {
-    slow.authorizeBehaviour = { delayMs: 250 };
+    slow.authorizeBehaviour = { delayMs: 1_200 };
     const request = authorization(PAN_SLOW);
     const started = Date.now();
     const response = await network.authorize(request);
@@ -198,7 +198,8 @@ describe('card network', () => {
       [response.responseCode, response.reason, response.decidedBy, response.issuer, response.approved, response.issuerAuthorizationId],
       ['91', 'issuer_unavailable', 'network', 'bank-slow', false, null],
     );
-    assert.ok(elapsedMs < 240, `answered after ${elapsedMs} ms`);
+    // About timeoutMs (50 ms); the bound is loose so a busy machine does not fail it, yet well before the issuer answers.
+    assert.ok(elapsedMs < 1_000, `answered after ${elapsedMs} ms`);
     // A repeat while the issuer is still busy is answered from the record, and never reaches the issuer again.
     assert.deepEqual(await network.authorize(request), response);
     await network.idle();

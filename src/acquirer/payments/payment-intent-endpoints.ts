@@ -93,7 +93,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         const current = await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!);
         const withMetadata = metadata === undefined ? changes : { ...changes, metadata: updateMetadata(current.metadata, metadata) };
         if (withMetadata.amountMinor !== undefined) checkMinimum(withMetadata.amountMinor, withMetadata.currency ?? current.currency);
-        return object(await service.update(call.merchant, call.path.id!, withMetadata, call.nowMs), expand);
+        return object(await service.update(call.merchant, call.path.id!, withMetadata), expand);
       },
     },
     {

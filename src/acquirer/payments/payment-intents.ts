@@ -223,7 +223,7 @@ export class PaymentIntents {
     });
   }
 
-  async update(merchant: Merchant, id: string, changes: Partial<Pick<PaymentIntent, 'amountMinor' | 'currency' | 'customerId' | 'paymentMethodId' | 'description' | 'metadata' | 'setupFutureUsage' | 'captureMethod'>>, nowMs: number): Promise<PaymentIntent> {
+  async update(merchant: Merchant, id: string, changes: Partial<Pick<PaymentIntent, 'amountMinor' | 'currency' | 'customerId' | 'paymentMethodId' | 'description' | 'metadata' | 'setupFutureUsage' | 'captureMethod'>>): Promise<PaymentIntent> {
     return this.deps.db.transaction(async (tx) => {
       const pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       const changesMoney = changes.amountMinor !== undefined || changes.currency !== undefined || changes.paymentMethodId !== undefined || changes.customerId !== undefined;
@@ -232,8 +232,8 @@ export class PaymentIntents {
       if (changes.paymentMethodId) await requirePaymentMethod(tx, merchant.id, changes.paymentMethodId);
       const next: PaymentIntent = { ...pi, ...changes };
       const updated = next.paymentMethodId !== null && next.status === 'requires_payment_method' ? { ...next, status: 'requires_confirmation' as const } : next;
+      // Stripe has no payment_intent.updated event; an update is seen in the next state change's event.
       await savePaymentIntent(tx, updated);
-      await this.#event(tx, updated, 'payment_intent.updated', nowMs);
       return updated;
     });
   }

@@ -16,6 +16,7 @@ import {
   type PaymentMethod,
 } from './payment-method-store.ts';
 import { requireCustomer } from './payment-intents.ts';
+import { clearDefaultPaymentMethod } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
 
 const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{10,40}$`);
@@ -112,6 +113,8 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
           const pm = await requirePaymentMethod(tx, call.merchant.id, call.path.id!, 'payment_method', { lock: true });
           if (pm.customerId === null) throw new AppError('payment_method_unexpected_state', 'The payment method you provided is not attached to a customer so detachment is impossible.', { param: 'payment_method' });
           await setPaymentMethodCustomer(tx, pm, null, call.nowMs);
+          // A detached card can no longer be the customer's default (Stripe clears it too).
+          await clearDefaultPaymentMethod(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, paymentMethodId: pm.id });
           const now = { ...pm, customerId: null };
           await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, type: 'payment_method.detached', object: paymentMethodObject(now) });
           return now;

@@ -30,8 +30,10 @@ import { POST_AUTHORIZATION_KINDS, type RiskRule, type VelocityCondition } from 
  * MAX_RULES_PER_MERCHANT) and one insert; a velocity rule in scope adds a
  * bounded, indexed count. There is deliberately no cross-request cache: a
  * merchant who disables a rule expects the next payment to see it, in every
- * process, and the read is a few microseconds on SQLite and one round trip
- * inside a transaction that is already open on PostgreSQL.
+ * process, and the read costs tens of microseconds on SQLite and one round
+ * trip inside a transaction that is already open on PostgreSQL (measured:
+ * the whole evaluation, attempt insert included, is about 0.1 ms on SQLite
+ * and 0.4 ms on a local PostgreSQL inside an open transaction).
  *
  * Decline codes (Stripe's `decline_code`, which the payment code returns):
  * country and funding → `card_not_supported` (the card cannot be used for

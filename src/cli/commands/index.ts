@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Io } from '../output.ts';
 import { acquirerCommand } from './acquirer/index.ts';
 import { auditCommand } from './audit.ts';
+import { demoCommand } from './demo.ts';
 import { issuerCommand } from './issuer/index.ts';
 import { migrateCommand } from './migrate.ts';
 import { upCommand } from './up.ts';
@@ -11,4 +12,4 @@ import { versionCommand } from './version.ts';
 export type CommandFactory = (io: Io) => Command;
 
 /** Every `cardlane` command, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, issuerCommand, acquirerCommand, versionCommand];
+export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, issuerCommand, acquirerCommand, demoCommand, versionCommand];

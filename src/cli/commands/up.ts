@@ -54,6 +54,12 @@ function describe(cardlane: Cardlane) {
     background_tasks: cardlane.backgroundTaskNames,
     operator_key_file: cardlane.operatorKeyFile,
     operator_key_created: cardlane.operatorKeyCreated,
+    acquirer: {
+      stripe_api_base: url,
+      merchant_id: cardlane.demoMerchant.merchant_id,
+      secret_key: cardlane.demoMerchant.secret_key,
+      publishable_key: cardlane.demoMerchant.publishable_key,
+    },
   };
 }
 
@@ -70,6 +76,10 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['Database', info.database],
     ['Config file', info.config_file ?? '(none)'],
     ['Operator key', info.operator_key_file ?? '(the file was removed from the data directory)'],
+    ['Acquirer (Stripe API)', `${info.url}/v1  — point the stripe SDK here with host/port/protocol`],
+    ['Demo merchant', `${info.acquirer.merchant_id} (${cardlane.demoMerchant.merchant_name})`],
+    ['  secret key', info.acquirer.secret_key],
+    ['  publishable key', info.acquirer.publishable_key],
   ]);
   if (info.operator_key_created && info.operator_key_file) {
     io.stdout.write(`\nA new operator key was written to ${info.operator_key_file} (mode 0600). Send it as\n  Authorization: Bearer $(cat ${info.operator_key_file})\nfor operator routes (settings, KYC, sandbox controls).\n`);

@@ -3,7 +3,7 @@ import { panFingerprint } from '../card-secrets.ts';
 import type { BatchContext } from './batch.ts';
 import { changeHold } from './holds.ts';
 import { findMessage, insertMessage } from './message-records.ts';
-import { changeOf, insertAuthorizations, rowById, updateAuthorization, type AuthorizationRow } from './records.ts';
+import { changeOf, insertAuthorizations, rowById, rowByRequestId, updateAuthorization, type AuthorizationRow } from './records.ts';
 import { clip, FIELD_BOUNDS, isMessageId } from './validate.ts';
 
 /**
@@ -29,7 +29,7 @@ export async function handleAdvice(ctx: BatchContext, advice: AuthorizationAdvic
   if (!isMessageId(advice?.id) || !isMessageId(request?.id) || typeof response !== 'object' || response === null) return;
   if (await findMessage(ctx.tx, advice.id)) return;
 
-  const known = ctx.knownRow(request.id);
+  const known = ctx.knownRow(request.id) ?? (await rowByRequestId(ctx.tx, request.id));
   if (known === undefined) {
     await recordNetworkDecision(ctx, advice, response);
     return;

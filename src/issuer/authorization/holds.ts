@@ -1,6 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
-import type { CreateTransferResult } from '../../ledger/codes.ts';
 import type { TransferFlag, TransferInput } from '../../ledger/types.ts';
 import { CARD_TRANSFER_CODES, cardAccountId } from '../cards/card-accounts.ts';
 import { SYSTEM_ACCOUNTS, walletAccountId } from '../money/ledger-accounts.ts';
@@ -110,8 +109,4 @@ export async function bookRefund(
   });
   if (outcome.result !== 'ok') throw new Error(`authorization ${row.id}: refund failed: ${outcome.result}`);
   return { ledgerSeq: seq };
-}
-
-export function isInsufficient(result: CreateTransferResult): boolean {
-  return result === 'exceeds_credits';
 }

@@ -1,5 +1,5 @@
 import type { IsoResponseCode } from '../../network/messages.ts';
-import type { Sql, Tx } from '../../platform/db/database.ts';
+import { RetryableConflict, type Sql, type Tx } from '../../platform/db/database.ts';
 
 /**
  * Follow-up messages and the engine's own events on an authorization
@@ -74,7 +74,7 @@ export async function findMessage(sql: Sql, id: string): Promise<AuthorizationMe
 }
 
 export async function insertMessage(tx: Tx, message: AuthorizationMessage): Promise<void> {
-  await tx.run(`INSERT INTO issuer_authorization_messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+  const inserted = await tx.run(`INSERT INTO issuer_authorization_messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
     message.id,
     message.type,
     message.originalId,
@@ -90,6 +90,9 @@ export async function insertMessage(tx: Tx, message: AuthorizationMessage): Prom
     message.checks === null ? null : JSON.stringify(message.checks),
     message.createdAtMs,
   ]);
+  // The same message id was acted on by a concurrent transaction that committed first:
+  // run again, and the saved answer is returned as a repeat.
+  if (inserted !== 1) throw new RetryableConflict(`message ${message.id} was handled concurrently`);
 }
 
 export const MESSAGE_LIST_MAX = 500;

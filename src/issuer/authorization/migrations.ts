@@ -72,6 +72,7 @@ CREATE TABLE issuer_authorizations (
 );
 CREATE INDEX issuer_authorizations_card ON issuer_authorizations (card_id, created_at_ms);
 CREATE INDEX issuer_authorizations_due ON issuer_authorizations (expires_at_ms) WHERE status = 'pending';
+CREATE INDEX issuer_authorizations_open ON issuer_authorizations (card_id) WHERE status = 'pending';
 
 CREATE TABLE issuer_authorization_messages (
   id TEXT PRIMARY KEY,

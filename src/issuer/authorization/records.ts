@@ -10,7 +10,7 @@ import type {
   MerchantData,
   Money,
 } from '../../network/messages.ts';
-import { placeholders, type Sql, type Tx } from '../../platform/db/database.ts';
+import { placeholders, RetryableConflict, type Sql, type Tx } from '../../platform/db/database.ts';
 
 /**
  * The decision records (`issuer_authorizations`): their shape, their
@@ -194,7 +194,7 @@ const INSERT_SIZES = [32, 16, 8, 4, 2, 1] as const;
 const insertSql = new Map<number, string>(
   INSERT_SIZES.map((size) => {
     const row = `(${COLUMN_NAMES.map(() => '?').join(', ')})`;
-    return [size, `INSERT INTO issuer_authorizations (${AUTHORIZATION_COLUMNS}) VALUES ${new Array(size).fill(row).join(', ')}`];
+    return [size, `INSERT INTO issuer_authorizations (${AUTHORIZATION_COLUMNS}) VALUES ${new Array(size).fill(row).join(', ')} ON CONFLICT DO NOTHING`];
   }),
 );
 
@@ -207,7 +207,10 @@ export async function insertAuthorizations(tx: Tx, rows: readonly AuthorizationR
       const row = rows[i]!;
       for (const column of COLUMN_NAMES) params.push(row[column]);
     }
-    await tx.run(insertSql.get(size)!, params);
+    const inserted = await tx.run(insertSql.get(size)!, params);
+    // Another process decided the same request id and committed first (PostgreSQL):
+    // run the batch again, and it will answer that decision as a repeat.
+    if (inserted !== size) throw new RetryableConflict('an authorization request was decided concurrently');
     index += size;
   }
 }

@@ -2,6 +2,7 @@ import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import type { Transfer } from '../../ledger/types.ts';
+import { releaseCardAuthorizations } from '../authorization/release-on-close.ts';
 import { ensureWallet } from '../money/ledger-accounts.ts';
 import { CARD_TRANSFER_CODES, cardAccountId } from './card-accounts.ts';
 import type { CardDeps } from './card-deps.ts';
@@ -84,6 +85,8 @@ export async function closeCard(tx: Tx, deps: CardDeps, input: { readonly cardho
   const card = await getCardOf(tx, input.cardholderId, input.cardId, { lock: true });
   requireOpen(card);
   const account = cardAccountId(card.id);
+  // Authorizations first, so their records say how they ended; any other hold is voided below.
+  await releaseCardAuthorizations(tx, deps.ledger, card.id, deps.clock.nowMs());
   const holds = await openHolds(deps.ledger, tx, account);
   for (const hold of holds) {
     const outcome = await deps.ledger.createTransfer(tx, {

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Database, Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { declineText } from '../authorization/decline-text.ts';
+import { listCardAuthorizations, type IssuerAuthorization } from '../authorization/records.ts';
 import type { CardDeps } from '../cards/card-deps.ts';
 import { setFrozen, updateControls } from '../cards/card-controls-service.ts';
 import { cardBalance, closeCard, moveCardMoney } from '../cards/card-money.ts';
@@ -76,6 +78,52 @@ const amountBody = {
   properties: { amount: { description: 'USD cents, a whole number from 1 to 100000000.' } },
 } as const;
 const cardResponse = { 200: { $ref: 'IssuerCard#' }, 402: { $ref: 'ErrorResponse#' }, ...errorResponses } as const;
+
+const authorizationSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'iauth_…' },
+    object: { type: 'string', enum: ['issuer_authorization'] },
+    status: { type: 'string', enum: ['pending', 'closed', 'reversed', 'expired', 'declined'] },
+    purpose: { type: 'string', enum: ['purchase', 'account_verification'] },
+    approved: { type: 'boolean' },
+    amount: { type: 'integer', description: 'As the merchant asked, in minor units of currency.' },
+    currency: { type: 'string' },
+    held: { type: 'integer', description: 'USD cents still held on the card.' },
+    cleared: { type: 'integer' },
+    refunded: { type: 'integer' },
+    merchant: { type: 'object', properties: { name: { type: 'string' }, mcc: { type: 'string' }, country: { type: 'string' } } },
+    initiator: { type: 'string', enum: ['customer', 'merchant'] },
+    response_code: { type: 'string', description: 'ISO 8583 field 39.' },
+    reason: { type: 'string' },
+    decline: { type: 'object', nullable: true, properties: { message_zh: { type: 'string' }, message_en: { type: 'string' } } },
+    created_at: timestamp,
+    expires_at: { ...timestamp, nullable: true },
+  },
+} as const;
+
+function authorizationJson(a: IssuerAuthorization) {
+  const text = a.approved ? null : declineText(a.reason);
+  return {
+    id: a.id,
+    object: 'issuer_authorization' as const,
+    status: a.status,
+    purpose: a.purpose,
+    approved: a.approved,
+    amount: a.amount.minor,
+    currency: a.amount.currency.toLowerCase(),
+    held: a.heldUsdMinor,
+    cleared: a.clearedUsdMinor,
+    refunded: a.refundedUsdMinor,
+    merchant: { name: a.merchant.name, mcc: a.merchant.mcc, country: a.merchant.country },
+    initiator: a.initiator,
+    response_code: a.responseCode,
+    reason: a.reason,
+    decline: text === null ? null : { message_zh: text.zh, message_en: text.en },
+    created_at: iso(a.createdAtMs),
+    expires_at: a.expiresAtMs === null ? null : iso(a.expiresAtMs),
+  };
+}
 
 async function cardJson(deps: CardDeps, sql: Sql, card: Card) {
   const balance = await cardBalance(deps.ledger, sql, card.id);
@@ -319,6 +367,34 @@ export function cardRoutes(options: CardRoutesOptions): FastifyPluginAsync {
     );
 
     app.get(
+      '/cards/:id/authorizations',
+      {
+        preHandler: auth,
+        schema: {
+          tags: TAG,
+          summary: 'The card’s authorizations, approved and declined, newest first',
+          description: 'Each decision the issuer made on a payment with this card, with its status and, for declines, why (Chinese and English).',
+          security: CARDHOLDER_SECURITY,
+          params: idParams,
+          querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: STATEMENT_PAGE_MAX } } },
+          response: {
+            200: {
+              type: 'object',
+              properties: { object: { type: 'string' }, data: { type: 'array', items: authorizationSchema } },
+            },
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const card = await getCardOf(db, cardholderIdOf(request), idOf(request));
+        const { limit } = request.query as { limit?: number };
+        const found = await listCardAuthorizations(db, card.id, { limit: limit ?? 20 });
+        return { object: 'list', data: found.map(authorizationJson) };
+      },
+    );
+
+    app.get(
       '/cards/:id/statement',
       {
         preHandler: auth,
@@ -350,6 +426,29 @@ export function cardRoutes(options: CardRoutesOptions): FastifyPluginAsync {
                       status: { type: 'string', enum: ['pending', 'settled', 'declined', 'reversed', 'refunded', 'expired'] },
                       created_at: timestamp,
                       resolved_at: { ...timestamp, nullable: true },
+                      merchant: {
+                        type: 'object',
+                        nullable: true,
+                        properties: { name: { type: 'string' }, mcc: { type: 'string' }, country: { type: 'string' } },
+                      },
+                      authorization: { type: 'string', nullable: true, description: 'The issuer authorization (iauth_…) a card payment line belongs to.' },
+                      requested_amount: {
+                        type: 'object',
+                        nullable: true,
+                        description: 'When the merchant asked in another currency: its amount and currency.',
+                        properties: { amount: { type: 'integer' }, currency: { type: 'string' } },
+                      },
+                      decline: {
+                        type: 'object',
+                        nullable: true,
+                        description: 'For declined lines: why, in Chinese and English.',
+                        properties: {
+                          response_code: { type: 'string', description: 'ISO 8583 field 39.' },
+                          reason: { type: 'string' },
+                          message_zh: { type: 'string' },
+                          message_en: { type: 'string' },
+                        },
+                      },
                     },
                   },
                 },
@@ -379,6 +478,13 @@ export function cardRoutes(options: CardRoutesOptions): FastifyPluginAsync {
             status: l.status,
             created_at: iso(l.createdAtMs),
             resolved_at: l.resolvedAtMs === null ? null : iso(l.resolvedAtMs),
+            merchant: l.merchant,
+            authorization: l.authorizationId,
+            requested_amount: l.requested === null ? null : { amount: l.requested.minor, currency: l.requested.currency.toLowerCase() },
+            decline:
+              l.decline === null
+                ? null
+                : { response_code: l.decline.responseCode, reason: l.decline.reason, message_zh: l.decline.message.zh, message_en: l.decline.message.en },
           })),
         };
       },

@@ -60,6 +60,8 @@ const MESSAGE_COLUMNS = [
 
 const AUTH_SELECT = `SELECT ${AUTHORIZATION_COLUMNS.join(', ')} FROM test_bank_authorizations`;
 const AUTH_PLACEHOLDERS = `(${AUTHORIZATION_COLUMNS.map(() => '?').join(', ')})`;
+const AUTH_INSERT_ONE = `INSERT INTO test_bank_authorizations (${AUTHORIZATION_COLUMNS.join(', ')}) VALUES ${AUTH_PLACEHOLDERS}
+  ON CONFLICT (request_id) DO NOTHING`;
 /** 26 columns × 30 rows = 780 parameters per statement. */
 const ROWS_PER_INSERT = 30;
 
@@ -70,14 +72,21 @@ const ROWS_PER_INSERT = 30;
  */
 export async function insertAuthorizations(tx: Tx, rows: readonly TestBankAuthorizationRow[]): Promise<TestBankAuthorizationRow[]> {
   const inserted = new Set<string>();
-  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-    const returned = await tx.all<{ id: string }>(
-      `INSERT INTO test_bank_authorizations (${AUTHORIZATION_COLUMNS.join(', ')}) VALUES ${chunk.map(() => AUTH_PLACEHOLDERS).join(', ')}
-       ON CONFLICT (request_id) DO NOTHING RETURNING id`,
-      chunk.flatMap((row) => AUTHORIZATION_COLUMNS.map((column) => row[column])),
-    );
-    for (const { id } of returned) inserted.add(id);
+  if (tx.dialect === 'sqlite') {
+    // In process, a cached single-row statement per row is cheaper than multi-row statements.
+    for (const row of rows) {
+      if ((await tx.run(AUTH_INSERT_ONE, authorizationValues(row))) === 1) inserted.add(row.id);
+    }
+  } else {
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+      const returned = await tx.all<{ id: string }>(
+        `INSERT INTO test_bank_authorizations (${AUTHORIZATION_COLUMNS.join(', ')}) VALUES ${chunk.map(() => AUTH_PLACEHOLDERS).join(', ')}
+         ON CONFLICT (request_id) DO NOTHING RETURNING id`,
+        chunk.flatMap(authorizationValues),
+      );
+      for (const { id } of returned) inserted.add(id);
+    }
   }
   const others = rows.filter((row) => !inserted.has(row.id)).map((row) => row.request_id);
   const stored = new Map<string, TestBankAuthorizationRow>();
@@ -92,6 +101,10 @@ export async function insertAuthorizations(tx: Tx, rows: readonly TestBankAuthor
     if (!existing) throw new Error(`test bank: authorization ${row.request_id} vanished while it was being written`);
     return existing;
   });
+}
+
+function authorizationValues(row: TestBankAuthorizationRow): unknown[] {
+  return AUTHORIZATION_COLUMNS.map((column) => row[column]);
 }
 
 export async function loadAuthorization(sql: Sql, requestId: string, lock = false): Promise<TestBankAuthorizationRow | undefined> {

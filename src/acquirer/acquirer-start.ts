@@ -1,0 +1,93 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../platform/clock.ts';
+import type { Database } from '../platform/db/database.ts';
+import { cryptoRandom, IdGenerator, type RandomSource } from '../platform/ids.ts';
+import { addApiKey, createMerchant, getDemoMerchant } from './merchants/merchants.ts';
+import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from './risk/presets.ts';
+import { createRiskRule } from './risk/risk-rules.ts';
+
+export const VAULT_KEY_FILE_NAME = 'acquirer-vault-key';
+export const DEMO_CREDENTIALS_FILE_NAME = 'demo-credentials.json';
+const SECRET_FILE_MODE = 0o600;
+
+/** The demo merchant's keys as `cardlane demo credentials` prints them. Keys are stored hashed, so this file is where they live. */
+export interface DemoAcquirerCredentials {
+  readonly merchant_id: string;
+  readonly merchant_name: string;
+  readonly secret_key: string;
+  readonly publishable_key: string;
+}
+
+/**
+ * The acquirer's vault key from `<dataDir>/acquirer-vault-key` (32 random
+ * bytes, hex, mode 0600), created on first start with O_EXCL so concurrent
+ * first starts agree on one key. Losing it makes saved cards unusable, as
+ * losing a real vault's key would.
+ */
+export function loadOrCreateVaultKey(dataDir: string, random: RandomSource = cryptoRandom): Buffer {
+  const path = join(dataDir, VAULT_KEY_FILE_NAME);
+  const parse = (text: string) => {
+    const key = Buffer.from(text.trim(), 'hex');
+    if (key.length !== 32) throw new Error(`${path} must hold 64 hex characters (a 32-byte key)`);
+    return key;
+  };
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    writeFileSync(path, `${Buffer.from(random(32)).toString('hex')}\n`, { mode: SECRET_FILE_MODE, flag: 'wx' });
+    chmodSync(path, SECRET_FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return parse(readFileSync(path, 'utf8'));
+}
+
+/**
+ * The demo merchant `cardlane up` creates on first start — an API business
+ * configured like the seed's (it refuses prepaid cards on customer-initiated
+ * purchases) — and its keys in `<dataDir>/demo-credentials.json`. If the file
+ * was deleted, the merchant gets a fresh key pair and the file is rewritten
+ * (the old keys keep working: keys are only ever added here).
+ */
+export async function prepareDemoMerchant(db: Database, clock: Clock, dataDir: string): Promise<DemoAcquirerCredentials> {
+  const path = join(dataDir, DEMO_CREDENTIALS_FILE_NAME);
+  const ids = new IdGenerator(clock, cryptoRandom);
+  const deps = { ids, random: cryptoRandom, nowMs: clock.nowMs() };
+  const existing = await getDemoMerchant(db);
+  if (existing !== undefined) {
+    const saved = readDemoCredentials(dataDir);
+    if (saved !== null && saved.merchant_id === existing.id) return saved;
+  }
+  const credentials = await db.transaction(async (tx): Promise<DemoAcquirerCredentials> => {
+    const merchant = existing ?? (await getDemoMerchant(tx));
+    if (merchant !== undefined) {
+      return {
+        merchant_id: merchant.id,
+        merchant_name: merchant.name,
+        secret_key: await addApiKey(tx, deps, merchant.id, 'secret'),
+        publishable_key: await addApiKey(tx, deps, merchant.id, 'publishable'),
+      };
+    }
+    const created = await createMerchant(tx, deps, { name: 'Acme AI', statementDescriptor: 'ACME AI API', mcc: '5734', country: 'US', isDemo: true });
+    await createRiskRule(tx, { ids, nowMs: deps.nowMs }, created.merchant.id, BLOCK_PREPAID_ON_CUSTOMER_INITIATED);
+    return { merchant_id: created.merchant.id, merchant_name: created.merchant.name, secret_key: created.secretKey, publishable_key: created.publishableKey };
+  });
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ acquirer: credentials }, null, 2)}\n`, { mode: SECRET_FILE_MODE });
+  chmodSync(path, SECRET_FILE_MODE);
+  return credentials;
+}
+
+export function readDemoCredentials(dataDir: string): DemoAcquirerCredentials | null {
+  try {
+    const parsed = JSON.parse(readFileSync(join(dataDir, DEMO_CREDENTIALS_FILE_NAME), 'utf8')) as { acquirer?: DemoAcquirerCredentials };
+    return parsed.acquirer ?? null;
+  } catch {
+    return null;
+  }
+}

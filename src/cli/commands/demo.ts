@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials } from '../../acquirer/acquirer-start.ts';
+import { printJson, printTable, type Io } from '../output.ts';
+
+const DEFAULT_URL = 'http://127.0.0.1:4400';
+
+/** `cardlane demo …`: what a person or a script needs to try the demo parties. */
+export function demoCommand(io: Io): Command {
+  const demo = new Command('demo').description('the demo organization, merchant and cardholder that `cardlane up` prepares');
+  demo
+    .command('credentials')
+    .description('print every demo address and key (from the data directory `cardlane up` used)')
+    .option('--data-dir <dir>', 'data directory (default: ./.cardlane; env CARDLANE_DATA_DIR)')
+    .option('--url <url>', 'where Cardlane listens (default: http://127.0.0.1:4400; env CARDLANE_URL)')
+    .option('--json', 'print JSON for scripts')
+    .action((options: { dataDir?: string; url?: string; json?: boolean }) => {
+      const dataDir = resolve(options.dataDir ?? process.env.CARDLANE_DATA_DIR ?? '.cardlane');
+      const url = (options.url ?? process.env.CARDLANE_URL ?? DEFAULT_URL).replace(/\/+$/, '');
+      const acquirer = readDemoCredentials(dataDir);
+      if (acquirer === null) {
+        io.stderr.write(`No demo credentials in ${join(dataDir, DEMO_CREDENTIALS_FILE_NAME)}: run \`cardlane up\` (with the same --data-dir) first.\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const { hostname, port, protocol } = new URL(url);
+      const credentials = {
+        url,
+        issuer: { base_url: `${url}/issuer/v1`, operator_key_file: join(dataDir, 'operator-key') },
+        acquirer: {
+          base_url: `${url}/v1`,
+          stripe_sdk_options: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || (protocol === 'https:' ? 443 : 80)), protocol: protocol.replace(':', '') },
+          ...acquirer,
+        },
+      };
+      if (options.json) {
+        printJson(io, credentials);
+        return;
+      }
+      printTable(io, [
+        ['Cardlane', url],
+        ['Issuer API', credentials.issuer.base_url],
+        ['Operator key file', credentials.issuer.operator_key_file],
+        ['Acquirer (Stripe API)', credentials.acquirer.base_url],
+        ['Demo merchant', `${acquirer.merchant_id} (${acquirer.merchant_name})`],
+        ['  secret key', acquirer.secret_key],
+        ['  publishable key', acquirer.publishable_key],
+      ]);
+    });
+  return demo;
+}

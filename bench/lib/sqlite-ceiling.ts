@@ -7,8 +7,10 @@ import type { Workload } from './loop.ts';
 import type { Meter } from './stats.ts';
 
 /**
- * The SQLite ceiling: a fresh file opened by `openDatabase` — so exactly the
- * pragmas the ledger runs with (WAL, synchronous = FULL) — and a prepared
+ * The SQLite ceiling: a fresh file opened by `openDatabase` — so the pragmas
+ * the ledger runs with (WAL, cache, temp store) — with `synchronous = FULL`,
+ * SQLite's own fsync per commit, which is the durability Cardlane gives
+ * (Cardlane gets it by syncing the WAL itself after each commit group), and a prepared
  * better-sqlite3 INSERT in a tight synchronous loop, `rowsPerCommit` rows per
  * transaction. No async layer, no mutex hand-offs: the best this file system
  * and this SQLite can do per durable commit.
@@ -17,6 +19,7 @@ export async function openSqliteCeiling(options: { file: string; rowsPerCommit: 
   const db = openDatabase(options.file);
   if (!(db instanceof SqliteDatabase)) throw new Error('expected a SQLite database');
   const commit = await db.withRawWriter((raw) => {
+    raw.pragma('synchronous = FULL');
     growWal(raw);
     raw.exec(ceilingTableDdl('sqlite', 'bench_ceiling'));
     return makeCommit(raw, options.rowsPerCommit, new CeilingRows(options.accounts));

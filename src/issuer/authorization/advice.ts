@@ -34,40 +34,47 @@ export async function handleAdvice(ctx: BatchContext, advice: AuthorizationAdvic
     await recordNetworkDecision(ctx, advice, response);
     return;
   }
-  if (known.decided_by !== 'issuer' || known.status !== 'pending' || response.approved) return;
+  // Lock the card, then the record (the one lock order), and release what a late approval still holds.
   const entry = known.card_id === null ? undefined : await ctx.book.byId(known.card_id);
   const row = (await rowById(ctx.tx, known.id, { lock: true }))!;
-  if (row.status !== 'pending' || Number(row.cleared_usd_minor) > 0) return;
-  const held = Number(row.held_usd_minor);
-  const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'void' }, 0, ctx.nowMs);
-  if (!change.ok) return; // expired meanwhile: nothing left to release
-  await updateAuthorization(
-    ctx.tx,
-    row.id,
-    {
-      ...changeOf(row),
-      status: 'reversed',
-      heldUsdMinor: 0,
-      releasedUsdMinor: Number(row.released_usd_minor) + held,
-      ledgerSeq: change.ledgerSeq,
-      closedAtMs: ctx.nowMs,
-    },
-    ctx.nowMs,
-  );
-  if (entry) entry.available = undefined;
+  let released = 0;
+  const releasable = row.decided_by === 'issuer' && row.status === 'pending' && Number(row.cleared_usd_minor) === 0 && response.approved !== true;
+  if (releasable) {
+    const held = Number(row.held_usd_minor);
+    const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'void' }, 0, ctx.nowMs);
+    // A hold that expired meanwhile holds nothing: nothing to release.
+    if (change.ok) {
+      await updateAuthorization(
+        ctx.tx,
+        row.id,
+        {
+          ...changeOf(row),
+          status: 'reversed',
+          heldUsdMinor: 0,
+          releasedUsdMinor: Number(row.released_usd_minor) + held,
+          ledgerSeq: change.ledgerSeq,
+          closedAtMs: ctx.nowMs,
+        },
+        ctx.nowMs,
+      );
+      if (entry) entry.available = undefined;
+      released = held;
+    }
+  }
+  // Kept for the trace (and so a repeat of the advice does nothing), also when nothing was left to release.
   await insertMessage(ctx.tx, {
     id: advice.id,
     type: 'advice',
     originalId: request.id,
     authorizationId: row.id,
     cardId: row.card_id,
-    amountMinor: held,
+    amountMinor: released,
     currency: row.currency,
     final: null,
     responseCode: '00',
     reason: 'network_stand_in',
     approvalCode: null,
-    movedUsdMinor: held,
+    movedUsdMinor: released,
     checks: { network_response_code: clip(response.responseCode, 2), network_reason: clip(response.reason, 64) },
     createdAtMs: ctx.nowMs,
   });

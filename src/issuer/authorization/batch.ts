@@ -8,7 +8,7 @@ import type { EngineDeps } from './engine-deps.ts';
 import { holdInput } from './holds.ts';
 import { AUTHORIZATION_REASONS, type AuthorizationReason } from './reasons.ts';
 import { insertAuthorizations, ISSUER_NAME, responseOfRow, rowsByRequestIds, type AuthorizationRow } from './records.ts';
-import { addSpend, saveSpend, spentNow } from './spend.ts';
+import { addSpend, saveSpend, spentNow, tracksSpend } from './spend.ts';
 import { checkAuthorizationRequest, clip, FIELD_BOUNDS, isMessageId } from './validate.ts';
 
 /**
@@ -42,6 +42,8 @@ export class BatchContext {
   #existing = new Map<string, AuthorizationRow>();
   #decided = new Map<string, Draft>();
   #drafts: Draft[] = [];
+  /** PAN → fingerprint for this batch only (the batch holds the requests anyway; nothing outlives it). */
+  readonly #fingerprints = new Map<string, string>();
 
   constructor(
     readonly tx: Tx,
@@ -51,17 +53,36 @@ export class BatchContext {
     this.book = new CardBook(tx, deps.ledger);
   }
 
-  /** Reads, for the whole batch at once, the repeats among these requests and their cards. */
+  /** Reads, for the whole batch at once, the repeats among these requests, their cards and the cards' merchant accounts. */
   async prefetch(requests: readonly AuthorizationRequest[]): Promise<void> {
     const ids: string[] = [];
-    const fingerprints: string[] = [];
     for (const request of requests) {
       if (isMessageId(request?.id)) ids.push(request.id);
-      const pan = request?.card?.pan;
-      if (typeof pan === 'string' && PAN_PATTERN.test(pan)) fingerprints.push(panFingerprint(this.deps.keyring, pan));
+      this.#fingerprint(request);
     }
     if (ids.length > 0) this.#existing = await rowsByRequestIds(this.tx, [...new Set(ids)]);
-    if (fingerprints.length > 0) await this.book.prefetch(fingerprints);
+    if (this.#fingerprints.size === 0) return;
+    await this.book.prefetch(this.#fingerprints.values());
+    const withRefs: Array<{ entry: CardEntry; acquirerId: string; merchantId: string }> = [];
+    for (const request of requests) {
+      if (typeof request?.merchantCustomerRef !== 'string' || typeof request.merchant?.acquirerId !== 'string' || typeof request.merchant.merchantId !== 'string') continue;
+      const fingerprint = this.#fingerprint(request);
+      const entry = fingerprint === null ? undefined : await this.book.byFingerprint(fingerprint);
+      if (entry) withRefs.push({ entry, acquirerId: request.merchant.acquirerId, merchantId: request.merchant.merchantId });
+    }
+    await this.book.prefetchMerchantRefs(withRefs);
+  }
+
+  /** The PAN's fingerprint, computed once per batch (an HMAC is a good part of a decision's cost). */
+  #fingerprint(request: AuthorizationRequest): string | null {
+    const pan = request?.card?.pan;
+    if (typeof pan !== 'string' || !PAN_PATTERN.test(pan)) return null;
+    let fingerprint = this.#fingerprints.get(pan);
+    if (fingerprint === undefined) {
+      fingerprint = panFingerprint(this.deps.keyring, pan);
+      this.#fingerprints.set(pan, fingerprint);
+    }
+    return fingerprint;
   }
 
   /** A decision made (or found) in this batch for this request id, if any. */
@@ -88,8 +109,9 @@ export class BatchContext {
 
     const { deps, nowMs } = this;
     const shape = checkAuthorizationRequest(request);
-    const pan = typeof request.card?.pan === 'string' && PAN_PATTERN.test(request.card.pan) ? request.card.pan : null;
-    const entry = pan === null ? undefined : await this.book.byFingerprint(panFingerprint(deps.keyring, pan));
+    const fingerprint = this.#fingerprint(request);
+    const pan = fingerprint === null ? null : request.card.pan;
+    const entry = fingerprint === null ? undefined : await this.book.byFingerprint(fingerprint);
     let decision: Decision;
     let refs: Set<string> | undefined;
     if (shape !== 'ok') {
@@ -125,7 +147,7 @@ export class BatchContext {
         hold = holdInput(id, 1, entry.card.id, request.purpose, amount, deps.holdTtlMs);
         entry.available = (entry.available ?? 0) - amount;
       }
-      if (request.purpose === 'purchase') {
+      if (request.purpose === 'purchase' && tracksSpend(entry.card.controls.limits)) {
         entry.spend = addSpend(entry.spend, amount, nowMs);
         entry.spendDirty = true;
         spendAdded = amount;

@@ -3,7 +3,7 @@ import type { Ledger } from '../../ledger/ledger.ts';
 import { cardAccountId } from '../cards/card-accounts.ts';
 import { CARD_COLUMNS, cardFromRow, type Card, type CardRow } from '../cards/cards.ts';
 import { padded } from './records.ts';
-import { loadSpend, NO_SPEND, type SpendCounters } from './spend.ts';
+import { loadSpend, NO_SPEND, tracksSpend, type SpendCounters } from './spend.ts';
 
 /**
  * What one batch knows about the cards it decides on, read once and then
@@ -84,7 +84,8 @@ export class CardBook {
         )
       ).map((r) => [r.id, r.kyc_status]),
     );
-    const spend = await loadSpend(this.tx, padded(ids));
+    const tracked = cards.filter((c) => tracksSpend(c.controls.limits)).map((c) => c.id);
+    const spend = tracked.length === 0 ? new Map<string, SpendCounters>() : await loadSpend(this.tx, padded(tracked));
     const balances = new Map((await this.ledger.getBalances(this.tx, padded(ids.map(cardAccountId)))).map((b) => [b.account_id, b.available]));
     for (const card of cards) {
       const entry: CardEntry = {
@@ -119,6 +120,38 @@ export class CardBook {
       entry.merchantRefs.set(key, refs);
     }
     return refs;
+  }
+
+  /** Loads, in one query, the known customer refs of these (card, merchant) pairs not loaded yet. */
+  async prefetchMerchantRefs(wanted: ReadonlyArray<{ readonly entry: CardEntry; readonly acquirerId: string; readonly merchantId: string }>): Promise<void> {
+    const missing = new Map<string, { entry: CardEntry; key: string }>();
+    for (const w of wanted) {
+      const key = merchantKey(w.acquirerId, w.merchantId);
+      if (!w.entry.merchantRefs.has(key)) missing.set(`${w.entry.card.id}\u0000${key}`, { entry: w.entry, key });
+    }
+    if (missing.size === 0) return;
+    const cardIds = padded([...new Set([...missing.values()].map((m) => m.entry.card.id))].slice(0, IN_CHUNK));
+    const merchantIds = padded([...new Set(wanted.map((w) => w.merchantId))].slice(0, IN_CHUNK));
+    const rows = await this.tx.all<{ card_id: string; acquirer_id: string; merchant_id: string; customer_ref: string }>(
+      `SELECT card_id, acquirer_id, merchant_id, customer_ref FROM issuer_card_merchant_accounts
+        WHERE card_id IN ${placeholders(cardIds.length)} AND merchant_id IN ${placeholders(merchantIds.length)}`,
+      [...cardIds, ...merchantIds],
+    );
+    const found = new Map<string, Set<string>>();
+    for (const row of rows) {
+      const id = `${row.card_id}\u0000${merchantKey(row.acquirer_id, row.merchant_id)}`;
+      let refs = found.get(id);
+      if (refs === undefined) found.set(id, (refs = new Set()));
+      refs.add(row.customer_ref);
+    }
+    // Pairs beyond the IN bound are left unloaded; merchantRefs() reads them one by one.
+    const loadedCards = new Set(cardIds);
+    const loadedMerchants = new Set(merchantIds);
+    for (const [id, { entry, key }] of missing) {
+      const merchantId = key.slice(key.indexOf('\u0000') + 1);
+      if (!loadedCards.has(entry.card.id) || !loadedMerchants.has(merchantId)) continue;
+      entry.merchantRefs.set(key, found.get(id) ?? new Set());
+    }
   }
 
   entries(): IterableIterator<CardEntry> {

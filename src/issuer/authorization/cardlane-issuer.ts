@@ -29,8 +29,8 @@
  * an incremental authorization re-checks and re-holds old + increase (void
  * and new hold in one linked ledger chain; see holds.ts).
  *
- * Speed: group commit. Concurrent calls queue; one transaction takes the
- * queue (up to MAX_MESSAGES_PER_COMMIT) and decides it in arrival order,
+ * Speed: group commit (batcher.ts). Concurrent calls queue; one transaction
+ * takes the queue (up to MAX_MESSAGES_PER_COMMIT) and decides it in arrival order,
  * each decision seeing the earlier ones' holds, with a constant number of
  * statements for the batch's cards, holds and records (batch.ts). One fsync
  * then serves the whole batch. If the shared transaction fails, each message
@@ -51,12 +51,12 @@ import type {
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import { GroupCommit } from '../../ledger/group-commit.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import type { Keyring } from '../keyring.ts';
 import { ensureIssuerAccounts } from '../money/ledger-accounts.ts';
 import { handleAdvice } from './advice.ts';
 import { BatchContext, unrecordedDecline } from './batch.ts';
+import { Batcher } from './batcher.ts';
 import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, type EngineDeps } from './engine-deps.ts';
 import { handleFollowUp, type FollowUpKind } from './follow-ups.ts';
 import { ISSUER_NAME } from './records.ts';
@@ -88,7 +88,7 @@ export class CardlaneIssuer implements IssuerEndpoint {
   readonly name = ISSUER_NAME;
   readonly #db: Database;
   readonly #deps: EngineDeps;
-  readonly #group: GroupCommit<Work, Answer>;
+  readonly #group: Batcher<Work, Answer>;
   #queued = 0;
   #ready: Promise<void> | null = null;
 
@@ -99,11 +99,10 @@ export class CardlaneIssuer implements IssuerEndpoint {
     }
     this.#db = options.db;
     this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs };
-    this.#group = new GroupCommit<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
+    this.#group = new Batcher<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
       // SQLite has one writer; PostgreSQL overlaps a couple of batches (they lock cards in id order).
       maxInFlight: options.db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
-      maxEventsPerCommit: MAX_MESSAGES_PER_COMMIT,
-      sizeOf: () => 1,
+      maxPerCommit: MAX_MESSAGES_PER_COMMIT,
     });
   }
 

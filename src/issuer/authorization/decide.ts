@@ -94,65 +94,60 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
     return { reason: 'card_not_found', avs: UNCHECKED_AVS, cvv2: 'unchecked', checks: { card: 'fail' }, newMerchantRef: false };
   }
   const { card } = facts;
-  const checks: Record<string, CheckValue | number | string> = { card: 'pass' };
-  const failures = new Map<CheckName, AuthorizationReason>();
-  const fail = (name: CheckName, reason: AuthorizationReason) => {
-    checks[name] = 'fail';
-    if (!failures.has(name)) failures.set(name, reason);
-  };
-  const pass = (name: CheckName) => (checks[name] = 'pass');
-  const skip = (name: CheckName) => (checks[name] = 'skip');
+  // Methods of one object rather than closures: this runs for every authorization.
+  const sheet = new CheckSheet();
+  const checks = sheet.checks;
 
-  if (card.status === 'closed') fail('status', 'card_closed');
-  else if (card.status === 'frozen') fail('status', 'card_frozen');
-  else pass('status');
+  if (card.status === 'closed') sheet.fail('status', 'card_closed');
+  else if (card.status === 'frozen') sheet.fail('status', 'card_frozen');
+  else sheet.pass('status');
 
-  if (isExpired(card.expMonth, card.expYear, nowMs)) fail('expiry', 'card_expired');
-  else if (request.card.expMonth !== card.expMonth || request.card.expYear !== card.expYear) fail('expiry', 'expiry_mismatch');
-  else pass('expiry');
+  if (isExpired(card.expMonth, card.expYear, nowMs)) sheet.fail('expiry', 'card_expired');
+  else if (request.card.expMonth !== card.expMonth || request.card.expYear !== card.expYear) sheet.fail('expiry', 'expiry_mismatch');
+  else sheet.pass('expiry');
 
   // CVV2 is checked against the card's own expiry: that is what it was derived with.
   let cvv2: CheckResult = 'unchecked';
   if (request.card.cvv2 !== null) {
     cvv2 = verifyCvv2(keyring, request.card.pan, card.expMonth, card.expYear, request.card.cvv2) ? 'pass' : 'fail';
-    if (cvv2 === 'fail') fail('cvv2', 'cvv2_mismatch');
-    else pass('cvv2');
+    if (cvv2 === 'fail') sheet.fail('cvv2', 'cvv2_mismatch');
+    else sheet.pass('cvv2');
   } else if (request.initiator === 'customer' && request.entryMode === 'ecommerce') {
-    fail('cvv2', 'cvv2_required');
+    sheet.fail('cvv2', 'cvv2_required');
   } else {
-    skip('cvv2');
+    sheet.skip('cvv2');
   }
 
   const avs = avsOf(card, request);
-  if (avs.line1 === 'fail' && avs.postalCode === 'fail') fail('avs', 'avs_mismatch');
-  else if (avs.line1 === 'fail') fail('avs', 'avs_line1_mismatch');
-  else if (avs.postalCode === 'fail') fail('avs', 'avs_postal_code_mismatch');
-  else if (avs.line1 === 'unchecked' && avs.postalCode === 'unchecked') skip('avs');
-  else pass('avs');
+  if (avs.line1 === 'fail' && avs.postalCode === 'fail') sheet.fail('avs', 'avs_mismatch');
+  else if (avs.line1 === 'fail') sheet.fail('avs', 'avs_line1_mismatch');
+  else if (avs.postalCode === 'fail') sheet.fail('avs', 'avs_postal_code_mismatch');
+  else if (avs.line1 === 'unchecked' && avs.postalCode === 'unchecked') sheet.skip('avs');
+  else sheet.pass('avs');
 
-  if (facts.kycStatus === 'approved') pass('kyc');
-  else fail('kyc', 'kyc_not_approved');
+  if (facts.kycStatus === 'approved') sheet.pass('kyc');
+  else sheet.fail('kyc', 'kyc_not_approved');
 
   const usd = request.amount.currency === 'USD';
-  if (usd) pass('currency');
-  else fail('currency', 'currency_not_supported');
+  if (usd) sheet.pass('currency');
+  else sheet.fail('currency', 'currency_not_supported');
 
   // The controls module owns the rule; asked twice so that both results are known.
-  if (merchantAllowed(card.controls, request.merchant) === 'mcc_blocked') fail('mcc', 'mcc_blocked');
-  else pass('mcc');
-  if (merchantAllowed({ ...card.controls, mccAllow: [], mccBlock: [] }, request.merchant) === 'country_blocked') fail('country', 'country_blocked');
-  else pass('country');
+  if (merchantAllowed(card.controls, request.merchant) === 'mcc_blocked') sheet.fail('mcc', 'mcc_blocked');
+  else sheet.pass('mcc');
+  if (merchantAllowed({ ...card.controls, mccAllow: [], mccBlock: [] }, request.merchant) === 'country_blocked') sheet.fail('country', 'country_blocked');
+  else sheet.pass('country');
 
   const amount = request.amount.minor;
   const limits = card.controls.limits;
   if (request.purpose !== 'purchase' || !usd) {
-    skip('limit_per_transaction');
-    skip('limit_per_day');
-    skip('limit_per_month');
+    sheet.skip('limit_per_transaction');
+    sheet.skip('limit_per_day');
+    sheet.skip('limit_per_month');
   } else {
-    limitCheck('limit_per_transaction', limits.perTransactionUsdMinor, amount, 'limit_per_transaction_exceeded');
-    limitCheck('limit_per_day', limits.perDayUsdMinor, facts.spentTodayUsdMinor + amount, 'limit_per_day_exceeded');
-    limitCheck('limit_per_month', limits.perMonthUsdMinor, facts.spentThisMonthUsdMinor + amount, 'limit_per_month_exceeded');
+    sheet.limit('limit_per_transaction', limits.perTransactionUsdMinor, amount, 'limit_per_transaction_exceeded');
+    sheet.limit('limit_per_day', limits.perDayUsdMinor, facts.spentTodayUsdMinor + amount, 'limit_per_day_exceeded');
+    sheet.limit('limit_per_month', limits.perMonthUsdMinor, facts.spentThisMonthUsdMinor + amount, 'limit_per_month_exceeded');
     checks.spent_today_usd_minor = facts.spentTodayUsdMinor;
     checks.spent_this_month_usd_minor = facts.spentThisMonthUsdMinor;
   }
@@ -160,47 +155,84 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
   let newMerchantRef = false;
   const ref = request.merchantCustomerRef;
   if (ref === null) {
-    skip('merchant_accounts');
+    sheet.skip('merchant_accounts');
   } else if (facts.merchantRefs.has(ref)) {
-    pass('merchant_accounts');
+    sheet.pass('merchant_accounts');
   } else if (facts.merchantRefs.size >= card.controls.maxAccountsPerMerchant) {
-    fail('merchant_accounts', 'merchant_account_limit');
+    sheet.fail('merchant_accounts', 'merchant_account_limit');
   } else {
-    pass('merchant_accounts');
+    sheet.pass('merchant_accounts');
     newMerchantRef = true;
   }
   checks.merchant_accounts_known = facts.merchantRefs.size;
 
   if (amount === 0 || !usd) {
-    skip('balance');
+    sheet.skip('balance');
   } else if (facts.availableUsdMinor >= amount) {
-    pass('balance');
+    sheet.pass('balance');
   } else {
-    fail('balance', 'insufficient_funds');
+    sheet.fail('balance', 'insufficient_funds');
   }
   checks.available_usd_minor = facts.availableUsdMinor;
 
-  let reason: AuthorizationReason = 'approved';
-  for (const name of CHECK_ORDER) {
-    const failed = failures.get(name);
-    if (failed !== undefined) {
-      reason = failed;
-      break;
-    }
-  }
+  const reason = sheet.decision();
   return { reason, avs, cvv2, checks, newMerchantRef: reason === 'approved' && newMerchantRef };
+}
 
-  function limitCheck(name: CheckName, limit: number | null, total: number, reason: AuthorizationReason): void {
-    if (limit === null) skip(name);
-    else if (total > limit) fail(name, reason);
-    else pass(name);
+/** Each check's result, and the first failure in CHECK_ORDER. */
+class CheckSheet {
+  readonly checks: Record<string, CheckValue | number | string> = { card: 'pass' };
+  readonly #failures = new Map<CheckName, AuthorizationReason>();
+
+  pass(name: CheckName): void {
+    this.checks[name] = 'pass';
+  }
+
+  skip(name: CheckName): void {
+    this.checks[name] = 'skip';
+  }
+
+  fail(name: CheckName, reason: AuthorizationReason): void {
+    this.checks[name] = 'fail';
+    if (!this.#failures.has(name)) this.#failures.set(name, reason);
+  }
+
+  limit(name: CheckName, limit: number | null, total: number, reason: AuthorizationReason): void {
+    if (limit === null) this.skip(name);
+    else if (total > limit) this.fail(name, reason);
+    else this.pass(name);
+  }
+
+  decision(): AuthorizationReason {
+    if (this.#failures.size === 0) return 'approved';
+    for (const name of CHECK_ORDER) {
+      const failed = this.#failures.get(name);
+      if (failed !== undefined) return failed;
+    }
+    throw new Error('a failed check is missing from CHECK_ORDER');
   }
 }
 
+
+// AVS normalizes both addresses with Unicode-aware rules, a good part of a
+// decision's cost; the same address pairs recur (every card of the program
+// shares its billing address, a merchant's customers send theirs each
+// time), so results are memoized, bounded. Addresses are not card data.
+const AVS_MEMO_MAX = 4_096;
+const avsMemo = new Map<string, AvsResult>();
+
 function avsOf(card: Card, request: AuthorizationRequest): AvsResult {
   if (request.avs === null) return UNCHECKED_AVS;
-  const result = avsCheck(card.billingAddress, { line1: request.avs.line1, postal_code: request.avs.postalCode });
-  return { line1: avsResult(result.address_line1), postalCode: avsResult(result.postal_code) };
+  const a = card.billingAddress;
+  const key = [request.avs.line1, request.avs.postalCode, a.line1, a.line2, a.postal_code, a.country].join('\u0001');
+  let result = avsMemo.get(key);
+  if (result === undefined) {
+    const checked = avsCheck(a, { line1: request.avs.line1, postal_code: request.avs.postalCode });
+    result = { line1: avsResult(checked.address_line1), postalCode: avsResult(checked.postal_code) };
+    if (avsMemo.size >= AVS_MEMO_MAX) avsMemo.clear();
+    avsMemo.set(key, result);
+  }
+  return result;
 }
 
 function avsResult(outcome: AvsOutcome | null): CheckResult {

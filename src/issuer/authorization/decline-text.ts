@@ -38,6 +38,8 @@ const CATALOGUE: Readonly<Record<string, DeclineText>> = {
   },
   insufficient_funds: { zh: '卡内可用余额不足（未结算的预授权也会占用余额）。请先给卡片充值，再重试。', en: 'The card does not have enough available balance (pending authorizations count). Load the card, then try again.' },
   issuer_overloaded: { zh: '发卡行系统繁忙，请稍后重试。', en: 'The card issuer is busy. Try again in a moment.' },
+  system_malfunction: { zh: '发卡行处理出错，交易被网络拒绝。请稍后重试。', en: 'The card issuer failed to process the payment, so the network declined it. Try again shortly.' },
+  invalid_issuer_response: { zh: '发卡行的应答无效，交易被网络拒绝。请稍后重试。', en: 'The card issuer answered in a way the network could not use, so it declined the payment. Try again shortly.' },
   issuer_unavailable: { zh: '发卡行暂时无法响应，交易被网络拒绝。请稍后重试。', en: 'The card issuer did not answer in time, so the network declined the payment. Try again shortly.' },
   // Follow-ups (merchant-side messages; shown only when they change something for the cardholder).
   original_not_found: { zh: '找不到对应的原始授权。', en: 'The original authorization was not found.' },

@@ -17,7 +17,7 @@ import { bookRefund, changeHold, type HoldChange } from './holds.ts';
 import { findMessage, insertMessage, type AuthorizationMessage, type MessageType } from './message-records.ts';
 import { AUTHORIZATION_REASONS, FOLLOW_UP_REASONS, type FollowUpReason } from './reasons.ts';
 import { changeOf, ISSUER_NAME, rowById, rowByRequestId, updateAuthorization, type AuthorizationChange, type AuthorizationRow } from './records.ts';
-import { addSpend, spentNow } from './spend.ts';
+import { addSpend, spentNow, tracksSpend } from './spend.ts';
 import { checkMoney, isMessageId } from './validate.ts';
 
 /**
@@ -201,9 +201,11 @@ async function increment(ctx: BatchContext, row: AuthorizationRow, entry: CardEn
     }
     return expiredMeanwhile(ctx, row, change);
   }
-  entry.spend = addSpend(entry.spend, amount, ctx.nowMs);
-  entry.spendDirty = true;
-  await ctx.saveSpend();
+  if (tracksSpend(entry.card.controls.limits)) {
+    entry.spend = addSpend(entry.spend, amount, ctx.nowMs);
+    entry.spendDirty = true;
+    await ctx.saveSpend();
+  }
   await save(ctx, row, entry, {
     ...moneyAfter(row, change),
     approvedUsdMinor: Number(row.approved_usd_minor) + amount,

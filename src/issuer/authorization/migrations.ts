@@ -16,6 +16,8 @@ import type { Migration } from '../../platform/db/migrations.ts';
  * - `issuer_card_spend`: approved purchase amounts of the card's current
  *   UTC day and month, for the per-day/per-month limits (a counter, so a
  *   busy card's limit check costs one row, not a sum over its history).
+ *   Kept only while the card has such a limit; setting one rebuilds it from
+ *   the records (spend.ts).
  * - `issuer_card_merchant_accounts`: which merchant customer accounts
  *   (acquirer + merchant + the merchant's customer ref) a card has been
  *   approved for, for the accounts-per-merchant rule.
@@ -72,7 +74,6 @@ CREATE TABLE issuer_authorizations (
 );
 CREATE INDEX issuer_authorizations_card ON issuer_authorizations (card_id, created_at_ms);
 CREATE INDEX issuer_authorizations_due ON issuer_authorizations (expires_at_ms) WHERE status = 'pending';
-CREATE INDEX issuer_authorizations_open ON issuer_authorizations (card_id) WHERE status = 'pending';
 
 CREATE TABLE issuer_authorization_messages (
   id TEXT PRIMARY KEY,

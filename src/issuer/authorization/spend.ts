@@ -13,6 +13,11 @@ import { utcYearMonth } from '../expiry.ts';
  * expiries and refunds do not give the amount back (the limit bounds what
  * was authorized, as a daily limit on a bank card does); verifications do
  * not count.
+ *
+ * The counter is kept only while the card has a per-day or per-month limit
+ * (most cards have none, and a row written per approval is a page written
+ * per approval). When a limit is set, `rebuildSpend` recomputes the
+ * counter from the records, so spending from before the limit counts.
  */
 export interface SpendCounters {
   readonly dayIndex: number;
@@ -71,4 +76,34 @@ export async function saveSpend(tx: Tx, cardId: string, counters: SpendCounters,
        month_index = excluded.month_index, month_usd_minor = excluded.month_usd_minor, updated_at_ms = excluded.updated_at_ms`,
     [cardId, counters.dayIndex, counters.dayUsdMinor, counters.monthIndex, counters.monthUsdMinor, nowMs],
   );
+}
+
+export function tracksSpend(limits: { readonly perDayUsdMinor: number | null; readonly perMonthUsdMinor: number | null }): boolean {
+  return limits.perDayUsdMinor !== null || limits.perMonthUsdMinor !== null;
+}
+
+/**
+ * Recomputes the card's counters from its records (approved purchases and
+ * approved increments of the current UTC month, and of today within it).
+ * Call it under the card's lock when a day or month limit is set.
+ */
+export async function rebuildSpend(tx: Tx, cardId: string, nowMs: number): Promise<SpendCounters> {
+  const { year, month } = utcYearMonth(nowMs);
+  // Date.UTC here is calendar arithmetic on the given time, not a clock reading.
+  const monthStartMs = Date.UTC(year, month - 1, 1);
+  const dayStartMs = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const sums = await tx.get<{ day: number | null; month: number | null }>(
+    `SELECT SUM(CASE WHEN at_ms >= ? THEN amount ELSE 0 END) AS day, SUM(amount) AS month FROM (
+       SELECT created_at_ms AS at_ms, amount_minor AS amount FROM issuer_authorizations
+        WHERE card_id = ? AND approved = 1 AND purpose = 'purchase' AND decided_by = 'issuer' AND created_at_ms >= ?
+       UNION ALL
+       SELECT created_at_ms AS at_ms, moved_usd_minor AS amount FROM issuer_authorization_messages
+        WHERE card_id = ? AND type = 'incremental_authorization' AND response_code = '00' AND created_at_ms >= ?
+     ) AS approved_amounts`,
+    [dayStartMs, cardId, monthStartMs, cardId, monthStartMs],
+  );
+  const { dayIndex, monthIndex } = periodsOf(nowMs);
+  const counters: SpendCounters = { dayIndex, dayUsdMinor: Number(sums?.day ?? 0), monthIndex, monthUsdMinor: Number(sums?.month ?? 0) };
+  await saveSpend(tx, cardId, counters, nowMs);
+  return counters;
 }

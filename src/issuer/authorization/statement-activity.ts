@@ -133,7 +133,7 @@ export async function eventLines(sql: Sql, cardId: string, after: ActivityPositi
     `SELECT m.id, m.type, m.created_at_ms, m.amount_minor, m.currency, m.moved_usd_minor, m.response_code, m.reason, m.authorization_id,
             a.merchant_name, a.mcc, a.merchant_country, a.status AS auth_status, a.cleared_usd_minor, a.refunded_usd_minor, a.expires_at_ms
        FROM issuer_authorization_messages m LEFT JOIN issuer_authorizations a ON a.id = m.authorization_id
-      WHERE m.card_id = ? AND (m.response_code = '00' OR m.type = 'incremental_authorization')
+      WHERE m.card_id = ? AND ((m.response_code = '00' AND (m.type <> 'advice' OR m.moved_usd_minor > 0)) OR m.type = 'incremental_authorization')
         AND (m.created_at_ms < ? OR (m.created_at_ms = ? AND m.id < ?))
       ORDER BY m.created_at_ms DESC, m.id DESC LIMIT ?`,
     [cardId, after.atMs, after.atMs, after.id, limit],

@@ -1,4 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
+import { rebuildSpend, tracksSpend } from '../authorization/spend.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { CardDeps } from './card-deps.ts';
 import { requireOpen } from './card-money.ts';
@@ -18,6 +19,9 @@ export async function updateControls(tx: Tx, deps: CardDeps, input: { readonly c
   requireOpen(card);
   const result = applyControlsPatch(card.controls, input.patch);
   if (!result.ok) throw new AppError('parameter_invalid', result.message, { param: result.param });
-  await saveControls(tx, card.id, result.controls, deps.clock.nowMs());
+  const nowMs = deps.clock.nowMs();
+  await saveControls(tx, card.id, result.controls, nowMs);
+  // Day and month spend is counted only while such a limit exists; a new one starts from the records.
+  if (tracksSpend(result.controls.limits)) await rebuildSpend(tx, card.id, nowMs);
   return card;
 }

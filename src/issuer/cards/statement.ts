@@ -107,13 +107,15 @@ export async function cardStatement(
   const account = cardAccountId(card.id);
   // One more than a page from each source: a source with a line left over has more.
   const want = limit + 1;
+  // Within one millisecond, the first source's line counts as the newer: an event follows its
+  // authorization, and an authorization follows the load that paid for it.
   const sources: Array<{ key: keyof Positions; fetched: Fetched }> = [
-    { key: 'ledger', fetched: await ledgerLines(ledger, sql, account, positions.ledger, want) },
+    { key: 'events', fetched: await activity(positions.events, want, (after) => eventLines(sql, card.id, after, want, nowMs)) },
     {
       key: 'authorizations',
       fetched: await activity(positions.authorizations, want, (after) => authorizationLines(sql, card.id, after, want, nowMs)),
     },
-    { key: 'events', fetched: await activity(positions.events, want, (after) => eventLines(sql, card.id, after, want, nowMs)) },
+    { key: 'ledger', fetched: await ledgerLines(ledger, sql, account, positions.ledger, want) },
   ];
 
   const heads = sources.map(() => 0);

@@ -29,6 +29,7 @@ interface Row {
 }
 
 const LOADED = 5_000;
+const usd = (minor: number) => ({ minor, currency: 'USD' });
 
 const patch = (body: unknown) => async (f: CardFixture, card: OpenedCard) => {
   await f.db.transaction((tx) => updateControls(tx, f.cardDeps, { cardholderId: card.cardholderId, cardId: card.cardId, patch: body }));
@@ -174,6 +175,20 @@ const ROWS: Row[] = [
     request: () => ({ amount: { minor: 101, currency: 'USD' } }),
     code: '61',
     reason: 'limit_per_month_exceeded',
+  },
+  {
+    name: 'a day limit set after spending counts the day’s earlier approvals',
+    setup: async (f, card) => {
+      await spend(f, card, { amount: usd(2_000), merchantCustomerRef: null });
+      const raised = f.authRequest(card, { amount: usd(500) });
+      assert.equal((await f.issuer.authorize(raised)).responseCode, '00');
+      const increment = await f.issuer.incrementAuthorization({ type: 'incremental_authorization', id: f.nextId('inc'), originalId: raised.id, amount: usd(500), sentAtMs: 0 });
+      assert.equal(increment.responseCode, '00');
+      await patch({ spending_limits: { per_day: 4_000 } })(f, card);
+    },
+    request: () => ({ amount: usd(1_001) }),
+    code: '61',
+    reason: 'limit_per_day_exceeded',
   },
   {
     name: 'a fifth customer account at one merchant',

@@ -1,0 +1,76 @@
+/**
+ * `npm run bench:auth` — authorizations per second and their latency on the
+ * two paths a payment takes, each next to a ceiling measured in the same run
+ * on the same machine (so the results are ratios):
+ *
+ * - in process: card network → Cardlane's issuer → ledger hold, on SQLite
+ *   (and PostgreSQL with --database both); ceiling: a raw durable INSERT;
+ * - HTTP: `POST /v1/payment_intents` with `confirm=true` through the
+ *   Stripe-compatible acquirer (risk rules, network, issuer, capture,
+ *   events), against a bare Fastify route; both servers run in a child
+ *   process and the load comes from this one.
+ *
+ * Prints one JSON document on stdout; progress goes to stderr.
+ * Flags: --quick, --seconds N, --clients N, --cards N, --database sqlite|both,
+ * --pg-url URL, --data-dir DIR, --only in_process|http.
+ */
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchHttp } from './lib/auth-http.ts';
+import { benchInProcess } from './lib/auth-in-process.ts';
+import { describeMachine } from './lib/machine.ts';
+
+function log(line: string): void {
+  process.stderr.write(`[bench:auth ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      seconds: { type: 'string' },
+      clients: { type: 'string' },
+      cards: { type: 'string' },
+      database: { type: 'string', default: 'sqlite' },
+      'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test?schema=bench_auth' },
+      'data-dir': { type: 'string' },
+      only: { type: 'string' },
+    },
+  });
+  const quick = values.quick === true;
+  const seconds = Number(values.seconds ?? (quick ? 1 : 10));
+  const clients = Number(values.clients ?? 128);
+  const cards = Number(values.cards ?? (quick ? 20 : 200));
+  const dataDir = values['data-dir'] ?? tmpdir();
+  const only = values.only ?? null;
+  const startedAt = new Date().toISOString();
+  const scenarios: unknown[] = [];
+  const targets: Array<{ scenario: string; target: string; measured: number | null; meets_target: boolean }> = [];
+
+  if (only === null || only === 'in_process') {
+    const sqlite = await benchInProcess({ databaseUrl: null, dataDir, seconds, clients, cards }, log);
+    scenarios.push(sqlite);
+    targets.push({ scenario: sqlite.name, target: '≥ 10,000 authorizations/s with p99 ≤ 5 ms', measured: sqlite.ops_per_s, meets_target: sqlite.ops_per_s >= 10_000 && sqlite.p99_ms <= 5 });
+    if (values.database === 'both') scenarios.push(await benchInProcess({ databaseUrl: values['pg-url']!, dataDir, seconds, clients, cards }, log));
+  }
+  if (only === null || only === 'http') {
+    const http = await benchHttp({ dataDir, seconds, clients: Math.min(clients, 64) }, log);
+    scenarios.push(http);
+    targets.push({ scenario: http.name, target: '≥ 25% of the bare Fastify ceiling', measured: http.ratio, meets_target: http.ratio >= 0.25 });
+  }
+  const report = {
+    benchmark: 'cardlane authorizations',
+    started_at: startedAt,
+    finished_at: new Date().toISOString(),
+    quick,
+    machine: describeMachine(dataDir),
+    scenarios,
+    targets,
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

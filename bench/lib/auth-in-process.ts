@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { auditLedger } from '../../src/ledger/audit.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+import { CardlaneIssuer } from '../../src/issuer/authorization/cardlane-issuer.ts';
+import { generateKeyring } from '../../src/issuer/keyring.ts';
+import { defaultBinTable } from '../../src/network/bins.ts';
+import { CardNetwork } from '../../src/network/card-network.ts';
+import type { AuthorizationRequest } from '../../src/network/messages.ts';
+import { createTestIssuers } from '../../src/network/test-issuers/create-test-issuers.ts';
+import { systemClock } from '../../src/platform/clock.ts';
+import { migrate } from '../../src/platform/db/migrations.ts';
+import { openDatabase } from '../../src/platform/db/open.ts';
+import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
+import { allMigrations } from '../../src/platform/schema.ts';
+import { openBenchCards } from './auth-cards.ts';
+import { openSqliteCeiling } from './sqlite-ceiling.ts';
+import { Meter, round, summarize } from './stats.ts';
+
+export interface InProcessOptions {
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly seconds: number;
+  readonly clients: number;
+  readonly cards: number;
+}
+
+/**
+ * The in-process authorization path as a running Cardlane has it: the card
+ * network (validation, BIN routing, its records) → Cardlane's issuer (the
+ * whole decision: card, status, expiry, CVV2, AVS, KYC, controls, limits,
+ * merchant accounts, balance) → a hold placed in the ledger, durably. A
+ * closed loop of `clients` concurrent callers, random cards, $1 each.
+ */
+export async function benchInProcess(options: InProcessOptions, log: (line: string) => void) {
+  const dir = mkdtempSync(join(options.dataDir, 'cardlane-bench-auth-'));
+  const url = options.databaseUrl ?? join(dir, 'auth.db');
+  const db = openDatabase(url);
+  try {
+    if (db.dialect === 'postgres') await (db as unknown as { dropSchema?: () => Promise<void> }).dropSchema?.();
+    await migrate(db, allMigrations, systemClock.nowMs());
+    const keyring = generateKeyring(seededRandom(5));
+    log(`in-process (${db.dialect}): opening ${options.cards} cards`);
+    const cards = await openBenchCards(db, systemClock, keyring, options.cards, 10_000_000);
+    const ids = new IdGenerator(systemClock, seededRandom(6));
+    const ledger = new Ledger(systemClock);
+    const issuer = new CardlaneIssuer({ db, clock: systemClock, ids, ledger, keyring });
+    const network = new CardNetwork({ db, clock: systemClock, ids, bins: defaultBinTable(), issuers: [issuer, ...createTestIssuers({ db, clock: systemClock, ids })] });
+    const random = seededRandom(7);
+    let sequence = 0;
+    const request = (): AuthorizationRequest => {
+      const bytes = random(2);
+      const card = cards[((bytes[0]! << 8) | bytes[1]!) % cards.length]!;
+      return {
+        type: 'authorization',
+        id: `bench_${++sequence}`,
+        purpose: 'purchase',
+        card: { pan: card.pan, expMonth: card.expMonth, expYear: card.expYear, cvv2: card.cvv2 },
+        amount: { minor: 100, currency: 'USD' },
+        merchant: { acquirerId: 'bench-acquirer', merchantId: 'acct_bench', name: 'BENCH STORE', mcc: '5734', country: 'US' },
+        entryMode: 'ecommerce',
+        initiator: 'customer',
+        avs: { line1: '548 Market St', postalCode: '94104' },
+        merchantCustomerRef: null,
+        sentAtMs: systemClock.nowMs(),
+      };
+    };
+    const run = async (seconds: number) => {
+      const latencies: number[] = [];
+      const codes: Record<string, number> = {};
+      const deadline = performance.now() + seconds * 1000;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: options.clients }, async () => {
+          while (performance.now() < deadline) {
+            const t = performance.now();
+            const answer = await network.authorize(request());
+            latencies.push(performance.now() - t);
+            codes[answer.responseCode] = (codes[answer.responseCode] ?? 0) + 1;
+          }
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+      return { approved: codes['00'] ?? 0, codes, elapsed, latencies };
+    };
+    log(`in-process (${db.dialect}): warm-up`);
+    await run(Math.min(2, options.seconds / 3));
+    log(`in-process (${db.dialect}): measuring ${options.seconds}s with ${options.clients} concurrent callers`);
+    const measured = await run(options.seconds);
+    const stats = 'commitStats' in db ? (db as unknown as { commitStats: { transactions: number; commits: number } }).commitStats : null;
+    const audit = await auditLedger(db, { nowMs: systemClock.nowMs() });
+    const rss = process.memoryUsage().rss / 2 ** 20;
+
+    let ceiling: { rows_per_s: number; what: string } | null = null;
+    if (db.dialect === 'sqlite') {
+      log('in-process: ceiling (raw durable INSERT, one row per commit)');
+      const raw = await openSqliteCeiling({ file: join(dir, 'ceiling.db'), rowsPerCommit: 1, accounts: 1000 });
+      const meter = new Meter();
+      const seconds = Math.min(3, options.seconds);
+      await raw.run(seconds, meter);
+      ceiling = { rows_per_s: round(meter.transfers / seconds, 0), what: raw.what };
+      await raw.close();
+    }
+    const opsPerS = measured.approved / measured.elapsed;
+    return {
+      name: `in_process_${db.dialect}`,
+      path: 'CardNetwork.authorize → CardlaneIssuer decision → ledger hold (pending transfer), durable',
+      database: db.dialect,
+      clients: options.clients,
+      cards: options.cards,
+      ops_per_s: round(opsPerS, 0),
+      ...summarize(measured.latencies),
+      response_codes: measured.codes,
+      rss_mb: round(rss, 0),
+      sqlite_commits: stats,
+      ceiling,
+      ratio: ceiling ? round(opsPerS / ceiling.rows_per_s, 2) : null,
+      audit_ok: audit.ok,
+    };
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

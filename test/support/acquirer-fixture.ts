@@ -34,12 +34,14 @@ export const unreachableNetwork: AcquirerNetwork = {
   refund: () => Promise.reject(new Error('this test does not wire a card network')),
 };
 
-export async function acquirerFixture(options: {
+export async function acquirerFixture<F extends LedgerFixture = LedgerFixture>(options: {
   endpoints: (deps: AcquirerDeps) => ReadonlyArray<StripeEndpoint<any>>;
-  network?: (f: LedgerFixture) => AcquirerNetwork | Promise<AcquirerNetwork>;
+  network?: (f: F) => AcquirerNetwork | Promise<AcquirerNetwork>;
   seed?: number;
-}): Promise<AcquirerFixture> {
-  const f = await ledgerFixture();
+  /** Share another fixture's database (e.g. the card fixture's, so Cardlane's issuer and the acquirer meet); it is cleaned up with this one. */
+  base?: F;
+}): Promise<AcquirerFixture & { base: F }> {
+  const f = (options.base ?? (await ledgerFixture())) as F;
   const random = seededRandom(options.seed ?? 42);
   const deps: AcquirerDeps = {
     db: f.db,
@@ -67,6 +69,7 @@ export async function acquirerFixture(options: {
     new Stripe(key, { host: '127.0.0.1', port: address.port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
   return {
     ...f,
+    base: f,
     deps,
     app,
     url,

@@ -104,7 +104,8 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
       mcc: spec.merchant.mcc,
       country: spec.merchant.country,
     },
-    entryMode: spec.initiator === 'merchant' ? 'credential_on_file' : 'ecommerce',
+    // Typed in now (with its CVC) or a stored credential: a saved card charged again has no CVC, whoever starts the payment.
+    entryMode: cvv2 === null ? 'credential_on_file' : 'ecommerce',
     initiator: spec.initiator,
     avs: address.line1 === null && address.postal_code === null ? null : { line1: address.line1, postalCode: address.postal_code },
     merchantCustomerRef: spec.customerId,

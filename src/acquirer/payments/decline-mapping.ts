@@ -47,6 +47,7 @@ const BY_ISO: Record<IsoResponseCode, Omit<StripeDecline, 'adviceCode'> & { advi
 const BY_REASON: Record<string, Omit<StripeDecline, 'adviceCode'> & { adviceCode?: StripeDecline['adviceCode'] }> = {
   generic_decline: { code: 'card_declined', declineCode: 'generic_decline', message: DECLINED },
   avs_postal_code_mismatch: { code: 'incorrect_zip', declineCode: 'incorrect_zip', message: "Your card's zip code failed validation.", adviceCode: 'confirm_card_data' },
+  avs_mismatch: { code: 'incorrect_zip', declineCode: 'incorrect_zip', message: "Your card's address and zip code failed validation.", adviceCode: 'confirm_card_data' },
   avs_line1_mismatch: { code: 'incorrect_address', declineCode: 'incorrect_address', message: "Your card's address failed validation.", adviceCode: 'confirm_card_data' },
   currency_not_supported: { code: 'card_declined', declineCode: 'currency_not_supported', message: 'Your card does not support this currency.' },
   authentication_required: { code: 'card_declined', declineCode: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' },

@@ -1,4 +1,6 @@
 import { pruneRiskAttempts } from './acquirer/risk/risk-attempts.ts';
+import { acquirerCvcCache } from './acquirer/acquirer-endpoints.ts';
+import { PaymentIntents } from './acquirer/payments/payment-intents.ts';
 import { acquirerWebhookTask } from './acquirer/webhooks/webhook-task.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { paymentParties } from './payment-parties.ts';
@@ -20,6 +22,9 @@ const TOP_UP_SWEEP_INTERVAL_MS = 30 * 1000;
 const PROVIDER_RETRY_INTERVAL_MS = 60 * 1000;
 // Expired holds stop holding funds the moment they expire (the ledger sees to that); this only brings the records and statements along.
 const AUTHORIZATION_EXPIRY_INTERVAL_MS = 60 * 1000;
+// A payment is only stuck once it has been processing far longer than the network's 2 s time-out.
+const STUCK_PAYMENT_SWEEP_INTERVAL_MS = 30 * 1000;
+const STUCK_PAYMENT_AGE_MS = 60 * 1000;
 
 /**
  * Every periodic task a running Cardlane has; `runtime.ts` runs them and
@@ -69,6 +74,15 @@ export function backgroundTasks(db: Database, clock: Clock, config: Config): Bac
     },
     // Deliveries are jobs claimed with SKIP LOCKED; each is signed and retried with back-off.
     acquirerWebhookTask(paymentParties(db, clock, config).acquirer),
+    {
+      // Each intent is locked while it is finished, and network messages are repeats: safe in several processes.
+      name: 'acquirer.resume-stuck-payments',
+      intervalMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS,
+      run: async () => {
+        const { acquirer } = paymentParties(db, clock, config);
+        await new PaymentIntents(acquirer, acquirerCvcCache(acquirer)).resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
+      },
+    },
     {
       // Velocity windows reach back at most 30 days; older risk attempts are only weight. Deleting is safe in several processes at once.
       name: 'acquirer.prune-risk-attempts',

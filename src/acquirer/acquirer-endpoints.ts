@@ -10,9 +10,21 @@ import { riskRuleEndpoints } from './risk/risk-rule-endpoints.ts';
 import type { StripeEndpoint } from './stripe/route.ts';
 import { webhookEndpointEndpoints } from './webhooks/webhook-endpoint-endpoints.ts';
 
-/** Every Stripe-compatible endpoint the acquirer serves under /v1. One CVC cache per acquirer process (see cards/vault.ts). */
+// One CVC cache per acquirer (see cards/vault.ts): the endpoints that take a card and the ones that charge it must share it.
+const cvcCaches = new WeakMap<AcquirerDeps, CvcCache>();
+
+export function acquirerCvcCache(deps: AcquirerDeps): CvcCache {
+  let cache = cvcCaches.get(deps);
+  if (cache === undefined) {
+    cache = new CvcCache();
+    cvcCaches.set(deps, cache);
+  }
+  return cache;
+}
+
+/** Every Stripe-compatible endpoint the acquirer serves under /v1. */
 export function acquirerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
-  const cvcCache = new CvcCache();
+  const cvcCache = acquirerCvcCache(deps);
   return [
     ...customerEndpoints(deps),
     ...paymentMethodEndpoints(deps, cvcCache),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import Stripe from 'stripe';
-import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import { acquirerCvcCache, acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
 import { merchantBalanceAccount } from '../../src/acquirer/payments/acquirer-ledger.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
 import { testPaymentNetwork } from '../support/payment-network.ts';
@@ -224,4 +225,38 @@ test('update before confirmation; detaching the default card clears the customer
   await stripe.paymentMethods.detach(pm.id);
   const after = (await stripe.customers.retrieve(customer.id)) as Stripe.Customer;
   assert.equal(after.invoice_settings.default_payment_method, null);
+});
+
+test('a capture the network could not take leaves the intent processing; the resume sweep finishes it exactly once', async () => {
+  await f.close();
+  let failClears = 1;
+  f = await acquirerFixture({
+    endpoints: acquirerEndpoints,
+    network: (base) => {
+      const network = testPaymentNetwork(base);
+      return {
+        lookupCard: (pan) => network.lookupCard(pan),
+        authorize: (r) => network.authorize(r),
+        incrementAuthorization: (r) => network.incrementAuthorization(r),
+        reverse: (r) => network.reverse(r),
+        refund: (r) => network.refund(r),
+        clear: async (r) => {
+          if (failClears-- > 0) return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' };
+          return network.clear(r);
+        },
+      };
+    },
+  });
+  stripe = f.stripe;
+  const pm = await card('4242424242424242');
+  const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: pm.id, confirm: true });
+  assert.equal(pi.status, 'processing');
+  assert.equal(await balance(), 0);
+  const service = new PaymentIntents(f.deps, acquirerCvcCache(f.deps));
+  assert.equal(await service.resumeStuck(f.clock.nowMs(), 60_000), 0, 'not stuck yet');
+  f.clock.advanceMs(61_000);
+  assert.equal(await service.resumeStuck(f.clock.nowMs(), 60_000), 1);
+  assert.equal((await stripe.paymentIntents.retrieve(pi.id)).status, 'succeeded');
+  assert.equal(await service.resumeStuck(f.clock.nowMs(), 60_000), 0);
+  assert.equal(await balance(), 2500);
 });

@@ -4,7 +4,7 @@ import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
 import { getCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
-import type { Merchant } from '../merchants/merchants.ts';
+import { getMerchant, type Merchant } from '../merchants/merchants.ts';
 import { bookCapture } from './acquirer-ledger.ts';
 import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec } from './card-attempt.ts';
 import { chargeObject } from './charge-object.ts';
@@ -173,6 +173,35 @@ export class PaymentIntents {
       throw await this.#declineFor(pi, settled.charge, settled.decline);
     }
     return pi;
+  }
+
+  /**
+   * Finishes payments left in `processing` — the process died between
+   * asking the network and recording the answer, or the network could not
+   * take the capture — by confirming them again: the authorization is
+   * re-sent with its original message id (the issuer answers a repeat, it
+   * does not decide twice) and the capture likewise. Returns how many it
+   * finished; declines are finished too (recorded as declines).
+   */
+  async resumeStuck(nowMs: number, olderThanMs: number, limit = 100): Promise<number> {
+    const stuck = await this.deps.db.all<{ id: string; merchant_id: string }>(
+      `SELECT pi.id, pi.merchant_id FROM acquirer_payment_intents pi JOIN acquirer_charges ch ON ch.id = pi.latest_charge_id
+       WHERE pi.status = 'processing' AND ch.created_at_ms <= ? ORDER BY pi.id LIMIT ?`,
+      [nowMs - olderThanMs, limit],
+    );
+    let finished = 0;
+    for (const row of stuck) {
+      const merchant = await getMerchant(this.deps.db, row.merchant_id);
+      if (merchant === undefined) continue;
+      try {
+        const pi = await this.confirm(merchant, row.id, { paymentMethodId: null, offSession: false }, nowMs);
+        if (pi.status !== 'processing') finished += 1;
+      } catch (error) {
+        if (error instanceof AppError && error.type === 'card_error') finished += 1;
+        else if (!(error instanceof AppError)) throw error;
+      }
+    }
+    return finished;
   }
 
   async capture(merchant: Merchant, id: string, amountToCapture: number | undefined, nowMs: number): Promise<PaymentIntent> {

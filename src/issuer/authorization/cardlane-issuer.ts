@@ -72,7 +72,7 @@ export interface CardlaneIssuerOptions {
 }
 
 /** Messages decided in one transaction at most: bounds a batch's latency and its ledger call (≤ 1,000 transfers). */
-export const MAX_MESSAGES_PER_COMMIT = 512;
+export const MAX_MESSAGES_PER_COMMIT = 32;
 /** Messages waiting at most; beyond, authorizations are answered 91 at once (the issuer sheds load instead of queueing without end). */
 export const MAX_QUEUED_MESSAGES = 20_000;
 const POSTGRES_COMMITS_IN_FLIGHT = 2;
@@ -101,7 +101,7 @@ export class CardlaneIssuer implements IssuerEndpoint {
     this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs };
     this.#group = new Batcher<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
       // SQLite has one writer; PostgreSQL overlaps a couple of batches (they lock cards in id order).
-      maxInFlight: options.db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
+      maxInFlight: options.db.dialect === 'sqlite' ? 4 : POSTGRES_COMMITS_IN_FLIGHT,
       maxPerCommit: MAX_MESSAGES_PER_COMMIT,
     });
   }

@@ -25,11 +25,6 @@ export class Batcher<I, O> {
     private readonly options: { readonly maxInFlight: number; readonly maxPerCommit: number },
   ) {}
 
-  /** Messages waiting for a batch (not those being committed). */
-  get queued(): number {
-    return this.#queue.length;
-  }
-
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.#queue.push({ input, resolve, reject });

@@ -33,9 +33,15 @@
  * takes the queue (up to MAX_MESSAGES_PER_COMMIT) and decides it in arrival order,
  * each decision seeing the earlier ones' holds, with a constant number of
  * statements for the batch's cards, holds and records (batch.ts). One fsync
- * then serves the whole batch. If the shared transaction fails, each message
- * is re-run alone, so one bad message cannot fail the others. A failure of
- * the database itself rejects the promise: the network then stands in (91).
+ * then serves the whole batch, and the next batch is decided while it runs.
+ * If the shared transaction fails, each message is re-run alone, so one bad
+ * message cannot fail the others (re-running is safe: a message already
+ * recorded is answered as a repeat). A failure of the database itself
+ * rejects the promise: the network then stands in (91).
+ *
+ * Merchant accounts: any approval (purchase or verification) binds its
+ * merchant customer ref to the card at that merchant, so the fifth account
+ * is refused when it first tries to attach the card, not at its first charge.
  */
 import type {
   AuthorizationAdvice,
@@ -72,10 +78,10 @@ export interface CardlaneIssuerOptions {
 }
 
 /** Messages decided in one transaction at most: bounds a batch's latency and its ledger call (≤ 1,000 transfers). */
-export const MAX_MESSAGES_PER_COMMIT = 32;
+export const MAX_MESSAGES_PER_COMMIT = 512;
 /** Messages waiting at most; beyond, authorizations are answered 91 at once (the issuer sheds load instead of queueing without end). */
 export const MAX_QUEUED_MESSAGES = 20_000;
-const POSTGRES_COMMITS_IN_FLIGHT = 2;
+const BATCHES_IN_FLIGHT = 2;
 
 type Work =
   | { readonly kind: 'authorize'; readonly request: AuthorizationRequest; readonly enqueuedAtMs: number }
@@ -100,8 +106,10 @@ export class CardlaneIssuer implements IssuerEndpoint {
     this.#db = options.db;
     this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs };
     this.#group = new Batcher<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
-      // SQLite has one writer; PostgreSQL overlaps a couple of batches (they lock cards in id order).
-      maxInFlight: options.db.dialect === 'sqlite' ? 4 : POSTGRES_COMMITS_IN_FLIGHT,
+      // Two batches in flight on either database. SQLite runs their work one after the other (one
+      // writer) but makes them durable off the main thread, so the next batch is decided while the
+      // previous one's fsync is under way; PostgreSQL overlaps them for real (cards are locked in id order).
+      maxInFlight: BATCHES_IN_FLIGHT,
       maxPerCommit: MAX_MESSAGES_PER_COMMIT,
     });
   }

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Compilable } from 'kysely';
 import { createBuilder } from './builder.ts';
@@ -218,6 +218,19 @@ export class SqliteDatabase implements Database {
       return;
     }
     this.#walFd ??= openSync(`${this.filename}-wal`, 'r');
+    if (group.size === 1 && this.#mutex.waiting === 0) {
+      // A lone transaction with nobody waiting: syncing right here is faster
+      // than a round trip through the thread pool, and there is nothing the
+      // event loop could get on with meanwhile.
+      try {
+        fsyncSync(this.#walFd);
+      } catch (error) {
+        group.failed(new Error(`fsync of the SQLite WAL failed; recent commits may not be durable: ${(error as Error).message}`));
+        return;
+      }
+      group.committed();
+      return;
+    }
     fsync(this.#walFd, (error) => {
       if (error) group.failed(new Error(`fsync of the SQLite WAL failed; recent commits may not be durable: ${error.message}`));
       else group.committed();

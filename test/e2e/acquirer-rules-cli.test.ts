@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import Stripe from 'stripe';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { spawnCardlane } from '../support/cli.ts';
-import { newTestLocation, testDatabaseKind } from '../support/databases.ts';
+import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
+import { testDatabaseKind } from '../support/databases.ts';
 
-// Bounds, not expectations: a loaded CI machine may be slow, but a hang must fail.
-const START_BOUND_MS = 60_000;
-const CALL_BOUND_MS = 30_000;
-const EXIT_BOUND_MS = 30_000;
-
-const workDir = mkdtempSync(join(tmpdir(), 'cardlane-rules-cli-'));
-const location = newTestLocation();
-
-after(async () => {
-  if (testDatabaseKind() === 'postgres') {
-    const db = openDatabase(location.url);
-    if (db instanceof PostgresDatabase) await db.dropSchema();
-    await db.close();
-  }
-  location.remove();
-  rmSync(workDir, { recursive: true, force: true });
-});
+const { workDir, location } = e2eWorkspace('rules-cli');
 
 test("cardlane acquirer rules: the demo merchant's seeded rule blocks a prepaid card by hand, not off-session; the CLI turns it off and on", { timeout: 240_000 }, async () => {
   const dataDir = join(workDir, 'data');

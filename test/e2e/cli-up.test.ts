@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { spawnCardlane } from '../support/cli.ts';
-import { newTestLocation, testDatabaseKind } from '../support/databases.ts';
+import { test } from 'node:test';
+import { e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
+import { testDatabaseKind } from '../support/databases.ts';
 
-// Bounds, not expectations: a loaded CI machine may be slow, but a hang must fail.
-const START_BOUND_MS = 60_000;
-const EXIT_BOUND_MS = 30_000;
-
-const workDir = mkdtempSync(join(tmpdir(), 'cardlane-e2e-'));
-const location = newTestLocation();
-
-after(async () => {
-  if (testDatabaseKind() === 'postgres') {
-    const db = openDatabase(location.url);
-    if (db instanceof PostgresDatabase) await db.dropSchema();
-    await db.close();
-  }
-  location.remove();
-  rmSync(workDir, { recursive: true, force: true });
-});
+const { workDir, location } = e2eWorkspace('e2e');
 
 test('cardlane up --json: serves every operational endpoint, then stops cleanly on SIGTERM', async () => {
   const dataDir = join(workDir, 'data');
@@ -74,6 +55,18 @@ test('cardlane up --json: serves every operational endpoint, then stops cleanly 
       error: { type: 'invalid_request_error', code: 'route_not_found', message: 'Unrecognized request URL (GET: /no-such-route).' },
     });
     assert.match(missing.headers.get('request-id') ?? '', /^req_/);
+
+    // The demo merchant: its keys in the banner and from `cardlane demo credentials --json`, and they work.
+    assert.match(info.acquirer.secret_key, /^sk_test_[0-9A-Za-z]{32}$/);
+    const credentialsRun = spawnCardlane(['demo', 'credentials', '--data-dir', dataDir, '--url', info.url, '--json'], { cwd: workDir });
+    assert.equal((await credentialsRun.waitForExit(EXIT_BOUND_MS)).code, 0);
+    const credentials = JSON.parse(credentialsRun.stdout());
+    assert.equal(credentials.acquirer.secret_key, info.acquirer.secret_key);
+    assert.equal(credentials.acquirer.base_url, `${info.url}/v1`);
+    assert.equal(credentials.acquirer.stripe_sdk_options.host, '127.0.0.1');
+    const customers = await fetch(`${credentials.acquirer.base_url}/customers`, { headers: { authorization: `Bearer ${credentials.acquirer.secret_key}` } });
+    assert.equal(customers.status, 200);
+    assert.equal(((await customers.json()) as { object: string }).object, 'list');
 
     cardlane.child.kill('SIGTERM');
     const exit = await cardlane.waitForExit(EXIT_BOUND_MS);

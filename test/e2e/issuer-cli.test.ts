@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { toDecimalString } from '../../src/platform/money.ts';
-import { spawnCardlane } from '../support/cli.ts';
-import { newTestLocation, testDatabaseKind } from '../support/databases.ts';
+import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
+import { testDatabaseKind } from '../support/databases.ts';
 
-// Bounds, not expectations: a loaded CI machine may be slow, but a hang must fail.
-const START_BOUND_MS = 60_000;
-const CALL_BOUND_MS = 30_000;
-const EXIT_BOUND_MS = 30_000;
-
-const workDir = mkdtempSync(join(tmpdir(), 'cardlane-issuer-cli-'));
-const location = newTestLocation();
-
-after(async () => {
-  if (testDatabaseKind() === 'postgres') {
-    const db = openDatabase(location.url);
-    if (db instanceof PostgresDatabase) await db.dropSchema();
-    await db.close();
-  }
-  location.remove();
-  rmSync(workDir, { recursive: true, force: true });
-});
+const { workDir, location } = e2eWorkspace('issuer-cli');
 
 function luhnValid(number: string): boolean {
   let sum = 0;

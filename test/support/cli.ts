@@ -1,6 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../../src/platform/db/open.ts';
+import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
+import { newTestLocation, testDatabaseKind } from './databases.ts';
+
+type TestLocation = ReturnType<typeof newTestLocation>;
 
 /** The real executable, as users run it. */
 export const CARDLANE_BIN = fileURLToPath(new URL('../../bin/cardlane.js', import.meta.url));
@@ -90,4 +99,28 @@ export function spawnCardlane(args: readonly string[], options: { cwd: string; e
       }
     },
   };
+}
+
+// Bounds, not expectations: a loaded CI machine may be slow, but a hang must fail.
+export const START_BOUND_MS = 60_000;
+export const CALL_BOUND_MS = 30_000;
+export const EXIT_BOUND_MS = 30_000;
+
+/**
+ * A working directory and a database location for one e2e file, both
+ * removed (the PostgreSQL schema dropped) when the file's tests are done.
+ */
+export function e2eWorkspace(name: string): { readonly workDir: string; readonly location: TestLocation } {
+  const workDir = mkdtempSync(join(tmpdir(), `cardlane-${name}-`));
+  const location = newTestLocation();
+  after(async () => {
+    if (testDatabaseKind() === 'postgres') {
+      const db = openDatabase(location.url);
+      if (db instanceof PostgresDatabase) await db.dropSchema();
+      await db.close();
+    }
+    location.remove();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+  return { workDir, location };
 }

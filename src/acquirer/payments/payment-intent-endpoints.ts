@@ -11,11 +11,12 @@ import { findCharge } from './charge-store.ts';
 import { findPaymentMethod, paymentMethodObject } from './payment-method-store.ts';
 import { basePaymentIntentObject, PAYMENT_INTENT_COLUMNS, paymentIntentFromRow, requirePaymentIntent, type PaymentIntent } from './payment-intent-store.ts';
 import { PaymentIntents, type CreateIntentInput } from './payment-intents.ts';
+import { objectIdPattern } from '../stripe/object-ids.ts';
 
 /** Stripe's minimum charge is $0.50 (or its equivalent); below it card fees exceed the payment. */
 const MIN_AMOUNT_MINOR: Record<string, number> = { USD: 50, EUR: 50, GBP: 30, CAD: 50, AUD: 50, SGD: 50, HKD: 400, CNY: 400, JPY: 50, CHF: 50, INR: 50 };
 export const MAX_AMOUNT_MINOR = 99_999_999;
-const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{10,40}$`);
+const ID = objectIdPattern;
 const ACCEPTED_IGNORED = ['return_url', 'error_on_requires_action', 'receipt_email', 'use_stripe_sdk', 'mandate'] as const;
 
 export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {

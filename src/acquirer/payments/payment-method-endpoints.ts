@@ -18,8 +18,9 @@ import {
 import { requireCustomer } from './payment-intents.ts';
 import { clearDefaultPaymentMethod } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
+import { objectIdPattern } from '../stripe/object-ids.ts';
 
-const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{10,40}$`);
+const ID = objectIdPattern;
 
 interface NewCard {
   readonly pan: string;

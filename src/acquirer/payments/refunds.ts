@@ -9,6 +9,7 @@ import { bookRefund } from './acquirer-ledger.ts';
 import { chargeObject } from './charge-object.ts';
 import { CHARGE_COLUMNS, chargeFromRow, findCharge, saveCharge } from './charge-store.ts';
 import { requirePaymentIntent } from './payment-intent-store.ts';
+import { objectIdPattern } from '../stripe/object-ids.ts';
 
 /**
  * Refunds, full or partial, several per charge up to what was captured.
@@ -19,7 +20,7 @@ import { requirePaymentIntent } from './payment-intent-store.ts';
  * id) is a repeat at the issuer.
  */
 
-const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{10,40}$`);
+const ID = objectIdPattern;
 const REFUND_COLUMNS = 'id, merchant_id, charge_id, payment_intent_id, amount_minor, currency, status, reason, network_id, failure_reason, metadata, created_at_ms';
 
 function refundObject(row: any): Record<string, unknown> & { id: string } {

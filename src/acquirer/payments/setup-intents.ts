@@ -9,6 +9,7 @@ import type { StripeEndpoint } from '../stripe/route.ts';
 import { verifyCard } from './card-verification.ts';
 import { findPaymentMethod, paymentMethodObject, requirePaymentMethod, setPaymentMethodCustomer } from './payment-method-store.ts';
 import { requireCustomer } from './payment-intents.ts';
+import { objectIdPattern } from '../stripe/object-ids.ts';
 
 /**
  * Setup intents: save a card for later (`usage=off_session` by default) by
@@ -38,7 +39,7 @@ interface SetupIntent {
 
 const COLUMNS = `id, merchant_id, customer_id, payment_method_id, usage, status, latest_attempt_id, last_setup_error, description, metadata,
   client_secret, created_at_ms, canceled_at_ms, cancellation_reason`;
-const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{10,40}$`);
+const ID = objectIdPattern;
 
 function fromRow(row: any): SetupIntent {
   return {

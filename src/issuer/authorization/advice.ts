@@ -1,6 +1,6 @@
 import type { AuthorizationAdvice, AuthorizationResponse } from '../../network/messages.ts';
 import { panFingerprint } from '../card-secrets.ts';
-import type { BatchContext } from './batch.ts';
+import { requestColumns, type BatchContext } from './batch.ts';
 import { changeHold } from './holds.ts';
 import { findMessage, insertMessage } from './message-records.ts';
 import { changeOf, insertAuthorizations, rowById, rowByRequestId, updateAuthorization, type AuthorizationRow } from './records.ts';
@@ -84,28 +84,11 @@ async function recordNetworkDecision(ctx: BatchContext, advice: AuthorizationAdv
   const { request } = advice;
   const pan = typeof request.card?.pan === 'string' && /^\d{13,19}$/.test(request.card.pan) ? request.card.pan : null;
   const entry = pan === null ? undefined : await ctx.book.byFingerprint(panFingerprint(ctx.deps.keyring, pan));
-  const merchant = (request.merchant ?? {}) as unknown as Record<string, unknown>;
-  const money = (request.amount ?? {}) as unknown as Record<string, unknown>;
   const id = ctx.deps.ids.next('iauth');
   const avs = (response.avs ?? {}) as unknown as Record<string, unknown>;
   const row: AuthorizationRow = {
     id,
-    request_id: request.id,
-    card_id: entry?.card.id ?? null,
-    cardholder_id: entry?.card.cardholderId ?? null,
-    pan_bin: pan === null ? null : pan.slice(0, 6),
-    pan_last4: pan === null ? null : pan.slice(-4),
-    purpose: clip(request.purpose, 32),
-    acquirer_id: clip(merchant.acquirerId, FIELD_BOUNDS.acquirerId),
-    merchant_id: clip(merchant.merchantId, FIELD_BOUNDS.merchantId),
-    merchant_name: clip(merchant.name, FIELD_BOUNDS.name),
-    mcc: clip(merchant.mcc, 4),
-    merchant_country: clip(merchant.country, 2),
-    merchant_customer_ref: typeof request.merchantCustomerRef === 'string' ? clip(request.merchantCustomerRef, FIELD_BOUNDS.customerRef) : null,
-    entry_mode: clip(request.entryMode, 32),
-    initiator: clip(request.initiator, 16),
-    amount_minor: Number.isSafeInteger(money.minor) ? (money.minor as number) : 0,
-    currency: clip(money.currency, 3),
+    ...requestColumns(request, entry, pan),
     // Recorded as what the acquirer was told; an approval is kept as such, with nothing held.
     approved: response.approved === true ? 1 : 0,
     response_code: clip(response.responseCode, 2) || '91',

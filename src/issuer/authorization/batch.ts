@@ -259,6 +259,34 @@ export function approvalCodeOf(id: string): string {
   return id.slice(-6);
 }
 
+/**
+ * The columns of a record that say what was asked, clipped to their bounds:
+ * the request may be malformed (it is recorded anyway, as a decline), so
+ * every field is read defensively.
+ */
+export function requestColumns(request: AuthorizationRequest, entry: CardEntry | undefined, pan: string | null) {
+  const merchant = (request.merchant ?? {}) as unknown as Record<string, unknown>;
+  const money = (request.amount ?? {}) as unknown as Record<string, unknown>;
+  return {
+      request_id: request.id,
+      card_id: entry?.card.id ?? null,
+      cardholder_id: entry?.card.cardholderId ?? null,
+      pan_bin: pan === null ? null : pan.slice(0, 6),
+      pan_last4: pan === null ? null : pan.slice(-4),
+      purpose: clip(request.purpose, 32),
+      acquirer_id: clip(merchant.acquirerId, FIELD_BOUNDS.acquirerId),
+      merchant_id: clip(merchant.merchantId, FIELD_BOUNDS.merchantId),
+      merchant_name: clip(merchant.name, FIELD_BOUNDS.name),
+      mcc: clip(merchant.mcc, 4),
+      merchant_country: clip(merchant.country, 2),
+      merchant_customer_ref: typeof request.merchantCustomerRef === 'string' ? clip(request.merchantCustomerRef, FIELD_BOUNDS.customerRef) : null,
+      entry_mode: clip(request.entryMode, 32),
+      initiator: clip(request.initiator, 16),
+      amount_minor: Number.isSafeInteger(money.minor) ? (money.minor as number) : 0,
+      currency: clip(money.currency, 3),
+  } satisfies Partial<AuthorizationRow>;
+}
+
 function recordRow(input: {
   id: string;
   request: AuthorizationRequest;
@@ -272,26 +300,9 @@ function recordRow(input: {
 }): AuthorizationRow {
   const { id, request, entry, pan, decision, amount, holds, nowMs } = input;
   const approved = decision.reason === 'approved';
-  const merchant = (request.merchant ?? {}) as unknown as Record<string, unknown>;
-  const money = (request.amount ?? {}) as unknown as Record<string, unknown>;
   const row: AuthorizationRow = {
     id,
-    request_id: request.id,
-    card_id: entry?.card.id ?? null,
-    cardholder_id: entry?.card.cardholderId ?? null,
-    pan_bin: pan === null ? null : pan.slice(0, 6),
-    pan_last4: pan === null ? null : pan.slice(-4),
-    purpose: clip(request.purpose, 32),
-    acquirer_id: clip(merchant.acquirerId, FIELD_BOUNDS.acquirerId),
-    merchant_id: clip(merchant.merchantId, FIELD_BOUNDS.merchantId),
-    merchant_name: clip(merchant.name, FIELD_BOUNDS.name),
-    mcc: clip(merchant.mcc, 4),
-    merchant_country: clip(merchant.country, 2),
-    merchant_customer_ref: typeof request.merchantCustomerRef === 'string' ? clip(request.merchantCustomerRef, FIELD_BOUNDS.customerRef) : null,
-    entry_mode: clip(request.entryMode, 32),
-    initiator: clip(request.initiator, 16),
-    amount_minor: Number.isSafeInteger(money.minor) ? (money.minor as number) : 0,
-    currency: clip(money.currency, 3),
+    ...requestColumns(request, entry, pan),
     approved: approved ? 1 : 0,
     response_code: AUTHORIZATION_REASONS[decision.reason],
     reason: decision.reason,

@@ -1,3 +1,4 @@
+import { fetchJson } from '../../http-call.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -82,25 +83,7 @@ export async function stripeCall<T>(ctx: MerchantContext, method: 'GET' | 'POST'
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = encoded;
   }
-  let response: Response;
-  try {
-    response = await fetch(url, { method, headers, body });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(`cannot reach Cardlane at ${ctx.url}: ${cause?.code ?? cause?.message ?? (error as Error).message} (is \`cardlane up\` running?)`);
-  }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new CliError(`unexpected answer from /v1${path}: HTTP ${response.status}`);
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } }).error;
-    throw new CliError(`${error?.message ?? `HTTP ${response.status}`} (${error?.code ?? `http_${response.status}`})`);
-  }
-  return parsed as T;
+  return fetchJson<T>(ctx.url, url, body === undefined ? { method, headers } : { method, headers, body });
 }
 
 /** --json: the API's JSON as one line; otherwise `human()` prints for people. */

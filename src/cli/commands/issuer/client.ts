@@ -1,3 +1,4 @@
+import { fetchJson } from '../../http-call.ts';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -55,26 +56,7 @@ export async function call<T = Record<string, unknown>>(ctx: IssuerContext, meth
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.body);
   }
-  let response: Response;
-  try {
-    response = await fetch(url, { method, headers, body });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(`cannot reach Cardlane at ${ctx.url}: ${cause?.code ?? cause?.message ?? (error as Error).message} (is \`cardlane up\` running?)`);
-  }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new CliError(`unexpected answer from ${url.pathname}: HTTP ${response.status}`);
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } }).error;
-    const code = error?.code ?? `http_${response.status}`;
-    throw new CliError(`${error?.message ?? `HTTP ${response.status}`} (${code})`);
-  }
-  return parsed as T;
+  return fetchJson<T>(ctx.url, url, body === undefined ? { method, headers } : { method, headers, body });
 }
 
 export function newIdempotencyKey(): string {

@@ -113,7 +113,7 @@ export class PaymentIntents {
       const spec = this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs);
       const { charge, block } = await openAttempt(tx, this.deps, spec);
       if (block !== null) {
-        const failed = this.#failed(pi, charge, nowMs);
+        const failed = this.#failed(pi, charge);
         await savePaymentIntent(tx, failed.pi);
         await this.#chargeEvents(tx, charge, 'charge.failed', nowMs);
         await this.#event(tx, failed.pi, 'payment_intent.payment_failed', nowMs);
@@ -141,7 +141,7 @@ export class PaymentIntents {
       await savePaymentMethodChecks(tx, opened.pm.id, charge.checks ?? opened.pm.checks);
       if (settled.decline !== null) {
         await saveCharge(tx, charge);
-        const failed = this.#failed(pi, charge, nowMs, settled.decline);
+        const failed = this.#failed(pi, charge);
         await savePaymentIntent(tx, failed.pi);
         await this.#chargeEvents(tx, charge, 'charge.failed', nowMs);
         await this.#event(tx, failed.pi, 'payment_intent.payment_failed', nowMs);
@@ -304,7 +304,7 @@ export class PaymentIntents {
     };
   }
 
-  #failed(pi: PaymentIntent, charge: Charge, _nowMs: number, _decline?: StripeDecline): { pi: PaymentIntent } {
+  #failed(pi: PaymentIntent, charge: Charge): { pi: PaymentIntent } {
     const lastPaymentError = {
       type: 'card_error',
       code: charge.failureCode,

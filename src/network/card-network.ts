@@ -35,6 +35,7 @@ import {
 import { authorizationRow, followUpRow, type AnswerMeta } from './network-rows.ts';
 import { isValidPan } from './pan-format.ts';
 import { StandInFollowThrough } from './stand-in-follow-through.ts';
+import { NetworkRowLoader } from './network-row-loader.ts';
 
 export const DEFAULT_ISSUER_TIMEOUT_MS = 2_000;
 /** How long the network keeps waiting for an answer that missed its time-out, to undo a late approval. */
@@ -89,6 +90,7 @@ export class CardNetwork {
   readonly #issuers: ReadonlyMap<string, IssuerEndpoint>;
   readonly #timeoutMs: number;
   readonly #writer: NetworkRecordWriter;
+  readonly #rowLoader: NetworkRowLoader;
   readonly #followThrough: StandInFollowThrough;
   readonly #inFlight = new Map<string, Promise<AuthorizationResponse | FollowUpResponse>>();
 
@@ -110,6 +112,7 @@ export class CardNetwork {
     }
     this.#issuers = issuers;
     this.#writer = new NetworkRecordWriter(options.db);
+    this.#rowLoader = new NetworkRowLoader(options.db);
     this.#followThrough = new StandInFollowThrough({
       db: options.db,
       clock: options.clock,
@@ -157,7 +160,7 @@ export class CardNetwork {
   // --- authorizations -------------------------------------------------------
 
   async #authorize(request: AuthorizationRequest, started: number): Promise<AuthorizationResponse> {
-    const stored = (await loadNetworkRows(this.#db, [request.id])).get(request.id);
+    const stored = await this.#rowLoader.load(request.id);
     if (stored) {
       if (stored.type === 'authorization') return storedAuthorizationResponse(stored);
       return networkAuthorizationAnswer(request.id, '94', NETWORK_REASONS.messageIdReused, request.amount.currency, null);

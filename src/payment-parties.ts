@@ -32,13 +32,21 @@ export function paymentParties(db: Database, clock: Clock, config: Config): Paym
   if (existing) return existing;
   const ids = new IdGenerator(clock, cryptoRandom);
   const ledger = new Ledger(clock);
-  const cardlaneIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring: loadOrCreateKeyring(config.dataDir, cryptoRandom) });
+  const cardlaneIssuer = new CardlaneIssuer({
+    db,
+    clock,
+    ids,
+    ledger,
+    keyring: loadOrCreateKeyring(config.dataDir, cryptoRandom),
+    holdTtlMs: config.payments.authorizationHoldMs,
+  });
   const network = new CardNetwork({
     db,
     clock,
     ids,
     bins: defaultBinTable(cardProgram().bin),
     issuers: [cardlaneIssuer, ...createTestIssuers({ db, clock, ids })],
+    timeoutMs: config.payments.issuerTimeoutMs,
   });
   const acquirer: AcquirerDeps = {
     db,

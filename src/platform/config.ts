@@ -37,6 +37,12 @@ export interface Config {
     /** How often the journal sealer runs. */
     readonly sealIntervalMs: number;
   };
+  readonly payments: {
+    /** How long the card network waits for an issuer before it declines in its stead (91). */
+    readonly issuerTimeoutMs: number;
+    /** How long an approved authorization holds the cardholder's funds if it is never captured or reversed. */
+    readonly authorizationHoldMs: number;
+  };
   readonly http: {
     /** Largest request body accepted; larger ones get 413 before they are read whole. */
     readonly bodyLimitBytes: number;
@@ -68,6 +74,8 @@ const DEFAULTS = {
   port: DEFAULT_PORT,
   logLevel: 'info',
   ledger: { sweepIntervalMs: 1_000, sealIntervalMs: 5_000 },
+  // 2 s as Stripe Issuing gives an issuer; holds expire after 7 days, as card networks' usually do.
+  payments: { issuerTimeoutMs: 2_000, authorizationHoldMs: 7 * 24 * 60 * 60 * 1000 },
   http: HTTP_DEFAULTS,
   shutdownTimeoutMs: 10_000,
 } as const;
@@ -142,6 +150,13 @@ const settingsSchema = z
       })
       .partial()
       .strict(),
+    payments: z
+      .object({
+        issuerTimeoutMs: wholeNumber(10, 60_000, 'milliseconds'),
+        authorizationHoldMs: wholeNumber(60_000, 31 * 24 * 60 * 60 * 1000, 'milliseconds'),
+      })
+      .partial()
+      .strict(),
     http: z
       .object({
         bodyLimitBytes: wholeNumber(1_024, 64 * 1_048_576, 'bytes'),
@@ -212,7 +227,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     }
     return undefined;
   };
-  const pickNested = <S extends 'ledger' | 'http'>(section: S) =>
+  const pickNested = <S extends 'ledger' | 'payments' | 'http'>(section: S) =>
     Object.assign({}, ...layers.map((layer) => layer.settings[section] ?? {})) as NonNullable<Settings[S]>;
 
   const dataDirSetting = pick('dataDir');
@@ -229,6 +244,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     port: pick('port')?.value ?? DEFAULTS.port,
     logLevel: pick('logLevel')?.value ?? DEFAULTS.logLevel,
     ledger: Object.freeze({ ...DEFAULTS.ledger, ...pickNested('ledger') }),
+    payments: Object.freeze({ ...DEFAULTS.payments, ...pickNested('payments') }),
     http: Object.freeze({ ...DEFAULTS.http, ...pickNested('http') }),
     shutdownTimeoutMs: pick('shutdownTimeoutMs')?.value ?? DEFAULTS.shutdownTimeoutMs,
     configFile,

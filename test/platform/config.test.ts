@@ -26,6 +26,7 @@ test('defaults: ./.cardlane under the working directory, SQLite inside it, 127.0
   assert.equal(config.configFile, null);
   assert.ok(config.ledger.sweepIntervalMs > 0 && config.ledger.sealIntervalMs > 0);
   assert.equal(config.http.bodyLimitBytes, 1_048_576);
+  assert.deepEqual(config.payments, { issuerTimeoutMs: 2_000, authorizationHoldMs: 7 * 24 * 60 * 60 * 1000 });
   assert.ok(Object.isFrozen(config));
 });
 
@@ -123,6 +124,12 @@ test('bad configuration names the field and where it came from, table-driven', (
       message: /ledger\.sweepIntervalMs .*milliseconds/,
     },
     { input: { flags: { config: write('port.json', '{"port": "4400"}') } }, field: 'port', source: /port\.json/, message: /whole number/ },
+    {
+      input: { flags: { config: write('timeout.json', '{"payments": {"issuerTimeoutMs": 120000}}') } },
+      field: 'payments.issuerTimeoutMs',
+      source: /timeout\.json/,
+      message: /payments\.issuerTimeoutMs .*milliseconds/,
+    },
     { input: { flags: { config: write('broken.json', '{port: 1') } }, field: null, source: /broken\.json/, message: /not valid JSON/ },
     { input: { flags: { config: write('array.json', '[]') } }, field: null, source: /array\.json/, message: /JSON object/ },
     { input: { flags: { config: join(cwd, 'missing.json') } }, field: null, source: /missing\.json/, message: /does not exist/ },

@@ -132,3 +132,23 @@ test('manual capture holds on the card, partial capture releases the rest, a ref
   await stripe.refunds.create({ payment_intent: pi.id, amount: 500 });
   assert.equal(await f.base.available(card), 2000);
 });
+
+test('an incremental authorization raises the hold on the card; one the card cannot afford is declined and changes nothing', async () => {
+  const card = await f.base.openCard({ loadUsdMinor: 3000 });
+  const pm = await paymentMethod(card);
+  const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: pm.id, capture_method: 'manual', confirm: true });
+  const raised = await stripe.paymentIntents.incrementAuthorization(pi.id, { amount: 2500 });
+  assert.equal(raised.amount, 2500);
+  assert.equal(raised.amount_capturable, 2500);
+  assert.equal(await f.base.available(card), 500);
+  assert.deepEqual(await declineOf(stripe.paymentIntents.incrementAuthorization(pi.id, { amount: 4000 })), {
+    code: 'card_declined',
+    decline_code: 'insufficient_funds',
+    network: '51',
+  });
+  assert.equal((await stripe.paymentIntents.retrieve(pi.id)).amount_capturable, 2500);
+  assert.equal(await f.base.available(card), 500);
+  const captured = await stripe.paymentIntents.capture(pi.id);
+  assert.equal(captured.amount_received, 2500);
+  assert.equal(await f.base.available(card), 500);
+});

@@ -128,6 +128,13 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
     },
     {
       method: 'POST',
+      url: '/payment_intents/:id/increment_authorization',
+      summary: 'Raise an authorized, uncaptured PaymentIntent to a new total (the issuer is asked for the difference)',
+      parse: (p) => ({ amount: p.integer('amount', { required: true, min: 1, max: MAX_AMOUNT_MINOR })!, expand: p.expand() }),
+      run: async ({ amount, expand }, call) => object(await service.incrementAuthorization(call.merchant, call.path.id!, amount, call.nowMs), expand),
+    },
+    {
+      method: 'POST',
       url: '/payment_intents/:id/cancel',
       summary: 'Cancel a PaymentIntent (releases an authorization it holds)',
       parse: (p) => ({ reason: p.enumOf('cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']) ?? null, expand: p.expand() }),

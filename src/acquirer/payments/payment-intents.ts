@@ -9,7 +9,7 @@ import { bookCapture } from './acquirer-ledger.ts';
 import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec } from './card-attempt.ts';
 import { chargeObject } from './charge-object.ts';
 import { findCharge, saveCharge, type Charge } from './charge-store.ts';
-import type { StripeDecline } from './decline-mapping.ts';
+import { stripeDeclineFor, type StripeDecline } from './decline-mapping.ts';
 import { requirePaymentMethod, savePaymentMethodChecks, setPaymentMethodCustomer, type PaymentMethod } from './payment-method-store.ts';
 import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, savePaymentIntent, type PaymentIntent } from './payment-intent-store.ts';
 
@@ -226,6 +226,47 @@ export class PaymentIntents {
       await savePaymentIntent(tx, current);
       await this.#chargeEvents(tx, captured, 'charge.captured', nowMs);
       await this.#event(tx, current, 'payment_intent.succeeded', nowMs);
+      return current;
+    });
+  }
+
+  /**
+   * Raises an authorized, not yet captured payment to `newAmountMinor` (Stripe's
+   * `increment_authorization`): the issuer is asked for the difference and,
+   * if it approves, holds the new total. The message id is derived from the
+   * old and new totals, so a retried request is a repeat at the issuer, never
+   * a second increment. A decline leaves the payment as it was.
+   */
+  async incrementAuthorization(merchant: Merchant, id: string, newAmountMinor: number, nowMs: number): Promise<PaymentIntent> {
+    const pi = await requirePaymentIntent(this.deps.db, merchant.id, id);
+    if (pi.status !== 'requires_capture' || pi.latestChargeId === null) throw unexpectedState(pi, 'increment the authorization of');
+    if (newAmountMinor <= pi.amountMinor) {
+      throw new AppError('parameter_invalid', `The new amount (${newAmountMinor}) must be greater than the authorized amount (${pi.amountMinor}).`, { param: 'amount' });
+    }
+    const charge = (await findCharge(this.deps.db, merchant.id, pi.latestChargeId))!;
+    const answer = await this.deps.network.incrementAuthorization({
+      type: 'incremental_authorization',
+      id: `${charge.networkId}.increment.${pi.amountMinor}-${newAmountMinor}`,
+      originalId: charge.networkId,
+      amount: { minor: newAmountMinor - pi.amountMinor, currency: pi.currency.toUpperCase() },
+      sentAtMs: this.deps.clock.nowMs(),
+    });
+    if (!answer.approved) {
+      const decline = stripeDeclineFor(answer);
+      throw new AppError(decline.code, decline.message, {
+        declineCode: decline.declineCode,
+        extra: { advice_code: decline.adviceCode, network_decline_code: answer.responseCode, payment_intent: basePaymentIntentObject(pi) },
+      });
+    }
+    return this.deps.db.transaction(async (tx) => {
+      let current = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      if (current.status !== 'requires_capture' || current.amountMinor >= newAmountMinor) return current; // a retry already recorded it
+      const locked = (await findCharge(tx, merchant.id, charge.id, { lock: true }))!;
+      const increase = newAmountMinor - current.amountMinor;
+      await saveCharge(tx, { ...locked, amountMinor: newAmountMinor, amountAuthorizedMinor: locked.amountAuthorizedMinor + increase });
+      current = { ...current, amountMinor: newAmountMinor, amountCapturableMinor: current.amountCapturableMinor + increase };
+      await savePaymentIntent(tx, current);
+      await this.#event(tx, current, 'payment_intent.amount_capturable_updated', nowMs);
       return current;
     });
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openDatabase } from '../../src/platform/db/open.ts';
@@ -109,7 +109,7 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
       await direct.close();
     }
     await ok(['card', 'reveal-code', card.id]);
-    const revealed = await json<{ number: string; cvc: string }>(['card', 'reveal', card.id, '--code', await latestCode(phone)]);
+    const revealed = await json<{ number: string; cvc: string; exp_month: number; exp_year: number }>(['card', 'reveal', card.id, '--code', await latestCode(phone)]);
     assert.match(revealed.number, /^\d{16}$/);
     assert.ok(luhnValid(revealed.number), 'a Luhn-valid number');
     assert.match(revealed.cvc, /^\d{3}$/);
@@ -118,6 +118,38 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     assert.match(await ok(['card', 'freeze', card.id]), /status\s+frozen/);
     assert.equal((await json<{ status: string }>(['card', 'unfreeze', card.id])).status, 'active');
     assert.match(await ok(['card', 'list']), new RegExp(`${card.id}\\s+•••• \\d{4}\\s+active\\s+\\$20\\.00`));
+
+    // The card pays the demo merchant through the acquirer and the network; a payment it
+    // cannot afford is declined by the issuer, and the card's statement says why, in Chinese.
+    const demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')).acquirer as { secret_key: string };
+    const stripeCall = async (path: string, body: Record<string, string>) => {
+      const response = await fetch(`${info.url}/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.secret_key}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const pm = await stripeCall('/payment_methods', {
+      type: 'card',
+      'card[number]': revealed.number,
+      'card[exp_month]': String(revealed.exp_month),
+      'card[exp_year]': String(revealed.exp_year),
+      'card[cvc]': revealed.cvc,
+    });
+    assert.equal(pm.status, 200);
+    const byHand = await stripeCall('/payment_intents', { amount: '500', currency: 'usd', payment_method: pm.body.id, confirm: 'true', off_session: 'false' });
+    assert.equal(byHand.status, 402, 'the demo merchant refuses prepaid cards on customer-initiated payments (the seed)');
+    assert.equal(byHand.body.error.decline_code, 'card_not_supported');
+    const customer = await stripeCall('/customers', { email: 'li@example.com' });
+    await stripeCall(`/payment_methods/${pm.body.id}/attach`, { customer: customer.body.id });
+    const offSession = await stripeCall('/payment_intents', { amount: '500', currency: 'usd', customer: customer.body.id, payment_method: pm.body.id, confirm: 'true', off_session: 'true' });
+    assert.equal(offSession.body.status, 'succeeded');
+    const tooMuch = await stripeCall('/payment_intents', { amount: '5000', currency: 'usd', customer: customer.body.id, payment_method: pm.body.id, confirm: 'true', off_session: 'true' });
+    assert.equal(tooMuch.body.error.decline_code, 'insufficient_funds');
+    const statement = await ok(['card', 'statement', card.id, '--lang', 'zh-CN']);
+    assert.match(statement, /-\$5\.00\s+authorization \(settled\)\s+ACME AI API/);
+    assert.match(statement, /declined 51 insufficient_funds: \p{Script=Han}/u);
 
     // The operator's money settings.
     assert.match((await json<{ settings: { usd_cny_rate: string } }>(['settings'])).settings.usd_cny_rate, /^\d+(\.\d+)?$/);

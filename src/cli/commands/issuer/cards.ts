@@ -23,6 +23,20 @@ interface Card {
   created_at: string;
 }
 
+interface CardStatementPage {
+  data: Array<{
+    type: string;
+    status: string;
+    amount: number;
+    currency: string;
+    created_at: string;
+    merchant: { name: string } | null;
+    decline: { response_code: string; reason: string; message_zh: string; message_en: string } | null;
+  }>;
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
 function printCard(ctx: IssuerContext, card: Card): void {
   table(ctx, [
     ['card', card.id],
@@ -133,6 +147,32 @@ export function cardCommand(io: Io): Command {
       const ctx = contextOf(io, command);
       const c = await call<Card>(ctx, 'GET', path(id), { auth: 'cardholder' });
       output(ctx, c, () => printCard(ctx, c));
+    });
+
+  card
+    .command('statement')
+    .description("the card's movements, newest first: payments (approved and declined, with why), loads, refunds")
+    .argument('<id>', 'the card id (card_…)')
+    .option('--limit <n>', 'how many lines', '20')
+    .option('--cursor <cursor>', 'the next page (from the previous page)')
+    .option('--lang <lang>', 'language of decline explanations: en or zh-CN', 'en')
+    .action(async (id: string, options: { limit: string; cursor?: string; lang: string }, command: Command) => {
+      const ctx = contextOf(io, command);
+      if (options.lang !== 'en' && options.lang !== 'zh-CN') throw new CliError('--lang is en or zh-CN', EXIT_USAGE);
+      const page = await call<CardStatementPage>(ctx, 'GET', `${path(id)}/statement`, {
+        auth: 'cardholder',
+        query: { limit: options.limit, starting_after: options.cursor },
+      });
+      output(ctx, page, () => {
+        if (page.data.length === 0) line(ctx, 'No movements yet.');
+        const width = Math.max(0, ...page.data.map((e) => money(e.amount, e.currency).length));
+        for (const e of page.data) {
+          const who = e.merchant ? `  ${e.merchant.name}` : '';
+          line(ctx, `  ${e.created_at}  ${money(e.amount, e.currency).padStart(width)}  ${e.type} (${e.status})${who}`);
+          if (e.decline) line(ctx, `      declined ${e.decline.response_code} ${e.decline.reason}: ${options.lang === 'zh-CN' ? e.decline.message_zh : e.decline.message_en}`);
+        }
+        if (page.has_more && page.next_cursor) line(ctx, `More: --cursor ${page.next_cursor}`);
+      });
     });
 
   for (const [direction, what] of [

@@ -2,7 +2,7 @@ import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
-import { getCustomer } from '../customers/customers.ts';
+import { requireCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
 import { getMerchant, type Merchant } from '../merchants/merchants.ts';
 import { bookCapture } from './acquirer-ledger.ts';
@@ -377,9 +377,4 @@ export function unexpectedState(pi: PaymentIntent, action: string): AppError {
   return new AppError('payment_intent_unexpected_state', `You cannot ${action} this PaymentIntent because it has a status of ${pi.status}.`, {
     extra: { payment_intent: basePaymentIntentObject(pi) },
   });
-}
-
-export async function requireCustomer(tx: Tx, merchantId: string, id: string, param: string): Promise<void> {
-  const customer = await getCustomer(tx, merchantId, id);
-  if (customer === undefined || customer === null) throw new AppError('resource_missing', `No such customer: '${id}'`, { param });
 }

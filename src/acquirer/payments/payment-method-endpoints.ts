@@ -15,8 +15,7 @@ import {
   type BillingDetails,
   type PaymentMethod,
 } from './payment-method-store.ts';
-import { requireCustomer } from './payment-intents.ts';
-import { clearDefaultPaymentMethod } from '../customers/customers.ts';
+import { clearDefaultPaymentMethod, requireCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
 
@@ -85,7 +84,7 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       parse: (p) => ({ customer: p.requiredString('customer', { pattern: ID('cus'), what: 'not a customer id' }), expand: p.expand() }),
       run: async ({ customer }, call) => {
         const pm = await requirePaymentMethod(deps.db, call.merchant.id, call.path.id!, 'payment_method');
-        await requireCustomer(deps.db as never, call.merchant.id, customer, 'customer');
+        await requireCustomer(deps.db, call.merchant.id, customer, 'customer');
         if (pm.customerId === customer) return paymentMethodObject(pm);
         if (pm.customerId !== null) {
           throw new AppError('payment_method_unexpected_state', 'The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
@@ -136,7 +135,7 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       summary: "List a customer's PaymentMethods",
       parse: (p) => ({ query: parseListQuery(p), type: p.enumOf('type', ['card']) }),
       run: async ({ query }, call) => {
-        await requireCustomer(deps.db as never, call.merchant.id, call.path.id!, 'customer');
+        await requireCustomer(deps.db, call.merchant.id, call.path.id!, 'customer');
         return listOf(deps, call.merchant.id, call.path.id!, query, `/v1/customers/${call.path.id}/payment_methods`);
       },
     },

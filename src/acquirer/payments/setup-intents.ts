@@ -2,13 +2,13 @@ import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
+import { requireCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
 import { listPage, parseListQuery, stripeList } from '../stripe/list.ts';
 import { updateMetadata } from '../stripe/params.ts';
 import type { StripeEndpoint } from '../stripe/route.ts';
 import { verifyCard } from './card-verification.ts';
 import { findPaymentMethod, paymentMethodObject, requirePaymentMethod, setPaymentMethodCustomer } from './payment-method-store.ts';
-import { requireCustomer } from './payment-intents.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
 
 /**

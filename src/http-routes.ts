@@ -5,6 +5,8 @@ import type { RoutePlugin } from './platform/http/server.ts';
 import { cryptoRandom, IdGenerator } from './platform/ids.ts';
 import { acquirerEndpoints } from './acquirer/acquirer-endpoints.ts';
 import { acquirerRoutes } from './acquirer/http/acquirer-routes.ts';
+import { merchantApiRoutes } from './billing/merchant-api-routes.ts';
+import { Ledger } from './ledger/ledger.ts';
 import { cardRoutes } from './issuer/http/card-routes.ts';
 import { paymentParties } from './payment-parties.ts';
 import { cardProgram } from './issuer/cards/card-program.ts';
@@ -28,6 +30,7 @@ export function httpRoutes(db: Database, clock: Clock, config: Config): RoutePlu
   return [
     // The acquirer answers at /v1 because that is the path the official Stripe SDKs call.
     { plugin: acquirerRoutes(acquirer, acquirerEndpoints(acquirer)), prefix: '/v1' },
+    { plugin: merchantApiRoutes(db, { clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, ledger: new Ledger(clock) }), prefix: '/merchant/v1' },
     { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
     { plugin: moneyRoutes({ db, clock, ledger: money.money.ledger, ...money }), prefix: '/issuer/v1' },
     {

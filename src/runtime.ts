@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer/acquirer-start.ts';
 import { backgroundTasks } from './background-tasks.ts';
+import { prepareDemoOrganization } from './billing/billing-start.ts';
 import { httpRoutes } from './http-routes.ts';
 import { prepareIssuer } from './issuer/issuer-start.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
@@ -75,6 +76,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     if (migrationsApplied.length > 0) logger.info({ migrations: migrationsApplied }, 'applied migrations');
     const issuer = await prepareIssuer(db, clock, config.dataDir);
     const demoMerchant = await prepareDemoMerchant(db, clock, config.dataDir);
+    await prepareDemoOrganization(db, clock, config.dataDir);
 
     http = await createHttpServer({
       db,

@@ -2,13 +2,14 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
+import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
 import { cryptoRandom, IdGenerator, type RandomSource } from '../platform/ids.ts';
 import { addApiKey, createMerchant, getDemoMerchant } from './merchants/merchants.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from './risk/presets.ts';
 import { createRiskRule } from './risk/risk-rules.ts';
 
 export const VAULT_KEY_FILE_NAME = 'acquirer-vault-key';
-export const DEMO_CREDENTIALS_FILE_NAME = 'demo-credentials.json';
+export { DEMO_CREDENTIALS_FILE_NAME } from '../platform/demo-credentials-file.ts';
 const SECRET_FILE_MODE = 0o600;
 
 /** The demo merchant's keys as `cardlane demo credentials` prints them. Keys are stored hashed, so this file is where they live. */
@@ -55,7 +56,6 @@ export function loadOrCreateVaultKey(dataDir: string, random: RandomSource = cry
  * (the old keys keep working: keys are only ever added here).
  */
 export async function prepareDemoMerchant(db: Database, clock: Clock, dataDir: string): Promise<DemoAcquirerCredentials> {
-  const path = join(dataDir, DEMO_CREDENTIALS_FILE_NAME);
   const ids = new IdGenerator(clock, cryptoRandom);
   const deps = { ids, random: cryptoRandom, nowMs: clock.nowMs() };
   const existing = await getDemoMerchant(db);
@@ -77,17 +77,10 @@ export async function prepareDemoMerchant(db: Database, clock: Clock, dataDir: s
     await createRiskRule(tx, { ids, nowMs: deps.nowMs }, created.merchant.id, BLOCK_PREPAID_ON_CUSTOMER_INITIATED);
     return { merchant_id: created.merchant.id, merchant_name: created.merchant.name, secret_key: created.secretKey, publishable_key: created.publishableKey };
   });
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(path, `${JSON.stringify({ acquirer: credentials }, null, 2)}\n`, { mode: SECRET_FILE_MODE });
-  chmodSync(path, SECRET_FILE_MODE);
+  writeDemoCredentialsSection(dataDir, 'acquirer', credentials);
   return credentials;
 }
 
 export function readDemoCredentials(dataDir: string): DemoAcquirerCredentials | null {
-  try {
-    const parsed = JSON.parse(readFileSync(join(dataDir, DEMO_CREDENTIALS_FILE_NAME), 'utf8')) as { acquirer?: DemoAcquirerCredentials };
-    return parsed.acquirer ?? null;
-  } catch {
-    return null;
-  }
+  return readDemoCredentialsSection<DemoAcquirerCredentials>(dataDir, 'acquirer');
 }

@@ -67,6 +67,12 @@ test('cardlane up --json: serves every operational endpoint, then stops cleanly 
     const customers = await fetch(`${credentials.acquirer.base_url}/customers`, { headers: { authorization: `Bearer ${credentials.acquirer.secret_key}` } });
     assert.equal(customers.status, 200);
     assert.equal(((await customers.json()) as { object: string }).object, 'list');
+    // The demo organization's OpenAI-compatible API: its key works and it starts with no credits.
+    assert.equal(credentials.billing.base_url, `${info.url}/merchant/v1`);
+    assert.match(credentials.billing.organization_id, /^org_/);
+    const credits = await fetch(`${credentials.billing.base_url}/organization/credits`, { headers: { authorization: `Bearer ${credentials.billing.api_key}` } });
+    assert.equal(credits.status, 200);
+    assert.equal(((await credits.json()) as { available_minor: number }).available_minor, 0);
 
     cardlane.child.kill('SIGTERM');
     const exit = await cardlane.waitForExit(EXIT_BOUND_MS);

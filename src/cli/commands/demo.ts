@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials } from '../../acquirer/acquirer-start.ts';
+import { readDemoBillingCredentials } from '../../billing/billing-start.ts';
 import { printJson, printTable, type Io } from '../output.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:4400';
@@ -24,6 +25,7 @@ export function demoCommand(io: Io): Command {
         process.exitCode = 1;
         return;
       }
+      const billing = readDemoBillingCredentials(dataDir);
       const { hostname, port, protocol } = new URL(url);
       const credentials = {
         url,
@@ -33,6 +35,7 @@ export function demoCommand(io: Io): Command {
           stripe_sdk_options: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || (protocol === 'https:' ? 443 : 80)), protocol: protocol.replace(':', '') },
           ...acquirer,
         },
+        ...(billing === null ? {} : { billing: { base_url: `${url}${billing.base_url_path}`, organization_id: billing.organization_id, api_key: billing.api_key } }),
       };
       if (options.json) {
         printJson(io, credentials);
@@ -46,6 +49,13 @@ export function demoCommand(io: Io): Command {
         ['Demo merchant', `${acquirer.merchant_id} (${acquirer.merchant_name})`],
         ['  secret key', acquirer.secret_key],
         ['  publishable key', acquirer.publishable_key],
+        ...(credentials.billing === undefined
+          ? []
+          : ([
+              ['Merchant API (OpenAI)', credentials.billing.base_url],
+              ['Demo organization', credentials.billing.organization_id],
+              ['  API key', credentials.billing.api_key],
+            ] as const)),
       ]);
     });
   return demo;

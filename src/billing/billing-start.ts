@@ -1,0 +1,48 @@
+import { Ledger } from '../ledger/ledger.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Database } from '../platform/db/database.ts';
+import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
+import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
+import { addOrganizationApiKey, createOrganization, getDemoOrganization } from './organizations.ts';
+
+export const MERCHANT_API_BASE_PATH = '/merchant/v1';
+export const DEMO_ORGANIZATION_NAME = 'Demo API customer';
+
+/** The `billing` section of `<dataDir>/demo-credentials.json`. */
+export interface DemoBillingCredentials {
+  readonly base_url_path: string;
+  readonly organization_id: string;
+  readonly api_key: string;
+}
+
+/**
+ * The demo organization `cardlane up` creates once, with an API key and no
+ * credits (the demo's customer buys them), and its key in the `billing`
+ * section of `<dataDir>/demo-credentials.json` (the other sections are kept).
+ * If the file lost the section, the organization gets a fresh key (old keys
+ * keep working: keys are only ever added here).
+ */
+export async function prepareDemoOrganization(db: Database, clock: Clock, dataDir: string): Promise<DemoBillingCredentials> {
+  const ids = new IdGenerator(clock, cryptoRandom);
+  const deps = { clock, ids, random: cryptoRandom, ledger: new Ledger(clock) };
+  const existing = await getDemoOrganization(db);
+  if (existing !== null) {
+    const saved = readDemoBillingCredentials(dataDir);
+    if (saved !== null && saved.organization_id === existing.id) return saved;
+  }
+  const credentials = await db.transaction(async (tx): Promise<DemoBillingCredentials> => {
+    const org = existing ?? (await getDemoOrganization(tx));
+    if (org !== null) {
+      const key = await addOrganizationApiKey(tx, deps, org.id);
+      return { base_url_path: MERCHANT_API_BASE_PATH, organization_id: org.id, api_key: key.apiKey };
+    }
+    const created = await createOrganization(tx, deps, { name: DEMO_ORGANIZATION_NAME, isDemo: true });
+    return { base_url_path: MERCHANT_API_BASE_PATH, organization_id: created.organization.id, api_key: created.apiKey };
+  });
+  writeDemoCredentialsSection(dataDir, 'billing', credentials);
+  return credentials;
+}
+
+export function readDemoBillingCredentials(dataDir: string): DemoBillingCredentials | null {
+  return readDemoCredentialsSection<DemoBillingCredentials>(dataDir, 'billing');
+}

@@ -1,0 +1,58 @@
+/**
+ * Validation of a chat-completions body (OpenAI's shape). Only what the
+ * built-in model uses is read; unknown fields are ignored, as OpenAI's API
+ * tolerates SDK fields a server does not know. Streaming is refused.
+ */
+export interface ChatRequest {
+  readonly model: string;
+  readonly messages: ReadonlyArray<{ role: string; content: string }>;
+  readonly maxTokens: number | null;
+}
+
+export type ChatRequestCheck = { ok: true; request: ChatRequest } | { ok: false; message: string; param: string; code: string | null };
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
+const MAX_MESSAGES = 1_000;
+
+function invalid(message: string, param: string, code: string | null = null): ChatRequestCheck {
+  return { ok: false, message, param, code };
+}
+
+export function parseChatRequest(body: unknown): ChatRequestCheck {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalid('The request body must be a JSON object.', 'body');
+  const input = body as Record<string, unknown>;
+  if (input.stream !== undefined && input.stream !== null && input.stream !== false) {
+    return invalid('Streaming is not supported by this server: leave `stream` unset or false.', 'stream', 'unsupported_value');
+  }
+  if (typeof input.model !== 'string' || input.model.length === 0) return invalid("you must provide a model parameter", 'model');
+  if (!Array.isArray(input.messages) || input.messages.length === 0) return invalid("'messages' must be a non-empty array.", 'messages');
+  if (input.messages.length > MAX_MESSAGES) return invalid(`'messages' has more than ${MAX_MESSAGES} items.`, 'messages');
+  const messages: Array<{ role: string; content: string }> = [];
+  for (const [i, raw] of input.messages.entries()) {
+    if (typeof raw !== 'object' || raw === null) return invalid(`messages[${i}] must be an object.`, `messages[${i}]`);
+    const { role, content } = raw as Record<string, unknown>;
+    if (typeof role !== 'string' || !ROLES.has(role)) return invalid(`messages[${i}].role must be one of ${[...ROLES].join(', ')}.`, `messages[${i}].role`);
+    const text = contentText(content);
+    if (text === null) return invalid(`messages[${i}].content must be a string or an array of text parts.`, `messages[${i}].content`);
+    messages.push({ role, content: text });
+  }
+  const rawMax = input.max_completion_tokens ?? input.max_tokens ?? null;
+  if (rawMax !== null && (!Number.isSafeInteger(rawMax) || (rawMax as number) < 1)) {
+    return invalid('max_tokens must be a positive integer.', input.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens');
+  }
+  return { ok: true, request: { model: input.model, messages, maxTokens: rawMax as number | null } };
+}
+
+function contentText(content: unknown): string | null {
+  if (typeof content === 'string') return content;
+  if (content === null || content === undefined) return '';
+  if (!Array.isArray(content)) return null;
+  const parts: string[] = [];
+  for (const part of content) {
+    if (typeof part !== 'object' || part === null) return null;
+    const { type, text } = part as Record<string, unknown>;
+    if (type !== 'text' || typeof text !== 'string') return null;
+    parts.push(text);
+  }
+  return parts.join('');
+}

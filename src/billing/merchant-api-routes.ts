@@ -1,0 +1,105 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Database } from '../platform/db/database.ts';
+import type { BillingDeps } from './billing-deps.ts';
+import { creditBalance } from './billing-ledger.ts';
+import { parseChatRequest } from './chat-request.ts';
+import { echoComplete } from './echo-model.ts';
+import { canAffordMinimum, recordUsage } from './metering.ts';
+import { openAiErrors, type OpenAiError } from './openai-errors.ts';
+import { organizationForApiKey, type Organization } from './organizations.ts';
+import { DEFAULT_PRICE_BOOK, ECHO_MODEL } from './price-book.ts';
+
+/**
+ * The merchant's OpenAI-compatible API, mounted at `/merchant/v1` (`/v1` is
+ * the acquirer's Stripe API). Point the official `openai` SDK at it with
+ * `baseURL: <cardlane>/merchant/v1` and an organization key. Bodies are JSON
+ * and every error has OpenAI's shape, set up inside this plugin only.
+ */
+
+// Models this server can run; a model must also be in the price book to be offered.
+const IMPLEMENTED_MODELS = new Set([ECHO_MODEL]);
+// Fixed, so the model list is deterministic: 2026-01-01T00:00:00Z in seconds.
+const MODEL_CREATED_S = 1_767_225_600;
+
+export function merchantApiRoutes(db: Database, deps: BillingDeps): FastifyPluginAsync {
+  const book = deps.priceBook ?? DEFAULT_PRICE_BOOK;
+  const models = [...book.keys()].filter((model) => IMPLEMENTED_MODELS.has(model));
+  const modelObject = (id: string) => ({ id, object: 'model', created: MODEL_CREATED_S, owned_by: 'cardlane' });
+  const send = (reply: FastifyReply, error: OpenAiError) => reply.status(error.status).send(error.body);
+  // The organization each authenticated request acts for (set by the onRequest hook).
+  const orgs = new WeakMap<FastifyRequest, Organization>();
+  const orgOf = (request: FastifyRequest): Organization => {
+    const org = orgs.get(request);
+    if (org === undefined) throw new Error('merchant API route reached without an authenticated organization');
+    return org;
+  };
+
+  return async (app) => {
+    app.setErrorHandler((error, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        return reply.status(status).send({ error: { message: (error as Error).message, type: 'invalid_request_error', param: null, code: null } });
+      }
+      request.log.error({ err: error }, 'merchant API request failed with an unexpected error');
+      return send(reply, openAiErrors.server());
+    });
+    app.setNotFoundHandler((request, reply) => send(reply, openAiErrors.notFound(request.method, request.url)));
+
+    // Authentication comes first, before the body is read, as at OpenAI.
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      const key = match?.[1] ?? null;
+      const org = key === null ? null : await organizationForApiKey(db, key);
+      if (org === null) return send(reply, openAiErrors.invalidApiKey(key));
+      orgs.set(request, org);
+    });
+
+    app.get('/models', async () => ({ object: 'list', data: models.map(modelObject) }));
+
+    app.get<{ Params: { model: string } }>('/models/:model', async (request, reply) => {
+      if (!models.includes(request.params.model)) return send(reply, openAiErrors.modelNotFound(request.params.model));
+      return modelObject(request.params.model);
+    });
+
+    app.get('/organization/credits', async (request) => {
+      const org = orgOf(request);
+      const balance = await creditBalance(db, org.id);
+      return { object: 'credit_balance', organization_id: org.id, currency: (balance?.currency ?? 'USD').toLowerCase(), available_minor: balance?.available_minor ?? 0 };
+    });
+
+    app.post('/chat/completions', async (request, reply) => {
+      const org = orgOf(request);
+      const parsed = parseChatRequest(request.body);
+      if (!parsed.ok) return send(reply, openAiErrors.invalidRequest(parsed.message, parsed.param, parsed.code));
+      const { model, messages, maxTokens } = parsed.request;
+      if (!models.includes(model)) return send(reply, openAiErrors.modelNotFound(model));
+      // Cheap pre-check, so an organization without credits costs no work;
+      // the debit below is what actually guarantees no overspend.
+      if (!(await canAffordMinimum(db, org.id))) return send(reply, openAiErrors.insufficientQuota());
+      const completion = echoComplete(messages, maxTokens);
+      const id = `chatcmpl-${deps.ids.next('c').slice(2)}`;
+      const outcome = await recordUsage(db, deps, {
+        orgId: org.id,
+        usageEventId: id,
+        model,
+        inputTokens: completion.promptTokens,
+        outputTokens: completion.completionTokens,
+      });
+      if (outcome.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota());
+      if (outcome.result !== 'recorded') throw new Error(`metering a fresh completion answered ${outcome.result}`);
+      return {
+        id,
+        object: 'chat.completion',
+        created: Math.floor(outcome.usage.createdAtMs / 1000),
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: completion.content, refusal: null }, logprobs: null, finish_reason: completion.finishReason }],
+        usage: {
+          prompt_tokens: completion.promptTokens,
+          completion_tokens: completion.completionTokens,
+          total_tokens: completion.promptTokens + completion.completionTokens,
+        },
+      };
+    });
+  };
+}

@@ -1,0 +1,141 @@
+import type { Database, Sql } from '../platform/db/database.ts';
+import type { BillingDeps } from './billing-deps.ts';
+import { BILLING_CURRENCY, BILLING_LEDGER, BILLING_TRANSFER_CODES, creditBalance, orgCreditsAccount, USAGE_REVENUE_ACCOUNT } from './billing-ledger.ts';
+import { DEFAULT_PRICE_BOOK, MINIMUM_CHARGE_MINOR, priceUsage } from './price-book.ts';
+
+/**
+ * The metering API: records one usage event, prices it and debits the
+ * organization's credits, in one transaction. The floor is the ledger's
+ * (`debits_must_not_exceed_credits`), so concurrent requests can never take
+ * a balance below zero: the one that would is refused (`exceeds_credits`)
+ * and nothing of it is recorded. Unlike OpenAI, whose cut-off lags, there is
+ * no overspend.
+ *
+ * Idempotent per (organization, usage-event id): a replay answers the first
+ * result; the same id with other fields is refused.
+ */
+
+export interface UsageInput {
+  readonly orgId: string;
+  /** Chosen by the caller (e.g. the completion id); 1–100 of [A-Za-z0-9_.:-]. */
+  readonly usageEventId: string;
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface UsageRecord {
+  readonly orgId: string;
+  readonly usageEventId: string;
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly createdAtMs: number;
+}
+
+export type UsageOutcome =
+  | { readonly result: 'recorded' | 'replayed'; readonly usage: UsageRecord }
+  | { readonly result: 'insufficient_quota' | 'model_not_found' | 'organization_not_found' | 'usage_event_conflict' | 'invalid_usage' };
+
+const USAGE_EVENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+
+/** Raised inside the transaction only to roll it back; never escapes recordUsage. */
+class Refused extends Error {
+  constructor(readonly result: 'insufficient_quota') {
+    super(result);
+  }
+}
+
+export async function recordUsage(db: Database, deps: Pick<BillingDeps, 'clock' | 'ledger' | 'priceBook'>, input: UsageInput): Promise<UsageOutcome> {
+  if (!USAGE_EVENT_ID_PATTERN.test(input.usageEventId) || typeof input.orgId !== 'string' || typeof input.model !== 'string') return { result: 'invalid_usage' };
+  for (const count of [input.inputTokens, input.outputTokens]) {
+    if (!Number.isSafeInteger(count) || count < 0) return { result: 'invalid_usage' };
+  }
+  try {
+    return await db.transaction(async (tx): Promise<UsageOutcome> => {
+      const existing = await readUsage(tx, input.orgId, input.usageEventId);
+      if (existing !== null) return sameEvent(existing, input) ? { result: 'replayed', usage: existing } : { result: 'usage_event_conflict' };
+      const price = priceUsage(deps.priceBook ?? DEFAULT_PRICE_BOOK, input);
+      if (price === null) return { result: 'model_not_found' };
+      if ((await creditBalance(tx, input.orgId)) === null) return { result: 'organization_not_found' };
+      const usage: UsageRecord = { ...input, amountMinor: price.amount_minor, currency: price.currency, createdAtMs: deps.clock.nowMs() };
+      const transferId = usage.amountMinor > 0 ? `bill:usage:${input.orgId}:${input.usageEventId}` : null;
+      // The row first: it claims the (org, event) pair, so a concurrent
+      // duplicate waits here and then sees the first one's row.
+      const claimed = await tx.run(
+        `INSERT INTO billing_usage_events (org_id, usage_event_id, model, input_tokens, output_tokens, amount_minor, currency, transfer_id, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, usage_event_id) DO NOTHING`,
+        [usage.orgId, usage.usageEventId, usage.model, usage.inputTokens, usage.outputTokens, usage.amountMinor, usage.currency, transferId, usage.createdAtMs],
+      );
+      if (claimed === 0) {
+        const first = await readUsage(tx, input.orgId, input.usageEventId);
+        if (first === null) throw new Error('usage event claimed but not readable');
+        return sameEvent(first, input) ? { result: 'replayed', usage: first } : { result: 'usage_event_conflict' };
+      }
+      if (transferId !== null) {
+        const outcome = await deps.ledger.createTransfer(tx, {
+          id: transferId,
+          debit_account_id: orgCreditsAccount(input.orgId),
+          credit_account_id: USAGE_REVENUE_ACCOUNT,
+          amount: usage.amountMinor,
+          ledger: BILLING_LEDGER,
+          currency: BILLING_CURRENCY,
+          code: BILLING_TRANSFER_CODES.usage,
+          metadata: { org_id: input.orgId, usage_event_id: input.usageEventId, model: input.model },
+        });
+        if (outcome.result === 'exceeds_credits') throw new Refused('insufficient_quota');
+        if (outcome.result !== 'ok') throw new Error(`billing usage transfer ${transferId}: ${outcome.result}`);
+      }
+      return { result: 'recorded', usage };
+    });
+  } catch (error) {
+    if (error instanceof Refused) return { result: error.result };
+    throw error;
+  }
+}
+
+/**
+ * The pre-check before doing work: can the organization pay for the least
+ * a request costs? Advisory only (the debit itself is what guarantees no
+ * overspend); it saves computing a reply that could not be paid for.
+ */
+export async function canAffordMinimum(sql: Sql, orgId: string): Promise<boolean> {
+  const balance = await creditBalance(sql, orgId);
+  return balance !== null && balance.available_minor >= MINIMUM_CHARGE_MINOR;
+}
+
+function sameEvent(usage: UsageRecord, input: UsageInput): boolean {
+  return usage.model === input.model && usage.inputTokens === input.inputTokens && usage.outputTokens === input.outputTokens;
+}
+
+interface UsageRow {
+  org_id: string;
+  usage_event_id: string;
+  model: string;
+  input_tokens: number | string;
+  output_tokens: number | string;
+  amount_minor: number | string;
+  currency: string;
+  created_at_ms: number | string;
+}
+
+export async function readUsage(sql: Sql, orgId: string, usageEventId: string): Promise<UsageRecord | null> {
+  const row = await sql.get<UsageRow>(
+    `SELECT org_id, usage_event_id, model, input_tokens, output_tokens, amount_minor, currency, created_at_ms
+     FROM billing_usage_events WHERE org_id = ? AND usage_event_id = ?`,
+    [orgId, usageEventId],
+  );
+  if (row === undefined) return null;
+  return {
+    orgId: row.org_id,
+    usageEventId: row.usage_event_id,
+    model: row.model,
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    createdAtMs: Number(row.created_at_ms),
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Errors in OpenAI's shape — `{ error: { message, type, param, code } }` —
+ * so the official SDK raises its typed errors (401 → AuthenticationError,
+ * 404 → NotFoundError, 429 → RateLimitError with `code`).
+ */
+export interface OpenAiErrorBody {
+  readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: string | null };
+}
+
+export interface OpenAiError {
+  readonly status: number;
+  readonly body: OpenAiErrorBody;
+}
+
+function openAiError(status: number, type: string, code: string | null, message: string, param: string | null = null): OpenAiError {
+  return { status, body: { error: { message, type, param, code } } };
+}
+
+export const INSUFFICIENT_QUOTA_MESSAGE =
+  'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.';
+
+export const openAiErrors = {
+  insufficientQuota: () => openAiError(429, 'insufficient_quota', 'insufficient_quota', INSUFFICIENT_QUOTA_MESSAGE),
+  invalidApiKey: (key: string | null) =>
+    openAiError(
+      401,
+      'invalid_request_error',
+      'invalid_api_key',
+      key === null
+        ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+        : // Only the last four characters, as OpenAI does: never echo a secret.
+          `Incorrect API key provided: ${key.length > 8 ? `${key.slice(0, 3)}…${key.slice(-4)}` : '…'}. You can find your API key in your organization's settings.`,
+    ),
+  modelNotFound: (model: string) =>
+    openAiError(404, 'invalid_request_error', 'model_not_found', `The model \`${model.slice(0, 100)}\` does not exist or you do not have access to it.`, 'model'),
+  invalidRequest: (message: string, param: string | null, code: string | null = null) => openAiError(400, 'invalid_request_error', code, message, param),
+  conflict: (message: string) => openAiError(409, 'invalid_request_error', 'conflict', message),
+  notFound: (method: string, url: string) => openAiError(404, 'invalid_request_error', 'unknown_url', `Unrecognized request URL (${method} ${url.split('?')[0]}).`),
+  server: () => openAiError(500, 'server_error', null, 'The server had an error while processing your request. Sorry about that!'),
+} as const;

@@ -10,7 +10,7 @@ import type { Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import type { Database } from './platform/db/database.ts';
 import { pruneIdempotencyKeys } from './platform/idempotency.ts';
-import { pruneJobs } from './platform/jobs/index.ts';
+import { pruneJobs, type WorkerLogger } from './platform/jobs/index.ts';
 import type { BackgroundTask } from './platform/task-runner.ts';
 
 /** Finished jobs are kept this long for inspection, then deleted (dead ones are kept). */
@@ -33,7 +33,7 @@ const STUCK_PAYMENT_AGE_MS = 60 * 1000;
  * once (on PostgreSQL several Cardlanes may share a database): claim work
  * with `FOR UPDATE SKIP LOCKED`, lock in the one order, or be idempotent.
  */
-export function backgroundTasks(db: Database, clock: Clock, config: Config): BackgroundTask[] {
+export function backgroundTasks(db: Database, clock: Clock, config: Config, logger?: WorkerLogger): BackgroundTask[] {
   const ledger = new Ledger(clock);
   return [
     {
@@ -73,7 +73,7 @@ export function backgroundTasks(db: Database, clock: Clock, config: Config): Bac
       run: async () => void (await expireDueAuthorizations(db, clock)),
     },
     // Deliveries are jobs claimed with SKIP LOCKED; each is signed and retried with back-off.
-    acquirerWebhookTask(paymentParties(db, clock, config).acquirer),
+    acquirerWebhookTask(paymentParties(db, clock, config).acquirer, logger === undefined ? {} : { logger }),
     {
       // Each intent is locked while it is finished, and network messages are repeats: safe in several processes.
       name: 'acquirer.resume-stuck-payments',

@@ -51,7 +51,7 @@ export interface StartOptions extends LoadConfigInput {
   /** Defaults to every module's routes (`http-routes.ts`). */
   readonly routes?: (db: Database, clock: Clock, config: Config) => RoutePlugin[];
   /** Defaults to every module's periodic tasks (`background-tasks.ts`). */
-  readonly tasks?: (db: Database, clock: Clock, config: Config) => BackgroundTask[];
+  readonly tasks?: (db: Database, clock: Clock, config: Config, logger: Logger) => BackgroundTask[];
 }
 
 /**
@@ -87,7 +87,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     });
     await listen(http, config);
     const url = baseUrl(http);
-    const runner = startTasks((options.tasks ?? backgroundTasks)(db, clock, config), logger);
+    const runner = startTasks((options.tasks ?? backgroundTasks)(db, clock, config, logger), logger);
     logger.info({ url, database: db.description, version: VERSION }, 'cardlane is up');
 
     const server = http;

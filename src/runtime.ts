@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer/acquirer-start.ts';
 import { backgroundTasks } from './background-tasks.ts';
-import { prepareDemoOrganization } from './billing/billing-start.ts';
+import { prepareDemoOrganization, type DemoBillingCredentials } from './billing/billing-start.ts';
 import { httpRoutes } from './http-routes.ts';
 import { prepareIssuer } from './issuer/issuer-start.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
@@ -32,6 +32,8 @@ export interface Cardlane {
   readonly operatorKeyCreated: boolean;
   /** The demo merchant's id and test keys (also in `<dataDir>/demo-credentials.json`). */
   readonly demoMerchant: DemoAcquirerCredentials;
+  /** The demo API customer's organization and key for the merchant's API (also in `<dataDir>/demo-credentials.json`). */
+  readonly demoOrganization: DemoBillingCredentials;
   readonly logger: Logger;
   readonly db: Database;
   readonly http: FastifyInstance;
@@ -76,7 +78,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     if (migrationsApplied.length > 0) logger.info({ migrations: migrationsApplied }, 'applied migrations');
     const issuer = await prepareIssuer(db, clock, config.dataDir);
     const demoMerchant = await prepareDemoMerchant(db, clock, config.dataDir);
-    await prepareDemoOrganization(db, clock, config.dataDir);
+    const demoOrganization = await prepareDemoOrganization(db, clock, config.dataDir);
 
     http = await createHttpServer({
       db,
@@ -101,6 +103,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       operatorKeyFile: issuer.operatorKeyFile,
       operatorKeyCreated: issuer.operatorKeyCreated,
       demoMerchant,
+      demoOrganization,
       logger,
       db,
       http: server,

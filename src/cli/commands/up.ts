@@ -54,6 +54,11 @@ function describe(cardlane: Cardlane) {
     background_tasks: cardlane.backgroundTaskNames,
     operator_key_file: cardlane.operatorKeyFile,
     operator_key_created: cardlane.operatorKeyCreated,
+    merchant_api: {
+      base_url: `${url}${cardlane.demoOrganization.base_url_path}`,
+      organization_id: cardlane.demoOrganization.organization_id,
+      api_key: cardlane.demoOrganization.api_key,
+    },
     acquirer: {
       stripe_api_base: url,
       merchant_id: cardlane.demoMerchant.merchant_id,
@@ -80,6 +85,9 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['Demo merchant', `${info.acquirer.merchant_id} (${cardlane.demoMerchant.merchant_name})`],
     ['  secret key', info.acquirer.secret_key],
     ['  publishable key', info.acquirer.publishable_key],
+    ['Merchant API (OpenAI)', `${info.merchant_api.base_url}  — the demo API business, metered in credits`],
+    ['Demo organization', info.merchant_api.organization_id],
+    ['  API key', info.merchant_api.api_key],
   ]);
   if (info.operator_key_created && info.operator_key_file) {
     io.stdout.write(`\nA new operator key was written to ${info.operator_key_file} (mode 0600). Send it as\n  Authorization: Bearer $(cat ${info.operator_key_file})\nfor operator routes (settings, KYC, sandbox controls).\n`);

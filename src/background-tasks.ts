@@ -1,6 +1,7 @@
 import { pruneRiskAttempts } from './acquirer/risk/risk-attempts.ts';
 import { acquirerCvcCache } from './acquirer/acquirer-endpoints.ts';
 import { PaymentIntents } from './acquirer/payments/payment-intents.ts';
+import { resendPendingRefunds } from './acquirer/payments/refunds.ts';
 import { acquirerWebhookTask } from './acquirer/webhooks/webhook-task.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { paymentParties } from './payment-parties.ts';
@@ -81,6 +82,8 @@ export function backgroundTasks(db: Database, clock: Clock, config: Config, logg
       run: async () => {
         const { acquirer } = paymentParties(db, clock, config);
         await new PaymentIntents(acquirer, acquirerCvcCache(acquirer)).resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
+        // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
+        await resendPendingRefunds(acquirer, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
       },
     },
     {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import Stripe from 'stripe';
 import { acquirerCvcCache, acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
+import { resendPendingRefunds } from '../../src/acquirer/payments/refunds.ts';
 import { merchantBalanceAccount } from '../../src/acquirer/payments/acquirer-ledger.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
 import { testPaymentNetwork } from '../support/payment-network.ts';
@@ -259,4 +260,39 @@ test('a capture the network could not take leaves the intent processing; the res
   assert.equal((await stripe.paymentIntents.retrieve(pi.id)).status, 'succeeded');
   assert.equal(await service.resumeStuck(f.clock.nowMs(), 60_000), 0);
   assert.equal(await balance(), 2500);
+});
+
+test('a refund the network could not take stays pending and the sweep settles it exactly once', async () => {
+  await f.close();
+  let failRefunds = 1;
+  f = await acquirerFixture({
+    endpoints: acquirerEndpoints,
+    network: (base) => {
+      const network = testPaymentNetwork(base);
+      return {
+        lookupCard: (pan) => network.lookupCard(pan),
+        authorize: (r) => network.authorize(r),
+        incrementAuthorization: (r) => network.incrementAuthorization(r),
+        reverse: (r) => network.reverse(r),
+        clear: (r) => network.clear(r),
+        refund: async (r) => {
+          if (failRefunds-- > 0) return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' };
+          return network.refund(r);
+        },
+      };
+    },
+  });
+  stripe = f.stripe;
+  const pm = await card('4242424242424242');
+  const pi = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', payment_method: pm.id, confirm: true });
+  const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
+  assert.equal(refund.status, 'pending');
+  assert.equal(await balance(), 3000, 'nothing moved yet');
+  await assert.rejects(stripe.refunds.create({ payment_intent: pi.id, amount: 2500 }), (e: any) => e.code === 'amount_too_large', 'the pending amount stays reserved');
+  f.clock.advanceMs(61_000);
+  assert.equal(await resendPendingRefunds(f.deps, f.clock.nowMs(), 60_000), 1);
+  assert.equal(await resendPendingRefunds(f.deps, f.clock.nowMs(), 60_000), 0);
+  assert.equal((await stripe.refunds.retrieve(refund.id)).status, 'succeeded');
+  const merchant = await f.ledger.getBalance(f.db, merchantBalanceAccount(f.merchant.merchant.id, 'USD'));
+  assert.equal(merchant!.credits_posted - merchant!.debits_posted, 2000);
 });

@@ -1,4 +1,4 @@
-import type { Tx } from '../../platform/db/database.ts';
+import type { Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { recordEvent } from '../events/events.ts';
@@ -40,12 +40,74 @@ function refundObject(row: any): Record<string, unknown> & { id: string } {
   };
 }
 
+async function getRefund(sql: Sql, merchantId: string, id: string): Promise<any> {
+  const row = await sql.get(`SELECT ${REFUND_COLUMNS} FROM acquirer_refunds WHERE id = ? AND merchant_id = ?`, [id, merchantId]);
+  if (row === undefined) throw new AppError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
+  return row;
+}
+
+interface PendingRefund {
+  readonly id: string;
+  readonly chargeId: string;
+  readonly networkOriginalId: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+}
+
+/**
+ * Sends a pending refund to the network (its id is the message id, so a
+ * resend is a repeat the issuer answers once) and records the answer: on
+ * success the money moves in the acquirer's book; on a refusal the amount
+ * reserved on the charge is given back; on 91/96 it stays pending for the
+ * sweep. The status changes only from `pending`, under the charge's lock, so
+ * the request and the sweep can never both apply an answer.
+ */
+async function sendRefund(deps: AcquirerDeps, merchantId: string, refund: PendingRefund, nowMs: number): Promise<'succeeded' | 'failed' | 'pending'> {
+  const answer = await deps.network.refund({
+    type: 'refund',
+    id: refund.id,
+    originalId: refund.networkOriginalId,
+    amount: { minor: refund.amountMinor, currency: refund.currency.toUpperCase() },
+    sentAtMs: deps.clock.nowMs(),
+  });
+  if (answer.responseCode === '91' || answer.responseCode === '96') return 'pending';
+  const status = answer.responseCode === '00' ? 'succeeded' : 'failed';
+  await deps.db.transaction(async (tx) => {
+    const charge = (await findCharge(tx, merchantId, refund.chargeId, { lock: true }))!;
+    const changed = await tx.run(`UPDATE acquirer_refunds SET status = ?, failure_reason = ? WHERE id = ? AND status = 'pending'`, [
+      status,
+      status === 'failed' ? answer.reason : null,
+      refund.id,
+    ]);
+    if (changed === 0) return;
+    if (status === 'succeeded') {
+      await bookRefund(deps.ledger, tx, { merchantId, currency: charge.currency, amountMinor: refund.amountMinor, refundId: refund.id, chargeId: charge.id });
+      await recordEvent(tx, { ids: deps.ids, nowMs }, { merchantId, type: 'charge.refunded', object: await chargeObject(tx, charge) });
+    } else {
+      await saveCharge(tx, { ...charge, amountRefundedMinor: charge.amountRefundedMinor - refund.amountMinor });
+      await recordEvent(tx, { ids: deps.ids, nowMs }, { merchantId, type: 'refund.failed', object: refundObject(await getRefund(tx, merchantId, refund.id)) });
+    }
+  });
+  return status;
+}
+
+/** Re-sends refunds the network could not take when they were made (older than `olderThanMs`); returns how many got an answer. */
+export async function resendPendingRefunds(deps: AcquirerDeps, nowMs: number, olderThanMs: number, limit = 100): Promise<number> {
+  const rows = await deps.db.all<{ id: string; merchant_id: string; charge_id: string; network_id: string; amount_minor: number | string; currency: string }>(
+    `SELECT r.id, r.merchant_id, r.charge_id, ch.network_id, r.amount_minor, r.currency
+     FROM acquirer_refunds r JOIN acquirer_charges ch ON ch.id = r.charge_id
+     WHERE r.status = 'pending' AND r.created_at_ms <= ? ORDER BY r.id LIMIT ?`,
+    [nowMs - olderThanMs, limit],
+  );
+  let answered = 0;
+  for (const row of rows) {
+    const refund = { id: row.id, chargeId: row.charge_id, networkOriginalId: row.network_id, amountMinor: Number(row.amount_minor), currency: row.currency };
+    if ((await sendRefund(deps, row.merchant_id, refund, nowMs)) !== 'pending') answered += 1;
+  }
+  return answered;
+}
+
 export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
-  const getRefund = async (sql: Tx | AcquirerDeps['db'], merchantId: string, id: string) => {
-    const row = await sql.get(`SELECT ${REFUND_COLUMNS} FROM acquirer_refunds WHERE id = ? AND merchant_id = ?`, [id, merchantId]);
-    if (row === undefined) throw new AppError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
-    return row;
-  };
   return [
     {
       method: 'POST',
@@ -91,23 +153,8 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
           ]);
           return { id, charge, amount };
         });
-        const answer = await deps.network.refund({
-          type: 'refund',
-          id: reserved.id,
-          originalId: reserved.charge.networkId,
-          amount: { minor: reserved.amount, currency: reserved.charge.currency.toUpperCase() },
-          sentAtMs: deps.clock.nowMs(),
-        });
+        await sendRefund(deps, call.merchant.id, { id: reserved.id, chargeId: reserved.charge.id, networkOriginalId: reserved.charge.networkId, amountMinor: reserved.amount, currency: reserved.charge.currency }, call.nowMs);
         const row = await deps.db.transaction(async (tx) => {
-          const charge = (await findCharge(tx, call.merchant.id, reserved.charge.id, { lock: true }))!;
-          if (answer.responseCode === '00') {
-            await tx.run(`UPDATE acquirer_refunds SET status = 'succeeded' WHERE id = ?`, [reserved.id]);
-            await bookRefund(deps.ledger, tx, { merchantId: call.merchant.id, currency: charge.currency, amountMinor: reserved.amount, refundId: reserved.id, chargeId: charge.id });
-            await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, type: 'charge.refunded', object: await chargeObject(tx, charge) });
-          } else if (answer.responseCode !== '91' && answer.responseCode !== '96') {
-            await saveCharge(tx, { ...charge, amountRefundedMinor: charge.amountRefundedMinor - reserved.amount });
-            await tx.run(`UPDATE acquirer_refunds SET status = 'failed', failure_reason = ? WHERE id = ?`, [answer.reason, reserved.id]);
-          }
           const row = await getRefund(tx, call.merchant.id, reserved.id);
           await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, type: 'refund.created', object: refundObject(row) });
           return row;

@@ -11,20 +11,45 @@ import type { Database, Tx } from '../platform/db/database.ts';
  *
  * If a shared transaction fails (a database error, not an outcome), every
  * request in it is re-run alone, so one request can never fail another.
+ *
+ * `yieldBeforeBatch`: start each batch on `setImmediate` instead of at once.
+ * better-sqlite3 answers synchronously, so back-to-back batches of a busy
+ * queue would otherwise run as one unbroken chain of microtasks and starve
+ * the event loop (timers such as the network's time-outs, sockets);
+ * yielding once per batch lets them run and lets what arrived meanwhile join.
  */
 export class GroupCommit<I, O> {
   readonly #queue: Array<{ input: I; size: number; resolve: (out: O) => void; reject: (error: unknown) => void }> = [];
   #inFlight = 0;
+  #scheduled = false;
 
   constructor(
     private readonly db: Database,
     private readonly apply: (tx: Tx, inputs: readonly I[]) => Promise<O[]>,
-    private readonly options: { readonly maxInFlight: number; readonly maxEventsPerCommit: number; readonly sizeOf: (input: I) => number },
+    private readonly options: {
+      readonly maxInFlight: number;
+      readonly maxEventsPerCommit: number;
+      readonly sizeOf: (input: I) => number;
+      readonly yieldBeforeBatch?: boolean;
+    },
   ) {}
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.#queue.push({ input, size: this.options.sizeOf(input), resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (!this.options.yieldBeforeBatch) {
+      this.#drain();
+      return;
+    }
+    if (this.#scheduled || this.#inFlight >= this.options.maxInFlight || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
       this.#drain();
     });
   }
@@ -41,7 +66,7 @@ export class GroupCommit<I, O> {
       this.#inFlight += 1;
       void this.#commit(group).finally(() => {
         this.#inFlight -= 1;
-        this.#drain();
+        this.#schedule();
       });
     }
   }

@@ -29,7 +29,7 @@
  * an incremental authorization re-checks and re-holds old + increase (void
  * and new hold in one linked ledger chain; see holds.ts).
  *
- * Speed: group commit (batcher.ts). Concurrent calls queue; one transaction
+ * Speed: group commit (src/ledger/group-commit.ts, yielding before each batch). Concurrent calls queue; one transaction
  * takes the queue (up to MAX_MESSAGES_PER_COMMIT) and decides it in arrival order,
  * each decision seeing the earlier ones' holds, with a constant number of
  * statements for the batch's cards, holds and records (batch.ts). One fsync
@@ -62,7 +62,7 @@ import type { Keyring } from '../keyring.ts';
 import { ensureIssuerAccounts } from '../money/ledger-accounts.ts';
 import { handleAdvice } from './advice.ts';
 import { BatchContext, unrecordedDecline } from './batch.ts';
-import { Batcher } from './batcher.ts';
+import { GroupCommit } from '../../ledger/group-commit.ts';
 import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, type EngineDeps } from './engine-deps.ts';
 import { handleFollowUp, type FollowUpKind } from './follow-ups.ts';
 import { ISSUER_NAME } from './records.ts';
@@ -94,7 +94,7 @@ export class CardlaneIssuer implements IssuerEndpoint {
   readonly name = ISSUER_NAME;
   readonly #db: Database;
   readonly #deps: EngineDeps;
-  readonly #group: Batcher<Work, Answer>;
+  readonly #group: GroupCommit<Work, Answer>;
   #queued = 0;
   #ready: Promise<void> | null = null;
 
@@ -105,12 +105,15 @@ export class CardlaneIssuer implements IssuerEndpoint {
     }
     this.#db = options.db;
     this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs };
-    this.#group = new Batcher<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
+    this.#group = new GroupCommit<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
       // Two batches in flight on either database. SQLite runs their work one after the other (one
       // writer) but makes them durable off the main thread, so the next batch is decided while the
       // previous one's fsync is under way; PostgreSQL overlaps them for real (cards are locked in id order).
       maxInFlight: BATCHES_IN_FLIGHT,
-      maxPerCommit: MAX_MESSAGES_PER_COMMIT,
+      maxEventsPerCommit: MAX_MESSAGES_PER_COMMIT,
+      sizeOf: () => 1,
+      // A busy queue must not starve the event loop (the network's time-outs run on it).
+      yieldBeforeBatch: true,
     });
   }
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import Stripe from 'stripe';
+import type { AcquirerNetwork } from '../../src/acquirer/acquirer-deps.ts';
 import { acquirerCvcCache, acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import type { ClearingRequest, RefundRequest } from '../../src/network/messages.ts';
 import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
 import { resendPendingRefunds } from '../../src/acquirer/payments/refunds.ts';
 import { merchantBalanceAccount } from '../../src/acquirer/payments/acquirer-ledger.ts';
@@ -18,6 +20,26 @@ afterEach(async () => {
   await f.assertAudit();
   await f.close();
 });
+
+/** The real network, except that the first `method` call is answered 91 (issuer unavailable), as after a time-out. */
+function unavailableOnce(network: AcquirerNetwork, method: 'clear' | 'refund'): AcquirerNetwork {
+  let failures = 1;
+  const send = network[method].bind(network);
+  return {
+    lookupCard: (pan) => network.lookupCard(pan),
+    authorize: (r) => network.authorize(r),
+    incrementAuthorization: (r) => network.incrementAuthorization(r),
+    reverse: (r) => network.reverse(r),
+    clear: (r) => network.clear(r),
+    refund: (r) => network.refund(r),
+    [method]: async (r: ClearingRequest | RefundRequest) => {
+      if (failures-- > 0) {
+        return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' };
+      }
+      return send(r as never);
+    },
+  };
+}
 
 const card = (number: string, extra: Record<string, unknown> = {}) =>
   stripe.paymentMethods.create({
@@ -230,24 +252,7 @@ test('update before confirmation; detaching the default card clears the customer
 
 test('a capture the network could not take leaves the intent processing; the resume sweep finishes it exactly once', async () => {
   await f.close();
-  let failClears = 1;
-  f = await acquirerFixture({
-    endpoints: acquirerEndpoints,
-    network: (base) => {
-      const network = testPaymentNetwork(base);
-      return {
-        lookupCard: (pan) => network.lookupCard(pan),
-        authorize: (r) => network.authorize(r),
-        incrementAuthorization: (r) => network.incrementAuthorization(r),
-        reverse: (r) => network.reverse(r),
-        refund: (r) => network.refund(r),
-        clear: async (r) => {
-          if (failClears-- > 0) return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' };
-          return network.clear(r);
-        },
-      };
-    },
-  });
+  f = await acquirerFixture({ endpoints: acquirerEndpoints, network: (base) => unavailableOnce(testPaymentNetwork(base), 'clear') });
   stripe = f.stripe;
   const pm = await card('4242424242424242');
   const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: pm.id, confirm: true });
@@ -264,24 +269,7 @@ test('a capture the network could not take leaves the intent processing; the res
 
 test('a refund the network could not take stays pending and the sweep settles it exactly once', async () => {
   await f.close();
-  let failRefunds = 1;
-  f = await acquirerFixture({
-    endpoints: acquirerEndpoints,
-    network: (base) => {
-      const network = testPaymentNetwork(base);
-      return {
-        lookupCard: (pan) => network.lookupCard(pan),
-        authorize: (r) => network.authorize(r),
-        incrementAuthorization: (r) => network.incrementAuthorization(r),
-        reverse: (r) => network.reverse(r),
-        clear: (r) => network.clear(r),
-        refund: async (r) => {
-          if (failRefunds-- > 0) return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' };
-          return network.refund(r);
-        },
-      };
-    },
-  });
+  f = await acquirerFixture({ endpoints: acquirerEndpoints, network: (base) => unavailableOnce(testPaymentNetwork(base), 'refund') });
   stripe = f.stripe;
   const pm = await card('4242424242424242');
   const pi = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', payment_method: pm.id, confirm: true });

@@ -253,18 +253,19 @@ export async function rowById(sql: Sql, id: string, options: { lock?: boolean } 
 }
 
 /** The money columns and state a follow-up changes. */
-export interface AuthorizationChange {
-  readonly status: AuthorizationStatus;
-  readonly approvedUsdMinor: number;
-  readonly heldUsdMinor: number;
-  readonly clearedUsdMinor: number;
-  readonly refundedUsdMinor: number;
-  readonly releasedUsdMinor: number;
-  readonly holdTransferId: string | null;
-  readonly ledgerSeq: number;
-  readonly expiresAtMs: number | null;
-  readonly closedAtMs: number | null;
-}
+export type AuthorizationChange = Pick<
+  IssuerAuthorization,
+  | 'status'
+  | 'approvedUsdMinor'
+  | 'heldUsdMinor'
+  | 'clearedUsdMinor'
+  | 'refundedUsdMinor'
+  | 'releasedUsdMinor'
+  | 'holdTransferId'
+  | 'ledgerSeq'
+  | 'expiresAtMs'
+  | 'closedAtMs'
+>;
 
 export async function updateAuthorization(tx: Tx, id: string, change: AuthorizationChange, nowMs: number): Promise<void> {
   const changed = await tx.run(

@@ -1,6 +1,6 @@
 import type { AuthorizationAdvice, AuthorizationResponse } from '../../network/messages.ts';
 import { panFingerprint } from '../card-secrets.ts';
-import { requestColumns, type BatchContext } from './batch.ts';
+import { NOTHING_HELD, requestColumns, type BatchContext } from './batch.ts';
 import { changeHold } from './holds.ts';
 import { findMessage, insertMessage } from './message-records.ts';
 import { changeOf, insertAuthorizations, rowById, rowByRequestId, updateAuthorization, type AuthorizationRow } from './records.ts';
@@ -101,15 +101,7 @@ async function recordNetworkDecision(ctx: BatchContext, advice: AuthorizationAdv
     latency_us: 0,
     decided_by: 'network',
     status: response.approved === true ? 'closed' : 'declined',
-    approved_usd_minor: 0,
-    held_usd_minor: 0,
-    cleared_usd_minor: 0,
-    refunded_usd_minor: 0,
-    released_usd_minor: 0,
-    hold_transfer_id: null,
-    ledger_seq: 0,
-    expires_at_ms: null,
-    sent_at_ms: Number.isSafeInteger(request.sentAtMs) ? request.sentAtMs : 0,
+    ...NOTHING_HELD,
     created_at_ms: ctx.nowMs,
     updated_at_ms: ctx.nowMs,
     closed_at_ms: ctx.nowMs,

@@ -268,24 +268,37 @@ export function requestColumns(request: AuthorizationRequest, entry: CardEntry |
   const merchant = (request.merchant ?? {}) as unknown as Record<string, unknown>;
   const money = (request.amount ?? {}) as unknown as Record<string, unknown>;
   return {
-      request_id: request.id,
-      card_id: entry?.card.id ?? null,
-      cardholder_id: entry?.card.cardholderId ?? null,
-      pan_bin: pan === null ? null : pan.slice(0, 6),
-      pan_last4: pan === null ? null : pan.slice(-4),
-      purpose: clip(request.purpose, 32),
-      acquirer_id: clip(merchant.acquirerId, FIELD_BOUNDS.acquirerId),
-      merchant_id: clip(merchant.merchantId, FIELD_BOUNDS.merchantId),
-      merchant_name: clip(merchant.name, FIELD_BOUNDS.name),
-      mcc: clip(merchant.mcc, 4),
-      merchant_country: clip(merchant.country, 2),
-      merchant_customer_ref: typeof request.merchantCustomerRef === 'string' ? clip(request.merchantCustomerRef, FIELD_BOUNDS.customerRef) : null,
-      entry_mode: clip(request.entryMode, 32),
-      initiator: clip(request.initiator, 16),
-      amount_minor: Number.isSafeInteger(money.minor) ? (money.minor as number) : 0,
-      currency: clip(money.currency, 3),
+    request_id: request.id,
+    card_id: entry?.card.id ?? null,
+    cardholder_id: entry?.card.cardholderId ?? null,
+    pan_bin: pan === null ? null : pan.slice(0, 6),
+    pan_last4: pan === null ? null : pan.slice(-4),
+    purpose: clip(request.purpose, 32),
+    acquirer_id: clip(merchant.acquirerId, FIELD_BOUNDS.acquirerId),
+    merchant_id: clip(merchant.merchantId, FIELD_BOUNDS.merchantId),
+    merchant_name: clip(merchant.name, FIELD_BOUNDS.name),
+    mcc: clip(merchant.mcc, 4),
+    merchant_country: clip(merchant.country, 2),
+    merchant_customer_ref: typeof request.merchantCustomerRef === 'string' ? clip(request.merchantCustomerRef, FIELD_BOUNDS.customerRef) : null,
+    entry_mode: clip(request.entryMode, 32),
+    initiator: clip(request.initiator, 16),
+    amount_minor: Number.isSafeInteger(money.minor) ? (money.minor as number) : 0,
+    currency: clip(money.currency, 3),
+    sent_at_ms: Number.isSafeInteger(request.sentAtMs) ? request.sentAtMs : 0,
   } satisfies Partial<AuthorizationRow>;
 }
+
+/** The money columns of a record that holds nothing (a decline; an approval sets its own). */
+export const NOTHING_HELD = {
+  approved_usd_minor: 0,
+  held_usd_minor: 0,
+  cleared_usd_minor: 0,
+  refunded_usd_minor: 0,
+  released_usd_minor: 0,
+  hold_transfer_id: null,
+  ledger_seq: 0,
+  expires_at_ms: null,
+} as const satisfies Partial<AuthorizationRow>;
 
 function recordRow(input: {
   id: string;
@@ -314,15 +327,7 @@ function recordRow(input: {
     latency_us: input.latencyUs,
     decided_by: 'issuer',
     status: 'declined',
-    approved_usd_minor: 0,
-    held_usd_minor: 0,
-    cleared_usd_minor: 0,
-    refunded_usd_minor: 0,
-    released_usd_minor: 0,
-    hold_transfer_id: null,
-    ledger_seq: 0,
-    expires_at_ms: null,
-    sent_at_ms: Number.isSafeInteger(request.sentAtMs) ? request.sentAtMs : 0,
+    ...NOTHING_HELD,
     created_at_ms: nowMs,
     updated_at_ms: nowMs,
     closed_at_ms: nowMs,

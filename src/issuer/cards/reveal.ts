@@ -2,20 +2,8 @@ import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { decryptPan, deriveCvv2 } from '../card-secrets.ts';
 import { getCardholder } from '../identity/cardholders.ts';
-import { lockName } from '../identity/locks.ts';
-import { CLIENT_ADDRESS_MAX_CHARS } from '../identity/sign-in.ts';
-import {
-  checkSendAllowed,
-  issueCode,
-  OTP_MAX_ATTEMPTS,
-  OTP_RATE_WINDOW_MS,
-  OTP_RESEND_COOLDOWN_MS,
-  OTP_TTL_MS,
-  verifyAttempt,
-  type OtpOutcome,
-  type OtpPurpose,
-  type OtpRecord,
-} from '../otp.ts';
+import { issueOtp, otpRefusalMessage, verifyOtp } from '../identity/otp-store.ts';
+import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS, type OtpOutcome, type OtpPurpose } from '../otp.ts';
 import type { CardDeps } from './card-deps.ts';
 import { requireOpen } from './card-money.ts';
 import { getCardOf } from './cards.ts';
@@ -32,7 +20,6 @@ import { getCardOf } from './cards.ts';
  */
 
 const PURPOSE: OtpPurpose = 'reveal_card';
-const SEND_HISTORY_MAX_ROWS = 100;
 
 const boundSubject = (phoneE164: string, cardId: string) => `${phoneE164}|${cardId}`;
 
@@ -45,31 +32,10 @@ export async function requestRevealCode(
   requireOpen(card);
   const cardholder = (await getCardholder(tx, card.cardholderId))!;
   const phone = cardholder.phoneE164;
-  const address = (typeof input.clientAddress === 'string' && input.clientAddress.trim() !== '' ? input.clientAddress.trim() : 'unknown').slice(0, CLIENT_ADDRESS_MAX_CHARS);
   const nowMs = deps.clock.nowMs();
-  await lockName(tx, `issuer:otp-phone:${phone}`);
-  await lockName(tx, `issuer:otp-address:${address}`);
-  const since = nowMs - OTP_RATE_WINDOW_MS;
-  const times = async (column: 'phone_e164' | 'client_address', value: string) =>
-    (
-      await tx.all<{ sent_at_ms: number | string }>(
-        `SELECT sent_at_ms FROM issuer_otp_codes WHERE ${column} = ? AND sent_at_ms > ? ORDER BY sent_at_ms DESC LIMIT ?`,
-        [value, since, SEND_HISTORY_MAX_ROWS],
-      )
-    ).map((row) => Number(row.sent_at_ms));
-  const decision = checkSendAllowed({ nowMs, phoneSentAtMs: await times('phone_e164', phone), addressSentAtMs: await times('client_address', address) });
-  if (!decision.ok) return { ok: false, retryAfterMs: decision.retryAfterMs, message: decision.message };
-
-  await tx.run(
-    'UPDATE issuer_otp_codes SET voided_at_ms = ? WHERE phone_e164 = ? AND purpose = ? AND voided_at_ms IS NULL AND consumed_at_ms IS NULL',
-    [nowMs, phone, PURPOSE],
-  );
-  const { code, record } = issueCode(deps.random, deps.otpPepper, boundSubject(phone, card.id), PURPOSE, nowMs);
-  await tx.run(
-    `INSERT INTO issuer_otp_codes (phone_e164, purpose, code_hash, client_address, sent_at_ms, expires_at_ms, attempts)
-     VALUES (?, ?, ?, ?, ?, ?, 0)`,
-    [phone, PURPOSE, record.codeHash, address, record.sentAtMs, record.expiresAtMs],
-  );
+  const issued = await issueOtp(tx, deps, { phoneE164: phone, subject: boundSubject(phone, card.id), purpose: PURPOSE, clientAddress: input.clientAddress, nowMs });
+  if (!issued.ok) return { ok: false, retryAfterMs: issued.retryAfterMs, message: issued.message };
+  const { code, record } = issued;
   const minutes = OTP_TTL_MS / 60_000;
   await deps.sms.send(tx, {
     phoneE164: phone,
@@ -102,59 +68,22 @@ export async function revealCard(tx: Tx, deps: CardDeps, input: { readonly cardh
   requireOpen(card);
   const cardholder = (await getCardholder(tx, card.cardholderId))!;
   const phone = cardholder.phoneE164;
-  await lockName(tx, `issuer:otp-phone:${phone}`);
-  const row = await tx.get<{
-    id: number | string;
-    code_hash: string;
-    sent_at_ms: number | string;
-    expires_at_ms: number | string;
-    attempts: number | string;
-    locked_at_ms: number | string | null;
-    consumed_at_ms: number | string | null;
-  }>(
-    `SELECT id, code_hash, sent_at_ms, expires_at_ms, attempts, locked_at_ms, consumed_at_ms FROM issuer_otp_codes
-     WHERE phone_e164 = ? AND purpose = ? AND voided_at_ms IS NULL ORDER BY id DESC LIMIT 1`,
-    [phone, PURPOSE],
-  );
-  if (row === undefined) return { ok: false, code: 'code_invalid', message: 'No reveal code is waiting; ask for one (POST /cards/{id}/reveal-code).' };
-  const record: OtpRecord = {
-    phone: boundSubject(phone, card.id),
+  const result = await verifyOtp(tx, deps.otpPepper, {
+    phoneE164: phone,
+    subject: boundSubject(phone, card.id),
     purpose: PURPOSE,
-    codeHash: row.code_hash,
-    sentAtMs: Number(row.sent_at_ms),
-    expiresAtMs: Number(row.expires_at_ms),
-    attempts: Number(row.attempts),
-    ...(row.locked_at_ms === null ? {} : { lockedAtMs: Number(row.locked_at_ms) }),
-    ...(row.consumed_at_ms === null ? {} : { consumedAtMs: Number(row.consumed_at_ms) }),
-  };
-  const result = verifyAttempt(record, typeof input.code === 'string' ? input.code : '', deps.clock.nowMs(), deps.otpPepper);
-  if (result.record !== record) {
-    await tx.run('UPDATE issuer_otp_codes SET attempts = ?, locked_at_ms = ?, consumed_at_ms = ? WHERE id = ?', [
-      result.record.attempts,
-      result.record.lockedAtMs ?? null,
-      result.record.consumedAtMs ?? null,
-      Number(row.id),
-    ]);
+    code: typeof input.code === 'string' ? input.code : '',
+    nowMs: deps.clock.nowMs(),
+  });
+  if (result === undefined) return { ok: false, code: 'code_invalid', message: 'No reveal code is waiting; ask for one (POST /cards/{id}/reveal-code).' };
+  if (result.outcome !== 'ok') {
+    return { ok: false, code: result.outcome, message: otpRefusalMessage(result.outcome, result.attemptsRemaining, ' to see the card again') };
   }
-  if (result.outcome !== 'ok') return { ok: false, code: result.outcome, message: refusalMessage(result.outcome, result.attemptsRemaining) };
   const pan = decryptPan(deps.keyring, { ciphertext: card.panCiphertext, kid: card.panKid });
   return {
     ok: true,
     card: { cardId: card.id, number: pan, cvc: deriveCvv2(deps.keyring, pan, card.expMonth, card.expYear), expMonth: card.expMonth, expYear: card.expYear },
   };
-}
-
-function refusalMessage(outcome: Exclude<OtpOutcome, 'ok'>, remaining: number): string {
-  switch (outcome) {
-    case 'code_invalid':
-      return `The code is not right; ${remaining} of ${OTP_MAX_ATTEMPTS} attempts left.`;
-    case 'code_expired':
-      return 'The code has expired; ask for a new one.';
-    case 'code_locked':
-      return 'Too many wrong codes; ask for a new one.';
-    case 'code_used':
-      return 'The code was already used; ask for a new one to see the card again.';
-  }
 }
 
 /** For the HTTP edge: a refusal as an AppError, after the transaction committed. */

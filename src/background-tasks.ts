@@ -3,6 +3,7 @@ import { acquirerCvcCache } from './acquirer/acquirer-endpoints.ts';
 import { PaymentIntents } from './acquirer/payments/payment-intents.ts';
 import { resendPendingRefunds } from './acquirer/payments/refunds.ts';
 import { acquirerWebhookTask } from './acquirer/webhooks/webhook-task.ts';
+import { billingServices } from './billing/billing-services.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { paymentParties } from './payment-parties.ts';
 import { expireDueAuthorizations } from './issuer/authorization/expire.ts';
@@ -85,6 +86,12 @@ export function backgroundTasks(db: Database, clock: Clock, config: Config, logg
         // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
         await resendPendingRefunds(acquirer, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
       },
+    },
+    {
+      // Billing's payments and refunds whose answer was lost: re-sent with the same idempotency keys, finished only while still processing.
+      name: 'billing.resume-stuck-payments',
+      intervalMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS,
+      run: async () => void (await billingServices(db, clock, config).resumeStuckPayments()),
     },
     {
       // Velocity windows reach back at most 30 days; older risk attempts are only weight. Deleting is safe in several processes at once.

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer/acquirer-start.ts';
 import { backgroundTasks } from './background-tasks.ts';
 import { prepareDemoOrganization, type DemoBillingCredentials } from './billing/billing-start.ts';
+import { billingServices } from './billing/billing-services.ts';
 import { httpRoutes } from './http-routes.ts';
 import { prepareIssuer } from './issuer/issuer-start.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
@@ -89,6 +90,8 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     });
     await listen(http, config);
     const url = baseUrl(http);
+    // Billing pays through this server's own acquirer unless configured otherwise; it needs the address it listens on.
+    billingServices(db, clock, config).provider.setSelfUrl(url);
     const runner = startTasks((options.tasks ?? backgroundTasks)(db, clock, config, logger), logger);
     logger.info({ url, database: db.description, version: VERSION }, 'cardlane is up');
 

@@ -2,6 +2,7 @@ import type { AcquirerDeps } from './acquirer-deps.ts';
 import { CvcCache } from './cards/vault.ts';
 import { customerEndpoints } from './customers/customer-endpoints.ts';
 import { eventEndpoints } from './events/event-endpoints.ts';
+import { accountSettingsEndpoints } from './merchants/account-settings-endpoints.ts';
 import { paymentIntentEndpoints } from './payments/payment-intent-endpoints.ts';
 import { paymentMethodEndpoints } from './payments/payment-method-endpoints.ts';
 import { refundEndpoints } from './payments/refunds.ts';
@@ -34,5 +35,6 @@ export function acquirerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
     ...eventEndpoints(deps),
     ...webhookEndpointEndpoints(deps),
     ...riskRuleEndpoints(deps),
+    ...accountSettingsEndpoints(deps),
   ];
 }

@@ -11,6 +11,8 @@ import { createRiskRule } from './risk/risk-rules.ts';
 export const VAULT_KEY_FILE_NAME = 'acquirer-vault-key';
 export { DEMO_CREDENTIALS_FILE_NAME } from '../platform/demo-credentials-file.ts';
 const SECRET_FILE_MODE = 0o600;
+/** The demo merchant's verification hold when a card is added: the seed's $5.00, released at once. */
+export const DEMO_VERIFICATION_HOLD_MINOR = 500;
 
 /** The demo merchant's keys as `cardlane demo credentials` prints them. Keys are stored hashed, so this file is where they live. */
 export interface DemoAcquirerCredentials {
@@ -50,10 +52,11 @@ export function loadOrCreateVaultKey(dataDir: string, random: RandomSource = cry
 
 /**
  * The demo merchant `cardlane up` creates on first start — an API business
- * configured like the seed's (it refuses prepaid cards on customer-initiated
- * purchases) — and its keys in `<dataDir>/demo-credentials.json`. If the file
- * was deleted, the merchant gets a fresh key pair and the file is rewritten
- * (the old keys keep working: keys are only ever added here).
+ * configured like the seed's (a $5.00 verification hold when a card is
+ * added; it refuses prepaid cards on customer-initiated purchases) — and its
+ * keys in `<dataDir>/demo-credentials.json`. If the file was deleted, the
+ * merchant gets a fresh key pair and the file is rewritten (the old keys
+ * keep working: keys are only ever added here).
  */
 export async function prepareDemoMerchant(db: Database, clock: Clock, dataDir: string): Promise<DemoAcquirerCredentials> {
   const ids = new IdGenerator(clock, cryptoRandom);
@@ -73,7 +76,14 @@ export async function prepareDemoMerchant(db: Database, clock: Clock, dataDir: s
         publishable_key: await addApiKey(tx, deps, merchant.id, 'publishable'),
       };
     }
-    const created = await createMerchant(tx, deps, { name: 'Acme AI', statementDescriptor: 'ACME AI API', mcc: '5734', country: 'US', isDemo: true });
+    const created = await createMerchant(tx, deps, {
+      name: 'Acme AI',
+      statementDescriptor: 'ACME AI API',
+      mcc: '5734',
+      country: 'US',
+      cardVerificationAmountMinor: DEMO_VERIFICATION_HOLD_MINOR,
+      isDemo: true,
+    });
     await createRiskRule(tx, { ids, nowMs: deps.nowMs }, created.merchant.id, BLOCK_PREPAID_ON_CUSTOMER_INITIATED);
     return { merchant_id: created.merchant.id, merchant_name: created.merchant.name, secret_key: created.secretKey, publishable_key: created.publishableKey };
   });

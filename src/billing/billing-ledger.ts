@@ -12,15 +12,28 @@ import type { Sql } from '../platform/db/database.ts';
  * An organization's credit account has `debits_must_not_exceed_credits`, so
  * the ledger itself refuses a usage debit that would take it below zero
  * (`exceeds_credits`, counting pending debits) — under any concurrency. The
- * funding account stands for money received (purchases, later) and grants.
+ * funding account stands for money received (purchases) and grants.
+ *
+ *   refund   debit bill:org:<org>:credits:USD  credit bill:funding:USD   (at most what is left: balancing)
+ *            debit bill:org:<org>:debt:USD     credit bill:funding:USD   (the rest, owed by the organization)
+ *   settle   debit bill:org:<org>:credits:USD  credit bill:org:<org>:debt:USD  (every grant pays debt first)
+ *
+ * A refund may take more credits than are left (they were spent): the rest
+ * becomes debt, so the balance shown is credits − debt and may be negative,
+ * while the credit account itself never is. Every grant settles debt in the
+ * same transaction, so credits are spendable only once no debt is left —
+ * usage stops while the balance is negative, and no debit can overspend.
  */
 export const BILLING_LEDGER = 3840;
 export const BILLING_CURRENCY = 'USD';
-const ACCOUNT_CODES = { funding: 1, org_credits: 2, usage_revenue: 3 } as const;
-export const BILLING_TRANSFER_CODES = { grant: 1, usage: 2 } as const;
+const ACCOUNT_CODES = { funding: 1, org_credits: 2, usage_revenue: 3, org_debt: 4 } as const;
+export const BILLING_TRANSFER_CODES = { grant: 1, usage: 2, refund: 3, refund_debt: 4, settle_debt: 5 } as const;
 
 export function orgCreditsAccount(orgId: string): string {
   return `bill:org:${orgId}:credits:${BILLING_CURRENCY}`;
+}
+export function orgDebtAccount(orgId: string): string {
+  return `bill:org:${orgId}:debt:${BILLING_CURRENCY}`;
 }
 export const FUNDING_ACCOUNT = `bill:funding:${BILLING_CURRENCY}`;
 export const USAGE_REVENUE_ACCOUNT = `bill:usage_revenue:${BILLING_CURRENCY}`;
@@ -38,6 +51,8 @@ export async function ensureBillingAccounts(ledger: Ledger, sql: Sql, orgId: str
       flags: ['debits_must_not_exceed_credits'],
       metadata: { org_id: orgId },
     },
+    // Debit-normal: what the organization owes after a refund of credits it had spent.
+    { id: orgDebtAccount(orgId), ledger: BILLING_LEDGER, currency: BILLING_CURRENCY, code: ACCOUNT_CODES.org_debt, flags: ['credits_must_not_exceed_debits'], metadata: { org_id: orgId } },
   ]);
   for (const outcome of outcomes) {
     if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`billing ledger account ${outcome.id}: ${outcome.result}`);
@@ -60,7 +75,7 @@ export interface CreditGrant {
  */
 export async function grantCredits(sql: Sql, deps: { ledger: Ledger }, grant: CreditGrant): Promise<TransferOutcome> {
   if (!Number.isSafeInteger(grant.amountMinor) || grant.amountMinor <= 0) throw new Error('a grant is a positive integer of cents');
-  return deps.ledger.createTransfer(sql, {
+  const outcome = await deps.ledger.createTransfer(sql, {
     id: grant.transferId,
     debit_account_id: FUNDING_ACCOUNT,
     credit_account_id: orgCreditsAccount(grant.orgId),
@@ -70,11 +85,77 @@ export async function grantCredits(sql: Sql, deps: { ledger: Ledger }, grant: Cr
     code: BILLING_TRANSFER_CODES.grant,
     metadata: { org_id: grant.orgId, reason: grant.reason.slice(0, 64) },
   });
+  if (outcome.result === 'ok') await settleDebt(sql, deps.ledger, grant.orgId, `${grant.transferId}:settle`);
+  return outcome;
+}
+
+/** Pays what the organization owes out of its credits, as far as they go (one balancing transfer). */
+async function settleDebt(sql: Sql, ledger: Ledger, orgId: string, transferId: string): Promise<void> {
+  const [debt] = await lookupAccounts(sql, [orgDebtAccount(orgId)]);
+  const owed = debt === undefined ? 0 : debt.debits_posted - debt.credits_posted;
+  if (owed <= 0) return;
+  const outcome = await ledger.createTransfer(sql, {
+    id: transferId,
+    debit_account_id: orgCreditsAccount(orgId),
+    credit_account_id: orgDebtAccount(orgId),
+    amount: owed,
+    ledger: BILLING_LEDGER,
+    currency: BILLING_CURRENCY,
+    code: BILLING_TRANSFER_CODES.settle_debt,
+    flags: ['balancing_debit'],
+    metadata: { org_id: orgId },
+  });
+  if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`billing debt settlement ${transferId}: ${outcome.result}`);
+}
+
+/**
+ * Takes credits back after a refund: as much as is left (a balancing
+ * transfer), and books the rest as debt, so the balance goes negative
+ * instead of the refund failing. Idempotent by `transferId`.
+ */
+export async function removeCredits(sql: Sql, deps: { ledger: Ledger }, removal: CreditGrant): Promise<{ fromCreditsMinor: number; asDebtMinor: number }> {
+  if (!Number.isSafeInteger(removal.amountMinor) || removal.amountMinor <= 0) throw new Error('a removal is a positive integer of cents');
+  // Organizations created before refunds existed have no debt account yet.
+  await ensureBillingAccounts(deps.ledger, sql, removal.orgId);
+  const metadata = { org_id: removal.orgId, reason: removal.reason.slice(0, 64) };
+  const taken = await deps.ledger.createTransfer(sql, {
+    id: removal.transferId,
+    debit_account_id: orgCreditsAccount(removal.orgId),
+    credit_account_id: FUNDING_ACCOUNT,
+    amount: removal.amountMinor,
+    ledger: BILLING_LEDGER,
+    currency: BILLING_CURRENCY,
+    code: BILLING_TRANSFER_CODES.refund,
+    flags: ['balancing_debit'],
+    metadata,
+  });
+  const fromCreditsMinor = taken.transfer?.amount ?? 0;
+  if (taken.result !== 'ok' && taken.result !== 'exists') {
+    throw new Error(`billing credit removal ${removal.transferId}: ${taken.result}`);
+  }
+  const asDebtMinor = removal.amountMinor - fromCreditsMinor;
+  if (asDebtMinor > 0) {
+    const debt = await deps.ledger.createTransfer(sql, {
+      id: `${removal.transferId}:debt`,
+      debit_account_id: orgDebtAccount(removal.orgId),
+      credit_account_id: FUNDING_ACCOUNT,
+      amount: asDebtMinor,
+      ledger: BILLING_LEDGER,
+      currency: BILLING_CURRENCY,
+      code: BILLING_TRANSFER_CODES.refund_debt,
+      metadata,
+    });
+    if (debt.result !== 'ok' && debt.result !== 'exists') throw new Error(`billing refund debt ${removal.transferId}: ${debt.result}`);
+  }
+  return { fromCreditsMinor, asDebtMinor };
 }
 
 export interface CreditBalance {
   readonly currency: string;
-  /** What the organization can still spend, in cents: credits − debits posted − debits still held. */
+  /**
+   * What the organization can still spend, in cents: credits − debits posted
+   * − debits still held − debt. Negative after a refund of spent credits.
+   */
   readonly available_minor: number;
 }
 
@@ -84,7 +165,10 @@ export interface CreditBalance {
  * counts until the sweeper resolves it, which errs on the side of no overspend).
  */
 export async function creditBalance(sql: Sql, orgId: string): Promise<CreditBalance | null> {
-  const [account] = await lookupAccounts(sql, [orgCreditsAccount(orgId)]);
-  if (account === undefined) return null;
-  return { currency: account.currency, available_minor: account.credits_posted - account.debits_posted - account.debits_pending };
+  const accounts = await lookupAccounts(sql, [orgCreditsAccount(orgId), orgDebtAccount(orgId)]);
+  const credits = accounts.find((account) => account.id === orgCreditsAccount(orgId));
+  if (credits === undefined) return null;
+  const debt = accounts.find((account) => account.id === orgDebtAccount(orgId));
+  const owed = debt === undefined ? 0 : debt.debits_posted - debt.credits_posted;
+  return { currency: credits.currency, available_minor: credits.credits_posted - credits.debits_posted - credits.debits_pending - owed };
 }

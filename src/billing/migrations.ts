@@ -44,4 +44,82 @@ CREATE TABLE billing_usage_events (
 );
 `,
   },
+  {
+    id: 'billing/003_payments',
+    sql: `
+ALTER TABLE billing_organizations ADD COLUMN default_payment_method_id TEXT;
+CREATE TABLE billing_customers (
+  org_id TEXT PRIMARY KEY REFERENCES billing_organizations (id),
+  provider_customer_id TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE TABLE billing_payment_methods (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES billing_organizations (id),
+  brand TEXT NOT NULL,
+  last4 TEXT NOT NULL,
+  exp_month INTEGER NOT NULL,
+  exp_year INTEGER NOT NULL,
+  funding TEXT NOT NULL,
+  country TEXT,
+  fingerprint TEXT,
+  verification_attempt_id TEXT NOT NULL,
+  verification_hold_minor BIGINT,
+  added_at_ms BIGINT NOT NULL,
+  removed_at_ms BIGINT
+);
+CREATE INDEX billing_payment_methods_org ON billing_payment_methods (org_id);
+CREATE TABLE billing_payment_attempts (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES billing_organizations (id),
+  kind TEXT NOT NULL CHECK (kind IN ('verification', 'purchase', 'auto_recharge', 'subscription')),
+  amount_minor BIGINT NOT NULL CHECK (amount_minor >= 0),
+  currency TEXT NOT NULL,
+  payment_method_id TEXT NOT NULL,
+  initiator TEXT NOT NULL CHECK (initiator IN ('customer', 'merchant')),
+  status TEXT NOT NULL CHECK (status IN ('processing', 'succeeded', 'failed')),
+  provider_intent_id TEXT,
+  provider_charge_id TEXT,
+  failure_json TEXT,
+  failure_class TEXT CHECK (failure_class IN ('soft', 'hard', 'processor')),
+  subscription_id TEXT,
+  refunded_minor BIGINT NOT NULL DEFAULT 0,
+  client_key TEXT,
+  created_at_ms BIGINT NOT NULL,
+  finished_at_ms BIGINT
+);
+CREATE UNIQUE INDEX billing_payment_attempts_client_key ON billing_payment_attempts (org_id, client_key);
+CREATE INDEX billing_payment_attempts_org ON billing_payment_attempts (org_id, id);
+CREATE INDEX billing_payment_attempts_status ON billing_payment_attempts (status, created_at_ms);
+CREATE TABLE billing_receipts (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES billing_organizations (id),
+  number TEXT NOT NULL,
+  attempt_id TEXT NOT NULL UNIQUE REFERENCES billing_payment_attempts (id),
+  amount_minor BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  description TEXT NOT NULL,
+  card_brand TEXT NOT NULL,
+  card_last4 TEXT NOT NULL,
+  paid_at_ms BIGINT NOT NULL,
+  UNIQUE (org_id, number)
+);
+CREATE TABLE billing_refunds (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES billing_organizations (id),
+  attempt_id TEXT NOT NULL REFERENCES billing_payment_attempts (id),
+  amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+  currency TEXT NOT NULL,
+  reason TEXT,
+  status TEXT NOT NULL CHECK (status IN ('processing', 'succeeded', 'failed')),
+  provider_refund_id TEXT,
+  failure_message TEXT,
+  credits_removed_minor BIGINT,
+  debt_minor BIGINT,
+  created_at_ms BIGINT NOT NULL,
+  finished_at_ms BIGINT
+);
+CREATE INDEX billing_refunds_attempt ON billing_refunds (attempt_id);
+`,
+  },
 ];

@@ -43,6 +43,7 @@ export interface Config {
     /** How long an approved authorization holds the cardholder's funds if it is never captured or reversed. */
     readonly authorizationHoldMs: number;
   };
+  readonly billing: BillingConfig;
   readonly http: {
     /** Largest request body accepted; larger ones get 413 before they are read whole. */
     readonly bodyLimitBytes: number;
@@ -55,6 +56,26 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** The config file that was read, if any. */
   readonly configFile: string | null;
+}
+
+/** Merchant billing (the API business selling prepaid credits). */
+export interface BillingConfig {
+  /**
+   * Where billing's payment provider answers, for the official `stripe` SDK:
+   * null means this Cardlane's own Stripe-compatible acquirer (`<url>/v1`);
+   * `https://api.stripe.com` points the same code at Stripe.
+   */
+  readonly stripeBaseUrl: string | null;
+  /** The provider's secret key; null means the demo merchant's key (only with stripeBaseUrl null). */
+  readonly stripeSecretKey: string | null;
+  /** The publishable key clients tokenize cards with; null means the demo merchant's. */
+  readonly stripePublishableKey: string | null;
+  /** Smallest manual credit purchase, in cents (OpenAI's is $5). */
+  readonly purchaseMinimumMinor: number;
+  /** Largest manual credit purchase, in cents. */
+  readonly purchaseMaximumMinor: number;
+  /** Smallest auto-recharge, in cents (the seed's $10). */
+  readonly rechargeMinimumMinor: number;
 }
 
 export const DEFAULT_DATA_DIR = '.cardlane';
@@ -76,6 +97,14 @@ const DEFAULTS = {
   ledger: { sweepIntervalMs: 1_000, sealIntervalMs: 5_000 },
   // 2 s as Stripe Issuing gives an issuer; holds expire after 7 days, as card networks' usually do.
   payments: { issuerTimeoutMs: 2_000, authorizationHoldMs: 7 * 24 * 60 * 60 * 1000 },
+  billing: {
+    stripeBaseUrl: null,
+    stripeSecretKey: null,
+    stripePublishableKey: null,
+    purchaseMinimumMinor: 500,
+    purchaseMaximumMinor: 100_000,
+    rechargeMinimumMinor: 1_000,
+  } as BillingConfig,
   http: HTTP_DEFAULTS,
   shutdownTimeoutMs: 10_000,
 } as const;
@@ -157,6 +186,17 @@ const settingsSchema = z
       })
       .partial()
       .strict(),
+    billing: z
+      .object({
+        stripeBaseUrl: nonEmptyText.refine(isHttpUrl, 'must be an http:// or https:// URL, such as https://api.stripe.com').nullable(),
+        stripeSecretKey: nonEmptyText.refine((value) => /^(sk|rk)_(test|live)_\w+$/.test(value), 'must be a Stripe secret key (sk_test_… or sk_live_…)').nullable(),
+        stripePublishableKey: nonEmptyText.refine((value) => /^pk_(test|live)_\w+$/.test(value), 'must be a Stripe publishable key (pk_test_…)').nullable(),
+        purchaseMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
+        purchaseMaximumMinor: wholeNumber(50, 10_000_000, 'cents'),
+        rechargeMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
+      })
+      .partial()
+      .strict(),
     http: z
       .object({
         bodyLimitBytes: wholeNumber(1_024, 64 * 1_048_576, 'bytes'),
@@ -180,6 +220,13 @@ const ENV_NAMES = {
   host: 'CARDLANE_HOST',
   port: 'CARDLANE_PORT',
   logLevel: 'CARDLANE_LOG_LEVEL',
+} as const;
+
+/** The payment provider's address and keys may come from the environment, where secrets usually live. */
+const BILLING_ENV_NAMES = {
+  stripeBaseUrl: 'CARDLANE_BILLING_STRIPE_URL',
+  stripeSecretKey: 'CARDLANE_BILLING_STRIPE_SECRET_KEY',
+  stripePublishableKey: 'CARDLANE_BILLING_STRIPE_PUBLISHABLE_KEY',
 } as const;
 
 const FLAG_NAMES: Record<string, string> = {
@@ -227,7 +274,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     }
     return undefined;
   };
-  const pickNested = <S extends 'ledger' | 'payments' | 'http'>(section: S) =>
+  const pickNested = <S extends 'ledger' | 'payments' | 'billing' | 'http'>(section: S) =>
     Object.assign({}, ...layers.map((layer) => layer.settings[section] ?? {})) as NonNullable<Settings[S]>;
 
   const dataDirSetting = pick('dataDir');
@@ -245,6 +292,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     logLevel: pick('logLevel')?.value ?? DEFAULTS.logLevel,
     ledger: Object.freeze({ ...DEFAULTS.ledger, ...pickNested('ledger') }),
     payments: Object.freeze({ ...DEFAULTS.payments, ...pickNested('payments') }),
+    billing: billingConfig({ ...DEFAULTS.billing, ...pickNested('billing') }),
     http: Object.freeze({ ...DEFAULTS.http, ...pickNested('http') }),
     shutdownTimeoutMs: pick('shutdownTimeoutMs')?.value ?? DEFAULTS.shutdownTimeoutMs,
     configFile,
@@ -268,6 +316,14 @@ function envLayer(env: Readonly<Record<string, string | undefined>>, cwd: string
     const value = presentText(env[name]);
     if (value !== undefined) raw[key] = key === 'port' ? toPort(value) : value;
   }
+  const billing: Record<string, string> = {};
+  for (const [key, name] of Object.entries(BILLING_ENV_NAMES)) {
+    const value = presentText(env[name]);
+    if (value === undefined) continue;
+    billing[key] = value;
+    names[`billing.${key}`] = name;
+  }
+  if (Object.keys(billing).length > 0) raw.billing = billing;
   if (raw.database === undefined) {
     const url = presentText(env.DATABASE_URL);
     if (url !== undefined) {
@@ -365,6 +421,30 @@ function normalizeDatabase(value: string, baseDir: string): string {
   if (isPostgresUrl(value) || value === ':memory:') return value;
   const path = value.replace(/^sqlite:(\/\/)?/, '');
   return path === ':memory:' ? path : absolute(path, baseDir);
+}
+
+/** Checks what one setting cannot: the purchase bounds are ordered, and a foreign provider comes with its keys. */
+function billingConfig(billing: BillingConfig): BillingConfig {
+  if (billing.purchaseMinimumMinor > billing.purchaseMaximumMinor) {
+    throw new ConfigError('invalid configuration: billing.purchaseMinimumMinor must not exceed billing.purchaseMaximumMinor', 'billing.purchaseMinimumMinor', 'billing');
+  }
+  if (billing.stripeBaseUrl !== null && (billing.stripeSecretKey === null || billing.stripePublishableKey === null)) {
+    throw new ConfigError(
+      'invalid configuration: billing.stripeBaseUrl points billing at another provider, so billing.stripeSecretKey and billing.stripePublishableKey must be set too',
+      'billing.stripeSecretKey',
+      'billing',
+    );
+  }
+  return Object.freeze(billing);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function isParsableUrl(value: string): boolean {

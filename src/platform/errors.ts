@@ -110,6 +110,12 @@ export const ERROR_CODES = {
   charge_already_refunded: { type: 'invalid_request_error', status: 400, message: 'The charge has already been refunded in full.' },
   risk_rule_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The merchant already has the most risk rules allowed.' },
 
+  // Merchant billing
+  purchase_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The credit purchase amount is below the minimum or above the maximum.' },
+  payment_method_required: { type: 'invalid_request_error', status: 400, message: 'No card was chosen and the organization has no default card.' },
+  refund_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The refund is more than what is left to refund of this payment.' },
+  payment_not_refundable: { type: 'invalid_request_error', status: 409, message: 'Only a successful credit purchase or recharge can be refunded.' },
+
   // Ours to fix; retrying may help.
   service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },
   database_unavailable: { type: 'api_error', status: 503, message: 'The database is not reachable; retry shortly.' },

@@ -16,6 +16,12 @@ export interface Merchant {
   readonly mcc: string;
   readonly country: string;
   readonly defaultCurrency: string;
+  /**
+   * What a card verification (setup intent, attach) authorizes, in minor
+   * units of `defaultCurrency`: 0 is a zero-amount account verification;
+   * more is a verification hold, released at once (see card-verification.ts).
+   */
+  readonly cardVerificationAmountMinor: number;
   readonly createdAtMs: number;
 }
 
@@ -33,6 +39,8 @@ export interface NewMerchant {
   readonly mcc: string;
   readonly country: string;
   readonly defaultCurrency?: string;
+  /** Default 0: zero-amount verification, as Stripe does. */
+  readonly cardVerificationAmountMinor?: number;
   readonly isDemo?: boolean;
 }
 
@@ -40,6 +48,12 @@ const KEY_PREFIX: Record<ApiKeyKind, string> = { secret: 'sk_test_', publishable
 const KEY_BODY_CHARS = 32;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const API_KEY_PATTERN = /^(sk|pk)_test_[0-9A-Za-z]{32}$/;
+/**
+ * The largest verification hold a merchant may set, in minor units: real
+ * holds are a few dollars, and a cap keeps a typo (500.00 for 5.00) from
+ * holding a customer's rent for a week on every card added.
+ */
+export const CARD_VERIFICATION_AMOUNT_MAX_MINOR = 10_000;
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -57,6 +71,8 @@ function newApiKey(kind: ApiKeyKind, random: RandomSource): string {
 }
 
 export async function createMerchant(tx: Tx, deps: { ids: IdGenerator; random: RandomSource; nowMs: number }, input: NewMerchant): Promise<MerchantWithKeys> {
+  const cardVerificationAmountMinor = input.cardVerificationAmountMinor ?? 0;
+  assertCardVerificationAmount(cardVerificationAmountMinor);
   const merchant: Merchant = {
     id: deps.ids.next('acct'),
     name: input.name,
@@ -64,12 +80,16 @@ export async function createMerchant(tx: Tx, deps: { ids: IdGenerator; random: R
     mcc: input.mcc,
     country: input.country.toUpperCase(),
     defaultCurrency: (input.defaultCurrency ?? 'usd').toLowerCase(),
+    cardVerificationAmountMinor,
     createdAtMs: deps.nowMs,
   };
   await tx.run(
-    `INSERT INTO acquirer_merchants (id, name, statement_descriptor, mcc, country, default_currency, is_demo, created_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [merchant.id, merchant.name, merchant.statementDescriptor, merchant.mcc, merchant.country, merchant.defaultCurrency, input.isDemo ? 1 : 0, deps.nowMs],
+    `INSERT INTO acquirer_merchants (id, name, statement_descriptor, mcc, country, default_currency, card_verification_amount_minor, is_demo, created_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      merchant.id, merchant.name, merchant.statementDescriptor, merchant.mcc, merchant.country, merchant.defaultCurrency,
+      merchant.cardVerificationAmountMinor, input.isDemo ? 1 : 0, deps.nowMs,
+    ],
   );
   const secretKey = await addApiKey(tx, deps, merchant.id, 'secret');
   const publishableKey = await addApiKey(tx, deps, merchant.id, 'publishable');
@@ -92,10 +112,11 @@ interface MerchantRow {
   mcc: string;
   country: string;
   default_currency: string;
+  card_verification_amount_minor: number | string;
   created_at_ms: number | string;
 }
 
-const MERCHANT_COLUMNS = 'm.id, m.name, m.statement_descriptor, m.mcc, m.country, m.default_currency, m.created_at_ms';
+const MERCHANT_COLUMNS = 'm.id, m.name, m.statement_descriptor, m.mcc, m.country, m.default_currency, m.card_verification_amount_minor, m.created_at_ms';
 
 function fromRow(row: MerchantRow): Merchant {
   return {
@@ -105,6 +126,7 @@ function fromRow(row: MerchantRow): Merchant {
     mcc: row.mcc,
     country: row.country,
     defaultCurrency: row.default_currency,
+    cardVerificationAmountMinor: Number(row.card_verification_amount_minor),
     createdAtMs: Number(row.created_at_ms),
   };
 }
@@ -112,6 +134,22 @@ function fromRow(row: MerchantRow): Merchant {
 export async function getMerchant(sql: Sql, id: string): Promise<Merchant | undefined> {
   const row = await sql.get<MerchantRow>(`SELECT ${MERCHANT_COLUMNS} FROM acquirer_merchants m WHERE m.id = ?`, [id]);
   return row === undefined ? undefined : fromRow(row);
+}
+
+/** Sets what the merchant's card verifications authorize (and release at once); 0 is a zero-amount verification. */
+export async function setCardVerificationAmount(tx: Tx, merchantId: string, amountMinor: number): Promise<Merchant> {
+  assertCardVerificationAmount(amountMinor);
+  await tx.run('UPDATE acquirer_merchants SET card_verification_amount_minor = ? WHERE id = ?', [amountMinor, merchantId]);
+  const merchant = await getMerchant(tx, merchantId);
+  if (merchant === undefined) throw new Error(`setCardVerificationAmount: no merchant ${merchantId}`);
+  return merchant;
+}
+
+/** Callers validate what people send; this guards the stored value against a programming error. */
+function assertCardVerificationAmount(amountMinor: number): void {
+  if (!Number.isSafeInteger(amountMinor) || amountMinor < 0 || amountMinor > CARD_VERIFICATION_AMOUNT_MAX_MINOR) {
+    throw new Error(`card verification amount must be an integer from 0 to ${CARD_VERIFICATION_AMOUNT_MAX_MINOR} minor units, got ${amountMinor}`);
+  }
 }
 
 /** The demo merchant `cardlane up` creates, if it exists. */

@@ -50,4 +50,13 @@ CREATE TABLE acquirer_idempotency_keys (
 CREATE INDEX acquirer_idempotency_keys_expiry ON acquirer_idempotency_keys (expires_at_ms);
 `,
   },
+  {
+    // What a card verification authorizes (then releases), in minor units of the default currency; 0 = zero-amount verification.
+    // A demo merchant made before this existed gets the seed's $5.00 hold, as `cardlane up` now gives a new one (DEMO_VERIFICATION_HOLD_MINOR).
+    id: 'acquirer/002_card_verification_amount',
+    sql: `
+ALTER TABLE acquirer_merchants ADD COLUMN card_verification_amount_minor BIGINT NOT NULL DEFAULT 0 CHECK (card_verification_amount_minor >= 0);
+UPDATE acquirer_merchants SET card_verification_amount_minor = 500 WHERE is_demo = 1 AND default_currency = 'usd';
+`,
+  },
 ];

@@ -8,9 +8,14 @@ import { paymentMethodObject, savePaymentMethodChecks, type PaymentMethod } from
 
 /**
  * Card verification, as Stripe does when a card is attached or set up for
- * later: a zero-amount account-verification authorization (it checks the
- * card, CVC and address without holding money), reversed at once. A card the
- * issuer declines is not saved — except a card that passes verification and
+ * later: an account-verification authorization (customer-initiated; it
+ * checks the card, CVC and address), reversed at once. Its amount is the
+ * merchant account's setting: 0 by default, a zero-amount verification that
+ * holds nothing, as Stripe does; or a small verification hold (the seed's
+ * "$5 when you add a card"), as acquirers configure per merchant account —
+ * the cardholder sees the hold and its release, and a card that cannot cover
+ * it is declined `insufficient_funds` and not saved. A card the issuer
+ * declines is not saved — except a card that passes verification and
  * declines every real charge (Stripe's 4000000000000341), which is exactly
  * why the verification proves less than merchants hope.
  */
@@ -22,7 +27,7 @@ export async function verifyCard(
   const attempt = {
     merchant: spec.merchant,
     pm: spec.pm,
-    amountMinor: 0,
+    amountMinor: spec.merchant.cardVerificationAmountMinor,
     currency: spec.merchant.defaultCurrency,
     purpose: 'account_verification' as const,
     initiator: 'customer' as const,

@@ -3,6 +3,7 @@ import type { Io } from '../../output.ts';
 import { DEFAULT_URL } from '../issuer/client.ts';
 import { CREDENTIALS_FILE, MERCHANT_KEY_ENV } from './merchant-client.ts';
 import { rulesCommand } from './rules.ts';
+import { settingsCommand } from './settings.ts';
 
 /**
  * `cardlane acquirer …`: a merchant's actions on a running Cardlane, over
@@ -16,6 +17,7 @@ export function acquirerCommand(io: Io): Command {
     .option('--key <sk_test_…>', `the merchant's secret key (default: env ${MERCHANT_KEY_ENV}, else the demo merchant's)`)
     .option('--json', "print the API's JSON");
   acquirer.addCommand(rulesCommand(io));
+  acquirer.addCommand(settingsCommand(io));
   // Nested commands do not inherit the program's settings: never exit the process, print through io.
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });

@@ -1,0 +1,66 @@
+import { Ledger } from '../ledger/ledger.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Config } from '../platform/config.ts';
+import type { Database } from '../platform/db/database.ts';
+import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
+import type { BillingDeps } from './billing-deps.ts';
+import { ChargeRunner } from './payments/charge-runner.ts';
+import { CreditPurchases, creditGrantHandler } from './payments/credit-purchases.ts';
+import { CreditRefunds } from './payments/credit-refunds.ts';
+import type { AttemptHandler, BillingPaymentDeps } from './payments/payment-deps.ts';
+import { PaymentMethods } from './payments/payment-methods.ts';
+import { resumeStuckPayments } from './payments/payment-sweep.ts';
+import { BillingProvider } from './payments/provider.ts';
+
+/**
+ * Merchant billing as one running Cardlane wires it, once per database
+ * handle (shared by the HTTP routes, the background tasks and the runtime,
+ * which tells the provider this server's address once it listens).
+ */
+export interface BillingServices {
+  readonly deps: BillingDeps & BillingPaymentDeps;
+  readonly provider: BillingProvider;
+  readonly runner: ChargeRunner;
+  readonly paymentMethods: PaymentMethods;
+  readonly purchases: CreditPurchases;
+  readonly refunds: CreditRefunds;
+  resumeStuckPayments(): Promise<{ attempts: number; refunds: number }>;
+}
+
+const byDatabase = new WeakMap<Database, BillingServices>();
+
+export function billingServices(db: Database, clock: Clock, config: Config): BillingServices {
+  const existing = byDatabase.get(db);
+  if (existing) return existing;
+  const services = createBillingServices({ db, clock, config, provider: new BillingProvider(config.billing, config.dataDir) });
+  byDatabase.set(db, services);
+  return services;
+}
+
+/** The same wiring with explicit parts, for tests (a seeded id source, a provider pointed at a test server). */
+export function createBillingServices(input: {
+  db: Database;
+  clock: Clock;
+  config: Pick<Config, 'billing'>;
+  provider: BillingProvider;
+  ids?: IdGenerator;
+  ledger?: Ledger;
+}): BillingServices {
+  const ledger = input.ledger ?? new Ledger(input.clock);
+  const ids = input.ids ?? new IdGenerator(input.clock, cryptoRandom);
+  const deps = { db: input.db, clock: input.clock, ids, random: cryptoRandom, ledger, provider: input.provider, config: input.config.billing };
+  const grant = creditGrantHandler(deps);
+  const handlers: Partial<Record<'purchase' | 'auto_recharge' | 'subscription', AttemptHandler>> = { purchase: grant };
+  const runner = new ChargeRunner(deps, handlers);
+  const paymentMethods = new PaymentMethods(deps, runner);
+  const refunds = new CreditRefunds(deps);
+  return {
+    deps,
+    provider: input.provider,
+    runner,
+    paymentMethods,
+    purchases: new CreditPurchases(deps, runner),
+    refunds,
+    resumeStuckPayments: () => resumeStuckPayments(deps, { runner, paymentMethods, refunds }),
+  };
+}

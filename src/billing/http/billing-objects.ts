@@ -1,0 +1,73 @@
+import { formatMoney, money } from '../../platform/money.ts';
+import type { PaymentAttempt } from '../payments/payment-attempts.ts';
+import type { BillingPaymentMethod } from '../payments/payment-methods.ts';
+import type { Receipt } from '../payments/receipts.ts';
+
+/** The JSON objects billing's API answers with (snake_case, amounts as minor units with their currency). */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function amountObject(amountMinor: number, currency: string) {
+  return { amount_minor: amountMinor, currency, formatted: formatMoney(money(amountMinor, currency)) };
+}
+
+export function paymentMethodObject(pm: BillingPaymentMethod) {
+  return {
+    id: pm.id,
+    object: 'billing.payment_method',
+    brand: pm.brand,
+    last4: pm.last4,
+    exp_month: pm.expMonth,
+    exp_year: pm.expYear,
+    funding: pm.funding,
+    country: pm.country,
+    is_default: pm.isDefault,
+    verification: {
+      payment: pm.verificationAttemptId,
+      hold: pm.verificationHoldMinor === null ? null : amountObject(pm.verificationHoldMinor, 'USD'),
+      released: true,
+    },
+    added_at: iso(pm.addedAtMs),
+  };
+}
+
+export function paymentObject(attempt: PaymentAttempt, receipt: Receipt | null = null) {
+  return {
+    id: attempt.id,
+    object: 'billing.payment',
+    kind: attempt.kind,
+    status: attempt.status,
+    amount: amountObject(attempt.amountMinor, attempt.currency),
+    refunded: amountObject(attempt.refundedMinor, attempt.currency),
+    initiator: attempt.initiator,
+    payment_method: attempt.paymentMethodId,
+    subscription: attempt.subscriptionId,
+    provider_payment: attempt.providerIntentId,
+    failure:
+      attempt.failure === null
+        ? null
+        : {
+            code: attempt.failure.code,
+            decline_code: attempt.failure.decline_code,
+            network_decline_code: attempt.failure.network_decline_code,
+            message: attempt.failure.message,
+            retry: attempt.failureClass,
+          },
+    receipt: receipt === null ? null : receiptObject(receipt),
+    created_at: iso(attempt.createdAtMs),
+    finished_at: attempt.finishedAtMs === null ? null : iso(attempt.finishedAtMs),
+  };
+}
+
+export function receiptObject(receipt: Receipt) {
+  return {
+    id: receipt.id,
+    object: 'billing.receipt',
+    number: receipt.number,
+    payment: receipt.attemptId,
+    amount: amountObject(receipt.amountMinor, receipt.currency),
+    description: receipt.description,
+    card: `${receipt.cardBrand} •••• ${receipt.cardLast4}`,
+    paid_at: iso(receipt.paidAtMs),
+  };
+}

@@ -1,0 +1,74 @@
+import { AppError } from '../../platform/errors.ts';
+import { BILLING_CURRENCY, grantCredits } from '../billing-ledger.ts';
+import type { ChargeRunner } from './charge-runner.ts';
+import { findAttemptByClientKey, insertAttempt, type PaymentAttempt } from './payment-attempts.ts';
+import type { AttemptHandler, BillingPaymentDeps } from './payment-deps.ts';
+import { defaultPaymentMethod, requirePaymentMethod } from './payment-methods.ts';
+import { issueReceipt } from './receipts.ts';
+
+/**
+ * "Add to credit balance": a customer-initiated payment on a card the
+ * organization chose (or its default), between the configured minimum
+ * ($5, as OpenAI) and maximum. Credits are granted only when the payment
+ * succeeded, in the transaction that records the success, with a receipt.
+ */
+export class CreditPurchases {
+  constructor(
+    private readonly deps: BillingPaymentDeps,
+    private readonly runner: ChargeRunner,
+  ) {}
+
+  /**
+   * With a `clientKey` (the request's Idempotency-Key) a retried request
+   * answers the first one's attempt — finishing it if its answer was lost —
+   * instead of paying again; the same key for another purchase is refused.
+   */
+  async buy(orgId: string, input: { amountMinor: number; paymentMethodId?: string | null; clientKey?: string | null }): Promise<PaymentAttempt> {
+    if (input.clientKey) {
+      const earlier = await findAttemptByClientKey(this.deps.db, orgId, input.clientKey);
+      if (earlier !== null) {
+        const same = earlier.kind === 'purchase' && earlier.amountMinor === input.amountMinor && (input.paymentMethodId ?? earlier.paymentMethodId) === earlier.paymentMethodId;
+        if (!same) throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used for another request.');
+        return this.runner.run(earlier.id);
+      }
+    }
+    const { purchaseMinimumMinor: min, purchaseMaximumMinor: max } = this.deps.config;
+    if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < min || input.amountMinor > max) {
+      throw new AppError('purchase_amount_out_of_range', `A credit purchase is a whole number of cents from ${min} to ${max}.`, { param: 'amount' });
+    }
+    const card = input.paymentMethodId ? await requirePaymentMethod(this.deps.db, orgId, input.paymentMethodId) : await defaultPaymentMethod(this.deps.db, orgId);
+    if (card === null) throw new AppError('payment_method_required', 'Choose a card, or set a default card first.', { param: 'payment_method' });
+    const attempt = await this.deps.db.transaction((tx) =>
+      insertAttempt(tx, {
+        id: this.deps.ids.next('bpa'),
+        orgId,
+        kind: 'purchase',
+        amountMinor: input.amountMinor,
+        currency: BILLING_CURRENCY,
+        paymentMethodId: card.id,
+        initiator: 'customer',
+        clientKey: input.clientKey ?? null,
+        createdAtMs: this.deps.clock.nowMs(),
+      }),
+    );
+    return this.runner.run(attempt.id);
+  }
+}
+
+/**
+ * Credits for a successful paid attempt (purchase or recharge): the grant's
+ * transfer id is derived from the attempt, so it can only ever happen once.
+ */
+export function creditGrantHandler(deps: Pick<BillingPaymentDeps, 'ledger' | 'ids'>): Required<Pick<AttemptHandler, 'succeeded'>> {
+  return {
+    async succeeded(tx, attempt) {
+      const outcome = await grantCredits(tx, deps, { orgId: attempt.orgId, amountMinor: attempt.amountMinor, reason: attempt.kind, transferId: creditTransferId(attempt.id) });
+      if (outcome.result !== 'ok') throw new Error(`credits for ${attempt.id}: ${outcome.result}`);
+      await issueReceipt(tx, deps.ids, attempt);
+    },
+  };
+}
+
+export function creditTransferId(attemptId: string): string {
+  return `bill:credits:${attemptId}`;
+}

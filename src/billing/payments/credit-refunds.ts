@@ -1,0 +1,161 @@
+import Stripe from 'stripe';
+import type { Sql } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { removeCredits } from '../billing-ledger.ts';
+import { addRefunded, findAttempt } from './payment-attempts.ts';
+import type { BillingPaymentDeps } from './payment-deps.ts';
+
+/**
+ * Refunds of credit purchases and recharges (the merchant's action, e.g.
+ * after a complaint): the money goes back to the card through the provider,
+ * and the same credits leave the organization's balance — as far as they
+ * are left, the rest as debt (the balance goes negative and usage stops, as
+ * OpenAI does after a refund or dispute).
+ *
+ * The refund row and the reservation of its amount on the payment are
+ * written before the provider is called (the refund's id is the idempotency
+ * key), so concurrent refunds cannot exceed the payment and a lost answer is
+ * finished by the sweep.
+ */
+
+export interface CreditRefund {
+  readonly id: string;
+  readonly orgId: string;
+  readonly attemptId: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly reason: string | null;
+  readonly status: 'processing' | 'succeeded' | 'failed';
+  readonly providerRefundId: string | null;
+  readonly failureMessage: string | null;
+  readonly creditsRemovedMinor: number | null;
+  readonly debtMinor: number | null;
+  readonly createdAtMs: number;
+}
+
+const REFUNDABLE_KINDS = new Set(['purchase', 'auto_recharge']);
+const COLUMNS = 'id, org_id, attempt_id, amount_minor, currency, reason, status, provider_refund_id, failure_message, credits_removed_minor, debt_minor, created_at_ms';
+
+function fromRow(row: any): CreditRefund {
+  const nullable = (value: unknown) => (value === null ? null : Number(value));
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    attemptId: row.attempt_id,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    reason: row.reason,
+    status: row.status,
+    providerRefundId: row.provider_refund_id,
+    failureMessage: row.failure_message,
+    creditsRemovedMinor: nullable(row.credits_removed_minor),
+    debtMinor: nullable(row.debt_minor),
+    createdAtMs: Number(row.created_at_ms),
+  };
+}
+
+export async function findRefund(sql: Sql, id: string): Promise<CreditRefund | null> {
+  const row = await sql.get(`SELECT ${COLUMNS} FROM billing_refunds WHERE id = ?`, [id]);
+  return row === undefined ? null : fromRow(row);
+}
+
+export async function listRefunds(sql: Sql, orgId: string, limit: number): Promise<CreditRefund[]> {
+  return (await sql.all(`SELECT ${COLUMNS} FROM billing_refunds WHERE org_id = ? ORDER BY id DESC LIMIT ?`, [orgId, limit])).map(fromRow);
+}
+
+export async function processingRefunds(sql: Sql, olderThanMs: number, limit: number): Promise<CreditRefund[]> {
+  const rows = await sql.all(`SELECT ${COLUMNS} FROM billing_refunds WHERE status = 'processing' AND created_at_ms <= ? ORDER BY created_at_ms LIMIT ?`, [olderThanMs, limit]);
+  return rows.map(fromRow);
+}
+
+export class CreditRefunds {
+  constructor(private readonly deps: BillingPaymentDeps) {}
+
+  /** Refunds `amountMinor` (default: all that is left) of a paid attempt. */
+  async refund(attemptId: string, input: { amountMinor?: number; reason?: string } = {}): Promise<CreditRefund> {
+    const refund = await this.deps.db.transaction(async (tx) => {
+      const attempt = await findAttempt(tx, attemptId, { lock: true });
+      if (attempt === null) throw new AppError('resource_missing', `No billing payment ${attemptId}.`);
+      if (attempt.status !== 'succeeded' || !REFUNDABLE_KINDS.has(attempt.kind) || attempt.providerIntentId === null) {
+        throw new AppError('payment_not_refundable', `Payment ${attemptId} is a ${attempt.status} ${attempt.kind}; only a successful credit purchase or recharge can be refunded.`);
+      }
+      const left = attempt.amountMinor - attempt.refundedMinor;
+      const amount = input.amountMinor ?? left;
+      if (!Number.isSafeInteger(amount) || amount <= 0 || amount > left) {
+        throw new AppError('refund_amount_out_of_range', `A refund of ${attemptId} is a whole number of cents from 1 to ${left}.`, { param: 'amount' });
+      }
+      const created: CreditRefund = {
+        id: this.deps.ids.next('bre'),
+        orgId: attempt.orgId,
+        attemptId,
+        amountMinor: amount,
+        currency: attempt.currency,
+        reason: input.reason?.slice(0, 200) ?? null,
+        status: 'processing',
+        providerRefundId: null,
+        failureMessage: null,
+        creditsRemovedMinor: null,
+        debtMinor: null,
+        createdAtMs: this.deps.clock.nowMs(),
+      };
+      await tx.run(
+        `INSERT INTO billing_refunds (id, org_id, attempt_id, amount_minor, currency, reason, status, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'processing', ?)`,
+        [created.id, created.orgId, created.attemptId, created.amountMinor, created.currency, created.reason, created.createdAtMs],
+      );
+      await addRefunded(tx, attemptId, amount);
+      return created;
+    });
+    return this.send(refund);
+  }
+
+  /** Sends (or re-sends, with the same idempotency key) a processing refund to the provider and records the answer. */
+  async send(refund: CreditRefund): Promise<CreditRefund> {
+    if (refund.status !== 'processing') return refund;
+    const attempt = (await findAttempt(this.deps.db, refund.attemptId))!;
+    try {
+      const answer = await this.deps.provider
+        .stripe()
+        .refunds.create(
+          { payment_intent: attempt.providerIntentId!, amount: refund.amountMinor, metadata: { cardlane_billing_refund: refund.id } },
+          { idempotencyKey: `cardlane-billing-${refund.id}` },
+        );
+      if (answer.status === 'succeeded') return await this.succeeded(refund, answer.id);
+      if (answer.status === 'failed' || answer.status === 'canceled') return await this.failed(refund, answer.id, answer.failure_reason ?? `refund ${answer.status}`);
+      return refund; // pending at the provider: the sweep asks again
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      const transient = error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError || (error.statusCode ?? 0) >= 500 || error.statusCode === 409 || error.statusCode === 429;
+      if (transient) return refund;
+      return this.failed(refund, null, error.message);
+    }
+  }
+
+  private succeeded(refund: CreditRefund, providerRefundId: string): Promise<CreditRefund> {
+    return this.deps.db.transaction(async (tx) => {
+      const current = fromRow(await tx.get(`SELECT ${COLUMNS} FROM billing_refunds WHERE id = ? ${tx.forUpdate}`, [refund.id]));
+      if (current.status !== 'processing') return current;
+      const removed = await removeCredits(tx, this.deps, { orgId: refund.orgId, amountMinor: refund.amountMinor, reason: 'refund', transferId: `bill:refund:${refund.id}` });
+      await tx.run(
+        `UPDATE billing_refunds SET status = 'succeeded', provider_refund_id = ?, credits_removed_minor = ?, debt_minor = ?, finished_at_ms = ? WHERE id = ?`,
+        [providerRefundId, removed.fromCreditsMinor, removed.asDebtMinor, this.deps.clock.nowMs(), refund.id],
+      );
+      return { ...current, status: 'succeeded', providerRefundId, creditsRemovedMinor: removed.fromCreditsMinor, debtMinor: removed.asDebtMinor };
+    });
+  }
+
+  private failed(refund: CreditRefund, providerRefundId: string | null, message: string): Promise<CreditRefund> {
+    return this.deps.db.transaction(async (tx) => {
+      const current = fromRow(await tx.get(`SELECT ${COLUMNS} FROM billing_refunds WHERE id = ? ${tx.forUpdate}`, [refund.id]));
+      if (current.status !== 'processing') return current;
+      await tx.run(`UPDATE billing_refunds SET status = 'failed', provider_refund_id = ?, failure_message = ?, finished_at_ms = ? WHERE id = ?`, [
+        providerRefundId,
+        message.slice(0, 500),
+        this.deps.clock.nowMs(),
+        refund.id,
+      ]);
+      // The reservation is released: what this refund would have returned can be refunded again.
+      await addRefunded(tx, refund.attemptId, -refund.amountMinor);
+      return { ...current, status: 'failed', providerRefundId, failureMessage: message };
+    });
+  }
+}

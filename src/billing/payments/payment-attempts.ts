@@ -1,0 +1,164 @@
+import type { Sql, Tx } from '../../platform/db/database.ts';
+
+/**
+ * Every charge billing asks its provider for — a card's verification, a
+ * credit purchase, an auto-recharge, a subscription payment — is one
+ * attempt row, written `processing` *before* the provider is called and
+ * finished after. The row's id is the provider call's idempotency key, so a
+ * crash or a lost answer is finished by calling again with the same key
+ * (payment-sweep.ts): a payment is never made twice and never forgotten.
+ * A decline keeps the provider's whole answer, for the doctor.
+ */
+
+export type AttemptKind = 'verification' | 'purchase' | 'auto_recharge' | 'subscription';
+export type AttemptStatus = 'processing' | 'succeeded' | 'failed';
+/** How a failure bears on retrying: `processor` failures are nobody's card's fault. */
+export type FailureClass = 'soft' | 'hard' | 'processor';
+
+/** The provider's answer to a failed attempt, as it came (Stripe's error object) plus the charge's outcome. */
+export interface PaymentFailure {
+  readonly type: string;
+  readonly code: string | null;
+  readonly decline_code: string | null;
+  readonly message: string;
+  /** The issuer's ISO 8583 code when the card network answered. */
+  readonly network_decline_code: string | null;
+  /** The provider's charge for this attempt, when one was made. */
+  readonly charge: string | null;
+  /** The charge's `outcome` (type, reason, rule, network_status, seller_message), when it could be read. */
+  readonly outcome: Readonly<Record<string, unknown>> | null;
+  /** The provider's error body, whole. */
+  readonly provider_error: Readonly<Record<string, unknown>>;
+}
+
+export interface PaymentAttempt {
+  readonly id: string;
+  readonly orgId: string;
+  readonly kind: AttemptKind;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly paymentMethodId: string;
+  /** `merchant` = off-session (MIT): auto-recharges and subscription renewals. */
+  readonly initiator: 'customer' | 'merchant';
+  readonly status: AttemptStatus;
+  readonly providerIntentId: string | null;
+  readonly providerChargeId: string | null;
+  readonly failure: PaymentFailure | null;
+  readonly failureClass: FailureClass | null;
+  readonly subscriptionId: string | null;
+  readonly refundedMinor: number;
+  readonly createdAtMs: number;
+  readonly finishedAtMs: number | null;
+}
+
+export type NewAttempt = Pick<PaymentAttempt, 'id' | 'orgId' | 'kind' | 'amountMinor' | 'currency' | 'paymentMethodId' | 'initiator' | 'createdAtMs'> & {
+  readonly subscriptionId?: string | null;
+  /** The client's Idempotency-Key, unique per organization: a retried request finds its attempt instead of paying twice. */
+  readonly clientKey?: string | null;
+};
+
+const COLUMNS = `id, org_id, kind, amount_minor, currency, payment_method_id, initiator, status, provider_intent_id, provider_charge_id,
+  failure_json, failure_class, subscription_id, refunded_minor, created_at_ms, finished_at_ms`;
+
+function fromRow(row: any): PaymentAttempt {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    kind: row.kind,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    paymentMethodId: row.payment_method_id,
+    initiator: row.initiator,
+    status: row.status,
+    providerIntentId: row.provider_intent_id,
+    providerChargeId: row.provider_charge_id,
+    failure: row.failure_json === null ? null : JSON.parse(row.failure_json),
+    failureClass: row.failure_class,
+    subscriptionId: row.subscription_id,
+    refundedMinor: Number(row.refunded_minor),
+    createdAtMs: Number(row.created_at_ms),
+    finishedAtMs: row.finished_at_ms === null ? null : Number(row.finished_at_ms),
+  };
+}
+
+export async function insertAttempt(tx: Tx, attempt: NewAttempt): Promise<PaymentAttempt> {
+  await tx.run(
+    `INSERT INTO billing_payment_attempts (id, org_id, kind, amount_minor, currency, payment_method_id, initiator, status, subscription_id, client_key, created_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'processing', ?, ?, ?)`,
+    [attempt.id, attempt.orgId, attempt.kind, attempt.amountMinor, attempt.currency, attempt.paymentMethodId, attempt.initiator, attempt.subscriptionId ?? null,
+      attempt.clientKey ?? null, attempt.createdAtMs],
+  );
+  return {
+    ...attempt,
+    status: 'processing',
+    providerIntentId: null,
+    providerChargeId: null,
+    failure: null,
+    failureClass: null,
+    subscriptionId: attempt.subscriptionId ?? null,
+    refundedMinor: 0,
+    finishedAtMs: null,
+  };
+}
+
+export async function findAttempt(sql: Sql, id: string, options: { lock?: boolean } = {}): Promise<PaymentAttempt | null> {
+  const row = await sql.get(`SELECT ${COLUMNS} FROM billing_payment_attempts WHERE id = ? ${options.lock ? sql.forUpdate : ''}`, [id]);
+  return row === undefined ? null : fromRow(row);
+}
+
+/** The attempt as finished; only a `processing` attempt can finish, so a second finisher changes nothing. */
+export async function finishAttempt(
+  tx: Tx,
+  attempt: PaymentAttempt,
+  result:
+    | { status: 'succeeded'; amountMinor?: number; providerIntentId: string | null; providerChargeId: string | null }
+    | { status: 'failed'; failure: PaymentFailure; failureClass: FailureClass; providerIntentId: string | null },
+  nowMs: number,
+): Promise<PaymentAttempt | null> {
+  const finished: PaymentAttempt =
+    result.status === 'succeeded'
+      ? { ...attempt, status: 'succeeded', amountMinor: result.amountMinor ?? attempt.amountMinor, providerIntentId: result.providerIntentId, providerChargeId: result.providerChargeId, finishedAtMs: nowMs }
+      : { ...attempt, status: 'failed', failure: result.failure, failureClass: result.failureClass, providerIntentId: result.providerIntentId, providerChargeId: result.failure.charge, finishedAtMs: nowMs };
+  const changed = await tx.run(
+    `UPDATE billing_payment_attempts SET status = ?, amount_minor = ?, provider_intent_id = ?, provider_charge_id = ?, failure_json = ?, failure_class = ?, finished_at_ms = ?
+     WHERE id = ? AND status = 'processing'`,
+    [finished.status, finished.amountMinor, finished.providerIntentId, finished.providerChargeId, finished.failure === null ? null : JSON.stringify(finished.failure),
+      finished.failureClass, nowMs, attempt.id],
+  );
+  return changed === 0 ? null : finished;
+}
+
+/** The attempt an earlier request with this client key made, if any. */
+export async function findAttemptByClientKey(sql: Sql, orgId: string, clientKey: string): Promise<PaymentAttempt | null> {
+  const row = await sql.get(`SELECT ${COLUMNS} FROM billing_payment_attempts WHERE org_id = ? AND client_key = ?`, [orgId, clientKey]);
+  return row === undefined ? null : fromRow(row);
+}
+
+export async function addRefunded(tx: Tx, attemptId: string, amountMinor: number): Promise<void> {
+  await tx.run('UPDATE billing_payment_attempts SET refunded_minor = refunded_minor + ? WHERE id = ?', [amountMinor, attemptId]);
+}
+
+/** An organization's attempts, newest first, `limit` of them, before the cursor id if given. */
+export async function listAttempts(sql: Sql, orgId: string, options: { limit: number; before?: string | null; kind?: AttemptKind }): Promise<PaymentAttempt[]> {
+  const where = ['org_id = ?'];
+  const params: unknown[] = [orgId];
+  if (options.before) {
+    where.push('id < ?');
+    params.push(options.before);
+  }
+  if (options.kind) {
+    where.push('kind = ?');
+    params.push(options.kind);
+  }
+  const rows = await sql.all(`SELECT ${COLUMNS} FROM billing_payment_attempts WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, options.limit]);
+  return rows.map(fromRow);
+}
+
+/** Attempts left `processing` since before `olderThanMs` — their answer was lost or the process stopped. */
+export async function processingAttempts(sql: Sql, olderThanMs: number, limit: number): Promise<PaymentAttempt[]> {
+  const rows = await sql.all(
+    `SELECT ${COLUMNS} FROM billing_payment_attempts WHERE status = 'processing' AND created_at_ms <= ? ORDER BY created_at_ms LIMIT ?`,
+    [olderThanMs, limit],
+  );
+  return rows.map(fromRow);
+}

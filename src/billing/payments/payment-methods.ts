@@ -1,0 +1,244 @@
+import type Stripe from 'stripe';
+import type { Sql, Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { BILLING_CURRENCY } from '../billing-ledger.ts';
+import type { ChargeRunner } from './charge-runner.ts';
+import { findAttempt, insertAttempt, type PaymentAttempt } from './payment-attempts.ts';
+import type { BillingPaymentDeps } from './payment-deps.ts';
+import { providerCustomerId } from './provider-customers.ts';
+import { outcomeOfError, type ProviderOutcome } from './provider-outcome.ts';
+
+/**
+ * An organization's cards. The card number never reaches billing: the
+ * client tokenizes it at the provider with the publishable key and hands
+ * billing the payment method id. Adding a card verifies it with a setup
+ * intent (usage off_session, so it can pay auto-recharges later); the
+ * provider's verification may place a temporary hold — $5 at the demo
+ * merchant, as in the seed — which it releases at once. A card that fails
+ * verification is not added; the attempt keeps the provider's answer.
+ *
+ * One card may be the default: the one auto-recharge and subscriptions
+ * charge. Adding a card does not make it the default (the seed's fix is
+ * exactly to make it one); removing the default leaves none.
+ */
+
+export interface BillingPaymentMethod {
+  readonly id: string;
+  readonly orgId: string;
+  readonly brand: string;
+  readonly last4: string;
+  readonly expMonth: number;
+  readonly expYear: number;
+  readonly funding: string;
+  readonly country: string | null;
+  readonly fingerprint: string | null;
+  readonly verificationAttemptId: string;
+  /** The verification hold the provider placed and released, in cents; null when the provider does not say. */
+  readonly verificationHoldMinor: number | null;
+  readonly addedAtMs: number;
+  readonly isDefault: boolean;
+}
+
+const PAYMENT_METHOD_ID = /^pm_[A-Za-z0-9]{1,100}$/;
+const COLUMNS = `pm.id, pm.org_id, pm.brand, pm.last4, pm.exp_month, pm.exp_year, pm.funding, pm.country, pm.fingerprint, pm.verification_attempt_id,
+  pm.verification_hold_minor, pm.added_at_ms, CASE WHEN o.default_payment_method_id = pm.id THEN 1 ELSE 0 END AS is_default`;
+
+function fromRow(row: any): BillingPaymentMethod {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    brand: row.brand,
+    last4: row.last4,
+    expMonth: Number(row.exp_month),
+    expYear: Number(row.exp_year),
+    funding: row.funding,
+    country: row.country,
+    fingerprint: row.fingerprint,
+    verificationAttemptId: row.verification_attempt_id,
+    verificationHoldMinor: row.verification_hold_minor === null ? null : Number(row.verification_hold_minor),
+    addedAtMs: Number(row.added_at_ms),
+    isDefault: Number(row.is_default) === 1,
+  };
+}
+
+/** The organization's active cards, oldest first. */
+export async function listPaymentMethods(sql: Sql, orgId: string): Promise<BillingPaymentMethod[]> {
+  const rows = await sql.all(
+    `SELECT ${COLUMNS} FROM billing_payment_methods pm JOIN billing_organizations o ON o.id = pm.org_id
+     WHERE pm.org_id = ? AND pm.removed_at_ms IS NULL ORDER BY pm.added_at_ms, pm.id`,
+    [orgId],
+  );
+  return rows.map(fromRow);
+}
+
+export async function findPaymentMethod(sql: Sql, orgId: string, id: string): Promise<BillingPaymentMethod | null> {
+  const row = await sql.get(
+    `SELECT ${COLUMNS} FROM billing_payment_methods pm JOIN billing_organizations o ON o.id = pm.org_id
+     WHERE pm.org_id = ? AND pm.id = ? AND pm.removed_at_ms IS NULL`,
+    [orgId, id],
+  );
+  return row === undefined ? null : fromRow(row);
+}
+
+export async function requirePaymentMethod(sql: Sql, orgId: string, id: string): Promise<BillingPaymentMethod> {
+  const found = await findPaymentMethod(sql, orgId, id);
+  if (found === null) throw new AppError('resource_missing', `This organization has no card ${id}.`, { param: 'payment_method' });
+  return found;
+}
+
+export async function defaultPaymentMethod(sql: Sql, orgId: string): Promise<BillingPaymentMethod | null> {
+  const row = await sql.get<{ default_payment_method_id: string | null }>('SELECT default_payment_method_id FROM billing_organizations WHERE id = ?', [orgId]);
+  return row?.default_payment_method_id ? findPaymentMethod(sql, orgId, row.default_payment_method_id) : null;
+}
+
+export type AddCardResult =
+  | { readonly status: 'added'; readonly paymentMethod: BillingPaymentMethod; readonly attempt: PaymentAttempt }
+  | { readonly status: 'declined'; readonly attempt: PaymentAttempt }
+  | { readonly status: 'processing'; readonly attempt: PaymentAttempt };
+
+/** What happens around a card's default status changing (auto-recharge resumes on a new default). */
+export interface DefaultCardListener {
+  defaultChanged(tx: Tx, orgId: string, paymentMethodId: string | null): Promise<void>;
+}
+
+export class PaymentMethods {
+  constructor(
+    private readonly deps: BillingPaymentDeps,
+    private readonly runner: ChargeRunner,
+    private readonly listeners: readonly DefaultCardListener[] = [],
+  ) {}
+
+  /** Verifies and adds a tokenized card; adding a card the organization already has answers it again. */
+  async add(orgId: string, paymentMethodId: string): Promise<AddCardResult> {
+    if (typeof paymentMethodId !== 'string' || !PAYMENT_METHOD_ID.test(paymentMethodId)) {
+      throw new AppError('parameter_invalid', 'payment_method must be a payment method id (pm_…) made with the publishable key.', { param: 'payment_method' });
+    }
+    const existing = await findPaymentMethod(this.deps.db, orgId, paymentMethodId);
+    if (existing !== null) {
+      return { status: 'added', paymentMethod: existing, attempt: (await findAttempt(this.deps.db, existing.verificationAttemptId))! };
+    }
+    const attempt = await this.deps.db.transaction((tx) =>
+      insertAttempt(tx, {
+        id: this.deps.ids.next('bpa'),
+        orgId,
+        kind: 'verification',
+        amountMinor: 0,
+        currency: BILLING_CURRENCY,
+        paymentMethodId,
+        initiator: 'customer',
+        createdAtMs: this.deps.clock.nowMs(),
+      }),
+    );
+    return this.verify(attempt);
+  }
+
+  /** Runs (or, from the sweep, re-runs with the same idempotency key) a card's verification and records what came of it. */
+  async verify(attempt: PaymentAttempt): Promise<AddCardResult> {
+    const stripe = this.deps.provider.stripe();
+    let card: Stripe.PaymentMethod | null = null;
+    let outcome: ProviderOutcome;
+    try {
+      const customer = await providerCustomerId(this.deps, attempt.orgId);
+      const intent = await stripe.setupIntents.create(
+        {
+          customer,
+          payment_method: attempt.paymentMethodId,
+          confirm: true,
+          usage: 'off_session',
+          metadata: { cardlane_billing_attempt: attempt.id, cardlane_org_id: attempt.orgId, kind: 'verification' },
+        },
+        { idempotencyKey: `cardlane-billing-${attempt.id}` },
+      );
+      if (intent.status === 'succeeded') {
+        card = await stripe.paymentMethods.retrieve(attempt.paymentMethodId);
+        const hold = await verificationHold(stripe, intent);
+        outcome = { kind: 'succeeded', intentId: intent.id, chargeId: hold.chargeId, ...(hold.amountMinor === null ? {} : { amountMinor: hold.amountMinor }) };
+      } else {
+        outcome = { kind: 'unknown', reason: `setup intent ${intent.id} is ${intent.status}` };
+      }
+    } catch (error) {
+      outcome = await outcomeOfError(stripe, error);
+    }
+    const saved = card;
+    const finished = await this.runner.finish(attempt, outcome, {
+      succeeded: async (tx, done) => {
+        if (saved?.card === undefined || saved.card === null) throw new Error(`payment method ${done.paymentMethodId} has no card`);
+        await insertPaymentMethod(tx, done, saved.card, outcome.kind === 'succeeded' && outcome.amountMinor !== undefined ? outcome.amountMinor : null, this.deps.clock.nowMs());
+      },
+    });
+    if (finished.status === 'processing') return { status: 'processing', attempt: finished };
+    if (finished.status === 'failed') return { status: 'declined', attempt: finished };
+    return { status: 'added', attempt: finished, paymentMethod: (await findPaymentMethod(this.deps.db, attempt.orgId, attempt.paymentMethodId))! };
+  }
+
+  async setDefault(orgId: string, paymentMethodId: string): Promise<BillingPaymentMethod> {
+    await this.deps.db.transaction(async (tx) => {
+      await lockOrganization(tx, orgId);
+      await requirePaymentMethod(tx, orgId, paymentMethodId);
+      const before = await tx.get<{ default_payment_method_id: string | null }>('SELECT default_payment_method_id FROM billing_organizations WHERE id = ?', [orgId]);
+      await tx.run('UPDATE billing_organizations SET default_payment_method_id = ? WHERE id = ?', [paymentMethodId, orgId]);
+      if (before?.default_payment_method_id !== paymentMethodId) for (const listener of this.listeners) await listener.defaultChanged(tx, orgId, paymentMethodId);
+    });
+    // The provider's customer gets the same default, so invoices and dashboards there agree; best effort, billing's own record is the truth.
+    await this.mirrorDefault(orgId, paymentMethodId);
+    return requirePaymentMethod(this.deps.db, orgId, paymentMethodId);
+  }
+
+  /** Removes a card (detached at the provider too). Removing the default leaves the organization with none. */
+  async remove(orgId: string, paymentMethodId: string): Promise<void> {
+    await requirePaymentMethod(this.deps.db, orgId, paymentMethodId);
+    try {
+      await this.deps.provider.stripe().paymentMethods.detach(paymentMethodId);
+    } catch (error) {
+      // Already detached at the provider is what we want; anything else must not leave billing thinking the card is gone while the provider still holds it.
+      if ((error as { code?: string }).code !== 'payment_method_unexpected_state') throw error;
+    }
+    await this.deps.db.transaction(async (tx) => {
+      await lockOrganization(tx, orgId);
+      await tx.run('UPDATE billing_payment_methods SET removed_at_ms = ? WHERE id = ? AND org_id = ? AND removed_at_ms IS NULL', [this.deps.clock.nowMs(), paymentMethodId, orgId]);
+      const cleared = await tx.run('UPDATE billing_organizations SET default_payment_method_id = NULL WHERE id = ? AND default_payment_method_id = ?', [orgId, paymentMethodId]);
+      if (cleared > 0) for (const listener of this.listeners) await listener.defaultChanged(tx, orgId, null);
+    });
+  }
+
+  private async mirrorDefault(orgId: string, paymentMethodId: string): Promise<void> {
+    try {
+      const customer = await providerCustomerId(this.deps, orgId);
+      await this.deps.provider.stripe().customers.update(customer, { invoice_settings: { default_payment_method: paymentMethodId } });
+    } catch {
+      // Billing charges the card it recorded as default, not the provider's; a failed mirror changes no payment.
+    }
+  }
+}
+
+async function lockOrganization(tx: Tx, orgId: string): Promise<void> {
+  const row = await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [orgId]);
+  if (row === undefined) throw new AppError('resource_missing', `No organization ${orgId}.`);
+}
+
+async function insertPaymentMethod(tx: Tx, attempt: PaymentAttempt, card: Stripe.PaymentMethod.Card, holdMinor: number | null, nowMs: number): Promise<void> {
+  await tx.run(
+    `INSERT INTO billing_payment_methods (id, org_id, brand, last4, exp_month, exp_year, funding, country, fingerprint, verification_attempt_id, verification_hold_minor, added_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET removed_at_ms = NULL, verification_attempt_id = excluded.verification_attempt_id,
+       verification_hold_minor = excluded.verification_hold_minor, added_at_ms = excluded.added_at_ms`,
+    [attempt.paymentMethodId, attempt.orgId, card.brand, card.last4, card.exp_month, card.exp_year, card.funding, card.country ?? null, card.fingerprint ?? null,
+      attempt.id, holdMinor, nowMs],
+  );
+}
+
+/**
+ * The hold the provider's verification placed. Cardlane's acquirer names the
+ * verification charge in `latest_attempt`; Stripe names a SetupAttempt there
+ * and shows no amount — then the hold is unknown (null), not invented.
+ */
+async function verificationHold(stripe: Stripe, intent: Stripe.SetupIntent): Promise<{ chargeId: string | null; amountMinor: number | null }> {
+  const latest = typeof intent.latest_attempt === 'string' ? intent.latest_attempt : (intent.latest_attempt?.id ?? null);
+  if (latest === null || !latest.startsWith('ch_')) return { chargeId: null, amountMinor: null };
+  try {
+    const charge = await stripe.charges.retrieve(latest);
+    return { chargeId: charge.id, amountMinor: charge.amount };
+  } catch {
+    return { chargeId: latest, amountMinor: null };
+  }
+}

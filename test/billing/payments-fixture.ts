@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import OpenAI from 'openai';
+import Stripe from 'stripe';
+import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import { setCardVerificationAmount } from '../../src/acquirer/merchants/merchants.ts';
+import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/presets.ts';
+import { createRiskRule } from '../../src/acquirer/risk/risk-rules.ts';
+import { createBillingServices, type BillingServices } from '../../src/billing/billing-services.ts';
+import { creditBalance } from '../../src/billing/billing-ledger.ts';
+import { billingRoutes } from '../../src/billing/http/billing-routes.ts';
+import { merchantApiRoutes } from '../../src/billing/merchant-api-routes.ts';
+import { createOrganization } from '../../src/billing/organizations.ts';
+import { BillingProvider } from '../../src/billing/payments/provider.ts';
+import type { BillingConfig } from '../../src/platform/config.ts';
+import { createHttpServer } from '../../src/platform/http/server.ts';
+import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
+import { cardFixture, type CardFixture, type OpenedCard } from '../support/card-fixture.ts';
+import { testPaymentNetwork } from '../support/payment-network.ts';
+
+/**
+ * Merchant billing on the whole payment path: Cardlane's issuer and the
+ * test bank behind the card network, the Stripe-compatible acquirer on a
+ * real HTTP port with a merchant configured like the seed's (a $5
+ * verification hold, prepaid cards refused on customer-initiated
+ * purchases), and billing paying through it with the official `stripe` SDK
+ * — plus billing's own API and the merchant's OpenAI-compatible API on a
+ * second server, for the `openai` SDK and plain HTTP.
+ */
+
+export const BILLING_TEST_CONFIG: BillingConfig = {
+  stripeBaseUrl: null,
+  stripeSecretKey: null,
+  stripePublishableKey: null,
+  purchaseMinimumMinor: 500,
+  purchaseMaximumMinor: 100_000,
+  rechargeMinimumMinor: 1_000,
+};
+
+export interface BillingPaymentsFixture {
+  readonly f: AcquirerFixture & { base: CardFixture };
+  readonly cards: CardFixture;
+  readonly billing: BillingServices;
+  /** Billing's API and the merchant's API (`/billing/v1`, `/merchant/v1`). */
+  readonly billingUrl: string;
+  /** The SDK as a billing page's browser would use it: publishable key only, to tokenize cards. */
+  readonly tokenizer: Stripe;
+  newOrg(name?: string): Promise<{ orgId: string; apiKey: string }>;
+  /** A Cardlane card with `loadUsdMinor` on it, tokenized at the acquirer as a browser would. */
+  cardlaneCard(loadUsdMinor: number): Promise<{ card: OpenedCard; pmId: string }>;
+  /** A Stripe test card number, tokenized. */
+  testCard(number: string): Promise<string>;
+  balance(orgId: string): Promise<number>;
+  openai(apiKey: string): OpenAI;
+  /** Calls billing's API as the organization. */
+  api(apiKey: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function billingPaymentsFixture(options: { config?: Partial<BillingConfig>; seedRule?: boolean } = {}): Promise<BillingPaymentsFixture> {
+  const cards = await cardFixture();
+  const f = await acquirerFixture({ base: cards, endpoints: acquirerEndpoints, network: (b) => testPaymentNetwork(b, b.issuer) });
+  await f.db.transaction(async (tx) => {
+    await setCardVerificationAmount(tx, f.merchant.merchant.id, 500);
+    if (options.seedRule !== false) await createRiskRule(tx, { ids: f.deps.ids, nowMs: f.clock.nowMs() }, f.merchant.merchant.id, BLOCK_PREPAID_ON_CUSTOMER_INITIATED);
+  });
+  const config = { ...BILLING_TEST_CONFIG, ...options.config };
+  const provider = new BillingProvider({ stripeBaseUrl: f.url, stripeSecretKey: f.merchant.secretKey, stripePublishableKey: f.merchant.publishableKey }, '/nonexistent');
+  const random = seededRandom(11);
+  const ids = new IdGenerator(f.clock, random);
+  const billing = createBillingServices({ db: f.db, clock: f.clock, config: { billing: config }, provider, ids, ledger: f.ledger });
+  const app: FastifyInstance = await createHttpServer({
+    db: f.db,
+    logger: createLogger({ level: 'silent' }),
+    version: 'test',
+    routes: [
+      { plugin: billingRoutes(billing), prefix: '/billing/v1' },
+      { plugin: merchantApiRoutes(f.db, { clock: f.clock, ids, random, ledger: f.ledger }), prefix: '/merchant/v1' },
+    ],
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const billingUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const tokenizer = f.stripeFor(f.merchant.publishableKey);
+  const address = { line1: '548 Market St', postal_code: '94104', country: 'US' };
+  const tokenize = async (card: { number: string; exp_month: number; exp_year: number; cvc: string }) =>
+    (await tokenizer.paymentMethods.create({ type: 'card', card, billing_details: { name: 'Li Lei', address } })).id;
+
+  return {
+    f,
+    cards,
+    billing,
+    billingUrl,
+    tokenizer,
+    async newOrg(name = 'Example API customer') {
+      const created = await f.db.transaction((tx) => createOrganization(tx, { clock: f.clock, ids, random, ledger: f.ledger }, { name }));
+      return { orgId: created.organization.id, apiKey: created.apiKey };
+    },
+    async cardlaneCard(loadUsdMinor) {
+      const card = await cards.openCard({ loadUsdMinor });
+      return { card, pmId: await tokenize({ number: card.pan, exp_month: card.expMonth, exp_year: card.expYear, cvc: card.cvv2 }) };
+    },
+    testCard: (number) => tokenize({ number, exp_month: 12, exp_year: 2034, cvc: '123' }),
+    async balance(orgId) {
+      return (await creditBalance(f.db, orgId))?.available_minor ?? 0;
+    },
+    openai: (apiKey) => new OpenAI({ apiKey, baseURL: `${billingUrl}/merchant/v1`, maxRetries: 0 }),
+    async api(apiKey, method, path, body, headers = {}) {
+      const response = await fetch(`${billingUrl}/billing/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    async close() {
+      await app.close();
+      await f.close();
+    },
+  };
+}

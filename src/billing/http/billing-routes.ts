@@ -1,11 +1,11 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
 import type { BillingServices } from '../billing-services.ts';
 import { creditBalance } from '../billing-ledger.ts';
-import { organizationForApiKey, type Organization } from '../organizations.ts';
 import { findAttempt, listAttempts, type AttemptKind, type PaymentAttempt } from '../payments/payment-attempts.ts';
 import { listPaymentMethods } from '../payments/payment-methods.ts';
 import { listReceipts, receiptForAttempt } from '../payments/receipts.ts';
+import { orgOf, requireOrganization } from './billing-auth.ts';
 import { amountObject, paymentMethodObject, paymentObject, receiptObject } from './billing-objects.ts';
 
 /**
@@ -23,24 +23,12 @@ const idParams = { type: 'object', required: ['id'], properties: { id: ID } } as
 const LIST_LIMIT_MAX = 100;
 const KINDS: readonly AttemptKind[] = ['verification', 'purchase', 'auto_recharge', 'subscription'];
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by billing's auth hook: the organization the key belongs to. */
-    billingOrg?: Organization;
-  }
-}
-
-function orgOf(request: FastifyRequest): Organization {
-  if (request.billingOrg === undefined) throw new Error('billing route reached without an organization');
-  return request.billingOrg;
-}
-
-async function paymentWithReceipt(services: BillingServices, attempt: PaymentAttempt) {
+export async function paymentWithReceipt(services: BillingServices, attempt: PaymentAttempt) {
   return paymentObject(attempt, attempt.status === 'succeeded' ? await receiptForAttempt(services.deps.db, attempt.id) : null);
 }
 
 /** A finished payment as the answer: 200 succeeded, 202 still processing, 402 declined (Stripe's card error shape, with the payment). */
-async function paymentAnswer(services: BillingServices, attempt: PaymentAttempt, reply: { status(code: number): unknown }) {
+export async function paymentAnswer(services: BillingServices, attempt: PaymentAttempt, reply: { status(code: number): unknown }) {
   const body = await paymentWithReceipt(services, attempt);
   if (attempt.status === 'failed') {
     throw new AppError('card_declined', attempt.failure?.message ?? 'Your card was declined.', {
@@ -55,13 +43,7 @@ async function paymentAnswer(services: BillingServices, attempt: PaymentAttempt,
 export function billingRoutes(services: BillingServices): FastifyPluginAsync {
   const { db } = services.deps;
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization;
-      const key = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-      const org = key === undefined ? null : await organizationForApiKey(db, key);
-      if (org === null) throw new AppError('authentication_required', 'Send an organization API key: Authorization: Bearer sk-cl-…');
-      request.billingOrg = org;
-    });
+    requireOrganization(app, db);
 
     app.get('/settings', { schema: { tags: TAG, summary: 'Where and how to tokenize a card, and the purchase limits' } }, async () => {
       const endpoint = services.provider.endpoint();

@@ -1,0 +1,121 @@
+import { Command } from 'commander';
+import { CliError, EXIT_USAGE, type Io } from '../../output.ts';
+import { fetchJson } from '../../http-call.ts';
+import { formEncode } from '../acquirer/merchant-client.ts';
+import { billingCall, orgContextOf, output, type OrgContext } from './org-client.ts';
+
+/**
+ * `cardlane billing cards …`: the organization's cards. `add` does what a
+ * billing page's browser does: it tokenizes the card at the payment
+ * provider with the publishable key (the number never reaches billing),
+ * then asks billing to verify and add the token.
+ */
+
+interface CardObject {
+  id: string;
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  funding: string;
+  country: string | null;
+  is_default: boolean;
+  verification: { hold: { formatted: string } | null };
+}
+
+function describe(card: CardObject): string {
+  const hold = card.verification.hold === null ? '' : `, verified with a ${card.verification.hold.formatted} hold (released)`;
+  return `${card.brand} •••• ${card.last4} ${String(card.exp_month).padStart(2, '0')}/${card.exp_year % 100} ${card.funding}${card.country ? ` ${card.country}` : ''}${card.is_default ? ' (default)' : ''}${hold}`;
+}
+
+function usage(message: string): never {
+  throw new CliError(message, EXIT_USAGE);
+}
+
+/** Tokenizes a card at the provider, as Stripe.js would in a browser. */
+async function tokenize(ctx: OrgContext, card: { number: string; expMonth: number; expYear: number; cvc: string; name?: string; line1?: string; zip?: string; country?: string }): Promise<string> {
+  const settings = await billingCall<{ provider: { base_url: string; publishable_key: string } }>(ctx, 'GET', '/settings');
+  const base = settings.provider.base_url.replace(/\/+$/, '');
+  const body = formEncode({
+    type: 'card',
+    card: { number: card.number, exp_month: card.expMonth, exp_year: card.expYear, cvc: card.cvc },
+    billing_details: { name: card.name, address: { line1: card.line1, postal_code: card.zip, country: card.country } },
+  });
+  const pm = await fetchJson<{ id: string }>(base, `${base}/v1/payment_methods`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${settings.provider.publishable_key}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  return pm.id;
+}
+
+function expiry(text: string): { expMonth: number; expYear: number } {
+  const match = /^(\d{1,2})\/(\d{2}|\d{4})$/.exec(text.trim());
+  if (!match) usage(`--exp: MM/YY, got ${JSON.stringify(text)}`);
+  const expMonth = Number(match[1]);
+  const year = Number(match[2]);
+  if (expMonth < 1 || expMonth > 12) usage(`--exp: the month is 01 to 12, got ${match[1]}`);
+  return { expMonth, expYear: year < 100 ? 2000 + year : year };
+}
+
+export function cardsCommand(io: Io): Command {
+  const cards = new Command('cards').description("the organization's cards: list, add (verified with a hold), set default, remove");
+
+  cards
+    .command('list', { isDefault: true })
+    .description('list the cards')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = orgContextOf(io, command);
+      const list = await billingCall<{ data: CardObject[] }>(ctx, 'GET', '/payment_methods');
+      output(ctx, list, () => {
+        if (list.data.length === 0) io.stdout.write('No cards yet: `cardlane billing cards add --number … --exp MM/YY --cvc …`\n');
+        for (const card of list.data) io.stdout.write(`  ${card.id}  ${describe(card)}\n`);
+      });
+    });
+
+  cards
+    .command('add')
+    .description('tokenize a card at the provider and add it (the provider verifies it; a declined card is not added)')
+    .requiredOption('--number <digits>', 'card number (sent only to the payment provider)')
+    .requiredOption('--exp <MM/YY>', 'expiry')
+    .requiredOption('--cvc <digits>', 'security code (never stored)')
+    .option('--name <name>', 'cardholder name')
+    .option('--line1 <address>', 'billing address line')
+    .option('--zip <postal code>', 'billing postal code')
+    .option('--country <CC>', 'billing country', 'US')
+    .action(async (options: { number: string; exp: string; cvc: string; name?: string; line1?: string; zip?: string; country: string }, command: Command) => {
+      const ctx = orgContextOf(io, command);
+      const pmId = await tokenize(ctx, { number: options.number.replace(/[\s-]/g, ''), cvc: options.cvc, ...expiry(options.exp), ...optional(options) });
+      const card = await billingCall<CardObject>(ctx, 'POST', '/payment_methods', { payment_method: pmId });
+      output(ctx, card, () => io.stdout.write(`Added ${card.id}: ${describe(card)}\n`));
+    });
+
+  cards
+    .command('default <payment-method>')
+    .description('make a card the default (the one auto-recharge and subscriptions charge)')
+    .action(async (pmId: string, _options: unknown, command: Command) => {
+      const ctx = orgContextOf(io, command);
+      const card = await billingCall<CardObject>(ctx, 'POST', `/payment_methods/${encodeURIComponent(pmId)}/default`);
+      output(ctx, card, () => io.stdout.write(`Default card: ${card.id} ${describe(card)}\n`));
+    });
+
+  cards
+    .command('remove <payment-method>')
+    .description('remove a card')
+    .action(async (pmId: string, _options: unknown, command: Command) => {
+      const ctx = orgContextOf(io, command);
+      const answer = await billingCall(ctx, 'DELETE', `/payment_methods/${encodeURIComponent(pmId)}`);
+      output(ctx, answer, () => io.stdout.write(`Removed ${pmId}\n`));
+    });
+  return cards;
+}
+
+function optional(options: { name?: string; line1?: string; zip?: string; country: string }) {
+  return {
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.line1 ? { line1: options.line1 } : {}),
+    ...(options.zip ? { zip: options.zip } : {}),
+    country: options.country,
+  };
+}
+

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import { parseMoney } from '../../../platform/money.ts';
+import { CliError, EXIT_USAGE, printTable, type Io } from '../../output.ts';
+import { billingCall, orgContextOf, output } from './org-client.ts';
+
+/** `cardlane billing balance | buy | payments | receipts`: credits and the payment history. */
+
+interface Amount {
+  amount_minor: number;
+  formatted: string;
+}
+interface PaymentObject {
+  id: string;
+  kind: string;
+  status: string;
+  amount: Amount;
+  initiator: string;
+  payment_method: string;
+  failure: { code: string | null; decline_code: string | null; network_decline_code: string | null; message: string } | null;
+  receipt: { number: string } | null;
+  created_at: string;
+}
+
+export function describePayment(payment: PaymentObject): string {
+  const failure = payment.failure === null ? '' : ` — ${payment.failure.message} (${[payment.failure.decline_code ?? payment.failure.code, payment.failure.network_decline_code].filter(Boolean).join(', ')})`;
+  const receipt = payment.receipt === null ? '' : ` receipt ${payment.receipt.number}`;
+  return `${payment.created_at.slice(0, 16).replace('T', ' ')}  ${payment.id}  ${payment.kind.padEnd(13)} ${payment.amount.formatted.padStart(9)}  ${payment.status}${receipt}${failure}`;
+}
+
+function cents(text: string): number {
+  try {
+    return parseMoney(text, 'USD').amount_minor;
+  } catch (error) {
+    throw new CliError(`amount: ${(error as Error).message}`, EXIT_USAGE);
+  }
+}
+
+export function creditCommands(io: Io): Command[] {
+  const balance = new Command('balance').description("the organization's credit balance").action(async (_options: unknown, command: Command) => {
+    const ctx = orgContextOf(io, command);
+    const answer = await billingCall<{ available: Amount }>(ctx, 'GET', '/credit_balance');
+    output(ctx, answer, () => io.stdout.write(`Credit balance: ${answer.available.formatted}\n`));
+  });
+
+  const buy = new Command('buy')
+    .description('add to the credit balance: a customer-initiated payment on a card (default: the default card)')
+    .argument('<amount>', 'in US dollars, e.g. 10.00')
+    .option('--card <payment-method>', 'the card to charge')
+    .action(async (amount: string, options: { card?: string }, command: Command) => {
+      const ctx = orgContextOf(io, command);
+      // One key per invocation: a retry inside this call cannot pay twice.
+      const payment = await billingCall<PaymentObject>(ctx, 'POST', '/credit_purchases', { amount: cents(amount), ...(options.card ? { payment_method: options.card } : {}) }, { 'idempotency-key': randomUUID() });
+      output(ctx, payment, () => io.stdout.write(`${payment.status === 'succeeded' ? 'Paid' : 'Processing'}: ${describePayment(payment)}\n`));
+    });
+
+  const payments = new Command('payments')
+    .description('payment history, newest first: card verifications, purchases, auto-recharges, subscriptions')
+    .option('--kind <kind>', 'verification | purchase | auto_recharge | subscription')
+    .option('--limit <n>', 'how many', '20')
+    .action(async (options: { kind?: string; limit: string }, command: Command) => {
+      const ctx = orgContextOf(io, command);
+      const query = new URLSearchParams({ limit: options.limit, ...(options.kind ? { kind: options.kind } : {}) });
+      const list = await billingCall<{ data: PaymentObject[] }>(ctx, 'GET', `/payments?${query}`);
+      output(ctx, list, () => {
+        if (list.data.length === 0) io.stdout.write('No payments yet.\n');
+        for (const payment of list.data) io.stdout.write(`  ${describePayment(payment)}\n`);
+      });
+    });
+
+  const receipts = new Command('receipts').description('receipts, newest first').action(async (_options: unknown, command: Command) => {
+    const ctx = orgContextOf(io, command);
+    const list = await billingCall<{ data: Array<{ number: string; amount: Amount; description: string; card: string; paid_at: string; payment: string }> }>(ctx, 'GET', '/receipts');
+    output(ctx, list, () => {
+      if (list.data.length === 0) io.stdout.write('No receipts yet.\n');
+      for (const receipt of list.data) printTable(io, [[receipt.number, `${receipt.paid_at.slice(0, 10)}  ${receipt.amount.formatted}  ${receipt.description}  ${receipt.card}  (${receipt.payment})`]]);
+    });
+  });
+  return [balance, buy, payments, receipts];
+}

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import type { Io } from '../../output.ts';
+import { DEFAULT_URL } from '../issuer/client.ts';
+import { cardsCommand } from './cards.ts';
+import { creditCommands } from './credits.ts';
+import { ORG_KEY_ENV } from './org-client.ts';
+
+/**
+ * `cardlane billing …`: an API customer's billing page on a running
+ * Cardlane — cards, credits, payments — over the merchant's billing API.
+ */
+export function billingCommand(io: Io): Command {
+  const billing = new Command('billing')
+    .description("be an API customer on the merchant's billing page: cards, credits, auto-recharge, payments")
+    .option('--url <url>', `where Cardlane runs (default ${DEFAULT_URL}; env CARDLANE_URL)`)
+    .option('--data-dir <dir>', 'data directory holding demo-credentials.json (default: ./.cardlane; env CARDLANE_DATA_DIR)')
+    .option('--key <sk-cl-…>', `the organization's API key (default: env ${ORG_KEY_ENV}, else the demo organization's)`)
+    .option('--json', "print the API's JSON");
+  billing.addCommand(cardsCommand(io));
+  for (const command of creditCommands(io)) billing.addCommand(command);
+  // Nested commands do not inherit the program's settings: never exit the process, print through io.
+  const configure = (command: Command) => {
+    command.exitOverride().configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    for (const sub of command.commands) configure(sub);
+  };
+  for (const sub of billing.commands) configure(sub);
+  return billing;
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import OpenAI from 'openai';
+import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
+import { testDatabaseKind } from '../support/databases.ts';
+
+const { workDir, location } = e2eWorkspace('billing-cli');
+
+// An API business's billing set up and used from the README's commands: the
+// demo organization adds a card (tokenized at the acquirer with the
+// publishable key, verified with the demo merchant's $5 hold), makes it the
+// default, buys credits, and spends them through the official openai SDK.
+
+test('cardlane billing: add a card, set it default, buy credits, spend them with the openai SDK; a declined card is not added', { timeout: 240_000 }, async () => {
+  const dataDir = join(workDir, 'data');
+  const dbArgs = testDatabaseKind() === 'postgres' ? ['--database', location.url] : [];
+  const server = spawnCardlane(['up', '--port', '0', '--data-dir', dataDir, '--json', ...dbArgs], { cwd: workDir });
+  try {
+    const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string };
+    const run = async (args: readonly string[]) => {
+      const child = spawnCardlane(['billing', '--url', info.url, '--data-dir', dataDir, ...args], { cwd: workDir });
+      const { code } = await child.waitForExit(CALL_BOUND_MS);
+      return { code, stdout: child.stdout(), stderr: child.stderr() };
+    };
+    const ok = async (args: readonly string[]) => {
+      const result = await run(args);
+      assert.equal(result.code, 0, `billing ${args.join(' ')}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+      return result.stdout;
+    };
+    const json = async <T = any>(args: readonly string[]): Promise<T> => JSON.parse(await ok([...args, '--json'])) as T;
+
+    assert.match(await ok(['cards']), /No cards yet/);
+    const declined = await run(['cards', 'add', '--number', '4000 0000 0000 0002', '--exp', '12/34', '--cvc', '123']);
+    assert.equal(declined.code, 1);
+    assert.match(declined.stderr, /\(card_declined, generic_decline\)/);
+
+    const card = await json<{ id: string; verification: { hold: { amount_minor: number } } }>(['cards', 'add', '--number', '4242424242424242', '--exp', '12/34', '--cvc', '123', '--zip', '94104']);
+    assert.equal(card.verification.hold.amount_minor, 500);
+    assert.match(await ok(['cards', 'default', card.id]), /Default card: .*visa •••• 4242/);
+    assert.match(await ok(['buy', '10.00']), /Paid: .* purchase +\$10\.00 +succeeded receipt/);
+    assert.match(await ok(['balance']), /Credit balance: \$10\.00/);
+    const tooSmall = await run(['buy', '4.99']);
+    assert.match(tooSmall.stderr, /purchase_amount_out_of_range/);
+
+    const credentials = JSON.parse(await (async () => {
+      const child = spawnCardlane(['demo', 'credentials', '--data-dir', dataDir, '--json'], { cwd: workDir });
+      await child.waitForExit(CALL_BOUND_MS);
+      return child.stdout();
+    })()) as { billing: { api_key: string } };
+    const openai = new OpenAI({ apiKey: credentials.billing.api_key, baseURL: `${info.url}/merchant/v1`, maxRetries: 0 });
+    const completion = await openai.chat.completions.create({ model: 'cardlane-echo-1', messages: [{ role: 'user', content: 'hello billing' }] });
+    assert.ok(completion.usage!.total_tokens > 0);
+    const after = await json<{ available: { amount_minor: number } }>(['balance']);
+    assert.ok(after.available.amount_minor < 1000 && after.available.amount_minor > 0, JSON.stringify(after));
+
+    const payments = await json<{ data: Array<{ kind: string; status: string }> }>(['payments']);
+    assert.deepEqual(payments.data.map((p) => `${p.kind} ${p.status}`), ['purchase succeeded', 'verification succeeded', 'verification failed']);
+    assert.match(await ok(['receipts']), /\$10\.00 +API credits +visa •••• 4242/);
+
+    server.child.kill('SIGTERM');
+    assert.deepEqual(await server.waitForExit(EXIT_BOUND_MS), { code: 0, signal: null }, server.stderr());
+    const audit = spawnCardlane(['audit', '--data-dir', dataDir, ...dbArgs], { cwd: workDir });
+    assert.equal((await audit.waitForExit(EXIT_BOUND_MS)).code, 0, `${audit.stdout()}\n${audit.stderr()}`);
+  } finally {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  }
+});

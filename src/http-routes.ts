@@ -7,6 +7,7 @@ import { acquirerEndpoints } from './acquirer/acquirer-endpoints.ts';
 import { acquirerRoutes } from './acquirer/http/acquirer-routes.ts';
 import { billingServices } from './billing/billing-services.ts';
 import { billingRoutes } from './billing/http/billing-routes.ts';
+import { doctorHttpRoutes } from './doctor/doctor-start.ts';
 import { merchantApiRoutes } from './billing/merchant-api-routes.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { cardRoutes } from './issuer/http/card-routes.ts';
@@ -34,6 +35,7 @@ export function httpRoutes(db: Database, clock: Clock, config: Config): RoutePlu
     { plugin: acquirerRoutes(acquirer, acquirerEndpoints(acquirer)), prefix: '/v1' },
     { plugin: merchantApiRoutes(db, { clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, ledger: new Ledger(clock) }), prefix: '/merchant/v1' },
     { plugin: billingRoutes(billingServices(db, clock, config)), prefix: '/billing/v1' },
+    doctorHttpRoutes(db, clock, config),
     { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
     { plugin: moneyRoutes({ db, clock, ledger: money.money.ledger, ...money }), prefix: '/issuer/v1' },
     {

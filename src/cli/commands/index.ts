@@ -4,6 +4,7 @@ import { acquirerCommand } from './acquirer/index.ts';
 import { auditCommand } from './audit.ts';
 import { demoCommand } from './demo.ts';
 import { billingCommand } from './billing/index.ts';
+import { doctorCommand } from './doctor.ts';
 import { issuerCommand } from './issuer/index.ts';
 import { migrateCommand } from './migrate.ts';
 import { upCommand } from './up.ts';
@@ -13,4 +14,4 @@ import { versionCommand } from './version.ts';
 export type CommandFactory = (io: Io) => Command;
 
 /** Every `cardlane` command, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, issuerCommand, acquirerCommand, billingCommand, demoCommand, versionCommand];
+export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, issuerCommand, acquirerCommand, billingCommand, doctorCommand, demoCommand, versionCommand];

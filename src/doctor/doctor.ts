@@ -1,0 +1,283 @@
+import type { Card } from '../issuer/cards/cards.ts';
+import type { Sql } from '../platform/db/database.ts';
+import { AppError } from '../platform/errors.ts';
+import { factsOfCharge, factsOfIssuerRecord, type AttemptFacts } from './attempt-facts.ts';
+import type { BillingAttemptResolver } from './billing-resolver.ts';
+import { BILLING_ATTEMPT_RESOLVERS } from './billing-resolvers.ts';
+import type { CardLink } from './card-link.ts';
+import type { Lang } from './catalogue-types.ts';
+import { diagnose } from './diagnose.ts';
+import { presentAttempt, verdictLine, type AttemptParts } from './present.ts';
+import { cardAuthorizations, cardlaneAuthorizationOf, cardsOfCardholder, chargeByNetworkId, chargesOfCard, chargesOfCardAtMerchant, issuerCard } from './records.ts';
+import { seedRemedyOf } from './seed-remedy-facts.ts';
+import { notFound, resolveSubject, type Subject } from './subjects.ts';
+import type { Trace, TraceAttempt, TraceBilling, TraceHop } from './trace-types.ts';
+import { say, type Principal, type View } from './views.ts';
+
+/**
+ * The decline doctor: given an id (a payment, a setup, a billing attempt,
+ * an issuer authorization) or a card and a time window, it follows each
+ * attempt across billing → acquirer → network → issuer through each
+ * party's records and says what happened, who declined, by which rule or
+ * check, with which codes, and what to do next — scoped to who asks.
+ */
+
+export interface DoctorOptions {
+  readonly db: Sql;
+  /** Needed to connect a Cardlane card with merchant attempts that never reached the issuer (see card-link.ts); null without both keys. */
+  readonly cardLink?: CardLink | null;
+  readonly billingResolvers?: readonly BillingAttemptResolver[];
+  /** The auto-recharge minimum to quote when billing does not say (minor units); null: the declined amount. */
+  readonly rechargeMinimumMinor?: number | null;
+}
+
+/** A card window is at most about a year: statements are read in months, and the reads stay bounded. */
+export const MAX_WINDOW_MS = 400 * 24 * 60 * 60 * 1000;
+/** Issuer authorizations (and, for the operator, blocked merchant attempts) diagnosed per card window, at most. */
+export const MAX_CARD_ATTEMPTS = 200;
+
+export class Doctor {
+  readonly #sql: Sql;
+  readonly #cardLink: CardLink | null;
+  readonly #resolvers: readonly BillingAttemptResolver[];
+  readonly #rechargeMinimumMinor: number | null;
+
+  constructor(options: DoctorOptions) {
+    this.#sql = options.db;
+    this.#cardLink = options.cardLink ?? null;
+    this.#resolvers = options.billingResolvers ?? BILLING_ATTEMPT_RESOLVERS;
+    this.#rechargeMinimumMinor = options.rechargeMinimumMinor ?? null;
+  }
+
+  /** Whether merchant attempts that never reached the issuer can be connected to a card (both keys are at hand). */
+  get linksCards(): boolean {
+    return this.#cardLink !== null;
+  }
+
+  async trace(id: string, principal: Principal, lang: Lang): Promise<Trace> {
+    const subject = await resolveSubject(this.#sql, id, this.#resolvers);
+    const attempts = await this.#visibleAttempts(subject, principal);
+    const billingMinimum = subject.billing?.rechargeMinimum?.minor ?? null;
+    const parts = await Promise.all(attempts.map((facts) => this.#parts(facts, principal.view, billingMinimum ?? this.#rechargeMinimumMinor)));
+    const last = parts.at(-1);
+    const notes: string[] = [];
+    if (parts.length > 1) {
+      notes.push(say(lang, `This had ${parts.length} attempts; the last one decides its state.`, `共有 ${parts.length} 次尝试，以最后一次为准。`));
+    }
+    if (last !== undefined && !last.diagnosis.reachedNetwork && last.diagnosis.outcome === 'declined' && principal.view === 'cardholder') {
+      notes.push(
+        say(
+          lang,
+          "Your card's statement has no line for this attempt: it never reached the card issuer.",
+          '您的卡片账单不会有这次尝试的记录：它从未到达发卡行。',
+        ),
+      );
+    }
+    return {
+      object: 'doctor_trace',
+      view: principal.view,
+      lang,
+      query: { id },
+      subject: { kind: subject.kind, id: subject.id },
+      summary: last === undefined ? billingOnlySummary(subject, lang) : verdictLine(last.diagnosis, principal.view, lang),
+      billing: billingOf(subject, principal.view, lang),
+      attempts: parts.map((p) => withBillingHop(presentAttempt(p, principal.view, lang), subject, lang)),
+      notes,
+    };
+  }
+
+  /**
+   * Every authorization the issuer recorded for a Cardlane card in
+   * [fromMs, toMs), each diagnosed. The cardholder's view is the issuer's
+   * side: a payment a merchant refused before the card network is not on
+   * it, and the trace says so. The operator's view also connects the
+   * merchant-side attempts with this card that never reached the issuer.
+   */
+  async traceCard(cardId: string, window: { readonly fromMs: number; readonly toMs: number }, principal: Principal, lang: Lang): Promise<Trace> {
+    if (principal.view === 'merchant') {
+      throw new AppError('permission_denied', "A merchant cannot look at a cardholder's card; trace your own payments by their id.");
+    }
+    checkWindow(window);
+    const card = typeof cardId === 'string' && cardId.length <= 100 ? await issuerCard(this.#sql, cardId) : undefined;
+    if (card === undefined || (principal.view === 'cardholder' && card.cardholderId !== principal.cardholderId)) {
+      throw new AppError('resource_missing', 'No such card.', { param: 'card' });
+    }
+    const authorizations = (await cardAuthorizations(this.#sql, card.id, window.fromMs, window.toMs, MAX_CARD_ATTEMPTS)).reverse();
+    const facts: AttemptFacts[] = await Promise.all(
+      authorizations.map(async (authorization) => {
+        const charge = await chargeByNetworkId(this.#sql, authorization.requestId);
+        return charge === undefined ? factsOfIssuerRecord(this.#sql, authorization) : factsOfCharge(this.#sql, charge);
+      }),
+    );
+    let neverReached = 0;
+    const linked = principal.view === 'operator' && this.#cardLink !== null;
+    if (linked) {
+      const blocked = (await chargesOfCard(this.#sql, this.#cardLink!.acquirerFingerprint(card), window.fromMs, window.toMs, MAX_CARD_ATTEMPTS)).filter(
+        (charge) => charge.outcome?.network_status === 'not_sent_to_network',
+      );
+      neverReached = blocked.length;
+      facts.push(...(await Promise.all(blocked.map((charge) => factsOfCharge(this.#sql, charge)))));
+      facts.sort((a, b) => a.atMs - b.atMs || a.reference.localeCompare(b.reference));
+    }
+    const parts = await Promise.all(facts.map((f) => this.#parts(f, principal.view, this.#rechargeMinimumMinor)));
+    const from = new Date(window.fromMs).toISOString();
+    const to = new Date(window.toMs).toISOString();
+    const approved = parts.filter((p) => p.diagnosis.outcome === 'approved').length;
+    const declined = parts.filter((p) => p.diagnosis.outcome === 'declined').length;
+    const notes: string[] = [];
+    if (authorizations.length === 0) {
+      notes.push(
+        say(
+          lang,
+          `No authorization reached the card issuer between ${from} and ${to}. If a merchant said this card was declined in that time, the merchant refused the payment before the card network: the issuer never received it, so it held nothing and cannot explain it. Ask the merchant, or trace the payment's id.`,
+          `${from} 至 ${to} 之间没有任何授权请求到达发卡行。如果商户在此期间提示这张卡被拒，说明商户在卡组织网络之前就拒绝了付款：发卡行从未收到，既没有预授权，也无法解释原因。请询问商户，或用付款编号进行诊断。`,
+        ),
+      );
+    }
+    if (principal.view === 'cardholder') {
+      notes.push(
+        say(
+          lang,
+          'This is the card issuer\'s side: a payment a merchant refused before the card network never reaches the issuer and cannot appear here. If a merchant showed you a payment id, trace that id.',
+          '这是发卡行一侧的记录：商户在卡组织网络之前拒绝的付款不会到达发卡行，因此不会出现在这里。如果商户给了您付款编号，请用该编号诊断。',
+        ),
+      );
+    } else if (linked) {
+      notes.push(
+        say(
+          lang,
+          `${neverReached} merchant-side attempt(s) with this card never reached the issuer (refused at the acquirer); they are listed with the issuer's authorizations.`,
+          `有 ${neverReached} 次商户侧的尝试从未到达发卡行（在收单方被拒绝），已与发卡行的授权记录一并列出。`,
+        ),
+      );
+    } else {
+      notes.push(
+        say(
+          lang,
+          "Merchant-side attempts that never reached the issuer are not connected: this doctor does not hold both the issuer's keyring and the acquirer's vault key.",
+          '未关联从未到达发卡行的商户侧尝试：本诊断没有同时持有发卡行密钥和收单方卡库密钥。',
+        ),
+      );
+    }
+    return {
+      object: 'doctor_trace',
+      view: principal.view,
+      lang,
+      query: { card: card.id, from, to },
+      subject: { kind: 'card', id: card.id },
+      summary: say(
+        lang,
+        `${parts.length} attempt(s) with card •••• ${card.last4} between ${from} and ${to}: ${approved} approved, ${declined} declined.`,
+        `${from} 至 ${to} 之间，卡片 •••• ${card.last4} 共 ${parts.length} 次尝试：批准 ${approved} 次，拒绝 ${declined} 次。`,
+      ),
+      billing: null,
+      attempts: parts.map((p) => presentAttempt(p, principal.view, lang)),
+      notes,
+    };
+  }
+
+  /**
+   * The merchant and the cardholder an id belongs to, for previewing their
+   * views locally (`cardlane doctor <id> --view merchant`). The cardholder of
+   * an attempt that never reached the issuer is found through the same card's
+   * other attempts at that merchant that did.
+   */
+  async ownersOf(id: string): Promise<{ readonly merchantId: string | null; readonly cardholderId: string | null }> {
+    const subject = await resolveSubject(this.#sql, id, this.#resolvers);
+    let cardholderId: string | null = null;
+    for (const attempt of [...subject.attempts].reverse()) {
+      if (attempt.issuer?.kind === 'cardlane') cardholderId = attempt.issuer.authorization.cardholderId;
+      else if (attempt.card.fingerprint !== null && attempt.merchant.id !== null) {
+        for (const charge of await chargesOfCardAtMerchant(this.#sql, attempt.merchant.id, attempt.card.fingerprint)) {
+          cardholderId = (await cardlaneAuthorizationOf(this.#sql, charge.networkId))?.cardholderId ?? null;
+          if (cardholderId !== null) break;
+        }
+      }
+      if (cardholderId !== null) break;
+    }
+    return { merchantId: subject.merchantId, cardholderId };
+  }
+
+  async #parts(facts: AttemptFacts, view: View, rechargeMinimumMinor: number | null): Promise<AttemptParts> {
+    const diagnosis = diagnose(facts);
+    const remedy = await seedRemedyOf(this.#sql, facts, diagnosis, { issuerSide: view !== 'merchant', rechargeMinimumMinor });
+    return { facts, diagnosis, remedy };
+  }
+
+  /** The subject's attempts the principal may see; none at all answers 404, as for an id that does not exist. */
+  async #visibleAttempts(subject: Subject, principal: Principal): Promise<readonly AttemptFacts[]> {
+    switch (principal.view) {
+      case 'operator':
+        return subject.attempts;
+      case 'merchant': {
+        if (subject.merchantId !== principal.merchantId) throw notFound(subject.id);
+        return subject.attempts.filter((a) => a.charge?.merchantId === principal.merchantId);
+      }
+      case 'cardholder': {
+        const owns = await this.#ownership(principal.cardholderId);
+        const visible = [];
+        for (const attempt of subject.attempts) if (await owns(attempt)) visible.push(attempt);
+        if (visible.length === 0) throw notFound(subject.id);
+        return visible;
+      }
+    }
+  }
+
+  /** Whether an attempt used one of the cardholder's cards: the issuer's record says so, or (never reached the issuer) the card link does. */
+  async #ownership(cardholderId: string): Promise<(attempt: AttemptFacts) => Promise<boolean>> {
+    let fingerprints: Set<string> | null = null;
+    const cardFingerprints = async () => {
+      if (fingerprints === null) {
+        const cards: Card[] = this.#cardLink === null ? [] : await cardsOfCardholder(this.#sql, cardholderId);
+        fingerprints = new Set(cards.map((card) => this.#cardLink!.acquirerFingerprint(card)));
+      }
+      return fingerprints;
+    };
+    return async (attempt) => {
+      if (attempt.issuer?.kind === 'cardlane') return attempt.issuer.authorization.cardholderId === cardholderId;
+      if (attempt.card.fingerprint === null) return false;
+      return (await cardFingerprints()).has(attempt.card.fingerprint);
+    };
+  }
+}
+
+function checkWindow(window: { readonly fromMs: number; readonly toMs: number }): void {
+  const { fromMs, toMs } = window;
+  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs < 0 || toMs <= fromMs) {
+    throw new AppError('parameter_invalid', 'The window needs from < to, both ISO 8601 times.', { param: 'from' });
+  }
+  if (toMs - fromMs > MAX_WINDOW_MS) throw new AppError('parameter_invalid', 'The window may be at most 400 days.', { param: 'to' });
+}
+
+/** The summary of a billing attempt with no acquirer records to follow. */
+function billingOnlySummary(subject: Subject, lang: Lang): string {
+  const objectId = subject.billing?.acquirerObjectId ?? null;
+  if (objectId === null) return say(lang, 'Billing did not send this attempt to the payment processor.', '账单系统没有把这次尝试发给支付机构。');
+  return say(
+    lang,
+    `Billing sent this attempt to its payment processor as ${objectId}, whose records are not in this Cardlane (an outside provider).`,
+    `账单系统已把这次尝试以 ${objectId} 发给支付机构，但本 Cardlane 中没有该支付机构的记录（外部支付服务）。`,
+  );
+}
+
+/** A billing attempt's first hop: billing asked the acquirer. */
+function withBillingHop(attempt: TraceAttempt, subject: Subject, lang: Lang): TraceAttempt {
+  const billing = subject.billing;
+  if (billing === null) return attempt;
+  const hop: TraceHop = {
+    party: 'billing',
+    status: 'requested',
+    at: new Date(billing.createdAtMs).toISOString(),
+    summary: say(lang, `Merchant billing started this ${billing.kind} (${billing.attemptId}) and asked the payment processor to charge the card.`, `商户账单系统发起了此次 ${billing.kind}（${billing.attemptId}），并请支付机构向卡片扣款。`),
+    reason: null,
+    iso_code: null,
+  };
+  return { ...attempt, hops: [hop, ...attempt.hops] };
+}
+
+function billingOf(subject: Subject, view: View, lang: Lang): TraceBilling | null {
+  const billing = subject.billing;
+  if (billing === null) return null;
+  const lines = billing.context.filter((line) => view !== 'cardholder' || line.customerVisible).map((line) => ({ code: line.code, text: line.text[lang] }));
+  return { attempt_id: billing.attemptId, kind: billing.kind, lines };
+}

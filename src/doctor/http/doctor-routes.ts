@@ -1,0 +1,113 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Clock } from '../../platform/clock.ts';
+import type { Sql } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { catalogueJson } from '../catalogue.ts';
+import { LANGS, type Lang } from '../catalogue-types.ts';
+import type { Doctor } from '../doctor.ts';
+import { VIEWS, type View } from '../views.ts';
+import { principalOf } from './doctor-auth.ts';
+
+export interface DoctorRoutesOptions {
+  readonly db: Sql;
+  readonly clock: Clock;
+  readonly doctor: Doctor;
+}
+
+const TAG = ['doctor'];
+const SECURITY: Array<Record<string, string[]>> = [{ cardholderSession: [] }, { operatorKey: [] }];
+const AUTH_TEXT =
+  'Authenticate with a merchant secret key (sk_test_…: the merchant view of its own payments), an operator key (op_…: everything) or a cardholder session token (payments on your own cards).';
+const viewLangQuery = {
+  view: { type: 'string', enum: [...VIEWS], description: "Optional; must be the credential's view." },
+  lang: { type: 'string', enum: [...LANGS], description: 'en (default) or zh-CN; else from Accept-Language.' },
+} as const;
+const errors = { 400: { $ref: 'ErrorResponse#' }, 401: { $ref: 'ErrorResponse#' }, 403: { $ref: 'ErrorResponse#' }, 404: { $ref: 'ErrorResponse#' } } as const;
+
+/**
+ * The doctor's API, mounted at `/doctor/v1`:
+ * - `GET /traces/:id` — a payment intent, setup intent, charge, billing
+ *   attempt or issuer authorization, followed across the parties;
+ * - `GET /cards/:id/traces?from=&to=` — every attempt on a Cardlane card in
+ *   a time window (cardholder and operator);
+ * - `GET /catalogue` — the decline catalogue (public: it is documentation).
+ * Responses are the doctor's trace JSON (trace-types.ts), unfiltered by a
+ * response schema so nothing is dropped silently.
+ */
+export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
+  const { db, clock, doctor } = options;
+  return async (app: FastifyInstance) => {
+    app.get(
+      '/traces/:id',
+      {
+        schema: {
+          tags: TAG,
+          summary: 'Why was this payment declined? Follow one attempt across billing, acquirer, network and issuer',
+          description: AUTH_TEXT,
+          security: SECURITY,
+          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 255 } } },
+          querystring: { type: 'object', additionalProperties: false, properties: viewLangQuery },
+          response: errors,
+        },
+      },
+      async (request) => {
+        const query = request.query as { view?: View; lang?: Lang };
+        const principal = await principalOf(db, clock, request, query.view);
+        return doctor.trace((request.params as { id: string }).id, principal, langOf(request, query.lang));
+      },
+    );
+
+    app.get(
+      '/cards/:id/traces',
+      {
+        schema: {
+          tags: TAG,
+          summary: 'Every attempt on a card in a time window, each diagnosed',
+          description: `${AUTH_TEXT} Merchants cannot use this route.`,
+          security: SECURITY,
+          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } },
+          querystring: {
+            type: 'object',
+            required: ['from', 'to'],
+            additionalProperties: false,
+            properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, ...viewLangQuery },
+          },
+          response: errors,
+        },
+      },
+      async (request) => {
+        const query = request.query as { from: string; to: string; view?: View; lang?: Lang };
+        const principal = await principalOf(db, clock, request, query.view);
+        const window = { fromMs: timeOf(query.from, 'from'), toMs: timeOf(query.to, 'to') };
+        return doctor.traceCard((request.params as { id: string }).id, window, principal, langOf(request, query.lang));
+      },
+    );
+
+    app.get(
+      '/catalogue',
+      {
+        schema: {
+          tags: TAG,
+          summary: 'The decline catalogue: every reason, who decides, its codes, and what to do, in English and Chinese',
+          querystring: { type: 'object', additionalProperties: false, properties: { lang: viewLangQuery.lang } },
+        },
+      },
+      async (request) => {
+        const lang = (request.query as { lang?: Lang }).lang;
+        return { object: 'list', data: catalogueJson(lang) };
+      },
+    );
+  };
+}
+
+function langOf(request: FastifyRequest, asked: Lang | undefined): Lang {
+  if (asked !== undefined) return asked;
+  const accept = request.headers['accept-language'];
+  return typeof accept === 'string' && /^\s*zh\b/i.test(accept) ? 'zh-CN' : 'en';
+}
+
+function timeOf(text: string, param: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isSafeInteger(ms)) throw new AppError('parameter_invalid', `${param} must be an ISO 8601 time.`, { param });
+  return ms;
+}

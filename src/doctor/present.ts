@@ -1,0 +1,325 @@
+import { HIGHEST_RISK_DESCRIPTION, HIGHEST_RISK_PREDICATE } from '../acquirer/risk/highest-risk.ts';
+import { formatMoney, money } from '../platform/money.ts';
+import type { AttemptFacts } from './attempt-facts.ts';
+import type { Lang } from './catalogue-types.ts';
+import type { Diagnosis, Hop } from './diagnose.ts';
+import { isoMeaning } from './iso-text.ts';
+import type { SeedRemedyReport } from './seed-remedy-facts.ts';
+import type { TraceAttempt, TraceHop, TraceRule, TraceSeedRemedy, TraceVerdict } from './trace-types.ts';
+import { say, type View } from './views.ts';
+
+/**
+ * An attempt as one view may see it, in one language. This is the only
+ * place a trace's output is built, so scoping holds here: the merchant's
+ * rule (id, description, predicate) and internal ids are written only for
+ * the merchant and operator views; the issuer's checks and the balance it
+ * used only for the cardholder and operator views.
+ */
+
+export interface AttemptParts {
+  readonly facts: AttemptFacts;
+  readonly diagnosis: Diagnosis;
+  readonly remedy: SeedRemedyReport;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function presentAttempt(parts: AttemptParts, view: View, lang: Lang): TraceAttempt {
+  const { facts, diagnosis } = parts;
+  const merchantSide = view !== 'cardholder';
+  const issuerAuthorization = facts.issuer?.kind === 'cardlane' ? facts.issuer.authorization.id : (facts.issuer?.authorization.id ?? facts.charge?.issuerAuthorizationId ?? null);
+  return {
+    reference: merchantSide ? facts.reference : issuerAuthorization,
+    created_at: new Date(facts.atMs).toISOString(),
+    merchant: { ...(merchantSide ? { id: facts.merchant.id } : {}), name: facts.merchant.name, country: facts.merchant.country },
+    amount: facts.amount.minor,
+    currency: facts.amount.currency,
+    initiated_by: facts.initiator,
+    purpose: facts.purpose,
+    card: { brand: facts.card.brand, last4: facts.card.last4, funding: facts.card.funding, country: facts.card.country },
+    reached_network: diagnosis.reachedNetwork,
+    reached_issuer: diagnosis.reachedIssuer,
+    hops: diagnosis.hops.map((hop) => presentHop(hop, parts, view, lang)),
+    verdict: presentVerdict(parts, view, lang),
+    seed_remedy: presentSeedRemedy(parts, view, lang),
+    // Stripe shows the issuer's authorization to the merchant too (`authorization_code`).
+    issuer_authorization: issuerAuthorization,
+    ...(merchantSide
+      ? {
+          payment_intent: facts.charge?.paymentIntentId ?? null,
+          setup_intent: facts.charge?.setupIntentId ?? null,
+          customer: facts.charge?.customerId ?? null,
+          payment_method: facts.charge?.paymentMethodId ?? null,
+        }
+      : {}),
+  };
+}
+
+/** One line for the top of a trace: who decided, and the catalogue's title. */
+export function verdictLine(diagnosis: Diagnosis, view: View, lang: Lang): string {
+  if (diagnosis.outcome === 'approved') return say(lang, 'Approved by the card issuer.', '发卡行已批准。');
+  if (diagnosis.outcome === 'pending') return say(lang, 'Still waiting for an answer from the card network.', '仍在等待卡组织网络的答复。');
+  const title = diagnosis.entry!.text[lang].title;
+  const who = whoDeclined(diagnosis, view, lang);
+  return say(lang, `${who}: ${title}.`, `${who}：${title}。`);
+}
+
+function whoDeclined(diagnosis: Diagnosis, view: View, lang: Lang): string {
+  switch (diagnosis.decidedBy) {
+    case 'acquirer_rule':
+      if (view === 'cardholder') return say(lang, 'Refused by the merchant', '被商户拒绝');
+      return view === 'merchant' ? say(lang, 'Declined by your risk rule', '被您的风控规则拒绝') : say(lang, "Declined by the merchant's risk rule", '被商户的风控规则拒绝');
+    case 'acquirer':
+      return say(lang, "Blocked by the payment processor's risk check", '被支付机构的风控检查拦截');
+    case 'network':
+      return say(lang, "Declined by the card network in the issuer's stead", '卡组织网络代发卡行拒绝');
+    default:
+      return say(lang, 'Declined by the card issuer', '被发卡行拒绝');
+  }
+}
+
+function presentVerdict(parts: AttemptParts, view: View, lang: Lang): TraceVerdict {
+  const { diagnosis } = parts;
+  const rule = view === 'cardholder' ? undefined : ruleOf(parts);
+  if (diagnosis.entry === null) {
+    const approved = diagnosis.outcome === 'approved';
+    return {
+      outcome: diagnosis.outcome,
+      decided_by: diagnosis.decidedBy,
+      reason: diagnosis.reason,
+      title: approved ? say(lang, 'Approved', '已批准') : say(lang, 'Pending', '处理中'),
+      explanation: approved
+        ? say(lang, 'The card issuer approved the payment.', '发卡行批准了这笔付款。')
+        : say(lang, 'The payment was sent to the card network and no answer is recorded yet.', '付款已发往卡组织网络，尚无答复记录。'),
+      remedy: null,
+      iso_code: diagnosis.isoCode,
+      stripe_code: null,
+      stripe_decline_code: null,
+      advice_code: null,
+      retryable: null,
+      seed_cause: null,
+    };
+  }
+  const entry = diagnosis.entry;
+  const text = entry.text[lang];
+  return {
+    outcome: diagnosis.outcome,
+    decided_by: diagnosis.decidedBy,
+    reason: entry.reason,
+    title: text.title,
+    explanation: text.explanation,
+    remedy: text.remedy,
+    iso_code: diagnosis.isoCode,
+    stripe_code: entry.stripeCode,
+    stripe_decline_code: entry.stripeDeclineCode,
+    advice_code: entry.adviceCode,
+    retryable: entry.retryable,
+    seed_cause: entry.seedCause,
+    ...(rule !== undefined && (diagnosis.decidedBy === 'acquirer_rule' || diagnosis.decidedBy === 'acquirer') ? { rule } : {}),
+  };
+}
+
+/** The blocking rule as the merchant and the operator see it; undefined when no rule blocked. */
+function ruleOf(parts: AttemptParts): TraceRule | undefined {
+  const { facts } = parts;
+  const charge = facts.charge;
+  if (charge === null || charge.outcome?.type !== 'blocked') return undefined;
+  if (charge.blockedByRule?.startsWith('builtin:')) {
+    return { id: null, description: HIGHEST_RISK_DESCRIPTION, predicate: HIGHEST_RISK_PREDICATE, applies_to: 'all', purpose: 'all', deleted: false };
+  }
+  const recorded = charge.outcome.rule;
+  const rule = facts.rule;
+  return {
+    id: rule?.id ?? recorded?.id ?? charge.blockedByRule,
+    description: recorded?.description ?? rule?.description ?? '',
+    predicate: recorded?.predicate ?? '',
+    applies_to: rule?.appliesTo ?? null,
+    purpose: rule?.purpose ?? null,
+    deleted: rule?.deletedAtMs != null,
+  };
+}
+
+function presentHop(hop: Hop, parts: AttemptParts, view: View, lang: Lang): TraceHop {
+  const base = { party: hop.party, status: hop.status, at: iso(hop.atMs), summary: hopSummary(hop, parts, view, lang), reason: hop.reason, iso_code: hop.isoCode };
+  if (hop.party === 'acquirer' && (hop.status === 'blocked' || hop.status === 'reversed') && view !== 'cardholder') {
+    const rule = ruleOf(parts);
+    return rule === undefined ? base : { ...base, rule };
+  }
+  if (hop.party === 'issuer' && view !== 'merchant' && parts.facts.issuer?.kind === 'cardlane') {
+    const figures: Record<string, number> = {};
+    for (const [name, value] of Object.entries(parts.facts.issuer.authorization.checks)) if (typeof value === 'number') figures[name] = value;
+    return { ...base, failed_checks: hop.failedChecks ?? [], figures };
+  }
+  return base;
+}
+
+function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): string {
+  const { facts, diagnosis } = parts;
+  const ruleText = () => {
+    const rule = ruleOf(parts);
+    if (rule === undefined) return '';
+    return rule.id === null ? `“${rule.description}”` : `${rule.id} “${rule.description}” (${rule.predicate})`;
+  };
+  const codeText = (code: string | null) => (code === null ? '' : say(lang, `${code} (${isoMeaning(code, lang)})`, `${code}（${isoMeaning(code, lang)}）`));
+  switch (`${hop.party}/${hop.status}`) {
+    case 'acquirer/blocked':
+      if (view === 'cardholder') {
+        return say(
+          lang,
+          "The merchant's payment processor refused the payment under the merchant's own checks, before it reached the card network.",
+          '商户的支付机构依据商户自己的检查拒绝了这笔付款，交易没有进入卡组织网络。',
+        );
+      }
+      if (diagnosis.decidedBy === 'acquirer') {
+        return say(lang, "The payment processor's built-in highest-risk check blocked the payment before the card network.", '支付机构内置的最高风险检查在卡组织网络之前拦截了这笔付款。');
+      }
+      return view === 'merchant'
+        ? say(lang, `Your risk rule ${ruleText()} blocked the payment before the card network.`, `您的风控规则 ${ruleText()} 在卡组织网络之前拦截了这笔付款。`)
+        : say(lang, `The merchant's risk rule ${ruleText()} blocked the payment before the card network.`, `商户的风控规则 ${ruleText()} 在卡组织网络之前拦截了这笔付款。`);
+    case 'acquirer/sent':
+      if (view === 'cardholder') return say(lang, "The merchant's payment processor sent the payment to the card network.", '商户的支付机构把这笔付款发往卡组织网络。');
+      return say(
+        lang,
+        `Passed the merchant's risk rules; sent to the card network as message ${facts.charge?.networkId ?? facts.reference}.`,
+        `通过了商户的风控规则，以报文 ${facts.charge?.networkId ?? facts.reference} 发往卡组织网络。`,
+      );
+    case 'acquirer/reversed': {
+      const cvc = hop.reason === 'rule_cvc';
+      const check = cvc ? say(lang, 'security code check', '安全码校验') : say(lang, 'address check', '地址校验');
+      if (view === 'cardholder') {
+        return say(
+          lang,
+          `The issuer approved, but the merchant's own check of the issuer's ${check} result refused the payment; the authorization was reversed and the hold released.`,
+          `发卡行已批准，但商户依据发卡行的${check}结果自行拒绝了这笔付款；授权已撤销，预授权金额已退回卡内。`,
+        );
+      }
+      const whose = view === 'merchant' ? say(lang, 'your', '您的') : say(lang, "the merchant's", '商户的');
+      return say(
+        lang,
+        `The issuer approved, but ${whose} rule ${ruleText()} acts on the issuer's ${check} result: the authorization was reversed at once and nothing was charged.`,
+        `发卡行已批准，但${whose}规则 ${ruleText()} 依据发卡行的${check}结果拒绝：授权已立即撤销，没有扣款。`,
+      );
+    }
+    case 'network/not_reached':
+      return say(lang, 'The card network never received the payment.', '卡组织网络没有收到这笔付款。');
+    case 'network/routed':
+      return say(
+        lang,
+        `The card network routed it to the card issuer (${issuerName(hop.issuer ?? null)}), which answered ${codeText(hop.isoCode)}.`,
+        `卡组织网络把它转给发卡行（${issuerName(hop.issuer ?? null)}），发卡行答复 ${codeText(hop.isoCode)}。`,
+      );
+    case 'network/stand_in': {
+      const timedOut = hop.reason === 'issuer_unavailable';
+      return say(
+        lang,
+        `The card issuer (${issuerName(hop.issuer ?? null)}) ${timedOut ? 'did not answer in time' : 'failed'}, so the card network declined in its stead: ${codeText(hop.isoCode)}.`,
+        `发卡行（${issuerName(hop.issuer ?? null)}）${timedOut ? '未及时答复' : '处理出错'}，卡组织网络代为拒绝：${codeText(hop.isoCode)}。`,
+      );
+    }
+    case 'network/refused':
+      return say(lang, `The card network refused the payment itself: ${codeText(hop.isoCode)}; no issuer saw it.`, `卡组织网络自行拒绝了这笔付款：${codeText(hop.isoCode)}，没有发卡行收到。`);
+    case 'network/pending':
+      return say(lang, 'No answer from the card network is recorded yet.', '尚无卡组织网络的答复记录。');
+    case 'issuer/not_reached':
+      if (diagnosis.hops[0]?.status === 'blocked') {
+        return say(
+          lang,
+          "No authorization reached the card issuer: the merchant refused the payment before the card network. Nothing was held on the card and the card's statement has no line for it — the issuer cannot approve, or explain, a payment it never received.",
+          '没有任何授权请求到达发卡行：商户在卡组织网络之前就拒绝了这笔付款。卡上没有预授权，卡片账单也不会有这笔记录——发卡行无法批准或解释它从未收到的交易。',
+        );
+      }
+      return say(lang, 'The payment never reached the card issuer.', '这笔付款没有到达发卡行。');
+    case 'issuer/approved':
+      return say(lang, 'The card issuer approved it.', '发卡行批准了这笔付款。');
+    case 'issuer/declined': {
+      const checks = view !== 'merchant' && hop.failedChecks && hop.failedChecks.length > 0 ? hop.failedChecks.join(', ') : null;
+      return say(
+        lang,
+        `The card issuer declined it: ${codeText(hop.isoCode)}, reason ${hop.reason}.${checks === null ? '' : ` Failed checks: ${checks}.`}`,
+        `发卡行拒绝：${codeText(hop.isoCode)}，原因 ${hop.reason}。${checks === null ? '' : `未通过的检查：${checks}。`}`,
+      );
+    }
+    case 'issuer/late_approval_released':
+      return say(
+        lang,
+        'The card issuer approved, but only after the network had declined in its stead; the hold was released at once.',
+        '发卡行批准了，但网络已先行代为拒绝；预授权已立即释放。',
+      );
+    case 'issuer/told_afterwards':
+      return say(
+        lang,
+        "The card issuer did not decide in time; it was told of the network's decline afterwards, so the card's statement shows the attempt as declined.",
+        '发卡行未及时作出决定，事后收到了网络代为拒绝的通知，因此卡片账单会显示这笔被拒记录。',
+      );
+    case 'issuer/no_answer':
+      return say(lang, 'The card issuer did not answer in time and has no record of deciding this payment.', '发卡行未及时答复，也没有作出决定的记录。');
+    default:
+      return `${hop.party}: ${hop.status}`;
+  }
+}
+
+function issuerName(name: string | null): string {
+  if (name === null) return '?';
+  return name === 'cardlane' ? 'Cardlane' : name;
+}
+
+const REFUSAL_TEXT: Readonly<Record<string, { en: string; zh: string }>> = {
+  not_a_merchant_rule: {
+    en: "Not applicable: the payment was not refused by a merchant's rule, so making the card the default and turning on auto-recharge would not help.",
+    zh: '不适用：这笔付款不是被商户规则拒绝的，把卡设为默认并开启自动充值也无济于事。',
+  },
+  rule_covers_merchant_initiated: {
+    en: "Would not work: the merchant's rule refuses its own automatic (merchant-initiated) charges too.",
+    zh: '无效：商户的规则同样拒绝商户自己发起的自动扣款。',
+  },
+  not_customer_initiated: { en: 'Would not work: this already was an automatic charge by the merchant.', zh: '无效：这本身就是商户发起的自动扣款。' },
+  rule_blocks_saving_the_card: {
+    en: 'Would not work: the same rule also refuses the card check needed to save the card, so it can never become the default.',
+    zh: '无效：同一规则也会拒绝保存卡片所需的验证，这张卡无法成为默认付款方式。',
+  },
+  other_rule_blocks_merchant_initiated: {
+    en: "Would not work: another of the merchant's rules would refuse its automatic charges of this card.",
+    zh: '无效：商户的另一条规则会拒绝对这张卡的自动扣款。',
+  },
+  issuer_would_decline: { en: "Would not work: the card's issuer would decline the merchant's charge", zh: '无效：发卡行会拒绝商户的扣款' },
+  issuer_acceptance_unknown: {
+    en: "Not recommended: the records do not show that the card's issuer accepts this card at this merchant (for example a successful card check when it was added).",
+    zh: '不建议：记录中没有显示发卡行在该商户接受过这张卡（例如添加卡片时验证成功）。',
+  },
+};
+
+function presentSeedRemedy(parts: AttemptParts, view: View, lang: Lang): TraceSeedRemedy {
+  const { decision, keepOnCard, issuer } = parts.remedy;
+  if (!decision.recommended) {
+    const text = REFUSAL_TEXT[decision.because]!;
+    const detail = decision.because === 'issuer_would_decline' && issuer.kind === 'declines' ? ` (${issuer.reason}).` : '';
+    const zhDetail = decision.because === 'issuer_would_decline' && issuer.kind === 'declines' ? `（${issuer.reason}）。` : '';
+    return { recommended: false, because: decision.because, summary: say(lang, text.en + detail, text.zh + zhDetail), steps: [], keep_on_card: null };
+  }
+  const keep = keepOnCard!;
+  const display = formatMoney(money(keep.minor, keep.currency.toUpperCase()));
+  const summary =
+    view === 'merchant'
+      ? say(
+          lang,
+          'Your rule refuses only customer-initiated payments, and nothing in your rules or in the issuer\'s answers refuses a merchant-initiated charge of this card: the customer can pay through auto-recharge.',
+          '您的规则只拒绝客户发起的付款，您的规则和发卡行的答复都不会拒绝对这张卡的商户发起扣款：客户可以通过自动充值付款。',
+        )
+      : say(
+          lang,
+          "The merchant refuses this card only on payments made by hand; its own automatic charges are not refused, and the card's issuer has accepted this card at this merchant.",
+          '商户只在手动付款时拒绝这张卡；商户自己发起的自动扣款不受此限制，且发卡行已在该商户接受过这张卡。',
+        );
+  return {
+    recommended: true,
+    because: null,
+    summary,
+    steps: [
+      say(lang, 'Save the card with the merchant and make it the default payment method.', '在商户处保存这张卡，并设为默认付款方式。'),
+      say(lang, 'Turn on auto-recharge, so the merchant charges the card itself (a merchant-initiated charge).', '开启自动充值，让商户自行扣款（商户发起的扣款）。'),
+      say(lang, `Keep at least ${display} on the card: the recharge amount plus the verification hold.`, `卡内至少保留 ${display}：充值金额加上验证预授权金额。`),
+      say(lang, 'Then wait for the automatic charge instead of paying by hand.', '然后等待自动扣款，不要再手动付款。'),
+    ],
+    keep_on_card: { amount: keep.minor, currency: keep.currency, display },
+  };
+}

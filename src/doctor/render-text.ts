@@ -1,0 +1,56 @@
+import { formatMoney, money } from '../platform/money.ts';
+import type { Trace, TraceAttempt } from './trace-types.ts';
+import { say } from './views.ts';
+
+/** A trace for people at a terminal: the verdict first, then each attempt's path, then what to do. */
+export function renderTrace(trace: Trace): string {
+  const lang = trace.lang;
+  const lines: string[] = [];
+  const what = 'id' in trace.query ? `${trace.subject.id} (${trace.subject.kind})` : `${trace.subject.id} ${trace.query.from} → ${trace.query.to}`;
+  lines.push(say(lang, `Trace of ${what} — ${trace.view} view`, `诊断 ${what} —— ${viewZh(trace.view)}视角`));
+  lines.push(trace.summary);
+  if (trace.billing !== null) {
+    lines.push('');
+    lines.push(say(lang, `Billing: ${trace.billing.kind} ${trace.billing.attempt_id}`, `账单：${trace.billing.kind} ${trace.billing.attempt_id}`));
+    for (const line of trace.billing.lines) lines.push(`  - ${line.text}`);
+  }
+  for (const attempt of trace.attempts) lines.push('', ...renderAttempt(attempt, lang));
+  if (trace.attempts.length === 0 && !('id' in trace.query)) lines.push('', say(lang, 'No attempts in this window.', '此时间段内没有交易尝试。'));
+  if (trace.notes.length > 0) {
+    lines.push('', say(lang, 'Notes:', '说明：'));
+    for (const note of trace.notes) lines.push(`  - ${note}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function renderAttempt(a: TraceAttempt, lang: 'en' | 'zh-CN'): string[] {
+  const amount = formatMoney(money(a.amount, a.currency), { code: true });
+  const initiated = a.initiated_by === 'customer' ? say(lang, 'customer-initiated', '客户发起') : say(lang, 'merchant-initiated', '商户发起');
+  const purpose = a.purpose === 'purchase' ? say(lang, 'purchase', '付款') : say(lang, 'card verification', '卡片验证');
+  const card = `${a.card.brand} •••• ${a.card.last4 ?? '????'}${a.card.funding ? ` (${[a.card.funding, a.card.country].filter(Boolean).join(', ')})` : ''}`;
+  const out: string[] = [];
+  out.push(`${say(lang, 'Attempt', '尝试')} ${a.reference ?? '—'} · ${a.created_at} · ${a.merchant.name ?? '?'} · ${amount} · ${say(lang, `${initiated} ${purpose}`, `${initiated}的${purpose}`)} · ${card}`);
+  a.hops.forEach((hop, i) => out.push(`  ${i + 1}. ${hop.party.padEnd(8)} ${hop.status.padEnd(22)} ${hop.summary}`));
+  const v = a.verdict;
+  out.push(`  ${say(lang, 'Verdict', '结论')}: ${v.title}${v.decided_by ? ` [${v.decided_by}${v.reason ? `: ${v.reason}` : ''}]` : ''}`);
+  if (v.outcome === 'declined') {
+    const retry = v.retryable === null ? '—' : v.retryable ? say(lang, 'yes', '是') : say(lang, 'no', '否');
+    out.push(
+      `    ISO ${v.iso_code ?? '—'} · Stripe ${v.stripe_code ?? '—'} / ${v.stripe_decline_code ?? '—'} · ${say(lang, 'retryable', '可重试')}: ${retry} · ${say(lang, 'seed cause', '原文分类')}: ${v.seed_cause ?? '—'}`,
+    );
+    if (v.rule) out.push(`    ${say(lang, 'Rule', '规则')}: ${v.rule.id ?? 'built-in'} “${v.rule.description}” ${v.rule.predicate}${v.rule.deleted ? say(lang, ' (deleted since)', '（已删除）') : ''}`);
+  }
+  out.push(`    ${say(lang, 'Why', '原因')}: ${v.explanation}`);
+  if (v.remedy !== null) out.push(`    ${say(lang, 'What to do', '建议')}: ${v.remedy}`);
+  if (v.outcome === 'declined') {
+    const r = a.seed_remedy;
+    out.push(`  ${say(lang, 'Seed remedy (default card + auto-recharge)', '原文方案（设为默认卡 + 自动充值）')}: ${r.recommended ? say(lang, 'recommended', '推荐') : say(lang, 'not recommended', '不推荐')}`);
+    out.push(`    ${r.summary}`);
+    for (const step of r.steps) out.push(`    - ${step}`);
+  }
+  return out;
+}
+
+function viewZh(view: string): string {
+  return view === 'merchant' ? '商户' : view === 'cardholder' ? '持卡人' : '运营';
+}

@@ -1,3 +1,4 @@
+import { merchantBillingResolver } from '../billing/doctor-resolver.ts';
 import type { BillingAttemptResolver } from './billing-resolver.ts';
 
 /**
@@ -5,4 +6,4 @@ import type { BillingAttemptResolver } from './billing-resolver.ts';
  * `cardlane doctor`) uses. Merchant billing adds its resolver here, one
  * line, e.g. `merchantBillingResolver,` imported from src/billing.
  */
-export const BILLING_ATTEMPT_RESOLVERS: readonly BillingAttemptResolver[] = [];
+export const BILLING_ATTEMPT_RESOLVERS: readonly BillingAttemptResolver[] = [merchantBillingResolver];

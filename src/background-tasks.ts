@@ -1,6 +1,7 @@
 import { pruneRiskAttempts } from './acquirer/risk/risk-attempts.ts';
 import { acquirerCvcCache } from './acquirer/acquirer-endpoints.ts';
 import { PaymentIntents } from './acquirer/payments/payment-intents.ts';
+import { releaseOpenVerifications } from './acquirer/payments/card-verification.ts';
 import { resendPendingRefunds } from './acquirer/payments/refunds.ts';
 import { acquirerWebhookTask } from './acquirer/webhooks/webhook-task.ts';
 import { billingServices } from './billing/billing-services.ts';
@@ -85,6 +86,8 @@ export function backgroundTasks(db: Database, clock: Clock, config: Config, logg
         await new PaymentIntents(acquirer, acquirerCvcCache(acquirer)).resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
         // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
         await resendPendingRefunds(acquirer, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
+        // Verification holds whose release did not go through: released again (a repeat at the issuer).
+        await releaseOpenVerifications(acquirer, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
       },
     },
     {

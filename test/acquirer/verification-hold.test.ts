@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import Stripe from 'stripe';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import { releaseOpenVerifications } from '../../src/acquirer/payments/card-verification.ts';
 import { DEMO_VERIFICATION_HOLD_MINOR, prepareDemoMerchant } from '../../src/acquirer/acquirer-start.ts';
 import { getDemoMerchant, type MerchantWithKeys } from '../../src/acquirer/merchants/merchants.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/presets.ts';
@@ -263,4 +264,38 @@ test('the demo merchant `cardlane up` creates has the seed\'s $5.00 verification
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('a verification hold whose release the network could not take is released by the sweep, once', async () => {
+  await f.close();
+  const base = await cardFixture();
+  let refusals = 1;
+  f = await acquirerFixture({
+    base,
+    endpoints: acquirerEndpoints,
+    network: (b) => {
+      const network = testPaymentNetwork(b, b.issuer);
+      const reverse = network.reverse.bind(network);
+      // The first release is answered 91 (issuer unavailable), as a network in trouble would.
+      network.reverse = async (request) =>
+        refusals-- > 0
+          ? { type: 'follow_up_response', id: request.id, originalId: request.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: 'USD' }, decidedBy: 'network' }
+          : reverse(request);
+      return network;
+    },
+  });
+  holding = await f.addMerchant({ name: 'OpenAI', cardVerificationAmountMinor: HOLD });
+  stripe = f.stripeFor(holding.secretKey);
+  const card = await f.base.openCard({ loadUsdMinor: 1500 });
+  const customer = await stripe.customers.create({ email: 'li@example.com' });
+  const pm = await paymentMethod(stripe, card);
+  await assert.rejects(stripe.setupIntents.create({ customer: customer.id, payment_method: pm.id, confirm: true }), { code: 'processing_error' });
+  assert.equal(await f.base.available(card), 1000, 'the hold is still on the card');
+
+  assert.equal(await releaseOpenVerifications(f.deps, f.clock.nowMs(), 60_000), 0, 'not stuck yet');
+  f.clock.advanceMs(61_000);
+  assert.equal(await releaseOpenVerifications(f.deps, f.clock.nowMs(), 60_000), 1);
+  assert.equal(await f.base.available(card), 1500);
+  assert.equal(await releaseOpenVerifications(f.deps, f.clock.nowMs(), 60_000), 0);
+  assert.deepEqual(await issuerRecords(card), [reversedHold(HOLD)]);
 });

@@ -5,6 +5,7 @@ import { releaseOpenVerifications } from './acquirer/payments/card-verification.
 import { resendPendingRefunds } from './acquirer/payments/refunds.ts';
 import { acquirerWebhookTask } from './acquirer/webhooks/webhook-task.ts';
 import { billingServices } from './billing/billing-services.ts';
+import { RENEWAL_SWEEP_INTERVAL_MS } from './billing/subscriptions/renewals.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { paymentParties } from './payment-parties.ts';
 import { expireDueAuthorizations } from './issuer/authorization/expire.ts';
@@ -28,6 +29,8 @@ const AUTHORIZATION_EXPIRY_INTERVAL_MS = 60 * 1000;
 // A payment is only stuck once it has been processing far longer than the network's 2 s time-out.
 const STUCK_PAYMENT_SWEEP_INTERVAL_MS = 30 * 1000;
 const STUCK_PAYMENT_AGE_MS = 60 * 1000;
+// A balance below its threshold is recharged within this (usage also nudges the job at once); the back-off keeps declined cards from being retried each time.
+const AUTO_RECHARGE_INTERVAL_MS = 30 * 1000;
 
 /**
  * Every periodic task a running Cardlane has; `runtime.ts` runs them and
@@ -95,6 +98,18 @@ export function backgroundTasks(db: Database, clock: Clock, config: Config, logg
       name: 'billing.resume-stuck-payments',
       intervalMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS,
       run: async () => void (await billingServices(db, clock, config).resumeStuckPayments()),
+    },
+    {
+      // Each recharge is claimed under its organization's settings-row lock with an in-flight mark, so several processes never charge twice.
+      name: 'billing.auto-recharge',
+      intervalMs: AUTO_RECHARGE_INTERVAL_MS,
+      run: async () => void (await billingServices(db, clock, config).autoRecharge.runDue()),
+    },
+    {
+      // Each subscription is claimed under its row lock (SKIP LOCKED) with its payment stored on it before the provider is called: safe in several processes.
+      name: 'billing.renew-subscriptions',
+      intervalMs: RENEWAL_SWEEP_INTERVAL_MS,
+      run: async () => void (await billingServices(db, clock, config).subscriptions.runDue()),
     },
     {
       // Velocity windows reach back at most 30 days; older risk attempts are only weight. Deleting is safe in several processes at once.

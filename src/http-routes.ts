@@ -7,8 +7,10 @@ import { acquirerEndpoints } from './acquirer/acquirer-endpoints.ts';
 import { acquirerRoutes } from './acquirer/http/acquirer-routes.ts';
 import { billingServices } from './billing/billing-services.ts';
 import { billingRoutes } from './billing/http/billing-routes.ts';
-import { doctorHttpRoutes } from './doctor/doctor-start.ts';
+import { subscriptionRoutes } from './billing/http/subscription-routes.ts';
+import { autoRechargeRoutes } from './billing/http/auto-recharge-routes.ts';
 import { merchantApiRoutes } from './billing/merchant-api-routes.ts';
+import { doctorHttpRoutes } from './doctor/doctor-start.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { cardRoutes } from './issuer/http/card-routes.ts';
 import { paymentParties } from './payment-parties.ts';
@@ -33,9 +35,17 @@ export function httpRoutes(db: Database, clock: Clock, config: Config): RoutePlu
   return [
     // The acquirer answers at /v1 because that is the path the official Stripe SDKs call.
     { plugin: acquirerRoutes(acquirer, acquirerEndpoints(acquirer)), prefix: '/v1' },
-    { plugin: merchantApiRoutes(db, { clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, ledger: new Ledger(clock) }), prefix: '/merchant/v1' },
+    {
+      plugin: merchantApiRoutes(
+        db,
+        { clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, ledger: new Ledger(clock) },
+        { afterUsage: (orgId) => void billingServices(db, clock, config).autoRecharge.nudge(orgId) },
+      ),
+      prefix: '/merchant/v1',
+    },
     { plugin: billingRoutes(billingServices(db, clock, config)), prefix: '/billing/v1' },
-    doctorHttpRoutes(db, clock, config),
+    { plugin: subscriptionRoutes(billingServices(db, clock, config)), prefix: '/billing/v1' },
+    { plugin: autoRechargeRoutes(billingServices(db, clock, config)), prefix: '/billing/v1' },
     { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
     { plugin: moneyRoutes({ db, clock, ledger: money.money.ledger, ...money }), prefix: '/issuer/v1' },
     {
@@ -54,5 +64,6 @@ export function httpRoutes(db: Database, clock: Clock, config: Config): RoutePlu
       }),
       prefix: '/issuer/v1',
     },
+    doctorHttpRoutes(db, clock, config),
   ];
 }

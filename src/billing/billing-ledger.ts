@@ -17,6 +17,7 @@ import type { Sql } from '../platform/db/database.ts';
  *   refund   debit bill:org:<org>:credits:USD  credit bill:funding:USD   (at most what is left: balancing)
  *            debit bill:org:<org>:debt:USD     credit bill:funding:USD   (the rest, owed by the organization)
  *   settle   debit bill:org:<org>:credits:USD  credit bill:org:<org>:debt:USD  (every grant pays debt first)
+ *   subscription  debit bill:funding:USD       credit bill:subscription_revenue:USD  (a paid period; no credits)
  *
  * A refund may take more credits than are left (they were spent): the rest
  * becomes debt, so the balance shown is credits − debt and may be negative,
@@ -26,8 +27,8 @@ import type { Sql } from '../platform/db/database.ts';
  */
 export const BILLING_LEDGER = 3840;
 export const BILLING_CURRENCY = 'USD';
-const ACCOUNT_CODES = { funding: 1, org_credits: 2, usage_revenue: 3, org_debt: 4 } as const;
-export const BILLING_TRANSFER_CODES = { grant: 1, usage: 2, refund: 3, refund_debt: 4, settle_debt: 5 } as const;
+const ACCOUNT_CODES = { funding: 1, org_credits: 2, usage_revenue: 3, org_debt: 4, subscription_revenue: 5 } as const;
+export const BILLING_TRANSFER_CODES = { grant: 1, usage: 2, refund: 3, refund_debt: 4, settle_debt: 5, subscription: 6 } as const;
 
 export function orgCreditsAccount(orgId: string): string {
   return `bill:org:${orgId}:credits:${BILLING_CURRENCY}`;
@@ -37,6 +38,7 @@ export function orgDebtAccount(orgId: string): string {
 }
 export const FUNDING_ACCOUNT = `bill:funding:${BILLING_CURRENCY}`;
 export const USAGE_REVENUE_ACCOUNT = `bill:usage_revenue:${BILLING_CURRENCY}`;
+export const SUBSCRIPTION_REVENUE_ACCOUNT = `bill:subscription_revenue:${BILLING_CURRENCY}`;
 
 /** Creates the book's shared accounts and the organization's credit account (idempotent). */
 export async function ensureBillingAccounts(ledger: Ledger, sql: Sql, orgId: string): Promise<void> {
@@ -148,6 +150,26 @@ export async function removeCredits(sql: Sql, deps: { ledger: Ledger }, removal:
     if (debt.result !== 'ok' && debt.result !== 'exists') throw new Error(`billing refund debt ${removal.transferId}: ${debt.result}`);
   }
   return { fromCreditsMinor, asDebtMinor };
+}
+
+/** Books a paid subscription period (money received, earned as subscription revenue). Idempotent by `transferId`. */
+export async function bookSubscriptionPayment(sql: Sql, deps: { ledger: Ledger }, payment: { orgId: string; amountMinor: number; transferId: string }): Promise<void> {
+  const accounts = await deps.ledger.createAccounts(sql, [
+    { id: FUNDING_ACCOUNT, ledger: BILLING_LEDGER, currency: BILLING_CURRENCY, code: ACCOUNT_CODES.funding },
+    { id: SUBSCRIPTION_REVENUE_ACCOUNT, ledger: BILLING_LEDGER, currency: BILLING_CURRENCY, code: ACCOUNT_CODES.subscription_revenue },
+  ]);
+  for (const outcome of accounts) if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`billing ledger account ${outcome.id}: ${outcome.result}`);
+  const outcome = await deps.ledger.createTransfer(sql, {
+    id: payment.transferId,
+    debit_account_id: FUNDING_ACCOUNT,
+    credit_account_id: SUBSCRIPTION_REVENUE_ACCOUNT,
+    amount: payment.amountMinor,
+    ledger: BILLING_LEDGER,
+    currency: BILLING_CURRENCY,
+    code: BILLING_TRANSFER_CODES.subscription,
+    metadata: { org_id: payment.orgId },
+  });
+  if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`subscription payment ${payment.transferId}: ${outcome.result}`);
 }
 
 export interface CreditBalance {

@@ -3,6 +3,8 @@ import type { Clock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
+import { AutoRecharge } from './auto-recharge/auto-recharge.ts';
+import { autoRechargeHandler, resumeOnNewDefaultCard } from './auto-recharge/recharge-handler.ts';
 import type { BillingDeps } from './billing-deps.ts';
 import { ChargeRunner } from './payments/charge-runner.ts';
 import { CreditPurchases, creditGrantHandler } from './payments/credit-purchases.ts';
@@ -11,6 +13,8 @@ import type { AttemptHandler, BillingPaymentDeps } from './payments/payment-deps
 import { PaymentMethods } from './payments/payment-methods.ts';
 import { resumeStuckPayments } from './payments/payment-sweep.ts';
 import { BillingProvider } from './payments/provider.ts';
+import { subscriptionCardListener, Subscriptions } from './subscriptions/subscriptions.ts';
+import { subscriptionPaymentHandler } from './subscriptions/subscription-payments.ts';
 
 /**
  * Merchant billing as one running Cardlane wires it, once per database
@@ -24,6 +28,8 @@ export interface BillingServices {
   readonly paymentMethods: PaymentMethods;
   readonly purchases: CreditPurchases;
   readonly refunds: CreditRefunds;
+  readonly subscriptions: Subscriptions;
+  readonly autoRecharge: AutoRecharge;
   resumeStuckPayments(): Promise<{ attempts: number; refunds: number }>;
 }
 
@@ -50,9 +56,9 @@ export function createBillingServices(input: {
   const ids = input.ids ?? new IdGenerator(input.clock, cryptoRandom);
   const deps = { db: input.db, clock: input.clock, ids, random: cryptoRandom, ledger, provider: input.provider, config: input.config.billing };
   const grant = creditGrantHandler(deps);
-  const handlers: Partial<Record<'purchase' | 'auto_recharge' | 'subscription', AttemptHandler>> = { purchase: grant };
+  const handlers: Partial<Record<'purchase' | 'auto_recharge' | 'subscription', AttemptHandler>> = { purchase: grant, auto_recharge: autoRechargeHandler(deps), subscription: subscriptionPaymentHandler(deps) };
   const runner = new ChargeRunner(deps, handlers);
-  const paymentMethods = new PaymentMethods(deps, runner);
+  const paymentMethods = new PaymentMethods(deps, runner, [resumeOnNewDefaultCard(deps), subscriptionCardListener(deps)]);
   const refunds = new CreditRefunds(deps);
   return {
     deps,
@@ -61,6 +67,8 @@ export function createBillingServices(input: {
     paymentMethods,
     purchases: new CreditPurchases(deps, runner),
     refunds,
+    subscriptions: new Subscriptions(deps, runner),
+    autoRecharge: new AutoRecharge(deps, runner),
     resumeStuckPayments: () => resumeStuckPayments(deps, { runner, paymentMethods, refunds }),
   };
 }

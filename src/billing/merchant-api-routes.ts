@@ -21,7 +21,8 @@ const IMPLEMENTED_MODELS = new Set([ECHO_MODEL]);
 // Fixed, so the model list is deterministic: 2026-01-01T00:00:00Z in seconds.
 const MODEL_CREATED_S = 1_767_225_600;
 
-export function merchantApiRoutes(db: Database, deps: BillingDeps): FastifyPluginAsync {
+/** `afterUsage`: told (without being waited for) when an organization used credits or was refused for lack of them — auto-recharge's nudge. */
+export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: { afterUsage?(orgId: string): void } = {}): FastifyPluginAsync {
   const book = deps.priceBook ?? DEFAULT_PRICE_BOOK;
   const models = [...book.keys()].filter((model) => IMPLEMENTED_MODELS.has(model));
   const modelObject = (id: string) => ({ id, object: 'model', created: MODEL_CREATED_S, owned_by: 'cardlane' });
@@ -76,7 +77,10 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps): FastifyPlugi
       if (!models.includes(model)) return send(reply, openAiErrors.modelNotFound(model));
       // Cheap pre-check, so an organization without credits costs no work;
       // the debit below is what actually guarantees no overspend.
-      if (!(await canAffordMinimum(db, org.id))) return send(reply, openAiErrors.insufficientQuota());
+      if (!(await canAffordMinimum(db, org.id))) {
+        hooks.afterUsage?.(org.id);
+        return send(reply, openAiErrors.insufficientQuota());
+      }
       const completion = echoComplete(messages, maxTokens);
       const id = `chatcmpl-${deps.ids.next('c').slice(2)}`;
       const outcome = await recordUsage(db, deps, {
@@ -86,6 +90,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps): FastifyPlugi
         inputTokens: completion.promptTokens,
         outputTokens: completion.completionTokens,
       });
+      hooks.afterUsage?.(org.id);
       if (outcome.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota());
       if (outcome.result !== 'recorded') throw new Error(`metering a fresh completion answered ${outcome.result}`);
       return {

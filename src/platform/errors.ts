@@ -115,6 +115,12 @@ export const ERROR_CODES = {
   payment_method_required: { type: 'invalid_request_error', status: 400, message: 'No card was chosen and the organization has no default card.' },
   refund_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The refund is more than what is left to refund of this payment.' },
   payment_not_refundable: { type: 'invalid_request_error', status: 409, message: 'Only a successful credit purchase or recharge can be refunded.' },
+  subscription_exists: { type: 'invalid_request_error', status: 409, message: 'The organization already has a subscription to this plan.' },
+  subscription_payment_processing: { type: 'invalid_request_error', status: 409, message: 'A payment for this subscription is being processed; retry when it has finished.' },
+  subscription_canceled: { type: 'invalid_request_error', status: 409, message: 'The subscription has ended; subscribe again.' },
+  auto_recharge_threshold_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge threshold is not a whole number of cents in range.' },
+  auto_recharge_target_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge target must be above the threshold, at least the minimum recharge and at most the largest payment.' },
+  auto_recharge_monthly_limit_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge monthly limit must be null or at least the minimum recharge.' },
 
   // Ours to fix; retrying may help.
   service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },

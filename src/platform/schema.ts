@@ -1,5 +1,8 @@
 import { customerMigrations } from '../acquirer/customers/migrations.ts';
 import { billingMigrations } from '../billing/migrations.ts';
+import { subscriptionMigrations } from '../billing/subscriptions/migrations.ts';
+import { autoRechargeMigrations } from '../billing/auto-recharge/migrations.ts';
+import { notificationMigrations } from '../billing/notifications/migrations.ts';
 import { eventMigrations } from '../acquirer/events/migrations.ts';
 import { merchantMigrations } from '../acquirer/merchants/migrations.ts';
 import { riskMigrations } from '../acquirer/risk/migrations.ts';
@@ -19,4 +22,4 @@ import { jobMigrations } from './jobs/migrations.ts';
  * Every module's migrations, in the order they are applied. A module appends
  * its own list here; ids are never renamed or reordered once released.
  */
-export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations, ...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...networkMigrations, ...authorizationMigrations, ...billingMigrations];
+export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations, ...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...networkMigrations, ...authorizationMigrations, ...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations];

@@ -8,6 +8,8 @@ import { createRiskRule } from '../../src/acquirer/risk/risk-rules.ts';
 import { createBillingServices, type BillingServices } from '../../src/billing/billing-services.ts';
 import { creditBalance } from '../../src/billing/billing-ledger.ts';
 import { billingRoutes } from '../../src/billing/http/billing-routes.ts';
+import { subscriptionRoutes } from '../../src/billing/http/subscription-routes.ts';
+import { autoRechargeRoutes } from '../../src/billing/http/auto-recharge-routes.ts';
 import { merchantApiRoutes } from '../../src/billing/merchant-api-routes.ts';
 import { createOrganization } from '../../src/billing/organizations.ts';
 import { BillingProvider } from '../../src/billing/payments/provider.ts';
@@ -76,6 +78,8 @@ export async function billingPaymentsFixture(options: { config?: Partial<Billing
     version: 'test',
     routes: [
       { plugin: billingRoutes(billing), prefix: '/billing/v1' },
+      { plugin: subscriptionRoutes(billing), prefix: '/billing/v1' },
+      { plugin: autoRechargeRoutes(billing), prefix: '/billing/v1' },
       { plugin: merchantApiRoutes(f.db, { clock: f.clock, ids, random, ledger: f.ledger }), prefix: '/merchant/v1' },
     ],
   });

@@ -53,6 +53,8 @@ test('a card that cannot cover the verification hold is not added; the decline i
   assert.equal(added.body.error.code, 'card_declined');
   assert.equal(added.body.error.decline_code, 'insufficient_funds');
   assert.equal(added.body.error.payment.failure.network_decline_code, '51');
+  assert.match(added.body.error.payment.failure.explanation.en, /not have enough money/);
+  assert.match(added.body.error.payment.failure.explanation.zh, /余额不足/);
   assert.deepEqual((await b.api(apiKey, 'GET', '/payment_methods')).body.data, []);
   const [attempt] = await listAttempts(b.f.db, orgId, { limit: 5 });
   assert.equal(attempt?.status, 'failed');

@@ -1,4 +1,5 @@
 import { formatMoney, money } from '../../platform/money.ts';
+import { explainFailure } from '../payments/decline-explanation.ts';
 import type { PaymentAttempt } from '../payments/payment-attempts.ts';
 import type { BillingPaymentMethod } from '../payments/payment-methods.ts';
 import type { Receipt } from '../payments/receipts.ts';
@@ -51,6 +52,7 @@ export function paymentObject(attempt: PaymentAttempt, receipt: Receipt | null =
             decline_code: attempt.failure.decline_code,
             network_decline_code: attempt.failure.network_decline_code,
             message: attempt.failure.message,
+            explanation: explainFailure(attempt.failure, attempt.failureClass),
             retry: attempt.failureClass,
           },
     receipt: receipt === null ? null : receiptObject(receipt),

@@ -1,0 +1,104 @@
+import { otpRefusalMessage } from '../../issuer/identity/otp-store.ts';
+import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS, type OtpOutcome, type SendRefusalReason } from '../../issuer/otp.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Tx } from '../../platform/db/database.ts';
+import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
+import { issueMemberCode, verifyMemberCode } from './member-codes.ts';
+import type { MemberMailer } from './member-mail.ts';
+import { createMemberSession, type NewMemberSession } from './member-sessions.ts';
+import { membershipsOf, normalizeEmail, type Member } from './members.ts';
+
+/**
+ * A member signs in to the billing page with their e-mail address and a
+ * one-time code mailed to it.
+ *
+ * No account enumeration: an address that is nobody's gets exactly the
+ * answer a member's gets — a code is stored for it (and counts toward the
+ * same rate limits, so a second request within the minute is refused for
+ * both), only no letter is sent; trying a code then fails the same way too.
+ *
+ * Both functions run in the caller's transaction and return refusals as
+ * values: a wrong code must still commit its attempt count.
+ */
+
+export interface MemberDeps {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  /** For codes and session tokens: a cryptographic source outside tests. */
+  readonly random: RandomSource;
+  /** Billing's own server secret for code hashes (member-pepper-file.ts). */
+  readonly otpPepper: Buffer;
+  readonly mailer: MemberMailer;
+}
+
+export type RequestMemberCodeResult =
+  | { readonly ok: true; readonly email: string; readonly expiresAtMs: number; readonly resendAfterMs: number }
+  | { readonly ok: false; readonly code: 'email_invalid'; readonly message: string }
+  | { readonly ok: false; readonly code: 'rate_limited'; readonly reason: SendRefusalReason; readonly retryAfterMs: number; readonly message: string };
+
+export async function requestMemberSignInCode(tx: Tx, deps: MemberDeps, input: { readonly email: unknown; readonly clientAddress: string }): Promise<RequestMemberCodeResult> {
+  const normalized = normalizeEmail(input.email);
+  if (!normalized.ok) return { ok: false, code: 'email_invalid', message: normalized.message };
+  const { email } = normalized;
+  const nowMs = deps.clock.nowMs();
+  const issued = await issueMemberCode(tx, deps, { email, clientAddress: input.clientAddress, nowMs });
+  if (!issued.ok) return { ok: false, code: 'rate_limited', reason: issued.reason, retryAfterMs: issued.retryAfterMs, message: sendRefusalMessage(issued.reason, issued.retryAfterMs) };
+  if ((await membershipsOf(tx, email)).length > 0) await deps.mailer.send(tx, { to: email, ...signInLetter(issued.code), nowMs });
+  return { ok: true, email, expiresAtMs: issued.expiresAtMs, resendAfterMs: nowMs + OTP_RESEND_COOLDOWN_MS };
+}
+
+export function signInLetter(code: string): { subject: string; body: string } {
+  const minutes = OTP_TTL_MS / 60_000;
+  return {
+    subject: `Your Cardlane billing sign-in code is ${code}`,
+    body:
+      `Your code to sign in to Cardlane billing is ${code}. It works once, for ${minutes} minutes. ` +
+      `If you did not ask for it, ignore this letter: nobody can sign in without the code.\n\n` +
+      `你的 Cardlane 账单登录验证码是 ${code}，${minutes} 分钟内有效，只能使用一次。如果不是你本人操作，请忽略此邮件。`,
+  };
+}
+
+function sendRefusalMessage(reason: SendRefusalReason, retryAfterMs: number): string {
+  switch (reason) {
+    case 'resend_cooldown':
+      return `Wait ${Math.ceil(retryAfterMs / 1000)} s before asking for another code.`;
+    case 'phone_rate_limit':
+      return 'Too many codes were sent to this address; try again later.';
+    case 'address_rate_limit':
+      return 'Too many codes were requested from this network; try again later.';
+  }
+}
+
+export type VerifyMemberCodeResult =
+  | { readonly ok: true; readonly member: Member; readonly session: NewMemberSession; readonly memberships: readonly Member[] }
+  | { readonly ok: false; readonly code: 'email_invalid'; readonly message: string }
+  | { readonly ok: false; readonly code: Exclude<OtpOutcome, 'ok'>; readonly attemptsRemaining: number; readonly message: string }
+  | { readonly ok: false; readonly code: 'resource_missing'; readonly message: string };
+
+/**
+ * Checks the code; on success opens a session for one of the address's
+ * memberships: `organization` when given, else the oldest. The choice is
+ * looked at only after the code is right, so it tells a guesser nothing.
+ */
+export async function verifyMemberSignInCode(
+  tx: Tx,
+  deps: MemberDeps,
+  input: { readonly email: unknown; readonly code: string; readonly organization?: string | undefined },
+): Promise<VerifyMemberCodeResult> {
+  const normalized = normalizeEmail(input.email);
+  if (!normalized.ok) return { ok: false, code: 'email_invalid', message: normalized.message };
+  const { email } = normalized;
+  const nowMs = deps.clock.nowMs();
+  const result = await verifyMemberCode(tx, deps.otpPepper, { email, code: input.code, nowMs });
+  if (result === undefined) return { ok: false, code: 'code_invalid', attemptsRemaining: 0, message: 'No code is waiting for this address; ask for a new one.' };
+  if (result.outcome !== 'ok') {
+    return { ok: false, code: result.outcome, attemptsRemaining: result.attemptsRemaining, message: otpRefusalMessage(result.outcome, result.attemptsRemaining) };
+  }
+  const memberships = await membershipsOf(tx, email);
+  // Only reachable by guessing a code never sent: answered as a wrong code.
+  if (memberships.length === 0) return { ok: false, code: 'code_invalid', attemptsRemaining: 0, message: 'The code is not right; ask for a new one.' };
+  const member = input.organization === undefined ? memberships[0]! : memberships.find((m) => m.orgId === input.organization);
+  if (member === undefined) return { ok: false, code: 'resource_missing', message: `${email} is not a member of ${input.organization}; ask for a new code and sign in without naming it.` };
+  const session = await createMemberSession(tx, deps, member.id, nowMs);
+  return { ok: true, member, session, memberships };
+}

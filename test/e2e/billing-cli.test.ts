@@ -12,7 +12,7 @@ const { workDir, location } = e2eWorkspace('billing-cli');
 // publishable key, verified with the demo merchant's $5 hold), makes it the
 // default, buys credits, and spends them through the official openai SDK.
 
-test('cardlane billing: add a card, set it default, buy credits, spend them with the openai SDK; a declined card is not added', { timeout: 240_000 }, async () => {
+test('cardlane billing: add a card, set it default, buy credits, spend them with the openai SDK, auto-recharge, subscribe; a declined card is not added', { timeout: 240_000 }, async () => {
   const dataDir = join(workDir, 'data');
   const dbArgs = testDatabaseKind() === 'postgres' ? ['--database', location.url] : [];
   const server = spawnCardlane(['up', '--port', '0', '--data-dir', dataDir, '--json', ...dbArgs], { cwd: workDir });
@@ -57,6 +57,17 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
     const payments = await json<{ data: Array<{ kind: string; status: string }> }>(['payments']);
     assert.deepEqual(payments.data.map((p) => `${p.kind} ${p.status}`), ['purchase succeeded', 'verification succeeded', 'verification failed']);
     assert.match(await ok(['receipts']), /\$10\.00 +API credits +visa •••• 4242/);
+
+    // Auto-recharge and a subscription, as the billing page offers them.
+    assert.match(await ok(['auto-recharge']), /status +off/);
+    const recharge = await json<{ status: string; threshold: { amount_minor: number } }>(['auto-recharge', '--on', '--threshold', '5.00', '--target', '10.00']);
+    assert.deepEqual([recharge.status, recharge.threshold.amount_minor], ['active', 500]);
+    assert.match(await ok(['auto-recharge']), /when the balance is below \$5\.00, recharge to \$10\.00 \(at least \$10\.00\)/);
+    assert.match(await ok(['plans']), /plus +Plus +\$20\.00\/month/);
+    const subscription = await json<{ id: string; status: string }>(['subscribe', 'plus']);
+    assert.equal(subscription.status, 'active');
+    assert.match(await ok(['cancel', subscription.id]), /Plus \$20\.00\/month +active +ends \d{4}-\d{2}-\d{2}/);
+    assert.match(await ok(['notifications']), /No mail/);
 
     server.child.kill('SIGTERM');
     assert.deepEqual(await server.waitForExit(EXIT_BOUND_MS), { code: 0, signal: null }, server.stderr());

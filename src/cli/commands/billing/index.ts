@@ -4,6 +4,7 @@ import { DEFAULT_URL } from '../issuer/client.ts';
 import { cardsCommand } from './cards.ts';
 import { creditCommands } from './credits.ts';
 import { ORG_KEY_ENV } from './org-client.ts';
+import { recurringCommands } from './recurring.ts';
 
 /**
  * `cardlane billing …`: an API customer's billing page on a running
@@ -11,13 +12,13 @@ import { ORG_KEY_ENV } from './org-client.ts';
  */
 export function billingCommand(io: Io): Command {
   const billing = new Command('billing')
-    .description("be an API customer on the merchant's billing page: cards, credits, auto-recharge, payments")
+    .description("be an API customer on the merchant's billing page: cards, credits, auto-recharge, subscriptions, payments")
     .option('--url <url>', `where Cardlane runs (default ${DEFAULT_URL}; env CARDLANE_URL)`)
     .option('--data-dir <dir>', 'data directory holding demo-credentials.json (default: ./.cardlane; env CARDLANE_DATA_DIR)')
     .option('--key <sk-cl-…>', `the organization's API key (default: env ${ORG_KEY_ENV}, else the demo organization's)`)
     .option('--json', "print the API's JSON");
   billing.addCommand(cardsCommand(io));
-  for (const command of creditCommands(io)) billing.addCommand(command);
+  for (const command of [...creditCommands(io), ...recurringCommands(io)]) billing.addCommand(command);
   // Nested commands do not inherit the program's settings: never exit the process, print through io.
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });

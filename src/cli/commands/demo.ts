@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials } from '../../acquirer/acquirer-start.ts';
 import { readDemoBillingCredentials } from '../../billing/billing-start.ts';
+import { demoStoryCommand } from './demo-story.ts';
 import { printJson, printTable, type Io } from '../output.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:4400';
@@ -58,5 +59,6 @@ export function demoCommand(io: Io): Command {
             ] as const)),
       ]);
     });
+  demo.addCommand(demoStoryCommand(io));
   return demo;
 }

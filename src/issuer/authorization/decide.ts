@@ -6,6 +6,7 @@ import { merchantAllowed } from '../cards/controls.ts';
 import { isExpired } from '../expiry.ts';
 import type { Keyring } from '../keyring.ts';
 import type { AuthorizationReason } from './reasons.ts';
+import { tracksSpend } from './spend.ts';
 
 /**
  * The decision itself: pure, no I/O, time passed in. Every check is
@@ -148,8 +149,11 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
     sheet.limit('limit_per_transaction', limits.perTransactionUsdMinor, amount, 'limit_per_transaction_exceeded');
     sheet.limit('limit_per_day', limits.perDayUsdMinor, facts.spentTodayUsdMinor + amount, 'limit_per_day_exceeded');
     sheet.limit('limit_per_month', limits.perMonthUsdMinor, facts.spentThisMonthUsdMinor + amount, 'limit_per_month_exceeded');
-    checks.spent_today_usd_minor = facts.spentTodayUsdMinor;
-    checks.spent_this_month_usd_minor = facts.spentThisMonthUsdMinor;
+    // Spend is only counted while the card has a day or month limit (spend.ts): without one the figures would read 0 and mislead.
+    if (tracksSpend(limits)) {
+      checks.spent_today_usd_minor = facts.spentTodayUsdMinor;
+      checks.spent_this_month_usd_minor = facts.spentThisMonthUsdMinor;
+    }
   }
 
   let newMerchantRef = false;
@@ -273,7 +277,7 @@ export function decideIncrement(amountUsdMinor: number, facts: IncrementFacts, n
     ['limit_per_month', over(limits.perMonthUsdMinor, facts.spentThisMonthUsdMinor + amountUsdMinor) ? 'limit_per_month_exceeded' : null],
     ['balance', facts.availableUsdMinor >= amountUsdMinor ? null : 'insufficient_funds'],
   ];
-  const checks: Record<string, CheckValue | number> = { available_usd_minor: facts.availableUsdMinor, spent_today_usd_minor: facts.spentTodayUsdMinor };
+  const checks: Record<string, CheckValue | number> = { available_usd_minor: facts.availableUsdMinor, ...(tracksSpend(limits) ? { spent_today_usd_minor: facts.spentTodayUsdMinor } : {}) };
   let reason: AuthorizationReason = 'approved';
   for (const [name, failed] of results) {
     checks[name] = failed === null ? 'pass' : 'fail';

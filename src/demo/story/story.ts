@@ -1,0 +1,479 @@
+import { readFileSync } from 'node:fs';
+import { billingServices, type BillingServices } from '../../billing/billing-services.ts';
+import { createOrganization } from '../../billing/organizations.ts';
+import type { Lang } from '../../doctor/catalogue-types.ts';
+import { OTP_RESEND_COOLDOWN_MS } from '../../issuer/otp.ts';
+import { auditLedger } from '../../ledger/audit.ts';
+import { Ledger } from '../../ledger/ledger.ts';
+import { cryptoRandom, IdGenerator } from '../../platform/ids.ts';
+import type { Cardlane } from '../../runtime.ts';
+import { fetchChatClient, spendingRequest, type ChatClient } from './story-chat.ts';
+import type { StoryClock } from './story-clock.ts';
+import { BillingPage, type PaymentMethodJson } from './story-customer.ts';
+import { DoctorDesk } from './story-doctor.ts';
+import { STEP_IDS, type RechargeFacts, type SpendingFacts, type StepFacts, type StepId, type StoryStep } from './story-facts.ts';
+import { ApiRefusal, StoryHttp } from './story-http.ts';
+import { CardholderApp, SandboxOperator, type CardJson, type RevealedCard } from './story-issuer.ts';
+import { reconcile, type PaymentLink } from './story-reconcile.ts';
+import { storyText } from './story-text.ts';
+import { runRechargeJob, settled, type RechargeRun } from './story-waits.ts';
+
+/**
+ * The seed's story, executable: a cardholder gets a prepaid virtual card,
+ * the API business's billing refuses it for a manual purchase, the doctor
+ * explains why and recommends the seed's remedy, the remedy works (default
+ * card + auto-recharge: the merchant's own off-session charge goes
+ * through), the credits are spent through the OpenAI-compatible API until
+ * the card can no longer fund a recharge, the doctor explains that decline
+ * too, and both parties' records and the ledger check out.
+ *
+ * Every person acts through their own party's API with their own
+ * credential: the cardholder with a session, the customer with an
+ * organization key, the merchant's support with the merchant's secret key,
+ * the sandbox operator (standing in for the SMS gateway, the face-scan
+ * provider and the payer's Alipay) with the operator key. Only what a person
+ * does not do goes in-process: creating the story's organization (the API
+ * business's sign-up is not part of Cardlane), running the recharge job —
+ * "the next run" — and the ledger audit.
+ */
+
+/** The seed's figures. */
+const LOAD_MINOR = 1_500; // "at least $15": the $10 recharge minimum + the $5 verification hold
+const PURCHASE_MINOR = 1_000;
+const THRESHOLD_MINOR = 500;
+const TARGET_MINOR = 1_000;
+const TOP_UP_FIRST_TRY_FEN = 12_000; // ¥120.00: $16.50 at the default rate and fee
+const TOP_UP_TRIES = 3;
+// The issuer texts a phone at most once per cooldown; the story's clock skips it, plus a second's margin.
+const SMS_COOLDOWN_SKIP_MS = OTP_RESEND_COOLDOWN_MS + 1_000;
+// A bound, not an expectation: $10 of credits take ten of the story's requests.
+const MAX_SPENDING_REQUESTS = 200;
+const RULE_LIST_LIMIT = 100;
+
+export interface StoryOptions {
+  readonly cardlane: Cardlane;
+  /** The clock `cardlane` was started with. */
+  readonly clock: StoryClock;
+  readonly lang: Lang;
+  /** How the customer calls the API; fetch by default. */
+  readonly chatClient?: (baseUrl: string, apiKey: string) => ChatClient;
+  /** Told as each step begins (its number and title) … */
+  readonly onStepStart?: (number: number, title: string) => void;
+  /** … and as it ends, with its narration and facts. */
+  readonly onStep?: (step: StoryStep) => void;
+  /** Told of progress within a step (each API request of the spending step). */
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface StoryResult {
+  readonly object: 'demo_story';
+  readonly ok: boolean;
+  readonly lang: Lang;
+  readonly steps: readonly StoryStep[];
+  /** Where and why the story went off script; null when it ran to the end. */
+  readonly error: { readonly step: StepId; readonly number: number; readonly message: string } | null;
+}
+
+/** The story went somewhere the seed does not: it says at which step and what it saw. */
+export class OffScript extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OffScript';
+  }
+}
+
+function expect(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new OffScript(message);
+}
+
+export async function runStory(options: StoryOptions): Promise<StoryResult> {
+  const steps: StoryStep[] = [];
+  const story = new Story(options, (step) => {
+    steps.push(step);
+    options.onStep?.(step);
+  });
+  try {
+    await story.tell();
+    return { object: 'demo_story', ok: true, lang: options.lang, steps, error: null };
+  } catch (error) {
+    const step = story.current;
+    const message = error instanceof Error ? error.message : String(error);
+    return { object: 'demo_story', ok: false, lang: options.lang, steps, error: { step, number: STEP_IDS.indexOf(step) + 1, message } };
+  }
+}
+
+class Story {
+  readonly #http: StoryHttp;
+  readonly #text: ReturnType<typeof storyText>;
+  readonly #doctor: DoctorDesk;
+
+  constructor(
+    private readonly options: StoryOptions,
+    private readonly record: (step: StoryStep) => void,
+  ) {
+    this.#http = new StoryHttp(options.cardlane.url);
+    this.#text = storyText(options.lang);
+    this.#doctor = new DoctorDesk(this.#http, options.lang);
+  }
+
+  /** The step being told: where an error happened. */
+  current: StepId = 'setup';
+
+  #begin(step: StepId): void {
+    this.current = step;
+    this.options.onStepStart?.(STEP_IDS.indexOf(step) + 1, this.#text.titles[step]);
+  }
+
+  #told<Id extends StepId>(step: Id, facts: StepFacts[Id]): StepFacts[Id] {
+    const narration = (this.#text[step] as (facts: StepFacts[Id]) => string[])(facts);
+    this.record({ step, number: STEP_IDS.indexOf(step) + 1, title: this.#text.titles[step], narration, facts } as StoryStep);
+    return facts;
+  }
+
+  #progress(line: string): void {
+    this.options.onProgress?.(line);
+  }
+
+  async tell(): Promise<void> {
+    const { operator, org } = await this.#stage();
+    const { app, card, revealed } = await this.#cardholderGetsACard(operator);
+    const page = new BillingPage(this.#http, org.apiKey);
+    const pm = await this.#customerAddsTheCard(page, app, card, revealed, org.id);
+    await this.#declinedByHand(page, app, card.id, pm.id);
+    const firstRecharge = await this.#theRemedy(page, app, card.id, pm.id, org.id);
+    await this.#spendingUntilRefused(page, app, card.id, org, firstRecharge);
+    await this.#recordsAgree(page, app, card.id);
+    await this.#audited();
+  }
+
+  /** 1. The merchant configured like the seed's, and a new API customer. */
+  async #stage(): Promise<{ operator: SandboxOperator; org: { id: string; name: string; apiKey: string } }> {
+    const { cardlane } = this.options;
+    const merchant = cardlane.demoMerchant;
+    this.#begin('setup');
+    if (cardlane.operatorKeyFile === null) {
+      throw new OffScript(`the operator key file is gone from ${cardlane.config.dataDir}: the sandbox providers need it (remove the data directory to start afresh)`);
+    }
+    const operator = new SandboxOperator(this.#http, readFileSync(cardlane.operatorKeyFile, 'utf8').trim());
+    const rules = await this.#http.get<{ data: RiskRuleJson[] }>('/v1/risk_rules', { token: merchant.secret_key, query: { limit: RULE_LIST_LIMIT } });
+    const rule = rules.data.find(
+      (r) => r.enabled && r.action === 'block' && r.condition.kind === 'card_funding' && (r.condition.in ?? []).includes('prepaid') && r.applies_to === 'customer_initiated',
+    );
+    expect(rule !== undefined, `${merchant.merchant_name} has no enabled rule blocking prepaid cards on customer-initiated payments any more (add it back: cardlane acquirer rules add --preset block-prepaid-cit)`);
+    const org = await this.#newOrganization();
+    this.#told('setup', {
+      url: cardlane.url,
+      database: cardlane.databaseDescription,
+      data_dir: cardlane.config.dataDir,
+      merchant: { id: merchant.merchant_id, name: merchant.merchant_name },
+      rule: { id: rule.id, description: rule.description, applies_to: rule.applies_to, purpose: rule.purpose, predicate: rule.predicate },
+      organization: { id: org.id, name: org.name },
+    });
+    return { operator, org };
+  }
+
+  /** 2–8. A referrer's invite code, sign-up, KYC, a CNY top-up, a card with the fee waived and $15.00 on it, its full number. */
+  async #cardholderGetsACard(operator: SandboxOperator): Promise<{ app: CardholderApp; card: CardJson; revealed: RevealedCard }> {
+    const { clock } = this.options;
+    this.#begin('referrer');
+    const referrer = await signUp(this.#http, operator, null);
+    this.#told('referrer', { cardholder: referrer.cardholder.id, phone: referrer.cardholder.phone, invite_code: referrer.cardholder.invite_code });
+
+    this.#begin('sign_up');
+    const app = await signUp(this.#http, operator, referrer.cardholder.invite_code);
+    expect(app.cardholder.opening_fee_waived, 'the invite code did not waive the card opening fee');
+    this.#told('sign_up', {
+      cardholder: app.cardholder.id,
+      phone: app.cardholder.phone,
+      invite_code_used: referrer.cardholder.invite_code,
+      opening_fee_waived: app.cardholder.opening_fee_waived,
+    });
+
+    this.#begin('kyc');
+    const kyc = await app.startKyc();
+    await operator.approveKyc(kyc.id);
+    const kycNow = await app.kycStatus();
+    expect(kycNow.status === 'approved', `KYC is ${kycNow.status}, not approved`);
+    this.#told('kyc', { verification: kyc.id, started_status: kyc.status, status: kycNow.status });
+
+    // Big enough for the card's $15.00 at whatever rate and fee the operator set.
+    this.#begin('top_up');
+    let quote = await app.quoteTopUp(TOP_UP_FIRST_TRY_FEN);
+    for (let tries = 1; quote.usd_amount.amount_minor < LOAD_MINOR && tries < TOP_UP_TRIES; tries++) {
+      quote = await app.quoteTopUp(Math.ceil((quote.cny_amount.amount_minor * LOAD_MINOR) / Math.max(1, quote.usd_amount.amount_minor)) + 1_000);
+    }
+    expect(quote.usd_amount.amount_minor >= LOAD_MINOR, `a top-up of ${quote.cny_amount.formatted} brings only ${quote.usd_amount.formatted}`);
+    const order = await app.createTopUp(quote.id);
+    const paid = await operator.payTopUp(order.id);
+    expect(paid.top_up.status === 'credited', `the top-up is ${paid.top_up.status} after paying (the issuer answered Alipay's notify with ${paid.notify_answer})`);
+    this.#told('top_up', {
+      top_up: order.id,
+      cny_amount_fen: quote.cny_amount.amount_minor,
+      fee_fen: quote.fee.amount_minor,
+      rate: quote.rate,
+      usd_amount: quote.usd_amount.amount_minor,
+      status: paid.top_up.status,
+      wallet_available: (await app.wallet()).available.amount_minor,
+    });
+
+    this.#begin('card_opened');
+    const card = await app.openCard();
+    expect(card.opening_fee.waived, `the card cost ${card.opening_fee.amount} cents to open`);
+    this.#told('card_opened', { card: card.id, last4: card.last4, opening_fee: card.opening_fee.amount, fee_waived: card.opening_fee.waived });
+
+    this.#begin('card_loaded');
+    const loaded = await app.loadCard(card.id, LOAD_MINOR);
+    this.#told('card_loaded', { card: card.id, amount: LOAD_MINOR, card_available: loaded.balance.available, wallet_available: (await app.wallet()).available.amount_minor });
+
+    // The reveal code is a second SMS to the phone that got the sign-in code moments ago: a minute later.
+    this.#begin('card_revealed');
+    clock.skip(SMS_COOLDOWN_SKIP_MS);
+    await app.requestRevealCode(card.id);
+    const revealed = await app.reveal(card.id, await operator.latestCode(app.cardholder.phone));
+    expect(revealed.number.endsWith(card.last4), 'the revealed number does not end in the card’s last four digits');
+    this.#told('card_revealed', { card: card.id, clock_skipped_ms: SMS_COOLDOWN_SKIP_MS, last4: card.last4, exp_month: revealed.exp_month, exp_year: revealed.exp_year });
+    return { app, card, revealed };
+  }
+
+  /** 9. The API customer adds the card: verified with the merchant's hold, released at once. */
+  async #customerAddsTheCard(page: BillingPage, app: CardholderApp, card: CardJson, revealed: RevealedCard, orgId: string): Promise<PaymentMethodJson> {
+    this.#begin('card_added');
+    const address = card.billing_address;
+    const added = await page.addCard(revealed, {
+      name: card.cardholder_name,
+      ...(address.line1 ? { line1: address.line1 } : {}),
+      ...(address.postal_code ? { postalCode: address.postal_code } : {}),
+      ...(address.country ? { country: address.country } : {}),
+    });
+    if ('declined' in added) throw new OffScript(`adding the card was declined: ${added.declined.message} (${added.declined.declineCode ?? added.declined.code})`);
+    const pm = added.added;
+    const hold = pm.verification.hold?.amount_minor ?? 0;
+    expect(hold > 0, 'the merchant verified the card without a hold');
+    const verification = await settled(
+      async () => (await app.authorizations(card.id)).find((a) => a.purpose === 'account_verification'),
+      (found) => found !== undefined && found.status !== 'pending',
+      (found) => (found === undefined ? 'the issuer has no record of the verification' : `verification ${found.id} is still pending`),
+    );
+    expect(verification !== undefined && verification.approved && verification.amount === hold && verification.status === 'reversed' && verification.held === 0, `the issuer's verification hold is ${verification?.status} for ${verification?.amount} cents with ${verification?.held} cents held (billing asked ${hold})`);
+    const available = (await app.card(card.id)).balance.available;
+    expect(available === LOAD_MINOR, `the card has ${available} cents available after its verification, not ${LOAD_MINOR}`);
+    this.#told('card_added', {
+      organization: orgId,
+      payment_method: pm.id,
+      brand: pm.brand,
+      last4: pm.last4,
+      funding: pm.funding,
+      country: pm.country,
+      verification: { payment: pm.verification.payment, hold, issuer_authorization: verification.id, issuer_amount: verification.amount, issuer_status: verification.status, held_now: verification.held, released: verification.held === 0 },
+      card_available: available,
+    });
+    return pm;
+  }
+
+  /** 10. "Add to credit balance" by hand: refused by the merchant's rule before the card network, and explained to both people. */
+  async #declinedByHand(page: BillingPage, app: CardholderApp, cardId: string, pmId: string): Promise<void> {
+    this.#begin('purchase_declined');
+    const authorizationsBefore = (await app.authorizations(cardId)).length;
+    const bought = await page.buyCredits(PURCHASE_MINOR, pmId);
+    if ('paid' in bought) throw new OffScript(`the manual purchase of credits went through (${bought.paid.id}): the merchant's rule did not apply`);
+    const declined = bought.declined;
+    const doctor = await this.#doctor.explain(declined.payment.id, 'merchant', this.options.cardlane.demoMerchant.secret_key);
+    const cardholderDoctor = await this.#doctor.explain(declined.payment.id, 'cardholder', app.token);
+    expect(doctor.seed_cause === 'card_type', `the doctor names ${doctor.seed_cause} as the cause, not the card's type`);
+    expect(doctor.seed_remedy.recommended, `the doctor does not recommend the seed's remedy (${doctor.seed_remedy.because})`);
+    this.#told('purchase_declined', {
+      payment: declined.payment.id,
+      amount: PURCHASE_MINOR,
+      initiator: declined.payment.initiator,
+      http_status: declined.status,
+      code: declined.code,
+      decline_code: declined.declineCode,
+      message: declined.message,
+      doctor,
+      cardholder_doctor: cardholderDoctor,
+      on_card_statement: (await app.authorizations(cardId)).length !== authorizationsBefore,
+      card_available: (await app.card(cardId)).balance.available,
+    });
+  }
+
+  /** 11–12. The seed's remedy — default card, auto-recharge — and the recharge job's merchant-initiated charge goes through. Returns that payment's id. */
+  async #theRemedy(page: BillingPage, app: CardholderApp, cardId: string, pmId: string, orgId: string): Promise<string> {
+    this.#begin('auto_recharge_on');
+    await page.setDefault(pmId);
+    const autoRecharge = await page.turnOnAutoRecharge(THRESHOLD_MINOR, TARGET_MINOR);
+    const balance = await page.balanceMinor();
+    this.#told('auto_recharge_on', {
+      default_payment_method: pmId,
+      enabled: autoRecharge.enabled,
+      status: autoRecharge.status,
+      threshold: autoRecharge.threshold?.amount_minor ?? THRESHOLD_MINOR,
+      target: autoRecharge.target?.amount_minor ?? TARGET_MINOR,
+      recharge_minimum: autoRecharge.recharge_minimum.amount_minor,
+      credit_balance: balance,
+    });
+
+    this.#begin('recharge_succeeded');
+    expect(balance < THRESHOLD_MINOR, `the balance (${balance} cents) is not below the threshold`);
+    const run = await runRechargeJob(this.#services(), page, orgId, null);
+    if ('skipped' in run) throw new OffScript(`the recharge job did not charge (${run.skipped})`);
+    expect(run.payment.status === 'succeeded', `the recharge ${run.payment.id} ${run.payment.status}: ${run.payment.failure?.message ?? ''}`);
+    this.#told('recharge_succeeded', {
+      ...rechargeFacts(run),
+      credit_balance: await page.balanceMinor(),
+      card_available: (await app.card(cardId)).balance.available,
+    });
+    return run.payment.id;
+  }
+
+  /** 13–14. Spending through the API until it refuses; the recharge the falling balance set off is declined at the issuer, and explained. */
+  async #spendingUntilRefused(page: BillingPage, app: CardholderApp, cardId: string, org: { id: string; apiKey: string }, firstRecharge: string): Promise<void> {
+    this.#begin('spending');
+    const spending = await this.#spend(page, org, firstRecharge);
+    this.#told('spending', { ...spending, card_available: (await app.card(cardId)).balance.available });
+    expect(spending.recharge !== null, 'no recharge was tried while the credits ran out');
+    expect(spending.refused_with === 'insufficient_quota', `the API refused with ${spending.refused_with}, not insufficient_quota`);
+
+    this.#begin('recharge_declined_explained');
+    const payment = spending.recharge.payment;
+    const doctor = await this.#doctor.explain(payment, 'merchant', this.options.cardlane.demoMerchant.secret_key);
+    const cardholderDoctor = await this.#doctor.explain(payment, 'cardholder', app.token);
+    expect(doctor.decided_by === 'issuer' && doctor.iso_code === '51', `the doctor says ${doctor.decided_by} declined with ${doctor.iso_code}`);
+    const now = await page.autoRecharge();
+    this.#told('recharge_declined_explained', {
+      payment,
+      doctor,
+      cardholder_doctor: cardholderDoctor,
+      auto_recharge: { status: now.status, paused_reason: now.paused_reason, next_attempt_at: now.next_attempt_at },
+    });
+  }
+
+  /** 15. The cardholder's statement against the organization's billing history, linked payment by payment as the doctor follows them. */
+  async #recordsAgree(page: BillingPage, app: CardholderApp, cardId: string): Promise<void> {
+    this.#begin('reconciled');
+    const links: PaymentLink[] = [];
+    for (const payment of (await page.payments()).reverse()) {
+      const trace = await this.#doctor.trace(payment.id, 'merchant', this.options.cardlane.demoMerchant.secret_key);
+      const last = trace.attempts.at(-1);
+      links.push({ payment, issuerAuthorization: last?.reached_issuer ? last.issuer_authorization : null });
+    }
+    const reconciliation = reconcile(links, await app.statement(cardId));
+    const bought = links.reduce((sum, { payment: p }) => sum + (p.status === 'succeeded' && p.kind !== 'verification' ? p.amount.amount_minor - p.refunded.amount_minor : 0), 0);
+    const balance = await page.balanceMinor();
+    this.#told('reconciled', {
+      card: cardId,
+      ...reconciliation,
+      card_available: (await app.card(cardId)).balance.available,
+      credits_bought: bought,
+      credits_used: bought - balance,
+      credit_balance: balance,
+    });
+    expect(reconciliation.agree, `the card statement and the billing history disagree: ${reconciliation.problems.join('; ')}`);
+  }
+
+  /** 16. The same audit as `cardlane audit`. */
+  async #audited(): Promise<void> {
+    this.#begin('audit');
+    const report = await auditLedger(this.options.cardlane.db, { nowMs: this.options.clock.nowMs() });
+    const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.failures.join('; ')}`);
+    this.#told('audit', { ok: report.ok, checks: report.checks.length, failed, accounts: report.stats.accounts, transfers: report.stats.transfers });
+    expect(report.ok, `the ledger audit failed: ${failed.join(' | ')}`);
+  }
+
+  #services(): BillingServices {
+    const { cardlane, clock } = this.options;
+    return billingServices(cardlane.db, clock, cardlane.config);
+  }
+
+  /** A fresh organization for this run, so a second run in the same data directory tells the same story. */
+  async #newOrganization(): Promise<{ id: string; name: string; apiKey: string }> {
+    const { cardlane, clock } = this.options;
+    const deps = { clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, ledger: new Ledger(clock) };
+    const name = `Story customer ${new Date(clock.nowMs()).toISOString().slice(0, 19).replace('T', ' ')}`;
+    const created = await cardlane.db.transaction((tx) => createOrganization(tx, deps, { name }));
+    return { id: created.organization.id, name: created.organization.name, apiKey: created.apiKey };
+  }
+
+  async #spend(page: BillingPage, org: { id: string; apiKey: string }, firstRecharge: string): Promise<Omit<SpendingFacts, 'card_available'>> {
+    const { cardlane } = this.options;
+    const chat = (this.options.chatClient ?? fetchChatClient)(cardlane.url, org.apiKey);
+    const request = spendingRequest(cardlane.config.http.bodyLimitBytes);
+    const startBalance = await page.balanceMinor();
+    let balance = startBalance;
+    let succeeded = 0;
+    let promptTokens = 0;
+    let completionTokens = 0;
+    let recharge: SpendingFacts['recharge'] = null;
+    for (let requests = 1; requests <= MAX_SPENDING_REQUESTS; requests++) {
+      const result = await chat.complete(request);
+      if (!result.ok) {
+        this.#progress(this.#text.spendRefused(requests, result.status, result.code));
+        return {
+          model: request.model,
+          requests,
+          succeeded,
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          spent: startBalance + (recharge?.status === 'succeeded' ? recharge.amount : 0) - balance,
+          refused_with: result.code,
+          refused_status: result.status,
+          credit_balance: balance,
+          recharge,
+        };
+      }
+      succeeded += 1;
+      promptTokens += result.promptTokens;
+      completionTokens += result.completionTokens;
+      const now = await page.balanceMinor();
+      this.#progress(this.#text.spendProgress(requests, result.promptTokens, result.completionTokens, balance - now, now));
+      balance = now;
+      if (recharge === null && balance < THRESHOLD_MINOR) {
+        // The usage already nudged the recharge job; the story takes its next run (or the outcome of the nudged one).
+        const run = await runRechargeJob(this.#services(), page, org.id, firstRecharge);
+        if ('skipped' in run) throw new OffScript(`the balance fell below the threshold but the recharge job did not charge (${run.skipped})`);
+        recharge = { ...rechargeFacts(run), after_request: requests };
+        this.#progress(this.#text.spendRecharge(recharge));
+        balance = await page.balanceMinor();
+      }
+    }
+    throw new OffScript(`${MAX_SPENDING_REQUESTS} requests did not use up the credits`);
+  }
+}
+
+/**
+ * A sign-up; the issuer's SMS limits per client address (20 codes an hour)
+ * apply to the story like to anyone — it sends three codes a run — so when
+ * they are reached the story says so rather than failing obscurely.
+ */
+async function signUp(http: StoryHttp, operator: SandboxOperator, inviteCode: string | null): Promise<CardholderApp> {
+  try {
+    return await CardholderApp.signUp(http, operator, inviteCode);
+  } catch (error) {
+    if (!(error instanceof ApiRefusal) || error.status !== 429) throw error;
+    const wait = error.retryAfterS === null ? 'a while' : `${Math.ceil(error.retryAfterS / 60)} min`;
+    throw new OffScript(`the issuer is not sending more SMS codes to this address for now (${error.error.message ?? 'rate limited'}); each story sends 3 — try again in ${wait}`);
+  }
+}
+
+function rechargeFacts({ payment, ranBy }: RechargeRun): RechargeFacts {
+  return {
+    payment: payment.id,
+    amount: payment.amount.amount_minor,
+    initiator: payment.initiator,
+    status: payment.status,
+    decline_code: payment.failure?.decline_code ?? null,
+    network_decline_code: payment.failure?.network_decline_code ?? null,
+    receipt: payment.receipt?.number ?? null,
+    ran_by: ranBy,
+  };
+}
+
+interface RiskRuleJson {
+  readonly id: string;
+  readonly enabled: boolean;
+  readonly action: string;
+  readonly condition: { readonly kind: string; readonly in?: readonly string[] };
+  readonly applies_to: string;
+  readonly purpose: string;
+  readonly description: string | null;
+  readonly predicate: string;
+}

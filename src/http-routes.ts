@@ -9,6 +9,7 @@ import { billingServices } from './billing/billing-services.ts';
 import { billingRoutes } from './billing/http/billing-routes.ts';
 import { subscriptionRoutes } from './billing/http/subscription-routes.ts';
 import { autoRechargeRoutes } from './billing/http/auto-recharge-routes.ts';
+import { billingPageAndSessions } from './billing/billing-page-start.ts';
 import { merchantApiRoutes } from './billing/merchant-api-routes.ts';
 import { doctorHttpRoutes } from './doctor/doctor-start.ts';
 import { Ledger } from './ledger/ledger.ts';
@@ -46,6 +47,7 @@ export function httpRoutes(db: Database, clock: Clock, config: Config): RoutePlu
     { plugin: billingRoutes(billingServices(db, clock, config)), prefix: '/billing/v1' },
     { plugin: subscriptionRoutes(billingServices(db, clock, config)), prefix: '/billing/v1' },
     { plugin: autoRechargeRoutes(billingServices(db, clock, config)), prefix: '/billing/v1' },
+    billingPageAndSessions(db, clock, config),
     { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
     { plugin: moneyRoutes({ db, clock, ledger: money.money.ledger, ...money }), prefix: '/issuer/v1' },
     {

@@ -4,9 +4,12 @@ import type { Database } from '../platform/db/database.ts';
 import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
 import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
 import { addOrganizationApiKey, createOrganization, getDemoOrganization } from './organizations.ts';
+import { addMember } from './members/members.ts';
 
 export const MERCHANT_API_BASE_PATH = '/merchant/v1';
 export const DEMO_ORGANIZATION_NAME = 'Demo API customer';
+/** The demo organization's owner, who signs in to the billing page (`/billing`) with a code from the sandbox mailbox. */
+export const DEMO_OWNER_EMAIL = 'owner@demo.cardlane.test';
 
 /** The `billing` section of `<dataDir>/demo-credentials.json`. */
 export interface DemoBillingCredentials {
@@ -28,7 +31,10 @@ export async function prepareDemoOrganization(db: Database, clock: Clock, dataDi
   const existing = await getDemoOrganization(db);
   if (existing !== null) {
     const saved = readDemoBillingCredentials(dataDir);
-    if (saved !== null && saved.organization_id === existing.id) return saved;
+    if (saved !== null && saved.organization_id === existing.id) {
+      await ensureDemoOwner(db, clock, existing.id);
+      return saved;
+    }
   }
   const credentials = await db.transaction(async (tx): Promise<DemoBillingCredentials> => {
     const org = existing ?? (await getDemoOrganization(tx));
@@ -40,7 +46,14 @@ export async function prepareDemoOrganization(db: Database, clock: Clock, dataDi
     return { base_url_path: MERCHANT_API_BASE_PATH, organization_id: created.organization.id, api_key: created.apiKey };
   });
   writeDemoCredentialsSection(dataDir, 'billing', credentials);
+  await ensureDemoOwner(db, clock, credentials.organization_id);
   return credentials;
+}
+
+/** The demo owner, added on every start (a no-op once there): data directories from before members existed get one too. */
+async function ensureDemoOwner(db: Database, clock: Clock, orgId: string): Promise<void> {
+  const ids = new IdGenerator(clock, cryptoRandom);
+  await db.transaction((tx) => addMember(tx, { ids, nowMs: clock.nowMs() }, { orgId, email: DEMO_OWNER_EMAIL, role: 'owner' }));
 }
 
 export function readDemoBillingCredentials(dataDir: string): DemoBillingCredentials | null {

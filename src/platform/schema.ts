@@ -3,6 +3,7 @@ import { billingMigrations } from '../billing/migrations.ts';
 import { subscriptionMigrations } from '../billing/subscriptions/migrations.ts';
 import { autoRechargeMigrations } from '../billing/auto-recharge/migrations.ts';
 import { notificationMigrations } from '../billing/notifications/migrations.ts';
+import { memberMigrations } from '../billing/members/migrations.ts';
 import { eventMigrations } from '../acquirer/events/migrations.ts';
 import { merchantMigrations } from '../acquirer/merchants/migrations.ts';
 import { riskMigrations } from '../acquirer/risk/migrations.ts';
@@ -22,4 +23,4 @@ import { jobMigrations } from './jobs/migrations.ts';
  * Every module's migrations, in the order they are applied. A module appends
  * its own list here; ids are never renamed or reordered once released.
  */
-export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations, ...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...networkMigrations, ...authorizationMigrations, ...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations];
+export const allMigrations: readonly Migration[] = [...idempotencyMigrations, ...jobMigrations, ...identityMigrations, ...ledgerMigrations, ...moneyMigrations, ...cardMigrations, ...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...networkMigrations, ...authorizationMigrations, ...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations];

@@ -48,7 +48,7 @@ export function autoRechargeRoutes(services: BillingServices): FastifyPluginAsyn
   }
 
   return async (app) => {
-    requireOrganization(app, db);
+    requireOrganization(app, db, services.deps.clock);
 
     app.get('/auto_recharge', { schema: { tags: TAG, summary: 'Auto-recharge: the rule, and whether it is off, active or paused (and why)' } }, async (request) =>
       answer(await services.autoRecharge.view(orgOf(request).id)),

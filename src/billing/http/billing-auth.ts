@@ -1,28 +1,48 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { organizationForApiKey, type Organization } from '../organizations.ts';
+import { authenticateMemberSession, looksLikeMemberSessionToken, type MemberSession } from '../members/member-sessions.ts';
+import { organizationForApiKey, ORG_API_KEY_PATTERN, type Organization } from '../organizations.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by billing's auth hook: the organization the API key belongs to. */
+    /** Set by billing's auth hook: the organization the API key or the member's session belongs to. */
     billingOrg?: Organization;
+    /** Set by billing's auth hook when the caller is a member signed in to the billing page (not an API key). */
+    billingMember?: MemberSession;
   }
 }
 
 /**
- * Billing's API is for an organization, authenticated with one of its API
- * keys (`Authorization: Bearer sk-cl-…`). Each billing route plugin adds
- * this hook to itself; routes then read `orgOf(request)` and answer 404 for
- * anything that is not the organization's.
+ * Billing's API is for an organization, authenticated either with one of
+ * its API keys (`Authorization: Bearer sk-cl-…`, for programs) or with a
+ * member's session token from signing in to the billing page
+ * (`Bearer sess-cl-…`). Each billing route plugin adds this hook to itself;
+ * routes then read `orgOf(request)` and answer 404 for anything that is not
+ * the organization's. The merchant's OpenAI-compatible API does not use
+ * this hook: it takes API keys only.
+ *
+ * `clock` judges a session's expiry: billing's clock, the one that stamped it.
  */
-export function requireOrganization(app: FastifyInstance, sql: Sql): void {
+export function requireOrganization(app: FastifyInstance, sql: Sql, clock: Clock): void {
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    const key = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-    const org = key === undefined ? null : await organizationForApiKey(sql, key);
-    if (org === null) throw new AppError('authentication_required', 'Send an organization API key: Authorization: Bearer sk-cl-…');
-    request.billingOrg = org;
+    const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+    if (token !== undefined && ORG_API_KEY_PATTERN.test(token)) {
+      const org = await organizationForApiKey(sql, token);
+      if (org === null) throw new AppError('authentication_required', 'The API key is not valid or was revoked.');
+      request.billingOrg = org;
+      return;
+    }
+    if (token !== undefined && looksLikeMemberSessionToken(token)) {
+      const session = await authenticateMemberSession(sql, token, clock.nowMs());
+      if (session === undefined) throw new AppError('authentication_required', 'The session has expired or was signed out; sign in again.');
+      request.billingOrg = session.organization;
+      request.billingMember = session;
+      return;
+    }
+    throw new AppError('authentication_required', "Send an organization API key (Authorization: Bearer sk-cl-…) or a member's session token from signing in.");
   });
 }
 

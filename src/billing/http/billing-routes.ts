@@ -43,7 +43,7 @@ export async function paymentAnswer(services: BillingServices, attempt: PaymentA
 export function billingRoutes(services: BillingServices): FastifyPluginAsync {
   const { db } = services.deps;
   return async (app) => {
-    requireOrganization(app, db);
+    requireOrganization(app, db, services.deps.clock);
 
     app.get('/settings', { schema: { tags: TAG, summary: 'Where and how to tokenize a card, and the purchase limits' } }, async () => {
       const endpoint = services.provider.endpoint();

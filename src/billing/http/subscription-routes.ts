@@ -69,7 +69,7 @@ export function subscriptionRoutes(services: BillingServices): FastifyPluginAsyn
     return sub;
   };
   return async (app) => {
-    requireOrganization(app, db);
+    requireOrganization(app, db, services.deps.clock);
 
     app.get('/plans', { schema: { tags: TAG, summary: 'Plans one can subscribe to' } }, async () => ({ object: 'list', data: (await listActivePlans(db)).map(planObject) }));
 

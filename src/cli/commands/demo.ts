@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials } from '../../acquirer/acquirer-start.ts';
-import { readDemoBillingCredentials } from '../../billing/billing-start.ts';
+import { DEMO_OWNER_EMAIL, readDemoBillingCredentials } from '../../billing/billing-start.ts';
 import { demoStoryCommand } from './demo-story.ts';
 import { printJson, printTable, type Io } from '../output.ts';
 
@@ -36,7 +36,12 @@ export function demoCommand(io: Io): Command {
           stripe_sdk_options: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || (protocol === 'https:' ? 443 : 80)), protocol: protocol.replace(':', '') },
           ...acquirer,
         },
-        ...(billing === null ? {} : { billing: { base_url: `${url}${billing.base_url_path}`, organization_id: billing.organization_id, api_key: billing.api_key } }),
+        ...(billing === null
+          ? {}
+          : {
+              billing: { base_url: `${url}${billing.base_url_path}`, organization_id: billing.organization_id, api_key: billing.api_key },
+              billing_page: { url: `${url}/billing`, owner_email: DEMO_OWNER_EMAIL, sandbox_mail_url: `${url}/billing/v1/sandbox/mail?to=${encodeURIComponent(DEMO_OWNER_EMAIL)}` },
+            }),
       };
       if (options.json) {
         printJson(io, credentials);
@@ -50,12 +55,15 @@ export function demoCommand(io: Io): Command {
         ['Demo merchant', `${acquirer.merchant_id} (${acquirer.merchant_name})`],
         ['  secret key', acquirer.secret_key],
         ['  publishable key', acquirer.publishable_key],
-        ...(credentials.billing === undefined
+        ...(credentials.billing === undefined || credentials.billing_page === undefined
           ? []
           : ([
               ['Merchant API (OpenAI)', credentials.billing.base_url],
               ['Demo organization', credentials.billing.organization_id],
               ['  API key', credentials.billing.api_key],
+              ['Billing page', credentials.billing_page.url],
+              ['  owner (sign in)', credentials.billing_page.owner_email],
+              ['  sign-in codes (operator key)', credentials.billing_page.sandbox_mail_url],
             ] as const)),
       ]);
     });

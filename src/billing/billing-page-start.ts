@@ -1,0 +1,27 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Clock } from '../platform/clock.ts';
+import type { Config } from '../platform/config.ts';
+import type { Database } from '../platform/db/database.ts';
+import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
+import { billingServices } from './billing-services.ts';
+import { billingMemberRoutes } from './http/member-routes.ts';
+import { billingPageRoutes } from './http/billing-page-routes.ts';
+import { SandboxMemberMailer } from './members/member-mail.ts';
+import { loadOrCreateMemberPepper } from './members/member-pepper-file.ts';
+import type { MemberDeps } from './members/member-sign-in.ts';
+
+/**
+ * The billing page as a running Cardlane serves it: the page itself at
+ * `/billing` and members' sign-in at `/billing/v1/sessions…`, with the
+ * sandbox mailer and billing's own code pepper from the data directory.
+ */
+export function billingPageAndSessions(db: Database, clock: Clock, config: Config): FastifyPluginAsync {
+  const ids = new IdGenerator(clock, cryptoRandom);
+  const deps: MemberDeps = { clock, ids, random: cryptoRandom, otpPepper: loadOrCreateMemberPepper(config.dataDir), mailer: new SandboxMemberMailer(ids) };
+  const members = billingMemberRoutes(db, deps);
+  const page = billingPageRoutes(billingServices(db, clock, config).provider);
+  return async (app) => {
+    await app.register(members, { prefix: '/billing/v1' });
+    await app.register(page);
+  };
+}

@@ -1,0 +1,145 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { bearerToken, OPERATOR_SECURITY, requireOperator } from '../../issuer/http/auth.ts';
+import type { Database } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { MEMBER_MAILBOX_PAGE_MAX, readMemberMailbox } from '../members/member-mail.ts';
+import { authenticateMemberSession, revokeMemberSession, type MemberSession } from '../members/member-sessions.ts';
+import { requestMemberSignInCode, verifyMemberSignInCode, type MemberDeps } from '../members/member-sign-in.ts';
+import { normalizeEmail, type Member } from '../members/members.ts';
+
+/**
+ * Members signing in to the billing page, mounted at `/billing/v1`:
+ * a code by e-mail (`POST /sessions/code`), a session token for it
+ * (`POST /sessions`), who is signed in (`GET /sessions/current`) and
+ * signing out (`DELETE /sessions`). The session token then works on every
+ * billing route an API key works on (billing-auth.ts), and on no other API.
+ *
+ * In the sandbox the letters stay in a mailbox only the operator key reads
+ * (`GET /sandbox/mail?to=…`): a sign-in code must reach its addressee and
+ * nobody else, and the operator is who runs the sandbox.
+ */
+
+const TAG = ['billing members'];
+const EMAIL = { type: 'string', minLength: 1, maxLength: 320 } as const;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function memberObject(member: Member) {
+  return { id: member.id, object: 'billing.member', email: member.email, role: member.role, organization: member.orgId, created_at: iso(member.createdAtMs) };
+}
+
+function sessionObject(session: MemberSession) {
+  return {
+    object: 'billing.session',
+    expires_at: iso(session.expiresAtMs),
+    member: memberObject(session.member),
+    organization: { id: session.organization.id, name: session.organization.name },
+  };
+}
+
+export function billingMemberRoutes(db: Database, deps: MemberDeps): FastifyPluginAsync {
+  async function currentSession(request: FastifyRequest): Promise<MemberSession> {
+    const token = bearerToken(request);
+    const session = token === undefined ? undefined : await authenticateMemberSession(db, token, deps.clock.nowMs());
+    if (session === undefined) throw new AppError('authentication_required', "This needs a member's session token (Authorization: Bearer sess-cl-…); sign in again.");
+    return session;
+  }
+
+  return async (app) => {
+    app.post<{ Body: { email: string } }>(
+      '/sessions/code',
+      {
+        schema: {
+          tags: TAG,
+          summary: 'Mail a one-time sign-in code to a member',
+          description:
+            'Six digits, valid 5 minutes, single use. One per minute per address; at most 5 an hour per address and 20 per client (429 with Retry-After). ' +
+            'The answer is the same whether or not the address belongs to a member.',
+          body: { type: 'object', required: ['email'], additionalProperties: false, properties: { email: EMAIL } },
+        },
+      },
+      async (request, reply) => {
+        const result = await db.transaction((tx) => requestMemberSignInCode(tx, deps, { email: request.body.email, clientAddress: request.ip }));
+        if (!result.ok) {
+          if (result.code === 'rate_limited') {
+            reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
+            throw new AppError('rate_limited', result.message);
+          }
+          throw new AppError('email_invalid', result.message, { param: 'email' });
+        }
+        return { object: 'billing.sign_in_code', email: result.email, expires_at: iso(result.expiresAtMs), resend_after: iso(result.resendAfterMs) };
+      },
+    );
+
+    app.post<{ Body: { email: string; code: string; organization?: string } }>(
+      '/sessions',
+      {
+        schema: {
+          tags: TAG,
+          summary: 'Sign in with the mailed code; answers a session token for Authorization: Bearer',
+          description:
+            "The token works on the billing page's routes for 12 hours. With several organizations, `organization` picks one (default: the oldest membership). " +
+            'Five wrong codes lock the code; ask for a new one.',
+          body: {
+            type: 'object',
+            required: ['email', 'code'],
+            additionalProperties: false,
+            properties: { email: EMAIL, code: { type: 'string', minLength: 1, maxLength: 20 }, organization: { type: 'string', minLength: 1, maxLength: 120 } },
+          },
+        },
+      },
+      async (request, reply) => {
+        // Committed even when refused: a wrong code must count.
+        const result = await db.transaction((tx) => verifyMemberSignInCode(tx, deps, request.body));
+        if (!result.ok) {
+          const param = result.code === 'email_invalid' ? 'email' : result.code === 'resource_missing' ? 'organization' : 'code';
+          throw new AppError(result.code, result.message, { param });
+        }
+        // The answer holds a secret: never cached anywhere.
+        reply.header('cache-control', 'no-store');
+        const session = (await authenticateMemberSession(db, result.session.token, deps.clock.nowMs()))!;
+        return {
+          ...sessionObject(session),
+          token: result.session.token,
+          organizations: result.memberships.map((m) => ({ id: m.orgId, role: m.role })),
+        };
+      },
+    );
+
+    app.get('/sessions/current', { schema: { tags: TAG, summary: 'Who is signed in with this session token, for which organization, until when' } }, async (request) =>
+      sessionObject(await currentSession(request)),
+    );
+
+    app.delete('/sessions', { schema: { tags: TAG, summary: 'Sign out: the session token stops working at once' } }, async (request) => {
+      const session = await currentSession(request);
+      await revokeMemberSession(db, session.sessionId, deps.clock.nowMs());
+      return { object: 'billing.session', deleted: true };
+    });
+
+    app.get<{ Querystring: { to: string; limit?: number } }>(
+      '/sandbox/mail',
+      {
+        preHandler: requireOperator(db),
+        schema: {
+          tags: TAG,
+          summary: "Sandbox: a member's mailbox (sign-in letters), newest first; operator key only",
+          security: OPERATOR_SECURITY,
+          querystring: {
+            type: 'object',
+            required: ['to'],
+            additionalProperties: false,
+            properties: { to: EMAIL, limit: { type: 'integer', minimum: 1, maximum: MEMBER_MAILBOX_PAGE_MAX } },
+          },
+        },
+      },
+      async (request) => {
+        const to = normalizeEmail(request.query.to);
+        if (!to.ok) throw new AppError('email_invalid', to.message, { param: 'to' });
+        const letters = await readMemberMailbox(db, to.email, request.query.limit ?? 20);
+        return {
+          object: 'list',
+          data: letters.map((letter) => ({ id: letter.id, object: 'billing.sandbox_letter', to: letter.to, subject: letter.subject, body: letter.body, received_at: iso(letter.receivedAtMs) })),
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DEMO_OWNER_EMAIL } from '../../src/billing/billing-start.ts';
+import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
+import { testDatabaseKind } from '../support/databases.ts';
+
+// The billing page in a real browser (Debian's chromium, driven by
+// playwright-core) against `cardlane up`: the demo organization's owner
+// signs in with a code from the sandbox mailbox, adds a card (tokenized at
+// the acquirer with the publishable key, verified with the $5.00 hold),
+// makes it the default, buys $10.00 of credits, sees a declined card
+// explained in plain words, and turns auto-recharge on.
+
+const CHROMIUM = '/usr/bin/chromium';
+// Without the background-networking switches Chromium's own connections are refused on a closed network and slow every page down.
+const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium): the billing page is tested in a real browser`;
+
+const { workDir, location } = e2eWorkspace('billing-page');
+
+/** Waits until the element's text matches; a bound, not an expectation: a hang must fail. */
+async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<string> {
+  try {
+    await page.waitForFunction(
+      // Runs in the page; the test's TypeScript has no DOM types.
+      ([sel, source, flags]) => new RegExp(source!, flags).test((globalThis as any).document.querySelector(sel!)?.textContent ?? ''),
+      [selector, pattern.source, pattern.flags] as const,
+      { timeout: CALL_BOUND_MS },
+    );
+  } catch (error) {
+    throw new Error(`${selector} never matched ${pattern}; it reads ${JSON.stringify(await page.textContent(selector))}`, { cause: error });
+  }
+  return (await page.textContent(selector)) ?? '';
+}
+
+test('the billing page in Chromium: sign in with a mailed code, add a card, make it default, buy credits, see a decline explained, turn auto-recharge on', { timeout: 300_000, skip }, async () => {
+  const dataDir = join(workDir, 'data');
+  const dbArgs = testDatabaseKind() === 'postgres' ? ['--database', location.url] : [];
+  const server = spawnCardlane(['up', '--port', '0', '--data-dir', dataDir, '--json', ...dbArgs], { cwd: workDir });
+  let context: BrowserContext | undefined;
+  try {
+    const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string; operator_key_file: string };
+    const operatorKey = readFileSync(info.operator_key_file, 'utf8').trim();
+    const sandboxCode = async () => {
+      const answer = await fetch(`${info.url}/billing/v1/sandbox/mail?to=${encodeURIComponent(DEMO_OWNER_EMAIL)}`, { headers: { authorization: `Bearer ${operatorKey}` } });
+      assert.equal(answer.status, 200);
+      const letters = ((await answer.json()) as { data: Array<{ subject: string }> }).data;
+      return /\b(\d{6})\b/.exec(letters[0]?.subject ?? '')?.[1];
+    };
+
+    context = await chromium.launchPersistentContext(mkdtempSync(join(workDir, 'chromium-profile-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(CALL_BOUND_MS);
+    // Anything the page logs as an error — a script error, a request the CSP blocked — fails the test.
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/status of 40[12]/.test(message.text())) problems.push(`console: ${message.text()} (${message.location().url})`);
+    });
+
+    await page.goto(`${info.url}/billing`);
+    await page.locator('#signin').waitFor({ state: 'visible' });
+
+    // Sign in as the demo owner with the code from the sandbox mailbox.
+    await page.fill('#signin-email', DEMO_OWNER_EMAIL);
+    await page.click('#signin-send');
+    await page.locator('#signin-code').waitFor({ state: 'visible' });
+    await waitForText(page, '#signin-sent', /owner@demo\.cardlane\.test/);
+    const code = await sandboxCode();
+    assert.match(code ?? '', /^\d{6}$/);
+    await page.fill('#signin-code', code!);
+    await page.click('#signin-submit');
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    await waitForText(page, '#who', /owner@demo\.cardlane\.test \(owner\) · Demo API customer/);
+    await waitForText(page, '#balance', /^\$0\.00$/);
+    await waitForText(page, '#ar-status', /^Off$/);
+
+    const addCard = async (number: string) => {
+      if (!(await page.locator('#card-add-box').evaluate((details) => (details as unknown as { open: boolean }).open))) await page.click('#card-add-box summary');
+      await page.fill('#card-number', number);
+      await page.fill('#card-exp', '12/34');
+      await page.fill('#card-cvc', '123');
+      await page.fill('#card-name', 'Li Lei');
+      await page.fill('#card-zip', '94104');
+      await page.click('#card-add');
+    };
+
+    // A good card: verified with the demo merchant's $5.00 hold, released at once; then the default.
+    await addCard('4242 4242 4242 4242');
+    await waitForText(page, '#card-message', /Card added: visa •••• 4242\. It was checked with a \$5\.00 hold, released at once\./);
+    assert.equal(await page.inputValue('#card-number'), '', 'the number leaves the form once tokenized');
+    await page.click('#cards-list button[data-action="default"]');
+    await waitForText(page, '#card-message', /visa •••• 4242 is now your default card/);
+    await waitForText(page, '#cards-list', /Default/);
+
+    // Buy $10.00 of credits.
+    await page.fill('#buy-amount', '10.00');
+    await page.click('#buy-submit');
+    await waitForText(page, '#buy-message', /Paid \$10\.00/);
+    await waitForText(page, '#balance', /^\$10\.00$/);
+    await waitForText(page, '#receipts-list', /API credits.*visa •••• 4242.*\$10\.00/);
+
+    // A card its bank declines: a plain explanation, never a raw code.
+    await addCard('4000000000000002');
+    const declined = await waitForText(page, '#card-message', /This card could not be added/);
+    assert.equal(declined, "This card could not be added: the card's bank declined it. Contact the bank to ask why, or use another card.");
+    assert.equal(/generic_decline|card_declined|do_not_honor|\b05\b/.test(declined), false);
+    assert.equal(await page.locator('#cards-list li').count(), 1);
+    await waitForText(page, '#payments-list', /Card check.*Declined.*The card's bank declined it\./);
+    await waitForText(page, '#payments-list', /Card check.*\$5\.00.*Succeeded.*A \$5\.00 hold, released at once/);
+
+    // Auto-recharge on: below $5.00, back to $10.00.
+    await page.fill('#ar-threshold', '5.00');
+    await page.fill('#ar-target', '10.00');
+    await page.click('#ar-save');
+    await waitForText(page, '#ar-message', /Auto-recharge saved\./);
+    await waitForText(page, '#ar-status', /^Active$/);
+    await waitForText(page, '#ar-detail', /When your balance falls below \$5\.00, your default card is charged to bring it back to \$10\.00\./);
+
+    // 中文: the same page, the API's Chinese explanations.
+    await page.click('#lang-toggle');
+    await waitForText(page, '#ar-status', /^已开启$/);
+    await waitForText(page, '#card-message', /无法添加这张卡：发卡行拒绝了这笔付款/);
+    await waitForText(page, '#balance', /^\$10\.00$/);
+    await page.click('#lang-toggle');
+    await waitForText(page, '#ar-status', /^Active$/);
+
+    // Never "on" while it cannot recharge: with no default card left it shows paused, and why.
+    await page.click('#cards-list button[data-action="remove"]');
+    await waitForText(page, '#card-message', /visa •••• 4242 was removed\./);
+    await waitForText(page, '#ar-status', /^Paused$/);
+    await waitForText(page, '#ar-detail', /there is no default card to charge/);
+
+    // Signing out ends the session for good.
+    const token = await page.evaluate(() => (globalThis as any).sessionStorage.getItem('cardlane.billing.session') as string | null);
+    assert.match(token ?? '', /^sess-cl-/);
+    await page.click('#signout');
+    await page.locator('#signin').waitFor({ state: 'visible' });
+    const after = await fetch(`${info.url}/billing/v1/credit_balance`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(after.status, 401);
+    assert.deepEqual(problems, []);
+
+    await context.close();
+    context = undefined;
+    server.child.kill('SIGTERM');
+    assert.deepEqual(await server.waitForExit(EXIT_BOUND_MS), { code: 0, signal: null }, server.stderr());
+    const audit = spawnCardlane(['audit', '--data-dir', dataDir, ...dbArgs], { cwd: workDir });
+    assert.equal((await audit.waitForExit(EXIT_BOUND_MS)).code, 0, `${audit.stdout()}\n${audit.stderr()}`);
+  } finally {
+    await context?.close().catch(() => undefined);
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  }
+});

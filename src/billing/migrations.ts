@@ -122,4 +122,13 @@ CREATE TABLE billing_refunds (
 CREATE INDEX billing_refunds_attempt ON billing_refunds (attempt_id);
 `,
   },
+  {
+    // Who may call the provider for a processing attempt or refund right now
+    // (payment-attempts.ts claimAttemptSend): one sender per idempotency key at a time.
+    id: 'billing/007_payment_send_leases',
+    sql: `
+ALTER TABLE billing_payment_attempts ADD COLUMN send_lease_until_ms BIGINT;
+ALTER TABLE billing_refunds ADD COLUMN send_lease_until_ms BIGINT;
+`,
+  },
 ];

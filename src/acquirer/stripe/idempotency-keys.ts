@@ -40,29 +40,32 @@ export async function claimIdempotencyKey(
   db: Database,
   request: { merchantId: string; key: string; requestHash: string; nowMs: number },
 ): Promise<Claim> {
+  const lease = request.nowMs + IDEMPOTENCY_LEASE_MS;
+  const expires = request.nowMs + IDEMPOTENCY_DEFAULT_TTL_MS;
   return db.transaction(async (tx) => {
-    const row = await tx.get<KeyRow>(
+    // Insert first: a SELECT … FOR UPDATE locks nothing when the row does not
+    // exist yet, so two first uses of a key would both "claim" it and both
+    // run (on PostgreSQL). The insert is the claim; a concurrent one waits on
+    // the unique index, then inserts nothing and reads the winner's row.
+    const inserted = await tx.run(
+      `INSERT INTO acquirer_idempotency_keys
+         (merchant_id, idem_key, request_hash, state, response_status, response_body, lease_until_ms, created_at_ms, expires_at_ms)
+       VALUES (?, ?, ?, 'running', NULL, NULL, ?, ?, ?)
+       ON CONFLICT (merchant_id, idem_key) DO NOTHING`,
+      [request.merchantId, request.key, request.requestHash, lease, request.nowMs, expires],
+    );
+    if (inserted > 0) return { kind: 'claimed' };
+    const row = (await tx.get<KeyRow>(
       `SELECT request_hash, state, response_status, response_body, lease_until_ms, expires_at_ms
        FROM acquirer_idempotency_keys WHERE merchant_id = ? AND idem_key = ? ${tx.forUpdate}`,
       [request.merchantId, request.key],
-    );
-    const fresh = row === undefined || Number(row.expires_at_ms) <= request.nowMs;
-    if (fresh) {
+    ))!;
+    if (Number(row.expires_at_ms) <= request.nowMs) {
+      // An expired key is a new key: the row is locked, so only one request takes it over.
       await tx.run(
-        `INSERT INTO acquirer_idempotency_keys
-           (merchant_id, idem_key, request_hash, state, response_status, response_body, lease_until_ms, created_at_ms, expires_at_ms)
-         VALUES (?, ?, ?, 'running', NULL, NULL, ?, ?, ?)
-         ON CONFLICT (merchant_id, idem_key) DO UPDATE SET
-           request_hash = excluded.request_hash, state = 'running', response_status = NULL, response_body = NULL,
-           lease_until_ms = excluded.lease_until_ms, created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms`,
-        [
-          request.merchantId,
-          request.key,
-          request.requestHash,
-          request.nowMs + IDEMPOTENCY_LEASE_MS,
-          request.nowMs,
-          request.nowMs + IDEMPOTENCY_DEFAULT_TTL_MS,
-        ],
+        `UPDATE acquirer_idempotency_keys SET request_hash = ?, state = 'running', response_status = NULL, response_body = NULL,
+           lease_until_ms = ?, created_at_ms = ?, expires_at_ms = ? WHERE merchant_id = ? AND idem_key = ?`,
+        [request.requestHash, lease, request.nowMs, expires, request.merchantId, request.key],
       );
       return { kind: 'claimed' };
     }
@@ -76,7 +79,7 @@ export async function claimIdempotencyKey(
     if (row.state === 'done') return { kind: 'replay', status: row.response_status!, bodyJson: row.response_body! };
     if (Number(row.lease_until_ms) > request.nowMs) throw new AppError('idempotency_key_in_use');
     await tx.run('UPDATE acquirer_idempotency_keys SET lease_until_ms = ? WHERE merchant_id = ? AND idem_key = ?', [
-      request.nowMs + IDEMPOTENCY_LEASE_MS,
+      lease,
       request.merchantId,
       request.key,
     ]);

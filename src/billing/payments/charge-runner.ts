@@ -1,4 +1,5 @@
-import { finishAttempt, findAttempt, type PaymentAttempt } from './payment-attempts.ts';
+import type Stripe from 'stripe';
+import { claimAttemptSend, finishAttempt, findAttempt, recordProviderIntent, releaseAttemptSend, STUCK_AFTER_MS, type PaymentAttempt } from './payment-attempts.ts';
 import type { AttemptHandler, BillingPaymentDeps } from './payment-deps.ts';
 import { providerCustomerId } from './provider-customers.ts';
 import { outcomeOfError, outcomeOfIntent, type ProviderOutcome } from './provider-outcome.ts';
@@ -8,7 +9,10 @@ import { outcomeOfError, outcomeOfIntent, type ProviderOutcome } from './provide
  * PaymentIntent, confirmed at once, keyed by the attempt's id; then finishes
  * the attempt and runs its kind's handler in one transaction. Calling it
  * again for the same attempt (the sweep, after a crash) sends the same
- * idempotency key, so the provider answers what it did the first time.
+ * idempotency key, so the provider answers what it did the first time; a
+ * payment it left `processing` is read by its id, and a late re-send first
+ * looks the earlier payment up (earlierIntent). Never two sends of one
+ * attempt at once (claimAttemptSend).
  *
  * Customer-initiated attempts are sent as such; merchant-initiated ones
  * (auto-recharge, renewals) with `off_session: true`, which is what makes
@@ -24,14 +28,31 @@ export class ChargeRunner {
     const attempt = await findAttempt(this.deps.db, attemptId);
     if (attempt === null) throw new Error(`no billing payment attempt ${attemptId}`);
     if (attempt.status !== 'processing') return attempt;
-    const outcome = await this.charge(attempt);
-    return this.finish(attempt, outcome);
+    // Another request, job or sweep is sending this attempt now: answer it as it stands rather than send its key twice at once.
+    const lease = await claimAttemptSend(this.deps.db, attempt.id, this.deps.clock.nowMs());
+    if (lease === null) return attempt;
+    try {
+      // As it is now: the previous sender may have recorded the provider's intent.
+      const current = (await findAttempt(this.deps.db, attempt.id)) ?? attempt;
+      return await this.finish(current, await this.charge(current));
+    } finally {
+      await releaseAttemptSend(this.deps.db, attempt.id, lease);
+    }
   }
 
   private async charge(attempt: PaymentAttempt): Promise<ProviderOutcome> {
     const stripe = this.deps.provider.stripe();
     try {
+      // The provider left this payment `processing` last time: read it. Creating it again would only replay that snapshot — or, once the key expired, pay again.
+      if (attempt.providerIntentId !== null) return await outcomeOfIntent(stripe, await stripe.paymentIntents.retrieve(attempt.providerIntentId));
       const customer = await providerCustomerId(this.deps, attempt.orgId);
+      // A re-send (the sweep, a late retry) first looks for the payment an earlier send made: the idempotency key replays it only
+      // while the provider keeps the key (24 h), and not at all if the provider dropped the key after acting (a 5xx); sent again
+      // then, the same attempt was a second payment.
+      if (this.deps.clock.nowMs() - attempt.createdAtMs >= STUCK_AFTER_MS) {
+        const earlier = await earlierIntent(stripe, customer, attempt);
+        if (earlier !== null) return await outcomeOfIntent(stripe, earlier);
+      }
       const intent = await stripe.paymentIntents.create(
         {
           amount: attempt.amountMinor,
@@ -53,7 +74,11 @@ export class ChargeRunner {
 
   /** Records the outcome (once: a finished attempt is left as it is) and runs the handler (by default the kind's) with it. */
   async finish(attempt: PaymentAttempt, outcome: ProviderOutcome, handler: AttemptHandler | undefined = this.handlers[attempt.kind]): Promise<PaymentAttempt> {
-    if (outcome.kind === 'unknown') return attempt;
+    if (outcome.kind === 'unknown') {
+      if (outcome.intentId === undefined || attempt.providerIntentId !== null) return attempt;
+      await recordProviderIntent(this.deps.db, attempt.id, outcome.intentId);
+      return (await findAttempt(this.deps.db, attempt.id)) ?? attempt;
+    }
     return this.deps.db.transaction(async (tx) => {
       const current = await findAttempt(tx, attempt.id, { lock: true });
       if (current === null || current.status !== 'processing') return current ?? attempt;
@@ -68,6 +93,24 @@ export class ChargeRunner {
       return finished;
     });
   }
+}
+
+/**
+ * The provider's payment for this attempt (named in its metadata), if an
+ * earlier send made one that went anywhere; newest first, back to a minute
+ * before the attempt was written. An intent never confirmed (left
+ * `requires_confirmation`, or without a payment method and no error) took
+ * no money and is passed over: the attempt is then sent afresh.
+ */
+async function earlierIntent(stripe: Stripe, customer: string, attempt: PaymentAttempt): Promise<Stripe.PaymentIntent | null> {
+  const since = Math.floor(attempt.createdAtMs / 1000) - 60;
+  for await (const intent of stripe.paymentIntents.list({ customer, limit: 100 })) {
+    if (intent.created < since) return null;
+    if (intent.metadata?.cardlane_billing_attempt !== attempt.id) continue;
+    if (intent.status === 'requires_confirmation' || (intent.status === 'requires_payment_method' && !intent.last_payment_error)) continue;
+    return intent;
+  }
+  return null;
 }
 
 const DESCRIPTIONS: Record<PaymentAttempt['kind'], string> = {

@@ -1,3 +1,4 @@
+import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { BILLING_CURRENCY, grantCredits } from '../billing-ledger.ts';
 import type { ChargeRunner } from './charge-runner.ts';
@@ -24,22 +25,23 @@ export class CreditPurchases {
    * instead of paying again; the same key for another purchase is refused.
    */
   async buy(orgId: string, input: { amountMinor: number; paymentMethodId?: string | null; clientKey?: string | null }): Promise<PaymentAttempt> {
-    if (input.clientKey) {
-      const earlier = await findAttemptByClientKey(this.deps.db, orgId, input.clientKey);
+    const { purchaseMinimumMinor: min, purchaseMaximumMinor: max } = this.deps.config;
+    // The key is looked up and the attempt written under the organization's row lock, so two requests
+    // with one key at once make one attempt (before, the second hit the unique index: a 500).
+    const attemptId = await this.deps.db.transaction(async (tx) => {
+      await lockOrganization(tx, orgId);
+      const earlier = input.clientKey ? await findAttemptByClientKey(tx, orgId, input.clientKey) : null;
       if (earlier !== null) {
         const same = earlier.kind === 'purchase' && earlier.amountMinor === input.amountMinor && (input.paymentMethodId ?? earlier.paymentMethodId) === earlier.paymentMethodId;
         if (!same) throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used for another request.');
-        return this.runner.run(earlier.id);
+        return earlier.id;
       }
-    }
-    const { purchaseMinimumMinor: min, purchaseMaximumMinor: max } = this.deps.config;
-    if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < min || input.amountMinor > max) {
-      throw new AppError('purchase_amount_out_of_range', `A credit purchase is a whole number of cents from ${min} to ${max}.`, { param: 'amount' });
-    }
-    const card = input.paymentMethodId ? await requirePaymentMethod(this.deps.db, orgId, input.paymentMethodId) : await defaultPaymentMethod(this.deps.db, orgId);
-    if (card === null) throw new AppError('payment_method_required', 'Choose a card, or set a default card first.', { param: 'payment_method' });
-    const attempt = await this.deps.db.transaction((tx) =>
-      insertAttempt(tx, {
+      if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < min || input.amountMinor > max) {
+        throw new AppError('purchase_amount_out_of_range', `A credit purchase is a whole number of cents from ${min} to ${max}.`, { param: 'amount' });
+      }
+      const card = input.paymentMethodId ? await requirePaymentMethod(tx, orgId, input.paymentMethodId) : await defaultPaymentMethod(tx, orgId);
+      if (card === null) throw new AppError('payment_method_required', 'Choose a card, or set a default card first.', { param: 'payment_method' });
+      const attempt = await insertAttempt(tx, {
         id: this.deps.ids.next('bpa'),
         orgId,
         kind: 'purchase',
@@ -49,9 +51,11 @@ export class CreditPurchases {
         initiator: 'customer',
         clientKey: input.clientKey ?? null,
         createdAtMs: this.deps.clock.nowMs(),
-      }),
-    );
-    return this.runner.run(attempt.id);
+      });
+      return attempt.id;
+    });
+    // A retried request whose first is still being sent gets it as it stands (`processing`); the runner never sends one key twice at once.
+    return this.runner.run(attemptId);
   }
 }
 
@@ -71,4 +75,9 @@ export function creditGrantHandler(deps: Pick<BillingPaymentDeps, 'ledger' | 'id
 
 export function creditTransferId(attemptId: string): string {
   return `bill:credits:${attemptId}`;
+}
+
+async function lockOrganization(tx: Tx, orgId: string): Promise<void> {
+  const row = await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [orgId]);
+  if (row === undefined) throw new AppError('resource_missing', `No organization ${orgId}.`);
 }

@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import type { Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { removeCredits } from '../billing-ledger.ts';
-import { addRefunded, findAttempt } from './payment-attempts.ts';
+import { addRefunded, findAttempt, SEND_LEASE_MS, STUCK_AFTER_MS } from './payment-attempts.ts';
 import type { BillingPaymentDeps } from './payment-deps.ts';
 
 /**
@@ -68,6 +68,24 @@ export async function processingRefunds(sql: Sql, olderThanMs: number, limit: nu
   return rows.map(fromRow);
 }
 
+/** A refund's send lease, as claimAttemptSend's for payments: null while another process is sending it, else the lease's end. */
+async function claimRefundSend(sql: Sql, refundId: string, nowMs: number): Promise<number | null> {
+  const until = nowMs + SEND_LEASE_MS;
+  const changed = await sql.run(
+    `UPDATE billing_refunds SET send_lease_until_ms = ? WHERE id = ? AND status = 'processing' AND (send_lease_until_ms IS NULL OR send_lease_until_ms <= ?)`,
+    [until, refundId, nowMs],
+  );
+  return changed === 1 ? until : null;
+}
+
+/** The provider's refund for this billing refund (named in its metadata), if an earlier send made one. */
+async function earlierRefund(stripe: Stripe, paymentIntentId: string, refund: CreditRefund): Promise<Stripe.Refund | null> {
+  for await (const made of stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 })) {
+    if (made.metadata?.cardlane_billing_refund === refund.id) return made;
+  }
+  return null;
+}
+
 export class CreditRefunds {
   constructor(private readonly deps: BillingPaymentDeps) {}
 
@@ -109,23 +127,48 @@ export class CreditRefunds {
   }
 
   /** Sends (or re-sends, with the same idempotency key) a processing refund to the provider and records the answer. */
-  async send(refund: CreditRefund): Promise<CreditRefund> {
+  async send(given: CreditRefund): Promise<CreditRefund> {
+    if (given.status !== 'processing') return given;
+    // One sender of a refund's key at a time (as payments: claimAttemptSend); then the row as it is now.
+    const lease = await claimRefundSend(this.deps.db, given.id, this.deps.clock.nowMs());
+    if (lease === null) return (await findRefund(this.deps.db, given.id)) ?? given;
+    try {
+      return await this.#send((await findRefund(this.deps.db, given.id)) ?? given);
+    } finally {
+      await this.deps.db.run('UPDATE billing_refunds SET send_lease_until_ms = NULL WHERE id = ? AND send_lease_until_ms = ?', [given.id, lease]);
+    }
+  }
+
+  async #send(refund: CreditRefund): Promise<CreditRefund> {
     if (refund.status !== 'processing') return refund;
     const attempt = (await findAttempt(this.deps.db, refund.attemptId))!;
+    const stripe = this.deps.provider.stripe();
     try {
-      const answer = await this.deps.provider
-        .stripe()
-        .refunds.create(
-          { payment_intent: attempt.providerIntentId!, amount: refund.amountMinor, metadata: { cardlane_billing_refund: refund.id } },
-          { idempotencyKey: `cardlane-billing-${refund.id}` },
-        );
+      // A refund the provider answered `pending` is read by its id: re-sending the create would replay that `pending` answer for as
+      // long as the provider keeps the key, so the sweep never saw it finish (the money went back, the credits stayed).
+      // A re-send first looks for the refund an earlier send made (as ChargeRunner does for payments): after the provider forgot
+      // the key, or dropped it after acting, the same create was a second refund of the same money.
+      const earlier =
+        refund.providerRefundId === null && this.deps.clock.nowMs() - refund.createdAtMs >= STUCK_AFTER_MS ? await earlierRefund(stripe, attempt.providerIntentId!, refund) : null;
+      const answer =
+        earlier !== null
+          ? earlier
+          : refund.providerRefundId !== null
+          ? await stripe.refunds.retrieve(refund.providerRefundId)
+          : await stripe.refunds.create(
+              { payment_intent: attempt.providerIntentId!, amount: refund.amountMinor, metadata: { cardlane_billing_refund: refund.id } },
+              { idempotencyKey: `cardlane-billing-${refund.id}` },
+            );
       if (answer.status === 'succeeded') return await this.succeeded(refund, answer.id);
       if (answer.status === 'failed' || answer.status === 'canceled') return await this.failed(refund, answer.id, answer.failure_reason ?? `refund ${answer.status}`);
-      return refund; // pending at the provider: the sweep asks again
+      // Pending at the provider: the sweep reads it again.
+      await this.deps.db.run(`UPDATE billing_refunds SET provider_refund_id = ? WHERE id = ? AND status = 'processing' AND provider_refund_id IS NULL`, [answer.id, refund.id]);
+      return { ...refund, providerRefundId: answer.id };
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeError)) throw error;
       const transient = error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError || (error.statusCode ?? 0) >= 500 || error.statusCode === 409 || error.statusCode === 429;
-      if (transient) return refund;
+      // Only a create the provider refused means no money moved; a refund it already made stays ours to finish, whatever a read says.
+      if (transient || refund.providerRefundId !== null) return refund;
       return this.failed(refund, null, error.message);
     }
   }

@@ -128,6 +128,53 @@ export async function finishAttempt(
   return changed === 0 ? null : finished;
 }
 
+/** An attempt (or refund) is only stuck once it has been processing far longer than a provider call takes; from then on it is re-sent. */
+export const STUCK_AFTER_MS = 60_000;
+
+/**
+ * How long one process may be sending an attempt to the provider before
+ * another may send it again: longer than a whole send (the customer, the
+ * payment and the charge's outcome, each a call of at most 30 s). Two sends
+ * of one idempotency key at the same moment must never happen: a provider
+ * that claims keys non-atomically (Cardlane's acquirer on PostgreSQL) would
+ * then make two payments.
+ */
+export const SEND_LEASE_MS = 3 * 60_000;
+
+/**
+ * Takes the right to call the provider for a `processing` attempt now —
+ * null while another request, job or sweep holds it. Whoever finds an
+ * attempt already being sent answers it as it stands (`processing`) instead
+ * of sending the same key concurrently. The lease (its end, returned) is
+ * given back when the call returns (releaseAttemptSend), so it only ever
+ * covers a call in flight; a process that dies mid-call lets it run out.
+ */
+export async function claimAttemptSend(sql: Sql, attemptId: string, nowMs: number): Promise<number | null> {
+  const until = nowMs + SEND_LEASE_MS;
+  const changed = await sql.run(
+    `UPDATE billing_payment_attempts SET send_lease_until_ms = ?
+     WHERE id = ? AND status = 'processing' AND (send_lease_until_ms IS NULL OR send_lease_until_ms <= ?)`,
+    [until, attemptId, nowMs],
+  );
+  return changed === 1 ? until : null;
+}
+
+/** Gives a send lease back once the call returned (only the holder's own: `until` is what its claim returned). */
+export async function releaseAttemptSend(sql: Sql, attemptId: string, until: number): Promise<void> {
+  await sql.run('UPDATE billing_payment_attempts SET send_lease_until_ms = NULL WHERE id = ? AND send_lease_until_ms = ?', [attemptId, until]);
+}
+
+/**
+ * Remembers the provider's payment (or setup) intent of an attempt whose
+ * outcome is not known yet (the provider answered `processing`): from then
+ * on the attempt is finished by reading that intent, never by sending the
+ * create again — a replayed create answers the same `processing` snapshot
+ * for as long as the provider keeps the key, and a new payment after.
+ */
+export async function recordProviderIntent(sql: Sql, attemptId: string, intentId: string): Promise<void> {
+  await sql.run(`UPDATE billing_payment_attempts SET provider_intent_id = ? WHERE id = ? AND status = 'processing' AND provider_intent_id IS NULL`, [intentId, attemptId]);
+}
+
 /** The attempt an earlier request with this client key made, if any. */
 export async function findAttemptByClientKey(sql: Sql, orgId: string, clientKey: string): Promise<PaymentAttempt | null> {
   const row = await sql.get(`SELECT ${COLUMNS} FROM billing_payment_attempts WHERE org_id = ? AND client_key = ?`, [orgId, clientKey]);

@@ -3,10 +3,10 @@ import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { BILLING_CURRENCY } from '../billing-ledger.ts';
 import type { ChargeRunner } from './charge-runner.ts';
-import { findAttempt, insertAttempt, type PaymentAttempt } from './payment-attempts.ts';
+import { claimAttemptSend, findAttempt, insertAttempt, releaseAttemptSend, type PaymentAttempt } from './payment-attempts.ts';
 import type { BillingPaymentDeps } from './payment-deps.ts';
 import { providerCustomerId } from './provider-customers.ts';
-import { outcomeOfError, type ProviderOutcome } from './provider-outcome.ts';
+import { outcomeOfError, outcomeOfUnfinishedSetup, type ProviderOutcome } from './provider-outcome.ts';
 
 /**
  * An organization's cards. The card number never reaches billing: the
@@ -113,6 +113,10 @@ export class PaymentMethods {
     if (typeof paymentMethodId !== 'string' || !PAYMENT_METHOD_ID.test(paymentMethodId)) {
       throw new AppError('parameter_invalid', 'payment_method must be a payment method id (pm_…) made with the publishable key.', { param: 'payment_method' });
     }
+    // A card id another organization has, or had, is not this one's to add: asked of the provider it either failed as a "decline"
+    // (attached to the other's customer) or, once the other had removed it, overwrote the other's row and answered a 500.
+    const owner = await this.deps.db.get<{ org_id: string }>('SELECT org_id FROM billing_payment_methods WHERE id = ?', [paymentMethodId]);
+    if (owner !== undefined && owner.org_id !== orgId) throw new AppError('resource_missing', `No payment method ${paymentMethodId}.`, { param: 'payment_method' });
     const existing = await findPaymentMethod(this.deps.db, orgId, paymentMethodId);
     if (existing !== null) {
       return { status: 'added', paymentMethod: existing, attempt: (await findAttempt(this.deps.db, existing.verificationAttemptId))! };
@@ -133,28 +137,42 @@ export class PaymentMethods {
   }
 
   /** Runs (or, from the sweep, re-runs with the same idempotency key) a card's verification and records what came of it. */
-  async verify(attempt: PaymentAttempt): Promise<AddCardResult> {
+  async verify(given: PaymentAttempt): Promise<AddCardResult> {
+    // As ChargeRunner.run: one sender of this attempt's key at a time; then the attempt as it is now.
+    const lease = await claimAttemptSend(this.deps.db, given.id, this.deps.clock.nowMs());
+    if (lease === null) return this.#result((await findAttempt(this.deps.db, given.id)) ?? given);
+    try {
+      return await this.#verify((await findAttempt(this.deps.db, given.id)) ?? given);
+    } finally {
+      await releaseAttemptSend(this.deps.db, given.id, lease);
+    }
+  }
+
+  async #verify(attempt: PaymentAttempt): Promise<AddCardResult> {
     const stripe = this.deps.provider.stripe();
     let card: Stripe.PaymentMethod | null = null;
     let outcome: ProviderOutcome;
     try {
-      const customer = await providerCustomerId(this.deps, attempt.orgId);
-      const intent = await stripe.setupIntents.create(
-        {
-          customer,
-          payment_method: attempt.paymentMethodId,
-          confirm: true,
-          usage: 'off_session',
-          metadata: { cardlane_billing_attempt: attempt.id, cardlane_org_id: attempt.orgId, kind: 'verification' },
-        },
-        { idempotencyKey: `cardlane-billing-${attempt.id}` },
-      );
+      // A verification the provider left `processing` is read, not created again (see ChargeRunner.charge).
+      const intent =
+        attempt.providerIntentId !== null
+          ? await stripe.setupIntents.retrieve(attempt.providerIntentId)
+          : await stripe.setupIntents.create(
+              {
+                customer: await providerCustomerId(this.deps, attempt.orgId),
+                payment_method: attempt.paymentMethodId,
+                confirm: true,
+                usage: 'off_session',
+                metadata: { cardlane_billing_attempt: attempt.id, cardlane_org_id: attempt.orgId, kind: 'verification' },
+              },
+              { idempotencyKey: `cardlane-billing-${attempt.id}` },
+            );
       if (intent.status === 'succeeded') {
         card = await stripe.paymentMethods.retrieve(attempt.paymentMethodId);
         const hold = await verificationHold(stripe, intent);
         outcome = { kind: 'succeeded', intentId: intent.id, chargeId: hold.chargeId, ...(hold.amountMinor === null ? {} : { amountMinor: hold.amountMinor }) };
       } else {
-        outcome = { kind: 'unknown', reason: `setup intent ${intent.id} is ${intent.status}` };
+        outcome = await outcomeOfUnfinishedSetup(stripe, intent);
       }
     } catch (error) {
       outcome = await outcomeOfError(stripe, error);
@@ -166,9 +184,13 @@ export class PaymentMethods {
         await insertPaymentMethod(tx, done, saved.card, outcome.kind === 'succeeded' && outcome.amountMinor !== undefined ? outcome.amountMinor : null, this.deps.clock.nowMs());
       },
     });
-    if (finished.status === 'processing') return { status: 'processing', attempt: finished };
-    if (finished.status === 'failed') return { status: 'declined', attempt: finished };
-    return { status: 'added', attempt: finished, paymentMethod: (await findPaymentMethod(this.deps.db, attempt.orgId, attempt.paymentMethodId))! };
+    return this.#result(finished);
+  }
+
+  async #result(attempt: PaymentAttempt): Promise<AddCardResult> {
+    if (attempt.status === 'processing') return { status: 'processing', attempt };
+    if (attempt.status === 'failed') return { status: 'declined', attempt };
+    return { status: 'added', attempt, paymentMethod: (await findPaymentMethod(this.deps.db, attempt.orgId, attempt.paymentMethodId))! };
   }
 
   async setDefault(orgId: string, paymentMethodId: string): Promise<BillingPaymentMethod> {
@@ -221,7 +243,8 @@ async function insertPaymentMethod(tx: Tx, attempt: PaymentAttempt, card: Stripe
     `INSERT INTO billing_payment_methods (id, org_id, brand, last4, exp_month, exp_year, funding, country, fingerprint, verification_attempt_id, verification_hold_minor, added_at_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET removed_at_ms = NULL, verification_attempt_id = excluded.verification_attempt_id,
-       verification_hold_minor = excluded.verification_hold_minor, added_at_ms = excluded.added_at_ms`,
+       verification_hold_minor = excluded.verification_hold_minor, added_at_ms = excluded.added_at_ms
+     WHERE billing_payment_methods.org_id = excluded.org_id`,
     [attempt.paymentMethodId, attempt.orgId, card.brand, card.last4, card.exp_month, card.exp_year, card.funding, card.country ?? null, card.fingerprint ?? null,
       attempt.id, holdMinor, nowMs],
   );

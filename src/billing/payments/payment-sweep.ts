@@ -1,12 +1,11 @@
 import type { ChargeRunner } from './charge-runner.ts';
 import type { CreditRefunds } from './credit-refunds.ts';
 import { processingRefunds } from './credit-refunds.ts';
-import { processingAttempts } from './payment-attempts.ts';
+import { processingAttempts, STUCK_AFTER_MS } from './payment-attempts.ts';
 import type { BillingPaymentDeps } from './payment-deps.ts';
 import type { PaymentMethods } from './payment-methods.ts';
 
-/** An attempt is only stuck once it has been processing far longer than a provider call takes. */
-export const STUCK_AFTER_MS = 60_000;
+export { STUCK_AFTER_MS };
 const BATCH = 50;
 
 /**
@@ -14,8 +13,11 @@ const BATCH = 50;
  * refunds still `processing` a minute after they began (a crash, a lost
  * answer, the provider down). Each is sent again with its own idempotency
  * key, so the provider answers what it did the first time — or does it now,
- * once. Safe to run in several processes: finishing is conditional on the
- * row still being `processing`.
+ * once; one the provider answered `processing`/`pending` is read by its id,
+ * and a re-send first looks the earlier payment or refund up by its id in
+ * the provider's metadata (for when the key is gone). Safe to run in several
+ * processes: one sender per row at a time (send leases), and finishing is
+ * conditional on the row still being `processing`.
  */
 export async function resumeStuckPayments(
   deps: Pick<BillingPaymentDeps, 'db' | 'clock'>,

@@ -12,7 +12,8 @@ import type { FailureClass, PaymentFailure } from './payment-attempts.ts';
 export type ProviderOutcome =
   | { readonly kind: 'succeeded'; readonly intentId: string; readonly chargeId: string | null; readonly amountMinor?: number }
   | { readonly kind: 'failed'; readonly failure: PaymentFailure; readonly failureClass: FailureClass; readonly intentId: string | null }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  /** `intentId`: the provider's intent is known but not finished (`processing`); it is read again later, never re-created. */
+  | { readonly kind: 'unknown'; readonly reason: string; readonly intentId?: string };
 
 /** A PaymentIntent's state after `confirm: true`. */
 export async function outcomeOfIntent(stripe: Stripe, intent: Stripe.PaymentIntent): Promise<ProviderOutcome> {
@@ -21,7 +22,7 @@ export async function outcomeOfIntent(stripe: Stripe, intent: Stripe.PaymentInte
     case 'succeeded':
       return { kind: 'succeeded', intentId: intent.id, chargeId, amountMinor: intent.amount_received };
     case 'processing':
-      return { kind: 'unknown', reason: `payment ${intent.id} is still processing` };
+      return { kind: 'unknown', reason: `payment ${intent.id} is still processing`, intentId: intent.id };
     default: {
       // requires_action (3-D Secure) or requires_payment_method (declined without raising): billing cannot finish it unattended.
       const error = intent.last_payment_error;
@@ -31,6 +32,23 @@ export async function outcomeOfIntent(stripe: Stripe, intent: Stripe.PaymentInte
       return { kind: 'failed', failure, failureClass: classifyFailure(failure), intentId: intent.id };
     }
   }
+}
+
+/**
+ * A card verification's SetupIntent after `confirm: true`, when it did not
+ * succeed (success needs the card's details, read by the caller). Only
+ * `processing` is worth waiting for; anything else — `requires_action` (the
+ * bank wants 3-D Secure, which billing cannot do unattended), a failure
+ * answered without an error, a cancel — will not change by asking again, so
+ * the card is not added (before, it stayed `processing` forever).
+ */
+export async function outcomeOfUnfinishedSetup(stripe: Stripe, intent: Stripe.SetupIntent): Promise<ProviderOutcome> {
+  if (intent.status === 'processing') return { kind: 'unknown', reason: `card verification ${intent.id} is still processing`, intentId: intent.id };
+  const error = intent.last_setup_error;
+  const failure = error
+    ? await failureFromBody(stripe, error as unknown as Record<string, unknown>)
+    : syntheticFailure('authentication_required', `The card verification needs the customer's action (status ${intent.status}).`);
+  return { kind: 'failed', failure, failureClass: classifyFailure(failure), intentId: intent.id };
 }
 
 /** An error the SDK raised for a provider call. */

@@ -1,0 +1,73 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors.ts';
+
+/**
+ * Billing's routes take exactly the parameters their schemas name, with the
+ * JSON types they name. The platform's validator (Fastify's ajv defaults)
+ * silently drops properties a schema does not list, even under
+ * `additionalProperties: false`, and coerces types — `{"amount": 1000,
+ * "amout": 5}` was a purchase of $10, `{"threshold": null}` a threshold of
+ * 0, `{"amount": "1000"}` a purchase. For a money API a misspelt or
+ * mistyped field must be a 400 that changes nothing, as at the acquirer
+ * (`parameter_unknown`, `parameter_invalid`).
+ *
+ * Runs before validation, on the body as the client sent it; range and
+ * format checks stay the schema's. Query strings are text by nature, so
+ * only their names are checked.
+ */
+export function refuseUnknownParameters(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    const schema = request.routeOptions.schema as { body?: ObjectSchema; querystring?: ObjectSchema } | undefined;
+    if (schema?.body !== undefined) checkBody(schema.body, request.body ?? {});
+    if (schema?.querystring !== undefined) checkNames(schema.querystring, (request.query ?? {}) as Record<string, unknown>);
+  });
+}
+
+interface ObjectSchema {
+  readonly type?: string;
+  readonly additionalProperties?: boolean;
+  readonly properties?: Readonly<Record<string, { readonly type?: string | readonly string[] }>>;
+}
+
+function checkBody(schema: ObjectSchema, body: FastifyRequest['body']): void {
+  // Not an object at all: the schema's own `type: object` answers that.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+  const fields = body as Record<string, unknown>;
+  checkNames(schema, fields);
+  for (const [name, value] of Object.entries(fields)) {
+    const expected = schema.properties?.[name]?.type;
+    if (expected === undefined) continue;
+    const allowed = typeof expected === 'string' ? [expected] : expected;
+    if (!allowed.some((type) => isJsonType(value, type))) {
+      throw new AppError('parameter_invalid', `Invalid ${name}: must be ${allowed.join(' or ')}.`, { param: name });
+    }
+  }
+}
+
+function checkNames(schema: ObjectSchema, fields: Record<string, unknown>): void {
+  if (schema.additionalProperties !== false) return;
+  for (const name of Object.keys(fields)) {
+    if (!Object.hasOwn(schema.properties ?? {}, name)) throw new AppError('parameter_unknown', `Received unknown parameter: ${name}.`, { param: name });
+  }
+}
+
+function isJsonType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'integer':
+    case 'number':
+      // Whether it is whole, and in range, is the schema's check.
+      return typeof value === 'number';
+    case 'string':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'null':
+      return value === null;
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'array':
+      return Array.isArray(value);
+    default:
+      return true;
+  }
+}

@@ -1,16 +1,14 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
 import { cryptoRandom, IdGenerator, type RandomSource } from '../platform/ids.ts';
+import { loadOrCreateSecretFile } from '../platform/secret-file.ts';
 import { addApiKey, createMerchant, getDemoMerchant } from './merchants/merchants.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from './risk/presets.ts';
 import { createRiskRule } from './risk/risk-rules.ts';
 
 export const VAULT_KEY_FILE_NAME = 'acquirer-vault-key';
 export { DEMO_CREDENTIALS_FILE_NAME } from '../platform/demo-credentials-file.ts';
-const SECRET_FILE_MODE = 0o600;
 /** The demo merchant's verification hold when a card is added: the seed's $5.00, released at once. */
 export const DEMO_VERIFICATION_HOLD_MINOR = 500;
 
@@ -29,25 +27,7 @@ export interface DemoAcquirerCredentials {
  * losing a real vault's key would.
  */
 export function loadOrCreateVaultKey(dataDir: string, random: RandomSource = cryptoRandom): Buffer {
-  const path = join(dataDir, VAULT_KEY_FILE_NAME);
-  const parse = (text: string) => {
-    const key = Buffer.from(text.trim(), 'hex');
-    if (key.length !== 32) throw new Error(`${path} must hold 64 hex characters (a 32-byte key)`);
-    return key;
-  };
-  try {
-    return parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    writeFileSync(path, `${Buffer.from(random(32)).toString('hex')}\n`, { mode: SECRET_FILE_MODE, flag: 'wx' });
-    chmodSync(path, SECRET_FILE_MODE);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return parse(readFileSync(path, 'utf8'));
+  return loadOrCreateSecretFile(dataDir, VAULT_KEY_FILE_NAME, 32, random);
 }
 
 /**

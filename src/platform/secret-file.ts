@@ -1,0 +1,34 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cryptoRandom, type RandomSource } from './ids.ts';
+
+const SECRET_FILE_MODE = 0o600;
+
+/**
+ * A random secret of `bytes` bytes kept in `<dataDir>/<fileName>` as hex
+ * (mode 0600), created on first use. Created with O_EXCL, so two processes
+ * starting at once agree on one secret; processes on other machines must be
+ * given the same file. A file of the wrong length is an error, not replaced:
+ * replacing a secret would silently orphan what it protects.
+ */
+export function loadOrCreateSecretFile(dataDir: string, fileName: string, bytes: number, random: RandomSource = cryptoRandom): Buffer {
+  const path = join(dataDir, fileName);
+  const parse = (text: string) => {
+    const secret = Buffer.from(text.trim(), 'hex');
+    if (secret.length !== bytes) throw new Error(`${path} must hold ${bytes * 2} hex characters (a ${bytes}-byte secret)`);
+    return secret;
+  };
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    writeFileSync(path, `${Buffer.from(random(bytes)).toString('hex')}\n`, { mode: SECRET_FILE_MODE, flag: 'wx' });
+    chmodSync(path, SECRET_FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return parse(readFileSync(path, 'utf8'));
+}

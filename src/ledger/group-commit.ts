@@ -71,9 +71,12 @@ export class GroupCommit<I, O> {
     }
   }
 
+  /** Work waiting behind the batch being made durable: another batch, or callers queued for the next. */
+  readonly #moreQueued = (): boolean => this.#queue.length > 0 || this.#inFlight > 1;
+
   async #commit(group: ReadonlyArray<{ input: I; resolve: (out: O) => void; reject: (error: unknown) => void }>): Promise<void> {
     try {
-      const outputs = await this.db.transaction((tx) => this.apply(tx, group.map((g) => g.input)));
+      const outputs = await this.db.transaction((tx) => this.apply(tx, group.map((g) => g.input)), { moreQueued: this.#moreQueued });
       group.forEach((g, i) => g.resolve(outputs[i]!));
     } catch (error) {
       if (group.length === 1) {

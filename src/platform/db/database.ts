@@ -36,6 +36,13 @@ export interface Tx extends Sql {
 export interface TransactionOptions {
   /** How often a transaction that lost a race (deadlock, serialization, unique race) is re-run. */
   readonly maxAttempts?: number;
+  /**
+   * For callers that coalesce concurrent work (group commit): whether more of
+   * it is queued behind this transaction, asked when it is made durable. When
+   * it is, SQLite syncs the WAL off the main thread even for a lone
+   * transaction, so the queued work is decided while the disk syncs.
+   */
+  readonly moreQueued?: () => boolean;
 }
 
 export interface Database extends Sql {

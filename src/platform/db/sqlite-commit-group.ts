@@ -11,15 +11,20 @@ import { RetryableConflict } from './database.ts';
  * it, so an acknowledged write is on disk exactly as before.
  */
 export class CommitGroup {
-  readonly #members: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  readonly #members: Array<{ resolve: () => void; reject: (error: unknown) => void; moreQueued: (() => boolean) | undefined }> = [];
 
   get size(): number {
     return this.#members.length;
   }
 
   /** A promise that settles when the group's COMMIT has (or has not) happened. */
-  join(): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.#members.push({ resolve, reject }));
+  join(moreQueued?: () => boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#members.push({ resolve, reject, moreQueued }));
+  }
+
+  /** Whether a member's caller has more work queued behind it (see TransactionOptions.moreQueued). */
+  moreQueued(): boolean {
+    return this.#members.some((member) => member.moreQueued?.() === true);
   }
 
   committed(): void {

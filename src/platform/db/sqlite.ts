@@ -130,7 +130,7 @@ export class SqliteDatabase implements Database {
           this.#undoLogical();
           throw error;
         }
-        durable = group.join();
+        durable = group.join(options.moreQueued);
         if (group.size >= MAX_TRANSACTIONS_PER_COMMIT) this.#commitGroup();
         else this.#scheduleCommit();
       } catch (error) {
@@ -218,10 +218,11 @@ export class SqliteDatabase implements Database {
       return;
     }
     this.#walFd ??= openSync(`${this.filename}-wal`, 'r');
-    if (group.size === 1 && this.#mutex.waiting === 0) {
+    if (group.size === 1 && this.#mutex.waiting === 0 && !group.moreQueued()) {
       // A lone transaction with nobody waiting: syncing right here is faster
       // than a round trip through the thread pool, and there is nothing the
-      // event loop could get on with meanwhile.
+      // event loop could get on with meanwhile. (A group commit with work
+      // queued behind it has: the next batch, decided while the disk syncs.)
       try {
         fsyncSync(this.#walFd);
       } catch (error) {

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { claimAttemptSend, finishAttempt, findAttempt, recordProviderIntent, releaseAttemptSend, STUCK_AFTER_MS, type PaymentAttempt } from './payment-attempts.ts';
+import { ATTEMPT_DESCRIPTIONS, claimAttemptSend, finishAttempt, findAttempt, recordProviderIntent, releaseAttemptSend, STUCK_AFTER_MS, type PaymentAttempt } from './payment-attempts.ts';
 import type { AttemptHandler, BillingPaymentDeps } from './payment-deps.ts';
 import { providerCustomerId } from './provider-customers.ts';
 import { outcomeOfError, outcomeOfIntent, type ProviderOutcome } from './provider-outcome.ts';
@@ -61,7 +61,7 @@ export class ChargeRunner {
           payment_method: attempt.paymentMethodId,
           confirm: true,
           ...(attempt.initiator === 'merchant' ? { off_session: true } : {}),
-          description: describeAttempt(attempt),
+          description: ATTEMPT_DESCRIPTIONS[attempt.kind],
           metadata: { cardlane_billing_attempt: attempt.id, cardlane_org_id: attempt.orgId, kind: attempt.kind },
         },
         { idempotencyKey: `cardlane-billing-${attempt.id}` },
@@ -111,15 +111,4 @@ async function earlierIntent(stripe: Stripe, customer: string, attempt: PaymentA
     return intent;
   }
   return null;
-}
-
-const DESCRIPTIONS: Record<PaymentAttempt['kind'], string> = {
-  verification: 'Card verification',
-  purchase: 'API credits',
-  auto_recharge: 'API credits (auto-recharge)',
-  subscription: 'Subscription',
-};
-
-function describeAttempt(attempt: PaymentAttempt): string {
-  return DESCRIPTIONS[attempt.kind];
 }

@@ -11,6 +11,14 @@ import type { Sql, Tx } from '../../platform/db/database.ts';
  */
 
 export type AttemptKind = 'verification' | 'purchase' | 'auto_recharge' | 'subscription';
+
+/** What each kind of payment is, in the words of a card statement and a receipt. */
+export const ATTEMPT_DESCRIPTIONS: Readonly<Record<AttemptKind, string>> = {
+  verification: 'Card verification',
+  purchase: 'API credits',
+  auto_recharge: 'API credits (auto-recharge)',
+  subscription: 'Subscription',
+};
 export type AttemptStatus = 'processing' | 'succeeded' | 'failed';
 /** How a failure bears on retrying: `processor` failures are nobody's card's fault. */
 export type FailureClass = 'soft' | 'hard' | 'processor';

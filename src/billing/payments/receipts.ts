@@ -1,6 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import type { PaymentAttempt } from './payment-attempts.ts';
+import { ATTEMPT_DESCRIPTIONS, type PaymentAttempt } from './payment-attempts.ts';
 
 /**
  * A receipt for every successful payment, numbered per organization
@@ -21,14 +21,8 @@ export interface Receipt {
   readonly paidAtMs: number;
 }
 
-const DESCRIPTIONS: Record<PaymentAttempt['kind'], string> = {
-  verification: 'Card verification',
-  purchase: 'API credits',
-  auto_recharge: 'API credits (auto-recharge)',
-  subscription: 'Subscription',
-};
 
-export async function issueReceipt(tx: Tx, ids: IdGenerator, attempt: PaymentAttempt, description = DESCRIPTIONS[attempt.kind]): Promise<Receipt> {
+export async function issueReceipt(tx: Tx, ids: IdGenerator, attempt: PaymentAttempt, description = ATTEMPT_DESCRIPTIONS[attempt.kind]): Promise<Receipt> {
   await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [attempt.orgId]);
   const count = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM billing_receipts WHERE org_id = ?', [attempt.orgId]);
   const card = await tx.get<{ brand: string; last4: string }>('SELECT brand, last4 FROM billing_payment_methods WHERE id = ?', [attempt.paymentMethodId]);

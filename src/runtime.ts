@@ -5,6 +5,7 @@ import { backgroundTasks } from './background-tasks.ts';
 import { prepareDemoOrganization, type DemoBillingCredentials } from './billing/billing-start.ts';
 import { billingServices } from './billing/billing-services.ts';
 import { httpRoutes } from './http-routes.ts';
+import { prepareDemoCardholder, type DemoIssuerCredentials } from './issuer/demo-cardholder.ts';
 import { prepareIssuer } from './issuer/issuer-start.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { loadConfig, type Config, type LoadConfigInput } from './platform/config.ts';
@@ -35,6 +36,8 @@ export interface Cardlane {
   readonly demoMerchant: DemoAcquirerCredentials;
   /** The demo API customer's organization and key for the merchant's API (also in `<dataDir>/demo-credentials.json`). */
   readonly demoOrganization: DemoBillingCredentials;
+  /** The demo cardholder's id, phone and card (no card number: that is revealed through the issuer; also in `<dataDir>/demo-credentials.json`). */
+  readonly demoCardholder: DemoIssuerCredentials;
   readonly logger: Logger;
   readonly db: Database;
   readonly http: FastifyInstance;
@@ -80,6 +83,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     const issuer = await prepareIssuer(db, clock, config.dataDir);
     const demoMerchant = await prepareDemoMerchant(db, clock, config.dataDir);
     const demoOrganization = await prepareDemoOrganization(db, clock, config.dataDir);
+    const demoCardholder = await prepareDemoCardholder(db, clock, config);
 
     http = await createHttpServer({
       db,
@@ -107,6 +111,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       operatorKeyCreated: issuer.operatorKeyCreated,
       demoMerchant,
       demoOrganization,
+      demoCardholder,
       logger,
       db,
       http: server,

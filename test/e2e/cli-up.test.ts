@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
@@ -73,6 +74,17 @@ test('cardlane up --json: serves every operational endpoint, then stops cleanly 
     const credits = await fetch(`${credentials.billing.base_url}/organization/credits`, { headers: { authorization: `Bearer ${credentials.billing.api_key}` } });
     assert.equal(credits.status, 200);
     assert.equal(((await credits.json()) as { available_minor: number }).available_minor, 0);
+    // The demo cardholder: phone and card in the banner and the credentials, never the card number.
+    assert.equal(info.issuer.phone, '+8613800000001');
+    assert.match(info.issuer.card_last4, /^\d{4}$/);
+    assert.deepEqual(credentials.issuer.demo_cardholder, {
+      cardholder_id: info.issuer.cardholder_id,
+      phone: info.issuer.phone,
+      card_id: info.issuer.card_id,
+      card_last4: info.issuer.card_last4,
+    });
+    assert.doesNotMatch(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'), /(?<![+\d])\d{13,19}/, 'no card number on disk (the phone has its +)');
+    assert.equal(info.billing_page.url, `${info.url}/billing`);
 
     cardlane.child.kill('SIGTERM');
     const exit = await cardlane.waitForExit(EXIT_BOUND_MS);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials } from '../../acquirer/acquirer-start.ts';
 import { DEMO_OWNER_EMAIL, readDemoBillingCredentials } from '../../billing/billing-start.ts';
+import type { DemoIssuerCredentials } from '../../issuer/demo-cardholder.ts';
+import { readDemoCredentialsSection } from '../../platform/demo-credentials-file.ts';
 import { demoStoryCommand } from './demo-story.ts';
 import { printJson, printTable, type Io } from '../output.ts';
 
@@ -27,10 +29,11 @@ export function demoCommand(io: Io): Command {
         return;
       }
       const billing = readDemoBillingCredentials(dataDir);
+      const cardholder = readDemoCredentialsSection<DemoIssuerCredentials>(dataDir, 'issuer');
       const { hostname, port, protocol } = new URL(url);
       const credentials = {
         url,
-        issuer: { base_url: `${url}/issuer/v1`, operator_key_file: join(dataDir, 'operator-key') },
+        issuer: { base_url: `${url}/issuer/v1`, operator_key_file: join(dataDir, 'operator-key'), ...(cardholder === null ? {} : { demo_cardholder: cardholder }) },
         acquirer: {
           base_url: `${url}/v1`,
           stripe_sdk_options: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || (protocol === 'https:' ? 443 : 80)), protocol: protocol.replace(':', '') },
@@ -51,6 +54,12 @@ export function demoCommand(io: Io): Command {
         ['Cardlane', url],
         ['Issuer API', credentials.issuer.base_url],
         ['Operator key file', credentials.issuer.operator_key_file],
+        ...(cardholder === null
+          ? []
+          : ([
+              ['Demo cardholder', `${cardholder.phone}  card •••• ${cardholder.card_last4} (${cardholder.card_id})`],
+              ['  sign in', `cardlane issuer sign-in --phone ${cardholder.phone}`],
+            ] as const)),
         ['Acquirer (Stripe API)', credentials.acquirer.base_url],
         ['Demo merchant', `${acquirer.merchant_id} (${acquirer.merchant_name})`],
         ['  secret key', acquirer.secret_key],

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Cardlane } from '../../runtime.ts';
+import { DEMO_OWNER_EMAIL } from '../../billing/billing-start.ts';
 import { VERSION } from '../../version.ts';
 import { printJson, printTable, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
@@ -65,6 +66,15 @@ function describe(cardlane: Cardlane) {
       secret_key: cardlane.demoMerchant.secret_key,
       publishable_key: cardlane.demoMerchant.publishable_key,
     },
+    billing_page: { url: `${url}/billing`, owner_email: DEMO_OWNER_EMAIL },
+    // No card number here: the person reveals it through the issuer (a one-time code to the phone).
+    issuer: {
+      base_url: `${url}/issuer/v1`,
+      cardholder_id: cardlane.demoCardholder.cardholder_id,
+      phone: cardlane.demoCardholder.phone,
+      card_id: cardlane.demoCardholder.card_id,
+      card_last4: cardlane.demoCardholder.card_last4,
+    },
   };
 }
 
@@ -88,7 +98,12 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['Merchant API (OpenAI)', `${info.merchant_api.base_url}  — the demo API business, metered in credits`],
     ['Demo organization', info.merchant_api.organization_id],
     ['  API key', info.merchant_api.api_key],
+    ['Billing page', `${info.billing_page.url}  (owner: ${info.billing_page.owner_email})`],
+    ['Issuer (cardholder app)', info.issuer.base_url],
+    ['Demo cardholder', `${info.issuer.phone}  card •••• ${info.issuer.card_last4} (${info.issuer.card_id})`],
   ]);
+  io.stdout.write(`\nSign in as the demo cardholder: cardlane issuer sign-in --phone ${info.issuer.phone}\n`);
+  io.stdout.write('Try the seed\'s story: npx cardlane demo story\n');
   if (info.operator_key_created && info.operator_key_file) {
     io.stdout.write(`\nA new operator key was written to ${info.operator_key_file} (mode 0600). Send it as\n  Authorization: Bearer $(cat ${info.operator_key_file})\nfor operator routes (settings, KYC, sandbox controls).\n`);
   }

@@ -1,4 +1,4 @@
-import type { Clock } from '../../platform/clock.ts';
+import { systemClock, type Clock } from '../../platform/clock.ts';
 
 /**
  * The story's clock: the system's time, which the story may move forward
@@ -15,9 +15,12 @@ export class StoryClock implements Clock {
   #skippedMs = 0;
   #lastMs = 0;
 
+  /** `base` is the time the story starts from and runs along with: the system's, or a test's. */
+  constructor(private readonly base: Clock = systemClock) {}
+
   nowMs(): number {
     // Monotonic even if the system clock steps back (NTP): parties compare timestamps.
-    this.#lastMs = Math.max(this.#lastMs, Date.now() + this.#skippedMs);
+    this.#lastMs = Math.max(this.#lastMs, this.base.nowMs() + this.#skippedMs);
     return this.#lastMs;
   }
 

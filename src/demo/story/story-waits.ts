@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BillingServices } from '../../billing/billing-services.ts';
+import { systemClock } from '../../platform/clock.ts';
 import type { BillingPage, PaymentJson } from './story-customer.ts';
 
 /**
@@ -17,11 +18,12 @@ export class StoryWaitTimedOut extends Error {}
 
 /** Reads `read()` until `done` holds, then returns what it read. */
 export async function settled<T>(read: () => Promise<T>, done: (value: T) => boolean, what: (last: T) => string): Promise<T> {
-  const deadline = Date.now() + SETTLE_BOUND_MS;
+  // Real elapsed time, not the story's clock: the bound is on how long a person waits.
+  const deadline = systemClock.nowMs() + SETTLE_BOUND_MS;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new StoryWaitTimedOut(`${what(value)} after ${SETTLE_BOUND_MS / 1000} s`);
+    if (systemClock.nowMs() > deadline) throw new StoryWaitTimedOut(`${what(value)} after ${SETTLE_BOUND_MS / 1000} s`);
     await sleep(POLL_MS);
   }
 }

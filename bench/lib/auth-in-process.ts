@@ -15,6 +15,7 @@ import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { allMigrations } from '../../src/platform/schema.ts';
 import { openBenchCards } from './auth-cards.ts';
 import { openSqliteCeiling } from './sqlite-ceiling.ts';
+import { keptUp, runAtRate, type OpenLoopResult } from './open-loop.ts';
 import { Meter, round, summarize } from './stats.ts';
 
 export interface InProcessOptions {
@@ -23,14 +24,23 @@ export interface InProcessOptions {
   readonly seconds: number;
   readonly clients: number;
   readonly cards: number;
+  /** Offered rates for the open-loop latency steps (each `stepSeconds`), after the closed-loop run. */
+  readonly rates: readonly number[];
+  readonly stepSeconds: number;
 }
+
+/** An open-loop step stops sending new requests beyond this many outstanding (it has fallen behind). */
+const MAX_IN_FLIGHT = 2_000;
 
 /**
  * The in-process authorization path as a running Cardlane has it: the card
  * network (validation, BIN routing, its records) → Cardlane's issuer (the
  * whole decision: card, status, expiry, CVV2, AVS, KYC, controls, limits,
  * merchant accounts, balance) → a hold placed in the ledger, durably. A
- * closed loop of `clients` concurrent callers, random cards, $1 each.
+ * closed loop of `clients` concurrent callers, random cards, $1 each, for
+ * the throughput; then open-loop steps at fixed offered rates for latency
+ * (see open-loop.ts: "N a second with p99 ≤ 5 ms" is a question only a
+ * fixed schedule can answer).
  */
 export async function benchInProcess(options: InProcessOptions, log: (line: string) => void) {
   const dir = mkdtempSync(join(options.dataDir, 'cardlane-bench-auth-'));
@@ -87,6 +97,13 @@ export async function benchInProcess(options: InProcessOptions, log: (line: stri
     await run(Math.min(2, options.seconds / 3));
     log(`in-process (${db.dialect}): measuring ${options.seconds}s with ${options.clients} concurrent callers`);
     const measured = await run(options.seconds);
+    const steps: OpenLoopResult[] = [];
+    for (const ratePerS of options.rates) {
+      log(`in-process (${db.dialect}): open loop at ${ratePerS}/s for ${options.stepSeconds}s`);
+      const step = await runAtRate({ ratePerS, seconds: options.stepSeconds, maxInFlight: MAX_IN_FLIGHT }, () => network.authorize(request()), (answer) => answer.approved);
+      log(`  achieved ${step.achieved_per_s}/s, p50 ${step.p50_ms} ms, p99 ${step.p99_ms} ms, max ${step.max_ms} ms${step.shed > 0 ? `, shed ${step.shed}` : ''}`);
+      steps.push(step);
+    }
     const stats = 'commitStats' in db ? (db as unknown as { commitStats: { transactions: number; commits: number } }).commitStats : null;
     const audit = await auditLedger(db, { nowMs: systemClock.nowMs() });
     const rss = process.memoryUsage().rss / 2 ** 20;
@@ -111,6 +128,8 @@ export async function benchInProcess(options: InProcessOptions, log: (line: stri
       ops_per_s: round(opsPerS, 0),
       ...summarize(measured.latencies),
       response_codes: measured.codes,
+      open_loop: steps,
+      max_rate_kept_within_p99_5ms: maxRateWithin(steps, 5),
       rss_mb: round(rss, 0),
       sqlite_commits: stats,
       ceiling,
@@ -121,4 +140,10 @@ export async function benchInProcess(options: InProcessOptions, log: (line: stri
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The highest offered rate that was kept up with at a p99 within `p99Ms`; null if none was. */
+export function maxRateWithin(steps: readonly OpenLoopResult[], p99Ms: number): number | null {
+  const good = steps.filter((step) => keptUp(step) && step.p99_ms <= p99Ms).map((step) => step.offered_per_s);
+  return good.length > 0 ? Math.max(...good) : null;
 }

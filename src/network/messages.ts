@@ -19,6 +19,8 @@
  * table or a log by anyone (the network keeps the BIN and the last four).
  */
 
+import type { Database, Tx } from '../platform/db/database.ts';
+
 /** ISO 8583 field 39 response codes Cardlane uses (two-character Visa form), with their meaning. */
 export const ISO_RESPONSE_CODES = {
   '00': 'approved',
@@ -232,11 +234,26 @@ export interface AuthorizationAdvice {
   readonly response: AuthorizationResponse;
 }
 
+/**
+ * The network's record of an authorization's answer, offered to an issuer
+ * that keeps its decisions in the network's own database (Cardlane's issuer,
+ * in process). Such an issuer writes the record in the transaction of its
+ * decision, so that one commit — one fsync — makes both durable, where the
+ * issuer's commit and then the network's would take two in a row. Any other
+ * issuer ignores it, and the network writes the record itself.
+ */
+export interface AnswerRecorder {
+  /** Where the record goes: an issuer uses the recorder only if this is its own database. */
+  readonly db: Database;
+  /** Writes the network's record of the issuer's answer, inside the issuer's transaction. */
+  record(tx: Tx, response: AuthorizationResponse): Promise<void>;
+}
+
 /** What every issuer behind the network implements. */
 export interface IssuerEndpoint {
   /** A stable name used in routing tables and traces. */
   readonly name: string;
-  authorize(request: AuthorizationRequest): Promise<AuthorizationResponse>;
+  authorize(request: AuthorizationRequest, recorder?: AnswerRecorder): Promise<AuthorizationResponse>;
   incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse>;
   reverse(request: ReversalRequest): Promise<FollowUpResponse>;
   clear(request: ClearingRequest): Promise<FollowUpResponse>;

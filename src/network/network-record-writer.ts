@@ -52,7 +52,8 @@ export class NetworkRecordWriter {
   }
 }
 
-async function applyWrites(tx: Tx, writes: readonly RecordWrite[]): Promise<NetworkMessageRow[]> {
+/** Writes records in the caller's transaction; each write gets back the row as stored (see the class above). */
+export async function applyWrites(tx: Tx, writes: readonly RecordWrite[]): Promise<NetworkMessageRow[]> {
   const written = new Set<string>();
   const inserts = writes.filter((w) => w.mode === 'insert');
   if (tx.dialect === 'sqlite') {

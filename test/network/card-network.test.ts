@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { BinTable, type BinEntry } from '../../src/network/bins.ts';
 import { CardNetwork } from '../../src/network/card-network.ts';
-import type { AuthorizationRequest, FollowUpRequest, IsoResponseCode } from '../../src/network/messages.ts';
+import type { AnswerRecorder, AuthorizationRequest, AuthorizationResponse, FollowUpRequest, IsoResponseCode } from '../../src/network/messages.ts';
+import type { Database } from '../../src/platform/db/database.ts';
+import { SqliteDatabase } from '../../src/platform/db/sqlite.ts';
 import { getNetworkMessage, listNetworkMessagesFor } from '../../src/network/network-records.ts';
 import {
   authorization,
@@ -12,6 +14,7 @@ import {
   RecordingIssuer,
   refund,
   reversal,
+  sleep,
   START_MS,
   withLuhn,
   type NetworkFixture,
@@ -303,3 +306,64 @@ describe('card network', () => {
     assert.deepEqual([record?.answeredAtMs, record?.sentAtMs], [START_MS + 5_000 * 1, START_MS]);
   });
 });
+
+/** An issuer on the network's own database that takes the network's recorder (as Cardlane's issuer does), then answers after `answerDelayMs`. */
+class SelfRecordingIssuer extends RecordingIssuer {
+  constructor(
+    name: string,
+    private readonly db: Database,
+    private readonly answerDelayMs: number,
+  ) {
+    super(name);
+  }
+
+  override async authorize(request: AuthorizationRequest, recorder?: AnswerRecorder): Promise<AuthorizationResponse> {
+    const response = await super.authorize(request);
+    if (recorder?.db === this.db) await this.db.transaction((tx) => recorder.record(tx, response));
+    await sleep(this.answerDelayMs);
+    return response;
+  }
+}
+
+describe('card network: an issuer that records the answer in its own transaction', () => {
+  let f: NetworkFixture;
+  const PAN = withLuhn('433333000000000');
+  const networkWith = (issuer: SelfRecordingIssuer) =>
+    new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins: new BinTable([entry('433333', issuer.name)]), issuers: [issuer], timeoutMs: 50, lateAnswerWaitMs: 2_000 });
+
+  before(async () => {
+    f = await networkFixture(11);
+  });
+  after(async () => {
+    await f.cleanup();
+  });
+
+  test('the network writes nothing of its own: one record, the issuer\'s answer, in the issuer\'s commit', async () => {
+    const issuer = new SelfRecordingIssuer('bank-self', f.db, 0);
+    const network = networkWith(issuer);
+    await network.authorize(authorization(PAN)); // warm: nothing else commits on the next one
+    const before = commitsOf(f.db);
+    const response = await network.authorize(authorization(PAN));
+    if (before !== null) assert.equal(commitsOf(f.db)! - before, 1, 'one durable commit for the authorization');
+    assert.deepEqual([response.responseCode, response.decidedBy, response.issuer], ['00', 'issuer', 'bank-self']);
+    const trail = await listNetworkMessagesFor(f.db, response.id);
+    assert.deepEqual(trail.map((m) => [m.type, m.responseCode, m.decidedBy, m.issuerOutcome]), [['authorization', '00', 'issuer', 'answered']]);
+    await network.idle();
+  });
+
+  test('a stand-in that loses the race to the issuer\'s record answers what the issuer decided, and reverses nothing', async () => {
+    const issuer = new SelfRecordingIssuer('bank-self', f.db, 300);
+    const network = networkWith(issuer);
+    const request = authorization(PAN);
+    const response = await network.authorize(request);
+    await network.idle();
+    assert.deepEqual([response.responseCode, response.approved, response.decidedBy], ['00', true, 'issuer']);
+    assert.deepEqual([issuer.callsOf('reversal').length, issuer.callsOf('advice').length], [0, 0]);
+    const trail = await listNetworkMessagesFor(f.db, request.id);
+    assert.deepEqual(trail.map((m) => [m.type, m.responseCode, m.decidedBy]), [['authorization', '00', 'issuer']]);
+  });
+});
+
+function commitsOf(db: Database): number | null {
+  return db instanceof SqliteDatabase ? db.commitStats.commits : null;
+}

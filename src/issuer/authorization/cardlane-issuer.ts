@@ -34,6 +34,9 @@
  * each decision seeing the earlier ones' holds, with a constant number of
  * statements for the batch's cards, holds and records (batch.ts). One fsync
  * then serves the whole batch, and the next batch is decided while it runs.
+ * When the network hands over its recorder (AnswerRecorder: it shares this
+ * database), its record of each answer is written in the batch too, so an
+ * authorization waits for one fsync, not the issuer's and then the network's.
  * If the shared transaction fails, each message is re-run alone, so one bad
  * message cannot fail the others (re-running is safe: a message already
  * recorded is answered as a repeat). A failure of the database itself
@@ -44,6 +47,7 @@
  * is refused when it first tries to attach the card, not at its first charge.
  */
 import type {
+  AnswerRecorder,
   AuthorizationAdvice,
   AuthorizationRequest,
   AuthorizationResponse,
@@ -84,7 +88,7 @@ export const MAX_QUEUED_MESSAGES = 20_000;
 const BATCHES_IN_FLIGHT = 2;
 
 type Work =
-  | { readonly kind: 'authorize'; readonly request: AuthorizationRequest; readonly enqueuedAtMs: number }
+  | { readonly kind: 'authorize'; readonly request: AuthorizationRequest; readonly enqueuedAtMs: number; readonly recorder: AnswerRecorder | null }
   | { readonly kind: 'follow_up'; readonly type: FollowUpKind; readonly request: IncrementalAuthorizationRequest | ReversalRequest | ClearingRequest | RefundRequest }
   | { readonly kind: 'advice'; readonly advice: AuthorizationAdvice };
 
@@ -117,10 +121,12 @@ export class CardlaneIssuer implements IssuerEndpoint {
     });
   }
 
-  async authorize(request: AuthorizationRequest): Promise<AuthorizationResponse> {
+  /** With a recorder for this database, the network's record of the answer is written in the decision's transaction. */
+  async authorize(request: AuthorizationRequest, recorder?: AnswerRecorder): Promise<AuthorizationResponse> {
     const enqueuedAtMs = performance.now();
     if (this.#queued >= MAX_QUEUED_MESSAGES) return unrecordedDecline(request, 'issuer_overloaded');
-    return (await this.#submit({ kind: 'authorize', request, enqueuedAtMs })) as AuthorizationResponse;
+    const ownRecorder = recorder?.db === this.#db ? recorder : null;
+    return (await this.#submit({ kind: 'authorize', request, enqueuedAtMs, recorder: ownRecorder })) as AuthorizationResponse;
   }
 
   async incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse> {
@@ -174,6 +180,10 @@ export class CardlaneIssuer implements IssuerEndpoint {
       }
     }
     await ctx.flush();
-    return answers.map((answer) => answer());
+    const results = answers.map((answer) => answer());
+    for (const [i, work] of works.entries()) {
+      if (work.kind === 'authorize' && work.recorder !== null) await work.recorder.record(tx, results[i] as AuthorizationResponse);
+    }
+    return results;
   }
 }

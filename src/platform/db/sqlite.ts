@@ -8,11 +8,18 @@ import { Mutex } from './mutex.ts';
 import { CommitGroup } from './sqlite-commit-group.ts';
 import { withRetries } from './retry.ts';
 import { LruCache } from './statement-cache.ts';
+import { REWIND_AT_FRAMES, WalCheckpointer } from './wal-checkpointer.ts';
 
 const STATEMENT_CACHE_SIZE = 500;
 const BUSY_TIMEOUT_MS = 10_000;
 const CACHE_KIB = 64 * 1024;
+/**
+ * The writer's own checkpoints, on the main thread: every this many WAL
+ * frames without the checkpoint thread (wal-checkpointer.ts); with it, only
+ * a safety net well past the length at which the thread rewinds the WAL.
+ */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+const WAL_SAFETY_NET_PAGES = 2 * REWIND_AT_FRAMES;
 /** Bounds how long the first transaction of a group waits for its COMMIT (and how much one failed COMMIT takes down). */
 const MAX_TRANSACTIONS_PER_COMMIT = 256;
 const SAVEPOINT = 'cardlane_tx';
@@ -31,7 +38,10 @@ type Statement = BetterSqlite3.Statement<unknown[], unknown>;
  * while the disk syncs, and the next commit group forms meanwhile — with
  * FULL, better-sqlite3 blocks the whole process for every fsync.
  * Checkpoints still sync the database file themselves (SQLite does that in
- * NORMAL too). An in-memory database has nothing to sync.
+ * NORMAL too), and they run on a thread of their own (wal-checkpointer.ts):
+ * on the committing thread, one COMMIT in every few thousand pages would
+ * stop the process for the 10–40 ms of copying and syncing. An in-memory
+ * database has nothing to sync.
  *
  * better-sqlite3 is synchronous and a connection has one transaction at a
  * time, so every transaction holds a mutex for its whole life; reads outside
@@ -62,6 +72,8 @@ export class SqliteDatabase implements Database {
   #walFd: number | null = null;
   /** The open physical transaction's group, or null when none is open. */
   #group: CommitGroup | null = null;
+  /** Copies the WAL into the database file off the main thread; null in memory. */
+  readonly #checkpointer: WalCheckpointer | null;
 
   constructor(readonly filename: string) {
     const inMemory = filename === ':memory:';
@@ -76,10 +88,17 @@ export class SqliteDatabase implements Database {
     // multi-row INSERT otherwise spills to disk and costs twice as much.
     writer.pragma('temp_store = MEMORY');
     writer.pragma(`cache_size = -${CACHE_KIB}`);
-    // Checkpoint less often: each checkpoint rewrites every page touched since
-    // the last one, so fewer, larger checkpoints write hot pages (accounts) once.
-    if (!inMemory) writer.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    // Checkpoints are the checkpoint thread's job (see the class comment);
+    // the writer's own are a safety net until that thread fails.
+    if (!inMemory) writer.pragma(`wal_autocheckpoint = ${WAL_SAFETY_NET_PAGES}`);
     this.#writer = new Connection(writer);
+    this.#checkpointer = inMemory
+      ? null
+      : new WalCheckpointer(
+          filename,
+          (fn) => this.#withWritersPaused(fn),
+          () => writer.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`),
+        );
     if (inMemory) {
       this.#reader = this.#writer;
     } else {
@@ -145,9 +164,9 @@ export class SqliteDatabase implements Database {
     }, options.maxAttempts);
   }
 
-  /** How well group commit is working: transactions committed, and the COMMITs (fsyncs) that carried them. */
-  get commitStats(): { readonly transactions: number; readonly commits: number } {
-    return { transactions: this.#logicalCommits, commits: this.#physicalCommits };
+  /** How well group commit is working: transactions committed, the COMMITs (fsyncs) that carried them, and the checkpoint thread's work. */
+  get commitStats(): { readonly transactions: number; readonly commits: number; readonly checkpoints: WalCheckpointer['stats'] | null } {
+    return { transactions: this.#logicalCommits, commits: this.#physicalCommits, checkpoints: this.#checkpointer?.stats ?? null };
   }
 
   /** Undoes the current logical transaction only; if SQLite already rolled back the physical one, the group is lost. */
@@ -204,6 +223,18 @@ export class SqliteDatabase implements Database {
       return;
     }
     this.#syncWal(group);
+    this.#checkpointer?.committed();
+  }
+
+  /** For the checkpointer: the open group committed, and no transaction begins until `fn` settles. */
+  async #withWritersPaused(fn: () => Promise<void>): Promise<void> {
+    const release = await this.#mutex.lock();
+    try {
+      this.#commitGroup();
+      await fn();
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -277,6 +308,7 @@ export class SqliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.stop();
     const release = await this.#mutex.lock();
     try {
       this.#commitGroup();

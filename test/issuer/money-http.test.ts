@@ -292,3 +292,13 @@ test('the OpenAPI document lists the money routes', async () => {
     assert.ok(doc.paths[path], path);
   }
 });
+
+test('a misspelt or mistyped field is a 400 that changes nothing, not dropped or coerced', async () => {
+  const token = await signInApproved(PHONE_A);
+  const misspelt = await call('POST', '/wallet/top-up-quotes', { token, body: { cny_amount: 20_000, cny_amout: 5 } });
+  assert.deepEqual([misspelt.status, misspelt.body.error.code, misspelt.body.error.param], [400, 'parameter_unknown', 'cny_amout']);
+  const mistyped = await call('POST', '/wallet/top-up-quotes', { token, body: { cny_amount: '20000' } });
+  assert.deepEqual([mistyped.status, mistyped.body.error.code, mistyped.body.error.param], [400, 'parameter_invalid', 'cny_amount']);
+  assert.deepEqual(await f.db.all('SELECT id FROM issuer_topup_quotes'), []);
+  assert.equal((await call('POST', '/wallet/top-up-quotes', { token, body: { cny_amount: 20_000 } })).status, 201);
+});

@@ -8,7 +8,6 @@ import { MAILBOX_PAGE_MAX, readSandboxMailbox } from '../notifications/sandbox-m
 import { orgOf, requireOrganization } from './billing-auth.ts';
 import { amountObject } from './billing-objects.ts';
 import { paymentWithReceipt } from './billing-routes.ts';
-import { refuseUnknownParameters } from './strict-params.ts';
 
 /**
  * Auto-recharge settings and status, and the organization's notifications
@@ -50,7 +49,6 @@ export function autoRechargeRoutes(services: BillingServices): FastifyPluginAsyn
 
   return async (app) => {
     requireOrganization(app, db, services.deps.clock);
-    refuseUnknownParameters(app);
 
     app.get('/auto_recharge', { schema: { tags: TAG, summary: 'Auto-recharge: the rule, and whether it is off, active or paused (and why)' } }, async (request) =>
       answer(await services.autoRecharge.view(orgOf(request).id)),

@@ -7,7 +7,6 @@ import { listPaymentMethods } from '../payments/payment-methods.ts';
 import { listReceipts, receiptForAttempt } from '../payments/receipts.ts';
 import { orgOf, requireOrganization } from './billing-auth.ts';
 import { amountObject, paymentMethodObject, paymentObject, receiptObject } from './billing-objects.ts';
-import { refuseUnknownParameters } from './strict-params.ts';
 
 /**
  * The billing page's API, mounted at `/billing/v1`, for an organization
@@ -45,7 +44,6 @@ export function billingRoutes(services: BillingServices): FastifyPluginAsync {
   const { db } = services.deps;
   return async (app) => {
     requireOrganization(app, db, services.deps.clock);
-    refuseUnknownParameters(app);
 
     app.get('/settings', { schema: { tags: TAG, summary: 'Where and how to tokenize a card, and the purchase limits' } }, async () => {
       const endpoint = services.provider.endpoint();

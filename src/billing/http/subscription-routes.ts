@@ -7,7 +7,6 @@ import { findSubscription, listSubscriptions, type Subscription } from '../subsc
 import { orgOf, requireOrganization } from './billing-auth.ts';
 import { amountObject } from './billing-objects.ts';
 import { paymentAnswer, paymentWithReceipt } from './billing-routes.ts';
-import { refuseUnknownParameters } from './strict-params.ts';
 
 /**
  * Subscriptions on the billing page's API (`/billing/v1`, an organization's
@@ -71,7 +70,6 @@ export function subscriptionRoutes(services: BillingServices): FastifyPluginAsyn
   };
   return async (app) => {
     requireOrganization(app, db, services.deps.clock);
-    refuseUnknownParameters(app);
 
     app.get('/plans', { schema: { tags: TAG, summary: 'Plans one can subscribe to' } }, async () => ({ object: 'list', data: (await listActivePlans(db)).map(planObject) }));
 

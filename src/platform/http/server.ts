@@ -10,6 +10,7 @@ import { toHttpError, routeNotFound } from './error-mapper.ts';
 import { installHealthRoutes } from './health-routes.ts';
 import { createMetricsRegistry, installMetrics } from './metrics.ts';
 import { installOpenApi } from './openapi.ts';
+import { refuseUnknownParameters } from './strict-params.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -84,6 +85,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.addSchema(errorBodySchema);
 
   installErrorHandling(app);
+  refuseUnknownParameters(app);
   installRequestLogging(app);
   installClosingGuard(app);
   await installOpenApi(app, options.version);

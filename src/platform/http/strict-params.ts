@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../../platform/errors.ts';
+import { AppError } from '../errors.ts';
 
 /**
- * Billing's routes take exactly the parameters their schemas name, with the
- * JSON types they name. The platform's validator (Fastify's ajv defaults)
- * silently drops properties a schema does not list, even under
+ * Every route takes exactly the parameters its schema names, with the JSON
+ * types it names. Fastify's validator (ajv with Fastify's defaults) silently
+ * drops properties a schema does not list, even under
  * `additionalProperties: false`, and coerces types — `{"amount": 1000,
  * "amout": 5}` was a purchase of $10, `{"threshold": null}` a threshold of
- * 0, `{"amount": "1000"}` a purchase. For a money API a misspelt or
- * mistyped field must be a 400 that changes nothing, as at the acquirer
- * (`parameter_unknown`, `parameter_invalid`).
+ * 0, `{"amount": "1000"}` a purchase, `{"amount_cny_minor": "20000"}` a
+ * top-up. For a money API a misspelt or mistyped field must be a 400 that
+ * changes nothing, as at the acquirer (`parameter_unknown`,
+ * `parameter_invalid`). Installed once for the whole server (server.ts).
  *
  * Runs before validation, on the body as the client sent it; range and
  * format checks stay the schema's. Query strings are text by nature, so

@@ -6,14 +6,16 @@ import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
 import { billingServices } from './billing-services.ts';
 import { billingMemberRoutes } from './http/member-routes.ts';
 import { billingPageRoutes } from './http/billing-page-routes.ts';
+import { rosterRoutes } from './http/roster-routes.ts';
 import { SandboxMemberMailer } from './members/member-mail.ts';
 import { loadOrCreateMemberPepper } from './members/member-pepper-file.ts';
 import type { MemberDeps } from './members/member-sign-in.ts';
 
 /**
  * The billing page as a running Cardlane serves it: the page itself at
- * `/billing` and members' sign-in at `/billing/v1/sessions…`, with the
- * sandbox mailer and billing's own code pepper from the data directory.
+ * `/billing`, members' sign-in at `/billing/v1/sessions…` and the roster at
+ * `/billing/v1/members`, with the sandbox mailer and billing's own code
+ * pepper from the data directory.
  */
 export function billingPageAndSessions(db: Database, clock: Clock, config: Config): FastifyPluginAsync {
   const ids = new IdGenerator(clock, cryptoRandom);
@@ -22,6 +24,7 @@ export function billingPageAndSessions(db: Database, clock: Clock, config: Confi
   const page = billingPageRoutes(billingServices(db, clock, config).provider);
   return async (app) => {
     await app.register(members, { prefix: '/billing/v1' });
+    await app.register(rosterRoutes(db, deps), { prefix: '/billing/v1' });
     await app.register(page);
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Sql, Tx } from '../platform/db/database.ts';
+import { AppError } from '../platform/errors.ts';
 import type { BillingDeps } from './billing-deps.ts';
 import { ensureBillingAccounts } from './billing-ledger.ts';
 
@@ -141,4 +142,14 @@ export async function getDemoOrganization(sql: Sql): Promise<Organization | null
     'SELECT id, name, created_at_ms FROM billing_organizations WHERE is_demo = 1 ORDER BY id LIMIT 1',
   );
   return row === undefined ? null : { id: row.id, name: row.name, createdAtMs: Number(row.created_at_ms) };
+}
+
+/**
+ * Locks the organization's row for the rest of the transaction: what an
+ * organization changes about its billing (cards, purchases, subscriptions,
+ * members) is decided one change at a time.
+ */
+export async function lockOrganization(tx: Tx, orgId: string): Promise<void> {
+  const row = await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [orgId]);
+  if (row === undefined) throw new AppError('resource_missing', `No organization ${orgId}.`);
 }

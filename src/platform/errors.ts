@@ -122,6 +122,7 @@ export const ERROR_CODES = {
   auto_recharge_target_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge target must be above the threshold, at least the minimum recharge and at most the largest payment.' },
   auto_recharge_monthly_limit_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge monthly limit must be null or at least the minimum recharge.' },
   email_invalid: { type: 'invalid_request_error', status: 400, message: 'This is not an e-mail address.' },
+  last_owner: { type: 'invalid_request_error', status: 409, message: 'An organization keeps at least one owner.' },
 
   // Ours to fix; retrying may help.
   service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },

@@ -11,6 +11,7 @@ import { autoRechargeRoutes } from '../../src/billing/http/auto-recharge-routes.
 import { billingPageRoutes } from '../../src/billing/http/billing-page-routes.ts';
 import { billingRoutes } from '../../src/billing/http/billing-routes.ts';
 import { billingMemberRoutes } from '../../src/billing/http/member-routes.ts';
+import { rosterRoutes } from '../../src/billing/http/roster-routes.ts';
 import { merchantApiRoutes } from '../../src/billing/merchant-api-routes.ts';
 import { SandboxMemberMailer } from '../../src/billing/members/member-mail.ts';
 import { MEMBER_SESSION_TTL_MS } from '../../src/billing/members/member-sessions.ts';
@@ -47,6 +48,7 @@ beforeEach(async () => {
     version: 'test',
     routes: [
       { plugin: billingMemberRoutes(b.f.db, deps), prefix: '/billing/v1' },
+      { plugin: rosterRoutes(b.f.db, deps), prefix: '/billing/v1' },
       { plugin: billingRoutes(b.billing), prefix: '/billing/v1' },
       { plugin: autoRechargeRoutes(b.billing), prefix: '/billing/v1' },
       { plugin: merchantApiRoutes(b.f.db, { clock: b.f.clock, ids, random, ledger: b.f.ledger }), prefix: '/merchant/v1' },
@@ -299,7 +301,7 @@ test('signing out ends the session at once; other sessions and API keys keep wor
 
 test('a session sees only its organization; an address in two organizations picks one at sign-in', async () => {
   const first = await orgWithMember('both@example.com', 'owner', 'First');
-  const second = await orgWithMember('both@example.com', 'member', 'Second');
+  const second = await orgWithMember('both@example.com', 'owner', 'Second');
   const pm = await b.testCard(VISA);
   assert.equal((await b.api(first.apiKey, 'POST', '/payment_methods', { payment_method: pm })).status, 201);
 
@@ -307,14 +309,15 @@ test('a session sees only its organization; an address in two organizations pick
   assert.equal(oldest.body.organization.id, first.orgId);
   assert.deepEqual(oldest.body.organizations, [
     { id: first.orgId, role: 'owner' },
-    { id: second.orgId, role: 'member' },
+    { id: second.orgId, role: 'owner' },
   ]);
   b.f.clock.advanceMs(OTP_RESEND_COOLDOWN_MS);
   const picked = await signIn('both@example.com', second.orgId);
   assert.equal(picked.body.organization.id, second.orgId);
-  assert.equal(picked.body.member.role, 'member');
+  assert.equal(picked.body.member.role, 'owner');
   assert.equal((await call('GET', '/billing/v1/payment_methods', { token: oldest.token })).body.data.length, 1);
   assert.equal((await call('GET', '/billing/v1/payment_methods', { token: picked.token })).body.data.length, 0);
+  // An owner of the second organization, and still the first's card is not found.
   assert.equal((await call('POST', `/billing/v1/payment_methods/${pm}/default`, { token: picked.token })).status, 404);
 
   b.f.clock.advanceMs(OTP_RESEND_COOLDOWN_MS);
@@ -380,4 +383,54 @@ test('cardlane up gives the demo organization its owner, once, also on a data di
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('roles: an owner invites (a letter says how to sign in) and removes members; a member may look but not change; the last owner stays', async () => {
+  const { orgId, apiKey, member: owner } = await orgWithMember('owner@example.com', 'owner', 'Acme AI');
+  const { token: ownerToken } = await signIn('owner@example.com');
+
+  const invited = await call('POST', '/billing/v1/members', { token: ownerToken, body: { email: ' Reader@Example.com ' } });
+  assert.equal(invited.status, 201, JSON.stringify(invited.body));
+  assert.deepEqual([invited.body.email, invited.body.role, invited.body.organization], ['reader@example.com', 'member', orgId]);
+  const [letter] = await mailbox('reader@example.com');
+  assert.match(letter!.subject, /Acme AI/);
+  assert.match(letter!.body, /\/billing[\s\S]*账单/);
+  const again = await call('POST', '/billing/v1/members', { token: ownerToken, body: { email: 'reader@example.com', role: 'owner' } });
+  assert.deepEqual([again.status, again.body.id, again.body.role], [200, invited.body.id, 'member'], 'an existing member is answered as it is');
+  assert.equal((await mailbox('reader@example.com')).length, 1, 'no second letter');
+
+  const { token: readerToken } = await signIn('reader@example.com');
+  assert.equal((await call('GET', '/billing/v1/payment_methods', { token: readerToken })).status, 200);
+  const listed = await call('GET', '/billing/v1/members', { token: readerToken });
+  assert.deepEqual(listed.body.data.map((m: any) => [m.email, m.role]), [['owner@example.com', 'owner'], ['reader@example.com', 'member']]);
+  for (const [method, path, body] of [
+    ['POST', '/billing/v1/credit_purchases', { amount: 1_000 }],
+    ['POST', '/billing/v1/auto_recharge', { enabled: true, threshold: 500, target: 2_000 }],
+    ['POST', '/billing/v1/members', { email: 'friend@example.com' }],
+    ['DELETE', `/billing/v1/members/${owner.id}`, undefined],
+  ] as const) {
+    const refused = await call(method, path, { token: readerToken, ...(body === undefined ? {} : { body }) });
+    assert.deepEqual([refused.status, refused.body.error.code], [403, 'permission_denied'], `${method} ${path}`);
+  }
+  assert.equal((await mailbox('friend@example.com')).length, 0);
+
+  const lastOwner = await call('DELETE', `/billing/v1/members/${owner.id}`, { token: ownerToken });
+  assert.deepEqual([lastOwner.status, lastOwner.body.error.code], [409, 'last_owner']);
+  const bad = await call('POST', '/billing/v1/members', { token: apiKey, body: { email: 'not-an-address' } });
+  assert.deepEqual([bad.status, bad.body.error.code], [400, 'email_invalid']);
+  const badRole = await call('POST', '/billing/v1/members', { token: apiKey, body: { email: 'x@example.com', role: 'admin' } });
+  assert.equal(badRole.status, 400);
+
+  // An API key is the organization's own: it may invite a second owner, after which the first may leave.
+  const second = await call('POST', '/billing/v1/members', { token: apiKey, body: { email: 'second@example.com', role: 'owner' } });
+  assert.deepEqual([second.status, second.body.role], [201, 'owner']);
+  const removed = await call('DELETE', `/billing/v1/members/${invited.body.id}`, { token: ownerToken });
+  assert.deepEqual([removed.status, removed.body.deleted], [200, true]);
+  assert.equal((await call('GET', '/billing/v1/payment_methods', { token: readerToken })).status, 401, "a removed member's session ends at once");
+  assert.equal((await call('DELETE', `/billing/v1/members/${owner.id}`, { token: ownerToken })).status, 200, 'no longer the last owner');
+  assert.deepEqual((await listMembers(b.f.db, orgId)).map((m) => m.email), ['second@example.com']);
+
+  const elsewhere = await orgWithMember('other@example.com', 'owner');
+  const foreign = await call('DELETE', `/billing/v1/members/${elsewhere.member.id}`, { token: apiKey });
+  assert.deepEqual([foreign.status, foreign.body.error.code], [404, 'resource_missing'], "another organization's member is not found");
 });

@@ -69,6 +69,15 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
     assert.match(await ok(['cancel', subscription.id]), /Plus \$20\.00\/month +active +ends \d{4}-\d{2}-\d{2}/);
     assert.match(await ok(['notifications']), /No mail/);
 
+    // Members: the demo owner is there; an invited reader is listed and removed again.
+    assert.match(await ok(['members']), /owner@demo\.cardlane\.test +owner/);
+    const reader = await json<{ id: string; role: string }>(['members', 'invite', 'reader@example.com']);
+    assert.equal(reader.role, 'member');
+    assert.match(await ok(['members', 'list']), /reader@example\.com +member/);
+    assert.match(await ok(['members', 'remove', reader.id]), /Removed reader@example\.com/);
+    const badRole = await run(['members', 'invite', 'x@example.com', '--role', 'admin']);
+    assert.notEqual(badRole.code, 0);
+
     server.child.kill('SIGTERM');
     assert.deepEqual(await server.waitForExit(EXIT_BOUND_MS), { code: 0, signal: null }, server.stderr());
     const audit = spawnCardlane(['audit', '--data-dir', dataDir, ...dbArgs], { cwd: workDir });

@@ -23,8 +23,15 @@ declare module 'fastify' {
  * the organization's. The merchant's OpenAI-compatible API does not use
  * this hook: it takes API keys only.
  *
+ * Roles, as on OpenAI's billing page: an owner changes the billing (cards,
+ * purchases, auto-recharge, subscriptions, members); a `member` signed in
+ * to the page may only look. An API key is the organization's own and may
+ * do everything.
+ *
  * `clock` judges a session's expiry: billing's clock, the one that stamped it.
  */
+const READS = new Set(['GET', 'HEAD']);
+
 export function requireOrganization(app: FastifyInstance, sql: Sql, clock: Clock): void {
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
@@ -38,6 +45,9 @@ export function requireOrganization(app: FastifyInstance, sql: Sql, clock: Clock
     if (token !== undefined && looksLikeMemberSessionToken(token)) {
       const session = await authenticateMemberSession(sql, token, clock.nowMs());
       if (session === undefined) throw new AppError('authentication_required', 'The session has expired or was signed out; sign in again.');
+      if (!READS.has(request.method) && session.member.role !== 'owner') {
+        throw new AppError('permission_denied', 'Only an owner of the organization can change its billing; members can look. Ask an owner.');
+      }
       request.billingOrg = session.organization;
       request.billingMember = session;
       return;

@@ -23,7 +23,7 @@ const TAG = ['billing members'];
 const EMAIL = { type: 'string', minLength: 1, maxLength: 320 } as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function memberObject(member: Member) {
+export function memberObject(member: Member) {
   return { id: member.id, object: 'billing.member', email: member.email, role: member.role, organization: member.orgId, created_at: iso(member.createdAtMs) };
 }
 

@@ -6,6 +6,7 @@ import { findAttemptByClientKey, insertAttempt, type PaymentAttempt } from './pa
 import type { AttemptHandler, BillingPaymentDeps } from './payment-deps.ts';
 import { defaultPaymentMethod, requirePaymentMethod } from './payment-methods.ts';
 import { issueReceipt } from './receipts.ts';
+import { lockOrganization } from '../organizations.ts';
 
 /**
  * "Add to credit balance": a customer-initiated payment on a card the
@@ -75,9 +76,4 @@ export function creditGrantHandler(deps: Pick<BillingPaymentDeps, 'ledger' | 'id
 
 export function creditTransferId(attemptId: string): string {
   return `bill:credits:${attemptId}`;
-}
-
-async function lockOrganization(tx: Tx, orgId: string): Promise<void> {
-  const row = await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [orgId]);
-  if (row === undefined) throw new AppError('resource_missing', `No organization ${orgId}.`);
 }

@@ -7,6 +7,7 @@ import { claimAttemptSend, findAttempt, insertAttempt, releaseAttemptSend, type 
 import type { BillingPaymentDeps } from './payment-deps.ts';
 import { providerCustomerId } from './provider-customers.ts';
 import { outcomeOfError, outcomeOfUnfinishedSetup, type ProviderOutcome } from './provider-outcome.ts';
+import { lockOrganization } from '../organizations.ts';
 
 /**
  * An organization's cards. The card number never reaches billing: the
@@ -231,11 +232,6 @@ export class PaymentMethods {
       // Billing charges the card it recorded as default, not the provider's; a failed mirror changes no payment.
     }
   }
-}
-
-async function lockOrganization(tx: Tx, orgId: string): Promise<void> {
-  const row = await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [orgId]);
-  if (row === undefined) throw new AppError('resource_missing', `No organization ${orgId}.`);
 }
 
 async function insertPaymentMethod(tx: Tx, attempt: PaymentAttempt, card: Stripe.PaymentMethod.Card, holdMinor: number | null, nowMs: number): Promise<void> {

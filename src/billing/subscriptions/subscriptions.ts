@@ -8,6 +8,7 @@ import { findPlan } from './plans.ts';
 import { cancelAtPeriodEnd, canceled, newSubscription, paymentStarted, resumed } from './subscription-states.ts';
 import { findLiveSubscription, findSubscription, insertSubscription, retryPastDueNow, saveSubscription, type Subscription } from './subscription-store.ts';
 import { SubscriptionRenewals, type RenewalRun } from './renewals.ts';
+import { lockOrganization } from '../organizations.ts';
 
 /**
  * Subscriptions, ChatGPT Plus style: subscribe to a plan with the default
@@ -139,9 +140,4 @@ export function subscriptionCardListener(deps: Pick<BillingPaymentDeps, 'clock'>
       if (paymentMethodId !== null) await retryPastDueNow(tx, orgId, deps.clock.nowMs());
     },
   };
-}
-
-async function lockOrganization(tx: Tx, orgId: string): Promise<void> {
-  const row = await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [orgId]);
-  if (row === undefined) throw new AppError('resource_missing', `No organization ${orgId}.`);
 }

@@ -3,12 +3,13 @@ import type { Io } from '../../output.ts';
 import { DEFAULT_URL } from '../issuer/client.ts';
 import { cardsCommand } from './cards.ts';
 import { creditCommands } from './credits.ts';
+import { membersCommand } from './members.ts';
 import { ORG_KEY_ENV } from './org-client.ts';
 import { recurringCommands } from './recurring.ts';
 
 /**
  * `cardlane billing …`: an API customer's billing page on a running
- * Cardlane — cards, credits, payments — over the merchant's billing API.
+ * Cardlane — cards, credits, payments, members — over the merchant's billing API.
  */
 export function billingCommand(io: Io): Command {
   const billing = new Command('billing')
@@ -18,6 +19,7 @@ export function billingCommand(io: Io): Command {
     .option('--key <sk-cl-…>', `the organization's API key (default: env ${ORG_KEY_ENV}, else the demo organization's)`)
     .option('--json', "print the API's JSON");
   billing.addCommand(cardsCommand(io));
+  billing.addCommand(membersCommand(io));
   for (const command of [...creditCommands(io), ...recurringCommands(io)]) billing.addCommand(command);
   // Nested commands do not inherit the program's settings: never exit the process, print through io.
   const configure = (command: Command) => {

@@ -12,7 +12,8 @@ import { testDatabaseKind } from '../support/databases.ts';
 // signs in with a code from the sandbox mailbox, adds a card (tokenized at
 // the acquirer with the publishable key, verified with the $5.00 hold),
 // makes it the default, buys $10.00 of credits, sees a declined card
-// explained in plain words, and turns auto-recharge on.
+// explained in plain words, turns auto-recharge on and invites a member, who
+// then sees the billing without the controls that change it.
 
 const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking switches Chromium's own connections are refused on a closed network and slow every page down.
@@ -36,7 +37,7 @@ async function waitForText(page: Page, selector: string, pattern: RegExp): Promi
   return (await page.textContent(selector)) ?? '';
 }
 
-test('the billing page in Chromium: sign in with a mailed code, add a card, make it default, buy credits, see a decline explained, turn auto-recharge on', { timeout: 300_000, skip }, async () => {
+test('the billing page in Chromium: sign in with a mailed code, add a card, make it default, buy credits, see a decline explained, turn auto-recharge on; an invited member only looks', { timeout: 300_000, skip }, async () => {
   const dataDir = join(workDir, 'data');
   const dbArgs = testDatabaseKind() === 'postgres' ? ['--database', location.url] : [];
   const server = spawnCardlane(['up', '--port', '0', '--data-dir', dataDir, '--json', ...dbArgs], { cwd: workDir });
@@ -44,8 +45,8 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
   try {
     const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string; operator_key_file: string };
     const operatorKey = readFileSync(info.operator_key_file, 'utf8').trim();
-    const sandboxCode = async () => {
-      const answer = await fetch(`${info.url}/billing/v1/sandbox/mail?to=${encodeURIComponent(DEMO_OWNER_EMAIL)}`, { headers: { authorization: `Bearer ${operatorKey}` } });
+    const sandboxCode = async (to = DEMO_OWNER_EMAIL) => {
+      const answer = await fetch(`${info.url}/billing/v1/sandbox/mail?to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${operatorKey}` } });
       assert.equal(answer.status, 200);
       const letters = ((await answer.json()) as { data: Array<{ subject: string }> }).data;
       return /\b(\d{6})\b/.exec(letters[0]?.subject ?? '')?.[1];
@@ -143,10 +144,32 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     // Signing out ends the session for good.
     const token = await page.evaluate(() => (globalThis as any).sessionStorage.getItem('cardlane.billing.session') as string | null);
     assert.match(token ?? '', /^sess-cl-/);
+    // The owner invites a reader (a member: looks, does not change) before leaving.
+    const invited = await fetch(`${info.url}/billing/v1/members`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'reader@demo.cardlane.test' }),
+    });
+    assert.equal(invited.status, 201);
     await page.click('#signout');
     await page.locator('#signin').waitFor({ state: 'visible' });
     const after = await fetch(`${info.url}/billing/v1/credit_balance`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(after.status, 401);
+
+    // The reader signs in and sees the billing, without the controls that change it.
+    if (!(await page.locator('#signin-email').isVisible())) await page.click('#signin-other');
+    await page.fill('#signin-email', 'reader@demo.cardlane.test');
+    await page.click('#signin-send');
+    await page.locator('#signin-code').waitFor({ state: 'visible' });
+    await page.fill('#signin-code', (await sandboxCode('reader@demo.cardlane.test'))!);
+    await page.click('#signin-submit');
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    await waitForText(page, '#who', /reader@demo\.cardlane\.test \(member\) · Demo API customer/);
+    await waitForText(page, '#balance', /^\$10\.00$/);
+    await waitForText(page, '#look-only', /an owner changes it/);
+    for (const control of ['#buy-form', '#card-add-box', '#ar-form']) assert.equal(await page.locator(control).isVisible(), false, `${control} is an owner's`);
+    await page.click('#signout');
+    await page.locator('#signin').waitFor({ state: 'visible' });
     assert.deepEqual(problems, []);
 
     await context.close();

@@ -102,6 +102,7 @@
       signedInAs: '{email} ({role}) · {org}',
       role_owner: 'owner',
       role_member: 'member',
+      lookOnly: 'You are a member of this organization: you can see its billing; an owner changes it.',
       sessionEnded: 'Your session ended; sign in again.',
       networkError: 'Billing could not be reached; check the connection and try again.',
     },
@@ -191,6 +192,7 @@
       signedInAs: '{email}（{role}）· {org}',
       role_owner: '所有者',
       role_member: '成员',
+      lookOnly: '你是该组织的成员：可以查看账单，修改需由所有者操作。',
       sessionEnded: '登录已失效，请重新登录。',
       networkError: '无法连接账单服务，请检查网络后重试。',
     },
@@ -203,6 +205,8 @@
   const messages = {};
 
   const $ = (id) => document.getElementById(id);
+  /** What only an owner may use. */
+  const CHANGE_CONTROLS = ['buy-form', 'card-add-box', 'ar-form'];
 
   function t(key, vars = {}) {
     const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
@@ -393,6 +397,13 @@
   function paintWho() {
     const session = state.session;
     $('who').textContent = session ? t('signedInAs', { email: session.member.email, role: t(`role_${session.member.role}`), org: session.organization.name }) : '';
+    // Owners change the billing; a member looks (the API refuses a member's changes anyway).
+    for (const id of CHANGE_CONTROLS) $(id).hidden = !canChange();
+    $('look-only').hidden = canChange();
+  }
+
+  function canChange() {
+    return state.session !== null && state.session.member.role === 'owner';
   }
 
   // --- Dashboard ------------------------------------------------------------
@@ -437,8 +448,8 @@
       const exp = `${String(card.exp_month).padStart(2, '0')}/${String(card.exp_year).slice(-2)}`;
       const item = el('li', { dataset: { pm: card.id } }, el('strong', {}, cardName(card)), el('span', { className: 'note' }, `${t('expires', { exp })} · ${card.funding}${card.country ? ` · ${card.country}` : ''}`));
       if (card.is_default) item.append(el('span', { className: 'badge' }, t('isDefault')));
-      else item.append(el('button', { type: 'button', dataset: { action: 'default', pm: card.id } }, t('makeDefault')));
-      item.append(el('button', { type: 'button', dataset: { action: 'remove', pm: card.id } }, t('remove')));
+      else if (canChange()) item.append(el('button', { type: 'button', dataset: { action: 'default', pm: card.id } }, t('makeDefault')));
+      if (canChange()) item.append(el('button', { type: 'button', dataset: { action: 'remove', pm: card.id } }, t('remove')));
       list.append(item);
     }
   }

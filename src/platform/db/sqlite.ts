@@ -97,7 +97,9 @@ export class SqliteDatabase implements Database {
       : new WalCheckpointer(
           filename,
           (fn) => this.#withWritersPaused(fn),
-          () => writer.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`),
+          () => {
+            if (writer.open) writer.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+          },
         );
     if (inMemory) {
       this.#reader = this.#writer;

@@ -151,7 +151,8 @@ export class WalCheckpointer {
   #fail(message: string): void {
     if (this.#failure === null) {
       this.#failure = message;
-      this.onGiveUp(message);
+      // Once stopped, the database is closing: nobody is left to take checkpoints back.
+      if (!this.#stopped) this.onGiveUp(message);
     }
     for (const resolve of this.#waiting.values()) resolve(null);
     this.#waiting.clear();

@@ -69,7 +69,7 @@ test("one Cardlane card pays Plus for four organizations, renewals included; the
 
   // The four known accounts keep renewing on the card, merchant-initiated.
   b.f.clock.advanceMs(32 * DAY);
-  assert.deepEqual(await b.billing.subscriptions.runDue(), { charged: 4, renewed: 4, failed: 0, skipped: 0, ended: 0 });
+  assert.deepEqual(await b.billing.subscriptions.runDue(), { charged: 4, renewed: 4, failed: 0, skipped: 0, ended: 0, expired: 0 });
   for (const { apiKey, subId, end } of subscribed) {
     const now = (await b.api(apiKey, 'GET', `/subscriptions/${subId}`)).body;
     assert.deepEqual([now.status, now.current_period_start], ['active', end]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { listAttempts } from '../../src/billing/payments/payment-attempts.ts';
 import { STUCK_AFTER_MS } from '../../src/billing/payments/payment-sweep.ts';
+import { INCOMPLETE_EXPIRES_AFTER_MS } from '../../src/billing/subscriptions/subscription-states.ts';
 import { listCardAuthorizations } from '../../src/issuer/authorization/records.ts';
 import { setFrozen } from '../../src/issuer/cards/card-controls-service.ts';
 import { billingPaymentsFixture, type BillingPaymentsFixture } from './payments-fixture.ts';
@@ -72,7 +73,7 @@ test('Plus at $20/month: subscribed with the default card, renewed with the cloc
   b.f.clock.setMs(utc(2027, 2, 28, 12) - 1);
   assert.equal((await b.billing.subscriptions.runDue()).charged, 0, 'nothing is due a millisecond before the period ends');
   b.f.clock.setMs(utc(2027, 2, 28, 12));
-  assert.deepEqual(await b.billing.subscriptions.runDue(), { charged: 1, renewed: 1, failed: 0, skipped: 0, ended: 0 });
+  assert.deepEqual(await b.billing.subscriptions.runDue(), { charged: 1, renewed: 1, failed: 0, skipped: 0, ended: 0, expired: 0 });
   assert.equal((await b.billing.subscriptions.runDue()).charged, 0, 'a period is charged once');
 
   const renewed = await subscription(apiKey, sub.id);
@@ -113,10 +114,10 @@ test("a prepaid Cardlane card: the seed's rule blocks the first, customer-initia
   assert.equal(blocked?.failure?.network_decline_code, null, 'no authorization reached the issuer');
   assert.equal(await b.cards.available(card), 4500, 'nothing was taken');
   assert.equal((await b.api(apiKey, 'GET', '/receipts')).body.data.length, 0);
-  b.f.clock.advanceMs(40 * DAY);
+  b.f.clock.advanceMs(22 * HOUR);
   assert.equal((await b.billing.subscriptions.runDue()).charged, 0, 'an incomplete subscription is never charged by the merchant');
 
-  // Pay the first period with a credit card: the incomplete subscription is completed, not duplicated.
+  // Pay the first period with a credit card (within the 23 hours): the incomplete subscription is completed, not duplicated.
   const visa = await b.testCard(VISA);
   await b.api(apiKey, 'POST', '/payment_methods', { payment_method: visa });
   await setDefault(apiKey, visa);
@@ -229,7 +230,7 @@ test('a hard decline (frozen card) is not sent to that card again; a new default
   assert.deepEqual([now.status, now.last_failure_code, now.latest_payment.failure.retry], ['past_due', 'restricted_card', 'hard']);
 
   b.f.clock.setMs(end + DAY);
-  assert.deepEqual(await b.billing.subscriptions.runDue(), { charged: 0, renewed: 0, failed: 0, skipped: 1, ended: 0 }, 'the slot passes without charging the card');
+  assert.deepEqual(await b.billing.subscriptions.runDue(), { charged: 0, renewed: 0, failed: 0, skipped: 1, ended: 0, expired: 0 }, 'the slot passes without charging the card');
   now = await subscription(apiKey, sub.id);
   assert.deepEqual([now.status, now.failed_payments, now.next_payment_at], ['past_due', 2, iso(end + 4 * DAY)]);
 
@@ -260,7 +261,7 @@ test('cancel at period end keeps it active until the end, then it ends without a
   await b.api(apiKey, 'POST', `/subscriptions/${sub.id}/cancel`, { at_period_end: true });
 
   b.f.clock.setMs(end + HOUR);
-  assert.deepEqual(await b.billing.subscriptions.runDue(), { charged: 0, renewed: 0, failed: 0, skipped: 0, ended: 1 });
+  assert.deepEqual(await b.billing.subscriptions.runDue(), { charged: 0, renewed: 0, failed: 0, skipped: 0, ended: 1, expired: 0 });
   const ended = await subscription(apiKey, sub.id);
   assert.deepEqual([ended.status, ended.cancellation_reason, ended.ended_at], ['canceled', 'requested', iso(end)]);
   assert.equal((await subscriptionPayments(orgId)).length, 1, 'no renewal was charged');
@@ -344,4 +345,29 @@ test('two renewal jobs at once charge a period once', async () => {
     assert.deepEqual((await subscriptionPayments(org.orgId)).map((p) => p.status), ['succeeded', 'succeeded']);
     assert.equal((await subscription(org.apiKey, org.sub.id)).current_period_start, org.sub.current_period_end);
   }
+});
+
+test('an incomplete subscription not paid within 23 hours ends (payment_failed); subscribing again starts a new one', async () => {
+  const declines = await b.testCard(DECLINES_CHARGES);
+  const { apiKey } = await orgWithDefault(declines);
+  const refused = await b.api(apiKey, 'POST', '/subscriptions', { plan: 'plus' });
+  assert.equal(refused.status, 402, JSON.stringify(refused.body));
+  const subId = refused.body.error.payment.subscription;
+
+  b.f.clock.advanceMs(INCOMPLETE_EXPIRES_AFTER_MS - 1);
+  assert.equal((await b.billing.subscriptions.runDue()).expired, 0);
+  assert.equal((await subscription(apiKey, subId)).status, 'incomplete', 'still open for a retry');
+  b.f.clock.advanceMs(1);
+  const run = await b.billing.subscriptions.runDue();
+  assert.deepEqual([run.expired, run.charged], [1, 0]);
+  const ended = await subscription(apiKey, subId);
+  assert.deepEqual([ended.status, ended.cancellation_reason], ['canceled', 'payment_failed']);
+  assert.equal((await b.billing.subscriptions.runDue()).expired, 0, 'once');
+
+  const visa = await b.testCard(VISA);
+  await b.api(apiKey, 'POST', '/payment_methods', { payment_method: visa });
+  await setDefault(apiKey, visa);
+  const fresh = await subscribePlus(apiKey);
+  assert.notEqual(fresh.id, subId);
+  assert.equal(fresh.status, 'active');
 });

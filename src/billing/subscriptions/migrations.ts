@@ -59,4 +59,9 @@ CREATE INDEX billing_subscriptions_org ON billing_subscriptions (org_id, id);
 CREATE INDEX billing_subscriptions_due ON billing_subscriptions (next_charge_at_ms) WHERE status IN ('active', 'past_due');
 `,
   },
+  {
+    // Subscriptions whose first payment never succeeded end after a while (subscription-states.ts).
+    id: 'billing/008_incomplete_subscriptions_expire',
+    sql: `CREATE INDEX billing_subscriptions_incomplete ON billing_subscriptions (created_at_ms) WHERE status = 'incomplete';`,
+  },
 ];

@@ -2,8 +2,8 @@ import type { ChargeRunner } from '../payments/charge-runner.ts';
 import { insertAttempt } from '../payments/payment-attempts.ts';
 import type { BillingPaymentDeps } from '../payments/payment-deps.ts';
 import { defaultPaymentMethod } from '../payments/payment-methods.ts';
-import { endedWithPeriod, paymentStarted, renewalFailed } from './subscription-states.ts';
-import { claimDueSubscription, dueSubscriptionIds, saveSubscription } from './subscription-store.ts';
+import { endedWithPeriod, INCOMPLETE_EXPIRES_AFTER_MS, incompleteExpired, paymentStarted, renewalFailed } from './subscription-states.ts';
+import { claimDueSubscription, claimExpiredIncomplete, dueSubscriptionIds, expiredIncompleteIds, saveSubscription } from './subscription-store.ts';
 
 /** How often the background task looks for due renewals: a renewal is late by at most this. */
 export const RENEWAL_SWEEP_INTERVAL_MS = 60 * 1000;
@@ -19,6 +19,8 @@ export interface RenewalRun {
   readonly skipped: number;
   /** Subscriptions canceled at period end whose period is over. */
   readonly ended: number;
+  /** Incomplete subscriptions whose first payment was not made good in time: canceled. */
+  readonly expired: number;
 }
 
 /** What the job did with one due subscription. */
@@ -43,6 +45,7 @@ export class SubscriptionRenewals {
   ) {}
 
   async runDue(): Promise<RenewalRun> {
+    const expired = await this.expireIncomplete();
     const claims = await this.claimDue();
     let renewed = 0;
     let failed = 0;
@@ -58,7 +61,25 @@ export class SubscriptionRenewals {
       failed,
       skipped: claims.filter((claim) => claim.kind === 'skipped').length,
       ended: claims.filter((claim) => claim.kind === 'ended').length,
+      expired,
     };
+  }
+
+  /** Ends the incomplete subscriptions past INCOMPLETE_EXPIRES_AFTER_MS, each under its row lock. */
+  async expireIncomplete(limit = RENEWAL_BATCH): Promise<number> {
+    const nowMs = this.deps.clock.nowMs();
+    const createdBeforeMs = nowMs - INCOMPLETE_EXPIRES_AFTER_MS;
+    let expired = 0;
+    for (const id of await expiredIncompleteIds(this.deps.db, createdBeforeMs, limit)) {
+      const ended = await this.deps.db.transaction(async (tx) => {
+        const sub = await claimExpiredIncomplete(tx, id, createdBeforeMs);
+        if (sub === null) return false;
+        await saveSubscription(tx, incompleteExpired(sub, nowMs));
+        return true;
+      });
+      if (ended) expired += 1;
+    }
+    return expired;
   }
 
   /** Claims what is due now — ends, skips, or starts a payment for each — without calling the provider yet. */

@@ -22,6 +22,15 @@ import type { CancelReason, Subscription } from './subscription-store.ts';
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
+/**
+ * A subscription whose first payment has not succeeded this long after it
+ * was created ends (as at Stripe, where it becomes `incomplete_expired`):
+ * the customer may retry within the window on the same subscription, and
+ * after it subscribes afresh. Here it is canceled with reason
+ * `payment_failed`.
+ */
+export const INCOMPLETE_EXPIRES_AFTER_MS = 23 * HOUR_MS;
+
 /** The wait after the 1st, 2nd and 3rd failed renewal charge of a period; one more failure cancels. */
 export const RETRY_DELAYS_MS: readonly number[] = [1 * DAY_MS, 3 * DAY_MS, 5 * DAY_MS];
 export const PROCESSOR_RETRY_DELAY_MS = HOUR_MS;
@@ -130,6 +139,12 @@ export function renewalFailed(sub: Subscription, problem: RenewalProblem, nowMs:
   const failed: Subscription = { ...base, failedCharges, processorFailures: 0, declinedCardId };
   if (failedCharges > RETRY_DELAYS_MS.length) return canceled(failed, 'payment_failed', nowMs);
   return { ...failed, status: 'past_due', pastDueSinceMs: sub.pastDueSinceMs ?? nowMs, nextChargeAtMs: nowMs + RETRY_DELAYS_MS[failedCharges - 1]! };
+}
+
+/** An incomplete subscription past INCOMPLETE_EXPIRES_AFTER_MS ends: its first payment failed and was not made good in time. */
+export function incompleteExpired(sub: Subscription, nowMs: number): Subscription {
+  assert(sub.status === 'incomplete' && sub.createdAtMs + INCOMPLETE_EXPIRES_AFTER_MS <= nowMs, `subscription ${sub.id} has not expired`);
+  return canceled(sub, 'payment_failed', nowMs);
 }
 
 /** Ends the subscription now. Never with a payment in flight: its answer would have nowhere to go. */

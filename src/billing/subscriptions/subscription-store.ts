@@ -14,7 +14,8 @@ export interface Subscription {
   readonly orgId: string;
   readonly planId: string;
   /**
-   * `incomplete`: the first payment has not succeeded (nothing started);
+   * `incomplete`: the first payment has not succeeded (nothing started;
+   * it ends after 23 hours, see INCOMPLETE_EXPIRES_AFTER_MS);
    * `active`: paid for the current period; `past_due`: a renewal failed and
    * is being retried; `canceled`: over, for good.
    */
@@ -121,6 +122,27 @@ export async function dueSubscriptionIds(sql: Sql, nowMs: number, limit: number)
     [nowMs, limit],
   );
   return rows.map((row) => row.id);
+}
+
+/** Incomplete subscriptions created at or before `createdBeforeMs` with no payment in flight, oldest first. */
+export async function expiredIncompleteIds(sql: Sql, createdBeforeMs: number, limit: number): Promise<string[]> {
+  const rows = await sql.all<{ id: string }>(
+    `SELECT id FROM billing_subscriptions
+     WHERE status = 'incomplete' AND pending_attempt_id IS NULL AND created_at_ms <= ?
+     ORDER BY created_at_ms, id LIMIT ?`,
+    [createdBeforeMs, limit],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** The incomplete subscription if it still has expired, locked — or null if it was paid, retried or taken meanwhile. */
+export async function claimExpiredIncomplete(tx: Tx, id: string, createdBeforeMs: number): Promise<Subscription | null> {
+  const row = await tx.get(
+    `SELECT ${COLUMNS} FROM billing_subscriptions
+     WHERE id = ? AND status = 'incomplete' AND pending_attempt_id IS NULL AND created_at_ms <= ? ${tx.forUpdateSkipLocked}`,
+    [id, createdBeforeMs],
+  );
+  return row === undefined ? null : fromRow(row);
 }
 
 /** The subscription if it is still due, locked — or null if another process holds it or got there first. */

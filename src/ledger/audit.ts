@@ -56,6 +56,7 @@ async function auditSnapshot(db: Sql, nowMs: number): Promise<AuditReport> {
   const limits = new Check('no account beyond the limit its flags set');
   const holds = new Check('every hold is exactly one of pending, posted, voided, expired — and agrees with what resolved it');
   const chain = new Check('the journal hash chain is intact and matches every account and transfer row');
+  const histories = new Check("every account's history chain holds each of its transfers exactly once");
 
   const accounts = new Map<string, AccountRow>();
   for await (const row of pages<AccountRow>(db, `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts`, 'id')) accounts.set(row.id, row);
@@ -126,6 +127,7 @@ async function auditSnapshot(db: Sql, nowMs: number): Promise<AuditReport> {
   }
 
   checkHolds(transfers, holds);
+  checkHistories(accounts, transfers, histories);
 
   // The journal: chain intact, and every row exactly as journaled, once.
   const journaledAccounts = new Map<string, string>();
@@ -160,7 +162,7 @@ async function auditSnapshot(db: Sql, nowMs: number): Promise<AuditReport> {
   for (const id of journaledTransfers.keys()) if (!transfers.has(id)) chain.fail(`journaled transfer ${id} is missing from the table`);
   for (const id of journaledAccounts.keys()) if (!accounts.has(id)) chain.fail(`journaled account ${id} is missing from the table`);
 
-  const checks = [transfersBalance, totals, sums, limits, holds, chain].map((c) => c.result());
+  const checks = [transfersBalance, totals, sums, limits, holds, histories, chain].map((c) => c.result());
   return {
     ok: checks.every((c) => c.ok),
     checked_at_ms: nowMs,
@@ -216,6 +218,43 @@ function checkHolds(transfers: ReadonlyMap<string, TransferRow>, check: Check): 
       default:
         check.fail(`hold ${t.id} has no valid status (${String(t.pending_status)})`);
     }
+  }
+}
+
+/**
+ * Walks each account's history from its newest transfer back (rows.ts): the
+ * walk must stay on the account's own transfers, never come back to one, and
+ * reach every transfer that names the account — else history reads would
+ * leave some out.
+ */
+function checkHistories(accounts: ReadonlyMap<string, AccountRow>, transfers: ReadonlyMap<string, TransferRow>, check: Check): void {
+  const postings = new Map<string, number>();
+  for (const t of transfers.values()) {
+    postings.set(t.debit_account_id, (postings.get(t.debit_account_id) ?? 0) + 1);
+    postings.set(t.credit_account_id, (postings.get(t.credit_account_id) ?? 0) + 1);
+  }
+  for (const account of accounts.values()) {
+    const seen = new Set<string>();
+    let id = account.last_transfer_id;
+    while (id !== null) {
+      const t = transfers.get(id);
+      if (t === undefined) {
+        check.fail(`account ${account.id}: its history names transfer ${id}, which does not exist`);
+        break;
+      }
+      if (t.debit_account_id !== account.id && t.credit_account_id !== account.id) {
+        check.fail(`account ${account.id}: its history runs into transfer ${id}, which is not on it`);
+        break;
+      }
+      if (seen.has(id)) {
+        check.fail(`account ${account.id}: its history comes back to transfer ${id} (a loop)`);
+        break;
+      }
+      seen.add(id);
+      id = t.debit_account_id === account.id ? t.debit_prev_id : t.credit_prev_id;
+    }
+    const expected = postings.get(account.id) ?? 0;
+    if (seen.size !== expected) check.fail(`account ${account.id}: its history reaches ${seen.size} of its ${expected} transfers`);
   }
 }
 

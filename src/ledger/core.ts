@@ -121,6 +121,7 @@ function createAccount(state: WorkingSet, input: AccountInput, nowMs: number): C
     credits_posted: 0,
     created_at_ms: nowMs,
     next_expiry_ms: null,
+    last_transfer_id: null,
   });
   return 'ok';
 }
@@ -263,6 +264,8 @@ function createPlainOrPending(
     pending_status: pending ? 'pending' : null,
     resolved_at_ms: null,
     resolved_by: null,
+    debit_prev_id: null,
+    credit_prev_id: null,
   });
   if (pending) {
     state.changeBalances(debit, { dp: amount });
@@ -366,6 +369,8 @@ function resolvePending(
     pending_status: null,
     resolved_at_ms: null,
     resolved_by: null,
+    debit_prev_id: null,
+    credit_prev_id: null,
   });
   // The whole hold is released; a partial post moves only `amount` to posted.
   state.changeBalances(debit, { dp: -pending.amount, dpo: posting ? amount : 0 });

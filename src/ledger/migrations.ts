@@ -72,4 +72,36 @@ CREATE TABLE ledger_chain_head (
 INSERT INTO ledger_chain_head (id, chain_seq, chain_hash) VALUES (1, 0, '${GENESIS_HASH}');
 `,
   },
+  {
+    // Each account's history becomes a chain through its transfers (rows.ts)
+    // instead of two indexes by account: the chains are built for the
+    // transfers already there, in the order they were written, then the
+    // indexes go.
+    id: 'ledger/002_account_history_chains',
+    sql: `
+ALTER TABLE ledger_transfers ADD COLUMN debit_prev_id TEXT;
+ALTER TABLE ledger_transfers ADD COLUMN credit_prev_id TEXT;
+ALTER TABLE ledger_accounts ADD COLUMN last_transfer_id TEXT;
+UPDATE ledger_transfers SET
+  debit_prev_id = ${newestBefore('ledger_transfers.debit_account_id', 'ledger_transfers.seq')},
+  credit_prev_id = ${newestBefore('ledger_transfers.credit_account_id', 'ledger_transfers.seq')};
+UPDATE ledger_accounts SET last_transfer_id = ${newestBefore('ledger_accounts.id', null)};
+DROP INDEX ledger_transfers_by_debit;
+DROP INDEX ledger_transfers_by_credit;
+`,
+  },
 ];
+
+/**
+ * The id of the newest transfer on `account` (debit or credit) written
+ * before position `seq` (or of all, with null), in SQL both databases run:
+ * the newest on each side comes from that side's (account, seq) index, and
+ * the later of the two wins.
+ */
+function newestBefore(account: string, seq: string | null): string {
+  const before = seq === null ? '' : ` AND s.seq < ${seq}`;
+  const debitSide = `(SELECT MAX(s.seq) FROM ledger_transfers s WHERE s.debit_account_id = ${account}${before})`;
+  const creditSide = `(SELECT MAX(s.seq) FROM ledger_transfers s WHERE s.credit_account_id = ${account}${before})`;
+  return `(SELECT p.id FROM ledger_transfers p WHERE p.seq =
+    CASE WHEN COALESCE(${debitSide}, -1) > COALESCE(${creditSide}, -1) THEN ${debitSide} ELSE ${creditSide} END)`;
+}

@@ -118,35 +118,58 @@ function balance(
 }
 
 /**
- * The balance as it stood at `atMs`, rebuilt from the transfers: posted is
- * everything posted by then; pending is every hold made by then that was not
- * yet posted, voided or expired at that moment.
+ * An account's history from one of its transfers back, newest first: each
+ * step follows the transfer's prev id on this account's side (rows.ts),
+ * only through transfers of this account. Parameters: the transfer to start
+ * from, the account three times, then — when `stepsAtMost` — how many steps.
+ * A walk without a bound is a `UNION` of ids, so that even a chain someone
+ * corrupted into a loop ends (the audit reports it); a bounded walk numbers
+ * its steps, for their order.
+ */
+function historyWalk(stepsAtMost: boolean): string {
+  const next = 'CASE WHEN t.debit_account_id = ? THEN t.debit_prev_id ELSE t.credit_prev_id END';
+  const onAccount = 't.debit_account_id = ? OR t.credit_account_id = ?';
+  if (!stepsAtMost) {
+    return `WITH RECURSIVE history(id) AS (
+       SELECT CAST(? AS TEXT)
+       UNION
+       SELECT ${next} FROM history JOIN ledger_transfers t ON t.id = history.id WHERE ${onAccount}
+     )`;
+  }
+  return `WITH RECURSIVE history(id, step) AS (
+       SELECT CAST(? AS TEXT), 1
+       UNION ALL
+       SELECT ${next}, history.step + 1 FROM history JOIN ledger_transfers t ON t.id = history.id
+        WHERE (${onAccount}) AND history.step < CAST(? AS INTEGER)
+     )`;
+}
+
+/**
+ * The balance as it stood at `atMs`, rebuilt from the account's transfers:
+ * posted is everything posted by then; pending is every hold made by then
+ * that was not yet posted, voided or expired at that moment.
  */
 export async function getBalanceAt(sql: Sql, accountId: string, atMs: number): Promise<Balance | null> {
-  const account = await sql.get<{ currency: string }>('SELECT currency FROM ledger_accounts WHERE id = ?', [accountId]);
+  const account = await sql.get<{ currency: string; last_transfer_id: string | null }>('SELECT currency, last_transfer_id FROM ledger_accounts WHERE id = ?', [accountId]);
   if (!account) return null;
   const pendingBit = TRANSFER_FLAGS.pending;
   const voidBit = TRANSFER_FLAGS.void_pending_transfer;
-  const sums = async (column: 'debit_account_id' | 'credit_account_id') =>
-    sql.get<{ posted: number | null; pending: number | null }>(
-      `SELECT
-         CAST(SUM(CASE WHEN (flags & ?) = 0 AND (flags & ?) = 0 THEN amount ELSE 0 END) AS BIGINT) AS posted,
-         CAST(SUM(CASE WHEN (flags & ?) <> 0
-                        AND (resolved_at_ms IS NULL OR resolved_at_ms > ?)
-                        AND (expires_at_ms IS NULL OR expires_at_ms > ?) THEN amount ELSE 0 END) AS BIGINT) AS pending
-       FROM ledger_transfers WHERE ${column} = ? AND created_at_ms <= ?`,
-      [pendingBit, voidBit, pendingBit, atMs, atMs, accountId, atMs],
-    );
-  const debits = await sums('debit_account_id');
-  const credits = await sums('credit_account_id');
-  return balance(
-    accountId,
-    account.currency,
-    debits?.posted ?? 0,
-    credits?.posted ?? 0,
-    debits?.pending ?? 0,
-    credits?.pending ?? 0,
-  );
+  const posted = `(t.flags & ${pendingBit}) = 0 AND (t.flags & ${voidBit}) = 0`;
+  const held = `(t.flags & ${pendingBit}) <> 0 AND (t.resolved_at_ms IS NULL OR t.resolved_at_ms > ?) AND (t.expires_at_ms IS NULL OR t.expires_at_ms > ?)`;
+  const sums =
+    account.last_transfer_id === null
+      ? undefined
+      : await sql.get<{ dpo: number | null; cpo: number | null; dp: number | null; cp: number | null }>(
+          `${historyWalk(false)}
+           SELECT CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS dpo,
+                  CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS cpo,
+                  CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS dp,
+                  CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS cp
+             FROM history JOIN ledger_transfers t ON t.id = history.id
+            WHERE t.created_at_ms <= ?`,
+          [account.last_transfer_id, accountId, accountId, accountId, accountId, accountId, accountId, atMs, atMs, accountId, atMs, atMs, atMs],
+        );
+  return balance(accountId, account.currency, Number(sums?.dpo ?? 0), Number(sums?.cpo ?? 0), Number(sums?.dp ?? 0), Number(sums?.cp ?? 0));
 }
 
 export interface TransferPage {
@@ -158,28 +181,39 @@ export interface TransferPage {
 
 export const MAX_PAGE_SIZE = 100;
 
-/** An account's transfers, newest first, by an opaque cursor (its position in the ledger). */
+/** An account's transfers, newest first, by an opaque cursor (a transfer on the account: the page starts after it). */
 export async function listAccountTransfers(
   sql: Sql,
   accountId: string,
   options: { limit?: number; after?: string | null } = {},
 ): Promise<TransferPage> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 10), 1), MAX_PAGE_SIZE);
-  const afterSeq = options.after ? decodeCursor(options.after) : Number.MAX_SAFE_INTEGER;
-  const rows = await sql.all<TransferRow & { seq: number }>(
-    `SELECT seq, ${TRANSFER_COLUMNS} FROM (
-       SELECT seq, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE debit_account_id = ? AND seq < ?
-       UNION ALL
-       SELECT seq, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE credit_account_id = ? AND seq < ?
-     ) AS t ORDER BY seq DESC LIMIT ?`,
-    [accountId, afterSeq, accountId, afterSeq, limit + 1],
+  let from: string | null;
+  let skip = 0;
+  if (options.after) {
+    // The page starts after the cursor's transfer, which must be on this account.
+    from = decodeCursor(options.after);
+    skip = 1;
+  } else {
+    from = (await sql.get<{ last_transfer_id: string | null }>('SELECT last_transfer_id FROM ledger_accounts WHERE id = ?', [accountId]))?.last_transfer_id ?? null;
+  }
+  if (from === null) return { data: [], has_more: false, next_cursor: null };
+  const rows = await sql.all<TransferRow & { step: number }>(
+    `${historyWalk(true)}
+     SELECT history.step, ${TRANSFER_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}
+       FROM history JOIN ledger_transfers t ON t.id = history.id
+      WHERE t.debit_account_id = ? OR t.credit_account_id = ?
+      ORDER BY history.step`,
+    [from, accountId, accountId, accountId, skip + limit + 1, accountId, accountId],
   );
-  const page = rows.slice(0, limit);
+  if (skip === 1 && rows[0]?.id !== from) throw new InvalidCursor('the cursor is not a transfer of this account');
+  const after = rows.slice(skip);
+  const page = after.slice(0, limit);
   const last = page[page.length - 1];
   return {
     data: page.map(toTransfer),
-    has_more: rows.length > limit,
-    next_cursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
+    has_more: after.length > limit,
+    next_cursor: after.length > limit && last ? encodeCursor(last.id) : null,
   };
 }
 
@@ -187,14 +221,14 @@ export class InvalidCursor extends Error {
   readonly code = 'cursor_invalid';
 }
 
-function encodeCursor(seq: number): string {
-  return Buffer.from(`t:${seq}`).toString('base64url');
+function encodeCursor(transferId: string): string {
+  return Buffer.from(`t:${transferId}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): number {
-  const match = /^t:(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString());
+function decodeCursor(cursor: string): string {
+  const match = /^t:([A-Za-z0-9][A-Za-z0-9_.:-]{0,127})$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match) throw new InvalidCursor(`not a transfer cursor: ${cursor}`);
-  return Number(match[1]);
+  return match[1]!;
 }
 
 export { ACCOUNT_COLUMNS };

@@ -16,6 +16,8 @@ export interface AccountRow {
   readonly created_at_ms: number;
   /** A lower bound on the earliest expiry among this account's open holds; null when it has none. */
   next_expiry_ms: number | null;
+  /** The newest transfer on this account, debit or credit: the head of its history (see TransferRow). */
+  last_transfer_id: string | null;
 }
 
 export interface TransferRow {
@@ -37,6 +39,16 @@ export interface TransferRow {
   pending_status: 'pending' | 'posted' | 'voided' | 'expired' | null;
   resolved_at_ms: number | null;
   resolved_by: string | null;
+  /**
+   * Each account's history is a chain through its transfers, newest first:
+   * these name the transfer before this one on the debit account and on the
+   * credit account (null for an account's first). The store sets them when
+   * it writes the transfer, from the accounts it holds locked; they live in
+   * rows a write touches anyway, where two per-account indexes would dirty
+   * two more random pages per transfer.
+   */
+  debit_prev_id: string | null;
+  credit_prev_id: string | null;
 }
 
 /** Holds that have passed their timeout but that the sweeper has not finalized yet. */

@@ -16,31 +16,28 @@ import { WorkingSet } from './working-set.ts';
 
 /** IN lists are cut to this size: below every dialect's parameter limit. */
 const IN_CHUNK = 500;
-/** Rows per multi-row INSERT (17 columns × 50 = 850 parameters). */
+/** Rows per multi-row INSERT (19 columns × 50 = 950 parameters). */
 const INSERT_CHUNK = 50;
 /** SQLite: up to this many accounts are read and updated one statement each (see selectAccounts). */
 const FEW_ROWS = 8;
 
 const ACCOUNT_COLUMNS =
-  'id, ledger, currency, code, flags, metadata, debits_pending, debits_posted, credits_pending, credits_posted, next_expiry_ms, created_at_ms';
+  'id, ledger, currency, code, flags, metadata, debits_pending, debits_posted, credits_pending, credits_posted, next_expiry_ms, created_at_ms, last_transfer_id';
 const TRANSFER_COLUMNS =
-  'id, debit_account_id, credit_account_id, amount, requested_amount, pending_id, ledger, currency, code, flags, timeout_ms, expires_at_ms, metadata, created_at_ms, pending_status, resolved_at_ms, resolved_by';
+  'id, debit_account_id, credit_account_id, amount, requested_amount, pending_id, ledger, currency, code, flags, timeout_ms, expires_at_ms, metadata, created_at_ms, pending_status, resolved_at_ms, resolved_by, debit_prev_id, credit_prev_id';
 
 export interface LoadedSet {
   readonly state: WorkingSet;
-  /** next_expiry_ms as read, to write back only what changed. */
-  readonly originalNextExpiry: Map<string, number | null>;
+  /** next_expiry_ms and last_transfer_id as read, to write back only what changed. */
+  readonly original: Map<string, { readonly nextExpiry: number | null; readonly lastTransferId: string | null }>;
 }
 
 export async function loadForAccounts(tx: Tx, inputs: readonly AccountInput[]): Promise<LoadedSet> {
   const ids = unique(inputs.map((input) => input.id).filter(isString));
   const state = new WorkingSet();
-  const originalNextExpiry = new Map<string, number | null>();
-  for (const row of await selectAccounts(tx, ids, true)) {
-    state.accounts.set(row.id, row);
-    originalNextExpiry.set(row.id, row.next_expiry_ms);
-  }
-  return { state, originalNextExpiry };
+  const original: LoadedSet['original'] = new Map();
+  for (const row of await selectAccounts(tx, ids, true)) remember(state, original, row);
+  return { state, original };
 }
 
 export async function loadForTransfers(tx: Tx, inputs: readonly TransferInput[], nowMs: number): Promise<LoadedSet> {
@@ -67,16 +64,18 @@ export async function loadForTransfers(tx: Tx, inputs: readonly TransferInput[],
           // Read after locking: now nothing can change these rows until we commit.
           transfers: await selectTransfers(tx, transferIds),
         };
-  const originalNextExpiry = new Map<string, number | null>();
-  for (const row of accounts) {
-    state.accounts.set(row.id, row);
-    originalNextExpiry.set(row.id, row.next_expiry_ms);
-  }
+  const original: LoadedSet['original'] = new Map();
+  for (const row of accounts) remember(state, original, row);
   for (const row of transfers) state.transfers.set(row.id, row);
 
   const withDueHolds = [...state.accounts.values()].filter((a) => a.next_expiry_ms !== null && a.next_expiry_ms <= nowMs);
   if (withDueHolds.length > 0) await loadDueExpiries(tx, state, withDueHolds, nowMs);
-  return { state, originalNextExpiry };
+  return { state, original };
+}
+
+function remember(state: WorkingSet, original: LoadedSet['original'], row: AccountRow): void {
+  state.accounts.set(row.id, row);
+  original.set(row.id, { nextExpiry: row.next_expiry_ms, lastTransferId: row.last_transfer_id });
 }
 
 /**
@@ -149,6 +148,7 @@ async function loadDueExpiries(tx: Tx, state: WorkingSet, accounts: readonly Acc
 
 export async function persist(tx: Tx, loaded: LoadedSet, journalKind: string, nowMs: number): Promise<void> {
   const { state } = loaded;
+  linkHistories(state);
   const steps = [
     ...insertSteps('ledger_accounts', ACCOUNT_COLUMNS, state.newAccounts.map(accountValues), 'account'),
     ...insertSteps('ledger_transfers', TRANSFER_COLUMNS, state.newTransfers.map(transferValues), 'transfer'),
@@ -160,6 +160,23 @@ export async function persist(tx: Tx, loaded: LoadedSet, journalKind: string, no
   }
   if (tx.dialect === 'postgres') await runAsOneStatement(tx, steps);
   else for (const step of steps) await runStep(tx, step);
+}
+
+/**
+ * Chains each new transfer into both of its accounts' histories, in the
+ * order the batch made them: its prev ids are the accounts' newest
+ * transfers so far, and it becomes their newest. The accounts are locked, so
+ * no other write can interleave with a chain.
+ */
+function linkHistories(state: WorkingSet): void {
+  for (const transfer of state.newTransfers) {
+    const debit = state.accounts.get(transfer.debit_account_id)!;
+    const credit = state.accounts.get(transfer.credit_account_id)!;
+    transfer.debit_prev_id = debit.last_transfer_id;
+    transfer.credit_prev_id = credit.last_transfer_id;
+    debit.last_transfer_id = transfer.id;
+    credit.last_transfer_id = transfer.id;
+  }
 }
 
 /**
@@ -224,7 +241,7 @@ function insertSteps(table: string, columns: string, rows: readonly unknown[][],
 function accountValues(r: AccountRow): unknown[] {
   return [
     r.id, r.ledger, r.currency, r.code, r.flags, r.metadata,
-    r.debits_pending, r.debits_posted, r.credits_pending, r.credits_posted, r.next_expiry_ms, r.created_at_ms,
+    r.debits_pending, r.debits_posted, r.credits_pending, r.credits_posted, r.next_expiry_ms, r.created_at_ms, r.last_transfer_id,
   ];
 }
 
@@ -233,7 +250,7 @@ function transferValues(r: TransferRow): unknown[] {
   return [
     r.id, r.debit_account_id, r.credit_account_id, r.amount, r.requested_amount, r.pending_id, r.ledger,
     r.currency, r.code, r.flags, r.timeout_ms, r.expires_at_ms, r.metadata, r.created_at_ms,
-    r.pending_status, r.resolved_at_ms, r.resolved_by,
+    r.pending_status, r.resolved_at_ms, r.resolved_by, r.debit_prev_id, r.credit_prev_id,
   ];
 }
 
@@ -257,39 +274,41 @@ function journalStep(kind: string, payload: unknown, nowMs: number): WriteStep {
   return { ...journalInsert(kind, payload, nowMs), rows: 1, kind: 'update', what: 'journal' };
 }
 
-/** Balance deltas (and tightened expiry bounds) for the locked accounts that changed. */
+/** Balance deltas, tightened expiry bounds and new history heads for the locked accounts that changed. */
 function balanceSteps(loaded: LoadedSet, dialect: Tx['dialect']): WriteStep[] {
-  const { state, originalNextExpiry } = loaded;
+  const { state, original } = loaded;
   const created = new Set(state.newAccounts.map((a) => a.id));
-  const changes: Array<[string, number, number, number, number, number | null]> = [];
+  const changes: Array<[string, number, number, number, number, number | null, string | null]> = [];
   for (const [id, account] of state.accounts) {
     if (created.has(id)) continue;
     const delta = state.balanceDeltas.get(id) ?? { dp: 0, dpo: 0, cp: 0, cpo: 0 };
     const moved = delta.dp !== 0 || delta.dpo !== 0 || delta.cp !== 0 || delta.cpo !== 0;
-    if (!moved && account.next_expiry_ms === originalNextExpiry.get(id)) continue;
-    changes.push([id, delta.dp, delta.dpo, delta.cp, delta.cpo, account.next_expiry_ms]);
+    const before = original.get(id)!;
+    if (!moved && account.next_expiry_ms === before.nextExpiry && account.last_transfer_id === before.lastTransferId) continue;
+    changes.push([id, delta.dp, delta.dpo, delta.cp, delta.cpo, account.next_expiry_ms, account.last_transfer_id]);
   }
   if (dialect === 'sqlite' && changes.length <= FEW_ROWS) {
     // As for reads (selectAccounts): a few one-row statements beat one over a VALUES list.
-    return changes.map(([id, dp, dpo, cp, cpo, nextExpiry]) => ({
+    return changes.map(([id, dp, dpo, cp, cpo, nextExpiry, lastTransferId]) => ({
       sql: `UPDATE ledger_accounts
                SET debits_pending = debits_pending + ?, debits_posted = debits_posted + ?,
-                   credits_pending = credits_pending + ?, credits_posted = credits_posted + ?, next_expiry_ms = ?
+                   credits_pending = credits_pending + ?, credits_posted = credits_posted + ?, next_expiry_ms = ?, last_transfer_id = ?
              WHERE id = ?`,
-      params: [dp, dpo, cp, cpo, nextExpiry, id],
+      params: [dp, dpo, cp, cpo, nextExpiry, lastTransferId, id],
       rows: 1,
       kind: 'update',
       what: 'account',
     }));
   }
-  const row = '(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))';
+  const row = '(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT))';
   return chunks(changes, INSERT_CHUNK).map((chunk) => ({
     sql: `UPDATE ledger_accounts
              SET debits_pending = debits_pending + v.column2,
                  debits_posted = debits_posted + v.column3,
                  credits_pending = credits_pending + v.column4,
                  credits_posted = credits_posted + v.column5,
-                 next_expiry_ms = v.column6
+                 next_expiry_ms = v.column6,
+                 last_transfer_id = v.column7
             FROM (VALUES ${chunk.map(() => row).join(', ')}) AS v
            WHERE ledger_accounts.id = v.column1`,
     params: chunk.flat(),

@@ -47,6 +47,16 @@ const CASES: Array<{ name: string; damage: (tx: Tx) => Promise<unknown>; fails: 
     fails: [/journal/],
   },
   {
+    name: "an account's history cut short",
+    damage: (tx) => tx.run("UPDATE ledger_transfers SET debit_prev_id = NULL WHERE id = 'pay'"),
+    fails: [/history chain/],
+  },
+  {
+    name: "an account's history looped back on itself",
+    damage: (tx) => tx.run("UPDATE ledger_transfers SET credit_prev_id = 'pay' WHERE id = 'pay'"),
+    fails: [/history chain/],
+  },
+  {
     name: 'a journal entry deleted',
     damage: (tx) => tx.run('DELETE FROM ledger_journal WHERE chain_seq = 2'),
     fails: [/journal/],
@@ -89,7 +99,7 @@ describe('audit', () => {
     try {
       const report = await auditLedger(f.db, { nowMs: f.clock.nowMs() });
       assert.ok(report.ok);
-      assert.equal(report.checks.length, 6);
+      assert.equal(report.checks.length, 7);
       assert.deepEqual(report.stats, { accounts: 3, transfers: 5, journal_sealed: 2, journal_unsealed: 0 });
     } finally {
       await f.cleanup();

@@ -81,9 +81,10 @@ type FollowUpType = FollowUpRequest['type'];
  * The records are written before the answer returns, through group commit
  * (network-record-writer.ts) — or, for an issuer that shares the network's
  * database, by the issuer in the transaction of its decision (AnswerRecorder
- * in messages.ts): one fsync per authorization instead of two in a row. If writing fails the call throws, like a
- * broken connection: the acquirer resends the same id and the issuer, which
- * answers repeats once, gives the same answer.
+ * in messages.ts): one fsync per authorization instead of two in a row. If
+ * writing fails the call throws, like a broken connection: the acquirer
+ * resends the same id and the issuer, which answers repeats once, gives the
+ * same answer.
  */
 export class CardNetwork {
   readonly #db: Database;

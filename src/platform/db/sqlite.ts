@@ -367,8 +367,14 @@ class SqliteTx implements Tx {
   }
 }
 
+/** A cached statement; a reader returns rows as arrays, made into objects by `toRow`. */
+interface Prepared {
+  readonly statement: Statement;
+  readonly toRow: ((values: unknown[]) => unknown) | null;
+}
+
 class Connection {
-  readonly #statements = new LruCache<string, Statement>(STATEMENT_CACHE_SIZE);
+  readonly #statements = new LruCache<string, Prepared>(STATEMENT_CACHE_SIZE);
 
   constructor(readonly db: BetterSqlite3.Database) {}
 
@@ -377,28 +383,42 @@ class Connection {
   }
 
   all<R>(sql: string, params: readonly unknown[]): R[] {
-    const statement = this.#prepare(sql);
+    const { statement, toRow } = this.#prepare(sql);
     const values = params.map(toSqliteValue);
-    if (statement.reader) return statement.all(...values) as R[];
+    if (toRow !== null) return (statement.all(...values) as unknown[][]).map(toRow) as R[];
     statement.run(...values);
     return [];
   }
 
   run(sql: string, params: readonly unknown[]): number {
-    const statement = this.#prepare(sql);
+    const { statement, toRow } = this.#prepare(sql);
     const values = params.map(toSqliteValue);
-    if (statement.reader) return statement.all(...values).length;
+    if (toRow !== null) return statement.all(...values).length;
     return statement.run(...values).changes;
   }
 
-  #prepare(sql: string): Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.#statements.set(sql, statement);
+  #prepare(sql: string): Prepared {
+    let prepared = this.#statements.get(sql);
+    if (!prepared) {
+      const statement = this.db.prepare(sql);
+      if (statement.reader) statement.raw(true);
+      prepared = { statement, toRow: statement.reader ? rowBuilder(statement.columns().map((column) => column.name)) : null };
+      this.#statements.set(sql, prepared);
     }
-    return statement;
+    return prepared;
   }
+}
+
+/**
+ * Makes a row object from a row read as an array. better-sqlite3 builds each
+ * row object through V8's C++ API, about 1 µs a row of a dozen columns; an
+ * object literal compiled once per statement costs next to nothing
+ * (measured: 200 account rows in 300 µs instead of 490). Later columns win
+ * over earlier ones of the same name, as in better-sqlite3's own objects.
+ */
+function rowBuilder(names: readonly string[]): (values: unknown[]) => unknown {
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ');
+  return new Function('v', `return { ${fields} };`) as (values: unknown[]) => unknown;
 }
 
 function toSqliteValue(value: unknown): unknown {

@@ -14,6 +14,9 @@ declare module 'fastify' {
   }
 }
 
+/** Methods a member who is not an owner may use. */
+const READS = new Set(['GET', 'HEAD']);
+
 /**
  * Billing's API is for an organization, authenticated either with one of
  * its API keys (`Authorization: Bearer sk-cl-…`, for programs) or with a
@@ -30,8 +33,6 @@ declare module 'fastify' {
  *
  * `clock` judges a session's expiry: billing's clock, the one that stamped it.
  */
-const READS = new Set(['GET', 'HEAD']);
-
 export function requireOrganization(app: FastifyInstance, sql: Sql, clock: Clock): void {
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;

@@ -144,13 +144,11 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     // Signing out ends the session for good.
     const token = await page.evaluate(() => (globalThis as any).sessionStorage.getItem('cardlane.billing.session') as string | null);
     assert.match(token ?? '', /^sess-cl-/);
-    // The owner invites a reader (a member: looks, does not change) before leaving.
-    const invited = await fetch(`${info.url}/billing/v1/members`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'reader@demo.cardlane.test' }),
-    });
-    assert.equal(invited.status, 201);
+    // The owner invites a reader (a member: looks, does not change) from the page before leaving.
+    await page.fill('#invite-email', 'reader@demo.cardlane.test');
+    await page.click('#invite-submit');
+    await waitForText(page, '#members-message', /reader@demo\.cardlane\.test was invited as member/);
+    await waitForText(page, '#members-list', /owner@demo\.cardlane\.test.*owner.*you.*reader@demo\.cardlane\.test.*member.*Remove/);
     await page.click('#signout');
     await page.locator('#signin').waitFor({ state: 'visible' });
     const after = await fetch(`${info.url}/billing/v1/credit_balance`, { headers: { authorization: `Bearer ${token}` } });
@@ -167,7 +165,9 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await waitForText(page, '#who', /reader@demo\.cardlane\.test \(member\) · Demo API customer/);
     await waitForText(page, '#balance', /^\$10\.00$/);
     await waitForText(page, '#look-only', /an owner changes it/);
-    for (const control of ['#buy-form', '#card-add-box', '#ar-form']) assert.equal(await page.locator(control).isVisible(), false, `${control} is an owner's`);
+    for (const control of ['#buy-form', '#card-add-box', '#ar-form', '#invite-form']) assert.equal(await page.locator(control).isVisible(), false, `${control} is an owner's`);
+    await waitForText(page, '#members-list', /owner@demo\.cardlane\.test.*reader@demo\.cardlane\.test.*you/);
+    assert.equal(await page.locator('#members-list button').count(), 0, 'a member removes nobody');
     await page.click('#signout');
     await page.locator('#signin').waitFor({ state: 'visible' });
     assert.deepEqual(problems, []);

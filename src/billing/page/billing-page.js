@@ -103,6 +103,14 @@
       role_owner: 'owner',
       role_member: 'member',
       lookOnly: 'You are a member of this organization: you can see its billing; an owner changes it.',
+      membersTitle: 'Members',
+      inviteEmail: 'Invite by e-mail',
+      invite: 'Invite',
+      you: 'you',
+      invited: '{email} was invited as {role}: a letter tells them how to sign in.',
+      alreadyMember: '{email} is already a member.',
+      memberRemoved: '{email} was removed.',
+      badEmail: 'Enter an e-mail address.',
       sessionEnded: 'Your session ended; sign in again.',
       networkError: 'Billing could not be reached; check the connection and try again.',
     },
@@ -193,6 +201,14 @@
       role_owner: '所有者',
       role_member: '成员',
       lookOnly: '你是该组织的成员：可以查看账单，修改需由所有者操作。',
+      membersTitle: '成员',
+      inviteEmail: '通过邮箱邀请',
+      invite: '邀请',
+      you: '你',
+      invited: '已邀请 {email} 成为{role}：邮件会告诉对方如何登录。',
+      alreadyMember: '{email} 已经是成员。',
+      memberRemoved: '已移除 {email}。',
+      badEmail: '请输入邮箱地址。',
       sessionEnded: '登录已失效，请重新登录。',
       networkError: '无法连接账单服务，请检查网络后重试。',
     },
@@ -200,13 +216,13 @@
 
   let lang = localStorage.getItem(LANG_KEY) === 'zh' ? 'zh' : 'en';
   // What the page shows, kept so a language switch can redraw it without asking the API again.
-  const state = { session: null, settings: null, balance: null, cards: [], autoRecharge: null, payments: [], receipts: [], signInEmail: null };
+  const state = { session: null, settings: null, balance: null, cards: [], autoRecharge: null, payments: [], receipts: [], members: [], signInEmail: null };
   // Each message box remembers how to say its message, for the same reason.
   const messages = {};
 
   const $ = (id) => document.getElementById(id);
   /** What only an owner may use. */
-  const CHANGE_CONTROLS = ['buy-form', 'card-add-box', 'ar-form'];
+  const CHANGE_CONTROLS = ['buy-form', 'card-add-box', 'ar-form', 'invite-form'];
 
   function t(key, vars = {}) {
     const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
@@ -409,18 +425,20 @@
   // --- Dashboard ------------------------------------------------------------
 
   async function refresh() {
-    const [balance, cards, autoRecharge, payments, receipts] = await Promise.all([
+    const [balance, cards, autoRecharge, payments, receipts, members] = await Promise.all([
       api('GET', '/credit_balance'),
       api('GET', '/payment_methods'),
       api('GET', '/auto_recharge'),
       api('GET', '/payments?limit=20'),
       api('GET', '/receipts?limit=20'),
+      api('GET', '/members'),
     ]);
     if (balance.ok) state.balance = balance.body.available;
     if (cards.ok) state.cards = cards.body.data;
     if (autoRecharge.ok) state.autoRecharge = autoRecharge.body;
     if (payments.ok) state.payments = payments.body.data;
     if (receipts.ok) state.receipts = receipts.body.data;
+    if (members.ok) state.members = members.body.data;
     paintDashboard();
   }
 
@@ -431,6 +449,47 @@
     paintAutoRecharge();
     paintPayments();
     paintReceipts();
+    paintMembers();
+  }
+
+  function paintMembers() {
+    const list = $('members-list');
+    list.replaceChildren();
+    const self = state.session && state.session.member.id;
+    for (const member of state.members) {
+      const item = el('li', { dataset: { member: member.id } }, el('strong', {}, member.email), el('span', { className: 'note' }, t(`role_${member.role}`)));
+      if (member.id === self) item.append(el('span', { className: 'badge' }, t('you')));
+      else if (canChange()) item.append(el('button', { type: 'button', dataset: { action: 'remove-member', member: member.id } }, t('remove')));
+      list.append(item);
+    }
+  }
+
+  async function invite(button) {
+    const email = $('invite-email').value.trim();
+    if (email === '') return show('members-message', 'bad', () => t('badEmail'));
+    const role = $('invite-role').value;
+    await busy(button, async () => {
+      const answer = await api('POST', '/members', { email, role });
+      if (answer.ok) {
+        const who = answer.body.email;
+        const as = answer.body.role;
+        show('members-message', 'good', answer.status === 201 ? () => t('invited', { email: who, role: t(`role_${as}`) }) : () => t('alreadyMember', { email: who }));
+        $('invite-email').value = '';
+      } else {
+        show('members-message', 'bad', refusal(answer));
+      }
+      await refresh();
+    });
+  }
+
+  async function removeMember(button) {
+    const member = state.members.find((m) => m.id === button.dataset.member);
+    await busy(button, async () => {
+      const answer = await api('DELETE', `/members/${encodeURIComponent(button.dataset.member)}`);
+      const email = member ? member.email : button.dataset.member;
+      show('members-message', answer.ok ? 'good' : 'bad', answer.ok ? () => t('memberRemoved', { email }) : refusal(answer));
+      await refresh();
+    });
   }
 
   function paintLimits() {
@@ -715,6 +774,11 @@
     $('cards-list').addEventListener('click', (event) => {
       const button = event.target.closest('button[data-action]');
       if (button) void cardAction(button);
+    });
+    onSubmit('invite-form', invite);
+    $('members-list').addEventListener('click', (event) => {
+      const button = event.target.closest('button[data-action="remove-member"]');
+      if (button) void removeMember(button);
     });
     $('lang-toggle').addEventListener('click', () => {
       lang = lang === 'zh' ? 'en' : 'zh';

@@ -6,7 +6,8 @@ import { ledgerFixture, type LedgerFixture } from '../support/ledger-fixture.ts'
 
 /**
  * Random sequences of ledger operations, checked after every step against a
- * deliberately simple in-memory model, then the full audit. The model is
+ * deliberately simple in-memory model, then each account's history (paged)
+ * and the full audit. The model is
  * written from the rules, not from the implementation: balances are plain
  * numbers, holds are a list, a linked batch is "copy the state, undo on failure".
  */
@@ -33,6 +34,7 @@ interface Model {
   accounts: Record<AccountName, ModelAccount>;
   holds: ModelHold[];
   transfers: Map<string, string>; // id → the request, for idempotent retries
+  history: Record<AccountName, string[]>; // each account's accepted transfers, oldest first
 }
 
 function newModel(): Model {
@@ -41,6 +43,7 @@ function newModel(): Model {
     accounts: { bank: account('none'), wallet: account('debits'), card: account('debits'), capped: account('credits') },
     holds: [],
     transfers: new Map(),
+    history: { bank: [], wallet: [], card: [], capped: [] },
   };
 }
 
@@ -49,6 +52,7 @@ function clone(model: Model): Model {
     accounts: structuredClone(model.accounts),
     holds: model.holds.map((h) => ({ ...h })),
     transfers: new Map(model.transfers),
+    history: structuredClone(model.history),
   };
 }
 
@@ -131,6 +135,8 @@ describe('ledger against a model (fast-check)', () => {
             c.cpo += amount;
           }
           m.transfers.set(input.id, JSON.stringify(input));
+          m.history[debit].push(input.id);
+          m.history[credit].push(input.id);
           return 'ok';
         };
 
@@ -216,6 +222,8 @@ describe('ledger against a model (fast-check)', () => {
               c.cpo += posted;
               hold.status = op.kind === 'post' ? 'posted' : 'voided';
               model.transfers.set(input.id, JSON.stringify(input));
+              model.history[hold.debit].push(input.id);
+              model.history[hold.credit].push(input.id);
             }
             requests.push(input);
             await check(label, await f.ledger.createTransfers(f.db, [input]), [expected]);
@@ -266,6 +274,17 @@ describe('ledger against a model (fast-check)', () => {
             requests.push(...inputs);
             await check(label, await f.ledger.createTransfers(f.db, inputs), expected);
           }
+        }
+        // Each account's history, page by page through its cursors, is its accepted transfers, newest first.
+        for (const name of ACCOUNTS) {
+          const seen: string[] = [];
+          let after: string | null = null;
+          do {
+            const page = await f.ledger.listAccountTransfers(f.db, id(name), { limit: 7, after });
+            seen.push(...page.data.map((t) => t.id));
+            after = page.next_cursor;
+          } while (after !== null);
+          assert.deepEqual(seen, [...model.history[name]].reverse(), `history of ${name}`);
         }
         await f.assertAudit();
       }),

@@ -15,7 +15,7 @@ import { doctorHttpRoutes } from './doctor/doctor-start.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { cardRoutes } from './issuer/http/card-routes.ts';
 import { paymentParties } from './payment-parties.ts';
-import { cardProgram } from './issuer/cards/card-program.ts';
+import { runtimeCardDeps } from './issuer/cards/card-deps.ts';
 import { identityRoutes } from './issuer/http/identity-routes.ts';
 import { moneyRoutes } from './issuer/http/money-routes.ts';
 import { issuerServices } from './issuer/issuer-services.ts';
@@ -50,22 +50,7 @@ export function httpRoutes(db: Database, clock: Clock, config: Config): RoutePlu
     billingPageAndSessions(db, clock, config),
     { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
     { plugin: moneyRoutes({ db, clock, ledger: money.money.ledger, ...money }), prefix: '/issuer/v1' },
-    {
-      plugin: cardRoutes({
-        db,
-        deps: {
-          ledger: money.money.ledger,
-          clock,
-          ids: new IdGenerator(clock, cryptoRandom),
-          random: cryptoRandom,
-          keyring,
-          otpPepper: keyring.otpPepper,
-          sms: identity.sms,
-          program: cardProgram(),
-        },
-      }),
-      prefix: '/issuer/v1',
-    },
+    { plugin: cardRoutes({ db, deps: runtimeCardDeps({ ledger: money.money.ledger, clock, keyring, sms: identity.sms }) }), prefix: '/issuer/v1' },
     doctorHttpRoutes(db, clock, config),
   ];
 }

@@ -2,10 +2,8 @@ import type { Clock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
 import type { Database, Tx } from '../platform/db/database.ts';
 import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
-import { AppError } from '../platform/errors.ts';
-import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
-import { cardProgram } from './cards/card-program.ts';
-import type { CardDeps } from './cards/card-deps.ts';
+import { cryptoRandom } from '../platform/ids.ts';
+import { runtimeCardDeps, type CardDeps } from './cards/card-deps.ts';
 import { moveCardMoney } from './cards/card-money.ts';
 import { listCards, type Card } from './cards/cards.ts';
 import { openCard } from './cards/open-card.ts';
@@ -16,10 +14,8 @@ import { completeKycVerification, startKycVerification } from './identity/kyc.ts
 import { lockName } from './identity/locks.ts';
 import { issuerServices, type IssuerServices } from './issuer-services.ts';
 import { loadOrCreateKeyring } from './keyring-file.ts';
-import { topUpFigures } from './money/fees.ts';
 import { ensureIssuerAccounts, ensureWallet } from './money/ledger-accounts.ts';
-import { getMoneySettings } from './money/settings.ts';
-import { insertQuote } from './money/top-up-store.ts';
+import { createQuote } from './money/top-up.ts';
 
 /**
  * A sandbox mobile number (China Mobile's 138 range, valid by the issuer's
@@ -59,7 +55,8 @@ export interface DemoIssuerCredentials {
  * at once agree on one cardholder, one top-up and one card.
  */
 export async function prepareDemoCardholder(db: Database, clock: Clock, config: Config): Promise<DemoIssuerCredentials> {
-  const identity = createSandboxIdentityDeps({ clock, otpPepper: loadOrCreateKeyring(config.dataDir, cryptoRandom).otpPepper });
+  const keyring = loadOrCreateKeyring(config.dataDir, cryptoRandom);
+  const identity = createSandboxIdentityDeps({ clock, otpPepper: keyring.otpPepper });
   const services = issuerServices(db, clock, config);
   // prepareIssuer makes these first at a normal start; they are needed before any money moves.
   await ensureIssuerAccounts(services.money.ledger, db);
@@ -68,7 +65,7 @@ export async function prepareDemoCardholder(db: Database, clock: Clock, config: 
   let card = await findDemoCard(db, cardholder.id);
   if (card === undefined) {
     await ensureToppedUp(db, clock, services, cardholder.id);
-    card = await db.transaction((tx) => ensureLoadedCard(tx, cardDeps(clock, config, identity, services), cardholder.id));
+    card = await db.transaction((tx) => ensureLoadedCard(tx, runtimeCardDeps({ ledger: services.money.ledger, clock, keyring, sms: identity.sms }), cardholder.id));
   }
 
   const credentials: DemoIssuerCredentials = { cardholder_id: cardholder.id, phone: cardholder.phoneE164, card_id: card.id, card_last4: card.last4 };
@@ -123,9 +120,9 @@ async function ensureToppedUp(db: Database, clock: Clock, services: IssuerServic
 /**
  * Decides, under a lock, which top-up the demo uses: one already credited,
  * the quote of an open order, an unexpired quote without an order, or a new
- * quote. The quote is priced here, inside the lock, as `TopUpService.quote`
- * prices one, so two starting processes end up with the same quote and so
- * with the same order (one order per quote).
+ * quote. A new quote is priced inside the lock, by the `createQuote` that
+ * `TopUpService.quote` uses, so two starting processes end up with the same
+ * quote and so with the same order (one order per quote).
  */
 async function claimTopUp(tx: Tx, clock: Clock, services: IssuerServices, cardholderId: string): Promise<'credited' | { readonly quoteId: string }> {
   await lockName(tx, `issuer:demo-cardholder-top-up:${cardholderId}`);
@@ -144,22 +141,7 @@ async function claimTopUp(tx: Tx, clock: Clock, services: IssuerServices, cardho
     [cardholderId, nowMs],
   );
   if (unused !== undefined) return { quoteId: unused.id };
-  await services.money.kycGate(tx, cardholderId);
-  const settings = await getMoneySettings(tx);
-  const figures = topUpFigures(DEMO_TOP_UP_CNY_MINOR, settings);
-  if (figures === null) throw new AppError('top_up_amount_out_of_range', `The demo top-up of ${DEMO_TOP_UP_CNY_MINOR} fen is outside the configured range.`);
-  const id = services.money.ids.next('tuq');
-  await insertQuote(tx, {
-    id,
-    cardholder_id: cardholderId,
-    cny_amount_minor: figures.cny_amount_minor,
-    fee_cny_minor: figures.fee_cny_minor,
-    rate: figures.rate,
-    usd_amount_minor: figures.usd_amount_minor,
-    created_at_ms: nowMs,
-    expires_at_ms: nowMs + settings.quote_validity_ms,
-  });
-  return { quoteId: id };
+  return { quoteId: (await createQuote(tx, services.money, cardholderId, DEMO_TOP_UP_CNY_MINOR)).id };
 }
 
 /** Opens the demo card (the opening fee comes from the wallet) and loads it, in one transaction: a card with its money, or neither. */
@@ -175,16 +157,3 @@ async function ensureLoadedCard(tx: Tx, deps: CardDeps, cardholderId: string): P
   return card;
 }
 
-function cardDeps(clock: Clock, config: Config, identity: IdentityDeps, services: IssuerServices): CardDeps {
-  const keyring = loadOrCreateKeyring(config.dataDir, cryptoRandom);
-  return {
-    ledger: services.money.ledger,
-    clock,
-    ids: new IdGenerator(clock, cryptoRandom),
-    random: cryptoRandom,
-    keyring,
-    otpPepper: keyring.otpPepper,
-    sms: identity.sms,
-    program: cardProgram(),
-  };
-}

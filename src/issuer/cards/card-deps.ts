@@ -1,9 +1,9 @@
 import type { Clock } from '../../platform/clock.ts';
-import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
+import { cryptoRandom, IdGenerator, type RandomSource } from '../../platform/ids.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import type { SmsProvider } from '../identity/sms-provider.ts';
 import type { Keyring } from '../keyring.ts';
-import type { CardProgram } from './card-program.ts';
+import { cardProgram, type CardProgram } from './card-program.ts';
 
 /** What the card services need from outside; time, randomness and secrets are injected. */
 export interface CardDeps {
@@ -17,4 +17,18 @@ export interface CardDeps {
   readonly otpPepper: Buffer;
   readonly sms: SmsProvider;
   readonly program: CardProgram;
+}
+
+/** The card services' dependencies as a running Cardlane has them: cryptographic randomness, the keyring of its data directory. */
+export function runtimeCardDeps(input: { readonly ledger: Ledger; readonly clock: Clock; readonly keyring: Keyring; readonly sms: SmsProvider }): CardDeps {
+  return {
+    ledger: input.ledger,
+    clock: input.clock,
+    ids: new IdGenerator(input.clock, cryptoRandom),
+    random: cryptoRandom,
+    keyring: input.keyring,
+    otpPepper: input.keyring.otpPepper,
+    sms: input.sms,
+    program: cardProgram(),
+  };
 }

@@ -35,6 +35,33 @@ export interface NotifyResult {
 const SWEEP_MAX_BATCH = 500;
 const ORDER_SUBJECT = 'Cardlane wallet top-up';
 
+/** Prices a top-up at today's rate and fee and stores the quote, in the caller's transaction. */
+export async function createQuote(tx: Tx, ctx: Pick<MoneyContext, 'clock' | 'ids' | 'kycGate'>, cardholderId: string, cnyAmountMinor: number): Promise<TopUpQuote> {
+  await ctx.kycGate(tx, cardholderId);
+  const settings = await getMoneySettings(tx);
+  const figures = topUpFigures(cnyAmountMinor, settings);
+  if (!figures) {
+    throw new AppError(
+      'top_up_amount_out_of_range',
+      `A top-up is from ${settings.top_up_min_cny_minor} to ${settings.top_up_max_cny_minor} fen (CNY minor units).`,
+      { param: 'amount' },
+    );
+  }
+  const nowMs = ctx.clock.nowMs();
+  const quote: TopUpQuote = {
+    id: ctx.ids.next('tuq'),
+    cardholder_id: cardholderId,
+    cny_amount_minor: figures.cny_amount_minor,
+    fee_cny_minor: figures.fee_cny_minor,
+    rate: figures.rate,
+    usd_amount_minor: figures.usd_amount_minor,
+    created_at_ms: nowMs,
+    expires_at_ms: nowMs + settings.quote_validity_ms,
+  };
+  await insertQuote(tx, quote);
+  return quote;
+}
+
 /**
  * Top-ups in CNY through a funding provider (Alipay):
  *
@@ -69,31 +96,7 @@ export class TopUpService {
 
   /** Prices a top-up at today's rate and fee; the quote is honoured until it expires. */
   async quote(cardholderId: string, cnyAmountMinor: number): Promise<TopUpQuote> {
-    return this.#ctx.db.transaction(async (tx) => {
-      await this.#ctx.kycGate(tx, cardholderId);
-      const settings = await getMoneySettings(tx);
-      const figures = topUpFigures(cnyAmountMinor, settings);
-      if (!figures) {
-        throw new AppError(
-          'top_up_amount_out_of_range',
-          `A top-up is from ${settings.top_up_min_cny_minor} to ${settings.top_up_max_cny_minor} fen (CNY minor units).`,
-          { param: 'amount' },
-        );
-      }
-      const nowMs = this.#ctx.clock.nowMs();
-      const quote: TopUpQuote = {
-        id: this.#ctx.ids.next('tuq'),
-        cardholder_id: cardholderId,
-        cny_amount_minor: figures.cny_amount_minor,
-        fee_cny_minor: figures.fee_cny_minor,
-        rate: figures.rate,
-        usd_amount_minor: figures.usd_amount_minor,
-        created_at_ms: nowMs,
-        expires_at_ms: nowMs + settings.quote_validity_ms,
-      };
-      await insertQuote(tx, quote);
-      return quote;
-    });
+    return this.#ctx.db.transaction((tx) => createQuote(tx, this.#ctx, cardholderId, cnyAmountMinor));
   }
 
   /**

@@ -30,14 +30,6 @@ const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 let usageEvents = 0;
 
-async function orgWithDefaultCard(pmId?: string) {
-  const org = await b.newOrg();
-  const card = pmId ?? (await b.testCard(VISA));
-  const added = await b.api(org.apiKey, 'POST', '/payment_methods', { payment_method: card });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
-  assert.equal((await b.api(org.apiKey, 'POST', `/payment_methods/${card}/default`)).status, 200);
-  return { ...org, pmId: card };
-}
 
 async function configure(apiKey: string, body: Record<string, unknown>) {
   const answer = await b.api(apiKey, 'POST', '/auto_recharge', { enabled: true, ...body });
@@ -56,7 +48,7 @@ async function spend(orgId: string, cents: number): Promise<void> {
 }
 
 test('fires once per crossing of the threshold, brings the balance to the target off-session, and credits with a receipt', async () => {
-  const { orgId, apiKey } = await orgWithDefaultCard();
+  const { orgId, apiKey } = await b.orgWithDefaultCard();
   const set = await configure(apiKey, { threshold: 500, target: 2_000 });
   assert.deepEqual([set.status, set.enabled, set.threshold.amount_minor, set.target.amount_minor, set.monthly_limit], ['active', true, 500, 2_000, null]);
 
@@ -91,7 +83,7 @@ test('fires once per crossing of the threshold, brings the balance to the target
 });
 
 test('the minimum recharge applies when the target needs less; the monthly limit adds only a remainder that meets the minimum, then stops until next month; manual purchases do not count', async () => {
-  const { orgId, apiKey } = await orgWithDefaultCard();
+  const { orgId, apiKey } = await b.orgWithDefaultCard();
   await configure(apiKey, { threshold: 500, target: 1_200, monthly_limit: 3_500 });
   await b.billing.autoRecharge.runDue();
   assert.equal(await b.balance(orgId), 1_200, 'from 0: up to the target');
@@ -128,7 +120,7 @@ test('the minimum recharge applies when the target needs less; the monthly limit
 });
 
 test('never two recharges in flight: concurrent runs make one; a recharge whose answer is lost stays in flight until the sweep finishes it through the same handler', async () => {
-  const { orgId, apiKey } = await orgWithDefaultCard();
+  const { orgId, apiKey } = await b.orgWithDefaultCard();
   await configure(apiKey, { threshold: 500, target: 2_000 });
   const runs = await Promise.all([b.billing.autoRecharge.runFor(orgId), b.billing.autoRecharge.runFor(orgId), b.billing.autoRecharge.runDue(), b.billing.autoRecharge.runFor(orgId)]);
   assert.equal((await recharges(orgId)).length, 1, JSON.stringify(runs));
@@ -171,7 +163,7 @@ test('never two recharges in flight: concurrent runs make one; a recharge whose 
 test("the seed's story: a prepaid card refused for a purchase by hand pays the merchant-initiated recharge", async () => {
   // $15 on the card: the $10 minimum recharge plus the $5 verification hold, as the seed says.
   const { card, pmId } = await b.cardlaneCard(1_500);
-  const { orgId, apiKey } = await orgWithDefaultCard(pmId);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   assert.equal(await b.cards.available(card), 1_500, 'the verification hold was released');
   const manual = await b.api(apiKey, 'POST', '/credit_purchases', { amount: 1_000 });
   assert.equal(manual.status, 402, 'the merchant blocks prepaid cards on customer-initiated purchases');
@@ -189,7 +181,7 @@ test("the seed's story: a prepaid card refused for a purchase by hand pays the m
 test('soft declines back off (1 h, 2 h) and pause after the third; one notification, in words; the owner turning it on again resumes it', async () => {
   // $6 on the card: enough for the $5 verification, not for a $20 recharge (51 insufficient funds at the issuer).
   const { card, pmId } = await b.cardlaneCard(600);
-  const { orgId, apiKey } = await orgWithDefaultCard(pmId);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   await configure(apiKey, { threshold: 500, target: 2_000 });
   const start = b.f.clock.nowMs();
 
@@ -245,7 +237,7 @@ test('soft declines back off (1 h, 2 h) and pause after the third; one notificat
 
 test('a hard decline pauses at once and notifies once per pause; a new default card resumes it', async () => {
   const { card, pmId } = await b.cardlaneCard(5_000);
-  const { orgId, apiKey } = await orgWithDefaultCard(pmId);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   await configure(apiKey, { threshold: 500, target: 2_000 });
   // The cardholder freezes the card: the issuer declines 62 (restricted), which retrying will not change.
   await b.f.db.transaction((tx) => setFrozen(tx, b.cards.cardDeps, { cardholderId: card.cardholderId, cardId: card.cardId, frozen: true }));
@@ -287,7 +279,7 @@ test('a hard decline pauses at once and notifies once per pause; a new default c
 
 test('a new default card set while a recharge on the old one is in flight: the old card\'s decline pauses nothing, the new card is charged next', async () => {
   const { card, pmId } = await b.cardlaneCard(5_000);
-  const { orgId, apiKey } = await orgWithDefaultCard(pmId);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   await configure(apiKey, { threshold: 500, target: 2_000 });
   await b.f.db.transaction((tx) => setFrozen(tx, b.cards.cardDeps, { cardholderId: card.cardholderId, cardId: card.cardId, frozen: true }));
   const offline = createBillingServices({ db: b.f.db, clock: b.f.clock, config: { billing: BILLING_TEST_CONFIG }, provider: await unreachableProvider(), ledger: b.f.ledger });
@@ -311,7 +303,7 @@ test('a new default card set while a recharge on the old one is in flight: the o
 
 test('processor failures (the issuer down: 96) back off and retry without counting toward the pause', async () => {
   const { pmId } = await b.cardlaneCard(5_000);
-  const { orgId, apiKey } = await orgWithDefaultCard(pmId);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   await configure(apiKey, { threshold: 500, target: 2_000 });
   const start = b.f.clock.nowMs();
   const issuer = b.cards.issuer;

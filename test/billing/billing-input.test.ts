@@ -20,13 +20,6 @@ afterEach(async () => {
 
 const VISA = '4242424242424242';
 
-async function orgWithDefault() {
-  const org = await b.newOrg();
-  const pmId = await b.testCard(VISA);
-  assert.equal((await b.api(org.apiKey, 'POST', '/payment_methods', { payment_method: pmId })).status, 201);
-  assert.equal((await b.api(org.apiKey, 'POST', `/payment_methods/${pmId}/default`)).status, 200);
-  return { ...org, pmId };
-}
 
 /** Everything a bad request could have changed, in one comparable value. */
 async function state(orgId: string, apiKey: string) {
@@ -40,7 +33,7 @@ async function state(orgId: string, apiKey: string) {
 }
 
 test('unknown or mistyped fields are refused with 400 parameter_unknown / parameter_invalid, never dropped or coerced into a payment or a setting', async () => {
-  const { orgId, apiKey, pmId } = await orgWithDefault();
+  const { orgId, apiKey, pmId } = await b.orgWithDefaultCard();
   const sub = await b.api(apiKey, 'POST', '/subscriptions', { plan: 'plus' });
   assert.equal(sub.status, 201, JSON.stringify(sub.body));
   const before = await state(orgId, apiKey);
@@ -73,13 +66,13 @@ test('unknown or mistyped fields are refused with 400 parameter_unknown / parame
 });
 
 test("another organization's cards, payments and subscriptions are 404 to it, on every route, and nothing of them changes", async () => {
-  const owner = await orgWithDefault();
+  const owner = await b.orgWithDefaultCard();
   const bought = await b.api(owner.apiKey, 'POST', '/credit_purchases', { amount: 1000 });
   const sub = await b.api(owner.apiKey, 'POST', '/subscriptions', { plan: 'plus' });
   await b.api(owner.apiKey, 'POST', `/subscriptions/${sub.body.id}/cancel`, { at_period_end: true });
   const before = await state(owner.orgId, owner.apiKey);
 
-  const other = await orgWithDefault();
+  const other = await b.orgWithDefaultCard();
   const otherBefore = await state(other.orgId, other.apiKey);
   const attempts: [string, string, unknown?][] = [
     ['POST', `/payment_methods/${owner.pmId}/default`],
@@ -102,7 +95,7 @@ test("another organization's cards, payments and subscriptions are 404 to it, on
 });
 
 test("a card another organization removed cannot be taken over: 404, and the other organization's record is left as it was", async () => {
-  const first = await orgWithDefault();
+  const first = await b.orgWithDefaultCard();
   assert.equal((await b.api(first.apiKey, 'DELETE', `/payment_methods/${first.pmId}`)).status, 200);
   const second = await b.newOrg();
   const taken = await b.api(second.apiKey, 'POST', '/payment_methods', { payment_method: first.pmId });
@@ -113,7 +106,7 @@ test("a card another organization removed cannot be taken over: 404, and the oth
 });
 
 test('set-default racing remove of the same card ends with the card removed and no default', async () => {
-  const { orgId, apiKey, pmId } = await orgWithDefault();
+  const { orgId, apiKey, pmId } = await b.orgWithDefaultCard();
   const other = await b.testCard(VISA);
   assert.equal((await b.api(apiKey, 'POST', '/payment_methods', { payment_method: other })).status, 201);
   const answers = await Promise.all([b.api(apiKey, 'POST', `/payment_methods/${other}/default`), b.api(apiKey, 'DELETE', `/payment_methods/${other}`)]);

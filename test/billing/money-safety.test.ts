@@ -30,14 +30,6 @@ afterEach(async () => {
 const VISA = '4242424242424242';
 const DECLINES_CHARGES = '4000000000000341';
 
-async function orgWithDefault(pmId?: string) {
-  const org = await b.newOrg();
-  const card = pmId ?? (await b.testCard(VISA));
-  const added = await b.api(org.apiKey, 'POST', '/payment_methods', { payment_method: card });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
-  assert.equal((await b.api(org.apiKey, 'POST', `/payment_methods/${card}/default`)).status, 200);
-  return { ...org, pmId: card };
-}
 
 /** How many payment (or setup) intents the acquirer holds for the organization's billing attempts: each is one charge of the card. */
 async function providerIntents(orgId: string, table: 'acquirer_payment_intents' | 'acquirer_setup_intents' = 'acquirer_payment_intents'): Promise<number> {
@@ -62,7 +54,7 @@ async function issuerDown<T>(method: 'clear' | 'refund', during: () => Promise<T
 const acquirerSweep = () => new PaymentIntents(b.f.deps, acquirerCvcCache(b.f.deps)).resumeStuck(b.f.clock.nowMs(), 60_000);
 
 test('concurrent purchases with one Idempotency-Key make one payment: every answer is that payment, never a 500 or a second charge', async () => {
-  const { orgId } = await orgWithDefault();
+  const { orgId } = await b.orgWithDefaultCard();
   const answers = await Promise.allSettled(Array.from({ length: 8 }, () => b.billing.purchases.buy(orgId, { amountMinor: 1000, clientKey: 'buy-once' })));
   const rejected = answers.filter((answer) => answer.status === 'rejected');
   assert.deepEqual(rejected.map((answer) => String(answer.reason)), []);
@@ -74,7 +66,7 @@ test('concurrent purchases with one Idempotency-Key make one payment: every answ
 });
 
 test('the same over HTTP: the losers answer the winning payment (200 or 202), none a 500', async () => {
-  const { orgId, apiKey } = await orgWithDefault();
+  const { orgId, apiKey } = await b.orgWithDefaultCard();
   const headers = { 'idempotency-key': 'http-once' };
   const answers = await Promise.all(Array.from({ length: 6 }, () => b.api(apiKey, 'POST', '/credit_purchases', { amount: 1000 }, headers)));
   assert.deepEqual(answers.filter((a) => a.status !== 200 && a.status !== 202).map((a) => [a.status, a.body]), []);
@@ -84,7 +76,7 @@ test('the same over HTTP: the losers answer the winning payment (200 or 202), no
 });
 
 test('one attempt sent by many at once (requests, jobs, sweeps in several processes) reaches the provider once: one payment', async () => {
-  const { orgId, pmId } = await orgWithDefault();
+  const { orgId, pmId } = await b.orgWithDefaultCard();
   const attempt = await b.f.db.transaction((tx) =>
     insertAttempt(tx, { id: 'bpa_many_senders', orgId, kind: 'purchase', amountMinor: 1000, currency: 'USD', paymentMethodId: pmId, initiator: 'customer', createdAtMs: b.f.clock.nowMs() }),
   );
@@ -97,7 +89,7 @@ test('one attempt sent by many at once (requests, jobs, sweeps in several proces
 
 test('a payment the provider leaves processing is finished by the sweep once the provider finishes it, and never paid twice', async () => {
   const { card, pmId } = await b.cardlaneCard(5_000);
-  const { orgId, apiKey } = await orgWithDefault(pmId);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   const bought = await issuerDown('clear', () => b.api(apiKey, 'POST', '/credit_purchases', { amount: 1000 }));
   assert.deepEqual([bought.status, bought.body.status], [202, 'processing']);
   assert.equal(await b.balance(orgId), 0);
@@ -119,7 +111,7 @@ test('a payment the provider leaves processing is finished by the sweep once the
 
 test('a refund the provider leaves pending is finished by the sweep: the credits leave once, when the money has gone back', async () => {
   const { card, pmId } = await b.cardlaneCard(5_000);
-  const { orgId, apiKey } = await orgWithDefault(pmId);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   const bought = await b.api(apiKey, 'POST', '/credit_purchases', { amount: 1000 });
   const pending = await issuerDown('refund', () => b.billing.refunds.refund(bought.body.id, { amountMinor: 400 }));
   assert.equal(pending.status, 'processing');
@@ -140,7 +132,7 @@ test('a refund the provider leaves pending is finished by the sweep: the credits
 });
 
 test('a refund the provider refuses releases its reservation exactly once; two refunds at once never exceed the payment', async () => {
-  const { orgId, apiKey } = await orgWithDefault();
+  const { orgId, apiKey } = await b.orgWithDefaultCard();
   const first = (await b.api(apiKey, 'POST', '/credit_purchases', { amount: 1000 })).body;
   // Refunded in full at the provider's dashboard behind billing's back: billing's refund is refused there.
   await b.f.stripe.refunds.create({ payment_intent: (await findAttempt(b.f.db, first.id))!.providerIntentId! });
@@ -160,7 +152,7 @@ test('a refund the provider refuses releases its reservation exactly once; two r
 });
 
 test('a purchase whose answer was lost after the provider charged is finished by the sweep with the same key: one charge, credits once', async () => {
-  const { orgId } = await orgWithDefault();
+  const { orgId } = await b.orgWithDefaultCard();
   const lossy = await lossyProvider(b, (method, path) => method === 'POST' && path === '/v1/payment_intents');
   try {
     const lost = await lossy.billing.purchases.buy(orgId, { amountMinor: 1000 });
@@ -178,7 +170,7 @@ test('a purchase whose answer was lost after the provider charged is finished by
 });
 
 test('a payment whose answer was lost and whose sweep came only after the provider forgot the key (24 h) is found by its id, not made again', async () => {
-  const { orgId } = await orgWithDefault();
+  const { orgId } = await b.orgWithDefaultCard();
   const lossy = await lossyProvider(b, (method, path) => method === 'POST' && path === '/v1/payment_intents');
   try {
     const lost = await lossy.billing.purchases.buy(orgId, { amountMinor: 1000 });
@@ -194,7 +186,7 @@ test('a payment whose answer was lost and whose sweep came only after the provid
 });
 
 test('a refund whose answer was lost and whose sweep came only after the provider forgot the key is found by its id, not made again', async () => {
-  const { orgId, apiKey } = await orgWithDefault();
+  const { orgId, apiKey } = await b.orgWithDefaultCard();
   const bought = (await b.api(apiKey, 'POST', '/credit_purchases', { amount: 1000 })).body;
   const lossy = await lossyProvider(b, (method, path) => method === 'POST' && path === '/v1/refunds');
   try {
@@ -212,7 +204,7 @@ test('a refund whose answer was lost and whose sweep came only after the provide
 });
 
 test('a decline whose answer was lost is replayed by the sweep, not tried on the card again', async () => {
-  const { orgId } = await orgWithDefault(await b.testCard(DECLINES_CHARGES));
+  const { orgId } = await b.orgWithDefaultCard(await b.testCard(DECLINES_CHARGES));
   const lossy = await lossyProvider(b, (method, path) => method === 'POST' && path === '/v1/payment_intents');
   try {
     const lost = await lossy.billing.purchases.buy(orgId, { amountMinor: 1000 });
@@ -250,7 +242,7 @@ test('a card verification that succeeded at the provider but whose answer was lo
 });
 
 test('a purchase whose request never reached the provider is made by the sweep exactly once', async () => {
-  const { orgId } = await orgWithDefault();
+  const { orgId } = await b.orgWithDefaultCard();
   const lossy = await lossyProvider(b, (method, path) => method === 'POST' && path === '/v1/payment_intents', { before: true });
   try {
     const lost = await lossy.billing.purchases.buy(orgId, { amountMinor: 1000 });

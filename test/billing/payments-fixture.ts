@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import Stripe from 'stripe';
@@ -53,6 +54,8 @@ export interface BillingPaymentsFixture {
   cardlaneCard(loadUsdMinor: number): Promise<{ card: OpenedCard; pmId: string }>;
   /** A Stripe test card number, tokenized. */
   testCard(number: string): Promise<string>;
+  /** A new organization with `pmId` (default: a tokenized 4242 card) added and made its default card. */
+  orgWithDefaultCard(pmId?: string): Promise<{ orgId: string; apiKey: string; pmId: string }>;
   balance(orgId: string): Promise<number>;
   openai(apiKey: string): OpenAI;
   /** Calls billing's API as the organization. */
@@ -90,7 +93,7 @@ export async function billingPaymentsFixture(options: { config?: Partial<Billing
   const tokenize = async (card: { number: string; exp_month: number; exp_year: number; cvc: string }) =>
     (await tokenizer.paymentMethods.create({ type: 'card', card, billing_details: { name: 'Li Lei', address } })).id;
 
-  return {
+  const fixture: BillingPaymentsFixture = {
     f,
     cards,
     billing,
@@ -105,6 +108,15 @@ export async function billingPaymentsFixture(options: { config?: Partial<Billing
       return { card, pmId: await tokenize({ number: card.pan, exp_month: card.expMonth, exp_year: card.expYear, cvc: card.cvv2 }) };
     },
     testCard: (number) => tokenize({ number, exp_month: 12, exp_year: 2034, cvc: '123' }),
+    async orgWithDefaultCard(pmId) {
+      const org = await fixture.newOrg();
+      const card = pmId ?? (await fixture.testCard('4242424242424242'));
+      const added = await fixture.api(org.apiKey, 'POST', '/payment_methods', { payment_method: card });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      const made = await fixture.api(org.apiKey, 'POST', `/payment_methods/${card}/default`);
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      return { ...org, pmId: card };
+    },
     async balance(orgId) {
       return (await creditBalance(f.db, orgId))?.available_minor ?? 0;
     },
@@ -122,4 +134,5 @@ export async function billingPaymentsFixture(options: { config?: Partial<Billing
       await f.close();
     },
   };
+  return fixture;
 }

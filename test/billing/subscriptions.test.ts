@@ -29,14 +29,6 @@ const DAY = 24 * HOUR;
 const utc = (y: number, m: number, d: number, h = 0) => Date.UTC(y, m - 1, d, h);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** An organization with `cardPm` added and made its default. */
-async function orgWithDefault(cardPm: string) {
-  const org = await b.newOrg();
-  const added = await b.api(org.apiKey, 'POST', '/payment_methods', { payment_method: cardPm });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
-  await setDefault(org.apiKey, cardPm);
-  return org;
-}
 
 async function setDefault(apiKey: string, pm: string) {
   const made = await b.api(apiKey, 'POST', `/payment_methods/${pm}/default`);
@@ -60,7 +52,7 @@ test('Plus at $20/month: subscribed with the default card, renewed with the cloc
     [['plus', 'Plus', 2000, 'USD', 'month', 1]],
   );
 
-  const { orgId, apiKey } = await orgWithDefault(await b.testCard(VISA));
+  const { orgId, apiKey } = await b.orgWithDefaultCard(await b.testCard(VISA));
   const sub = await subscribePlus(apiKey);
   assert.equal(sub.status, 'active');
   assert.equal(sub.price.amount_minor, 2000);
@@ -98,7 +90,7 @@ test('Plus at $20/month: subscribed with the default card, renewed with the cloc
 
 test("a prepaid Cardlane card: the seed's rule blocks the first, customer-initiated payment — nothing starts, the block is kept; the same subscription is paid with another card and then renews on the prepaid one, merchant-initiated", async () => {
   const { card, pmId } = await b.cardlaneCard(4500);
-  const { orgId, apiKey } = await orgWithDefault(pmId);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   const refused = await b.api(apiKey, 'POST', '/subscriptions', { plan: 'plus' });
   assert.equal(refused.status, 402);
   assert.equal(refused.body.error.code, 'card_declined');
@@ -140,7 +132,7 @@ test('a renewal declined for insufficient funds goes past due, is retried on the
   b.f.clock.setMs(utc(2027, 1, 1));
   const { card, pmId } = await b.cardlaneCard(2500);
   const visa = await b.testCard(VISA);
-  const { orgId, apiKey } = await orgWithDefault(visa);
+  const { orgId, apiKey } = await b.orgWithDefaultCard(visa);
   const sub = await subscribePlus(apiKey);
   await b.api(apiKey, 'POST', '/payment_methods', { payment_method: pmId });
   await setDefault(apiKey, pmId);
@@ -183,7 +175,7 @@ test('a renewal declined for insufficient funds goes past due, is retried on the
 });
 
 test('declines through the whole schedule (+1, +3, +5 days) cancel the subscription with reason payment_failed; nothing is charged after', async () => {
-  const { orgId, apiKey } = await orgWithDefault(await b.testCard(VISA));
+  const { orgId, apiKey } = await b.orgWithDefaultCard(await b.testCard(VISA));
   const sub = await subscribePlus(apiKey);
   const declining = await b.testCard(DECLINES_CHARGES);
   await b.api(apiKey, 'POST', '/payment_methods', { payment_method: declining });
@@ -217,7 +209,7 @@ test('declines through the whole schedule (+1, +3, +5 days) cancel the subscript
 
 test('a hard decline (frozen card) is not sent to that card again; a new default card is tried at once and recovers the subscription', async () => {
   const { card, pmId } = await b.cardlaneCard(5000);
-  const { orgId, apiKey } = await orgWithDefault(await b.testCard(VISA));
+  const { orgId, apiKey } = await b.orgWithDefaultCard(await b.testCard(VISA));
   const sub = await subscribePlus(apiKey);
   await b.api(apiKey, 'POST', '/payment_methods', { payment_method: pmId });
   await setDefault(apiKey, pmId);
@@ -247,7 +239,7 @@ test('a hard decline (frozen card) is not sent to that card again; a new default
 });
 
 test('cancel at period end keeps it active until the end, then it ends without a charge; resume takes it back; cancel now ends at once', async () => {
-  const { orgId, apiKey } = await orgWithDefault(await b.testCard(VISA));
+  const { orgId, apiKey } = await b.orgWithDefaultCard(await b.testCard(VISA));
   const sub = await subscribePlus(apiKey);
   const end = Date.parse(sub.current_period_end);
 
@@ -311,7 +303,7 @@ test('one live subscription per plan; bad requests change nothing; another organ
 });
 
 test('a renewal whose provider call never happened (a crash after the claim) is charged once: the job does not start another, the stuck-payment sweep finishes it through the handler', async () => {
-  const { orgId, apiKey } = await orgWithDefault(await b.testCard(VISA));
+  const { orgId, apiKey } = await b.orgWithDefaultCard(await b.testCard(VISA));
   const sub = await subscribePlus(apiKey);
   b.f.clock.setMs(Date.parse(sub.current_period_end));
 
@@ -335,7 +327,7 @@ test('a renewal whose provider call never happened (a crash after the claim) is 
 test('two renewal jobs at once charge a period once', async () => {
   const orgs = [];
   for (let i = 0; i < 3; i++) {
-    const org = await orgWithDefault(await b.testCard(VISA));
+    const org = await b.orgWithDefaultCard(await b.testCard(VISA));
     orgs.push({ ...org, sub: await subscribePlus(org.apiKey) });
   }
   b.f.clock.advanceMs(32 * DAY);
@@ -349,7 +341,7 @@ test('two renewal jobs at once charge a period once', async () => {
 
 test('an incomplete subscription not paid within 23 hours ends (payment_failed); subscribing again starts a new one', async () => {
   const declines = await b.testCard(DECLINES_CHARGES);
-  const { apiKey } = await orgWithDefault(declines);
+  const { apiKey } = await b.orgWithDefaultCard(declines);
   const refused = await b.api(apiKey, 'POST', '/subscriptions', { plan: 'plus' });
   assert.equal(refused.status, 402, JSON.stringify(refused.body));
   const subId = refused.body.error.payment.subscription;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Sql, Tx } from '../platform/db/database.ts';
-import { AppError } from '../platform/errors.ts';
+import { BillingError } from './errors.ts';
 import type { BillingDeps } from './billing-deps.ts';
 import { ensureBillingAccounts } from './billing-ledger.ts';
 
@@ -151,5 +151,5 @@ export async function getDemoOrganization(sql: Sql): Promise<Organization | null
  */
 export async function lockOrganization(tx: Tx, orgId: string): Promise<void> {
   const row = await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [orgId]);
-  if (row === undefined) throw new AppError('resource_missing', `No organization ${orgId}.`);
+  if (row === undefined) throw new BillingError('resource_missing', `No organization ${orgId}.`);
 }

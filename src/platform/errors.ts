@@ -29,7 +29,7 @@ export interface ErrorSpec {
   readonly message: string;
 }
 
-export const ERROR_CODES = {
+export const PLATFORM_ERROR_CODES = {
   // A request the client can fix.
   parameter_invalid: { type: 'invalid_request_error', status: 400, message: 'A parameter is invalid.' },
   parameter_missing: { type: 'invalid_request_error', status: 400, message: 'A required parameter is missing.' },
@@ -62,79 +62,23 @@ export const ERROR_CODES = {
     message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
   },
 
-  // Issuer: identity
-  phone_invalid: { type: 'invalid_request_error', status: 400, message: 'This is not a mobile phone number that can receive text messages.' },
-  code_invalid: { type: 'invalid_request_error', status: 400, message: 'The one-time code is not right.' },
-  code_expired: { type: 'invalid_request_error', status: 400, message: 'The one-time code has expired; ask for a new one.' },
-  code_locked: { type: 'invalid_request_error', status: 400, message: 'Too many wrong codes; ask for a new one.' },
-  code_used: { type: 'invalid_request_error', status: 400, message: 'The one-time code was already used; ask for a new one.' },
-  invite_code_invalid: { type: 'invalid_request_error', status: 400, message: 'An invite code is 8 letters and digits, like 7KQ2-M9XD.' },
-  invite_code_unknown: { type: 'invalid_request_error', status: 400, message: 'No cardholder has this invite code.' },
-  invite_code_own: { type: 'invalid_request_error', status: 400, message: 'You cannot use your own invite code.' },
-  invite_code_already_applied: { type: 'invalid_request_error', status: 409, message: 'An invite code was already applied to this account.' },
-  invite_code_too_late: { type: 'invalid_request_error', status: 409, message: 'An invite code can only be applied before the first card is opened.' },
-  kyc_required: { type: 'invalid_request_error', status: 403, message: 'Identity verification (KYC) must be approved first.' },
-  kyc_already_approved: { type: 'invalid_request_error', status: 409, message: 'Identity verification is already approved.' },
-  kyc_not_pending: { type: 'invalid_request_error', status: 409, message: 'This verification is no longer pending.' },
-
-  // Issuer: money
-  setting_invalid: { type: 'invalid_request_error', status: 400, message: 'This setting value is not allowed.' },
-  top_up_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The top-up amount is below the minimum or above the maximum.' },
-  quote_expired: { type: 'invalid_request_error', status: 400, message: 'The quote has expired; ask for a new one.' },
-  notify_signature_invalid: { type: 'invalid_request_error', status: 400, message: 'The notification signature is missing or does not verify.' },
-  withdrawal_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The withdrawal amount is below the minimum, above the maximum, or does not cover the fee.' },
-  insufficient_funds: { type: 'invalid_request_error', status: 402, message: 'The wallet balance is not enough for this.' },
-  funding_provider_unavailable: { type: 'api_error', status: 503, message: 'The payment provider could not be reached; retry shortly.' },
-
-  // Issuer: cards
-  card_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The cardholder already has the most cards the program allows.' },
-  card_closed: { type: 'invalid_request_error', status: 409, message: 'The card is closed; it cannot be changed.' },
-
-  // Acquirer (Stripe's codes, so the official SDK raises the right error classes).
-  card_declined: { type: 'card_error', status: 402, message: 'Your card was declined.' },
-  expired_card: { type: 'card_error', status: 402, message: 'Your card has expired.' },
-  incorrect_cvc: { type: 'card_error', status: 402, message: "Your card's security code is incorrect." },
-  incorrect_zip: { type: 'card_error', status: 402, message: "Your card's zip code failed validation." },
-  incorrect_address: { type: 'card_error', status: 402, message: "Your card's address failed validation." },
-  incorrect_number: { type: 'card_error', status: 402, message: 'Your card number is incorrect.' },
-  invalid_number: { type: 'card_error', status: 402, message: 'Your card number is not a valid credit card number.' },
-  invalid_expiry_month: { type: 'card_error', status: 402, message: "Your card's expiration month is invalid." },
-  invalid_expiry_year: { type: 'card_error', status: 402, message: "Your card's expiration year is invalid." },
-  invalid_cvc: { type: 'card_error', status: 402, message: "Your card's security code is invalid." },
-  processing_error: { type: 'card_error', status: 402, message: 'An error occurred while processing your card. Try again in a little bit.' },
-  payment_intent_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The PaymentIntent is not in a state that allows this.' },
-  setup_intent_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The SetupIntent is not in a state that allows this.' },
-  payment_method_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The PaymentMethod is not in a state that allows this.' },
-  amount_too_small: { type: 'invalid_request_error', status: 400, message: 'The amount is below the minimum charge amount.' },
-  amount_too_large: { type: 'invalid_request_error', status: 400, message: 'The amount is above what is allowed.' },
-  charge_already_refunded: { type: 'invalid_request_error', status: 400, message: 'The charge has already been refunded in full.' },
-  risk_rule_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The merchant already has the most risk rules allowed.' },
-
-  // Merchant billing
-  purchase_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The credit purchase amount is below the minimum or above the maximum.' },
-  payment_method_required: { type: 'invalid_request_error', status: 400, message: 'No card was chosen and the organization has no default card.' },
-  refund_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The refund is more than what is left to refund of this payment.' },
-  payment_not_refundable: { type: 'invalid_request_error', status: 409, message: 'Only a successful credit purchase or recharge can be refunded.' },
-  subscription_exists: { type: 'invalid_request_error', status: 409, message: 'The organization already has a subscription to this plan.' },
-  subscription_payment_processing: { type: 'invalid_request_error', status: 409, message: 'A payment for this subscription is being processed; retry when it has finished.' },
-  subscription_canceled: { type: 'invalid_request_error', status: 409, message: 'The subscription has ended; subscribe again.' },
-  auto_recharge_threshold_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge threshold is not a whole number of cents in range.' },
-  auto_recharge_target_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge target must be above the threshold, at least the minimum recharge and at most the largest payment.' },
-  auto_recharge_monthly_limit_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge monthly limit must be null or at least the minimum recharge.' },
-  email_invalid: { type: 'invalid_request_error', status: 400, message: 'This is not an e-mail address.' },
-  last_owner: { type: 'invalid_request_error', status: 409, message: 'An organization keeps at least one owner.' },
-
   // Ours to fix; retrying may help.
   service_unavailable: { type: 'api_error', status: 503, message: 'The service is shutting down or not ready; retry shortly.' },
   database_unavailable: { type: 'api_error', status: 503, message: 'The database is not reachable; retry shortly.' },
   internal_error: { type: 'api_error', status: 500, message: 'An unexpected error occurred.' },
+
+
+  // One-time codes (issuer sign-in and billing members alike).
+  code_invalid: { type: 'invalid_request_error', status: 400, message: 'The one-time code is not right.' },
+  code_expired: { type: 'invalid_request_error', status: 400, message: 'The one-time code has expired; ask for a new one.' },
+  code_locked: { type: 'invalid_request_error', status: 400, message: 'Too many wrong codes; ask for a new one.' },
+  code_used: { type: 'invalid_request_error', status: 400, message: 'The one-time code was already used; ask for a new one.' },
 } as const satisfies Record<string, ErrorSpec>;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/** A table of error codes: a module's own, or the platform's generic ones. */
+export type ErrorTable = Readonly<Record<string, ErrorSpec>>;
 
-export function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
-}
+export type ErrorCode = keyof typeof PLATFORM_ERROR_CODES;
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -156,6 +100,8 @@ export interface AppErrorOptions {
   /** More fields of the error object (Stripe's `charge`, `payment_intent`, `advice_code`, `doc_url`, …). */
   readonly extra?: Readonly<Record<string, unknown>>;
   readonly cause?: unknown;
+  /** Set by a module's error class (`moduleErrors`) for a code of its own; platform codes need none. */
+  readonly spec?: ErrorSpec;
 }
 
 /**
@@ -164,7 +110,7 @@ export interface AppErrorOptions {
  * bug: the client gets a generic 500 and the detail goes only to the log.
  */
 export class AppError extends Error {
-  readonly code: ErrorCode;
+  readonly code: string;
   readonly type: ErrorType;
   readonly status: number;
   readonly param: string | undefined;
@@ -172,7 +118,7 @@ export class AppError extends Error {
   readonly extra: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
-    const spec: ErrorSpec = ERROR_CODES[code];
+    const spec: ErrorSpec = options.spec ?? PLATFORM_ERROR_CODES[code];
     super(message ?? spec.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
@@ -195,6 +141,41 @@ export class AppError extends Error {
       },
     };
   }
+}
+
+/**
+ * The error class of a module with codes of its own: it takes the module's
+ * codes and the platform's generic ones, type-checked, and carries each
+ * code's spec, so the platform never needs to know a module's codes.
+ */
+export function moduleErrors<Table extends ErrorTable>(table: Table) {
+  for (const code of Object.keys(table)) {
+    if (Object.hasOwn(PLATFORM_ERROR_CODES, code)) throw new Error(`error code ${code} is the platform's; a module may not declare it again`);
+  }
+  return class ModuleError extends AppError {
+    constructor(code: (keyof Table & string) | ErrorCode, message?: string, options: AppErrorOptions = {}) {
+      const spec = Object.hasOwn(table, code) ? table[code]! : PLATFORM_ERROR_CODES[code as ErrorCode];
+      super(code as ErrorCode, message, { ...options, spec });
+    }
+  };
+}
+
+/**
+ * Every code of the given tables in one registry, failing on a code declared
+ * twice with another type or status: a code must mean the same thing everywhere. The composition root
+ * builds this from every module's description.
+ */
+export function errorRegistry(tables: readonly ErrorTable[]): ErrorTable {
+  const registry: Record<string, ErrorSpec> = { ...PLATFORM_ERROR_CODES };
+  for (const table of tables) {
+    for (const [code, spec] of Object.entries(table)) {
+      const known = registry[code];
+      // Two parties may speak the same code (billing relays the acquirer's card_declined) only if it means the same.
+      if (known && (known.type !== spec.type || known.status !== spec.status)) throw new Error(`error code ${code} is declared twice with different meanings`);
+      registry[code] = spec;
+    }
+  }
+  return Object.freeze(registry);
 }
 
 /** JSON schema of `ErrorBody`, for route response schemas and the OpenAPI document. */

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { parseForm } from '../../src/acquirer/stripe/form-body.ts';
 import type { StripeEndpoint } from '../../src/acquirer/stripe/route.ts';
 import { AppError } from '../../src/platform/errors.ts';
+import { AcquirerError } from '../../src/acquirer/errors.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
 
 // An endpoint made for these tests: it counts its runs, echoes what it read,
@@ -21,7 +22,7 @@ const echo: StripeEndpoint<{ name: string; amount: number | undefined; tags: str
   }),
   run: async (input) => {
     runs += 1;
-    if (input.decline) throw new AppError('card_declined', 'Your card was declined.', { declineCode: 'insufficient_funds', extra: { charge: 'ch_x' } });
+    if (input.decline) throw new AcquirerError('card_declined', 'Your card was declined.', { declineCode: 'insufficient_funds', extra: { charge: 'ch_x' } });
     return { object: 'echo', run: runs, ...input };
   },
 };

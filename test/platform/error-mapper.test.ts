@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { AppError, ERROR_CODES } from '../../src/platform/errors.ts';
+import { ACQUIRER_ERROR_CODES } from '../../src/acquirer/errors.ts';
+import { BILLING_ERROR_CODES } from '../../src/billing/errors.ts';
+import { ISSUER_ERROR_CODES } from '../../src/issuer/errors.ts';
+import { AppError, errorRegistry } from '../../src/platform/errors.ts';
 import { toHttpError } from '../../src/platform/http/error-mapper.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 
 test('every registered code is snake_case with a 4xx/5xx status and a message', () => {
-  for (const [code, spec] of Object.entries(ERROR_CODES)) {
+  for (const [code, spec] of Object.entries(errorRegistry([ISSUER_ERROR_CODES, ACQUIRER_ERROR_CODES, BILLING_ERROR_CODES]))) {
     assert.match(code, /^[a-z]+(_[a-z0-9]+)*$/, code);
     assert.ok(spec.status >= 400 && spec.status <= 599, code);
     assert.ok(spec.message.length > 0, code);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { AppError } from '../../src/platform/errors.ts';
+import { IssuerError } from '../../src/issuer/errors.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { AlipaySandbox, type AlipayNotifyFields } from '../../src/issuer/money/alipay-sandbox.ts';
 import type { KycGate, MoneyContext } from '../../src/issuer/money/context.ts';
@@ -36,7 +37,7 @@ export async function moneyFixture(): Promise<MoneyFixture> {
   const gateCalls: string[] = [];
   const kycGate: KycGate = async (_sql, cardholderId) => {
     gateCalls.push(cardholderId);
-    if (!approved.has(cardholderId)) throw new AppError('kyc_required');
+    if (!approved.has(cardholderId)) throw new IssuerError('kyc_required');
   };
   const ctx: MoneyContext = { db: f.db, ledger: f.ledger, clock: f.clock, ids: new IdGenerator(f.clock, seededRandom(7)), kycGate };
   await ensureIssuerAccounts(f.ledger, f.db);

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { createdCondition, parseCreatedFilter, type CreatedRange } from '../events/created-filter.ts';
 import { refuseExpand } from '../events/refuse-expand.ts';
@@ -147,7 +147,7 @@ function parseChanges(params: Params): ChangeInput {
   };
   const email = text('email', EMAIL_MAX_CHARS);
   if (typeof email === 'string' && !EMAIL_PATTERN.test(email)) {
-    throw new AppError('parameter_invalid', `Invalid email address: ${email}`, { param: 'email' });
+    throw new AcquirerError('parameter_invalid', `Invalid email address: ${email}`, { param: 'email' });
   }
   const fields: CustomerFields = {
     email,

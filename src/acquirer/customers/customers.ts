@@ -1,5 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { recordEvent } from '../events/events.ts';
 import { previousAttributes } from '../events/previous-attributes.ts';
@@ -103,7 +104,7 @@ export async function findCustomerIncludingDeleted(sql: Sql, merchantId: string,
 }
 
 export function noSuchCustomer(id: string, param = 'id'): AppError {
-  return new AppError('resource_missing', `No such customer: '${id}'`, { param });
+  return new AcquirerError('resource_missing', `No such customer: '${id}'`, { param });
 }
 
 export async function createCustomer(
@@ -263,10 +264,10 @@ async function checkDefaultPaymentMethod(tx: Tx, merchantId: string, customerId:
     [paymentMethodId, merchantId],
   );
   if (pm === undefined) {
-    throw new AppError('resource_missing', `No such PaymentMethod: '${paymentMethodId}'`, { param: DEFAULT_PAYMENT_METHOD_PARAM });
+    throw new AcquirerError('resource_missing', `No such PaymentMethod: '${paymentMethodId}'`, { param: DEFAULT_PAYMENT_METHOD_PARAM });
   }
   if (pm.customer_id !== customerId) {
-    throw new AppError(
+    throw new AcquirerError(
       'parameter_invalid',
       `The customer does not have a payment method with the ID ${paymentMethodId}. The payment method must be attached to the customer.`,
       { param: DEFAULT_PAYMENT_METHOD_PARAM },

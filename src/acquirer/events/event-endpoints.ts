@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { listPage, parseListQuery, stripeList, type ListQuery } from '../stripe/list.ts';
 import type { StripeEndpoint } from '../stripe/route.ts';
@@ -50,10 +50,10 @@ export function eventEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       };
       if (input.types !== undefined) {
         if (input.type !== undefined) {
-          throw new AppError('parameter_invalid', 'You may only specify one of these parameters: type, types.', { param: 'types' });
+          throw new AcquirerError('parameter_invalid', 'You may only specify one of these parameters: type, types.', { param: 'types' });
         }
         input.types.forEach((type, index) => {
-          if (!EXACT_TYPE.test(type)) throw new AppError('parameter_invalid', `Invalid types[${index}]: not an event type.`, { param: `types[${index}]` });
+          if (!EXACT_TYPE.test(type)) throw new AcquirerError('parameter_invalid', `Invalid types[${index}]: not an event type.`, { param: `types[${index}]` });
         });
       }
       return input;

@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { enqueueWebhookDeliveries } from '../webhooks/webhook-outbox.ts';
 import { isEventType } from './event-types.ts';
@@ -76,7 +76,7 @@ export async function getEvent(sql: Sql, merchantId: string, id: string): Promis
 
 export async function requireEvent(sql: Sql, merchantId: string, id: string): Promise<EventRow> {
   const row = await getEvent(sql, merchantId, id);
-  if (row === undefined) throw new AppError('resource_missing', `No such event: '${id}'`, { param: 'id' });
+  if (row === undefined) throw new AcquirerError('resource_missing', `No such event: '${id}'`, { param: 'id' });
   return row;
 }
 

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { Params } from '../stripe/params.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { Params } from '../stripe/params.ts';
 export function refuseExpand(params: Params, allowed: readonly string[] = []): string[] {
   const paths = params.expand();
   for (const path of paths) {
-    if (!allowed.includes(path)) throw new AppError('parameter_invalid', `This property cannot be expanded (${path}).`, { param: 'expand' });
+    if (!allowed.includes(path)) throw new AcquirerError('parameter_invalid', `This property cannot be expanded (${path}).`, { param: 'expand' });
   }
   return paths;
 }

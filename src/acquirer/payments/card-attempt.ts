@@ -1,5 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { AuthorizationPurpose, AuthorizationResponse, CheckResult, Initiator } from '../../network/messages.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { openPan, type CvcCache } from '../cards/vault.ts';
@@ -218,13 +219,13 @@ function riskInput(spec: AttemptSpec, paymentId: string, pan: string): RiskInput
 export async function reverseAuthorization(deps: AcquirerDeps, charge: Charge, messageId: string): Promise<void> {
   const answer = await deps.network.reverse({ type: 'reversal', id: messageId, originalId: charge.networkId, amount: null, sentAtMs: deps.clock.nowMs() });
   if (answer.responseCode === '91' || answer.responseCode === '96') {
-    throw new AppError('processing_error', 'The card network could not release the authorization; retry the request.');
+    throw new AcquirerError('processing_error', 'The card network could not release the authorization; retry the request.');
   }
 }
 
 /** The card error a client receives for a failed attempt, with Stripe's extra fields. */
 export function declineError(charge: Charge, decline: StripeDecline, extra: Record<string, unknown>): AppError {
-  return new AppError(decline.code, decline.message, {
+  return new AcquirerError(decline.code, decline.message, {
     declineCode: decline.declineCode,
     extra: {
       charge: charge.id,

@@ -1,5 +1,5 @@
 import type { Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import { currency as currencyInfo, isCurrencyCode } from '../../platform/money.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
@@ -31,7 +31,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         const input = parseAmount(p);
         const confirm = p.boolean('confirm') ?? false;
         const offSession = p.boolean('off_session') ?? false;
-        if (offSession && !confirm) throw new AppError('parameter_invalid', 'off_session can only be set when confirm=true.', { param: 'off_session' });
+        if (offSession && !confirm) throw new AcquirerError('parameter_invalid', 'off_session can only be set when confirm=true.', { param: 'off_session' });
         readIgnored(p);
         paymentMethodTypes(p);
         const automatic = p.object('automatic_payment_methods');
@@ -81,7 +81,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         if (description !== undefined) (changes as any).description = description === '' ? null : description;
         const sfu = p.string('setup_future_usage', { maxChars: 20 });
         if (sfu !== undefined) {
-          if (sfu !== '' && sfu !== 'off_session' && sfu !== 'on_session') throw new AppError('parameter_invalid', 'Invalid setup_future_usage: must be one of off_session, on_session', { param: 'setup_future_usage' });
+          if (sfu !== '' && sfu !== 'off_session' && sfu !== 'on_session') throw new AcquirerError('parameter_invalid', 'Invalid setup_future_usage: must be one of off_session, on_session', { param: 'setup_future_usage' });
           (changes as any).setupFutureUsage = sfu === '' ? null : sfu;
         }
         const capture = p.enumOf('capture_method', ['automatic', 'automatic_async', 'manual']);
@@ -106,7 +106,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         paymentMethodTypes(p);
         const sfu = p.string('setup_future_usage', { maxChars: 20 });
         if (sfu !== undefined && sfu !== '' && sfu !== 'off_session' && sfu !== 'on_session') {
-          throw new AppError('parameter_invalid', 'Invalid setup_future_usage: must be one of off_session, on_session', { param: 'setup_future_usage' });
+          throw new AcquirerError('parameter_invalid', 'Invalid setup_future_usage: must be one of off_session, on_session', { param: 'setup_future_usage' });
         }
         return {
           confirm: {
@@ -187,7 +187,7 @@ function parseAmount(p: Params): { amountMinor: number; currency: string } {
 
 function parseCurrency(raw: string): string {
   const upper = raw.toUpperCase();
-  if (!isCurrencyCode(upper)) throw new AppError('parameter_invalid', `Invalid currency: ${raw.toLowerCase()}. Cardlane supports the currencies of its money table.`, { param: 'currency' });
+  if (!isCurrencyCode(upper)) throw new AcquirerError('parameter_invalid', `Invalid currency: ${raw.toLowerCase()}. Cardlane supports the currencies of its money table.`, { param: 'currency' });
   return upper.toLowerCase();
 }
 
@@ -195,14 +195,14 @@ function checkMinimum(amountMinor: number, currency: string): void {
   const upper = currency.toUpperCase();
   const minimum = MIN_AMOUNT_MINOR[upper] ?? 10 ** currencyInfo(upper).exponent;
   if (amountMinor < minimum) {
-    throw new AppError('amount_too_small', `Amount must be at least ${minimum} in the smallest unit of ${currency.toLowerCase()}.`, { param: 'amount' });
+    throw new AcquirerError('amount_too_small', `Amount must be at least ${minimum} in the smallest unit of ${currency.toLowerCase()}.`, { param: 'amount' });
   }
 }
 
 function paymentMethodTypes(p: Params): void {
   const types = p.stringList('payment_method_types', { maxItems: 10 });
   if (types !== undefined && types.some((type) => type !== 'card')) {
-    throw new AppError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
+    throw new AcquirerError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 
 /** Payment intent rows and their Stripe objects (statuses as Stripe's). */
 
@@ -108,7 +108,7 @@ export async function requirePaymentIntent(sql: Sql, merchantId: string, id: str
     `SELECT ${PAYMENT_INTENT_COLUMNS} FROM acquirer_payment_intents WHERE id = ? AND merchant_id = ? ${options.lock ? sql.forUpdate : ''}`,
     [id, merchantId],
   );
-  if (row === undefined) throw new AppError('resource_missing', `No such payment_intent: '${id}'`, { param: 'intent' });
+  if (row === undefined) throw new AcquirerError('resource_missing', `No such payment_intent: '${id}'`, { param: 'intent' });
   return paymentIntentFromRow(row);
 }
 

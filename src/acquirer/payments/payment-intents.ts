@@ -1,5 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
 import { requireCustomer } from '../customers/customers.ts';
@@ -100,14 +101,14 @@ export class PaymentIntents {
       }
       const pmId = input.paymentMethodId ?? pi.paymentMethodId;
       if (pmId === null) {
-        throw new AppError('payment_intent_unexpected_state', "You cannot confirm this PaymentIntent because it's missing a payment method. Update it with a payment_method or pass one to confirm.", { param: 'payment_method' });
+        throw new AcquirerError('payment_intent_unexpected_state', "You cannot confirm this PaymentIntent because it's missing a payment method. Update it with a payment_method or pass one to confirm.", { param: 'payment_method' });
       }
       const pm = await requirePaymentMethod(tx, merchant.id, pmId);
       if (pm.customerId !== null && pm.customerId !== pi.customerId) {
-        throw new AppError('parameter_invalid', `The provided PaymentMethod ${pm.id} belongs to a different customer than this PaymentIntent.`, { param: 'payment_method' });
+        throw new AcquirerError('parameter_invalid', `The provided PaymentMethod ${pm.id} belongs to a different customer than this PaymentIntent.`, { param: 'payment_method' });
       }
       if (input.offSession && pi.customerId === null) {
-        throw new AppError('parameter_invalid', 'An off-session payment needs a customer with the saved payment method.', { param: 'off_session' });
+        throw new AcquirerError('parameter_invalid', 'An off-session payment needs a customer with the saved payment method.', { param: 'off_session' });
       }
       pi = { ...pi, paymentMethodId: pm.id, setupFutureUsage: input.setupFutureUsage === undefined ? pi.setupFutureUsage : input.setupFutureUsage };
       const spec = this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs);
@@ -213,10 +214,10 @@ export class PaymentIntents {
     });
     const amount = amountToCapture ?? pi.amountCapturableMinor;
     if (amount > pi.amountCapturableMinor) {
-      throw new AppError('amount_too_large', `The amount to capture (${amount}) is greater than the amount capturable (${pi.amountCapturableMinor}).`, { param: 'amount_to_capture' });
+      throw new AcquirerError('amount_too_large', `The amount to capture (${amount}) is greater than the amount capturable (${pi.amountCapturableMinor}).`, { param: 'amount_to_capture' });
     }
     if (!(await this.#clear(charge, amount))) {
-      throw new AppError('processing_error', 'The card network could not take the capture now; retry the request.');
+      throw new AcquirerError('processing_error', 'The card network could not take the capture now; retry the request.');
     }
     return this.deps.db.transaction(async (tx) => {
       let current = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
@@ -241,7 +242,7 @@ export class PaymentIntents {
     const pi = await requirePaymentIntent(this.deps.db, merchant.id, id);
     if (pi.status !== 'requires_capture' || pi.latestChargeId === null) throw unexpectedState(pi, 'increment the authorization of');
     if (newAmountMinor <= pi.amountMinor) {
-      throw new AppError('parameter_invalid', `The new amount (${newAmountMinor}) must be greater than the authorized amount (${pi.amountMinor}).`, { param: 'amount' });
+      throw new AcquirerError('parameter_invalid', `The new amount (${newAmountMinor}) must be greater than the authorized amount (${pi.amountMinor}).`, { param: 'amount' });
     }
     const charge = (await findCharge(this.deps.db, merchant.id, pi.latestChargeId))!;
     const answer = await this.deps.network.incrementAuthorization({
@@ -253,7 +254,7 @@ export class PaymentIntents {
     });
     if (!answer.approved) {
       const decline = stripeDeclineFor(answer);
-      throw new AppError(decline.code, decline.message, {
+      throw new AcquirerError(decline.code, decline.message, {
         declineCode: decline.declineCode,
         extra: { advice_code: decline.adviceCode, network_decline_code: answer.responseCode, payment_intent: basePaymentIntentObject(pi) },
       });
@@ -374,7 +375,7 @@ export class PaymentIntents {
 }
 
 export function unexpectedState(pi: PaymentIntent, action: string): AppError {
-  return new AppError('payment_intent_unexpected_state', `You cannot ${action} this PaymentIntent because it has a status of ${pi.status}.`, {
+  return new AcquirerError('payment_intent_unexpected_state', `You cannot ${action} this PaymentIntent because it has a status of ${pi.status}.`, {
     extra: { payment_intent: basePaymentIntentObject(pi) },
   });
 }

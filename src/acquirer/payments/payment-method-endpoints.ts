@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import { isLuhnValid } from '../../platform/pan-scrub.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { cardFingerprint, sealPan, type CvcCache } from '../cards/vault.ts';
@@ -87,13 +87,13 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         await requireCustomer(deps.db, call.merchant.id, customer, 'customer');
         if (pm.customerId === customer) return paymentMethodObject(pm);
         if (pm.customerId !== null) {
-          throw new AppError('payment_method_unexpected_state', 'The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
+          throw new AcquirerError('payment_method_unexpected_state', 'The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
         }
         await verifyCard(deps, cvcCache, { merchant: call.merchant, pm, customerId: customer, setupIntentId: null, nowMs: call.nowMs });
         const attached = await deps.db.transaction(async (tx) => {
           const current = (await findPaymentMethod(tx, call.merchant.id, pm.id, { lock: true }))!;
           if (current.customerId !== null && current.customerId !== customer) {
-            throw new AppError('payment_method_unexpected_state', 'The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
+            throw new AcquirerError('payment_method_unexpected_state', 'The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
           }
           await setPaymentMethodCustomer(tx, current, customer, call.nowMs);
           const now = { ...current, customerId: customer };
@@ -111,7 +111,7 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       run: async (_input, call) => {
         const detached = await deps.db.transaction(async (tx) => {
           const pm = await requirePaymentMethod(tx, call.merchant.id, call.path.id!, 'payment_method', { lock: true });
-          if (pm.customerId === null) throw new AppError('payment_method_unexpected_state', 'The payment method you provided is not attached to a customer so detachment is impossible.', { param: 'payment_method' });
+          if (pm.customerId === null) throw new AcquirerError('payment_method_unexpected_state', 'The payment method you provided is not attached to a customer so detachment is impossible.', { param: 'payment_method' });
           await setPaymentMethodCustomer(tx, pm, null, call.nowMs);
           // A detached card can no longer be the customer's default (Stripe clears it too).
           await clearDefaultPaymentMethod(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, paymentMethodId: pm.id });
@@ -144,7 +144,7 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
 
 async function listOf(deps: AcquirerDeps, merchantId: string, customer: string | undefined, query: ReturnType<typeof parseListQuery>, url: string) {
   if (customer === undefined) {
-    throw new AppError('parameter_missing', 'Missing required param: customer. Cardlane lists payment methods per customer.', { param: 'customer' });
+    throw new AcquirerError('parameter_missing', 'Missing required param: customer. Cardlane lists payment methods per customer.', { param: 'customer' });
   }
   const page = await listPage<{ id: string }>(deps.db, {
     table: 'acquirer_payment_methods',
@@ -164,16 +164,16 @@ function parseNewCard(p: Params, nowMs: number): NewCard {
   let expYear = card.integer('exp_year', { required: true })!;
   const cvc = card.string('cvc', { maxChars: 10 }) ?? null;
   const param = (name: string) => ({ param: `card[${name}]` });
-  if (!/^\d{12,19}$/.test(rawNumber)) throw new AppError('invalid_number', 'Your card number is not a valid credit card number.', param('number'));
-  if (!isLuhnValid(rawNumber)) throw new AppError('incorrect_number', 'Your card number is incorrect.', param('number'));
-  if (expMonth < 1 || expMonth > 12) throw new AppError('invalid_expiry_month', "Your card's expiration month is invalid.", param('exp_month'));
+  if (!/^\d{12,19}$/.test(rawNumber)) throw new AcquirerError('invalid_number', 'Your card number is not a valid credit card number.', param('number'));
+  if (!isLuhnValid(rawNumber)) throw new AcquirerError('incorrect_number', 'Your card number is incorrect.', param('number'));
+  if (expMonth < 1 || expMonth > 12) throw new AcquirerError('invalid_expiry_month', "Your card's expiration month is invalid.", param('exp_month'));
   if (expYear >= 0 && expYear < 100) expYear += 2000;
   const now = new Date(nowMs);
   const nowYear = now.getUTCFullYear();
   if (expYear < nowYear || expYear > nowYear + 50 || (expYear === nowYear && expMonth < now.getUTCMonth() + 1)) {
-    throw new AppError('invalid_expiry_year', "Your card's expiration year is invalid.", param('exp_year'));
+    throw new AcquirerError('invalid_expiry_year', "Your card's expiration year is invalid.", param('exp_year'));
   }
-  if (cvc !== null && !/^\d{3,4}$/.test(cvc)) throw new AppError('invalid_cvc', "Your card's security code is invalid.", param('cvc'));
+  if (cvc !== null && !/^\d{3,4}$/.test(cvc)) throw new AcquirerError('invalid_cvc', "Your card's security code is invalid.", param('cvc'));
   const billing = p.object('billing_details');
   const address = billing?.object('address');
   const text = (from: Params | undefined, name: string, maxChars = 200) => {

@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { CardBrand, CardFunding, CheckResult } from '../../network/messages.ts';
 
 /**
@@ -112,7 +112,7 @@ export async function findPaymentMethod(sql: Sql, merchantId: string, id: string
 /** The payment method, or Stripe's 404 naming the parameter that pointed at it. */
 export async function requirePaymentMethod(sql: Sql, merchantId: string, id: string, param = 'payment_method', options: { lock?: boolean } = {}): Promise<PaymentMethod> {
   const pm = await findPaymentMethod(sql, merchantId, id, options);
-  if (pm === undefined) throw new AppError('resource_missing', `No such PaymentMethod: '${id}'`, { param });
+  if (pm === undefined) throw new AcquirerError('resource_missing', `No such PaymentMethod: '${id}'`, { param });
   return pm;
 }
 

@@ -1,5 +1,5 @@
 import type { Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { recordEvent } from '../events/events.ts';
 import { listPage, parseListQuery, stripeList } from '../stripe/list.ts';
@@ -42,7 +42,7 @@ function refundObject(row: any): Record<string, unknown> & { id: string } {
 
 async function getRefund(sql: Sql, merchantId: string, id: string): Promise<any> {
   const row = await sql.get(`SELECT ${REFUND_COLUMNS} FROM acquirer_refunds WHERE id = ? AND merchant_id = ?`, [id, merchantId]);
-  if (row === undefined) throw new AppError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
+  if (row === undefined) throw new AcquirerError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
   return row;
 }
 
@@ -116,7 +116,7 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       parse: (p) => {
         const paymentIntent = p.string('payment_intent', { pattern: ID('pi'), what: 'not a payment intent id' });
         const charge = p.string('charge', { pattern: ID('ch'), what: 'not a charge id' });
-        if (paymentIntent === undefined && charge === undefined) throw new AppError('parameter_missing', 'One of the following params should be provided for this request: payment_intent or charge.', { param: 'payment_intent' });
+        if (paymentIntent === undefined && charge === undefined) throw new AcquirerError('parameter_missing', 'One of the following params should be provided for this request: payment_intent or charge.', { param: 'payment_intent' });
         return {
           paymentIntent,
           charge,
@@ -132,18 +132,18 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
           if (input.paymentIntent !== undefined) {
             const pi = await requirePaymentIntent(tx, call.merchant.id, input.paymentIntent);
             if (pi.status !== 'succeeded' || pi.latestChargeId === null) {
-              throw new AppError('charge_already_refunded', `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
+              throw new AcquirerError('charge_already_refunded', `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
             }
             chargeId = pi.latestChargeId;
           }
           const charge = await findCharge(tx, call.merchant.id, chargeId!, { lock: true });
-          if (charge === undefined) throw new AppError('resource_missing', `No such charge: '${chargeId}'`, { param: 'charge' });
+          if (charge === undefined) throw new AcquirerError('resource_missing', `No such charge: '${chargeId}'`, { param: 'charge' });
           const remaining = charge.amountCapturedMinor - charge.amountRefundedMinor;
-          if (charge.amountCapturedMinor === 0) throw new AppError('charge_already_refunded', `Charge ${charge.id} has not been captured; cancel its PaymentIntent instead.`, { param: 'charge' });
-          if (remaining === 0) throw new AppError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, { param: 'charge' });
+          if (charge.amountCapturedMinor === 0) throw new AcquirerError('charge_already_refunded', `Charge ${charge.id} has not been captured; cancel its PaymentIntent instead.`, { param: 'charge' });
+          if (remaining === 0) throw new AcquirerError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, { param: 'charge' });
           const amount = input.amount ?? remaining;
           if (amount > remaining) {
-            throw new AppError('amount_too_large', `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining}).`, { param: 'amount' });
+            throw new AcquirerError('amount_too_large', `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining}).`, { param: 'amount' });
           }
           await saveCharge(tx, { ...charge, amountRefundedMinor: charge.amountRefundedMinor + amount });
           const id = deps.ids.next('re');
@@ -192,7 +192,7 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       parse: (p) => ({ expand: p.expand() }),
       run: async ({ expand }, call) => {
         const charge = await findCharge(deps.db, call.merchant.id, call.path.id!);
-        if (charge === undefined) throw new AppError('resource_missing', `No such charge: '${call.path.id}'`, { param: 'id' });
+        if (charge === undefined) throw new AcquirerError('resource_missing', `No such charge: '${call.path.id}'`, { param: 'id' });
         return chargeObject(deps.db, charge, expand);
       },
     },

@@ -1,5 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { AcquirerError, type AcquirerErrorCode } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
 import { requireCustomer } from '../customers/customers.ts';
@@ -62,7 +63,7 @@ function fromRow(row: any): SetupIntent {
 
 async function requireSetupIntent(sql: Sql, merchantId: string, id: string, lock = false): Promise<SetupIntent> {
   const row = await sql.get(`SELECT ${COLUMNS} FROM acquirer_setup_intents WHERE id = ? AND merchant_id = ? ${lock ? sql.forUpdate : ''}`, [id, merchantId]);
-  if (row === undefined) throw new AppError('resource_missing', `No such setupintent: '${id}'`, { param: 'intent' });
+  if (row === undefined) throw new AcquirerError('resource_missing', `No such setupintent: '${id}'`, { param: 'intent' });
   return fromRow(row);
 }
 
@@ -103,13 +104,13 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): St
   async function confirm(merchantId: string, call: Parameters<StripeEndpoint<unknown>['run']>[1], id: string, pmOverride: string | null): Promise<SetupIntent> {
     const si = await requireSetupIntent(deps.db, merchantId, id);
     if (si.status !== 'requires_payment_method' && si.status !== 'requires_confirmation') {
-      throw new AppError('setup_intent_unexpected_state', `You cannot confirm this SetupIntent because it has a status of ${si.status}.`);
+      throw new AcquirerError('setup_intent_unexpected_state', `You cannot confirm this SetupIntent because it has a status of ${si.status}.`);
     }
     const pmId = pmOverride ?? si.paymentMethodId;
-    if (pmId === null) throw new AppError('setup_intent_unexpected_state', "You cannot confirm this SetupIntent because it's missing a payment method.", { param: 'payment_method' });
+    if (pmId === null) throw new AcquirerError('setup_intent_unexpected_state', "You cannot confirm this SetupIntent because it's missing a payment method.", { param: 'payment_method' });
     const pm = await requirePaymentMethod(deps.db, merchantId, pmId);
     if (pm.customerId !== null && si.customerId !== null && pm.customerId !== si.customerId) {
-      throw new AppError('parameter_invalid', `The provided PaymentMethod ${pm.id} belongs to a different customer.`, { param: 'payment_method' });
+      throw new AcquirerError('parameter_invalid', `The provided PaymentMethod ${pm.id} belongs to a different customer.`, { param: 'payment_method' });
     }
     try {
       const charge = await verifyCard(deps, cvcCache, { merchant: call.merchant, pm, customerId: si.customerId, setupIntentId: si.id, nowMs: call.nowMs });
@@ -132,7 +133,8 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): St
         await event(tx, next, 'setup_intent.setup_failed', call.nowMs);
         return next;
       });
-      throw new AppError(error.code, error.message, { declineCode: error.declineCode, extra: { ...error.extra, setup_intent: setupIntentObject(failed) } });
+      // The card attempt failed with one of the acquirer's own card errors.
+      throw new AcquirerError(error.code as AcquirerErrorCode, error.message, { declineCode: error.declineCode, extra: { ...error.extra, setup_intent: setupIntentObject(failed) } });
     }
   }
 
@@ -143,7 +145,7 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): St
       summary: 'Create a SetupIntent (and confirm it with confirm=true)',
       parse: (p) => {
         const types = p.stringList('payment_method_types', { maxItems: 10 });
-        if (types !== undefined && types.some((t) => t !== 'card')) throw new AppError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
+        if (types !== undefined && types.some((t) => t !== 'card')) throw new AcquirerError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
         p.string('return_url', { maxChars: 2000 });
         const automatic = p.object('automatic_payment_methods');
         automatic?.boolean('enabled');
@@ -214,7 +216,7 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): St
           await deps.db.transaction(async (tx) => {
             const si = await requireSetupIntent(tx, call.merchant.id, call.path.id!, true);
             if (si.status === 'succeeded' || si.status === 'canceled') {
-              throw new AppError('setup_intent_unexpected_state', `You cannot cancel this SetupIntent because it has a status of ${si.status}.`);
+              throw new AcquirerError('setup_intent_unexpected_state', `You cannot cancel this SetupIntent because it has a status of ${si.status}.`);
             }
             const canceled: SetupIntent = { ...si, status: 'canceled', canceledAtMs: call.nowMs, cancellationReason: reason };
             await save(tx, canceled);

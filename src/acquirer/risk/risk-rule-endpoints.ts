@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { parseListQuery, stripeList, type ListQuery } from '../stripe/list.ts';
 import { updateMetadata, type Params } from '../stripe/params.ts';
@@ -98,7 +98,7 @@ function conditionParam(params: Params, required: boolean): Record<string, unkno
 }
 
 function notFound(id: string): never {
-  throw new AppError('resource_missing', `No such risk_rule: '${id.slice(0, 80)}'`, { param: 'id' });
+  throw new AcquirerError('resource_missing', `No such risk_rule: '${id.slice(0, 80)}'`, { param: 'id' });
 }
 
 interface CreateInput {

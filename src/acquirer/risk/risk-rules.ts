@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { listPage, type ListQuery } from '../stripe/list.ts';
 import type { AppliesTo, NewRiskRule, RiskAction, RiskCondition, RiskRule, RulePurpose } from './rule-types.ts';
@@ -67,7 +67,7 @@ export async function createRiskRule(tx: Tx, deps: { readonly ids: IdGenerator; 
   if (merchant === undefined) throw new Error(`risk rule for an unknown merchant ${merchantId}`);
   const live = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM acquirer_risk_rules WHERE merchant_id = ? AND deleted_at_ms IS NULL', [merchantId]);
   if (Number(live?.n ?? 0) >= MAX_RULES_PER_MERCHANT) {
-    throw new AppError('risk_rule_limit_reached', `A merchant may have at most ${MAX_RULES_PER_MERCHANT} risk rules; delete one first.`);
+    throw new AcquirerError('risk_rule_limit_reached', `A merchant may have at most ${MAX_RULES_PER_MERCHANT} risk rules; delete one first.`);
   }
 
   const rule: RiskRule = {

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import { isCurrencyCode } from '../../platform/money.ts';
 import { isCountryCode } from './countries.ts';
 import {
@@ -155,7 +155,7 @@ function objectAt(value: unknown, param: string): Record<string, unknown> {
 function onlyFields(object: Record<string, unknown>, param: string, fields: readonly string[]): void {
   for (const key of Object.keys(object)) {
     if (!fields.includes(key)) {
-      throw new AppError('parameter_unknown', `Received unknown parameter: ${param}[${key}] (a ${String(object.kind)} condition takes ${fields.slice(1).join(', ')})`, {
+      throw new AcquirerError('parameter_unknown', `Received unknown parameter: ${param}[${key}] (a ${String(object.kind)} condition takes ${fields.slice(1).join(', ')})`, {
         param: `${param}[${key}]`,
       });
     }
@@ -201,9 +201,9 @@ function booleanAt(value: unknown, param: string): boolean | undefined {
 }
 
 function missing(param: string, message = `Missing required param: ${param}.`): never {
-  throw new AppError('parameter_missing', message, { param });
+  throw new AcquirerError('parameter_missing', message, { param });
 }
 
 function invalid(param: string, message: string): never {
-  throw new AppError('parameter_invalid', message, { param });
+  throw new AcquirerError('parameter_invalid', message, { param });
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 
 /**
  * Stripe's request encoding: `application/x-www-form-urlencoded` pairs whose
@@ -116,5 +116,5 @@ function normalize(value: FormValue): FormValue {
 }
 
 function invalid(message: string, param?: string): never {
-  throw new AppError('body_invalid', message, param === undefined ? {} : { param });
+  throw new AcquirerError('body_invalid', message, param === undefined ? {} : { param });
 }

@@ -1,5 +1,5 @@
 import type { Database } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import { IDEMPOTENCY_DEFAULT_TTL_MS } from '../../platform/idempotency.ts';
 
 /**
@@ -70,14 +70,14 @@ export async function claimIdempotencyKey(
       return { kind: 'claimed' };
     }
     if (row.request_hash !== request.requestHash) {
-      throw new AppError(
+      throw new AcquirerError(
         'idempotency_key_reused',
         `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${request.key}' if you meant to execute a different request.`,
         { param: 'Idempotency-Key' },
       );
     }
     if (row.state === 'done') return { kind: 'replay', status: row.response_status!, bodyJson: row.response_body! };
-    if (Number(row.lease_until_ms) > request.nowMs) throw new AppError('idempotency_key_in_use');
+    if (Number(row.lease_until_ms) > request.nowMs) throw new AcquirerError('idempotency_key_in_use');
     await tx.run('UPDATE acquirer_idempotency_keys SET lease_until_ms = ? WHERE merchant_id = ? AND idem_key = ?', [
       lease,
       request.merchantId,

@@ -1,5 +1,5 @@
 import type { Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { Params } from './params.ts';
 
 /**
@@ -33,7 +33,7 @@ export function parseListQuery(params: Params): ListQuery {
   const startingAfter = params.string('starting_after', { maxChars: 64, pattern: CURSOR, what: 'not an object id' });
   const endingBefore = params.string('ending_before', { maxChars: 64, pattern: CURSOR, what: 'not an object id' });
   if (startingAfter !== undefined && endingBefore !== undefined) {
-    throw new AppError('parameter_invalid', 'You may only specify one of these parameters: starting_after, ending_before.', { param: 'ending_before' });
+    throw new AcquirerError('parameter_invalid', 'You may only specify one of these parameters: starting_after, ending_before.', { param: 'ending_before' });
   }
   return { limit, startingAfter, endingBefore };
 }

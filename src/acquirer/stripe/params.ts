@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { FormObject, FormValue } from './form-body.ts';
 
 /**
@@ -129,10 +129,10 @@ export class Params {
     for (const key of keys) {
       const item = value[key]!;
       const param = `${this.name(name)}[${key}]`;
-      if (key.length > METADATA_KEY_MAX_CHARS) throw new AppError('parameter_invalid', `Metadata keys must be at most ${METADATA_KEY_MAX_CHARS} characters.`, { param });
-      if (typeof item !== 'string') throw new AppError('parameter_invalid', 'Metadata values must be strings.', { param });
+      if (key.length > METADATA_KEY_MAX_CHARS) throw new AcquirerError('parameter_invalid', `Metadata keys must be at most ${METADATA_KEY_MAX_CHARS} characters.`, { param });
+      if (typeof item !== 'string') throw new AcquirerError('parameter_invalid', 'Metadata values must be strings.', { param });
       if (item.length > METADATA_VALUE_MAX_CHARS) {
-        throw new AppError('parameter_invalid', `Metadata values must be at most ${METADATA_VALUE_MAX_CHARS} characters.`, { param });
+        throw new AcquirerError('parameter_invalid', `Metadata values must be at most ${METADATA_VALUE_MAX_CHARS} characters.`, { param });
       }
       set[key] = item === '' ? null : item;
     }
@@ -144,7 +144,7 @@ export class Params {
     const paths = this.stringList('expand', { maxItems: 20, maxChars: 200 }) ?? [];
     for (const path of paths) {
       if (!/^[a-z_]+(\.[a-z_]+)*$/.test(path) || path.split('.').length > EXPAND_MAX_DEPTH) {
-        throw new AppError('parameter_invalid', `Invalid expand path: ${path}`, { param: 'expand' });
+        throw new AcquirerError('parameter_invalid', `Invalid expand path: ${path}`, { param: 'expand' });
       }
     }
     return paths;
@@ -154,7 +154,7 @@ export class Params {
   finish(): void {
     for (const key of Object.keys(this.#data)) {
       if (!this.#read.has(key)) {
-        throw new AppError('parameter_unknown', `Received unknown parameter: ${this.name(key)}`, { param: this.name(key) });
+        throw new AcquirerError('parameter_unknown', `Received unknown parameter: ${this.name(key)}`, { param: this.name(key) });
       }
     }
     for (const child of this.#children) child.finish();
@@ -164,14 +164,14 @@ export class Params {
     this.#read.add(name);
     const value = this.#data[name];
     if (value === undefined) {
-      if (required) throw new AppError('parameter_missing', `Missing required param: ${this.name(name)}.`, { param: this.name(name) });
+      if (required) throw new AcquirerError('parameter_missing', `Missing required param: ${this.name(name)}.`, { param: this.name(name) });
       return undefined;
     }
     return value;
   }
 
   #fail(name: string, message: string): never {
-    throw new AppError('parameter_invalid', message, { param: this.name(name) });
+    throw new AcquirerError('parameter_invalid', message, { param: this.name(name) });
   }
 }
 
@@ -184,7 +184,7 @@ export function updateMetadata(current: Metadata, update: ReturnType<Params['met
     else next[key] = value;
   }
   if (Object.keys(next).length > METADATA_MAX_KEYS) {
-    throw new AppError('parameter_invalid', `Metadata may hold at most ${METADATA_MAX_KEYS} keys.`, { param: 'metadata' });
+    throw new AcquirerError('parameter_invalid', `Metadata may hold at most ${METADATA_MAX_KEYS} keys.`, { param: 'metadata' });
   }
   return next;
 }

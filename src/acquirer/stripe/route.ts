@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import { hashRequest, validateIdempotencyKey } from '../../platform/idempotency.ts';
 import { authenticateApiKey, type ApiKeyKind, type Merchant } from '../merchants/merchants.ts';
 import { parseForm, type FormObject } from './form-body.ts';
@@ -68,7 +69,7 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
     handler: async (request, reply) => {
       const { merchant, kind } = await authenticate(deps, request);
       if (kind === 'publishable' && !endpoint.allowPublishable) {
-        throw new AppError('permission_denied', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
+        throw new AcquirerError('permission_denied', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
       }
       const call: StripeCall = {
         merchant,
@@ -122,13 +123,13 @@ function answer(reply: FastifyReply, result: { status: number; body: unknown }):
 async function authenticate(deps: StripeRouteDeps, request: FastifyRequest): Promise<{ merchant: Merchant; kind: ApiKeyKind }> {
   const key = apiKeyOf(request);
   if (key === undefined) {
-    throw new AppError(
+    throw new AcquirerError(
       'authentication_required',
       'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').',
     );
   }
   const found = await authenticateApiKey(deps.db, key);
-  if (found === undefined) throw new AppError('authentication_required', `Invalid API Key provided: ${maskKey(key)}`);
+  if (found === undefined) throw new AcquirerError('authentication_required', `Invalid API Key provided: ${maskKey(key)}`);
   return found;
 }
 
@@ -151,7 +152,7 @@ function maskKey(key: string): string {
 function bodyOf(request: FastifyRequest): FormObject {
   const body = request.body;
   if (body === undefined || body === null || body === '') return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new AppError('body_invalid', 'The request body must be form-encoded parameters.');
+  if (typeof body !== 'object' || Array.isArray(body)) throw new AcquirerError('body_invalid', 'The request body must be form-encoded parameters.');
   return body as FormObject;
 }
 

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { EVENT_TYPES, isEventType } from '../events/event-types.ts';
 import { refuseExpand } from '../events/refuse-expand.ts';
@@ -146,13 +146,13 @@ function parseUrl(params: Params, required: boolean): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new AppError('url_invalid', `Invalid URL: ${raw.slice(0, 200)}`, { param: 'url' });
+    throw new AcquirerError('url_invalid', `Invalid URL: ${raw.slice(0, 200)}`, { param: 'url' });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new AppError('url_invalid', 'Invalid URL: webhook URLs must use http or https.', { param: 'url' });
+    throw new AcquirerError('url_invalid', 'Invalid URL: webhook URLs must use http or https.', { param: 'url' });
   }
   if (url.username !== '' || url.password !== '') {
-    throw new AppError('url_invalid', 'Invalid URL: webhook URLs may not contain a user name or password.', { param: 'url' });
+    throw new AcquirerError('url_invalid', 'Invalid URL: webhook URLs may not contain a user name or password.', { param: 'url' });
   }
   return raw;
 }
@@ -164,10 +164,10 @@ function parseEnabledEvents(params: Params, required: boolean): string[] | undef
   }
   const list = params.stringList('enabled_events', { maxItems: EVENT_TYPES.length + 1, maxChars: 100 });
   if (list === undefined) return undefined;
-  if (list.length === 0) throw new AppError('parameter_invalid', 'enabled_events must list at least one event type, or *.', { param: 'enabled_events' });
+  if (list.length === 0) throw new AcquirerError('parameter_invalid', 'enabled_events must list at least one event type, or *.', { param: 'enabled_events' });
   list.forEach((type, index) => {
     if (type !== '*' && !isEventType(type)) {
-      throw new AppError('parameter_invalid', `Invalid enabled_events[${index}]: ${type.slice(0, 100)} is not an event type Cardlane sends.`, {
+      throw new AcquirerError('parameter_invalid', `Invalid enabled_events[${index}]: ${type.slice(0, 100)} is not an event type Cardlane sends.`, {
         param: `enabled_events[${index}]`,
       });
     }

@@ -1,5 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { AcquirerError } from '../errors.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { updateMetadata, type Metadata, type Params } from '../stripe/params.ts';
 import { newWebhookSecret, sealWebhookSecret } from './webhook-secret.ts';
@@ -47,7 +48,7 @@ export function webhookEndpointObject(row: WebhookEndpointRow, secret?: string):
 }
 
 export function noSuchWebhookEndpoint(id: string): AppError {
-  return new AppError('resource_missing', `No such webhook endpoint: '${id}'`, { param: 'id' });
+  return new AcquirerError('resource_missing', `No such webhook endpoint: '${id}'`, { param: 'id' });
 }
 
 /** A live (not deleted) endpoint of this merchant. */
@@ -76,7 +77,7 @@ export async function createWebhookEndpoint(
     [input.merchantId],
   );
   if (Number(live?.n ?? 0) >= WEBHOOK_ENDPOINTS_MAX) {
-    throw new AppError('request_invalid', `You have reached the maximum of ${WEBHOOK_ENDPOINTS_MAX} test webhook endpoints.`);
+    throw new AcquirerError('request_invalid', `You have reached the maximum of ${WEBHOOK_ENDPOINTS_MAX} test webhook endpoints.`);
   }
   const id = deps.ids.next('we');
   const secret = newWebhookSecret(deps.random);

@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import { BILLING_CURRENCY, creditBalance } from '../billing-ledger.ts';
 import { NotificationOutbox } from '../notifications/notification-outbox.ts';
 import { SandboxMailer, type Mailer } from '../notifications/sandbox-mailbox.ts';
@@ -140,13 +140,13 @@ export class AutoRecharge {
       const monthlyLimitMinor = update.monthlyLimitMinor !== undefined ? update.monthlyLimitMinor : (saved?.monthlyLimitMinor ?? null);
       if (thresholdMinor === undefined || targetMinor === undefined) {
         if (!update.enabled) return; // Nothing set up and nothing to turn on: it is off already.
-        throw new AppError('parameter_missing', 'Set threshold and target (in cents) to turn auto-recharge on.', { param: thresholdMinor === undefined ? 'threshold' : 'target' });
+        throw new BillingError('parameter_missing', 'Set threshold and target (in cents) to turn auto-recharge on.', { param: thresholdMinor === undefined ? 'threshold' : 'target' });
       }
       // A rule saved under an older minimum may still be turned off untouched.
       const changes = update.thresholdMinor !== undefined || update.targetMinor !== undefined || update.monthlyLimitMinor !== undefined;
       if (update.enabled || changes) checkRule({ thresholdMinor, targetMinor, monthlyLimitMinor }, this.deps.config);
       if (update.enabled && (await defaultPaymentMethod(tx, orgId)) === null) {
-        throw new AppError('payment_method_required', 'Auto-recharge charges the default card: make a card your default first.', { param: 'enabled' });
+        throw new BillingError('payment_method_required', 'Auto-recharge charges the default card: make a card your default first.', { param: 'enabled' });
       }
       await saveRule(tx, orgId, { enabled: update.enabled, thresholdMinor, targetMinor, monthlyLimitMinor, currency: BILLING_CURRENCY }, this.deps.clock.nowMs());
     });

@@ -1,5 +1,5 @@
 import type { BillingConfig } from '../../platform/config.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 
 /**
  * The owner's auto-recharge rule, checked before it is saved. The limits
@@ -22,17 +22,17 @@ export function checkRule(rule: RuleInput, config: Pick<BillingConfig, 'recharge
   const { rechargeMinimumMinor: min, purchaseMaximumMinor: max } = config;
   const whole = (value: number) => Number.isSafeInteger(value);
   if (!whole(rule.thresholdMinor) || rule.thresholdMinor < 0 || rule.thresholdMinor >= max) {
-    throw new AppError('auto_recharge_threshold_invalid', `The threshold is a whole number of cents from 0 to ${max - 1}.`, { param: 'threshold' });
+    throw new BillingError('auto_recharge_threshold_invalid', `The threshold is a whole number of cents from 0 to ${max - 1}.`, { param: 'threshold' });
   }
   if (!whole(rule.targetMinor) || rule.targetMinor <= rule.thresholdMinor || rule.targetMinor < min || rule.targetMinor > max) {
-    throw new AppError(
+    throw new BillingError(
       'auto_recharge_target_invalid',
       `The target balance must be above the threshold, at least the minimum recharge (${min} cents) and at most ${max} cents.`,
       { param: 'target' },
     );
   }
   if (rule.monthlyLimitMinor !== null && (!whole(rule.monthlyLimitMinor) || rule.monthlyLimitMinor < min || rule.monthlyLimitMinor > MONTHLY_LIMIT_MAX_MINOR)) {
-    throw new AppError(
+    throw new BillingError(
       'auto_recharge_monthly_limit_invalid',
       `The monthly limit is null (no limit) or from the minimum recharge (${min} cents) to ${MONTHLY_LIMIT_MAX_MINOR} cents.`,
       { param: 'monthly_limit' },

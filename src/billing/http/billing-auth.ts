@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import { authenticateMemberSession, looksLikeMemberSessionToken, type MemberSession } from '../members/member-sessions.ts';
 import { organizationForApiKey, ORG_API_KEY_PATTERN, type Organization } from '../organizations.ts';
 
@@ -39,21 +39,21 @@ export function requireOrganization(app: FastifyInstance, sql: Sql, clock: Clock
     const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
     if (token !== undefined && ORG_API_KEY_PATTERN.test(token)) {
       const org = await organizationForApiKey(sql, token);
-      if (org === null) throw new AppError('authentication_required', 'The API key is not valid or was revoked.');
+      if (org === null) throw new BillingError('authentication_required', 'The API key is not valid or was revoked.');
       request.billingOrg = org;
       return;
     }
     if (token !== undefined && looksLikeMemberSessionToken(token)) {
       const session = await authenticateMemberSession(sql, token, clock.nowMs());
-      if (session === undefined) throw new AppError('authentication_required', 'The session has expired or was signed out; sign in again.');
+      if (session === undefined) throw new BillingError('authentication_required', 'The session has expired or was signed out; sign in again.');
       if (!READS.has(request.method) && session.member.role !== 'owner') {
-        throw new AppError('permission_denied', 'Only an owner of the organization can change its billing; members can look. Ask an owner.');
+        throw new BillingError('permission_denied', 'Only an owner of the organization can change its billing; members can look. Ask an owner.');
       }
       request.billingOrg = session.organization;
       request.billingMember = session;
       return;
     }
-    throw new AppError('authentication_required', "Send an organization API key (Authorization: Bearer sk-cl-…) or a member's session token from signing in.");
+    throw new BillingError('authentication_required', "Send an organization API key (Authorization: Bearer sk-cl-…) or a member's session token from signing in.");
   });
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import type { BillingServices } from '../billing-services.ts';
 import { creditBalance } from '../billing-ledger.ts';
 import { findAttempt, listAttempts, type AttemptKind, type PaymentAttempt } from '../payments/payment-attempts.ts';
@@ -31,7 +31,7 @@ export async function paymentWithReceipt(services: BillingServices, attempt: Pay
 export async function paymentAnswer(services: BillingServices, attempt: PaymentAttempt, reply: { status(code: number): unknown }) {
   const body = await paymentWithReceipt(services, attempt);
   if (attempt.status === 'failed') {
-    throw new AppError('card_declined', attempt.failure?.message ?? 'Your card was declined.', {
+    throw new BillingError('card_declined', attempt.failure?.message ?? 'Your card was declined.', {
       ...(attempt.failure?.decline_code ? { declineCode: attempt.failure.decline_code } : {}),
       extra: { payment: body },
     });
@@ -112,7 +112,7 @@ export function billingRoutes(services: BillingServices): FastifyPluginAsync {
       async (request, reply) => {
         const clientKey = request.headers['idempotency-key'];
         if (clientKey !== undefined && (typeof clientKey !== 'string' || clientKey.length === 0 || clientKey.length > 255)) {
-          throw new AppError('parameter_invalid', 'Idempotency-Key is 1 to 255 characters.', { param: 'Idempotency-Key' });
+          throw new BillingError('parameter_invalid', 'Idempotency-Key is 1 to 255 characters.', { param: 'Idempotency-Key' });
         }
         const attempt = await services.purchases.buy(orgOf(request).id, {
           amountMinor: request.body.amount,
@@ -146,7 +146,7 @@ export function billingRoutes(services: BillingServices): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>('/payments/:id', { schema: { tags: TAG, summary: 'One payment', params: idParams } }, async (request) => {
       const attempt = await findAttempt(db, request.params.id);
-      if (attempt === null || attempt.orgId !== orgOf(request).id) throw new AppError('resource_missing', `No payment ${request.params.id}.`);
+      if (attempt === null || attempt.orgId !== orgOf(request).id) throw new BillingError('resource_missing', `No payment ${request.params.id}.`);
       return paymentWithReceipt(services, attempt);
     });
 

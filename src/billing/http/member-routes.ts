@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { bearerToken, OPERATOR_SECURITY, requireOperator } from '../../issuer/http/auth.ts';
 import type { Database } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import { MEMBER_MAILBOX_PAGE_MAX, readMemberMailbox } from '../members/member-mail.ts';
 import { authenticateMemberSession, revokeMemberSession, type MemberSession } from '../members/member-sessions.ts';
 import { requestMemberSignInCode, verifyMemberSignInCode, type MemberDeps } from '../members/member-sign-in.ts';
@@ -40,7 +40,7 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps): FastifyPlug
   async function currentSession(request: FastifyRequest): Promise<MemberSession> {
     const token = bearerToken(request);
     const session = token === undefined ? undefined : await authenticateMemberSession(db, token, deps.clock.nowMs());
-    if (session === undefined) throw new AppError('authentication_required', "This needs a member's session token (Authorization: Bearer sess-cl-…); sign in again.");
+    if (session === undefined) throw new BillingError('authentication_required', "This needs a member's session token (Authorization: Bearer sess-cl-…); sign in again.");
     return session;
   }
 
@@ -62,9 +62,9 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps): FastifyPlug
         if (!result.ok) {
           if (result.code === 'rate_limited') {
             reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-            throw new AppError('rate_limited', result.message);
+            throw new BillingError('rate_limited', result.message);
           }
-          throw new AppError('email_invalid', result.message, { param: 'email' });
+          throw new BillingError('email_invalid', result.message, { param: 'email' });
         }
         return { object: 'billing.sign_in_code', email: result.email, expires_at: iso(result.expiresAtMs), resend_after: iso(result.resendAfterMs) };
       },
@@ -92,7 +92,7 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps): FastifyPlug
         const result = await db.transaction((tx) => verifyMemberSignInCode(tx, deps, request.body));
         if (!result.ok) {
           const param = result.code === 'email_invalid' ? 'email' : result.code === 'resource_missing' ? 'organization' : 'code';
-          throw new AppError(result.code, result.message, { param });
+          throw new BillingError(result.code, result.message, { param });
         }
         // The answer holds a secret: never cached anywhere.
         reply.header('cache-control', 'no-store');
@@ -133,7 +133,7 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps): FastifyPlug
       },
       async (request) => {
         const to = normalizeEmail(request.query.to);
-        if (!to.ok) throw new AppError('email_invalid', to.message, { param: 'to' });
+        if (!to.ok) throw new BillingError('email_invalid', to.message, { param: 'to' });
         const letters = await readMemberMailbox(db, to.email, request.query.limit ?? 20);
         return {
           object: 'list',

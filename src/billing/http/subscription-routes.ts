@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import type { BillingServices } from '../billing-services.ts';
 import { findAttempt } from '../payments/payment-attempts.ts';
 import { findPlan, listActivePlans, type Plan } from '../subscriptions/plans.ts';
@@ -65,7 +65,7 @@ export function subscriptionRoutes(services: BillingServices): FastifyPluginAsyn
   const { db } = services.deps;
   const mine = async (orgId: string, id: string) => {
     const sub = await findSubscription(db, id);
-    if (sub === null || sub.orgId !== orgId) throw new AppError('resource_missing', `No subscription ${id}.`);
+    if (sub === null || sub.orgId !== orgId) throw new BillingError('resource_missing', `No subscription ${id}.`);
     return sub;
   };
   return async (app) => {
@@ -85,7 +85,7 @@ export function subscriptionRoutes(services: BillingServices): FastifyPluginAsyn
       async (request, reply) => {
         const clientKey = request.headers['idempotency-key'];
         if (clientKey !== undefined && (typeof clientKey !== 'string' || clientKey.length === 0 || clientKey.length > 255)) {
-          throw new AppError('parameter_invalid', 'Idempotency-Key is 1 to 255 characters.', { param: 'Idempotency-Key' });
+          throw new BillingError('parameter_invalid', 'Idempotency-Key is 1 to 255 characters.', { param: 'Idempotency-Key' });
         }
         const result = await services.subscriptions.subscribe(orgOf(request).id, { planId: request.body.plan, clientKey: clientKey ?? null });
         if (result.attempt.status === 'failed') return paymentAnswer(services, result.attempt, reply);

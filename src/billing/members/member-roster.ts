@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { lockOrganization } from '../organizations.ts';
 import type { MemberMailer } from './member-mail.ts';
@@ -26,7 +26,7 @@ export async function inviteMember(
   input: { readonly orgId: string; readonly orgName: string; readonly email: string; readonly role: MemberRole },
 ): Promise<{ member: Member; invited: boolean }> {
   const normalized = normalizeEmail(input.email);
-  if (!normalized.ok) throw new AppError('email_invalid', normalized.message, { param: 'email' });
+  if (!normalized.ok) throw new BillingError('email_invalid', normalized.message, { param: 'email' });
   await lockOrganization(tx, input.orgId);
   const existing = (await listMembers(tx, input.orgId)).find((m) => m.email === normalized.email);
   if (existing !== undefined) return { member: existing, invited: false };
@@ -40,9 +40,9 @@ export async function removeMember(tx: Tx, input: { readonly orgId: string; read
   await lockOrganization(tx, input.orgId);
   const members = await listMembers(tx, input.orgId);
   const member = members.find((m) => m.id === input.memberId);
-  if (member === undefined) throw new AppError('resource_missing', `No member ${input.memberId} in this organization.`, { param: 'id' });
+  if (member === undefined) throw new BillingError('resource_missing', `No member ${input.memberId} in this organization.`, { param: 'id' });
   if (member.role === 'owner' && members.filter((m) => m.role === 'owner').length === 1) {
-    throw new AppError('last_owner', 'This is the organization’s only owner: invite another owner first.');
+    throw new BillingError('last_owner', 'This is the organization’s only owner: invite another owner first.');
   }
   await tx.run('DELETE FROM billing_member_sessions WHERE member_id = ?', [member.id]);
   await tx.run('DELETE FROM billing_members WHERE id = ?', [member.id]);

@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import { BILLING_CURRENCY, grantCredits } from '../billing-ledger.ts';
 import type { ChargeRunner } from './charge-runner.ts';
 import { findAttemptByClientKey, insertAttempt, type PaymentAttempt } from './payment-attempts.ts';
@@ -34,14 +34,14 @@ export class CreditPurchases {
       const earlier = input.clientKey ? await findAttemptByClientKey(tx, orgId, input.clientKey) : null;
       if (earlier !== null) {
         const same = earlier.kind === 'purchase' && earlier.amountMinor === input.amountMinor && (input.paymentMethodId ?? earlier.paymentMethodId) === earlier.paymentMethodId;
-        if (!same) throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used for another request.');
+        if (!same) throw new BillingError('idempotency_key_reused', 'This Idempotency-Key was used for another request.');
         return earlier.id;
       }
       if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < min || input.amountMinor > max) {
-        throw new AppError('purchase_amount_out_of_range', `A credit purchase is a whole number of cents from ${min} to ${max}.`, { param: 'amount' });
+        throw new BillingError('purchase_amount_out_of_range', `A credit purchase is a whole number of cents from ${min} to ${max}.`, { param: 'amount' });
       }
       const card = input.paymentMethodId ? await requirePaymentMethod(tx, orgId, input.paymentMethodId) : await defaultPaymentMethod(tx, orgId);
-      if (card === null) throw new AppError('payment_method_required', 'Choose a card, or set a default card first.', { param: 'payment_method' });
+      if (card === null) throw new BillingError('payment_method_required', 'Choose a card, or set a default card first.', { param: 'payment_method' });
       const attempt = await insertAttempt(tx, {
         id: this.deps.ids.next('bpa'),
         orgId,

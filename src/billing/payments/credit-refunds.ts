@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import { removeCredits } from '../billing-ledger.ts';
 import { addRefunded, findAttempt, SEND_LEASE_MS, STUCK_AFTER_MS } from './payment-attempts.ts';
 import type { BillingPaymentDeps } from './payment-deps.ts';
@@ -93,14 +93,14 @@ export class CreditRefunds {
   async refund(attemptId: string, input: { amountMinor?: number; reason?: string } = {}): Promise<CreditRefund> {
     const refund = await this.deps.db.transaction(async (tx) => {
       const attempt = await findAttempt(tx, attemptId, { lock: true });
-      if (attempt === null) throw new AppError('resource_missing', `No billing payment ${attemptId}.`);
+      if (attempt === null) throw new BillingError('resource_missing', `No billing payment ${attemptId}.`);
       if (attempt.status !== 'succeeded' || !REFUNDABLE_KINDS.has(attempt.kind) || attempt.providerIntentId === null) {
-        throw new AppError('payment_not_refundable', `Payment ${attemptId} is a ${attempt.status} ${attempt.kind}; only a successful credit purchase or recharge can be refunded.`);
+        throw new BillingError('payment_not_refundable', `Payment ${attemptId} is a ${attempt.status} ${attempt.kind}; only a successful credit purchase or recharge can be refunded.`);
       }
       const left = attempt.amountMinor - attempt.refundedMinor;
       const amount = input.amountMinor ?? left;
       if (!Number.isSafeInteger(amount) || amount <= 0 || amount > left) {
-        throw new AppError('refund_amount_out_of_range', `A refund of ${attemptId} is a whole number of cents from 1 to ${left}.`, { param: 'amount' });
+        throw new BillingError('refund_amount_out_of_range', `A refund of ${attemptId} is a whole number of cents from 1 to ${left}.`, { param: 'amount' });
       }
       const created: CreditRefund = {
         id: this.deps.ids.next('bre'),

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import { BILLING_CURRENCY } from '../billing-ledger.ts';
 import type { ChargeRunner } from './charge-runner.ts';
 import { claimAttemptSend, findAttempt, insertAttempt, releaseAttemptSend, type PaymentAttempt } from './payment-attempts.ts';
@@ -83,7 +83,7 @@ export async function findPaymentMethod(sql: Sql, orgId: string, id: string): Pr
 
 export async function requirePaymentMethod(sql: Sql, orgId: string, id: string): Promise<BillingPaymentMethod> {
   const found = await findPaymentMethod(sql, orgId, id);
-  if (found === null) throw new AppError('resource_missing', `This organization has no card ${id}.`, { param: 'payment_method' });
+  if (found === null) throw new BillingError('resource_missing', `This organization has no card ${id}.`, { param: 'payment_method' });
   return found;
 }
 
@@ -112,12 +112,12 @@ export class PaymentMethods {
   /** Verifies and adds a tokenized card; adding a card the organization already has answers it again. */
   async add(orgId: string, paymentMethodId: string): Promise<AddCardResult> {
     if (typeof paymentMethodId !== 'string' || !PAYMENT_METHOD_ID.test(paymentMethodId)) {
-      throw new AppError('parameter_invalid', 'payment_method must be a payment method id (pm_…) made with the publishable key.', { param: 'payment_method' });
+      throw new BillingError('parameter_invalid', 'payment_method must be a payment method id (pm_…) made with the publishable key.', { param: 'payment_method' });
     }
     // A card id another organization has, or had, is not this one's to add: asked of the provider it either failed as a "decline"
     // (attached to the other's customer) or, once the other had removed it, overwrote the other's row and answered a 500.
     const owner = await this.deps.db.get<{ org_id: string }>('SELECT org_id FROM billing_payment_methods WHERE id = ?', [paymentMethodId]);
-    if (owner !== undefined && owner.org_id !== orgId) throw new AppError('resource_missing', `No payment method ${paymentMethodId}.`, { param: 'payment_method' });
+    if (owner !== undefined && owner.org_id !== orgId) throw new BillingError('resource_missing', `No payment method ${paymentMethodId}.`, { param: 'payment_method' });
     const existing = await findPaymentMethod(this.deps.db, orgId, paymentMethodId);
     if (existing !== null) {
       return { status: 'added', paymentMethod: existing, attempt: (await findAttempt(this.deps.db, existing.verificationAttemptId))! };

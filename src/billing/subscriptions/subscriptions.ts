@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { BillingError } from '../errors.ts';
 import type { ChargeRunner } from '../payments/charge-runner.ts';
 import { findAttemptByClientKey, insertAttempt, type PaymentAttempt } from '../payments/payment-attempts.ts';
 import type { BillingPaymentDeps } from '../payments/payment-deps.ts';
@@ -48,18 +48,18 @@ export class Subscriptions {
       const earlier = input.clientKey ? await findAttemptByClientKey(tx, orgId, input.clientKey) : null;
       if (earlier !== null) {
         const sub = earlier.kind === 'subscription' && earlier.subscriptionId !== null ? await findSubscription(tx, earlier.subscriptionId) : null;
-        if (sub === null || sub.planId !== input.planId) throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used for another request.');
+        if (sub === null || sub.planId !== input.planId) throw new BillingError('idempotency_key_reused', 'This Idempotency-Key was used for another request.');
         return earlier.id;
       }
       const plan = await findPlan(tx, input.planId);
-      if (plan === null || !plan.active) throw new AppError('resource_missing', `No plan ${input.planId}.`, { param: 'plan' });
+      if (plan === null || !plan.active) throw new BillingError('resource_missing', `No plan ${input.planId}.`, { param: 'plan' });
       const live = await findLiveSubscription(tx, orgId, plan.id, { lock: true });
       if (live !== null && live.status !== 'incomplete') {
-        throw new AppError('subscription_exists', `This organization already has a ${live.status} ${plan.name} subscription (${live.id}).`, { extra: { subscription: live.id } });
+        throw new BillingError('subscription_exists', `This organization already has a ${live.status} ${plan.name} subscription (${live.id}).`, { extra: { subscription: live.id } });
       }
       if (live?.pendingAttemptId) return live.pendingAttemptId;
       const card = await defaultPaymentMethod(tx, orgId);
-      if (card === null) throw new AppError('payment_method_required', 'Set a default card first: the subscription is paid with it.', { param: 'payment_method' });
+      if (card === null) throw new BillingError('payment_method_required', 'Set a default card first: the subscription is paid with it.', { param: 'payment_method' });
       const nowMs = this.deps.clock.nowMs();
       const sub =
         live ??
@@ -93,7 +93,7 @@ export class Subscriptions {
       if (sub.status === 'canceled') return sub;
       if (input.atPeriodEnd && sub.status === 'active') return cancelAtPeriodEnd(sub, nowMs);
       if (sub.pendingAttemptId !== null) {
-        throw new AppError('subscription_payment_processing', `A payment for ${sub.id} is being processed; cancel again once it has finished (in a minute at most).`);
+        throw new BillingError('subscription_payment_processing', `A payment for ${sub.id} is being processed; cancel again once it has finished (in a minute at most).`);
       }
       return canceled(sub, 'requested', nowMs);
     });
@@ -102,7 +102,7 @@ export class Subscriptions {
   /** Takes back a cancellation at period end, while the period lasts. */
   async resume(orgId: string, subscriptionId: string): Promise<Subscription> {
     return this.change(orgId, subscriptionId, (sub, nowMs) => {
-      if (sub.status === 'canceled') throw new AppError('subscription_canceled', `Subscription ${sub.id} has ended; subscribe again.`);
+      if (sub.status === 'canceled') throw new BillingError('subscription_canceled', `Subscription ${sub.id} has ended; subscribe again.`);
       return resumed(sub, nowMs);
     });
   }
@@ -121,7 +121,7 @@ export class Subscriptions {
   private async change(orgId: string, subscriptionId: string, next: (sub: Subscription, nowMs: number) => Subscription): Promise<Subscription> {
     return this.deps.db.transaction(async (tx) => {
       const sub = await findSubscription(tx, subscriptionId, { lock: true });
-      if (sub === null || sub.orgId !== orgId) throw new AppError('resource_missing', `No subscription ${subscriptionId}.`);
+      if (sub === null || sub.orgId !== orgId) throw new BillingError('resource_missing', `No subscription ${subscriptionId}.`);
       const changed = next(sub, this.deps.clock.nowMs());
       if (changed !== sub) await saveSubscription(tx, changed);
       return changed;

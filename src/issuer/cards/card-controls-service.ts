@@ -1,6 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
 import { rebuildSpend, tracksSpend } from '../authorization/spend.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { CardDeps } from './card-deps.ts';
 import { requireOpen } from './card-money.ts';
 import { getCardOf, saveControls, setCardStatus, type Card } from './cards.ts';
@@ -18,7 +18,7 @@ export async function updateControls(tx: Tx, deps: CardDeps, input: { readonly c
   const card = await getCardOf(tx, input.cardholderId, input.cardId, { lock: true });
   requireOpen(card);
   const result = applyControlsPatch(card.controls, input.patch);
-  if (!result.ok) throw new AppError('parameter_invalid', result.message, { param: result.param });
+  if (!result.ok) throw new IssuerError('parameter_invalid', result.message, { param: result.param });
   const nowMs = deps.clock.nowMs();
   await saveControls(tx, card.id, result.controls, nowMs);
   // Day and month spend is counted only while such a limit exists; a new one starts from the records.

@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import type { Transfer } from '../../ledger/types.ts';
 import { releaseCardAuthorizations } from '../authorization/release-on-close.ts';
@@ -33,7 +33,7 @@ export async function cardBalance(ledger: Ledger, sql: Sql, cardId: string): Pro
 }
 
 export function requireOpen(card: Card): void {
-  if (card.status === 'closed') throw new AppError('card_closed', `Card ending ${card.last4} is closed; it cannot be changed.`);
+  if (card.status === 'closed') throw new IssuerError('card_closed', `Card ending ${card.last4} is closed; it cannot be changed.`);
 }
 
 /**
@@ -48,7 +48,7 @@ export async function moveCardMoney(
 ): Promise<Card> {
   const amount = input.amountUsdMinor;
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 1 || amount > MOVE_MAX_USD_MINOR) {
-    throw new AppError('parameter_invalid', `amount is a whole number of USD cents from 1 to ${MOVE_MAX_USD_MINOR}.`, { param: 'amount' });
+    throw new IssuerError('parameter_invalid', `amount is a whole number of USD cents from 1 to ${MOVE_MAX_USD_MINOR}.`, { param: 'amount' });
   }
   const card = await getCardOf(tx, input.cardholderId, input.cardId, { lock: true });
   requireOpen(card);
@@ -65,7 +65,7 @@ export async function moveCardMoney(
     metadata: { card_id: card.id },
   });
   if (outcome.result === 'exceeds_credits') {
-    throw new AppError(
+    throw new IssuerError(
       'insufficient_funds',
       load ? 'The wallet balance is not enough to load this amount.' : 'The card’s available balance (holds count) is not enough to unload this amount.',
       { param: 'amount' },

@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { BillingAddress } from '../billing-address.ts';
 import { panFingerprint } from '../card-secrets.ts';
 import type { Keyring } from '../keyring.ts';
@@ -125,7 +125,7 @@ export async function getCard(sql: Sql, cardId: string, options: { lock?: boolea
 /** The cardholder's own card, else 404 `resource_missing` (another cardholder's card does not exist for them). */
 export async function getCardOf(sql: Sql, cardholderId: string, cardId: string, options: { lock?: boolean } = {}): Promise<Card> {
   const card = typeof cardId === 'string' && cardId.length <= 100 ? await getCard(sql, cardId, options) : undefined;
-  if (card === undefined || card.cardholderId !== cardholderId) throw new AppError('resource_missing', 'No such card.', { param: 'card' });
+  if (card === undefined || card.cardholderId !== cardholderId) throw new IssuerError('resource_missing', 'No such card.', { param: 'card' });
   return card;
 }
 

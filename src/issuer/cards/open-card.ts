@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import { generatePan, last4 } from '../card-number.ts';
 import { encryptPan, panFingerprint } from '../card-secrets.ts';
 import { cardExpiry } from '../expiry.ts';
@@ -39,7 +39,7 @@ export async function openCard(tx: Tx, deps: CardDeps, input: { readonly cardhol
   const cardholder = (await getCardholder(tx, input.cardholderId, { lock: true }))!;
   const { program, ledger } = deps;
   if ((await countUnclosedCards(tx, cardholder.id)) >= program.maxCardsPerCardholder) {
-    throw new AppError('card_limit_reached', `A cardholder can have at most ${program.maxCardsPerCardholder} cards that are not closed; close one first.`);
+    throw new IssuerError('card_limit_reached', `A cardholder can have at most ${program.maxCardsPerCardholder} cards that are not closed; close one first.`);
   }
   const nowMs = deps.clock.nowMs();
   const cardId = deps.ids.next('card');
@@ -58,7 +58,7 @@ export async function openCard(tx: Tx, deps: CardDeps, input: { readonly cardhol
       metadata: { card_id: cardId, cardholder_id: cardholder.id },
     });
     if (outcome.result === 'exceeds_credits') {
-      throw new AppError('insufficient_funds', `Opening a card costs $${(fee / 100).toFixed(2)}; top up your wallet first.`);
+      throw new IssuerError('insufficient_funds', `Opening a card costs $${(fee / 100).toFixed(2)}; top up your wallet first.`);
     }
     if (outcome.result !== 'ok') throw new Error(`card opening fee ${feeTransferId}: ${outcome.result}`);
   }
@@ -110,7 +110,7 @@ export function cardholderName(input: string | undefined): string {
   if (input === undefined) return DEFAULT_CARDHOLDER_NAME;
   const name = typeof input === 'string' ? input.normalize('NFKC').replace(/\s+/g, ' ').trim().toUpperCase() : '';
   if (name.length < 2 || name.length > CARDHOLDER_NAME_MAX_CHARS || !/^[A-Z][A-Z .'-]*$/.test(name)) {
-    throw new AppError('parameter_invalid', `The name on the card is 2–${CARDHOLDER_NAME_MAX_CHARS} Latin letters, spaces and . ' - (for example ZHANG WEI).`, {
+    throw new IssuerError('parameter_invalid', `The name on the card is 2–${CARDHOLDER_NAME_MAX_CHARS} Latin letters, spaces and . ' - (for example ZHANG WEI).`, {
       param: 'name',
     });
   }

@@ -1,5 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import { decryptPan, deriveCvv2 } from '../card-secrets.ts';
 import { getCardholder } from '../identity/cardholders.ts';
 import { issueOtp, otpRefusalMessage, verifyOtp } from '../identity/otp-store.ts';
@@ -88,5 +89,5 @@ export async function revealCard(tx: Tx, deps: CardDeps, input: { readonly cardh
 
 /** For the HTTP edge: a refusal as an AppError, after the transaction committed. */
 export function revealRefusal(result: Extract<RevealResult, { ok: false }>): AppError {
-  return new AppError(result.code, result.message, { param: 'code' });
+  return new IssuerError(result.code, result.message, { param: 'code' });
 }

@@ -1,5 +1,6 @@
 import type { Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import { InvalidCursor } from '../../ledger/reads.ts';
 import type { Transfer } from '../../ledger/types.ts';
@@ -264,5 +265,5 @@ function decodeCursor(text: string): Positions {
 }
 
 function invalidCursor(): AppError {
-  return new AppError('parameter_invalid', 'The cursor is not one this API gave out.', { param: 'starting_after' });
+  return new IssuerError('parameter_invalid', 'The cursor is not one this API gave out.', { param: 'starting_after' });
 }

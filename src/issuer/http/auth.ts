@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import { OPERATOR_KEY_PREFIX, verifyOperatorKey } from '../identity/operator-keys.ts';
 import { authenticateSession } from '../identity/sessions.ts';
 
@@ -33,11 +33,11 @@ export function requireCardholder(sql: Sql, clock: Clock): PreHandler {
   return async (request) => {
     const token = bearerToken(request);
     if (token === undefined) {
-      throw new AppError('authentication_required', 'Sign in first, then send Authorization: Bearer <session token>.');
+      throw new IssuerError('authentication_required', 'Sign in first, then send Authorization: Bearer <session token>.');
     }
     const session = await authenticateSession(sql, token, clock.nowMs());
     if (session === undefined) {
-      throw new AppError('authentication_required', 'The session token is not valid or has expired; sign in again.');
+      throw new IssuerError('authentication_required', 'The session token is not valid or has expired; sign in again.');
     }
     request.cardholderId = session.cardholderId;
   };
@@ -48,10 +48,10 @@ export function requireOperator(sql: Sql): PreHandler {
   return async (request) => {
     const token = bearerToken(request);
     if (token === undefined || !token.startsWith(OPERATOR_KEY_PREFIX)) {
-      throw new AppError('authentication_required', 'This needs an operator key: Authorization: Bearer op_….');
+      throw new IssuerError('authentication_required', 'This needs an operator key: Authorization: Bearer op_….');
     }
     const keyId = await verifyOperatorKey(sql, token);
-    if (keyId === undefined) throw new AppError('authentication_required', 'The operator key is not valid or was revoked.');
+    if (keyId === undefined) throw new IssuerError('authentication_required', 'The operator key is not valid or was revoked.');
     request.operatorKeyId = keyId;
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Database, Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import { declineText } from '../authorization/decline-text.ts';
 import { listCardAuthorizations, type IssuerAuthorization } from '../authorization/records.ts';
 import type { CardDeps } from '../cards/card-deps.ts';
@@ -188,7 +188,7 @@ export function cardRoutes(options: CardRoutesOptions): FastifyPluginAsync {
         // No body schema: an empty body is fine (the default name), so it is checked here.
         const body = (request.body ?? {}) as { name?: string };
         if (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).some((k) => k !== 'name')) {
-          throw new AppError('parameter_unknown', 'The only parameter is name (the name on the card).');
+          throw new IssuerError('parameter_unknown', 'The only parameter is name (the name on the card).');
         }
         return runMutation(db, request, reply, scopeOf(request), clock.nowMs(), async (tx) => {
           const card = await openCard(tx, deps, { cardholderId: cardholderIdOf(request), name: body.name });
@@ -237,7 +237,7 @@ export function cardRoutes(options: CardRoutesOptions): FastifyPluginAsync {
         const result = await db.transaction((tx) => requestRevealCode(tx, deps, { cardholderId: cardholderIdOf(request), cardId: idOf(request), clientAddress: request.ip }));
         if (!result.ok) {
           reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-          throw new AppError('rate_limited', result.message);
+          throw new IssuerError('rate_limited', result.message);
         }
         return { expires_at: iso(result.expiresAtMs), resend_after: iso(result.resendAfterMs) };
       },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import { normalizePhone } from '../phone.ts';
 import { applyInviteCode, getCardholder, getReferral, type Cardholder } from '../identity/cardholders.ts';
 import type { IdentityDeps } from '../identity/deps.ts';
@@ -60,9 +61,9 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
           if (!result.ok) {
             if (result.code === 'rate_limited') {
               reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-              throw new AppError('rate_limited', result.message);
+              throw new IssuerError('rate_limited', result.message);
             }
-            throw new AppError('phone_invalid', result.message, { param: 'phone' });
+            throw new IssuerError('phone_invalid', result.message, { param: 'phone' });
           }
           return { status: 200, body: { phone: result.phoneE164, expires_at: iso(result.expiresAtMs), resend_after: iso(result.resendAfterMs) } };
         });
@@ -105,7 +106,7 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
         const result = await db.transaction((tx) => verifySignInCode(tx, deps, { phone: body.phone, code: body.code, inviteCode: body.invite_code }));
         if (!result.ok) {
           const param = result.code === 'phone_invalid' ? 'phone' : result.code.startsWith('invite_code') ? 'invite_code' : 'code';
-          throw new AppError(result.code, result.message, { param });
+          throw new IssuerError(result.code, result.message, { param });
         }
         return {
           token: result.session.token,
@@ -256,7 +257,7 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
       async (request) => {
         const query = request.query as { phone: string; limit: number };
         const phone = normalizePhone(query.phone, deps.defaultCountry);
-        if (!phone.ok) throw new AppError('phone_invalid', phone.message, { param: 'phone' });
+        if (!phone.ok) throw new IssuerError('phone_invalid', phone.message, { param: 'phone' });
         const messages = await readSandboxInbox(db, phone.e164, query.limit);
         return { data: messages.map((m) => ({ id: m.id, phone: m.phone, body: m.body, created_at: iso(m.createdAtMs) })) };
       },
@@ -314,7 +315,7 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
 
 async function mustGetCardholder(db: Database, id: string): Promise<Cardholder> {
   const cardholder = await getCardholder(db, id);
-  if (cardholder === undefined) throw new AppError('resource_missing', 'No such cardholder.');
+  if (cardholder === undefined) throw new IssuerError('resource_missing', 'No such cardholder.');
   return cardholder;
 }
 
@@ -346,5 +347,5 @@ function verificationJson(verification: KycVerification) {
 }
 
 function noSuchVerification(id: string): AppError {
-  return new AppError('resource_missing', `No such KYC verification: ${id}.`, { param: 'id' });
+  return new IssuerError('resource_missing', `No such KYC verification: ${id}.`, { param: 'id' });
 }

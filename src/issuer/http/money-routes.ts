@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fas
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import { formatMoney, money } from '../../platform/money.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import type { AlipaySandbox } from '../money/alipay-sandbox.ts';
@@ -95,7 +96,7 @@ export function moneyRoutes(options: MoneyRoutesOptions): FastifyPluginAsync {
       const fields: Record<string, string> = {};
       let count = 0;
       for (const [name, value] of new URLSearchParams(body as string)) {
-        if (++count > NOTIFY_MAX_FIELDS) return done(new AppError('body_invalid', 'Too many form fields.'), undefined);
+        if (++count > NOTIFY_MAX_FIELDS) return done(new IssuerError('body_invalid', 'Too many form fields.'), undefined);
         if (!Object.hasOwn(fields, name)) fields[name] = value;
       }
       done(null, fields);
@@ -168,7 +169,7 @@ export function moneyRoutes(options: MoneyRoutesOptions): FastifyPluginAsync {
       },
       async (request) => {
         const order = await topUps.getOrder(cardholderIdOf(request), (request.params as { id: string }).id);
-        if (!order) throw new AppError('resource_missing', 'No such top-up.', { param: 'id' });
+        if (!order) throw new IssuerError('resource_missing', 'No such top-up.', { param: 'id' });
         return topUpJson(order);
       },
     );
@@ -199,11 +200,11 @@ export function moneyRoutes(options: MoneyRoutesOptions): FastifyPluginAsync {
         const { amount: amountUsdMinor } = request.body as { amount: number };
         const key = request.headers[IDEMPOTENCY_HEADER];
         if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 255)) {
-          throw new AppError('parameter_invalid', 'An Idempotency-Key is 1 to 255 characters.', { param: 'Idempotency-Key' });
+          throw new IssuerError('parameter_invalid', 'An Idempotency-Key is 1 to 255 characters.', { param: 'Idempotency-Key' });
         }
         const requestId = key === undefined ? `auto:${randomUUID()}` : requestIdFor(key);
         const withdrawal = await withdrawals.withdraw({ cardholderId, amountUsdMinor, requestId });
-        if (withdrawal.amount_usd_minor !== amountUsdMinor) throw new AppError('idempotency_key_reused');
+        if (withdrawal.amount_usd_minor !== amountUsdMinor) throw new IssuerError('idempotency_key_reused');
         return withdrawalJson(withdrawal);
       },
     );
@@ -216,7 +217,7 @@ export function moneyRoutes(options: MoneyRoutesOptions): FastifyPluginAsync {
       },
       async (request) => {
         const withdrawal = await withdrawals.get(cardholderIdOf(request), (request.params as { id: string }).id);
-        if (!withdrawal) throw new AppError('resource_missing', 'No such withdrawal.', { param: 'id' });
+        if (!withdrawal) throw new IssuerError('resource_missing', 'No such withdrawal.', { param: 'id' });
         return withdrawalJson(withdrawal);
       },
     );
@@ -362,7 +363,7 @@ export function moneyRoutes(options: MoneyRoutesOptions): FastifyPluginAsync {
         async (request) => {
           const { out_trade_no } = request.params as { out_trade_no: string };
           const order = await loadOrder(db, out_trade_no);
-          if (!order) throw new AppError('resource_missing', 'No such top-up order.', { param: 'out_trade_no' });
+          if (!order) throw new IssuerError('resource_missing', 'No such top-up order.', { param: 'out_trade_no' });
           // The sandbox keeps trades in memory; after a restart it re-learns an open order from the issuer.
           if (alipay.tradeStatus(order.id) === null && order.status === 'created' && order.provider_trade_no !== null) {
             alipay.adopt(order.id, order.provider_trade_no, order.cny_amount_minor);
@@ -371,7 +372,7 @@ export function moneyRoutes(options: MoneyRoutesOptions): FastifyPluginAsync {
           try {
             fields = action === 'pay' ? alipay.pay(order.id) : action === 'fail' ? alipay.fail(order.id) : alipay.close(order.id);
           } catch (error) {
-            throw new AppError('resource_conflict', `The sandbox refused: ${(error as Error).message.replace(/^alipay sandbox: /, '')}.`, { param: 'out_trade_no' });
+            throw new IssuerError('resource_conflict', `The sandbox refused: ${(error as Error).message.replace(/^alipay sandbox: /, '')}.`, { param: 'out_trade_no' });
           }
           const { answer } = await receiveNotify(fields, request.log);
           return { out_trade_no: order.id, action, notify_answer: answer, top_up: topUpJson((await loadOrder(db, order.id))!) };

@@ -1,5 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { newInviteCode, normalizeInviteCode } from '../invite-code.ts';
 
@@ -143,9 +144,9 @@ export async function recordReferral(tx: Tx, refereeId: string, referrer: Cardho
 /** Applies an invite code after sign-up (before the first card); throws the refusal as an AppError. */
 export async function applyInviteCode(tx: Tx, cardholderId: string, input: string, nowMs: number): Promise<Cardholder> {
   const cardholder = await getCardholder(tx, cardholderId, { lock: true });
-  if (cardholder === undefined) throw new AppError('resource_missing', 'No such cardholder.');
+  if (cardholder === undefined) throw new IssuerError('resource_missing', 'No such cardholder.');
   const check = await checkInviteCode(tx, input, cardholder);
-  if (!check.ok) throw new AppError(check.code, undefined, { param: 'invite_code' });
+  if (!check.ok) throw new IssuerError(check.code, undefined, { param: 'invite_code' });
   await recordReferral(tx, cardholder.id, check.referrer, check.code, nowMs);
   return (await getCardholder(tx, cardholder.id))!;
 }
@@ -157,14 +158,14 @@ export async function applyInviteCode(tx: Tx, cardholderId: string, input: strin
  */
 export async function requireKycApproved(sql: Sql, cardholderId: string): Promise<Cardholder> {
   const cardholder = await getCardholder(sql, cardholderId);
-  if (cardholder === undefined) throw new AppError('resource_missing', 'No such cardholder.');
+  if (cardholder === undefined) throw new IssuerError('resource_missing', 'No such cardholder.');
   if (cardholder.kycStatus === 'approved') return cardholder;
   const why: Record<Exclude<KycStatus, 'approved'>, string> = {
     not_started: 'Verify your identity (POST /issuer/v1/kyc) before doing this.',
     pending: 'Your identity verification is still in progress; try again once it is approved.',
     rejected: 'Your identity verification was rejected; start a new one (POST /issuer/v1/kyc).',
   };
-  throw new AppError('kyc_required', `Identity verification (KYC) must be approved first. ${why[cardholder.kycStatus]}`);
+  throw new IssuerError('kyc_required', `Identity verification (KYC) must be approved first. ${why[cardholder.kycStatus]}`);
 }
 
 /** For the cards slice: the first card opened closes the window for an invite code. Idempotent. */

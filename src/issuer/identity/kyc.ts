@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { getCardholder, type KycStatus } from './cardholders.ts';
@@ -73,8 +73,8 @@ export async function startKycVerification(
   cardholderId: string,
 ): Promise<{ readonly verification: KycVerification; readonly started: boolean }> {
   const cardholder = await getCardholder(tx, cardholderId, { lock: true });
-  if (cardholder === undefined) throw new AppError('resource_missing', 'No such cardholder.');
-  if (cardholder.kycStatus === 'approved') throw new AppError('kyc_already_approved');
+  if (cardholder === undefined) throw new IssuerError('resource_missing', 'No such cardholder.');
+  if (cardholder.kycStatus === 'approved') throw new IssuerError('kyc_already_approved');
   if (cardholder.kycStatus === 'pending') {
     const pending = await latestKycVerification(tx, cardholderId);
     if (pending?.status === 'pending') return { verification: pending, started: false };
@@ -102,13 +102,13 @@ export type KycOutcome = { readonly decision: 'approved' } | { readonly decision
 export async function completeKycVerification(tx: Tx, clock: Clock, verificationId: string, outcome: KycOutcome): Promise<KycVerification> {
   const reason = outcome.decision === 'rejected' ? outcome.reason.trim() : null;
   if (outcome.decision === 'rejected' && (reason === null || reason.length === 0 || reason.length > KYC_REASON_MAX_CHARS)) {
-    throw new AppError('parameter_invalid', `A rejection needs a reason of 1 to ${KYC_REASON_MAX_CHARS} characters.`, { param: 'reason' });
+    throw new IssuerError('parameter_invalid', `A rejection needs a reason of 1 to ${KYC_REASON_MAX_CHARS} characters.`, { param: 'reason' });
   }
   const verification = await getKycVerification(tx, verificationId, { lock: true });
-  if (verification === undefined) throw new AppError('resource_missing', `No such KYC verification: ${verificationId}.`, { param: 'id' });
+  if (verification === undefined) throw new IssuerError('resource_missing', `No such KYC verification: ${verificationId}.`, { param: 'id' });
   if (verification.status !== 'pending') {
     if (verification.status === outcome.decision && verification.reason === reason) return verification;
-    throw new AppError('kyc_not_pending', `This verification is already ${verification.status}.`);
+    throw new IssuerError('kyc_not_pending', `This verification is already ${verification.status}.`);
   }
   const nowMs = clock.nowMs();
   await tx.run('UPDATE issuer_kyc_verifications SET status = ?, reason = ?, completed_at_ms = ? WHERE id = ?', [

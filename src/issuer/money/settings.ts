@@ -1,5 +1,5 @@
 import { inTransaction, type Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 
 /**
  * Money settings an operator can change while the issuer runs. Each change is
@@ -96,9 +96,9 @@ export async function updateMoneySettings(
     throw new RangeError('a settings change needs the operator who made it');
   }
   const names = Object.keys(changes);
-  if (names.length === 0) throw new AppError('parameter_missing', 'No setting to change.');
+  if (names.length === 0) throw new IssuerError('parameter_missing', 'No setting to change.');
   for (const name of names) {
-    if (!isMoneySettingName(name)) throw new AppError('setting_invalid', `There is no setting named ${name}.`, { param: name });
+    if (!isMoneySettingName(name)) throw new IssuerError('setting_invalid', `There is no setting named ${name}.`, { param: name });
     checkValue(name, changes[name]);
   }
   return inTransaction(sql, async (tx) => {
@@ -140,7 +140,7 @@ export async function listMoneySettingHistory(sql: Sql, options: { name?: MoneyS
 function checkValue(name: MoneySettingName, value: unknown): void {
   if (name === 'usd_cny_rate') {
     if (typeof value !== 'string' || !RATE_PATTERN.test(value) || !/[1-9]/.test(value)) {
-      throw new AppError('setting_invalid', 'The rate is a positive decimal string such as "7.20" (1 USD = 7.20 CNY), at most 6 decimals.', {
+      throw new IssuerError('setting_invalid', 'The rate is a positive decimal string such as "7.20" (1 USD = 7.20 CNY), at most 6 decimals.', {
         param: name,
       });
     }
@@ -148,22 +148,22 @@ function checkValue(name: MoneySettingName, value: unknown): void {
   }
   const [min, max] = INTEGER_BOUNDS[name];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new AppError('setting_invalid', `${name} must be a whole number from ${min} to ${max}.`, { param: name });
+    throw new IssuerError('setting_invalid', `${name} must be a whole number from ${min} to ${max}.`, { param: name });
   }
 }
 
 function checkTogether(s: MoneySettings): void {
   if (s.top_up_min_cny_minor > s.top_up_max_cny_minor) {
-    throw new AppError('setting_invalid', 'The minimum top-up must not exceed the maximum.', { param: 'top_up_min_cny_minor' });
+    throw new IssuerError('setting_invalid', 'The minimum top-up must not exceed the maximum.', { param: 'top_up_min_cny_minor' });
   }
   if (s.top_up_fee_min_cny_minor >= s.top_up_min_cny_minor) {
-    throw new AppError('setting_invalid', 'The minimum top-up fee must be below the minimum top-up.', { param: 'top_up_fee_min_cny_minor' });
+    throw new IssuerError('setting_invalid', 'The minimum top-up fee must be below the minimum top-up.', { param: 'top_up_fee_min_cny_minor' });
   }
   if (s.withdrawal_min_usd_minor > s.withdrawal_max_usd_minor) {
-    throw new AppError('setting_invalid', 'The minimum withdrawal must not exceed the maximum.', { param: 'withdrawal_min_usd_minor' });
+    throw new IssuerError('setting_invalid', 'The minimum withdrawal must not exceed the maximum.', { param: 'withdrawal_min_usd_minor' });
   }
   if (s.withdrawal_fee_min_usd_minor >= s.withdrawal_min_usd_minor) {
-    throw new AppError('setting_invalid', 'The minimum withdrawal fee must be below the minimum withdrawal.', {
+    throw new IssuerError('setting_invalid', 'The minimum withdrawal fee must be below the minimum withdrawal.', {
       param: 'withdrawal_fee_min_usd_minor',
     });
   }

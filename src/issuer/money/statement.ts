@@ -1,5 +1,5 @@
 import type { Sql } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import { InvalidCursor } from '../../ledger/reads.ts';
 import type { Transfer } from '../../ledger/types.ts';
@@ -124,7 +124,7 @@ async function readLedger(sql: Sql, ledger: Ledger, account: string, after: stri
   try {
     return await ledger.listAccountTransfers(sql, account, { limit, after });
   } catch (error) {
-    if (error instanceof InvalidCursor) throw new AppError('parameter_invalid', 'The cursor is not one this list gave.', { param: 'cursor' });
+    if (error instanceof InvalidCursor) throw new IssuerError('parameter_invalid', 'The cursor is not one this list gave.', { param: 'cursor' });
     throw error;
   }
 }
@@ -206,7 +206,7 @@ const CURSOR_MAX_CHARS = 512;
 
 function decode(text: string | null | undefined): Cursor {
   if (text === undefined || text === null || text === '') return { l: null, o: null };
-  const invalid = new AppError('parameter_invalid', 'The cursor is not one this list gave.', { param: 'cursor' });
+  const invalid = new IssuerError('parameter_invalid', 'The cursor is not one this list gave.', { param: 'cursor' });
   if (text.length > CURSOR_MAX_CHARS) throw invalid;
   let value: unknown;
   try {

@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { TransferInput } from '../../ledger/types.ts';
 import type { MoneyContext } from './context.ts';
 import { topUpFigures } from './fees.ts';
@@ -41,7 +41,7 @@ export async function createQuote(tx: Tx, ctx: Pick<MoneyContext, 'clock' | 'ids
   const settings = await getMoneySettings(tx);
   const figures = topUpFigures(cnyAmountMinor, settings);
   if (!figures) {
-    throw new AppError(
+    throw new IssuerError(
       'top_up_amount_out_of_range',
       `A top-up is from ${settings.top_up_min_cny_minor} to ${settings.top_up_max_cny_minor} fen (CNY minor units).`,
       { param: 'amount' },
@@ -110,11 +110,11 @@ export class TopUpService {
     const { order, fresh } = await this.#ctx.db.transaction(async (tx) => {
       await this.#ctx.kycGate(tx, cardholderId);
       const quote = await loadQuote(tx, quoteId);
-      if (!quote || quote.cardholder_id !== cardholderId) throw new AppError('resource_missing', 'No such quote.', { param: 'quote' });
+      if (!quote || quote.cardholder_id !== cardholderId) throw new IssuerError('resource_missing', 'No such quote.', { param: 'quote' });
       const existing = await loadOrderForQuote(tx, quoteId);
       if (existing) return { order: existing, fresh: false };
       const nowMs = this.#ctx.clock.nowMs();
-      if (nowMs >= quote.expires_at_ms) throw new AppError('quote_expired', undefined, { param: 'quote' });
+      if (nowMs >= quote.expires_at_ms) throw new IssuerError('quote_expired', undefined, { param: 'quote' });
       // The wallet exists before any money can arrive for it.
       await ensureWallet(this.#ctx.ledger, tx, cardholderId);
       const settings = await getMoneySettings(tx);
@@ -162,7 +162,7 @@ export class TopUpService {
           await transition(tx, current, 'failed', { reason: 'provider refused or did not answer order creation', nowMs: this.#ctx.clock.nowMs(), stamps: ['failed_at_ms'] });
         }
       });
-      throw new AppError('funding_provider_unavailable', undefined, { cause: error });
+      throw new IssuerError('funding_provider_unavailable', undefined, { cause: error });
     }
     return this.#ctx.db.transaction(async (tx) => {
       await tx.run('UPDATE issuer_topup_orders SET provider_trade_no = ?, pay_url = ?, qr_payload = ?, updated_at_ms = ? WHERE id = ?', [
@@ -182,7 +182,7 @@ export class TopUpService {
    */
   async handleNotify(fields: Readonly<Record<string, string>>): Promise<NotifyResult> {
     const notify = this.#funding.verifyNotify(fields);
-    if (!notify) throw new AppError('notify_signature_invalid');
+    if (!notify) throw new IssuerError('notify_signature_invalid');
     const result = await this.#ctx.db.transaction(async (tx): Promise<NotifyResult> => {
       const order = await lockOrder(tx, notify.outTradeNo);
       // Verified but not ours: nothing to do, and redelivery would not change that.

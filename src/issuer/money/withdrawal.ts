@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AppError } from '../../platform/errors.ts';
+import { IssuerError } from '../errors.ts';
 import type { TransferInput } from '../../ledger/types.ts';
 import type { MoneyContext } from './context.ts';
 import { withdrawalFigures } from './fees.ts';
@@ -64,7 +64,7 @@ export class WithdrawalService {
    * same one returns the same withdrawal instead of taking money again.
    */
   async withdraw(input: { cardholderId: string; amountUsdMinor: number; requestId: string }): Promise<Withdrawal> {
-    if (!REQUEST_ID_PATTERN.test(input.requestId)) throw new AppError('parameter_invalid', 'A request id is 1 to 64 letters, digits or _.:-', { param: 'request_id' });
+    if (!REQUEST_ID_PATTERN.test(input.requestId)) throw new IssuerError('parameter_invalid', 'A request id is 1 to 64 letters, digits or _.:-', { param: 'request_id' });
     const { withdrawal, fresh } = await this.#ctx.db.transaction(async (tx) => {
       const existing = await tx.get<Withdrawal>(`SELECT ${COLUMNS} FROM issuer_withdrawals WHERE cardholder_id = ? AND request_id = ?`, [
         input.cardholderId,
@@ -75,7 +75,7 @@ export class WithdrawalService {
       const settings = await getMoneySettings(tx);
       const figures = withdrawalFigures(input.amountUsdMinor, settings);
       if (!figures) {
-        throw new AppError(
+        throw new IssuerError(
           'withdrawal_amount_out_of_range',
           `A withdrawal is from ${settings.withdrawal_min_usd_minor} to ${settings.withdrawal_max_usd_minor} cents and must cover the fee.`,
           { param: 'amount' },
@@ -107,7 +107,7 @@ export class WithdrawalService {
         });
       }
       const outcomes = await this.#ctx.ledger.createTransfers(tx, holds);
-      if (outcomes.some((o) => o.result === 'exceeds_credits')) throw new AppError('insufficient_funds', undefined, { param: 'amount' });
+      if (outcomes.some((o) => o.result === 'exceeds_credits')) throw new IssuerError('insufficient_funds', undefined, { param: 'amount' });
       assertBooked(outcomes);
       const row: Withdrawal = {
         id,

@@ -1,4 +1,4 @@
-import { AppError, ERROR_CODES, type ErrorBody, type ErrorCode } from '../errors.ts';
+import { AppError, PLATFORM_ERROR_CODES, type ErrorBody, type ErrorCode } from '../errors.ts';
 
 /**
  * Turns anything thrown while handling a request into the answer the client
@@ -81,7 +81,7 @@ export function toHttpError(error: unknown, context: MapContext = {}): HttpError
     if (known) return fromAppError(new AppError(known));
     // A client error from a plugin: its message is meant for the client.
     const code = STATUS_CODES[status] ?? 'request_invalid';
-    const message = typeof framework.message === 'string' && framework.message !== '' ? framework.message : ERROR_CODES[code].message;
+    const message = typeof framework.message === 'string' && framework.message !== '' ? framework.message : PLATFORM_ERROR_CODES[code].message;
     return { status, body: new AppError(code, message).toBody(), internal: false };
   }
   return internalError(context);
@@ -90,7 +90,7 @@ export function toHttpError(error: unknown, context: MapContext = {}): HttpError
 export function internalError(context: MapContext = {}): HttpError {
   const message = context.requestId
     ? `An unexpected error occurred. If it persists, contact support and quote request id ${context.requestId}.`
-    : ERROR_CODES.internal_error.message;
+    : PLATFORM_ERROR_CODES.internal_error.message;
   return { status: 500, body: new AppError('internal_error', message).toBody(), internal: true };
 }
 

@@ -1,0 +1,34 @@
+import { moduleErrors, type ErrorTable } from '../platform/errors.ts';
+
+/**
+ * The acquirer's error codes. Each module declares its own codes here and
+ * throws them with its own error class, so the platform's registry (platform/errors.ts)
+ * holds only the generic ones; the composition root checks that no two modules
+ * declare the same code. Codes are stable: never rename one once released.
+ */
+export const ACQUIRER_ERROR_CODES = {
+  // Acquirer (Stripe's codes, so the official SDK raises the right error classes).
+  card_declined: { type: 'card_error', status: 402, message: 'Your card was declined.' },
+  expired_card: { type: 'card_error', status: 402, message: 'Your card has expired.' },
+  incorrect_cvc: { type: 'card_error', status: 402, message: "Your card's security code is incorrect." },
+  incorrect_zip: { type: 'card_error', status: 402, message: "Your card's zip code failed validation." },
+  incorrect_address: { type: 'card_error', status: 402, message: "Your card's address failed validation." },
+  incorrect_number: { type: 'card_error', status: 402, message: 'Your card number is incorrect.' },
+  invalid_number: { type: 'card_error', status: 402, message: 'Your card number is not a valid credit card number.' },
+  invalid_expiry_month: { type: 'card_error', status: 402, message: "Your card's expiration month is invalid." },
+  invalid_expiry_year: { type: 'card_error', status: 402, message: "Your card's expiration year is invalid." },
+  invalid_cvc: { type: 'card_error', status: 402, message: "Your card's security code is invalid." },
+  processing_error: { type: 'card_error', status: 402, message: 'An error occurred while processing your card. Try again in a little bit.' },
+  payment_intent_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The PaymentIntent is not in a state that allows this.' },
+  setup_intent_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The SetupIntent is not in a state that allows this.' },
+  payment_method_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The PaymentMethod is not in a state that allows this.' },
+  amount_too_small: { type: 'invalid_request_error', status: 400, message: 'The amount is below the minimum charge amount.' },
+  amount_too_large: { type: 'invalid_request_error', status: 400, message: 'The amount is above what is allowed.' },
+  charge_already_refunded: { type: 'invalid_request_error', status: 400, message: 'The charge has already been refunded in full.' },
+  risk_rule_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The merchant already has the most risk rules allowed.' },
+} as const satisfies ErrorTable;
+
+export type AcquirerErrorCode = keyof typeof ACQUIRER_ERROR_CODES;
+
+/** An AppError with one of the acquirer's codes or a generic platform code. */
+export const AcquirerError = moduleErrors(ACQUIRER_ERROR_CODES);

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// The `cardlane` executable. Cardlane runs from its TypeScript sources through
-// tsx (no build step, so what runs is what is in the repository). The paths
-// are resolved from this file, not the working directory, so it works through
-// `npx cardlane`, an npm bin symlink, or an absolute path from anywhere; and
-// tsx is pointed at Cardlane's own tsconfig, not one that happens to be in
-// the caller's directory.
-import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
+// The `cardlane` executable: runs the compiled JavaScript in dist/ with plain
+// Node.js (`npm ci` builds it through the prepare script; `npm run build`
+// rebuilds it). The path is resolved from this file, not the working
+// directory, so it works through `npx cardlane`, an npm bin symlink, or an
+// absolute path from anywhere.
+import { existsSync } from 'node:fs';
 
-register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('cardlane: not built yet (no dist/cli/main.js) — run `npm run build` in the Cardlane directory first');
+  process.exit(1);
+}
+await import(main.href);

@@ -7,7 +7,7 @@
  * until killed.
  */
 import Fastify from 'fastify';
-import { startCardlane } from '../../src/runtime.ts';
+import { startCardlane } from '../../src/app/start.ts';
 
 const [mode, dataDir] = process.argv.slice(2);
 

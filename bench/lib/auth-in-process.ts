@@ -12,7 +12,7 @@ import { systemClock } from '../../src/platform/clock.ts';
 import { migrate } from '../../src/platform/db/migrations.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
-import { allMigrations } from '../../src/platform/schema.ts';
+import { allMigrations } from '../../src/app/modules.ts';
 import { openBenchCards } from './auth-cards.ts';
 import { openSqliteCeiling } from './sqlite-ceiling.ts';
 import { keptUp, runAtRate, type OpenLoopResult } from './open-loop.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock } from '../../src/platform/clock.ts';
 import { migrate } from '../../src/platform/db/migrations.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { allMigrations } from '../../src/platform/schema.ts';
+import { allMigrations } from '../../src/app/modules.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { auditDatabase } from './audit.ts';
 import { CEILING_WHAT_ROW } from './ceiling-row.ts';

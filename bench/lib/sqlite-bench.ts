@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { systemClock } from '../../src/platform/clock.ts';
 import { migrate } from '../../src/platform/db/migrations.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
-import { allMigrations } from '../../src/platform/schema.ts';
+import { allMigrations } from '../../src/app/modules.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { auditDatabase, type AuditSummary } from './audit.ts';
 import { closedLoop, measureAlternating } from './loop.ts';

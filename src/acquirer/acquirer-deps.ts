@@ -2,6 +2,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import type { IdGenerator, RandomSource } from '../platform/ids.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import type { CvcCache } from './cards/vault.ts';
 import type {
   AuthorizationRequest,
   AuthorizationResponse,
@@ -26,6 +27,8 @@ export interface CardInfo {
 /** The part of the card network the acquirer uses (`CardNetwork` in src/network has this shape). */
 export interface AcquirerNetwork {
   lookupCard(pan: string): CardInfo | null;
+  /** The card account's payment account reference (EMVCo PAR), when the network assigns them; optional so a stub network need not. */
+  paymentAccountReference?(pan: string): string | null;
   authorize(request: AuthorizationRequest): Promise<AuthorizationResponse>;
   incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse>;
   reverse(request: ReversalRequest): Promise<FollowUpResponse>;
@@ -45,4 +48,6 @@ export interface AcquirerDeps {
   readonly acquirerId: string;
   /** 32-byte key that encrypts stored card numbers and keys card fingerprints (the acquirer's vault). */
   readonly vaultKey: Buffer;
+  /** CVCs held for moments between tokenizing and charging (see cards/vault.ts): the endpoints that take a card and the ones that charge it share this one. */
+  readonly cvcCache: CvcCache;
 }

@@ -1,9 +1,12 @@
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
-import { cryptoRandom, IdGenerator, type RandomSource } from '../platform/ids.ts';
+import { cryptoRandom, type IdGenerator, type RandomSource } from '../platform/ids.ts';
 import { loadOrCreateSecretFile } from '../platform/secret-file.ts';
+import { loadOrCreateParKey } from '../network/par-key-file.ts';
+import { paymentAccountReferences } from '../network/payment-account-reference.ts';
 import { addApiKey, createMerchant, getDemoMerchant } from './merchants/merchants.ts';
+import { backfillPaymentMethodPars, type ParBackfillResult } from './payments/payment-method-par-backfill.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from './risk/presets.ts';
 import { createRiskRule } from './risk/risk-rules.ts';
 
@@ -31,6 +34,15 @@ export function loadOrCreateVaultKey(dataDir: string, random: RandomSource = cry
 }
 
 /**
+ * What the acquirer does at every start before taking requests: gives
+ * payment methods vaulted before PARs their card account's PAR (idempotent,
+ * in bounded batches; see payment-method-par-backfill.ts).
+ */
+export async function prepareAcquirer(db: Database, dataDir: string): Promise<ParBackfillResult> {
+  return backfillPaymentMethodPars(db, loadOrCreateVaultKey(dataDir), paymentAccountReferences(loadOrCreateParKey(dataDir)));
+}
+
+/**
  * The demo merchant `cardlane up` creates on first start — an API business
  * configured like the seed's (a $5.00 verification hold when a card is
  * added; it refuses prepaid cards on customer-initiated purchases) — and its
@@ -38,9 +50,15 @@ export function loadOrCreateVaultKey(dataDir: string, random: RandomSource = cry
  * merchant gets a fresh key pair and the file is rewritten (the old keys
  * keep working: keys are only ever added here).
  */
-export async function prepareDemoMerchant(db: Database, clock: Clock, dataDir: string): Promise<DemoAcquirerCredentials> {
-  const ids = new IdGenerator(clock, cryptoRandom);
-  const deps = { ids, random: cryptoRandom, nowMs: clock.nowMs() };
+export async function prepareDemoMerchant(
+  db: Database,
+  runtime: { readonly clock: Clock; readonly ids: IdGenerator; readonly random: RandomSource },
+  dataDir: string,
+): Promise<DemoAcquirerCredentials> {
+  // The acquirer's one start-up hook today (its module runs it at every start); the backfill moves to the module's own prepare step when it has one.
+  await prepareAcquirer(db, dataDir);
+  const { ids } = runtime;
+  const deps = { ids, random: runtime.random, nowMs: runtime.clock.nowMs() };
   const existing = await getDemoMerchant(db);
   if (existing !== undefined) {
     const saved = readDemoCredentials(dataDir);

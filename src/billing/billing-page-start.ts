@@ -1,15 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Clock } from '../platform/clock.ts';
-import type { Config } from '../platform/config.ts';
-import type { Database } from '../platform/db/database.ts';
-import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
-import { billingServices } from './billing-services.ts';
+import type { Runtime } from '../platform/module.ts';
 import { billingMemberRoutes } from './http/member-routes.ts';
 import { billingPageRoutes } from './http/billing-page-routes.ts';
 import { rosterRoutes } from './http/roster-routes.ts';
 import { SandboxMemberMailer } from './members/member-mail.ts';
 import { loadOrCreateMemberPepper } from './members/member-pepper-file.ts';
 import type { MemberDeps } from './members/member-sign-in.ts';
+import type { BillingProvider } from './payments/provider.ts';
 
 /**
  * The billing page as a running Cardlane serves it: the page itself at
@@ -17,11 +14,11 @@ import type { MemberDeps } from './members/member-sign-in.ts';
  * `/billing/v1/members`, with the sandbox mailer and billing's own code
  * pepper from the data directory.
  */
-export function billingPageAndSessions(db: Database, clock: Clock, config: Config): FastifyPluginAsync {
-  const ids = new IdGenerator(clock, cryptoRandom);
-  const deps: MemberDeps = { clock, ids, random: cryptoRandom, otpPepper: loadOrCreateMemberPepper(config.dataDir), mailer: new SandboxMemberMailer(ids) };
+export function billingPageAndSessions(runtime: Runtime, provider: BillingProvider): FastifyPluginAsync {
+  const { db, clock, ids, random, config } = runtime;
+  const deps: MemberDeps = { clock, ids, random, otpPepper: loadOrCreateMemberPepper(config.dataDir), mailer: new SandboxMemberMailer(ids) };
   const members = billingMemberRoutes(db, deps);
-  const page = billingPageRoutes(billingServices(db, clock, config).provider);
+  const page = billingPageRoutes(provider);
   return async (app) => {
     await app.register(members, { prefix: '/billing/v1' });
     await app.register(rosterRoutes(db, deps), { prefix: '/billing/v1' });

@@ -12,14 +12,13 @@ import { CreditRefunds } from './payments/credit-refunds.ts';
 import type { AttemptHandler, BillingPaymentDeps } from './payments/payment-deps.ts';
 import { PaymentMethods } from './payments/payment-methods.ts';
 import { resumeStuckPayments } from './payments/payment-sweep.ts';
-import { BillingProvider } from './payments/provider.ts';
+import type { BillingProvider } from './payments/provider.ts';
 import { subscriptionCardListener, Subscriptions } from './subscriptions/subscriptions.ts';
 import { subscriptionPaymentHandler } from './subscriptions/subscription-payments.ts';
 
 /**
- * Merchant billing as one running Cardlane wires it, once per database
- * handle (shared by the HTTP routes, the background tasks and the runtime,
- * which tells the provider this server's address once it listens).
+ * Merchant billing's services, shared by its HTTP routes and its
+ * background tasks.
  */
 export interface BillingServices {
   readonly deps: BillingDeps & BillingPaymentDeps;
@@ -33,17 +32,7 @@ export interface BillingServices {
   resumeStuckPayments(): Promise<{ attempts: number; refunds: number }>;
 }
 
-const byDatabase = new WeakMap<Database, BillingServices>();
-
-export function billingServices(db: Database, clock: Clock, config: Config): BillingServices {
-  const existing = byDatabase.get(db);
-  if (existing) return existing;
-  const services = createBillingServices({ db, clock, config, provider: new BillingProvider(config.billing, config.dataDir) });
-  byDatabase.set(db, services);
-  return services;
-}
-
-/** The same wiring with explicit parts, for tests (a seeded id source, a provider pointed at a test server). */
+/** Billing's services, built once by its module; tests build them with their own parts (a seeded id source, a provider pointed at a test server). */
 export function createBillingServices(input: {
   db: Database;
   clock: Clock;

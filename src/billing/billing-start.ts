@@ -1,9 +1,8 @@
-import { Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
-import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
-import { addOrganizationApiKey, createOrganization, getDemoOrganization } from './organizations.ts';
+import type { IdGenerator } from '../platform/ids.ts';
+import { addOrganizationApiKey, createOrganization, getDemoOrganization, type OrgDeps } from './organizations.ts';
 import { addMember } from './members/members.ts';
 
 export const MERCHANT_API_BASE_PATH = '/merchant/v1';
@@ -25,14 +24,12 @@ export interface DemoBillingCredentials {
  * If the file lost the section, the organization gets a fresh key (old keys
  * keep working: keys are only ever added here).
  */
-export async function prepareDemoOrganization(db: Database, clock: Clock, dataDir: string): Promise<DemoBillingCredentials> {
-  const ids = new IdGenerator(clock, cryptoRandom);
-  const deps = { clock, ids, random: cryptoRandom, ledger: new Ledger(clock) };
+export async function prepareDemoOrganization(db: Database, deps: OrgDeps, dataDir: string): Promise<DemoBillingCredentials> {
   const existing = await getDemoOrganization(db);
   if (existing !== null) {
     const saved = readDemoBillingCredentials(dataDir);
     if (saved !== null && saved.organization_id === existing.id) {
-      await ensureDemoOwner(db, clock, existing.id);
+      await ensureDemoOwner(db, deps, existing.id);
       return saved;
     }
   }
@@ -46,14 +43,13 @@ export async function prepareDemoOrganization(db: Database, clock: Clock, dataDi
     return { base_url_path: MERCHANT_API_BASE_PATH, organization_id: created.organization.id, api_key: created.apiKey };
   });
   writeDemoCredentialsSection(dataDir, 'billing', credentials);
-  await ensureDemoOwner(db, clock, credentials.organization_id);
+  await ensureDemoOwner(db, deps, credentials.organization_id);
   return credentials;
 }
 
 /** The demo owner, added on every start (a no-op once there): data directories from before members existed get one too. */
-async function ensureDemoOwner(db: Database, clock: Clock, orgId: string): Promise<void> {
-  const ids = new IdGenerator(clock, cryptoRandom);
-  await db.transaction((tx) => addMember(tx, { ids, nowMs: clock.nowMs() }, { orgId, email: DEMO_OWNER_EMAIL, role: 'owner' }));
+async function ensureDemoOwner(db: Database, deps: { readonly clock: Clock; readonly ids: IdGenerator }, orgId: string): Promise<void> {
+  await db.transaction((tx) => addMember(tx, { ids: deps.ids, nowMs: deps.clock.nowMs() }, { orgId, email: DEMO_OWNER_EMAIL, role: 'owner' }));
 }
 
 export function readDemoBillingCredentials(dataDir: string): DemoBillingCredentials | null {

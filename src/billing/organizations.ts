@@ -46,7 +46,7 @@ function newOrgApiKey(random: BillingDeps['random']): string {
   return API_KEY_PREFIX + body;
 }
 
-type OrgDeps = Pick<BillingDeps, 'clock' | 'ids' | 'random' | 'ledger'>;
+export type OrgDeps = Pick<BillingDeps, 'clock' | 'ids' | 'random' | 'ledger'>;
 
 /** Creates an organization, its credit account (balance 0) and its first API key. */
 export async function createOrganization(

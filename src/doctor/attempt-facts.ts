@@ -1,21 +1,11 @@
 import type { Charge } from '../acquirer/payments/charge-store.ts';
 import type { RiskRule } from '../acquirer/risk/rule-types.ts';
 import type { IssuerAuthorization } from '../issuer/authorization/records.ts';
-import { ISSUER_NAME } from '../issuer/authorization/records.ts';
 import type { AuthorizationPurpose, Initiator } from '../network/messages.ts';
 import type { NetworkMessageRecord } from '../network/network-records.ts';
 import type { TestBankAuthorizationRow } from '../network/test-issuers/test-bank-store.ts';
-import type { Sql } from '../platform/db/database.ts';
-import {
-  blockingRule,
-  cardlaneAuthorizationOf,
-  merchantById,
-  networkMessagesOf,
-  paymentMethodSummary,
-  testBankAuthorizationOf,
-  type CardSummary,
-  type PaymentMethodSummary,
-} from './records.ts';
+import type { CardSummary, PaymentMethodSummary } from './port-records.ts';
+import type { DoctorPorts } from './ports.ts';
 
 /**
  * Everything each party recorded about one authorization attempt, read
@@ -49,14 +39,14 @@ export interface AttemptFacts {
 }
 
 /** The facts of an attempt the acquirer recorded as `charge`. */
-export async function factsOfCharge(sql: Sql, charge: Charge): Promise<AttemptFacts> {
+export async function factsOfCharge(ports: DoctorPorts, charge: Charge): Promise<AttemptFacts> {
   const [merchant, pm, network] = await Promise.all([
-    merchantById(sql, charge.merchantId),
-    paymentMethodSummary(sql, charge.merchantId, charge.paymentMethodId),
-    networkMessagesOf(sql, charge.networkId),
+    ports.acquirer.merchant(charge.merchantId),
+    ports.acquirer.paymentMethod(charge.merchantId, charge.paymentMethodId),
+    ports.network.messagesOf(charge.networkId),
   ]);
   const ruleId = charge.blockedByRule;
-  const rule = ruleId !== null && !ruleId.startsWith('builtin:') ? ((await blockingRule(sql, charge.merchantId, ruleId)) ?? null) : null;
+  const rule = ruleId !== null && !ruleId.startsWith('builtin:') ? ((await ports.acquirer.rule(charge.merchantId, ruleId)) ?? null) : null;
   const authorization = network.find((m) => m.type === 'authorization') ?? null;
   return {
     reference: charge.id,
@@ -75,7 +65,7 @@ export async function factsOfCharge(sql: Sql, charge: Charge): Promise<AttemptFa
     amount: { minor: charge.amountMinor, currency: charge.currency.toLowerCase() },
     rule,
     network,
-    issuer: await issuerFactsOf(sql, authorization?.issuer ?? null, charge.networkId),
+    issuer: await issuerFactsOf(ports, authorization?.issuer ?? null, charge.networkId),
     verificationHoldMinor: verificationHoldOf(merchant),
   };
 }
@@ -85,8 +75,8 @@ export async function factsOfCharge(sql: Sql, charge: Charge): Promise<AttemptFa
  * of this acquirer sent it (another acquirer, or a message sent straight to
  * the network): the network's and the issuer's records only.
  */
-export async function factsOfIssuerRecord(sql: Sql, authorization: IssuerAuthorization): Promise<AttemptFacts> {
-  const network = await networkMessagesOf(sql, authorization.requestId);
+export async function factsOfIssuerRecord(ports: DoctorPorts, authorization: IssuerAuthorization): Promise<AttemptFacts> {
+  const network = await ports.network.messagesOf(authorization.requestId);
   return {
     reference: authorization.requestId,
     atMs: authorization.createdAtMs,
@@ -104,14 +94,14 @@ export async function factsOfIssuerRecord(sql: Sql, authorization: IssuerAuthori
   };
 }
 
-async function issuerFactsOf(sql: Sql, issuerName: string | null, requestId: string): Promise<IssuerFacts | null> {
+async function issuerFactsOf(ports: DoctorPorts, issuerName: string | null, requestId: string): Promise<IssuerFacts | null> {
   if (issuerName === null) return null;
-  if (issuerName === ISSUER_NAME) {
-    const authorization = await cardlaneAuthorizationOf(sql, requestId);
+  if (issuerName === ports.issuer.networkName) {
+    const authorization = await ports.issuer.authorizationByRequest(requestId);
     return authorization === undefined ? null : { kind: 'cardlane', authorization };
   }
   // Every other issuer behind the network today is a scripted test bank, which keeps its own books.
-  const row = await testBankAuthorizationOf(sql, requestId);
+  const row = await ports.testBank.authorizationByRequest(requestId);
   return row === undefined ? null : { kind: 'other', name: issuerName, authorization: row };
 }
 
@@ -122,6 +112,7 @@ function cardFromNetwork(message: NetworkMessageRecord | null): CardSummary {
     funding: message?.card.funding ?? null,
     country: message?.card.country ?? null,
     fingerprint: null,
+    paymentAccountReference: null,
   };
 }
 

@@ -9,10 +9,11 @@ import type { Lang } from './catalogue-types.ts';
  * lines of billing context, so `cardlane doctor <billing attempt id>`
  * follows the attempt on across acquirer → network → issuer.
  *
- * To plug billing in, implement `BillingAttemptResolver` in src/billing and
- * add it to `BILLING_ATTEMPT_RESOLVERS` in billing-resolvers.ts (one line).
- * The doctor asks the resolvers whose `handles(id)` is true, in list order,
- * and uses the first answer.
+ * This is the doctor's port for billing, like ports.ts for the other
+ * parties: billing implements it (src/billing/doctor-resolver.ts) and the
+ * doctor never imports billing — whoever builds the doctor passes the
+ * resolvers (`billingResolvers`). The doctor asks the resolvers whose
+ * `handles(id)` is true, in list order, and uses the first answer.
  */
 
 export interface BillingContextLine {

@@ -1,16 +1,14 @@
-import type { Card } from '../issuer/cards/cards.ts';
 import type { Sql } from '../platform/db/database.ts';
 import { AppError } from '../platform/errors.ts';
 import { factsOfCharge, factsOfIssuerRecord, type AttemptFacts } from './attempt-facts.ts';
 import type { BillingAttemptResolver } from './billing-resolver.ts';
-import { BILLING_ATTEMPT_RESOLVERS } from './billing-resolvers.ts';
-import type { CardLink } from './card-link.ts';
 import type { Lang } from './catalogue-types.ts';
 import { diagnose } from './diagnose.ts';
+import type { DoctorPorts } from './ports.ts';
 import { presentAttempt, verdictLine, type AttemptParts } from './present.ts';
-import { cardAuthorizations, cardlaneAuthorizationOf, cardsOfCardholder, chargeByNetworkId, chargesOfCard, chargesOfCardAtMerchant, issuerCard } from './records.ts';
+import { identify } from './principals.ts';
 import { seedRemedyOf } from './seed-remedy-facts.ts';
-import { notFound, resolveSubject, type Subject } from './subjects.ts';
+import { MAX_CHARGES_PER_SUBJECT, notFound, resolveSubject, type BillingResolvers, type Subject } from './subjects.ts';
 import type { Trace, TraceAttempt, TraceBilling, TraceHop } from './trace-types.ts';
 import { say, type Principal, type View } from './views.ts';
 
@@ -22,11 +20,17 @@ import { say, type Principal, type View } from './views.ts';
  * check, with which codes, and what to do next — scoped to who asks.
  */
 
-export interface DoctorOptions {
+/**
+ * Every read goes through the parties' implementations of the doctor's
+ * ports (ports.ts), injected here; the doctor holds no key and never sees a
+ * card number. A Cardlane card and a merchant's attempts with it are linked
+ * by the card account's PAR, which both the issuer and the acquirer store.
+ */
+export interface DoctorOptions extends DoctorPorts {
+  /** The connection billing's resolvers read with (their contract is `resolve(sql, id)`). */
   readonly db: Sql;
-  /** Needed to connect a Cardlane card with merchant attempts that never reached the issuer (see card-link.ts); null without both keys. */
-  readonly cardLink?: CardLink | null;
-  readonly billingResolvers?: readonly BillingAttemptResolver[];
+  /** Merchant billing's resolvers (src/billing/doctor-resolver.ts), asked in order; whoever builds the doctor passes them. */
+  readonly billingResolvers: readonly BillingAttemptResolver[];
   /** The auto-recharge minimum to quote when billing does not say (minor units); null: the declined amount. */
   readonly rechargeMinimumMinor?: number | null;
 }
@@ -37,25 +41,24 @@ export const MAX_WINDOW_MS = 400 * 24 * 60 * 60 * 1000;
 export const MAX_CARD_ATTEMPTS = 200;
 
 export class Doctor {
-  readonly #sql: Sql;
-  readonly #cardLink: CardLink | null;
-  readonly #resolvers: readonly BillingAttemptResolver[];
+  readonly #ports: DoctorPorts;
+  readonly #billing: BillingResolvers;
   readonly #rechargeMinimumMinor: number | null;
 
   constructor(options: DoctorOptions) {
-    this.#sql = options.db;
-    this.#cardLink = options.cardLink ?? null;
-    this.#resolvers = options.billingResolvers ?? BILLING_ATTEMPT_RESOLVERS;
+    const { acquirer, issuer, network, testBank } = options;
+    this.#ports = { acquirer, issuer, network, testBank };
+    this.#billing = { sql: options.db, resolvers: options.billingResolvers };
     this.#rechargeMinimumMinor = options.rechargeMinimumMinor ?? null;
   }
 
-  /** Whether merchant attempts that never reached the issuer can be connected to a card (both keys are at hand). */
-  get linksCards(): boolean {
-    return this.#cardLink !== null;
+  /** Who a credential (a merchant secret key, an operator key, a cardholder session) belongs to, as the party that issued it says. */
+  identify(token: string, nowMs: number): Promise<Principal> {
+    return identify(this.#ports, token, nowMs);
   }
 
   async trace(id: string, principal: Principal, lang: Lang): Promise<Trace> {
-    const subject = await resolveSubject(this.#sql, id, this.#resolvers);
+    const subject = await resolveSubject(this.#ports, this.#billing, id);
     const attempts = await this.#visibleAttempts(subject, principal);
     const billingMinimum = subject.billing?.rechargeMinimum?.minor ?? null;
     const parts = await Promise.all(attempts.map((facts) => this.#parts(facts, principal.view, billingMinimum ?? this.#rechargeMinimumMinor)));
@@ -91,32 +94,35 @@ export class Doctor {
    * [fromMs, toMs), each diagnosed. The cardholder's view is the issuer's
    * side: a payment a merchant refused before the card network is not on
    * it, and the trace says so. The operator's view also connects the
-   * merchant-side attempts with this card that never reached the issuer.
+   * merchant-side attempts with this card that never reached the issuer,
+   * through the card account's PAR.
    */
   async traceCard(cardId: string, window: { readonly fromMs: number; readonly toMs: number }, principal: Principal, lang: Lang): Promise<Trace> {
     if (principal.view === 'merchant') {
       throw new AppError('permission_denied', "A merchant cannot look at a cardholder's card; trace your own payments by their id.");
     }
     checkWindow(window);
-    const card = typeof cardId === 'string' && cardId.length <= 100 ? await issuerCard(this.#sql, cardId) : undefined;
+    const { acquirer, issuer } = this.#ports;
+    const card = typeof cardId === 'string' && cardId.length <= 100 ? await issuer.card(cardId) : undefined;
     if (card === undefined || (principal.view === 'cardholder' && card.cardholderId !== principal.cardholderId)) {
       throw new AppError('resource_missing', 'No such card.', { param: 'card' });
     }
-    const authorizations = (await cardAuthorizations(this.#sql, card.id, window.fromMs, window.toMs, MAX_CARD_ATTEMPTS)).reverse();
+    const authorizations = (await issuer.authorizationsOfCard(card.id, window, MAX_CARD_ATTEMPTS)).reverse();
     const facts: AttemptFacts[] = await Promise.all(
       authorizations.map(async (authorization) => {
-        const charge = await chargeByNetworkId(this.#sql, authorization.requestId);
-        return charge === undefined ? factsOfIssuerRecord(this.#sql, authorization) : factsOfCharge(this.#sql, charge);
+        const charge = await acquirer.chargeByNetworkId(authorization.requestId);
+        return charge === undefined ? factsOfIssuerRecord(this.#ports, authorization) : factsOfCharge(this.#ports, charge);
       }),
     );
     let neverReached = 0;
-    const linked = principal.view === 'operator' && this.#cardLink !== null;
+    const par = card.paymentAccountReference;
+    const linked = principal.view === 'operator' && par !== null;
     if (linked) {
-      const blocked = (await chargesOfCard(this.#sql, this.#cardLink!.acquirerFingerprint(card), window.fromMs, window.toMs, MAX_CARD_ATTEMPTS)).filter(
+      const blocked = (await acquirer.chargesOfCardAccount(par, window, MAX_CARD_ATTEMPTS)).filter(
         (charge) => charge.outcome?.network_status === 'not_sent_to_network',
       );
       neverReached = blocked.length;
-      facts.push(...(await Promise.all(blocked.map((charge) => factsOfCharge(this.#sql, charge)))));
+      facts.push(...(await Promise.all(blocked.map((charge) => factsOfCharge(this.#ports, charge)))));
       facts.sort((a, b) => a.atMs - b.atMs || a.reference.localeCompare(b.reference));
     }
     const parts = await Promise.all(facts.map((f) => this.#parts(f, principal.view, this.#rechargeMinimumMinor)));
@@ -154,8 +160,8 @@ export class Doctor {
       notes.push(
         say(
           lang,
-          "Merchant-side attempts that never reached the issuer are not connected: this doctor does not hold both the issuer's keyring and the acquirer's vault key.",
-          '未关联从未到达发卡行的商户侧尝试：本诊断没有同时持有发卡行密钥和收单方卡库密钥。',
+          'Merchant-side attempts that never reached the issuer are not connected: the issuer has no payment account reference for this card yet (it is filled in when Cardlane next starts).',
+          '未关联从未到达发卡行的商户侧尝试：发卡行尚未记录这张卡的支付账户参考号（PAR），Cardlane 下次启动时会补上。',
         ),
       );
     }
@@ -183,13 +189,14 @@ export class Doctor {
    * other attempts at that merchant that did.
    */
   async ownersOf(id: string): Promise<{ readonly merchantId: string | null; readonly cardholderId: string | null }> {
-    const subject = await resolveSubject(this.#sql, id, this.#resolvers);
+    const subject = await resolveSubject(this.#ports, this.#billing, id);
+    const { acquirer, issuer } = this.#ports;
     let cardholderId: string | null = null;
     for (const attempt of [...subject.attempts].reverse()) {
       if (attempt.issuer?.kind === 'cardlane') cardholderId = attempt.issuer.authorization.cardholderId;
       else if (attempt.card.fingerprint !== null && attempt.merchant.id !== null) {
-        for (const charge of await chargesOfCardAtMerchant(this.#sql, attempt.merchant.id, attempt.card.fingerprint)) {
-          cardholderId = (await cardlaneAuthorizationOf(this.#sql, charge.networkId))?.cardholderId ?? null;
+        for (const charge of await acquirer.chargesOfCardAtMerchant(attempt.merchant.id, attempt.card.fingerprint, MAX_CHARGES_PER_SUBJECT)) {
+          cardholderId = (await issuer.authorizationByRequest(charge.networkId))?.cardholderId ?? null;
           if (cardholderId !== null) break;
         }
       }
@@ -200,7 +207,7 @@ export class Doctor {
 
   async #parts(facts: AttemptFacts, view: View, rechargeMinimumMinor: number | null): Promise<AttemptParts> {
     const diagnosis = diagnose(facts);
-    const remedy = await seedRemedyOf(this.#sql, facts, diagnosis, { issuerSide: view !== 'merchant', rechargeMinimumMinor });
+    const remedy = await seedRemedyOf(this.#ports, facts, diagnosis, { issuerSide: view !== 'merchant', rechargeMinimumMinor });
     return { facts, diagnosis, remedy };
   }
 
@@ -223,20 +230,25 @@ export class Doctor {
     }
   }
 
-  /** Whether an attempt used one of the cardholder's cards: the issuer's record says so, or (never reached the issuer) the card link does. */
+  /**
+   * Whether an attempt used one of the cardholder's cards: the issuer's
+   * record says so, or (never reached the issuer) the card account's PAR on
+   * the merchant's payment method is one of the cardholder's cards' PARs.
+   */
   async #ownership(cardholderId: string): Promise<(attempt: AttemptFacts) => Promise<boolean>> {
-    let fingerprints: Set<string> | null = null;
-    const cardFingerprints = async () => {
-      if (fingerprints === null) {
-        const cards: Card[] = this.#cardLink === null ? [] : await cardsOfCardholder(this.#sql, cardholderId);
-        fingerprints = new Set(cards.map((card) => this.#cardLink!.acquirerFingerprint(card)));
+    let references: Set<string> | null = null;
+    const cardReferences = async () => {
+      if (references === null) {
+        const cards = await this.#ports.issuer.cardsOfCardholder(cardholderId);
+        references = new Set(cards.flatMap((card) => (card.paymentAccountReference === null ? [] : [card.paymentAccountReference])));
       }
-      return fingerprints;
+      return references;
     };
     return async (attempt) => {
       if (attempt.issuer?.kind === 'cardlane') return attempt.issuer.authorization.cardholderId === cardholderId;
-      if (attempt.card.fingerprint === null) return false;
-      return (await cardFingerprints()).has(attempt.card.fingerprint);
+      const par = attempt.card.paymentAccountReference ?? null;
+      if (par === null) return false;
+      return (await cardReferences()).has(par);
     };
   }
 }

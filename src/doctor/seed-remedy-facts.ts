@@ -1,10 +1,9 @@
 import type { Charge } from '../acquirer/payments/charge-store.ts';
 import { merchantAllowed } from '../issuer/cards/controls.ts';
-import type { Sql } from '../platform/db/database.ts';
 import type { AttemptFacts } from './attempt-facts.ts';
 import type { Diagnosis } from './diagnose.ts';
 import { mitBlockingRules } from './mit-blockers.ts';
-import { activeRules, cardlaneAuthorizationOf, chargesOfCardAtMerchant, issuerCard, kycStatusOf } from './records.ts';
+import type { DoctorPorts } from './ports.ts';
 import { amountToKeepOnCard, decideSeedRemedy, type IssuerOutlook, type SeedRemedyDecision } from './seed-remedy.ts';
 
 /**
@@ -27,7 +26,7 @@ export interface SeedRemedyReport {
 const HISTORY_LIMIT = 20;
 
 export async function seedRemedyOf(
-  sql: Sql,
+  ports: DoctorPorts,
   facts: AttemptFacts,
   diagnosis: Diagnosis,
   options: { readonly issuerSide: boolean; readonly rechargeMinimumMinor: number | null },
@@ -45,11 +44,11 @@ export async function seedRemedyOf(
   });
   const merchantId = facts.merchant.id!;
   const mitBlockers = mitBlockingRules(
-    await activeRules(sql, merchantId),
+    await ports.acquirer.activeRules(merchantId),
     { country: facts.card.country, funding: facts.card.funding, fingerprint: facts.card.fingerprint, checks: facts.paymentMethod?.checks ?? { address_line1_check: null, address_postal_code_check: null } },
     { amountMinor: options.rechargeMinimumMinor ?? facts.amount.minor, currency: facts.amount.currency },
   );
-  const issuer = await issuerOutlook(sql, facts, options.issuerSide, options.rechargeMinimumMinor ?? facts.amount.minor);
+  const issuer = await issuerOutlook(ports, facts, options.issuerSide, options.rechargeMinimumMinor ?? facts.amount.minor);
   const decision = decideSeedRemedy({ decidedBy: diagnosis.decidedBy, attempt, rule, mitBlockers, issuer });
   return { decision, keepOnCard: decision.recommended ? { minor: keepMinor, currency: facts.amount.currency } : null, mitBlockers, issuer };
 }
@@ -62,9 +61,9 @@ export async function seedRemedyOf(
  * remedy's "keep enough on the card" addresses). On the issuer's side, the
  * card's present state can then still say no.
  */
-async function issuerOutlook(sql: Sql, facts: AttemptFacts, issuerSide: boolean, chargeMinor: number): Promise<IssuerOutlook> {
+async function issuerOutlook(ports: DoctorPorts, facts: AttemptFacts, issuerSide: boolean, chargeMinor: number): Promise<IssuerOutlook> {
   if (facts.card.fingerprint === null || facts.merchant.id === null) return { kind: 'unknown' };
-  const history = await chargesOfCardAtMerchant(sql, facts.merchant.id, facts.card.fingerprint, HISTORY_LIMIT);
+  const history = await ports.acquirer.chargesOfCardAtMerchant(facts.merchant.id, facts.card.fingerprint, HISTORY_LIMIT);
   let evidence: Charge | null = null;
   for (const charge of history) {
     const code = charge.networkResponseCode;
@@ -80,12 +79,12 @@ async function issuerOutlook(sql: Sql, facts: AttemptFacts, issuerSide: boolean,
   const accepts: IssuerOutlook = { kind: 'accepts', evidence: evidence.purpose === 'account_verification' ? 'verified_at_merchant' : 'approved_at_merchant' };
   if (!issuerSide) return accepts;
 
-  const authorization = await cardlaneAuthorizationOf(sql, evidence.networkId);
+  const authorization = await ports.issuer.authorizationByRequest(evidence.networkId);
   if (authorization?.cardId == null) return accepts;
-  const card = await issuerCard(sql, authorization.cardId);
+  const card = await ports.issuer.card(authorization.cardId);
   if (card === undefined) return accepts;
   if (card.status !== 'active') return { kind: 'declines', reason: card.status === 'frozen' ? 'card_frozen' : 'card_closed' };
-  if ((await kycStatusOf(sql, card.cardholderId)) !== 'approved') return { kind: 'declines', reason: 'kyc_not_approved' };
+  if ((await ports.issuer.kycStatus(card.cardholderId)) !== 'approved') return { kind: 'declines', reason: 'kyc_not_approved' };
   const allowed = merchantAllowed(card.controls, { mcc: facts.merchant.mcc ?? '', country: facts.merchant.country ?? '' });
   if (allowed !== 'ok') return { kind: 'declines', reason: allowed };
   const perPayment = card.controls.limits.perTransactionUsdMinor;

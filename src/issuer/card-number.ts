@@ -1,6 +1,6 @@
 import type { RandomSource } from '../platform/ids.ts';
 import { isLuhnValid, luhnCheckDigit, maskPan } from '../platform/pan-scrub.ts';
-import { randomDigits } from './uniform.ts';
+import { randomDigits } from '../platform/uniform.ts';
 
 /**
  * Card numbers (PANs) of the issuer's own cards: 16 digits, starting with the

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import type { RandomSource } from '../platform/ids.ts';
 import type { Keyring } from './keyring.ts';
-import { randomBytesExactly } from './uniform.ts';
+import { randomBytesExactly } from '../platform/uniform.ts';
 
 /**
  * What the issuer keeps of a card number, and the CVV2 it never keeps.

@@ -1,19 +1,15 @@
 import type { Clock } from '../platform/clock.ts';
-import type { Config } from '../platform/config.ts';
 import type { Database, Tx } from '../platform/db/database.ts';
 import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
-import { cryptoRandom } from '../platform/ids.ts';
-import { runtimeCardDeps, type CardDeps } from './cards/card-deps.ts';
+import type { CardDeps } from './cards/card-deps.ts';
 import { moveCardMoney } from './cards/card-money.ts';
 import { listCards, type Card } from './cards/cards.ts';
 import { openCard } from './cards/open-card.ts';
 import { createCardholder, findCardholderByPhone, getCardholder, type Cardholder } from './identity/cardholders.ts';
-import { createSandboxIdentityDeps } from './identity/create-identity-deps.ts';
 import type { IdentityDeps } from './identity/deps.ts';
 import { completeKycVerification, startKycVerification } from './identity/kyc.ts';
-import { lockName } from './identity/locks.ts';
-import { issuerServices, type IssuerServices } from './issuer-services.ts';
-import { loadOrCreateKeyring } from './keyring-file.ts';
+import { lockName } from '../platform/identity/locks.ts';
+import type { IssuerServices } from './issuer-services.ts';
 import { ensureIssuerAccounts, ensureWallet } from './money/ledger-accounts.ts';
 import { createQuote } from './money/top-up.ts';
 
@@ -54,24 +50,28 @@ export interface DemoIssuerCredentials {
  * PostgreSQL; SQLite's writer lock already does), so two processes starting
  * at once agree on one cardholder, one top-up and one card.
  */
-export async function prepareDemoCardholder(db: Database, clock: Clock, config: Config): Promise<DemoIssuerCredentials> {
-  const keyring = loadOrCreateKeyring(config.dataDir, cryptoRandom);
-  const identity = createSandboxIdentityDeps({ clock, otpPepper: keyring.otpPepper });
-  const services = issuerServices(db, clock, config);
-  // prepareIssuer makes these first at a normal start; they are needed before any money moves.
-  await ensureIssuerAccounts(services.money.ledger, db);
-
+export async function prepareDemoCardholder(db: Database, parts: DemoCardholderParts): Promise<DemoIssuerCredentials> {
+  const { clock, dataDir, services, identity, cards } = parts;
   const cardholder = await db.transaction((tx) => ensureVerifiedCardholder(tx, identity));
   let card = await findDemoCard(db, cardholder.id);
   if (card === undefined) {
     await ensureToppedUp(db, clock, services, cardholder.id);
-    card = await db.transaction((tx) => ensureLoadedCard(tx, runtimeCardDeps({ ledger: services.money.ledger, clock, keyring, sms: identity.sms }), cardholder.id));
+    card = await db.transaction((tx) => ensureLoadedCard(tx, cards, cardholder.id));
   }
 
   const credentials: DemoIssuerCredentials = { cardholder_id: cardholder.id, phone: cardholder.phoneE164, card_id: card.id, card_last4: card.last4 };
-  const saved = readDemoIssuerCredentials(config.dataDir);
-  if (saved === null || JSON.stringify(saved) !== JSON.stringify(credentials)) writeDemoCredentialsSection(config.dataDir, 'issuer', credentials);
+  const saved = readDemoIssuerCredentials(dataDir);
+  if (saved === null || JSON.stringify(saved) !== JSON.stringify(credentials)) writeDemoCredentialsSection(dataDir, 'issuer', credentials);
   return credentials;
+}
+
+/** The issuer's parts the demo cardholder is made with: the same the routes use. */
+export interface DemoCardholderParts {
+  readonly clock: Clock;
+  readonly dataDir: string;
+  readonly services: IssuerServices;
+  readonly identity: IdentityDeps;
+  readonly cards: CardDeps;
 }
 
 export function readDemoIssuerCredentials(dataDir: string): DemoIssuerCredentials | null {

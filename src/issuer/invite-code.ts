@@ -1,5 +1,5 @@
 import type { RandomSource } from '../platform/ids.ts';
-import { randomBytesExactly } from './uniform.ts';
+import { randomBytesExactly } from '../platform/uniform.ts';
 
 /**
  * Invite codes: 8 characters of Crockford's base32 (`0-9A-Z` without I, L,

@@ -1,8 +1,5 @@
-import type { Clock } from '../platform/clock.ts';
-import type { Config } from '../platform/config.ts';
-import type { Database } from '../platform/db/database.ts';
-import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
-import { Ledger } from '../ledger/ledger.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { Runtime } from '../platform/module.ts';
 import { requireKycApproved } from './identity/cardholders.ts';
 import { AlipaySandbox } from './money/alipay-sandbox.ts';
 import { loadOrCreateAlipaySandboxKey } from './money/alipay-sandbox-key-file.ts';
@@ -23,25 +20,21 @@ export interface IssuerServices {
 /** Identity's KYC check in the shape money asks for (the two slices do not import each other). */
 export const kycGate: KycGate = async (sql, cardholderId) => void (await requireKycApproved(sql, cardholderId));
 
-// One set per database handle, i.e. per running Cardlane: the routes and the
-// background tasks are built separately (runtime.ts) but must share the
-// sandbox, whose trades live in memory — a refund retried by a task has to
-// reach the same simulated Alipay the payer paid.
-const byDatabase = new WeakMap<Database, IssuerServices>();
-
-export function issuerServices(db: Database, clock: Clock, config: Config): IssuerServices {
-  const existing = byDatabase.get(db);
-  if (existing) return existing;
-  const money: MoneyContext = { db, ledger: new Ledger(clock), clock, ids: new IdGenerator(clock, cryptoRandom), kycGate };
-  const alipay = new AlipaySandbox({ clock, random: cryptoRandom, privateKeyPem: loadOrCreateAlipaySandboxKey(config.dataDir) });
-  const payouts = new SandboxPayoutProvider({ random: cryptoRandom });
-  const services: IssuerServices = {
+/**
+ * Built once by the issuer's module: the routes and the background tasks
+ * must share the sandbox, whose trades live in memory — a refund retried by
+ * a task has to reach the same simulated Alipay the payer paid.
+ */
+export function createIssuerServices(runtime: Runtime, ledger: Ledger): IssuerServices {
+  const { db, clock, ids, random, config } = runtime;
+  const money: MoneyContext = { db, ledger, clock, ids, kycGate };
+  const alipay = new AlipaySandbox({ clock, random, privateKeyPem: loadOrCreateAlipaySandboxKey(config.dataDir) });
+  const payouts = new SandboxPayoutProvider({ random });
+  return {
     money,
     alipay,
     payouts,
     topUps: new TopUpService(money, alipay),
     withdrawals: new WithdrawalService(money, payouts),
   };
-  byDatabase.set(db, services);
-  return services;
 }

@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
-import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
-import { Ledger } from '../ledger/ledger.ts';
-import { bootstrapOperatorKey, OPERATOR_KEY_FILE_NAME } from './identity/operator-keys.ts';
+import type { IdGenerator, RandomSource } from '../platform/ids.ts';
+import { loadOrCreateParKey } from '../network/par-key-file.ts';
+import { paymentAccountReferences } from '../network/payment-account-reference.ts';
+import { backfillCardPaymentAccountReferences } from './cards/card-par-backfill.ts';
+import { bootstrapOperatorKey } from '../platform/identity/install-operator-keys.ts';
+import { OPERATOR_KEY_FILE_NAME } from '../platform/identity/operator-keys.ts';
+import { loadOrCreateKeyring } from './keyring-file.ts';
 import { ensureIssuerAccounts } from './money/ledger-accounts.ts';
 
 export interface IssuerStart {
@@ -16,12 +21,19 @@ export interface IssuerStart {
 
 /**
  * What the issuer needs before it takes requests: its system ledger
- * accounts, and on first start an operator key written to the data
- * directory. Both are safe to run at every start and in several processes.
+ * accounts, a PAR on every card, and on first start an operator key written
+ * to the data directory. All are safe to run at every start and in several
+ * processes.
  */
-export async function prepareIssuer(db: Database, clock: Clock, dataDir: string): Promise<IssuerStart> {
-  await ensureIssuerAccounts(new Ledger(clock), db);
-  const key = await bootstrapOperatorKey(db, { ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, clock }, dataDir);
+export async function prepareIssuer(
+  db: Database,
+  deps: { readonly ledger: Ledger; readonly ids: IdGenerator; readonly random: RandomSource; readonly clock: Clock },
+  dataDir: string,
+): Promise<IssuerStart> {
+  await ensureIssuerAccounts(deps.ledger, db);
+  // Cards opened before PARs get theirs from the network's PAR function (idempotent, in bounded batches).
+  await backfillCardPaymentAccountReferences(db, loadOrCreateKeyring(dataDir, deps.random), paymentAccountReferences(loadOrCreateParKey(dataDir, deps.random)));
+  const key = await bootstrapOperatorKey(db, { ids: deps.ids, random: deps.random, clock: deps.clock }, dataDir);
   if (key.created) return { operatorKeyFile: key.path, operatorKeyCreated: true };
   const path = join(dataDir, OPERATOR_KEY_FILE_NAME);
   return { operatorKeyFile: existsSync(path) ? path : null, operatorKeyCreated: false };

@@ -1,5 +1,5 @@
 import type { RandomSource } from '../platform/ids.ts';
-import { randomBytesExactly } from './uniform.ts';
+import { randomBytesExactly } from '../platform/uniform.ts';
 
 /**
  * The issuer's secrets. Each has one purpose, so a leak or a change of one

@@ -1,178 +1,67 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RandomSource } from '../platform/ids.ts';
-import { randomIntBelow } from './uniform.ts';
+import {
+  checkSendAllowed as checkSends,
+  hashCode as hashBoundCode,
+  issueCode as issueBoundCode,
+  verifyAttempt as verifyBoundCode,
+  type OtpState,
+  type SendDecision as SendLimitDecision,
+  type VerifyResult,
+} from '../platform/identity/one-time-codes.ts';
+import { sendRefusalMessage } from '../platform/identity/otp-messages.ts';
 
 /**
- * One-time codes sent by SMS, as pure rules over a stored record.
- *
- * - A code is six uniform decimal digits (rejection sampling: no digit or
- *   code is likelier than another).
- * - Only its hash is stored: HMAC-SHA256(otpPepper, "otp:v1" NUL phone NUL
- *   purpose NUL code), hex. The pepper is a server secret, so a copy of the
- *   database does not reveal codes (a bare hash of 10^6 codes would fall to a
- *   loop), and binding phone and purpose means a sign-in code cannot reveal a
- *   card, nor serve another phone.
- * - A code is valid for `OTP_TTL_MS` (5 minutes) from `sentAtMs`: it is
- *   expired at exactly `sentAtMs + OTP_TTL_MS`.
- * - `attempts` counts wrong codes. The `OTP_MAX_ATTEMPTS`-th (5th) wrong
- *   code locks the record; a locked record refuses everything, even the right
- *   code. A right code consumes it; a consumed record refuses everything.
- * - A submission that is not six digits (spaces and dashes are ignored) is
- *   `code_invalid` without counting an attempt: it cannot be right, so it
- *   tells a guesser nothing.
- * - Precedence when several apply: used, then locked, then expired.
- * - Sending: at most one code per phone every `OTP_RESEND_COOLDOWN_MS` (60
- *   s); at most `OTP_SENDS_PER_PHONE_PER_WINDOW` (5) per phone and
- *   `OTP_SENDS_PER_ADDRESS_PER_WINDOW` (20) per client address in any
- *   sliding `OTP_RATE_WINDOW_MS` (1 hour). Five an hour per phone is plenty
- *   for a person and caps SMS cost; twenty per address lets a household or a
- *   small office share a NAT but stops one client from spraying codes across
- *   many numbers.
- *
- * When a new code is sent, the store should void the phone's earlier
- * unconsumed records for the same purpose, so only the latest code works.
+ * The issuer's one-time codes, sent by SMS: the platform's rules
+ * (platform/identity/one-time-codes.ts: six digits, 5 minutes, 5 wrong codes
+ * lock, single use, send limits) bound to a phone — or a phone and a card,
+ * for a reveal — and one of the issuer's purposes, with send refusals worded
+ * for a phone. A sign-in code cannot reveal a card, nor serve another phone.
  */
-
-export const OTP_DIGITS = 6;
-export const OTP_TTL_MS = 5 * 60_000;
-export const OTP_MAX_ATTEMPTS = 5;
-export const OTP_RESEND_COOLDOWN_MS = 60_000;
-export const OTP_RATE_WINDOW_MS = 60 * 60_000;
-export const OTP_SENDS_PER_PHONE_PER_WINDOW = 5;
-export const OTP_SENDS_PER_ADDRESS_PER_WINDOW = 20;
 
 export const OTP_PURPOSES = ['sign_in', 'reveal_card'] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 
-export interface OtpRecord {
-  /** E.164 phone number the code was sent to. */
+export interface OtpRecord extends OtpState {
+  /** What the code is bound to: the E.164 phone number it was sent to (for a reveal, with the card). */
   readonly phone: string;
   readonly purpose: OtpPurpose;
-  /** `hashCode(pepper, phone, purpose, code)`. */
-  readonly codeHash: string;
-  readonly sentAtMs: number;
-  readonly expiresAtMs: number;
-  /** Wrong codes submitted so far. */
-  readonly attempts: number;
-  readonly lockedAtMs?: number;
-  readonly consumedAtMs?: number;
 }
 
-export type OtpOutcome = 'ok' | 'code_invalid' | 'code_expired' | 'code_locked' | 'code_used';
-
-export interface VerifyResult {
-  readonly outcome: OtpOutcome;
-  /** The record to store (the same object when nothing changed). */
-  readonly record: OtpRecord;
-  /** Wrong codes still allowed before the record locks. */
-  readonly attemptsRemaining: number;
-}
-
-const CODE_BOUND = 10 ** OTP_DIGITS;
-const CODE_PATTERN = /^\d{6}$/;
-const HASH_PATTERN = /^[0-9a-f]{64}$/;
-
-/** Six uniform digits, e.g. `"042917"`. */
-export function newCode(random: RandomSource): string {
-  return String(randomIntBelow(random, CODE_BOUND)).padStart(OTP_DIGITS, '0');
-}
-
+/** HMAC-SHA256(pepper, "otp:v1" NUL phone NUL purpose NUL code), hex; refuses a purpose the issuer has no use for. */
 export function hashCode(pepper: Buffer, phone: string, purpose: OtpPurpose, code: string): string {
-  if (!CODE_PATTERN.test(code)) throw new TypeError('a one-time code is six digits');
   if (!OTP_PURPOSES.includes(purpose)) throw new TypeError(`unknown one-time-code purpose ${JSON.stringify(purpose)}`);
-  if (phone.includes('\0')) throw new TypeError('phone must not contain NUL');
-  return createHmac('sha256', pepper).update(`otp:v1\0${phone}\0${purpose}\0${code}`, 'utf8').digest('hex');
+  return hashBoundCode(pepper, phone, purpose, code);
 }
 
 /** A fresh code and the record to store for it; send `code`, keep only `record`. */
-export function issueCode(
-  random: RandomSource,
-  pepper: Buffer,
-  phone: string,
-  purpose: OtpPurpose,
-  nowMs: number,
-): { code: string; record: OtpRecord } {
-  const code = newCode(random);
-  return {
-    code,
-    record: { phone, purpose, codeHash: hashCode(pepper, phone, purpose, code), sentAtMs: nowMs, expiresAtMs: nowMs + OTP_TTL_MS, attempts: 0 },
-  };
+export function issueCode(random: RandomSource, pepper: Buffer, phone: string, purpose: OtpPurpose, nowMs: number): { code: string; record: OtpRecord } {
+  const { code, record } = issueBoundCode(random, (c) => hashCode(pepper, phone, purpose, c), nowMs);
+  return { code, record: { phone, purpose, ...record } };
 }
 
-export function verifyAttempt(record: OtpRecord, submittedCode: string, nowMs: number, pepper: Buffer): VerifyResult {
-  const remaining = (r: OtpRecord) => Math.max(0, OTP_MAX_ATTEMPTS - r.attempts);
-  const unchanged = (outcome: OtpOutcome): VerifyResult => ({ outcome, record, attemptsRemaining: remaining(record) });
-
-  if (record.consumedAtMs !== undefined) return unchanged('code_used');
-  if (record.lockedAtMs !== undefined || record.attempts >= OTP_MAX_ATTEMPTS) return unchanged('code_locked');
-  if (nowMs >= record.expiresAtMs) return unchanged('code_expired');
-
-  const code = typeof submittedCode === 'string' ? submittedCode.replace(/[\s-]/g, '') : '';
-  if (!CODE_PATTERN.test(code)) return unchanged('code_invalid');
-
-  if (hashesEqual(hashCode(pepper, record.phone, record.purpose, code), record.codeHash)) {
-    const consumed: OtpRecord = { ...record, consumedAtMs: nowMs };
-    return { outcome: 'ok', record: consumed, attemptsRemaining: remaining(consumed) };
-  }
-  const attempts = record.attempts + 1;
-  if (attempts >= OTP_MAX_ATTEMPTS) {
-    // The last allowed wrong code: the answer is "locked", so the person knows to ask for a new code.
-    return { outcome: 'code_locked', record: { ...record, attempts, lockedAtMs: nowMs }, attemptsRemaining: 0 };
-  }
-  return { outcome: 'code_invalid', record: { ...record, attempts }, attemptsRemaining: OTP_MAX_ATTEMPTS - attempts };
-}
-
-/** True when no code was sent to this phone yet, or the last one left at least the cooldown ago. */
-export function canResend(lastSentAtMs: number | undefined, nowMs: number): boolean {
-  return lastSentAtMs === undefined || nowMs - lastSentAtMs >= OTP_RESEND_COOLDOWN_MS;
+export function verifyAttempt(record: OtpRecord, submittedCode: string, nowMs: number, pepper: Buffer): VerifyResult<OtpRecord> {
+  return verifyBoundCode(record, submittedCode, nowMs, (code) => hashCode(pepper, record.phone, record.purpose, code));
 }
 
 export type SendRefusalReason = 'resend_cooldown' | 'phone_rate_limit' | 'address_rate_limit';
 
-export type SendDecision =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly code: 'rate_limited'; readonly reason: SendRefusalReason; readonly retryAfterMs: number; readonly message: string };
+export type SendRefusal = { readonly ok: false; readonly code: 'rate_limited'; readonly reason: SendRefusalReason; readonly retryAfterMs: number; readonly message: string };
+export type SendDecision = { readonly ok: true } | SendRefusal;
 
-/**
- * May a code be sent now? `phoneSentAtMs`: times codes were sent to this
- * phone (any purpose); `addressSentAtMs`: times codes were sent for requests
- * from this client address (any phone). Older entries than the window are
- * ignored, so the caller may pass more. Times in the future (clock skew
- * between processes) count as inside the window. On refusal, `retryAfterMs`
- * is how long until the same call would pass that rule (for a Retry-After
- * header).
- */
-export function checkSendAllowed(input: {
-  readonly nowMs: number;
-  readonly phoneSentAtMs: readonly number[];
-  readonly addressSentAtMs: readonly number[];
-}): SendDecision {
-  const { nowMs } = input;
-  const lastPhoneSend = input.phoneSentAtMs.reduce<number | undefined>((last, t) => (last === undefined || t > last ? t : last), undefined);
-  if (!canResend(lastPhoneSend, nowMs)) {
-    const retryAfterMs = lastPhoneSend! + OTP_RESEND_COOLDOWN_MS - nowMs;
-    return refuseSend('resend_cooldown', retryAfterMs, `Wait ${Math.ceil(retryAfterMs / 1000)} s before asking for another code.`);
-  }
-  const phoneWait = windowWait(input.phoneSentAtMs, nowMs, OTP_SENDS_PER_PHONE_PER_WINDOW);
-  if (phoneWait > 0) return refuseSend('phone_rate_limit', phoneWait, 'Too many codes were sent to this phone number; try again later.');
-  const addressWait = windowWait(input.addressSentAtMs, nowMs, OTP_SENDS_PER_ADDRESS_PER_WINDOW);
-  if (addressWait > 0) return refuseSend('address_rate_limit', addressWait, 'Too many codes were requested from this network; try again later.');
-  return { ok: true };
+/** The platform's send limits, over the times codes were sent to this phone and from this client address. */
+export function checkSendAllowed(input: { readonly nowMs: number; readonly phoneSentAtMs: readonly number[]; readonly addressSentAtMs: readonly number[] }): SendDecision {
+  const decision = checkSends({ nowMs: input.nowMs, recipientSentAtMs: input.phoneSentAtMs, addressSentAtMs: input.addressSentAtMs });
+  return decision.ok ? decision : phoneSendRefusal(decision);
 }
 
-/** Time until fewer than `limit` sends remain in the sliding window; 0 when a send is allowed now. */
-function windowWait(sentAtMs: readonly number[], nowMs: number, limit: number): number {
-  const inWindow = sentAtMs.filter((t) => nowMs - t < OTP_RATE_WINDOW_MS).sort((a, b) => a - b);
-  if (inWindow.length < limit) return 0;
-  // The oldest (count - limit + 1) sends must leave the window; the last of them leaves at t + window.
-  return inWindow[inWindow.length - limit]! + OTP_RATE_WINDOW_MS - nowMs;
-}
-
-function refuseSend(reason: SendRefusalReason, retryAfterMs: number, message: string): SendDecision {
-  return { ok: false, code: 'rate_limited', reason, retryAfterMs, message };
-}
-
-function hashesEqual(a: string, b: string): boolean {
-  if (!HASH_PATTERN.test(a) || !HASH_PATTERN.test(b)) return false;
-  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+/** A refused send, told to someone who asked for a code by SMS. */
+export function phoneSendRefusal(refusal: Extract<SendLimitDecision, { ok: false }>): SendRefusal {
+  const { reason, retryAfterMs } = refusal;
+  return {
+    ok: false,
+    code: 'rate_limited',
+    reason: reason === 'recipient_rate_limit' ? 'phone_rate_limit' : reason,
+    retryAfterMs,
+    message: sendRefusalMessage(reason, retryAfterMs, 'phone number'),
+  };
 }

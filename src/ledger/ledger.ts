@@ -2,7 +2,7 @@ import type { Clock } from '../platform/clock.ts';
 import { inTransaction, isTx, type Database, type Sql, type Tx } from '../platform/db/database.ts';
 import * as core from './core.ts';
 import { expireDueTransfers } from './expiry.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit } from '../platform/db/group-commit.ts';
 import { sealJournal } from './journal.ts';
 import * as reads from './reads.ts';
 import { loadForAccounts, loadForTransfers, persist } from './store.ts';
@@ -25,7 +25,8 @@ export class BatchTooLarge extends Error {
  * or run in a transaction of their own when given the database.
  */
 export class Ledger {
-  readonly #groupCommits = new WeakMap<Database, GroupCommit<readonly TransferInput[], TransferOutcome[]>>();
+  /** The commits shared by concurrent writers; one ledger books for one database (the composition root builds one of each). */
+  #groupCommit: { readonly db: Database; readonly group: GroupCommit<readonly TransferInput[], TransferOutcome[]> } | null = null;
 
   constructor(readonly clock: Clock) {}
 
@@ -54,21 +55,22 @@ export class Ledger {
     checkBatch(inputs);
     if (inputs.length === 0) return [];
     if (isTx(sql)) return (await this.#applyTransferRequests(sql, [inputs]))[0]!;
-    return this.#groupCommit(sql as Database).submit(inputs);
+    return this.#groupCommitFor(sql as Database).submit(inputs);
   }
 
-  #groupCommit(db: Database): GroupCommit<readonly TransferInput[], TransferOutcome[]> {
-    let group = this.#groupCommits.get(db);
-    if (!group) {
-      group = new GroupCommit(db, (tx, requests) => this.#applyTransferRequests(tx, requests), {
-        // SQLite runs one write transaction at a time anyway; PostgreSQL gains
-        // from a few in flight, as long as they rarely lock the same accounts.
-        maxInFlight: db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
-        maxEventsPerCommit: MAX_BATCH_SIZE,
-        sizeOf: (inputs) => inputs.length,
-      });
-      this.#groupCommits.set(db, group);
+  #groupCommitFor(db: Database): GroupCommit<readonly TransferInput[], TransferOutcome[]> {
+    if (this.#groupCommit !== null) {
+      if (this.#groupCommit.db !== db) throw new Error('a Ledger group-commits for one database: build one Ledger per database');
+      return this.#groupCommit.group;
     }
+    const group = new GroupCommit<readonly TransferInput[], TransferOutcome[]>(db, (tx, requests) => this.#applyTransferRequests(tx, requests), {
+      // SQLite runs one write transaction at a time anyway; PostgreSQL gains
+      // from a few in flight, as long as they rarely lock the same accounts.
+      maxInFlight: db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
+      maxEventsPerCommit: MAX_BATCH_SIZE,
+      sizeOf: (inputs) => inputs.length,
+    });
+    this.#groupCommit = { db, group };
     return group;
   }
 

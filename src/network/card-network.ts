@@ -35,6 +35,7 @@ import {
 } from './network-records.ts';
 import { authorizationRow, followUpRow, type AnswerMeta } from './network-rows.ts';
 import { isValidPan } from './pan-format.ts';
+import { paymentAccountReferences, type PaymentAccountReferenceOf } from './payment-account-reference.ts';
 import { StandInFollowThrough } from './stand-in-follow-through.ts';
 import { NetworkRowLoader } from './network-row-loader.ts';
 
@@ -53,6 +54,8 @@ export interface CardNetworkOptions {
   readonly lateAnswerWaitMs?: number;
   /** Told when background work after a stand-in fails (default: a process warning). */
   readonly onBackgroundError?: (error: unknown) => void;
+  /** The network's PAR key (par-key-file.ts); without it the network assigns no payment account references. */
+  readonly parKey?: Buffer;
 }
 
 type FollowUpType = FollowUpRequest['type'];
@@ -97,12 +100,14 @@ export class CardNetwork {
   readonly #rowLoader: NetworkRowLoader;
   readonly #followThrough: StandInFollowThrough;
   readonly #inFlight = new Map<string, Promise<AuthorizationResponse | FollowUpResponse>>();
+  readonly #par: PaymentAccountReferenceOf | null;
 
   constructor(options: CardNetworkOptions) {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#ids = options.ids;
     this.#bins = options.bins;
+    this.#par = options.parKey === undefined ? null : paymentAccountReferences(options.parKey);
     this.#timeoutMs = checkDuration(options.timeoutMs ?? DEFAULT_ISSUER_TIMEOUT_MS, 'timeoutMs');
     const issuers = new Map<string, IssuerEndpoint>();
     for (const issuer of options.issuers) {
@@ -131,6 +136,15 @@ export class CardNetwork {
   /** Brand, issuing country, funding and issuer of a card number; null when it is not a valid number or no issuer has its BIN. */
   lookupCard(pan: string): BinInfo | null {
     return isValidPan(pan) ? this.#bins.lookupBin(pan) : null;
+  }
+
+  /**
+   * The card account's PAR (payment-account-reference.ts), as a network
+   * answers a PAR inquiry; null for an invalid number or when this network
+   * was given no PAR key.
+   */
+  paymentAccountReference(pan: string): string | null {
+    return this.#par !== null && isValidPan(pan) ? this.#par(pan) : null;
   }
 
   authorize(request: AuthorizationRequest): Promise<AuthorizationResponse> {

@@ -1,4 +1,4 @@
-import { GroupCommit } from '../ledger/group-commit.ts';
+import { GroupCommit } from '../platform/db/group-commit.ts';
 import type { Database, Tx } from '../platform/db/database.ts';
 import { loadNetworkRows, NETWORK_MESSAGE_COLUMNS, type NetworkMessageRow } from './network-records.ts';
 

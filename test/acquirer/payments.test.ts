@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import Stripe from 'stripe';
 import type { AcquirerNetwork } from '../../src/acquirer/acquirer-deps.ts';
-import { acquirerCvcCache, acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import type { ClearingRequest, RefundRequest } from '../../src/network/messages.ts';
 import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
 import { resendPendingRefunds } from '../../src/acquirer/payments/refunds.ts';
@@ -258,7 +258,7 @@ test('a capture the network could not take leaves the intent processing; the res
   const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: pm.id, confirm: true });
   assert.equal(pi.status, 'processing');
   assert.equal(await balance(), 0);
-  const service = new PaymentIntents(f.deps, acquirerCvcCache(f.deps));
+  const service = new PaymentIntents(f.deps, f.deps.cvcCache);
   assert.equal(await service.resumeStuck(f.clock.nowMs(), 60_000), 0, 'not stuck yet');
   f.clock.advanceMs(61_000);
   assert.equal(await service.resumeStuck(f.clock.nowMs(), 60_000), 1);

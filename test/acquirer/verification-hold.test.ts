@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cryptoRandom, IdGenerator } from '../../src/platform/ids.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -258,7 +259,7 @@ test('cardlane acquirer settings shows and sets the amount; the next verificatio
 test('the demo merchant `cardlane up` creates has the seed\'s $5.00 verification hold', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-demo-merchant-'));
   try {
-    await prepareDemoMerchant(f.db, f.clock, dataDir);
+    await prepareDemoMerchant(f.db, { clock: f.clock, ids: new IdGenerator(f.clock, cryptoRandom), random: cryptoRandom }, dataDir);
     assert.equal(DEMO_VERIFICATION_HOLD_MINOR, 500);
     assert.equal((await getDemoMerchant(f.db))?.cardVerificationAmountMinor, DEMO_VERIFICATION_HOLD_MINOR);
   } finally {

@@ -7,9 +7,11 @@ import { DEMO_CREDENTIALS_FILE_NAME } from '../../src/acquirer/acquirer-start.ts
 import { creditBalance } from '../../src/billing/billing-ledger.ts';
 import { prepareDemoOrganization, readDemoBillingCredentials } from '../../src/billing/billing-start.ts';
 import { organizationForApiKey } from '../../src/billing/organizations.ts';
+import { cryptoRandom, IdGenerator } from '../../src/platform/ids.ts';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger-fixture.ts';
 
 let f: LedgerFixture;
+const orgDeps = () => ({ clock: f.clock, ids: new IdGenerator(f.clock, cryptoRandom), random: cryptoRandom, ledger: f.ledger });
 let dataDir: string;
 beforeEach(async () => {
   f = await ledgerFixture();
@@ -25,7 +27,7 @@ test('the demo organization is created once, with no credits, and its key is add
   const path = join(dataDir, DEMO_CREDENTIALS_FILE_NAME);
   const acquirer = { merchant_id: 'acct_x', merchant_name: 'Acme AI', secret_key: 'sk_test_x', publishable_key: 'pk_test_x' };
   writeFileSync(path, JSON.stringify({ acquirer }));
-  const first = await prepareDemoOrganization(f.db, f.clock, dataDir);
+  const first = await prepareDemoOrganization(f.db, orgDeps(), dataDir);
   assert.equal(first.base_url_path, '/merchant/v1');
   assert.equal((await organizationForApiKey(f.db, first.api_key))?.id, first.organization_id);
   assert.equal((await creditBalance(f.db, first.organization_id))?.available_minor, 0);
@@ -34,10 +36,10 @@ test('the demo organization is created once, with no credits, and its key is add
   assert.equal(statSync(path).mode & 0o777, 0o600);
 
   // A second start changes nothing.
-  assert.deepEqual(await prepareDemoOrganization(f.db, f.clock, dataDir), first);
+  assert.deepEqual(await prepareDemoOrganization(f.db, orgDeps(), dataDir), first);
   // If the section is lost, the same organization gets a new key; the old one still works.
   writeFileSync(path, JSON.stringify({ acquirer }));
-  const again = await prepareDemoOrganization(f.db, f.clock, dataDir);
+  const again = await prepareDemoOrganization(f.db, orgDeps(), dataDir);
   assert.equal(again.organization_id, first.organization_id);
   assert.notEqual(again.api_key, first.api_key);
   assert.equal((await organizationForApiKey(f.db, first.api_key))?.id, first.organization_id);

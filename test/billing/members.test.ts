@@ -17,11 +17,11 @@ import { SandboxMemberMailer } from '../../src/billing/members/member-mail.ts';
 import { MEMBER_SESSION_TTL_MS } from '../../src/billing/members/member-sessions.ts';
 import type { MemberDeps } from '../../src/billing/members/member-sign-in.ts';
 import { addMember, listMembers, normalizeEmail, type MemberRole } from '../../src/billing/members/members.ts';
-import { createOperatorKey } from '../../src/issuer/identity/operator-keys.ts';
+import { createOperatorKey } from '../../src/platform/identity/install-operator-keys.ts';
 import type { CardNetwork } from '../../src/network/card-network.ts';
-import { OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../src/issuer/otp.ts';
+import { OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../src/platform/identity/one-time-codes.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
-import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
+import { cryptoRandom, IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { billingPaymentsFixture, type BillingPaymentsFixture } from './payments-fixture.ts';
 
@@ -368,15 +368,15 @@ test('the billing page is served with its script and style sheet under a strict 
 test('cardlane up gives the demo organization its owner, once, also on a data directory from before members existed', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-members-demo-'));
   try {
-    const credentials = await prepareDemoOrganization(b.f.db, b.f.clock, dataDir);
-    await prepareDemoOrganization(b.f.db, b.f.clock, dataDir);
+    const credentials = await prepareDemoOrganization(b.f.db, { clock: b.f.clock, ids: new IdGenerator(b.f.clock, cryptoRandom), random: cryptoRandom, ledger: b.f.ledger }, dataDir);
+    await prepareDemoOrganization(b.f.db, { clock: b.f.clock, ids: new IdGenerator(b.f.clock, cryptoRandom), random: cryptoRandom, ledger: b.f.ledger }, dataDir);
     const members = await listMembers(b.f.db, credentials.organization_id);
     assert.deepEqual(
       members.map((m) => [m.email, m.role]),
       [[DEMO_OWNER_EMAIL, 'owner']],
     );
     await b.f.db.run('DELETE FROM billing_members');
-    await prepareDemoOrganization(b.f.db, b.f.clock, dataDir);
+    await prepareDemoOrganization(b.f.db, { clock: b.f.clock, ids: new IdGenerator(b.f.clock, cryptoRandom), random: cryptoRandom, ledger: b.f.ledger }, dataDir);
     assert.equal((await listMembers(b.f.db, credentials.organization_id)).length, 1);
     const { body } = await signIn(DEMO_OWNER_EMAIL);
     assert.equal(body.organization.id, credentials.organization_id);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { acquirerCvcCache } from '../../src/acquirer/acquirer-endpoints.ts';
 import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
 import { resendPendingRefunds } from '../../src/acquirer/payments/refunds.ts';
 import { findRefund } from '../../src/billing/payments/credit-refunds.ts';
@@ -51,7 +50,7 @@ async function issuerDown<T>(method: 'clear' | 'refund', during: () => Promise<T
   }
 }
 
-const acquirerSweep = () => new PaymentIntents(b.f.deps, acquirerCvcCache(b.f.deps)).resumeStuck(b.f.clock.nowMs(), 60_000);
+const acquirerSweep = () => new PaymentIntents(b.f.deps, b.f.deps.cvcCache).resumeStuck(b.f.clock.nowMs(), 60_000);
 
 test('concurrent purchases with one Idempotency-Key make one payment: every answer is that payment, never a 500 or a second charge', async () => {
   const { orgId } = await b.orgWithDefaultCard();

@@ -11,7 +11,7 @@ import { runStory } from '../../src/demo/story/story.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { startCardlane } from '../../src/runtime.ts';
+import { startCardlane } from '../../src/app/start.ts';
 import { newTestLocation } from '../support/databases.ts';
 
 // The story run in this process, with the customer spending its credits

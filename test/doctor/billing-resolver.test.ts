@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/presets.ts';
 import type { BillingAttemptResolution, BillingAttemptResolver } from '../../src/doctor/billing-resolver.ts';
-import { BILLING_ATTEMPT_RESOLVERS } from '../../src/doctor/billing-resolvers.ts';
-import { cardLinkFromKeys } from '../../src/doctor/card-link.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/doctor-wiring.ts';
 import { Doctor } from '../../src/doctor/doctor.ts';
 import { doctorFixture } from './doctor-fixture.ts';
 
 // The extension point merchant billing plugs into: a billing attempt id is
 // followed into the acquirer object it led to, with billing's own context.
-// Billing registers its real resolver in billing-resolvers.ts; this test
+// Billing's real resolver is passed in by whoever builds the doctor; this test
 // states the contract with a resolver over a table of its own.
 
 test('a billing attempt id is traced through the acquirer object it led to, with billing context scoped per view', async () => {
@@ -64,7 +63,7 @@ test('a billing attempt id is traced through the acquirer object it led to, with
       handles: (id) => id.startsWith('cpur_') || id.startsWith('rch_') || id.startsWith('bpa_'),
       resolve: async (_sql, id) => attempts.get(id),
     };
-    const doctor = new Doctor({ db: f.db, cardLink: cardLinkFromKeys(f.base.keyring, f.deps.vaultKey), billingResolvers: [resolver] });
+    const doctor = new Doctor({ db: f.db, ...doctorPorts(f.db), billingResolvers: [resolver] });
 
     const merchant = await doctor.trace('cpur_TEST000001', { view: 'merchant', merchantId: f.merchant.merchant.id }, 'en');
     assert.deepEqual(merchant.subject, { kind: 'billing_attempt', id: 'cpur_TEST000001' });

@@ -2,9 +2,9 @@ import type Stripe from 'stripe';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import { createRiskRule } from '../../src/acquirer/risk/risk-rules.ts';
 import type { NewRiskRule, RiskRule } from '../../src/acquirer/risk/rule-types.ts';
-import { cardLinkFromKeys } from '../../src/doctor/card-link.ts';
 import type { Lang } from '../../src/doctor/catalogue.ts';
 import { Doctor } from '../../src/doctor/doctor.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/doctor-wiring.ts';
 import type { Trace } from '../../src/doctor/trace-types.ts';
 import type { Principal } from '../../src/doctor/views.ts';
 import { defaultBinTable } from '../../src/network/bins.ts';
@@ -13,14 +13,15 @@ import type { AuthorizationRequest, AuthorizationResponse, IssuerEndpoint } from
 import { createTestIssuers } from '../../src/network/test-issuers/create-test-issuers.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
-import { cardFixture, type CardFixture, type OpenedCard } from '../support/card-fixture.ts';
+import { cardFixture, TEST_NETWORK_PAR_KEY, type CardFixture, type OpenedCard } from '../support/card-fixture.ts';
 
 /**
  * The whole payment path for the doctor's scenarios: the official Stripe
  * SDK → the acquirer (with the merchant's rules) → the real card network →
  * Cardlane's own issuer (cards opened and loaded for real) and the scripted
- * test bank — and a doctor on the same records, holding both keys as the
- * platform does.
+ * test bank — and a doctor on the same records, built from each party's
+ * implementation of its ports as the platform builds it (no keys: cards
+ * are linked by the network's PAR, which the issuer and the acquirer store).
  *
  * The one addition is a link between the network and Cardlane's issuer that
  * can be held shut (`slowIssuer`), to make the issuer late on purpose: the
@@ -93,11 +94,12 @@ export async function doctorFixture(options: { readonly issuerTimeoutMs?: number
         issuers: [...createTestIssuers({ db: b.db, clock: b.clock, ids }), slowIssuer],
         timeoutMs: options.issuerTimeoutMs ?? 2_000,
         lateAnswerWaitMs: 30_000,
+        parKey: TEST_NETWORK_PAR_KEY,
       });
       return network;
     },
   });
-  const doctor = new Doctor({ db: f.db, cardLink: cardLinkFromKeys(base.keyring, f.deps.vaultKey) });
+  const doctor = new Doctor({ db: f.db, ...doctorPorts(f.db), billingResolvers: BILLING_ATTEMPT_RESOLVERS });
   return {
     ...f,
     base,

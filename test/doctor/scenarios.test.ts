@@ -4,7 +4,7 @@ import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/pre
 import type { RiskRule } from '../../src/acquirer/risk/rule-types.ts';
 import { catalogueEntry } from '../../src/doctor/catalogue.ts';
 import { Doctor } from '../../src/doctor/doctor.ts';
-import { cardLinkFromKeys } from '../../src/doctor/card-link.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/doctor-wiring.ts';
 import type { Trace, TraceAttempt } from '../../src/doctor/trace-types.ts';
 import type { Principal } from '../../src/doctor/views.ts';
 import { getCard, saveControls, setCardStatus } from '../../src/issuer/cards/cards.ts';
@@ -120,7 +120,7 @@ test("cause 2 — card type, the seed: prepaid refused on customer-initiated pur
     assert.equal(operator.seed_remedy.steps.length, 4);
 
     // With billing's recharge minimum known, the amount to keep is that (plus any verification hold), not the manual purchase.
-    const withMinimum = new Doctor({ db: f.db, cardLink: cardLinkFromKeys(f.base.keyring, f.deps.vaultKey), rechargeMinimumMinor: 1000 });
+    const withMinimum = new Doctor({ db: f.db, ...doctorPorts(f.db), billingResolvers: BILLING_ATTEMPT_RESOLVERS, rechargeMinimumMinor: 1000 });
     assert.equal(last(await withMinimum.trace(pi.id, { view: 'operator' }, 'en')).seed_remedy.keep_on_card?.amount, 1000 + hold, "the seed's $10 + $5");
 
     const merchant = await f.trace(pi.id, merchantOf(f));

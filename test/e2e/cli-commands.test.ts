@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { allMigrations } from '../../src/platform/schema.ts';
+import { allMigrations } from '../../src/app/modules.ts';
 import { VERSION } from '../../src/version.ts';
 import { childEnv, spawnCardlane } from '../support/cli.ts';
 import { newTestLocation } from '../support/databases.ts';

@@ -12,7 +12,7 @@ import type { CardDeps } from '../../src/issuer/cards/card-deps.ts';
 import { openCard } from '../../src/issuer/cards/open-card.ts';
 import { generateKeyring } from '../../src/issuer/keyring.ts';
 import { ensureIssuerAccounts, ensureWallet, SYSTEM_ACCOUNTS, TRANSFER_CODES, walletAccountId } from '../../src/issuer/money/ledger-accounts.ts';
-import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../src/issuer/otp.ts';
+import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../src/platform/identity/one-time-codes.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { createLogger } from '../../src/platform/logger.ts';

@@ -11,16 +11,21 @@ import {
   DEMO_CARD_LOAD_USD_MINOR,
   DEMO_CARDHOLDER_PHONE,
   DEMO_TOP_UP_CNY_MINOR,
-  prepareDemoCardholder,
   readDemoIssuerCredentials,
 } from '../../src/issuer/demo-cardholder.ts';
+import { issuerModule } from '../../src/issuer/module.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+import type { Clock } from '../../src/platform/clock.ts';
+import type { Config } from '../../src/platform/config.ts';
+import type { Database } from '../../src/platform/db/database.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { findCardholderByPhone } from '../../src/issuer/identity/cardholders.ts';
 import { loadOrCreateKeyring } from '../../src/issuer/keyring-file.ts';
 import { walletAccountId } from '../../src/issuer/money/ledger-accounts.ts';
 import { normalizePhone } from '../../src/issuer/phone.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
-import { cryptoRandom } from '../../src/platform/ids.ts';
+import { cryptoRandom, IdGenerator } from '../../src/platform/ids.ts';
 import { testDatabaseKind } from '../support/databases.ts';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger-fixture.ts';
 
@@ -37,6 +42,12 @@ afterEach(async () => {
 });
 
 const config = () => loadConfig({ flags: { dataDir, database: f.location }, env: {} });
+
+/** The demo cardholder as a start of Cardlane makes it: through the issuer's module, built on this database handle (a process of its own). */
+function prepareDemoCardholder(db: Database, clock: Clock, cfg: Config) {
+  const runtime = { db, clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, config: cfg, logger: createLogger({ level: 'silent' }) };
+  return issuerModule.build({ ...runtime, ledger: db === f.db ? f.ledger : new Ledger(clock) }).api.prepareDemoCardholder();
+}
 
 test('the demo phone is one the issuer accepts for sign-in', () => {
   assert.deepEqual(normalizePhone(DEMO_CARDHOLDER_PHONE), { ok: true, e164: DEMO_CARDHOLDER_PHONE, country: 'CN' });

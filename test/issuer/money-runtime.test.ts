@@ -7,7 +7,7 @@ import { ALIPAY_SANDBOX_KEY_FILE_NAME } from '../../src/issuer/money/alipay-sand
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { startCardlane, type Cardlane } from '../../src/runtime.ts';
+import { startCardlane, type Cardlane } from '../../src/app/start.ts';
 import { newTestLocation } from '../support/databases.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-money-runtime-'));

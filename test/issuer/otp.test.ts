@@ -7,16 +7,12 @@ import {
   OTP_RATE_WINDOW_MS,
   OTP_RESEND_COOLDOWN_MS,
   OTP_SENDS_PER_ADDRESS_PER_WINDOW,
-  OTP_SENDS_PER_PHONE_PER_WINDOW,
+  OTP_SENDS_PER_RECIPIENT_PER_WINDOW as OTP_SENDS_PER_PHONE_PER_WINDOW,
   OTP_TTL_MS,
   canResend,
-  checkSendAllowed,
-  hashCode,
-  issueCode,
   newCode,
-  verifyAttempt,
-  type OtpRecord,
-} from '../../src/issuer/otp.ts';
+} from '../../src/platform/identity/one-time-codes.ts';
+import { checkSendAllowed, hashCode, issueCode, verifyAttempt, type OtpRecord } from '../../src/issuer/otp.ts';
 
 const pepper = Buffer.alloc(32, 7);
 const phone = '+8613800138000';

@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import { migrate } from '../../src/platform/db/migrations.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { allMigrations } from '../../src/platform/schema.ts';
+import { allMigrations } from '../../src/app/modules.ts';
 import { newTestLocation } from '../support/databases.ts';
 
 // Accounts' histories are chains through their transfers (rows.ts). A ledger

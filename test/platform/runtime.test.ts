@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { allMigrations } from '../../src/platform/schema.ts';
-import { startCardlane } from '../../src/runtime.ts';
+import { allMigrations } from '../../src/app/modules.ts';
+import { startCardlane } from '../../src/app/start.ts';
 import { newTestLocation } from '../support/databases.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-runtime-'));

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import { acquirerRoutes } from '../../src/acquirer/http/acquirer-routes.ts';
 import type { AcquirerDeps, AcquirerNetwork } from '../../src/acquirer/acquirer-deps.ts';
+import { CvcCache } from '../../src/acquirer/cards/vault.ts';
 import { createMerchant, type MerchantWithKeys, type NewMerchant } from '../../src/acquirer/merchants/merchants.ts';
 import type { StripeEndpoint } from '../../src/acquirer/stripe/route.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
@@ -52,6 +53,7 @@ export async function acquirerFixture<F extends LedgerFixture = LedgerFixture>(o
     network: options.network ? await options.network(f) : unreachableNetwork,
     acquirerId: 'cardlane-acquirer',
     vaultKey: Buffer.alloc(32, 7),
+    cvcCache: new CvcCache(),
   };
   const app = await createHttpServer({
     db: f.db,

@@ -13,6 +13,7 @@ import { createCardholder } from '../../src/issuer/identity/cardholders.ts';
 import { SandboxSmsProvider } from '../../src/issuer/identity/sms-provider.ts';
 import { generateKeyring, type Keyring } from '../../src/issuer/keyring.ts';
 import { ensureIssuerAccounts, ensureWallet, SYSTEM_ACCOUNTS, TRANSFER_CODES } from '../../src/issuer/money/ledger-accounts.ts';
+import { paymentAccountReferences } from '../../src/network/payment-account-reference.ts';
 import { ledgerFixture, type LedgerFixture } from './ledger-fixture.ts';
 
 /**
@@ -30,6 +31,9 @@ export const MERCHANT = {
   mcc: '5734',
   country: 'US',
 } as const;
+
+/** The network's PAR key in tests: cards opened here get PARs under it; a test's CardNetwork given it (`parKey`) answers the same PARs to the acquirer. */
+export const TEST_NETWORK_PAR_KEY = Buffer.alloc(32, 9);
 
 /** The program's billing address, as a merchant would collect it. */
 export const GOOD_AVS = { line1: '548 Market St', postalCode: '94104' } as const;
@@ -79,6 +83,7 @@ export async function cardFixture(options: { readonly holdTtlMs?: number; readon
     otpPepper: Buffer.alloc(32, 3),
     sms: new SandboxSmsProvider(ids),
     program: cardProgram({ maxCardsPerCardholder: 5 }),
+    paymentAccountReference: paymentAccountReferences(TEST_NETWORK_PAR_KEY),
   };
   const issuer = new CardlaneIssuer({ db: f.db, clock: f.clock, ids, keyring, ledger: f.ledger, ...(options.holdTtlMs ? { holdTtlMs: options.holdTtlMs } : {}) });
   let phones = 0;

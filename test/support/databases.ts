@@ -6,7 +6,7 @@ import type { Database } from '../../src/platform/db/database.ts';
 import { migrate } from '../../src/platform/db/migrations.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { allMigrations } from '../../src/platform/schema.ts';
+import { allMigrations } from '../../src/app/modules.ts';
 
 /** The database the suite runs on: "sqlite" (default) or a postgres:// URL. */
 export function testDatabaseKind(): 'sqlite' | 'postgres' {

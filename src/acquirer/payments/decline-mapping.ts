@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../platform/errors.ts';
+import type { AcquirerErrorCode } from '../errors.ts';
 import type { AuthorizationResponse, IsoResponseCode } from '../../network/messages.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { AuthorizationResponse, IsoResponseCode } from '../../network/messa
  */
 
 export interface StripeDecline {
-  readonly code: ErrorCode;
+  readonly code: AcquirerErrorCode;
   readonly declineCode: string;
   readonly message: string;
   readonly adviceCode: 'try_again_later' | 'do_not_try_again' | 'confirm_card_data';
@@ -62,7 +62,7 @@ export function stripeDeclineFor(response: Pick<AuthorizationResponse, 'response
 
 /** A block by the merchant's own rules: never reached the network. */
 export function stripeDeclineForBlock(declineCode: string): StripeDecline {
-  const known: Record<string, ErrorCode> = { incorrect_cvc: 'incorrect_cvc', incorrect_zip: 'incorrect_zip', incorrect_address: 'incorrect_address' };
+  const known: Record<string, AcquirerErrorCode> = { incorrect_cvc: 'incorrect_cvc', incorrect_zip: 'incorrect_zip', incorrect_address: 'incorrect_address' };
   return {
     code: known[declineCode] ?? 'card_declined',
     declineCode,

@@ -121,4 +121,14 @@ CREATE INDEX acquirer_refunds_merchant ON acquirer_refunds (merchant_id, id);
 CREATE INDEX acquirer_refunds_charge ON acquirer_refunds (charge_id);
 `,
   },
+  {
+    // The network's payment account reference of each vaulted card (see src/network/payment-account-reference.ts):
+    // the link to the issuer's card without the number. Nullable: rows vaulted before it get theirs from the
+    // start-up backfill (payment-method-par-backfill.ts), which the index also serves (`IS NULL`).
+    id: 'acquirer/011_payment_method_payment_account_reference',
+    sql: `
+ALTER TABLE acquirer_payment_methods ADD COLUMN payment_account_reference TEXT;
+CREATE INDEX acquirer_payment_methods_par ON acquirer_payment_methods (payment_account_reference);
+`,
+  },
 ];

@@ -49,6 +49,8 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
           customerId: null,
           panSealed: sealPan(deps.vaultKey, card.pan, deps.random),
           fingerprint: cardFingerprint(deps.vaultKey, card.pan),
+          // Asked of the network as a PAR inquiry when the card is vaulted, so the number never has to be opened again to link it.
+          paymentAccountReference: deps.network.paymentAccountReference?.(card.pan) ?? null,
           bin: card.pan.slice(0, 6),
           last4: card.pan.slice(-4),
           brand: info?.brand ?? 'unknown',

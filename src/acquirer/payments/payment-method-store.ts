@@ -5,7 +5,10 @@ import type { CardBrand, CardFunding, CheckResult } from '../../network/messages
 /**
  * Payment method rows and their Stripe objects. The card number is only
  * ever here sealed (`pan_sealed`); the object shows brand, country,
- * funding, last4, expiry, the fingerprint and the latest checks.
+ * funding, last4, expiry, the fingerprint and the latest checks. The card
+ * account's PAR (the network's payment account reference) is kept but not
+ * shown: it is how Cardlane's issuer and its doctor recognise the card
+ * without its number.
  */
 
 export interface BillingDetails {
@@ -35,6 +38,8 @@ export interface PaymentMethod {
   readonly customerId: string | null;
   readonly panSealed: string;
   readonly fingerprint: string;
+  /** The network's PAR for the card account; null when the network gave none (and for rows vaulted before PARs, until the start-up backfill). */
+  readonly paymentAccountReference: string | null;
   readonly bin: string;
   readonly last4: string;
   readonly brand: CardBrand;
@@ -54,6 +59,7 @@ interface Row {
   customer_id: string | null;
   pan_sealed: string;
   fingerprint: string;
+  payment_account_reference: string | null;
   bin: string;
   last4: string;
   brand: CardBrand;
@@ -67,7 +73,8 @@ interface Row {
   created_at_ms: number | string;
 }
 
-const COLUMNS = 'id, merchant_id, customer_id, pan_sealed, fingerprint, bin, last4, brand, country, funding, exp_month, exp_year, billing_details, checks, metadata, created_at_ms';
+const COLUMNS =
+  'id, merchant_id, customer_id, pan_sealed, fingerprint, payment_account_reference, bin, last4, brand, country, funding, exp_month, exp_year, billing_details, checks, metadata, created_at_ms';
 
 function fromRow(row: Row): PaymentMethod {
   return {
@@ -76,6 +83,7 @@ function fromRow(row: Row): PaymentMethod {
     customerId: row.customer_id,
     panSealed: row.pan_sealed,
     fingerprint: row.fingerprint,
+    paymentAccountReference: row.payment_account_reference,
     bin: row.bin,
     last4: row.last4,
     brand: row.brand,
@@ -92,9 +100,9 @@ function fromRow(row: Row): PaymentMethod {
 
 export async function insertPaymentMethod(tx: Tx, pm: PaymentMethod): Promise<void> {
   await tx.run(
-    `INSERT INTO acquirer_payment_methods (${COLUMNS}, attached_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO acquirer_payment_methods (${COLUMNS}, attached_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
-      pm.id, pm.merchantId, pm.customerId, pm.panSealed, pm.fingerprint, pm.bin, pm.last4, pm.brand, pm.country, pm.funding,
+      pm.id, pm.merchantId, pm.customerId, pm.panSealed, pm.fingerprint, pm.paymentAccountReference, pm.bin, pm.last4, pm.brand, pm.country, pm.funding,
       pm.expMonth, pm.expYear, JSON.stringify(pm.billingDetails), JSON.stringify(pm.checks), JSON.stringify(pm.metadata), pm.createdAtMs,
       pm.customerId === null ? null : pm.createdAtMs,
     ],

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { bearerToken, OPERATOR_SECURITY, requireOperator } from '../../issuer/http/auth.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { bearerToken } from '../../platform/identity/authorization-header.ts';
+import { OPERATOR_SECURITY, requireOperator } from '../../platform/identity/operator-auth.ts';
 import { BillingError } from '../errors.ts';
 import { MEMBER_MAILBOX_PAGE_MAX, readMemberMailbox } from '../members/member-mail.ts';
 import { authenticateMemberSession, revokeMemberSession, type MemberSession } from '../members/member-sessions.ts';
@@ -38,7 +39,7 @@ function sessionObject(session: MemberSession) {
 
 export function billingMemberRoutes(db: Database, deps: MemberDeps): FastifyPluginAsync {
   async function currentSession(request: FastifyRequest): Promise<MemberSession> {
-    const token = bearerToken(request);
+    const token = bearerToken(request.headers.authorization);
     const session = token === undefined ? undefined : await authenticateMemberSession(db, token, deps.clock.nowMs());
     if (session === undefined) throw new BillingError('authentication_required', "This needs a member's session token (Authorization: Bearer sess-cl-…); sign in again.");
     return session;

@@ -1,27 +1,22 @@
-import { hashesMatch, hashToken, looksLikeToken, newToken } from '../../issuer/identity/secret-tokens.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
+import { SessionStore, type NewSession } from '../../platform/identity/session-store.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import type { Organization } from '../organizations.ts';
 import type { Member, MemberRole } from './members.ts';
 
 /**
  * A member's session on the billing page: a bearer token (`sess-cl-` + 32
- * random bytes in base64url, `secret-tokens.ts`) kept only as its SHA-256,
- * valid 12 hours from sign-in — a working day: the page holds it for the
- * tab's life, and money can be spent with it, so it does not last weeks.
- * The prefix tells it apart from an organization's API key (`sk-cl-`) at a
- * glance, for people and for the auth hook.
+ * random bytes in base64url, platform/identity/secret-tokens.ts) kept only
+ * as its SHA-256, valid 12 hours from sign-in — a working day: the page
+ * holds it for the tab's life, and money can be spent with it, so it does
+ * not last weeks. The prefix tells it apart from an organization's API key
+ * (`sk-cl-`) at a glance, for people and for the auth hook.
  */
 
 export const MEMBER_SESSION_PREFIX = 'sess-cl-';
 export const MEMBER_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-export interface NewMemberSession {
-  readonly id: string;
-  /** Shown once, stored only as a hash. */
-  readonly token: string;
-  readonly expiresAtMs: number;
-}
+export type NewMemberSession = NewSession;
 
 export interface MemberSession {
   readonly sessionId: string;
@@ -30,38 +25,27 @@ export interface MemberSession {
   readonly organization: Organization;
 }
 
+const sessions = new SessionStore({
+  table: 'billing_member_sessions',
+  ownerColumn: 'member_id',
+  idPrefix: 'mses',
+  tokenPrefix: MEMBER_SESSION_PREFIX,
+  ttlMs: MEMBER_SESSION_TTL_MS,
+});
+
 export function looksLikeMemberSessionToken(token: string): boolean {
-  return looksLikeToken(token, MEMBER_SESSION_PREFIX);
+  return sessions.looksLikeToken(token);
 }
 
-export async function createMemberSession(
-  tx: Tx,
-  deps: { readonly ids: IdGenerator; readonly random: RandomSource },
-  memberId: string,
-  nowMs: number,
-): Promise<NewMemberSession> {
-  const id = deps.ids.next('mses');
-  const token = newToken(deps.random, MEMBER_SESSION_PREFIX);
-  const expiresAtMs = nowMs + MEMBER_SESSION_TTL_MS;
-  await tx.run('INSERT INTO billing_member_sessions (id, member_id, token_hash, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?)', [
-    id,
-    memberId,
-    hashToken(token),
-    nowMs,
-    expiresAtMs,
-  ]);
-  return { id, token, expiresAtMs };
+export function createMemberSession(tx: Tx, deps: { readonly ids: IdGenerator; readonly random: RandomSource }, memberId: string, nowMs: number): Promise<NewMemberSession> {
+  return sessions.create(tx, deps, memberId, nowMs);
 }
 
 /** The member and organization of a live session token, or undefined (malformed, unknown, expired or signed out). */
 export async function authenticateMemberSession(sql: Sql, token: string, nowMs: number): Promise<MemberSession | undefined> {
-  if (!looksLikeMemberSessionToken(token)) return undefined;
-  const tokenHash = hashToken(token);
+  const session = await sessions.authenticate(sql, token, nowMs);
+  if (session === undefined) return undefined;
   const row = await sql.get<{
-    id: string;
-    token_hash: string;
-    expires_at_ms: number | string;
-    member_id: string;
     email: string;
     role: MemberRole;
     member_created_at_ms: number | string;
@@ -69,22 +53,21 @@ export async function authenticateMemberSession(sql: Sql, token: string, nowMs: 
     org_name: string;
     org_created_at_ms: number | string;
   }>(
-    `SELECT s.id, s.token_hash, s.expires_at_ms, m.id AS member_id, m.email, m.role, m.created_at_ms AS member_created_at_ms,
-            o.id AS org_id, o.name AS org_name, o.created_at_ms AS org_created_at_ms
-     FROM billing_member_sessions s JOIN billing_members m ON m.id = s.member_id JOIN billing_organizations o ON o.id = m.org_id
-     WHERE s.token_hash = ? AND s.expires_at_ms > ? AND s.revoked_at_ms IS NULL`,
-    [tokenHash, nowMs],
+    `SELECT m.email, m.role, m.created_at_ms AS member_created_at_ms, o.id AS org_id, o.name AS org_name, o.created_at_ms AS org_created_at_ms
+     FROM billing_members m JOIN billing_organizations o ON o.id = m.org_id
+     WHERE m.id = ?`,
+    [session.ownerId],
   );
-  if (row === undefined || !hashesMatch(row.token_hash, tokenHash)) return undefined;
+  if (row === undefined) return undefined;
   return {
-    sessionId: row.id,
-    expiresAtMs: Number(row.expires_at_ms),
-    member: { id: row.member_id, orgId: row.org_id, email: row.email, role: row.role, createdAtMs: Number(row.member_created_at_ms) },
+    sessionId: session.sessionId,
+    expiresAtMs: session.expiresAtMs,
+    member: { id: session.ownerId, orgId: row.org_id, email: row.email, role: row.role, createdAtMs: Number(row.member_created_at_ms) },
     organization: { id: row.org_id, name: row.org_name, createdAtMs: Number(row.org_created_at_ms) },
   };
 }
 
 /** Signs a session out; true when it was live. */
-export async function revokeMemberSession(sql: Sql, sessionId: string, nowMs: number): Promise<boolean> {
-  return (await sql.run('UPDATE billing_member_sessions SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL', [nowMs, sessionId])) === 1;
+export function revokeMemberSession(sql: Sql, sessionId: string, nowMs: number): Promise<boolean> {
+  return sessions.revoke(sql, sessionId, nowMs);
 }

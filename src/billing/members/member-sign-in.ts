@@ -1,7 +1,7 @@
-import { otpRefusalMessage } from '../../issuer/identity/otp-store.ts';
-import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS, type OtpOutcome, type SendRefusalReason } from '../../issuer/otp.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Tx } from '../../platform/db/database.ts';
+import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS, type OtpOutcome, type SendRefusalReason } from '../../platform/identity/one-time-codes.ts';
+import { otpRefusalMessage, sendRefusalMessage } from '../../platform/identity/otp-messages.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { issueMemberCode, verifyMemberCode } from './member-codes.ts';
 import type { MemberMailer } from './member-mail.ts';
@@ -42,7 +42,7 @@ export async function requestMemberSignInCode(tx: Tx, deps: MemberDeps, input: {
   const { email } = normalized;
   const nowMs = deps.clock.nowMs();
   const issued = await issueMemberCode(tx, deps, { email, clientAddress: input.clientAddress, nowMs });
-  if (!issued.ok) return { ok: false, code: 'rate_limited', reason: issued.reason, retryAfterMs: issued.retryAfterMs, message: sendRefusalMessage(issued.reason, issued.retryAfterMs) };
+  if (!issued.ok) return { ok: false, code: 'rate_limited', reason: issued.reason, retryAfterMs: issued.retryAfterMs, message: sendRefusalMessage(issued.reason, issued.retryAfterMs, 'address') };
   if ((await membershipsOf(tx, email)).length > 0) await deps.mailer.send(tx, { to: email, ...signInLetter(issued.code), nowMs });
   return { ok: true, email, expiresAtMs: issued.expiresAtMs, resendAfterMs: nowMs + OTP_RESEND_COOLDOWN_MS };
 }
@@ -56,17 +56,6 @@ export function signInLetter(code: string): { subject: string; body: string } {
       `If you did not ask for it, ignore this letter: nobody can sign in without the code.\n\n` +
       `你的 Cardlane 账单登录验证码是 ${code}，${minutes} 分钟内有效，只能使用一次。如果不是你本人操作，请忽略此邮件。`,
   };
-}
-
-function sendRefusalMessage(reason: SendRefusalReason, retryAfterMs: number): string {
-  switch (reason) {
-    case 'resend_cooldown':
-      return `Wait ${Math.ceil(retryAfterMs / 1000)} s before asking for another code.`;
-    case 'phone_rate_limit':
-      return 'Too many codes were sent to this address; try again later.';
-    case 'address_rate_limit':
-      return 'Too many codes were requested from this network; try again later.';
-  }
 }
 
 export type VerifyMemberCodeResult =

@@ -3,7 +3,7 @@ import type { Migration } from '../../platform/db/migrations.ts';
 /**
  * The people of an organization who use the billing page: members (an
  * e-mail address and a role), the one-time codes they sign in with (the
- * issuer's OTP rules, `issuer/otp.ts`, over billing's own table), their
+ * platform's OTP rules, `platform/identity/`, over billing's own table), their
  * session tokens (SHA-256 only, like every bearer secret here) and the
  * sandbox mailbox the sign-in letters land in. Sign-in letters are kept
  * apart from the organization's notifications on purpose: those are

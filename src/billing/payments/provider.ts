@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import type { BillingConfig } from '../../platform/config.ts';
 import { readDemoCredentialsSection } from '../../platform/demo-credentials-file.ts';
+import type { ServerAddress } from '../../platform/module.ts';
 
 /**
  * Billing's payment provider: the official `stripe` SDK, pointed at this
@@ -9,7 +10,7 @@ import { readDemoCredentialsSection } from '../../platform/demo-credentials-file
  * (`billing.stripeBaseUrl` + keys). Nothing else in billing knows which.
  *
  * The default needs this server's address, which exists only once it
- * listens, so the client is built on first use (`setSelfUrl` comes first).
+ * listens, so it is given as an address read on first use.
  */
 
 export interface ProviderEndpoint {
@@ -26,32 +27,29 @@ interface DemoKeys {
 }
 
 export class BillingProvider {
-  #selfUrl: string | null = null;
   #client: { key: string; stripe: Stripe } | null = null;
 
   constructor(
     private readonly config: Pick<BillingConfig, 'stripeBaseUrl' | 'stripeSecretKey' | 'stripePublishableKey'>,
     /** Where `cardlane up` keeps the demo merchant's keys (the default provider account). */
     private readonly dataDir: string,
+    /** This Cardlane's own address, used when no provider is configured; null where there is none (tests with a provider of their own). */
+    private readonly self: ServerAddress | null = null,
   ) {}
-
-  /** This Cardlane's own base URL, once it listens; used when no provider is configured. */
-  setSelfUrl(url: string): void {
-    this.#selfUrl = url;
-  }
 
   endpoint(): ProviderEndpoint {
     if (this.config.stripeBaseUrl !== null) {
       return { baseUrl: this.config.stripeBaseUrl, secretKey: this.config.stripeSecretKey!, publishableKey: this.config.stripePublishableKey! };
     }
-    if (this.#selfUrl === null) throw new Error('billing reached its payment provider before the server listens (setSelfUrl was not called)');
+    if (this.self === null) throw new Error('billing has no payment provider: configure billing.stripeBaseUrl, or run it inside Cardlane');
+    const baseUrl = this.self.url();
     const demo = readDemoCredentialsSection<DemoKeys>(this.dataDir, 'acquirer');
     const secretKey = this.config.stripeSecretKey ?? demo?.secret_key;
     const publishableKey = this.config.stripePublishableKey ?? demo?.publishable_key;
     if (secretKey === undefined || publishableKey === undefined) {
       throw new Error(`billing has no provider keys: set billing.stripeSecretKey/stripePublishableKey, or keep the demo merchant's ${this.dataDir}/demo-credentials.json`);
     }
-    return { baseUrl: this.#selfUrl, secretKey, publishableKey };
+    return { baseUrl, secretKey, publishableKey };
   }
 
   /** The SDK client for the current endpoint (rebuilt if the endpoint changed, e.g. a new demo key). */

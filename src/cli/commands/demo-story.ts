@@ -23,7 +23,7 @@ export function demoStoryCommand(io: Io): Command {
       const { isLang } = await import('../../doctor/views.ts');
       if (!isLang(flags.lang)) throw new CliError(`--lang must be en or zh-CN, not ${flags.lang}`, EXIT_USAGE);
       const lang = flags.lang;
-      const { startCardlane } = await import('../../runtime.ts');
+      const { startCardlane } = await import('../../app/start.ts');
       const { StoryClock } = await import('../../demo/story/story-clock.ts');
       const { runStory } = await import('../../demo/story/story.ts');
       const { storyText } = await import('../../demo/story/story-text.ts');

@@ -7,8 +7,7 @@ import type { DemoIssuerCredentials } from '../../issuer/demo-cardholder.ts';
 import { readDemoCredentialsSection } from '../../platform/demo-credentials-file.ts';
 import { demoStoryCommand } from './demo-story.ts';
 import { printJson, printTable, type Io } from '../output.ts';
-
-const DEFAULT_URL = 'http://127.0.0.1:4400';
+import { cardlaneUrl, DEFAULT_URL } from '../server-url.ts';
 
 /** `cardlane demo …`: what a person or a script needs to try the demo parties. */
 export function demoCommand(io: Io): Command {
@@ -17,11 +16,11 @@ export function demoCommand(io: Io): Command {
     .command('credentials')
     .description('print every demo address and key (from the data directory `cardlane up` used)')
     .option('--data-dir <dir>', 'data directory (default: ./.cardlane; env CARDLANE_DATA_DIR)')
-    .option('--url <url>', 'where Cardlane listens (default: http://127.0.0.1:4400; env CARDLANE_URL)')
+    .option('--url <url>', `where Cardlane listens (default: where \`cardlane up\` on this data directory listens, else ${DEFAULT_URL}; env CARDLANE_URL)`)
     .option('--json', 'print JSON for scripts')
     .action((options: { dataDir?: string; url?: string; json?: boolean }) => {
       const dataDir = resolve(options.dataDir ?? process.env.CARDLANE_DATA_DIR ?? '.cardlane');
-      const url = (options.url ?? process.env.CARDLANE_URL ?? DEFAULT_URL).replace(/\/+$/, '');
+      const url = cardlaneUrl(options.url, dataDir);
       const acquirer = readDemoCredentials(dataDir);
       if (acquirer === null) {
         io.stderr.write(`No demo credentials in ${join(dataDir, DEMO_CREDENTIALS_FILE_NAME)}: run \`cardlane up\` (with the same --data-dir) first.\n`);

@@ -41,9 +41,9 @@ export function doctorCommand(io: Io): Command {
 
       const config = loadConfig({ flags: configFlags(flags), env: process.env, cwd: process.cwd() });
       const { openDatabase } = await import('../../platform/db/open.ts');
-      const { localDoctor } = await import('../../doctor/doctor-start.ts');
+      const { localDoctor } = await import('../../doctor-wiring.ts');
       const { renderTrace } = await import('../../doctor/render-text.ts');
-      const { issuerCard } = await import('../../doctor/records.ts');
+      const { issuerCard } = await import('../../doctor-wiring.ts');
       const db = openDatabase(config.database);
       try {
         const doctor = localDoctor(db, config);

@@ -17,7 +17,7 @@ export function migrateCommand(io: Io): Command {
       // Loaded here so that `--help` does not load both database drivers.
       const { openDatabase } = await import('../../platform/db/open.ts');
       const { migrate } = await import('../../platform/db/migrations.ts');
-      const { allMigrations } = await import('../../platform/schema.ts');
+      const { allMigrations } = await import('../../app/modules.ts');
       const db = openDatabase(config.database);
       try {
         const applied = await migrate(db, allMigrations, systemClock.nowMs());

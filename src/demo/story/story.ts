@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { billingServices, type BillingServices } from '../../billing/billing-services.ts';
-import { createOrganization } from '../../billing/organizations.ts';
 import type { Lang } from '../../doctor/catalogue-types.ts';
-import { OTP_RESEND_COOLDOWN_MS } from '../../issuer/otp.ts';
-import { auditLedger } from '../../ledger/audit.ts';
-import { Ledger } from '../../ledger/ledger.ts';
-import { cryptoRandom, IdGenerator } from '../../platform/ids.ts';
-import type { Cardlane } from '../../runtime.ts';
+import { OTP_RESEND_COOLDOWN_MS } from '../../platform/identity/one-time-codes.ts';
+import type { Cardlane } from '../../app/start.ts';
 import { fetchChatClient, spendingRequest, type ChatClient } from './story-chat.ts';
 import type { StoryClock } from './story-clock.ts';
 import { BillingPage, type PaymentMethodJson } from './story-customer.ts';
@@ -314,7 +309,7 @@ class Story {
 
     this.#begin('recharge_succeeded');
     expect(balance < THRESHOLD_MINOR, `the balance (${balance} cents) is not below the threshold`);
-    const run = await runRechargeJob(this.#services(), page, orgId, null);
+    const run = await runRechargeJob(this.options.cardlane.billing.services, page, orgId, null);
     if ('skipped' in run) throw new OffScript(`the recharge job did not charge (${run.skipped})`);
     expect(run.payment.status === 'succeeded', `the recharge ${run.payment.id} ${run.payment.status}: ${run.payment.failure?.message ?? ''}`);
     this.#told('recharge_succeeded', {
@@ -373,24 +368,18 @@ class Story {
   /** 16. The same audit as `cardlane audit`. */
   async #audited(): Promise<void> {
     this.#begin('audit');
-    const report = await auditLedger(this.options.cardlane.db, { nowMs: this.options.clock.nowMs() });
+    const report = await this.options.cardlane.auditLedger();
     const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.failures.join('; ')}`);
     this.#told('audit', { ok: report.ok, checks: report.checks.length, failed, accounts: report.stats.accounts, transfers: report.stats.transfers });
     expect(report.ok, `the ledger audit failed: ${failed.join(' | ')}`);
   }
 
-  #services(): BillingServices {
-    const { cardlane, clock } = this.options;
-    return billingServices(cardlane.db, clock, cardlane.config);
-  }
 
   /** A fresh organization for this run, so a second run in the same data directory tells the same story. */
   async #newOrganization(): Promise<{ id: string; name: string; apiKey: string }> {
     const { cardlane, clock } = this.options;
-    const deps = { clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, ledger: new Ledger(clock) };
     const name = `Story customer ${new Date(clock.nowMs()).toISOString().slice(0, 19).replace('T', ' ')}`;
-    const created = await cardlane.db.transaction((tx) => createOrganization(tx, deps, { name }));
-    return { id: created.organization.id, name: created.organization.name, apiKey: created.apiKey };
+    return cardlane.billing.createOrganization(name);
   }
 
   async #spend(page: BillingPage, org: { id: string; apiKey: string }, firstRecharge: string): Promise<Omit<SpendingFacts, 'card_available'>> {
@@ -428,7 +417,7 @@ class Story {
       balance = now;
       if (recharge === null && balance < THRESHOLD_MINOR) {
         // The usage already nudged the recharge job; the story takes its next run (or the outcome of the nudged one).
-        const run = await runRechargeJob(this.#services(), page, org.id, firstRecharge);
+        const run = await runRechargeJob(this.options.cardlane.billing.services, page, org.id, firstRecharge);
         if ('skipped' in run) throw new OffScript(`the balance fell below the threshold but the recharge job did not charge (${run.skipped})`);
         recharge = { ...rechargeFacts(run), after_request: requests };
         this.#progress(this.#text.spendRecharge(recharge));

@@ -66,7 +66,7 @@ import type { Keyring } from '../keyring.ts';
 import { ensureIssuerAccounts } from '../money/ledger-accounts.ts';
 import { handleAdvice } from './advice.ts';
 import { BatchContext, unrecordedDecline } from './batch.ts';
-import { GroupCommit } from '../../ledger/group-commit.ts';
+import { GroupCommit } from '../../platform/db/group-commit.ts';
 import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, type EngineDeps } from './engine-deps.ts';
 import { handleFollowUp, type FollowUpKind } from './follow-ups.ts';
 import { ISSUER_NAME } from './records.ts';

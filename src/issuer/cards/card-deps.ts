@@ -17,10 +17,24 @@ export interface CardDeps {
   readonly otpPepper: Buffer;
   readonly sms: SmsProvider;
   readonly program: CardProgram;
+  /**
+   * The network's PAR of a card number (src/network/payment-account-reference.ts),
+   * asked once when a card is opened; injected, so the issuer imports neither
+   * the network's key nor any other party. Absent (tests that run no network):
+   * cards are opened without one, and the next start's backfill fills it in.
+   */
+  readonly paymentAccountReference?: (pan: string) => string | null;
 }
 
 /** The card services' dependencies as a running Cardlane has them: cryptographic randomness, the keyring of its data directory. */
-export function runtimeCardDeps(input: { readonly ledger: Ledger; readonly clock: Clock; readonly keyring: Keyring; readonly sms: SmsProvider }): CardDeps {
+export function runtimeCardDeps(input: {
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly keyring: Keyring;
+  readonly sms: SmsProvider;
+  /** The network's PAR function; the composition root passes it (see CardDeps). */
+  readonly paymentAccountReference?: (pan: string) => string | null;
+}): CardDeps {
   return {
     ledger: input.ledger,
     clock: input.clock,
@@ -30,5 +44,6 @@ export function runtimeCardDeps(input: { readonly ledger: Ledger; readonly clock
     otpPepper: input.keyring.otpPepper,
     sms: input.sms,
     program: cardProgram(),
+    paymentAccountReference: input.paymentAccountReference,
   };
 }

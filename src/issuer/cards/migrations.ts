@@ -50,4 +50,14 @@ CREATE TABLE issuer_cards (
 CREATE INDEX issuer_cards_cardholder ON issuer_cards (cardholder_id, created_at_ms);
 `,
   },
+  {
+    // The network's payment account reference of each card (card-par.ts): what an acquirer's records of the
+    // card are matched by, with no number. Nullable: cards opened before it get theirs from the start-up
+    // backfill (card-par-backfill.ts), which the index also serves (`IS NULL`).
+    id: 'issuer/004_card_payment_account_reference',
+    sql: `
+ALTER TABLE issuer_cards ADD COLUMN payment_account_reference TEXT;
+CREATE INDEX issuer_cards_par ON issuer_cards (payment_account_reference);
+`,
+  },
 ];

@@ -7,6 +7,7 @@ import { getCardholder, markFirstCard, requireKycApproved } from '../identity/ca
 import { ensureIssuerAccounts, ensureWallet, SYSTEM_ACCOUNTS } from '../money/ledger-accounts.ts';
 import { CARD_TRANSFER_CODES, createCardAccount } from './card-accounts.ts';
 import type { CardDeps } from './card-deps.ts';
+import { saveCardPaymentAccountReference } from './card-par.ts';
 import { countUnclosedCards, findCardByPanFingerprint, insertCard, type Card } from './cards.ts';
 import { DEFAULT_CONTROLS } from './controls.ts';
 
@@ -87,6 +88,9 @@ export async function openCard(tx: Tx, deps: CardDeps, input: { readonly cardhol
     closedAtMs: null,
   };
   await insertCard(tx, card);
+  // The network's reference for this card account, stored with the card so nobody needs the number to recognise it.
+  const par = deps.paymentAccountReference?.(pan) ?? null;
+  if (par !== null) await saveCardPaymentAccountReference(tx, cardId, par);
   await createCardAccount(ledger, tx, cardId, cardholder.id);
   await markFirstCard(tx, cardholder.id, nowMs);
   return card;

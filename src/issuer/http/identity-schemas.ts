@@ -1,6 +1,6 @@
-/** JSON schemas of the identity API's objects; Fastify validates and serializes with them and they become the OpenAPI document. */
+/** JSON schemas of the identity API: Fastify validates and serializes with them, handlers are typed from them, and they become the OpenAPI document. */
 
-const timestamp = { type: 'string', format: 'date-time' } as const;
+import { errorResponses, timestamp } from './common-schemas.ts';
 
 export const cardholderSchema = {
   $id: 'IssuerCardholder',
@@ -42,11 +42,88 @@ export const kycVerificationSchema = {
 export const phoneInput = { type: 'string', minLength: 1, maxLength: 40, description: 'E.164, e.g. +8613800138000' } as const;
 export const inviteCodeInput = { type: 'string', minLength: 1, maxLength: 64, description: 'e.g. 7KQ2-M9XD' } as const;
 
-export const errorResponses = {
-  400: { $ref: 'ErrorResponse#' },
-  401: { $ref: 'ErrorResponse#' },
-  403: { $ref: 'ErrorResponse#' },
-  404: { $ref: 'ErrorResponse#' },
-  409: { $ref: 'ErrorResponse#' },
-  429: { $ref: 'ErrorResponse#' },
+// --- Requests -----------------------------------------------------------------
+
+export const signInCodeBody = { type: 'object', required: ['phone'], additionalProperties: false, properties: { phone: phoneInput } } as const;
+
+export const signInBody = {
+  type: 'object',
+  required: ['phone', 'code'],
+  additionalProperties: false,
+  properties: { phone: phoneInput, code: { type: 'string', minLength: 1, maxLength: 20 }, invite_code: inviteCodeInput },
+} as const;
+
+export const inviteBody = { type: 'object', required: ['invite_code'], additionalProperties: false, properties: { invite_code: inviteCodeInput } } as const;
+
+export const kycIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
+
+export const smsInboxQuery = {
+  type: 'object',
+  required: ['phone'],
+  additionalProperties: false,
+  properties: { phone: phoneInput, limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+} as const;
+
+export const rejectBody = { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } } as const;
+
+// --- Responses ----------------------------------------------------------------
+
+export const signInCodeResponses = {
+  200: {
+    type: 'object',
+    required: ['phone', 'expires_at', 'resend_after'],
+    properties: { phone: { type: 'string' }, expires_at: { type: 'string' }, resend_after: { type: 'string' } },
+  },
+  ...errorResponses,
+} as const;
+
+export const signInResponses = {
+  200: {
+    type: 'object',
+    required: ['token', 'expires_at', 'signed_up', 'cardholder'],
+    properties: {
+      token: { type: 'string' },
+      expires_at: { type: 'string' },
+      signed_up: { type: 'boolean', description: 'True when this sign-in created the cardholder.' },
+      cardholder: { $ref: 'IssuerCardholder#' },
+    },
+  },
+  ...errorResponses,
+} as const;
+
+export const cardholderResponses = { 200: { $ref: 'IssuerCardholder#' }, ...errorResponses } as const;
+
+export const verificationResponses = { 200: { $ref: 'IssuerKycVerification#' }, ...errorResponses } as const;
+
+export const kycStartResponses = { 200: { $ref: 'IssuerKycVerification#' }, 201: { $ref: 'IssuerKycVerification#' }, ...errorResponses } as const;
+
+export const kycStatusResponses = {
+  200: {
+    type: 'object',
+    required: ['status', 'reason', 'verification'],
+    properties: {
+      status: { type: 'string', enum: ['not_started', 'pending', 'approved', 'rejected'] },
+      reason: { type: 'string', nullable: true },
+      verification: { anyOf: [{ $ref: 'IssuerKycVerification#' }, { type: 'null' }] },
+    },
+  },
+  ...errorResponses,
+} as const;
+
+export const smsInboxResponses = {
+  200: {
+    type: 'object',
+    required: ['data'],
+    properties: {
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'phone', 'body', 'created_at'],
+          properties: { id: { type: 'string' }, phone: { type: 'string' }, body: { type: 'string' }, created_at: { type: 'string' } },
+        },
+      },
+    },
+  },
+  ...errorResponses,
 } as const;

@@ -1,7 +1,7 @@
-/** JSON schemas of the money API's objects; Fastify validates and serializes with them and they become the OpenAPI document. */
+/** JSON schemas of the money API: Fastify validates and serializes with them, handlers are typed from them, and they become the OpenAPI document. */
 
-const timestamp = { type: 'string', format: 'date-time' } as const;
-const nullableTimestamp = { ...timestamp, nullable: true } as const;
+import { STATEMENT_MAX_LIMIT } from '../money/statement.ts';
+import { errorResponses, nullableTimestamp, timestamp } from './common-schemas.ts';
 
 /** An amount with its currency, in integer minor units and as text for people. */
 export const amountSchema = {
@@ -146,4 +146,82 @@ export const settingChangeSchema = {
   type: 'object',
   required: ['name', 'value', 'changed_by', 'changed_at'],
   properties: { name: { type: 'string' }, value: { type: 'string' }, changed_by: { type: 'string' }, changed_at: timestamp },
+} as const;
+
+// --- Requests -----------------------------------------------------------------
+
+export const moneyIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+
+export const quoteBody = {
+  type: 'object',
+  required: ['cny_amount'],
+  additionalProperties: false,
+  properties: { cny_amount: { type: 'integer', minimum: 1, maximum: 1_000_000_000, description: 'In fen: 100000 is ¥1,000.00.' } },
+} as const;
+
+export const topUpBody = { type: 'object', required: ['quote_id'], additionalProperties: false, properties: { quote_id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+
+export const withdrawalBody = {
+  type: 'object',
+  required: ['amount'],
+  additionalProperties: false,
+  properties: { amount: { type: 'integer', minimum: 1, maximum: 1_000_000_000, description: 'In cents, fee included.' } },
+} as const;
+
+export const statementQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'integer', minimum: 1, maximum: STATEMENT_MAX_LIMIT, default: 20 }, cursor: { type: 'string', maxLength: 512 } },
+} as const;
+
+/** Alipay's notify: form fields, all text. */
+export const notifyBody = { type: 'object', additionalProperties: { type: 'string' } } as const;
+
+export const sandboxTradeParams = { type: 'object', required: ['out_trade_no'], properties: { out_trade_no: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+
+// --- Responses ----------------------------------------------------------------
+
+export const walletResponses = { 200: { $ref: 'IssuerWallet#' }, ...errorResponses } as const;
+export const quoteResponses = { 201: { $ref: 'IssuerTopUpQuote#' }, ...errorResponses } as const;
+export const topUpResponses = { 200: { $ref: 'IssuerTopUp#' }, ...errorResponses } as const;
+export const withdrawalResponses = { 200: { $ref: 'IssuerWithdrawal#' }, ...errorResponses } as const;
+
+export const statementResponses = {
+  200: {
+    type: 'object',
+    required: ['object', 'data', 'has_more', 'next_cursor'],
+    properties: {
+      object: { type: 'string', enum: ['list'] },
+      data: { type: 'array', items: { $ref: 'IssuerStatementEntry#' } },
+      has_more: { type: 'boolean' },
+      next_cursor: { type: 'string', nullable: true },
+    },
+  },
+  ...errorResponses,
+} as const;
+
+export const notifyResponses = { 200: { type: 'string', enum: ['success', 'fail'] } } as const;
+
+/** GET and PATCH /operator/settings answer the same: the settings in force and their recent changes. */
+export const settingsResponses = {
+  200: {
+    type: 'object',
+    required: ['settings', 'history'],
+    properties: { settings: { $ref: 'IssuerMoneySettings#' }, history: { type: 'array', items: settingChangeSchema } },
+  },
+  ...errorResponses,
+} as const;
+
+export const sandboxResponses = {
+  200: {
+    type: 'object',
+    required: ['out_trade_no', 'action', 'notify_answer', 'top_up'],
+    properties: {
+      out_trade_no: { type: 'string' },
+      action: { type: 'string', enum: ['pay', 'fail', 'close'] },
+      notify_answer: { type: 'string', enum: ['success', 'fail'], description: 'What the issuer answered the notify.' },
+      top_up: { $ref: 'IssuerTopUp#' },
+    },
+  },
+  ...errorResponses,
 } as const;

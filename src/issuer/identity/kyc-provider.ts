@@ -1,6 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
 import type { RandomSource } from '../../platform/ids.ts';
-import { randomBytesExactly } from '../uniform.ts';
+import { randomBytesExactly } from '../../platform/uniform.ts';
 
 export interface KycStartRequest {
   readonly verificationId: string;

@@ -1,11 +1,13 @@
 import type { Tx } from '../../platform/db/database.ts';
+import { lockName } from '../../platform/identity/locks.ts';
+import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS, type OtpOutcome } from '../../platform/identity/one-time-codes.ts';
+import { otpRefusalMessage } from '../../platform/identity/otp-messages.ts';
 import { maskPhone, normalizePhone } from '../phone.ts';
-import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS, type OtpOutcome, type OtpPurpose, type SendRefusalReason } from '../otp.ts';
+import type { OtpPurpose, SendRefusalReason } from '../otp.ts';
 import { normalizeInviteCode } from '../invite-code.ts';
 import { checkInviteCode, createCardholder, findCardholderByPhone, getCardholder, recordReferral, type Cardholder, type InviteRefusal } from './cardholders.ts';
 import type { IdentityDeps } from './deps.ts';
-import { lockName } from './locks.ts';
-import { issueOtp, otpRefusalMessage, verifyOtp } from './otp-store.ts';
+import { issueOtp, verifyOtp } from './otp-store.ts';
 import { createSession, type NewSession } from './sessions.ts';
 
 /**

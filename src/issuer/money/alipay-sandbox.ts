@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import type { Clock } from '../../platform/clock.ts';
 import type { RandomSource } from '../../platform/ids.ts';
 import { money, MoneyError, parseMoney, toDecimalString } from '../../platform/money.ts';
-import { randomBytesExactly, randomDigits } from '../uniform.ts';
+import { randomBytesExactly, randomDigits } from '../../platform/uniform.ts';
 import { signAlipay, verifyAlipay } from './alipay-signature.ts';
 import type {
   CloseResult,

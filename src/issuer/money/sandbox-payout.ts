@@ -1,5 +1,5 @@
 import type { RandomSource } from '../../platform/ids.ts';
-import { randomDigits } from '../uniform.ts';
+import { randomDigits } from '../../platform/uniform.ts';
 import type { PayoutProvider, PayoutRequest, PayoutResult } from './payout-provider.ts';
 
 export interface SandboxPayout extends PayoutRequest {

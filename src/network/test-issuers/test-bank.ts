@@ -1,4 +1,4 @@
-import { GroupCommit } from '../../ledger/group-commit.ts';
+import { GroupCommit } from '../../platform/db/group-commit.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { RetryableConflict, type Database } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';

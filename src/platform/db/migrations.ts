@@ -51,6 +51,22 @@ export async function migrate(db: Database, migrations: readonly Migration[], no
   });
 }
 
+/**
+ * Runs `work` (a first start's seeding) while holding the migrations' lock,
+ * so that processes starting at once on one PostgreSQL database seed one
+ * after another: the second finds what the first made instead of making
+ * its own. The lock is held by a transaction of its own while `work` uses
+ * other connections. On SQLite the one writer already orders the seeding
+ * transactions, and a transaction held open here would block them.
+ */
+export async function withStartupLock<T>(db: Database, work: () => Promise<T>): Promise<T> {
+  if (db.dialect !== 'postgres') return work();
+  return db.transaction(async (tx) => {
+    await tx.run('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK_KEY]);
+    return work();
+  });
+}
+
 function assertUniqueIds(migrations: readonly Migration[]): void {
   const seen = new Set<string>();
   for (const { id } of migrations) {

@@ -40,6 +40,24 @@ interface PassReport {
   readonly checkpointedFrames: number;
 }
 
+/**
+ * Starts wal-checkpoint-worker, compiled or not, like this module. Shipped
+ * Cardlane runs the compiled dist/ with plain node: the sibling .js is the
+ * worker. Tests and benchmarks run src/ through tsx, and a worker thread does
+ * not inherit tsx's loader (nor, on Node 20, does `--import tsx` in its
+ * execArgv make it load a .ts entry): there the thread runs a one-line
+ * bootstrap that registers tsx first, then imports the sibling .ts. tsx is
+ * only looked up on that path, so dist/ needs no tsx installed.
+ */
+function startCheckpointWorker(workerData: { filename: string }): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./wal-checkpoint-worker.js', import.meta.url), { workerData });
+  const tsxApi = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./wal-checkpoint-worker.ts', import.meta.url).href);
+  // Dynamic imports only, so the code runs whether Node reads it as a CommonJS or an ES module.
+  const bootstrap = `import(${tsxApi}).then(({ register }) => { register(); return import(${entry}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
 type WorkerMessage =
   | ({ type: 'passed'; id: number; ms: number } & PassReport)
   | { type: 'failed'; id: number; message: string };
@@ -126,7 +144,7 @@ export class WalCheckpointer {
 
   #ensureWorker(): Worker | null {
     if (this.#worker !== null || this.#failure !== null || this.#stopped) return this.#worker;
-    const worker = new Worker(new URL('./wal-checkpoint-worker.mjs', import.meta.url), { workerData: { filename: this.filename } });
+    const worker = startCheckpointWorker({ filename: this.filename });
     worker.unref();
     worker.on('message', (message: WorkerMessage) => {
       const resolve = this.#waiting.get(message.id);

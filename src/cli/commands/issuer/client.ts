@@ -5,13 +5,14 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatMoney, money as toMoney, parseMoney, type Money } from '../../../platform/money.ts';
 import { CliError, EXIT_USAGE, printJson, printTable, type Io } from '../../output.ts';
+import { cardlaneUrl } from '../../server-url.ts';
 
 /**
  * What every `cardlane issuer …` command shares: where Cardlane runs, the data
  * directory (operator key, saved session), --json, and one HTTP client of the
  * issuer API that turns the API's errors into `message (code)` CliErrors.
  */
-export const DEFAULT_URL = 'http://127.0.0.1:4400';
+export { DEFAULT_URL } from '../../server-url.ts';
 export const SESSION_FILE = 'cli-session.json';
 
 export interface SavedSession {
@@ -30,8 +31,8 @@ export interface IssuerContext {
 
 export function contextOf(io: Io, command: Command): IssuerContext {
   const opts = command.optsWithGlobals() as { url?: string; dataDir?: string; json?: boolean };
-  const url = (opts.url ?? process.env.CARDLANE_URL ?? DEFAULT_URL).replace(/\/+$/, '');
   const dataDir = resolve(opts.dataDir ?? process.env.CARDLANE_DATA_DIR ?? '.cardlane');
+  const url = cardlaneUrl(opts.url, dataDir);
   return { io, url, dataDir, json: opts.json === true };
 }
 

@@ -1,4 +1,4 @@
-import type { RandomSource } from '../platform/ids.ts';
+import type { RandomSource } from './ids.ts';
 
 /**
  * Unbiased random integers from an injected byte source, for card numbers,

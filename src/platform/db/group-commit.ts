@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../platform/db/database.ts';
+import type { Database, Tx } from './database.ts';
 
 /**
  * Group commit for ledger writes made on the database rather than inside a

@@ -1,22 +1,24 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer/acquirer-start.ts';
-import { backgroundTasks } from './background-tasks.ts';
-import { prepareDemoOrganization, type DemoBillingCredentials } from './billing/billing-start.ts';
-import { billingServices } from './billing/billing-services.ts';
-import { httpRoutes } from './http-routes.ts';
-import { prepareDemoCardholder, type DemoIssuerCredentials } from './issuer/demo-cardholder.ts';
-import { prepareIssuer } from './issuer/issuer-start.ts';
-import { systemClock, type Clock } from './platform/clock.ts';
-import { loadConfig, type Config, type LoadConfigInput } from './platform/config.ts';
-import type { Database } from './platform/db/database.ts';
-import { migrate } from './platform/db/migrations.ts';
-import { openDatabase } from './platform/db/open.ts';
-import { createHttpServer, type RoutePlugin } from './platform/http/server.ts';
-import { createLogger, type LogDestination, type Logger } from './platform/logger.ts';
-import { allMigrations } from './platform/schema.ts';
-import { startTasks, type BackgroundTask } from './platform/task-runner.ts';
-import { VERSION } from './version.ts';
+import type { DemoAcquirerCredentials } from '../acquirer/acquirer-start.ts';
+import type { DemoBillingCredentials } from '../billing/billing-start.ts';
+import type { BillingApi } from '../billing/module.ts';
+import type { DemoIssuerCredentials } from '../issuer/demo-cardholder.ts';
+import type { AuditReport } from '../ledger/audit.ts';
+import { systemClock, type Clock } from '../platform/clock.ts';
+import { loadConfig, type Config, type LoadConfigInput } from '../platform/config.ts';
+import type { Database } from '../platform/db/database.ts';
+import { migrate, withStartupLock } from '../platform/db/migrations.ts';
+import { openDatabase } from '../platform/db/open.ts';
+import { writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
+import { createHttpServer } from '../platform/http/server.ts';
+import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
+import { createLogger, type LogDestination, type Logger } from '../platform/logger.ts';
+import type { Runtime } from '../platform/module.ts';
+import { startTasks, type BackgroundTask } from '../platform/task-runner.ts';
+import { VERSION } from '../version.ts';
+import { buildCardlane, type BuiltCardlane } from './build.ts';
+import { allMigrations } from './modules.ts';
 
 /** A running Cardlane. */
 export interface Cardlane {
@@ -41,6 +43,10 @@ export interface Cardlane {
   readonly logger: Logger;
   readonly db: Database;
   readonly http: FastifyInstance;
+  /** Merchant billing's public API, for what a person does outside Cardlane's HTTP API (an API business's sign-up, "the next run" of a job). */
+  readonly billing: BillingApi;
+  /** The same audit as `cardlane audit`. */
+  auditLedger(): Promise<AuditReport>;
   /**
    * Stops accepting requests, lets in-flight requests and task runs finish
    * (up to config.shutdownTimeoutMs, then cuts the connections), and closes
@@ -54,15 +60,14 @@ export interface StartOptions extends LoadConfigInput {
   /** Defaults to a logger at config.logLevel writing to standard error. */
   readonly logger?: Logger;
   readonly logDestination?: LogDestination;
-  /** Defaults to every module's routes (`http-routes.ts`). */
-  readonly routes?: (db: Database, clock: Clock, config: Config) => RoutePlugin[];
-  /** Defaults to every module's periodic tasks (`background-tasks.ts`). */
-  readonly tasks?: (db: Database, clock: Clock, config: Config, logger: Logger) => BackgroundTask[];
+  /** Replaces every module's periodic tasks (tests that watch the task runner). */
+  readonly tasks?: () => BackgroundTask[];
 }
 
 /**
- * Composes a running Cardlane: configuration → database → migrations →
- * HTTP server → background tasks. If a step fails, what was already started
+ * Starts a running Cardlane: configuration → database → migrations →
+ * the program built once (`build.ts`) → first-start seeds → HTTP server →
+ * background tasks. If a step fails, what was already started
  * is stopped again before the error is thrown, so a failed start leaves no
  * open database or listening socket behind.
  */
@@ -80,23 +85,25 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       throw new Error(`cannot prepare the database (${db.description}): ${(error as Error).message}`, { cause: error });
     });
     if (migrationsApplied.length > 0) logger.info({ migrations: migrationsApplied }, 'applied migrations');
-    const issuer = await prepareIssuer(db, clock, config.dataDir);
-    const demoMerchant = await prepareDemoMerchant(db, clock, config.dataDir);
-    const demoOrganization = await prepareDemoOrganization(db, clock, config.dataDir);
-    const demoCardholder = await prepareDemoCardholder(db, clock, config);
 
-    http = await createHttpServer({
-      db,
-      logger,
-      version: VERSION,
-      routes: (options.routes ?? httpRoutes)(db, clock, config),
-      limits: config.http,
-    });
+    let listeningUrl: string | null = null;
+    const self = {
+      url(): string {
+        if (listeningUrl === null) throw new Error('the server is not listening yet');
+        return listeningUrl;
+      },
+    };
+    const runtime: Runtime = { db, clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, config, logger };
+    const app = buildCardlane(runtime, self);
+    const seeded = await withStartupLock(db, () => seedFirstStart(app));
+
+    http = await createHttpServer({ db, logger, version: VERSION, routes: app.routes, limits: config.http });
     await listen(http, config);
     const url = baseUrl(http);
-    // Billing pays through this server's own acquirer unless configured otherwise; it needs the address it listens on.
-    billingServices(db, clock, config).provider.setSelfUrl(url);
-    const runner = startTasks((options.tasks ?? backgroundTasks)(db, clock, config, logger), logger);
+    listeningUrl = url;
+    // Every `cardlane` command on this data directory finds the server here, whatever port it was given.
+    writeDemoCredentialsSection(config.dataDir, 'server', { url });
+    const runner = startTasks(options.tasks ? options.tasks() : app.tasks, logger);
     logger.info({ url, database: db.description, version: VERSION }, 'cardlane is up');
 
     const server = http;
@@ -107,14 +114,16 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       databaseDescription: db.description,
       migrationsApplied,
       backgroundTaskNames: runner.names,
-      operatorKeyFile: issuer.operatorKeyFile,
-      operatorKeyCreated: issuer.operatorKeyCreated,
-      demoMerchant,
-      demoOrganization,
-      demoCardholder,
+      operatorKeyFile: seeded.issuer.operatorKeyFile,
+      operatorKeyCreated: seeded.issuer.operatorKeyCreated,
+      demoMerchant: seeded.demoMerchant,
+      demoOrganization: seeded.demoOrganization,
+      demoCardholder: seeded.demoCardholder,
       logger,
       db,
       http: server,
+      billing: app.billing,
+      auditLedger: () => app.ledger.audit(),
       close() {
         closing ??= stop(server, runner.stop(), db, logger, config.shutdownTimeoutMs);
         return closing;
@@ -125,6 +134,20 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     await db.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * What a first start makes — the issuer's accounts and operator key, the
+ * demo merchant, organization and cardholder — each idempotent, and made
+ * under the start-up lock so that processes starting at once on one
+ * database make them once.
+ */
+async function seedFirstStart(app: BuiltCardlane) {
+  const issuer = await app.issuer.prepare();
+  const demoMerchant = await app.acquirer.prepareDemoMerchant();
+  const demoOrganization = await app.billing.prepareDemoOrganization();
+  const demoCardholder = await app.issuer.prepareDemoCardholder();
+  return { issuer, demoMerchant, demoOrganization, demoCardholder };
 }
 
 async function listen(http: FastifyInstance, config: Config): Promise<void> {

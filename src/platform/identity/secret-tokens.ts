@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RandomSource } from '../../platform/ids.ts';
+import type { RandomSource } from '../ids.ts';
 import { randomBytesExactly } from '../uniform.ts';
 
 /**
- * Bearer secrets (session tokens, operator keys): 32 random bytes in
- * base64url, stored as their SHA-256. With 256 bits of entropy a plain hash
- * is enough (no pepper or slow hash needed): nothing can be guessed from it.
+ * Bearer secrets (session tokens, operator keys): an optional prefix that
+ * tells their kind at a glance, then 32 random bytes in base64url; stored as
+ * their SHA-256. With 256 bits of entropy a plain hash is enough (no pepper
+ * or slow hash needed): nothing can be guessed from it.
  */
 export const TOKEN_BYTES = 32;
 const TOKEN_BODY = /^[A-Za-z0-9_-]{43}$/;

@@ -1,6 +1,5 @@
-// The WAL checkpointer's thread (see wal-checkpointer.ts). Plain JavaScript
-// on purpose: a worker thread does not inherit the tsx loader that the
-// `cardlane` executable registers, so it cannot be TypeScript.
+// The WAL checkpointer's thread (see wal-checkpointer.ts, which starts it:
+// the compiled .js from dist/, or this .ts through tsx when running from source).
 //
 // It holds its own connection to the database file and, when asked, runs a
 // PASSIVE checkpoint: it copies committed WAL frames into the database file
@@ -12,23 +11,38 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const db = new Database(workerData.filename, { fileMustExist: true });
+type Request = { type: 'pass'; id: number } | { type: 'stop' };
+type Reply =
+  | { type: 'passed'; id: number; busy: boolean; logFrames: number; checkpointedFrames: number; ms: number }
+  | { type: 'failed'; id: number; message: string };
+interface CheckpointResult {
+  readonly busy: number;
+  readonly log: number;
+  readonly checkpointed: number;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('wal-checkpoint-worker runs as a worker thread');
+const reply = (message: Reply) => port.postMessage(message);
+
+const db = new Database((workerData as { filename: string }).filename, { fileMustExist: true });
 // NORMAL: in WAL mode a checkpoint still syncs the WAL before it copies and
 // the database file after; only commits skip the sync, and this connection
 // never commits.
 db.pragma('synchronous = NORMAL');
 
-parentPort.on('message', (message) => {
+port.on('message', (message: Request) => {
   if (message.type === 'stop') {
     db.close();
-    parentPort.close();
+    port.close();
     return;
   }
   if (message.type !== 'pass') return;
   const started = performance.now();
   try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
+    if (result === undefined) throw new Error('wal_checkpoint returned no row');
+    reply({
       type: 'passed',
       id: message.id,
       busy: result.busy === 1,
@@ -37,6 +51,6 @@ parentPort.on('message', (message) => {
       ms: performance.now() - started,
     });
   } catch (error) {
-    parentPort.postMessage({ type: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) });
+    reply({ type: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) });
   }
 });

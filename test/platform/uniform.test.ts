@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cryptoRandom, seededRandom, type RandomSource } from '../../src/platform/ids.ts';
-import { randomBytesExactly, randomDigits, randomIntBelow } from '../../src/issuer/uniform.ts';
+import { randomBytesExactly, randomDigits, randomIntBelow } from '../../src/platform/uniform.ts';
 
 /** A source that replays the given 32-bit words, big-endian. */
 function words(...values: number[]): RandomSource {

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Builds what ships: compiles src/ to dist/ (tsconfig.build.json), then the
+// billing page's browser code if it has a tsconfig of its own, then copies
+// every other file src/ reads at run time (the billing page's HTML, CSS and
+// images, any .json or .md) to the same place under dist/, so the compiled
+// code finds them next to itself as the sources do. Run by `npm run build`,
+// by `npm ci` (the prepare script) and first thing by `npm test`.
+// Exits non-zero if a compilation fails (tsc still writes its output then).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+const PAGE_TSCONFIG = join(src, 'billing', 'page', 'tsconfig.json');
+
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  console.error('cardlane build: TypeScript is not installed — run `npm ci` (with dev dependencies) first');
+  process.exit(1);
+}
+
+/** Runs tsc on one project; returns the files it wrote. */
+function compile(project) {
+  const result = spawnSync(process.execPath, [tsc, '-p', project, '--listEmittedFiles'], { cwd: root, encoding: 'utf8' });
+  const emitted = [];
+  for (const line of (result.stdout ?? '').split('\n')) {
+    if (line.startsWith('TSFILE: ')) emitted.push(resolve(line.slice('TSFILE: '.length).trim()));
+    else if (line.trim() !== '') console.log(line);
+  }
+  if (result.stderr) process.stderr.write(result.stderr);
+  if (result.status !== 0) {
+    console.error(`cardlane build: tsc -p ${relative(root, project)} failed`);
+    failed = true;
+  }
+  return emitted;
+}
+
+let failed = false;
+compile(join(root, 'tsconfig.build.json'));
+// The page's own compilation runs before the copy, so that whatever it writes
+// (into dist/ or next to its sources) is what ends up in dist/.
+const pageOutputs = new Set(existsSync(PAGE_TSCONFIG) ? compile(PAGE_TSCONFIG) : []);
+
+const COMPILED = /\.(c|m)?ts$/;
+let copied = 0;
+function copyAssets(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const from = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      copyAssets(from);
+      continue;
+    }
+    if (!entry.isFile() || COMPILED.test(entry.name) || /^tsconfig.*\.json$/.test(entry.name)) continue;
+    const to = join(dist, relative(src, from));
+    if (pageOutputs.has(to)) continue;
+    // An asset that has not changed is left alone (not rewritten under a process running from dist/).
+    if (existsSync(to) && readFileSync(to).equals(readFileSync(from))) continue;
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(from, to);
+    copied += 1;
+  }
+}
+copyAssets(src);
+
+console.log(`cardlane build: dist/ ${failed ? 'written with errors' : 'ready'}${copied > 0 ? ` (${copied} asset${copied === 1 ? '' : 's'} copied)` : ''}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,85 @@
+import type { Ledger } from '../ledger/ledger.ts';
+import type { ModuleDescription, Runtime } from '../platform/module.ts';
+import type { AcquirerDeps, AcquirerNetwork } from './acquirer-deps.ts';
+import { acquirerEndpoints } from './acquirer-endpoints.ts';
+import { loadOrCreateVaultKey, prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer-start.ts';
+import { CvcCache } from './cards/vault.ts';
+import { customerMigrations } from './customers/migrations.ts';
+import { ACQUIRER_ERROR_CODES } from './errors.ts';
+import { eventMigrations } from './events/migrations.ts';
+import { acquirerRoutes } from './http/acquirer-routes.ts';
+import { merchantMigrations } from './merchants/migrations.ts';
+import { releaseOpenVerifications } from './payments/card-verification.ts';
+import { paymentMigrations } from './payments/migrations.ts';
+import { PaymentIntents } from './payments/payment-intents.ts';
+import { resendPendingRefunds } from './payments/refunds.ts';
+import { riskMigrations } from './risk/migrations.ts';
+import { pruneRiskAttempts } from './risk/risk-attempts.ts';
+import { webhookMigrations } from './webhooks/migrations.ts';
+import { acquirerWebhookTask } from './webhooks/webhook-task.ts';
+
+// A payment is only stuck once it has been processing far longer than the network's 2 s time-out.
+const STUCK_PAYMENT_SWEEP_INTERVAL_MS = 30 * 1000;
+const STUCK_PAYMENT_AGE_MS = 60 * 1000;
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+export interface AcquirerModuleDeps extends Runtime {
+  readonly ledger: Ledger;
+  /** The card network as the acquirer reaches it: the only way to an issuer. */
+  readonly network: AcquirerNetwork;
+}
+
+export interface AcquirerApi {
+  readonly deps: AcquirerDeps;
+  /** The demo merchant with a secret and a publishable key, written to the data directory. Idempotent. */
+  prepareDemoMerchant(): Promise<DemoAcquirerCredentials>;
+}
+
+/** The Stripe-compatible acquirer: its API at /v1, merchants' risk rules, and signed webhooks. */
+export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> = {
+  name: 'acquirer',
+  migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations],
+  errorCodes: ACQUIRER_ERROR_CODES,
+  build({ db, clock, ids, random, config, logger, ledger, network }) {
+    const deps: AcquirerDeps = {
+      db,
+      clock,
+      ids,
+      random,
+      ledger,
+      network,
+      acquirerId: 'cardlane-acquirer',
+      // Loaded once, here: it seals stored card numbers and webhook secrets.
+      vaultKey: loadOrCreateVaultKey(config.dataDir, random),
+      cvcCache: new CvcCache(),
+    };
+    const payments = new PaymentIntents(deps, deps.cvcCache);
+    return {
+      // The acquirer answers at /v1 because that is the path the official Stripe SDKs call.
+      routes: [{ plugin: acquirerRoutes(deps, acquirerEndpoints(deps)), prefix: '/v1' }],
+      tasks: [
+        // Deliveries are jobs claimed with SKIP LOCKED; each is signed and retried with back-off.
+        acquirerWebhookTask(deps, { logger }),
+        {
+          // Each intent is locked while it is finished, and network messages are repeats: safe in several processes.
+          name: 'acquirer.resume-stuck-payments',
+          intervalMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS,
+          run: async () => {
+            await payments.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
+            // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
+            await resendPendingRefunds(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
+            // Verification holds whose release did not go through: released again (a repeat at the issuer).
+            await releaseOpenVerifications(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
+          },
+        },
+        {
+          // Velocity windows reach back at most 30 days; older risk attempts are only weight. Deleting is safe in several processes at once.
+          name: 'acquirer.prune-risk-attempts',
+          intervalMs: PRUNE_INTERVAL_MS,
+          run: async () => void (await pruneRiskAttempts(db, clock.nowMs())),
+        },
+      ],
+      api: { deps, prepareDemoMerchant: () => prepareDemoMerchant(db, { clock, ids, random }, config.dataDir) },
+    };
+  },
+};

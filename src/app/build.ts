@@ -1,0 +1,48 @@
+import type { AcquirerApi } from '../acquirer/module.ts';
+import { acquirerModule } from '../acquirer/module.ts';
+import { billingModule, type BillingApi } from '../billing/module.ts';
+import { issuerModule, type IssuerApi } from '../issuer/module.ts';
+import { ledgerModule, type LedgerApi } from '../ledger/module.ts';
+import { networkModule, type NetworkApi } from '../network/module.ts';
+import type { RoutePlugin } from '../platform/http/server.ts';
+import type { BuiltModule, Runtime, ServerAddress } from '../platform/module.ts';
+import { platformModule } from '../platform/platform-module.ts';
+import type { BackgroundTask } from '../platform/task-runner.ts';
+
+/** The whole program, built once: every module's routes and tasks, and the parts the program itself uses. */
+export interface BuiltCardlane {
+  readonly routes: readonly RoutePlugin[];
+  readonly tasks: readonly BackgroundTask[];
+  readonly ledger: LedgerApi;
+  readonly issuer: IssuerApi;
+  readonly network: NetworkApi;
+  readonly acquirer: AcquirerApi;
+  readonly billing: BillingApi;
+}
+
+/**
+ * The composition root: the one place that knows every module and gives
+ * each its dependencies. One ledger, one id generator and one clock (in
+ * `runtime`) are shared by all; each party loads its own keys once, inside
+ * its builder. The parties meet only here: Cardlane's issuer is handed to
+ * the network as one of its issuers, the network to the acquirer, and
+ * billing gets this server's own address to pay through over HTTP.
+ */
+export function buildCardlane(runtime: Runtime, self: ServerAddress): BuiltCardlane {
+  const platform = platformModule.build(runtime);
+  const ledger = ledgerModule.build(runtime);
+  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger });
+  const network = networkModule.build({ ...runtime, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
+  const acquirer = acquirerModule.build({ ...runtime, ledger: ledger.api.ledger, network: network.api.network });
+  const billing = billingModule.build({ ...runtime, ledger: ledger.api.ledger, self });
+  const built: ReadonlyArray<BuiltModule<unknown>> = [platform, ledger, issuer, network, acquirer, billing];
+  return {
+    routes: built.flatMap((module) => module.routes),
+    tasks: built.flatMap((module) => module.tasks),
+    ledger: ledger.api,
+    issuer: issuer.api,
+    network: network.api,
+    acquirer: acquirer.api,
+    billing: billing.api,
+  };
+}

@@ -1,0 +1,87 @@
+import type { Ledger } from '../ledger/ledger.ts';
+import type { ModuleDescription, Runtime, ServerAddress } from '../platform/module.ts';
+import { autoRechargeMigrations } from './auto-recharge/migrations.ts';
+import { prepareDemoOrganization, type DemoBillingCredentials } from './billing-start.ts';
+import { billingPageAndSessions } from './billing-page-start.ts';
+import { createBillingServices, type BillingServices } from './billing-services.ts';
+import { BILLING_ERROR_CODES } from './errors.ts';
+import { autoRechargeRoutes } from './http/auto-recharge-routes.ts';
+import { billingRoutes } from './http/billing-routes.ts';
+import { subscriptionRoutes } from './http/subscription-routes.ts';
+import { memberMigrations } from './members/migrations.ts';
+import { merchantApiRoutes } from './merchant-api-routes.ts';
+import { billingMigrations } from './migrations.ts';
+import { notificationMigrations } from './notifications/migrations.ts';
+import { createOrganization } from './organizations.ts';
+import { BillingProvider } from './payments/provider.ts';
+import { subscriptionMigrations } from './subscriptions/migrations.ts';
+import { RENEWAL_SWEEP_INTERVAL_MS } from './subscriptions/renewals.ts';
+
+// A payment is only stuck once it has been processing far longer than the provider's time-outs.
+const STUCK_PAYMENT_SWEEP_INTERVAL_MS = 30 * 1000;
+// A balance below its threshold is recharged within this (usage also nudges the job at once); the back-off keeps declined cards from being retried each time.
+const AUTO_RECHARGE_INTERVAL_MS = 30 * 1000;
+
+export interface BillingModuleDeps extends Runtime {
+  readonly ledger: Ledger;
+  /** This Cardlane's own address: billing pays through its Stripe-compatible API over HTTP unless another provider is configured. */
+  readonly self: ServerAddress;
+}
+
+export interface BillingApi {
+  readonly services: BillingServices;
+  /** The demo API customer's organization, its key and its owner, written to the data directory. Idempotent. */
+  prepareDemoOrganization(): Promise<DemoBillingCredentials>;
+  /** A new organization with its first API key (an API business's sign-up, which is not part of Cardlane's API). */
+  createOrganization(name: string): Promise<{ readonly id: string; readonly name: string; readonly apiKey: string }>;
+}
+
+/** Merchant billing for an API business: organizations, metered usage, prepaid credits, cards, auto-recharge, subscriptions. */
+export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
+  name: 'billing',
+  migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations],
+  errorCodes: BILLING_ERROR_CODES,
+  build(runtime) {
+    const { db, clock, ids, random, config, ledger, self } = runtime;
+    const provider = new BillingProvider(config.billing, config.dataDir, self);
+    const services = createBillingServices({ db, clock, config, provider, ids, ledger });
+    const orgDeps = { clock, ids, random, ledger };
+    return {
+      routes: [
+        { plugin: merchantApiRoutes(db, orgDeps, { afterUsage: (orgId) => void services.autoRecharge.nudge(orgId) }), prefix: '/merchant/v1' },
+        { plugin: billingRoutes(services), prefix: '/billing/v1' },
+        { plugin: subscriptionRoutes(services), prefix: '/billing/v1' },
+        { plugin: autoRechargeRoutes(services), prefix: '/billing/v1' },
+        billingPageAndSessions(runtime, provider),
+      ],
+      tasks: [
+        {
+          // Billing's payments and refunds whose answer was lost: re-sent with the same idempotency keys, finished only while still processing.
+          name: 'billing.resume-stuck-payments',
+          intervalMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS,
+          run: async () => void (await services.resumeStuckPayments()),
+        },
+        {
+          // Each recharge is claimed under its organization's settings-row lock with an in-flight mark, so several processes never charge twice.
+          name: 'billing.auto-recharge',
+          intervalMs: AUTO_RECHARGE_INTERVAL_MS,
+          run: async () => void (await services.autoRecharge.runDue()),
+        },
+        {
+          // Each subscription is claimed under its row lock (SKIP LOCKED) with its payment stored on it before the provider is called: safe in several processes.
+          name: 'billing.renew-subscriptions',
+          intervalMs: RENEWAL_SWEEP_INTERVAL_MS,
+          run: async () => void (await services.subscriptions.runDue()),
+        },
+      ],
+      api: {
+        services,
+        prepareDemoOrganization: () => prepareDemoOrganization(db, orgDeps, config.dataDir),
+        async createOrganization(name) {
+          const created = await db.transaction((tx) => createOrganization(tx, orgDeps, { name }));
+          return { id: created.organization.id, name: created.organization.name, apiKey: created.apiKey };
+        },
+      },
+    };
+  },
+};

@@ -1,0 +1,55 @@
+import { getReferral, type Cardholder } from '../identity/cardholders.ts';
+import type { KycVerification } from '../identity/kyc.ts';
+import type { VerifyCodeResult } from '../identity/sign-in.ts';
+import type { InboxMessage } from '../identity/sms-provider.ts';
+
+/** The identity API's JSON objects, from the identity services' records (shapes in identity-schemas.ts). */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The cardholder, with the invite code it signed up with (read from `sql`). */
+export async function cardholderJson(sql: Parameters<typeof getReferral>[0], cardholder: Cardholder) {
+  const referral = await getReferral(sql, cardholder.id);
+  return {
+    id: cardholder.id,
+    object: 'cardholder' as const,
+    phone: cardholder.phoneE164,
+    kyc_status: cardholder.kycStatus,
+    kyc_reason: cardholder.kycReason,
+    invite_code: cardholder.inviteCode,
+    opening_fee_waived: cardholder.openingFeeWaived,
+    referral: referral === undefined ? null : { invite_code: referral.inviteCode, created_at: iso(referral.createdAtMs) },
+    created_at: iso(cardholder.createdAtMs),
+  };
+}
+
+export function verificationJson(verification: KycVerification) {
+  return {
+    id: verification.id,
+    object: 'kyc_verification' as const,
+    status: verification.status,
+    reason: verification.reason,
+    qr_payload: verification.qrPayload,
+    created_at: iso(verification.createdAtMs),
+    completed_at: verification.completedAtMs === null ? null : iso(verification.completedAtMs),
+  };
+}
+
+/** The answer to a sign-in code request: to which phone, until when, and when another may be sent. */
+export function signInCodeJson(result: { readonly phoneE164: string; readonly expiresAtMs: number; readonly resendAfterMs: number }) {
+  return { phone: result.phoneE164, expires_at: iso(result.expiresAtMs), resend_after: iso(result.resendAfterMs) };
+}
+
+/** A successful sign-in: the session token (the answer is never saved, as it holds it) and the cardholder. */
+export async function signInJson(sql: Parameters<typeof getReferral>[0], signedIn: Extract<VerifyCodeResult, { ok: true }>) {
+  return {
+    token: signedIn.session.token,
+    expires_at: iso(signedIn.session.expiresAtMs),
+    signed_up: signedIn.signedUp,
+    cardholder: await cardholderJson(sql, signedIn.cardholder),
+  };
+}
+
+export function sandboxSmsJson(message: InboxMessage) {
+  return { id: message.id, phone: message.phone, body: message.body, created_at: iso(message.createdAtMs) };
+}

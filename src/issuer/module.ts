@@ -1,0 +1,102 @@
+import type { Ledger } from '../ledger/ledger.ts';
+import type { ModuleDescription, Runtime } from '../platform/module.ts';
+import { CardlaneIssuer } from './authorization/cardlane-issuer.ts';
+import { expireDueAuthorizations } from './authorization/expire.ts';
+import { authorizationMigrations } from './authorization/migrations.ts';
+import { runtimeCardDeps } from './cards/card-deps.ts';
+import { cardMigrations } from './cards/migrations.ts';
+import { prepareDemoCardholder, type DemoIssuerCredentials } from './demo-cardholder.ts';
+import { ISSUER_ERROR_CODES } from './errors.ts';
+import { cardRoutes } from './http/card-routes.ts';
+import { identityRoutes } from './http/identity-routes.ts';
+import { moneyRoutes } from './http/money-routes.ts';
+import { createSandboxIdentityDeps } from './identity/create-identity-deps.ts';
+import { identityMigrations } from './identity/migrations.ts';
+import { createIssuerServices, type IssuerServices } from './issuer-services.ts';
+import { prepareIssuer, type IssuerStart } from './issuer-start.ts';
+import { loadOrCreateKeyring } from './keyring-file.ts';
+import { ensureIssuerAccounts } from './money/ledger-accounts.ts';
+import { moneyMigrations } from './money/migrations.ts';
+
+// Unpaid orders expire on a 30-minute clock by default; a sweep every 30 s is late by at most that.
+const TOP_UP_SWEEP_INTERVAL_MS = 30 * 1000;
+// Retries of provider calls whose answer was lost: often enough to settle within a minute, rare enough not to hammer a provider that is down.
+const PROVIDER_RETRY_INTERVAL_MS = 60 * 1000;
+// Expired holds stop holding funds the moment they expire (the ledger sees to that); this only brings the records and statements along.
+const AUTHORIZATION_EXPIRY_INTERVAL_MS = 60 * 1000;
+
+export interface IssuerModuleDeps extends Runtime {
+  readonly ledger: Ledger;
+}
+
+export interface IssuerApi {
+  /** Cardlane's issuer as the card network calls it (it implements the network's issuer interface). */
+  readonly networkIssuer: CardlaneIssuer;
+  readonly services: IssuerServices;
+  /** The BIN of Cardlane's card program, for the network's routing table. */
+  readonly bin: string;
+  /** First-start set-up: the issuer's house accounts and the operator key. Idempotent. */
+  prepare(): Promise<IssuerStart>;
+  /** The demo cardholder with a verified identity, a top-up and a loaded card. Idempotent. */
+  prepareDemoCardholder(): Promise<DemoIssuerCredentials>;
+}
+
+/** Cardholders, KYC, the CNY wallet, USD virtual cards and their controls, and authorization decisions. */
+export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
+  name: 'issuer',
+  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations],
+  errorCodes: ISSUER_ERROR_CODES,
+  build(deps) {
+    const { db, clock, ids, random, config, ledger } = deps;
+    // The keyring is loaded once, here: card numbers are encrypted under it and one-time codes peppered with it.
+    const keyring = loadOrCreateKeyring(config.dataDir, random);
+    const identity = createSandboxIdentityDeps({ clock, random, otpPepper: keyring.otpPepper });
+    const cards = runtimeCardDeps({ ledger, clock, keyring, sms: identity.sms });
+    const services = createIssuerServices(deps, ledger);
+    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: config.payments.authorizationHoldMs });
+    return {
+      routes: [
+        { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
+        { plugin: moneyRoutes({ db, clock, ledger, ...services }), prefix: '/issuer/v1' },
+        { plugin: cardRoutes({ db, deps: cards }), prefix: '/issuer/v1' },
+      ],
+      tasks: [
+        {
+          // Each order is locked and its status re-checked before it changes, so several processes may sweep at once.
+          name: 'issuer.expire-top-up-orders',
+          intervalMs: TOP_UP_SWEEP_INTERVAL_MS,
+          run: async () => void (await services.topUps.expireDueOrders()),
+        },
+        {
+          // Refunds are idempotent at the provider (refund request number) and booked under the order's lock.
+          name: 'issuer.retry-refunds',
+          intervalMs: PROVIDER_RETRY_INTERVAL_MS,
+          run: async () => void (await services.topUps.retryPendingRefunds()),
+        },
+        {
+          // Payouts are idempotent at the provider (payout id); holds are posted or voided under the row's lock.
+          name: 'issuer.resolve-withdrawals',
+          intervalMs: PROVIDER_RETRY_INTERVAL_MS,
+          run: async () => void (await services.withdrawals.resolvePending()),
+        },
+        {
+          // Rows are claimed with SKIP LOCKED; a follow-up that holds one expires it itself.
+          name: 'issuer.expire-authorizations',
+          intervalMs: AUTHORIZATION_EXPIRY_INTERVAL_MS,
+          run: async () => void (await expireDueAuthorizations(db, clock)),
+        },
+      ],
+      api: {
+        networkIssuer,
+        services,
+        bin: cards.program.bin,
+        prepare: () => prepareIssuer(db, { ledger, ids, random, clock }, config.dataDir),
+        async prepareDemoCardholder() {
+          // prepare() makes these first at a normal start; they are needed before any money moves.
+          await ensureIssuerAccounts(ledger, db);
+          return prepareDemoCardholder(db, { clock, dataDir: config.dataDir, services, identity, cards });
+        },
+      },
+    };
+  },
+};

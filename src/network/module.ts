@@ -1,0 +1,35 @@
+import type { ModuleDescription, Runtime } from '../platform/module.ts';
+import { defaultBinTable } from './bins.ts';
+import { CardNetwork } from './card-network.ts';
+import type { IssuerEndpoint } from './messages.ts';
+import { networkMigrations } from './migrations.ts';
+import { createTestIssuers } from './test-issuers/create-test-issuers.ts';
+
+export interface NetworkModuleDeps extends Runtime {
+  /** Issuers outside the network (Cardlane's own), reached only through the network's issuer interface. */
+  readonly issuers: readonly IssuerEndpoint[];
+  /** The BIN the network routes to Cardlane's issuer. */
+  readonly cardlaneBin: string;
+}
+
+export interface NetworkApi {
+  readonly network: CardNetwork;
+}
+
+/** The card network: ISO 8583-style messages, BIN routing, stand-in, and the scripted test bank behind Stripe's test cards. */
+export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
+  name: 'network',
+  migrations: networkMigrations,
+  errorCodes: {},
+  build({ db, clock, ids, config, issuers, cardlaneBin }) {
+    const network = new CardNetwork({
+      db,
+      clock,
+      ids,
+      bins: defaultBinTable(cardlaneBin),
+      issuers: [...issuers, ...createTestIssuers({ db, clock, ids })],
+      timeoutMs: config.payments.issuerTimeoutMs,
+    });
+    return { routes: [], tasks: [], api: { network } };
+  },
+};

@@ -1,0 +1,14 @@
+import type { TestBankRecords } from '../../doctor/ports.ts';
+import type { Sql } from '../../platform/db/database.ts';
+import { loadAuthorization } from './test-bank-store.ts';
+
+/** The scripted test bank's answers to the doctor's questions (the doctor's `TestBankRecords` port), from its own books. */
+export function testBankDoctorRecords(sql: Sql): TestBankRecords {
+  return {
+    authorizationByRequest: (requestId) => loadAuthorization(sql, requestId),
+    async authorization(id) {
+      const row = await sql.get<{ request_id: string }>('SELECT request_id FROM test_bank_authorizations WHERE id = ?', [id]);
+      return row === undefined ? undefined : loadAuthorization(sql, row.request_id);
+    },
+  };
+}

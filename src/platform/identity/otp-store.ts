@@ -1,0 +1,156 @@
+import type { Tx } from '../db/database.ts';
+import type { RandomSource } from '../ids.ts';
+import { lockName } from './locks.ts';
+import { checkSendAllowed, issueCode, OTP_RATE_WINDOW_MS, verifyAttempt, type CodeHasher, type OtpState, type SendDecision, type VerifyResult } from './one-time-codes.ts';
+
+/**
+ * One-time codes in the caller's own table: the rules are
+ * one-time-codes.ts's; this keeps their state where several processes agree
+ * on it, and serializes decisions per recipient and per client address with
+ * `lockName` (recipient first). Codes of every purpose share a recipient's
+ * sending budget (cooldown and hourly caps), since each costs a message and
+ * each could be used to spam someone. Only the latest code of a recipient
+ * (and purpose) works.
+ *
+ * The table is the caller's: it names it and the column of the recipient
+ * (and of the purpose, when it keeps several); the other columns are the
+ * same everywhere — `id` (ascending with insertion), `code_hash`,
+ * `client_address`, `sent_at_ms`, `expires_at_ms`, `attempts`,
+ * `locked_at_ms`, `consumed_at_ms`, `voided_at_ms`. What a code is bound to
+ * is the caller's too: it passes the `CodeHasher` that hashes it.
+ */
+
+export interface OtpTable {
+  /** e.g. `issuer_otp_codes`. */
+  readonly table: string;
+  /** Who a code was sent to, e.g. `phone_e164` or `email`. */
+  readonly recipientColumn: string;
+  /** The code's purpose, when the table keeps codes of several purposes; without it, one purpose a table. */
+  readonly purposeColumn?: string;
+  /** The lock names the caller serializes on, in its own namespace. */
+  readonly recipientLock: (recipient: string) => string;
+  readonly addressLock: (clientAddress: string) => string;
+}
+
+export const CLIENT_ADDRESS_MAX_CHARS = 100;
+// Rate-limit look-backs never need more rows than the largest limit allows in a window.
+const SEND_HISTORY_MAX_ROWS = 100;
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+export type IssueOtpResult = { readonly ok: true; readonly code: string; readonly record: OtpState } | Extract<SendDecision, { ok: false }>;
+
+interface CodeRow {
+  id: number | string;
+  code_hash: string;
+  sent_at_ms: number | string;
+  expires_at_ms: number | string;
+  attempts: number | string;
+  locked_at_ms: number | string | null;
+  consumed_at_ms: number | string | null;
+}
+
+export class OtpStore {
+  readonly #table: OtpTable;
+  readonly #sql: {
+    readonly recipientSends: string;
+    readonly addressSends: string;
+    readonly voidWaiting: string;
+    readonly insert: string;
+    readonly latest: string;
+    readonly saveAttempt: string;
+  };
+
+  constructor(table: OtpTable) {
+    for (const name of [table.table, table.recipientColumn, table.purposeColumn ?? 'purpose']) {
+      if (!IDENTIFIER.test(name)) throw new TypeError(`not an SQL identifier: ${JSON.stringify(name)}`);
+    }
+    this.#table = table;
+    const { table: t, recipientColumn: who, purposeColumn: what } = table;
+    const ofRecipient = what === undefined ? `${who} = ?` : `${who} = ? AND ${what} = ?`;
+    const sends = (column: string) => `SELECT sent_at_ms FROM ${t} WHERE ${column} = ? AND sent_at_ms > ? ORDER BY sent_at_ms DESC LIMIT ?`;
+    this.#sql = {
+      recipientSends: sends(who),
+      addressSends: sends('client_address'),
+      voidWaiting: `UPDATE ${t} SET voided_at_ms = ? WHERE ${ofRecipient} AND voided_at_ms IS NULL AND consumed_at_ms IS NULL`,
+      insert:
+        what === undefined
+          ? `INSERT INTO ${t} (${who}, code_hash, client_address, sent_at_ms, expires_at_ms, attempts) VALUES (?, ?, ?, ?, ?, 0)`
+          : `INSERT INTO ${t} (${who}, ${what}, code_hash, client_address, sent_at_ms, expires_at_ms, attempts) VALUES (?, ?, ?, ?, ?, ?, 0)`,
+      latest: `SELECT id, code_hash, sent_at_ms, expires_at_ms, attempts, locked_at_ms, consumed_at_ms FROM ${t}
+     WHERE ${ofRecipient} AND voided_at_ms IS NULL ORDER BY id DESC LIMIT 1`,
+      saveAttempt: `UPDATE ${t} SET attempts = ?, locked_at_ms = ?, consumed_at_ms = ? WHERE id = ?`,
+    };
+  }
+
+  /** Checks the recipient's and the address's sending limits, voids the recipient's waiting code (of this purpose), and stores a new one. The caller sends it. */
+  async issue(
+    tx: Tx,
+    random: RandomSource,
+    input: { readonly recipient: string; readonly purpose?: string; readonly clientAddress: string; readonly nowMs: number; readonly hash: CodeHasher },
+  ): Promise<IssueOtpResult> {
+    const { recipient, nowMs } = input;
+    const ofRecipient = this.#recipientKey(recipient, input.purpose);
+    const address = clientAddressKey(input.clientAddress);
+    await lockName(tx, this.#table.recipientLock(recipient));
+    await lockName(tx, this.#table.addressLock(address));
+    const since = nowMs - OTP_RATE_WINDOW_MS;
+    const decision = checkSendAllowed({
+      nowMs,
+      recipientSentAtMs: await sentTimes(tx, this.#sql.recipientSends, recipient, since),
+      addressSentAtMs: await sentTimes(tx, this.#sql.addressSends, address, since),
+    });
+    if (!decision.ok) return decision;
+
+    await tx.run(this.#sql.voidWaiting, [nowMs, ...ofRecipient]);
+    const { code, record } = issueCode(random, input.hash, nowMs);
+    await tx.run(this.#sql.insert, [...ofRecipient, record.codeHash, address, record.sentAtMs, record.expiresAtMs]);
+    return { ok: true, code, record };
+  }
+
+  /**
+   * Checks a submitted code against the recipient's latest code (of this
+   * purpose) and stores the attempt (the caller must commit even when it
+   * refuses, so a wrong code counts). Undefined when no code is waiting.
+   * Takes the recipient's lock itself.
+   */
+  async verify(
+    tx: Tx,
+    input: { readonly recipient: string; readonly purpose?: string; readonly code: string; readonly nowMs: number; readonly hash: CodeHasher },
+  ): Promise<VerifyResult | undefined> {
+    const ofRecipient = this.#recipientKey(input.recipient, input.purpose);
+    await lockName(tx, this.#table.recipientLock(input.recipient));
+    const row = await tx.get<CodeRow>(this.#sql.latest, ofRecipient);
+    if (row === undefined) return undefined;
+    const record: OtpState = {
+      codeHash: row.code_hash,
+      sentAtMs: Number(row.sent_at_ms),
+      expiresAtMs: Number(row.expires_at_ms),
+      attempts: Number(row.attempts),
+      ...(row.locked_at_ms === null ? {} : { lockedAtMs: Number(row.locked_at_ms) }),
+      ...(row.consumed_at_ms === null ? {} : { consumedAtMs: Number(row.consumed_at_ms) }),
+    };
+    const result = verifyAttempt(record, input.code, input.nowMs, input.hash);
+    if (result.record !== record) {
+      await tx.run(this.#sql.saveAttempt, [result.record.attempts, result.record.lockedAtMs ?? null, result.record.consumedAtMs ?? null, Number(row.id)]);
+    }
+    return result;
+  }
+
+  /** The values that pick a recipient's codes: the recipient, and the purpose when the table keeps several. */
+  #recipientKey(recipient: string, purpose: string | undefined): string[] {
+    if ((purpose === undefined) !== (this.#table.purposeColumn === undefined)) {
+      throw new TypeError(`${this.#table.table} ${this.#table.purposeColumn === undefined ? 'keeps one purpose: pass none' : 'needs a purpose'}`);
+    }
+    return purpose === undefined ? [recipient] : [recipient, purpose];
+  }
+}
+
+function clientAddressKey(address: string): string {
+  const trimmed = typeof address === 'string' ? address.trim() : '';
+  return (trimmed === '' ? 'unknown' : trimmed).slice(0, CLIENT_ADDRESS_MAX_CHARS);
+}
+
+async function sentTimes(tx: Tx, sql: string, value: string, sinceMs: number): Promise<number[]> {
+  const rows = await tx.all<{ sent_at_ms: number | string }>(sql, [value, sinceMs, SEND_HISTORY_MAX_ROWS]);
+  return rows.map((row) => Number(row.sent_at_ms));
+}

@@ -1,15 +1,11 @@
 import { acquirerDoctorRecords } from './acquirer/doctor-records.ts';
 import { merchantBillingResolver } from './billing/doctor-resolver.ts';
-import type { BillingAttemptResolver } from './doctor/billing-resolver.ts';
-import type { Doctor } from './doctor/doctor.ts';
-import { startDoctor } from './doctor/doctor-start.ts';
-import type { IssuerCardRecord } from './doctor/port-records.ts';
-import type { DoctorPorts } from './doctor/ports.ts';
+import { startDoctor, type BillingAttemptResolver, type Doctor, type DoctorPorts, type IssuerCardRecord } from './doctor/index.ts';
 import { issuerDoctorRecords } from './issuer/doctor-records.ts';
 import { networkDoctorRecords } from './network/doctor-records.ts';
 import { testBankDoctorRecords } from './network/test-issuers/doctor-records.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
-import type { Config } from './platform/config.ts';
+import type { CardlaneConfig as Config } from './app/config.ts';
 import type { Sql } from './platform/db/database.ts';
 import type { RoutePlugin } from './platform/http/server.ts';
 

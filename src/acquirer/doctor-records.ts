@@ -1,5 +1,4 @@
-import type { AcquirerRecords } from '../doctor/ports.ts';
-import type { PaymentMethodSummary, SetupIntentSummary } from '../doctor/port-records.ts';
+import type { AcquirerRecords, PaymentMethodSummary, SetupIntentSummary } from '../doctor/index.ts';
 import type { Sql } from '../platform/db/database.ts';
 import { API_KEY_PATTERN, authenticateApiKey, getMerchant } from './merchants/merchants.ts';
 import { CHARGE_COLUMNS, chargeFromRow, type Charge } from './payments/charge-store.ts';

@@ -7,6 +7,7 @@ import { networkModule, type NetworkApi } from '../network/module.ts';
 import type { RoutePlugin } from '../platform/http/server.ts';
 import type { BuiltModule, Runtime, ServerAddress } from '../platform/module.ts';
 import { platformModule } from '../platform/platform-module.ts';
+import type { CardlaneConfig } from './config.ts';
 import type { BackgroundTask } from '../platform/task-runner.ts';
 
 /** The whole program, built once: every module's routes and tasks, and the parts the program itself uses. */
@@ -28,13 +29,13 @@ export interface BuiltCardlane {
  * the network as one of its issuers, the network to the acquirer, and
  * billing gets this server's own address to pay through over HTTP.
  */
-export function buildCardlane(runtime: Runtime, self: ServerAddress): BuiltCardlane {
+export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: ServerAddress): BuiltCardlane {
   const platform = platformModule.build(runtime);
-  const ledger = ledgerModule.build(runtime);
-  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger });
-  const network = networkModule.build({ ...runtime, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
+  const ledger = ledgerModule.build({ ...runtime, settings: config.ledger });
+  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments });
+  const network = networkModule.build({ ...runtime, payments: config.payments, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
   const acquirer = acquirerModule.build({ ...runtime, ledger: ledger.api.ledger, network: network.api.network });
-  const billing = billingModule.build({ ...runtime, ledger: ledger.api.ledger, self });
+  const billing = billingModule.build({ ...runtime, ledger: ledger.api.ledger, settings: config.billing, self });
   const built: ReadonlyArray<BuiltModule<unknown>> = [platform, ledger, issuer, network, acquirer, billing];
   return {
     routes: built.flatMap((module) => module.routes),

@@ -6,7 +6,7 @@ import type { BillingApi } from '../billing/module.ts';
 import type { DemoIssuerCredentials } from '../issuer/demo-cardholder.ts';
 import type { AuditReport } from '../ledger/audit.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
-import { loadConfig, type Config, type LoadConfigInput } from '../platform/config.ts';
+import type { LoadConfigInput } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { migrate, withStartupLock } from '../platform/db/migrations.ts';
 import { openDatabase } from '../platform/db/open.ts';
@@ -18,13 +18,14 @@ import type { Runtime } from '../platform/module.ts';
 import { startTasks, type BackgroundTask } from '../platform/task-runner.ts';
 import { VERSION } from '../version.ts';
 import { buildCardlane, type BuiltCardlane } from './build.ts';
+import { loadCardlaneConfig, type CardlaneConfig } from './config.ts';
 import { allMigrations } from './modules.ts';
 
 /** A running Cardlane. */
 export interface Cardlane {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:4400 (the real port when 0 was asked for). */
   readonly url: string;
-  readonly config: Config;
+  readonly config: CardlaneConfig;
   /** Where the data lives, for people: no password. */
   readonly databaseDescription: string;
   /** Migrations this start applied (empty when the database was up to date). */
@@ -72,7 +73,7 @@ export interface StartOptions extends LoadConfigInput {
  * open database or listening socket behind.
  */
 export async function startCardlane(options: StartOptions = {}): Promise<Cardlane> {
-  const config = loadConfig(options);
+  const config = loadCardlaneConfig(options);
   const clock = options.clock ?? systemClock;
   const logger =
     options.logger ??
@@ -94,7 +95,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       },
     };
     const runtime: Runtime = { db, clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, config, logger };
-    const app = buildCardlane(runtime, self);
+    const app = buildCardlane(runtime, config, self);
     const seeded = await withStartupLock(db, () => seedFirstStart(app));
 
     http = await createHttpServer({ db, logger, version: VERSION, routes: app.routes, limits: config.http });
@@ -150,7 +151,7 @@ async function seedFirstStart(app: BuiltCardlane) {
   return { issuer, demoMerchant, demoOrganization, demoCardholder };
 }
 
-async function listen(http: FastifyInstance, config: Config): Promise<void> {
+async function listen(http: FastifyInstance, config: CardlaneConfig): Promise<void> {
   try {
     await http.listen({ host: config.host, port: config.port });
   } catch (error) {

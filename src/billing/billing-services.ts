@@ -1,11 +1,11 @@
 import { Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { Config } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
 import { AutoRecharge } from './auto-recharge/auto-recharge.ts';
 import { autoRechargeHandler, resumeOnNewDefaultCard } from './auto-recharge/recharge-handler.ts';
 import type { BillingDeps } from './billing-deps.ts';
+import type { BillingConfig } from './config.ts';
 import { ChargeRunner } from './payments/charge-runner.ts';
 import { CreditPurchases, creditGrantHandler } from './payments/credit-purchases.ts';
 import { CreditRefunds } from './payments/credit-refunds.ts';
@@ -36,14 +36,14 @@ export interface BillingServices {
 export function createBillingServices(input: {
   db: Database;
   clock: Clock;
-  config: Pick<Config, 'billing'>;
+  settings: BillingConfig;
   provider: BillingProvider;
   ids?: IdGenerator;
   ledger?: Ledger;
 }): BillingServices {
   const ledger = input.ledger ?? new Ledger(input.clock);
   const ids = input.ids ?? new IdGenerator(input.clock, cryptoRandom);
-  const deps = { db: input.db, clock: input.clock, ids, random: cryptoRandom, ledger, provider: input.provider, config: input.config.billing };
+  const deps = { db: input.db, clock: input.clock, ids, random: cryptoRandom, ledger, provider: input.provider, config: input.settings };
   const grant = creditGrantHandler(deps);
   const handlers: Partial<Record<'purchase' | 'auto_recharge' | 'subscription', AttemptHandler>> = { purchase: grant, auto_recharge: autoRechargeHandler(deps), subscription: subscriptionPaymentHandler(deps) };
   const runner = new ChargeRunner(deps, handlers);

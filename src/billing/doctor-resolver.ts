@@ -1,5 +1,5 @@
 import type { Sql } from '../platform/db/database.ts';
-import type { BillingAttemptResolution, BillingAttemptResolver, BillingContextLine } from '../doctor/billing-resolver.ts';
+import type { BillingAttemptResolution, BillingAttemptResolver, BillingContextLine } from '../doctor/index.ts';
 import { formatMoney, money } from '../platform/money.ts';
 import { findAttempt, type PaymentAttempt } from './payments/payment-attempts.ts';
 

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../platform/db/database.ts';
 import type { BillingDeps } from './billing-deps.ts';
 import { creditBalance } from './billing-ledger.ts';
@@ -36,10 +36,11 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: { afte
   };
 
   return async (app) => {
-    app.setErrorHandler((error, request, reply) => {
-      const status = (error as { statusCode?: number }).statusCode ?? 500;
+    // What reaches here is Fastify's own error (a bad body, too large…: with its status) or an unexpected one (none: a 500).
+    app.setErrorHandler<FastifyError>((error, request, reply) => {
+      const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) {
-        return reply.status(status).send({ error: { message: (error as Error).message, type: 'invalid_request_error', param: null, code: null } });
+        return reply.status(status).send({ error: { message: error.message, type: 'invalid_request_error', param: null, code: null } });
       }
       request.log.error({ err: error }, 'merchant API request failed with an unexpected error');
       return send(reply, openAiErrors.server());

@@ -4,6 +4,7 @@ import { autoRechargeMigrations } from './auto-recharge/migrations.ts';
 import { prepareDemoOrganization, type DemoBillingCredentials } from './billing-start.ts';
 import { billingPageAndSessions } from './billing-page-start.ts';
 import { createBillingServices, type BillingServices } from './billing-services.ts';
+import type { BillingConfig } from './config.ts';
 import { BILLING_ERROR_CODES } from './errors.ts';
 import { autoRechargeRoutes } from './http/auto-recharge-routes.ts';
 import { billingRoutes } from './http/billing-routes.ts';
@@ -24,6 +25,7 @@ const AUTO_RECHARGE_INTERVAL_MS = 30 * 1000;
 
 export interface BillingModuleDeps extends Runtime {
   readonly ledger: Ledger;
+  readonly settings: BillingConfig;
   /** This Cardlane's own address: billing pays through its Stripe-compatible API over HTTP unless another provider is configured. */
   readonly self: ServerAddress;
 }
@@ -42,9 +44,9 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
   migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations],
   errorCodes: BILLING_ERROR_CODES,
   build(runtime) {
-    const { db, clock, ids, random, config, ledger, self } = runtime;
-    const provider = new BillingProvider(config.billing, config.dataDir, self);
-    const services = createBillingServices({ db, clock, config, provider, ids, ledger });
+    const { db, clock, ids, random, config, ledger, settings, self } = runtime;
+    const provider = new BillingProvider(settings, config.dataDir, self);
+    const services = createBillingServices({ db, clock, settings, provider, ids, ledger });
     const orgDeps = { clock, ids, random, ledger };
     return {
       routes: [

@@ -1,5 +1,4 @@
-import type { IssuerCardRecord } from '../doctor/port-records.ts';
-import type { IssuerRecords } from '../doctor/ports.ts';
+import type { IssuerCardRecord, IssuerRecords } from '../doctor/index.ts';
 import type { Sql } from '../platform/db/database.ts';
 import { findAuthorizationByRequestId, getAuthorization, ISSUER_NAME, listCardAuthorizations } from './authorization/records.ts';
 import { CARD_COLUMNS, CARD_LIST_MAX, cardFromRow, type CardRow } from './cards/cards.ts';

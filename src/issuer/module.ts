@@ -1,4 +1,5 @@
 import type { Ledger } from '../ledger/ledger.ts';
+import type { PaymentsConfig } from '../network/config.ts';
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import { CardlaneIssuer } from './authorization/cardlane-issuer.ts';
 import { expireDueAuthorizations } from './authorization/expire.ts';
@@ -27,6 +28,8 @@ const AUTHORIZATION_EXPIRY_INTERVAL_MS = 60 * 1000;
 
 export interface IssuerModuleDeps extends Runtime {
   readonly ledger: Ledger;
+  /** The network's rules: how long an approved authorization may hold funds. */
+  readonly payments: PaymentsConfig;
 }
 
 export interface IssuerApi {
@@ -47,13 +50,13 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
   migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations],
   errorCodes: ISSUER_ERROR_CODES,
   build(deps) {
-    const { db, clock, ids, random, config, ledger } = deps;
+    const { db, clock, ids, random, config, ledger, payments } = deps;
     // The keyring is loaded once, here: card numbers are encrypted under it and one-time codes peppered with it.
     const keyring = loadOrCreateKeyring(config.dataDir, random);
     const identity = createSandboxIdentityDeps({ clock, random, otpPepper: keyring.otpPepper });
     const cards = runtimeCardDeps({ ledger, clock, keyring, sms: identity.sms });
     const services = createIssuerServices(deps, ledger);
-    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: config.payments.authorizationHoldMs });
+    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs });
     return {
       routes: [
         { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },

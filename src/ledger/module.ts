@@ -1,5 +1,6 @@
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import { auditLedger, type AuditReport } from './audit.ts';
+import type { LedgerConfig } from './config.ts';
 import { Ledger } from './ledger.ts';
 import { ledgerMigrations } from './migrations.ts';
 
@@ -10,12 +11,16 @@ export interface LedgerApi {
   audit(): Promise<AuditReport>;
 }
 
+export interface LedgerModuleDeps extends Runtime {
+  readonly settings: LedgerConfig;
+}
+
 /** Accounts, transfers and holds: the ledger knows no party; each books through this one `Ledger`. */
-export const ledgerModule: ModuleDescription<Runtime, LedgerApi> = {
+export const ledgerModule: ModuleDescription<LedgerModuleDeps, LedgerApi> = {
   name: 'ledger',
   migrations: ledgerMigrations,
   errorCodes: {},
-  build({ db, clock, config }) {
+  build({ db, clock, settings }) {
     const ledger = new Ledger(clock);
     return {
       routes: [],
@@ -24,12 +29,12 @@ export const ledgerModule: ModuleDescription<Runtime, LedgerApi> = {
           // Holds past their timeout already hold nothing; this makes the stored
           // balances and the holds' statuses say so, and journals each expiry.
           name: 'ledger.expire-holds',
-          intervalMs: config.ledger.sweepIntervalMs,
+          intervalMs: settings.sweepIntervalMs,
           run: async () => void (await ledger.expireDue(db)),
         },
         {
           name: 'ledger.seal-journal',
-          intervalMs: config.ledger.sealIntervalMs,
+          intervalMs: settings.sealIntervalMs,
           run: async () => void (await ledger.sealJournal(db)),
         },
       ],

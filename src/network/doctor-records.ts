@@ -1,4 +1,4 @@
-import type { NetworkRecords } from '../doctor/ports.ts';
+import type { NetworkRecords } from '../doctor/index.ts';
 import type { Sql } from '../platform/db/database.ts';
 import { getNetworkMessage, listNetworkMessagesFor } from './network-records.ts';
 

@@ -1,11 +1,13 @@
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import { defaultBinTable } from './bins.ts';
+import type { PaymentsConfig } from './config.ts';
 import { CardNetwork } from './card-network.ts';
 import type { IssuerEndpoint } from './messages.ts';
 import { networkMigrations } from './migrations.ts';
 import { createTestIssuers } from './test-issuers/create-test-issuers.ts';
 
 export interface NetworkModuleDeps extends Runtime {
+  readonly payments: PaymentsConfig;
   /** Issuers outside the network (Cardlane's own), reached only through the network's issuer interface. */
   readonly issuers: readonly IssuerEndpoint[];
   /** The BIN the network routes to Cardlane's issuer. */
@@ -21,14 +23,14 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
   name: 'network',
   migrations: networkMigrations,
   errorCodes: {},
-  build({ db, clock, ids, config, issuers, cardlaneBin }) {
+  build({ db, clock, ids, payments, issuers, cardlaneBin }) {
     const network = new CardNetwork({
       db,
       clock,
       ids,
       bins: defaultBinTable(cardlaneBin),
       issuers: [...issuers, ...createTestIssuers({ db, clock, ids })],
-      timeoutMs: config.payments.issuerTimeoutMs,
+      timeoutMs: payments.issuerTimeoutMs,
     });
     return { routes: [], tasks: [], api: { network } };
   },

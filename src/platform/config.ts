@@ -31,19 +31,6 @@ export interface Config {
   /** 0 asks the operating system for any free port (tests). */
   readonly port: number;
   readonly logLevel: LogLevel;
-  readonly ledger: {
-    /** How often the expiry sweeper finalizes pending transfers past their timeout. */
-    readonly sweepIntervalMs: number;
-    /** How often the journal sealer runs. */
-    readonly sealIntervalMs: number;
-  };
-  readonly payments: {
-    /** How long the card network waits for an issuer before it declines in its stead (91). */
-    readonly issuerTimeoutMs: number;
-    /** How long an approved authorization holds the cardholder's funds if it is never captured or reversed. */
-    readonly authorizationHoldMs: number;
-  };
-  readonly billing: BillingConfig;
   readonly http: {
     /** Largest request body accepted; larger ones get 413 before they are read whole. */
     readonly bodyLimitBytes: number;
@@ -56,26 +43,6 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** The config file that was read, if any. */
   readonly configFile: string | null;
-}
-
-/** Merchant billing (the API business selling prepaid credits). */
-export interface BillingConfig {
-  /**
-   * Where billing's payment provider answers, for the official `stripe` SDK:
-   * null means this Cardlane's own Stripe-compatible acquirer (`<url>/v1`);
-   * `https://api.stripe.com` points the same code at Stripe.
-   */
-  readonly stripeBaseUrl: string | null;
-  /** The provider's secret key; null means the demo merchant's key (only with stripeBaseUrl null). */
-  readonly stripeSecretKey: string | null;
-  /** The publishable key clients tokenize cards with; null means the demo merchant's. */
-  readonly stripePublishableKey: string | null;
-  /** Smallest manual credit purchase, in cents (OpenAI's is $5). */
-  readonly purchaseMinimumMinor: number;
-  /** Largest manual credit purchase, in cents. */
-  readonly purchaseMaximumMinor: number;
-  /** Smallest auto-recharge, in cents (the seed's $10). */
-  readonly rechargeMinimumMinor: number;
 }
 
 export const DEFAULT_DATA_DIR = '.cardlane';
@@ -94,17 +61,6 @@ const DEFAULTS = {
   host: '127.0.0.1',
   port: DEFAULT_PORT,
   logLevel: 'info',
-  ledger: { sweepIntervalMs: 1_000, sealIntervalMs: 5_000 },
-  // 2 s as Stripe Issuing gives an issuer; holds expire after 7 days, as card networks' usually do.
-  payments: { issuerTimeoutMs: 2_000, authorizationHoldMs: 7 * 24 * 60 * 60 * 1000 },
-  billing: {
-    stripeBaseUrl: null,
-    stripeSecretKey: null,
-    stripePublishableKey: null,
-    purchaseMinimumMinor: 500,
-    purchaseMaximumMinor: 100_000,
-    rechargeMinimumMinor: 1_000,
-  } as BillingConfig,
   http: HTTP_DEFAULTS,
   shutdownTimeoutMs: 10_000,
 } as const;
@@ -142,12 +98,13 @@ export class ConfigError extends Error {
 
 // ---- schema -------------------------------------------------------------
 
-const wholeNumber = (min: number, max: number, unit: string) => {
+/** A whole number in a range, with a message that says the range and the unit; for every section's schema. */
+export const wholeNumber = (min: number, max: number, unit: string) => {
   const message = `must be a whole number of ${unit} from ${min} to ${max}`;
   return z.number({ invalid_type_error: message, required_error: message }).int(message).min(min, message).max(max, message);
 };
 
-const nonEmptyText = z.string({ invalid_type_error: 'must be a string' }).trim().min(1, 'must not be empty');
+export const nonEmptyText = z.string({ invalid_type_error: 'must be a string' }).trim().min(1, 'must not be empty');
 
 const databaseText = nonEmptyText.refine(
   (value) => !/^postgres(ql)?:/i.test(value) || isParsableUrl(value),
@@ -159,8 +116,7 @@ const hostText = nonEmptyText.refine(
   'must be a host name or an IP address, such as 127.0.0.1 or 0.0.0.0',
 );
 
-const settingsSchema = z
-  .object({
+const platformSettings = {
     dataDir: nonEmptyText,
     database: databaseText,
     host: hostText,
@@ -172,31 +128,6 @@ const settingsSchema = z
     logLevel: z.enum(LOG_LEVELS, {
       errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(', ')}` }),
     }),
-    ledger: z
-      .object({
-        sweepIntervalMs: wholeNumber(10, 86_400_000, 'milliseconds'),
-        sealIntervalMs: wholeNumber(10, 86_400_000, 'milliseconds'),
-      })
-      .partial()
-      .strict(),
-    payments: z
-      .object({
-        issuerTimeoutMs: wholeNumber(10, 60_000, 'milliseconds'),
-        authorizationHoldMs: wholeNumber(60_000, 31 * 24 * 60 * 60 * 1000, 'milliseconds'),
-      })
-      .partial()
-      .strict(),
-    billing: z
-      .object({
-        stripeBaseUrl: nonEmptyText.refine(isHttpUrl, 'must be an http:// or https:// URL, such as https://api.stripe.com').nullable(),
-        stripeSecretKey: nonEmptyText.refine((value) => /^(sk|rk)_(test|live)_\w+$/.test(value), 'must be a Stripe secret key (sk_test_… or sk_live_…)').nullable(),
-        stripePublishableKey: nonEmptyText.refine((value) => /^pk_(test|live)_\w+$/.test(value), 'must be a Stripe publishable key (pk_test_…)').nullable(),
-        purchaseMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
-        purchaseMaximumMinor: wholeNumber(50, 10_000_000, 'cents'),
-        rechargeMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
-      })
-      .partial()
-      .strict(),
     http: z
       .object({
         bodyLimitBytes: wholeNumber(1_024, 64 * 1_048_576, 'bytes'),
@@ -206,11 +137,39 @@ const settingsSchema = z
       .partial()
       .strict(),
     shutdownTimeoutMs: wholeNumber(100, 300_000, 'milliseconds'),
-  })
-  .partial()
-  .strict();
+};
 
-type Settings = z.infer<typeof settingsSchema>;
+/**
+ * A module's own part of the configuration (`ledger`, `billing`, …): the
+ * module declares its settings, their defaults and checks, and the
+ * composition root hands every section to `loadConfig`, so the platform
+ * reads and validates a section without knowing what it is for. Each field
+ * may come from the config file (`{ "<name>": { … } }`); those in `envNames`
+ * also from the environment.
+ */
+export interface ConfigSection<Name extends string = string, Value extends object = object> {
+  readonly name: Name;
+  /** One schema per field, without `.optional()`: every field of a layer is optional, unknown fields are errors. */
+  readonly fields: z.ZodRawShape;
+  readonly defaults: Value;
+  /** Environment variables for some fields, e.g. secrets: `{ stripeSecretKey: 'CARDLANE_BILLING_STRIPE_SECRET_KEY' }`. */
+  readonly envNames?: Readonly<Record<string, string>>;
+  /** Checks what one field cannot (an order between two, a field that needs another); throws a ConfigError. */
+  check?(value: Value): void;
+}
+
+/** The loaded sections, by name. */
+export type SectionValues<Sections extends readonly ConfigSection[]> = {
+  readonly [S in Sections[number] as S['name']]: S extends ConfigSection<string, infer Value> ? Readonly<Value> : never;
+};
+
+type Settings = Record<string, unknown> & { [K in keyof typeof platformSettings]?: z.infer<(typeof platformSettings)[K]> };
+
+function settingsSchema(sections: readonly ConfigSection[]) {
+  const shape: z.ZodRawShape = { ...platformSettings };
+  for (const section of sections) shape[section.name] = z.object(section.fields).partial().strict();
+  return z.object(shape).partial().strict();
+}
 
 // ---- sources ------------------------------------------------------------
 
@@ -220,13 +179,6 @@ const ENV_NAMES = {
   host: 'CARDLANE_HOST',
   port: 'CARDLANE_PORT',
   logLevel: 'CARDLANE_LOG_LEVEL',
-} as const;
-
-/** The payment provider's address and keys may come from the environment, where secrets usually live. */
-const BILLING_ENV_NAMES = {
-  stripeBaseUrl: 'CARDLANE_BILLING_STRIPE_URL',
-  stripeSecretKey: 'CARDLANE_BILLING_STRIPE_SECRET_KEY',
-  stripePublishableKey: 'CARDLANE_BILLING_STRIPE_PUBLISHABLE_KEY',
 } as const;
 
 const FLAG_NAMES: Record<string, string> = {
@@ -247,13 +199,17 @@ interface Layer {
  * Reads and validates the configuration. Reads the config file from disk
  * (and nothing else); everything else comes in through the arguments.
  */
-export function loadConfig(input: LoadConfigInput = {}): Config {
+export function loadConfig<const Sections extends readonly ConfigSection[] = []>(
+  input: LoadConfigInput = {},
+  sections: Sections = [] as unknown as Sections,
+): Config & SectionValues<Sections> {
   const cwd = input.cwd ?? process.cwd();
   const env = input.env ?? {};
   const flags = input.flags ?? {};
+  const schema = settingsSchema(sections);
 
-  const fromFlags = flagLayer(flags, cwd);
-  const fromEnv = envLayer(env, cwd);
+  const fromFlags = flagLayer(flags, cwd, schema);
+  const fromEnv = envLayer(env, cwd, schema, sections);
 
   // The default config file lives in the data directory, so that directory
   // is decided first from the sources that outrank the file.
@@ -264,7 +220,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     : existsSync(join(lookupDataDir, CONFIG_FILE_NAME))
       ? join(lookupDataDir, CONFIG_FILE_NAME)
       : null;
-  const fromFile = configFile ? fileLayer(configFile) : null;
+  const fromFile = configFile ? fileLayer(configFile, schema) : null;
 
   const layers = [fromFile, fromEnv, fromFlags].filter((layer): layer is Layer => layer !== null);
   const pick = <K extends keyof Settings>(key: K): { value: NonNullable<Settings[K]>; baseDir: string } | undefined => {
@@ -274,8 +230,7 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     }
     return undefined;
   };
-  const pickNested = <S extends 'ledger' | 'payments' | 'billing' | 'http'>(section: S) =>
-    Object.assign({}, ...layers.map((layer) => layer.settings[section] ?? {})) as NonNullable<Settings[S]>;
+  const pickNested = (section: string): Record<string, unknown> => Object.assign({}, ...layers.map((layer) => layer.settings[section] ?? {}));
 
   const dataDirSetting = pick('dataDir');
   const dataDir = dataDirSetting ? absolute(dataDirSetting.value, dataDirSetting.baseDir) : absolute(DEFAULT_DATA_DIR, cwd);
@@ -284,46 +239,54 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     ? normalizeDatabase(databaseSetting.value, databaseSetting.baseDir)
     : join(dataDir, DATABASE_FILE_NAME);
 
+  const loadedSections: Record<string, object> = {};
+  for (const section of sections) {
+    const value = Object.freeze({ ...section.defaults, ...pickNested(section.name) });
+    section.check?.(value);
+    loadedSections[section.name] = value;
+  }
   return Object.freeze({
     dataDir,
     database,
     host: pick('host')?.value ?? DEFAULTS.host,
     port: pick('port')?.value ?? DEFAULTS.port,
     logLevel: pick('logLevel')?.value ?? DEFAULTS.logLevel,
-    ledger: Object.freeze({ ...DEFAULTS.ledger, ...pickNested('ledger') }),
-    payments: Object.freeze({ ...DEFAULTS.payments, ...pickNested('payments') }),
-    billing: billingConfig({ ...DEFAULTS.billing, ...pickNested('billing') }),
-    http: Object.freeze({ ...DEFAULTS.http, ...pickNested('http') }),
+    http: Object.freeze({ ...DEFAULTS.http, ...(pickNested('http') as Partial<Config['http']>) }),
     shutdownTimeoutMs: pick('shutdownTimeoutMs')?.value ?? DEFAULTS.shutdownTimeoutMs,
     configFile,
-  });
+    ...loadedSections,
+  }) as Config & SectionValues<Sections>;
 }
 
-function flagLayer(flags: ConfigFlags, cwd: string): Layer {
+type SettingsSchema = ReturnType<typeof settingsSchema>;
+
+function flagLayer(flags: ConfigFlags, cwd: string, schema: SettingsSchema): Layer {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(FLAG_NAMES) as Array<keyof typeof FLAG_NAMES>) {
     const value = (flags as Record<string, unknown>)[key];
     if (value === undefined) continue;
     raw[key] = key === 'port' ? toPort(value) : value;
   }
-  return { settings: validate(raw, (field) => FLAG_NAMES[field] ?? `--${field}`), baseDir: cwd };
+  return { settings: validate(schema, raw, (field) => FLAG_NAMES[field] ?? `--${field}`), baseDir: cwd };
 }
 
-function envLayer(env: Readonly<Record<string, string | undefined>>, cwd: string): Layer {
+function envLayer(env: Readonly<Record<string, string | undefined>>, cwd: string, schema: SettingsSchema, sections: readonly ConfigSection[]): Layer {
   const raw: Record<string, unknown> = {};
   const names: Record<string, string> = { ...ENV_NAMES };
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     const value = presentText(env[name]);
     if (value !== undefined) raw[key] = key === 'port' ? toPort(value) : value;
   }
-  const billing: Record<string, string> = {};
-  for (const [key, name] of Object.entries(BILLING_ENV_NAMES)) {
-    const value = presentText(env[name]);
-    if (value === undefined) continue;
-    billing[key] = value;
-    names[`billing.${key}`] = name;
+  for (const section of sections) {
+    const values: Record<string, string> = {};
+    for (const [key, name] of Object.entries(section.envNames ?? {})) {
+      const value = presentText(env[name]);
+      if (value === undefined) continue;
+      values[key] = value;
+      names[`${section.name}.${key}`] = name;
+    }
+    if (Object.keys(values).length > 0) raw[section.name] = values;
   }
-  if (Object.keys(billing).length > 0) raw.billing = billing;
   if (raw.database === undefined) {
     const url = presentText(env.DATABASE_URL);
     if (url !== undefined) {
@@ -331,10 +294,10 @@ function envLayer(env: Readonly<Record<string, string | undefined>>, cwd: string
       names.database = 'DATABASE_URL';
     }
   }
-  return { settings: validate(raw, (field) => names[field] ?? field), baseDir: cwd };
+  return { settings: validate(schema, raw, (field) => names[field] ?? field), baseDir: cwd };
 }
 
-function fileLayer(path: string): Layer {
+function fileLayer(path: string, schema: SettingsSchema): Layer {
   const source = `config file ${path}`;
   let text: string;
   try {
@@ -352,18 +315,18 @@ function fileLayer(path: string): Layer {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`invalid configuration: ${source} must hold a JSON object`, null, source);
   }
-  return { settings: validate(parsed, () => source), baseDir: dirname(path) };
+  return { settings: validate(schema, parsed, () => source), baseDir: dirname(path) };
 }
 
-function validate(raw: unknown, sourceOf: (field: string) => string): Settings {
-  const result = settingsSchema.safeParse(raw);
-  if (result.success) return result.data;
+function validate(schema: SettingsSchema, raw: unknown, sourceOf: (field: string) => string): Settings {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data as Settings;
   const issue = result.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
     const field = `${prefix}${issue.keys[0]}`;
     const source = sourceOf(field);
-    const known = knownSettings(issue.path.map(String));
+    const known = knownSettings(schema, issue.path.map(String));
     throw new ConfigError(
       `invalid configuration: unknown setting "${issue.keys.map((key) => prefix + key).join('", "')}" in ${source}` +
         ` (known: ${known.join(', ')})`,
@@ -381,8 +344,8 @@ function validate(raw: unknown, sourceOf: (field: string) => string): Settings {
   );
 }
 
-function knownSettings(path: readonly string[]): string[] {
-  let shape: z.ZodRawShape = settingsSchema.shape;
+function knownSettings(schema: SettingsSchema, path: readonly string[]): string[] {
+  let shape: z.ZodRawShape = schema.shape;
   for (const part of path) {
     const inner = unwrap(shape[part]);
     if (!(inner instanceof z.ZodObject)) return [];
@@ -421,30 +384,6 @@ function normalizeDatabase(value: string, baseDir: string): string {
   if (isPostgresUrl(value) || value === ':memory:') return value;
   const path = value.replace(/^sqlite:(\/\/)?/, '');
   return path === ':memory:' ? path : absolute(path, baseDir);
-}
-
-/** Checks what one setting cannot: the purchase bounds are ordered, and a foreign provider comes with its keys. */
-function billingConfig(billing: BillingConfig): BillingConfig {
-  if (billing.purchaseMinimumMinor > billing.purchaseMaximumMinor) {
-    throw new ConfigError('invalid configuration: billing.purchaseMinimumMinor must not exceed billing.purchaseMaximumMinor', 'billing.purchaseMinimumMinor', 'billing');
-  }
-  if (billing.stripeBaseUrl !== null && (billing.stripeSecretKey === null || billing.stripePublishableKey === null)) {
-    throw new ConfigError(
-      'invalid configuration: billing.stripeBaseUrl points billing at another provider, so billing.stripeSecretKey and billing.stripePublishableKey must be set too',
-      'billing.stripeSecretKey',
-      'billing',
-    );
-  }
-  return Object.freeze(billing);
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }
 
 function isParsableUrl(value: string): boolean {

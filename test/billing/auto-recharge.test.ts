@@ -128,7 +128,7 @@ test('never two recharges in flight: concurrent runs make one; a recharge whose 
 
   // The same billing with its provider unreachable: the charge's answer never comes.
   b.f.clock.advanceMs(60 * 1000);
-  const offline = createBillingServices({ db: b.f.db, clock: b.f.clock, config: { billing: BILLING_TEST_CONFIG }, provider: await unreachableProvider(), ledger: b.f.ledger });
+  const offline = createBillingServices({ db: b.f.db, clock: b.f.clock, settings: BILLING_TEST_CONFIG, provider: await unreachableProvider(), ledger: b.f.ledger });
   await spend(orgId, 1_900);
   const lost = await offline.autoRecharge.runFor(orgId);
   assert.equal(lost.result, 'charged');
@@ -282,7 +282,7 @@ test('a new default card set while a recharge on the old one is in flight: the o
   const { orgId, apiKey } = await b.orgWithDefaultCard(pmId);
   await configure(apiKey, { threshold: 500, target: 2_000 });
   await b.f.db.transaction((tx) => setFrozen(tx, b.cards.cardDeps, { cardholderId: card.cardholderId, cardId: card.cardId, frozen: true }));
-  const offline = createBillingServices({ db: b.f.db, clock: b.f.clock, config: { billing: BILLING_TEST_CONFIG }, provider: await unreachableProvider(), ledger: b.f.ledger });
+  const offline = createBillingServices({ db: b.f.db, clock: b.f.clock, settings: BILLING_TEST_CONFIG, provider: await unreachableProvider(), ledger: b.f.ledger });
   assert.equal((await offline.autoRecharge.runFor(orgId)).result, 'charged');
 
   const visa = await b.testCard(VISA);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { listAttempts } from '../../src/billing/payments/payment-attempts.ts';
 import { Doctor } from '../../src/doctor/doctor.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/doctor-wiring.ts';
 import { billingPaymentsFixture, type BillingPaymentsFixture } from './payments-fixture.ts';
 
 // The doctor follows a billing payment id (bpa_…) across billing → acquirer →
@@ -24,7 +25,7 @@ test("a credit purchase blocked by the seed's rule: the doctor names the rule, s
   const [purchase] = await listAttempts(b.f.db, orgId, { limit: 1, kind: 'purchase' });
   assert.ok(purchase);
 
-  const doctor = new Doctor({ db: b.f.db, rechargeMinimumMinor: 1000 });
+  const doctor = new Doctor({ db: b.f.db, ...doctorPorts(b.f.db), billingResolvers: BILLING_ATTEMPT_RESOLVERS, rechargeMinimumMinor: 1000 });
   const trace = await doctor.trace(purchase.id, { view: 'operator' }, 'en');
   assert.equal(trace.billing?.kind, 'credit_purchase');
   assert.match(trace.billing!.lines[0]!.text, /buying credits of \$10\.00, started by the customer/);
@@ -45,7 +46,7 @@ test('a card that cannot cover the verification hold: the doctor traces the add-
   const { pmId } = await b.cardlaneCard(300);
   await b.api(apiKey, 'POST', '/payment_methods', { payment_method: pmId });
   const [verification] = await listAttempts(b.f.db, orgId, { limit: 1, kind: 'verification' });
-  const trace = await new Doctor({ db: b.f.db }).trace(verification!.id, { view: 'operator' }, 'en');
+  const trace = await new Doctor({ db: b.f.db, ...doctorPorts(b.f.db), billingResolvers: BILLING_ATTEMPT_RESOLVERS }).trace(verification!.id, { view: 'operator' }, 'en');
   assert.equal(trace.billing?.kind, 'add_payment_method');
   const attempt = trace.attempts.at(-1)!;
   assert.equal(attempt.reached_issuer, true);

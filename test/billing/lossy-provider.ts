@@ -59,7 +59,7 @@ export async function lossyProvider(b: BillingPaymentsFixture, lose: (method: st
     { stripeBaseUrl: `http://127.0.0.1:${port}`, stripeSecretKey: b.f.merchant.secretKey, stripePublishableKey: b.f.merchant.publishableKey },
     '/nonexistent',
   );
-  const billing = createBillingServices({ db: b.f.db, clock: b.f.clock, config: { billing: BILLING_TEST_CONFIG }, provider, ledger: b.f.ledger });
+  const billing = createBillingServices({ db: b.f.db, clock: b.f.clock, settings: BILLING_TEST_CONFIG, provider, ledger: b.f.ledger });
   return {
     billing,
     lost,

@@ -14,7 +14,7 @@ import { autoRechargeRoutes } from '../../src/billing/http/auto-recharge-routes.
 import { merchantApiRoutes } from '../../src/billing/merchant-api-routes.ts';
 import { createOrganization } from '../../src/billing/organizations.ts';
 import { BillingProvider } from '../../src/billing/payments/provider.ts';
-import type { BillingConfig } from '../../src/platform/config.ts';
+import type { BillingConfig } from '../../src/billing/config.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -74,7 +74,7 @@ export async function billingPaymentsFixture(options: { config?: Partial<Billing
   const provider = new BillingProvider({ stripeBaseUrl: f.url, stripeSecretKey: f.merchant.secretKey, stripePublishableKey: f.merchant.publishableKey }, '/nonexistent');
   const random = seededRandom(11);
   const ids = new IdGenerator(f.clock, random);
-  const billing = createBillingServices({ db: f.db, clock: f.clock, config: { billing: config }, provider, ids, ledger: f.ledger });
+  const billing = createBillingServices({ db: f.db, clock: f.clock, settings: config, provider, ids, ledger: f.ledger });
   const app: FastifyInstance = await createHttpServer({
     db: f.db,
     logger: createLogger({ level: 'silent' }),

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { VAULT_KEY_FILE_NAME } from '../../src/acquirer/acquirer-start.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/presets.ts';
 import { runCli } from '../../src/cli/program.ts';
-import { loadConfig } from '../../src/platform/config.ts';
+import { loadCardlaneConfig as loadConfig } from '../../src/app/config.ts';
 import { formatMoney, money } from '../../src/platform/money.ts';
 import { KEYRING_FILE_NAME } from '../../src/issuer/keyring-file.ts';
 import { serializeKeyring } from '../../src/issuer/keyring.ts';

@@ -16,14 +16,14 @@ import {
 import { issuerModule } from '../../src/issuer/module.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import type { Clock } from '../../src/platform/clock.ts';
-import type { Config } from '../../src/platform/config.ts';
+import type { CardlaneConfig } from '../../src/app/config.ts';
 import type { Database } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { findCardholderByPhone } from '../../src/issuer/identity/cardholders.ts';
 import { loadOrCreateKeyring } from '../../src/issuer/keyring-file.ts';
 import { walletAccountId } from '../../src/issuer/money/ledger-accounts.ts';
 import { normalizePhone } from '../../src/issuer/phone.ts';
-import { loadConfig } from '../../src/platform/config.ts';
+import { loadCardlaneConfig as loadConfig } from '../../src/app/config.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { cryptoRandom, IdGenerator } from '../../src/platform/ids.ts';
 import { testDatabaseKind } from '../support/databases.ts';
@@ -44,9 +44,9 @@ afterEach(async () => {
 const config = () => loadConfig({ flags: { dataDir, database: f.location }, env: {} });
 
 /** The demo cardholder as a start of Cardlane makes it: through the issuer's module, built on this database handle (a process of its own). */
-function prepareDemoCardholder(db: Database, clock: Clock, cfg: Config) {
+function prepareDemoCardholder(db: Database, clock: Clock, cfg: CardlaneConfig) {
   const runtime = { db, clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, config: cfg, logger: createLogger({ level: 'silent' }) };
-  return issuerModule.build({ ...runtime, ledger: db === f.db ? f.ledger : new Ledger(clock) }).api.prepareDemoCardholder();
+  return issuerModule.build({ ...runtime, ledger: db === f.db ? f.ledger : new Ledger(clock), payments: cfg.payments }).api.prepareDemoCardholder();
 }
 
 test('the demo phone is one the issuer accepts for sign-in', () => {

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/platform/config.ts';
+import { loadCardlaneConfig as loadConfig } from '../../src/app/config.ts';
+import { ConfigError } from '../../src/platform/config.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cardlane-config-'));
 after(() => rmSync(root, { recursive: true, force: true }));

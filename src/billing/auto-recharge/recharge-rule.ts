@@ -1,4 +1,4 @@
-import type { BillingConfig } from '../../platform/config.ts';
+import type { BillingConfig } from '../config.ts';
 import { BillingError } from '../errors.ts';
 
 /**

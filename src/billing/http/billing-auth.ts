@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
+import type { RouteAuth } from '../../platform/http/typed-route.ts';
 import { BillingError } from '../errors.ts';
 import { authenticateMemberSession, looksLikeMemberSessionToken, type MemberSession } from '../members/member-sessions.ts';
 import { organizationForApiKey, ORG_API_KEY_PATTERN, type Organization } from '../organizations.ts';
@@ -21,8 +22,8 @@ const READS = new Set(['GET', 'HEAD']);
  * Billing's API is for an organization, authenticated either with one of
  * its API keys (`Authorization: Bearer sk-cl-…`, for programs) or with a
  * member's session token from signing in to the billing page
- * (`Bearer sess-cl-…`). Each billing route plugin adds this hook to itself;
- * routes then read `orgOf(request)` and answer 404 for anything that is not
+ * (`Bearer sess-cl-…`). Every billing endpoint declares this as its `auth`;
+ * handlers then read `orgOf(request)` and answer 404 for anything that is not
  * the organization's. The merchant's OpenAI-compatible API does not use
  * this hook: it takes API keys only.
  *
@@ -33,8 +34,8 @@ const READS = new Set(['GET', 'HEAD']);
  *
  * `clock` judges a session's expiry: billing's clock, the one that stamped it.
  */
-export function requireOrganization(app: FastifyInstance, sql: Sql, clock: Clock): void {
-  app.addHook('onRequest', async (request) => {
+export function organizationAuth(sql: Sql, clock: Clock): RouteAuth {
+  const check = async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
     if (token !== undefined && ORG_API_KEY_PATTERN.test(token)) {
@@ -54,7 +55,9 @@ export function requireOrganization(app: FastifyInstance, sql: Sql, clock: Clock
       return;
     }
     throw new BillingError('authentication_required', "Send an organization API key (Authorization: Bearer sk-cl-…) or a member's session token from signing in.");
-  });
+  };
+  // onRequest: before the body is read, so a caller without a credential learns nothing from the validator.
+  return { phase: 'onRequest', check };
 }
 
 export function orgOf(request: FastifyRequest): Organization {

@@ -1,6 +1,6 @@
 import type { Ledger } from '../../ledger/ledger.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { BillingConfig } from '../../platform/config.ts';
+import type { BillingConfig } from '../config.ts';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type { PaymentAttempt } from './payment-attempts.ts';

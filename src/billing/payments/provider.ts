@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { BillingConfig } from '../../platform/config.ts';
+import type { BillingConfig } from '../config.ts';
 import { readDemoCredentialsSection } from '../../platform/demo-credentials-file.ts';
 import type { ServerAddress } from '../../platform/module.ts';
 

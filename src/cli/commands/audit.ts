@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { systemClock } from '../../platform/clock.ts';
-import { loadConfig } from '../../platform/config.ts';
+import { loadCardlaneConfig } from '../../app/config.ts';
 import { CliError, EXIT_FAILURE, printJson, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
 
@@ -14,7 +14,7 @@ export function auditCommand(io: Io): Command {
     .description('verify every ledger invariant; exit 1 and say what is wrong if one is broken')
     .option('--json', 'print the report as one JSON object')
     .action(async (options: DatabaseOptions & { json?: boolean }) => {
-      const config = loadConfig({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
+      const config = loadCardlaneConfig({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
       const { openDatabase } = await import('../../platform/db/open.ts');
       const { auditLedger } = await import('../../ledger/audit.ts');
       const db = openDatabase(config.database);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { systemClock } from '../../platform/clock.ts';
-import { loadConfig } from '../../platform/config.ts';
+import { loadCardlaneConfig } from '../../app/config.ts';
 import { AppError } from '../../platform/errors.ts';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, printJson, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
@@ -39,7 +39,7 @@ export function doctorCommand(io: Io): Command {
       if (!isLang(flags.lang)) throw new CliError(`--lang must be en or zh-CN, not ${flags.lang}`, EXIT_USAGE);
       if ((id === undefined) === (flags.card === undefined)) throw new CliError('give either an id or --card <card id>', EXIT_USAGE);
 
-      const config = loadConfig({ flags: configFlags(flags), env: process.env, cwd: process.cwd() });
+      const config = loadCardlaneConfig({ flags: configFlags(flags), env: process.env, cwd: process.cwd() });
       const { openDatabase } = await import('../../platform/db/open.ts');
       const { localDoctor } = await import('../../doctor-wiring.ts');
       const { renderTrace } = await import('../../doctor/render-text.ts');

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { systemClock } from '../../platform/clock.ts';
-import { loadConfig } from '../../platform/config.ts';
+import { loadCardlaneConfig } from '../../app/config.ts';
 import { printJson, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
 
@@ -13,7 +13,7 @@ export function migrateCommand(io: Io): Command {
     .description('apply the database migrations not yet applied, and print which')
     .option('--json', 'print one JSON object')
     .action(async (options: DatabaseOptions & { json?: boolean }) => {
-      const config = loadConfig({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
+      const config = loadCardlaneConfig({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
       // Loaded here so that `--help` does not load both database drivers.
       const { openDatabase } = await import('../../platform/db/open.ts');
       const { migrate } = await import('../../platform/db/migrations.ts');

@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { RouteTypes } from '../../platform/http/typed-route.ts';
 import { catalogueJson } from '../catalogue.ts';
 import { LANGS, type Lang } from '../catalogue-types.ts';
 import type { Doctor } from '../doctor.ts';
-import { VIEWS, type View } from '../views.ts';
+import { VIEWS } from '../views.ts';
 import { principalOf } from './doctor-auth.ts';
 
 export interface DoctorRoutesOptions {
@@ -23,6 +24,16 @@ const viewLangQuery = {
   view: { type: 'string', enum: [...VIEWS], description: "Optional; must be the credential's view." },
   lang: { type: 'string', enum: [...LANGS], description: 'en (default) or zh-CN; else from Accept-Language.' },
 } as const;
+const traceParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 255 } } } as const;
+const traceQuery = { type: 'object', additionalProperties: false, properties: viewLangQuery } as const;
+const cardParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+const cardTracesQuery = {
+  type: 'object',
+  required: ['from', 'to'],
+  additionalProperties: false,
+  properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, ...viewLangQuery },
+} as const;
+const catalogueQuery = { type: 'object', additionalProperties: false, properties: { lang: viewLangQuery.lang } } as const;
 const errors = { 400: { $ref: 'ErrorResponse#' }, 401: { $ref: 'ErrorResponse#' }, 403: { $ref: 'ErrorResponse#' }, 404: { $ref: 'ErrorResponse#' } } as const;
 
 /**
@@ -38,7 +49,7 @@ const errors = { 400: { $ref: 'ErrorResponse#' }, 401: { $ref: 'ErrorResponse#' 
 export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
   const { clock, doctor } = options;
   return async (app: FastifyInstance) => {
-    app.get(
+    app.get<RouteTypes<{ params: typeof traceParams; querystring: typeof traceQuery }>>(
       '/traces/:id',
       {
         schema: {
@@ -46,19 +57,19 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
           summary: 'Why was this payment declined? Follow one attempt across billing, acquirer, network and issuer',
           description: AUTH_TEXT,
           security: SECURITY,
-          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 255 } } },
-          querystring: { type: 'object', additionalProperties: false, properties: viewLangQuery },
+          params: traceParams,
+          querystring: traceQuery,
           response: errors,
         },
       },
       async (request) => {
-        const query = request.query as { view?: View; lang?: Lang };
+        const query = request.query;
         const principal = await principalOf(doctor, clock, request, query.view);
-        return doctor.trace((request.params as { id: string }).id, principal, langOf(request, query.lang));
+        return doctor.trace(request.params.id, principal, langOf(request, query.lang));
       },
     );
 
-    app.get(
+    app.get<RouteTypes<{ params: typeof cardParams; querystring: typeof cardTracesQuery }>>(
       '/cards/:id/traces',
       {
         schema: {
@@ -66,35 +77,30 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
           summary: 'Every attempt on a card in a time window, each diagnosed',
           description: `${AUTH_TEXT} Merchants cannot use this route.`,
           security: SECURITY,
-          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } },
-          querystring: {
-            type: 'object',
-            required: ['from', 'to'],
-            additionalProperties: false,
-            properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, ...viewLangQuery },
-          },
+          params: cardParams,
+          querystring: cardTracesQuery,
           response: errors,
         },
       },
       async (request) => {
-        const query = request.query as { from: string; to: string; view?: View; lang?: Lang };
+        const query = request.query;
         const principal = await principalOf(doctor, clock, request, query.view);
         const window = { fromMs: timeOf(query.from, 'from'), toMs: timeOf(query.to, 'to') };
-        return doctor.traceCard((request.params as { id: string }).id, window, principal, langOf(request, query.lang));
+        return doctor.traceCard(request.params.id, window, principal, langOf(request, query.lang));
       },
     );
 
-    app.get(
+    app.get<RouteTypes<{ querystring: typeof catalogueQuery }>>(
       '/catalogue',
       {
         schema: {
           tags: TAG,
           summary: 'The decline catalogue: every reason, who decides, its codes, and what to do, in English and Chinese',
-          querystring: { type: 'object', additionalProperties: false, properties: { lang: viewLangQuery.lang } },
+          querystring: catalogueQuery,
         },
       },
       async (request) => {
-        const lang = (request.query as { lang?: Lang }).lang;
+        const lang = request.query.lang;
         return { object: 'list', data: catalogueJson(lang) };
       },
     );

@@ -1,4 +1,4 @@
-import type { TestBankRecords } from '../../doctor/ports.ts';
+import type { TestBankRecords } from '../../doctor/index.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { loadAuthorization } from './test-bank-store.ts';
 

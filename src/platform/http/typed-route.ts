@@ -79,12 +79,19 @@ type Flatten<T> = { [K in keyof T]: T[K] } & {};
 
 // --- Endpoints ---------------------------------------------------------------
 
-/** A request whose body, query string and path parameters are typed from the endpoint's schema. */
-export type TypedRequest<S> = FastifyRequest<{
+/**
+ * The route types Fastify takes, derived from a route's schema: what
+ * `TypedRequest` is built on, and usable alone for a route registered the
+ * plain way (`app.get<RouteTypes<typeof schema>>(…)`).
+ */
+export interface RouteTypes<S> {
   Body: S extends { readonly body: infer B } ? FromSchema<B> : unknown;
   Querystring: S extends { readonly querystring: infer Q } ? FromSchema<Q> : unknown;
   Params: S extends { readonly params: infer P } ? FromSchema<P> : unknown;
-}>;
+}
+
+/** A request whose body, query string and path parameters are typed from the endpoint's schema. */
+export type TypedRequest<S> = FastifyRequest<RouteTypes<S>>;
 
 /** A hook that runs before the handler and throws to refuse the request. */
 export type RouteCheck = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;

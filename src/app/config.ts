@@ -1,0 +1,15 @@
+import { billingConfigSection } from '../billing/config.ts';
+import { ledgerConfigSection } from '../ledger/config.ts';
+import { paymentsConfigSection } from '../network/config.ts';
+import { loadConfig, type LoadConfigInput } from '../platform/config.ts';
+
+/** Every module's own settings, read and checked with the platform's. */
+export const CONFIG_SECTIONS = [ledgerConfigSection, paymentsConfigSection, billingConfigSection] as const;
+
+/** Cardlane's whole configuration: the platform's settings and each module's section. */
+export type CardlaneConfig = ReturnType<typeof loadCardlaneConfig>;
+
+/** Reads and validates the configuration for every module (see platform/config.ts for the sources and their order). */
+export function loadCardlaneConfig(input: LoadConfigInput = {}) {
+  return loadConfig(input, CONFIG_SECTIONS);
+}

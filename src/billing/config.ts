@@ -1,0 +1,69 @@
+import { ConfigError, nonEmptyText, wholeNumber, type ConfigSection } from '../platform/config.ts';
+
+/** Merchant billing (the API business selling prepaid credits). */
+export interface BillingConfig {
+  /**
+   * Where billing's payment provider answers, for the official `stripe` SDK:
+   * null means this Cardlane's own Stripe-compatible acquirer (`<url>/v1`);
+   * `https://api.stripe.com` points the same code at Stripe.
+   */
+  readonly stripeBaseUrl: string | null;
+  /** The provider's secret key; null means the demo merchant's key (only with stripeBaseUrl null). */
+  readonly stripeSecretKey: string | null;
+  /** The publishable key clients tokenize cards with; null means the demo merchant's. */
+  readonly stripePublishableKey: string | null;
+  /** Smallest manual credit purchase, in cents (OpenAI's is $5). */
+  readonly purchaseMinimumMinor: number;
+  /** Largest manual credit purchase, in cents. */
+  readonly purchaseMaximumMinor: number;
+  /** Smallest auto-recharge, in cents (the seed's $10). */
+  readonly rechargeMinimumMinor: number;
+}
+
+/** Billing's settings: `billing` in the config file; the provider's address and keys also from the environment, where secrets usually live. */
+export const billingConfigSection: ConfigSection<'billing', BillingConfig> = {
+  name: 'billing',
+  fields: {
+    stripeBaseUrl: nonEmptyText.refine(isHttpUrl, 'must be an http:// or https:// URL, such as https://api.stripe.com').nullable(),
+    stripeSecretKey: nonEmptyText.refine((value) => /^(sk|rk)_(test|live)_\w+$/.test(value), 'must be a Stripe secret key (sk_test_… or sk_live_…)').nullable(),
+    stripePublishableKey: nonEmptyText.refine((value) => /^pk_(test|live)_\w+$/.test(value), 'must be a Stripe publishable key (pk_test_…)').nullable(),
+    purchaseMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
+    purchaseMaximumMinor: wholeNumber(50, 10_000_000, 'cents'),
+    rechargeMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
+  },
+  defaults: {
+    stripeBaseUrl: null,
+    stripeSecretKey: null,
+    stripePublishableKey: null,
+    purchaseMinimumMinor: 500,
+    purchaseMaximumMinor: 100_000,
+    rechargeMinimumMinor: 1_000,
+  },
+  envNames: {
+    stripeBaseUrl: 'CARDLANE_BILLING_STRIPE_URL',
+    stripeSecretKey: 'CARDLANE_BILLING_STRIPE_SECRET_KEY',
+    stripePublishableKey: 'CARDLANE_BILLING_STRIPE_PUBLISHABLE_KEY',
+  },
+  // What one setting cannot say: the purchase bounds are ordered, and a foreign provider comes with its keys.
+  check(billing) {
+    if (billing.purchaseMinimumMinor > billing.purchaseMaximumMinor) {
+      throw new ConfigError('invalid configuration: billing.purchaseMinimumMinor must not exceed billing.purchaseMaximumMinor', 'billing.purchaseMinimumMinor', 'billing');
+    }
+    if (billing.stripeBaseUrl !== null && (billing.stripeSecretKey === null || billing.stripePublishableKey === null)) {
+      throw new ConfigError(
+        'invalid configuration: billing.stripeBaseUrl points billing at another provider, so billing.stripeSecretKey and billing.stripePublishableKey must be set too',
+        'billing.stripeSecretKey',
+        'billing',
+      );
+    }
+  },
+};
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,33 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { BillingServices } from '../billing-services.ts';
+import { BillingError } from '../errors.ts';
+import type { PaymentAttempt } from '../payments/payment-attempts.ts';
+import { receiptForAttempt } from '../payments/receipts.ts';
+import { paymentObject } from './billing-objects.ts';
+
+/** A payment as billing's API shows it, with its receipt once it succeeded. */
+export async function paymentWithReceipt(services: BillingServices, attempt: PaymentAttempt) {
+  return paymentObject(attempt, attempt.status === 'succeeded' ? await receiptForAttempt(services.deps.db, attempt.id) : null);
+}
+
+/** A finished payment as the answer: 200 succeeded, 202 still processing, 402 declined (Stripe's card error shape, with the payment). */
+export async function paymentAnswer(services: BillingServices, attempt: PaymentAttempt, reply: { status(code: number): unknown }) {
+  const body = await paymentWithReceipt(services, attempt);
+  if (attempt.status === 'failed') {
+    throw new BillingError('card_declined', attempt.failure?.message ?? 'Your card was declined.', {
+      ...(attempt.failure?.decline_code ? { declineCode: attempt.failure.decline_code } : {}),
+      extra: { payment: body },
+    });
+  }
+  reply.status(attempt.status === 'processing' ? 202 : 200);
+  return body;
+}
+
+/** The Idempotency-Key a client sent to make a payment's retries safe, or null; 400 when it is not 1 to 255 characters. */
+export function paymentClientKey(headers: IncomingHttpHeaders): string | null {
+  const clientKey = headers['idempotency-key'];
+  if (clientKey !== undefined && (typeof clientKey !== 'string' || clientKey.length === 0 || clientKey.length > 255)) {
+    throw new BillingError('parameter_invalid', 'Idempotency-Key is 1 to 255 characters.', { param: 'Idempotency-Key' });
+  }
+  return clientKey ?? null;
+}

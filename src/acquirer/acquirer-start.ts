@@ -3,8 +3,6 @@ import type { Database } from '../platform/db/database.ts';
 import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
 import { cryptoRandom, type IdGenerator, type RandomSource } from '../platform/ids.ts';
 import { loadOrCreateSecretFile } from '../platform/secret-file.ts';
-import { loadOrCreateParKey } from '../network/par-key-file.ts';
-import { paymentAccountReferences } from '../network/payment-account-reference.ts';
 import { addApiKey, createMerchant, getDemoMerchant } from './merchants/merchants.ts';
 import { backfillPaymentMethodPars, type ParBackfillResult } from './payments/payment-method-par-backfill.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from './risk/presets.ts';
@@ -38,8 +36,8 @@ export function loadOrCreateVaultKey(dataDir: string, random: RandomSource = cry
  * payment methods vaulted before PARs their card account's PAR (idempotent,
  * in bounded batches; see payment-method-par-backfill.ts).
  */
-export async function prepareAcquirer(db: Database, dataDir: string): Promise<ParBackfillResult> {
-  return backfillPaymentMethodPars(db, loadOrCreateVaultKey(dataDir), paymentAccountReferences(loadOrCreateParKey(dataDir)));
+export async function prepareAcquirer(db: Database, vaultKey: Buffer, paymentAccountReference: (pan: string) => string | null): Promise<ParBackfillResult> {
+  return backfillPaymentMethodPars(db, vaultKey, paymentAccountReference);
 }
 
 /**
@@ -55,8 +53,6 @@ export async function prepareDemoMerchant(
   runtime: { readonly clock: Clock; readonly ids: IdGenerator; readonly random: RandomSource },
   dataDir: string,
 ): Promise<DemoAcquirerCredentials> {
-  // The acquirer's one start-up hook today (its module runs it at every start); the backfill moves to the module's own prepare step when it has one.
-  await prepareAcquirer(db, dataDir);
   const { ids } = runtime;
   const deps = { ids, random: runtime.random, nowMs: runtime.clock.nowMs() };
   const existing = await getDemoMerchant(db);

@@ -2,7 +2,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import type { AcquirerDeps, AcquirerNetwork } from './acquirer-deps.ts';
 import { acquirerEndpoints } from './acquirer-endpoints.ts';
-import { loadOrCreateVaultKey, prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer-start.ts';
+import { loadOrCreateVaultKey, prepareAcquirer, prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer-start.ts';
 import { CvcCache } from './cards/vault.ts';
 import { customerMigrations } from './customers/migrations.ts';
 import { ACQUIRER_ERROR_CODES } from './errors.ts';
@@ -31,6 +31,8 @@ export interface AcquirerModuleDeps extends Runtime {
 
 export interface AcquirerApi {
   readonly deps: AcquirerDeps;
+  /** At every start: payment methods vaulted before PARs get their card account's PAR. Idempotent. */
+  prepare(): Promise<void>;
   /** The demo merchant with a secret and a publishable key, written to the data directory. Idempotent. */
   prepareDemoMerchant(): Promise<DemoAcquirerCredentials>;
 }
@@ -79,7 +81,14 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
           run: async () => void (await pruneRiskAttempts(db, clock.nowMs())),
         },
       ],
-      api: { deps, prepareDemoMerchant: () => prepareDemoMerchant(db, { clock, ids, random }, config.dataDir) },
+      api: {
+        deps,
+        async prepare() {
+          const par = network.paymentAccountReference?.bind(network);
+          if (par !== undefined) await prepareAcquirer(db, deps.vaultKey, par);
+        },
+        prepareDemoMerchant: () => prepareDemoMerchant(db, { clock, ids, random }, config.dataDir),
+      },
     };
   },
 };

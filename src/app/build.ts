@@ -4,10 +4,13 @@ import { billingModule, type BillingApi } from '../billing/module.ts';
 import { issuerModule, type IssuerApi } from '../issuer/module.ts';
 import { ledgerModule, type LedgerApi } from '../ledger/module.ts';
 import { networkModule, type NetworkApi } from '../network/module.ts';
+import { loadOrCreateParKey } from '../network/par-key-file.ts';
+import { paymentAccountReferences } from '../network/payment-account-reference.ts';
 import type { RoutePlugin } from '../platform/http/server.ts';
 import type { BuiltModule, Runtime, ServerAddress } from '../platform/module.ts';
 import { platformModule } from '../platform/platform-module.ts';
 import type { CardlaneConfig } from './config.ts';
+import { buildDoctor } from './doctor.ts';
 import type { BackgroundTask } from '../platform/task-runner.ts';
 
 /** The whole program, built once: every module's routes and tasks, and the parts the program itself uses. */
@@ -32,11 +35,15 @@ export interface BuiltCardlane {
 export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: ServerAddress): BuiltCardlane {
   const platform = platformModule.build(runtime);
   const ledger = ledgerModule.build({ ...runtime, settings: config.ledger });
-  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments });
-  const network = networkModule.build({ ...runtime, payments: config.payments, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
+  // The network's PAR key is loaded once, here: the network answers PARs with it and the issuer stores them on its cards.
+  const parKey = loadOrCreateParKey(config.dataDir, runtime.random);
+  const paymentAccountReference = paymentAccountReferences(parKey);
+  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference });
+  const network = networkModule.build({ ...runtime, payments: config.payments, parKey, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
   const acquirer = acquirerModule.build({ ...runtime, ledger: ledger.api.ledger, network: network.api.network });
   const billing = billingModule.build({ ...runtime, ledger: ledger.api.ledger, settings: config.billing, self });
-  const built: ReadonlyArray<BuiltModule<unknown>> = [platform, ledger, issuer, network, acquirer, billing];
+  const doctor = buildDoctor(runtime, config);
+  const built: ReadonlyArray<BuiltModule<unknown>> = [platform, ledger, issuer, network, acquirer, billing, doctor];
   return {
     routes: built.flatMap((module) => module.routes),
     tasks: built.flatMap((module) => module.tasks),

@@ -1,5 +1,6 @@
 import { acquirerModule } from '../acquirer/module.ts';
 import { billingModule } from '../billing/module.ts';
+import { doctorModule } from '../doctor/module.ts';
 import { issuerModule } from '../issuer/module.ts';
 import { ledgerModule } from '../ledger/module.ts';
 import { networkModule } from '../network/module.ts';
@@ -12,7 +13,7 @@ import { platformModule } from '../platform/platform-module.ts';
  * module's tables reference only its own). Adding a module is one line
  * here and one in `build.ts`, where it is given its dependencies.
  */
-export const MODULES = [platformModule, ledgerModule, issuerModule, networkModule, acquirerModule, billingModule] as const;
+export const MODULES = [platformModule, ledgerModule, issuerModule, networkModule, acquirerModule, billingModule, doctorModule] as const;
 
 /** Every module's migrations, in the order they are applied. */
 export const allMigrations: readonly Migration[] = MODULES.flatMap((module) => module.migrations);

@@ -145,6 +145,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
  */
 async function seedFirstStart(app: BuiltCardlane) {
   const issuer = await app.issuer.prepare();
+  await app.acquirer.prepare();
   const demoMerchant = await app.acquirer.prepareDemoMerchant();
   const demoOrganization = await app.billing.prepareDemoOrganization();
   const demoCardholder = await app.issuer.prepareDemoCardholder();

@@ -10,7 +10,7 @@ import type { DoctorPorts } from './ports.ts';
  * The doctor as a running Cardlane (or `cardlane doctor`) builds it: from
  * the parties' implementations of its ports, billing's resolvers and
  * billing's configured auto-recharge minimum — no keys, no party code.
- * Whoever composes the program (for now src/doctor-wiring.ts) builds the
+ * The composition root (src/app/doctor.ts) builds the
  * ports and calls this.
  */
 export interface DoctorStartInput extends DoctorPorts {

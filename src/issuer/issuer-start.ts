@@ -4,12 +4,10 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import type { IdGenerator, RandomSource } from '../platform/ids.ts';
-import { loadOrCreateParKey } from '../network/par-key-file.ts';
-import { paymentAccountReferences } from '../network/payment-account-reference.ts';
 import { backfillCardPaymentAccountReferences } from './cards/card-par-backfill.ts';
 import { bootstrapOperatorKey } from '../platform/identity/install-operator-keys.ts';
 import { OPERATOR_KEY_FILE_NAME } from '../platform/identity/operator-keys.ts';
-import { loadOrCreateKeyring } from './keyring-file.ts';
+import type { Keyring } from './keyring.ts';
 import { ensureIssuerAccounts } from './money/ledger-accounts.ts';
 
 export interface IssuerStart {
@@ -27,12 +25,20 @@ export interface IssuerStart {
  */
 export async function prepareIssuer(
   db: Database,
-  deps: { readonly ledger: Ledger; readonly ids: IdGenerator; readonly random: RandomSource; readonly clock: Clock },
+  deps: {
+    readonly ledger: Ledger;
+    readonly ids: IdGenerator;
+    readonly random: RandomSource;
+    readonly clock: Clock;
+    readonly keyring: Keyring;
+    /** The network's Payment Account Reference of a card number. */
+    readonly paymentAccountReference: (pan: string) => string | null;
+  },
   dataDir: string,
 ): Promise<IssuerStart> {
   await ensureIssuerAccounts(deps.ledger, db);
   // Cards opened before PARs get theirs from the network's PAR function (idempotent, in bounded batches).
-  await backfillCardPaymentAccountReferences(db, loadOrCreateKeyring(dataDir, deps.random), paymentAccountReferences(loadOrCreateParKey(dataDir, deps.random)));
+  await backfillCardPaymentAccountReferences(db, deps.keyring, deps.paymentAccountReference);
   const key = await bootstrapOperatorKey(db, { ids: deps.ids, random: deps.random, clock: deps.clock }, dataDir);
   if (key.created) return { operatorKeyFile: key.path, operatorKeyCreated: true };
   const path = join(dataDir, OPERATOR_KEY_FILE_NAME);

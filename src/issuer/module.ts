@@ -30,6 +30,8 @@ export interface IssuerModuleDeps extends Runtime {
   readonly ledger: Ledger;
   /** The network's rules: how long an approved authorization may hold funds. */
   readonly payments: PaymentsConfig;
+  /** The network's Payment Account Reference of a card number: stored on each card, so others can name the card without its number. */
+  readonly paymentAccountReference: (pan: string) => string | null;
 }
 
 export interface IssuerApi {
@@ -38,7 +40,7 @@ export interface IssuerApi {
   readonly services: IssuerServices;
   /** The BIN of Cardlane's card program, for the network's routing table. */
   readonly bin: string;
-  /** First-start set-up: the issuer's house accounts and the operator key. Idempotent. */
+  /** Start-up set-up: the issuer's house accounts, a PAR on every card, and on first start the operator key. Idempotent. */
   prepare(): Promise<IssuerStart>;
   /** The demo cardholder with a verified identity, a top-up and a loaded card. Idempotent. */
   prepareDemoCardholder(): Promise<DemoIssuerCredentials>;
@@ -50,11 +52,11 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
   migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations],
   errorCodes: ISSUER_ERROR_CODES,
   build(deps) {
-    const { db, clock, ids, random, config, ledger, payments } = deps;
+    const { db, clock, ids, random, config, ledger, payments, paymentAccountReference } = deps;
     // The keyring is loaded once, here: card numbers are encrypted under it and one-time codes peppered with it.
     const keyring = loadOrCreateKeyring(config.dataDir, random);
     const identity = createSandboxIdentityDeps({ clock, random, otpPepper: keyring.otpPepper });
-    const cards = runtimeCardDeps({ ledger, clock, keyring, sms: identity.sms });
+    const cards = runtimeCardDeps({ ledger, clock, keyring, sms: identity.sms, paymentAccountReference });
     const services = createIssuerServices(deps, ledger);
     const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs });
     return {
@@ -93,7 +95,7 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
         networkIssuer,
         services,
         bin: cards.program.bin,
-        prepare: () => prepareIssuer(db, { ledger, ids, random, clock }, config.dataDir),
+        prepare: () => prepareIssuer(db, { ledger, ids, random, clock, keyring, paymentAccountReference }, config.dataDir),
         async prepareDemoCardholder() {
           // prepare() makes these first at a normal start; they are needed before any money moves.
           await ensureIssuerAccounts(ledger, db);

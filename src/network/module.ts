@@ -8,6 +8,8 @@ import { createTestIssuers } from './test-issuers/create-test-issuers.ts';
 
 export interface NetworkModuleDeps extends Runtime {
   readonly payments: PaymentsConfig;
+  /** The network's key for Payment Account References (loaded once by the composition root: the issuer stores PARs made with it too). */
+  readonly parKey: Buffer;
   /** Issuers outside the network (Cardlane's own), reached only through the network's issuer interface. */
   readonly issuers: readonly IssuerEndpoint[];
   /** The BIN the network routes to Cardlane's issuer. */
@@ -23,7 +25,7 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
   name: 'network',
   migrations: networkMigrations,
   errorCodes: {},
-  build({ db, clock, ids, payments, issuers, cardlaneBin }) {
+  build({ db, clock, ids, payments, parKey, issuers, cardlaneBin }) {
     const network = new CardNetwork({
       db,
       clock,
@@ -31,6 +33,7 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
       bins: defaultBinTable(cardlaneBin),
       issuers: [...issuers, ...createTestIssuers({ db, clock, ids })],
       timeoutMs: payments.issuerTimeoutMs,
+      parKey,
     });
     return { routes: [], tasks: [], api: { network } };
   },

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
-import { prepareAcquirer, VAULT_KEY_FILE_NAME } from '../../src/acquirer/acquirer-start.ts';
+import { loadOrCreateVaultKey, prepareAcquirer, VAULT_KEY_FILE_NAME } from '../../src/acquirer/acquirer-start.ts';
 import { acquirerDoctorRecords } from '../../src/acquirer/doctor-records.ts';
 import { backfillPaymentMethodPars } from '../../src/acquirer/payments/payment-method-par-backfill.ts';
 import { issuerDoctorRecords } from '../../src/issuer/doctor-records.ts';
 import { defaultBinTable } from '../../src/network/bins.ts';
 import { CardNetwork } from '../../src/network/card-network.ts';
-import { PAR_KEY_FILE_NAME } from '../../src/network/par-key-file.ts';
+import { loadOrCreateParKey, PAR_KEY_FILE_NAME } from '../../src/network/par-key-file.ts';
 import { isPaymentAccountReference, paymentAccountReferences } from '../../src/network/payment-account-reference.ts';
 import { createTestIssuers } from '../../src/network/test-issuers/create-test-issuers.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
@@ -93,7 +93,7 @@ test("prepareAcquirer backfills at start-up with the data directory's vault key 
     writeFileSync(join(dataDir, VAULT_KEY_FILE_NAME), `${f.deps.vaultKey.toString('hex')}\n`, { mode: 0o600 });
     writeFileSync(join(dataDir, PAR_KEY_FILE_NAME), `${TEST_NETWORK_PAR_KEY.toString('hex')}\n`, { mode: 0o600 });
 
-    assert.deepEqual(await prepareAcquirer(f.db, dataDir), { updated: 1, skipped: 0 });
+    assert.deepEqual(await prepareAcquirer(f.db, loadOrCreateVaultKey(dataDir), paymentAccountReferences(loadOrCreateParKey(dataDir))), { updated: 1, skipped: 0 });
     assert.equal((await storedPars()).get(pm.id), (await issuerDoctorRecords(f.db).card(card.cardId))?.paymentAccountReference);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

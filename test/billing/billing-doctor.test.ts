@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { listAttempts } from '../../src/billing/payments/payment-attempts.ts';
 import { Doctor } from '../../src/doctor/doctor.ts';
-import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/doctor-wiring.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/app/doctor.ts';
 import { billingPaymentsFixture, type BillingPaymentsFixture } from './payments-fixture.ts';
 
 // The doctor follows a billing payment id (bpa_…) across billing → acquirer →

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/presets.ts';
 import type { BillingAttemptResolution, BillingAttemptResolver } from '../../src/doctor/billing-resolver.ts';
-import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/doctor-wiring.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/app/doctor.ts';
 import { Doctor } from '../../src/doctor/doctor.ts';
 import { doctorFixture } from './doctor-fixture.ts';
 

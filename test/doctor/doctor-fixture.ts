@@ -4,7 +4,7 @@ import { createRiskRule } from '../../src/acquirer/risk/risk-rules.ts';
 import type { NewRiskRule, RiskRule } from '../../src/acquirer/risk/rule-types.ts';
 import type { Lang } from '../../src/doctor/catalogue.ts';
 import { Doctor } from '../../src/doctor/doctor.ts';
-import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/doctor-wiring.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/app/doctor.ts';
 import type { Trace } from '../../src/doctor/trace-types.ts';
 import type { Principal } from '../../src/doctor/views.ts';
 import { defaultBinTable } from '../../src/network/bins.ts';

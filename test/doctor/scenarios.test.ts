@@ -4,7 +4,7 @@ import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/pre
 import type { RiskRule } from '../../src/acquirer/risk/rule-types.ts';
 import { catalogueEntry } from '../../src/doctor/catalogue.ts';
 import { Doctor } from '../../src/doctor/doctor.ts';
-import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/doctor-wiring.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/app/doctor.ts';
 import type { Trace, TraceAttempt } from '../../src/doctor/trace-types.ts';
 import type { Principal } from '../../src/doctor/views.ts';
 import { getCard, saveControls, setCardStatus } from '../../src/issuer/cards/cards.ts';

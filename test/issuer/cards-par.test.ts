@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { backfillCardPaymentAccountReferences } from '../../src/issuer/cards/card-par-backfill.ts';
 import { issuerDoctorRecords } from '../../src/issuer/doctor-records.ts';
 import { prepareIssuer } from '../../src/issuer/issuer-start.ts';
-import { KEYRING_FILE_NAME } from '../../src/issuer/keyring-file.ts';
-import { serializeKeyring } from '../../src/issuer/keyring.ts';
-import { PAR_KEY_FILE_NAME } from '../../src/network/par-key-file.ts';
 import { isPaymentAccountReference, paymentAccountReferences } from '../../src/network/payment-account-reference.ts';
 import { cardFixture, TEST_NETWORK_PAR_KEY, type CardFixture } from '../support/card-fixture.ts';
 
@@ -78,16 +75,17 @@ test('a card whose number does not decrypt is skipped, and the others are still 
   }
 });
 
-test("prepareIssuer backfills at start-up with the data directory's keyring and the network's PAR key", async () => {
+test("prepareIssuer backfills at start-up with the issuer's keyring and the network's PAR function", async () => {
   const f = await cardFixture();
   const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-issuer-par-'));
   try {
     const card = await f.openCard();
     await forgetPars(f);
-    writeFileSync(join(dataDir, KEYRING_FILE_NAME), serializeKeyring(f.keyring), { mode: 0o600 });
-    writeFileSync(join(dataDir, PAR_KEY_FILE_NAME), `${TEST_NETWORK_PAR_KEY.toString('hex')}\n`, { mode: 0o600 });
-
-    await prepareIssuer(f.db, { ledger: f.ledger, ids: f.ids, random: f.cardDeps.random, clock: f.clock }, dataDir);
+    await prepareIssuer(
+      f.db,
+      { ledger: f.ledger, ids: f.ids, random: f.cardDeps.random, clock: f.clock, keyring: f.keyring, paymentAccountReference: paymentAccountReferences(TEST_NETWORK_PAR_KEY) },
+      dataDir,
+    );
     assert.equal((await storedPars(f)).get(card.cardId), parOf(card.pan));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

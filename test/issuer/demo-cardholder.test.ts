@@ -46,7 +46,7 @@ const config = () => loadConfig({ flags: { dataDir, database: f.location }, env:
 /** The demo cardholder as a start of Cardlane makes it: through the issuer's module, built on this database handle (a process of its own). */
 function prepareDemoCardholder(db: Database, clock: Clock, cfg: CardlaneConfig) {
   const runtime = { db, clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, config: cfg, logger: createLogger({ level: 'silent' }) };
-  return issuerModule.build({ ...runtime, ledger: db === f.db ? f.ledger : new Ledger(clock), payments: cfg.payments }).api.prepareDemoCardholder();
+  return issuerModule.build({ ...runtime, ledger: db === f.db ? f.ledger : new Ledger(clock), payments: cfg.payments, paymentAccountReference: () => null }).api.prepareDemoCardholder();
 }
 
 test('the demo phone is one the issuer accepts for sign-in', () => {

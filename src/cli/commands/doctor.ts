@@ -41,12 +41,14 @@ export function doctorCommand(io: Io): Command {
 
       const config = loadCardlaneConfig({ flags: configFlags(flags), env: process.env, cwd: process.cwd() });
       const { openDatabase } = await import('../../platform/db/open.ts');
-      const { localDoctor } = await import('../../doctor-wiring.ts');
+      const { buildDoctor, issuerCard } = await import('../../app/doctor.ts');
       const { renderTrace } = await import('../../doctor/render-text.ts');
-      const { issuerCard } = await import('../../doctor-wiring.ts');
+      const { cryptoRandom, IdGenerator } = await import('../../platform/ids.ts');
+      const { createLogger } = await import('../../platform/logger.ts');
       const db = openDatabase(config.database);
       try {
-        const doctor = localDoctor(db, config);
+        const runtime = { db, clock: systemClock, ids: new IdGenerator(systemClock, cryptoRandom), random: cryptoRandom, config, logger: createLogger({ level: 'silent' }) };
+        const { doctor } = buildDoctor(runtime, config).api;
         let trace;
         if (id !== undefined) {
           let principal: import('../../doctor/views.ts').Principal = { view: 'operator' };

@@ -128,8 +128,7 @@ export function endpoint<const S extends FastifySchema>(declared: Endpoint<S>): 
   return declared;
 }
 
-/** Any endpoint, whatever its schema: what a module's list of endpoints holds. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list holds endpoints of different schemas; each was checked where it was declared.
+/** Any endpoint, whatever its schema: what a module's list of endpoints holds (each was type-checked where `endpoint()` declared it). */
 export type AnyEndpoint = Endpoint<any>;
 
 /** Registers every endpoint on `app`, in order (the OpenAPI document lists them in this order). */

@@ -1,0 +1,47 @@
+import { acquirerDoctorRecords } from '../acquirer/doctor-records.ts';
+import { merchantBillingResolver } from '../billing/doctor-resolver.ts';
+import type { BillingAttemptResolver } from '../doctor/billing-resolver.ts';
+import type { Doctor } from '../doctor/doctor.ts';
+import { doctorModule } from '../doctor/module.ts';
+import type { IssuerCardRecord } from '../doctor/port-records.ts';
+import type { DoctorPorts } from '../doctor/ports.ts';
+import { issuerDoctorRecords } from '../issuer/doctor-records.ts';
+import { networkDoctorRecords } from '../network/doctor-records.ts';
+import { testBankDoctorRecords } from '../network/test-issuers/doctor-records.ts';
+import type { Sql } from '../platform/db/database.ts';
+import type { BuiltModule, Runtime } from '../platform/module.ts';
+import type { CardlaneConfig } from './config.ts';
+
+/**
+ * The doctor's wiring: each party's implementation of the ports the doctor
+ * declares, and billing's resolvers. Here, not in the doctor, because it
+ * names the parties; the doctor itself imports none of them.
+ */
+
+/** Billing's resolvers the doctor asks (one line per billing that plugs in). */
+export const BILLING_ATTEMPT_RESOLVERS: readonly BillingAttemptResolver[] = [merchantBillingResolver];
+
+/** Each party's implementation of the doctor's ports, reading on `sql`. */
+export function doctorPorts(sql: Sql): DoctorPorts {
+  return {
+    acquirer: acquirerDoctorRecords(sql),
+    issuer: issuerDoctorRecords(sql),
+    network: networkDoctorRecords(sql),
+    testBank: testBankDoctorRecords(sql),
+  };
+}
+
+/** The doctor of a running Cardlane, or of `cardlane doctor` on the database alone: no key files are needed (cards are linked by PAR). */
+export function buildDoctor(runtime: Runtime, config: CardlaneConfig): BuiltModule<{ readonly doctor: Doctor }> {
+  return doctorModule.build({
+    ...runtime,
+    ...doctorPorts(runtime.db),
+    billingResolvers: BILLING_ATTEMPT_RESOLVERS,
+    rechargeMinimumMinor: config.billing.rechargeMinimumMinor,
+  });
+}
+
+/** A Cardlane card as the doctor sees it (for `cardlane doctor --card … --view cardholder`, to find its cardholder). */
+export function issuerCard(db: Sql, cardId: string): Promise<IssuerCardRecord | undefined> {
+  return issuerDoctorRecords(db).card(cardId);
+}

@@ -1,4 +1,4 @@
-import type { Ledger } from '../ledger/ledger.ts';
+import type { Ledger } from '../ledger/index.ts';
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import type { AcquirerDeps, AcquirerNetwork } from './acquirer-deps.ts';
 import { acquirerEndpoints } from './acquirer-endpoints.ts';

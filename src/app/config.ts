@@ -1,6 +1,6 @@
-import { billingConfigSection } from '../billing/config.ts';
-import { ledgerConfigSection } from '../ledger/config.ts';
-import { paymentsConfigSection } from '../network/config.ts';
+import { billingConfigSection } from '../billing/index.ts';
+import { ledgerConfigSection } from '../ledger/index.ts';
+import { paymentsConfigSection } from '../network/index.ts';
 import { loadConfig, type LoadConfigInput } from '../platform/config.ts';
 
 /** Every module's own settings, read and checked with the platform's. */

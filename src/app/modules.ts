@@ -1,9 +1,9 @@
-import { acquirerModule } from '../acquirer/module.ts';
-import { billingModule } from '../billing/module.ts';
-import { doctorModule } from '../doctor/module.ts';
-import { issuerModule } from '../issuer/module.ts';
-import { ledgerModule } from '../ledger/module.ts';
-import { networkModule } from '../network/module.ts';
+import { acquirerModule } from '../acquirer/index.ts';
+import { billingModule } from '../billing/index.ts';
+import { doctorModule } from '../doctor/index.ts';
+import { issuerModule } from '../issuer/index.ts';
+import { ledgerModule } from '../ledger/index.ts';
+import { networkModule } from '../network/index.ts';
 import type { Migration } from '../platform/db/migrations.ts';
 import { errorRegistry, type ErrorTable } from '../platform/errors.ts';
 import { platformModule } from '../platform/platform-module.ts';

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { DemoAcquirerCredentials } from '../acquirer/acquirer-start.ts';
-import type { DemoBillingCredentials } from '../billing/billing-start.ts';
-import type { BillingApi } from '../billing/module.ts';
-import type { DemoIssuerCredentials } from '../issuer/demo-cardholder.ts';
-import type { AuditReport } from '../ledger/audit.ts';
+import type { DemoAcquirerCredentials } from '../acquirer/index.ts';
+import type { DemoBillingCredentials } from '../billing/index.ts';
+import type { BillingApi } from '../billing/index.ts';
+import type { DemoIssuerCredentials } from '../issuer/index.ts';
+import type { AuditReport } from '../ledger/index.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import type { LoadConfigInput } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';

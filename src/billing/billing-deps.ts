@@ -1,4 +1,4 @@
-import type { Ledger } from '../ledger/ledger.ts';
+import type { Ledger } from '../ledger/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { IdGenerator, RandomSource } from '../platform/ids.ts';
 import type { PriceBook } from './price-book.ts';

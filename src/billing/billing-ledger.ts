@@ -1,6 +1,6 @@
-import type { Ledger } from '../ledger/ledger.ts';
-import { lookupAccounts } from '../ledger/reads.ts';
-import type { TransferOutcome } from '../ledger/types.ts';
+import type { Ledger } from '../ledger/index.ts';
+import { lookupAccounts } from '../ledger/index.ts';
+import type { TransferOutcome } from '../ledger/index.ts';
 import type { Sql } from '../platform/db/database.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { Ledger } from '../ledger/ledger.ts';
+import { Ledger } from '../ledger/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import { cryptoRandom, IdGenerator } from '../platform/ids.ts';

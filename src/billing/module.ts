@@ -1,4 +1,4 @@
-import type { Ledger } from '../ledger/ledger.ts';
+import type { Ledger } from '../ledger/index.ts';
 import type { ModuleDescription, Runtime, ServerAddress } from '../platform/module.ts';
 import { autoRechargeMigrations } from './auto-recharge/migrations.ts';
 import { prepareDemoOrganization, type DemoBillingCredentials } from './billing-start.ts';

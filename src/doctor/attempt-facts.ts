@@ -1,9 +1,9 @@
-import type { Charge } from '../acquirer/payments/charge-store.ts';
-import type { RiskRule } from '../acquirer/risk/rule-types.ts';
-import type { IssuerAuthorization } from '../issuer/authorization/records.ts';
+import type { Charge } from '../acquirer/index.ts';
+import type { RiskRule } from '../acquirer/index.ts';
+import type { IssuerAuthorization } from '../issuer/index.ts';
 import type { AuthorizationPurpose, Initiator } from '../network/messages.ts';
-import type { NetworkMessageRecord } from '../network/network-records.ts';
-import type { TestBankAuthorizationRow } from '../network/test-issuers/test-bank-store.ts';
+import type { NetworkMessageRecord } from '../network/index.ts';
+import type { TestBankAuthorizationRow } from '../network/index.ts';
 import type { CardSummary, PaymentMethodSummary } from './port-records.ts';
 import type { DoctorPorts } from './ports.ts';
 

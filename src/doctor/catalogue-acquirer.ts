@@ -1,4 +1,4 @@
-import type { ConditionKind } from '../acquirer/risk/rule-types.ts';
+import type { ConditionKind } from '../acquirer/index.ts';
 import { blockedEntry, type CatalogueEntry } from './catalogue-types.ts';
 
 /**

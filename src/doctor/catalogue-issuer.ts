@@ -1,4 +1,4 @@
-import { AUTHORIZATION_REASONS } from '../issuer/authorization/reasons.ts';
+import { AUTHORIZATION_REASONS } from '../issuer/index.ts';
 import { answeredEntry, type CatalogueEntry, type SeedCause } from './catalogue-types.ts';
 import { withIssuerRemedy } from './issuer-text.ts';
 

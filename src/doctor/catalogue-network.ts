@@ -1,4 +1,4 @@
-import { NETWORK_REASONS } from '../network/network-answers.ts';
+import { NETWORK_REASONS } from '../network/index.ts';
 import { answeredEntry, type CatalogueEntry } from './catalogue-types.ts';
 import { withIssuerRemedy } from './issuer-text.ts';
 

@@ -1,4 +1,4 @@
-import { stripeDeclineFor, stripeDeclineForBlock, type StripeDecline } from '../acquirer/payments/decline-mapping.ts';
+import { stripeDeclineFor, stripeDeclineForBlock, type StripeDecline } from '../acquirer/index.ts';
 import type { IsoResponseCode } from '../network/messages.ts';
 
 /**

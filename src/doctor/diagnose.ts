@@ -1,5 +1,5 @@
-import type { ConditionKind } from '../acquirer/risk/rule-types.ts';
-import type { NetworkMessageRecord } from '../network/network-records.ts';
+import type { ConditionKind } from '../acquirer/index.ts';
+import type { NetworkMessageRecord } from '../network/index.ts';
 import type { AttemptFacts, IssuerFacts } from './attempt-facts.ts';
 import { entryForDecision, ruleReasonOf, type CatalogueEntry, type Decider } from './catalogue.ts';
 

@@ -13,3 +13,4 @@ export { startDoctor, type DoctorStartInput, type StartedDoctor } from './doctor
 export { doctorModule, type DoctorApi, type DoctorModuleDeps } from './module.ts';
 export { isLang, isView, type Principal, type View } from './views.ts';
 export { renderTrace } from './render-text.ts';
+export { type TraceAttempt } from './trace-types.ts';

@@ -1,4 +1,4 @@
-import { declineText, hasDeclineText } from '../issuer/authorization/decline-text.ts';
+import { declineText, hasDeclineText } from '../issuer/index.ts';
 import type { Texts } from './catalogue-types.ts';
 
 /**

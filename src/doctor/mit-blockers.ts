@@ -1,4 +1,4 @@
-import type { RiskRule } from '../acquirer/risk/rule-types.ts';
+import type { RiskRule } from '../acquirer/index.ts';
 
 /**
  * Which of a merchant's rules would block a merchant-initiated (off-session)

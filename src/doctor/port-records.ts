@@ -1,5 +1,5 @@
-import type { CardStatus } from '../issuer/cards/cards.ts';
-import type { CardControls } from '../issuer/cards/controls.ts';
+import type { CardStatus } from '../issuer/index.ts';
+import type { CardControls } from '../issuer/index.ts';
 import type { CardBrand, CardFunding } from '../network/messages.ts';
 
 /**

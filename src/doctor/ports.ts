@@ -1,9 +1,9 @@
-import type { Merchant } from '../acquirer/merchants/merchants.ts';
-import type { Charge } from '../acquirer/payments/charge-store.ts';
-import type { RiskRule } from '../acquirer/risk/rule-types.ts';
-import type { IssuerAuthorization } from '../issuer/authorization/records.ts';
-import type { NetworkMessageRecord } from '../network/network-records.ts';
-import type { TestBankAuthorizationRow } from '../network/test-issuers/test-bank-store.ts';
+import type { Merchant } from '../acquirer/index.ts';
+import type { Charge } from '../acquirer/index.ts';
+import type { RiskRule } from '../acquirer/index.ts';
+import type { IssuerAuthorization } from '../issuer/index.ts';
+import type { NetworkMessageRecord } from '../network/index.ts';
+import type { TestBankAuthorizationRow } from '../network/index.ts';
 import type { IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
 
 /**

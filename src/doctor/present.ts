@@ -1,4 +1,4 @@
-import { HIGHEST_RISK_DESCRIPTION, HIGHEST_RISK_PREDICATE } from '../acquirer/risk/highest-risk.ts';
+import { HIGHEST_RISK_DESCRIPTION, HIGHEST_RISK_PREDICATE } from '../acquirer/index.ts';
 import { formatMoney, money } from '../platform/money.ts';
 import type { AttemptFacts } from './attempt-facts.ts';
 import type { Lang } from './catalogue-types.ts';

@@ -1,5 +1,5 @@
-import type { Charge } from '../acquirer/payments/charge-store.ts';
-import { merchantAllowed } from '../issuer/cards/controls.ts';
+import type { Charge } from '../acquirer/index.ts';
+import { merchantAllowed } from '../issuer/index.ts';
 import type { AttemptFacts } from './attempt-facts.ts';
 import type { Diagnosis } from './diagnose.ts';
 import { mitBlockingRules } from './mit-blockers.ts';

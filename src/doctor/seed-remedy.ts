@@ -1,4 +1,4 @@
-import type { AppliesTo, RulePurpose } from '../acquirer/risk/rule-types.ts';
+import type { AppliesTo, RulePurpose } from '../acquirer/index.ts';
 import type { AuthorizationPurpose, Initiator } from '../network/messages.ts';
 import type { Decider } from './catalogue-types.ts';
 

@@ -1,4 +1,4 @@
-import type { Charge } from '../acquirer/payments/charge-store.ts';
+import type { Charge } from '../acquirer/index.ts';
 import type { Sql } from '../platform/db/database.ts';
 import { AppError } from '../platform/errors.ts';
 import { factsOfCharge, factsOfIssuerRecord, type AttemptFacts } from './attempt-facts.ts';

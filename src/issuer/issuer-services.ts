@@ -1,4 +1,4 @@
-import type { Ledger } from '../ledger/ledger.ts';
+import type { Ledger } from '../ledger/index.ts';
 import type { Runtime } from '../platform/module.ts';
 import { requireKycApproved } from './identity/cardholders.ts';
 import { AlipaySandbox } from './money/alipay-sandbox.ts';

@@ -1,5 +1,5 @@
-import type { Ledger } from '../ledger/ledger.ts';
-import type { PaymentsConfig } from '../network/config.ts';
+import type { Ledger } from '../ledger/index.ts';
+import type { PaymentsConfig } from '../network/index.ts';
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import { CardlaneIssuer } from './authorization/cardlane-issuer.ts';
 import { expireDueAuthorizations } from './authorization/expire.ts';

@@ -1,4 +1,4 @@
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { BillingConfig } from '../config.ts';
 import type { Database, Tx } from '../../platform/db/database.ts';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { systemClock } from '../../platform/clock.ts';
-import { loadCardlaneConfig } from '../../app/config.ts';
+import { loadCardlaneConfig } from '../../app/index.ts';
 import { CliError, EXIT_FAILURE, printJson, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
 
@@ -16,7 +16,7 @@ export function auditCommand(io: Io): Command {
     .action(async (options: DatabaseOptions & { json?: boolean }) => {
       const config = loadCardlaneConfig({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
       const { openDatabase } = await import('../../platform/db/open.ts');
-      const { auditLedger } = await import('../../ledger/audit.ts');
+      const { auditLedger } = await import('../../ledger/index.ts');
       const db = openDatabase(config.database);
       try {
         await assertLedgerExists(db);
@@ -41,7 +41,7 @@ async function assertLedgerExists(db: import('../../platform/db/database.ts').Da
   }
 }
 
-type Report = Awaited<ReturnType<typeof import('../../ledger/audit.ts').auditLedger>>;
+type Report = Awaited<ReturnType<typeof import('../../ledger/index.ts').auditLedger>>;
 
 function printReport(io: Io, where: string, report: Report): void {
   const out = (line: string) => io.stdout.write(`${line}\n`);

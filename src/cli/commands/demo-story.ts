@@ -20,13 +20,13 @@ export function demoStoryCommand(io: Io): Command {
     .option('--lang <lang>', 'en or zh-CN', 'en')
     .option('--json', 'one JSON line per step as it ends, then the whole story as one JSON object')
     .action(async (flags: StoryFlags) => {
-      const { isLang } = await import('../../doctor/views.ts');
+      const { isLang } = await import('../../doctor/index.ts');
       if (!isLang(flags.lang)) throw new CliError(`--lang must be en or zh-CN, not ${flags.lang}`, EXIT_USAGE);
       const lang = flags.lang;
-      const { startCardlane } = await import('../../app/start.ts');
-      const { StoryClock } = await import('../../demo/story/story-clock.ts');
-      const { runStory } = await import('../../demo/story/story.ts');
-      const { storyText } = await import('../../demo/story/story-text.ts');
+      const { startCardlane } = await import('../../app/index.ts');
+      const { StoryClock } = await import('../../demo/index.ts');
+      const { runStory } = await import('../../demo/index.ts');
+      const { storyText } = await import('../../demo/index.ts');
       const text = storyText(lang);
       const json = flags.json === true;
       const out = (line: string) => io.stdout.write(`${line}\n`);

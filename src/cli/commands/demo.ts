@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials } from '../../acquirer/acquirer-start.ts';
-import { DEMO_OWNER_EMAIL, readDemoBillingCredentials } from '../../billing/billing-start.ts';
-import type { DemoIssuerCredentials } from '../../issuer/demo-cardholder.ts';
+import { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials } from '../../acquirer/index.ts';
+import { DEMO_OWNER_EMAIL, readDemoBillingCredentials } from '../../billing/index.ts';
+import type { DemoIssuerCredentials } from '../../issuer/index.ts';
 import { readDemoCredentialsSection } from '../../platform/demo-credentials-file.ts';
 import { demoStoryCommand } from './demo-story.ts';
 import { printJson, printTable, type Io } from '../output.ts';

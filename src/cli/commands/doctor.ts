@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { systemClock } from '../../platform/clock.ts';
-import { loadCardlaneConfig } from '../../app/config.ts';
+import { loadCardlaneConfig } from '../../app/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, printJson, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
@@ -34,15 +34,15 @@ export function doctorCommand(io: Io): Command {
     .option('--lang <lang>', 'en or zh-CN', 'en')
     .option('--json', 'print the trace as one JSON object')
     .action(async (id: string | undefined, flags: DoctorFlags) => {
-      const { isLang, isView } = await import('../../doctor/views.ts');
+      const { isLang, isView } = await import('../../doctor/index.ts');
       if (!isView(flags.view)) throw new CliError(`--view must be operator, merchant or cardholder, not ${flags.view}`, EXIT_USAGE);
       if (!isLang(flags.lang)) throw new CliError(`--lang must be en or zh-CN, not ${flags.lang}`, EXIT_USAGE);
       if ((id === undefined) === (flags.card === undefined)) throw new CliError('give either an id or --card <card id>', EXIT_USAGE);
 
       const config = loadCardlaneConfig({ flags: configFlags(flags), env: process.env, cwd: process.cwd() });
       const { openDatabase } = await import('../../platform/db/open.ts');
-      const { buildDoctor, issuerCard } = await import('../../app/doctor.ts');
-      const { renderTrace } = await import('../../doctor/render-text.ts');
+      const { buildDoctor, issuerCard } = await import('../../app/index.ts');
+      const { renderTrace } = await import('../../doctor/index.ts');
       const { cryptoRandom, IdGenerator } = await import('../../platform/ids.ts');
       const { createLogger } = await import('../../platform/logger.ts');
       const db = openDatabase(config.database);
@@ -51,7 +51,7 @@ export function doctorCommand(io: Io): Command {
         const { doctor } = buildDoctor(runtime, config).api;
         let trace;
         if (id !== undefined) {
-          let principal: import('../../doctor/views.ts').Principal = { view: 'operator' };
+          let principal: import('../../doctor/index.ts').Principal = { view: 'operator' };
           if (flags.view !== 'operator') {
             const owners = await doctor.ownersOf(id);
             const owner = flags.view === 'merchant' ? owners.merchantId : owners.cardholderId;
@@ -62,7 +62,7 @@ export function doctorCommand(io: Io): Command {
         } else {
           const toMs = flags.to === undefined ? systemClock.nowMs() : timeOf(flags.to, '--to');
           const fromMs = flags.from === undefined ? toMs - DEFAULT_WINDOW_MS : timeOf(flags.from, '--from');
-          let principal: import('../../doctor/views.ts').Principal = { view: 'operator' };
+          let principal: import('../../doctor/index.ts').Principal = { view: 'operator' };
           if (flags.view === 'merchant') throw new CliError('a merchant cannot look at a card; trace a payment id with --view merchant', EXIT_USAGE);
           if (flags.view === 'cardholder') {
             const card = await issuerCard(db, flags.card!);

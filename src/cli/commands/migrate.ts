@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { systemClock } from '../../platform/clock.ts';
-import { loadCardlaneConfig } from '../../app/config.ts';
+import { loadCardlaneConfig } from '../../app/index.ts';
 import { printJson, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
 
@@ -17,7 +17,7 @@ export function migrateCommand(io: Io): Command {
       // Loaded here so that `--help` does not load both database drivers.
       const { openDatabase } = await import('../../platform/db/open.ts');
       const { migrate } = await import('../../platform/db/migrations.ts');
-      const { allMigrations } = await import('../../app/modules.ts');
+      const { allMigrations } = await import('../../app/index.ts');
       const db = openDatabase(config.database);
       try {
         const applied = await migrate(db, allMigrations, systemClock.nowMs());

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import type { Cardlane } from '../../app/start.ts';
-import { DEMO_OWNER_EMAIL } from '../../billing/billing-start.ts';
+import type { Cardlane } from '../../app/index.ts';
+import { DEMO_OWNER_EMAIL } from '../../billing/index.ts';
 import { VERSION } from '../../version.ts';
 import { printJson, printTable, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
@@ -21,7 +21,7 @@ export function upCommand(io: Io): Command {
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: `cardlane --help` and `version` should
       // not pay for loading the HTTP server and both database drivers.
-      const { startCardlane } = await import('../../app/start.ts');
+      const { startCardlane } = await import('../../app/index.ts');
       const { exitOnFatalError, exitOnSignal } = await import('../../platform/shutdown.ts');
       const cardlane = await startCardlane({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
       exitOnFatalError(cardlane.logger);

@@ -1,5 +1,5 @@
-import type { Lang } from '../../doctor/catalogue-types.ts';
-import type { Trace, TraceAttempt } from '../../doctor/trace-types.ts';
+import type { Lang } from '../../doctor/index.ts';
+import type { Trace, TraceAttempt } from '../../doctor/index.ts';
 import type { StoryHttp } from './story-http.ts';
 
 /**

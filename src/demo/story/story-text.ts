@@ -1,4 +1,4 @@
-import type { Lang } from '../../doctor/catalogue-types.ts';
+import type { Lang } from '../../doctor/index.ts';
 import { formatMoney, money } from '../../platform/money.ts';
 import type { Explanation } from './story-doctor.ts';
 import type { RechargeFacts, StepFacts, StepId } from './story-facts.ts';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BillingServices } from '../../billing/billing-services.ts';
+import type { BillingServices } from '../../billing/index.ts';
 import { systemClock } from '../../platform/clock.ts';
 import type { BillingPage, PaymentJson } from './story-customer.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Lang } from '../../doctor/catalogue-types.ts';
+import type { Lang } from '../../doctor/index.ts';
 import { OTP_RESEND_COOLDOWN_MS } from '../../platform/identity/one-time-codes.ts';
-import type { Cardlane } from '../../app/start.ts';
+import type { Cardlane } from '../../app/index.ts';
 import { fetchChatClient, spendingRequest, type ChatClient } from './story-chat.ts';
 import type { StoryClock } from './story-clock.ts';
 import { BillingPage, type PaymentMethodJson } from './story-customer.ts';

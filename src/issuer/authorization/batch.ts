@@ -1,6 +1,6 @@
 import type { AuthorizationRequest, AuthorizationResponse, AvsResult } from '../../network/messages.ts';
 import type { Tx } from '../../platform/db/database.ts';
-import type { TransferInput } from '../../ledger/types.ts';
+import type { TransferInput } from '../../ledger/index.ts';
 import { panFingerprint } from '../card-secrets.ts';
 import { CardBook, merchantKey, type CardEntry } from './card-book.ts';
 import { decideAuthorization, type Decision } from './decide.ts';

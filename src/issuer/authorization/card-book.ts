@@ -1,5 +1,5 @@
 import { placeholders, type Tx } from '../../platform/db/database.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import { cardAccountId } from '../cards/card-accounts.ts';
 import { CARD_COLUMNS, cardFromRow, type Card, type CardRow } from '../cards/cards.ts';
 import { padded } from './records.ts';

@@ -61,7 +61,7 @@ import type {
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import type { Keyring } from '../keyring.ts';
 import { ensureIssuerAccounts } from '../money/ledger-accounts.ts';
 import { handleAdvice } from './advice.ts';

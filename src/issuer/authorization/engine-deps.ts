@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import type { Keyring } from '../keyring.ts';
 
 /** What the engine's steps share inside a batch; time, ids and secrets are injected. */

@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import { expireAuthorization, isPastExpiry } from './expire.ts';
 import { changeHold } from './holds.ts';
 import { insertMessage } from './message-records.ts';

@@ -1,5 +1,5 @@
 import type { Sql } from '../../platform/db/database.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import { ACCOUNT_CODES, ISSUER_USD_LEDGER } from '../money/ledger-accounts.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock.ts';
 import { cryptoRandom, IdGenerator, type RandomSource } from '../../platform/ids.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import type { SmsProvider } from '../identity/sms-provider.ts';
 import type { Keyring } from '../keyring.ts';
 import { cardProgram, type CardProgram } from './card-program.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { registerEndpoints } from '../../platform/http/typed-route.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import { IssuerError } from '../errors.ts';
 import type { AlipaySandbox } from '../money/alipay-sandbox.ts';
 import type { TopUpService } from '../money/top-up.ts';

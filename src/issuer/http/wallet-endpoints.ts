@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/db/database.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import { IssuerError } from '../errors.ts';
 import { walletAccountId } from '../money/ledger-accounts.ts';
 import { walletStatement } from '../money/statement.ts';

@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Database, Sql } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import type { Ledger } from '../../ledger/index.ts';
 
 /**
  * Refuses (throws AppError 'kyc_required') unless the cardholder's KYC is

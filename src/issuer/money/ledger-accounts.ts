@@ -1,6 +1,6 @@
 import type { Sql } from '../../platform/db/database.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
-import type { AccountInput, AccountOutcome } from '../../ledger/types.ts';
+import type { Ledger } from '../../ledger/index.ts';
+import type { AccountInput, AccountOutcome } from '../../ledger/index.ts';
 
 /**
  * The issuer's chart of accounts. Two books, because a ledger transfer stays

@@ -1,6 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
-import type { TransferInput } from '../../ledger/types.ts';
+import type { TransferInput } from '../../ledger/index.ts';
 import type { MoneyContext } from './context.ts';
 import { topUpFigures } from './fees.ts';
 import type { FundingProvider } from './funding-provider.ts';

@@ -1,6 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
-import type { TransferInput } from '../../ledger/types.ts';
+import type { TransferInput } from '../../ledger/index.ts';
 import type { MoneyContext } from './context.ts';
 import { withdrawalFigures } from './fees.ts';
 import { ensureWallet, SYSTEM_ACCOUNTS, TRANSFER_CODES } from './ledger-accounts.ts';

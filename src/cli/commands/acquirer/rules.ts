@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../../acquirer/risk/presets.ts';
-import type { RiskRuleObject } from '../../../acquirer/risk/risk-rule-endpoints.ts';
+import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../../acquirer/index.ts';
+import type { RiskRuleObject } from '../../../acquirer/index.ts';
 import { parseMoney } from '../../../platform/money.ts';
 import { CliError, EXIT_USAGE, printTable, type Io } from '../../output.ts';
 import { merchantContextOf, output, stripeCall, type MerchantContext } from './merchant-client.ts';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import type { AccountSettingsObject } from '../../../acquirer/merchants/account-settings-endpoints.ts';
-import { CARD_VERIFICATION_AMOUNT_MAX_MINOR } from '../../../acquirer/merchants/merchants.ts';
+import type { AccountSettingsObject } from '../../../acquirer/index.ts';
+import { CARD_VERIFICATION_AMOUNT_MAX_MINOR } from '../../../acquirer/index.ts';
 import { formatMoney, money, parseMoney } from '../../../platform/money.ts';
 import { CliError, EXIT_USAGE, printTable, type Io } from '../../output.ts';
 import { merchantContextOf, output, stripeCall, type MerchantContext } from './merchant-client.ts';

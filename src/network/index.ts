@@ -1,0 +1,15 @@
+/**
+ * The network's public surface besides its message contract (messages.ts,
+ * shared by every party): its module description and configuration section,
+ * Payment Account References, and its records as the doctor reads them.
+ * Other modules import only this file and messages.ts.
+ */
+export { paymentsConfigSection, type PaymentsConfig } from './config.ts';
+export { networkDoctorRecords } from './doctor-records.ts';
+export { networkModule, type NetworkApi } from './module.ts';
+export { NETWORK_REASONS } from './network-answers.ts';
+export { type NetworkMessageRecord } from './network-records.ts';
+export { loadOrCreateParKey } from './par-key-file.ts';
+export { paymentAccountReferences } from './payment-account-reference.ts';
+export { testBankDoctorRecords } from './test-issuers/doctor-records.ts';
+export { type TestBankAuthorizationRow } from './test-issuers/test-bank-store.ts';

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { OperatorKeyStore } from '../platform/identity/operator-keys.ts';
 import type { Runtime } from '../platform/module.ts';
 import { billingMemberRoutes } from './http/member-routes.ts';
 import { billingPageRoutes } from './http/billing-page-routes.ts';
@@ -14,10 +15,10 @@ import type { BillingProvider } from './payments/provider.ts';
  * `/billing/v1/members`, with the sandbox mailer and billing's own code
  * pepper from the data directory.
  */
-export function billingPageAndSessions(runtime: Runtime, provider: BillingProvider): FastifyPluginAsync {
+export function billingPageAndSessions(runtime: Runtime, provider: BillingProvider, operatorKeys: OperatorKeyStore): FastifyPluginAsync {
   const { db, clock, ids, random, config } = runtime;
   const deps: MemberDeps = { clock, ids, random, otpPepper: loadOrCreateMemberPepper(config.dataDir), mailer: new SandboxMemberMailer(ids) };
-  const members = billingMemberRoutes(db, deps);
+  const members = billingMemberRoutes(db, deps, operatorKeys);
   const page = billingPageRoutes(provider);
   return async (app) => {
     await app.register(members, { prefix: '/billing/v1' });

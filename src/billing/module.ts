@@ -1,4 +1,5 @@
 import type { Ledger } from '../ledger/index.ts';
+import type { OperatorKeyStore } from '../platform/identity/operator-keys.ts';
 import type { ModuleDescription, Runtime, ServerAddress } from '../platform/module.ts';
 import { autoRechargeMigrations } from './auto-recharge/migrations.ts';
 import { prepareDemoOrganization, type DemoBillingCredentials } from './billing-start.ts';
@@ -26,6 +27,8 @@ const AUTO_RECHARGE_INTERVAL_MS = 30 * 1000;
 export interface BillingModuleDeps extends Runtime {
   readonly ledger: Ledger;
   readonly settings: BillingConfig;
+  /** This Cardlane's operator keys (the issuer keeps them), for the sandbox mailbox's operator route. */
+  readonly operatorKeys: OperatorKeyStore;
   /** This Cardlane's own address: billing pays through its Stripe-compatible API over HTTP unless another provider is configured. */
   readonly self: ServerAddress;
 }
@@ -44,7 +47,7 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
   migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations],
   errorCodes: BILLING_ERROR_CODES,
   build(runtime) {
-    const { db, clock, ids, random, config, ledger, settings, self } = runtime;
+    const { db, clock, ids, random, config, ledger, settings, self, operatorKeys } = runtime;
     const provider = new BillingProvider(settings, config.dataDir, self);
     const services = createBillingServices({ db, clock, settings, provider, ids, ledger });
     const orgDeps = { clock, ids, random, ledger };
@@ -54,7 +57,7 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
         { plugin: billingRoutes(services), prefix: '/billing/v1' },
         { plugin: subscriptionRoutes(services), prefix: '/billing/v1' },
         { plugin: autoRechargeRoutes(services), prefix: '/billing/v1' },
-        billingPageAndSessions(runtime, provider),
+        billingPageAndSessions(runtime, provider, operatorKeys),
       ],
       tasks: [
         {

@@ -3,7 +3,7 @@ import type { Sql } from '../platform/db/database.ts';
 import { findAuthorizationByRequestId, getAuthorization, ISSUER_NAME, listCardAuthorizations } from './authorization/records.ts';
 import { CARD_COLUMNS, CARD_LIST_MAX, cardFromRow, type CardRow } from './cards/cards.ts';
 import { getCardholder } from './identity/cardholders.ts';
-import { verifyOperatorKey } from '../platform/identity/install-operator-keys.ts';
+import { verifyOperatorKey } from './identity/operator-keys.ts';
 import { OPERATOR_KEY_PREFIX } from '../platform/identity/operator-keys.ts';
 import { authenticateSession } from './identity/sessions.ts';
 

@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import type { IdGenerator, RandomSource } from '../platform/ids.ts';
 import { backfillCardPaymentAccountReferences } from './cards/card-par-backfill.ts';
-import { bootstrapOperatorKey } from '../platform/identity/install-operator-keys.ts';
+import { bootstrapOperatorKey } from './identity/operator-keys.ts';
 import { OPERATOR_KEY_FILE_NAME } from '../platform/identity/operator-keys.ts';
 import type { Keyring } from './keyring.ts';
 import { ensureIssuerAccounts } from './money/ledger-accounts.ts';

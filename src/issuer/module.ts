@@ -1,5 +1,6 @@
 import type { Ledger } from '../ledger/index.ts';
 import type { PaymentsConfig } from '../network/index.ts';
+import type { OperatorKeyStore } from '../platform/identity/operator-keys.ts';
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import { CardlaneIssuer } from './authorization/cardlane-issuer.ts';
 import { expireDueAuthorizations } from './authorization/expire.ts';
@@ -13,6 +14,7 @@ import { identityRoutes } from './http/identity-routes.ts';
 import { moneyRoutes } from './http/money-routes.ts';
 import { createSandboxIdentityDeps } from './identity/create-identity-deps.ts';
 import { identityMigrations } from './identity/migrations.ts';
+import { installOperatorKeys } from './identity/operator-keys.ts';
 import { createIssuerServices, type IssuerServices } from './issuer-services.ts';
 import { prepareIssuer, type IssuerStart } from './issuer-start.ts';
 import { loadOrCreateKeyring } from './keyring-file.ts';
@@ -38,6 +40,8 @@ export interface IssuerApi {
   /** Cardlane's issuer as the card network calls it (it implements the network's issuer interface). */
   readonly networkIssuer: CardlaneIssuer;
   readonly services: IssuerServices;
+  /** This Cardlane's operator keys, which the issuer keeps; other modules' operator routes check them too. */
+  readonly operatorKeys: OperatorKeyStore;
   /** The BIN of Cardlane's card program, for the network's routing table. */
   readonly bin: string;
   /** Start-up set-up: the issuer's house accounts, a PAR on every card, and on first start the operator key. Idempotent. */
@@ -95,6 +99,7 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
         networkIssuer,
         services,
         bin: cards.program.bin,
+        operatorKeys: installOperatorKeys,
         prepare: () => prepareIssuer(db, { ledger, ids, random, clock, keyring, paymentAccountReference }, config.dataDir),
         async prepareDemoCardholder() {
           // prepare() makes these first at a normal start; they are needed before any money moves.

@@ -17,7 +17,7 @@ import { SandboxMemberMailer } from '../../src/billing/members/member-mail.ts';
 import { MEMBER_SESSION_TTL_MS } from '../../src/billing/members/member-sessions.ts';
 import type { MemberDeps } from '../../src/billing/members/member-sign-in.ts';
 import { addMember, listMembers, normalizeEmail, type MemberRole } from '../../src/billing/members/members.ts';
-import { createOperatorKey } from '../../src/platform/identity/install-operator-keys.ts';
+import { createOperatorKey, installOperatorKeys } from '../../src/issuer/identity/operator-keys.ts';
 import type { CardNetwork } from '../../src/network/card-network.ts';
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../src/platform/identity/one-time-codes.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
@@ -47,7 +47,7 @@ beforeEach(async () => {
     logger: createLogger({ level: 'silent' }),
     version: 'test',
     routes: [
-      { plugin: billingMemberRoutes(b.f.db, deps), prefix: '/billing/v1' },
+      { plugin: billingMemberRoutes(b.f.db, deps, installOperatorKeys), prefix: '/billing/v1' },
       { plugin: rosterRoutes(b.f.db, deps), prefix: '/billing/v1' },
       { plugin: billingRoutes(b.billing), prefix: '/billing/v1' },
       { plugin: autoRechargeRoutes(b.billing), prefix: '/billing/v1' },

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/presets.ts';
 import { CATALOGUE } from '../../src/doctor/catalogue.ts';
 import { doctorRoutes } from '../../src/doctor/http/doctor-routes.ts';
-import { createOperatorKey } from '../../src/platform/identity/install-operator-keys.ts';
+import { createOperatorKey } from '../../src/issuer/identity/operator-keys.ts';
 import { createSession } from '../../src/issuer/identity/sessions.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
 import { createLogger } from '../../src/platform/logger.ts';

@@ -65,6 +65,10 @@ test('cardlane up --json: serves every operational endpoint, then stops cleanly 
     assert.equal(credentials.acquirer.secret_key, info.acquirer.secret_key);
     assert.equal(credentials.acquirer.base_url, `${info.url}/v1`);
     assert.equal(credentials.acquirer.stripe_sdk_options.host, '127.0.0.1');
+    // Without --url, every command finds the address this `cardlane up` listens on (here a port the OS chose), not the default 4400.
+    const withoutUrl = spawnCardlane(['demo', 'credentials', '--data-dir', dataDir, '--json'], { cwd: workDir });
+    assert.equal((await withoutUrl.waitForExit(EXIT_BOUND_MS)).code, 0);
+    assert.equal(JSON.parse(withoutUrl.stdout()).url, info.url);
     const customers = await fetch(`${credentials.acquirer.base_url}/customers`, { headers: { authorization: `Bearer ${credentials.acquirer.secret_key}` } });
     assert.equal(customers.status, 200);
     assert.equal(((await customers.json()) as { object: string }).object, 'list');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { identityRoutes } from '../../src/issuer/http/identity-routes.ts';
-import { createOperatorKey } from '../../src/platform/identity/install-operator-keys.ts';
+import { createOperatorKey } from '../../src/issuer/identity/operator-keys.ts';
 import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../src/platform/identity/one-time-codes.ts';
 import { createHttpServer } from '../../src/platform/http/server.ts';
 import { createLogger } from '../../src/platform/logger.ts';

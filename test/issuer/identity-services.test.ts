@@ -17,7 +17,7 @@ import {
   createOperatorKey,
   revokeOperatorKey,
   verifyOperatorKey,
-} from '../../src/platform/identity/install-operator-keys.ts';
+} from '../../src/issuer/identity/operator-keys.ts';
 import { authenticateSession, SESSION_TTL_MS } from '../../src/issuer/identity/sessions.ts';
 import { requestSignInCode, verifySignInCode } from '../../src/issuer/identity/sign-in.ts';
 import { OTP_RESEND_COOLDOWN_MS, OTP_SENDS_PER_ADDRESS_PER_WINDOW, OTP_TTL_MS } from '../../src/platform/identity/one-time-codes.ts';

@@ -6,7 +6,7 @@ import { auditLedger } from '../../src/ledger/audit.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { identityRoutes } from '../../src/issuer/http/identity-routes.ts';
 import { moneyRoutes } from '../../src/issuer/http/money-routes.ts';
-import { createOperatorKey } from '../../src/platform/identity/install-operator-keys.ts';
+import { createOperatorKey } from '../../src/issuer/identity/operator-keys.ts';
 import { kycGate } from '../../src/issuer/issuer-services.ts';
 import { AlipaySandbox } from '../../src/issuer/money/alipay-sandbox.ts';
 import { signAlipay } from '../../src/issuer/money/alipay-signature.ts';

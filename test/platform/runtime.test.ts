@@ -7,7 +7,7 @@ import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { allMigrations } from '../../src/app/modules.ts';
 import { startCardlane } from '../../src/app/start.ts';
-import { newTestLocation } from '../support/databases.ts';
+import { newTestLocation, testDatabaseKind } from '../support/databases.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-runtime-'));
 const locations: Array<{ url: string; remove(): void }> = [];
@@ -78,3 +78,29 @@ test('a second start on the same database applies no migrations; a taken port is
   assert.deepEqual(again.migrationsApplied, []);
   await again.close();
 });
+
+test(
+  'two processes starting at once on an empty database make one demo merchant, one demo organization and one demo cardholder',
+  { skip: testDatabaseKind() !== 'postgres' && 'SQLite has one writer across processes, so its seeding transactions are ordered already; the race needs PostgreSQL' },
+  async () => {
+    const database = freshDatabase();
+    const otherDataDir = mkdtempSync(join(tmpdir(), 'cardlane-runtime-second-'));
+    const quiet = { write: () => true };
+    const [first, second] = await Promise.all([
+      startCardlane({ flags: { port: '0', database, dataDir }, env: {}, logDestination: quiet }),
+      startCardlane({ flags: { port: '0', database, dataDir: otherDataDir }, env: {}, logDestination: quiet }),
+    ]);
+    try {
+      assert.equal(second.demoMerchant.merchant_id, first.demoMerchant.merchant_id);
+      assert.equal(second.demoOrganization.organization_id, first.demoOrganization.organization_id);
+      assert.equal(second.demoCardholder.cardholder_id, first.demoCardholder.cardholder_id);
+      const count = async (sql: string) => Number((await first.db.all<{ n: number | string }>(sql))[0]!.n);
+      assert.equal(await count('SELECT COUNT(*) AS n FROM acquirer_merchants WHERE is_demo = 1'), 1);
+      assert.equal(await count('SELECT COUNT(*) AS n FROM billing_organizations WHERE is_demo = 1'), 1);
+      assert.equal(await count('SELECT COUNT(*) AS n FROM issuer_cards'), 1);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      rmSync(otherDataDir, { recursive: true, force: true });
+    }
+  },
+);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
 import { bearerToken } from '../../platform/identity/authorization-header.ts';
 import { OPERATOR_SECURITY, requireOperator } from '../../platform/identity/operator-auth.ts';
+import type { OperatorKeyStore } from '../../platform/identity/operator-keys.ts';
 import { BillingError } from '../errors.ts';
 import { MEMBER_MAILBOX_PAGE_MAX, readMemberMailbox } from '../members/member-mail.ts';
 import { authenticateMemberSession, revokeMemberSession, type MemberSession } from '../members/member-sessions.ts';
@@ -37,7 +38,7 @@ function sessionObject(session: MemberSession) {
   };
 }
 
-export function billingMemberRoutes(db: Database, deps: MemberDeps): FastifyPluginAsync {
+export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys: OperatorKeyStore): FastifyPluginAsync {
   async function currentSession(request: FastifyRequest): Promise<MemberSession> {
     const token = bearerToken(request.headers.authorization);
     const session = token === undefined ? undefined : await authenticateMemberSession(db, token, deps.clock.nowMs());
@@ -119,7 +120,7 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps): FastifyPlug
     app.get<{ Querystring: { to: string; limit?: number } }>(
       '/sandbox/mail',
       {
-        preHandler: requireOperator(db),
+        preHandler: requireOperator(db, operatorKeys),
         schema: {
           tags: TAG,
           summary: "Sandbox: a member's mailbox (sign-in letters), newest first; operator key only",

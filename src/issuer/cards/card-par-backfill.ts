@@ -1,3 +1,4 @@
+import { backfillColumn, type BackfillResult } from '../../platform/db/backfill.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { decryptPan } from '../card-secrets.ts';
 import type { Keyring } from '../keyring.ts';
@@ -17,45 +18,27 @@ import type { Keyring } from '../keyring.ts';
 
 export const CARD_PAR_BACKFILL_BATCH_SIZE = 200;
 
-export interface CardParBackfillResult {
-  readonly updated: number;
-  /** Cards left without a PAR: the number did not decrypt (or the network gave none). */
-  readonly skipped: number;
-}
+export type CardParBackfillResult = BackfillResult;
 
-export async function backfillCardPaymentAccountReferences(
+export function backfillCardPaymentAccountReferences(
   db: Database,
   keyring: Keyring,
   paymentAccountReference: (pan: string) => string | null,
   batchSize = CARD_PAR_BACKFILL_BATCH_SIZE,
 ): Promise<CardParBackfillResult> {
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  let updated = 0;
-  let skipped = 0;
-  let afterId = '';
-  for (;;) {
-    const batch = await db.transaction(async (tx) => {
-      const rows = await tx.all<{ id: string; pan_ciphertext: string; pan_kid: string }>(
-        'SELECT id, pan_ciphertext, pan_kid FROM issuer_cards WHERE payment_account_reference IS NULL AND id > ? ORDER BY id LIMIT ?',
-        [afterId, batchSize],
-      );
-      let filled = 0;
-      let undecrypted = 0;
-      for (const row of rows) {
-        const par = parOf(keyring, row, paymentAccountReference);
-        if (par === null) undecrypted++;
-        else filled += await tx.run('UPDATE issuer_cards SET payment_account_reference = ? WHERE id = ? AND payment_account_reference IS NULL', [par, row.id]);
-      }
-      // Counted here and added after the commit, so a transaction that rolls back counts nothing.
-      return { size: rows.length, lastId: rows.at(-1)?.id ?? afterId, filled, undecrypted };
-    });
-    updated += batch.filled;
-    skipped += batch.undecrypted;
-    if (batch.size < batchSize) return { updated, skipped };
-    afterId = batch.lastId;
-  }
+  return backfillColumn<{ id: string; pan_ciphertext: string; pan_kid: string }>(
+    db,
+    {
+      table: 'issuer_cards',
+      column: 'payment_account_reference',
+      sourceColumns: ['pan_ciphertext', 'pan_kid'],
+      valueOf: (row) => parOf(keyring, row, paymentAccountReference),
+    },
+    batchSize,
+  );
 }
 
+/** The number exists only inside this call, for the network's PAR function. */
 function parOf(keyring: Keyring, row: { pan_ciphertext: string; pan_kid: string }, paymentAccountReference: (pan: string) => string | null): string | null {
   try {
     return paymentAccountReference(decryptPan(keyring, { ciphertext: row.pan_ciphertext, kid: row.pan_kid }));

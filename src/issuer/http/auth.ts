@@ -5,7 +5,15 @@ import { bearerToken } from '../../platform/identity/authorization-header.ts';
 import { IssuerError } from '../errors.ts';
 import { authenticateSession } from '../identity/sessions.ts';
 
-export { OPERATOR_SECURITY, operatorKeyIdOf, requireOperator } from '../../platform/identity/operator-auth.ts';
+import { requireOperator as requireOperatorKey } from '../../platform/identity/operator-auth.ts';
+import { installOperatorKeys } from '../identity/operator-keys.ts';
+
+export { OPERATOR_SECURITY, operatorKeyIdOf } from '../../platform/identity/operator-auth.ts';
+
+/** A preHandler for the issuer's operator routes: a live operator key of this Cardlane. */
+export function requireOperator(sql: Sql): PreHandler {
+  return requireOperatorKey(sql, installOperatorKeys);
+}
 
 declare module 'fastify' {
   interface FastifyRequest {

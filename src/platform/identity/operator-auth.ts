@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Sql } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { bearerToken } from './authorization-header.ts';
-import { installOperatorKeys } from './install-operator-keys.ts';
 import { OPERATOR_KEY_PREFIX, type OperatorKeyStore } from './operator-keys.ts';
 
 declare module 'fastify' {
@@ -16,7 +15,7 @@ declare module 'fastify' {
 export const OPERATOR_SECURITY = [{ operatorKey: [] }];
 
 /** A preHandler for operator routes: a live operator key (`op_…`), else 401 `authentication_required`. */
-export function requireOperator(sql: Sql, keys: OperatorKeyStore = installOperatorKeys): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function requireOperator(sql: Sql, keys: OperatorKeyStore): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request) => {
     const token = bearerToken(request.headers.authorization);
     if (token === undefined || !token.startsWith(OPERATOR_KEY_PREFIX)) {

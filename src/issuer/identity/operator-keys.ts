@@ -1,15 +1,13 @@
-import type { Clock } from '../clock.ts';
-import type { Database, Sql } from '../db/database.ts';
-import { OperatorKeyStore, type CreatedOperatorKey, type OperatorKeyDeps } from './operator-keys.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Database, Sql } from '../../platform/db/database.ts';
+import { OperatorKeyStore, type CreatedOperatorKey, type OperatorKeyDeps } from '../../platform/identity/operator-keys.ts';
 
 /**
  * The operator keys of this Cardlane: one credential for every module's
  * operator routes (the issuer's, billing's sandbox mailbox, the doctor's
  * operator view), the first written to `<dataDir>/operator-key` on first
- * start. They live in `issuer_operator_keys` because the issuer's migration
- * made that table first and the schema does not change for a move; this is
- * the one place outside the issuer that names it. Once the composition root
- * hands each module its operator check, this binding belongs in the issuer.
+ * start. The issuer keeps them, in its `issuer_operator_keys` table; the
+ * composition root hands this store to the other modules that check them.
  */
 export const installOperatorKeys = new OperatorKeyStore({ table: 'issuer_operator_keys', bootstrapLock: 'issuer:operator-key-bootstrap' });
 

@@ -1,13 +1,9 @@
 import { acquirerDoctorRecords } from '../acquirer/index.ts';
 import { merchantBillingResolver } from '../billing/index.ts';
-import type { BillingAttemptResolver } from '../doctor/index.ts';
-import type { Doctor } from '../doctor/index.ts';
+import type { BillingAttemptResolver, Doctor, IssuerCardRecord, DoctorPorts } from '../doctor/index.ts';
 import { doctorModule } from '../doctor/index.ts';
-import type { IssuerCardRecord } from '../doctor/index.ts';
-import type { DoctorPorts } from '../doctor/index.ts';
 import { issuerDoctorRecords } from '../issuer/index.ts';
-import { networkDoctorRecords } from '../network/index.ts';
-import { testBankDoctorRecords } from '../network/index.ts';
+import { networkDoctorRecords, testBankDoctorRecords } from '../network/index.ts';
 import type { Sql } from '../platform/db/database.ts';
 import type { BuiltModule, Runtime } from '../platform/module.ts';
 import type { CardlaneConfig } from './config.ts';

@@ -1,8 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { DemoAcquirerCredentials } from '../acquirer/index.ts';
-import type { DemoBillingCredentials } from '../billing/index.ts';
-import type { BillingApi } from '../billing/index.ts';
+import type { DemoBillingCredentials, BillingApi } from '../billing/index.ts';
 import type { DemoIssuerCredentials } from '../issuer/index.ts';
 import type { AuditReport } from '../ledger/index.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';

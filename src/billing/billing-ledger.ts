@@ -1,6 +1,5 @@
-import type { Ledger } from '../ledger/index.ts';
+import type { Ledger, TransferOutcome } from '../ledger/index.ts';
 import { lookupAccounts } from '../ledger/index.ts';
-import type { TransferOutcome } from '../ledger/index.ts';
 import type { Sql } from '../platform/db/database.ts';
 
 /**

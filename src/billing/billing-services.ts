@@ -38,10 +38,11 @@ export function createBillingServices(input: {
   clock: Clock;
   settings: BillingConfig;
   provider: BillingProvider;
+  /** Tests without one get their own. */
   ids?: IdGenerator;
-  ledger?: Ledger;
+  ledger: Ledger;
 }): BillingServices {
-  const ledger = input.ledger ?? new Ledger(input.clock);
+  const { ledger } = input;
   const ids = input.ids ?? new IdGenerator(input.clock, cryptoRandom);
   const deps = { db: input.db, clock: input.clock, ids, random: cryptoRandom, ledger, provider: input.provider, config: input.settings };
   const grant = creditGrantHandler(deps);

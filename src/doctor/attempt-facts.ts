@@ -1,9 +1,7 @@
-import type { Charge } from '../acquirer/index.ts';
-import type { RiskRule } from '../acquirer/index.ts';
+import type { Charge, RiskRule } from '../acquirer/index.ts';
 import type { IssuerAuthorization } from '../issuer/index.ts';
 import type { AuthorizationPurpose, Initiator } from '../network/messages.ts';
-import type { NetworkMessageRecord } from '../network/index.ts';
-import type { TestBankAuthorizationRow } from '../network/index.ts';
+import type { NetworkMessageRecord, TestBankAuthorizationRow } from '../network/index.ts';
 import type { CardSummary, PaymentMethodSummary } from './port-records.ts';
 import type { DoctorPorts } from './ports.ts';
 

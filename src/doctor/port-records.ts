@@ -1,5 +1,4 @@
-import type { CardStatus } from '../issuer/index.ts';
-import type { CardControls } from '../issuer/index.ts';
+import type { CardStatus, CardControls } from '../issuer/index.ts';
 import type { CardBrand, CardFunding } from '../network/messages.ts';
 
 /**

@@ -1,9 +1,6 @@
-import type { Merchant } from '../acquirer/index.ts';
-import type { Charge } from '../acquirer/index.ts';
-import type { RiskRule } from '../acquirer/index.ts';
+import type { Merchant, Charge, RiskRule } from '../acquirer/index.ts';
 import type { IssuerAuthorization } from '../issuer/index.ts';
-import type { NetworkMessageRecord } from '../network/index.ts';
-import type { TestBankAuthorizationRow } from '../network/index.ts';
+import type { NetworkMessageRecord, TestBankAuthorizationRow } from '../network/index.ts';
 import type { IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
 
 /**

@@ -59,8 +59,8 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
     const { db, clock, ids, random, config, ledger, payments, paymentAccountReference } = deps;
     // The keyring is loaded once, here: card numbers are encrypted under it and one-time codes peppered with it.
     const keyring = loadOrCreateKeyring(config.dataDir, random);
-    const identity = createSandboxIdentityDeps({ clock, random, otpPepper: keyring.otpPepper });
-    const cards = runtimeCardDeps({ ledger, clock, keyring, sms: identity.sms, paymentAccountReference });
+    const identity = createSandboxIdentityDeps({ clock, random, ids, otpPepper: keyring.otpPepper });
+    const cards = runtimeCardDeps({ ledger, clock, ids, random, keyring, sms: identity.sms, paymentAccountReference });
     const services = createIssuerServices(deps, ledger);
     const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs });
     return {

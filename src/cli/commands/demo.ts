@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { join } from 'node:path';
+import { resolve, join } from 'node:path';
 import { Command } from 'commander';
 import { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials } from '../../acquirer/index.ts';
 import { DEMO_OWNER_EMAIL, readDemoBillingCredentials } from '../../billing/index.ts';

@@ -1,5 +1,4 @@
-import { CHARS_PER_TOKEN } from '../../billing/index.ts';
-import { ECHO_MODEL } from '../../billing/index.ts';
+import { CHARS_PER_TOKEN, ECHO_MODEL } from '../../billing/index.ts';
 
 /**
  * How the story's API customer spends credits: chat completions at the

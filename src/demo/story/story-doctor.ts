@@ -1,5 +1,4 @@
-import type { Lang } from '../../doctor/index.ts';
-import type { Trace, TraceAttempt } from '../../doctor/index.ts';
+import type { Lang, Trace, TraceAttempt } from '../../doctor/index.ts';
 import type { StoryHttp } from './story-http.ts';
 
 /**

@@ -1,6 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
-import type { Ledger } from '../../ledger/index.ts';
-import type { TransferFlag, TransferInput } from '../../ledger/index.ts';
+import type { Ledger, TransferFlag, TransferInput } from '../../ledger/index.ts';
 import { CARD_TRANSFER_CODES, cardAccountId } from '../cards/card-accounts.ts';
 import { SYSTEM_ACCOUNTS, walletAccountId } from '../money/ledger-accounts.ts';
 import type { AuthorizationRow } from './records.ts';

@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/clock.ts';
-import { cryptoRandom, IdGenerator, type RandomSource } from '../../platform/ids.ts';
+import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import type { Ledger } from '../../ledger/index.ts';
 import type { SmsProvider } from '../identity/sms-provider.ts';
 import type { Keyring } from '../keyring.ts';
@@ -26,10 +26,12 @@ export interface CardDeps {
   readonly paymentAccountReference?: (pan: string) => string | null;
 }
 
-/** The card services' dependencies as a running Cardlane has them: cryptographic randomness, the keyring of its data directory. */
+/** The card services' dependencies as a running Cardlane has them: its one id generator and randomness, the keyring of its data directory. */
 export function runtimeCardDeps(input: {
   readonly ledger: Ledger;
   readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly random: RandomSource;
   readonly keyring: Keyring;
   readonly sms: SmsProvider;
   /** The network's PAR function; the composition root passes it (see CardDeps). */
@@ -38,8 +40,8 @@ export function runtimeCardDeps(input: {
   return {
     ledger: input.ledger,
     clock: input.clock,
-    ids: new IdGenerator(input.clock, cryptoRandom),
-    random: cryptoRandom,
+    ids: input.ids,
+    random: input.random,
     keyring: input.keyring,
     otpPepper: input.keyring.otpPepper,
     sms: input.sms,

@@ -1,7 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
-import type { Ledger } from '../../ledger/index.ts';
-import type { Transfer } from '../../ledger/index.ts';
+import type { Ledger, Transfer } from '../../ledger/index.ts';
 import { releaseCardAuthorizations } from '../authorization/release-on-close.ts';
 import { ensureWallet } from '../money/ledger-accounts.ts';
 import { CARD_TRANSFER_CODES, cardAccountId } from './card-accounts.ts';

@@ -1,9 +1,8 @@
 import type { Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { IssuerError } from '../errors.ts';
-import type { Ledger } from '../../ledger/index.ts';
+import type { Ledger, Transfer } from '../../ledger/index.ts';
 import { InvalidCursor } from '../../ledger/index.ts';
-import type { Transfer } from '../../ledger/index.ts';
 import {
   ACTIVITY_START,
   authorizationLines,

@@ -10,10 +10,12 @@ export function createSandboxIdentityDeps(options: {
   readonly clock: Clock;
   readonly otpPepper: Buffer;
   readonly random?: RandomSource;
+  /** The program's one id generator; tests without one get their own over `random`. */
+  readonly ids?: IdGenerator;
   readonly defaultCountry?: CountryCode;
 }): IdentityDeps {
   const random = options.random ?? cryptoRandom;
-  const ids = new IdGenerator(options.clock, random);
+  const ids = options.ids ?? new IdGenerator(options.clock, random);
   return {
     clock: options.clock,
     random,

@@ -1,6 +1,5 @@
 import type { Sql } from '../../platform/db/database.ts';
-import type { Ledger } from '../../ledger/index.ts';
-import type { AccountInput, AccountOutcome } from '../../ledger/index.ts';
+import type { Ledger, AccountInput, AccountOutcome } from '../../ledger/index.ts';
 
 /**
  * The issuer's chart of accounts. Two books, because a ledger transfer stays

@@ -1,8 +1,7 @@
 import type { Sql } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
-import type { Ledger } from '../../ledger/index.ts';
+import type { Ledger, Transfer } from '../../ledger/index.ts';
 import { InvalidCursor } from '../../ledger/index.ts';
-import type { Transfer } from '../../ledger/index.ts';
 import { TRANSFER_CODES, walletAccountId } from './ledger-accounts.ts';
 import type { TopUpOrder, TopUpOrderStatus } from './top-up-store.ts';
 

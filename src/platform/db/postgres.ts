@@ -58,7 +58,17 @@ export class PostgresDatabase implements Database {
   /** Creates the schema named in the URL; called once before migrations. */
   ensureSchema(): Promise<void> {
     if (!this.schema) return Promise.resolve();
-    this.#schemaReady ??= this.#pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`).then(() => undefined);
+    // IF NOT EXISTS is not safe against a concurrent CREATE: two processes starting at once on a new
+    // schema can both pass the check, and the second then fails on the catalog's unique index (23505).
+    // The schema exists either way, which is all this asks.
+    this.#schemaReady ??= this.#pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`).then(
+      () => undefined,
+      (error: unknown) => {
+        if ((error as { code?: string }).code === '23505' || (error as { code?: string }).code === '42P06') return;
+        this.#schemaReady = null;
+        throw error;
+      },
+    );
     return this.#schemaReady;
   }
 

@@ -3,6 +3,7 @@ import type { Database } from '../platform/db/database.ts';
 import type { IdGenerator, RandomSource } from '../platform/ids.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { CvcCache } from './cards/vault.ts';
+import type { WebhookNetworkPolicy } from './webhooks/webhook-address-policy.ts';
 import type {
   AuthorizationRequest,
   AuthorizationResponse,
@@ -46,8 +47,10 @@ export interface AcquirerDeps {
   readonly network: AcquirerNetwork;
   /** The acquirer's name on the network (card acceptor's acquirer id). */
   readonly acquirerId: string;
-  /** 32-byte key that encrypts stored card numbers and keys card fingerprints (the acquirer's vault). */
+  /** The acquirer's 32-byte vault key: sealing card numbers and keying fingerprints each use a subkey derived from it (cards/vault.ts). */
   readonly vaultKey: Buffer;
-  /** CVCs held for moments between tokenizing and charging (see cards/vault.ts): the endpoints that take a card and the ones that charge it share this one. */
+  /** CVCs held for moments between tokenizing and charging, bounded per merchant (see cards/vault.ts): the endpoints that take a card and the ones that charge it share this one. */
   readonly cvcCache: CvcCache;
+  /** Where webhooks may go; absent means public addresses only (see webhooks/webhook-address-policy.ts). */
+  readonly webhookNetwork?: WebhookNetworkPolicy;
 }

@@ -25,7 +25,12 @@ export const ACQUIRER_ERROR_CODES = {
   amount_too_small: { type: 'invalid_request_error', status: 400, message: 'The amount is below the minimum charge amount.' },
   amount_too_large: { type: 'invalid_request_error', status: 400, message: 'The amount is above what is allowed.' },
   charge_already_refunded: { type: 'invalid_request_error', status: 400, message: 'The charge has already been refunded in full.' },
+  // A capture the card's issuer refused: its authorization is gone (Stripe's code; the intent is canceled) or it refused the amount.
+  charge_expired_for_capture: { type: 'invalid_request_error', status: 400, message: 'The charge cannot be captured as the authorization has expired.' },
+  capture_refused: { type: 'invalid_request_error', status: 400, message: "The card's issuer refused the capture; nothing was captured." },
   risk_rule_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The merchant already has the most risk rules allowed.' },
+  // Stripe's code for too many requests (the SDK raises StripeRateLimitError on 429).
+  rate_limit: { type: 'rate_limit_error', status: 429, message: 'Too many requests hit the API too quickly. Please slow down and retry later.' },
 } as const satisfies ErrorTable;
 
 export type AcquirerErrorCode = keyof typeof ACQUIRER_ERROR_CODES;

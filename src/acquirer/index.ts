@@ -5,6 +5,7 @@
  * decline mapping, risk-rule kinds). Other modules import only this file.
  */
 export { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials, type DemoAcquirerCredentials } from './acquirer-start.ts';
+export { acquirerConfigSection, type AcquirerConfig } from './config.ts';
 export { acquirerDoctorRecords } from './doctor-records.ts';
 export { type AccountSettingsObject } from './merchants/account-settings-endpoints.ts';
 export { CARD_VERIFICATION_AMOUNT_MAX_MINOR, type Merchant } from './merchants/merchants.ts';

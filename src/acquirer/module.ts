@@ -1,6 +1,7 @@
 import type { Ledger } from '../ledger/index.ts';
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import type { AcquirerDeps, AcquirerNetwork } from './acquirer-deps.ts';
+import type { AcquirerConfig } from './config.ts';
 import { acquirerEndpoints } from './acquirer-endpoints.ts';
 import { loadOrCreateVaultKey, prepareAcquirer, prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer-start.ts';
 import { CvcCache } from './cards/vault.ts';
@@ -12,6 +13,7 @@ import { merchantMigrations } from './merchants/migrations.ts';
 import { releaseOpenVerifications } from './payments/card-verification.ts';
 import { paymentMigrations } from './payments/migrations.ts';
 import { PaymentIntents } from './payments/payment-intents.ts';
+import { rekeyLegacyVault } from './payments/vault-rekey.ts';
 import { resendPendingRefunds } from './payments/refunds.ts';
 import { riskMigrations } from './risk/migrations.ts';
 import { pruneRiskAttempts } from './risk/risk-attempts.ts';
@@ -27,11 +29,12 @@ export interface AcquirerModuleDeps extends Runtime {
   readonly ledger: Ledger;
   /** The card network as the acquirer reaches it: the only way to an issuer. */
   readonly network: AcquirerNetwork;
+  readonly settings: AcquirerConfig;
 }
 
 export interface AcquirerApi {
   readonly deps: AcquirerDeps;
-  /** At every start: payment methods vaulted before PARs get their card account's PAR. Idempotent. */
+  /** At every start: payment methods vaulted before the vault's subkeys are re-keyed, and those vaulted before PARs get their card account's PAR. Idempotent. */
   prepare(): Promise<void>;
   /** The demo merchant with a secret and a publishable key, written to the data directory. Idempotent. */
   prepareDemoMerchant(): Promise<DemoAcquirerCredentials>;
@@ -42,7 +45,7 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
   name: 'acquirer',
   migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations],
   errorCodes: ACQUIRER_ERROR_CODES,
-  build({ db, clock, ids, random, config, logger, ledger, network }) {
+  build({ db, clock, ids, random, config, logger, ledger, network, settings }) {
     const deps: AcquirerDeps = {
       db,
       clock,
@@ -54,6 +57,7 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
       // Loaded once, here: it seals stored card numbers and webhook secrets.
       vaultKey: loadOrCreateVaultKey(config.dataDir, random),
       cvcCache: new CvcCache(),
+      webhookNetwork: { allowPrivateNetworks: settings.webhooksAllowPrivateNetworks },
     };
     const payments = new PaymentIntents(deps, deps.cvcCache);
     return {
@@ -84,6 +88,8 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
       api: {
         deps,
         async prepare() {
+          // Before the server listens: fingerprints are compared across payment methods, so none may be served half re-keyed.
+          await rekeyLegacyVault(db, deps.vaultKey, random);
           const par = network.paymentAccountReference?.bind(network);
           if (par !== undefined) await prepareAcquirer(db, deps.vaultKey, par);
         },

@@ -38,7 +38,7 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
   const paymentAccountReference = paymentAccountReferences(parKey);
   const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference });
   const network = networkModule.build({ ...runtime, payments: config.payments, parKey, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
-  const acquirer = acquirerModule.build({ ...runtime, ledger: ledger.api.ledger, network: network.api.network });
+  const acquirer = acquirerModule.build({ ...runtime, ledger: ledger.api.ledger, network: network.api.network, settings: config.acquirer });
   const billing = billingModule.build({ ...runtime, ledger: ledger.api.ledger, settings: config.billing, self, operatorKeys: issuer.api.operatorKeys });
   const doctor = buildDoctor(runtime, config);
   const built: ReadonlyArray<BuiltModule<unknown>> = [platform, ledger, issuer, network, acquirer, billing, doctor];

@@ -8,8 +8,10 @@ import { systemClock, type Clock } from '../platform/clock.ts';
 import type { LoadConfigInput } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { migrate, withStartupLock } from '../platform/db/migrations.ts';
-import { openDatabase } from '../platform/db/open.ts';
+import { isPostgresUrl, openDatabase } from '../platform/db/open.ts';
+import { octal, securePrivateData, sqliteFiles } from '../platform/data-dir.ts';
 import { writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
+import { isLoopbackAddress } from '../platform/http/loopback.ts';
 import { createHttpServer } from '../platform/http/server.ts';
 import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
 import { createLogger, type LogDestination, type Logger } from '../platform/logger.ts';
@@ -40,6 +42,8 @@ export interface Cardlane {
   readonly demoOrganization: DemoBillingCredentials;
   /** The demo cardholder's id, phone and card (no card number: that is revealed through the issuer; also in `<dataDir>/demo-credentials.json`). */
   readonly demoCardholder: DemoIssuerCredentials;
+  /** What a person should know about how exposed this instance is (each also logged as a warning); `cardlane up` prints them. */
+  readonly securityWarnings: readonly string[];
   readonly logger: Logger;
   readonly db: Database;
   readonly http: FastifyInstance;
@@ -78,6 +82,9 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     options.logger ??
     createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
 
+  // Before anything is written there: refuses to start on data other users can read and cannot be made private.
+  const securityWarnings = dataDirWarnings(config);
+  for (const warning of securityWarnings) logger.warn({ data_dir: config.dataDir }, warning);
   const db = openDatabase(config.database);
   let http: FastifyInstance | null = null;
   try {
@@ -101,6 +108,11 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     await listen(http, config);
     const url = baseUrl(http);
     listeningUrl = url;
+    const exposed = networkExposureWarning(http);
+    if (exposed !== null) {
+      logger.warn({ address: (http.server.address() as AddressInfo).address }, exposed);
+      securityWarnings.push(exposed);
+    }
     // Every `cardlane` command on this data directory finds the server here, whatever port it was given.
     writeDemoCredentialsSection(config.dataDir, 'server', { url });
     const runner = startTasks(options.tasks ? options.tasks() : app.tasks, logger);
@@ -119,6 +131,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       demoMerchant: seeded.demoMerchant,
       demoOrganization: seeded.demoOrganization,
       demoCardholder: seeded.demoCardholder,
+      securityWarnings,
       logger,
       db,
       http: server,
@@ -149,6 +162,28 @@ async function seedFirstStart(app: BuiltCardlane) {
   const demoOrganization = await app.billing.prepareDemoOrganization();
   const demoCardholder = await app.issuer.prepareDemoCardholder();
   return { issuer, demoMerchant, demoOrganization, demoCardholder };
+}
+
+/** Narrows the data directory (and a SQLite file kept elsewhere) to its owner; a warning for each path that was open to others. */
+function dataDirWarnings(config: CardlaneConfig): string[] {
+  const database = isPostgresUrl(config.database) || config.database === ':memory:' ? [] : sqliteFiles(config.database);
+  return securePrivateData(config.dataDir, database).map(
+    (t) => `${t.path} was open to other users (mode ${octal(t.fromMode)}); narrowed to ${octal(t.toMode)}. Codes and keys in it may have been read: rotate what matters.`,
+  );
+}
+
+/**
+ * The sandbox providers are always on today (the SMS inbox, the KYC outcome
+ * controls, the Alipay sandbox), so listening beyond this machine puts the
+ * sandbox's mailboxes and controls within reach of the network: say so.
+ */
+function networkExposureWarning(http: FastifyInstance): string | null {
+  const { address } = http.server.address() as AddressInfo;
+  if (isLoopbackAddress(address)) return null;
+  return (
+    `listening on ${address}, reachable from the network, with the sandbox providers on (SMS inbox, KYC controls, Alipay sandbox): ` +
+    'anyone who can reach this port can try them; listen on 127.0.0.1 unless the network is yours alone.'
+  );
 }
 
 async function listen(http: FastifyInstance, config: CardlaneConfig): Promise<void> {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { RateLimiter, type RateLimitPolicy } from '../platform/http/rate-limit.ts';
 import type { OperatorKeyStore } from '../platform/identity/operator-keys.ts';
 import type { Runtime } from '../platform/module.ts';
 import { billingMemberRoutes } from './http/member-routes.ts';
@@ -8,6 +9,9 @@ import { SandboxMemberMailer } from './members/member-mail.ts';
 import { loadOrCreateMemberPepper } from './members/member-pepper-file.ts';
 import type { MemberDeps } from './members/member-sign-in.ts';
 import type { BillingProvider } from './payments/provider.ts';
+
+/** Per client address on the page and its assets (public, a handful of files a load): plenty for people, a cost for floods. */
+export const BILLING_PAGE_RATE_LIMIT: RateLimitPolicy = { name: 'billing_page', burst: 120, perWindow: 120, windowMs: 60_000 };
 
 /**
  * The billing page as a running Cardlane serves it: the page itself at
@@ -20,9 +24,14 @@ export function billingPageAndSessions(runtime: Runtime, provider: BillingProvid
   const deps: MemberDeps = { clock, ids, random, otpPepper: loadOrCreateMemberPepper(config.dataDir), mailer: new SandboxMemberMailer(ids) };
   const members = billingMemberRoutes(db, deps, operatorKeys);
   const page = billingPageRoutes(provider);
+  const pageLimit = new RateLimiter(BILLING_PAGE_RATE_LIMIT, clock);
   return async (app) => {
     await app.register(members, { prefix: '/billing/v1' });
     await app.register(rosterRoutes(db, deps), { prefix: '/billing/v1' });
-    await app.register(page);
+    // In a context of its own, so the limit applies to the page's routes only.
+    await app.register(async (limited) => {
+      limited.addHook('onRequest', pageLimit.hook);
+      await limited.register(page);
+    });
   };
 }

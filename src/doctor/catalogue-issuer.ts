@@ -66,6 +66,16 @@ const ISSUER: Readonly<Record<IssuerReason, Own>> = {
     en: { title: 'Security code missing', explanation: 'The card issuer declined because the merchant sent no security code (CVV2) for a payment the cardholder made online by hand, where the issuer requires one (ISO N7).' },
     zh: { title: '缺少安全码', explanation: '发卡行拒绝，因为持卡人在线手动付款时商户没有发送安全码（CVV2），而发卡行此时要求提供（ISO N7）。' },
   },
+  stored_credential_invalid: {
+    cause: 'billing_details_mismatch',
+    en: { title: 'Stored card not verified at this merchant', explanation: 'The merchant charged the card without its security code (CVV2), and the stored credential it named is not an earlier approval of this card at this merchant with the security code checked, so the card issuer declined (ISO 05). Collect the card again with its security code.' },
+    zh: { title: '存储的卡片未在该商户验证', explanation: '商户未提供安全码（CVV2）扣款，而其所引用的存储凭证并不是此卡在该商户经安全码验证并获批准的交易，因此发卡行拒绝（ISO 05）。请重新收集卡片信息和安全码。' },
+  },
+  declines_limited: {
+    cause: 'issuer_security_policy',
+    en: { title: 'Declined to stop card testing', explanation: 'The card issuer saw repeated wrong card numbers, expiry dates or security codes — from this merchant, or for this card — and declines such attempts for a while with a generic answer that reveals nothing about the card (ISO 05).' },
+    zh: { title: '为防止盗刷测卡而拒绝', explanation: '发卡行发现多次错误的卡号、有效期或安全码尝试（来自该商户或针对此卡），因此在一段时间内以不透露卡片任何信息的通用拒绝答复此类交易（ISO 05）。' },
+  },
   avs_line1_mismatch: {
     cause: 'billing_details_mismatch',
     en: { title: 'Billing street address does not match', explanation: "The card issuer compared the billing street address the merchant sent with the card's, found they differ, and declined (AVS; ISO 05)." },

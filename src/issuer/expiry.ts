@@ -1,7 +1,10 @@
+import type { RandomSource } from '../platform/ids.ts';
+
 /**
- * Card expiry. A card issued in month M of year Y expires M/(Y+3), and is
- * valid through the last millisecond of that month in UTC: it is expired
- * from 00:00:00.000 UTC on the first day of the following month. (Networks
+ * Card expiry. A card issued in month M of year Y expires between M/(Y+3)
+ * and M/(Y+5), drawn per card (randomCardExpiry), and is valid through the
+ * last millisecond of that month in UTC: it is expired from 00:00:00.000
+ * UTC on the first day of the following month. (Networks
  * treat the printed expiry as "valid through"; using UTC gives one answer
  * everywhere.)
  *
@@ -22,6 +25,34 @@ export function cardExpiry(nowMs: number, years = CARD_VALIDITY_YEARS): CardExpi
   if (!Number.isSafeInteger(years) || years < 1) throw new RangeError(`validity must be a whole number of years ≥ 1, got ${years}`);
   const { year, month } = utcYearMonth(nowMs);
   return { expMonth: month, expYear: year + years };
+}
+
+/** How many months a card's validity may run past its program's minimum: its expiry is drawn, per card, from that range. */
+export const EXPIRY_SPREAD_MONTHS = 24;
+
+/**
+ * The expiry of a card issued at `nowMs`: `years` × 12 to that plus
+ * EXPIRY_SPREAD_MONTHS months later (36–60 by default), the month drawn at
+ * random for each card. A fixed "issued + 3 years" would let anyone who can
+ * guess when a card was issued guess its expiry; 25 equally likely
+ * expiries per issue month make a guess cost the card-testing limit
+ * (authorization/decline-limiter.ts) far more than it can pay.
+ */
+export function randomCardExpiry(nowMs: number, random: RandomSource, years = CARD_VALIDITY_YEARS): CardExpiry {
+  const first = cardExpiry(nowMs, years);
+  const months = uniformBelow(random, EXPIRY_SPREAD_MONTHS + 1);
+  const index = first.expYear * 12 + (first.expMonth - 1) + months;
+  return { expMonth: (index % 12) + 1, expYear: Math.floor(index / 12) };
+}
+
+/** 0 ≤ n < bound, uniformly: rejection sampling on 32-bit draws, so no value is favoured. */
+function uniformBelow(random: RandomSource, bound: number): number {
+  const limit = Math.floor(0x1_0000_0000 / bound) * bound;
+  for (;;) {
+    const bytes = random(4);
+    const value = ((bytes[0]! << 24) >>> 0) + (bytes[1]! << 16) + (bytes[2]! << 8) + bytes[3]!;
+    if (value < limit) return value % bound;
+  }
 }
 
 /** The first millisecond at which a card with this expiry is expired. */

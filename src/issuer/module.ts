@@ -92,7 +92,7 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
           // Rows are claimed with SKIP LOCKED; a follow-up that holds one expires it itself.
           name: 'issuer.expire-authorizations',
           intervalMs: AUTHORIZATION_EXPIRY_INTERVAL_MS,
-          run: async () => void (await expireDueAuthorizations(db, clock)),
+          run: async () => void (await expireDueAuthorizations(db, clock, ledger)),
         },
       ],
       api: {

@@ -66,6 +66,8 @@ export function checkAuthorization(request: unknown): Refusal | null {
     }
   }
   if (!isOptionalText(r.merchantCustomerRef, MAX_TEXT_LENGTH)) return refuse('12', 'invalid_merchant_customer_ref');
+  const storedCredential = r.storedCredentialOriginalId;
+  if (storedCredential !== undefined && storedCredential !== null && !isValidMessageId(storedCredential)) return refuse('12', 'invalid_stored_credential');
   if (!isInteger(r.sentAtMs, 0, Number.MAX_SAFE_INTEGER)) return refuse('12', 'invalid_sent_at');
   return null;
 }

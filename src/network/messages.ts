@@ -132,6 +132,15 @@ export interface AuthorizationRequest {
    * pays for. Null when the merchant has no customer object.
    */
   readonly merchantCustomerRef: string | null;
+  /**
+   * Stored credential (Visa's original transaction id, Mastercard's trace
+   * id): the `id` of the earlier authorization of this card at this merchant
+   * that was approved with its CVV2 matched — the customer-initiated one that
+   * stored the credential. Later payments without CVV2 (merchant-initiated,
+   * or customer-initiated on file) carry it; an issuer may refuse a payment
+   * without CVV2 that has none. Absent or null: no stored credential.
+   */
+  readonly storedCredentialOriginalId?: string | null;
   readonly sentAtMs: number;
 }
 

@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE } from './data-dir.ts';
 
 /**
  * `<dataDir>/demo-credentials.json`: the demo parties' keys, one section per
@@ -8,7 +9,7 @@ import { join } from 'node:path';
  * party rewrites only its own section.
  */
 export const DEMO_CREDENTIALS_FILE_NAME = 'demo-credentials.json';
-const SECRET_FILE_MODE = 0o600;
+const SECRET_FILE_MODE = PRIVATE_FILE_MODE;
 
 export function readDemoCredentialsSection<T>(dataDir: string, section: string): T | null {
   return (readAll(dataDir)[section] as T | undefined) ?? null;
@@ -16,7 +17,7 @@ export function readDemoCredentialsSection<T>(dataDir: string, section: string):
 
 export function writeDemoCredentialsSection(dataDir: string, section: string, value: unknown): void {
   const path = join(dataDir, DEMO_CREDENTIALS_FILE_NAME);
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   writeFileSync(path, `${JSON.stringify({ ...readAll(dataDir), [section]: value }, null, 2)}\n`, { mode: SECRET_FILE_MODE });
   chmodSync(path, SECRET_FILE_MODE);
 }

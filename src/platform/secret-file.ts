@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE } from './data-dir.ts';
 import { cryptoRandom, type RandomSource } from './ids.ts';
 
-const SECRET_FILE_MODE = 0o600;
+const SECRET_FILE_MODE = PRIVATE_FILE_MODE;
 
 /**
  * A random secret of `bytes` bytes kept in `<dataDir>/<fileName>` as hex
@@ -23,7 +24,7 @@ export function loadOrCreateSecretFile(dataDir: string, fileName: string, bytes:
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   try {
     writeFileSync(path, `${Buffer.from(random(bytes)).toString('hex')}\n`, { mode: SECRET_FILE_MODE, flag: 'wx' });
     chmodSync(path, SECRET_FILE_MODE);

@@ -111,6 +111,8 @@ test('one card pays for four customer accounts at a merchant; the fifth is decli
 test('many simultaneous payment intents on one card that affords exactly 7: exactly 7 succeed', async () => {
   const card = await f.base.openCard({ loadUsdMinor: 700 });
   const pm = await paymentMethod(card);
+  // Saved first with its CVC checked (a zero-amount verification): the payments below have no CVC and go as its stored credential.
+  await stripe.setupIntents.create({ payment_method: pm.id, confirm: true });
   const results = await Promise.allSettled(
     Array.from({ length: 25 }, () => stripe.paymentIntents.create({ amount: 100, currency: 'usd', payment_method: pm.id, confirm: true })),
   );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import Stripe from 'stripe';
+import type { AcquirerDeps } from '../../src/acquirer/acquirer-deps.ts';
 import { customerEndpoints } from '../../src/acquirer/customers/customer-endpoints.ts';
 import { eventEndpoints } from '../../src/acquirer/events/event-endpoints.ts';
 import { backoffMs, claim } from '../../src/platform/jobs/index.ts';
@@ -13,9 +14,16 @@ import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixtu
 import { closedPortUrl, webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 let f: AcquirerFixture;
+/** The acquirer as local development runs it: these tests' receivers listen on 127.0.0.1, so private networks are allowed. */
+let local: AcquirerDeps;
 const receivers: WebhookReceiver[] = [];
 beforeEach(async () => {
-  f = await acquirerFixture({ endpoints: (deps) => [...customerEndpoints(deps), ...eventEndpoints(deps), ...webhookEndpointEndpoints(deps)] });
+  f = await acquirerFixture({
+    endpoints: (deps) => {
+      local = { ...deps, webhookNetwork: { allowPrivateNetworks: true } };
+      return [...customerEndpoints(deps), ...eventEndpoints(deps), ...webhookEndpointEndpoints(local)];
+    },
+  });
 });
 afterEach(async () => {
   for (const receiver of receivers.splice(0)) await receiver.close();
@@ -128,7 +136,7 @@ test('webhook endpoint parameters are checked', async () => {
 test('a delivery that fails twice is retried after its back-offs, then verifies with the SDK; every attempt is recorded', async () => {
   const hook = await receiver((_request, index) => (index < 2 ? { status: 500, body: 'database down' } : { status: 200, body: 'ok' }));
   const endpoint = await f.stripe.webhookEndpoints.create({ url: hook.url, enabled_events: ['customer.created'] });
-  const task = acquirerWebhookTask(f.deps, { workerId: 'test-webhooks' });
+  const task = acquirerWebhookTask(local, { workerId: 'test-webhooks' });
 
   const customer = await f.stripe.customers.create({ email: 'hook@example.com' });
   const [event] = (await f.stripe.events.list({ type: 'customer.created' })).data;
@@ -201,7 +209,7 @@ test('only enabled endpoints subscribed to the type receive an event; pending_we
   const [event] = (await f.stripe.events.list()).data;
   assert.equal(event!.pending_webhooks, 2);
 
-  await acquirerWebhookTask(f.deps, { workerId: 'test-webhooks' }).run();
+  await acquirerWebhookTask(local, { workerId: 'test-webhooks' }).run();
   assert.equal(ok.received.length, 1);
   assert.equal(failing.received.length, 1);
   assert.equal((await f.stripe.events.retrieve(event!.id)).pending_webhooks, 1, 'the failing endpoint is still pending');
@@ -230,7 +238,7 @@ test('failures: a redirect is not followed, a slow endpoint times out, a closed 
   await f.stripe.customers.create({ name: 'Ada' });
 
   const before = f.clock.nowMs();
-  await acquirerWebhookTask(f.deps, { workerId: 'test-webhooks', timeoutMs: 300 }).run();
+  await acquirerWebhookTask(local, { workerId: 'test-webhooks', timeoutMs: 300 }).run();
 
   const rows = await deliveries();
   cases.forEach((c, i) => {
@@ -258,7 +266,7 @@ test('an endpoint deleted before its delivery gets nothing; the job ends', async
   const endpoint = await f.stripe.webhookEndpoints.create({ url: hook.url, enabled_events: ['*'] });
   await f.stripe.customers.create({ name: 'Ada' });
   await f.stripe.webhookEndpoints.del(endpoint.id);
-  await acquirerWebhookTask(f.deps, { workerId: 'test-webhooks' }).run();
+  await acquirerWebhookTask(local, { workerId: 'test-webhooks' }).run();
   assert.equal(hook.received.length, 0);
   assert.deepEqual((await deliveries()).map((r) => [Number(r.delivered), r.error]), [[0, 'endpoint deleted; not sent']]);
   assert.deepEqual((await webhookJobs()).map((j) => j.state), ['done']);
@@ -268,7 +276,7 @@ test(`the retry schedule: ${WEBHOOK_MAX_ATTEMPTS} attempts with doubling back-of
   const hook = await receiver(() => ({ status: 500 }));
   await f.stripe.webhookEndpoints.create({ url: hook.url, enabled_events: ['*'] });
   await f.stripe.customers.create({ name: 'Ada' });
-  const task = acquirerWebhookTask(f.deps, { workerId: 'test-webhooks' });
+  const task = acquirerWebhookTask(local, { workerId: 'test-webhooks' });
   const startMs = f.clock.nowMs();
   const waits: number[] = [];
   for (let attempt = 1; attempt <= WEBHOOK_MAX_ATTEMPTS; attempt++) {
@@ -305,7 +313,7 @@ test('a delivery job that runs twice (its lease was lost) sends twice but counts
   await f.stripe.customers.create({ name: 'Ada' });
   const jobs = await claim(f.db, { queues: ['acquirer.webhook'], workerId: 'w1', limit: 10, leaseMs: 60_000, nowMs: f.clock.nowMs() });
   const job = jobs.find((j) => (j.payload as { endpointId: string }).endpointId === okEndpoint.id)!;
-  const handler = webhookDeliveryHandler(f.deps);
+  const handler = webhookDeliveryHandler(local);
   await handler(job);
   await handler(job);
   assert.equal(ok.received.length, 2, 'at least once: receivers dedupe on the event id');

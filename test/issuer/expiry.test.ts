@@ -70,3 +70,33 @@ test('formatting and input checks', () => {
   assert.throws(() => cardExpiry(-1), RangeError);
   assert.throws(() => cardExpiry(0, 0), RangeError);
 });
+
+test('each card’s expiry is drawn from 36–60 months after issue, so the issue date does not give it away', async () => {
+  const { randomCardExpiry, EXPIRY_SPREAD_MONTHS } = await import('../../src/issuer/expiry.ts');
+  const { seededRandom } = await import('../../src/platform/ids.ts');
+  const issued = Date.UTC(2026, 10, 20);
+  const random = seededRandom(7);
+  const seen = new Set<number>();
+  for (let i = 0; i < 2_000; i++) {
+    const { expMonth, expYear } = randomCardExpiry(issued, random);
+    const months = (expYear - 2026) * 12 + (expMonth - 11);
+    assert.ok(months >= 36 && months <= 36 + EXPIRY_SPREAD_MONTHS, `${expMonth}/${expYear}`);
+    seen.add(months);
+  }
+  assert.equal(seen.size, 25, 'every month of the range occurs');
+});
+
+test('cards opened the same day get different expiries', async () => {
+  const { cardFixture } = await import('../support/card-fixture.ts');
+  const f = await cardFixture();
+  try {
+    const expiries = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const card = await f.openCard();
+      expiries.add(`${card.expMonth}/${card.expYear}`);
+    }
+    assert.ok(expiries.size > 1, [...expiries].join(', '));
+  } finally {
+    await f.cleanup();
+  }
+});

@@ -108,6 +108,8 @@ describe('card network', () => {
     ['unknown purpose', (r) => ({ ...r, purpose: 'refund' }), '12', 'invalid_purpose'],
     ['unknown initiator', (r) => ({ ...r, initiator: 'bot' }), '12', 'invalid_initiator'],
     ['unknown entry mode', (r) => ({ ...r, entryMode: 'chip' }), '12', 'invalid_entry_mode'],
+    ['stored credential with a space', (r) => ({ ...r, storedCredentialOriginalId: 'ch 1' }), '12', 'invalid_stored_credential'],
+    ['stored credential as a number', (r) => ({ ...r, storedCredentialOriginalId: 42 }), '12', 'invalid_stored_credential'],
     ['wrong message type', (r) => ({ ...r, type: 'clearing' }), '12', 'invalid_message_type'],
     ['not an object', () => null, '12', 'invalid_message_type'],
   ];

@@ -37,6 +37,8 @@ export const EVENT_TYPES = [
   'refund.created',
   'refund.updated',
   'refund.failed',
+  // Cardlane's own (Stripe has no public event for it): an endpoint that kept failing was disabled; the object is the endpoint.
+  'webhook_endpoint.automatically_disabled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

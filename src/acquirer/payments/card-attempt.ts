@@ -8,7 +8,7 @@ import type { Merchant } from '../merchants/merchants.ts';
 import { evaluatePostAuthorization, evaluatePreAuthorization, type RiskBlock, type RiskInput } from '../risk/evaluate.ts';
 import { insertCharge, type Charge, type ChargeOutcome } from './charge-store.ts';
 import { stripeDeclineFor, stripeDeclineForBlock, type StripeDecline } from './decline-mapping.ts';
-import type { CardChecks, PaymentMethod } from './payment-method-store.ts';
+import { rememberStoredCredential, type CardChecks, type PaymentMethod } from './payment-method-store.ts';
 
 /**
  * One authorization attempt, in the three steps every payment call takes
@@ -22,7 +22,10 @@ import type { CardChecks, PaymentMethod } from './payment-method-store.ts';
  * 2. `sendAttempt` (no transaction): the authorization goes out with that
  *    id — sending it again after a crash is a repeat, answered the same way
  *    without a second hold. An approval that the post-authorization rules
- *    (AVS/CVC policy) reject is reversed at once.
+ *    (AVS/CVC policy) reject is reversed at once. Without a CVC it goes as
+ *    a stored credential naming the card's first CVC-checked approval at
+ *    this merchant; an approval with the CVC matched becomes that first
+ *    approval if the card has none yet.
  * 3. `settleAttempt` (pure): the charge as it now stands, for the caller to
  *    save with the intent it belongs to.
  */
@@ -110,9 +113,13 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
     initiator: spec.initiator,
     avs: address.line1 === null && address.postal_code === null ? null : { line1: address.line1, postalCode: address.postal_code },
     merchantCustomerRef: spec.customerId,
+    // Without a CVC the issuer needs proof that this merchant once had it for this card (Visa's original transaction id).
+    storedCredentialOriginalId: cvv2 === null ? (spec.pm.storedCredentialNetworkId ?? null) : null,
     sentAtMs: deps.clock.nowMs(),
   });
   if (!response.approved) return { response, postBlock: null };
+  // A customer-present approval with the CVC matched is what later payments without a CVC may point to.
+  if (cvv2 !== null && response.cvv2 === 'pass') await rememberStoredCredential(deps.db, spec.pm.id, charge.networkId);
   const post = await evaluatePostAuthorization(deps.db, {
     ...riskInput(spec, charge.id, pan),
     avs: response.avs,

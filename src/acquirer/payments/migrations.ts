@@ -131,4 +131,38 @@ ALTER TABLE acquirer_payment_methods ADD COLUMN payment_account_reference TEXT;
 CREATE INDEX acquirer_payment_methods_par ON acquirer_payment_methods (payment_account_reference);
 `,
   },
+  {
+    // Card numbers sealed before the vault had subkeys (`v1:`; cards/vault.ts): the start-up re-key
+    // (vault-rekey.ts) walks exactly these rows, so a start with none left reads nothing.
+    id: 'acquirer/012_payment_method_legacy_seal',
+    sql: `
+CREATE INDEX acquirer_payment_methods_legacy_seal ON acquirer_payment_methods (id) WHERE substr(pan_sealed, 1, 3) = 'v1:';
+`,
+  },
+  {
+    // The stored credential (card-attempt.ts): the network id of the card's first approval at this merchant with its
+    // CVV2 matched, sent with every later payment that has no CVV2. Cards saved before it get the earliest authorized
+    // charge whose CVC check passed; the issuer verifies the reference itself, so a wrong guess here only declines.
+    id: 'acquirer/013_payment_method_stored_credential',
+    sql: `
+ALTER TABLE acquirer_payment_methods ADD COLUMN stored_credential_network_id TEXT;
+UPDATE acquirer_payment_methods SET stored_credential_network_id = (
+  SELECT c.network_id FROM acquirer_charges c
+   WHERE c.payment_method_id = acquirer_payment_methods.id AND c.authorized = 1 AND c.checks LIKE '%"cvc_check":"pass"%'
+   ORDER BY c.created_at_ms, c.id LIMIT 1
+);
+`,
+  },
+  {
+    // The capture or incremental authorization an intent has in flight at the network (see network-step.ts):
+    // recorded under the intent's lock before the message goes out, so concurrent or retried requests find it.
+    id: 'acquirer/014_payment_intent_network_step',
+    sql: `
+ALTER TABLE acquirer_payment_intents ADD COLUMN network_steps INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE acquirer_payment_intents ADD COLUMN step_kind TEXT CHECK (step_kind IN ('capture', 'increment'));
+ALTER TABLE acquirer_payment_intents ADD COLUMN step_amount_minor BIGINT;
+ALTER TABLE acquirer_payment_intents ADD COLUMN step_message_id TEXT;
+ALTER TABLE acquirer_payment_intents ADD COLUMN step_started_at_ms BIGINT;
+`,
+  },
 ];

@@ -25,6 +25,23 @@ export interface PaymentIntent {
   readonly createdAtMs: number;
   readonly canceledAtMs: number | null;
   readonly cancellationReason: string | null;
+  /** How many captures and incremental authorizations were started: the attempt number in their message ids. */
+  readonly networkSteps: number;
+  /** The capture or increment at the network now (status `processing`), or null. */
+  readonly step: NetworkStep | null;
+}
+
+/**
+ * A capture (`amountMinor` = what to capture) or an incremental
+ * authorization (`amountMinor` = the new total) that was recorded under the
+ * intent's lock before its message went out; sending it again is a repeat
+ * at the network, since `messageId` is fixed.
+ */
+export interface NetworkStep {
+  readonly kind: 'capture' | 'increment';
+  readonly amountMinor: number;
+  readonly messageId: string;
+  readonly startedAtMs: number;
 }
 
 interface Row {
@@ -47,11 +64,16 @@ interface Row {
   created_at_ms: number | string;
   canceled_at_ms: number | string | null;
   cancellation_reason: string | null;
+  network_steps: number | string;
+  step_kind: 'capture' | 'increment' | null;
+  step_amount_minor: number | string | null;
+  step_message_id: string | null;
+  step_started_at_ms: number | string | null;
 }
 
 export const PAYMENT_INTENT_COLUMNS = `id, merchant_id, amount_minor, currency, customer_id, payment_method_id, capture_method, setup_future_usage, status,
   amount_capturable_minor, amount_received_minor, latest_charge_id, last_payment_error, description, metadata, client_secret, created_at_ms,
-  canceled_at_ms, cancellation_reason`;
+  canceled_at_ms, cancellation_reason, network_steps, step_kind, step_amount_minor, step_message_id, step_started_at_ms`;
 
 export function paymentIntentFromRow(row: Row): PaymentIntent {
   return {
@@ -74,6 +96,11 @@ export function paymentIntentFromRow(row: Row): PaymentIntent {
     createdAtMs: Number(row.created_at_ms),
     canceledAtMs: row.canceled_at_ms === null ? null : Number(row.canceled_at_ms),
     cancellationReason: row.cancellation_reason,
+    networkSteps: Number(row.network_steps),
+    step:
+      row.step_kind === null
+        ? null
+        : { kind: row.step_kind, amountMinor: Number(row.step_amount_minor), messageId: row.step_message_id!, startedAtMs: Number(row.step_started_at_ms) },
   };
 }
 
@@ -82,23 +109,26 @@ function values(pi: PaymentIntent): unknown[] {
     pi.id, pi.merchantId, pi.amountMinor, pi.currency, pi.customerId, pi.paymentMethodId, pi.captureMethod, pi.setupFutureUsage, pi.status,
     pi.amountCapturableMinor, pi.amountReceivedMinor, pi.latestChargeId, pi.lastPaymentError === null ? null : JSON.stringify(pi.lastPaymentError),
     pi.description, JSON.stringify(pi.metadata), pi.clientSecret, pi.createdAtMs, pi.canceledAtMs, pi.cancellationReason,
+    pi.networkSteps, pi.step?.kind ?? null, pi.step?.amountMinor ?? null, pi.step?.messageId ?? null, pi.step?.startedAtMs ?? null,
   ];
 }
 
 export async function insertPaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
-  await tx.run(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, values(pi));
+  await tx.run(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (${Array(24).fill('?').join(', ')})`, values(pi));
 }
 
 export async function savePaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
   await tx.run(
     `UPDATE acquirer_payment_intents SET amount_minor = ?, currency = ?, customer_id = ?, payment_method_id = ?, capture_method = ?,
        setup_future_usage = ?, status = ?, amount_capturable_minor = ?, amount_received_minor = ?, latest_charge_id = ?, last_payment_error = ?,
-       description = ?, metadata = ?, canceled_at_ms = ?, cancellation_reason = ?
+       description = ?, metadata = ?, canceled_at_ms = ?, cancellation_reason = ?,
+       network_steps = ?, step_kind = ?, step_amount_minor = ?, step_message_id = ?, step_started_at_ms = ?
      WHERE id = ?`,
     [
       pi.amountMinor, pi.currency, pi.customerId, pi.paymentMethodId, pi.captureMethod, pi.setupFutureUsage, pi.status, pi.amountCapturableMinor,
       pi.amountReceivedMinor, pi.latestChargeId, pi.lastPaymentError === null ? null : JSON.stringify(pi.lastPaymentError), pi.description,
-      JSON.stringify(pi.metadata), pi.canceledAtMs, pi.cancellationReason, pi.id,
+      JSON.stringify(pi.metadata), pi.canceledAtMs, pi.cancellationReason,
+      pi.networkSteps, pi.step?.kind ?? null, pi.step?.amountMinor ?? null, pi.step?.messageId ?? null, pi.step?.startedAtMs ?? null, pi.id,
     ],
   );
 }

@@ -1,3 +1,4 @@
+import type { FollowUpResponse } from '../../network/messages.ts';
 import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError } from '../errors.ts';
@@ -12,7 +13,9 @@ import { chargeObject } from './charge-object.ts';
 import { findCharge, saveCharge, type Charge } from './charge-store.ts';
 import { stripeDeclineFor, type StripeDecline } from './decline-mapping.ts';
 import { requirePaymentMethod, savePaymentMethodChecks, setPaymentMethodCustomer, type PaymentMethod } from './payment-method-store.ts';
-import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, savePaymentIntent, type PaymentIntent } from './payment-intent-store.ts';
+import { newClientSecret } from '../stripe/object-ids.ts';
+import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, savePaymentIntent, type NetworkStep, type PaymentIntent } from './payment-intent-store.ts';
+import { clearingOutcome, endStep, isRetryLater, startStep } from './network-step.ts';
 
 /**
  * Payment intents: create, confirm (authorize, and capture at once unless
@@ -23,6 +26,11 @@ import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, sav
  *                 ↑                        │      (manual)                          ↗
  *                 └──────declined/blocked──┘ ─approved, automatic──────────────────
  *   any state before succeeded ─cancel→ canceled
+ *
+ * A capture or an incremental authorization passes through `processing`
+ * too, with its `step` recorded before the network is asked (network-step.ts):
+ * requires_capture ─capture→ processing ─cleared→ succeeded | ─refused→
+ * requires_capture (nothing moved) or canceled (no authorization left).
  *
  * `processing` is only seen while the network is being asked, or after a
  * crash in between; confirming such an intent again resumes with the same
@@ -75,10 +83,12 @@ export class PaymentIntents {
         lastPaymentError: null,
         description: input.description,
         metadata: input.metadata,
-        clientSecret: `${id}_secret_${this.deps.ids.next('s').slice(2)}`,
+        clientSecret: newClientSecret(id, this.deps.random),
         createdAtMs: nowMs,
         canceledAtMs: null,
         cancellationReason: null,
+        networkSteps: 0,
+        step: null,
       };
       await insertPaymentIntent(tx, created);
       await this.#event(tx, created, 'payment_intent.created', nowMs);
@@ -91,6 +101,8 @@ export class PaymentIntents {
   async confirm(merchant: Merchant, id: string, input: ConfirmInput, nowMs: number): Promise<PaymentIntent> {
     const opened = await this.deps.db.transaction(async (tx) => {
       let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      // A capture or an increment at the network is not an authorization to resume.
+      if (pi.step !== null) throw unexpectedState(pi, 'confirm');
       if (pi.status === 'processing' && pi.latestChargeId !== null) {
         const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
         const pm = await requirePaymentMethod(tx, merchant.id, charge.paymentMethodId);
@@ -131,10 +143,11 @@ export class PaymentIntents {
     const settled = settleAttempt(opened.charge, opened.pm, result);
     // Automatic capture clears right away; a clearing the network could not take now leaves the intent
     // in `processing` with the authorization open, and confirming again finishes it.
-    let cleared = false;
+    let clearing: FollowUpResponse | null = null;
     if (settled.decline === null && opened.pi.captureMethod === 'automatic') {
-      cleared = await this.#clear(settled.charge, settled.charge.amountAuthorizedMinor);
+      clearing = await this.#clearAtConfirm(settled.charge);
     }
+    let refusal: AppError | null = null;
     const pi = await this.deps.db.transaction(async (tx) => {
       let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       if (pi.status !== 'processing' || pi.latestChargeId !== opened.charge.id) return pi; // another request finished it
@@ -159,11 +172,20 @@ export class PaymentIntents {
         await this.#event(tx, pi, 'payment_intent.amount_capturable_updated', nowMs);
         return pi;
       }
-      if (!cleared) {
+      const outcome = clearing === null ? 'retry' : clearingOutcome(clearing);
+      if (outcome === 'retry') {
         await saveCharge(tx, charge);
         return pi;
       }
-      charge = await this.#bookCaptured(tx, charge, charge.amountAuthorizedMinor, nowMs);
+      if (outcome !== 'cleared') {
+        // The issuer approved and then refused the capture: the intent ends as a refused manual capture would.
+        await saveCharge(tx, charge);
+        await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs);
+        const ended = await this.#captureRefused(tx, { ...pi, amountCapturableMinor: charge.amountAuthorizedMinor }, charge, outcome, clearing!, nowMs);
+        refusal = ended.error;
+        return ended.pi;
+      }
+      charge = await this.#bookCaptured(tx, charge, clearedAmount(clearing!, charge), nowMs);
       pi = { ...pi, status: 'succeeded', amountReceivedMinor: charge.amountCapturedMinor, amountCapturableMinor: 0 };
       await savePaymentIntent(tx, pi);
       await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs);
@@ -173,6 +195,7 @@ export class PaymentIntents {
     if (pi.status === 'requires_payment_method' && pi.latestChargeId === opened.charge.id && settled.decline !== null) {
       throw await this.#declineFor(pi, settled.charge, settled.decline);
     }
+    if (refusal !== null) throw refusal;
     return pi;
   }
 
@@ -185,9 +208,10 @@ export class PaymentIntents {
    * finished; declines are finished too (recorded as declines).
    */
   async resumeStuck(nowMs: number, olderThanMs: number, limit = 100): Promise<number> {
+    // A capture or increment in flight is as old as its step, not as its charge.
     const stuck = await this.deps.db.all<{ id: string; merchant_id: string }>(
       `SELECT pi.id, pi.merchant_id FROM acquirer_payment_intents pi JOIN acquirer_charges ch ON ch.id = pi.latest_charge_id
-       WHERE pi.status = 'processing' AND ch.created_at_ms <= ? ORDER BY pi.id LIMIT ?`,
+       WHERE pi.status = 'processing' AND COALESCE(pi.step_started_at_ms, ch.created_at_ms) <= ? ORDER BY pi.id LIMIT ?`,
       [nowMs - olderThanMs, limit],
     );
     let finished = 0;
@@ -195,40 +219,91 @@ export class PaymentIntents {
       const merchant = await getMerchant(this.deps.db, row.merchant_id);
       if (merchant === undefined) continue;
       try {
-        const pi = await this.confirm(merchant, row.id, { paymentMethodId: null, offSession: false }, nowMs);
-        if (pi.status !== 'processing') finished += 1;
+        const pi = await requirePaymentIntent(this.deps.db, merchant.id, row.id);
+        if (pi.step?.kind === 'capture') await this.capture(merchant, row.id, pi.step.amountMinor, nowMs);
+        else if (pi.step?.kind === 'increment') await this.incrementAuthorization(merchant, row.id, pi.step.amountMinor, nowMs);
+        else await this.confirm(merchant, row.id, { paymentMethodId: null, offSession: false }, nowMs);
       } catch (error) {
-        if (error instanceof AppError && error.type === 'card_error') finished += 1;
-        else if (!(error instanceof AppError)) throw error;
+        // Declines and refusals are recorded outcomes; anything else is a bug to surface.
+        if (!(error instanceof AppError)) throw error;
       }
+      if ((await requirePaymentIntent(this.deps.db, merchant.id, row.id)).status !== 'processing') finished += 1;
     }
     return finished;
   }
 
+  /**
+   * Captures all (or `amountToCapture`) of an authorized payment; the rest
+   * is released. See network-step.ts: the intent is `processing` while the
+   * clearing is out, the same capture again resends the same message, and
+   * what is booked is what the issuer says it cleared.
+   */
   async capture(merchant: Merchant, id: string, amountToCapture: number | undefined, nowMs: number): Promise<PaymentIntent> {
-    const { pi, charge } = await this.deps.db.transaction(async (tx) => {
+    const started = await this.deps.db.transaction(async (tx) => {
       const pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      const step = pi.step;
+      if (step !== null && step.kind === 'capture') {
+        if ((amountToCapture ?? pi.amountCapturableMinor) !== step.amountMinor) throw stepInProgress(pi, step, 'capture');
+        return { pi, charge: (await findCharge(tx, merchant.id, pi.latestChargeId!))! };
+      }
       if (pi.status !== 'requires_capture' || pi.latestChargeId === null) throw unexpectedState(pi, 'capture');
+      const amount = amountToCapture ?? pi.amountCapturableMinor;
+      if (amount > pi.amountCapturableMinor) {
+        throw new AcquirerError('amount_too_large', `The amount to capture (${amount}) is greater than the amount capturable (${pi.amountCapturableMinor}).`, { param: 'amount_to_capture' });
+      }
       const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
-      return { pi, charge };
+      const next = startStep(pi, charge, 'capture', amount, nowMs);
+      await savePaymentIntent(tx, next);
+      return { pi: next, charge };
     });
-    const amount = amountToCapture ?? pi.amountCapturableMinor;
-    if (amount > pi.amountCapturableMinor) {
-      throw new AcquirerError('amount_too_large', `The amount to capture (${amount}) is greater than the amount capturable (${pi.amountCapturableMinor}).`, { param: 'amount_to_capture' });
-    }
-    if (!(await this.#clear(charge, amount))) {
-      throw new AcquirerError('processing_error', 'The card network could not take the capture now; retry the request.');
-    }
-    return this.deps.db.transaction(async (tx) => {
+    const step = started.pi.step!;
+    const answer = await this.deps.network.clear({
+      type: 'clearing',
+      id: step.messageId,
+      originalId: started.charge.networkId,
+      amount: { minor: step.amountMinor, currency: started.charge.currency.toUpperCase() },
+      final: true,
+      sentAtMs: this.deps.clock.nowMs(),
+    });
+    const outcome = clearingOutcome(answer);
+    const recorded = await this.deps.db.transaction(async (tx) => {
       let current = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
-      if (current.status !== 'requires_capture') return current;
-      const captured = await this.#bookCaptured(tx, (await findCharge(tx, merchant.id, charge.id, { lock: true }))!, amount, nowMs);
-      current = { ...current, status: 'succeeded', amountReceivedMinor: captured.amountCapturedMinor, amountCapturableMinor: 0 };
+      // Another request (the same capture) recorded this answer already.
+      if (current.step?.messageId !== step.messageId) return { pi: current, error: null };
+      if (outcome === 'retry') return { pi: current, error: networkBusy('capture') };
+      const charge = (await findCharge(tx, merchant.id, started.charge.id, { lock: true }))!;
+      if (outcome !== 'cleared') return this.#captureRefused(tx, current, charge, outcome, answer, nowMs);
+      const captured = await this.#bookCaptured(tx, charge, clearedAmount(answer, charge), nowMs);
+      current = { ...endStep(current), status: 'succeeded', amountReceivedMinor: captured.amountCapturedMinor, amountCapturableMinor: 0 };
       await savePaymentIntent(tx, current);
       await this.#chargeEvents(tx, captured, 'charge.captured', nowMs);
       await this.#event(tx, current, 'payment_intent.succeeded', nowMs);
-      return current;
+      return { pi: current, error: null };
     });
+    if (recorded.error !== null) throw recorded.error;
+    return recorded.pi;
+  }
+
+  /**
+   * A clearing the issuer refused, recorded: with no authorization left
+   * (12) the intent is canceled (`automatic`, as Stripe cancels an
+   * authorization that expired) and the merchant gets Stripe's
+   * `charge_expired_for_capture`; any other refusal moved nothing, so the
+   * intent can be captured again (`capture_refused`). Both are 400s.
+   */
+  async #captureRefused(tx: Tx, pi: PaymentIntent, charge: Charge, outcome: 'gone' | 'refused', answer: FollowUpResponse, nowMs: number): Promise<{ pi: PaymentIntent; error: AppError }> {
+    if (outcome === 'gone') {
+      if (charge.authorizationOpen) await saveCharge(tx, { ...charge, authorizationOpen: false });
+      const canceled: PaymentIntent = { ...endStep(pi), status: 'canceled', amountCapturableMinor: 0, canceledAtMs: nowMs, cancellationReason: 'automatic' };
+      await savePaymentIntent(tx, canceled);
+      await this.#event(tx, canceled, 'payment_intent.canceled', nowMs);
+      const message = `The charge cannot be captured: the card's issuer holds no authorization for it any more (${answer.reason}). The PaymentIntent was canceled.`;
+      return { pi: canceled, error: new AcquirerError('charge_expired_for_capture', message, { extra: { payment_intent: basePaymentIntentObject(canceled) } }) };
+    }
+    const again = endStep(pi);
+    await savePaymentIntent(tx, again);
+    const message = `The card's issuer refused the capture (${answer.responseCode} ${answer.reason}); nothing was captured.`;
+    return { pi: again, error: new AcquirerError('capture_refused', message, { extra: { payment_intent: basePaymentIntentObject(again) } }) };
   }
 
   /**
@@ -239,37 +314,58 @@ export class PaymentIntents {
    * a second increment. A decline leaves the payment as it was.
    */
   async incrementAuthorization(merchant: Merchant, id: string, newAmountMinor: number, nowMs: number): Promise<PaymentIntent> {
-    const pi = await requirePaymentIntent(this.deps.db, merchant.id, id);
-    if (pi.status !== 'requires_capture' || pi.latestChargeId === null) throw unexpectedState(pi, 'increment the authorization of');
-    if (newAmountMinor <= pi.amountMinor) {
-      throw new AcquirerError('parameter_invalid', `The new amount (${newAmountMinor}) must be greater than the authorized amount (${pi.amountMinor}).`, { param: 'amount' });
-    }
-    const charge = (await findCharge(this.deps.db, merchant.id, pi.latestChargeId))!;
+    const started = await this.deps.db.transaction(async (tx) => {
+      const pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      const step = pi.step;
+      if (step !== null && step.kind === 'increment') {
+        if (newAmountMinor !== step.amountMinor) throw stepInProgress(pi, step, 'increment the authorization of');
+        return { pi, charge: (await findCharge(tx, merchant.id, pi.latestChargeId!))! };
+      }
+      if (pi.status !== 'requires_capture' || pi.latestChargeId === null) throw unexpectedState(pi, 'increment the authorization of');
+      if (newAmountMinor <= pi.amountMinor) {
+        throw new AcquirerError('parameter_invalid', `The new amount (${newAmountMinor}) must be greater than the authorized amount (${pi.amountMinor}).`, { param: 'amount' });
+      }
+      const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
+      const next = startStep(pi, charge, 'increment', newAmountMinor, nowMs);
+      await savePaymentIntent(tx, next);
+      return { pi: next, charge };
+    });
+    const step = started.pi.step!;
+    const asked = step.amountMinor - started.pi.amountMinor;
     const answer = await this.deps.network.incrementAuthorization({
       type: 'incremental_authorization',
-      id: `${charge.networkId}.increment.${pi.amountMinor}-${newAmountMinor}`,
-      originalId: charge.networkId,
-      amount: { minor: newAmountMinor - pi.amountMinor, currency: pi.currency.toUpperCase() },
+      id: step.messageId,
+      originalId: started.charge.networkId,
+      amount: { minor: asked, currency: started.pi.currency.toUpperCase() },
       sentAtMs: this.deps.clock.nowMs(),
     });
-    if (!answer.approved) {
-      const decline = stripeDeclineFor(answer);
-      throw new AcquirerError(decline.code, decline.message, {
-        declineCode: decline.declineCode,
-        extra: { advice_code: decline.adviceCode, network_decline_code: answer.responseCode, payment_intent: basePaymentIntentObject(pi) },
-      });
-    }
-    return this.deps.db.transaction(async (tx) => {
+    const recorded = await this.deps.db.transaction(async (tx) => {
       let current = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
-      if (current.status !== 'requires_capture' || current.amountMinor >= newAmountMinor) return current; // a retry already recorded it
-      const locked = (await findCharge(tx, merchant.id, charge.id, { lock: true }))!;
-      const increase = newAmountMinor - current.amountMinor;
-      await saveCharge(tx, { ...locked, amountMinor: newAmountMinor, amountAuthorizedMinor: locked.amountAuthorizedMinor + increase });
-      current = { ...current, amountMinor: newAmountMinor, amountCapturableMinor: current.amountCapturableMinor + increase };
+      if (current.step?.messageId !== step.messageId) return { pi: current, error: null };
+      if (isRetryLater(answer)) return { pi: current, error: networkBusy('increment') };
+      if (!answer.approved) {
+        current = endStep(current);
+        await savePaymentIntent(tx, current);
+        const decline = stripeDeclineFor(answer);
+        const error = new AcquirerError(decline.code, decline.message, {
+          declineCode: decline.declineCode,
+          extra: { advice_code: decline.adviceCode, network_decline_code: answer.responseCode, payment_intent: basePaymentIntentObject(current) },
+        });
+        return { pi: current, error };
+      }
+      // What the issuer now holds more is what its answer approved.
+      const increase = answer.approvedAmount.minor;
+      if (!Number.isSafeInteger(increase) || increase < 1 || increase > asked) throw new Error(`increment ${step.messageId}: the issuer approved ${increase} of ${asked}`);
+      const locked = (await findCharge(tx, merchant.id, started.charge.id, { lock: true }))!;
+      const total = current.amountMinor + increase;
+      await saveCharge(tx, { ...locked, amountMinor: total, amountAuthorizedMinor: locked.amountAuthorizedMinor + increase });
+      current = { ...endStep(current), amountMinor: total, amountCapturableMinor: current.amountCapturableMinor + increase };
       await savePaymentIntent(tx, current);
       await this.#event(tx, current, 'payment_intent.amount_capturable_updated', nowMs);
-      return current;
+      return { pi: current, error: null };
     });
+    if (recorded.error !== null) throw recorded.error;
+    return recorded.pi;
   }
 
   async cancel(merchant: Merchant, id: string, reason: string | null, nowMs: number): Promise<PaymentIntent> {
@@ -309,19 +405,22 @@ export class PaymentIntents {
     });
   }
 
-  /** Sends the (final) clearing; true when the issuer took it. Same message id on every retry: a repeat, never a second capture. */
-  async #clear(charge: Charge, amountMinor: number): Promise<boolean> {
-    const answer = await this.deps.network.clear({
+  /**
+   * The automatic capture right after an approval. Its amount is always the
+   * authorized amount, so its id needs no attempt or amount: resuming a
+   * confirm resends the same message (a repeat). The id is the one this
+   * capture always had, so a confirm left processing across an upgrade still
+   * repeats it; manual capture steps add `.<attempt>.<amount>` and never meet it.
+   */
+  #clearAtConfirm(charge: Charge): Promise<FollowUpResponse> {
+    return this.deps.network.clear({
       type: 'clearing',
       id: `${charge.networkId}.capture`,
       originalId: charge.networkId,
-      amount: { minor: amountMinor, currency: charge.currency.toUpperCase() },
+      amount: { minor: charge.amountAuthorizedMinor, currency: charge.currency.toUpperCase() },
       final: true,
       sentAtMs: this.deps.clock.nowMs(),
     });
-    if (answer.responseCode === '00') return true;
-    if (answer.responseCode === '91' || answer.responseCode === '96') return false;
-    throw new Error(`clearing of ${charge.id} refused by the issuer: ${answer.responseCode} ${answer.reason}`);
   }
 
   async #bookCaptured(tx: Tx, charge: Charge, amountMinor: number, nowMs: number): Promise<Charge> {
@@ -372,6 +471,28 @@ export class PaymentIntents {
   async #chargeEvents(tx: Tx, charge: Charge, type: string, nowMs: number): Promise<void> {
     await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: charge.merchantId, type, object: await chargeObject(tx, charge) });
   }
+}
+
+/** What the issuer cleared, from its answer; anything outside what the charge holds is a broken network contract. */
+function clearedAmount(answer: FollowUpResponse, charge: Charge): number {
+  const minor = answer.amount.minor;
+  if (answer.amount.currency !== charge.currency.toUpperCase() || !Number.isSafeInteger(minor) || minor < 1 || minor > charge.amountAuthorizedMinor) {
+    throw new Error(`clearing of ${charge.id}: the issuer answered 00 for ${minor} ${answer.amount.currency}`);
+  }
+  return minor;
+}
+
+function networkBusy(what: 'capture' | 'increment'): AppError {
+  const retry = what === 'capture' ? 'retry the same capture' : 'retry the same increment';
+  return new AcquirerError('processing_error', `The card network could not take the ${what} now; ${retry} (it is also finished in the background).`);
+}
+
+/** A different capture or increment while one is at the network: it must end first (the same request again is a retry). */
+function stepInProgress(pi: PaymentIntent, step: NetworkStep, action: string): AppError {
+  const what = step.kind === 'capture' ? `a capture of ${step.amountMinor}` : `an increment to ${step.amountMinor}`;
+  return new AcquirerError('payment_intent_unexpected_state', `You cannot ${action} this PaymentIntent now: ${what} is in progress. Retry that same request, or wait for it to finish.`, {
+    extra: { payment_intent: basePaymentIntentObject(pi) },
+  });
 }
 
 export function unexpectedState(pi: PaymentIntent, action: string): AppError {

@@ -18,6 +18,7 @@ import {
 import { clearDefaultPaymentMethod, requireCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
+import { PAYMENT_METHOD_RATE_LIMITS, paymentMethodRateGate, type PaymentMethodRateLimits } from './payment-method-rate-limits.ts';
 
 const ID = objectIdPattern;
 
@@ -30,7 +31,9 @@ interface NewCard {
   readonly metadata: Record<string, string>;
 }
 
-export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {
+export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, rateLimits: PaymentMethodRateLimits = PAYMENT_METHOD_RATE_LIMITS): StripeEndpoint<any>[] {
+  // One per process: the endpoints are built once by the module.
+  const rateGate = paymentMethodRateGate(deps.clock, rateLimits);
   return [
     {
       method: 'POST',
@@ -38,6 +41,8 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       summary: 'Create a card PaymentMethod from card details (test mode)',
       allowPublishable: true,
       parse: (p, call) => {
+        // First, so a refused call reads nothing, changes nothing and keeps no idempotency key.
+        rateGate(call);
         p.enumOf('type', ['card'], { required: true });
         return parseNewCard(p, call.nowMs);
       },
@@ -68,7 +73,7 @@ export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
           createdAtMs: call.nowMs,
         };
         await deps.db.transaction((tx) => insertPaymentMethod(tx, pm));
-        if (card.cvc !== null) cvcCache.put(pm.id, card.cvc, call.nowMs);
+        if (card.cvc !== null) cvcCache.put(call.merchant.id, pm.id, card.cvc, call.nowMs);
         return paymentMethodObject(pm);
       },
     },

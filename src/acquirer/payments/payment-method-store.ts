@@ -51,6 +51,13 @@ export interface PaymentMethod {
   readonly checks: CardChecks;
   readonly metadata: Record<string, string>;
   readonly createdAtMs: number;
+  /**
+   * The stored credential: the network id of this card's first approval at
+   * this merchant with its CVV2 matched (Visa's original transaction id).
+   * Every later payment without CVV2 names it; without one the issuer may
+   * refuse such a payment. Null (or absent, before it is read) until then.
+   */
+  readonly storedCredentialNetworkId?: string | null;
 }
 
 interface Row {
@@ -71,10 +78,13 @@ interface Row {
   checks: string;
   metadata: string;
   created_at_ms: number | string;
+  stored_credential_network_id?: string | null;
 }
 
 const COLUMNS =
   'id, merchant_id, customer_id, pan_sealed, fingerprint, payment_account_reference, bin, last4, brand, country, funding, exp_month, exp_year, billing_details, checks, metadata, created_at_ms';
+/** Read, never inserted: a new payment method has no stored credential yet (rememberStoredCredential). */
+const READ_COLUMNS = `${COLUMNS}, stored_credential_network_id`;
 
 function fromRow(row: Row): PaymentMethod {
   return {
@@ -95,6 +105,7 @@ function fromRow(row: Row): PaymentMethod {
     checks: JSON.parse(row.checks) as CardChecks,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     createdAtMs: Number(row.created_at_ms),
+    storedCredentialNetworkId: row.stored_credential_network_id ?? null,
   };
 }
 
@@ -111,7 +122,7 @@ export async function insertPaymentMethod(tx: Tx, pm: PaymentMethod): Promise<vo
 
 export async function findPaymentMethod(sql: Sql, merchantId: string, id: string, options: { lock?: boolean } = {}): Promise<PaymentMethod | undefined> {
   const row = await sql.get<Row>(
-    `SELECT ${COLUMNS} FROM acquirer_payment_methods WHERE id = ? AND merchant_id = ? ${options.lock ? sql.forUpdate : ''}`,
+    `SELECT ${READ_COLUMNS} FROM acquirer_payment_methods WHERE id = ? AND merchant_id = ? ${options.lock ? sql.forUpdate : ''}`,
     [id, merchantId],
   );
   return row === undefined ? undefined : fromRow(row);
@@ -131,6 +142,11 @@ export async function setPaymentMethodCustomer(tx: Tx, pm: PaymentMethod, custom
       : 'UPDATE acquirer_payment_methods SET customer_id = ?, attached_at_ms = ?, detached_at_ms = NULL WHERE id = ?',
     customerId === null ? [nowMs, pm.id] : [customerId, nowMs, pm.id],
   );
+}
+
+/** Keeps the first CVV2-checked approval as the card's stored credential; later ones leave it as it is. */
+export async function rememberStoredCredential(sql: Sql, id: string, networkId: string): Promise<void> {
+  await sql.run('UPDATE acquirer_payment_methods SET stored_credential_network_id = ? WHERE id = ? AND stored_credential_network_id IS NULL', [networkId, id]);
 }
 
 export async function savePaymentMethodChecks(tx: Tx, id: string, checks: CardChecks): Promise<void> {

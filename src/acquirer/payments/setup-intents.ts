@@ -10,7 +10,7 @@ import { updateMetadata } from '../stripe/params.ts';
 import type { StripeEndpoint } from '../stripe/route.ts';
 import { verifyCard } from './card-verification.ts';
 import { findPaymentMethod, paymentMethodObject, requirePaymentMethod, setPaymentMethodCustomer } from './payment-method-store.ts';
-import { objectIdPattern } from '../stripe/object-ids.ts';
+import { newClientSecret, objectIdPattern } from '../stripe/object-ids.ts';
 
 /**
  * Setup intents: save a card for later (`usage=off_session` by default) by
@@ -174,7 +174,7 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): St
             lastSetupError: null,
             description: input.description,
             metadata: input.metadata,
-            clientSecret: `${id}_secret_${deps.ids.next('s').slice(2)}`,
+            clientSecret: newClientSecret(id, deps.random),
             createdAtMs: call.nowMs,
             canceledAtMs: null,
             cancellationReason: null,

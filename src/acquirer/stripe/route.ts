@@ -4,7 +4,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError } from '../errors.ts';
 import { hashRequest, validateIdempotencyKey } from '../../platform/idempotency.ts';
-import { authenticateApiKey, type ApiKeyKind, type Merchant } from '../merchants/merchants.ts';
+import { authenticateApiKey, hashApiKey, type ApiKeyKind, type Merchant } from '../merchants/merchants.ts';
 import { parseForm, type FormObject } from './form-body.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency-keys.ts';
 import { Params } from './params.ts';
@@ -25,9 +25,13 @@ import { Params } from './params.ts';
 export interface StripeCall {
   readonly merchant: Merchant;
   readonly keyKind: ApiKeyKind;
+  /** The key's stored hash: names the key (for per-key limits) without holding it. */
+  readonly apiKeyHash: string;
   readonly path: Readonly<Record<string, string>>;
   readonly nowMs: number;
   readonly requestId: string;
+  /** The peer's address as the socket saw it (no proxy headers are trusted), for per-client limits. */
+  readonly clientAddress: string;
 }
 
 export interface StripeEndpoint<I> {
@@ -67,16 +71,18 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
     url: endpoint.url,
     schema: { summary: endpoint.summary, tags: ['acquirer (Stripe-compatible)'], hide: false },
     handler: async (request, reply) => {
-      const { merchant, kind } = await authenticate(deps, request);
+      const { merchant, kind, keyHash } = await authenticate(deps, request);
       if (kind === 'publishable' && !endpoint.allowPublishable) {
         throw new AcquirerError('permission_denied', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
       }
       const call: StripeCall = {
         merchant,
         keyKind: kind,
+        apiKeyHash: keyHash,
         path: (request.params ?? {}) as Record<string, string>,
         nowMs: deps.clock.nowMs(),
         requestId: request.id,
+        clientAddress: request.ip,
       };
       const data = endpoint.method === 'POST' ? bodyOf(request) : queryOf(request);
       const params = new Params(data);
@@ -120,7 +126,7 @@ function answer(reply: FastifyReply, result: { status: number; body: unknown }):
   return reply.status(result.status).type('application/json').send(JSON.stringify(result.body));
 }
 
-async function authenticate(deps: StripeRouteDeps, request: FastifyRequest): Promise<{ merchant: Merchant; kind: ApiKeyKind }> {
+async function authenticate(deps: StripeRouteDeps, request: FastifyRequest): Promise<{ merchant: Merchant; kind: ApiKeyKind; keyHash: string }> {
   const key = apiKeyOf(request);
   if (key === undefined) {
     throw new AcquirerError(
@@ -130,7 +136,7 @@ async function authenticate(deps: StripeRouteDeps, request: FastifyRequest): Pro
   }
   const found = await authenticateApiKey(deps.db, key);
   if (found === undefined) throw new AcquirerError('authentication_required', `Invalid API Key provided: ${maskKey(key)}`);
-  return found;
+  return { ...found, keyHash: hashApiKey(key) };
 }
 
 /** `Authorization: Bearer <key>`, or Basic with the key as the user name (curl -u sk_test_…:), as Stripe accepts. */

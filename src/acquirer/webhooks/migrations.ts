@@ -47,4 +47,12 @@ CREATE INDEX acquirer_webhook_deliveries_event ON acquirer_webhook_deliveries (e
 CREATE INDEX acquirer_webhook_deliveries_endpoint ON acquirer_webhook_deliveries (endpoint_id, id);
 `,
   },
+  {
+    // The current run of failed deliveries to an endpoint, so one that keeps failing can be disabled (webhook-endpoint-health.ts).
+    id: 'acquirer/023_webhook_endpoint_failures',
+    sql: `
+ALTER TABLE acquirer_webhook_endpoints ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE acquirer_webhook_endpoints ADD COLUMN failing_since_ms BIGINT;
+`,
+  },
 ];

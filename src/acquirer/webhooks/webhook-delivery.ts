@@ -2,7 +2,10 @@ import type { Sql } from '../../platform/db/database.ts';
 import { complete, type Job, type JobHandler } from '../../platform/jobs/index.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { EVENT_COLUMNS, eventObject, type EventRow } from '../events/events.ts';
+import { PUBLIC_ADDRESSES_ONLY, type WebhookNetworkPolicy } from './webhook-address-policy.ts';
+import { noteDeliveryFailed, noteDeliverySucceeded } from './webhook-endpoint-health.ts';
 import { WEBHOOK_ENDPOINT_COLUMNS, type WebhookEndpointRow } from './webhook-endpoints.ts';
+import { postWebhook, WebhookTransportError } from './webhook-http.ts';
 import type { WebhookJob } from './webhook-outbox.ts';
 import { openWebhookSecret } from './webhook-secret.ts';
 import { webhookSignatureHeader } from './webhook-signature.ts';
@@ -16,14 +19,23 @@ import { webhookSignatureHeader } from './webhook-signature.ts';
  * endpoint, however often a lost lease makes the job run again) and the job
  * is completed, all in one transaction. Anything else — another status, a
  * redirect (never followed: a redirect could point the signed payload
- * anywhere), a network error, the time-out — is recorded and thrown, and the
+ * anywhere), a network error, the time-out, an address the network policy
+ * refuses (webhook-address-policy.ts) — is recorded and thrown, and the
  * jobs worker retries with back-off (webhook-outbox.ts has the schedule).
+ * Every failure also counts towards disabling an endpoint that keeps failing
+ * (webhook-endpoint-health.ts), and a 2xx resets that count.
  *
  * Deliveries are at least once, as Stripe's are: receivers dedupe on the
  * event id.
  */
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
+/**
+ * Until the TCP connection is up: a receiver on the internet answers a
+ * connect in well under a second, so an address that swallows the SYN
+ * (firewalled, black-holed) costs a delivery slot 3 s, not the whole 10 s.
+ */
+export const WEBHOOK_CONNECT_TIMEOUT_MS = 3_000;
 /** Only the start of an answer is read: enough to show why an endpoint refused, never a whole page. */
 export const WEBHOOK_RESPONSE_READ_MAX_BYTES = 4_096;
 export const WEBHOOK_RESPONSE_EXCERPT_MAX_CHARS = 1_000;
@@ -32,6 +44,8 @@ const USER_AGENT = 'Cardlane/1.0 (+Stripe-compatible webhooks)';
 export interface WebhookDeliveryOptions {
   /** How long one POST may take, headers and the read of the answer included. */
   readonly timeoutMs?: number;
+  /** How long the connection may take to come up (at most timeoutMs). */
+  readonly connectTimeoutMs?: number;
 }
 
 export class WebhookDeliveryFailed extends Error {
@@ -51,6 +65,8 @@ interface Attempt {
 
 export function webhookDeliveryHandler(deps: AcquirerDeps, options: WebhookDeliveryOptions = {}): JobHandler {
   const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  const connectTimeoutMs = Math.min(options.connectTimeoutMs ?? WEBHOOK_CONNECT_TIMEOUT_MS, timeoutMs);
+  const policy = deps.webhookNetwork ?? PUBLIC_ADDRESSES_ONLY;
   return async (job: Job) => {
     const { eventId, endpointId } = jobPayload(job.payload);
     const endpoint = await deps.db.get<WebhookEndpointRow>(`SELECT ${WEBHOOK_ENDPOINT_COLUMNS} FROM acquirer_webhook_endpoints WHERE id = ?`, [
@@ -73,10 +89,13 @@ export function webhookDeliveryHandler(deps: AcquirerDeps, options: WebhookDeliv
     const payload = JSON.stringify(eventObject(event), null, 2);
     const secret = openWebhookSecret(deps.vaultKey, endpoint.id, endpoint.secret_sealed);
     const signature = webhookSignatureHeader(secret, payload, Math.floor(attemptedAtMs / 1000));
-    const attempt = await post(endpoint.url, payload, signature, timeoutMs);
+    const attempt = await post(endpoint.url, payload, signature, { timeoutMs, connectTimeoutMs, policy });
 
     if (!attempt.delivered) {
-      await recordAttempt(deps.db, base, attempt);
+      await deps.db.transaction(async (tx) => {
+        await recordAttempt(tx, base, attempt);
+        await noteDeliveryFailed(tx, deps, { endpointId, attemptedAtMs, nowMs: deps.clock.nowMs() });
+      });
       throw new WebhookDeliveryFailed(`${endpoint.url}: ${attempt.error}`);
     }
     await deps.db.transaction(async (tx) => {
@@ -84,6 +103,7 @@ export function webhookDeliveryHandler(deps: AcquirerDeps, options: WebhookDeliv
       await tx.get(`SELECT id FROM acquirer_events WHERE id = ? ${tx.forUpdate}`, [eventId]);
       const earlier = await tx.get('SELECT id FROM acquirer_webhook_deliveries WHERE event_id = ? AND endpoint_id = ? AND delivered = 1', [eventId, endpointId]);
       await recordAttempt(tx, base, attempt);
+      await noteDeliverySucceeded(tx, endpointId);
       if (earlier === undefined) {
         await tx.run('UPDATE acquirer_events SET pending_webhooks = pending_webhooks - 1 WHERE id = ? AND pending_webhooks > 0', [eventId]);
       }
@@ -126,57 +146,31 @@ async function recordAttempt(
  * One POST. Times are real (a slow endpoint is slow in the world, whatever
  * the injected Clock says), so the duration is measured with performance.now().
  */
-async function post(url: string, payload: string, signature: string, timeoutMs: number): Promise<Attempt> {
+async function post(
+  url: string,
+  payload: string,
+  signature: string,
+  limits: { timeoutMs: number; connectTimeoutMs: number; policy: WebhookNetworkPolicy },
+): Promise<Attempt> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature, 'user-agent': USER_AGENT },
-      body: payload,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const excerpt = (await readAtMost(response, WEBHOOK_RESPONSE_READ_MAX_BYTES)).slice(0, WEBHOOK_RESPONSE_EXCERPT_MAX_CHARS);
-    const delivered = response.status >= 200 && response.status < 300;
+    const answer = await postWebhook(
+      url,
+      { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature, 'user-agent': USER_AGENT },
+      payload,
+      { ...limits, readMaxBytes: WEBHOOK_RESPONSE_READ_MAX_BYTES },
+    );
+    const excerpt = answer.text.slice(0, WEBHOOK_RESPONSE_EXCERPT_MAX_CHARS);
+    const delivered = answer.status >= 200 && answer.status < 300;
     const error = delivered
       ? null
-      : response.status >= 300 && response.status < 400
-        ? `HTTP ${response.status}: redirects are not followed`
-        : `HTTP ${response.status}`;
-    return { delivered, statusCode: response.status, error, excerpt: excerpt === '' ? null : excerpt, durationMs: elapsed() };
+      : answer.status >= 300 && answer.status < 400
+        ? `HTTP ${answer.status}: redirects are not followed`
+        : `HTTP ${answer.status}`;
+    return { delivered, statusCode: answer.status, error, excerpt: excerpt === '' ? null : excerpt, durationMs: elapsed() };
   } catch (error) {
-    return { delivered: false, statusCode: null, error: describeFetchError(error, timeoutMs), excerpt: null, durationMs: elapsed() };
+    const message = error instanceof WebhookTransportError ? error.message : String(error).slice(0, 500);
+    return { delivered: false, statusCode: null, error: message, excerpt: null, durationMs: elapsed() };
   }
-}
-
-/** The first `maxBytes` of the body as text; the rest is never read (the stream is cancelled). A body that breaks off reads as what came. */
-async function readAtMost(response: Response, maxBytes: number): Promise<string> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    while (total < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.byteLength;
-    }
-  } catch {
-    // The status decides the outcome; a body cut short only shortens the excerpt.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, maxBytes));
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `timed out after ${timeoutMs} ms`;
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ?? cause?.message;
-    return (detail ? `${error.message}: ${detail}` : error.message).slice(0, 500);
-  }
-  return String(error).slice(0, 500);
 }

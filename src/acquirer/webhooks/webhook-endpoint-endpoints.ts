@@ -5,6 +5,7 @@ import { refuseExpand } from '../events/refuse-expand.ts';
 import { listPage, parseListQuery, stripeList, type ListQuery } from '../stripe/list.ts';
 import type { Params } from '../stripe/params.ts';
 import type { StripeEndpoint } from '../stripe/route.ts';
+import { PUBLIC_ADDRESSES_ONLY, refusedHostReason, type WebhookNetworkPolicy } from './webhook-address-policy.ts';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -23,7 +24,9 @@ import {
  *
  * URLs may be http or https (test mode, as at Stripe, and Cardlane's own
  * parties listen on plain http locally); nothing else, and no credentials
- * in the URL, which would be stored and shown in clear.
+ * in the URL, which would be stored and shown in clear. Hosts that are
+ * loopback, private or otherwise non-public addresses are refused unless
+ * the acquirer allows private networks (webhook-address-policy.ts).
  */
 
 export const WEBHOOK_URL_MAX_CHARS = 2_048;
@@ -46,6 +49,7 @@ interface UpdateInput {
 }
 
 export function webhookEndpointEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
+  const policy = deps.webhookNetwork ?? PUBLIC_ADDRESSES_ONLY;
   const create: StripeEndpoint<CreateInput> = {
     method: 'POST',
     url: '/webhook_endpoints',
@@ -54,7 +58,7 @@ export function webhookEndpointEndpoints(deps: AcquirerDeps): StripeEndpoint<any
       refuseExpand(params);
       const description = params.string('description', { maxChars: WEBHOOK_DESCRIPTION_MAX_CHARS });
       return {
-        url: parseUrl(params, true)!,
+        url: parseUrl(params, true, policy)!,
         enabledEvents: parseEnabledEvents(params, true)!,
         description: description === '' || description === undefined ? null : description,
         metadata: params.metadata(),
@@ -92,7 +96,7 @@ export function webhookEndpointEndpoints(deps: AcquirerDeps): StripeEndpoint<any
       const description = params.string('description', { maxChars: WEBHOOK_DESCRIPTION_MAX_CHARS });
       return {
         id: call.path.id!,
-        url: parseUrl(params, false),
+        url: parseUrl(params, false, policy),
         enabledEvents: parseEnabledEvents(params, false),
         description: description === '' ? null : description,
         disabled: params.boolean('disabled'),
@@ -139,7 +143,7 @@ export function webhookEndpointEndpoints(deps: AcquirerDeps): StripeEndpoint<any
   return [create, retrieve, update, list, remove];
 }
 
-function parseUrl(params: Params, required: boolean): string | undefined {
+function parseUrl(params: Params, required: boolean, policy: WebhookNetworkPolicy): string | undefined {
   const raw = params.string('url', { required, maxChars: WEBHOOK_URL_MAX_CHARS });
   if (raw === undefined) return undefined;
   let url: URL;
@@ -153,6 +157,15 @@ function parseUrl(params: Params, required: boolean): string | undefined {
   }
   if (url.username !== '' || url.password !== '') {
     throw new AcquirerError('url_invalid', 'Invalid URL: webhook URLs may not contain a user name or password.', { param: 'url' });
+  }
+  // The parser has already turned 0x7f000001, 2130706433 and 0177.0.0.1 into 127.0.0.1. Names are checked as they resolve, at each delivery.
+  const refused = policy.allowPrivateNetworks ? null : refusedHostReason(url.hostname);
+  if (refused !== null) {
+    throw new AcquirerError(
+      'url_invalid',
+      `Invalid URL: ${url.hostname} is ${refused}; webhook URLs must reach a public address (private networks are allowed only when the acquirer is configured for local development).`,
+      { param: 'url' },
+    );
   }
   return raw;
 }

@@ -134,6 +134,10 @@ export async function updateWebhookEndpoint(
     'UPDATE acquirer_webhook_endpoints SET url = ?, enabled_events = ?, description = ?, status = ?, metadata = ? WHERE id = ? AND merchant_id = ?',
     [after.url, after.enabled_events, after.description, after.status, after.metadata, after.id, after.merchant_id],
   );
+  // Enabled again, or pointed somewhere new: earlier failures no longer say anything about it (webhook-endpoint-health.ts).
+  if ((before.status === 'disabled' && after.status === 'enabled') || after.url !== before.url) {
+    await tx.run('UPDATE acquirer_webhook_endpoints SET consecutive_failures = 0, failing_since_ms = NULL WHERE id = ?', [after.id]);
+  }
   return after;
 }
 

@@ -42,7 +42,8 @@ export async function enqueueWebhookDeliveries(
   for (const endpoint of endpoints) {
     if (!subscribesTo(JSON.parse(endpoint.enabled_events) as string[], request.type)) continue;
     const payload: WebhookJob = { eventId: request.eventId, endpointId: endpoint.id };
-    await enqueue(sql, { queue: WEBHOOK_QUEUE, payload, nowMs: request.nowMs, maxAttempts: WEBHOOK_MAX_ATTEMPTS });
+    // Grouped by merchant so the worker shares its slots fairly between merchants (webhook-task.ts).
+    await enqueue(sql, { queue: WEBHOOK_QUEUE, payload, nowMs: request.nowMs, maxAttempts: WEBHOOK_MAX_ATTEMPTS, groupKey: request.merchantId });
     count += 1;
   }
   return count;

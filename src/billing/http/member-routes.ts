@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
+import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
 import { bearerToken } from '../../platform/identity/authorization-header.ts';
 import { OPERATOR_SECURITY, requireOperator } from '../../platform/identity/operator-auth.ts';
 import type { OperatorKeyStore } from '../../platform/identity/operator-keys.ts';
@@ -22,6 +23,14 @@ import { normalizeEmail, type Member } from '../members/members.ts';
  */
 
 const TAG = ['billing members'];
+
+/**
+ * Per client address, in front of the two routes anyone may call: generous
+ * for people, a cost for floods. The limits that must hold exactly (codes per
+ * address and per mailbox, wrong codes per code) are in the database.
+ */
+export const MEMBER_SIGN_IN_CODE_RATE_LIMIT: RateLimitPolicy = { name: 'billing_member_sign_in_code', burst: 30, perWindow: 30, windowMs: 60_000 };
+export const MEMBER_SIGN_IN_RATE_LIMIT: RateLimitPolicy = { name: 'billing_member_sign_in', burst: 30, perWindow: 30, windowMs: 60_000 };
 const EMAIL = { type: 'string', minLength: 1, maxLength: 320 } as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -46,16 +55,20 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
     return session;
   }
 
+  const codeLimit = new RateLimiter(MEMBER_SIGN_IN_CODE_RATE_LIMIT, deps.clock);
+  const signInLimit = new RateLimiter(MEMBER_SIGN_IN_RATE_LIMIT, deps.clock);
+
   return async (app) => {
     app.post<{ Body: { email: string } }>(
       '/sessions/code',
       {
+        onRequest: codeLimit.hook,
         schema: {
           tags: TAG,
           summary: 'Mail a one-time sign-in code to a member',
           description:
             'Six digits, valid 5 minutes, single use. One per minute per address; at most 5 an hour per address and 20 per client (429 with Retry-After). ' +
-            'The answer is the same whether or not the address belongs to a member.',
+            `The answer is the same whether or not the address belongs to a member. ${codeLimit.describe()}`,
           body: { type: 'object', required: ['email'], additionalProperties: false, properties: { email: EMAIL } },
         },
       },
@@ -75,12 +88,13 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
     app.post<{ Body: { email: string; code: string; organization?: string } }>(
       '/sessions',
       {
+        onRequest: signInLimit.hook,
         schema: {
           tags: TAG,
           summary: 'Sign in with the mailed code; answers a session token for Authorization: Bearer',
           description:
             "The token works on the billing page's routes for 12 hours. With several organizations, `organization` picks one (default: the oldest membership). " +
-            'Five wrong codes lock the code; ask for a new one.',
+            `Five wrong codes lock the code; ask for a new one. ${signInLimit.describe()}`,
           body: {
             type: 'object',
             required: ['email', 'code'],

@@ -53,6 +53,7 @@ function describe(cardlane: Cardlane) {
     config_file: config.configFile,
     migrations_applied: cardlane.migrationsApplied,
     background_tasks: cardlane.backgroundTaskNames,
+    security_warnings: cardlane.securityWarnings,
     operator_key_file: cardlane.operatorKeyFile,
     operator_key_created: cardlane.operatorKeyCreated,
     merchant_api: {
@@ -81,6 +82,9 @@ function describe(cardlane: Cardlane) {
 function printBanner(io: Io, cardlane: Cardlane): void {
   const info = describe(cardlane);
   io.stdout.write(`Cardlane ${VERSION} is up.\n\n`);
+  // First, where a person cannot miss them: each is also in the log.
+  for (const warning of info.security_warnings) io.stdout.write(`WARNING: ${warning}\n`);
+  if (info.security_warnings.length > 0) io.stdout.write('\n');
   printTable(io, [
     ['API', info.url],
     ['OpenAPI document', info.openapi_url],

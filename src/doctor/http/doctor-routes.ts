@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
 import type { RouteTypes } from '../../platform/http/typed-route.ts';
 import { catalogueJson } from '../catalogue.ts';
 import { LANGS, type Lang } from '../catalogue-types.ts';
@@ -17,6 +18,8 @@ export interface DoctorRoutesOptions {
 }
 
 const TAG = ['doctor'];
+/** Per client address on the one route that needs no credential: documentation, so plenty; a flood costs the caller. */
+export const CATALOGUE_RATE_LIMIT: RateLimitPolicy = { name: 'doctor_catalogue', burst: 60, perWindow: 60, windowMs: 60_000 };
 const SECURITY: Array<Record<string, string[]>> = [{ cardholderSession: [] }, { operatorKey: [] }];
 const AUTH_TEXT =
   'Authenticate with a merchant secret key (sk_test_…: the merchant view of its own payments), an operator key (op_…: everything) or a cardholder session token (payments on your own cards).';
@@ -48,6 +51,7 @@ const errors = { 400: { $ref: 'ErrorResponse#' }, 401: { $ref: 'ErrorResponse#' 
  */
 export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
   const { clock, doctor } = options;
+  const catalogueLimit = new RateLimiter(CATALOGUE_RATE_LIMIT, clock);
   return async (app: FastifyInstance) => {
     app.get<RouteTypes<{ params: typeof traceParams; querystring: typeof traceQuery }>>(
       '/traces/:id',
@@ -93,9 +97,11 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
     app.get<RouteTypes<{ querystring: typeof catalogueQuery }>>(
       '/catalogue',
       {
+        onRequest: catalogueLimit.hook,
         schema: {
           tags: TAG,
           summary: 'The decline catalogue: every reason, who decides, its codes, and what to do, in English and Chinese',
+          description: catalogueLimit.describe(),
           querystring: catalogueQuery,
         },
       },

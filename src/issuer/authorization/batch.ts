@@ -3,11 +3,12 @@ import type { Tx } from '../../platform/db/database.ts';
 import type { TransferInput } from '../../ledger/index.ts';
 import { panFingerprint } from '../card-secrets.ts';
 import { CardBook, merchantKey, type CardEntry } from './card-book.ts';
-import { decideAuthorization, type Decision } from './decide.ts';
+import { decideAuthorization, storedCredentialOf, type Decision } from './decide.ts';
+import { afterDecline, cardSubject, DEFAULT_DECLINE_LIMITS, isBlocked, loadLimitStates, merchantSubject, probesOf, type LimitState, type ProbeCount } from './decline-limiter.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { holdInput } from './holds.ts';
 import { AUTHORIZATION_REASONS, type AuthorizationReason } from './reasons.ts';
-import { insertAuthorizations, ISSUER_NAME, responseOfRow, rowsByRequestIds, type AuthorizationRow } from './records.ts';
+import { insertAuthorizations, ISSUER_NAME, responseOfRow, rowByRequestId, rowsByRequestIds, type AuthorizationRow } from './records.ts';
 import { addSpend, saveSpend, spentNow, tracksSpend } from './spend.ts';
 import { checkAuthorizationRequest, clip, FIELD_BOUNDS, isMessageId } from './validate.ts';
 
@@ -44,6 +45,12 @@ export class BatchContext {
   #drafts: Draft[] = [];
   /** PAN → fingerprint for this batch only (the batch holds the requests anyway; nothing outlives it). */
   readonly #fingerprints = new Map<string, string>();
+  /** Request ids whose records were looked up (found or not), so a stored credential is read at most once. */
+  readonly #lookedUp = new Set<string>();
+  /** Card-testing counters as read at the start of the batch plus this batch's declines. */
+  readonly #limits = new Map<string, LimitState | undefined>();
+  /** Declines of this batch to count once it commits (decline-limiter.ts), by request id. */
+  readonly probes = new Map<string, ProbeCount[]>();
 
   constructor(
     readonly tx: Tx,
@@ -56,11 +63,22 @@ export class BatchContext {
   /** Reads, for the whole batch at once, the repeats among these requests, their cards and the cards' merchant accounts. */
   async prefetch(requests: readonly AuthorizationRequest[]): Promise<void> {
     const ids: string[] = [];
+    const subjects: string[] = [];
     for (const request of requests) {
       if (isMessageId(request?.id)) ids.push(request.id);
-      this.#fingerprint(request);
+      // The stored credentials named, read with the repeats: one query for both.
+      if (isMessageId(request?.storedCredentialOriginalId)) ids.push(request.storedCredentialOriginalId);
+      const subject = merchantSubjectOf(request);
+      if (subject !== null) subjects.push(subject);
+      const fingerprint = this.#fingerprint(request);
+      if (fingerprint !== null) subjects.push(cardSubject(fingerprint));
     }
-    if (ids.length > 0) this.#existing = await rowsByRequestIds(this.tx, [...new Set(ids)]);
+    if (ids.length > 0) {
+      const unique = [...new Set(ids)];
+      this.#existing = await rowsByRequestIds(this.tx, unique);
+      for (const id of unique) this.#lookedUp.add(id);
+    }
+    await this.#loadLimits(subjects);
     if (this.#fingerprints.size === 0) return;
     await this.book.prefetch(this.#fingerprints.values());
     const withRefs: Array<{ entry: CardEntry; acquirerId: string; merchantId: string }> = [];
@@ -83,6 +101,41 @@ export class BatchContext {
       this.#fingerprints.set(pan, fingerprint);
     }
     return fingerprint;
+  }
+
+  async #loadLimits(subjects: readonly string[]): Promise<void> {
+    const missing = subjects.filter((s) => !this.#limits.has(s));
+    if (missing.length === 0) return;
+    const found = await loadLimitStates(this.tx, missing);
+    for (const subject of missing) this.#limits.set(subject, found.get(subject));
+  }
+
+  async #blocked(subject: string | null): Promise<boolean> {
+    if (subject === null) return false;
+    await this.#loadLimits([subject]);
+    return isBlocked(this.#limits.get(subject), this.nowMs);
+  }
+
+  /** The record a stored credential names: decided earlier in this batch, prefetched, or read now. */
+  async #storedCredentialOrigin(request: AuthorizationRequest): Promise<AuthorizationRow | undefined> {
+    const originalId = request.storedCredentialOriginalId;
+    if (typeof originalId !== 'string') return undefined;
+    const known = this.knownRow(originalId);
+    if (known !== undefined || this.#lookedUp.has(originalId)) return known;
+    this.#lookedUp.add(originalId);
+    const row = await rowByRequestId(this.tx, originalId);
+    if (row !== undefined) this.#existing.set(originalId, row);
+    return row;
+  }
+
+  /** Counts a decline that answered a guess about card data, in memory for the rest of the batch and for after the commit. */
+  #countProbe(request: AuthorizationRequest, decision: Decision, fingerprint: string | null): void {
+    const merchant = merchantSubjectOf(request);
+    if (merchant === null || decision.reason === 'approved') return;
+    const counts = probesOf(decision.reason, { merchant, card: fingerprint === null ? null : cardSubject(fingerprint) }, this.deps.declineLimits ?? DEFAULT_DECLINE_LIMITS);
+    if (counts.length === 0) return;
+    for (const { subject, rule } of counts) this.#limits.set(subject, afterDecline(this.#limits.get(subject), rule, this.nowMs));
+    this.probes.set(request.id, counts);
   }
 
   /** A decision made (or found) in this batch for this request id, if any. */
@@ -114,10 +167,11 @@ export class BatchContext {
     const entry = fingerprint === null ? undefined : await this.book.byFingerprint(fingerprint);
     let decision: Decision;
     let refs: Set<string> | undefined;
+    const merchantBlocked = shape === 'ok' && (await this.#blocked(merchantSubjectOf(request)));
     if (shape !== 'ok') {
       decision = { reason: shape, avs: UNCHECKED_AVS, cvv2: 'unchecked', checks: { request: 'fail' }, newMerchantRef: false };
     } else if (entry === undefined) {
-      decision = decideAuthorization(request, undefined, nowMs, deps.keyring);
+      decision = decideAuthorization(request, undefined, nowMs, deps.keyring, merchantBlocked);
     } else {
       const spent = spentNow(entry.spend, nowMs);
       if (request.merchantCustomerRef !== null) refs = await this.book.merchantRefs(entry, request.merchant.acquirerId, request.merchant.merchantId);
@@ -130,11 +184,15 @@ export class BatchContext {
           spentTodayUsdMinor: spent.day,
           spentThisMonthUsdMinor: spent.month,
           merchantRefs: refs ?? NO_REFS,
+          storedCredential: storedCredentialOf(request, entry.card.id, await this.#storedCredentialOrigin(request)),
+          cardProtected: await this.#blocked(fingerprint === null ? null : cardSubject(fingerprint)),
         },
         nowMs,
         deps.keyring,
+        merchantBlocked,
       );
     }
+    if (shape === 'ok') this.#countProbe(request, decision, fingerprint);
 
     const id = deps.ids.next('iauth');
     const approved = decision.reason === 'approved';
@@ -237,6 +295,12 @@ export class BatchContext {
       entry.merchantRefs.get(merchantKey(draft.merchantRef.acquirerId, draft.merchantRef.merchantId))?.delete(draft.merchantRef.ref);
     }
   }
+}
+
+function merchantSubjectOf(request: AuthorizationRequest): string | null {
+  const merchant = request?.merchant;
+  if (typeof merchant?.acquirerId !== 'string' || typeof merchant.merchantId !== 'string') return null;
+  return merchantSubject(merchant.acquirerId, merchant.merchantId);
 }
 
 function declinedMoney(nowMs: number): Partial<AuthorizationRow> {

@@ -69,6 +69,7 @@ import { BatchContext, unrecordedDecline } from './batch.ts';
 import { GroupCommit } from '../../platform/db/group-commit.ts';
 import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, type EngineDeps } from './engine-deps.ts';
 import { handleFollowUp, type FollowUpKind } from './follow-ups.ts';
+import { countDeclines, type DeclineLimits, type ProbeCount } from './decline-limiter.ts';
 import { ISSUER_NAME } from './records.ts';
 
 export interface CardlaneIssuerOptions {
@@ -79,6 +80,8 @@ export interface CardlaneIssuerOptions {
   readonly ledger: Ledger;
   /** How long an authorization's hold lasts; default 7 days, at most 31. */
   readonly holdTtlMs?: number;
+  /** Card-testing limits (decline-limiter.ts); the defaults when absent. */
+  readonly declineLimits?: DeclineLimits;
 }
 
 /** Messages decided in one transaction at most: bounds a batch's latency and its ledger call (≤ 1,000 transfers). */
@@ -100,6 +103,8 @@ export class CardlaneIssuer implements IssuerEndpoint {
   readonly #deps: EngineDeps;
   readonly #group: GroupCommit<Work, Answer>;
   #queued = 0;
+  /** Declines decided by committed batches, by request id, for `authorize` to count (decline-limiter.ts). */
+  readonly #probes = new Map<string, ProbeCount[]>();
   #ready: Promise<void> | null = null;
 
   constructor(options: CardlaneIssuerOptions) {
@@ -108,7 +113,7 @@ export class CardlaneIssuer implements IssuerEndpoint {
       throw new RangeError(`holdTtlMs must be 1 ms to 31 days, got ${holdTtlMs}`);
     }
     this.#db = options.db;
-    this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs };
+    this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs, ...(options.declineLimits ? { declineLimits: options.declineLimits } : {}) };
     this.#group = new GroupCommit<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
       // Two batches in flight on either database. SQLite runs their work one after the other (one
       // writer) but makes them durable off the main thread, so the next batch is decided while the
@@ -126,7 +131,21 @@ export class CardlaneIssuer implements IssuerEndpoint {
     const enqueuedAtMs = performance.now();
     if (this.#queued >= MAX_QUEUED_MESSAGES) return unrecordedDecline(request, 'issuer_overloaded');
     const ownRecorder = recorder?.db === this.#db ? recorder : null;
-    return (await this.#submit({ kind: 'authorize', request, enqueuedAtMs, recorder: ownRecorder })) as AuthorizationResponse;
+    const key = typeof request?.id === 'string' ? request.id : '';
+    try {
+      const response = (await this.#submit({ kind: 'authorize', request, enqueuedAtMs, recorder: ownRecorder })) as AuthorizationResponse;
+      const probes = this.#probes.get(key);
+      // Counted after the commit (never inside the batch: see decline-limiter.ts); only a decision made now, never a repeat.
+      if (probes !== undefined) {
+        this.#probes.delete(key);
+        // Best effort: the decision is committed and answered either way; a counter the database could not
+        // write now must not turn that answer into the network's stand-in.
+        await countDeclines(this.#db, probes, this.#deps.clock.nowMs()).catch(() => undefined);
+      }
+      return response;
+    } finally {
+      this.#probes.delete(key);
+    }
   }
 
   async incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse> {
@@ -166,6 +185,7 @@ export class CardlaneIssuer implements IssuerEndpoint {
 
   async #apply(tx: Tx, works: readonly Work[]): Promise<Answer[]> {
     const ctx = new BatchContext(tx, this.#deps, this.#deps.clock.nowMs());
+    for (const work of works) if (work.kind === 'authorize' && typeof work.request?.id === 'string') this.#probes.delete(work.request.id);
     await ctx.prefetch(works.flatMap((w) => (w.kind === 'authorize' ? [w.request] : [])));
     const answers: Array<() => Answer> = [];
     for (const work of works) {
@@ -180,6 +200,8 @@ export class CardlaneIssuer implements IssuerEndpoint {
       }
     }
     await ctx.flush();
+    // A batch that fails is re-run message by message; each run replaces what the failed one left here.
+    for (const [id, probes] of ctx.probes) this.#probes.set(id, probes);
     const results = answers.map((answer) => answer());
     for (const [i, work] of works.entries()) {
       if (work.kind === 'authorize' && work.recorder !== null) await work.recorder.record(tx, results[i] as AuthorizationResponse);

@@ -11,18 +11,26 @@ import { tracksSpend } from './spend.ts';
 /**
  * The decision itself: pure, no I/O, time passed in. Every check is
  * evaluated (so the record and the doctor see all of them, and AVS/CVV2
- * results are always returned), then the first failing check in this order
- * decides:
+ * results are returned unless card testing is limited), then the first
+ * failing check in this order decides:
  *
+ *  0. card testing — the merchant is blocked for probing, or the card is
+ *                 protected after wrong expiries/CVV2s (decline-limiter.ts),
+ *                 and the request has no valid stored credential: one
+ *                 generic answer, no AVS/CVV2 result, known card or not   05 declines_limited
  *  1. card      — the PAN belongs to a Cardlane card             14 card_not_found
  *  2. status    — closed                                          14 card_closed
  *                 frozen                                          62 card_frozen
  *  3. expiry    — the card is past its expiry                     54 card_expired
  *                 the expiry sent is not the card's               54 expiry_mismatch
  *  4. cvv2      — sent and wrong                                  N7 cvv2_mismatch
- *                 absent on a customer-initiated e-commerce
- *                 payment (allowed for merchant-initiated and
- *                 credential-on-file)                             N7 cvv2_required
+ *                 absent, and no stored credential named          N7 cvv2_required
+ *                 absent, and the stored credential named is not
+ *                 an approval of this card at this merchant with
+ *                 its CVV2 matched                                05 stored_credential_invalid
+ *                 (a card number alone must never pay: the stored-
+ *                 credential framework lets a payment skip CVV2 only
+ *                 where this merchant once proved it had the CVV2)
  *  5. avs       — a submitted field that does not match           05 avs_line1_mismatch /
  *                                                                    avs_postal_code_mismatch / avs_mismatch (both)
  *  6. kyc       — the cardholder's verification is not approved   62 kyc_not_approved
@@ -49,6 +57,7 @@ import { tracksSpend } from './spend.ts';
 export type CheckValue = 'pass' | 'fail' | 'skip';
 
 export const CHECK_ORDER = [
+  'card_testing',
   'card',
   'status',
   'expiry',
@@ -76,6 +85,32 @@ export interface CardFacts {
   readonly spentThisMonthUsdMinor: number;
   /** The customer refs already approved at this request's merchant. */
   readonly merchantRefs: ReadonlySet<string>;
+  /** The stored credential the request names, as checked against the issuer's records (storedCredentialOf). */
+  readonly storedCredential: StoredCredential;
+  /** Wrong expiries/CVV2s tripped the card's limit (decline-limiter.ts). */
+  readonly cardProtected: boolean;
+}
+
+/** `absent`: none named; `valid`: an approved, CVV2-matched authorization of this card at this merchant; else why not. */
+export type StoredCredential = 'absent' | 'valid' | 'not_found' | 'not_approved' | 'not_cvv2_checked' | 'other_card' | 'other_merchant';
+
+/** The record an authorization's stored credential names, as far as the check needs it. */
+export interface StoredCredentialOrigin {
+  readonly card_id: string | null;
+  readonly acquirer_id: string;
+  readonly merchant_id: string;
+  readonly approved: number | boolean;
+  readonly cvv2: string;
+}
+
+export function storedCredentialOf(request: AuthorizationRequest, cardId: string, origin: StoredCredentialOrigin | undefined): StoredCredential {
+  if (request.storedCredentialOriginalId === undefined || request.storedCredentialOriginalId === null) return 'absent';
+  if (origin === undefined) return 'not_found';
+  if (origin.card_id !== cardId) return 'other_card';
+  if (origin.acquirer_id !== request.merchant.acquirerId || origin.merchant_id !== request.merchant.merchantId) return 'other_merchant';
+  if (!origin.approved) return 'not_approved';
+  if (origin.cvv2 !== 'pass') return 'not_cvv2_checked';
+  return 'valid';
 }
 
 export interface Decision {
@@ -90,14 +125,25 @@ export interface Decision {
 
 const UNCHECKED_AVS: AvsResult = { line1: 'unchecked', postalCode: 'unchecked' };
 
-export function decideAuthorization(request: AuthorizationRequest, facts: CardFacts | undefined, nowMs: number, keyring: Keyring): Decision {
+/** `merchantBlocked`: the request's merchant tripped its card-testing limit (decline-limiter.ts). */
+export function decideAuthorization(request: AuthorizationRequest, facts: CardFacts | undefined, nowMs: number, keyring: Keyring, merchantBlocked = false): Decision {
   if (facts === undefined) {
+    // The same answer a known card gets while the merchant is blocked: a blocked prober learns nothing from 14.
+    if (merchantBlocked) return { reason: 'declines_limited', avs: UNCHECKED_AVS, cvv2: 'unchecked', checks: { card_testing: 'fail', limited_by: 'merchant', card: 'fail' }, newMerchantRef: false };
     return { reason: 'card_not_found', avs: UNCHECKED_AVS, cvv2: 'unchecked', checks: { card: 'fail' }, newMerchantRef: false };
   }
   const { card } = facts;
   // Methods of one object rather than closures: this runs for every authorization.
   const sheet = new CheckSheet();
   const checks = sheet.checks;
+
+  const storedCredentialValid = facts.storedCredential === 'valid';
+  if (storedCredentialValid || (!merchantBlocked && !facts.cardProtected)) sheet.pass('card_testing');
+  else {
+    sheet.fail('card_testing', 'declines_limited');
+    checks.limited_by = merchantBlocked ? 'merchant' : 'card';
+  }
+  if (facts.storedCredential !== 'absent') checks.stored_credential = facts.storedCredential;
 
   if (card.status === 'closed') sheet.fail('status', 'card_closed');
   else if (card.status === 'frozen') sheet.fail('status', 'card_frozen');
@@ -113,10 +159,11 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
     cvv2 = verifyCvv2(keyring, request.card.pan, card.expMonth, card.expYear, request.card.cvv2) ? 'pass' : 'fail';
     if (cvv2 === 'fail') sheet.fail('cvv2', 'cvv2_mismatch');
     else sheet.pass('cvv2');
-  } else if (request.initiator === 'customer' && request.entryMode === 'ecommerce') {
-    sheet.fail('cvv2', 'cvv2_required');
-  } else {
+  } else if (storedCredentialValid) {
+    // Checked by the approval that stored the credential, at this merchant.
     sheet.skip('cvv2');
+  } else {
+    sheet.fail('cvv2', facts.storedCredential === 'absent' ? 'cvv2_required' : 'stored_credential_invalid');
   }
 
   const avs = avsOf(card, request);
@@ -180,6 +227,8 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
   checks.available_usd_minor = facts.availableUsdMinor;
 
   const reason = sheet.decision();
+  // A limited answer says nothing about the card data: the checks stay in the record (never shown to merchants), not in the answer.
+  if (reason === 'declines_limited') return { reason, avs: UNCHECKED_AVS, cvv2: 'unchecked', checks, newMerchantRef: false };
   return { reason, avs, cvv2, checks, newMerchantRef: reason === 'approved' && newMerchantRef };
 }
 

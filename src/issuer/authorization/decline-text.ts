@@ -22,6 +22,8 @@ const CATALOGUE: Readonly<Record<string, DeclineText>> = {
   expiry_mismatch: { zh: '输入的有效期与卡片不符，请核对有效期（月/年）。', en: 'The expiry date entered does not match the card. Check the month and year.' },
   cvv2_mismatch: { zh: '安全码（CVV2）不正确，请核对卡背面的三位数安全码。', en: 'The security code (CVV2) is incorrect. Check the three-digit code of the card.' },
   cvv2_required: { zh: '此次付款需要填写安全码（CVV2），请在付款页面输入安全码。', en: 'This payment needs the security code (CVV2). Enter it on the payment page.' },
+  stored_credential_invalid: { zh: '商户没有提供安全码，也没有此卡在该商户经安全码验证的首次交易记录，交易被拒绝。请在付款页面重新输入卡片信息和安全码。', en: 'The merchant sent no security code and no earlier security-code-checked payment of this card with them. Enter the card and its security code again on the payment page.' },
+  declines_limited: { zh: '为防止盗刷，此卡或该商户因多次错误尝试暂时受到限制。请稍后再试。', en: 'To protect against card testing, this card or this merchant is temporarily limited after repeated failed attempts. Try again later.' },
   avs_line1_mismatch: { zh: '账单地址（街道地址）与卡片登记的地址不符。请填写卡片页面显示的账单地址。', en: 'The billing street address does not match the card. Enter the billing address shown on the card page.' },
   avs_postal_code_mismatch: { zh: '邮政编码与卡片登记的账单地址不符。请填写卡片页面显示的邮编。', en: "The postal code does not match the card's billing address. Enter the postal code shown on the card page." },
   avs_mismatch: { zh: '账单地址和邮政编码都与卡片登记的不符。请填写卡片页面显示的账单地址。', en: 'Neither the billing address nor the postal code matches the card. Enter the billing address shown on the card page.' },

@@ -2,6 +2,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type { Ledger } from '../../ledger/index.ts';
 import type { Keyring } from '../keyring.ts';
+import type { DeclineLimits } from './decline-limiter.ts';
 
 /** What the engine's steps share inside a batch; time, ids and secrets are injected. */
 export interface EngineDeps {
@@ -11,6 +12,8 @@ export interface EngineDeps {
   readonly keyring: Keyring;
   /** How long an approved authorization holds funds before it expires. */
   readonly holdTtlMs: number;
+  /** Card-testing limits; DEFAULT_DECLINE_LIMITS when absent. */
+  readonly declineLimits?: DeclineLimits;
 }
 
 /** Holds usually expire after 7 days (Stripe, the networks' defaults for card-not-present). */

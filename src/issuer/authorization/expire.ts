@@ -1,7 +1,9 @@
 import type { Clock } from '../../platform/clock.ts';
-import type { Database, Tx } from '../../platform/db/database.ts';
+import { placeholders, type Database, type Tx } from '../../platform/db/database.ts';
+import type { Ledger } from '../../ledger/index.ts';
+import { sweepFreeBalance } from '../cards/closed-card-sweep.ts';
 import { insertMessage } from './message-records.ts';
-import { AUTHORIZATION_COLUMNS, updateAuthorization, changeOf, type AuthorizationRow } from './records.ts';
+import { AUTHORIZATION_COLUMNS, changeOf, padded, updateAuthorization, type AuthorizationRow } from './records.ts';
 
 /**
  * Authorizations whose hold passed its expiry. The ledger stops counting an
@@ -59,25 +61,52 @@ const SWEEP_MAX_BATCHES = 50;
 
 /**
  * The background sweep: expires due authorizations in batches, each in its
- * own transaction. Rows are claimed with SKIP LOCKED (PostgreSQL) so that
- * several processes can sweep at once and a follow-up holding a row is
- * simply skipped (it expires that row itself).
+ * own transaction. It takes the locks in the order of every card writer —
+ * the card rows, then their authorizations, then ledger accounts — because
+ * an expiry on a closed card moves the money it frees to the wallet (see
+ * cards/closed-card-sweep.ts). Cards are claimed with SKIP LOCKED
+ * (PostgreSQL), so several processes can sweep at once and a card that a
+ * batch or a follow-up holds is simply skipped this run (a follow-up
+ * expires its own row itself).
  */
-export async function expireDueAuthorizations(db: Database, clock: Clock): Promise<number> {
+export async function expireDueAuthorizations(db: Database, clock: Clock, ledger: Ledger): Promise<number> {
   let total = 0;
   for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
     const nowMs = clock.nowMs();
-    const expired = await db.transaction(async (tx) => {
-      const rows = await tx.all<AuthorizationRow>(
-        `SELECT ${AUTHORIZATION_COLUMNS} FROM issuer_authorizations
-          WHERE status = 'pending' AND expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ${SWEEP_BATCH} ${tx.forUpdateSkipLocked}`,
+    const { due, expired } = await db.transaction(async (tx) => {
+      const dueRows = await tx.all<{ card_id: string | null }>(
+        `SELECT card_id FROM issuer_authorizations WHERE status = 'pending' AND expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ${SWEEP_BATCH}`,
         [nowMs],
       );
-      for (const row of rows) await expireAuthorization(tx, row, nowMs);
-      return rows.length;
+      const cardIds = padded([...new Set(dueRows.map((r) => r.card_id).filter((id) => id !== null))].sort());
+      if (cardIds.length === 0) return { due: 0, expired: 0 };
+      const cards = await tx.all<{ id: string; cardholder_id: string; status: string }>(
+        `SELECT id, cardholder_id, status FROM issuer_cards WHERE id IN ${placeholders(cardIds.length)} ORDER BY id ${tx.forUpdateSkipLocked}`,
+        cardIds,
+      );
+      if (cards.length === 0) return { due: dueRows.length, expired: 0 };
+      const locked = padded(cards.map((c) => c.id));
+      const rows = await tx.all<AuthorizationRow>(
+        `SELECT ${AUTHORIZATION_COLUMNS} FROM issuer_authorizations
+          WHERE card_id IN ${placeholders(locked.length)} AND status = 'pending' AND expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ${SWEEP_BATCH} ${tx.forUpdateSkipLocked}`,
+        [...locked, nowMs],
+      );
+      const lastExpired = new Map<string, string>();
+      for (const row of rows) {
+        await expireAuthorization(tx, row, nowMs);
+        lastExpired.set(row.card_id!, row.id);
+      }
+      for (const card of cards) {
+        const rowId = lastExpired.get(card.id);
+        // Each authorization expires once, so its id names this sweep uniquely.
+        if (card.status === 'closed' && rowId !== undefined) {
+          await sweepFreeBalance(tx, ledger, { id: card.id, cardholderId: card.cardholder_id }, `card:${card.id}:sweep:${rowId}:expiry`);
+        }
+      }
+      return { due: dueRows.length, expired: rows.length };
     });
     total += expired;
-    if (expired < SWEEP_BATCH) break;
+    if (due < SWEEP_BATCH || expired === 0) break;
   }
   return total;
 }

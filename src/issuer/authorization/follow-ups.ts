@@ -10,6 +10,7 @@ import type {
 } from '../../network/messages.ts';
 import type { BatchContext } from './batch.ts';
 import { approvalCodeOf } from './batch.ts';
+import { sweepFreeBalance } from '../cards/closed-card-sweep.ts';
 import type { CardEntry } from './card-book.ts';
 import { decideIncrement } from './decide.ts';
 import { expireAuthorization, isPastExpiry } from './expire.ts';
@@ -63,15 +64,25 @@ export async function handleFollowUp(ctx: BatchContext, kind: FollowUpKind, requ
   row = (await rowById(ctx.tx, row.id, { lock: true }))!;
   if (isPastExpiry(row, ctx.nowMs)) await expireAuthorization(ctx.tx, row, ctx.nowMs);
 
+  const outcome = await act(ctx, kind, row, entry, request);
+  // A closed card keeps holds but no free money: what this message released (or an expiry found above) goes to the wallet.
+  if (entry !== undefined && entry.card.status === 'closed') {
+    await sweepFreeBalance(ctx.tx, ctx.deps.ledger, entry.card, `card:${entry.card.id}:sweep:${ctx.deps.ids.next('swp')}`);
+    entry.available = undefined;
+  }
+  return record(row, outcome);
+}
+
+function act(ctx: BatchContext, kind: FollowUpKind, row: AuthorizationRow, entry: CardEntry | undefined, request: FollowUpRequest): Promise<Outcome> {
   switch (kind) {
     case 'reversal':
-      return record(row, await reverse(ctx, row, entry, request as ReversalRequest));
+      return reverse(ctx, row, entry, request as ReversalRequest);
     case 'clearing':
-      return record(row, await clear(ctx, row, entry, request as ClearingRequest));
+      return clear(ctx, row, entry, request as ClearingRequest);
     case 'refund':
-      return record(row, await refund(ctx, row, entry, request as RefundRequest));
+      return refund(ctx, row, entry, request as RefundRequest);
     case 'incremental_authorization':
-      return record(row, await increment(ctx, row, entry, request as IncrementalAuthorizationRequest));
+      return increment(ctx, row, entry, request as IncrementalAuthorizationRequest);
   }
 }
 

@@ -114,4 +114,18 @@ CREATE TABLE issuer_card_merchant_accounts (
 );
 `,
   },
+  {
+    // Card-testing counters (decline-limiter.ts): declines that answered a guess about card data, per merchant
+    // (`merchant:["acquirer","merchant"]`) and per card (`card:<PAN fingerprint>`), in a fixed window.
+    id: 'issuer/011_decline_limits',
+    sql: `
+CREATE TABLE issuer_decline_limits (
+  subject TEXT PRIMARY KEY,
+  window_started_at_ms BIGINT NOT NULL,
+  declines INTEGER NOT NULL CHECK (declines >= 0),
+  blocked_until_ms BIGINT NOT NULL DEFAULT 0,
+  updated_at_ms BIGINT NOT NULL
+);
+`,
+  },
 ];

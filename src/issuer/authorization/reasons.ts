@@ -20,10 +20,16 @@ export const AUTHORIZATION_REASONS = {
   card_expired: '54',
   expiry_mismatch: '54',
   cvv2_mismatch: 'N7',
+  /** No CVV2 and no stored credential: only a card on file, first approved with its CVV2, may pay without one. */
   cvv2_required: 'N7',
+  /** No CVV2, and the stored credential named is not an approved, CVV2-checked authorization of this card at this merchant. */
+  stored_credential_invalid: '05',
   avs_line1_mismatch: '05',
   avs_postal_code_mismatch: '05',
   avs_mismatch: '05',
+  // Card testing (decline-limiter.ts): the merchant probes, or the card's details are being guessed. One
+  // generic answer, whatever the card data, so it reveals nothing.
+  declines_limited: '05',
   // Cardholder
   kyc_not_approved: '62',
   // Controls

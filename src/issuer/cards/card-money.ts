@@ -1,16 +1,14 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
-import type { Ledger, Transfer } from '../../ledger/index.ts';
-import { releaseCardAuthorizations } from '../authorization/release-on-close.ts';
+import type { Ledger } from '../../ledger/index.ts';
 import { ensureWallet } from '../money/ledger-accounts.ts';
 import { CARD_TRANSFER_CODES, cardAccountId } from './card-accounts.ts';
 import type { CardDeps } from './card-deps.ts';
 import { getCardOf, setCardStatus, type Card } from './cards.ts';
+import { sweepFreeBalance } from './closed-card-sweep.ts';
 
 /** $1,000,000 in cents: a bound on one movement, far above any real card load. */
 export const MOVE_MAX_USD_MINOR = 100_000_000;
-/** A card has few holds; the bound only stops a runaway loop (pages of 100). */
-const CLOSE_MAX_PAGES = 100;
 
 export interface CardBalance {
   /** Credits posted − debits posted, in USD cents. */
@@ -76,55 +74,18 @@ export async function moveCardMoney(
 }
 
 /**
- * Closes a card: its open holds are voided (released; the merchant never
- * captured them), whatever remains goes back to the wallet, and the card is
- * closed for good. All in the caller's transaction.
+ * Closes a card: it approves nothing from now on (the authorization engine
+ * declines a closed card, 14), but the holds of authorizations it already
+ * approved stay until they are captured, reversed or expire — the merchant
+ * was promised that money. Only the free balance goes back to the wallet
+ * now; whatever a hold frees later follows it there (closed-card-sweep.ts).
+ * All in the caller's transaction. Nothing here reads the card's history,
+ * so any number of past transfers closes the same way.
  */
 export async function closeCard(tx: Tx, deps: CardDeps, input: { readonly cardholderId: string; readonly cardId: string }): Promise<Card> {
   const card = await getCardOf(tx, input.cardholderId, input.cardId, { lock: true });
   requireOpen(card);
-  const account = cardAccountId(card.id);
-  // Authorizations first, so their records say how they ended; any other hold is voided below.
-  await releaseCardAuthorizations(tx, deps.ledger, card.id, deps.clock.nowMs());
-  const holds = await openHolds(deps.ledger, tx, account);
-  for (const hold of holds) {
-    const outcome = await deps.ledger.createTransfer(tx, {
-      id: `${hold.id}:void_on_close`.slice(0, 128),
-      pending_id: hold.id,
-      code: hold.code,
-      flags: ['void_pending_transfer'],
-      metadata: { card_id: card.id, reason: 'card_closed' },
-    });
-    // An expired hold no longer holds anything; the sweeper finalizes it.
-    if (outcome.result !== 'ok' && outcome.result !== 'pending_transfer_expired') throw new Error(`void hold ${hold.id} on close: ${outcome.result}`);
-  }
-  const balance = await cardBalance(deps.ledger, tx, card.id);
-  if (balance.availableUsdMinor > 0) {
-    const wallet = await ensureWallet(deps.ledger, tx, card.cardholderId);
-    const outcome = await deps.ledger.createTransfer(tx, {
-      id: `card:${card.id}:close_sweep`,
-      debit_account_id: account,
-      credit_account_id: wallet,
-      // Balancing: moves exactly what the card has, even if a figure above is stale.
-      amount: balance.availableUsdMinor,
-      code: CARD_TRANSFER_CODES.card_close_sweep,
-      flags: ['balancing_debit'],
-      metadata: { card_id: card.id },
-    });
-    if (outcome.result !== 'ok') throw new Error(`close sweep of ${card.id}: ${outcome.result}`);
-  }
   await setCardStatus(tx, card.id, 'closed', deps.clock.nowMs());
+  await sweepFreeBalance(tx, deps.ledger, card, `card:${card.id}:close_sweep`);
   return card;
-}
-
-async function openHolds(ledger: Ledger, sql: Sql, accountId: string): Promise<Transfer[]> {
-  const holds: Transfer[] = [];
-  let after: string | null = null;
-  for (let page = 0; page < CLOSE_MAX_PAGES; page++) {
-    const result = await ledger.listAccountTransfers(sql, accountId, { limit: 100, after });
-    holds.push(...result.data.filter((t) => t.debit_account_id === accountId && t.pending_status === 'pending'));
-    if (!result.has_more) return holds;
-    after = result.next_cursor;
-  }
-  throw new Error(`card account ${accountId} has more than ${CLOSE_MAX_PAGES * 100} transfers; close needs a ledger query for open holds`);
 }

@@ -2,8 +2,9 @@ import type { Tx } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
 import { generatePan, last4 } from '../card-number.ts';
 import { encryptPan, panFingerprint } from '../card-secrets.ts';
-import { cardExpiry } from '../expiry.ts';
+import { randomCardExpiry } from '../expiry.ts';
 import { getCardholder, markFirstCard, requireKycApproved } from '../identity/cardholders.ts';
+import { cardholderBillingAddress } from '../identity/cardholder-address.ts';
 import { ensureIssuerAccounts, ensureWallet, SYSTEM_ACCOUNTS } from '../money/ledger-accounts.ts';
 import { CARD_TRANSFER_CODES, createCardAccount } from './card-accounts.ts';
 import type { CardDeps } from './card-deps.ts';
@@ -66,7 +67,7 @@ export async function openCard(tx: Tx, deps: CardDeps, input: { readonly cardhol
 
   const pan = await mintUnusedPan(tx, deps);
   const encrypted = encryptPan(deps.keyring, pan, deps.random);
-  const expiry = cardExpiry(nowMs, program.validityYears);
+  const expiry = randomCardExpiry(nowMs, deps.random, program.validityYears);
   const card: Card = {
     id: cardId,
     cardholderId: cardholder.id,
@@ -77,7 +78,8 @@ export async function openCard(tx: Tx, deps: CardDeps, input: { readonly cardhol
     expMonth: expiry.expMonth,
     expYear: expiry.expYear,
     cardholderName: name,
-    billingAddress: program.billingAddress,
+    // The cardholder's own address once they set one (what AVS checks), the program's until then.
+    billingAddress: (await cardholderBillingAddress(tx, cardholder.id)) ?? program.billingAddress,
     status: 'active',
     controls: DEFAULT_CONTROLS,
     openingFeeUsdMinor: fee,

@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
 import type { TopUpOrder, TopUpService } from '../money/top-up.ts';
 import { notifyBody, notifyResponses } from './money-schemas.ts';
@@ -31,12 +33,21 @@ export async function receiveNotify(
   }
 }
 
+/**
+ * Per client address: each notify costs an RSA verification, and anyone can
+ * post one. High enough for Alipay's own servers, which send from a few
+ * addresses at the pace of top-ups; a notify refused with 429 is not lost,
+ * as Alipay redelivers whatever was not answered `success`.
+ */
+export const ALIPAY_NOTIFY_RATE_LIMIT: RateLimitPolicy = { name: 'alipay_notify', burst: 200, perWindow: 600, windowMs: 60_000 };
+
 /** `POST /alipay/notify`: Alipay's asynchronous trade notify, form-encoded (money-routes.ts parses the form). */
-export function alipayNotifyEndpoint(topUps: TopUpService): AnyEndpoint {
+export function alipayNotifyEndpoint(topUps: TopUpService, clock: Clock): AnyEndpoint {
   return endpoint({
     method: 'POST',
     url: '/alipay/notify',
     auth: null,
+    rateLimit: new RateLimiter(ALIPAY_NOTIFY_RATE_LIMIT, clock),
     schema: {
       tags: ['issuer: provider callbacks'],
       summary: 'Alipay’s asynchronous trade notify',

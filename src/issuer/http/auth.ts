@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by `requireCardholder`: the signed-in cardholder. */
     cardholderId?: string;
+    /** Set by `requireCardholder`: the session the request was made with (what signing out ends). */
+    cardholderSessionId?: string;
   }
 }
 
@@ -40,12 +42,18 @@ export function requireCardholder(sql: Sql, clock: Clock): PreHandler {
       throw new IssuerError('authentication_required', 'The session token is not valid or has expired; sign in again.');
     }
     request.cardholderId = session.cardholderId;
+    request.cardholderSessionId = session.sessionId;
   };
 }
 
 export function cardholderIdOf(request: FastifyRequest): string {
   if (request.cardholderId === undefined) throw new Error('route has no requireCardholder preHandler');
   return request.cardholderId;
+}
+
+export function cardholderSessionIdOf(request: FastifyRequest): string {
+  if (request.cardholderSessionId === undefined) throw new Error('route has no requireCardholder preHandler');
+  return request.cardholderSessionId;
 }
 
 /** OpenAPI security requirement name, declared by `identity-routes.ts`. */

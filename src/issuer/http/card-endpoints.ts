@@ -208,7 +208,7 @@ export function cardEndpoints(db: Database, deps: CardDeps, auth: IssuerAuth): A
       schema: {
         tags: TAG,
         summary: 'Close the card for good',
-        description: 'Releases open holds, moves the remaining balance back to the wallet, and refuses any further change (409 card_closed).',
+        description: 'Declines every new payment and moves the free balance back to the wallet; holds of payments already approved stay until the merchant captures or releases them (or they expire), and what they free then goes to the wallet too. Refuses any further change (409 card_closed).',
         headers: idempotencyHeaderSchema,
         params: cardIdParams,
         response: cardResponses,

@@ -1,5 +1,6 @@
 import type { Database } from '../../platform/db/database.ts';
 import type { AppError } from '../../platform/errors.ts';
+import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
 import { IssuerError } from '../errors.ts';
 import { normalizePhone } from '../phone.ts';
@@ -8,7 +9,8 @@ import type { IdentityDeps } from '../identity/deps.ts';
 import { completeKycVerification, getKycVerification, latestKycVerification, startKycVerification } from '../identity/kyc.ts';
 import { readSandboxInbox } from '../identity/sms-provider.ts';
 import { requestSignInCode, verifySignInCode } from '../identity/sign-in.ts';
-import { cardholderIdOf, operatorKeyIdOf } from './auth.ts';
+import { revokeSession } from '../identity/sessions.ts';
+import { cardholderIdOf, cardholderSessionIdOf, operatorKeyIdOf } from './auth.ts';
 import { idempotencyHeaderSchema, runMutation } from './idempotent-route.ts';
 import { cardholderJson, sandboxSmsJson, signInCodeJson, signInJson, verificationJson } from './identity-presenters.ts';
 import {
@@ -22,6 +24,7 @@ import {
   signInCodeBody,
   signInCodeResponses,
   signInResponses,
+  signOutResponses,
   smsInboxQuery,
   smsInboxResponses,
   verificationResponses,
@@ -31,18 +34,30 @@ import type { IssuerAuth } from './issuer-auth.ts';
 const TAG = ['issuer: identity'];
 
 /**
+ * Per client address, in front of the two routes anyone may call. Generous
+ * for people (a sign-in is one code and one or two tries); what matters
+ * stays in the database: 20 codes an hour per address, 5 wrong tries per
+ * code. These make a flood cost the caller rather than the database.
+ */
+export const SIGN_IN_CODE_RATE_LIMIT: RateLimitPolicy = { name: 'issuer_sign_in_code', burst: 30, perWindow: 30, windowMs: 60_000 };
+export const SIGN_IN_RATE_LIMIT: RateLimitPolicy = { name: 'issuer_sign_in', burst: 30, perWindow: 30, windowMs: 60_000 };
+
+/**
  * The issuer's identity API, mounted under `/issuer/v1` by `identityRoutes`:
  * sign-in by phone and one-time code, the cardholder's own record and invite
  * code, KYC, and the operator's sandbox controls (SMS inbox, KYC outcomes).
  */
 export function identityEndpoints(db: Database, deps: IdentityDeps, auth: IssuerAuth): AnyEndpoint[] {
   const clock = deps.clock;
+  const signInCodeLimit = new RateLimiter(SIGN_IN_CODE_RATE_LIMIT, clock);
+  const signInLimit = new RateLimiter(SIGN_IN_RATE_LIMIT, clock);
 
   return [
     endpoint({
       method: 'POST',
       url: '/sessions/code',
       auth: null,
+      rateLimit: signInCodeLimit,
       schema: {
         tags: TAG,
         summary: 'Send a one-time sign-in code by SMS',
@@ -72,6 +87,7 @@ export function identityEndpoints(db: Database, deps: IdentityDeps, auth: Issuer
       method: 'POST',
       url: '/sessions',
       auth: null,
+      rateLimit: signInLimit,
       schema: {
         tags: TAG,
         summary: 'Sign in (or sign up) with the code',
@@ -90,6 +106,26 @@ export function identityEndpoints(db: Database, deps: IdentityDeps, auth: Issuer
           throw new IssuerError(result.code, result.message, { param });
         }
         return signInJson(db, result);
+      },
+    }),
+
+    endpoint({
+      method: 'DELETE',
+      url: '/sessions',
+      auth: auth.cardholder,
+      schema: {
+        tags: TAG,
+        summary: 'Sign out: the session token used stops working at once',
+        description:
+          'Ends only the session whose token authenticates this request (other devices stay signed in). ' +
+          'Safe to repeat in effect: once signed out, the token answers 401 authentication_required, here as everywhere.',
+        response: signOutResponses,
+      },
+      handler: async (request) => {
+        const sessionId = cardholderSessionIdOf(request);
+        // Not revoked here means another request signed it out a moment ago: the outcome asked for holds either way.
+        await revokeSession(db, sessionId, clock.nowMs());
+        return { id: sessionId, object: 'session' as const, deleted: true as const };
       },
     }),
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
 import { registerEndpoints } from '../../platform/http/typed-route.ts';
 import type { IdentityDeps } from '../identity/deps.ts';
+import { billingAddressEndpoints } from './billing-address-endpoints.ts';
 import { identityEndpoints } from './identity-endpoints.ts';
 import { cardholderSchema, kycVerificationSchema } from './identity-schemas.ts';
 import { issuerAuth } from './issuer-auth.ts';
@@ -17,6 +18,8 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
   return async (app: FastifyInstance) => {
     app.addSchema(cardholderSchema);
     app.addSchema(kycVerificationSchema);
-    registerEndpoints(app, identityEndpoints(db, deps, issuerAuth(db, deps.clock)));
+    const auth = issuerAuth(db, deps.clock);
+    registerEndpoints(app, identityEndpoints(db, deps, auth));
+    registerEndpoints(app, billingAddressEndpoints(db, deps.clock, auth));
   };
 }

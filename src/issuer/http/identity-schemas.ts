@@ -83,9 +83,25 @@ export const signInResponses = {
     required: ['token', 'expires_at', 'signed_up', 'cardholder'],
     properties: {
       token: { type: 'string' },
-      expires_at: { type: 'string' },
+      expires_at: {
+        type: 'string',
+        description: 'When the session ends if it is not used again: each use moves this 12 hours ahead (written at most once a minute), up to 30 days after sign-in.',
+      },
       signed_up: { type: 'boolean', description: 'True when this sign-in created the cardholder.' },
       cardholder: { $ref: 'IssuerCardholder#' },
+    },
+  },
+  ...errorResponses,
+} as const;
+
+export const signOutResponses = {
+  200: {
+    type: 'object',
+    required: ['id', 'object', 'deleted'],
+    properties: {
+      id: { type: 'string', description: 'ses_…: the session the request was made with.' },
+      object: { type: 'string', enum: ['session'] },
+      deleted: { type: 'boolean', enum: [true] },
     },
   },
   ...errorResponses,

@@ -49,6 +49,6 @@ export function moneyRoutes(options: MoneyRoutesOptions): FastifyPluginAsync {
     });
 
     const auth = issuerAuth(options.db, options.clock);
-    registerEndpoints(app, [...walletEndpoints(options, auth), alipayNotifyEndpoint(options.topUps), ...moneyOperatorEndpoints(options, auth)]);
+    registerEndpoints(app, [...walletEndpoints(options, auth), alipayNotifyEndpoint(options.topUps, options.clock), ...moneyOperatorEndpoints(options, auth)]);
   };
 }

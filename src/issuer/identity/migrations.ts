@@ -96,4 +96,9 @@ export const identityMigrations: readonly Migration[] = [
       CREATE INDEX issuer_referrals_referrer ON issuer_referrals (referrer_id);
     `,
   },
+  {
+    // The cardholder's own billing address, what AVS checks (cardholder-address.ts); null: the program's, as before.
+    id: 'issuer/012_cardholder_billing_address',
+    sql: `ALTER TABLE issuer_cardholders ADD COLUMN billing_address TEXT;`,
+  },
 ];

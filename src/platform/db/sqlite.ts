@@ -1,7 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Compilable } from 'kysely';
+import { makePrivateDir, touchPrivateFile } from '../data-dir.ts';
 import { createBuilder } from './builder.ts';
 import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
 import { Mutex } from './mutex.ts';
@@ -77,7 +78,11 @@ export class SqliteDatabase implements Database {
 
   constructor(readonly filename: string) {
     const inMemory = filename === ':memory:';
-    if (!inMemory) mkdirSync(dirname(filename), { recursive: true });
+    if (!inMemory) {
+      // Private from the first byte: SQLite gives the -wal and -shm files the database file's mode (see data-dir.ts).
+      makePrivateDir(dirname(filename));
+      touchPrivateFile(filename);
+    }
     const writer = new BetterSqlite3(filename);
     writer.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!inMemory) writer.pragma('journal_mode = WAL');

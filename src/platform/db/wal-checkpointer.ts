@@ -47,7 +47,9 @@ interface PassReport {
  * not inherit tsx's loader (nor, on Node 20, does `--import tsx` in its
  * execArgv make it load a .ts entry): there the thread runs a one-line
  * bootstrap that registers tsx first, then imports the sibling .ts. tsx is
- * only looked up on that path, so dist/ needs no tsx installed.
+ * only looked up on that path, so dist/ needs no tsx installed. (The thread
+ * gets no execArgv there: an inherited `--import tsx` would load tsx a second
+ * time and delay the first checkpoint by a few hundred milliseconds.)
  */
 function startCheckpointWorker(workerData: { filename: string }): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./wal-checkpoint-worker.js', import.meta.url), { workerData });
@@ -55,7 +57,7 @@ function startCheckpointWorker(workerData: { filename: string }): Worker {
   const entry = JSON.stringify(new URL('./wal-checkpoint-worker.ts', import.meta.url).href);
   // Dynamic imports only, so the code runs whether Node reads it as a CommonJS or an ES module.
   const bootstrap = `import(${tsxApi}).then(({ register }) => { register(); return import(${entry}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, execArgv: [], workerData });
 }
 
 type WorkerMessage =

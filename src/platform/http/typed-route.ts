@@ -1,6 +1,7 @@
 /// <reference types="@fastify/swagger" />
 // (For the schema's documentation fields: summary, tags, security…)
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import type { RateLimiter } from './rate-limit.ts';
 
 /**
  * Endpoints declared as data, with requests typed from their JSON schemas.
@@ -113,6 +114,8 @@ export interface Endpoint<S extends FastifySchema = FastifySchema> {
   readonly url: string;
   /** null for a public endpoint. */
   readonly auth: RouteAuth | null;
+  /** A per-client-address limit checked before anything else (every public endpoint has one); documented in the endpoint's description. */
+  readonly rateLimit?: RateLimiter;
   readonly schema: S;
   /** The body may be left out altogether; it then reads as `{}` (and the schema's defaults apply). */
   readonly optionalBody?: boolean;
@@ -134,12 +137,16 @@ export type AnyEndpoint = Endpoint<any>;
 /** Registers every endpoint on `app`, in order (the OpenAPI document lists them in this order). */
 export function registerEndpoints(app: FastifyInstance, endpoints: readonly AnyEndpoint[]): void {
   for (const declared of endpoints) {
-    const { auth } = declared;
+    const { auth, rateLimit } = declared;
+    let schema: FastifySchema = auth?.security === undefined ? declared.schema : { ...declared.schema, security: auth.security };
+    if (rateLimit !== undefined) schema = { ...schema, description: [schema.description, rateLimit.describe()].filter(Boolean).join(' ') };
+    const onRequest = [...(rateLimit === undefined ? [] : [rateLimit.hook]), ...(auth?.phase === 'onRequest' ? [auth.check] : [])];
     app.route({
       method: declared.method,
       url: declared.url,
-      schema: auth?.security === undefined ? declared.schema : { ...declared.schema, security: auth.security },
-      ...(auth === null ? {} : { [auth.phase]: auth.check }),
+      schema,
+      ...(onRequest.length === 0 ? {} : { onRequest }),
+      ...(auth?.phase === 'preHandler' ? { preHandler: auth.check } : {}),
       ...(declared.optionalBody ? { preValidation: readAbsentBodyAsEmpty } : {}),
       handler: declared.handler,
     });

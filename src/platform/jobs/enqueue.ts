@@ -5,6 +5,7 @@ import {
   assertQueueName,
   assertTimeMs,
   JOB_DEFAULT_MAX_ATTEMPTS,
+  JOB_GROUP_KEY_MAX_CHARS,
   JOB_MAX_ATTEMPTS_LIMIT,
   JOB_PAYLOAD_MAX_BYTES,
   JOB_UNIQUE_KEY_MAX_CHARS,
@@ -26,6 +27,12 @@ export interface EnqueueOptions {
    */
   readonly uniqueKey?: string;
   readonly maxAttempts?: number;
+  /**
+   * Who the job is for (e.g. a tenant), when a worker should share its slots
+   * fairly between such groups (`maxRunningPerGroup` in claim.ts). At most
+   * JOB_GROUP_KEY_MAX_CHARS characters.
+   */
+  readonly groupKey?: string;
 }
 
 export interface EnqueueResult {
@@ -54,6 +61,10 @@ export async function enqueue(sql: Sql, options: EnqueueOptions): Promise<Enqueu
   if (uniqueKey !== null && (typeof uniqueKey !== 'string' || uniqueKey.length === 0 || uniqueKey.length > JOB_UNIQUE_KEY_MAX_CHARS)) {
     throw new RangeError(`uniqueKey must be 1 to ${JOB_UNIQUE_KEY_MAX_CHARS} characters`);
   }
+  const groupKey = options.groupKey ?? null;
+  if (groupKey !== null && (typeof groupKey !== 'string' || groupKey.length === 0 || groupKey.length > JOB_GROUP_KEY_MAX_CHARS)) {
+    throw new RangeError(`groupKey must be 1 to ${JOB_GROUP_KEY_MAX_CHARS} characters`);
+  }
   const payload = serializePayload(options.payload);
 
   for (let attempt = 0; attempt < DEDUPE_ATTEMPTS; attempt++) {
@@ -61,11 +72,11 @@ export async function enqueue(sql: Sql, options: EnqueueOptions): Promise<Enqueu
     // both dialects (its predicate need not be repeated); the id is a serial,
     // so the unique index is the only constraint that can conflict.
     const inserted = await sql.get<{ id: number }>(
-      `INSERT INTO jobs (queue, payload, state, run_at_ms, attempts, max_attempts, unique_key, created_at_ms)
-       VALUES (?, ?, 'ready', ?, 0, ?, ?, ?)
+      `INSERT INTO jobs (queue, payload, state, run_at_ms, attempts, max_attempts, unique_key, group_key, created_at_ms)
+       VALUES (?, ?, 'ready', ?, 0, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING
        RETURNING id`,
-      [options.queue, payload, runAtMs, maxAttempts, uniqueKey, options.nowMs],
+      [options.queue, payload, runAtMs, maxAttempts, uniqueKey, groupKey, options.nowMs],
     );
     if (inserted !== undefined) return { enqueued: true, id: Number(inserted.id) };
     const existing = await sql.get<{ id: number }>(

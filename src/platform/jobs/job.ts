@@ -28,6 +28,7 @@ export interface Job {
 /** Payloads carry ids and small parameters; the data they point to lives in its own tables. */
 export const JOB_PAYLOAD_MAX_BYTES = 65_536;
 export const JOB_UNIQUE_KEY_MAX_CHARS = 255;
+export const JOB_GROUP_KEY_MAX_CHARS = 255;
 export const JOB_ERROR_MAX_CHARS = 2_000;
 export const JOB_DEFAULT_MAX_ATTEMPTS = 10;
 export const JOB_MAX_ATTEMPTS_LIMIT = 100;

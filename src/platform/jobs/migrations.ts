@@ -36,4 +36,12 @@ export const jobMigrations: readonly Migration[] = [
       CREATE INDEX jobs_finished ON jobs (finished_at_ms) WHERE state = 'done';
     `,
   },
+  {
+    // A producer may name a group (a tenant, say) so that claims can share the workers fairly between groups; see claim.ts.
+    id: 'platform/003_jobs_group_key',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN group_key TEXT;
+      CREATE INDEX jobs_running_group ON jobs (queue, group_key) WHERE state = 'running';
+    `,
+  },
 ];

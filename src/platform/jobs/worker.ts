@@ -47,6 +47,8 @@ export interface WorkerOptions {
   readonly stopTimeoutMs?: number;
   /** Bounds one runOnce(), in case handlers keep enqueueing work that is due at once. */
   readonly maxJobsPerRun?: number;
+  /** Fair sharing between the groups jobs were enqueued with (see `maxRunningPerGroup` in claim.ts). */
+  readonly maxRunningPerGroup?: number;
   readonly logger?: WorkerLogger;
 }
 
@@ -89,6 +91,7 @@ export class Worker {
   readonly #backoff: BackoffPolicy;
   readonly #stopTimeoutMs: number;
   readonly #maxJobsPerRun: number;
+  readonly #maxRunningPerGroup: number | undefined;
   readonly #logger: WorkerLogger;
   readonly #handlers = new Map<string, JobHandler>();
   readonly #inFlight = new Map<number, { job: Job; done: Promise<Outcome> }>();
@@ -109,6 +112,7 @@ export class Worker {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     this.#maxJobsPerRun = options.maxJobsPerRun ?? DEFAULT_MAX_JOBS_PER_RUN;
+    this.#maxRunningPerGroup = options.maxRunningPerGroup;
     this.#logger = options.logger ?? silentLogger;
     assertIntegerIn('concurrency', this.#concurrency, 1, Math.min(MAX_CONCURRENCY, JOB_CLAIM_MAX_BATCH));
     assertIntegerIn('pollIntervalMs', this.#pollIntervalMs, MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS);
@@ -128,16 +132,39 @@ export class Worker {
    * Processes every job that is due now (by the Clock), `concurrency` at a
    * time, until none is left. Jobs that fail are rescheduled into the future
    * and so are not picked up again within the same run.
+   *
+   * A slot is refilled as soon as its job ends, not when the whole batch has:
+   * one slow job holds only its own slot, and jobs a group cap held back are
+   * claimed as their group's running jobs end. While slots are free and
+   * something is still running, the table is looked at again every poll
+   * interval, so work that becomes due meanwhile is not kept waiting behind
+   * a slow job.
    */
   async runOnce(): Promise<RunSummary> {
     const totals = { claimed: 0, succeeded: 0, retried: 0, dead: 0, lost: 0 };
-    while (totals.claimed < this.#maxJobsPerRun) {
-      const limit = Math.min(this.#concurrency, this.#maxJobsPerRun - totals.claimed);
-      const jobs = await this.#claim(limit);
-      if (jobs.length === 0) break;
-      totals.claimed += jobs.length;
-      const outcomes = await Promise.all(jobs.map((job) => this.#run(job)));
-      for (const outcome of outcomes) if (outcome !== 'unrecorded') totals[outcome] += 1;
+    const running = new Set<Promise<void>>();
+    try {
+      for (;;) {
+        const free = Math.min(this.#concurrency - running.size, this.#maxJobsPerRun - totals.claimed);
+        const jobs = free > 0 ? await this.#claim(free) : [];
+        totals.claimed += jobs.length;
+        for (const job of jobs) {
+          const done: Promise<void> = this.#run(job).then((outcome) => {
+            if (outcome !== 'unrecorded') totals[outcome] += 1;
+            running.delete(done);
+          });
+          running.add(done);
+        }
+        if (running.size === 0) break;
+        const slotsLeft = running.size < this.#concurrency && totals.claimed < this.#maxJobsPerRun;
+        let timer: NodeJS.Timeout | undefined;
+        const poll = slotsLeft ? new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#pollIntervalMs))) : null;
+        await Promise.race(poll === null ? [...running] : [...running, poll]);
+        clearTimeout(timer);
+      }
+    } finally {
+      // #run never throws; if a claim did, the jobs already running still finish and record their outcomes.
+      await Promise.all(running);
     }
     return totals;
   }
@@ -227,6 +254,7 @@ export class Worker {
       limit,
       leaseMs: this.#leaseMs,
       nowMs: this.#clock.nowMs(),
+      ...(this.#maxRunningPerGroup === undefined ? {} : { maxRunningPerGroup: this.#maxRunningPerGroup }),
     });
   }
 

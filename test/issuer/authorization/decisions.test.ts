@@ -93,20 +93,80 @@ const ROWS: Row[] = [
     cvv2: 'unchecked',
   },
   {
-    name: 'no CVV2, merchant-initiated off-session charge: allowed',
+    name: 'no CVV2, merchant-initiated off-session charge without a stored credential',
     request: (card) => ({ card: { ...cardData(card), cvv2: null }, initiator: 'merchant', entryMode: 'credential_on_file', avs: null }),
+    code: 'N7',
+    reason: 'cvv2_required',
+    cvv2: 'unchecked',
+    avs: { line1: 'unchecked', postalCode: 'unchecked' },
+  },
+  {
+    name: 'no CVV2, customer paying with a stored card without a stored credential',
+    request: (card) => ({ card: { ...cardData(card), cvv2: null }, entryMode: 'credential_on_file' }),
+    code: 'N7',
+    reason: 'cvv2_required',
+    cvv2: 'unchecked',
+  },
+  {
+    name: 'no CVV2, merchant-initiated charge on the stored credential of a CVV2-checked verification at this merchant',
+    setup: storeCredential(),
+    request: (card) => ({ card: { ...cardData(card), cvv2: null }, initiator: 'merchant', entryMode: 'credential_on_file', avs: null, storedCredentialOriginalId: origins.get(card.cardId)! }),
     code: '00',
     reason: 'approved',
     cvv2: 'unchecked',
     avs: { line1: 'unchecked', postalCode: 'unchecked' },
   },
   {
-    name: 'no CVV2, customer paying with a stored card: allowed',
-    request: (card) => ({ card: { ...cardData(card), cvv2: null }, entryMode: 'credential_on_file' }),
+    name: 'no CVV2, customer paying with a stored card on its stored credential',
+    setup: storeCredential(),
+    request: (card) => ({ card: { ...cardData(card), cvv2: null }, entryMode: 'credential_on_file', storedCredentialOriginalId: origins.get(card.cardId)! }),
     code: '00',
     reason: 'approved',
     cvv2: 'unchecked',
   },
+  {
+    name: 'no CVV2, a stored credential from another merchant',
+    setup: storeCredential({ merchant: { acquirerId: 'cardlane-acquirer', merchantId: 'acct_other', name: 'OTHER', mcc: '5734', country: 'US' } }),
+    request: (card) => ({ card: { ...cardData(card), cvv2: null }, initiator: 'merchant', entryMode: 'credential_on_file', storedCredentialOriginalId: origins.get(card.cardId)! }),
+    code: '05',
+    reason: 'stored_credential_invalid',
+    cvv2: 'unchecked',
+  },
+  {
+    name: 'no CVV2, the stored credential of another card',
+    setup: async (f, card) => {
+      const other = await f.openCard({ loadUsdMinor: LOADED });
+      await storeCredential()(f, other);
+      origins.set(card.cardId, origins.get(other.cardId)!);
+    },
+    request: (card) => ({ card: { ...cardData(card), cvv2: null }, initiator: 'merchant', entryMode: 'credential_on_file', storedCredentialOriginalId: origins.get(card.cardId)! }),
+    code: '05',
+    reason: 'stored_credential_invalid',
+  },
+  {
+    name: 'no CVV2, a stored credential that was itself approved without CVV2 (only the CVV2-checked first one counts)',
+    setup: async (f, card) => {
+      await storeCredential()(f, card);
+      await storeCredential({ card: { ...cardData(card), cvv2: null }, initiator: 'merchant', entryMode: 'credential_on_file', storedCredentialOriginalId: origins.get(card.cardId)! })(f, card);
+    },
+    request: (card) => ({ card: { ...cardData(card), cvv2: null }, initiator: 'merchant', entryMode: 'credential_on_file', storedCredentialOriginalId: origins.get(card.cardId)! }),
+    code: '05',
+    reason: 'stored_credential_invalid',
+  },
+  {
+    name: 'no CVV2, a stored credential whose authorization was declined (wrong CVV2)',
+    setup: storeCredential((card) => ({ card: { ...cardData(card), cvv2: wrongCvv(card.cvv2) } }), 'N7'),
+    request: (card) => ({ card: { ...cardData(card), cvv2: null }, initiator: 'merchant', entryMode: 'credential_on_file', storedCredentialOriginalId: origins.get(card.cardId)! }),
+    code: '05',
+    reason: 'stored_credential_invalid',
+  },
+  {
+    name: 'no CVV2, a stored credential that names no authorization',
+    request: (card) => ({ card: { ...cardData(card), cvv2: null }, initiator: 'merchant', entryMode: 'credential_on_file', storedCredentialOriginalId: 'ch_never_sent' }),
+    code: '05',
+    reason: 'stored_credential_invalid',
+  },
+  { name: 'a malformed stored credential', request: () => ({ storedCredentialOriginalId: 'not an id!' }), code: '12', reason: 'invalid_request' },
   {
     name: 'AVS: street does not match',
     request: () => ({ avs: { line1: '1 Infinite Loop', postalCode: '94104' } }),
@@ -287,6 +347,18 @@ const ROWS: Row[] = [
     reason: 'mcc_blocked',
   },
 ];
+
+/** The stored credential each row's card was given in its setup (by card id). */
+const origins = new Map<string, string>();
+
+/** Setup: a zero-amount verification (by default with the right CVV2), whose id the row's request then names. */
+function storeCredential(overrides: Partial<AuthorizationRequest> | ((card: OpenedCard) => Partial<AuthorizationRequest>) = {}, code: IsoResponseCode = '00') {
+  return async (f: CardFixture, card: OpenedCard) => {
+    const request = f.authRequest(card, { purpose: 'account_verification', amount: usd(0), ...(typeof overrides === 'function' ? overrides(card) : overrides) });
+    assert.equal((await f.issuer.authorize(request)).responseCode, code);
+    origins.set(card.cardId, request.id);
+  };
+}
 
 function cardData(card: OpenedCard) {
   return { pan: card.pan, expMonth: card.expMonth, expYear: card.expYear, cvv2: card.cvv2 };

@@ -6,6 +6,7 @@ import { DEFAULT_HOLD_TTL_MS } from '../../../src/issuer/authorization/engine-de
 import { expireDueAuthorizations } from '../../../src/issuer/authorization/expire.ts';
 import { listAuthorizationMessages } from '../../../src/issuer/authorization/message-records.ts';
 import { findAuthorizationByRequestId, type IssuerAuthorization } from '../../../src/issuer/authorization/records.ts';
+import { cardAccountId } from '../../../src/issuer/cards/card-accounts.ts';
 import { cardBalance, closeCard } from '../../../src/issuer/cards/card-money.ts';
 import { updateControls } from '../../../src/issuer/cards/card-controls-service.ts';
 import { SYSTEM_ACCOUNTS, walletAccountId } from '../../../src/issuer/money/ledger-accounts.ts';
@@ -152,10 +153,10 @@ describe('holds after approval: clearing, reversal, expiry, refund, incremental'
     expectAnswer(await f.issuer.reverse(followUp(f, 'reversal', requestId, { amount: null })), '12', 'authorization_expired', 0);
     // The sweep brings the rest of the records along; the partly cleared one ends closed.
     // (Other tests' holds on this database expire too; what matters is this one.)
-    assert.ok((await expireDueAuthorizations(f.db, f.clock)) >= 1);
+    assert.ok((await expireDueAuthorizations(f.db, f.clock, f.ledger)) >= 1);
     r = await record(partial.requestId);
     assert.deepEqual([r.status, r.clearedUsdMinor, r.releasedUsdMinor], ['closed', 400, 600]);
-    assert.equal(await expireDueAuthorizations(f.db, f.clock), 0, 'nothing twice');
+    assert.equal(await expireDueAuthorizations(f.db, f.clock, f.ledger), 0, 'nothing twice');
     await f.ledger.expireDue(f.db);
     assert.equal(await f.available(card), 4_600);
     // The expired purchase can still not be refunded (nothing was cleared); the partial one can.
@@ -200,16 +201,50 @@ describe('holds after approval: clearing, reversal, expiry, refund, incremental'
     assert.equal(await f.available(card), 0);
   });
 
-  test('closing a card releases its open authorizations', async () => {
+  test('closing a card keeps approved holds for the merchant; only free money goes to the wallet, the rest as each hold ends', async () => {
     const { card, requestId } = await approved(2_000);
     const partial = await approved(1_000, card);
+    const released = await approved(500, card);
+    const expiring = await approved(700, card);
     await f.issuer.clear(followUp(f, 'clearing', partial.requestId, { amount: usd(300), final: false }));
+    const wallet = async () => (await f.ledger.getBalance(f.db, walletAccountId(card.cardholderId)))!.available;
     await f.db.transaction((tx) => closeCard(tx, f.cardDeps, { cardholderId: card.cardholderId, cardId: card.cardId }));
-    assert.deepEqual([(await record(requestId)).status, (await record(requestId)).releasedUsdMinor], ['reversed', 2_000]);
-    assert.deepEqual([(await record(partial.requestId)).status, (await record(partial.requestId)).releasedUsdMinor], ['closed', 700]);
-    assert.equal((await f.ledger.getBalance(f.db, walletAccountId(card.cardholderId)))!.available, 4_700, 'all but the cleared $3 back in the wallet');
-    expectAnswer(await f.issuer.clear(followUp(f, 'clearing', requestId, { amount: usd(100), final: true })), '12', 'authorization_reversed', 0);
-    assert.equal((await f.issuer.authorize(f.authRequest(card))).reason, 'card_closed');
+    // $50 − $3 cleared − $20 − $7 − $5 − $7 held = $8 free.
+    assert.equal(await wallet(), 800, 'only the free balance is swept on close');
+    assert.equal(await f.available(card), 0);
+    assert.deepEqual([(await record(requestId)).status, (await record(requestId)).heldUsdMinor], ['pending', 2_000], 'the hold survives the close');
+    assert.equal((await f.issuer.authorize(f.authRequest(card))).reason, 'card_closed', 'no new authorizations');
+    const raise = await f.issuer.incrementAuthorization(followUp(f, 'incremental_authorization', requestId, { amount: usd(100) }));
+    assert.deepEqual([raise.responseCode, raise.reason], ['14', 'card_closed'], 'nor increases');
+
+    // The merchant captures $15 of $20: the issuer clears it, the $5 released goes to the wallet.
+    expectAnswer(await f.issuer.clear(followUp(f, 'clearing', requestId, { amount: usd(1_500), final: true })), '00', 'cleared', 1_500);
+    assert.equal(await wallet(), 1_300);
+    // The rest of the partly cleared one is captured in a second, final clearing.
+    expectAnswer(await f.issuer.clear(followUp(f, 'clearing', partial.requestId, { amount: usd(700), final: true })), '00', 'cleared', 700);
+    assert.equal(await wallet(), 1_300);
+    // A reversal frees its hold to the wallet.
+    expectAnswer(await f.issuer.reverse(followUp(f, 'reversal', released.requestId, { amount: null })), '00', 'reversed', 500);
+    assert.equal(await wallet(), 1_800);
+    // An expiry too, once the sweep brings the records along.
+    f.clock.advanceMs(DEFAULT_HOLD_TTL_MS);
+    assert.ok((await expireDueAuthorizations(f.db, f.clock, f.ledger)) >= 1);
+    assert.equal((await record(expiring.requestId)).status, 'expired');
+    assert.equal(await wallet(), 2_500, 'everything not captured is back in the wallet');
+    const balance = await f.ledger.getBalance(f.db, cardAccountId(card.cardId));
+    assert.deepEqual([balance!.available, balance!.debits_pending, balance!.credits_posted - balance!.debits_posted], [0, 0, 0]);
+    await f.ledger.expireDue(f.db);
+  });
+
+  test('a closed card whose expired hold is named by a late follow-up sweeps at once', async () => {
+    const { card, requestId } = await approved(2_000);
+    await f.db.transaction((tx) => closeCard(tx, f.cardDeps, { cardholderId: card.cardholderId, cardId: card.cardId }));
+    const wallet = async () => (await f.ledger.getBalance(f.db, walletAccountId(card.cardholderId)))!.available;
+    assert.equal(await wallet(), 3_000);
+    f.clock.advanceMs(DEFAULT_HOLD_TTL_MS);
+    expectAnswer(await f.issuer.clear(followUp(f, 'clearing', requestId, { amount: usd(2_000), final: true })), '12', 'authorization_expired', 0);
+    assert.equal(await wallet(), 5_000);
+    await f.ledger.expireDue(f.db);
   });
 
   test('incremental authorization: re-checks balance and limits, raises the hold, clears as one', async () => {

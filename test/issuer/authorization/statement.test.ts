@@ -110,7 +110,7 @@ describe('the card statement shows every authorization, decline and what followe
       ['incremental_authorization', -50, 'expired'],
       ['authorization', -100, 'expired'],
     ]);
-    await expireDueAuthorizations(f.db, f.clock);
+    await expireDueAuthorizations(f.db, f.clock, f.ledger);
     lines = (await statement(card)).lines;
     assert.deepEqual(summary(lines.filter((l) => l.type === 'expiry')), [['expiry', 150, 'expired']]);
     assert.equal(await f.available(card), 5_000 - 1_500 + 500);

@@ -1,5 +1,6 @@
+import { rmSync } from 'node:fs';
 import { Command } from 'commander';
-import type { Io } from '../../output.ts';
+import { CliError, type Io } from '../../output.ts';
 import { call, contextOf, line, newIdempotencyKey, output, saveSession, sessionPath, table } from './client.ts';
 
 interface Cardholder {
@@ -23,7 +24,7 @@ function cardholderRows(c: Cardholder): Array<[string, string]> {
   ];
 }
 
-/** sign-in, verify, me, invite, sms-inbox. */
+/** sign-in, verify, sign-out, me, invite, sms-inbox. */
 export function sessionCommands(io: Io): Command[] {
   const signIn = new Command('sign-in')
     .description('send a one-time sign-in code by SMS to a phone')
@@ -62,6 +63,24 @@ export function sessionCommands(io: Io): Command[] {
       });
     });
 
+  const signOut = new Command('sign-out')
+    .description('sign out: ends the saved session on the server, then deletes <data-dir>/cli-session.json')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = contextOf(io, command);
+      let result: { id: string; object: 'session'; deleted: true } | null = null;
+      try {
+        result = await call(ctx, 'DELETE', '/sessions', { auth: 'cardholder' });
+      } catch (error) {
+        // Expired, idle too long or signed out elsewhere: nothing left to end on the server, only the file to delete.
+        // Anything else (the server unreachable…) keeps the file, so the sign-out can be retried.
+        if (!(error instanceof CliError && error.message.endsWith('(authentication_required)'))) throw error;
+      }
+      rmSync(sessionPath(ctx), { force: true });
+      output(ctx, result ?? { object: 'session', deleted: true, already_ended: true }, () =>
+        line(ctx, result === null ? `The session had already ended; removed ${sessionPath(ctx)}.` : `Signed out; removed ${sessionPath(ctx)}.`),
+      );
+    });
+
   const me = new Command('me').description('the signed-in cardholder').action(async (_options: unknown, command: Command) => {
     const ctx = contextOf(io, command);
     const result = await call<Cardholder>(ctx, 'GET', '/me', { auth: 'cardholder' });
@@ -93,5 +112,5 @@ export function sessionCommands(io: Io): Command[] {
       });
     });
 
-  return [signIn, verify, me, invite, smsInbox];
+  return [signIn, verify, signOut, me, invite, smsInbox];
 }

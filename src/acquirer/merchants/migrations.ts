@@ -59,4 +59,14 @@ ALTER TABLE acquirer_merchants ADD COLUMN card_verification_amount_minor BIGINT 
 UPDATE acquirer_merchants SET card_verification_amount_minor = 500 WHERE is_demo = 1 AND default_currency = 'usd';
 `,
   },
+  {
+    // Exactly-once across crashes (stripe/idempotency-keys.ts): which attempt holds a key's lease (a fence for
+    // a request whose lease was taken over), and the recovery point — the object the request created or is acting
+    // on, recorded in the same transaction as its first durable write — so a retry resumes it instead of starting again.
+    id: 'acquirer/003_idempotency_recovery_points',
+    sql: `
+ALTER TABLE acquirer_idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE acquirer_idempotency_keys ADD COLUMN recovery_point TEXT;
+`,
+  },
 ];

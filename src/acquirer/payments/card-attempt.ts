@@ -1,6 +1,7 @@
 import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError } from '../errors.ts';
+import { outcomePending } from '../stripe/recovery.ts';
 import type { AuthorizationPurpose, AuthorizationResponse, CheckResult, Initiator } from '../../network/messages.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { openPan, type CvcCache } from '../cards/vault.ts';
@@ -226,7 +227,8 @@ function riskInput(spec: AttemptSpec, paymentId: string, pan: string): RiskInput
 export async function reverseAuthorization(deps: AcquirerDeps, charge: Charge, messageId: string): Promise<void> {
   const answer = await deps.network.reverse({ type: 'reversal', id: messageId, originalId: charge.networkId, amount: null, sentAtMs: deps.clock.nowMs() });
   if (answer.responseCode === '91' || answer.responseCode === '96') {
-    throw new AcquirerError('processing_error', 'The card network could not release the authorization; retry the request.');
+    // Whether the issuer released it is not known: no answer to save; the same request again resends the same reversal.
+    throw outcomePending(new AcquirerError('processing_error', 'The card network could not release the authorization; retry the request.'));
   }
 }
 

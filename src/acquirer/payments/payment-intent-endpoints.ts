@@ -51,7 +51,8 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         };
         return { create, expand: p.expand() };
       },
-      run: async ({ create, expand }, call) => object(await service.create(call.merchant, create, call.nowMs), expand),
+      run: async ({ create, expand }, call) => object(await service.create(call.merchant, create, call.nowMs, call.recovery), expand),
+      resume: async ({ create, expand }, call, point) => object(await service.resumeCreate(call.merchant, create, point, call.nowMs, call.recovery), expand),
     },
     {
       method: 'GET',
@@ -117,28 +118,32 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
           expand: p.expand(),
         };
       },
-      run: async ({ confirm, expand }, call) => object(await service.confirm(call.merchant, call.path.id!, confirm, call.nowMs), expand),
+      run: async ({ confirm, expand }, call) => object(await service.confirm(call.merchant, call.path.id!, confirm, call.nowMs, call.recovery), expand),
+      resume: async ({ expand }, call, chargeId) => object(await service.resumeConfirm(call.merchant, chargeId, call.nowMs, call.recovery), expand),
     },
     {
       method: 'POST',
       url: '/payment_intents/:id/capture',
       summary: 'Capture an authorized PaymentIntent, all of it or amount_to_capture (the rest is released)',
       parse: (p) => ({ amount: p.integer('amount_to_capture', { min: 1, max: MAX_AMOUNT_MINOR }), finalCapture: p.boolean('final_capture'), expand: p.expand() }),
-      run: async ({ amount, expand }, call) => object(await service.capture(call.merchant, call.path.id!, amount, call.nowMs), expand),
+      run: async ({ amount, expand }, call) => object(await service.capture(call.merchant, call.path.id!, amount, call.nowMs, call.recovery), expand),
+      resume: async ({ expand }, call, messageId) => object(await service.resumeStep(call.merchant, call.path.id!, messageId, call.nowMs, call.recovery), expand),
     },
     {
       method: 'POST',
       url: '/payment_intents/:id/increment_authorization',
       summary: 'Raise an authorized, uncaptured PaymentIntent to a new total (the issuer is asked for the difference)',
       parse: (p) => ({ amount: p.integer('amount', { required: true, min: 1, max: MAX_AMOUNT_MINOR })!, expand: p.expand() }),
-      run: async ({ amount, expand }, call) => object(await service.incrementAuthorization(call.merchant, call.path.id!, amount, call.nowMs), expand),
+      run: async ({ amount, expand }, call) => object(await service.incrementAuthorization(call.merchant, call.path.id!, amount, call.nowMs, call.recovery), expand),
+      resume: async ({ expand }, call, messageId) => object(await service.resumeStep(call.merchant, call.path.id!, messageId, call.nowMs, call.recovery), expand),
     },
     {
       method: 'POST',
       url: '/payment_intents/:id/cancel',
       summary: 'Cancel a PaymentIntent (releases an authorization it holds)',
       parse: (p) => ({ reason: p.enumOf('cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']) ?? null, expand: p.expand() }),
-      run: async ({ reason, expand }, call) => object(await service.cancel(call.merchant, call.path.id!, reason, call.nowMs), expand),
+      run: async ({ reason, expand }, call) => object(await service.cancel(call.merchant, call.path.id!, reason, call.nowMs, call.recovery), expand),
+      resume: async ({ reason, expand }, call) => object(await service.resumeCancel(call.merchant, call.path.id!, reason, call.nowMs, call.recovery), expand),
     },
     {
       method: 'GET',

@@ -14,6 +14,7 @@ import { findCharge, saveCharge, type Charge } from './charge-store.ts';
 import { stripeDeclineFor, type StripeDecline } from './decline-mapping.ts';
 import { requirePaymentMethod, savePaymentMethodChecks, setPaymentMethodCustomer, type PaymentMethod } from './payment-method-store.ts';
 import { newClientSecret } from '../stripe/object-ids.ts';
+import { NO_RECOVERY, outcomePending, type Recovery } from '../stripe/recovery.ts';
 import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, savePaymentIntent, type NetworkStep, type PaymentIntent } from './payment-intent-store.ts';
 import { clearingOutcome, endStep, isRetryLater, startStep } from './network-step.ts';
 
@@ -35,6 +36,11 @@ import { clearingOutcome, endStep, isRetryLater, startStep } from './network-ste
  * `processing` is only seen while the network is being asked, or after a
  * crash in between; confirming such an intent again resumes with the same
  * network message id, so the issuer answers it as a repeat.
+ *
+ * Exactly-once across crashes: each request records a recovery point (the
+ * intent it created, the charge of its attempt, the message id of its step)
+ * in the transaction of its first durable write, and the `resume…` methods
+ * answer a retry of a cut-short request from that point (stripe/recovery.ts).
  */
 
 export interface CreateIntentInput {
@@ -62,7 +68,7 @@ export class PaymentIntents {
     private readonly cvcCache: CvcCache,
   ) {}
 
-  async create(merchant: Merchant, input: CreateIntentInput, nowMs: number): Promise<PaymentIntent> {
+  async create(merchant: Merchant, input: CreateIntentInput, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
     const pi = await this.deps.db.transaction(async (tx) => {
       if (input.customerId !== null) await requireCustomer(tx, merchant.id, input.customerId, 'customer');
       if (input.paymentMethodId !== null) await requirePaymentMethod(tx, merchant.id, input.paymentMethodId);
@@ -92,13 +98,43 @@ export class PaymentIntents {
       };
       await insertPaymentIntent(tx, created);
       await this.#event(tx, created, 'payment_intent.created', nowMs);
+      await recovery.record(tx, id);
       return created;
     });
     if (!input.confirm) return pi;
-    return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: input.offSession }, nowMs);
+    return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: input.offSession }, nowMs, recovery);
   }
 
-  async confirm(merchant: Merchant, id: string, input: ConfirmInput, nowMs: number): Promise<PaymentIntent> {
+  /**
+   * A create cut short after `point`: the intent it made (its confirm had not
+   * begun an attempt) or the charge of its confirm's attempt.
+   */
+  async resumeCreate(merchant: Merchant, input: CreateIntentInput, point: string, nowMs: number, recovery: Recovery): Promise<PaymentIntent> {
+    if (!point.startsWith('pi_')) return this.resumeConfirm(merchant, point, nowMs, recovery);
+    const pi = await requirePaymentIntent(this.deps.db, merchant.id, point);
+    const unconfirmed = pi.status === 'requires_confirmation' || pi.status === 'requires_payment_method';
+    if (!input.confirm || !unconfirmed || pi.latestChargeId !== null) return pi;
+    return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: input.offSession }, nowMs, recovery);
+  }
+
+  /**
+   * A confirm cut short after it opened the attempt `chargeId`: an attempt
+   * still at the network is resumed (the same message id: a repeat at the
+   * issuer); a finished one is answered as the first request would have —
+   * the intent, or the decline as a card error.
+   */
+  async resumeConfirm(merchant: Merchant, chargeId: string, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
+    const charge = await findCharge(this.deps.db, merchant.id, chargeId);
+    if (charge === undefined || charge.paymentIntentId === null) throw new Error(`recovery point ${chargeId} names no payment's charge`);
+    const pi = await requirePaymentIntent(this.deps.db, merchant.id, charge.paymentIntentId);
+    // A later attempt (another request) replaced this one: the intent as it stands is the answer.
+    if (pi.latestChargeId !== charge.id) return pi;
+    if (pi.status === 'processing' && pi.step === null) return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: charge.initiator === 'merchant' }, nowMs, recovery);
+    if (pi.status === 'requires_payment_method' && charge.status === 'failed') throw await this.#declineFor(pi, charge);
+    return pi;
+  }
+
+  async confirm(merchant: Merchant, id: string, input: ConfirmInput, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
     const opened = await this.deps.db.transaction(async (tx) => {
       let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       // A capture or an increment at the network is not an authorization to resume.
@@ -106,6 +142,7 @@ export class PaymentIntents {
       if (pi.status === 'processing' && pi.latestChargeId !== null) {
         const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
         const pm = await requirePaymentMethod(tx, merchant.id, charge.paymentMethodId);
+        await recovery.record(tx, charge.id);
         return { kind: 'resume' as const, pi, charge, pm };
       }
       if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation') {
@@ -125,6 +162,7 @@ export class PaymentIntents {
       pi = { ...pi, paymentMethodId: pm.id, setupFutureUsage: input.setupFutureUsage === undefined ? pi.setupFutureUsage : input.setupFutureUsage };
       const spec = this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs);
       const { charge, block } = await openAttempt(tx, this.deps, spec);
+      await recovery.record(tx, charge.id);
       if (block !== null) {
         const failed = this.#failed(pi, charge);
         await savePaymentIntent(tx, failed.pi);
@@ -238,12 +276,13 @@ export class PaymentIntents {
    * clearing is out, the same capture again resends the same message, and
    * what is booked is what the issuer says it cleared.
    */
-  async capture(merchant: Merchant, id: string, amountToCapture: number | undefined, nowMs: number): Promise<PaymentIntent> {
+  async capture(merchant: Merchant, id: string, amountToCapture: number | undefined, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
     const started = await this.deps.db.transaction(async (tx) => {
       const pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       const step = pi.step;
       if (step !== null && step.kind === 'capture') {
         if ((amountToCapture ?? pi.amountCapturableMinor) !== step.amountMinor) throw stepInProgress(pi, step, 'capture');
+        await recovery.record(tx, step.messageId);
         return { pi, charge: (await findCharge(tx, merchant.id, pi.latestChargeId!))! };
       }
       if (pi.status !== 'requires_capture' || pi.latestChargeId === null) throw unexpectedState(pi, 'capture');
@@ -254,6 +293,7 @@ export class PaymentIntents {
       const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
       const next = startStep(pi, charge, 'capture', amount, nowMs);
       await savePaymentIntent(tx, next);
+      await recovery.record(tx, next.step!.messageId);
       return { pi: next, charge };
     });
     const step = started.pi.step!;
@@ -313,12 +353,13 @@ export class PaymentIntents {
    * old and new totals, so a retried request is a repeat at the issuer, never
    * a second increment. A decline leaves the payment as it was.
    */
-  async incrementAuthorization(merchant: Merchant, id: string, newAmountMinor: number, nowMs: number): Promise<PaymentIntent> {
+  async incrementAuthorization(merchant: Merchant, id: string, newAmountMinor: number, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
     const started = await this.deps.db.transaction(async (tx) => {
       const pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       const step = pi.step;
       if (step !== null && step.kind === 'increment') {
         if (newAmountMinor !== step.amountMinor) throw stepInProgress(pi, step, 'increment the authorization of');
+        await recovery.record(tx, step.messageId);
         return { pi, charge: (await findCharge(tx, merchant.id, pi.latestChargeId!))! };
       }
       if (pi.status !== 'requires_capture' || pi.latestChargeId === null) throw unexpectedState(pi, 'increment the authorization of');
@@ -328,6 +369,7 @@ export class PaymentIntents {
       const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
       const next = startStep(pi, charge, 'increment', newAmountMinor, nowMs);
       await savePaymentIntent(tx, next);
+      await recovery.record(tx, next.step!.messageId);
       return { pi: next, charge };
     });
     const step = started.pi.step!;
@@ -368,11 +410,13 @@ export class PaymentIntents {
     return recorded.pi;
   }
 
-  async cancel(merchant: Merchant, id: string, reason: string | null, nowMs: number): Promise<PaymentIntent> {
+  async cancel(merchant: Merchant, id: string, reason: string | null, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
     const pi = await requirePaymentIntent(this.deps.db, merchant.id, id);
     if (pi.status === 'succeeded' || pi.status === 'canceled' || pi.status === 'processing') throw unexpectedState(pi, 'cancel');
     if (pi.status === 'requires_capture' && pi.latestChargeId !== null) {
       const charge = (await findCharge(this.deps.db, merchant.id, pi.latestChargeId))!;
+      // The reversal may reach the issuer before a crash: from here a retry must finish this cancel, not refuse a canceled intent.
+      await this.deps.db.transaction((tx) => recovery.record(tx, pi.id));
       await reverseAuthorization(this.deps, charge, `${charge.networkId}.cancel`);
     }
     return this.deps.db.transaction(async (tx) => {
@@ -386,8 +430,37 @@ export class PaymentIntents {
       current = { ...current, status: 'canceled', amountCapturableMinor: 0, canceledAtMs: nowMs, cancellationReason: reason ?? 'requested_by_customer' };
       await savePaymentIntent(tx, current);
       await this.#event(tx, current, 'payment_intent.canceled', nowMs);
+      await recovery.record(tx, current.id);
       return current;
     });
+  }
+
+  /** A cancel cut short after it asked for the reversal (or committed): the canceled intent, finishing the cancel first if need be. */
+  async resumeCancel(merchant: Merchant, id: string, reason: string | null, nowMs: number, recovery: Recovery): Promise<PaymentIntent> {
+    const pi = await requirePaymentIntent(this.deps.db, merchant.id, id);
+    return pi.status === 'canceled' ? pi : this.cancel(merchant, id, reason, nowMs, recovery);
+  }
+
+  /**
+   * A capture or increment cut short after it started the step `messageId`:
+   * a step still open is sent again (a repeat at the issuer); an ended one is
+   * answered from what it left.
+   */
+  async resumeStep(merchant: Merchant, id: string, messageId: string, nowMs: number, recovery: Recovery): Promise<PaymentIntent> {
+    const pi = await requirePaymentIntent(this.deps.db, merchant.id, id);
+    const step = pi.step;
+    if (step !== null && step.messageId === messageId) {
+      return step.kind === 'capture' ? this.capture(merchant, id, step.amountMinor, nowMs, recovery) : this.incrementAuthorization(merchant, id, step.amountMinor, nowMs, recovery);
+    }
+    const extra = { payment_intent: basePaymentIntentObject(pi) };
+    if (messageId.includes('.capture.')) {
+      if (pi.status === 'succeeded') return pi;
+      if (pi.status === 'canceled') throw new AcquirerError('charge_expired_for_capture', 'The charge cannot be captured: the card\'s issuer holds no authorization for it any more. The PaymentIntent was canceled.', { extra });
+      throw new AcquirerError('capture_refused', 'The card\'s issuer refused the capture; nothing was captured.', { extra });
+    }
+    const target = Number(messageId.slice(messageId.lastIndexOf('-') + 1));
+    if (pi.amountMinor >= target) return pi;
+    throw new AcquirerError('card_declined', 'The card\'s issuer declined the increment; the authorization is as it was.', { declineCode: 'generic_decline', extra });
   }
 
   async update(merchant: Merchant, id: string, changes: Partial<Pick<PaymentIntent, 'amountMinor' | 'currency' | 'customerId' | 'paymentMethodId' | 'description' | 'metadata' | 'setupFutureUsage' | 'captureMethod'>>): Promise<PaymentIntent> {
@@ -482,9 +555,10 @@ function clearedAmount(answer: FollowUpResponse, charge: Charge): number {
   return minor;
 }
 
+/** The network could not get an answer: the outcome is not known, so this is no answer to save (the retry resumes). */
 function networkBusy(what: 'capture' | 'increment'): AppError {
   const retry = what === 'capture' ? 'retry the same capture' : 'retry the same increment';
-  return new AcquirerError('processing_error', `The card network could not take the ${what} now; ${retry} (it is also finished in the background).`);
+  return outcomePending(new AcquirerError('processing_error', `The card network could not take the ${what} now; ${retry} (it is also finished in the background).`));
 }
 
 /** A different capture or increment while one is at the network: it must end first (the same request again is a retry). */

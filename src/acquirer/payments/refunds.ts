@@ -4,7 +4,7 @@ import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { recordEvent } from '../events/events.ts';
 import { listPage, parseListQuery, stripeList } from '../stripe/list.ts';
 import { updateMetadata } from '../stripe/params.ts';
-import type { StripeEndpoint } from '../stripe/route.ts';
+import type { StripeCall, StripeEndpoint } from '../stripe/route.ts';
 import { bookRefund } from './acquirer-ledger.ts';
 import { chargeObject } from './charge-object.ts';
 import { CHARGE_COLUMNS, chargeFromRow, findCharge, saveCharge } from './charge-store.ts';
@@ -80,9 +80,11 @@ async function sendRefund(deps: AcquirerDeps, merchantId: string, refund: Pendin
       refund.id,
     ]);
     if (changed === 0) return;
+    const events = { ids: deps.ids, nowMs };
+    await recordEvent(tx, events, { merchantId, type: 'refund.updated', object: refundObject(await getRefund(tx, merchantId, refund.id)), previousAttributes: { status: 'pending' } });
     if (status === 'succeeded') {
       await bookRefund(deps.ledger, tx, { merchantId, currency: charge.currency, amountMinor: refund.amountMinor, refundId: refund.id, chargeId: charge.id });
-      await recordEvent(tx, { ids: deps.ids, nowMs }, { merchantId, type: 'charge.refunded', object: await chargeObject(tx, charge) });
+      await recordEvent(tx, events, { merchantId, type: 'charge.refunded', object: await chargeObject(tx, charge) });
     } else {
       await saveCharge(tx, { ...charge, amountRefundedMinor: charge.amountRefundedMinor - refund.amountMinor });
       await recordEvent(tx, { ids: deps.ids, nowMs }, { merchantId, type: 'refund.failed', object: refundObject(await getRefund(tx, merchantId, refund.id)) });
@@ -108,6 +110,15 @@ export async function resendPendingRefunds(deps: AcquirerDeps, nowMs: number, ol
 }
 
 export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
+  /** Sends a reserved refund if it is still pending and answers it as it now stands. */
+  const finishRefund = async (refundId: string, call: StripeCall) => {
+    const row = await getRefund(deps.db, call.merchant.id, refundId);
+    if (row.status !== 'pending') return refundObject(row);
+    const charge = (await findCharge(deps.db, call.merchant.id, row.charge_id))!;
+    const refund = { id: row.id, chargeId: charge.id, networkOriginalId: charge.networkId, amountMinor: Number(row.amount_minor), currency: row.currency };
+    await sendRefund(deps, call.merchant.id, refund, call.nowMs);
+    return refundObject(await getRefund(deps.db, call.merchant.id, refundId));
+  };
   return [
     {
       method: 'POST',
@@ -151,16 +162,15 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
             id, call.merchant.id, charge.id, charge.paymentIntentId, amount, charge.currency, 'pending', input.reason, id, null,
             JSON.stringify(input.metadata), call.nowMs,
           ]);
-          return { id, charge, amount };
+          // Created means reserved: the event goes with the row, and the outcome follows as refund.updated.
+          await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, type: 'refund.created', object: refundObject(await getRefund(tx, call.merchant.id, id)) });
+          await call.recovery.record(tx, id);
+          return id;
         });
-        await sendRefund(deps, call.merchant.id, { id: reserved.id, chargeId: reserved.charge.id, networkOriginalId: reserved.charge.networkId, amountMinor: reserved.amount, currency: reserved.charge.currency }, call.nowMs);
-        const row = await deps.db.transaction(async (tx) => {
-          const row = await getRefund(tx, call.merchant.id, reserved.id);
-          await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, type: 'refund.created', object: refundObject(row) });
-          return row;
-        });
-        return refundObject(row);
+        return finishRefund(reserved, call);
       },
+      // The refund was reserved (and may have reached the network) before the cut: send it again (a repeat at the issuer) and answer it.
+      resume: (_input, call, refundId) => finishRefund(refundId, call),
     },
     {
       method: 'GET',

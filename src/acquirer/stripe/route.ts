@@ -6,8 +6,9 @@ import { AcquirerError } from '../errors.ts';
 import { hashRequest, validateIdempotencyKey } from '../../platform/idempotency.ts';
 import { authenticateApiKey, hashApiKey, type ApiKeyKind, type Merchant } from '../merchants/merchants.ts';
 import { parseForm, type FormObject } from './form-body.ts';
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency-keys.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, recordRecoveryPoint, releaseIdempotencyKey, suspendIdempotencyKey, type HeldKey } from './idempotency-keys.ts';
 import { Params } from './params.ts';
+import { isOutcomePending, NO_RECOVERY, type Recovery } from './recovery.ts';
 
 /**
  * One Stripe-compatible endpoint: authentication by API key, Stripe's form
@@ -19,7 +20,9 @@ import { Params } from './params.ts';
  * through), `run` acts. A failure in `parse` changes nothing and saves no
  * idempotency key, as at Stripe. A card error thrown by `run` is a real
  * answer (the attempt was recorded) and is saved and replayed like a
- * success; any other error releases the key so a retry runs afresh.
+ * success; any other error releases the key so a retry runs afresh — unless
+ * the request had already recorded a recovery point, or its outcome is not
+ * known yet: then the retry resumes it (idempotency-keys.ts).
  */
 
 export interface StripeCall {
@@ -32,6 +35,8 @@ export interface StripeCall {
   readonly requestId: string;
   /** The peer's address as the socket saw it (no proxy headers are trusted), for per-client limits. */
   readonly clientAddress: string;
+  /** Where the handler records its recovery point (a no-op without an Idempotency-Key or a `resume`). */
+  readonly recovery: Recovery;
 }
 
 export interface StripeEndpoint<I> {
@@ -43,6 +48,16 @@ export interface StripeEndpoint<I> {
   readonly allowPublishable?: boolean;
   readonly parse: (params: Params, call: StripeCall) => I;
   readonly run: (input: I, call: StripeCall) => Promise<unknown>;
+  /**
+   * Answers a retry of a request whose earlier attempt with the same
+   * Idempotency-Key was cut short (a crash, an unknown network outcome)
+   * after `run` recorded `point`: finishes that work and answers what the
+   * first attempt would have, never starting the work again. Endpoints
+   * without it record no point, so a cut-short request of theirs simply runs
+   * again — only right where running twice changes nothing (an update that
+   * sets values, a retrieve).
+   */
+  readonly resume?: (input: I, call: StripeCall, point: string) => Promise<unknown>;
   /** HTTP status of a success; 200 like Stripe. */
   readonly status?: number;
 }
@@ -83,6 +98,7 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
         nowMs: deps.clock.nowMs(),
         requestId: request.id,
         clientAddress: request.ip,
+        recovery: NO_RECOVERY,
       };
       const data = endpoint.method === 'POST' ? bodyOf(request) : queryOf(request);
       const params = new Params(data);
@@ -90,7 +106,7 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
       params.finish();
 
       const key = request.headers['idempotency-key'];
-      if (endpoint.method !== 'POST' || key === undefined) return answer(reply, await runOnce(endpoint, input, call));
+      if (endpoint.method !== 'POST' || key === undefined) return answer(reply, await runOnce(() => endpoint.run(input, call), endpoint.status));
 
       validateIdempotencyKey(key);
       const requestHash = hashRequest({ method: 'POST', path: request.url.split('?')[0]!, params: data });
@@ -99,25 +115,36 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
         reply.header('idempotent-replayed', 'true');
         return reply.status(claim.status).type('application/json').send(claim.bodyJson);
       }
+      const held: HeldKey = { merchantId: merchant.id, key, attempt: claim.attempt };
+      const keyed: StripeCall = endpoint.resume === undefined ? call : { ...call, recovery: { record: (tx, point) => recordRecoveryPoint(tx, held, point) } };
       let result: { status: number; body: unknown };
       try {
-        result = await runOnce(endpoint, input, call);
+        const { resume } = endpoint;
+        if (claim.recoveryPoint !== null && resume === undefined) throw new Error(`idempotency key ${key} has a recovery point but ${endpoint.url} cannot resume`);
+        const point = claim.recoveryPoint;
+        result = await runOnce(() => (point === null ? endpoint.run(input, keyed) : resume!(input, keyed, point)), endpoint.status);
       } catch (error) {
-        await releaseIdempotencyKey(deps.db, { merchantId: merchant.id, key }).catch(() => undefined);
+        if (isOutcomePending(error)) {
+          await suspendIdempotencyKey(deps.db, held).catch(() => undefined);
+          // The same request again resumes it; Stripe's SDKs retry on this header with the same key.
+          reply.header('stripe-should-retry', 'true');
+        } else {
+          await releaseIdempotencyKey(deps.db, held).catch(() => undefined);
+        }
         throw error;
       }
       const bodyJson = JSON.stringify(result.body);
-      await completeIdempotencyKey(deps.db, { merchantId: merchant.id, key, status: result.status, bodyJson });
+      await completeIdempotencyKey(deps.db, { ...held, status: result.status, bodyJson });
       return reply.status(result.status).type('application/json').send(bodyJson);
     },
   });
 }
 
-async function runOnce<I>(endpoint: StripeEndpoint<I>, input: I, call: StripeCall): Promise<{ status: number; body: unknown }> {
+async function runOnce(handler: () => Promise<unknown>, status = 200): Promise<{ status: number; body: unknown }> {
   try {
-    return { status: endpoint.status ?? 200, body: await endpoint.run(input, call) };
+    return { status, body: await handler() };
   } catch (error) {
-    if (error instanceof AppError && error.type === 'card_error') return { status: error.status, body: error.toBody() };
+    if (error instanceof AppError && error.type === 'card_error' && !isOutcomePending(error)) return { status: error.status, body: error.toBody() };
     throw error;
   }
 }

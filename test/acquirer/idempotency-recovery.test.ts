@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import Stripe from 'stripe';
+import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import { merchantBalanceAccount } from '../../src/acquirer/payments/acquirer-ledger.ts';
+import { IDEMPOTENCY_LEASE_MS } from '../../src/acquirer/stripe/idempotency-keys.ts';
+import type { CardNetwork } from '../../src/network/card-network.ts';
+import type { FollowUpResponse } from '../../src/network/messages.ts';
+import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
+import { cardFixture, type CardFixture, type OpenedCard } from '../support/card-fixture.ts';
+import { testPaymentNetwork } from '../support/payment-network.ts';
+
+// Exactly-once across crashes (issue 19, A–C and F). A request is "cut" the
+// way a kill -9 cuts it: its message reached the issuer, which acted on it,
+// and then the acquirer never got to record the answer — the request hangs
+// until the test lets it go, long after its lease ran out. The client then
+// retries with the same Idempotency-Key and parameters, as Stripe tells
+// clients to. The retry must answer the first request's effect, never make a
+// second one; the cut request, when it finally wakes, must not overwrite the
+// answer.
+
+let f: AcquirerFixture & { base: CardFixture };
+let stripe: Stripe;
+/** Lets every cut request go on (its process "was dead"; here it wakes late). */
+let wake: () => void = () => {};
+
+async function setUp(wrap: (network: CardNetwork, woken: Promise<void>) => void): Promise<void> {
+  const base = await cardFixture();
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  f = await acquirerFixture({
+    base,
+    endpoints: acquirerEndpoints,
+    network: (b) => {
+      const network = testPaymentNetwork(b, b.issuer);
+      wrap(network, woken);
+      return network;
+    },
+  });
+  stripe = f.stripe;
+}
+
+afterEach(async () => {
+  wake();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await f.base.assertConsistent();
+  await f.close();
+});
+
+type FollowUpMethod = 'clear' | 'refund';
+
+/** The first call of `method` reaches the issuer, then its answer never comes back until `woken`. */
+function cutAfterIssuer(method: FollowUpMethod | 'authorize') {
+  return (n: CardNetwork, woken: Promise<void>) => {
+    const real = (n[method] as (r: unknown) => Promise<unknown>).bind(n);
+    let cuts = 1;
+    (n as unknown as Record<string, unknown>)[method] = async (request: unknown) => {
+      const answer = await real(request);
+      if (cuts-- > 0) await woken;
+      return answer;
+    };
+  };
+}
+
+/** The first clearing reaches the issuer and clears, but the network answers 91 (its time-out): the outcome is unknown to the acquirer. */
+function firstClearingTimesOut(n: CardNetwork): void {
+  const clear = n.clear.bind(n);
+  let lost = 1;
+  n.clear = async (r) => {
+    const answer = await clear(r);
+    if (lost-- <= 0) return answer;
+    return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' } satisfies FollowUpResponse;
+  };
+}
+
+const ADDRESS = { line1: '548 Market St', postal_code: '94104', country: 'US' };
+
+async function paymentMethod(card: OpenedCard): Promise<string> {
+  const pm = await stripe.paymentMethods.create({
+    type: 'card',
+    card: { number: card.pan, exp_month: card.expMonth, exp_year: card.expYear, cvc: card.cvv2 },
+    billing_details: { name: 'Li Lei', address: ADDRESS },
+  });
+  return pm.id;
+}
+
+async function merchantBooked(): Promise<number> {
+  const b = await f.ledger.getBalance(f.db, merchantBalanceAccount(f.merchant.merchant.id, 'USD'));
+  return (b?.credits_posted ?? 0) - (b?.debits_posted ?? 0);
+}
+
+async function issuerCleared(): Promise<number> {
+  const row = await f.db.get<{ cleared: number | string | null }>('SELECT SUM(cleared_usd_minor) AS cleared FROM issuer_authorizations');
+  return Number(row?.cleared ?? 0);
+}
+
+/** Waits (real time) until `check` holds: the cut request has done its part at the issuer. */
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
+
+const count = async (sql: string, params: unknown[] = []) => Number((await f.db.get<{ n: number | string }>(sql, params))!.n);
+
+test('A: a create-and-confirm cut after the issuer approved and cleared: the retry answers that payment; there is one intent and one charge to the card', async () => {
+  await setUp(cutAfterIssuer('clear'));
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const pm = await paymentMethod(card);
+  const params = { amount: 1_293, currency: 'usd', payment_method: pm, confirm: true, metadata: { order: 'sA-w11-2814' } };
+  const cut = stripe.paymentIntents.create(params, { idempotencyKey: 'sA-w11-2814-pi_auto' });
+  await until(async () => (await issuerCleared()) === 1_293, 'the issuer cleared the first request');
+
+  f.clock.advanceMs(IDEMPOTENCY_LEASE_MS + 1);
+  const retried = await stripe.paymentIntents.create(params, { idempotencyKey: 'sA-w11-2814-pi_auto' });
+  assert.deepEqual([retried.status, retried.amount_received], ['succeeded', 1_293]);
+  assert.equal(await count('SELECT COUNT(*) AS n FROM acquirer_payment_intents'), 1, 'one intent for one key');
+  assert.equal(await count('SELECT COUNT(*) AS n FROM acquirer_charges'), 1, 'one attempt at the card');
+  assert.equal(await issuerCleared(), 1_293);
+  assert.equal(await merchantBooked(), 1_293);
+
+  // The cut request wakes: it records nothing new and the key keeps the retry's answer.
+  wake();
+  await cut.catch(() => undefined);
+  const replay = await stripe.paymentIntents.create(params, { idempotencyKey: 'sA-w11-2814-pi_auto' });
+  assert.deepEqual(replay, retried);
+  assert.equal(await merchantBooked(), 1_293);
+});
+
+test('A: a create cut before its confirm reached the network: the retry confirms the same intent', async () => {
+  await setUp(cutAfterIssuer('authorize'));
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const pm = await paymentMethod(card);
+  const params = { amount: 700, currency: 'usd', payment_method: pm, confirm: true, capture_method: 'manual' as const };
+  void stripe.paymentIntents.create(params, { idempotencyKey: 'manual-1' }).catch(() => undefined);
+  await until(async () => (await count('SELECT COUNT(*) AS n FROM issuer_authorizations')) === 1, 'the issuer authorized');
+  f.clock.advanceMs(IDEMPOTENCY_LEASE_MS + 1);
+  const retried = await stripe.paymentIntents.create(params, { idempotencyKey: 'manual-1' });
+  assert.deepEqual([retried.status, retried.amount_capturable], ['requires_capture', 700]);
+  assert.equal(await count('SELECT COUNT(*) AS n FROM acquirer_payment_intents'), 1);
+  assert.equal(await count('SELECT COUNT(*) AS n FROM issuer_authorizations'), 1, 'one hold, not an orphan beside a second');
+});
+
+test('B: a refund cut after the issuer refunded: the retry answers that refund; the money went back once', async () => {
+  await setUp(cutAfterIssuer('refund'));
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const pi = await stripe.paymentIntents.create({ amount: 2_000, currency: 'usd', payment_method: await paymentMethod(card), confirm: true });
+  const before = await f.base.available(card);
+  void stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: 'pB-w10-1762-refund' }).catch(() => undefined);
+  await until(async () => (await f.base.available(card)) === before + 2_000, 'the issuer refunded');
+
+  f.clock.advanceMs(IDEMPOTENCY_LEASE_MS + 1);
+  const retried = await stripe.refunds.create({ payment_intent: pi.id }, { idempotencyKey: 'pB-w10-1762-refund' });
+  assert.deepEqual([retried.status, retried.amount], ['succeeded', 2_000], 'the first refund, not charge_already_refunded');
+  assert.equal(await count('SELECT COUNT(*) AS n FROM acquirer_refunds'), 1);
+  assert.equal(await f.base.available(card), before + 2_000);
+  assert.equal(await merchantBooked(), 0);
+});
+
+test('C: a capture cut after the issuer cleared: the retry answers the captured intent, not payment_intent_unexpected_state', async () => {
+  await setUp(cutAfterIssuer('clear'));
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const pi = await stripe.paymentIntents.create({ amount: 2_000, currency: 'usd', payment_method: await paymentMethod(card), confirm: true, capture_method: 'manual' });
+  void stripe.paymentIntents.capture(pi.id, { amount_to_capture: 1_500 }, { idempotencyKey: 'sA-w10-2825-capture' }).catch(() => undefined);
+  await until(async () => (await issuerCleared()) === 1_500, 'the issuer cleared');
+
+  f.clock.advanceMs(IDEMPOTENCY_LEASE_MS + 1);
+  const retried = await stripe.paymentIntents.capture(pi.id, { amount_to_capture: 1_500 }, { idempotencyKey: 'sA-w10-2825-capture' });
+  assert.deepEqual([retried.status, retried.amount_received], ['succeeded', 1_500]);
+  assert.equal(await merchantBooked(), 1_500);
+  const replay = await stripe.paymentIntents.capture(pi.id, { amount_to_capture: 1_500 }, { idempotencyKey: 'sA-w10-2825-capture' });
+  assert.deepEqual(replay, retried);
+});
+
+test('F: a capture whose answer timed out is not answered "retry" forever: the same key resumes and books what the issuer cleared; cancel is refused meanwhile', async () => {
+  await setUp(firstClearingTimesOut);
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const pi = await stripe.paymentIntents.create({ amount: 813, currency: 'usd', payment_method: await paymentMethod(card), confirm: true, capture_method: 'manual' });
+  const first = await stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: 'cap-813' }).then(
+    () => assert.fail('the first capture has no known outcome'),
+    (error: Stripe.errors.StripeError) => error,
+  );
+  assert.equal(first.code, 'processing_error');
+  assert.equal(first.headers?.['idempotent-replayed'], undefined);
+  assert.equal(first.headers?.['stripe-should-retry'], 'true', 'the SDK is told to retry with the same key');
+  assert.equal(await issuerCleared(), 813, 'the issuer did clear it');
+  await assert.rejects(stripe.paymentIntents.cancel(pi.id), { code: 'payment_intent_unexpected_state' });
+
+  const retried = await stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: 'cap-813' });
+  assert.deepEqual([retried.status, retried.amount_received], ['succeeded', 813]);
+  assert.equal(await merchantBooked(), 813);
+  assert.deepEqual(await stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: 'cap-813' }), retried, 'now a replay');
+});
+
+test('a request refused before it changed anything leaves no key: the same key with a fixed state runs afresh', async () => {
+  await setUp(() => {});
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method: await paymentMethod(card), capture_method: 'manual' });
+  await assert.rejects(stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: 'early' }), { code: 'payment_intent_unexpected_state' });
+  await stripe.paymentIntents.confirm(pi.id);
+  const captured = await stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: 'early' });
+  assert.equal(captured.status, 'succeeded');
+});

@@ -99,6 +99,8 @@ export class CardNetwork {
   readonly #writer: NetworkRecordWriter;
   readonly #rowLoader: NetworkRowLoader;
   readonly #followThrough: StandInFollowThrough;
+  /** A stand-in unsettled for this long lost its follow-through (the live one waits for the late answer, then sends two messages thrice at most). */
+  readonly #standInSettleAfterMs: number;
   readonly #inFlight = new Map<string, Promise<AuthorizationResponse | FollowUpResponse>>();
   readonly #par: PaymentAccountReferenceOf | null;
 
@@ -122,13 +124,14 @@ export class CardNetwork {
     this.#issuers = issuers;
     this.#writer = new NetworkRecordWriter(options.db);
     this.#rowLoader = new NetworkRowLoader(options.db);
+    const lateAnswerWaitMs = checkDuration(options.lateAnswerWaitMs ?? DEFAULT_LATE_ANSWER_WAIT_MS, 'lateAnswerWaitMs');
+    this.#standInSettleAfterMs = lateAnswerWaitMs + 6 * (this.#timeoutMs + 1_000) + 60_000;
     this.#followThrough = new StandInFollowThrough({
       db: options.db,
       clock: options.clock,
-      ids: options.ids,
       writer: this.#writer,
       timeoutMs: this.#timeoutMs,
-      lateAnswerWaitMs: checkDuration(options.lateAnswerWaitMs ?? DEFAULT_LATE_ANSWER_WAIT_MS, 'lateAnswerWaitMs'),
+      lateAnswerWaitMs,
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
   }
@@ -168,6 +171,15 @@ export class CardNetwork {
 
   refund(request: RefundRequest): Promise<FollowUpResponse> {
     return this.#followUp(request, 'refund', (issuer) => issuer.refund(request)) as Promise<FollowUpResponse>;
+  }
+
+  /**
+   * Sends the reversals owed after stand-ins whose follow-through never
+   * finished (the process died meanwhile): a sweep, safe in several
+   * processes (each reversal has one id, so a second is a repeat).
+   */
+  settleOwedStandIns(nowMs: number): Promise<number> {
+    return this.#followThrough.settleOwed((name) => this.#issuers.get(name), nowMs, this.#standInSettleAfterMs);
   }
 
   /** Resolves once every reversal and advice the network owes after a stand-in has been sent (for tests and shutdown). */

@@ -116,4 +116,16 @@ CREATE TABLE test_bank_messages (
 CREATE INDEX test_bank_messages_by_authorization ON test_bank_messages (authorization_id);
 `,
   },
+  {
+    // A stand-in's follow-through (reverse a late approval, advise the issuer) is owed durably: settled when done,
+    // swept after a crash (stand-in-follow-through.ts). Stand-ins from before this column were followed through in memory.
+    id: 'network/003_stand_in_settled',
+    sql: `
+ALTER TABLE network_messages ADD COLUMN stand_in_settled_at_ms BIGINT;
+UPDATE network_messages SET stand_in_settled_at_ms = answered_at_ms WHERE type = 'authorization' AND decided_by = 'network';
+-- Owed: a stand-in after the issuer was asked (it timed out or failed, and may have acted); refusals never reached one.
+CREATE INDEX network_messages_stand_ins_owed ON network_messages (answered_at_ms)
+  WHERE type = 'authorization' AND decided_by = 'network' AND issuer_outcome IN ('timeout', 'error') AND stand_in_settled_at_ms IS NULL;
+`,
+  },
 ];

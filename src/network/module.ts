@@ -6,6 +6,8 @@ import type { IssuerEndpoint } from './messages.ts';
 import { networkMigrations } from './migrations.ts';
 import { createTestIssuers } from './test-issuers/create-test-issuers.ts';
 
+const STAND_IN_SWEEP_INTERVAL_MS = 30_000;
+
 export interface NetworkModuleDeps extends Runtime {
   readonly payments: PaymentsConfig;
   /** The network's key for Payment Account References (loaded once by the composition root: the issuer stores PARs made with it too). */
@@ -35,6 +37,12 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
       timeoutMs: payments.issuerTimeoutMs,
       parKey,
     });
-    return { routes: [], tasks: [], api: { network } };
+    const standInSweep = {
+      // Reversals owed after stand-ins whose live follow-through died with its process; one id each, so safe in several processes.
+      name: 'network.settle-owed-stand-ins',
+      intervalMs: STAND_IN_SWEEP_INTERVAL_MS,
+      run: async () => void (await network.settleOwedStandIns(clock.nowMs())),
+    };
+    return { routes: [], tasks: [standInSweep], api: { network } };
   },
 };

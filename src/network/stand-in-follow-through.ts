@@ -1,7 +1,7 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
-import type { IdGenerator } from '../platform/ids.ts';
 import { callWithTimeout, type Settled } from './call-with-timeout.ts';
 import type { AuthorizationAdvice, AuthorizationRequest, AuthorizationResponse, FollowUpResponse, IssuerEndpoint, ReversalRequest } from './messages.ts';
 import { isWellFormedAuthorizationResponse, isWellFormedFollowUpResponse, NETWORK_REASONS, networkFollowUpAnswer } from './network-answers.ts';
@@ -24,15 +24,25 @@ import { adviceRow, networkReversalRow } from './network-rows.ts';
  * repeats once), and both are recorded as network-made messages about the
  * authorization; the authorization's record also keeps the issuer's late
  * answer.
+ *
+ * The follow-through is owed durably, not only in memory: every stand-in
+ * record starts unsettled and is marked settled when its follow-through is
+ * done. If the process dies in between, `settleOwed` (a sweep) sends the
+ * reversal with the same message id — a repeat at an issuer that already got
+ * it — so a late approval never keeps a cardholder's money held for a
+ * payment the merchant was told was declined. (The sweep sends no advice: the
+ * advice carries the request, and the network keeps no card number to
+ * rebuild it; the reversal is what releases the money.)
  */
 
 const MAX_ATTEMPTS = 3;
+/** Longer than any hold lives at an issuer (seven days): by then there is nothing left to release. */
+const GIVE_UP_AFTER_MS = 8 * 24 * 60 * 60 * 1000;
 const MAX_RETRY_DELAY_MS = 1_000;
 
 export interface StandInFollowThroughDeps {
   readonly db: Database;
   readonly clock: Clock;
-  readonly ids: IdGenerator;
   readonly writer: NetworkRecordWriter;
   readonly timeoutMs: number;
   readonly lateAnswerWaitMs: number;
@@ -60,12 +70,37 @@ export class StandInFollowThrough {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
+  /**
+   * Settles stand-ins whose follow-through was never finished (the process
+   * died while it waited or sent): answered more than `olderThanMs` ago and
+   * still unsettled. Returns how many it settled.
+   */
+  async settleOwed(issuerNamed: (name: string) => IssuerEndpoint | undefined, nowMs: number, olderThanMs: number, limit = 100): Promise<number> {
+    const owed = await this.#deps.db.all<{ id: string }>(
+      `SELECT id FROM network_messages
+       WHERE type = 'authorization' AND decided_by = 'network' AND issuer_outcome IN ('timeout', 'error') AND stand_in_settled_at_ms IS NULL
+         AND answered_at_ms <= ? ORDER BY answered_at_ms LIMIT ?`,
+      [nowMs - olderThanMs, limit],
+    );
+    const rows = await loadNetworkRows(this.#deps.db, owed.map((row) => row.id));
+    let settled = 0;
+    for (const original of rows.values()) {
+      const issuer = original.issuer === null ? undefined : issuerNamed(original.issuer);
+      const reversed = issuer === undefined || original.response_code === '00' || (await this.#reverse(issuer, original));
+      // An issuer that never answers is asked again at the next sweep, until any hold it placed has expired anyway.
+      if (!reversed && nowMs - original.answered_at_ms < GIVE_UP_AFTER_MS) continue;
+      await this.#markSettled(original.id);
+      settled += 1;
+    }
+    return settled;
+  }
+
   async #run(issuer: IssuerEndpoint, request: AuthorizationRequest, standIn: AuthorizationResponse, late: Promise<Settled<AuthorizationResponse>>): Promise<void> {
     const settled = await withinMs(late, this.#deps.lateAnswerWaitMs);
     const original = (await loadNetworkRows(this.#deps.db, [request.id])).get(request.id);
     if (!original) throw new Error(`card network: the record of stand-in ${request.id} is missing`);
     // Another copy of this message (another process) got through and its approval is what the acquirer was told.
-    if (original.response_code === '00') return;
+    if (original.response_code === '00') return this.#markSettled(original.id);
     const lateAnswer = settled?.kind === 'answered' && isWellFormedAuthorizationResponse(settled.value, request.id) ? settled.value : null;
     if (lateAnswer) {
       await this.#deps.db.run('UPDATE network_messages SET late_response_code = ?, late_reason = ? WHERE id = ?', [
@@ -75,13 +110,21 @@ export class StandInFollowThrough {
       ]);
     }
     // Only a clear decline needs no undoing; an approval, a failure or silence might have left a hold.
-    if (!(lateAnswer && !lateAnswer.approved)) await this.#reverse(issuer, original);
+    const reversed = (lateAnswer && !lateAnswer.approved) || (await this.#reverse(issuer, original));
     await this.#advise(issuer, request, standIn, original);
+    // A reversal without an answer stays owed: the sweep sends it again.
+    if (reversed) await this.#markSettled(original.id);
   }
 
-  async #reverse(issuer: IssuerEndpoint, original: NetworkMessageRow): Promise<void> {
-    const { clock, ids, timeoutMs, writer } = this.#deps;
-    const request: ReversalRequest = { type: 'reversal', id: ids.next('nwrev'), originalId: original.id, amount: null, sentAtMs: clock.nowMs() };
+  async #markSettled(id: string): Promise<void> {
+    await this.#deps.db.run('UPDATE network_messages SET stand_in_settled_at_ms = ? WHERE id = ? AND stand_in_settled_at_ms IS NULL', [this.#deps.clock.nowMs(), id]);
+  }
+
+  /** Sends the full reversal of a stand-in's authorization; true when the issuer gave a final answer (a 12 included: it holds nothing). */
+  async #reverse(issuer: IssuerEndpoint, original: NetworkMessageRow): Promise<boolean> {
+    const { clock, timeoutMs, writer } = this.#deps;
+    // One id per stand-in, so the sweep's reversal after a crash is a repeat of one that may have gone out.
+    const request: ReversalRequest = { type: 'reversal', id: standInReversalId(original.id), originalId: original.id, amount: null, sentAtMs: clock.nowMs() };
     const currency = original.currency ?? 'XXX';
     let response: FollowUpResponse = networkFollowUpAnswer(request.id, original.id, '91', NETWORK_REASONS.issuerUnavailable, currency);
     let outcome: IssuerOutcome = 'timeout';
@@ -104,12 +147,15 @@ export class StandInFollowThrough {
       }
     }
     const meta = { issuerOutcome: outcome, attempts, latencyUs: elapsedUs(started), answeredAtMs: clock.nowMs() };
-    await writer.write({ mode: 'insert', row: networkReversalRow(request, original, response, meta) });
+    // A reversal sent again (by the sweep) replaces its earlier 91/96 record.
+    const sentBefore = (await loadNetworkRows(this.#deps.db, [request.id])).has(request.id);
+    await writer.write({ mode: sentBefore ? 'retry' : 'insert', row: networkReversalRow(request, original, response, meta) });
+    return response.responseCode !== '91' && response.responseCode !== '96';
   }
 
   async #advise(issuer: IssuerEndpoint, request: AuthorizationRequest, standIn: AuthorizationResponse, original: NetworkMessageRow): Promise<void> {
-    const { clock, ids, timeoutMs, writer } = this.#deps;
-    const advice: AuthorizationAdvice = { type: 'advice', id: ids.next('nwadv'), request, response: standIn };
+    const { clock, timeoutMs, writer } = this.#deps;
+    const advice: AuthorizationAdvice = { type: 'advice', id: derivedId(original.id, 'stand-in-advice'), request, response: standIn };
     const sentAtMs = clock.nowMs();
     let outcome: IssuerOutcome = 'timeout';
     let attempts = 0;
@@ -124,6 +170,17 @@ export class StandInFollowThrough {
     const meta = { issuerOutcome: outcome, attempts, latencyUs: elapsedUs(started), answeredAtMs: clock.nowMs() };
     await writer.write({ mode: 'insert', row: adviceRow(advice.id, original, sentAtMs, meta) });
   }
+}
+
+/** The reversal the network sends for the stand-in `originalId`; derived, so every sender of it sends the same message. */
+export function standInReversalId(originalId: string): string {
+  return derivedId(originalId, 'stand-in-reversal');
+}
+
+/** `<original>.<suffix>`, with an original too long to fit a message id (255) replaced by its hash. */
+function derivedId(originalId: string, suffix: string): string {
+  const base = originalId.length + suffix.length + 1 <= 255 ? originalId : `sha256-${createHash('sha256').update(originalId).digest('hex')}`;
+  return `${base}.${suffix}`;
 }
 
 /** The settled outcome, or null if it has not settled within `ms`. */

@@ -246,6 +246,30 @@ describe('card network', () => {
     assert.equal((await getNetworkMessage(f.db, response.id))?.late, null);
   });
 
+  test('a late approval whose reversal found no issuer stays owed; after a restart the sweep reverses it (same id), once', async () => {
+    network = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [six, eight, slow], timeoutMs: 30, lateAnswerWaitMs: 500 });
+    slow.authorizeBehaviour = { delayMs: 100 };
+    slow.followUpBehaviour = { throws: true };
+    const response = await network.authorize(authorization(PAN_SLOW));
+    assert.equal(response.responseCode, '91');
+    await network.idle();
+    assert.deepEqual(slow.callsOf('reversal').length, 3, 'tried thrice, never answered');
+
+    // Another process (or this one restarted) with the issuer back: nothing is owed before the live follow-through's time is up.
+    slow.followUpBehaviour = {};
+    const restarted = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [six, eight, slow], timeoutMs: 30, lateAnswerWaitMs: 500 });
+    assert.equal(await restarted.settleOwedStandIns(f.clock.nowMs()), 0);
+    const later = f.clock.nowMs() + 10 * 60_000; // (the suite's clock is shared, so time is passed, not advanced)
+    assert.equal(await restarted.settleOwedStandIns(later), 1);
+    const reversals = slow.callsOf('reversal');
+    assert.equal(new Set(reversals.map((r) => r.id)).size, 1, 'the sweep repeats the one reversal');
+    assert.equal(reversals.at(-1)!.originalId, response.id);
+    const trail = await listNetworkMessagesFor(f.db, response.id);
+    assert.deepEqual(trail.filter((m) => m.type === 'reversal').map((m) => [m.responseCode, m.issuerOutcome]), [['00', 'answered']]);
+    assert.equal(await restarted.settleOwedStandIns(later), 0, 'settled once');
+    await restarted.idle();
+  });
+
   test('an issuer that throws gets a 96 stand-in, and a reversal and an advice afterwards', async () => {
     six.authorizeBehaviour = { throws: true };
     const response = await network.authorize(authorization(PAN_SIX));

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds what ships: compiles src/ to dist/ (tsconfig.build.json), then the
-// billing page's browser code if it has a tsconfig of its own, then copies
+// billing page's browser code if it has a tsconfig of its own, then the
+// browser apps of src/web/ (type-checked by tsc, bundled by esbuild into
+// dist/web/<app>/assets/), then copies
 // every other file src/ reads at run time (the billing page's HTML, CSS and
 // images, any .json or .md) to the same place under dist/, so the compiled
 // code finds them next to itself as the sources do. Run by `npm run build`,
@@ -16,6 +18,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
 const dist = join(root, 'dist');
 const PAGE_TSCONFIG = join(src, 'billing', 'page', 'tsconfig.json');
+/** Browser apps bundled by esbuild: their sources are bundled, not copied (but for the HTML, which the server reads). */
+const WEB_APPS = [{ name: 'app', dir: join(src, 'web', 'app'), entry: 'main.tsx', copied: ['icon.svg'] }];
 
 let tsc;
 try {
@@ -47,7 +51,51 @@ compile(join(root, 'tsconfig.build.json'));
 // (into dist/ or next to its sources) is what ends up in dist/.
 const pageOutputs = new Set(existsSync(PAGE_TSCONFIG) ? compile(PAGE_TSCONFIG) : []);
 
-const COMPILED = /\.(c|m)?ts$/;
+for (const webApp of WEB_APPS) {
+  // tsc checks the types (noEmit); esbuild bundles and minifies (it does not check them).
+  compile(join(webApp.dir, 'tsconfig.json'));
+  await bundle(webApp);
+}
+
+/** One app's bundle: app.js (ES module) and app.css, minified, with no source maps shipped. */
+async function bundle(webApp) {
+  const outdir = join(dist, 'web', webApp.name, 'assets');
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    console.error('cardlane build: esbuild is not installed — run `npm ci` (with dev dependencies) first');
+    failed = true;
+    return;
+  }
+  try {
+    const result = await esbuild.build({
+      entryPoints: { app: join(webApp.dir, webApp.entry) },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      target: 'es2020',
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      outdir,
+      metafile: true,
+      logLevel: 'warning',
+      legalComments: 'none',
+    });
+    for (const file of webApp.copied) {
+      mkdirSync(outdir, { recursive: true });
+      copyFileSync(join(webApp.dir, file), join(outdir, file));
+    }
+    const sizes = Object.entries(result.metafile.outputs).map(([file, out]) => `${relative(outdir, file)} ${(out.bytes / 1024).toFixed(1)} kB`);
+    console.log(`cardlane build: web/${webApp.name} bundled (${sizes.join(', ')})`);
+  } catch (error) {
+    console.error(`cardlane build: bundling web/${webApp.name} failed: ${error.message}`);
+    failed = true;
+  }
+}
+
+const COMPILED = /\.(c|m)?tsx?$/;
+const BUNDLED = WEB_APPS.map((webApp) => webApp.dir);
 let copied = 0;
 function copyAssets(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -57,6 +105,7 @@ function copyAssets(dir) {
       continue;
     }
     if (!entry.isFile() || COMPILED.test(entry.name) || /^tsconfig.*\.json$/.test(entry.name)) continue;
+    if (BUNDLED.some((d) => dir === d || dir.startsWith(`${d}/`)) && !entry.name.endsWith('.html')) continue;
     const to = join(dist, relative(src, from));
     if (pageOutputs.has(to)) continue;
     // An asset that has not changed is left alone (not rewritten under a process running from dist/).

@@ -1,8 +1,8 @@
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
-import { cryptoRandom, type IdGenerator, type RandomSource } from '../platform/ids.ts';
-import { loadOrCreateSecretFile } from '../platform/secret-file.ts';
+import type { IdGenerator, RandomSource } from '../platform/ids.ts';
+import { randomKeySecret } from '../platform/secret-file.ts';
 import { addApiKey, createMerchant, getDemoMerchant } from './merchants/merchants.ts';
 import { backfillPaymentMethodPars, type ParBackfillResult } from './payments/payment-method-par-backfill.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from './risk/presets.ts';
@@ -22,14 +22,13 @@ export interface DemoAcquirerCredentials {
 }
 
 /**
- * The acquirer's vault key from `<dataDir>/acquirer-vault-key` (32 random
- * bytes, hex, mode 0600), created on first start with O_EXCL so concurrent
- * first starts agree on one key. Losing it makes saved cards unusable, as
- * losing a real vault's key would.
+ * The acquirer's vault key (32 random bytes), one per deployment in the
+ * secret store, so a card saved through one process is charged through
+ * another; older Cardlanes kept it in `<dataDir>/acquirer-vault-key`, from
+ * where it is imported once. Losing it makes saved cards unusable, as losing
+ * a real vault's key would.
  */
-export function loadOrCreateVaultKey(dataDir: string, random: RandomSource = cryptoRandom): Buffer {
-  return loadOrCreateSecretFile(dataDir, VAULT_KEY_FILE_NAME, 32, random);
-}
+export const VAULT_KEY_SECRET = randomKeySecret('acquirer.vault-key', 32, VAULT_KEY_FILE_NAME);
 
 /**
  * What the acquirer does at every start before taking requests: gives

@@ -4,7 +4,7 @@
  * doctor's ports, and the pure tables others explain payments with (Stripe's
  * decline mapping, risk-rule kinds). Other modules import only this file.
  */
-export { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials, type DemoAcquirerCredentials } from './acquirer-start.ts';
+export { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials, VAULT_KEY_SECRET, type DemoAcquirerCredentials } from './acquirer-start.ts';
 export { acquirerConfigSection, type AcquirerConfig } from './config.ts';
 export { acquirerDoctorRecords } from './doctor-records.ts';
 export { type AccountSettingsObject } from './merchants/account-settings-endpoints.ts';

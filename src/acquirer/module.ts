@@ -3,7 +3,7 @@ import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import type { AcquirerDeps, AcquirerNetwork } from './acquirer-deps.ts';
 import type { AcquirerConfig } from './config.ts';
 import { acquirerEndpoints } from './acquirer-endpoints.ts';
-import { loadOrCreateVaultKey, prepareAcquirer, prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer-start.ts';
+import { prepareAcquirer, prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer-start.ts';
 import { CvcCache } from './cards/vault.ts';
 import { customerMigrations } from './customers/migrations.ts';
 import { ACQUIRER_ERROR_CODES } from './errors.ts';
@@ -17,6 +17,7 @@ import { rekeyLegacyVault } from './payments/vault-rekey.ts';
 import { resendPendingRefunds } from './payments/refunds.ts';
 import { riskMigrations } from './risk/migrations.ts';
 import { pruneRiskAttempts } from './risk/risk-attempts.ts';
+import { pruneAcquirerIdempotencyKeys } from './stripe/idempotency-keys.ts';
 import { webhookMigrations } from './webhooks/migrations.ts';
 import { acquirerWebhookTask } from './webhooks/webhook-task.ts';
 
@@ -30,6 +31,8 @@ export interface AcquirerModuleDeps extends Runtime {
   /** The card network as the acquirer reaches it: the only way to an issuer. */
   readonly network: AcquirerNetwork;
   readonly settings: AcquirerConfig;
+  /** The vault's key, read once from the deployment's secret store (the same in every process). */
+  readonly vaultKey: Buffer;
 }
 
 export interface AcquirerApi {
@@ -45,7 +48,7 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
   name: 'acquirer',
   migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations],
   errorCodes: ACQUIRER_ERROR_CODES,
-  build({ db, clock, ids, random, config, logger, ledger, network, settings }) {
+  build({ db, clock, ids, random, config, logger, ledger, network, settings, vaultKey }) {
     const deps: AcquirerDeps = {
       db,
       clock,
@@ -54,8 +57,8 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
       ledger,
       network,
       acquirerId: 'cardlane-acquirer',
-      // Loaded once, here: it seals stored card numbers and webhook secrets.
-      vaultKey: loadOrCreateVaultKey(config.dataDir, random),
+      // It seals stored card numbers and webhook secrets; every process on the database has the same one.
+      vaultKey,
       cvcCache: new CvcCache(),
       webhookNetwork: { allowPrivateNetworks: settings.webhooksAllowPrivateNetworks },
     };
@@ -83,6 +86,12 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
           name: 'acquirer.prune-risk-attempts',
           intervalMs: PRUNE_INTERVAL_MS,
           run: async () => void (await pruneRiskAttempts(db, clock.nowMs())),
+        },
+        {
+          // Keys past their 24 hours (a cut-short one a week later: idempotency-keys.ts); deleting is safe in several processes.
+          name: 'acquirer.prune-idempotency-keys',
+          intervalMs: PRUNE_INTERVAL_MS,
+          run: async () => void (await pruneAcquirerIdempotencyKeys(db, clock.nowMs())),
         },
       ],
       api: {

@@ -3,12 +3,14 @@ import { acquirerModule } from '../acquirer/index.ts';
 import { billingModule, type BillingApi } from '../billing/index.ts';
 import { issuerModule, type IssuerApi } from '../issuer/index.ts';
 import { ledgerModule, type LedgerApi } from '../ledger/index.ts';
-import { networkModule, type NetworkApi, loadOrCreateParKey, paymentAccountReferences } from '../network/index.ts';
+import { networkModule, type NetworkApi, paymentAccountReferences } from '../network/index.ts';
 import type { RoutePlugin } from '../platform/http/server.ts';
 import type { BuiltModule, Runtime, ServerAddress } from '../platform/module.ts';
 import { platformModule } from '../platform/platform-module.ts';
 import type { CardlaneConfig } from './config.ts';
 import { buildDoctor } from './doctor.ts';
+import { appPageRoutes } from '../web/index.ts';
+import type { DeploymentSecrets } from './secrets.ts';
 import type { BackgroundTask } from '../platform/task-runner.ts';
 
 /** The whole program, built once: every module's routes and tasks, and the parts the program itself uses. */
@@ -25,25 +27,40 @@ export interface BuiltCardlane {
 /**
  * The composition root: the one place that knows every module and gives
  * each its dependencies. One ledger, one id generator and one clock (in
- * `runtime`) are shared by all; each party loads its own keys once, inside
- * its builder. The parties meet only here: Cardlane's issuer is handed to
+ * `runtime`) are shared by all; each party is handed its own secrets (read
+ * once from the deployment's secret store by `start.ts`, the same in every
+ * process) and no other party's. The parties meet only here: Cardlane's issuer is handed to
  * the network as one of its issuers, the network to the acquirer, and
  * billing gets this server's own address to pay through over HTTP.
  */
-export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: ServerAddress): BuiltCardlane {
+export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: ServerAddress, secrets: DeploymentSecrets): BuiltCardlane {
   const platform = platformModule.build(runtime);
   const ledger = ledgerModule.build({ ...runtime, settings: config.ledger });
-  // The network's PAR key is loaded once, here: the network answers PARs with it and the issuer stores them on its cards.
-  const parKey = loadOrCreateParKey(config.dataDir, runtime.random);
+  // The network's PAR key: the network answers PARs with it and the issuer stores them on its cards.
+  const { parKey } = secrets;
   const paymentAccountReference = paymentAccountReferences(parKey);
-  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference });
+  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference, secrets: secrets.issuer });
   const network = networkModule.build({ ...runtime, payments: config.payments, parKey, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
-  const acquirer = acquirerModule.build({ ...runtime, ledger: ledger.api.ledger, network: network.api.network, settings: config.acquirer });
-  const billing = billingModule.build({ ...runtime, ledger: ledger.api.ledger, settings: config.billing, self, operatorKeys: issuer.api.operatorKeys });
+  const acquirer = acquirerModule.build({
+    ...runtime,
+    ledger: ledger.api.ledger,
+    network: network.api.network,
+    settings: config.acquirer,
+    vaultKey: secrets.vaultKey,
+  });
+  const billing = billingModule.build({
+    ...runtime,
+    ledger: ledger.api.ledger,
+    settings: config.billing,
+    self,
+    operatorKeys: issuer.api.operatorKeys,
+    memberPepper: secrets.memberPepper,
+  });
   const doctor = buildDoctor(runtime, config);
   const built: ReadonlyArray<BuiltModule<unknown>> = [platform, ledger, issuer, network, acquirer, billing, doctor];
   return {
-    routes: built.flatMap((module) => module.routes),
+    // The cardholder app at /app is browser code over the issuer's and the doctor's HTTP APIs: it needs no module, only its page.
+    routes: [...built.flatMap((module) => module.routes), appPageRoutes({ sandbox: true })],
     tasks: built.flatMap((module) => module.tasks),
     ledger: ledger.api,
     issuer: issuer.api,

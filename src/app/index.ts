@@ -3,3 +3,4 @@ export { loadCardlaneConfig, type CardlaneConfig } from './config.ts';
 export { buildDoctor, issuerCard } from './doctor.ts';
 export { allErrorCodes, allMigrations, MODULES } from './modules.ts';
 export { startCardlane, type Cardlane, type StartOptions } from './start.ts';
+export { openSecretStore } from './secrets.ts';

@@ -20,6 +20,8 @@ import { startTasks, type BackgroundTask } from '../platform/task-runner.ts';
 import { VERSION } from '../version.ts';
 import { buildCardlane, type BuiltCardlane } from './build.ts';
 import { loadCardlaneConfig, type CardlaneConfig } from './config.ts';
+import { loadDeploymentSecrets, openSecretStore } from './secrets.ts';
+import type { SecretStore } from '../platform/secrets/secret-store.ts';
 import { allMigrations } from './modules.ts';
 
 /** A running Cardlane. */
@@ -32,10 +34,16 @@ export interface Cardlane {
   /** Migrations this start applied (empty when the database was up to date). */
   readonly migrationsApplied: readonly string[];
   readonly backgroundTaskNames: readonly string[];
-  /** The operator key file (`<dataDir>/operator-key`), for operator routes; null when it was removed. */
+  /** The operator key file (`<dataDir>/operator-key`), for operator routes; null when this data directory has none. */
   readonly operatorKeyFile: string | null;
   /** True when this start created the operator key (first start). */
   readonly operatorKeyCreated: boolean;
+  /**
+   * When `operatorKeyFile` is null: true when the first operator key is live
+   * and sealed in the database (another process created it, or the file was
+   * removed here), so `cardlane operator-key` can write it to this data directory.
+   */
+  readonly operatorKeyInDatabase: boolean;
   /** The demo merchant's id and test keys (also in `<dataDir>/demo-credentials.json`). */
   readonly demoMerchant: DemoAcquirerCredentials;
   /** The demo API customer's organization and key for the merchant's API (also in `<dataDir>/demo-credentials.json`). */
@@ -101,8 +109,11 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       },
     };
     const runtime: Runtime = { db, clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, config, logger };
-    const app = buildCardlane(runtime, config, self);
-    const seeded = await withStartupLock(db, () => seedFirstStart(app));
+    // One secret set per deployment, in the database: every process on it reads the same (or refuses a master key that does not open them).
+    const secretStore = openSecretStore(db, config, clock);
+    const secrets = await loadDeploymentSecrets(secretStore, config, logger);
+    const app = buildCardlane(runtime, config, self, secrets);
+    const seeded = await withStartupLock(db, () => seedFirstStart(app, secretStore));
 
     http = await createHttpServer({ db, logger, version: VERSION, routes: app.routes, limits: config.http });
     await listen(http, config);
@@ -128,6 +139,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       backgroundTaskNames: runner.names,
       operatorKeyFile: seeded.issuer.operatorKeyFile,
       operatorKeyCreated: seeded.issuer.operatorKeyCreated,
+      operatorKeyInDatabase: seeded.issuer.operatorKeyInDatabase,
       demoMerchant: seeded.demoMerchant,
       demoOrganization: seeded.demoOrganization,
       demoCardholder: seeded.demoCardholder,
@@ -155,8 +167,8 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
  * under the start-up lock so that processes starting at once on one
  * database make them once.
  */
-async function seedFirstStart(app: BuiltCardlane) {
-  const issuer = await app.issuer.prepare();
+async function seedFirstStart(app: BuiltCardlane, secretStore: SecretStore) {
+  const issuer = await app.issuer.prepare(secretStore);
   await app.acquirer.prepare();
   const demoMerchant = await app.acquirer.prepareDemoMerchant();
   const demoOrganization = await app.billing.prepareDemoOrganization();

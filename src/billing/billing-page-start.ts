@@ -6,7 +6,6 @@ import { billingMemberRoutes } from './http/member-routes.ts';
 import { billingPageRoutes } from './http/billing-page-routes.ts';
 import { rosterRoutes } from './http/roster-routes.ts';
 import { SandboxMemberMailer } from './members/member-mail.ts';
-import { loadOrCreateMemberPepper } from './members/member-pepper-file.ts';
 import type { MemberDeps } from './members/member-sign-in.ts';
 import type { BillingProvider } from './payments/provider.ts';
 
@@ -17,11 +16,11 @@ export const BILLING_PAGE_RATE_LIMIT: RateLimitPolicy = { name: 'billing_page', 
  * The billing page as a running Cardlane serves it: the page itself at
  * `/billing`, members' sign-in at `/billing/v1/sessions…` and the roster at
  * `/billing/v1/members`, with the sandbox mailer and billing's own code
- * pepper from the data directory.
+ * pepper from the deployment's secret store.
  */
-export function billingPageAndSessions(runtime: Runtime, provider: BillingProvider, operatorKeys: OperatorKeyStore): FastifyPluginAsync {
-  const { db, clock, ids, random, config } = runtime;
-  const deps: MemberDeps = { clock, ids, random, otpPepper: loadOrCreateMemberPepper(config.dataDir), mailer: new SandboxMemberMailer(ids) };
+export function billingPageAndSessions(runtime: Runtime, provider: BillingProvider, operatorKeys: OperatorKeyStore, memberPepper: Buffer): FastifyPluginAsync {
+  const { db, clock, ids, random } = runtime;
+  const deps: MemberDeps = { clock, ids, random, otpPepper: memberPepper, mailer: new SandboxMemberMailer(ids) };
   const members = billingMemberRoutes(db, deps, operatorKeys);
   const page = billingPageRoutes(provider);
   const pageLimit = new RateLimiter(BILLING_PAGE_RATE_LIMIT, clock);

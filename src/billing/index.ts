@@ -10,4 +10,5 @@ export { billingConfigSection } from './config.ts';
 export { merchantBillingResolver } from './doctor-resolver.ts';
 export { CHARS_PER_TOKEN } from './echo-model.ts';
 export { billingModule, type BillingApi } from './module.ts';
+export { MEMBER_PEPPER_SECRET } from './members/member-pepper-file.ts';
 export { ECHO_MODEL } from './price-book.ts';

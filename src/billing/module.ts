@@ -31,6 +31,8 @@ export interface BillingModuleDeps extends Runtime {
   readonly operatorKeys: OperatorKeyStore;
   /** This Cardlane's own address: billing pays through its Stripe-compatible API over HTTP unless another provider is configured. */
   readonly self: ServerAddress;
+  /** The pepper of members' sign-in codes, read once from the deployment's secret store (the same in every process). */
+  readonly memberPepper: Buffer;
 }
 
 export interface BillingApi {
@@ -57,7 +59,7 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
         { plugin: billingRoutes(services), prefix: '/billing/v1' },
         { plugin: subscriptionRoutes(services), prefix: '/billing/v1' },
         { plugin: autoRechargeRoutes(services), prefix: '/billing/v1' },
-        billingPageAndSessions(runtime, provider, operatorKeys),
+        billingPageAndSessions(runtime, provider, operatorKeys, runtime.memberPepper),
       ],
       tasks: [
         {

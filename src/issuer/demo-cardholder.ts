@@ -126,21 +126,19 @@ async function ensureToppedUp(db: Database, clock: Clock, services: IssuerServic
  */
 async function claimTopUp(tx: Tx, clock: Clock, services: IssuerServices, cardholderId: string): Promise<'credited' | { readonly quoteId: string }> {
   await lockName(tx, `issuer:demo-cardholder-top-up:${cardholderId}`);
-  const orders = await tx.all<{ status: string; quote_id: string }>(
-    'SELECT status, quote_id FROM issuer_topup_orders WHERE cardholder_id = ? ORDER BY created_at_ms DESC, id DESC',
+  // One statement, so one snapshot: read as two, an order committed in between (another start's
+  // createOrder, which takes no lock of ours) hid both its quote and itself, and a second quote was made.
+  const quotes = await tx.all<{ quote_id: string; expires_at_ms: number | string; status: string | null }>(
+    `SELECT q.id AS quote_id, q.expires_at_ms, o.status FROM issuer_topup_quotes q
+       LEFT JOIN issuer_topup_orders o ON o.quote_id = q.id
+     WHERE q.cardholder_id = ? ORDER BY q.created_at_ms, q.id`,
     [cardholderId],
   );
-  if (orders.some((o) => o.status === 'credited')) return 'credited';
-  const open = orders.find((o) => o.status === 'created');
+  if (quotes.some((q) => q.status === 'credited')) return 'credited';
+  const open = quotes.find((q) => q.status === 'created');
   if (open !== undefined) return { quoteId: open.quote_id };
-  const nowMs = clock.nowMs();
-  const unused = await tx.get<{ id: string }>(
-    `SELECT q.id FROM issuer_topup_quotes q WHERE q.cardholder_id = ? AND q.expires_at_ms > ?
-       AND NOT EXISTS (SELECT 1 FROM issuer_topup_orders o WHERE o.quote_id = q.id)
-     ORDER BY q.created_at_ms, q.id LIMIT 1`,
-    [cardholderId, nowMs],
-  );
-  if (unused !== undefined) return { quoteId: unused.id };
+  const unused = quotes.find((q) => q.status === null && Number(q.expires_at_ms) > clock.nowMs());
+  if (unused !== undefined) return { quoteId: unused.quote_id };
   return { quoteId: (await createQuote(tx, services.money, cardholderId, DEMO_TOP_UP_CNY_MINOR)).id };
 }
 

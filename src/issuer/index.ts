@@ -11,4 +11,7 @@ export { type CardStatus } from './cards/cards.ts';
 export { merchantAllowed, type CardControls } from './cards/controls.ts';
 export { type DemoIssuerCredentials } from './demo-cardholder.ts';
 export { issuerDoctorRecords } from './doctor-records.ts';
-export { issuerModule, type IssuerApi } from './module.ts';
+export { issuerModule, type IssuerApi, type IssuerSecrets } from './module.ts';
+export { ISSUER_KEYRING_SECRET, rotateIssuerPanKey } from './keyring-file.ts';
+export { writeBootstrapOperatorKey } from './issuer-start.ts';
+export { ALIPAY_SANDBOX_KEY_SECRET } from './money/alipay-sandbox-key-file.ts';

@@ -2,7 +2,6 @@ import type { Ledger } from '../ledger/index.ts';
 import type { Runtime } from '../platform/module.ts';
 import { requireKycApproved } from './identity/cardholders.ts';
 import { AlipaySandbox } from './money/alipay-sandbox.ts';
-import { loadOrCreateAlipaySandboxKey } from './money/alipay-sandbox-key-file.ts';
 import type { KycGate, MoneyContext } from './money/context.ts';
 import { SandboxPayoutProvider } from './money/sandbox-payout.ts';
 import { TopUpService } from './money/top-up.ts';
@@ -25,10 +24,10 @@ export const kycGate: KycGate = async (sql, cardholderId) => void (await require
  * must share the sandbox, whose trades live in memory — a refund retried by
  * a task has to reach the same simulated Alipay the payer paid.
  */
-export function createIssuerServices(runtime: Runtime, ledger: Ledger): IssuerServices {
-  const { db, clock, ids, random, config } = runtime;
+export function createIssuerServices(runtime: Runtime, ledger: Ledger, alipaySandboxKeyPem: string): IssuerServices {
+  const { db, clock, ids, random } = runtime;
   const money: MoneyContext = { db, ledger, clock, ids, kycGate };
-  const alipay = new AlipaySandbox({ clock, random, privateKeyPem: loadOrCreateAlipaySandboxKey(config.dataDir) });
+  const alipay = new AlipaySandbox({ clock, random, privateKeyPem: alipaySandboxKeyPem });
   const payouts = new SandboxPayoutProvider({ random });
   return {
     money,

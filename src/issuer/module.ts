@@ -1,6 +1,7 @@
 import type { Ledger } from '../ledger/index.ts';
 import type { PaymentsConfig } from '../network/index.ts';
 import type { OperatorKeyStore } from '../platform/identity/operator-keys.ts';
+import type { SecretStore } from '../platform/secrets/secret-store.ts';
 import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import { CardlaneIssuer } from './authorization/cardlane-issuer.ts';
 import { expireDueAuthorizations } from './authorization/expire.ts';
@@ -17,7 +18,7 @@ import { identityMigrations } from './identity/migrations.ts';
 import { installOperatorKeys } from './identity/operator-keys.ts';
 import { createIssuerServices, type IssuerServices } from './issuer-services.ts';
 import { prepareIssuer, type IssuerStart } from './issuer-start.ts';
-import { loadOrCreateKeyring } from './keyring-file.ts';
+import type { Keyring } from './keyring.ts';
 import { ensureIssuerAccounts } from './money/ledger-accounts.ts';
 import { moneyMigrations } from './money/migrations.ts';
 
@@ -34,6 +35,14 @@ export interface IssuerModuleDeps extends Runtime {
   readonly payments: PaymentsConfig;
   /** The network's Payment Account Reference of a card number: stored on each card, so others can name the card without its number. */
   readonly paymentAccountReference: (pan: string) => string | null;
+  /** The issuer's secrets, read once from the deployment's secret store (the same in every process). */
+  readonly secrets: IssuerSecrets;
+}
+
+/** What the issuer keeps secret: its keyring (card numbers, CVV2, code pepper) and the Alipay sandbox's signing key. */
+export interface IssuerSecrets {
+  readonly keyring: Keyring;
+  readonly alipaySandboxKeyPem: string;
 }
 
 export interface IssuerApi {
@@ -44,8 +53,8 @@ export interface IssuerApi {
   readonly operatorKeys: OperatorKeyStore;
   /** The BIN of Cardlane's card program, for the network's routing table. */
   readonly bin: string;
-  /** Start-up set-up: the issuer's house accounts, a PAR on every card, and on first start the operator key. Idempotent. */
-  prepare(): Promise<IssuerStart>;
+  /** Start-up set-up: the issuer's house accounts, a PAR on every card, and on first start the operator key (its sealed copy in `store`). Idempotent. */
+  prepare(store?: SecretStore): Promise<IssuerStart>;
   /** The demo cardholder with a verified identity, a top-up and a loaded card. Idempotent. */
   prepareDemoCardholder(): Promise<DemoIssuerCredentials>;
 }
@@ -56,12 +65,12 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
   migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations],
   errorCodes: ISSUER_ERROR_CODES,
   build(deps) {
-    const { db, clock, ids, random, config, ledger, payments, paymentAccountReference } = deps;
-    // The keyring is loaded once, here: card numbers are encrypted under it and one-time codes peppered with it.
-    const keyring = loadOrCreateKeyring(config.dataDir, random);
+    const { db, clock, ids, random, config, ledger, payments, paymentAccountReference, secrets } = deps;
+    // Card numbers are encrypted under the keyring and one-time codes peppered with it.
+    const { keyring } = secrets;
     const identity = createSandboxIdentityDeps({ clock, random, ids, otpPepper: keyring.otpPepper });
     const cards = runtimeCardDeps({ ledger, clock, ids, random, keyring, sms: identity.sms, paymentAccountReference });
-    const services = createIssuerServices(deps, ledger);
+    const services = createIssuerServices(deps, ledger, secrets.alipaySandboxKeyPem);
     const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs });
     return {
       routes: [
@@ -100,7 +109,7 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
         services,
         bin: cards.program.bin,
         operatorKeys: installOperatorKeys,
-        prepare: () => prepareIssuer(db, { ledger, ids, random, clock, keyring, paymentAccountReference }, config.dataDir),
+        prepare: (store) => prepareIssuer(db, { ledger, ids, random, clock, keyring, paymentAccountReference, secretStore: store }, config.dataDir),
         async prepareDemoCardholder() {
           // prepare() makes these first at a normal start; they are needed before any money moves.
           await ensureIssuerAccounts(ledger, db);

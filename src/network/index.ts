@@ -9,7 +9,7 @@ export { networkDoctorRecords } from './doctor-records.ts';
 export { networkModule, type NetworkApi } from './module.ts';
 export { NETWORK_REASONS } from './network-answers.ts';
 export { type NetworkMessageRecord } from './network-records.ts';
-export { loadOrCreateParKey } from './par-key-file.ts';
+export { PAR_KEY_SECRET } from './par-key-file.ts';
 export { paymentAccountReferences } from './payment-account-reference.ts';
 export { testBankDoctorRecords } from './test-issuers/doctor-records.ts';
 export { type TestBankAuthorizationRow } from './test-issuers/test-bank-store.ts';

@@ -1,17 +1,15 @@
-import { cryptoRandom, type RandomSource } from '../platform/ids.ts';
-import { loadOrCreateSecretFile } from '../platform/secret-file.ts';
+import { randomKeySecret } from '../platform/secret-file.ts';
 import { PAR_KEY_BYTES } from './payment-account-reference.ts';
 
+/** Where Cardlane kept the PAR key before the database did: imported from there once (secret-store.ts). */
 export const PAR_KEY_FILE_NAME = 'network-par-key';
 
 /**
- * The network's PAR key from `<dataDir>/network-par-key` (32 random bytes,
- * hex, mode 0600), created on first start with O_EXCL so concurrent first
- * starts agree on one key. It belongs to the network: the issuer and the
- * acquirer are handed the PAR function, and a lost or replaced key gives
- * every card a new PAR, so the start-up backfills (which fill only missing
- * ones) would leave old and new PARs that no longer match.
+ * The network's PAR key (32 random bytes), one per deployment in the secret
+ * store. It belongs to the network: the issuer and the acquirer are handed
+ * the PAR function, and a lost or replaced key gives every card a new PAR,
+ * so the start-up backfills (which fill only missing ones) would leave old
+ * and new PARs that no longer match — which is why every process must read
+ * the same one.
  */
-export function loadOrCreateParKey(dataDir: string, random: RandomSource = cryptoRandom): Buffer {
-  return loadOrCreateSecretFile(dataDir, PAR_KEY_FILE_NAME, PAR_KEY_BYTES, random);
-}
+export const PAR_KEY_SECRET = randomKeySecret('network.par-key', PAR_KEY_BYTES, PAR_KEY_FILE_NAME);

@@ -17,7 +17,8 @@ import { LOG_LEVELS, type LogLevel } from './logger.ts';
  *      are relative to the file, so a data directory can be moved whole;
  *   3. environment: CARDLANE_DATA_DIR, CARDLANE_DATABASE (or DATABASE_URL, the
  *      de-facto name hosting platforms set; CARDLANE_DATABASE wins when both
- *      are set), CARDLANE_HOST, CARDLANE_PORT, CARDLANE_LOG_LEVEL. An empty
+ *      are set), CARDLANE_HOST, CARDLANE_PORT, CARDLANE_LOG_LEVEL,
+ *      CARDLANE_MASTER_KEY, CARDLANE_MASTER_KEY_FILE. An empty
  *      variable counts as unset, as `FOO= cardlane up` intends;
  *   4. command-line flags.
  * Relative paths from the environment and flags are relative to `cwd`.
@@ -43,6 +44,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** The config file that was read, if any. */
   readonly configFile: string | null;
+  /** The deployment's master key as given in CARDLANE_MASTER_KEY (never from a file of settings); null when not given. Never print it. */
+  readonly masterKey: string | null;
+  /** Absolute path of a file holding the master key (`--master-key-file`, CARDLANE_MASTER_KEY_FILE, `masterKeyFile`); null when not given. */
+  readonly masterKeyFile: string | null;
 }
 
 export const DEFAULT_DATA_DIR = '.cardlane';
@@ -73,6 +78,7 @@ export interface ConfigFlags {
   readonly host?: string | undefined;
   readonly port?: string | number | undefined;
   readonly logLevel?: string | undefined;
+  readonly masterKeyFile?: string | undefined;
 }
 
 export interface LoadConfigInput {
@@ -137,6 +143,8 @@ const platformSettings = {
       .partial()
       .strict(),
     shutdownTimeoutMs: wholeNumber(100, 300_000, 'milliseconds'),
+    masterKey: nonEmptyText,
+    masterKeyFile: nonEmptyText,
 };
 
 /**
@@ -179,6 +187,8 @@ const ENV_NAMES = {
   host: 'CARDLANE_HOST',
   port: 'CARDLANE_PORT',
   logLevel: 'CARDLANE_LOG_LEVEL',
+  masterKey: 'CARDLANE_MASTER_KEY',
+  masterKeyFile: 'CARDLANE_MASTER_KEY_FILE',
 } as const;
 
 const FLAG_NAMES: Record<string, string> = {
@@ -187,6 +197,7 @@ const FLAG_NAMES: Record<string, string> = {
   host: '--host',
   port: '--port',
   logLevel: '--log-level',
+  masterKeyFile: '--master-key-file',
 };
 
 interface Layer {
@@ -221,6 +232,14 @@ export function loadConfig<const Sections extends readonly ConfigSection[] = []>
       ? join(lookupDataDir, CONFIG_FILE_NAME)
       : null;
   const fromFile = configFile ? fileLayer(configFile, schema) : null;
+  if (fromFile?.settings.masterKey !== undefined) {
+    // A config file is copied, committed and shared; the key itself belongs in the environment or a file of its own.
+    throw new ConfigError(
+      `invalid configuration: masterKey does not belong in config file ${configFile}; set CARDLANE_MASTER_KEY or name a file with "masterKeyFile"`,
+      'masterKey',
+      `config file ${configFile}`,
+    );
+  }
 
   const layers = [fromFile, fromEnv, fromFlags].filter((layer): layer is Layer => layer !== null);
   const pick = <K extends keyof Settings>(key: K): { value: NonNullable<Settings[K]>; baseDir: string } | undefined => {
@@ -239,6 +258,8 @@ export function loadConfig<const Sections extends readonly ConfigSection[] = []>
     ? normalizeDatabase(databaseSetting.value, databaseSetting.baseDir)
     : join(dataDir, DATABASE_FILE_NAME);
 
+  const masterKeyFileSetting = pick('masterKeyFile');
+
   const loadedSections: Record<string, object> = {};
   for (const section of sections) {
     const value = Object.freeze({ ...section.defaults, ...pickNested(section.name) });
@@ -254,6 +275,8 @@ export function loadConfig<const Sections extends readonly ConfigSection[] = []>
     http: Object.freeze({ ...DEFAULTS.http, ...(pickNested('http') as Partial<Config['http']>) }),
     shutdownTimeoutMs: pick('shutdownTimeoutMs')?.value ?? DEFAULTS.shutdownTimeoutMs,
     configFile,
+    masterKey: pick('masterKey')?.value ?? null,
+    masterKeyFile: masterKeyFileSetting ? absolute(masterKeyFileSetting.value, masterKeyFileSetting.baseDir) : null,
     ...loadedSections,
   }) as Config & SectionValues<Sections>;
 }

@@ -108,7 +108,18 @@ export interface RequestFingerprint {
 }
 
 export function hashRequest(request: RequestFingerprint): string {
-  const canonical = canonicalJson({ method: request.method.toUpperCase(), path: request.path, params: request.params ?? null });
+  let canonical: string;
+  try {
+    canonical = canonicalJson({ method: request.method.toUpperCase(), path: request.path, params: request.params ?? null });
+  } catch (error) {
+    // The parameters are the client's: a body nested deeper than canonical
+    // JSON allows, or a number JSON cannot carry (`1e999` parses as
+    // Infinity), is a request we refuse, not a fault of ours (it was a 500).
+    if (error instanceof TypeError) {
+      throw new AppError('body_invalid', 'The request body cannot be used with an Idempotency-Key: it is nested too deeply or holds a number JSON cannot express.');
+    }
+    throw error;
+  }
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
 

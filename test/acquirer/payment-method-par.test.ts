@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
-import { loadOrCreateVaultKey, prepareAcquirer, VAULT_KEY_FILE_NAME } from '../../src/acquirer/acquirer-start.ts';
+import { prepareAcquirer, VAULT_KEY_FILE_NAME, VAULT_KEY_SECRET } from '../../src/acquirer/acquirer-start.ts';
+import { SecretStore } from '../../src/platform/secrets/secret-store.ts';
 import { acquirerDoctorRecords } from '../../src/acquirer/doctor-records.ts';
 import { backfillPaymentMethodPars } from '../../src/acquirer/payments/payment-method-par-backfill.ts';
 import { issuerDoctorRecords } from '../../src/issuer/doctor-records.ts';
 import { defaultBinTable } from '../../src/network/bins.ts';
 import { CardNetwork } from '../../src/network/card-network.ts';
-import { loadOrCreateParKey, PAR_KEY_FILE_NAME } from '../../src/network/par-key-file.ts';
+import { PAR_KEY_FILE_NAME, PAR_KEY_SECRET } from '../../src/network/par-key-file.ts';
 import { isPaymentAccountReference, paymentAccountReferences } from '../../src/network/payment-account-reference.ts';
 import { createTestIssuers } from '../../src/network/test-issuers/create-test-issuers.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
@@ -84,7 +85,7 @@ test('the backfill gives payment methods without a PAR theirs from the sealed nu
   assert.deepEqual(await backfillPaymentMethodPars(f.db, f.deps.vaultKey, parOf, 2), { updated: 0, skipped: 0 }, 'idempotent');
 });
 
-test("prepareAcquirer backfills at start-up with the data directory's vault key and the network's PAR key", async () => {
+test("prepareAcquirer backfills at start-up with the vault key and the network's PAR key imported from an older data directory's files", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-acquirer-par-'));
   try {
     const card = await f.base.openCard();
@@ -93,7 +94,10 @@ test("prepareAcquirer backfills at start-up with the data directory's vault key 
     writeFileSync(join(dataDir, VAULT_KEY_FILE_NAME), `${f.deps.vaultKey.toString('hex')}\n`, { mode: 0o600 });
     writeFileSync(join(dataDir, PAR_KEY_FILE_NAME), `${TEST_NETWORK_PAR_KEY.toString('hex')}\n`, { mode: 0o600 });
 
-    assert.deepEqual(await prepareAcquirer(f.db, loadOrCreateVaultKey(dataDir), paymentAccountReferences(loadOrCreateParKey(dataDir))), { updated: 1, skipped: 0 });
+    const store = new SecretStore(f.db, { key: Buffer.alloc(32, 1), source: 'test' }, () => 0);
+    const vaultKey = (await store.loadOrCreate(VAULT_KEY_SECRET, dataDir)).value;
+    const parKey = (await store.loadOrCreate(PAR_KEY_SECRET, dataDir)).value;
+    assert.deepEqual(await prepareAcquirer(f.db, vaultKey, paymentAccountReferences(parKey)), { updated: 1, skipped: 0 });
     assert.equal((await storedPars()).get(pm.id), (await issuerDoctorRecords(f.db).card(card.cardId))?.paymentAccountReference);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

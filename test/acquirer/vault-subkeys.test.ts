@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
-import { VAULT_KEY_FILE_NAME } from '../../src/acquirer/acquirer-start.ts';
 import { cardFingerprint, openPan, sealPan } from '../../src/acquirer/cards/vault.ts';
 import { acquirerModule } from '../../src/acquirer/module.ts';
 import { rekeyLegacyVault } from '../../src/acquirer/payments/vault-rekey.ts';
@@ -119,11 +118,10 @@ test("after a start, the payment methods of one card vaulted before and after su
   try {
     const before = await vault(PAN);
     await makeLegacy(before, PAN);
-    writeFileSync(join(dataDir, VAULT_KEY_FILE_NAME), `${f.deps.vaultKey.toString('hex')}\n`, { mode: 0o600 });
     const config = loadConfig({ flags: { dataDir, database: ':memory:' }, env: {} });
     const module = acquirerModule.build({
       db: f.db, clock: f.clock, ids: f.deps.ids, random: f.deps.random, config, logger: createLogger({ level: 'silent' }),
-      ledger: f.ledger, network: f.deps.network, settings: config.acquirer,
+      ledger: f.ledger, network: f.deps.network, settings: config.acquirer, vaultKey: f.deps.vaultKey,
     } as Parameters<typeof acquirerModule.build>[0]);
     await module.api.prepare();
 

@@ -106,7 +106,8 @@ test('creating or updating an endpoint with a non-public URL is a 400 url_invali
 });
 
 test('with private networks allowed (local development), a loopback URL is accepted', async () => {
-  const app = await acquirerFixture({ endpoints: () => webhookEndpointEndpoints(local) });
+  // Its own endpoints on its own database: the idempotency key and the endpoint it records are in one database, as in the program.
+  const app = await acquirerFixture({ endpoints: (deps) => webhookEndpointEndpoints({ ...deps, webhookNetwork: { allowPrivateNetworks: true } }) });
   try {
     const created = await app.stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:4400/hook', enabled_events: ['*'] });
     assert.equal(created.url, 'http://127.0.0.1:4400/hook');

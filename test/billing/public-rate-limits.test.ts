@@ -34,7 +34,7 @@ beforeEach(async () => {
   const runtime = { db: t.db, clock, ids: new IdGenerator(clock, random), random, config: loadConfig({ flags: { dataDir }, env: {} }), logger };
   // The assets these tests fetch never ask the provider anything.
   const provider = { endpoint: () => assert.fail('not asked') } as unknown as BillingProvider;
-  app = await createHttpServer({ db: t.db, logger, version: 'test', routes: [billingPageAndSessions(runtime, provider, installOperatorKeys)] });
+  app = await createHttpServer({ db: t.db, logger, version: 'test', routes: [billingPageAndSessions(runtime, provider, installOperatorKeys, Buffer.alloc(32, 5))] });
 });
 
 afterEach(async () => {

@@ -93,7 +93,8 @@ test('up prints a readable banner, refuses a taken port with exit 1, and stops o
       assert.match(cardlane.stdout(), new RegExp(`^  ${label} +\\S`, 'm'), label);
     }
 
-    const clash = await run(['up', '--port', new URL(url).port, ...database]);
+    // The same deployment (data directory, so the same master key) a second time: only the port is in the way.
+    const clash = await run(['up', '--port', new URL(url).port, '--data-dir', join(workDir, 'data'), ...database]);
     assert.equal(clash.code, 1);
     assert.match(clash.stderr, /port is in use/);
 

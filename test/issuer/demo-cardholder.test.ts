@@ -20,12 +20,13 @@ import type { CardlaneConfig } from '../../src/app/config.ts';
 import type { Database } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { findCardholderByPhone } from '../../src/issuer/identity/cardholders.ts';
-import { loadOrCreateKeyring } from '../../src/issuer/keyring-file.ts';
+import { generateKeyring } from '../../src/issuer/keyring.ts';
+import { AlipaySandbox } from '../../src/issuer/money/alipay-sandbox.ts';
 import { walletAccountId } from '../../src/issuer/money/ledger-accounts.ts';
 import { normalizePhone } from '../../src/issuer/phone.ts';
 import { loadCardlaneConfig as loadConfig } from '../../src/app/config.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
-import { cryptoRandom, IdGenerator } from '../../src/platform/ids.ts';
+import { cryptoRandom, IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { testDatabaseKind } from '../support/databases.ts';
 import { ledgerFixture, type LedgerFixture } from '../support/ledger-fixture.ts';
 
@@ -42,11 +43,13 @@ afterEach(async () => {
 });
 
 const config = () => loadConfig({ flags: { dataDir, database: f.location }, env: {} });
+// One secret set for the deployment, as every process reads it from the secret store.
+const secrets = { keyring: generateKeyring(seededRandom(5)), alipaySandboxKeyPem: AlipaySandbox.generatePrivateKeyPem() };
 
 /** The demo cardholder as a start of Cardlane makes it: through the issuer's module, built on this database handle (a process of its own). */
 function prepareDemoCardholder(db: Database, clock: Clock, cfg: CardlaneConfig) {
   const runtime = { db, clock, ids: new IdGenerator(clock, cryptoRandom), random: cryptoRandom, config: cfg, logger: createLogger({ level: 'silent' }) };
-  return issuerModule.build({ ...runtime, ledger: db === f.db ? f.ledger : new Ledger(clock), payments: cfg.payments, paymentAccountReference: () => null }).api.prepareDemoCardholder();
+  return issuerModule.build({ ...runtime, ledger: db === f.db ? f.ledger : new Ledger(clock), payments: cfg.payments, paymentAccountReference: () => null, secrets }).api.prepareDemoCardholder();
 }
 
 test('the demo phone is one the issuer accepts for sign-in', () => {
@@ -101,6 +104,6 @@ test('two processes starting at once, then a restart: one verified cardholder, o
   const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   assert.deepEqual(file, { acquirer, issuer: { cardholder_id: cardholder.id, phone: DEMO_CARDHOLDER_PHONE, card_id: card.id, card_last4: card.last4 } });
   assert.equal(statSync(path).mode & 0o777, 0o600);
-  const pan = decryptPan(loadOrCreateKeyring(dataDir, cryptoRandom), { ciphertext: card.panCiphertext, kid: card.panKid });
+  const pan = decryptPan(secrets.keyring, { ciphertext: card.panCiphertext, kid: card.panKid });
   assert.doesNotMatch(readFileSync(path, 'utf8'), new RegExp(pan));
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ALIPAY_SANDBOX_KEY_FILE_NAME } from '../../src/issuer/money/alipay-sandbox-key-file.ts';
+import { ALIPAY_SANDBOX_KEY_SECRET } from '../../src/issuer/money/alipay-sandbox-key-file.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -36,6 +36,16 @@ async function api(cardlane: Cardlane, method: string, path: string, token?: str
   return { status: response.status, body: (await response.json()) as Json };
 }
 
+/** The sandbox's signing key as the deployment's secret store keeps it: sealed, one version. */
+async function sandboxKeyVersions(): Promise<string[]> {
+  const db = openDatabase(location.url);
+  try {
+    return (await db.all<{ ciphertext: string }>('SELECT ciphertext FROM platform_secrets WHERE name = ?', [ALIPAY_SANDBOX_KEY_SECRET.name])).map((row) => row.ciphertext);
+  } finally {
+    await db.close();
+  }
+}
+
 test('start-up wires the issuer: operator key file, sandbox key kept across a restart, money tasks; an order survives a restart', async () => {
   let cardlane = await start();
   let restarted: Cardlane | undefined;
@@ -43,9 +53,9 @@ test('start-up wires the issuer: operator key file, sandbox key kept across a re
     assert.equal(cardlane.operatorKeyCreated, true);
     const keyFile = cardlane.operatorKeyFile!;
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
-    const sandboxKey = join(dataDir, ALIPAY_SANDBOX_KEY_FILE_NAME);
-    assert.equal(statSync(sandboxKey).mode & 0o777, 0o600);
-    const pem = readFileSync(sandboxKey, 'utf8');
+    const sealed = await sandboxKeyVersions();
+    assert.equal(sealed.length, 1, 'the sandbox key is one of the deployment\'s secrets');
+    assert.doesNotMatch(sealed[0]!, /PRIVATE KEY/, 'sealed, never in clear');
     for (const name of ['issuer.expire-top-up-orders', 'issuer.retry-refunds', 'issuer.resolve-withdrawals']) assert.ok(cardlane.backgroundTaskNames.includes(name), name);
     const op = readFileSync(keyFile, 'utf8').trim();
 
@@ -64,7 +74,7 @@ test('start-up wires the issuer: operator key file, sandbox key kept across a re
     restarted = await start();
     assert.equal(restarted.operatorKeyCreated, false);
     assert.equal(restarted.operatorKeyFile, keyFile);
-    assert.equal(readFileSync(sandboxKey, 'utf8'), pem, 'the sandbox key is kept');
+    assert.deepEqual(await sandboxKeyVersions(), sealed, 'the sandbox key is kept (the paid notify below verifies with it)');
     const paid = await api(restarted, 'POST', `/operator/sandbox/alipay/${order.body.id}/pay`, op);
     assert.deepEqual([paid.status, paid.body.notify_answer, paid.body.top_up.status], [200, 'success', 'credited']);
     assert.equal((await api(restarted, 'GET', '/wallet', token)).body.available.amount_minor, 13_750);

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { BinTable } from '../../src/network/bins.ts';
 import { CardNetwork } from '../../src/network/card-network.ts';
-import { loadOrCreateParKey, PAR_KEY_FILE_NAME } from '../../src/network/par-key-file.ts';
+import { PAR_KEY_FILE_NAME, PAR_KEY_SECRET } from '../../src/network/par-key-file.ts';
 import {
   CARDLANE_BIN_CONTROLLER_ID,
   isPaymentAccountReference,
@@ -13,7 +10,6 @@ import {
   paymentAccountReference,
   paymentAccountReferences,
 } from '../../src/network/payment-account-reference.ts';
-import { seededRandom } from '../../src/platform/ids.ts';
 import { networkFixture, RecordingIssuer, withLuhn } from './network-fixture.ts';
 
 // The network's payment account reference (EMVCo PAR): one account, one
@@ -75,16 +71,10 @@ test('the network answers a PAR inquiry with its key, and with none without one'
   }
 });
 
-test('the PAR key lives in the data directory, created once (mode 0600) and read back after', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cardlane-par-key-'));
-  try {
-    const key = loadOrCreateParKey(dir, seededRandom(3));
-    assert.equal(key.length, 32);
-    const path = join(dir, PAR_KEY_FILE_NAME);
-    assert.equal(statSync(path).mode & 0o777, 0o600);
-    assert.match(readFileSync(path, 'utf8'), /^[0-9a-f]{64}\n$/);
-    assert.deepEqual(loadOrCreateParKey(dir, seededRandom(4)), key, 'an existing key is never replaced');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test("the PAR key is a 32-byte deployment secret; an older data directory's hex file is read as it was written", () => {
+  const key = PAR_KEY_SECRET.generate();
+  assert.equal(key.length, 32);
+  assert.notDeepEqual(PAR_KEY_SECRET.generate(), key, 'fresh every time');
+  assert.deepEqual(PAR_KEY_SECRET.legacyFile!.parse(`${key.toString('hex')}\n`, PAR_KEY_FILE_NAME), key);
+  assert.throws(() => PAR_KEY_SECRET.legacyFile!.parse('abcd\n', PAR_KEY_FILE_NAME), /32-byte secret/);
 });

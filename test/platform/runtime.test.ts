@@ -86,9 +86,11 @@ test(
     const database = freshDatabase();
     const otherDataDir = mkdtempSync(join(tmpdir(), 'cardlane-runtime-second-'));
     const quiet = { write: () => true };
+    // Two data directories on one database: one deployment, so one master key (else the second refuses to start).
+    const env = { CARDLANE_MASTER_KEY: Buffer.alloc(32, 3).toString('hex') };
     const [first, second] = await Promise.all([
-      startCardlane({ flags: { port: '0', database, dataDir }, env: {}, logDestination: quiet }),
-      startCardlane({ flags: { port: '0', database, dataDir: otherDataDir }, env: {}, logDestination: quiet }),
+      startCardlane({ flags: { port: '0', database, dataDir }, env, logDestination: quiet }),
+      startCardlane({ flags: { port: '0', database, dataDir: otherDataDir }, env, logDestination: quiet }),
     ]);
     try {
       assert.equal(second.demoMerchant.merchant_id, first.demoMerchant.merchant_id);

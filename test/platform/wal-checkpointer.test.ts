@@ -40,12 +40,15 @@ test('under steady writes the thread keeps the WAL short and every committed row
     for (let i = 0; i < commits; i++) await db.transaction((tx) => tx.run('INSERT INTO big (id, body) VALUES (?, ?)', [i, body]));
     // A bound, not an expectation: the thread rewinds within milliseconds on an idle machine, but
     // a loaded CI box may take seconds.
-    const deadline = Date.now() + 30_000;
-    while (db.commitStats.checkpoints!.rewinds < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    // What matters is that the WAL ends short, not how many rewinds it took: a thread starved of CPU
+    // may rewind once, later, over a longer WAL.
+    const deadline = Date.now() + 60_000;
+    const short = () => db.commitStats.checkpoints!.rewinds >= 1 && walFrames(file) <= REWIND_AT_FRAMES + 2_000;
+    while (!short() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 
     const stats = db.commitStats.checkpoints!;
     assert.equal(stats.failure, null);
-    assert.ok(stats.rewinds >= 2, `the WAL was rewound ${stats.rewinds} times`);
+    assert.ok(stats.rewinds >= 1, `the WAL was rewound ${stats.rewinds} times`);
     // Had nothing rewound it, the WAL would hold every frame written (2.5 × the rewind length).
     assert.ok(walFrames(file) <= REWIND_AT_FRAMES + 2_000, `the WAL holds ${walFrames(file)} frames`);
     const count = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM big');

@@ -63,6 +63,7 @@ export const FORBIDDEN: ReadonlyArray<{ readonly from: string; readonly to: read
   { from: 'doctor', to: ['ledger'], why: 'the doctor reads parties, not raw books' },
   { from: 'demo', to: ['ledger'], why: "the story acts only through the parties' APIs" },
   ...DOMAIN.map((from) => ({ from, to: PROGRAM, why: 'a module never reaches into the program that assembles it' })),
+  { from: 'web', to: [...DOMAIN, ...PROGRAM], why: 'a browser app and the routes that serve it reach the parties only over their HTTP APIs' },
 ];
 
 /** Names that hold or make a clear card number: the doctor must import none of them. */

@@ -59,10 +59,18 @@ export function customerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       return parseChanges(params);
     },
     run: async (input, call) => {
-      const row = await deps.db.transaction((tx) =>
-        createCustomer(tx, eventDeps(call), { merchantId: call.merchant.id, ...input, request: request(call) }),
-      );
+      const row = await deps.db.transaction(async (tx) => {
+        const created = await createCustomer(tx, eventDeps(call), { merchantId: call.merchant.id, ...input, request: request(call) });
+        await call.recovery.record(tx, created.id);
+        return created;
+      });
       return customerObject(row);
+    },
+    // A create cut short after it committed: the customer it made, not a second one.
+    resume: async (_input, call, customerId) => {
+      const row = await findCustomerIncludingDeleted(deps.db, call.merchant.id, customerId);
+      if (row === undefined) throw noSuchCustomer(customerId);
+      return row.deleted_at_ms === null ? customerObject(row) : deletedCustomerObject(row.id);
     },
   };
 

@@ -137,8 +137,8 @@ export function riskRuleEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       metadata: params.metadata(),
     }),
     run: async (input, call) => {
-      const rule = await deps.db.transaction((tx) =>
-        createRiskRule(tx, { ids: deps.ids, nowMs: call.nowMs }, call.merchant.id, {
+      const rule = await deps.db.transaction(async (tx) => {
+        const created = await createRiskRule(tx, { ids: deps.ids, nowMs: call.nowMs }, call.merchant.id, {
           action: input.action,
           condition: input.condition as unknown as RiskCondition,
           appliesTo: input.appliesTo,
@@ -146,10 +146,14 @@ export function riskRuleEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
           enabled: input.enabled,
           description: input.description ?? null,
           metadata: updateMetadata({}, input.metadata),
-        }),
-      );
+        });
+        await call.recovery.record(tx, created.id);
+        return created;
+      });
       return riskRuleObject(rule);
     },
+    // A create cut short after it committed: the rule it made, not a second one.
+    resume: async (_input, call, ruleId) => riskRuleObject((await getRiskRule(deps.db, call.merchant.id, ruleId)) ?? notFound(ruleId)),
   };
 
   const retrieve: StripeEndpoint<{ id: string }> = {

@@ -6,6 +6,7 @@ import { listPage, parseListQuery, stripeList, type ListQuery } from '../stripe/
 import type { Params } from '../stripe/params.ts';
 import type { StripeEndpoint } from '../stripe/route.ts';
 import { PUBLIC_ADDRESSES_ONLY, refusedHostReason, type WebhookNetworkPolicy } from './webhook-address-policy.ts';
+import { openWebhookSecret } from './webhook-secret.ts';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -65,10 +66,18 @@ export function webhookEndpointEndpoints(deps: AcquirerDeps): StripeEndpoint<any
       };
     },
     run: async (input, call) => {
-      const { row, secret } = await deps.db.transaction((tx) =>
-        createWebhookEndpoint(tx, { ids: deps.ids, random: deps.random, vaultKey: deps.vaultKey, nowMs: call.nowMs }, { merchantId: call.merchant.id, ...input }),
-      );
+      const { row, secret } = await deps.db.transaction(async (tx) => {
+        const created = await createWebhookEndpoint(tx, { ids: deps.ids, random: deps.random, vaultKey: deps.vaultKey, nowMs: call.nowMs }, { merchantId: call.merchant.id, ...input });
+        await call.recovery.record(tx, created.row.id);
+        return created;
+      });
       return webhookEndpointObject(row, secret);
+    },
+    // A create cut short after it committed: the endpoint it made, with its signing secret (shown only in the answer to a create).
+    resume: async (_input, call, endpointId) => {
+      const row = await getWebhookEndpoint(deps.db, call.merchant.id, endpointId);
+      if (row === undefined) throw noSuchWebhookEndpoint(endpointId);
+      return webhookEndpointObject(row, openWebhookSecret(deps.vaultKey, row.id, row.secret_sealed));
     },
   };
 

@@ -7,6 +7,7 @@ import { billingCommand } from './billing/index.ts';
 import { doctorCommand } from './doctor.ts';
 import { issuerCommand } from './issuer/index.ts';
 import { migrateCommand } from './migrate.ts';
+import { operatorKeyCommand } from './operator-key.ts';
 import { upCommand } from './up.ts';
 import { versionCommand } from './version.ts';
 
@@ -14,4 +15,4 @@ import { versionCommand } from './version.ts';
 export type CommandFactory = (io: Io) => Command;
 
 /** Every `cardlane` command, in the order `--help` lists them. Add one line per command. */
-export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, issuerCommand, acquirerCommand, billingCommand, doctorCommand, demoCommand, versionCommand];
+export const commands: readonly CommandFactory[] = [upCommand, auditCommand, migrateCommand, operatorKeyCommand, issuerCommand, acquirerCommand, billingCommand, doctorCommand, demoCommand, versionCommand];

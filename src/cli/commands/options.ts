@@ -7,6 +7,7 @@ export interface DatabaseOptions {
   readonly dataDir?: string;
   readonly database?: string;
   readonly logLevel?: string;
+  readonly masterKeyFile?: string;
 }
 
 export function addDatabaseOptions(command: Command): Command {
@@ -14,7 +15,8 @@ export function addDatabaseOptions(command: Command): Command {
     .option('--config <path>', 'JSON config file (default: <data-dir>/cardlane.json if present)')
     .option('--data-dir <dir>', 'data directory (default: ./.cardlane; env CARDLANE_DATA_DIR)')
     .option('--database <location>', 'SQLite file path or postgres:// URL (default: <data-dir>/cardlane.db; env CARDLANE_DATABASE or DATABASE_URL)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env CARDLANE_LOG_LEVEL)');
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env CARDLANE_LOG_LEVEL)')
+    .option('--master-key-file <path>', "file holding the deployment's master key (default: env CARDLANE_MASTER_KEY, else <data-dir>/master-key; env CARDLANE_MASTER_KEY_FILE)");
 }
 
 /** Commander's parsed options → loadConfig flags (absent stays absent, so lower layers show through). */
@@ -24,6 +26,7 @@ export function configFlags(options: DatabaseOptions & { host?: string; port?: s
     dataDir: options.dataDir,
     database: options.database,
     logLevel: options.logLevel,
+    masterKeyFile: options.masterKeyFile,
     host: options.host,
     port: options.port,
   };

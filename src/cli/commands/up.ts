@@ -56,6 +56,7 @@ function describe(cardlane: Cardlane) {
     security_warnings: cardlane.securityWarnings,
     operator_key_file: cardlane.operatorKeyFile,
     operator_key_created: cardlane.operatorKeyCreated,
+    operator_key_in_database: cardlane.operatorKeyInDatabase,
     merchant_api: {
       base_url: `${url}${cardlane.demoOrganization.base_url_path}`,
       organization_id: cardlane.demoOrganization.organization_id,
@@ -68,6 +69,7 @@ function describe(cardlane: Cardlane) {
       publishable_key: cardlane.demoMerchant.publishable_key,
     },
     billing_page: { url: `${url}/billing`, owner_email: DEMO_OWNER_EMAIL },
+    cardholder_app: { url: `${url}/app`, phone: cardlane.demoCardholder.phone },
     // No card number here: the person reveals it through the issuer (a one-time code to the phone).
     issuer: {
       base_url: `${url}/issuer/v1`,
@@ -77,6 +79,19 @@ function describe(cardlane: Cardlane) {
       card_last4: cardlane.demoCardholder.card_last4,
     },
   };
+}
+
+/**
+ * Where the operator key is, truthfully: a process started on a database
+ * another process set up has no file of its own, and the key was not
+ * "removed" — it is in the other data directory and sealed in the database.
+ */
+function operatorKeyLine(info: ReturnType<typeof describe>): string {
+  if (info.operator_key_file !== null) return info.operator_key_file;
+  if (info.operator_key_in_database) {
+    return `not in this data directory (created by another process on this database, or removed from here) — write it here with: cardlane operator-key --data-dir ${info.data_dir}`;
+  }
+  return '(not in this data directory, and the first key is no longer live: use an operator key you were given)';
 }
 
 function printBanner(io: Io, cardlane: Cardlane): void {
@@ -94,7 +109,7 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['Data directory', info.data_dir],
     ['Database', info.database],
     ['Config file', info.config_file ?? '(none)'],
-    ['Operator key', info.operator_key_file ?? '(the file was removed from the data directory)'],
+    ['Operator key', operatorKeyLine(info)],
     ['Acquirer (Stripe API)', `${info.url}/v1  — point the stripe SDK here with host/port/protocol`],
     ['Demo merchant', `${info.acquirer.merchant_id} (${cardlane.demoMerchant.merchant_name})`],
     ['  secret key', info.acquirer.secret_key],
@@ -103,8 +118,9 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['Demo organization', info.merchant_api.organization_id],
     ['  API key', info.merchant_api.api_key],
     ['Billing page', `${info.billing_page.url}  (owner: ${info.billing_page.owner_email})`],
-    ['Issuer (cardholder app)', info.issuer.base_url],
+    ['Issuer API (cardholder)', info.issuer.base_url],
     ['Demo cardholder', `${info.issuer.phone}  card •••• ${info.issuer.card_last4} (${info.issuer.card_id})`],
+    ['Cardholder app', `${info.cardholder_app.url}  (sign in as ${info.cardholder_app.phone}; its SMS code: npx cardlane issuer sms-inbox --phone ${info.cardholder_app.phone})`],
   ]);
   io.stdout.write(`\nSign in as the demo cardholder: cardlane issuer sign-in --phone ${info.issuer.phone}\n`);
   io.stdout.write('Try the seed\'s story: npx cardlane demo story\n');

@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/clock.ts';
-import type { Database, Sql } from '../../platform/db/database.ts';
+import type { Database, Sql, Tx } from '../../platform/db/database.ts';
 import { OperatorKeyStore, type CreatedOperatorKey, type OperatorKeyDeps } from '../../platform/identity/operator-keys.ts';
 
 /**
@@ -26,6 +26,11 @@ export function revokeOperatorKey(sql: Sql, id: string, nowMs: number): Promise<
 }
 
 /** First start: a key written to `<dataDir>/operator-key` unless one is live (OperatorKeyStore.bootstrap). */
-export function bootstrapOperatorKey(db: Database, deps: OperatorKeyDeps & { readonly clock: Clock }, dataDir: string) {
-  return installOperatorKeys.bootstrap(db, deps, dataDir);
+export function bootstrapOperatorKey(
+  db: Database,
+  deps: OperatorKeyDeps & { readonly clock: Clock },
+  dataDir: string,
+  onCreated?: (tx: Tx, key: CreatedOperatorKey) => Promise<void>,
+) {
+  return installOperatorKeys.bootstrap(db, deps, dataDir, onCreated);
 }

@@ -1,32 +1,22 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createPrivateKey } from 'node:crypto';
+import type { SecretSpec } from '../../platform/secrets/secret-store.ts';
 import { AlipaySandbox } from './alipay-sandbox.ts';
 
+/** Where Cardlane kept the sandbox's key before the database did: imported from there once (secret-store.ts). */
 export const ALIPAY_SANDBOX_KEY_FILE_NAME = 'alipay-sandbox-key.pem';
-const KEY_FILE_MODE = 0o600;
 
 /**
- * The Alipay sandbox's private key from `<dataDir>/alipay-sandbox-key.pem`,
- * created (mode 0600) on first start. Kept so that a notify signed before a
- * restart still verifies after it and open orders can still be paid. Created
- * with O_EXCL like the issuer keyring: two processes starting at once agree
- * on one key.
+ * The Alipay sandbox's private key (PEM), one per deployment in the secret
+ * store: a notify signed before a restart, or by another process, still
+ * verifies, and open orders can still be paid through any process.
  */
-export function loadOrCreateAlipaySandboxKey(dataDir: string): string {
-  const path = join(dataDir, ALIPAY_SANDBOX_KEY_FILE_NAME);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const pem = AlipaySandbox.generatePrivateKeyPem();
-  try {
-    writeFileSync(path, pem, { mode: KEY_FILE_MODE, flag: 'wx' });
-    chmodSync(path, KEY_FILE_MODE);
+export const ALIPAY_SANDBOX_KEY_SECRET: SecretSpec<string> = {
+  name: 'issuer.alipay-sandbox-key',
+  generate: () => Buffer.from(AlipaySandbox.generatePrivateKeyPem(), 'utf8'),
+  decode(bytes) {
+    const pem = bytes.toString('utf8');
+    createPrivateKey(pem); // throws on anything that is not a private key
     return pem;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readFileSync(path, 'utf8');
-  }
-}
+  },
+  legacyFile: { fileName: ALIPAY_SANDBOX_KEY_FILE_NAME, parse: (text) => Buffer.from(text, 'utf8') },
+};

@@ -71,6 +71,11 @@ export function loadQuote(sql: Sql, id: string): Promise<TopUpQuote | undefined>
   return sql.get<TopUpQuote>(`SELECT ${QUOTE_COLUMNS} FROM issuer_topup_quotes WHERE id = ?`, [id]);
 }
 
+/** The quote, locked until the transaction ends: one order per quote is decided under it (two taps of "pay" make one order). */
+export function lockQuote(tx: Tx, id: string): Promise<TopUpQuote | undefined> {
+  return tx.get<TopUpQuote>(`SELECT ${QUOTE_COLUMNS} FROM issuer_topup_quotes WHERE id = ? ${tx.forUpdate}`, [id]);
+}
+
 export async function insertOrder(tx: Tx, order: TopUpOrder, reason: string): Promise<void> {
   await tx.run(
     `INSERT INTO issuer_topup_orders (id, cardholder_id, quote_id, cny_amount_minor, fee_cny_minor, rate, usd_amount_minor,

@@ -13,7 +13,7 @@ import {
   listOrderEvents,
   loadOrder,
   loadOrderForQuote,
-  loadQuote,
+  lockQuote,
   lockOrder,
   transition,
   type TopUpOrder,
@@ -109,7 +109,8 @@ export class TopUpService {
   async createOrder(cardholderId: string, quoteId: string): Promise<TopUpOrder> {
     const { order, fresh } = await this.#ctx.db.transaction(async (tx) => {
       await this.#ctx.kycGate(tx, cardholderId);
-      const quote = await loadQuote(tx, quoteId);
+      // Locked, so a concurrent request for the same quote waits here and then finds this one's order.
+      const quote = await lockQuote(tx, quoteId);
       if (!quote || quote.cardholder_id !== cardholderId) throw new IssuerError('resource_missing', 'No such quote.', { param: 'quote' });
       const existing = await loadOrderForQuote(tx, quoteId);
       if (existing) return { order: existing, fresh: false };

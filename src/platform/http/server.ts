@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { systemClock } from '../clock.ts';
 import { HTTP_DEFAULTS } from '../config.ts';
@@ -7,10 +7,12 @@ import { AppError, errorBodySchema } from '../errors.ts';
 import { IdGenerator } from '../ids.ts';
 import type { Logger } from '../logger.ts';
 import { toHttpError, routeNotFound } from './error-mapper.ts';
+import { answerClientError } from './client-errors.ts';
 import { installHealthRoutes } from './health-routes.ts';
 import { createMetricsRegistry, installMetrics } from './metrics.ts';
 import { installOpenApi } from './openapi.ts';
 import { refuseUnknownParameters } from './strict-params.ts';
+import { refuseNulCharacters } from './nul-characters.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,6 +80,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     forceCloseConnections: 'idle',
     // Path parameters are ids and short names; a longer one is an attack or a bug.
     routerOptions: { maxParamLength: 200 },
+    // A URL the router cannot decode (`/v1/x/%ED%A0%80`, invalid UTF-8) or a
+    // path parameter over maxParamLength is refused before any route or error
+    // handler runs; without this, Fastify answers in its own shape
+    // (`{"error":"Bad Request","code":"FST_ERR_BAD_URL"}`), not ours.
+    frameworkErrors: (error, request, reply) => {
+      const mapped = toHttpError(error, { requestId: request.id });
+      // The framework's reply here is typed for route schemas it has not seen yet; ours is plain JSON.
+      void (reply as unknown as FastifyReply).status(mapped.status).send(mapped.body);
+    },
+    // Requests Node's parser refuses (headers over 16 KiB, …): our shape too.
+    clientErrorHandler: answerClientError,
   });
 
   const registry = createMetricsRegistry(options.version);
@@ -86,6 +99,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   installErrorHandling(app);
   refuseUnknownParameters(app);
+  refuseNulCharacters(app);
   installRequestLogging(app);
   installClosingGuard(app);
   await installOpenApi(app, options.version);

@@ -19,9 +19,46 @@ import { AppError } from '../errors.ts';
 export function refuseUnknownParameters(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const schema = request.routeOptions.schema as { body?: ObjectSchema; querystring?: ObjectSchema } | undefined;
-    if (schema?.body !== undefined) checkBody(schema.body, request.body ?? {});
-    if (schema?.querystring !== undefined) checkNames(schema.querystring, (request.query ?? {}) as Record<string, unknown>);
+    if (schema?.body !== undefined) {
+      checkBody(schema.body, request.body ?? {});
+      refuseNonFinite(request.body, '', 0);
+    }
+    if (schema?.querystring !== undefined) {
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      checkNames(schema.querystring, query);
+      checkQueryNumbers(schema.querystring, query);
+    }
   });
+}
+
+/**
+ * ajv takes Infinity for an integer and lets it past `maximum`, and it gets
+ * one from `?limit=1e400` (or `limit=Infinity`) by coercion, and from a
+ * JSON body's `1e999` by JSON.parse: `limit + 1` then reached SQL as a
+ * 500. No parameter of ours is infinite, so refuse it before validation.
+ */
+const MAX_WALK_DEPTH = 32;
+
+function refuseNonFinite(value: unknown, path: string, depth: number): void {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new AppError('parameter_invalid', `Invalid ${path || 'body'}: must be a finite number.`, path === '' ? {} : { param: path });
+    return;
+  }
+  if (typeof value !== 'object' || value === null || depth >= MAX_WALK_DEPTH) return;
+  for (const [key, item] of Object.entries(value)) refuseNonFinite(item, path === '' ? key : `${path}[${key}]`, depth + 1);
+}
+
+function checkQueryNumbers(schema: ObjectSchema, query: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(query)) {
+    const type = schema.properties?.[name]?.type;
+    const numeric = type === 'integer' || type === 'number' || (Array.isArray(type) && (type.includes('integer') || type.includes('number')));
+    if (!numeric) continue;
+    for (const text of Array.isArray(value) ? value : [value]) {
+      if (typeof text === 'string' && text.trim() !== '' && Number.isNaN(Number(text)) === false && !Number.isFinite(Number(text))) {
+        throw new AppError('parameter_invalid', `Invalid ${name}: must be a finite number.`, { param: name });
+      }
+    }
+  }
 }
 
 interface ObjectSchema {

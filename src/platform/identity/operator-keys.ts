@@ -114,24 +114,37 @@ export class OperatorKeyStore {
     db: Database,
     deps: OperatorKeyDeps & { readonly clock: Clock },
     dataDir: string,
+    /** Runs in the transaction that records the key, e.g. to keep a sealed copy other processes can hand out. */
+    onCreated?: (tx: Tx, key: CreatedOperatorKey) => Promise<void>,
   ): Promise<{ readonly created: false } | { readonly created: true; readonly id: string; readonly path: string }> {
     const created = await inTransaction(db, async (tx: Tx) => {
       await lockName(tx, this.#bootstrapLock);
       if ((await tx.get(this.#sql.anyLive)) !== undefined) return undefined;
-      return this.create(tx, deps, 'bootstrap', deps.clock.nowMs());
+      const key = await this.create(tx, deps, 'bootstrap', deps.clock.nowMs());
+      await onCreated?.(tx, key);
+      return key;
     });
     if (created === undefined) return { created: false };
-    const path = join(dataDir, OPERATOR_KEY_FILE_NAME);
     try {
-      mkdirSync(dataDir, { recursive: true });
-      const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, `${created.key}\n`, { mode: OPERATOR_KEY_FILE_MODE });
-      chmodSync(temporary, OPERATOR_KEY_FILE_MODE);
-      renameSync(temporary, path);
+      return { created: true, id: created.id, path: writeOperatorKeyFile(dataDir, created.key) };
     } catch (error) {
       await this.revoke(db, created.id, deps.clock.nowMs());
-      throw new Error(`could not write the operator key to ${path}: ${(error as Error).message}`, { cause: error });
+      throw error;
     }
-    return { created: true, id: created.id, path };
+  }
+}
+
+/** Writes `key` to `<dataDir>/operator-key` (mode 0600, atomically); returns the path. */
+export function writeOperatorKeyFile(dataDir: string, key: string): string {
+  const path = join(dataDir, OPERATOR_KEY_FILE_NAME);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    const temporary = `${path}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${key}\n`, { mode: OPERATOR_KEY_FILE_MODE });
+    chmodSync(temporary, OPERATOR_KEY_FILE_MODE);
+    renameSync(temporary, path);
+    return path;
+  } catch (error) {
+    throw new Error(`could not write the operator key to ${path}: ${(error as Error).message}`, { cause: error });
   }
 }

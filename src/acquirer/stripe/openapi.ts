@@ -1,0 +1,181 @@
+import { systemClock } from '../../platform/clock.ts';
+import { cryptoRandom, IdGenerator } from '../../platform/ids.ts';
+import { Params } from './params.ts';
+import { NO_RECOVERY } from './recovery.ts';
+import type { StripeCall, StripeEndpoint } from './route.ts';
+
+/**
+ * The OpenAPI description of /v1, derived from the endpoints themselves so
+ * it cannot drift from what they accept: each endpoint's `parse` is run
+ * against a recording `Params` that notes every parameter asked for — its
+ * name, kind, limits, whether it is required — and answers with a plausible
+ * value so parsing goes on to the next one. Twice: once answering every
+ * optional parameter (to reach parameters read only when another is present,
+ * like `card[…]`), once answering none (to reach what is read only in their
+ * absence). POST parameters become an `application/x-www-form-urlencoded`
+ * body (integers and booleans as Stripe documents them: as text on the
+ * wire), GET and DELETE ones the query. The HTTP fuzzer (test/fuzz) reads
+ * the same derivation.
+ *
+ * The result is given to @fastify/swagger per route (`swaggerTransform`), for
+ * the document only: Stripe's form values stay strings that `Params` reads,
+ * never validated by Fastify's JSON schema validator.
+ */
+
+export type JsonSchema = Record<string, any>;
+
+type Field = JsonSchema & { 'x-required'?: boolean };
+
+/** The names of /v1's security schemes in the document. */
+export const SECRET_KEY_SCHEME = 'stripeSecretKey';
+export const PUBLISHABLE_KEY_SCHEME = 'stripePublishableKey';
+
+const SECURITY_SCHEMES = {
+  [SECRET_KEY_SCHEME]: {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A merchant's secret key, sk_test_… (also accepted as the user name of HTTP Basic, as curl -u sk_test_…: sends it).",
+  },
+  [PUBLISHABLE_KEY_SCHEME]: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "A merchant's publishable key, pk_test_…: creates payment methods and tokens, and — with the intent's client_secret — retrieves and confirms that payment or setup intent, as Stripe.js does from a browser.",
+  },
+};
+
+class RecordingParams extends Params {
+  readonly fields: Record<string, Field>;
+  readonly #answerOptional: boolean;
+
+  constructor(fields: Record<string, Field>, answerOptional: boolean, prefix = '') {
+    super({}, prefix);
+    this.fields = fields;
+    this.#answerOptional = answerOptional;
+  }
+
+  #note(name: string, field: Field, required: boolean | undefined): boolean {
+    const known = this.fields[name];
+    this.fields[name] = known === undefined ? { ...field, 'x-required': required === true } : { ...field, ...known, 'x-required': known['x-required'] || required === true };
+    return required === true || this.#answerOptional;
+  }
+
+  override has(name: string): boolean {
+    return this.#answerOptional && name in this.fields;
+  }
+
+  override string(name: string, options: { required?: boolean; maxChars?: number; pattern?: RegExp; what?: string } = {}): string | undefined {
+    const field: Field = { type: 'string', maxLength: options.maxChars ?? 5_000 };
+    if (options.pattern) field.pattern = options.pattern.source;
+    if (!this.#note(name, field, options.required)) return undefined;
+    return sampleFor(name, options.pattern);
+  }
+
+  override requiredString(name: string, options: { maxChars?: number; pattern?: RegExp; what?: string } = {}): string {
+    return this.string(name, { ...options, required: true })!;
+  }
+
+  override integer(name: string, options: { required?: boolean; min?: number; max?: number } = {}): number | undefined {
+    const field: Field = { type: 'integer' };
+    if (options.min !== undefined) field.minimum = options.min;
+    if (options.max !== undefined) field.maximum = options.max;
+    if (!this.#note(name, field, options.required)) return undefined;
+    if (name === 'exp_year') return new Date().getUTCFullYear() + 2;
+    if (name === 'exp_month') return 12;
+    return options.min !== undefined && options.min > 1000 ? options.min : Math.min(options.max ?? 1000, 1000);
+  }
+
+  override boolean(name: string): boolean | undefined {
+    return this.#note(name, { type: 'boolean' }, false) ? false : undefined;
+  }
+
+  override enumOf<T extends string>(name: string, values: readonly T[], options: { required?: boolean } = {}): T | undefined {
+    return this.#note(name, { type: 'string', enum: [...values] }, options.required) ? values[0] : undefined;
+  }
+
+  override object(name: string, options: { required?: boolean } = {}): Params | undefined {
+    const existing = this.fields[name]?.properties as Record<string, Field> | undefined;
+    const children: Record<string, Field> = existing ?? {};
+    if (!this.#note(name, { type: 'object', properties: children }, options.required)) return undefined;
+    return new RecordingParams(children, this.#answerOptional, this.name(name));
+  }
+
+  override stringList(name: string, options: { maxItems?: number; maxChars?: number } = {}): string[] | undefined {
+    const field: Field = { type: 'array', maxItems: options.maxItems ?? 100, items: { type: 'string', maxLength: options.maxChars ?? 200 } };
+    return this.#note(name, field, false) ? [] : undefined;
+  }
+
+  override metadata(name = 'metadata'): { readonly clear: boolean; readonly set: Record<string, string | null> } | undefined {
+    const field: Field = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 500 }, 'x-metadata': true };
+    return this.#note(name, field, false) ? { clear: false, set: {} } : undefined;
+  }
+
+  override expand(): string[] {
+    // Expandable fields named as the acquirer's objects name them.
+    this.#note('expand', { type: 'array', maxItems: 20, items: { type: 'string', enum: ['customer', 'payment_method', 'latest_charge', 'data.customer', 'latest_charge.balance_transaction'] } }, false);
+    return [];
+  }
+
+  override finish(): void {}
+}
+
+/** A value that passes the endpoint's own check for a few well-known names, so parsing reaches the parameters after it. */
+function sampleFor(name: string, pattern: RegExp | undefined): string {
+  if (name === 'currency') return 'usd';
+  if (name === 'number') return '4242424242424242';
+  if (name === 'url') return 'https://example.com/hook';
+  if (pattern) {
+    for (const candidate of ['cus_01M95S6EY6AJ1PPF7JBDS1ABFJ', 'pm_01M95S6EY6AJ1PPF7JBDS1ABFJ', 'pi_01M95S6EY6AJ1PPF7JBDS1ABFJ', 'ch_01M95S6EY6AJ1PPF7JBDS1ABFJ', 'tok_visa', '123', 'x']) {
+      if (pattern.test(candidate)) return candidate;
+    }
+  }
+  return 'x';
+}
+
+function toSchema(fields: Record<string, Field>): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [name, field] of Object.entries(fields)) {
+    const { 'x-required': isRequired, ...schema } = field;
+    if (schema.type === 'object' && schema.properties) properties[name] = toSchema(schema.properties as Record<string, Field>);
+    else properties[name] = schema;
+    if (isRequired) required.push(name);
+  }
+  const schema: JsonSchema = { type: 'object', additionalProperties: false, properties };
+  if (required.length > 0) schema.required = required;
+  return schema;
+}
+
+const fakeCall = (endpoint: StripeEndpoint<unknown>): StripeCall => ({
+  merchant: { id: 'acct_openapi', name: 'OpenAPI', statementDescriptor: 'OPENAPI', mcc: '5734', country: 'US', defaultCurrency: 'usd', cardVerificationAmountMinor: 0, createdAtMs: 0 } as StripeCall['merchant'],
+  keyKind: 'secret',
+  apiKeyHash: 'x',
+  path: Object.fromEntries([...endpoint.url.matchAll(/:(\w+)/g)].map((m) => [m[1]!, 'x'])),
+  nowMs: Date.now(),
+  requestId: 'req_openapi',
+  clientAddress: '127.0.0.1',
+  recovery: NO_RECOVERY,
+});
+
+/**
+ * The parameters an endpoint reads, as one JSON object schema (names in
+ * Stripe's nesting: `card` is an object with `number`, …). `parse` must not
+ * touch the database; an endpoint whose cross-parameter rule refuses the
+ * sample values is described by what it read before.
+ */
+export function endpointParameters(endpoint: StripeEndpoint<unknown>): JsonSchema {
+  const fields: Record<string, Field> = {};
+  for (const answerOptional of [true, false]) {
+    try {
+      endpoint.parse(new RecordingParams(fields, answerOptional), fakeCall(endpoint));
+    } catch {
+      // A cross-parameter rule refused the sample values; what was read before it is recorded.
+    }
+  }
+  return toSchema(fields);
+}
+
+/** For building endpoints whose `parse` is all that will be run (deps unused by `parse`). */
+export function inertDependencies(): Record<string, unknown> {
+  return { clock: systemClock, ids: new IdGenerator(systemClock, cryptoRandom), random: cryptoRandom };
+}

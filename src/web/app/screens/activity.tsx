@@ -1,0 +1,88 @@
+import { useEffect, useState } from 'preact/hooks';
+import { call } from '../api.ts';
+import { useApp } from '../context.ts';
+import { money, when } from '../format.ts';
+import { known } from '../i18n.ts';
+import type { Card, List, StatementLine } from '../types.ts';
+import { Section, usePolling } from '../ui.tsx';
+
+const STATEMENT_POLL_MS = 5_000;
+
+/** A card's statement: every movement with its status; each decline says why and opens the doctor's view. */
+export function ActivityScreen(props: { readonly cardId: string | null }) {
+  const { t, go } = useApp();
+  const [cards, setCards] = useState<readonly Card[] | null>(null);
+  useEffect(() => {
+    void call<List<Card>>('GET', '/issuer/v1/cards').then((list) => {
+      setCards(list.data);
+      const first = list.data[0];
+      if (props.cardId === null && first !== undefined) go(`/activity/${first.id}`);
+    });
+  }, [props.cardId]);
+
+  return (
+    <Section title={t('activityTitle')} id="activity">
+      {cards !== null && cards.length > 1 ? (
+        <>
+          <label for="activity-card">{t('chooseCard')}</label>
+          <select id="activity-card" value={props.cardId ?? ''} onChange={(e) => go(`/activity/${e.currentTarget.value}`)}>
+            {cards.map((card) => (
+              <option key={card.id} value={card.id}>
+                VISA •••• {card.last4}
+              </option>
+            ))}
+          </select>
+        </>
+      ) : null}
+      {cards !== null && cards.length === 0 ? <p class="note">{t('noCards')}</p> : null}
+      {props.cardId !== null ? <Statement cardId={props.cardId} /> : null}
+      <p>
+        <a href="#/declined" id="declined-link" class="button">
+          {t('declinedNothing')}
+        </a>
+      </p>
+    </Section>
+  );
+}
+
+function Statement(props: { readonly cardId: string }) {
+  const { t, lang } = useApp();
+  const [lines, setLines] = useState<readonly StatementLine[] | null>(null);
+  usePolling(
+    async () => setLines((await call<List<StatementLine>>('GET', `/issuer/v1/cards/${encodeURIComponent(props.cardId)}/statement?limit=50`)).data),
+    STATEMENT_POLL_MS,
+    true,
+  );
+  if (lines === null) return <p>{t('loading')}</p>;
+  if (lines.length === 0) return <p class="note">{t('noActivity')}</p>;
+  return (
+    <ul class="lines" id="statement">
+      {lines.map((line) => {
+        const type = known('line_', line.type);
+        const status = known('status_', line.status);
+        return (
+          <li key={line.id} class={`line ${line.status}`} data-type={line.type}>
+            <span class="what">
+              {line.merchant?.name ?? (type === null ? line.type : t(type))}
+              {line.merchant !== null && type !== null ? <small> · {t(type)}</small> : null}
+            </span>
+            <span class={`amount ${line.amount > 0 ? 'in' : ''}`}>{money(line.amount, 'USD')}</span>
+            <span class="when">
+              {when(line.created_at, lang)} · <span class={`status ${line.status}`}>{status === null ? line.status : t(status)}</span>
+            </span>
+            {line.decline !== null ? (
+              <span class="decline">
+                {lang === 'en' ? line.decline.message_en : line.decline.message_zh}
+                {line.authorization !== null ? (
+                  <a href={`#/why/${line.authorization}`} class="why">
+                    {t('whyDeclined')}
+                  </a>
+                ) : null}
+              </span>
+            ) : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

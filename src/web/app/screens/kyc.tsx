@@ -1,0 +1,82 @@
+import { useState } from 'preact/hooks';
+import { call, newIdempotencyKey } from '../api.ts';
+import { useApp } from '../context.ts';
+import { QrCode } from '../qr-code.tsx';
+import type { KycState, Verification } from '../types.ts';
+import { Message, SandboxHint, Section, usePolling, useAction } from '../ui.tsx';
+
+/** Real-name verification: start the face scan (a QR code for Alipay), then its status, updated live. */
+export function KycScreen() {
+  const { t, refreshMe, go } = useApp();
+  const [state, setState] = useState<KycState | null>(null);
+  const action = useAction();
+
+  const load = async () => {
+    const next = await call<KycState>('GET', '/issuer/v1/kyc');
+    setState(next);
+    if (next.status === 'approved' && state !== null && state.status !== 'approved') await refreshMe();
+  };
+  usePolling(load, 2_000, state === null || state.status === 'pending');
+
+  const start = () =>
+    action.run(async () => {
+      const verification = await call<Verification>('POST', '/issuer/v1/kyc', { idempotencyKey: newIdempotencyKey() });
+      setState({ status: 'pending', reason: null, verification });
+    });
+
+  const status = state?.status ?? null;
+  return (
+    <Section title={t('kycTitle')} id="kyc">
+      <p class="lead">{t('kycLead')}</p>
+      {state === null ? <p>{t('loading')}</p> : null}
+      {status !== null ? (
+        <p>
+          {t('statusLabel')}: <strong id="kyc-status" class={`status ${status}`}>{t(`kyc_${status}`)}</strong>
+        </p>
+      ) : null}
+      {status === 'not_started' ? (
+        <button type="button" class="primary" id="kyc-start" onClick={start} disabled={action.busy}>
+          {t('kycStart')}
+        </button>
+      ) : null}
+      {status === 'pending' && state?.verification ? (
+        <div class="scan">
+          <p>{t('kycScan')}</p>
+          <QrCode id="kyc-qr" value={state.verification.qr_payload} label={t('kycScan')} />
+          <p class="note">{t('kycPending')}</p>
+          <SandboxHint id="kyc-hint" text={t('sandboxKyc')} command={`npx cardlane issuer kyc approve ${state.verification.id}`} />
+        </div>
+      ) : null}
+      {status === 'approved' ? (
+        <>
+          <Message id="kyc-message" text={t('kycApproved')} kind="ok" />
+          <button type="button" class="primary" id="kyc-continue" onClick={() => go('/wallet')}>
+            {t('navWallet')}
+          </button>
+        </>
+      ) : null}
+      {status === 'rejected' ? (
+        <>
+          <Message id="kyc-message" text={t('kycRejected', { reason: state?.reason ?? '' })} kind="error" />
+          <button type="button" class="primary" id="kyc-start" onClick={start} disabled={action.busy}>
+            {t('kycRetry')}
+          </button>
+        </>
+      ) : null}
+      <Message text={action.error} kind="error" />
+    </Section>
+  );
+}
+
+/** Shown where an action needs approved KYC. */
+export function KycNeeded() {
+  const { t, go } = useApp();
+  return (
+    <Section title={t('kycNeeded')} id="kyc-needed">
+      <p>{t('kycNeededLead')}</p>
+      <button type="button" class="primary" onClick={() => go('/kyc')}>
+        {t('kycStart')}
+      </button>
+    </Section>
+  );
+}

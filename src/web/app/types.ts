@@ -1,0 +1,163 @@
+/** The shapes the app reads from the issuer's and the doctor's APIs (the fields it uses). */
+
+export interface Amount {
+  readonly amount_minor: number;
+  readonly currency: string;
+  readonly formatted: string;
+}
+
+export type KycStatus = 'not_started' | 'pending' | 'approved' | 'rejected';
+
+export interface Cardholder {
+  readonly id: string;
+  readonly phone: string;
+  readonly kyc_status: KycStatus;
+  readonly kyc_reason: string | null;
+  readonly invite_code: string;
+  readonly opening_fee_waived: boolean;
+  readonly referral: { readonly invite_code: string } | null;
+  readonly created_at: string;
+}
+
+export interface SignIn {
+  readonly token: string;
+  readonly expires_at: string;
+  readonly signed_up: boolean;
+  readonly cardholder: Cardholder;
+}
+
+export interface Verification {
+  readonly id: string;
+  readonly status: 'pending' | 'approved' | 'rejected';
+  readonly reason: string | null;
+  readonly qr_payload: string;
+  readonly created_at: string;
+  readonly completed_at: string | null;
+}
+
+export interface KycState {
+  readonly status: KycStatus;
+  readonly reason: string | null;
+  readonly verification: Verification | null;
+}
+
+export interface Wallet {
+  readonly available: Amount;
+  readonly pending: Amount;
+}
+
+export interface Quote {
+  readonly id: string;
+  readonly cny_amount: Amount;
+  readonly fee: Amount;
+  readonly rate: string;
+  readonly usd_amount: Amount;
+  readonly expires_at: string;
+}
+
+export interface TopUp {
+  readonly id: string;
+  readonly status: 'created' | 'paid' | 'credited' | 'expired' | 'closed' | 'failed' | 'refund_pending' | 'refunded';
+  readonly cny_amount: Amount;
+  readonly fee: Amount;
+  readonly usd_amount: Amount;
+  readonly pay_url: string | null;
+  readonly qr_payload: string | null;
+  readonly expires_at: string;
+  readonly credited_at: string | null;
+}
+
+export interface Withdrawal {
+  readonly id: string;
+  readonly status: 'pending' | 'paid' | 'failed';
+  readonly amount: Amount;
+  readonly fee: Amount;
+  readonly payout: Amount;
+  readonly payout_cny: Amount;
+  readonly failure_reason: string | null;
+  readonly created_at: string;
+}
+
+export interface WalletEntry {
+  readonly id: string;
+  readonly type: string;
+  readonly status: string;
+  readonly amount: Amount;
+  readonly created_at: string;
+}
+
+export interface BillingAddress {
+  readonly line1: string;
+  readonly line2?: string | null;
+  readonly city: string;
+  readonly state?: string | null;
+  readonly postal_code: string;
+  readonly country: string;
+}
+
+export interface Card {
+  readonly id: string;
+  readonly status: 'active' | 'frozen' | 'closed';
+  readonly brand: string;
+  readonly last4: string;
+  readonly exp_month: number;
+  readonly exp_year: number;
+  readonly cardholder_name: string;
+  readonly billing_address: BillingAddress | null;
+  readonly balance: { readonly posted: number; readonly held: number; readonly available: number };
+  readonly controls: {
+    readonly spending_limits: { readonly per_transaction: number | null; readonly per_day: number | null; readonly per_month: number | null };
+    readonly mcc_block: readonly string[];
+    readonly country_block: readonly string[];
+    readonly max_accounts_per_merchant: number;
+  };
+  readonly opening_fee: { readonly amount: number; readonly waived: boolean };
+}
+
+export interface RevealedCard {
+  readonly number: string;
+  readonly cvc: string;
+  readonly exp_month: number;
+  readonly exp_year: number;
+}
+
+export interface StatementLine {
+  readonly id: string;
+  readonly type: string;
+  readonly amount: number;
+  readonly status: 'pending' | 'settled' | 'declined' | 'reversed' | 'refunded' | 'expired';
+  readonly created_at: string;
+  readonly merchant: { readonly name: string; readonly country: string } | null;
+  readonly authorization: string | null;
+  readonly decline: { readonly response_code: string; readonly reason: string; readonly message_zh: string; readonly message_en: string } | null;
+}
+
+export interface TraceAttempt {
+  readonly reference: string | null;
+  readonly created_at: string;
+  readonly merchant: { readonly name: string | null; readonly country: string | null };
+  readonly amount: number;
+  readonly currency: string;
+  readonly reached_network: boolean;
+  readonly reached_issuer: boolean;
+  readonly hops: ReadonlyArray<{ readonly party: string; readonly status: string; readonly summary: string; readonly reason: string | null }>;
+  readonly verdict: { readonly outcome: string; readonly title: string; readonly explanation: string; readonly remedy: string | null; readonly seed_cause: string | null };
+  readonly seed_remedy: { readonly recommended: boolean; readonly summary: string; readonly steps: readonly string[] };
+}
+
+export interface Trace {
+  readonly summary: string;
+  readonly attempts: readonly TraceAttempt[];
+  readonly notes: readonly string[];
+}
+
+export interface CatalogueEntry {
+  readonly reason: string;
+  readonly decided_by: string;
+  readonly seed_cause: string;
+  readonly text: { readonly title: string; readonly explanation: string; readonly remedy: string };
+}
+
+export interface List<T> {
+  readonly data: readonly T[];
+}

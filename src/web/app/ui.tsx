@@ -1,0 +1,115 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api.ts';
+import { useApp } from './context.ts';
+import { known, type Translate } from './i18n.ts';
+
+/** Small pieces every screen uses. */
+
+/** An API or network failure in the reader's language: the app's own sentence for known codes, else the API's. */
+export function errorText(t: Translate, error: unknown): string {
+  if (error instanceof ApiError) {
+    const key = known('err_', error.code);
+    return key !== null ? t(key) : t('error', { message: error.message });
+  }
+  return t('error', { message: (error as Error)?.message ?? String(error) });
+}
+
+/** A status line read out by screen readers when it changes. */
+export function Message(props: { readonly text: string | null; readonly kind?: 'error' | 'ok'; readonly id?: string }) {
+  return (
+    <p id={props.id} class={`message ${props.kind ?? ''}`} role={props.kind === 'error' ? 'alert' : 'status'} aria-live="polite">
+      {props.text ?? ''}
+    </p>
+  );
+}
+
+/** The sandbox box: where the outside world's side of a step can be played. Clearly marked, never shown for real providers. */
+export function SandboxHint(props: { readonly text: string; readonly command: string; readonly id?: string }) {
+  const { sandbox, t } = useApp();
+  if (!sandbox) return null;
+  return (
+    <aside class="sandbox" id={props.id} aria-label={t('sandbox')}>
+      <span class="badge">{t('sandbox')}</span> {props.text}
+      <code>{props.command}</code>
+    </aside>
+  );
+}
+
+export function Section(props: { readonly title: string; readonly id?: string; readonly children: ComponentChildren }) {
+  const headingId = `${props.id ?? props.title.replace(/\W+/g, '-')}-title`;
+  return (
+    <section class="panel" id={props.id} aria-labelledby={headingId}>
+      <h2 id={headingId}>{props.title}</h2>
+      {props.children}
+    </section>
+  );
+}
+
+/** A copy button; the value goes to the clipboard only, never into storage. */
+export function CopyButton(props: { readonly value: string; readonly label: string; readonly id?: string }) {
+  const { t } = useApp();
+  const [done, setDone] = useState(false);
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(props.value);
+      setDone(true);
+      window.clearTimeout(timer.current);
+      timer.current = window.setTimeout(() => setDone(false), 2_000);
+    } catch {
+      // No clipboard (an insecure origin, a refused permission): the value stays on screen to select by hand.
+    }
+  };
+  return (
+    <button type="button" class="copy" id={props.id} onClick={copy}>
+      {done ? t('copied') : t('copy')}
+      <span class="sr-only"> {props.label}</span>
+    </button>
+  );
+}
+
+/** Runs `fn` every `ms` while mounted and `active`, and once at once. */
+export function usePolling(fn: () => Promise<void> | void, ms: number, active: boolean): void {
+  const latest = useRef(fn);
+  latest.current = fn;
+  useEffect(() => {
+    if (!active) return;
+    let stopped = false;
+    let timer: number | undefined;
+    const tick = async () => {
+      try {
+        await latest.current();
+      } catch {
+        // The next tick tries again; the screen shows its own errors.
+      }
+      if (!stopped) timer = window.setTimeout(tick, ms);
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [ms, active]);
+}
+
+/** An async action's busy flag and message, for a form's submit. */
+export function useAction() {
+  const { t } = useApp();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (fn: () => Promise<void>) => {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(errorText(t, e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}

@@ -10,6 +10,7 @@ import type {
   CardBrand,
   CardFunding,
   ClearingRequest,
+  DisputeNetwork,
   FollowUpResponse,
   IncrementalAuthorizationRequest,
   RefundRequest,
@@ -53,4 +54,6 @@ export interface AcquirerDeps {
   readonly cvcCache: CvcCache;
   /** Where webhooks may go; absent means public addresses only (see webhooks/webhook-address-policy.ts). */
   readonly webhookNetwork?: WebhookNetworkPolicy;
+  /** The network's dispute service (representments); absent in tests that wire no disputes. */
+  readonly disputes?: DisputeNetwork;
 }

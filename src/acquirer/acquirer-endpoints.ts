@@ -1,4 +1,5 @@
 import type { AcquirerDeps } from './acquirer-deps.ts';
+import { disputeEndpoints } from './disputes/dispute-endpoints.ts';
 import { customerEndpoints } from './customers/customer-endpoints.ts';
 import { eventEndpoints } from './events/event-endpoints.ts';
 import { accountSettingsEndpoints } from './merchants/account-settings-endpoints.ts';
@@ -19,6 +20,7 @@ export function acquirerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
     ...setupIntentEndpoints(deps, cvcCache),
     ...paymentIntentEndpoints(deps, cvcCache),
     ...refundEndpoints(deps),
+    ...disputeEndpoints(deps),
     ...eventEndpoints(deps),
     ...webhookEndpointEndpoints(deps),
     ...riskRuleEndpoints(deps),

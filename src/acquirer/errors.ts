@@ -28,7 +28,15 @@ export const ACQUIRER_ERROR_CODES = {
   // A capture the card's issuer refused: its authorization is gone (Stripe's code; the intent is canceled) or it refused the amount.
   charge_expired_for_capture: { type: 'invalid_request_error', status: 400, message: 'The charge cannot be captured as the authorization has expired.' },
   capture_refused: { type: 'invalid_request_error', status: 400, message: "The card's issuer refused the capture; nothing was captured." },
+  // Disputes (issue 17): Stripe's code for refunding a disputed charge, and a dispute past the state a change needs.
+  charge_disputed: { type: 'invalid_request_error', status: 400, message: 'The charge has been disputed; it cannot be refunded.' },
+  dispute_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The dispute is not in a state that allows this.' },
   risk_rule_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The merchant already has the most risk rules allowed.' },
+  // A Stripe-Version header that names no version (stripe/api-version.ts).
+  api_version_invalid: { type: 'invalid_request_error', status: 400, message: 'Invalid Stripe API version.' },
+  // A publishable key's request whose client_secret is not the intent's (Stripe's codes).
+  payment_intent_invalid_parameter: { type: 'invalid_request_error', status: 400, message: 'A parameter of the PaymentIntent request is invalid.' },
+  setup_intent_invalid_parameter: { type: 'invalid_request_error', status: 400, message: 'A parameter of the SetupIntent request is invalid.' },
   // Stripe's code for too many requests (the SDK raises StripeRateLimitError on 429).
   rate_limit: { type: 'rate_limit_error', status: 429, message: 'Too many requests hit the API too quickly. Please slow down and retry later.' },
 } as const satisfies ErrorTable;

@@ -19,6 +19,9 @@ import { riskMigrations } from './risk/migrations.ts';
 import { pruneRiskAttempts } from './risk/risk-attempts.ts';
 import { pruneAcquirerIdempotencyKeys } from './stripe/idempotency-keys.ts';
 import { webhookMigrations } from './webhooks/migrations.ts';
+import { disputeEndpointFor, sweepDisputes } from './disputes/dispute-lifecycle.ts';
+import { disputeMigrations } from './disputes/migrations.ts';
+import type { DisputeAcquirerEndpoint, DisputeNetwork } from '../network/messages.ts';
 import { acquirerWebhookTask } from './webhooks/webhook-task.ts';
 
 // A payment is only stuck once it has been processing far longer than the network's 2 s time-out.
@@ -33,9 +36,18 @@ export interface AcquirerModuleDeps extends Runtime {
   readonly settings: AcquirerConfig;
   /** The vault's key, read once from the deployment's secret store (the same in every process). */
   readonly vaultKey: Buffer;
+  /** The network's dispute service: representments go through it (issue 17). */
+  readonly disputes?: DisputeNetwork;
 }
 
+// Deadlines are days long: a minute late is nothing; representments the network could not take are re-sent as often.
+const DISPUTE_SWEEP_INTERVAL_MS = 60 * 1000;
+
 export interface AcquirerApi {
+  /** The acquirer as the network delivers chargebacks and decisions to it. */
+  readonly disputeEndpoint: DisputeAcquirerEndpoint;
+  /** Loses disputes past due and re-sends representments (the `acquirer.dispute-deadlines` task); returns how many changed. */
+  sweepDisputes(): Promise<number>;
   readonly deps: AcquirerDeps;
   /** At every start: payment methods vaulted before the vault's subkeys are re-keyed, and those vaulted before PARs get their card account's PAR. Idempotent. */
   prepare(): Promise<void>;
@@ -46,9 +58,9 @@ export interface AcquirerApi {
 /** The Stripe-compatible acquirer: its API at /v1, merchants' risk rules, and signed webhooks. */
 export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> = {
   name: 'acquirer',
-  migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations],
+  migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...disputeMigrations],
   errorCodes: ACQUIRER_ERROR_CODES,
-  build({ db, clock, ids, random, config, logger, ledger, network, settings, vaultKey }) {
+  build({ db, clock, ids, random, config, logger, ledger, network, settings, vaultKey, disputes }) {
     const deps: AcquirerDeps = {
       db,
       clock,
@@ -61,6 +73,7 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
       vaultKey,
       cvcCache: new CvcCache(),
       webhookNetwork: { allowPrivateNetworks: settings.webhooksAllowPrivateNetworks },
+      ...(disputes ? { disputes } : {}),
     };
     const payments = new PaymentIntents(deps, deps.cvcCache);
     return {
@@ -82,6 +95,12 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
           },
         },
         {
+          // Each dispute is locked and its status re-checked; representments carry one id each: safe in several processes.
+          name: 'acquirer.dispute-deadlines',
+          intervalMs: DISPUTE_SWEEP_INTERVAL_MS,
+          run: async () => void (await sweepDisputes(deps, clock.nowMs())),
+        },
+        {
           // Velocity windows reach back at most 30 days; older risk attempts are only weight. Deleting is safe in several processes at once.
           name: 'acquirer.prune-risk-attempts',
           intervalMs: PRUNE_INTERVAL_MS,
@@ -96,6 +115,8 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
       ],
       api: {
         deps,
+        disputeEndpoint: disputeEndpointFor(deps),
+        sweepDisputes: () => sweepDisputes(deps, clock.nowMs()),
         async prepare() {
           // Before the server listens: fingerprints are compared across payment methods, so none may be served half re-keyed.
           await rekeyLegacyVault(db, deps.vaultKey, random);

@@ -47,7 +47,12 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
     network: network.api.network,
     settings: config.acquirer,
     vaultKey: secrets.vaultKey,
+    disputes: network.api.disputes,
   });
+  // Disputes run the other way round (issuer → network → acquirer): both parties join the network's dispute service here.
+  network.api.disputes.connectIssuer(issuer.api.disputes);
+  network.api.disputes.connectAcquirer(acquirer.api.disputeEndpoint);
+  issuer.api.disputes.connect(network.api.disputes);
   const billing = billingModule.build({
     ...runtime,
     ledger: ledger.api.ledger,

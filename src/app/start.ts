@@ -59,6 +59,8 @@ export interface Cardlane {
   readonly billing: BillingApi;
   /** The same audit as `cardlane audit`. */
   auditLedger(): Promise<AuditReport>;
+  /** Runs one of the program's background tasks now, by name (the next run of a job, for tests and the demo story). */
+  runTask(name: string): Promise<void>;
   /**
    * Stops accepting requests, lets in-flight requests and task runs finish
    * (up to config.shutdownTimeoutMs, then cuts the connections), and closes
@@ -149,6 +151,11 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       http: server,
       billing: app.billing,
       auditLedger: () => app.ledger.audit(),
+      async runTask(name) {
+        const task = app.tasks.find((t) => t.name === name);
+        if (task === undefined) throw new RangeError(`no background task is named ${JSON.stringify(name)}`);
+        await task.run();
+      },
       close() {
         closing ??= stop(server, runner.stop(), db, logger, config.shutdownTimeoutMs);
         return closing;

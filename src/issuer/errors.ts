@@ -31,6 +31,13 @@ export const ISSUER_ERROR_CODES = {
   // Issuer: cards
   card_limit_reached: { type: 'invalid_request_error', status: 409, message: 'The cardholder already has the most cards the program allows.' },
   card_closed: { type: 'invalid_request_error', status: 409, message: 'The card is closed; it cannot be changed.' },
+
+  // Issuer: disputes (issue 17)
+  dispute_not_settled: { type: 'invalid_request_error', status: 409, message: 'Only a settled payment can be disputed.' },
+  dispute_duplicate: { type: 'invalid_request_error', status: 409, message: 'This payment is already disputed.' },
+  dispute_time_limit_passed: { type: 'invalid_request_error', status: 409, message: 'The time limit for disputing this payment with this reason has passed.' },
+  dispute_amount_invalid: { type: 'invalid_request_error', status: 400, message: 'The amount is more than what can be disputed on this payment.' },
+  dispute_not_decidable: { type: 'invalid_request_error', status: 409, message: 'This dispute is not waiting for a decision.' },
 } as const satisfies ErrorTable;
 
 export type IssuerErrorCode = keyof typeof ISSUER_ERROR_CODES;

@@ -21,6 +21,12 @@ import { prepareIssuer, type IssuerStart } from './issuer-start.ts';
 import type { Keyring } from './keyring.ts';
 import { ensureIssuerAccounts } from './money/ledger-accounts.ts';
 import { moneyMigrations } from './money/migrations.ts';
+import { IssuerDisputes } from './disputes/disputes.ts';
+import { issuerDisputeMigrations } from './disputes/migrations.ts';
+import { disputeRoutes } from './http/dispute-routes.ts';
+
+// Chargebacks and decisions the network could not take are re-sent on this beat.
+const DISPUTE_RETRY_INTERVAL_MS = 30 * 1000;
 
 // Unpaid orders expire on a 30-minute clock by default; a sweep every 30 s is late by at most that.
 const TOP_UP_SWEEP_INTERVAL_MS = 30 * 1000;
@@ -53,6 +59,8 @@ export interface IssuerApi {
   readonly operatorKeys: OperatorKeyStore;
   /** The BIN of Cardlane's card program, for the network's routing table. */
   readonly bin: string;
+  /** Cardholders' disputes (issue 17): the network's dispute service is connected to it, and it to the network, by the composition root. */
+  readonly disputes: IssuerDisputes;
   /** Start-up set-up: the issuer's house accounts, a PAR on every card, and on first start the operator key (its sealed copy in `store`). Idempotent. */
   prepare(store?: SecretStore): Promise<IssuerStart>;
   /** The demo cardholder with a verified identity, a top-up and a loaded card. Idempotent. */
@@ -62,7 +70,7 @@ export interface IssuerApi {
 /** Cardholders, KYC, the CNY wallet, USD virtual cards and their controls, and authorization decisions. */
 export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
   name: 'issuer',
-  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations],
+  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...issuerDisputeMigrations],
   errorCodes: ISSUER_ERROR_CODES,
   build(deps) {
     const { db, clock, ids, random, config, ledger, payments, paymentAccountReference, secrets } = deps;
@@ -72,8 +80,10 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
     const cards = runtimeCardDeps({ ledger, clock, ids, random, keyring, sms: identity.sms, paymentAccountReference });
     const services = createIssuerServices(deps, ledger, secrets.alipaySandboxKeyPem);
     const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs });
+    const disputes = new IssuerDisputes({ db, clock, ids, ledger });
     return {
       routes: [
+        { plugin: disputeRoutes({ db, clock, disputes }), prefix: '/issuer/v1' },
         { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
         { plugin: moneyRoutes({ db, clock, ledger, ...services }), prefix: '/issuer/v1' },
         { plugin: cardRoutes({ db, deps: cards }), prefix: '/issuer/v1' },
@@ -103,9 +113,16 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
           intervalMs: AUTHORIZATION_EXPIRY_INTERVAL_MS,
           run: async () => void (await expireDueAuthorizations(db, clock, ledger)),
         },
+        {
+          // Each dispute is locked and its status re-checked; messages carry one id each: safe in several processes.
+          name: 'issuer.dispute-messages',
+          intervalMs: DISPUTE_RETRY_INTERVAL_MS,
+          run: async () => void (await disputes.sweep()),
+        },
       ],
       api: {
         networkIssuer,
+        disputes,
         services,
         bin: cards.program.bin,
         operatorKeys: installOperatorKeys,

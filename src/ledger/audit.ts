@@ -2,7 +2,7 @@ import type { Database, Sql } from '../platform/db/database.ts';
 import { sealJournal, verifyChain } from './journal.ts';
 import type { AccountRow, TransferRow } from './rows.ts';
 import { ACCOUNT_COLUMNS, journalAccount, journalTransfer, TRANSFER_COLUMNS } from './store.ts';
-import { ACCOUNT_FLAGS, TRANSFER_FLAGS } from './types.ts';
+import { ACCOUNT_FLAGS, isOpenAccount, TRANSFER_FLAGS } from './types.ts';
 
 /**
  * `cardlane audit`: recomputes every invariant of the ledger from its rows and
@@ -61,6 +61,26 @@ async function auditSnapshot(db: Sql, nowMs: number): Promise<AuditReport> {
   const accounts = new Map<string, AccountRow>();
   for await (const row of pages<AccountRow>(db, `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts`, 'id')) accounts.set(row.id, row);
 
+  // Open accounts' entries (entries.ts): the unapplied ones are part of the
+  // balance; the kind-0 ones are the account's history.
+  const tails = new Map<string, { dp: bigint; dpo: bigint; cp: bigint; cpo: bigint }>();
+  const entryHistories = new Map<string, string[]>();
+  for await (const e of entryPages(db)) {
+    if (e.applied === 0) {
+      const tail = tails.get(e.account_id) ?? { dp: 0n, dpo: 0n, cp: 0n, cpo: 0n };
+      tail.dp += BigInt(e.debits_pending);
+      tail.dpo += BigInt(e.debits_posted);
+      tail.cp += BigInt(e.credits_pending);
+      tail.cpo += BigInt(e.credits_posted);
+      tails.set(e.account_id, tail);
+    }
+    if (e.kind === 0) {
+      const list = entryHistories.get(e.account_id) ?? [];
+      list.push(e.transfer_id);
+      entryHistories.set(e.account_id, list);
+    }
+  }
+
   // Recompute each account's four balances from the transfers.
   const recomputed = new Map<string, { dp: bigint; dpo: bigint; cp: bigint; cpo: bigint; liveDp: bigint; liveCp: bigint }>();
   const entry = (id: string) => {
@@ -100,7 +120,14 @@ async function auditSnapshot(db: Sql, nowMs: number): Promise<AuditReport> {
   const perCurrency = new Map<string, { dp: bigint; dpo: bigint; cp: bigint; cpo: bigint }>();
   for (const a of accounts.values()) {
     const e = recomputed.get(a.id) ?? { dp: 0n, dpo: 0n, cp: 0n, cpo: 0n, liveDp: 0n, liveCp: 0n };
-    const stored = { dp: BigInt(a.debits_pending), dpo: BigInt(a.debits_posted), cp: BigInt(a.credits_pending), cpo: BigInt(a.credits_posted) };
+    const tail = tails.get(a.id) ?? { dp: 0n, dpo: 0n, cp: 0n, cpo: 0n };
+    // An open account's balance is its row plus its unapplied entries.
+    const stored = {
+      dp: BigInt(a.debits_pending) + tail.dp,
+      dpo: BigInt(a.debits_posted) + tail.dpo,
+      cp: BigInt(a.credits_pending) + tail.cp,
+      cpo: BigInt(a.credits_posted) + tail.cpo,
+    };
     if (stored.dp !== e.dp || stored.dpo !== e.dpo || stored.cp !== e.cp || stored.cpo !== e.cpo) {
       sums.fail(
         `account ${a.id}: stored debits ${stored.dpo} posted/${stored.dp} pending, credits ${stored.cpo}/${stored.cp}; ` +
@@ -127,7 +154,11 @@ async function auditSnapshot(db: Sql, nowMs: number): Promise<AuditReport> {
   }
 
   checkHolds(transfers, holds);
-  checkHistories(accounts, transfers, histories);
+  checkHistories(accounts, transfers, entryHistories, histories);
+  for (const id of tails.keys()) {
+    const account = accounts.get(id);
+    if (account === undefined || !isOpenAccount(account.flags)) sums.fail(`account ${id}: has unapplied entries but is ${account ? 'limited' : 'missing'}`);
+  }
 
   // The journal: chain intact, and every row exactly as journaled, once.
   const journaledAccounts = new Map<string, string>();
@@ -227,13 +258,36 @@ function checkHolds(transfers: ReadonlyMap<string, TransferRow>, check: Check): 
  * reach every transfer that names the account — else history reads would
  * leave some out.
  */
-function checkHistories(accounts: ReadonlyMap<string, AccountRow>, transfers: ReadonlyMap<string, TransferRow>, check: Check): void {
+function checkHistories(
+  accounts: ReadonlyMap<string, AccountRow>,
+  transfers: ReadonlyMap<string, TransferRow>,
+  entryHistories: ReadonlyMap<string, readonly string[]>,
+  check: Check,
+): void {
   const postings = new Map<string, number>();
   for (const t of transfers.values()) {
     postings.set(t.debit_account_id, (postings.get(t.debit_account_id) ?? 0) + 1);
     postings.set(t.credit_account_id, (postings.get(t.credit_account_id) ?? 0) + 1);
   }
+  for (const id of entryHistories.keys()) {
+    const account = accounts.get(id);
+    if (account === undefined || !isOpenAccount(account.flags)) check.fail(`account ${id}: has history entries but is ${account ? 'limited' : 'missing'}`);
+  }
   for (const account of accounts.values()) {
+    if (isOpenAccount(account.flags)) {
+      // An open account's history is its entries: each of its transfers exactly once.
+      const seen = new Set<string>();
+      for (const id of entryHistories.get(account.id) ?? []) {
+        const t = transfers.get(id);
+        if (t === undefined) check.fail(`account ${account.id}: its history names transfer ${id}, which does not exist`);
+        else if (t.debit_account_id !== account.id && t.credit_account_id !== account.id) check.fail(`account ${account.id}: its history names transfer ${id}, which is not on it`);
+        else if (seen.has(id)) check.fail(`account ${account.id}: its history names transfer ${id} twice`);
+        seen.add(id);
+      }
+      const expected = postings.get(account.id) ?? 0;
+      if (seen.size !== expected) check.fail(`account ${account.id}: its history reaches ${seen.size} of its ${expected} transfers`);
+      continue;
+    }
     const seen = new Set<string>();
     let id = account.last_transfer_id;
     while (id !== null) {
@@ -262,6 +316,32 @@ interface JournalBody {
   readonly accounts?: unknown[][];
   readonly transfers?: unknown[][];
   readonly expired?: string[];
+}
+
+interface EntryRow {
+  readonly seq: number;
+  readonly account_id: string;
+  readonly transfer_id: string;
+  readonly kind: number;
+  readonly debits_pending: number;
+  readonly debits_posted: number;
+  readonly credits_pending: number;
+  readonly credits_posted: number;
+  readonly applied: number;
+}
+
+async function* entryPages(sql: Sql): AsyncGenerator<EntryRow> {
+  let after = 0;
+  for (;;) {
+    const rows = await sql.all<EntryRow>(
+      `SELECT seq, account_id, transfer_id, kind, debits_pending, debits_posted, credits_pending, credits_posted, applied
+         FROM ledger_account_entries WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
+      [after],
+    );
+    yield* rows.map((row) => ({ ...row, kind: Number(row.kind), applied: Number(row.applied), seq: Number(row.seq) }));
+    if (rows.length < PAGE) return;
+    after = Number(rows[rows.length - 1]!.seq);
+  }
 }
 
 /** Reads a whole table in keyset pages, so memory per query stays bounded. */

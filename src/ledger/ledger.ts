@@ -1,6 +1,7 @@
 import type { Clock } from '../platform/clock.ts';
 import { inTransaction, isTx, type Database, type Sql, type Tx } from '../platform/db/database.ts';
 import * as core from './core.ts';
+import { rollUpEntries } from './entries.ts';
 import { expireDueTransfers } from './expiry.ts';
 import { GroupCommit } from '../platform/db/group-commit.ts';
 import { sealJournal } from './journal.ts';
@@ -122,6 +123,11 @@ export class Ledger {
   /** Finalizes holds past their timeout. Run periodically (see background-tasks). */
   expireDue(db: Database): Promise<number> {
     return expireDueTransfers(db, this.clock.nowMs());
+  }
+
+  /** Applies open accounts' committed entries to their rows (entries.ts). Run often; balances read are exact either way. */
+  rollUpEntries(db: Database): Promise<number> {
+    return rollUpEntries(db);
   }
 
   /** Hash-chains journal entries of finished transactions. Run periodically. */

@@ -2,6 +2,10 @@ import type { Migration } from '../platform/db/migrations.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** For the backfill of history entries: a transfer's change to pending and posted on its side (flags: pending 2, post 4, void 8). */
+const DP = `CASE WHEN (t.flags & 2) <> 0 THEN t.amount WHEN (t.flags & 12) <> 0 THEN -(SELECT p.amount FROM ledger_transfers p WHERE p.id = t.pending_id) ELSE 0 END`;
+const POSTED = `CASE WHEN (t.flags & 10) = 0 THEN t.amount ELSE 0 END`;
+
 export const ledgerMigrations: readonly Migration[] = [
   {
     id: 'ledger/001_accounts_transfers_journal',
@@ -88,6 +92,42 @@ UPDATE ledger_transfers SET
 UPDATE ledger_accounts SET last_transfer_id = ${newestBefore('ledger_accounts.id', null)};
 DROP INDEX ledger_transfers_by_debit;
 DROP INDEX ledger_transfers_by_credit;
+`,
+  },
+  {
+    // Open accounts (no limit flag: house accounts) stop being a hot row.
+    // Each change to their balance is appended here, in the writer's
+    // transaction, instead of updating the account row under a lock; the
+    // roll-up task (entries.ts) moves committed entries into the row. An
+    // open account's balance is its row plus its unapplied entries, read in
+    // one statement. Kind-0 entries are also the account's history (its
+    // transfers, by seq), since a chain through its transfers would need
+    // the very lock this removes. Existing open accounts get their history
+    // here, already applied.
+    id: 'ledger/003_open_account_entries',
+    sql: `
+CREATE TABLE ledger_account_entries (
+  seq {{rowid}},
+  account_id TEXT NOT NULL,
+  transfer_id TEXT NOT NULL,
+  kind SMALLINT NOT NULL CHECK (kind IN (0, 1)),
+  debits_pending BIGINT NOT NULL,
+  debits_posted BIGINT NOT NULL,
+  credits_pending BIGINT NOT NULL,
+  credits_posted BIGINT NOT NULL,
+  applied SMALLINT NOT NULL CHECK (applied IN (0, 1))
+);
+CREATE INDEX ledger_account_entries_by_account ON ledger_account_entries (account_id, seq);
+CREATE INDEX ledger_account_entries_unapplied ON ledger_account_entries (account_id, seq) WHERE applied = 0;
+INSERT INTO ledger_account_entries (account_id, transfer_id, kind, debits_pending, debits_posted, credits_pending, credits_posted, applied)
+SELECT account_id, transfer_id, 0, dp, dpo, cp, cpo, 1 FROM (
+  SELECT t.seq, t.debit_account_id AS account_id, 0 AS side, t.id AS transfer_id, ${DP} AS dp, ${POSTED} AS dpo, 0 AS cp, 0 AS cpo
+    FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.debit_account_id WHERE (a.flags & 3) = 0
+  UNION ALL
+  SELECT t.seq, t.credit_account_id, 1, t.id, 0, 0, ${DP}, ${POSTED}
+    FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id WHERE (a.flags & 3) = 0
+) AS history ORDER BY seq, side;
+UPDATE ledger_accounts SET last_transfer_id = NULL, next_expiry_ms = NULL WHERE (flags & 3) = 0;
 `,
   },
 ];

@@ -1,8 +1,9 @@
 import { placeholders, type Sql } from '../platform/db/database.ts';
 import type { AccountRow, TransferRow } from './rows.ts';
-import { ACCOUNT_COLUMNS, chunks, selectAccounts, selectTransfers, TRANSFER_COLUMNS } from './store.ts';
+import { ACCOUNT_COLUMNS, chunks, selectAccountBalances, selectTransfers, TRANSFER_COLUMNS } from './store.ts';
 import {
   ACCOUNT_FLAGS,
+  isOpenAccount,
   TRANSFER_FLAGS,
   bitsToFlags,
   type Account,
@@ -50,7 +51,7 @@ export function toTransfer(row: TransferRow): Transfer {
 
 /** The accounts found, in the order asked for; unknown ids are left out. */
 export async function lookupAccounts(sql: Sql, ids: readonly string[]): Promise<Account[]> {
-  return inOrder(ids, await selectAccounts(sql, ids, false)).map(toAccount);
+  return inOrder(ids, await selectAccountBalances(sql, ids)).map(toAccount);
 }
 
 /** The transfers found, in the order asked for; unknown ids are left out. */
@@ -72,9 +73,10 @@ function inOrder<R extends { id: string }>(ids: readonly string[], rows: readonl
  * subtracted here rather than trusted from the stored pending columns.
  */
 export async function getBalances(sql: Sql, ids: readonly string[], nowMs: number): Promise<Balance[]> {
-  const accounts = inOrder(ids, await selectAccounts(sql, ids, false));
+  const accounts = inOrder(ids, await selectAccountBalances(sql, ids));
   const due = new Map<string, { dp: number; cp: number }>();
-  const withDue = accounts.filter((a) => a.next_expiry_ms !== null && a.next_expiry_ms <= nowMs).map((a) => a.id);
+  // An open account keeps no expiry bound (entries.ts): ask for its due holds every time (an index range, as small as the sweeper keeps it).
+  const withDue = accounts.filter((a) => isOpenAccount(a.flags) || (a.next_expiry_ms !== null && a.next_expiry_ms <= nowMs)).map((a) => a.id);
   for (const chunk of chunks(withDue, 500)) {
     const list = placeholders(chunk.length);
     const rows = await sql.all<{ account_id: string; side: string; due: number }>(
@@ -150,14 +152,25 @@ function historyWalk(stepsAtMost: boolean): string {
  * that was not yet posted, voided or expired at that moment.
  */
 export async function getBalanceAt(sql: Sql, accountId: string, atMs: number): Promise<Balance | null> {
-  const account = await sql.get<{ currency: string; last_transfer_id: string | null }>('SELECT currency, last_transfer_id FROM ledger_accounts WHERE id = ?', [accountId]);
+  const account = await sql.get<{ currency: string; flags: number; last_transfer_id: string | null }>('SELECT currency, flags, last_transfer_id FROM ledger_accounts WHERE id = ?', [accountId]);
   if (!account) return null;
+  const open = isOpenAccount(account.flags);
   const pendingBit = TRANSFER_FLAGS.pending;
   const voidBit = TRANSFER_FLAGS.void_pending_transfer;
   const posted = `(t.flags & ${pendingBit}) = 0 AND (t.flags & ${voidBit}) = 0`;
   const held = `(t.flags & ${pendingBit}) <> 0 AND (t.resolved_at_ms IS NULL OR t.resolved_at_ms > ?) AND (t.expires_at_ms IS NULL OR t.expires_at_ms > ?)`;
-  const sums =
-    account.last_transfer_id === null
+  const sums = open
+    ? await sql.get<{ dpo: number | null; cpo: number | null; dp: number | null; cp: number | null }>(
+        `WITH history(id) AS (SELECT transfer_id FROM ledger_account_entries WHERE account_id = ? AND kind = 0)
+         SELECT CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS dpo,
+                CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS cpo,
+                CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS dp,
+                CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS cp
+           FROM history JOIN ledger_transfers t ON t.id = history.id
+          WHERE t.created_at_ms <= ?`,
+        [accountId, accountId, accountId, accountId, atMs, atMs, accountId, atMs, atMs, atMs],
+      )
+    : account.last_transfer_id === null
       ? undefined
       : await sql.get<{ dpo: number | null; cpo: number | null; dp: number | null; cp: number | null }>(
           `${historyWalk(false)}
@@ -188,6 +201,9 @@ export async function listAccountTransfers(
   options: { limit?: number; after?: string | null } = {},
 ): Promise<TransferPage> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 10), 1), MAX_PAGE_SIZE);
+  const account = await sql.get<{ flags: number; last_transfer_id: string | null }>('SELECT flags, last_transfer_id FROM ledger_accounts WHERE id = ?', [accountId]);
+  if (account === undefined) return { data: [], has_more: false, next_cursor: null };
+  if (isOpenAccount(account.flags)) return listOpenAccountTransfers(sql, accountId, limit, options.after ?? null);
   let from: string | null;
   let skip = 0;
   if (options.after) {
@@ -195,7 +211,7 @@ export async function listAccountTransfers(
     from = decodeCursor(options.after);
     skip = 1;
   } else {
-    from = (await sql.get<{ last_transfer_id: string | null }>('SELECT last_transfer_id FROM ledger_accounts WHERE id = ?', [accountId]))?.last_transfer_id ?? null;
+    from = account.last_transfer_id;
   }
   if (from === null) return { data: [], has_more: false, next_cursor: null };
   const rows = await sql.all<TransferRow & { step: number }>(
@@ -214,6 +230,35 @@ export async function listAccountTransfers(
     data: page.map(toTransfer),
     has_more: after.length > limit,
     next_cursor: after.length > limit && last ? encodeCursor(last.id) : null,
+  };
+}
+
+/**
+ * An open account's history is its kind-0 entries (entries.ts), newest first
+ * by seq; the cursor is an entry's seq, checked to be on this account.
+ */
+async function listOpenAccountTransfers(sql: Sql, accountId: string, limit: number, after: string | null): Promise<TransferPage> {
+  let before = Number.MAX_SAFE_INTEGER;
+  if (after) {
+    const match = /^e:([0-9]{1,16})$/.exec(Buffer.from(after, 'base64url').toString());
+    if (!match) throw new InvalidCursor(`not a cursor of this account's history: ${after}`);
+    const entry = await sql.get<{ account_id: string }>('SELECT account_id FROM ledger_account_entries WHERE seq = ? AND kind = 0', [Number(match[1])]);
+    if (entry?.account_id !== accountId) throw new InvalidCursor('the cursor is not a transfer of this account');
+    before = Number(match[1]);
+  }
+  const rows = await sql.all<TransferRow & { entry_seq: number }>(
+    `SELECT e.seq AS entry_seq, ${TRANSFER_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}
+       FROM ledger_account_entries e JOIN ledger_transfers t ON t.id = e.transfer_id
+      WHERE e.account_id = ? AND e.kind = 0 AND e.seq < ?
+      ORDER BY e.seq DESC LIMIT ?`,
+    [accountId, before, limit + 1],
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map(toTransfer),
+    has_more: rows.length > limit,
+    next_cursor: rows.length > limit && last ? Buffer.from(`e:${last.entry_seq}`).toString('base64url') : null,
   };
 }
 

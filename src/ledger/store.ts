@@ -1,7 +1,8 @@
 import { placeholders, RetryableConflict, type Sql, type Tx } from '../platform/db/database.ts';
 import type { AccountRow, TransferRow } from './rows.ts';
+import { ENTRY_COLUMNS, entriesAppliedAtWrite, transferChanges, unappliedTailJoin, type EntryValues } from './entries.ts';
 import { journalInsert } from './journal.ts';
-import type { AccountInput, TransferInput } from './types.ts';
+import { isOpenAccount, LIMIT_FLAGS, type AccountInput, type TransferInput } from './types.ts';
 import { WorkingSet } from './working-set.ts';
 
 /**
@@ -9,9 +10,15 @@ import { WorkingSet } from './working-set.ts';
  * the result back: a constant number of statements per batch, whatever its
  * size, which is what makes batching pay.
  *
- * Lock order, the same everywhere so that writers cannot deadlock: accounts,
- * sorted by id. A pending transfer's status changes only while both of its
- * accounts are locked, so the transfers need no locks of their own.
+ * Only limited accounts (a `…_must_not_exceed_…` flag) are locked: their
+ * balance decides whether a transfer is refused. Open accounts are read
+ * without a lock and change through appended entries (entries.ts), so the
+ * house accounts every payment touches are no queue.
+ *
+ * Lock order, the same everywhere so that writers cannot deadlock: limited
+ * accounts sorted by id, then the holds a batch posts or voids, sorted by
+ * id (a hold's status changes only while its row is locked: both of its
+ * accounts may be open).
  */
 
 /** IN lists are cut to this size: below every dialect's parameter limit. */
@@ -36,7 +43,9 @@ export async function loadForAccounts(tx: Tx, inputs: readonly AccountInput[]): 
   const ids = unique(inputs.map((input) => input.id).filter(isString));
   const state = new WorkingSet();
   const original: LoadedSet['original'] = new Map();
-  for (const row of await selectAccounts(tx, ids, true)) remember(state, original, row);
+  // No lock: creating accounts changes no existing row, and a concurrent
+  // insert of the same new id is caught at insert time (then re-run: `exists`).
+  for (const row of await selectAccountBalances(tx, ids)) remember(state, original, row);
   return { state, original };
 }
 
@@ -60,17 +69,65 @@ export async function loadForTransfers(tx: Tx, inputs: readonly TransferInput[],
     tx.dialect === 'postgres' && pendingIds.length === 0
       ? await lockAndReadInOneTrip(tx, [...accountIds], transferIds)
       : {
-          accounts: await selectAccounts(tx, [...accountIds], true),
-          // Read after locking: now nothing can change these rows until we commit.
-          transfers: await selectTransfers(tx, transferIds),
+          accounts: await lockLimitedAccounts(tx, [...accountIds]),
+          // Read after locking, and lock the holds to resolve: now nothing can change these rows until we commit.
+          transfers: await selectTransfers(tx, transferIds, pendingIds.length > 0),
         };
   const original: LoadedSet['original'] = new Map();
   for (const row of accounts) remember(state, original, row);
   for (const row of transfers) state.transfers.set(row.id, row);
 
-  const withDueHolds = [...state.accounts.values()].filter((a) => a.next_expiry_ms !== null && a.next_expiry_ms <= nowMs);
+  // Open accounts were read with their unapplied entries (their whole balance, without a lock).
+  const balancingOpen = balancingAccountIds(inputs).filter((id) => {
+    const account = state.accounts.get(id);
+    return account !== undefined && isOpenAccount(account.flags);
+  });
+
+  // Expired holds matter for limits and for balancing (open accounts keep no expiry bound: the sweeper finds theirs).
+  const withDueHolds = [...state.accounts.values()].filter(
+    (a) => (!isOpenAccount(a.flags) && a.next_expiry_ms !== null && a.next_expiry_ms <= nowMs) || balancingOpen.includes(a.id),
+  );
   if (withDueHolds.length > 0) await loadDueExpiries(tx, state, withDueHolds, nowMs);
   return { state, original };
+}
+
+function balancingAccountIds(inputs: readonly TransferInput[]): string[] {
+  const ids: string[] = [];
+  for (const input of inputs) {
+    if (!input.flags || input.flags.length === 0) continue;
+    if (input.flags.includes('balancing_debit') && isString(input.debit_account_id)) ids.push(input.debit_account_id);
+    if (input.flags.includes('balancing_credit') && isString(input.credit_account_id)) ids.push(input.credit_account_id);
+  }
+  return unique(ids);
+}
+
+/**
+ * The accounts of a write: limited ones locked (sorted by id), open ones
+ * read without a lock, with their unapplied entries added (entries.ts) so
+ * that overflow checks and balancing see their whole balance. Flags never
+ * change, so the split is stable. Without a lock an open account's balance
+ * may move before this transaction commits; nothing is decided on it but
+ * the safe-integer bound (2^53, far below the columns' 2^63) and the
+ * amount of a balancing transfer, which is a best effort against it.
+ */
+export async function lockLimitedAccounts(tx: Tx, ids: readonly string[]): Promise<AccountRow[]> {
+  if (tx.dialect === 'sqlite' || ids.length === 0) return selectAccounts(tx, ids, false);
+  const rows: AccountRow[] = [];
+  for (const chunk of chunks([...ids].sort(), IN_CHUNK)) {
+    const list = placeholders(chunk.length);
+    rows.push(
+      ...(await tx.all<AccountRow>(
+        `WITH locked AS (
+           SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ${list} AND (flags & ${LIMIT_FLAGS}) <> 0 ORDER BY id FOR UPDATE
+         )
+         SELECT * FROM locked
+         UNION ALL
+         ${openWithTail(list)}`,
+        [...chunk, ...chunk, ...chunk],
+      )),
+    );
+  }
+  return rows;
 }
 
 function remember(state: WorkingSet, original: LoadedSet['original'], row: AccountRow): void {
@@ -91,16 +148,20 @@ async function lockAndReadInOneTrip(
   transferIds: readonly string[],
 ): Promise<{ accounts: AccountRow[]; transfers: TransferRow[] }> {
   if (accountIds.length === 0 || transferIds.length === 0 || accountIds.length + transferIds.length > IN_CHUNK) {
-    return { accounts: await selectAccounts(tx, accountIds, true), transfers: await selectTransfers(tx, transferIds) };
+    return { accounts: await lockLimitedAccounts(tx, accountIds), transfers: await selectTransfers(tx, transferIds) };
+  }
+  if (accountIds.length * 3 + transferIds.length > IN_CHUNK) {
+    return { accounts: await lockLimitedAccounts(tx, accountIds), transfers: await selectTransfers(tx, transferIds) };
   }
   const sorted = [...accountIds].sort();
+  const list = placeholders(sorted.length);
   const row = await tx.get<{ accounts: AccountRow[] | null; transfers: TransferRow[] | null }>(
     `WITH locked AS (
-       SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ${placeholders(sorted.length)} ORDER BY id FOR UPDATE
-     )
-     SELECT (SELECT json_agg(locked) FROM locked) AS accounts,
+       SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ${list} AND (flags & ${LIMIT_FLAGS}) <> 0 ORDER BY id FOR UPDATE
+     ), unlocked AS (${openWithTail(list)})
+     SELECT (SELECT json_agg(a) FROM (SELECT * FROM locked UNION ALL SELECT * FROM unlocked) AS a) AS accounts,
             (SELECT json_agg(t) FROM (SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ${placeholders(transferIds.length)}) AS t) AS transfers`,
-    [...sorted, ...transferIds],
+    [...sorted, ...sorted, ...sorted, ...transferIds],
   );
   return { accounts: row?.accounts ?? [], transfers: row?.transfers ?? [] };
 }
@@ -149,9 +210,11 @@ async function loadDueExpiries(tx: Tx, state: WorkingSet, accounts: readonly Acc
 export async function persist(tx: Tx, loaded: LoadedSet, journalKind: string, nowMs: number): Promise<void> {
   const { state } = loaded;
   linkHistories(state);
+  const entries = openAccountEntries(state, tx.dialect);
   const steps = [
     ...insertSteps('ledger_accounts', ACCOUNT_COLUMNS, state.newAccounts.map(accountValues), 'account'),
     ...insertSteps('ledger_transfers', TRANSFER_COLUMNS, state.newTransfers.map(transferValues), 'transfer'),
+    ...insertSteps('ledger_account_entries', ENTRY_COLUMNS, entries, 'entry').map((step) => ({ ...step, kind: 'update' as const })),
     ...balanceSteps(loaded, tx.dialect),
     ...resolutionSteps(state),
   ];
@@ -163,20 +226,66 @@ export async function persist(tx: Tx, loaded: LoadedSet, journalKind: string, no
 }
 
 /**
- * Chains each new transfer into both of its accounts' histories, in the
- * order the batch made them: its prev ids are the accounts' newest
- * transfers so far, and it becomes their newest. The accounts are locked, so
- * no other write can interleave with a chain.
+ * Chains each new transfer into its limited accounts' histories, in the
+ * order the batch made them: its prev id is the account's newest transfer
+ * so far, and it becomes its newest. Those accounts are locked, so no other
+ * write can interleave with a chain. An open account's history is its
+ * entries instead (entries.ts): its side of the transfer has no prev id.
  */
 function linkHistories(state: WorkingSet): void {
   for (const transfer of state.newTransfers) {
     const debit = state.accounts.get(transfer.debit_account_id)!;
     const credit = state.accounts.get(transfer.credit_account_id)!;
-    transfer.debit_prev_id = debit.last_transfer_id;
-    transfer.credit_prev_id = credit.last_transfer_id;
-    debit.last_transfer_id = transfer.id;
-    credit.last_transfer_id = transfer.id;
+    if (!isOpenAccount(debit.flags)) {
+      transfer.debit_prev_id = debit.last_transfer_id;
+      debit.last_transfer_id = transfer.id;
+    }
+    if (!isOpenAccount(credit.flags)) {
+      transfer.credit_prev_id = credit.last_transfer_id;
+      credit.last_transfer_id = transfer.id;
+    }
   }
+}
+
+/**
+ * One entry per new transfer per open account it touches, with exactly the
+ * change it made. Asserts that they add up to the change the core made to
+ * each open account: the roll-up will apply the entries, not the core's sums.
+ */
+function openAccountEntries(state: WorkingSet, dialect: Tx['dialect']): EntryValues[] {
+  const entries: EntryValues[] = [];
+  const applied = entriesAppliedAtWrite(dialect) ? 1 : 0;
+  const sums = new Map<string, { dp: number; dpo: number; cp: number; cpo: number }>();
+  const pendingAmount = (id: string) => state.transfers.get(id)!.amount;
+  for (const transfer of state.newTransfers) {
+    const debit = state.accounts.get(transfer.debit_account_id)!;
+    const credit = state.accounts.get(transfer.credit_account_id)!;
+    const debitOpen = isOpenAccount(debit.flags);
+    const creditOpen = isOpenAccount(credit.flags);
+    if (!debitOpen && !creditOpen) continue;
+    const change = transferChanges(transfer, pendingAmount);
+    if (debitOpen) {
+      entries.push([debit.id, transfer.id, 0, change.debit[0], change.debit[1], 0, 0, applied]);
+      const sum = sums.get(debit.id) ?? { dp: 0, dpo: 0, cp: 0, cpo: 0 };
+      sum.dp += change.debit[0];
+      sum.dpo += change.debit[1];
+      sums.set(debit.id, sum);
+    }
+    if (creditOpen) {
+      entries.push([credit.id, transfer.id, 0, 0, 0, change.credit[0], change.credit[1], applied]);
+      const sum = sums.get(credit.id) ?? { dp: 0, dpo: 0, cp: 0, cpo: 0 };
+      sum.cp += change.credit[0];
+      sum.cpo += change.credit[1];
+      sums.set(credit.id, sum);
+    }
+  }
+  for (const [id, sum] of sums) {
+    const delta = state.balanceDeltas.get(id) ?? { dp: 0, dpo: 0, cp: 0, cpo: 0 };
+    if (delta.dp !== sum.dp || delta.dpo !== sum.dpo || delta.cp !== sum.cp || delta.cpo !== sum.cpo) {
+      throw new Error(`ledger: the entries of open account ${id} do not add up to its change`);
+    }
+  }
+  return entries;
 }
 
 /**
@@ -279,13 +388,20 @@ function balanceSteps(loaded: LoadedSet, dialect: Tx['dialect']): WriteStep[] {
   const { state, original } = loaded;
   const created = new Set(state.newAccounts.map((a) => a.id));
   const changes: Array<[string, number, number, number, number, number | null, string | null]> = [];
+  const inPlace = entriesAppliedAtWrite(dialect);
   for (const [id, account] of state.accounts) {
     if (created.has(id)) continue;
+    const open = isOpenAccount(account.flags);
+    // Open accounts: their entries carry the change, applied here (SQLite) or by the roll-up (PostgreSQL).
+    if (open && !inPlace) continue;
     const delta = state.balanceDeltas.get(id) ?? { dp: 0, dpo: 0, cp: 0, cpo: 0 };
     const moved = delta.dp !== 0 || delta.dpo !== 0 || delta.cp !== 0 || delta.cpo !== 0;
     const before = original.get(id)!;
-    if (!moved && account.next_expiry_ms === before.nextExpiry && account.last_transfer_id === before.lastTransferId) continue;
-    changes.push([id, delta.dp, delta.dpo, delta.cp, delta.cpo, account.next_expiry_ms, account.last_transfer_id]);
+    // An open account keeps no expiry bound and no history head (its entries are its history).
+    const nextExpiry = open ? before.nextExpiry : account.next_expiry_ms;
+    const lastTransferId = open ? before.lastTransferId : account.last_transfer_id;
+    if (!moved && nextExpiry === before.nextExpiry && lastTransferId === before.lastTransferId) continue;
+    changes.push([id, delta.dp, delta.dpo, delta.cp, delta.cpo, nextExpiry, lastTransferId]);
   }
   if (dialect === 'sqlite' && changes.length <= FEW_ROWS) {
     // As for reads (selectAccounts): a few one-row statements beat one over a VALUES list.
@@ -361,17 +477,55 @@ export async function selectAccounts(tx: Sql, ids: readonly string[], lock: bool
   return rows;
 }
 
-export async function selectTransfers(tx: Sql, ids: readonly string[]): Promise<TransferRow[]> {
+export async function selectTransfers(tx: Sql, ids: readonly string[], lock = false): Promise<TransferRow[]> {
   const rows: TransferRow[] = [];
-  for (const chunk of chunks(ids, IN_CHUNK)) {
+  const forUpdate = lock && tx.forUpdate !== '' ? ` ORDER BY id ${tx.forUpdate}` : '';
+  for (const chunk of chunks(lock ? [...ids].sort() : ids, IN_CHUNK)) {
     rows.push(
       ...(await tx.all<TransferRow>(
-        `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ${placeholders(chunk.length)}`,
+        `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ${placeholders(chunk.length)}${forUpdate}`,
         chunk,
       )),
     );
   }
   return rows;
+}
+
+/** Open accounts among `list` (its parameters twice), each with its whole balance: the row plus its unapplied entries. */
+function openWithTail(list: string): string {
+  return `SELECT ${TAILED_COLUMNS} FROM ledger_accounts a ${unappliedTailJoin('a', list)} WHERE a.id IN ${list} AND (a.flags & ${LIMIT_FLAGS}) = 0`;
+}
+
+const TAILED_COLUMNS = ACCOUNT_COLUMNS.split(', ')
+  .map((column) => {
+    const tail = ({ debits_pending: 'dp', debits_posted: 'dpo', credits_pending: 'cp', credits_posted: 'cpo' } as Record<string, string>)[column];
+    return tail ? `a.${column} + COALESCE(tail.${tail}, 0) AS ${column}` : `a.${column}`;
+  })
+  .join(', ');
+
+/**
+ * Accounts with their whole balances: the row plus, for an open account, the
+ * entries the roll-up has not applied yet — in one statement, so that a
+ * roll-up committing meanwhile is seen entirely or not at all (entries.ts).
+ */
+export async function selectAccountBalances(sql: Sql, ids: readonly string[]): Promise<AccountRow[]> {
+  const rows: AccountRow[] = [];
+  for (const chunk of chunks([...new Set(ids)].sort(), IN_CHUNK)) {
+    const list = placeholders(chunk.length);
+    rows.push(
+      ...(await sql.all<AccountRow>(
+        `SELECT ${TAILED_COLUMNS} FROM ledger_accounts a ${unappliedTailJoin('a', list)} WHERE a.id IN ${list} ORDER BY a.id`,
+        [...chunk, ...chunk],
+      )),
+    );
+  }
+  return rows.map((row) => ({
+    ...row,
+    debits_pending: Number(row.debits_pending),
+    debits_posted: Number(row.debits_posted),
+    credits_pending: Number(row.credits_pending),
+    credits_posted: Number(row.credits_posted),
+  }));
 }
 
 export { TRANSFER_COLUMNS, ACCOUNT_COLUMNS };

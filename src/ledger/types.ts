@@ -142,3 +142,16 @@ export function flagsToBits<F extends string>(flags: readonly F[] | undefined, t
 export function bitsToFlags<F extends string>(bits: number, table: Readonly<Record<F, number>>): F[] {
   return (Object.keys(table) as F[]).filter((flag) => (bits & table[flag]) !== 0);
 }
+
+/** The flags by which an account can refuse a transfer. */
+export const LIMIT_FLAGS = ACCOUNT_FLAGS.debits_must_not_exceed_credits | ACCOUNT_FLAGS.credits_must_not_exceed_debits;
+
+/**
+ * An open account has no limit: no transfer can be refused for its balance
+ * (house accounts: settlement, clearing, funding, merchant balances). Its
+ * balance changes are appended as entries instead of updating its row under
+ * a lock (see entries.ts), so it is never a queue.
+ */
+export function isOpenAccount(flags: number): boolean {
+  return (flags & LIMIT_FLAGS) === 0;
+}

@@ -33,7 +33,7 @@ export const CARDLANE_ISSUER_NAME = 'cardlane';
 const PREFIX_PATTERN = /^\d{6,8}$/;
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 const ISSUER_NAME_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
-const BRANDS: ReadonlySet<string> = new Set<CardBrand>(['visa', 'mastercard', 'amex', 'discover', 'unionpay', 'unknown']);
+const BRANDS: ReadonlySet<string> = new Set<CardBrand>(['visa', 'mastercard', 'amex', 'discover', 'diners', 'jcb', 'unionpay', 'unknown']);
 const FUNDINGS: ReadonlySet<string> = new Set<CardFunding>(['credit', 'debit', 'prepaid', 'unknown']);
 
 export class BinTable {

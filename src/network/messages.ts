@@ -53,7 +53,7 @@ export function isIsoResponseCode(code: unknown): code is IsoResponseCode {
   return typeof code === 'string' && Object.hasOwn(ISO_RESPONSE_CODES, code);
 }
 
-export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'unionpay' | 'unknown';
+export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'diners' | 'jcb' | 'unionpay' | 'unknown';
 export type CardFunding = 'credit' | 'debit' | 'prepaid' | 'unknown';
 
 /** Customer-initiated (the cardholder is present and acting) or merchant-initiated (a stored card charged off-session). */
@@ -268,4 +268,102 @@ export interface IssuerEndpoint {
   clear(request: ClearingRequest): Promise<FollowUpResponse>;
   refund(request: RefundRequest): Promise<FollowUpResponse>;
   advise(advice: AuthorizationAdvice): Promise<void>;
+}
+
+// --- Disputes (issue 17) ------------------------------------------------------
+//
+// A dispute runs the other way round: the issuer sends a chargeback through
+// the network to the acquirer of the original authorization; the acquirer
+// answers with a representment (the merchant's evidence) or accepts it; the
+// issuer sends its final decision. Pre-arbitration and arbitration are out of
+// scope: the issuer's decision after a representment is final. Every message
+// carries its sender's name (`sender`) and an id the sender chose; the network
+// checks the sender is the party of the original authorization, keeps every
+// message, and answers a repeat (same id) with its first answer. Reason codes
+// are the networks' own (src/network/disputes/reason-codes.ts holds the table
+// for Visa and Mastercard).
+
+/** What the cardholder says went wrong, in the networks' families. */
+export type DisputeCategory = 'fraud' | 'product_not_received' | 'duplicate' | 'credit_not_processed' | 'not_as_described';
+
+/** Issuer → network → acquirer: take back `amount` (all or part of what was cleared and not refunded). */
+export interface ChargebackRequest {
+  readonly type: 'chargeback';
+  readonly id: string;
+  /** The issuer's name on the network (must be the issuer that approved the original). */
+  readonly sender: string;
+  /** The authorization being disputed. */
+  readonly originalId: string;
+  /** `inquiry`: a retrieval request, no money moves until it becomes a chargeback (Stripe's `warning_*`). */
+  readonly kind: 'chargeback' | 'inquiry';
+  readonly category: DisputeCategory;
+  /** The network reason code for the card's scheme, e.g. `13.1` (Visa) or `4853` (Mastercard). */
+  readonly reasonCode: string;
+  readonly amount: Money;
+  /** The cardholder's own account of it, as the issuer forwards it (at most 2,000 characters). */
+  readonly cardholderStatement: string;
+  /** The network's deadline for the merchant's answer. */
+  readonly respondByMs: number;
+  readonly sentAtMs: number;
+}
+
+/** Acquirer → network → issuer: the merchant's answer to a chargeback. */
+export interface RepresentmentRequest {
+  readonly type: 'representment';
+  readonly id: string;
+  /** The acquirer's name on the network (must be the acquirer of the original). */
+  readonly sender: string;
+  /** The chargeback's message id. */
+  readonly chargebackId: string;
+  /** `represent`: the merchant contests with evidence; `accept`: the merchant accepts the loss (or let the deadline pass). */
+  readonly action: 'represent' | 'accept';
+  /** Evidence as named text fields (Stripe's `evidence[...]`), each at most 20,000 characters. */
+  readonly evidence: Readonly<Record<string, string>>;
+  readonly sentAtMs: number;
+}
+
+/** Issuer → network → acquirer: the issuer's final decision after a representment. */
+export interface DisputeDecisionRequest {
+  readonly type: 'dispute_decision';
+  readonly id: string;
+  readonly sender: string;
+  readonly chargebackId: string;
+  /** `merchant`: the chargeback is reversed and the money goes back to the merchant. */
+  readonly winner: 'cardholder' | 'merchant';
+  readonly sentAtMs: number;
+}
+
+export type DisputeMessage = ChargebackRequest | RepresentmentRequest | DisputeDecisionRequest;
+
+/** The answer to any dispute message. */
+export interface DisputeMessageResponse {
+  readonly type: 'dispute_response';
+  readonly id: string;
+  /** `00` taken; `12` not allowed (unknown original, wrong sender or state); `13` amount over what may be disputed; `94` id reused; `91`/`96` retry later with the same id. */
+  readonly responseCode: IsoResponseCode;
+  readonly reason: string;
+  /** The receiver's own record of the case (the acquirer's `du_…`, the issuer's dispute id), null when refused. */
+  readonly receiverRef: string | null;
+  readonly decidedBy: DecidedBy;
+}
+
+/** What an acquirer implements to receive disputes from the network. */
+export interface DisputeAcquirerEndpoint {
+  /** The acquirer's id as its merchants' authorizations carry it (`MerchantData.acquirerId`). */
+  readonly acquirerId: string;
+  receiveChargeback(request: ChargebackRequest): Promise<DisputeMessageResponse>;
+  receiveDecision(request: DisputeDecisionRequest): Promise<DisputeMessageResponse>;
+}
+
+/** What an issuer implements to receive the merchant's answers to its chargebacks. */
+export interface DisputeIssuerEndpoint {
+  readonly name: string;
+  receiveRepresentment(request: RepresentmentRequest): Promise<DisputeMessageResponse>;
+}
+
+/** The network's dispute service as the parties reach it. */
+export interface DisputeNetwork {
+  chargeback(request: ChargebackRequest): Promise<DisputeMessageResponse>;
+  represent(request: RepresentmentRequest): Promise<DisputeMessageResponse>;
+  decide(request: DisputeDecisionRequest): Promise<DisputeMessageResponse>;
 }

@@ -5,6 +5,12 @@ import { CardNetwork } from './card-network.ts';
 import type { IssuerEndpoint } from './messages.ts';
 import { networkMigrations } from './migrations.ts';
 import { createTestIssuers } from './test-issuers/create-test-issuers.ts';
+import { DisputeRouter } from './disputes/dispute-router.ts';
+import { networkDisputeMigrations } from './disputes/migrations.ts';
+import { TestBankDisputes } from './disputes/test-bank-disputes.ts';
+
+// Stripe opens a test card's dispute moments after the capture; the test bank looks every few seconds.
+const TEST_BANK_DISPUTE_INTERVAL_MS = 2_000;
 
 const STAND_IN_SWEEP_INTERVAL_MS = 30_000;
 
@@ -20,12 +26,14 @@ export interface NetworkModuleDeps extends Runtime {
 
 export interface NetworkApi {
   readonly network: CardNetwork;
+  /** Chargebacks, representments and decisions between issuers and acquirers (issue 17). */
+  readonly disputes: DisputeRouter;
 }
 
 /** The card network: ISO 8583-style messages, BIN routing, stand-in, and the scripted test bank behind Stripe's test cards. */
 export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
   name: 'network',
-  migrations: networkMigrations,
+  migrations: [...networkMigrations, ...networkDisputeMigrations],
   errorCodes: {},
   build({ db, clock, ids, payments, parKey, issuers, cardlaneBin }) {
     const network = new CardNetwork({
@@ -43,6 +51,15 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
       intervalMs: STAND_IN_SWEEP_INTERVAL_MS,
       run: async () => void (await network.settleOwedStandIns(clock.nowMs())),
     };
-    return { routes: [], tasks: [standInSweep], api: { network } };
+    const testBankDisputes = new TestBankDisputes({ db, clock });
+    const disputes = new DisputeRouter({ db, clock, timeoutMs: payments.issuerTimeoutMs, issuers: [testBankDisputes] });
+    testBankDisputes.connect(disputes);
+    const testBankDisputeSweep = {
+      // Each step is claimed in the test bank's row and carried with one message id: safe in several processes.
+      name: 'network.test-bank-disputes',
+      intervalMs: TEST_BANK_DISPUTE_INTERVAL_MS,
+      run: async () => void (await testBankDisputes.sweep()),
+    };
+    return { routes: [], tasks: [standInSweep, testBankDisputeSweep], api: { network, disputes } };
   },
 };

@@ -202,3 +202,67 @@ test('a request refused before it changed anything leaves no key: the same key w
   const captured = await stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: 'early' });
   assert.equal(captured.status, 'succeeded');
 });
+
+/**
+ * A crash after a create committed and before its answer was saved leaves
+ * the key as the first request left it: running, its lease run out, with the
+ * recovery point the create recorded. Here that state is made directly.
+ */
+async function cutAfterCommit(key: string): Promise<void> {
+  const changed = await f.db.run(
+    `UPDATE acquirer_idempotency_keys SET state = 'running', response_status = NULL, response_body = NULL, lease_until_ms = 0
+     WHERE merchant_id = ? AND idem_key = ? AND recovery_point IS NOT NULL`,
+    [f.merchant.merchant.id, key],
+  );
+  assert.equal(changed, 1, `the create recorded a recovery point for ${key}`);
+}
+
+test('creates cut after they committed answer what they made: one customer, payment method and webhook endpoint per key', async () => {
+  await setUp(() => {});
+  const card = await f.base.openCard({ loadUsdMinor: 1_000 });
+  const cases: Array<{ table: string; create: () => Promise<{ id: string }> }> = [
+    { table: 'acquirer_customers', create: () => stripe.customers.create({ name: 'Li Lei' }, { idempotencyKey: 'cus-1' }) },
+    {
+      table: 'acquirer_payment_methods',
+      create: () => stripe.paymentMethods.create({ type: 'card', card: { number: card.pan, exp_month: card.expMonth, exp_year: card.expYear, cvc: card.cvv2 } }, { idempotencyKey: 'pm-1' }),
+    },
+    { table: 'acquirer_webhook_endpoints', create: () => stripe.webhookEndpoints.create({ url: 'https://hooks.example.com/x', enabled_events: ['*'] }, { idempotencyKey: 'we-1' }) },
+  ];
+  for (const [i, { table, create }] of cases.entries()) {
+    const first = await create();
+    await cutAfterCommit(['cus-1', 'pm-1', 'we-1'][i]!);
+    const retried = await create();
+    assert.equal(retried.id, first.id, `${table}: the retry answers the object the first request made`);
+    assert.equal(await count(`SELECT COUNT(*) AS n FROM ${table}`), 1, `${table}: one object for one key`);
+  }
+  // The webhook endpoint's signing secret is shown again to the retry, as it was to the create.
+  const endpoint = (await stripe.webhookEndpoints.create({ url: 'https://hooks.example.com/x', enabled_events: ['*'] }, { idempotencyKey: 'we-1' })) as Stripe.WebhookEndpoint;
+  assert.match(endpoint.secret ?? '', /^whsec_/);
+  // The payment method made before the cut pays, its CVC given again by the retry.
+  const pm = await stripe.paymentMethods.create({ type: 'card', card: { number: card.pan, exp_month: card.expMonth, exp_year: card.expYear, cvc: card.cvv2 } }, { idempotencyKey: 'pm-1' });
+  const paid = await stripe.paymentIntents.create({ amount: 300, currency: 'usd', payment_method: pm.id, confirm: true });
+  assert.equal(paid.status, 'succeeded');
+});
+
+test('a confirm cut before its authorization left: the retry cannot send the security code it no longer has, and says so', async () => {
+  await setUp((n, woken) => {
+    const real = n.authorize.bind(n);
+    let cuts = 1;
+    n.authorize = async (request) => {
+      if (cuts-- > 0) await woken;
+      return real(request);
+    };
+  });
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const params = { amount: 900, currency: 'usd', payment_method: await paymentMethod(card), confirm: true };
+  void stripe.paymentIntents.create(params, { idempotencyKey: 'no-cvc' }).catch(() => undefined);
+  await until(async () => (await count("SELECT COUNT(*) AS n FROM acquirer_charges WHERE status = 'pending'")) === 1, 'the attempt was opened');
+  f.clock.advanceMs(IDEMPOTENCY_LEASE_MS + 1);
+  const declined = await stripe.paymentIntents.create(params, { idempotencyKey: 'no-cvc' }).then(
+    () => assert.fail('a card with no stored credential at this merchant needs its security code'),
+    (error: Stripe.errors.StripeError) => error,
+  );
+  assert.equal(declined.code, 'incorrect_cvc');
+  assert.match(declined.message, /had none/, 'not "your security code is incorrect": none was sent');
+  assert.equal(await count('SELECT COUNT(*) AS n FROM acquirer_payment_intents'), 1);
+});

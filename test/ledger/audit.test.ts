@@ -53,8 +53,41 @@ const CASES: Array<{ name: string; damage: (tx: Tx) => Promise<unknown>; fails: 
   },
   {
     name: "an account's history looped back on itself",
-    damage: (tx) => tx.run("UPDATE ledger_transfers SET credit_prev_id = 'pay' WHERE id = 'pay'"),
+    damage: (tx) => tx.run("UPDATE ledger_transfers SET debit_prev_id = 'pay' WHERE id = 'pay'"),
     fails: [/history chain/],
+  },
+  {
+    // 'shop' has no limit: an open account, whose history is its entries (entries.ts).
+    name: "an open account's history entry deleted",
+    damage: (tx) => tx.run("DELETE FROM ledger_account_entries WHERE account_id = 'shop' AND transfer_id = 'pay'"),
+    fails: [/history chain/],
+  },
+  {
+    name: "an open account's history naming a transfer twice",
+    damage: (tx) =>
+      tx.run(
+        `INSERT INTO ledger_account_entries (account_id, transfer_id, kind, debits_pending, debits_posted, credits_pending, credits_posted, applied)
+         VALUES ('shop', 'pay', 0, 0, 0, 0, 0, 1)`,
+      ),
+    fails: [/history chain/],
+  },
+  {
+    name: 'an unapplied entry of an open account edited',
+    damage: (tx) =>
+      tx.run(
+        `INSERT INTO ledger_account_entries (account_id, transfer_id, kind, debits_pending, debits_posted, credits_pending, credits_posted, applied)
+         VALUES ('shop', 'pay', 1, 0, 0, 0, 100, 0)`,
+      ),
+    fails: [/sum of its transfers/],
+  },
+  {
+    name: 'an entry on a limited account',
+    damage: (tx) =>
+      tx.run(
+        `INSERT INTO ledger_account_entries (account_id, transfer_id, kind, debits_pending, debits_posted, credits_pending, credits_posted, applied)
+         VALUES ('card', 'pay', 1, 0, 0, 0, 0, 0)`,
+      ),
+    fails: [/sum of its transfers/],
   },
   {
     name: 'a journal entry deleted',

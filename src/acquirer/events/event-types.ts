@@ -37,6 +37,11 @@ export const EVENT_TYPES = [
   'refund.created',
   'refund.updated',
   'refund.failed',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
   // Cardlane's own (Stripe has no public event for it): an endpoint that kept failing was disabled; the object is the endpoint.
   'webhook_endpoint.automatically_disabled',
 ] as const;

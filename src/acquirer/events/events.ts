@@ -3,6 +3,7 @@ import { AcquirerError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { enqueueWebhookDeliveries } from '../webhooks/webhook-outbox.ts';
 import { isEventType } from './event-types.ts';
+import { CURRENT_API_VERSION } from '../stripe/api-version.ts';
 
 /**
  * Events: what changed, recorded in the same transaction as the change
@@ -16,7 +17,7 @@ import { isEventType } from './event-types.ts';
  * The API version events are rendered in: the one of the official SDK
  * the compatibility tests drive (stripe-node 23). Cardlane has one version.
  */
-export const EVENT_API_VERSION = '2026-10-28.endive';
+export const EVENT_API_VERSION = CURRENT_API_VERSION;
 
 export interface NewEvent {
   readonly merchantId: string;

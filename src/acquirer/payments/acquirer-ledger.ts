@@ -39,8 +39,7 @@ async function ensureAccounts(ledger: Ledger, tx: Tx, merchantId: string, curren
 }
 
 export async function bookCapture(ledger: Ledger, tx: Tx, entry: { merchantId: string; currency: string; amountMinor: number; transferId: string; chargeId: string }): Promise<void> {
-  await ensureAccounts(ledger, tx, entry.merchantId, entry.currency);
-  await post(ledger, tx, {
+  await post(ledger, tx, entry.merchantId, entry.currency, {
     id: entry.transferId,
     debit_account_id: networkReceivableAccount(entry.currency),
     credit_account_id: merchantBalanceAccount(entry.merchantId, entry.currency),
@@ -51,8 +50,7 @@ export async function bookCapture(ledger: Ledger, tx: Tx, entry: { merchantId: s
 }
 
 export async function bookRefund(ledger: Ledger, tx: Tx, entry: { merchantId: string; currency: string; amountMinor: number; refundId: string; chargeId: string }): Promise<void> {
-  await ensureAccounts(ledger, tx, entry.merchantId, entry.currency);
-  await post(ledger, tx, {
+  await post(ledger, tx, entry.merchantId, entry.currency, {
     id: `acq:refund:${entry.refundId}`,
     debit_account_id: merchantBalanceAccount(entry.merchantId, entry.currency),
     credit_account_id: networkReceivableAccount(entry.currency),
@@ -62,7 +60,17 @@ export async function bookRefund(ledger: Ledger, tx: Tx, entry: { merchantId: st
   });
 }
 
-async function post(ledger: Ledger, tx: Tx, input: Parameters<Ledger['createTransfer']>[1]): Promise<void> {
-  const outcome = await ledger.createTransfer(tx, input);
+/**
+ * Books the transfer; the accounts are made only the first time a merchant
+ * and currency meet (the ledger answers `…_account_not_found` without
+ * writing anything), so a payment costs no account lookup of its own. Both
+ * accounts are open (no limit): the ledger locks neither (src/ledger/entries.ts).
+ */
+async function post(ledger: Ledger, tx: Tx, merchantId: string, currency: string, input: Parameters<Ledger['createTransfer']>[1]): Promise<void> {
+  let outcome = await ledger.createTransfer(tx, input);
+  if (outcome.result === 'debit_account_not_found' || outcome.result === 'credit_account_not_found') {
+    await ensureAccounts(ledger, tx, merchantId, currency);
+    outcome = await ledger.createTransfer(tx, input);
+  }
   if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`acquirer ledger transfer ${input.id}: ${outcome.result}`);
 }

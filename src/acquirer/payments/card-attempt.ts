@@ -10,6 +10,7 @@ import { evaluatePostAuthorization, evaluatePreAuthorization, type RiskBlock, ty
 import { insertCharge, type Charge, type ChargeOutcome } from './charge-store.ts';
 import { stripeDeclineFor, stripeDeclineForBlock, type StripeDecline } from './decline-mapping.ts';
 import { rememberStoredCredential, type CardChecks, type PaymentMethod } from './payment-method-store.ts';
+import { isHighestRiskCard } from '../risk/highest-risk.ts';
 
 /**
  * One authorization attempt, in the three steps every payment call takes
@@ -47,10 +48,10 @@ export interface AttemptSpec {
 export interface AttemptResult {
   readonly response: AuthorizationResponse;
   readonly postBlock: RiskBlock | null;
+  /** Whether the authorization carried a CVC (one collected from the customer now, used once). */
+  readonly cvcSent: boolean;
 }
 
-/** Stripe's test card that Radar always blocks as highest risk. */
-const HIGHEST_RISK_TEST_CARDS = new Set(['4100000000000019']);
 
 export async function openAttempt(tx: Tx, deps: AcquirerDeps, spec: AttemptSpec): Promise<{ charge: Charge; block: RiskBlock | null }> {
   const id = deps.ids.next('ch');
@@ -118,7 +119,8 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
     storedCredentialOriginalId: cvv2 === null ? (spec.pm.storedCredentialNetworkId ?? null) : null,
     sentAtMs: deps.clock.nowMs(),
   });
-  if (!response.approved) return { response, postBlock: null };
+  const cvcSent = cvv2 !== null;
+  if (!response.approved) return { response, postBlock: null, cvcSent };
   // A customer-present approval with the CVC matched is what later payments without a CVC may point to.
   if (cvv2 !== null && response.cvv2 === 'pass') await rememberStoredCredential(deps.db, spec.pm.id, charge.networkId);
   const post = await evaluatePostAuthorization(deps.db, {
@@ -126,9 +128,9 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
     avs: response.avs,
     cvc: response.cvv2,
   });
-  if (post.action === 'allow') return { response, postBlock: null };
+  if (post.action === 'allow') return { response, postBlock: null, cvcSent };
   await reverseAuthorization(deps, charge, `${charge.networkId}.risk-reversal`);
-  return { response, postBlock: post.block };
+  return { response, postBlock: post.block, cvcSent };
 }
 
 /** The charge after the network's answer (and any post-authorization block). */
@@ -156,7 +158,7 @@ export function settleAttempt(charge: Charge, pm: PaymentMethod, result: Attempt
       decline: null,
     };
   }
-  const decline = stripeDeclineFor(response);
+  const decline = declineOf(result);
   const outcome: ChargeOutcome = {
     network_status: 'declined_by_network',
     reason: decline.declineCode,
@@ -170,6 +172,22 @@ export function settleAttempt(charge: Charge, pm: PaymentMethod, result: Attempt
   return {
     charge: { ...common, status: 'failed', outcome, failureCode: decline.code, failureMessage: decline.message, declineCode: decline.declineCode },
     decline,
+  };
+}
+
+/**
+ * The decline to tell the merchant. "Your card's security code is incorrect"
+ * is false when no security code was sent: the issuer wanted one (a saved
+ * card with no earlier approval at this merchant, or an attempt resumed
+ * after a crash, which lost the code it had: it is used once and never
+ * stored). The code stays `incorrect_cvc` — collect it again — with words that say so.
+ */
+function declineOf(result: AttemptResult): StripeDecline {
+  const decline = stripeDeclineFor(result.response);
+  if (result.cvcSent || decline.code !== 'incorrect_cvc') return decline;
+  return {
+    ...decline,
+    message: "The card's issuer requires the card's security code, and this attempt had none (it is used once and never stored). Confirm again with the security code.",
   };
 }
 
@@ -218,7 +236,7 @@ function riskInput(spec: AttemptSpec, paymentId: string, pan: string): RiskInput
     initiator: spec.initiator,
     purpose: spec.purpose,
     customerId: spec.customerId,
-    highestRisk: HIGHEST_RISK_TEST_CARDS.has(pan),
+    highestRisk: isHighestRiskCard(pan),
     nowMs: spec.nowMs,
   };
 }

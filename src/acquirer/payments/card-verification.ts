@@ -47,7 +47,7 @@ export async function verifyCard(
   // staying held until the authorization expires.
   await deps.db.transaction(async (tx) => {
     await saveCharge(tx, settled.charge);
-    await savePaymentMethodChecks(tx, spec.pm.id, settled.charge.checks ?? spec.pm.checks);
+    await savePaymentMethodChecks(tx, spec.pm.id, settled.charge.checks ?? spec.pm.checks, spec.pm.checks);
   });
   const final: Charge = { ...settled.charge, authorizationOpen: false };
   if (settled.decline === null && result.postBlock === null) {

@@ -19,7 +19,7 @@ export async function chargeObject(sql: Sql, charge: Charge, expand: readonly st
     created: Math.floor(charge.createdAtMs / 1000),
     currency: charge.currency,
     customer: charge.customerId,
-    disputed: false,
+    disputed: (await sql.get(`SELECT 1 AS one FROM acquirer_disputes WHERE charge_id = ?`, [charge.id])) !== undefined,
     failure_code: charge.failureCode,
     failure_message: charge.failureMessage,
     livemode: false,

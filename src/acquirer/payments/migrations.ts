@@ -165,4 +165,21 @@ ALTER TABLE acquirer_payment_intents ADD COLUMN step_message_id TEXT;
 ALTER TABLE acquirer_payment_intents ADD COLUMN step_started_at_ms BIGINT;
 `,
   },
+  {
+    // Card tokens (POST /v1/tokens): the card sealed until its one use makes a payment method.
+    id: 'acquirer/015_card_tokens',
+    sql: `
+CREATE TABLE acquirer_card_tokens (
+  id TEXT PRIMARY KEY,
+  merchant_id TEXT NOT NULL,
+  pan_sealed TEXT NOT NULL,
+  exp_month INTEGER NOT NULL,
+  exp_year INTEGER NOT NULL,
+  billing_details TEXT NOT NULL,
+  client_ip TEXT,
+  created_at_ms BIGINT NOT NULL,
+  used_at_ms BIGINT
+);
+`,
+  },
 ];

@@ -12,6 +12,9 @@ import { findPaymentMethod, paymentMethodObject } from './payment-method-store.t
 import { basePaymentIntentObject, PAYMENT_INTENT_COLUMNS, paymentIntentFromRow, requirePaymentIntent, type PaymentIntent } from './payment-intent-store.ts';
 import { PaymentIntents, type CreateIntentInput } from './payment-intents.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
+import { CardSources, parsePaymentMethodData, type CardSource } from './card-sources.ts';
+import { PAYMENT_METHOD_REF } from './test-shortcuts.ts';
+import type { ClientSecretAccess } from '../stripe/route.ts';
 
 /** Stripe's minimum charge is $0.50 (or its equivalent); below it card fees exceed the payment. */
 const MIN_AMOUNT_MINOR: Record<string, number> = { USD: 50, EUR: 50, GBP: 30, CAD: 50, AUD: 50, SGD: 50, HKD: 400, CNY: 400, JPY: 50, CHF: 50, INR: 50 };
@@ -19,15 +22,38 @@ export const MAX_AMOUNT_MINOR = 99_999_999;
 const ID = objectIdPattern;
 const ACCEPTED_IGNORED = ['return_url', 'error_on_requires_action', 'receipt_email', 'use_stripe_sdk', 'mandate'] as const;
 
+/** What Stripe shows a publishable key of a PaymentIntent (retrieved or confirmed with its client_secret). */
+export const PAYMENT_INTENT_PUBLIC_FIELDS = [
+  'id', 'object', 'amount', 'automatic_payment_methods', 'canceled_at', 'cancellation_reason', 'capture_method', 'client_secret', 'confirmation_method',
+  'created', 'currency', 'description', 'last_payment_error', 'livemode', 'next_action', 'payment_method', 'payment_method_types', 'processing',
+  'receipt_email', 'setup_future_usage', 'shipping', 'status',
+] as const;
+
+const PAYMENT_INTENT_CLIENT_SECRET: ClientSecretAccess = {
+  objectName: 'PaymentIntent',
+  lookup: async (sql, merchantId, id) =>
+    (await sql.get<{ client_secret: string }>('SELECT client_secret FROM acquirer_payment_intents WHERE id = ? AND merchant_id = ?', [id, merchantId]))?.client_secret,
+  publicFields: PAYMENT_INTENT_PUBLIC_FIELDS,
+};
+
+/** A payment method parameter: a `pm_…` id or one of Stripe's test payment methods (`pm_card_visa`). */
+function paymentMethodRef(p: Params): string | undefined {
+  return p.string('payment_method', { maxChars: 80, pattern: PAYMENT_METHOD_REF, what: 'not a payment method id' });
+}
+
 export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {
   const service = new PaymentIntents(deps, cvcCache);
+  const cards = new CardSources(deps, cvcCache);
   const object = (pi: PaymentIntent, expand: string[]) => paymentIntentObject(deps.db, pi, expand);
+  /** The payment method a confirm uses: `payment_method_data` vaulted now, a test name made real, or the id as given. */
+  const paymentMethodFor = async (merchantId: string, ref: string | null, data: CardSource | undefined, nowMs: number): Promise<string | null> =>
+    data !== undefined ? (await cards.vault(merchantId, data, nowMs)).id : cards.resolveOptional(merchantId, ref, nowMs);
   return [
     {
       method: 'POST',
       url: '/payment_intents',
       summary: 'Create a PaymentIntent (and confirm it with confirm=true)',
-      parse: (p) => {
+      parse: (p, call) => {
         const input = parseAmount(p);
         const confirm = p.boolean('confirm') ?? false;
         const offSession = p.boolean('off_session') ?? false;
@@ -38,10 +64,15 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         automatic?.boolean('enabled');
         automatic?.enumOf('allow_redirects', ['always', 'never']);
         const captureMethod = p.enumOf('capture_method', ['automatic', 'automatic_async', 'manual']) ?? 'automatic';
+        const paymentMethodData = parsePaymentMethodData(p, call.nowMs);
+        const paymentMethod = paymentMethodRef(p);
+        if (paymentMethodData !== undefined && paymentMethod !== undefined) {
+          throw new AcquirerError('parameter_invalid', 'You may only specify one of these parameters: payment_method, payment_method_data.', { param: 'payment_method_data' });
+        }
         const create: CreateIntentInput = {
           ...input,
           customerId: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }) ?? null,
-          paymentMethodId: p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' }) ?? null,
+          paymentMethodId: paymentMethod ?? null,
           captureMethod: captureMethod === 'manual' ? 'manual' : 'automatic',
           setupFutureUsage: p.enumOf('setup_future_usage', ['off_session', 'on_session'] as const) ?? null,
           description: p.string('description', { maxChars: 1000 }) ?? null,
@@ -49,15 +80,19 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
           confirm,
           offSession,
         };
-        return { create, expand: p.expand() };
+        return { create, paymentMethodData, expand: p.expand() };
       },
-      run: async ({ create, expand }, call) => object(await service.create(call.merchant, create, call.nowMs, call.recovery), expand),
+      run: async ({ create, paymentMethodData, expand }, call) => {
+        const paymentMethodId = await paymentMethodFor(call.merchant.id, create.paymentMethodId, paymentMethodData, call.nowMs);
+        return object(await service.create(call.merchant, { ...create, paymentMethodId }, call.nowMs, call.recovery), expand);
+      },
       resume: async ({ create, expand }, call, point) => object(await service.resumeCreate(call.merchant, create, point, call.nowMs, call.recovery), expand),
     },
     {
       method: 'GET',
       url: '/payment_intents/:id',
-      summary: 'Retrieve a PaymentIntent',
+      summary: 'Retrieve a PaymentIntent (with a publishable key: its client_secret is required)',
+      clientSecret: PAYMENT_INTENT_CLIENT_SECRET,
       parse: (p) => {
         p.string('client_secret', { maxChars: 200 });
         return { expand: p.expand() };
@@ -76,7 +111,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         if (currency !== undefined) (changes as any).currency = parseCurrency(currency);
         const customer = p.string('customer', { pattern: ID('cus'), what: 'not a customer id' });
         if (customer !== undefined) (changes as any).customerId = customer;
-        const pm = p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' });
+        const pm = paymentMethodRef(p);
         if (pm !== undefined) (changes as any).paymentMethodId = pm;
         const description = p.string('description', { maxChars: 1000 });
         if (description !== undefined) (changes as any).description = description === '' ? null : description;
@@ -93,6 +128,9 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       },
       run: async ({ changes, metadata, expand }, call) => {
         const current = await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!);
+        if (changes.paymentMethodId !== undefined && changes.paymentMethodId !== null) {
+          (changes as any).paymentMethodId = await cards.resolve(call.merchant.id, changes.paymentMethodId, call.nowMs);
+        }
         const withMetadata = metadata === undefined ? changes : { ...changes, metadata: updateMetadata(current.metadata, metadata) };
         if (withMetadata.amountMinor !== undefined) checkMinimum(withMetadata.amountMinor, withMetadata.currency ?? current.currency);
         return object(await service.update(call.merchant, call.path.id!, withMetadata), expand);
@@ -101,24 +139,37 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
     {
       method: 'POST',
       url: '/payment_intents/:id/confirm',
-      summary: 'Confirm a PaymentIntent: authorize the card (and capture unless capture_method=manual)',
-      parse: (p) => {
+      summary: 'Confirm a PaymentIntent: authorize the card (and capture unless capture_method=manual); with a publishable key and the client_secret, as Stripe.js does',
+      clientSecret: PAYMENT_INTENT_CLIENT_SECRET,
+      parse: (p, call) => {
+        const browser = call.keyKind === 'publishable';
+        p.string('client_secret', { maxChars: 200 });
         readIgnored(p);
-        paymentMethodTypes(p);
+        if (!browser) paymentMethodTypes(p);
         const sfu = p.string('setup_future_usage', { maxChars: 20 });
         if (sfu !== undefined && sfu !== '' && sfu !== 'off_session' && sfu !== 'on_session') {
           throw new AcquirerError('parameter_invalid', 'Invalid setup_future_usage: must be one of off_session, on_session', { param: 'setup_future_usage' });
         }
+        const paymentMethodData = parsePaymentMethodData(p, call.nowMs);
+        const paymentMethod = paymentMethodRef(p);
+        if (paymentMethodData !== undefined && paymentMethod !== undefined) {
+          throw new AcquirerError('parameter_invalid', 'You may only specify one of these parameters: payment_method, payment_method_data.', { param: 'payment_method_data' });
+        }
         return {
           confirm: {
-            paymentMethodId: p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' }) ?? null,
-            offSession: p.boolean('off_session') ?? false,
+            paymentMethodId: paymentMethod ?? null,
+            // The customer is present in the browser: a publishable key cannot make an off-session payment (the parameter is unknown to it).
+            offSession: browser ? false : (p.boolean('off_session') ?? false),
             ...(sfu === undefined ? {} : { setupFutureUsage: sfu === '' ? null : (sfu as 'off_session' | 'on_session') }),
           },
-          expand: p.expand(),
+          paymentMethodData,
+          expand: browser ? browserExpand(p) : p.expand(),
         };
       },
-      run: async ({ confirm, expand }, call) => object(await service.confirm(call.merchant, call.path.id!, confirm, call.nowMs, call.recovery), expand),
+      run: async ({ confirm, paymentMethodData, expand }, call) => {
+        const paymentMethodId = await paymentMethodFor(call.merchant.id, confirm.paymentMethodId, paymentMethodData, call.nowMs);
+        return object(await service.confirm(call.merchant, call.path.id!, { ...confirm, paymentMethodId }, call.nowMs, call.recovery), expand);
+      },
       resume: async ({ expand }, call, chargeId) => object(await service.resumeConfirm(call.merchant, chargeId, call.nowMs, call.recovery), expand),
     },
     {
@@ -209,6 +260,15 @@ function paymentMethodTypes(p: Params): void {
   if (types !== undefined && types.some((type) => type !== 'card')) {
     throw new AcquirerError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
   }
+}
+
+/** A publishable key may expand only the payment method (Stripe.js shows the card). */
+export function browserExpand(p: Params): string[] {
+  const paths = p.expand();
+  for (const path of paths) {
+    if (path !== 'payment_method') throw new AcquirerError('parameter_invalid', `This property cannot be expanded with a publishable key (${path}).`, { param: 'expand' });
+  }
+  return paths;
 }
 
 /** Parameters Stripe clients often send that change nothing for card payments without redirects. */

@@ -190,7 +190,7 @@ export class PaymentIntents {
       let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       if (pi.status !== 'processing' || pi.latestChargeId !== opened.charge.id) return pi; // another request finished it
       let charge = settled.charge;
-      await savePaymentMethodChecks(tx, opened.pm.id, charge.checks ?? opened.pm.checks);
+      await savePaymentMethodChecks(tx, opened.pm.id, charge.checks ?? opened.pm.checks, opened.pm.checks);
       if (settled.decline !== null) {
         await saveCharge(tx, charge);
         const failed = this.#failed(pi, charge);

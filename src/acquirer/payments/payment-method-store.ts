@@ -149,8 +149,15 @@ export async function rememberStoredCredential(sql: Sql, id: string, networkId: 
   await sql.run('UPDATE acquirer_payment_methods SET stored_credential_network_id = ? WHERE id = ? AND stored_credential_network_id IS NULL', [networkId, id]);
 }
 
-export async function savePaymentMethodChecks(tx: Tx, id: string, checks: CardChecks): Promise<void> {
-  await tx.run('UPDATE acquirer_payment_methods SET checks = ? WHERE id = ?', [JSON.stringify(checks), id]);
+/**
+ * Writes the card's checks only when they changed: a saved card charged again
+ * and again mostly gets the same answers, and writing its row anyway made every
+ * payment on one card wait for the previous one's commit (a hot row).
+ */
+export async function savePaymentMethodChecks(tx: Tx, id: string, checks: CardChecks, previous?: CardChecks): Promise<void> {
+  const text = JSON.stringify(checks);
+  if (previous !== undefined && JSON.stringify(previous) === text) return;
+  await tx.run('UPDATE acquirer_payment_methods SET checks = ? WHERE id = ?', [text, id]);
 }
 
 export function paymentMethodObject(pm: PaymentMethod): Record<string, unknown> & { id: string } {

@@ -149,6 +149,11 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
           }
           const charge = await findCharge(tx, call.merchant.id, chargeId!, { lock: true });
           if (charge === undefined) throw new AcquirerError('resource_missing', `No such charge: '${chargeId}'`, { param: 'charge' });
+          // A disputed charge's money is the chargeback's: refunding it too would pay the cardholder twice (Stripe refuses it the same way).
+          const dispute = await tx.get<{ kind: string; status: string }>(`SELECT kind, status FROM acquirer_disputes WHERE charge_id = ?`, [charge.id]);
+          if (dispute !== undefined && (dispute.kind === 'chargeback' || dispute.status !== 'warning_closed')) {
+            throw new AcquirerError('charge_disputed', `Charge ${charge.id} has been charged back; it cannot be refunded.`, { param: 'charge' });
+          }
           const remaining = charge.amountCapturedMinor - charge.amountRefundedMinor;
           if (charge.amountCapturedMinor === 0) throw new AcquirerError('charge_already_refunded', `Charge ${charge.id} has not been captured; cancel its PaymentIntent instead.`, { param: 'charge' });
           if (remaining === 0) throw new AcquirerError('charge_already_refunded', `Charge ${charge.id} has already been refunded.`, { param: 'charge' });

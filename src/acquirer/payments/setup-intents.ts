@@ -11,6 +11,28 @@ import type { StripeEndpoint } from '../stripe/route.ts';
 import { verifyCard } from './card-verification.ts';
 import { findPaymentMethod, paymentMethodObject, requirePaymentMethod, setPaymentMethodCustomer } from './payment-method-store.ts';
 import { newClientSecret, objectIdPattern } from '../stripe/object-ids.ts';
+import type { ClientSecretAccess } from '../stripe/route.ts';
+import type { Params } from '../stripe/params.ts';
+import { CardSources, parsePaymentMethodData } from './card-sources.ts';
+import { PAYMENT_METHOD_REF } from './test-shortcuts.ts';
+import { browserExpand } from './payment-intent-endpoints.ts';
+
+/** What Stripe shows a publishable key of a SetupIntent (retrieved or confirmed with its client_secret). */
+export const SETUP_INTENT_PUBLIC_FIELDS = [
+  'id', 'object', 'automatic_payment_methods', 'cancellation_reason', 'client_secret', 'created', 'description', 'last_setup_error', 'livemode',
+  'next_action', 'payment_method', 'payment_method_types', 'status', 'usage',
+] as const;
+
+const SETUP_INTENT_CLIENT_SECRET: ClientSecretAccess = {
+  objectName: 'SetupIntent',
+  lookup: async (sql, merchantId, id) =>
+    (await sql.get<{ client_secret: string }>('SELECT client_secret FROM acquirer_setup_intents WHERE id = ? AND merchant_id = ?', [id, merchantId]))?.client_secret,
+  publicFields: SETUP_INTENT_PUBLIC_FIELDS,
+};
+
+function paymentMethodRef(p: Params): string | undefined {
+  return p.string('payment_method', { maxChars: 80, pattern: PAYMENT_METHOD_REF, what: 'not a payment method id' });
+}
 
 /**
  * Setup intents: save a card for later (`usage=off_session` by default) by
@@ -98,6 +120,7 @@ export function setupIntentObject(si: SetupIntent): Record<string, unknown> & { 
 }
 
 export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {
+  const cards = new CardSources(deps, cvcCache);
   const event = (tx: Tx, si: SetupIntent, type: string, nowMs: number) =>
     recordEvent(tx, { ids: deps.ids, nowMs }, { merchantId: si.merchantId, type, object: setupIntentObject(si) });
 
@@ -151,14 +174,15 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): St
         automatic?.boolean('enabled');
         return {
           customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }) ?? null,
-          paymentMethod: p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' }) ?? null,
+          paymentMethod: paymentMethodRef(p) ?? null,
           usage: p.enumOf('usage', ['off_session', 'on_session']) ?? 'off_session',
           confirm: p.boolean('confirm') ?? false,
           description: p.string('description', { maxChars: 1000 }) ?? null,
           metadata: updateMetadata({}, p.metadata()),
         };
       },
-      run: async (input, call) => {
+      run: async (parsed, call) => {
+        const input = { ...parsed, paymentMethod: await cards.resolveOptional(call.merchant.id, parsed.paymentMethod, call.nowMs) };
         const si = await deps.db.transaction(async (tx) => {
           if (input.customer !== null) await requireCustomer(tx, call.merchant.id, input.customer, 'customer');
           if (input.paymentMethod !== null) await requirePaymentMethod(tx, call.merchant.id, input.paymentMethod);
@@ -184,27 +208,47 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): St
             created.description, JSON.stringify(created.metadata), created.clientSecret, created.createdAtMs, null, null,
           ]);
           await event(tx, created, 'setup_intent.created', call.nowMs);
+          await call.recovery.record(tx, id);
           return created;
         });
         return setupIntentObject(input.confirm ? await confirm(call.merchant.id, call, si.id, null) : si);
+      },
+      // A create cut short after it committed: that setup intent, confirmed now if it was to be and is not yet
+      // (a verification the cut request began is released by the sweep; a new one goes out with its own id).
+      resume: async (parsed, call, setupIntentId) => {
+        const si = await requireSetupIntent(deps.db, call.merchant.id, setupIntentId);
+        const unconfirmed = si.status === 'requires_confirmation' || (si.status === 'requires_payment_method' && si.latestAttemptId === null);
+        return setupIntentObject(parsed.confirm && unconfirmed ? await confirm(call.merchant.id, call, si.id, null) : si);
       },
     },
     {
       method: 'GET',
       url: '/setup_intents/:id',
-      summary: 'Retrieve a SetupIntent',
+      summary: 'Retrieve a SetupIntent (with a publishable key: its client_secret is required)',
+      clientSecret: SETUP_INTENT_CLIENT_SECRET,
       parse: (p) => ({ expand: p.expand(), secret: p.string('client_secret', { maxChars: 200 }) }),
       run: async (_input, call) => setupIntentObject(await requireSetupIntent(deps.db, call.merchant.id, call.path.id!)),
     },
     {
       method: 'POST',
       url: '/setup_intents/:id/confirm',
-      summary: 'Confirm a SetupIntent: verify the card and save it to the customer',
-      parse: (p) => {
+      summary: 'Confirm a SetupIntent: verify the card and save it to the customer; with a publishable key and the client_secret, as Stripe.js does',
+      clientSecret: SETUP_INTENT_CLIENT_SECRET,
+      parse: (p, call) => {
+        p.string('client_secret', { maxChars: 200 });
         p.string('return_url', { maxChars: 2000 });
-        return { paymentMethod: p.string('payment_method', { pattern: ID('pm'), what: 'not a payment method id' }) ?? null, expand: p.expand() };
+        p.string('use_stripe_sdk', { maxChars: 5 });
+        const paymentMethodData = parsePaymentMethodData(p, call.nowMs);
+        const paymentMethod = paymentMethodRef(p) ?? null;
+        if (paymentMethodData !== undefined && paymentMethod !== null) {
+          throw new AcquirerError('parameter_invalid', 'You may only specify one of these parameters: payment_method, payment_method_data.', { param: 'payment_method_data' });
+        }
+        return { paymentMethod, paymentMethodData, expand: call.keyKind === 'publishable' ? browserExpand(p) : p.expand() };
       },
-      run: async ({ paymentMethod }, call) => setupIntentObject(await confirm(call.merchant.id, call, call.path.id!, paymentMethod)),
+      run: async ({ paymentMethod, paymentMethodData }, call) => {
+        const pmId = paymentMethodData !== undefined ? (await cards.vault(call.merchant.id, paymentMethodData, call.nowMs)).id : await cards.resolveOptional(call.merchant.id, paymentMethod, call.nowMs);
+        return setupIntentObject(await confirm(call.merchant.id, call, call.path.id!, pmId));
+      },
     },
     {
       method: 'POST',

@@ -3,6 +3,7 @@ import { cryptoRandom, IdGenerator } from '../../platform/ids.ts';
 import { Params } from './params.ts';
 import { NO_RECOVERY } from './recovery.ts';
 import type { StripeCall, StripeEndpoint } from './route.ts';
+import { CURRENT_API_VERSION } from './api-version.ts';
 
 /**
  * The OpenAPI description of /v1, derived from the endpoints themselves so
@@ -178,4 +179,127 @@ export function endpointParameters(endpoint: StripeEndpoint<unknown>): JsonSchem
 /** For building endpoints whose `parse` is all that will be run (deps unused by `parse`). */
 export function inertDependencies(): Record<string, unknown> {
   return { clock: systemClock, ids: new IdGenerator(systemClock, cryptoRandom), random: cryptoRandom };
+}
+
+// ---- Answers ----------------------------------------------------------------
+
+const str = { type: 'string' };
+const int = { type: 'integer' };
+const bool = { type: 'boolean' };
+const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, nullable: true });
+const obj = (properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties)): JsonSchema => ({ type: 'object', properties, required, additionalProperties: true });
+const anyObject = { type: 'object', additionalProperties: true };
+const metadata = { type: 'object', additionalProperties: { type: 'string' } };
+const idOrObject = nullable({ anyOf: [str, anyObject] });
+const constant = (value: string) => ({ type: 'string', enum: [value] });
+
+const address = obj({ line1: nullable(str), line2: nullable(str), city: nullable(str), state: nullable(str), postal_code: nullable(str), country: nullable(str) });
+const billingDetails = obj({ name: nullable(str), email: nullable(str), phone: nullable(str), address });
+
+const RESOURCES: Record<string, JsonSchema> = {
+  customer: obj({
+    id: str, object: constant('customer'), address: nullable(anyObject), balance: int, created: int, currency: nullable(str), delinquent: nullable(bool),
+    description: nullable(str), email: nullable(str), invoice_settings: anyObject, livemode: bool, metadata, name: nullable(str), phone: nullable(str),
+  }),
+  payment_method: obj({
+    id: str, object: constant('payment_method'), billing_details: billingDetails,
+    card: obj({
+      brand: str, checks: nullable(anyObject), country: nullable(str), exp_month: int, exp_year: int, fingerprint: nullable(str),
+      funding: str, last4: str,
+    }),
+    created: int, customer: idOrObject, livemode: bool, metadata, type: constant('card'),
+  }),
+  setup_intent: obj({
+    id: str, object: constant('setup_intent'), cancellation_reason: nullable(str), client_secret: nullable(str), created: int, customer: idOrObject,
+    description: nullable(str), last_setup_error: nullable(anyObject), latest_attempt: idOrObject, livemode: bool, metadata, next_action: nullable(anyObject),
+    payment_method: idOrObject, payment_method_types: { type: 'array', items: str },
+    status: { type: 'string', enum: ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'canceled', 'succeeded'] },
+    usage: str,
+  }, ['id', 'object', 'client_secret', 'created', 'livemode', 'payment_method', 'status', 'usage']),
+  payment_intent: obj({
+    id: str, object: constant('payment_intent'), amount: int, amount_capturable: int, amount_received: int, canceled_at: nullable(int), cancellation_reason: nullable(str),
+    capture_method: str, client_secret: nullable(str), confirmation_method: str, created: int, currency: str, customer: idOrObject, description: nullable(str),
+    last_payment_error: nullable(anyObject), latest_charge: idOrObject, livemode: bool, metadata, next_action: nullable(anyObject), payment_method: idOrObject,
+    payment_method_types: { type: 'array', items: str }, setup_future_usage: nullable(str),
+    status: { type: 'string', enum: ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture', 'canceled', 'succeeded'] },
+  }, ['id', 'object', 'amount', 'capture_method', 'client_secret', 'created', 'currency', 'livemode', 'payment_method', 'status']),
+  charge: obj({
+    id: str, object: constant('charge'), amount: int, amount_captured: int, amount_refunded: int, billing_details: billingDetails, captured: bool, created: int,
+    currency: str, customer: idOrObject, failure_code: nullable(str), failure_message: nullable(str), livemode: bool, metadata, outcome: nullable(anyObject), paid: bool,
+    payment_intent: idOrObject, payment_method: nullable(str), payment_method_details: nullable(anyObject), refunded: bool, status: { type: 'string', enum: ['succeeded', 'pending', 'failed'] },
+  }),
+  refund: obj({
+    id: str, object: constant('refund'), amount: int, charge: idOrObject, created: int, currency: str, metadata, payment_intent: idOrObject, reason: nullable(str), status: nullable(str),
+  }),
+  event: obj({
+    id: str, object: constant('event'), api_version: nullable(str), created: int, data: obj({ object: anyObject }, ['object']), livemode: bool, pending_webhooks: int,
+    request: nullable(anyObject), type: str,
+  }),
+  webhook_endpoint: obj({
+    id: str, object: constant('webhook_endpoint'), api_version: nullable(str), created: int, description: nullable(str), enabled_events: { type: 'array', items: str },
+    livemode: bool, metadata, status: str, url: str,
+  }),
+  token: obj({
+    id: str, object: constant('token'), card: obj({ id: str, object: constant('card'), brand: str, exp_month: int, exp_year: int, funding: str, last4: str }),
+    client_ip: nullable(str), created: int, livemode: bool, type: constant('card'), used: bool,
+  }),
+};
+
+const LIST = (item: JsonSchema): JsonSchema => obj({ object: constant('list'), data: { type: 'array', items: item }, has_more: bool, url: str });
+const DELETED = obj({ id: str, object: str, deleted: { type: 'boolean', enum: [true] } });
+
+const ERROR = obj({
+  error: obj(
+    {
+      type: { type: 'string', enum: ['api_error', 'card_error', 'idempotency_error', 'invalid_request_error', 'rate_limit_error', 'authentication_error'] },
+      code: str, decline_code: str, message: str, param: str, doc_url: str, payment_intent: anyObject, setup_intent: anyObject, payment_method: anyObject, charge: str,
+    },
+    ['type', 'message'],
+  ),
+});
+
+/** The resource an endpoint answers with, from its path: `/customers/:id/payment_methods` → a list of payment_method. */
+function answerSchema(endpoint: StripeEndpoint<unknown>): JsonSchema {
+  const segments = endpoint.url.split('/').filter((s) => s !== '');
+  if (endpoint.method === 'DELETE') return DELETED;
+  const resourceOf = (segment: string) => segment.replace(/s$/, '');
+  const last = segments[segments.length - 1]!;
+  const isList = endpoint.method === 'GET' && !last.startsWith(':');
+  const resource = isList ? resourceOf(last) : resourceOf(segments[0]!);
+  const schema = RESOURCES[resource] ?? anyObject;
+  return isList ? LIST(schema) : schema;
+}
+
+/** The description of one route in the document, as @fastify/swagger's per-route `swaggerTransform`. */
+export function openApiOperation(endpoint: StripeEndpoint<any>): (document: { schema: any; url: string; [key: string]: any }) => { schema: any; url: string } {
+  let parameters: JsonSchema | undefined;
+  return ({ schema, url, openapiObject }) => {
+    // The schemes are the acquirer's: added to the document by its own routes (before their operations are built).
+    const components = (openapiObject.components ??= {});
+    components.securitySchemes = { ...SECURITY_SCHEMES, ...components.securitySchemes };
+    parameters ??= endpointParameters(endpoint);
+    const browser = endpoint.allowPublishable === true || endpoint.clientSecret !== undefined;
+    const security = browser ? [{ [SECRET_KEY_SCHEME]: [] }, { [PUBLISHABLE_KEY_SCHEME]: [] }] : [{ [SECRET_KEY_SCHEME]: [] }];
+    const request = endpoint.method === 'POST' ? { body: parameters, consumes: ['application/x-www-form-urlencoded'] } : Object.keys(parameters.properties).length > 0 ? { querystring: parameters } : {};
+    const errorAnswer = { description: "Stripe's error object", ...ERROR };
+    const description = [
+      endpoint.clientSecret !== undefined ? `With a publishable key, client_secret is required and must be the ${endpoint.clientSecret.objectName}'s; the answer then holds only: ${endpoint.clientSecret.publicFields.join(', ')}.` : '',
+      endpoint.method === 'POST' ? 'An Idempotency-Key header (up to 255 characters) makes it safe to retry: the first answer is saved and replayed.' : '',
+      `A Stripe-Version header may name any API version up to ${CURRENT_API_VERSION} (anything else is a 400); answers carry the version in Stripe-Version.`,
+    ].filter((line) => line !== '').join(' ');
+    return {
+      url,
+      schema: {
+        ...schema,
+        description,
+        ...request,
+        security,
+        response: {
+          [String(endpoint.status ?? 200)]: { description: 'The object', ...answerSchema(endpoint) },
+          '4XX': errorAnswer,
+          '5XX': errorAnswer,
+        },
+      },
+    };
+  };
 }

@@ -1,6 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError } from '../errors.ts';
 import { hashRequest, validateIdempotencyKey } from '../../platform/idempotency.ts';
@@ -8,6 +9,8 @@ import { authenticateApiKey, hashApiKey, type ApiKeyKind, type Merchant } from '
 import { parseForm, type FormObject } from './form-body.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, recordRecoveryPoint, releaseIdempotencyKey, suspendIdempotencyKey, type HeldKey } from './idempotency-keys.ts';
 import { Params } from './params.ts';
+import { requestedApiVersion } from './api-version.ts';
+import { openApiOperation } from './openapi.ts';
 import { isOutcomePending, NO_RECOVERY, type Recovery } from './recovery.ts';
 
 /**
@@ -46,6 +49,16 @@ export interface StripeEndpoint<I> {
   readonly summary: string;
   /** Publishable keys may only call endpoints that allow them (creating a payment method), as at Stripe. */
   readonly allowPublishable?: boolean;
+  /**
+   * A publishable key may also call this endpoint with the intent's
+   * `client_secret`, as Stripe.js confirms and retrieves an intent from the
+   * customer's browser. The route checks the secret (in constant time)
+   * against the intent at `:id` before `run`, and answers the publishable
+   * key with `publicFields` of the object only. `parse` sees `call.keyKind`
+   * and reads only what a publishable key may send; anything else is an
+   * unknown parameter.
+   */
+  readonly clientSecret?: ClientSecretAccess;
   readonly parse: (params: Params, call: StripeCall) => I;
   readonly run: (input: I, call: StripeCall) => Promise<unknown>;
   /**
@@ -60,6 +73,15 @@ export interface StripeEndpoint<I> {
   readonly resume?: (input: I, call: StripeCall, point: string) => Promise<unknown>;
   /** HTTP status of a success; 200 like Stripe. */
   readonly status?: number;
+}
+
+export interface ClientSecretAccess {
+  /** Stripe's name of the object in errors: `PaymentIntent`, `SetupIntent`. */
+  readonly objectName: 'PaymentIntent' | 'SetupIntent';
+  /** The stored client_secret of the merchant's intent `id`; undefined when there is none. */
+  readonly lookup: (sql: Sql, merchantId: string, id: string) => Promise<string | undefined>;
+  /** The fields of the object a publishable key is shown. */
+  readonly publicFields: readonly string[];
 }
 
 export interface StripeRouteDeps {
@@ -85,9 +107,13 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
     method: endpoint.method,
     url: endpoint.url,
     schema: { summary: endpoint.summary, tags: ['acquirer (Stripe-compatible)'], hide: false },
+    // The document's parameters, security and answers (openapi.ts); for the document only, never used to validate.
+    config: { swaggerTransform: openApiOperation(endpoint) },
     handler: async (request, reply) => {
+      const version = requestedApiVersion(request.headers['stripe-version']);
+      reply.header('stripe-version', version);
       const { merchant, kind, keyHash } = await authenticate(deps, request);
-      if (kind === 'publishable' && !endpoint.allowPublishable) {
+      if (kind === 'publishable' && !endpoint.allowPublishable && endpoint.clientSecret === undefined) {
         throw new AcquirerError('permission_denied', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
       }
       const call: StripeCall = {
@@ -104,9 +130,12 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
       const params = new Params(data);
       const input = endpoint.parse(params, call);
       params.finish();
+      const browser = kind === 'publishable' && !endpoint.allowPublishable ? endpoint.clientSecret : undefined;
+      if (browser !== undefined) await checkClientSecret(deps.db, browser, merchant.id, call.path.id ?? '', data.client_secret);
+      const view = browser === undefined ? (result: { status: number; body: unknown }) => result : (result: { status: number; body: unknown }) => publicView(browser, result);
 
       const key = request.headers['idempotency-key'];
-      if (endpoint.method !== 'POST' || key === undefined) return answer(reply, await runOnce(() => endpoint.run(input, call), endpoint.status));
+      if (endpoint.method !== 'POST' || key === undefined) return answer(reply, view(await runOnce(() => endpoint.run(input, call), endpoint.status)));
 
       validateIdempotencyKey(key);
       const requestHash = hashRequest({ method: 'POST', path: request.url.split('?')[0]!, params: data });
@@ -122,7 +151,7 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
         const { resume } = endpoint;
         if (claim.recoveryPoint !== null && resume === undefined) throw new Error(`idempotency key ${key} has a recovery point but ${endpoint.url} cannot resume`);
         const point = claim.recoveryPoint;
-        result = await runOnce(() => (point === null ? endpoint.run(input, keyed) : resume!(input, keyed, point)), endpoint.status);
+        result = view(await runOnce(() => (point === null ? endpoint.run(input, keyed) : resume!(input, keyed, point)), endpoint.status));
       } catch (error) {
         if (isOutcomePending(error)) {
           await suspendIdempotencyKey(deps.db, held).catch(() => undefined);
@@ -138,6 +167,44 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
       return reply.status(result.status).type('application/json').send(bodyJson);
     },
   });
+}
+
+/**
+ * A publishable key's request must carry the intent's own client_secret.
+ * Compared as SHA-256 digests with timingSafeEqual, so neither the time
+ * taken nor a length difference tells how much of a guess was right.
+ */
+async function checkClientSecret(sql: Sql, access: ClientSecretAccess, merchantId: string, id: string, given: unknown): Promise<void> {
+  if (typeof given !== 'string' || given === '') {
+    throw new AcquirerError('parameter_missing', 'Missing required param: client_secret.', { param: 'client_secret' });
+  }
+  const stored = await access.lookup(sql, merchantId, id);
+  const noun = access.objectName === 'PaymentIntent' ? 'payment_intent' : 'setup_intent';
+  if (stored === undefined) throw new AcquirerError('resource_missing', `No such ${noun}: '${id}'`, { param: 'intent' });
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  if (!timingSafeEqual(digest(stored), digest(given))) {
+    throw new AcquirerError(
+      access.objectName === 'PaymentIntent' ? 'payment_intent_invalid_parameter' : 'setup_intent_invalid_parameter',
+      `The client_secret provided does not match the client_secret associated with the ${access.objectName}.`,
+      { param: 'client_secret' },
+    );
+  }
+}
+
+/** What a publishable key is shown of an intent, in a success and inside a card error (`error.payment_intent`). */
+function publicView(access: ClientSecretAccess, result: { status: number; body: unknown }): { status: number; body: unknown } {
+  const pick = (object: unknown): unknown => {
+    if (typeof object !== 'object' || object === null) return object;
+    const source = object as Record<string, unknown>;
+    return Object.fromEntries(access.publicFields.filter((field) => field in source).map((field) => [field, source[field]]));
+  };
+  const body = result.body as Record<string, unknown> | null;
+  if (body !== null && typeof body === 'object' && typeof body.error === 'object' && body.error !== null) {
+    const error = { ...(body.error as Record<string, unknown>) };
+    for (const field of ['payment_intent', 'setup_intent']) if (field in error) error[field] = pick(error[field]);
+    return { status: result.status, body: { error } };
+  }
+  return { status: result.status, body: pick(body) };
 }
 
 async function runOnce(handler: () => Promise<unknown>, status = 200): Promise<{ status: number; body: unknown }> {

@@ -120,6 +120,7 @@ const settingsProperties = {
   withdrawal_fee_min_usd_minor: { type: 'integer' },
   withdrawal_min_usd_minor: { type: 'integer' },
   withdrawal_max_usd_minor: { type: 'integer' },
+  dispute_provisional_credit: { type: 'integer', description: '1: disputes are credited at once (provisional credit), reversed if the merchant wins; 0: only when won.' },
 } as const;
 
 export const moneySettingsSchema = {

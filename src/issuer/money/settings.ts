@@ -27,6 +27,8 @@ export interface MoneySettings {
   readonly withdrawal_fee_min_usd_minor: number;
   readonly withdrawal_min_usd_minor: number;
   readonly withdrawal_max_usd_minor: number;
+  /** 1: a cardholder's dispute is credited at once (provisional credit), reversed if the merchant wins; 0: credited only when won. */
+  readonly dispute_provisional_credit: number;
 }
 
 export type MoneySettingName = keyof MoneySettings;
@@ -43,6 +45,7 @@ export const DEFAULT_MONEY_SETTINGS: MoneySettings = {
   withdrawal_fee_min_usd_minor: 50,
   withdrawal_min_usd_minor: 100,
   withdrawal_max_usd_minor: 1_000_000,
+  dispute_provisional_credit: 1,
 };
 
 const MINUTE_MS = 60 * 1000;
@@ -58,6 +61,7 @@ const INTEGER_BOUNDS: Record<Exclude<MoneySettingName, 'usd_cny_rate'>, readonly
   withdrawal_fee_min_usd_minor: [0, 100_000],
   withdrawal_min_usd_minor: [1, 100_000_000],
   withdrawal_max_usd_minor: [1, 100_000_000],
+  dispute_provisional_credit: [0, 1],
 };
 // Up to 6 decimals, between 0.000001 and 999999.999999; `convert` takes the string as is.
 const RATE_PATTERN = /^\d{1,6}(?:\.\d{1,6})?$/;

@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Stripe from 'stripe';
+import { auditAcquirerDisputes } from '../../src/acquirer/disputes/dispute-ledger.ts';
+import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import { auditIssuerDisputes } from '../../src/issuer/disputes/dispute-ledger.ts';
+import { Ledger } from '../../src/ledger/index.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { openDatabase } from '../../src/platform/db/open.ts';
+import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { newTestLocation } from '../support/databases.ts';
+
+// Disputes across every party over HTTP: the official stripe SDK as the
+// merchant, the issuer's HTTP API as the cardholder and the operator, the
+// test bank's dispute cards; background tasks are run by name at the moments
+// a test wants them (the clock is manual).
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-disputes-'));
+const location = newTestLocation();
+const clock = new ManualClock(Date.UTC(2026, 2, 1));
+const DAY_MS = 24 * 60 * 60 * 1000;
+let cardlane: Cardlane;
+let stripe: Stripe;
+let ledger: Ledger;
+let op: string;
+
+before(async () => {
+  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
+  const port = Number(new URL(cardlane.url).port);
+  stripe = new Stripe(cardlane.demoMerchant.secret_key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+  ledger = new Ledger(clock);
+  op = readFileSync(cardlane.operatorKeyFile!, 'utf8').trim();
+});
+
+after(async () => {
+  await cardlane?.close();
+  const db = openDatabase(location.url);
+  if (db instanceof PostgresDatabase) await db.dropSchema();
+  await db.close();
+  location.remove();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+type Json = Record<string, any>;
+
+async function issuer(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  const response = await fetch(`${cardlane.url}/issuer/v1${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+async function merchantBalance(): Promise<number> {
+  const balance = await ledger.getBalance(cardlane.db, `acq:merchant:${cardlane.demoMerchant.merchant_id}:USD`);
+  return balance ? balance.credits_posted - balance.debits_posted : 0;
+}
+
+async function pay(number: string, amount: number, cvc = '123', expiry = { month: 12, year: 2030 }, capture: 'automatic' | 'manual' = 'automatic') {
+  const pm = await stripe.paymentMethods.create({ type: 'card', card: { number, exp_month: expiry.month, exp_year: expiry.year, cvc } });
+  const pi = await stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: pm.id, confirm: true, capture_method: capture });
+  assert.equal(pi.status, capture === 'automatic' ? 'succeeded' : 'requires_capture');
+  return pi;
+}
+
+async function disputeOf(paymentIntent: string): Promise<Stripe.Dispute | undefined> {
+  return (await stripe.disputes.list({ payment_intent: paymentIntent })).data[0];
+}
+
+async function eventTypesFor(disputeId: string): Promise<string[]> {
+  const events = await stripe.events.list({ limit: 100 });
+  return events.data.filter((e) => (e.data.object as { id?: string }).id === disputeId).map((e) => e.type).reverse();
+}
+
+async function assertAudits(): Promise<void> {
+  const report = await cardlane.auditLedger();
+  assert.equal(report.ok, true, JSON.stringify(report));
+  assert.deepEqual(await auditAcquirerDisputes(ledger, cardlane.db), []);
+  assert.deepEqual(await auditIssuerDisputes(ledger, cardlane.db), []);
+}
+
+test('Stripe dispute test cards: fraudulent won with winning_evidence, product_not_received lost, inquiry closed, a missed deadline lost', async () => {
+  const start = await merchantBalance();
+  // 4000000000000259: disputed as fraudulent after the capture; the merchant wins with winning_evidence.
+  const fraud = await pay('4000000000000259', 5000);
+  assert.equal(await disputeOf(fraud.id), undefined, 'no dispute before the test bank acts');
+  await cardlane.runTask('network.test-bank-disputes');
+  const opened = (await disputeOf(fraud.id))!;
+  assert.equal(opened.status, 'needs_response');
+  assert.equal(opened.reason, 'fraudulent');
+  assert.equal(opened.amount, 5000);
+  assert.equal(opened.network_reason_code, '10.4');
+  assert.ok(opened.evidence_details.due_by! > Math.floor(clock.nowMs() / 1000));
+  assert.equal(opened.balance_transactions[0]!.amount, -5000);
+  assert.equal(opened.balance_transactions[0]!.fee, 1500);
+  assert.equal((await stripe.charges.retrieve(opened.charge as string)).disputed, true);
+  assert.equal(await merchantBalance(), start + 5000 - 5000 - 1500);
+  await assert.rejects(stripe.refunds.create({ payment_intent: fraud.id }), (e: Stripe.errors.StripeError) => e.code === 'charge_disputed');
+
+  const staged = await stripe.disputes.update(opened.id, { evidence: { customer_name: 'Jane Doe' }, submit: false });
+  assert.equal(staged.status, 'needs_response');
+  assert.equal(staged.evidence.customer_name, 'Jane Doe');
+  const submitted = await stripe.disputes.update(opened.id, { evidence: { uncategorized_text: 'winning_evidence' } });
+  assert.equal(submitted.status, 'under_review');
+  assert.equal(submitted.evidence_details.submission_count, 1);
+  await assert.rejects(stripe.disputes.update(opened.id, { evidence: { customer_name: 'x' } }), (e: Stripe.errors.StripeError) => e.statusCode === 400);
+  await cardlane.runTask('network.test-bank-disputes');
+  const won = await stripe.disputes.retrieve(opened.id);
+  assert.equal(won.status, 'won');
+  assert.equal(won.balance_transactions.length, 2);
+  assert.equal(await merchantBalance(), start + 5000);
+  assert.deepEqual(await eventTypesFor(opened.id), [
+    'charge.dispute.created',
+    'charge.dispute.funds_withdrawn',
+    'charge.dispute.updated',
+    'charge.dispute.funds_reinstated',
+    'charge.dispute.closed',
+  ]);
+
+  // 4000000000002685: product not received; losing_evidence loses.
+  const pnr = await pay('4000000000002685', 3000);
+  await cardlane.runTask('network.test-bank-disputes');
+  const pnrDispute = (await disputeOf(pnr.id))!;
+  assert.equal(pnrDispute.reason, 'product_not_received');
+  assert.equal(pnrDispute.network_reason_code, '13.1');
+  await stripe.disputes.update(pnrDispute.id, { evidence: { uncategorized_text: 'losing_evidence' } });
+  await cardlane.runTask('network.test-bank-disputes');
+  assert.equal((await stripe.disputes.retrieve(pnrDispute.id)).status, 'lost');
+  assert.equal(await merchantBalance(), start + 5000 + 3000 - 3000 - 1500);
+
+  // 4000000000001976: an inquiry moves no money; closing it accepts.
+  const before = await merchantBalance();
+  const inquiry = await pay('4000000000001976', 2000);
+  await cardlane.runTask('network.test-bank-disputes');
+  const inquiryDispute = (await disputeOf(inquiry.id))!;
+  assert.equal(inquiryDispute.status, 'warning_needs_response');
+  assert.equal(await merchantBalance(), before + 2000);
+  assert.equal((await stripe.disputes.close(inquiryDispute.id)).status, 'warning_closed');
+  assert.equal(await merchantBalance(), before + 2000);
+
+  // No answer by due_by: lost when the deadline task runs.
+  const late = await pay('4000000000000259', 1000);
+  await cardlane.runTask('network.test-bank-disputes');
+  const lateDispute = (await disputeOf(late.id))!;
+  await cardlane.runTask('acquirer.dispute-deadlines');
+  assert.equal((await stripe.disputes.retrieve(lateDispute.id)).status, 'needs_response', 'not due yet');
+  clock.advanceMs(lateDispute.evidence_details.due_by! * 1000 - clock.nowMs() + 1);
+  await cardlane.runTask('acquirer.dispute-deadlines');
+  assert.equal((await stripe.disputes.retrieve(lateDispute.id)).status, 'lost');
+  await assert.rejects(stripe.disputes.close(lateDispute.id).then((d) => assert.equal(d.status, 'lost')).then(() => Promise.reject(new Error('ok'))), /ok/);
+
+  const list = await stripe.disputes.list({ limit: 10 });
+  assert.equal(list.data.length, 4);
+  await assertAudits();
+});
+
+async function signInDemoCardholder(): Promise<string> {
+  const phone = cardlane.demoCardholder.phone;
+  assert.equal((await issuer('POST', '/sessions/code', undefined, { phone })).status, 200);
+  const sms = await issuer('GET', `/operator/sms?phone=${encodeURIComponent(phone)}`, op);
+  const code = /\b(\d{6})\b/.exec(sms.body.data[0].body)![1];
+  const session = await issuer('POST', '/sessions', undefined, { phone, code });
+  return session.body.token as string;
+}
+
+async function revealDemoCard(token: string): Promise<{ number: string; cvc: string; exp_month: number; exp_year: number }> {
+  const cardId = cardlane.demoCardholder.card_id;
+  clock.advanceMs(61_000); // the SMS limit: one code a minute
+  assert.equal((await issuer('POST', `/cards/${cardId}/reveal-code`, token)).status, 200);
+  const sms = await issuer('GET', `/operator/sms?phone=${encodeURIComponent(cardlane.demoCardholder.phone)}`, op);
+  const code = /\b(\d{6})\b/.exec(sms.body.data[0].body)![1];
+  const revealed = await issuer('POST', `/cards/${cardId}/reveal`, token, { code });
+  assert.equal(revealed.status, 200, JSON.stringify(revealed.body));
+  return revealed.body as any;
+}
+
+test('a Cardlane cardholder disputes: provisional credit, merchant evidence, the operator decides both ways; acceptance; refusals', async () => {
+  // The demo merchant refuses prepaid cards on customer-initiated payments (the seed's rule); this story is not about that.
+  const auth = { authorization: `Bearer ${cardlane.demoMerchant.secret_key}` };
+  const rules = (await (await fetch(`${cardlane.url}/v1/risk_rules`, { headers: auth })).json()) as { data: Array<{ id: string }> };
+  for (const rule of rules.data) assert.equal((await fetch(`${cardlane.url}/v1/risk_rules/${rule.id}`, { method: 'DELETE', headers: auth })).status, 200);
+  const token = await signInDemoCardholder();
+  const card = await revealDemoCard(token);
+  const cardId = cardlane.demoCardholder.card_id;
+  const available = async () => (await issuer('GET', `/cards/${cardId}`, token)).body.balance.available as number;
+  const authorizationOf = async (pi: Stripe.PaymentIntent) => {
+    const statement = await issuer('GET', `/cards/${cardId}/statement`, token);
+    const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+    const line = statement.body.data.find((l: Json) => l.authorization === charge.authorization_code || (l.amount === -pi.amount && l.authorization));
+    return line.authorization as string;
+  };
+  const startCard = await available();
+  const startMerchant = await merchantBalance();
+  const payCard = (amount: number, capture: 'automatic' | 'manual' = 'automatic') => pay(card.number, amount, card.cvc, { month: card.exp_month, year: card.exp_year }, capture);
+
+  // Not received → provisional credit → merchant submits evidence → the operator decides for the merchant.
+  const first = await payCard(500);
+  assert.equal(await available(), startCard - 500);
+  const firstAuth = await authorizationOf(first);
+  const opened = await issuer('POST', '/disputes', token, { authorization_id: firstAuth, reason: 'product_not_received', evidence: 'It never arrived.' });
+  assert.equal(opened.status, 200, JSON.stringify(opened.body));
+  assert.equal(opened.body.status, 'chargeback_sent');
+  assert.equal(opened.body.provisional_credit, 500);
+  assert.equal(opened.body.network.reason_code, '13.1');
+  assert.deepEqual(opened.body.steps.map((s: Json) => s.step), ['opened', 'provisional_credit', 'chargeback_sent']);
+  assert.equal(await available(), startCard, 'the provisional credit is on the card');
+  const duplicate = await issuer('POST', '/disputes', token, { authorization_id: firstAuth, reason: 'duplicate' });
+  assert.deepEqual([duplicate.status, duplicate.body.error?.code ?? duplicate.body.code], [409, 'dispute_duplicate']);
+
+  const merchantSide = (await disputeOf(first.id))!;
+  assert.equal(merchantSide.status, 'needs_response');
+  assert.equal(merchantSide.reason, 'product_not_received');
+  assert.equal(await merchantBalance(), startMerchant + 500 - 500 - 1500);
+  await stripe.disputes.update(merchantSide.id, { evidence: { shipping_tracking_number: '1Z999', shipping_carrier: 'UPS' } });
+  const responded = await issuer('GET', `/disputes/${opened.body.id}`, token);
+  assert.equal(responded.body.status, 'merchant_responded');
+  assert.equal(responded.body.merchant_evidence.shipping_carrier, 'UPS');
+  const refused = await issuer('POST', `/operator/disputes/${opened.body.id}/decide`, token, { winner: 'merchant' });
+  assert.equal(refused.status, 401, 'a cardholder cannot decide');
+  const decided = await issuer('POST', `/operator/disputes/${opened.body.id}/decide`, op, { winner: 'merchant' });
+  assert.equal(decided.body.status, 'lost');
+  assert.equal(await available(), startCard - 500, 'the provisional credit was reversed');
+  assert.equal((await stripe.disputes.retrieve(merchantSide.id)).status, 'won');
+  assert.equal(await merchantBalance(), startMerchant + 500);
+
+  // Duplicate charge → the merchant accepts → the cardholder keeps the credit.
+  const second = await payCard(300);
+  const secondDispute = await issuer('POST', '/disputes', token, { authorization_id: await authorizationOf(second), reason: 'duplicate', evidence: 'Charged twice.' });
+  assert.equal(secondDispute.body.network.reason_code, '12.6.1');
+  const accepted = await stripe.disputes.close((await disputeOf(second.id))!.id);
+  assert.equal(accepted.status, 'lost');
+  assert.equal((await issuer('GET', `/disputes/${secondDispute.body.id}`, token)).body.status, 'won');
+  assert.equal(await available(), startCard - 500, 'paid 300, got 300 back');
+
+  // Evidence, then the operator decides for the cardholder.
+  const third = await payCard(200);
+  const thirdDispute = await issuer('POST', '/disputes', token, { authorization_id: await authorizationOf(third), reason: 'not_as_described' });
+  await stripe.disputes.update((await disputeOf(third.id))!.id, { evidence: { product_description: 'As described.' } });
+  assert.equal((await issuer('POST', `/operator/disputes/${thirdDispute.body.id}/decide`, op, { winner: 'cardholder' })).body.status, 'won');
+  assert.equal((await disputeOf(third.id))!.status, 'lost');
+  assert.equal(await available(), startCard - 500);
+
+  // Refusals: a pending (uncaptured) payment, a payment older than 120 days, one not the cardholder's.
+  const pending = await payCard(100, 'manual');
+  const notSettled = await issuer('POST', '/disputes', token, { authorization_id: await authorizationOf(pending), reason: 'fraud' });
+  assert.equal(notSettled.status, 409, JSON.stringify(notSettled.body));
+  assert.equal(notSettled.body.error?.code ?? notSettled.body.code, 'dispute_not_settled');
+  await stripe.paymentIntents.cancel(pending.id);
+  const old = await payCard(100);
+  const oldAuth = await authorizationOf(old);
+  clock.advanceMs(121 * DAY_MS);
+  const again = await signInDemoCardholder(); // the session expired meanwhile
+  const tooLate = await issuer('POST', '/disputes', again, { authorization_id: oldAuth, reason: 'fraud' });
+  assert.equal(tooLate.status, 409, JSON.stringify(tooLate.body));
+  assert.equal(tooLate.body.error?.code ?? tooLate.body.code, 'dispute_time_limit_passed');
+  assert.equal((await issuer('POST', '/disputes', again, { authorization_id: 'iauth_nope', reason: 'fraud' })).status, 404);
+  const list = await issuer('GET', '/disputes', again);
+  assert.equal(list.body.data.length, 3);
+  await assertAudits();
+});

@@ -4,6 +4,7 @@
  * doctor's ports, and the pure tables others explain payments with (Stripe's
  * decline mapping, risk-rule kinds). Other modules import only this file.
  */
+export { auditAcquirerDisputes } from './disputes/dispute-ledger.ts';
 export { DEMO_CREDENTIALS_FILE_NAME, readDemoCredentials, VAULT_KEY_SECRET, type DemoAcquirerCredentials } from './acquirer-start.ts';
 export { acquirerConfigSection, type AcquirerConfig } from './config.ts';
 export { acquirerDoctorRecords } from './doctor-records.ts';

@@ -4,3 +4,4 @@ export { buildDoctor, issuerCard } from './doctor.ts';
 export { allErrorCodes, allMigrations, MODULES } from './modules.ts';
 export { startCardlane, type Cardlane, type StartOptions } from './start.ts';
 export { openSecretStore } from './secrets.ts';
+export { auditCardlane } from './audit.ts';

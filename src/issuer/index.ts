@@ -11,6 +11,7 @@ export { type CardStatus } from './cards/cards.ts';
 export { merchantAllowed, type CardControls } from './cards/controls.ts';
 export { type DemoIssuerCredentials } from './demo-cardholder.ts';
 export { issuerDoctorRecords } from './doctor-records.ts';
+export { auditIssuerDisputes } from './disputes/dispute-ledger.ts';
 export { issuerModule, type IssuerApi, type IssuerSecrets } from './module.ts';
 export { ISSUER_KEYRING_SECRET, rotateIssuerPanKey } from './keyring-file.ts';
 export { writeBootstrapOperatorKey } from './issuer-start.ts';

@@ -5,10 +5,9 @@ import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import { merchantBalanceAccount } from '../../src/acquirer/payments/acquirer-ledger.ts';
 import { IDEMPOTENCY_LEASE_MS } from '../../src/acquirer/stripe/idempotency-keys.ts';
 import type { CardNetwork } from '../../src/network/card-network.ts';
-import type { FollowUpResponse } from '../../src/network/messages.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
 import { cardFixture, type CardFixture, type OpenedCard } from '../support/card-fixture.ts';
-import { testPaymentNetwork } from '../support/payment-network.ts';
+import { firstClearingAnswerLost, testPaymentNetwork } from '../support/payment-network.ts';
 
 // Exactly-once across crashes (issue 19, A–C and F). A request is "cut" the
 // way a kill -9 cuts it: its message reached the issuer, which acted on it,
@@ -58,17 +57,6 @@ function cutAfterIssuer(method: FollowUpMethod | 'authorize') {
       if (cuts-- > 0) await woken;
       return answer;
     };
-  };
-}
-
-/** The first clearing reaches the issuer and clears, but the network answers 91 (its time-out): the outcome is unknown to the acquirer. */
-function firstClearingTimesOut(n: CardNetwork): void {
-  const clear = n.clear.bind(n);
-  let lost = 1;
-  n.clear = async (r) => {
-    const answer = await clear(r);
-    if (lost-- <= 0) return answer;
-    return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' } satisfies FollowUpResponse;
   };
 }
 
@@ -174,7 +162,7 @@ test('C: a capture cut after the issuer cleared: the retry answers the captured 
 });
 
 test('F: a capture whose answer timed out is not answered "retry" forever: the same key resumes and books what the issuer cleared; cancel is refused meanwhile', async () => {
-  await setUp(firstClearingTimesOut);
+  await setUp(firstClearingAnswerLost);
   const card = await f.base.openCard({ loadUsdMinor: 5_000 });
   const pi = await stripe.paymentIntents.create({ amount: 813, currency: 'usd', payment_method: await paymentMethod(card), confirm: true, capture_method: 'manual' });
   const first = await stripe.paymentIntents.capture(pi.id, {}, { idempotencyKey: 'cap-813' }).then(

@@ -7,11 +7,10 @@ import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
 import { DEFAULT_HOLD_TTL_MS } from '../../src/issuer/authorization/engine-deps.ts';
 import { closeCard } from '../../src/issuer/cards/card-money.ts';
 import { walletAccountId } from '../../src/issuer/money/ledger-accounts.ts';
-import type { FollowUpResponse } from '../../src/network/messages.ts';
 import type { CardNetwork } from '../../src/network/card-network.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
 import { cardFixture, type CardFixture, type OpenedCard } from '../support/card-fixture.ts';
-import { testPaymentNetwork } from '../support/payment-network.ts';
+import { firstClearingAnswerLost, testPaymentNetwork } from '../support/payment-network.ts';
 
 // Captures and incremental authorizations against Cardlane's own issuer, where
 // both books can be compared: what the acquirer booked for the merchant must be
@@ -55,17 +54,6 @@ function slowFollowUps(n: CardNetwork): void {
   const pause = () => new Promise((resolve) => setTimeout(resolve, 60));
   n.clear = async (r) => (await pause(), clear(r));
   n.incrementAuthorization = async (r) => (await pause(), increment(r));
-}
-
-/** The first clearing reaches the issuer, but its answer is lost: the acquirer hears 91, as after a time-out. */
-function firstClearingAnswerLost(n: CardNetwork): void {
-  const clear = n.clear.bind(n);
-  let lost = 1;
-  n.clear = async (r) => {
-    const answer = await clear(r);
-    if (lost-- <= 0) return answer;
-    return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' } satisfies FollowUpResponse;
-  };
 }
 
 const PROGRAM_ADDRESS = { line1: '548 Market St', postal_code: '94104', country: 'US' };

@@ -1,6 +1,6 @@
 import { BinTable, defaultBinTable } from '../../src/network/bins.ts';
 import { CardNetwork } from '../../src/network/card-network.ts';
-import type { IssuerEndpoint } from '../../src/network/messages.ts';
+import type { FollowUpResponse, IssuerEndpoint } from '../../src/network/messages.ts';
 import { createTestIssuers } from '../../src/network/test-issuers/create-test-issuers.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import type { LedgerFixture } from './ledger-fixture.ts';
@@ -20,4 +20,19 @@ export function testPaymentNetwork(f: LedgerFixture, cardlaneIssuer?: IssuerEndp
     bins,
     issuers: [...createTestIssuers({ db: f.db, clock: f.clock, ids }), ...(cardlaneIssuer ? [cardlaneIssuer] : [])],
   });
+}
+
+/**
+ * The first clearing reaches the issuer (which clears it), but its answer is
+ * lost: the acquirer hears 91, as after the network's time-out. Later
+ * clearings get their real answers.
+ */
+export function firstClearingAnswerLost(n: CardNetwork): void {
+  const clear = n.clear.bind(n);
+  let lost = 1;
+  n.clear = async (r) => {
+    const answer = await clear(r);
+    if (lost-- <= 0) return answer;
+    return { type: 'follow_up_response', id: r.id, originalId: r.originalId, responseCode: '91', reason: 'issuer_unavailable', amount: { minor: 0, currency: r.amount.currency }, decidedBy: 'network' } satisfies FollowUpResponse;
+  };
 }

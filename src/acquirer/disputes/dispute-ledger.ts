@@ -74,7 +74,7 @@ async function post(ledger: Ledger, tx: Tx, inputs: TransferInput[]): Promise<vo
 }
 
 /** Every closed dispute's postings net to its outcome for the merchant: −(amount + fee) when lost, 0 when won, nothing moved for an inquiry. */
-export async function auditAcquirerDisputes(ledger: Ledger, tx: Sql): Promise<string[]> {
+export async function auditAcquirerDisputes(ledger: Pick<Ledger, 'lookupTransfers'>, tx: Sql): Promise<string[]> {
   const rows = await tx.all<{ id: string; merchant_id: string; kind: string; status: string; amount_minor: number | string; fee_minor: number | string }>(
     `SELECT id, merchant_id, kind, status, amount_minor, fee_minor FROM acquirer_disputes WHERE closed_at_ms IS NOT NULL`,
   );

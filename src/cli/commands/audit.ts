@@ -5,8 +5,8 @@ import { CliError, EXIT_FAILURE, printJson, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
 
 /**
- * Verifies every invariant of the ledger and exits non-zero with a readable
- * report when one is broken. Safe on a running system: it reads one snapshot
+ * Verifies every invariant of the ledger, and each party's records against
+ * its postings, and exits non-zero with a readable report when one is broken. Safe on a running system: it reads one snapshot
  * and only writes the journal's seals.
  */
 export function auditCommand(io: Io): Command {
@@ -16,11 +16,11 @@ export function auditCommand(io: Io): Command {
     .action(async (options: DatabaseOptions & { json?: boolean }) => {
       const config = loadCardlaneConfig({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
       const { openDatabase } = await import('../../platform/db/open.ts');
-      const { auditLedger } = await import('../../ledger/index.ts');
+      const { auditCardlane } = await import('../../app/index.ts');
       const db = openDatabase(config.database);
       try {
         await assertLedgerExists(db);
-        const report = await auditLedger(db, { nowMs: systemClock.nowMs() });
+        const report = await auditCardlane(db, systemClock.nowMs());
         if (options.json) printJson(io, { database: db.description, ...report });
         else printReport(io, db.description, report);
         if (!report.ok) {
@@ -41,7 +41,7 @@ async function assertLedgerExists(db: import('../../platform/db/database.ts').Da
   }
 }
 
-type Report = Awaited<ReturnType<typeof import('../../ledger/index.ts').auditLedger>>;
+type Report = Awaited<ReturnType<typeof import('../../app/index.ts').auditCardlane>>;
 
 function printReport(io: Io, where: string, report: Report): void {
   const out = (line: string) => io.stdout.write(`${line}\n`);

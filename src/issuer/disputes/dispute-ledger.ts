@@ -97,7 +97,7 @@ export async function bookMerchantWon(ledger: Ledger, tx: Tx, m: DisputeMoney, p
  * and the cardholder (with what the issuer wrote off for them) ahead by the
  * amount when won, by nothing when lost or rejected.
  */
-export async function auditIssuerDisputes(ledger: Ledger, sql: Sql): Promise<string[]> {
+export async function auditIssuerDisputes(ledger: Pick<Ledger, 'lookupTransfers'>, sql: Sql): Promise<string[]> {
   const rows = await sql.all<{ id: string; status: string; amount_minor: number | string }>(
     `SELECT id, status, amount_minor FROM issuer_disputes WHERE status IN ('won', 'lost', 'rejected')`,
   );

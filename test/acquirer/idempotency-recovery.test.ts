@@ -254,3 +254,17 @@ test('a confirm cut before its authorization left: the retry cannot send the sec
   assert.match(declined.message, /had none/, 'not "your security code is incorrect": none was sent');
   assert.equal(await count('SELECT COUNT(*) AS n FROM acquirer_payment_intents'), 1);
 });
+
+test('one idempotency key used by the browser (publishable key) and the server (secret key) never replays one answer to the other', async () => {
+  await setUp(() => {});
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const pm = await paymentMethod(card);
+  const pi = await stripe.paymentIntents.create({ amount: 400, currency: 'usd', payment_method: pm, capture_method: 'manual' });
+  const browser = f.stripeFor(f.merchant.publishableKey);
+  const confirmed = await browser.paymentIntents.confirm(pi.id, { client_secret: pi.client_secret! } as Stripe.PaymentIntentConfirmParams, { idempotencyKey: 'shared' });
+  assert.equal(confirmed.status, 'requires_capture');
+  // The server's confirm with the same key and parameters is another request: refused, not handed the browser's public view.
+  await assert.rejects(stripe.paymentIntents.confirm(pi.id, { client_secret: pi.client_secret! } as Stripe.PaymentIntentConfirmParams, { idempotencyKey: 'shared' }), {
+    code: 'idempotency_key_reused',
+  });
+});

@@ -138,7 +138,9 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
       if (endpoint.method !== 'POST' || key === undefined) return answer(reply, view(await runOnce(() => endpoint.run(input, call), endpoint.status)));
 
       validateIdempotencyKey(key);
-      const requestHash = hashRequest({ method: 'POST', path: request.url.split('?')[0]!, params: data });
+      // A publishable key's request is another request than a secret key's with the same parameters: its answer is
+      // the public view, and a key shared between the two must never replay one's answer to the other.
+      const requestHash = hashRequest({ method: 'POST', path: request.url.split('?')[0]!, params: kind === 'publishable' ? { publishable: data } : data });
       const claim = await claimIdempotencyKey(deps.db, { merchantId: merchant.id, key, requestHash, nowMs: call.nowMs });
       if (claim.kind === 'replay') {
         reply.header('idempotent-replayed', 'true');

@@ -159,27 +159,24 @@ export async function getBalanceAt(sql: Sql, accountId: string, atMs: number): P
   const voidBit = TRANSFER_FLAGS.void_pending_transfer;
   const posted = `(t.flags & ${pendingBit}) = 0 AND (t.flags & ${voidBit}) = 0`;
   const held = `(t.flags & ${pendingBit}) <> 0 AND (t.resolved_at_ms IS NULL OR t.resolved_at_ms > ?) AND (t.expires_at_ms IS NULL OR t.expires_at_ms > ?)`;
+  // The account's four sums over its history (a CTE named history, whichever way it was found), as of atMs.
+  const sumsOfHistory = `SELECT CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS dpo,
+           CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS cpo,
+           CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS dp,
+           CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS cp
+      FROM history JOIN ledger_transfers t ON t.id = history.id
+     WHERE t.created_at_ms <= ?`;
   const sums = open
     ? await sql.get<{ dpo: number | null; cpo: number | null; dp: number | null; cp: number | null }>(
         `WITH history(id) AS (SELECT transfer_id FROM ledger_account_entries WHERE account_id = ? AND kind = 0)
-         SELECT CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS dpo,
-                CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS cpo,
-                CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS dp,
-                CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS cp
-           FROM history JOIN ledger_transfers t ON t.id = history.id
-          WHERE t.created_at_ms <= ?`,
+         ${sumsOfHistory}`,
         [accountId, accountId, accountId, accountId, atMs, atMs, accountId, atMs, atMs, atMs],
       )
     : account.last_transfer_id === null
       ? undefined
       : await sql.get<{ dpo: number | null; cpo: number | null; dp: number | null; cp: number | null }>(
           `${historyWalk(false)}
-           SELECT CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS dpo,
-                  CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${posted} THEN t.amount ELSE 0 END) AS BIGINT) AS cpo,
-                  CAST(SUM(CASE WHEN t.debit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS dp,
-                  CAST(SUM(CASE WHEN t.credit_account_id = ? AND ${held} THEN t.amount ELSE 0 END) AS BIGINT) AS cp
-             FROM history JOIN ledger_transfers t ON t.id = history.id
-            WHERE t.created_at_ms <= ?`,
+           ${sumsOfHistory}`,
           [account.last_transfer_id, accountId, accountId, accountId, accountId, accountId, accountId, atMs, atMs, accountId, atMs, atMs, atMs],
         );
   return balance(accountId, account.currency, Number(sums?.dpo ?? 0), Number(sums?.cpo ?? 0), Number(sums?.dp ?? 0), Number(sums?.cp ?? 0));

@@ -4,6 +4,7 @@ import { createdCondition, parseCreatedFilter, type CreatedRange } from '../even
 import { refuseExpand } from '../events/refuse-expand.ts';
 import { listPage, parseListQuery, stripeList, type ListQuery } from '../stripe/list.ts';
 import type { Params } from '../stripe/params.ts';
+import { parseSearchParams, searchPage, searchResult, type SearchFields, type SearchInput } from '../stripe/search.ts';
 import type { StripeCall, StripeEndpoint } from '../stripe/route.ts';
 import {
   createCustomer,
@@ -45,6 +46,9 @@ interface ListCustomersInput {
   readonly email: string | undefined;
   readonly created: CreatedRange | undefined;
 }
+
+/** The fields Stripe's customer search supports (besides `metadata['key']`). */
+export const CUSTOMER_SEARCH_FIELDS: SearchFields = { email: 'string', name: 'string', phone: 'string', created: 'number' };
 
 export function customerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
   const eventDeps = (call: StripeCall) => ({ ids: deps.ids, nowMs: call.nowMs });
@@ -133,6 +137,27 @@ export function customerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
     },
   };
 
+  const search: StripeEndpoint<SearchInput> = {
+    method: 'GET',
+    url: '/customers/search',
+    summary: "Search customers with Stripe's query language (email:'…', name:'…', metadata['key']:'…', created>…; AND or OR)",
+    parse: (params) => {
+      refuseExpand(params);
+      return parseSearchParams(params, 'customers', CUSTOMER_SEARCH_FIELDS);
+    },
+    run: async (input, call) => {
+      const page = await searchPage<CustomerRow, ReturnType<typeof customerObject>>(deps.db, {
+        table: 'acquirer_customers',
+        columns: CUSTOMER_COLUMNS,
+        where: 'merchant_id = ? AND deleted_at_ms IS NULL',
+        params: [call.merchant.id],
+        input,
+        toObject: customerObject,
+      });
+      return searchResult('/v1/customers/search', page.items.map((item) => item.object), page.hasMore, page.nextPage);
+    },
+  };
+
   const remove: StripeEndpoint<{ id: string }> = {
     method: 'DELETE',
     url: '/customers/:id',
@@ -144,7 +169,7 @@ export function customerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
     },
   };
 
-  return [create, retrieve, update, list, remove];
+  return [create, search, retrieve, update, list, remove];
 }
 
 /** The fields create and update share. An empty string clears a field, as in Stripe's form encoding. */

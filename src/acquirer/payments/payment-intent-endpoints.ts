@@ -12,6 +12,8 @@ import { findPaymentMethod, paymentMethodObject } from './payment-method-store.t
 import { basePaymentIntentObject, PAYMENT_INTENT_COLUMNS, paymentIntentFromRow, requirePaymentIntent, type PaymentIntent } from './payment-intent-store.ts';
 import { PaymentIntents, type CreateIntentInput } from './payment-intents.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
+import { parseSearchParams, searchPage, searchResult, type SearchFields } from '../stripe/search.ts';
+import { customerObject, deletedCustomerObject, findCustomerIncludingDeleted } from '../customers/customers.ts';
 import { CardSources, parsePaymentMethodData, type CardSource } from './card-sources.ts';
 import { PAYMENT_METHOD_REF } from './test-shortcuts.ts';
 import type { ClientSecretAccess } from '../stripe/route.ts';
@@ -28,6 +30,13 @@ export const PAYMENT_INTENT_PUBLIC_FIELDS = [
   'created', 'currency', 'description', 'last_payment_error', 'livemode', 'next_action', 'payment_method', 'payment_method_types', 'processing',
   'receipt_email', 'setup_future_usage', 'shipping', 'status',
 ] as const;
+
+/** What `expand[]` may name on a payment intent (Stripe's expandable fields Cardlane has). */
+export const PAYMENT_INTENT_EXPAND = ['customer', 'payment_method', 'latest_charge', 'latest_charge.payment_method'] as const;
+/** On a list or search result, the same paths inside each item. */
+export const PAYMENT_INTENT_LIST_EXPAND = PAYMENT_INTENT_EXPAND.map((path) => `data.${path}`);
+/** The fields Stripe's payment intent search supports (besides `metadata['key']`). */
+export const PAYMENT_INTENT_SEARCH_FIELDS: SearchFields = { amount: 'number', created: 'number', currency: 'string', customer: 'string', status: 'string' };
 
 const PAYMENT_INTENT_CLIENT_SECRET: ClientSecretAccess = {
   objectName: 'PaymentIntent',
@@ -80,7 +89,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
           confirm,
           offSession,
         };
-        return { create, paymentMethodData, expand: p.expand() };
+        return { create, paymentMethodData, expand: p.expand(PAYMENT_INTENT_EXPAND) };
       },
       run: async ({ create, paymentMethodData, expand }, call) => {
         const paymentMethodId = await paymentMethodFor(call.merchant.id, create.paymentMethodId, paymentMethodData, call.nowMs);
@@ -95,7 +104,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       clientSecret: PAYMENT_INTENT_CLIENT_SECRET,
       parse: (p) => {
         p.string('client_secret', { maxChars: 200 });
-        return { expand: p.expand() };
+        return { expand: p.expand(PAYMENT_INTENT_EXPAND) };
       },
       run: async ({ expand }, call) => object(await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!), expand),
     },
@@ -124,7 +133,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         if (capture !== undefined) (changes as any).captureMethod = capture === 'manual' ? 'manual' : 'automatic';
         const metadata = p.metadata();
         paymentMethodTypes(p);
-        return { changes, metadata, expand: p.expand() };
+        return { changes, metadata, expand: p.expand(PAYMENT_INTENT_EXPAND) };
       },
       run: async ({ changes, metadata, expand }, call) => {
         const current = await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!);
@@ -163,7 +172,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
             ...(sfu === undefined ? {} : { setupFutureUsage: sfu === '' ? null : (sfu as 'off_session' | 'on_session') }),
           },
           paymentMethodData,
-          expand: browser ? browserExpand(p) : p.expand(),
+          expand: browser ? browserExpand(p) : p.expand(PAYMENT_INTENT_EXPAND),
         };
       },
       run: async ({ confirm, paymentMethodData, expand }, call) => {
@@ -176,7 +185,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       method: 'POST',
       url: '/payment_intents/:id/capture',
       summary: 'Capture an authorized PaymentIntent, all of it or amount_to_capture (the rest is released)',
-      parse: (p) => ({ amount: p.integer('amount_to_capture', { min: 1, max: MAX_AMOUNT_MINOR }), finalCapture: p.boolean('final_capture'), expand: p.expand() }),
+      parse: (p) => ({ amount: p.integer('amount_to_capture', { min: 1, max: MAX_AMOUNT_MINOR }), finalCapture: p.boolean('final_capture'), expand: p.expand(PAYMENT_INTENT_EXPAND) }),
       run: async ({ amount, expand }, call) => object(await service.capture(call.merchant, call.path.id!, amount, call.nowMs, call.recovery), expand),
       resume: async ({ expand }, call, messageId) => object(await service.resumeStep(call.merchant, call.path.id!, messageId, call.nowMs, call.recovery), expand),
     },
@@ -184,7 +193,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       method: 'POST',
       url: '/payment_intents/:id/increment_authorization',
       summary: 'Raise an authorized, uncaptured PaymentIntent to a new total (the issuer is asked for the difference)',
-      parse: (p) => ({ amount: p.integer('amount', { required: true, min: 1, max: MAX_AMOUNT_MINOR })!, expand: p.expand() }),
+      parse: (p) => ({ amount: p.integer('amount', { required: true, min: 1, max: MAX_AMOUNT_MINOR })!, expand: p.expand(PAYMENT_INTENT_EXPAND) }),
       run: async ({ amount, expand }, call) => object(await service.incrementAuthorization(call.merchant, call.path.id!, amount, call.nowMs, call.recovery), expand),
       resume: async ({ expand }, call, messageId) => object(await service.resumeStep(call.merchant, call.path.id!, messageId, call.nowMs, call.recovery), expand),
     },
@@ -192,7 +201,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       method: 'POST',
       url: '/payment_intents/:id/cancel',
       summary: 'Cancel a PaymentIntent (releases an authorization it holds)',
-      parse: (p) => ({ reason: p.enumOf('cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']) ?? null, expand: p.expand() }),
+      parse: (p) => ({ reason: p.enumOf('cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']) ?? null, expand: p.expand(PAYMENT_INTENT_EXPAND) }),
       run: async ({ reason, expand }, call) => object(await service.cancel(call.merchant, call.path.id!, reason, call.nowMs, call.recovery), expand),
       resume: async ({ reason, expand }, call) => object(await service.resumeCancel(call.merchant, call.path.id!, reason, call.nowMs, call.recovery), expand),
     },
@@ -200,11 +209,30 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       method: 'GET',
       url: '/payment_intents',
       summary: 'List PaymentIntents, newest first',
-      parse: (p) => ({ query: parseListQuery(p), customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }), expand: p.expand() }),
+      parse: (p) => ({ query: parseListQuery(p), customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }), expand: p.expand(PAYMENT_INTENT_LIST_EXPAND) }),
       run: async ({ query, customer, expand }, call) => {
         const page = await listIntents(deps.db, call.merchant.id, customer, query);
         const inner = expandInList(expand);
         return stripeList('/v1/payment_intents', await Promise.all(page.rows.map((pi) => object(pi, inner))), page.hasMore);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/payment_intents/search',
+      summary: "Search PaymentIntents with Stripe's query language (status:'…', customer:'…', amount>…, metadata['key']:'…'; AND or OR)",
+      parse: (p) => ({ search: parseSearchParams(p, 'payment_intents', PAYMENT_INTENT_SEARCH_FIELDS), expand: p.expand(PAYMENT_INTENT_LIST_EXPAND) }),
+      run: async ({ search, expand }, call) => {
+        const page = await searchPage<any, Record<string, unknown> & { id: string }>(deps.db, {
+          table: 'acquirer_payment_intents',
+          columns: PAYMENT_INTENT_COLUMNS,
+          where: 'merchant_id = ?',
+          params: [call.merchant.id],
+          input: search,
+          toObject: (row) => basePaymentIntentObject(paymentIntentFromRow(row)),
+        });
+        const inner = expandInList(expand);
+        const data = await Promise.all(page.items.map((item) => object(paymentIntentFromRow(item.row), inner)));
+        return searchResult('/v1/payment_intents/search', data, page.hasMore, page.nextPage);
       },
     },
   ];
@@ -215,6 +243,10 @@ export async function paymentIntentObject(sql: Sql, pi: PaymentIntent, expand: r
   if (expand.includes('latest_charge') && pi.latestChargeId !== null) {
     const charge = await findCharge(sql, pi.merchantId, pi.latestChargeId);
     if (charge) body.latest_charge = await chargeObject(sql, charge, expandBelow(expand, 'latest_charge'));
+  }
+  if (expand.includes('customer') && pi.customerId !== null) {
+    const customer = await findCustomerIncludingDeleted(sql, pi.merchantId, pi.customerId);
+    if (customer) body.customer = customer.deleted_at_ms === null ? customerObject(customer) : deletedCustomerObject(customer.id);
   }
   if (expand.includes('payment_method') && pi.paymentMethodId !== null) {
     const pm = await findPaymentMethod(sql, pi.merchantId, pi.paymentMethodId);

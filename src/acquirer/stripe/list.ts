@@ -47,6 +47,7 @@ export async function listPage<R extends { id: string }>(
   spec: { readonly table: string; readonly columns: string; readonly where: string; readonly params: readonly unknown[]; readonly query: ListQuery },
 ): Promise<{ rows: R[]; hasMore: boolean }> {
   const { query } = spec;
+  await requireCursor(sql, spec);
   let cursor = '';
   const params: unknown[] = [...spec.params];
   if (query.startingAfter !== undefined) {
@@ -63,6 +64,28 @@ export async function listPage<R extends { id: string }>(
   const page = rows.slice(0, query.limit);
   if (order === 'ASC') page.reverse();
   return { rows: page, hasMore };
+}
+
+/**
+ * A cursor must name an object of the list's kind that the merchant has, as
+ * at Stripe (`No such customer: 'cus_…'`, 404): an unknown id answering the
+ * first page would make a client's pagination loop for ever. Looked up within
+ * the merchant's scope (every list's `where` opens with `merchant_id = ?`),
+ * not the list's filters, so an object that left the filter while a client
+ * paged (a deleted customer) still serves as a cursor.
+ */
+async function requireCursor(sql: Sql, spec: { readonly table: string; readonly where: string; readonly params: readonly unknown[]; readonly query: ListQuery }): Promise<void> {
+  const { startingAfter, endingBefore } = spec.query;
+  const id = startingAfter ?? endingBefore;
+  if (id === undefined) return;
+  const merchantScoped = /^merchant_id = \?/.test(spec.where);
+  const found = merchantScoped
+    ? await sql.get<{ id: string }>(`SELECT id FROM ${spec.table} WHERE merchant_id = ? AND id = ?`, [spec.params[0], id])
+    : await sql.get<{ id: string }>(`SELECT id FROM ${spec.table} WHERE ${spec.where} AND id = ?`, [...spec.params, id]);
+  if (found === undefined) {
+    const noun = spec.table.replace(/^acquirer_/, '').replace(/s$/, '');
+    throw new AcquirerError('resource_missing', `No such ${noun}: '${id}'`, { param: startingAfter !== undefined ? 'starting_after' : 'ending_before' });
+  }
 }
 
 export function stripeList<T>(url: string, data: T[], hasMore: boolean): StripeList<T> {

@@ -111,9 +111,10 @@ class RecordingParams extends Params {
     return this.#note(name, field, false) ? { clear: false, set: {} } : undefined;
   }
 
-  override expand(): string[] {
-    // Expandable fields named as the acquirer's objects name them.
-    this.#note('expand', { type: 'array', maxItems: 20, items: { type: 'string', enum: ['customer', 'payment_method', 'latest_charge', 'data.customer', 'latest_charge.balance_transaction'] } }, false);
+  override expand(allowed?: readonly string[]): string[] {
+    // Expandable fields named as the acquirer's objects name them: the endpoint's own list when it gives one.
+    const paths = allowed ?? ['customer', 'payment_method', 'latest_charge', 'data.customer', 'latest_charge.balance_transaction'];
+    this.#note('expand', { type: 'array', maxItems: 20, items: { type: 'string', enum: [...paths] } }, false);
     return [];
   }
 
@@ -246,6 +247,8 @@ const RESOURCES: Record<string, JsonSchema> = {
 };
 
 const LIST = (item: JsonSchema): JsonSchema => obj({ object: constant('list'), data: { type: 'array', items: item }, has_more: bool, url: str });
+const SEARCH = (item: JsonSchema): JsonSchema =>
+  obj({ object: constant('search_result'), data: { type: 'array', items: item }, has_more: bool, next_page: nullable(str), url: str });
 const DELETED = obj({ id: str, object: str, deleted: { type: 'boolean', enum: [true] } });
 
 const ERROR = obj({
@@ -264,6 +267,7 @@ function answerSchema(endpoint: StripeEndpoint<unknown>): JsonSchema {
   if (endpoint.method === 'DELETE') return DELETED;
   const resourceOf = (segment: string) => segment.replace(/s$/, '');
   const last = segments[segments.length - 1]!;
+  if (endpoint.method === 'GET' && last === 'search') return SEARCH(RESOURCES[resourceOf(segments[0]!)] ?? anyObject);
   const isList = endpoint.method === 'GET' && !last.startsWith(':');
   const resource = isList ? resourceOf(last) : resourceOf(segments[0]!);
   const schema = RESOURCES[resource] ?? anyObject;

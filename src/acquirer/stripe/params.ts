@@ -139,12 +139,20 @@ export class Params {
     return { clear: false, set };
   }
 
-  /** `expand[]`: dotted paths, at most 4 levels deep, as Stripe allows. */
-  expand(): string[] {
+  /**
+   * `expand[]`: dotted paths, at most 4 levels deep, as Stripe allows. With
+   * `allowed`, any other path is refused as Stripe refuses it ("This property
+   * cannot be expanded"), rather than answering an id to a client that asked
+   * for an object.
+   */
+  expand(allowed?: readonly string[]): string[] {
     const paths = this.stringList('expand', { maxItems: 20, maxChars: 200 }) ?? [];
     for (const path of paths) {
       if (!/^[a-z_]+(\.[a-z_]+)*$/.test(path) || path.split('.').length > EXPAND_MAX_DEPTH) {
         throw new AcquirerError('parameter_invalid', `Invalid expand path: ${path}`, { param: 'expand' });
+      }
+      if (allowed !== undefined && !allowed.includes(path)) {
+        throw new AcquirerError('parameter_invalid', `This property cannot be expanded (${path}).`, { param: 'expand' });
       }
     }
     return paths;

@@ -1,12 +1,15 @@
 /**
  * Validation of a chat-completions body (OpenAI's shape). Only what the
  * built-in model uses is read; unknown fields are ignored, as OpenAI's API
- * tolerates SDK fields a server does not know. Streaming is refused.
+ * tolerates SDK fields a server does not know. `stream: true` asks for
+ * Server-Sent Events; `stream_options.include_usage` for a final usage chunk.
  */
 export interface ChatRequest {
   readonly model: string;
   readonly messages: ReadonlyArray<{ role: string; content: string }>;
   readonly maxTokens: number | null;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
 }
 
 export type ChatRequestCheck = { ok: true; request: ChatRequest } | { ok: false; message: string; param: string; code: string | null };
@@ -21,9 +24,15 @@ function invalid(message: string, param: string, code: string | null = null): Ch
 export function parseChatRequest(body: unknown): ChatRequestCheck {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalid('The request body must be a JSON object.', 'body');
   const input = body as Record<string, unknown>;
-  if (input.stream !== undefined && input.stream !== null && input.stream !== false) {
-    return invalid('Streaming is not supported by this server: leave `stream` unset or false.', 'stream', 'unsupported_value');
+  const stream = input.stream ?? false;
+  if (typeof stream !== 'boolean') return invalid('`stream` must be a boolean.', 'stream');
+  const streamOptions = input.stream_options ?? null;
+  if (streamOptions !== null) {
+    if (!stream) return invalid('The `stream_options` parameter is only allowed when `stream` is enabled.', 'stream_options');
+    if (typeof streamOptions !== 'object' || Array.isArray(streamOptions)) return invalid('`stream_options` must be an object.', 'stream_options');
   }
+  const includeUsage = (streamOptions as { include_usage?: unknown } | null)?.include_usage ?? false;
+  if (typeof includeUsage !== 'boolean') return invalid('`stream_options.include_usage` must be a boolean.', 'stream_options.include_usage');
   if (typeof input.model !== 'string' || input.model.length === 0) return invalid("you must provide a model parameter", 'model');
   if (!Array.isArray(input.messages) || input.messages.length === 0) return invalid("'messages' must be a non-empty array.", 'messages');
   if (input.messages.length > MAX_MESSAGES) return invalid(`'messages' has more than ${MAX_MESSAGES} items.`, 'messages');
@@ -40,7 +49,7 @@ export function parseChatRequest(body: unknown): ChatRequestCheck {
   if (rawMax !== null && (!Number.isSafeInteger(rawMax) || (rawMax as number) < 1)) {
     return invalid('max_tokens must be a positive integer.', input.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens');
   }
-  return { ok: true, request: { model: input.model, messages, maxTokens: rawMax as number | null } };
+  return { ok: true, request: { model: input.model, messages, maxTokens: rawMax as number | null, stream, includeUsage } };
 }
 
 function contentText(content: unknown): string | null {

@@ -3,8 +3,8 @@ import type { Database } from '../platform/db/database.ts';
 import type { BillingDeps } from './billing-deps.ts';
 import { creditBalance } from './billing-ledger.ts';
 import { parseChatRequest } from './chat-request.ts';
-import { echoComplete } from './echo-model.ts';
-import { canAffordMinimum, recordUsage } from './metering.ts';
+import { CHARS_PER_TOKEN, countTokens, echoComplete, type EchoCompletion } from './echo-model.ts';
+import { canAffordMinimum, recordUsage, reserveUsage } from './metering.ts';
 import { openAiErrors, type OpenAiError } from './openai-errors.ts';
 import { organizationForApiKey, type Organization } from './organizations.ts';
 import { DEFAULT_PRICE_BOOK, ECHO_MODEL } from './price-book.ts';
@@ -21,8 +21,16 @@ const IMPLEMENTED_MODELS = new Set([ECHO_MODEL]);
 // Fixed, so the model list is deterministic: 2026-01-01T00:00:00Z in seconds.
 const MODEL_CREATED_S = 1_767_225_600;
 
-/** `afterUsage`: told (without being waited for) when an organization used credits or was refused for lack of them — auto-recharge's nudge. */
-export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: { afterUsage?(orgId: string): void } = {}): FastifyPluginAsync {
+export interface MerchantApiHooks {
+  /** Told (without being waited for) when an organization used credits or was refused for lack of them — auto-recharge's nudge. */
+  afterUsage?(orgId: string): void;
+  /** Pause between a stream's chunks (default 0: the built-in model is instant); tests slow a stream down to disconnect midway. */
+  readonly streamChunkDelayMs?: number;
+  /** Told when a stream's usage has been charged (or its charge failed): for tests. */
+  afterStream?(id: string, outcome: 'recorded' | 'failed'): void;
+}
+
+export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: MerchantApiHooks = {}): FastifyPluginAsync {
   const book = deps.priceBook ?? DEFAULT_PRICE_BOOK;
   const models = [...book.keys()].filter((model) => IMPLEMENTED_MODELS.has(model));
   const modelObject = (id: string) => ({ id, object: 'model', created: MODEL_CREATED_S, owned_by: 'cardlane' });
@@ -34,6 +42,106 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: { afte
     if (org === undefined) throw new Error('merchant API route reached without an authenticated organization');
     return org;
   };
+
+  /**
+   * A completion as Server-Sent Events (`chat.completion.chunk`s, then
+   * `data: [DONE]`), metered with a hold: before the first byte, the price of
+   * the whole reply is reserved as a pending debit (refused with the same 429
+   * insufficient_quota as a non-streaming request when the credits cannot
+   * cover it); once the stream ends — finished or the client gone — the hold
+   * is posted for the prompt plus the reply tokens actually written (one
+   * usage event, id = the completion id) and the rest is released.
+   */
+  async function streamCompletion(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    stream: { orgId: string; id: string; model: string; completion: EchoCompletion; includeUsage: boolean },
+  ) {
+    const { orgId, id, model, completion } = stream;
+    const reserved = await reserveUsage(db, deps, {
+      orgId,
+      usageEventId: id,
+      model,
+      inputTokens: completion.promptTokens,
+      outputTokens: completion.completionTokens,
+    });
+    if (reserved.result !== 'reserved') {
+      hooks.afterUsage?.(orgId);
+      if (reserved.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota());
+      throw new Error(`reserving a fresh stream answered ${reserved.result}`);
+    }
+    const res = reply.raw;
+    let gone = false;
+    const onClose = () => {
+      gone = true;
+    };
+    // The response's `close` before its end is the client going away (the request's own `close` fires once its body is read).
+    res.on('close', onClose);
+    reply.hijack();
+    const created = Math.floor(deps.clock.nowMs() / 1000);
+    const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(stream.includeUsage ? { usage: null } : {}),
+    });
+    const write = (data: unknown): boolean => {
+      if (gone || res.destroyed || res.writableEnded) return false;
+      res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+      return true;
+    };
+    const pause = () => new Promise<void>((resolve) => (hooks.streamChunkDelayMs ? setTimeout(resolve, hooks.streamChunkDelayMs) : setImmediate(resolve)));
+    let sent = '';
+    try {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      if (write(chunk({ role: 'assistant', content: '', refusal: null }, null))) {
+        // One chunk per token (CHARS_PER_TOKEN code points): what was written is counted exactly.
+        const codePoints = [...completion.content];
+        for (let at = 0; at < codePoints.length; at += CHARS_PER_TOKEN) {
+          await pause();
+          const piece = codePoints.slice(at, at + CHARS_PER_TOKEN).join('');
+          if (!write(chunk({ content: piece }, null))) break;
+          sent += piece;
+        }
+        await pause();
+        if (write(chunk({}, completion.finishReason)) && stream.includeUsage) {
+          const completionTokens = countTokens(sent);
+          write({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model,
+            choices: [],
+            usage: { prompt_tokens: completion.promptTokens, completion_tokens: completionTokens, total_tokens: completion.promptTokens + completionTokens },
+          });
+        }
+        write('[DONE]');
+      }
+    } catch (error) {
+      request.log.warn({ err: error }, 'merchant API stream interrupted');
+    } finally {
+      try {
+        const outcome = await recordUsage(
+          db,
+          deps,
+          { orgId, usageEventId: id, model, inputTokens: completion.promptTokens, outputTokens: countTokens(sent) },
+          { hold: reserved.hold },
+        );
+        if (outcome.result !== 'recorded') throw new Error(`metering a stream answered ${outcome.result}`);
+        hooks.afterStream?.(id, 'recorded');
+      } catch (error) {
+        // The hold stays and lapses after its timeout: never an overspend, at worst an unbilled stream.
+        request.log.error({ err: error, completion_id: id }, 'merchant API stream could not be charged');
+        hooks.afterStream?.(id, 'failed');
+      }
+      res.off('close', onClose);
+      if (!res.writableEnded && !res.destroyed) res.end();
+      hooks.afterUsage?.(orgId);
+    }
+    return reply;
+  }
 
   return async (app) => {
     // What reaches here is Fastify's own error (a bad body, too large…: with its status) or an unexpected one (none: a 500).
@@ -84,6 +192,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: { afte
       }
       const completion = echoComplete(messages, maxTokens);
       const id = `chatcmpl-${deps.ids.next('c').slice(2)}`;
+      if (parsed.request.stream) return streamCompletion(request, reply, { orgId: org.id, id, model, completion, includeUsage: parsed.request.includeUsage });
       const outcome = await recordUsage(db, deps, {
         orgId: org.id,
         usageEventId: id,

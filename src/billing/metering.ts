@@ -48,7 +48,17 @@ class Refused extends Error {
   }
 }
 
-export async function recordUsage(db: Database, deps: Pick<BillingDeps, 'clock' | 'ledger' | 'priceBook'>, input: UsageInput): Promise<UsageOutcome> {
+/**
+ * `hold`: the usage settles a hold placed by `reserveUsage` instead of
+ * debiting afresh — the hold is posted for the event's price (at most what
+ * it reserved; the rest is released), or voided when the event costs nothing.
+ */
+export async function recordUsage(
+  db: Database,
+  deps: Pick<BillingDeps, 'clock' | 'ledger' | 'priceBook'>,
+  input: UsageInput,
+  options: { readonly hold?: UsageHold } = {},
+): Promise<UsageOutcome> {
   if (!USAGE_EVENT_ID_PATTERN.test(input.usageEventId) || typeof input.orgId !== 'string' || typeof input.model !== 'string') return { result: 'invalid_usage' };
   for (const count of [input.inputTokens, input.outputTokens]) {
     if (!Number.isSafeInteger(count) || count < 0) return { result: 'invalid_usage' };
@@ -74,7 +84,19 @@ export async function recordUsage(db: Database, deps: Pick<BillingDeps, 'clock' 
         if (first === null) throw new Error('usage event claimed but not readable');
         return sameEvent(first, input) ? { result: 'replayed', usage: first } : { result: 'usage_event_conflict' };
       }
-      if (transferId !== null) {
+      const hold = options.hold;
+      if (hold !== undefined) {
+        if (usage.amountMinor > hold.amountMinor) throw new Error(`usage ${input.usageEventId} costs more than its hold ${hold.holdId}`);
+        const outcome = await deps.ledger.createTransfer(tx, {
+          id: transferId ?? `${hold.holdId}:void`,
+          pending_id: hold.holdId,
+          ...(transferId !== null ? { amount: usage.amountMinor } : {}),
+          code: BILLING_TRANSFER_CODES.usage,
+          flags: [transferId !== null ? 'post_pending_transfer' : 'void_pending_transfer'],
+          metadata: { org_id: input.orgId, usage_event_id: input.usageEventId, model: input.model },
+        });
+        if (outcome.result !== 'ok') throw new Error(`billing usage hold ${hold.holdId}: ${outcome.result}`);
+      } else if (transferId !== null) {
         const outcome = await deps.ledger.createTransfer(tx, {
           id: transferId,
           debit_account_id: orgCreditsAccount(input.orgId),
@@ -94,6 +116,57 @@ export async function recordUsage(db: Database, deps: Pick<BillingDeps, 'clock' 
     if (error instanceof Refused) return { result: error.result };
     throw error;
   }
+}
+
+/** A hold on an organization's credits for usage still being produced (a stream). */
+export interface UsageHold {
+  readonly holdId: string;
+  readonly amountMinor: number;
+}
+
+// A hold whose settlement never came (the process died mid-stream) stops holding credits after this.
+export const USAGE_HOLD_TIMEOUT_MS = 10 * 60_000;
+
+export type ReserveOutcome =
+  | { readonly result: 'reserved'; readonly hold: UsageHold }
+  | { readonly result: 'insufficient_quota' | 'model_not_found' | 'organization_not_found' | 'invalid_usage' };
+
+/**
+ * Reserves, as a pending debit, what usage of at most these tokens can cost
+ * (a stream: the prompt and its longest possible reply), before any of it is
+ * produced. The ledger's floor counts pending debits, so concurrent holds and
+ * debits can never together take the balance below zero; a reservation that
+ * would is refused (`insufficient_quota`). `recordUsage(…, { hold })` then
+ * charges what was actually produced and releases the rest.
+ */
+export async function reserveUsage(db: Database, deps: Pick<BillingDeps, 'ledger' | 'priceBook'>, input: UsageInput): Promise<ReserveOutcome> {
+  if (!USAGE_EVENT_ID_PATTERN.test(input.usageEventId) || typeof input.orgId !== 'string' || typeof input.model !== 'string') return { result: 'invalid_usage' };
+  for (const count of [input.inputTokens, input.outputTokens]) {
+    if (!Number.isSafeInteger(count) || count < 0) return { result: 'invalid_usage' };
+  }
+  const price = priceUsage(deps.priceBook ?? DEFAULT_PRICE_BOOK, input);
+  if (price === null) return { result: 'model_not_found' };
+  // A hold of nothing would be refused by the ledger; keep one cent so settlement is uniform.
+  const amountMinor = Math.max(price.amount_minor, MINIMUM_CHARGE_MINOR);
+  const holdId = `bill:hold:${input.orgId}:${input.usageEventId}`;
+  return db.transaction(async (tx): Promise<ReserveOutcome> => {
+    if ((await creditBalance(tx, input.orgId)) === null) return { result: 'organization_not_found' };
+    const outcome = await deps.ledger.createTransfer(tx, {
+      id: holdId,
+      debit_account_id: orgCreditsAccount(input.orgId),
+      credit_account_id: USAGE_REVENUE_ACCOUNT,
+      amount: amountMinor,
+      ledger: BILLING_LEDGER,
+      currency: BILLING_CURRENCY,
+      code: BILLING_TRANSFER_CODES.usage,
+      flags: ['pending'],
+      timeout_ms: USAGE_HOLD_TIMEOUT_MS,
+      metadata: { org_id: input.orgId, usage_event_id: input.usageEventId, model: input.model },
+    });
+    if (outcome.result === 'exceeds_credits') return { result: 'insufficient_quota' };
+    if (outcome.result !== 'ok') throw new Error(`billing usage hold ${holdId}: ${outcome.result}`);
+    return { result: 'reserved', hold: { holdId, amountMinor } };
+  });
 }
 
 /**

@@ -126,23 +126,15 @@ test('a bad or revoked key raises AuthenticationError (401 invalid_api_key)', as
   assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'invalid_api_key');
 });
 
-test('stream: true is refused cleanly, unknown models are 404 model_not_found, bad bodies 400', async () => {
+test('unknown models are 404 model_not_found, bad bodies 400 (streaming: merchant-streaming.test.ts)', async () => {
   await f.grant(org.orgId, 100);
-  await assert.rejects(
-    openai.chat.completions.create({ model: ECHO_MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-    (error: unknown) => {
-      assert.ok(error instanceof OpenAI.BadRequestError, String(error));
-      assert.equal(error.param, 'stream');
-      return true;
-    },
-  );
   await assert.rejects(openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
     assert.ok(error instanceof OpenAI.NotFoundError, String(error));
     assert.equal(error.code, 'model_not_found');
     return true;
   });
   await assert.rejects(openai.models.retrieve('gpt-4o'), OpenAI.NotFoundError);
-  for (const body of ['{"model":"cardlane-echo-1","messages":[]}', '{"model":"cardlane-echo-1","messages":[{"role":"robot","content":"x"}]}', '{not json', '[1]']) {
+  for (const body of ['{"model":"cardlane-echo-1","messages":[]}', '{"model":"cardlane-echo-1","messages":[{"role":"robot","content":"x"}]}', '{not json', '[1]', '{"model":"cardlane-echo-1","stream":"yes","messages":[{"role":"user","content":"x"}]}', '{"model":"cardlane-echo-1","stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}']) {
     const response = await fetch(`${url}/merchant/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${org.apiKey}`, 'content-type': 'application/json' },

@@ -6,6 +6,7 @@ import type { KycGate, MoneyContext } from './money/context.ts';
 import { SandboxPayoutProvider } from './money/sandbox-payout.ts';
 import { TopUpService } from './money/top-up.ts';
 import { WithdrawalService } from './money/withdrawal.ts';
+import type { Notifier } from './notifications/notifier.ts';
 
 /** The issuer's money wiring with its sandbox providers: what its routes and background tasks share. */
 export interface IssuerServices {
@@ -24,9 +25,9 @@ export const kycGate: KycGate = async (sql, cardholderId) => void (await require
  * must share the sandbox, whose trades live in memory — a refund retried by
  * a task has to reach the same simulated Alipay the payer paid.
  */
-export function createIssuerServices(runtime: Runtime, ledger: Ledger, alipaySandboxKeyPem: string): IssuerServices {
+export function createIssuerServices(runtime: Runtime, ledger: Ledger, alipaySandboxKeyPem: string, notifier?: Notifier): IssuerServices {
   const { db, clock, ids, random } = runtime;
-  const money: MoneyContext = { db, ledger, clock, ids, kycGate };
+  const money: MoneyContext = { db, ledger, clock, ids, kycGate, ...(notifier ? { notifier } : {}) };
   const alipay = new AlipaySandbox({ clock, random, privateKeyPem: alipaySandboxKeyPem });
   const payouts = new SandboxPayoutProvider({ random });
   return {

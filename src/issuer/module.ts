@@ -24,6 +24,10 @@ import { moneyMigrations } from './money/migrations.ts';
 import { IssuerDisputes } from './disputes/disputes.ts';
 import { issuerDisputeMigrations } from './disputes/migrations.ts';
 import { disputeRoutes } from './http/dispute-routes.ts';
+import { notificationRoutes } from './http/notification-routes.ts';
+import { withLocalizedErrors } from './http/error-language.ts';
+import { notificationMigrations } from './notifications/migrations.ts';
+import { Notifier } from './notifications/notifier.ts';
 
 // Chargebacks and decisions the network could not take are re-sent on this beat.
 const DISPUTE_RETRY_INTERVAL_MS = 30 * 1000;
@@ -70,7 +74,7 @@ export interface IssuerApi {
 /** Cardholders, KYC, the CNY wallet, USD virtual cards and their controls, and authorization decisions. */
 export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
   name: 'issuer',
-  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...issuerDisputeMigrations],
+  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...issuerDisputeMigrations, ...notificationMigrations],
   errorCodes: ISSUER_ERROR_CODES,
   build(deps) {
     const { db, clock, ids, random, config, ledger, payments, paymentAccountReference, secrets } = deps;
@@ -78,15 +82,19 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
     const { keyring } = secrets;
     const identity = createSandboxIdentityDeps({ clock, random, ids, otpPepper: keyring.otpPepper });
     const cards = runtimeCardDeps({ ledger, clock, ids, random, keyring, sms: identity.sms, paymentAccountReference });
-    const services = createIssuerServices(deps, ledger, secrets.alipaySandboxKeyPem);
-    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs });
+    // Notifications of money events, written in each event's transaction; the important ones go out by SMS too.
+    const notifier = new Notifier({ sms: identity.sms });
+    const services = createIssuerServices(deps, ledger, secrets.alipaySandboxKeyPem, notifier);
+    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs, notifier });
     const disputes = new IssuerDisputes({ db, clock, ids, ledger });
     return {
       routes: [
-        { plugin: disputeRoutes({ db, clock, disputes }), prefix: '/issuer/v1' },
-        { plugin: identityRoutes({ db, deps: identity }), prefix: '/issuer/v1' },
-        { plugin: moneyRoutes({ db, clock, ledger, ...services }), prefix: '/issuer/v1' },
-        { plugin: cardRoutes({ db, deps: cards }), prefix: '/issuer/v1' },
+        // Error answers in the request's language (Accept-Language zh → Chinese messages).
+        { plugin: withLocalizedErrors(disputeRoutes({ db, clock, disputes })), prefix: '/issuer/v1' },
+        { plugin: withLocalizedErrors(identityRoutes({ db, deps: identity })), prefix: '/issuer/v1' },
+        { plugin: withLocalizedErrors(moneyRoutes({ db, clock, ledger, ...services })), prefix: '/issuer/v1' },
+        { plugin: withLocalizedErrors(cardRoutes({ db, deps: cards })), prefix: '/issuer/v1' },
+        { plugin: withLocalizedErrors(notificationRoutes({ db, clock })), prefix: '/issuer/v1' },
       ],
       tasks: [
         {
@@ -111,7 +119,7 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
           // Rows are claimed with SKIP LOCKED; a follow-up that holds one expires it itself.
           name: 'issuer.expire-authorizations',
           intervalMs: AUTHORIZATION_EXPIRY_INTERVAL_MS,
-          run: async () => void (await expireDueAuthorizations(db, clock, ledger)),
+          run: async () => void (await expireDueAuthorizations(db, clock, ledger, notifier)),
         },
         {
           // Each dispute is locked and its status re-checked; messages carry one id each: safe in several processes.

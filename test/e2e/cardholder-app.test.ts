@@ -258,6 +258,16 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     await checkAccessibility(page, 'declined');
     await shot('declined');
 
+    // The bell: the decline (and the payments before it) are in the notification feed; opening it reads them.
+    await page.click('#bell');
+    await page.locator('#notifications').waitFor({ state: 'visible' });
+    await waitForText(page, '#notification-feed', /交易被拒绝/);
+    await waitForText(page, '#notification-feed', /余额不足/);
+    await waitForText(page, '#notification-feed', /充值到账/);
+    await page.locator('#bell-count').waitFor({ state: 'detached' });
+    await checkAccessibility(page, 'notifications');
+    await shot('notifications');
+
     // Withdraw $5.00 to Alipay.
     await page.click('#tab-wallet');
     await page.fill('#withdraw-amount', '5');

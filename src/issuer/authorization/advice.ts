@@ -1,7 +1,8 @@
 import type { AuthorizationAdvice, AuthorizationResponse } from '../../network/messages.ts';
 import { panFingerprint } from '../card-secrets.ts';
-import { NOTHING_HELD, requestColumns, type BatchContext } from './batch.ts';
+import { notifyDecisions, NOTHING_HELD, requestColumns, type BatchContext } from './batch.ts';
 import { changeHold } from './holds.ts';
+import { notifyRelease } from './notify-events.ts';
 import { findMessage, insertMessage } from './message-records.ts';
 import { changeOf, insertAuthorizations, rowById, rowByRequestId, updateAuthorization, type AuthorizationRow } from './records.ts';
 import { clip, FIELD_BOUNDS, isMessageId } from './validate.ts';
@@ -78,6 +79,7 @@ export async function handleAdvice(ctx: BatchContext, advice: AuthorizationAdvic
     checks: { network_response_code: clip(response.responseCode, 2), network_reason: clip(response.reason, 64) },
     createdAtMs: ctx.nowMs,
   });
+  if (released > 0) await notifyRelease(ctx.tx, ctx.deps.notifier, row, advice.id, released, ctx.nowMs);
 }
 
 async function recordNetworkDecision(ctx: BatchContext, advice: AuthorizationAdvice, response: AuthorizationResponse): Promise<void> {
@@ -107,5 +109,6 @@ async function recordNetworkDecision(ctx: BatchContext, advice: AuthorizationAdv
     closed_at_ms: ctx.nowMs,
   };
   await insertAuthorizations(ctx.tx, [row]);
+  await notifyDecisions(ctx.tx, ctx.deps, [row]);
   ctx.remember(row);
 }

@@ -6,6 +6,7 @@ import { CardBook, merchantKey, type CardEntry } from './card-book.ts';
 import { decideAuthorization, storedCredentialOf, type Decision } from './decide.ts';
 import { afterDecline, cardSubject, DEFAULT_DECLINE_LIMITS, isBlocked, loadLimitStates, merchantSubject, probesOf, type LimitState, type ProbeCount } from './decline-limiter.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import type { NotificationEvent } from '../notifications/notifier.ts';
 import { holdInput } from './holds.ts';
 import { AUTHORIZATION_REASONS, type AuthorizationReason } from './reasons.ts';
 import { insertAuthorizations, ISSUER_NAME, responseOfRow, rowByRequestId, rowsByRequestIds, type AuthorizationRow } from './records.ts';
@@ -254,6 +255,7 @@ export class BatchContext {
       this.tx,
       drafts.map((d) => d.row),
     );
+    await notifyDecisions(this.tx, this.deps, drafts.map((d) => d.row));
     for (const draft of drafts) {
       if (draft.merchantRef === null || draft.row.approved !== 1) continue;
       await this.tx.run(
@@ -295,6 +297,30 @@ export class BatchContext {
       entry.merchantRefs.get(merchantKey(draft.merchantRef.acquirerId, draft.merchantRef.merchantId))?.delete(draft.merchantRef.ref);
     }
   }
+}
+
+/** The cardholder hears of each decision on their card: a decline always, an approval when it holds money. */
+export async function notifyDecisions(tx: Tx, deps: EngineDeps, rows: readonly AuthorizationRow[]): Promise<void> {
+  if (deps.notifier === undefined) return;
+  const events: NotificationEvent[] = [];
+  for (const row of rows) {
+    if (row.cardholder_id === null) continue;
+    const approved = Number(row.approved) === 1;
+    if (approved && Number(row.amount_minor) === 0) continue;
+    events.push({
+      kind: approved ? 'authorization' : 'decline',
+      cardholderId: row.cardholder_id,
+      subjectId: row.id,
+      eventKey: row.id,
+      cardId: row.card_id,
+      merchantName: row.merchant_name,
+      amountMinor: Number(row.amount_minor),
+      currency: row.currency,
+      reason: approved ? null : row.reason,
+      createdAtMs: Number(row.created_at_ms),
+    });
+  }
+  if (events.length > 0) await deps.notifier.record(tx, events);
 }
 
 function merchantSubjectOf(request: AuthorizationRequest): string | null {

@@ -3,6 +3,7 @@ import type { IdGenerator } from '../../platform/ids.ts';
 import type { Ledger } from '../../ledger/index.ts';
 import type { Keyring } from '../keyring.ts';
 import type { DeclineLimits } from './decline-limiter.ts';
+import type { Notifier } from '../notifications/notifier.ts';
 
 /** What the engine's steps share inside a batch; time, ids and secrets are injected. */
 export interface EngineDeps {
@@ -14,6 +15,8 @@ export interface EngineDeps {
   readonly holdTtlMs: number;
   /** Card-testing limits; DEFAULT_DECLINE_LIMITS when absent. */
   readonly declineLimits?: DeclineLimits;
+  /** Records the cardholder's notifications of decisions and follow-ups; none when absent. */
+  readonly notifier?: Notifier;
 }
 
 /** Holds usually expire after 7 days (Stripe, the networks' defaults for card-not-present). */

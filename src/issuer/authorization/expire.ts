@@ -3,6 +3,8 @@ import { placeholders, type Database, type Tx } from '../../platform/db/database
 import type { Ledger } from '../../ledger/index.ts';
 import { sweepFreeBalance } from '../cards/closed-card-sweep.ts';
 import { insertMessage } from './message-records.ts';
+import { notifyRelease } from './notify-events.ts';
+import type { Notifier } from '../notifications/notifier.ts';
 import { AUTHORIZATION_COLUMNS, changeOf, padded, updateAuthorization, type AuthorizationRow } from './records.ts';
 
 /**
@@ -15,7 +17,7 @@ import { AUTHORIZATION_COLUMNS, changeOf, padded, updateAuthorization, type Auth
  */
 
 /** Marks one (locked) pending authorization as expired; mutates and returns the row. */
-export async function expireAuthorization(tx: Tx, row: AuthorizationRow, nowMs: number): Promise<AuthorizationRow> {
+export async function expireAuthorization(tx: Tx, row: AuthorizationRow, nowMs: number, notifier?: Notifier): Promise<AuthorizationRow> {
   if (row.status !== 'pending' || row.expires_at_ms === null || Number(row.expires_at_ms) > nowMs) {
     throw new Error(`authorization ${row.id} is not a pending authorization past its expiry`);
   }
@@ -47,6 +49,7 @@ export async function expireAuthorization(tx: Tx, row: AuthorizationRow, nowMs: 
     checks: null,
     createdAtMs: expiresAtMs,
   });
+  await notifyRelease(tx, notifier, row, `${row.id}:expiry`, held, expiresAtMs);
   Object.assign(row, { status: change.status, held_usd_minor: 0, released_usd_minor: change.releasedUsdMinor, closed_at_ms: expiresAtMs, updated_at_ms: nowMs });
   return row;
 }
@@ -69,7 +72,7 @@ const SWEEP_MAX_BATCHES = 50;
  * batch or a follow-up holds is simply skipped this run (a follow-up
  * expires its own row itself).
  */
-export async function expireDueAuthorizations(db: Database, clock: Clock, ledger: Ledger): Promise<number> {
+export async function expireDueAuthorizations(db: Database, clock: Clock, ledger: Ledger, notifier?: Notifier): Promise<number> {
   let total = 0;
   for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
     const nowMs = clock.nowMs();
@@ -93,7 +96,7 @@ export async function expireDueAuthorizations(db: Database, clock: Clock, ledger
       );
       const lastExpired = new Map<string, string>();
       for (const row of rows) {
-        await expireAuthorization(tx, row, nowMs);
+        await expireAuthorization(tx, row, nowMs, notifier);
         lastExpired.set(row.card_id!, row.id);
       }
       for (const card of cards) {

@@ -15,6 +15,7 @@ import type { CardEntry } from './card-book.ts';
 import { decideIncrement } from './decide.ts';
 import { expireAuthorization, isPastExpiry } from './expire.ts';
 import { bookRefund, changeHold, type HoldChange } from './holds.ts';
+import { notifyMovement } from './notify-events.ts';
 import { findMessage, insertMessage, type AuthorizationMessage, type MessageType } from './message-records.ts';
 import { AUTHORIZATION_REASONS, FOLLOW_UP_REASONS, type FollowUpReason } from './reasons.ts';
 import { changeOf, ISSUER_NAME, rowById, rowByRequestId, updateAuthorization, type AuthorizationChange, type AuthorizationRow } from './records.ts';
@@ -62,7 +63,7 @@ export async function handleFollowUp(ctx: BatchContext, kind: FollowUpKind, requ
   // The card first, then the authorization: the lock order of every card writer.
   const entry = row.card_id === null ? undefined : await ctx.book.byId(row.card_id);
   row = (await rowById(ctx.tx, row.id, { lock: true }))!;
-  if (isPastExpiry(row, ctx.nowMs)) await expireAuthorization(ctx.tx, row, ctx.nowMs);
+  if (isPastExpiry(row, ctx.nowMs)) await expireAuthorization(ctx.tx, row, ctx.nowMs, ctx.deps.notifier);
 
   const outcome = await act(ctx, kind, row, entry, request);
   // A closed card keeps holds but no free money: what this message released (or an expiry found above) goes to the wallet.
@@ -228,7 +229,7 @@ async function increment(ctx: BatchContext, row: AuthorizationRow, entry: CardEn
 /** The ledger found the hold expired a moment after the batch's clock reading: the authorization expires now. */
 async function expiredMeanwhile(ctx: BatchContext, row: AuthorizationRow, change: Extract<HoldChange, { ok: false }>): Promise<Outcome> {
   if (change.result !== 'expired') throw new Error(`authorization ${row.id}: unexpected hold refusal ${change.result}`);
-  await expireAuthorization(ctx.tx, row, Math.max(ctx.nowMs, Number(row.expires_at_ms)));
+  await expireAuthorization(ctx.tx, row, Math.max(ctx.nowMs, Number(row.expires_at_ms)), ctx.deps.notifier);
   return refusal('authorization_expired');
 }
 
@@ -267,6 +268,9 @@ async function recordAnswer(ctx: BatchContext, kind: FollowUpKind, request: Foll
     createdAtMs: ctx.nowMs,
   };
   await insertMessage(ctx.tx, message);
+  if (row !== undefined && outcome.code === '00' && (kind === 'reversal' || kind === 'refund')) {
+    await notifyMovement(ctx.tx, ctx.deps.notifier, kind === 'refund' ? 'refund' : 'hold_release', row, message.id, outcome.movedUsdMinor, ctx.nowMs);
+  }
   return answerOf(message);
 }
 

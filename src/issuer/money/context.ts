@@ -2,6 +2,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Database, Sql } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type { Ledger } from '../../ledger/index.ts';
+import type { Notifier } from '../notifications/notifier.ts';
 
 /**
  * Refuses (throws AppError 'kyc_required') unless the cardholder's KYC is
@@ -18,4 +19,6 @@ export interface MoneyContext {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly kycGate: KycGate;
+  /** Records the cardholder's notifications of credited top-ups and settled withdrawals; none when absent. */
+  readonly notifier?: Notifier;
 }

@@ -199,6 +199,9 @@ export class TopUpService {
           // Two recorded steps in one transaction: `paid` never outlives it, but the history shows both.
           await transition(tx, order, 'paid', { reason: 'paid notify verified', nowMs, stamps: ['paid_at_ms'], extra: tradeNo });
           await transition(tx, { ...order, status: 'paid' }, 'credited', { reason: 'wallet credited', nowMs, stamps: ['credited_at_ms'] });
+          await this.#ctx.notifier?.record(tx, [
+            { kind: 'top_up', cardholderId: order.cardholder_id, subjectId: order.id, eventKey: order.id, amountMinor: Number(order.usd_amount_minor), currency: 'USD', createdAtMs: nowMs },
+          ]);
           return { ack: true, outcome: 'credited', order: (await loadOrder(tx, order.id))! };
         }
         if (order.status === 'expired' || order.status === 'closed' || order.status === 'failed') {

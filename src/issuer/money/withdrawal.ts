@@ -182,6 +182,19 @@ export class WithdrawalService {
           current.id,
         ]);
       }
+      const paid = result.status === 'paid';
+      await this.#ctx.notifier?.record(tx, [
+        {
+          kind: paid ? 'withdrawal_paid' : 'withdrawal_failed',
+          cardholderId: current.cardholder_id,
+          subjectId: current.id,
+          eventKey: current.id,
+          amountMinor: Number(current.amount_usd_minor),
+          currency: 'USD',
+          reason: paid ? null : 'payout_failed',
+          createdAtMs: nowMs,
+        },
+      ]);
       return (await loadWithdrawal(tx, current.id))!;
     });
   }

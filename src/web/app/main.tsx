@@ -9,10 +9,15 @@ import { CardsScreen } from './screens/cards.tsx';
 import { DeclinedScreen } from './screens/declined.tsx';
 import { KycScreen } from './screens/kyc.tsx';
 import { MeScreen } from './screens/me.tsx';
+import { NotificationsScreen } from './screens/notifications.tsx';
 import { SignInScreen } from './screens/sign-in.tsx';
 import { WalletScreen } from './screens/wallet.tsx';
 import { WhyScreen } from './screens/why.tsx';
-import type { Cardholder } from './types.ts';
+import type { Cardholder, NotificationPage } from './types.ts';
+import { usePolling } from './ui.tsx';
+
+// The bell's unread count is polled while the app is open (the feed polls faster while shown).
+const BELL_POLL_MS = 15_000;
 
 /**
  * The cardholder app: a phone-first single page over the issuer's API.
@@ -65,6 +70,15 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
   );
   const t = ctx.t;
   const signedIn = me !== null && hasToken();
+  const [unread, setUnread] = useState(0);
+  usePolling(
+    async () => {
+      if (currentRoute().startsWith('/notifications')) return;
+      setUnread((await call<NotificationPage>('GET', '/issuer/v1/notifications?limit=1')).unread_count);
+    },
+    BELL_POLL_MS,
+    signedIn,
+  );
 
   const signOut = async () => {
     try {
@@ -86,12 +100,24 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
           {t('switchLanguage')}
         </button>
         {signedIn ? (
+          <a href="#/notifications" id="bell" class="bell" aria-label={t('notificationsBell', { count: unread })}>
+            <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z" />
+            </svg>
+            {unread > 0 ? (
+              <span class="badge count" id="bell-count" aria-hidden="true">
+                {unread > 99 ? '99+' : unread}
+              </span>
+            ) : null}
+          </a>
+        ) : null}
+        {signedIn ? (
           <button type="button" id="sign-out" class="link" onClick={signOut}>
             {t('signOut')}
           </button>
         ) : null}
       </header>
-      <main id="main">{signedIn ? <Screen route={route} /> : <SignInScreen onSignedIn={(cardholder) => setMe(cardholder)} />}</main>
+      <main id="main">{signedIn ? <Screen route={route} onUnread={setUnread} /> : <SignInScreen onSignedIn={(cardholder) => setMe(cardholder)} />}</main>
       {signedIn ? (
         <nav class="tabs" aria-label={t('mainNav')}>
           {TABS.map((tab) => (
@@ -105,7 +131,7 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
   );
 }
 
-function Screen(props: { readonly route: string }) {
+function Screen(props: { readonly route: string; readonly onUnread: (count: number) => void }) {
   const [, first = 'wallet', second] = props.route.split('/');
   switch (first) {
     case 'kyc':
@@ -120,6 +146,8 @@ function Screen(props: { readonly route: string }) {
       return <DeclinedScreen />;
     case 'me':
       return <MeScreen />;
+    case 'notifications':
+      return <NotificationsScreen onUnread={props.onUnread} />;
     default:
       return <WalletScreen />;
   }

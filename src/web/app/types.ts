@@ -161,3 +161,26 @@ export interface CatalogueEntry {
 export interface List<T> {
   readonly data: readonly T[];
 }
+
+/** GET /issuer/v1/notifications: one event the cardholder should hear about. */
+export interface AppNotification {
+  readonly id: string;
+  readonly kind: 'authorization' | 'decline' | 'hold_release' | 'refund' | 'top_up' | 'withdrawal_paid' | 'withdrawal_failed';
+  readonly subject_id: string;
+  readonly card_id: string | null;
+  readonly card_last4: string | null;
+  readonly merchant_name: string | null;
+  readonly amount: { readonly amount_minor: number; readonly currency: string; readonly formatted: string };
+  readonly reason: string | null;
+  readonly reason_text: { readonly zh: string; readonly en: string } | null;
+  readonly important: boolean;
+  readonly sms_sent: boolean;
+  readonly created_at: string;
+  readonly read_at: string | null;
+}
+
+export interface NotificationPage {
+  readonly data: readonly AppNotification[];
+  readonly has_more: boolean;
+  readonly unread_count: number;
+}

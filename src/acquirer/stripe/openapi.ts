@@ -81,7 +81,7 @@ class RecordingParams extends Params {
     if (options.min !== undefined) field.minimum = options.min;
     if (options.max !== undefined) field.maximum = options.max;
     if (!this.#note(name, field, options.required)) return undefined;
-    if (name === 'exp_year') return new Date().getUTCFullYear() + 2;
+    if (name === 'exp_year') return new Date(systemClock.nowMs()).getUTCFullYear() + 2;
     if (name === 'exp_month') return 12;
     return options.min !== undefined && options.min > 1000 ? options.min : Math.min(options.max ?? 1000, 1000);
   }
@@ -153,7 +153,7 @@ const fakeCall = (endpoint: StripeEndpoint<unknown>): StripeCall => ({
   keyKind: 'secret',
   apiKeyHash: 'x',
   path: Object.fromEntries([...endpoint.url.matchAll(/:(\w+)/g)].map((m) => [m[1]!, 'x'])),
-  nowMs: Date.now(),
+  nowMs: systemClock.nowMs(),
   requestId: 'req_openapi',
   clientAddress: '127.0.0.1',
   recovery: NO_RECOVERY,

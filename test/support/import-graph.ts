@@ -18,13 +18,15 @@ export interface Import {
   readonly typeOnly: boolean;
 }
 
-/** Every relative import (static, re-export or dynamic) of every .ts file under `srcDir`. */
+/** Every relative import (static, re-export or dynamic) of every .ts and .tsx file under `srcDir`. */
 export function readImports(srcDir: string): Import[] {
   const imports: Import[] = [];
   for (const file of sourceFiles(srcDir)) {
     const text = readFileSync(file, 'utf8');
     const from = relative(srcDir, file);
-    const pattern = /(?:^|\n)\s*(import|export)\s+(type\s+)?([\s\S]*?)\s*from\s*'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g;
+    // Either quote style; the clause never crosses a `;`, so one statement's
+    // names are never read as another's.
+    const pattern = /(?:^|\n)\s*(import|export)\s+(type\s+)?([^;]*?)\s*from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
     for (const match of text.matchAll(pattern)) {
       const specifier = match[4] ?? match[5]!;
       const clause = match[3] ?? '';
@@ -39,7 +41,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith('.ts') ? [path] : [];
+    return /\.tsx?$/.test(name) ? [path] : [];
   });
 }
 

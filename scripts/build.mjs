@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Builds what ships: compiles src/ to dist/ (tsconfig.build.json), then the
-// billing page's browser code if it has a tsconfig of its own, then the
-// browser apps of src/web/ (type-checked by tsc, bundled by esbuild into
-// dist/web/<app>/assets/), then copies
-// every other file src/ reads at run time (the billing page's HTML, CSS and
-// images, any .json or .md) to the same place under dist/, so the compiled
+// browser pages of src/web/ — the cardholder app and the billing page, which
+// share src/web/shared/ — (type-checked by tsc, bundled by esbuild into
+// dist/web/<page>/assets/), then copies
+// every other file src/ reads at run time (the pages' HTML documents, any
+// .json or .md) to the same place under dist/, so the compiled
 // code finds them next to itself as the sources do. Run by `npm run build`,
 // by `npm ci` (the prepare script) and first thing by `npm test`.
 // Exits non-zero if a compilation fails (tsc still writes its output then).
@@ -17,9 +17,13 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
 const dist = join(root, 'dist');
-const PAGE_TSCONFIG = join(src, 'billing', 'page', 'tsconfig.json');
 /** Browser apps bundled by esbuild: their sources are bundled, not copied (but for the HTML, which the server reads). */
-const WEB_APPS = [{ name: 'app', dir: join(src, 'web', 'app'), entry: 'main.tsx', copied: ['icon.svg'] }];
+const WEB_APPS = [
+  { name: 'app', dir: join(src, 'web', 'app'), entry: 'main.tsx', copied: ['icon.svg'] },
+  { name: 'billing', dir: join(src, 'web', 'billing'), entry: 'main.tsx', copied: ['icon.svg'] },
+];
+/** Browser code the pages share: bundled into each, never copied. */
+const WEB_SHARED = join(src, 'web', 'shared');
 
 let tsc;
 try {
@@ -47,9 +51,6 @@ function compile(project) {
 
 let failed = false;
 compile(join(root, 'tsconfig.build.json'));
-// The page's own compilation runs before the copy, so that whatever it writes
-// (into dist/ or next to its sources) is what ends up in dist/.
-const pageOutputs = new Set(existsSync(PAGE_TSCONFIG) ? compile(PAGE_TSCONFIG) : []);
 
 for (const webApp of WEB_APPS) {
   // tsc checks the types (noEmit); esbuild bundles and minifies (it does not check them).
@@ -95,7 +96,7 @@ async function bundle(webApp) {
 }
 
 const COMPILED = /\.(c|m)?tsx?$/;
-const BUNDLED = WEB_APPS.map((webApp) => webApp.dir);
+const BUNDLED = [...WEB_APPS.map((webApp) => webApp.dir), WEB_SHARED];
 let copied = 0;
 function copyAssets(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -107,7 +108,6 @@ function copyAssets(dir) {
     if (!entry.isFile() || COMPILED.test(entry.name) || /^tsconfig.*\.json$/.test(entry.name)) continue;
     if (BUNDLED.some((d) => dir === d || dir.startsWith(`${d}/`)) && !entry.name.endsWith('.html')) continue;
     const to = join(dist, relative(src, from));
-    if (pageOutputs.has(to)) continue;
     // An asset that has not changed is left alone (not rewritten under a process running from dist/).
     if (existsSync(to) && readFileSync(to).equals(readFileSync(from))) continue;
     mkdirSync(dirname(to), { recursive: true });

@@ -5,6 +5,8 @@ import type { Ledger } from '../ledger/index.ts';
 import type { CvcCache } from './cards/vault.ts';
 import type { WebhookNetworkPolicy } from './webhooks/webhook-address-policy.ts';
 import type {
+  AuthenticationRequest,
+  AuthenticationResponse,
   AuthorizationRequest,
   AuthorizationResponse,
   CardBrand,
@@ -36,6 +38,9 @@ export interface AcquirerNetwork {
   reverse(request: ReversalRequest): Promise<FollowUpResponse>;
   clear(request: ClearingRequest): Promise<FollowUpResponse>;
   refund(request: RefundRequest): Promise<FollowUpResponse>;
+  /** 3-D Secure through the network's directory server; optional so a stub network need not (then no challenge is offered). */
+  authenticate?(request: AuthenticationRequest): Promise<AuthenticationResponse>;
+  authenticationResult?(pan: string, id: string): Promise<AuthenticationResponse>;
 }
 
 /** Everything the acquirer's endpoints and jobs share. */
@@ -56,4 +61,6 @@ export interface AcquirerDeps {
   readonly webhookNetwork?: WebhookNetworkPolicy;
   /** The network's dispute service (representments); absent in tests that wire no disputes. */
   readonly disputes?: DisputeNetwork;
+  /** Requests per second per API key before 429 `rate_limit`; absent or 0 is no limit (stripe/api-rate-limit.ts). */
+  readonly apiRequestsPerSecond?: number;
 }

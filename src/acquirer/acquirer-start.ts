@@ -4,14 +4,22 @@ import { readDemoCredentialsSection, writeDemoCredentialsSection } from '../plat
 import type { IdGenerator, RandomSource } from '../platform/ids.ts';
 import { randomKeySecret } from '../platform/secret-file.ts';
 import { addApiKey, createMerchant, getDemoMerchant } from './merchants/merchants.ts';
+import type { VerificationHoldRelease } from './merchants/verification-hold-release.ts';
 import { backfillPaymentMethodPars, type ParBackfillResult } from './payments/payment-method-par-backfill.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from './risk/presets.ts';
 import { createRiskRule } from './risk/risk-rules.ts';
 
 export const VAULT_KEY_FILE_NAME = 'acquirer-vault-key';
 export { DEMO_CREDENTIALS_FILE_NAME } from '../platform/demo-credentials-file.ts';
-/** The demo merchant's verification hold when a card is added: the seed's $5.00, released at once. */
+/** The demo merchant's verification hold when a card is added: the seed's $5.00 … */
 export const DEMO_VERIFICATION_HOLD_MINOR = 500;
+/**
+ * … kept for 6 hours, as many API businesses keep theirs: the hold is still
+ * on the card when the first auto-recharge runs, which is why the seed says
+ * to keep the $10 recharge plus the $5 hold (shorter than the issuer's 12-hour
+ * idle sign-out, so the demo story's cardholder is still signed in when it is released).
+ */
+export const DEMO_VERIFICATION_HOLD_RELEASE: VerificationHoldRelease = { kind: 'after_hours', hours: 6 };
 
 /** The demo merchant's keys as `cardlane demo credentials` prints them. Keys are stored hashed, so this file is where they live. */
 export interface DemoAcquirerCredentials {
@@ -42,7 +50,7 @@ export async function prepareAcquirer(db: Database, vaultKey: Buffer, paymentAcc
 /**
  * The demo merchant `cardlane up` creates on first start — an API business
  * configured like the seed's (a $5.00 verification hold when a card is
- * added; it refuses prepaid cards on customer-initiated purchases) — and its
+ * added, kept for 6 hours; it refuses prepaid cards on customer-initiated purchases) — and its
  * keys in `<dataDir>/demo-credentials.json`. If the file was deleted, the
  * merchant gets a fresh key pair and the file is rewritten (the old keys
  * keep working: keys are only ever added here).
@@ -75,6 +83,7 @@ export async function prepareDemoMerchant(
       mcc: '5734',
       country: 'US',
       cardVerificationAmountMinor: DEMO_VERIFICATION_HOLD_MINOR,
+      verificationHoldRelease: DEMO_VERIFICATION_HOLD_RELEASE,
       isDemo: true,
     });
     await createRiskRule(tx, { ids, nowMs: deps.nowMs }, created.merchant.id, BLOCK_PREPAID_ON_CUSTOMER_INITIATED);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ConfigSection } from '../platform/config.ts';
+import { wholeNumber, type ConfigSection } from '../platform/config.ts';
 
 /** The acquirer's settings: `acquirer` in the config file. */
 export interface AcquirerConfig {
@@ -11,6 +11,11 @@ export interface AcquirerConfig {
    * development, where the receiver listens on 127.0.0.1.
    */
   readonly webhooksAllowPrivateNetworks: boolean;
+  /**
+   * Requests per second each API key may make to /v1 (then 429 `rate_limit`,
+   * as at Stripe); 0, the default, is no limit (see stripe/api-rate-limit.ts).
+   */
+  readonly apiRequestsPerSecond: number;
 }
 
 /** A switch that may come from JSON (true/false) or from the environment, where everything is text. */
@@ -22,7 +27,9 @@ export const acquirerConfigSection: ConfigSection<'acquirer', AcquirerConfig> = 
   name: 'acquirer',
   fields: {
     webhooksAllowPrivateNetworks: onOff,
+    // From the environment it is text: digits are read as the number they spell.
+    apiRequestsPerSecond: z.preprocess((value) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value), wholeNumber(0, 100_000, 'requests per second')),
   },
-  defaults: { webhooksAllowPrivateNetworks: false },
-  envNames: { webhooksAllowPrivateNetworks: 'CARDLANE_ACQUIRER_WEBHOOKS_ALLOW_PRIVATE_NETWORKS' },
+  defaults: { webhooksAllowPrivateNetworks: false, apiRequestsPerSecond: 0 },
+  envNames: { webhooksAllowPrivateNetworks: 'CARDLANE_ACQUIRER_WEBHOOKS_ALLOW_PRIVATE_NETWORKS', apiRequestsPerSecond: 'CARDLANE_ACQUIRER_API_REQUESTS_PER_SECOND' },
 };

@@ -5,12 +5,18 @@ import type { AcquirerConfig } from './config.ts';
 import { acquirerEndpoints } from './acquirer-endpoints.ts';
 import { prepareAcquirer, prepareDemoMerchant, type DemoAcquirerCredentials } from './acquirer-start.ts';
 import { CvcCache } from './cards/vault.ts';
+import { balanceMigrations } from './balance/migrations.ts';
+import { testClockMigrations } from './test-clocks/migrations.ts';
 import { customerMigrations } from './customers/migrations.ts';
 import { ACQUIRER_ERROR_CODES } from './errors.ts';
 import { eventMigrations } from './events/migrations.ts';
 import { acquirerRoutes } from './http/acquirer-routes.ts';
+import { authenticationReturnRoutes } from './http/authentication-return-routes.ts';
+import { stripeJsRoutes } from './stripe-js/stripe-js-routes.ts';
 import { merchantMigrations } from './merchants/migrations.ts';
-import { releaseOpenVerifications } from './payments/card-verification.ts';
+import { merchantOperatorRoutes } from './merchants/merchant-operator-routes.ts';
+import type { OperatorKeyStore } from '../platform/identity/operator-keys.ts';
+import { releaseDueVerificationHolds, releaseOpenVerifications } from './payments/card-verification.ts';
 import { paymentMigrations } from './payments/migrations.ts';
 import { PaymentIntents } from './payments/payment-intents.ts';
 import { rekeyLegacyVault } from './payments/vault-rekey.ts';
@@ -28,6 +34,8 @@ import { acquirerWebhookTask } from './webhooks/webhook-task.ts';
 const STUCK_PAYMENT_SWEEP_INTERVAL_MS = 30 * 1000;
 const STUCK_PAYMENT_AGE_MS = 60 * 1000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+// Holds merchants keep are released to the minute of their time (a setting is in whole hours).
+const HOLD_RELEASE_INTERVAL_MS = 60 * 1000;
 
 export interface AcquirerModuleDeps extends Runtime {
   readonly ledger: Ledger;
@@ -38,6 +46,8 @@ export interface AcquirerModuleDeps extends Runtime {
   readonly vaultKey: Buffer;
   /** The network's dispute service: representments go through it (issue 17). */
   readonly disputes?: DisputeNetwork;
+  /** This Cardlane's operator keys (the issuer keeps them): the operator's merchant routes check them. */
+  readonly operatorKeys?: OperatorKeyStore;
 }
 
 // Deadlines are days long: a minute late is nothing; representments the network could not take are re-sent as often.
@@ -58,9 +68,9 @@ export interface AcquirerApi {
 /** The Stripe-compatible acquirer: its API at /v1, merchants' risk rules, and signed webhooks. */
 export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> = {
   name: 'acquirer',
-  migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...disputeMigrations],
+  migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...disputeMigrations, ...balanceMigrations, ...testClockMigrations],
   errorCodes: ACQUIRER_ERROR_CODES,
-  build({ db, clock, ids, random, config, logger, ledger, network, settings, vaultKey, disputes }) {
+  build({ db, clock, ids, random, config, logger, ledger, network, settings, vaultKey, disputes, operatorKeys }) {
     const deps: AcquirerDeps = {
       db,
       clock,
@@ -73,12 +83,21 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
       vaultKey,
       cvcCache: new CvcCache(),
       webhookNetwork: { allowPrivateNetworks: settings.webhooksAllowPrivateNetworks },
+      apiRequestsPerSecond: settings.apiRequestsPerSecond,
       ...(disputes ? { disputes } : {}),
     };
     const payments = new PaymentIntents(deps, deps.cvcCache);
     return {
       // The acquirer answers at /v1 because that is the path the official Stripe SDKs call.
-      routes: [{ plugin: acquirerRoutes(deps, acquirerEndpoints(deps)), prefix: '/v1' }],
+      routes: [
+        { plugin: acquirerRoutes(deps, acquirerEndpoints(deps)), prefix: '/v1' },
+        // Where issuers' 3-D Secure challenge pages send the customer back; the payment continues there.
+        { plugin: authenticationReturnRoutes(payments, () => clock.nowMs()), prefix: '' },
+        // The Stripe.js stand-in, so a checkout page runs offline against Cardlane (stripe-js/).
+        { plugin: stripeJsRoutes(), prefix: '/js' },
+        // Merchants as data: the operator makes merchants and their keys (issue 16).
+        ...(operatorKeys ? [{ plugin: merchantOperatorRoutes({ db, clock, ids, random, operatorKeys }), prefix: '/acquirer/v1' }] : []),
+      ],
       tasks: [
         // Deliveries are jobs claimed with SKIP LOCKED; each is signed and retried with back-off.
         acquirerWebhookTask(deps, { logger }),
@@ -88,11 +107,19 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
           intervalMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS,
           run: async () => {
             await payments.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
+            // 3-D Secure challenges abandoned past their time: ended (each under its intent's lock, so safe in several processes).
+            await payments.expireAuthentications(clock.nowMs());
             // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
             await resendPendingRefunds(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
             // Verification holds whose release did not go through: released again (a repeat at the issuer).
             await releaseOpenVerifications(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
           },
+        },
+        {
+          // Holds kept by a merchant's verification_hold_release, reversed when due; each release is one message id, a repeat at the issuer: safe in several processes.
+          name: 'acquirer.release-verification-holds',
+          intervalMs: HOLD_RELEASE_INTERVAL_MS,
+          run: async () => void (await releaseDueVerificationHolds(deps, clock.nowMs())),
         },
         {
           // Each dispute is locked and its status re-checked; representments carry one id each: safe in several processes.

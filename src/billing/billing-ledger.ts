@@ -1,6 +1,8 @@
 import type { Ledger, TransferOutcome } from '../ledger/index.ts';
 import { lookupAccounts } from '../ledger/index.ts';
-import type { Sql } from '../platform/db/database.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Database, Sql, Tx } from '../platform/db/database.ts';
+import { insertLot, lockLots, takeFromLots } from './credit-lots/credit-lots.ts';
 
 /**
  * Merchant billing's book (ledger 3840; USD only for now):
@@ -17,6 +19,11 @@ import type { Sql } from '../platform/db/database.ts';
  *            debit bill:org:<org>:debt:USD     credit bill:funding:USD   (the rest, owed by the organization)
  *   settle   debit bill:org:<org>:credits:USD  credit bill:org:<org>:debt:USD  (every grant pays debt first)
  *   subscription  debit bill:funding:USD       credit bill:subscription_revenue:USD  (a paid period; no credits)
+ *   expiry   debit bill:org:<org>:credits:USD  credit bill:expired_credits:USD  (a lot past its expiry: what is left of it)
+ *
+ * Every grant is also a credit lot (credit-lots/credit-lots.ts) with its
+ * expiry; every debit of the credit account takes from the lots, oldest
+ * expiry first, in the same transaction.
  *
  * A refund may take more credits than are left (they were spent): the rest
  * becomes debt, so the balance shown is credits − debt and may be negative,
@@ -26,8 +33,8 @@ import type { Sql } from '../platform/db/database.ts';
  */
 export const BILLING_LEDGER = 3840;
 export const BILLING_CURRENCY = 'USD';
-const ACCOUNT_CODES = { funding: 1, org_credits: 2, usage_revenue: 3, org_debt: 4, subscription_revenue: 5 } as const;
-export const BILLING_TRANSFER_CODES = { grant: 1, usage: 2, refund: 3, refund_debt: 4, settle_debt: 5, subscription: 6 } as const;
+const ACCOUNT_CODES = { funding: 1, org_credits: 2, usage_revenue: 3, org_debt: 4, subscription_revenue: 5, expired_credits: 6 } as const;
+export const BILLING_TRANSFER_CODES = { grant: 1, usage: 2, refund: 3, refund_debt: 4, settle_debt: 5, subscription: 6, expiry: 7 } as const;
 
 export function orgCreditsAccount(orgId: string): string {
   return `bill:org:${orgId}:credits:${BILLING_CURRENCY}`;
@@ -38,6 +45,13 @@ export function orgDebtAccount(orgId: string): string {
 export const FUNDING_ACCOUNT = `bill:funding:${BILLING_CURRENCY}`;
 export const USAGE_REVENUE_ACCOUNT = `bill:usage_revenue:${BILLING_CURRENCY}`;
 export const SUBSCRIPTION_REVENUE_ACCOUNT = `bill:subscription_revenue:${BILLING_CURRENCY}`;
+/** Credits that expired unspent (breakage): the merchant's to keep. */
+export const EXPIRED_CREDITS_ACCOUNT = `bill:expired_credits:${BILLING_CURRENCY}`;
+
+/** Runs `work` in the caller's transaction, or in one of its own when given the database: lots and ledger change together. */
+function inTransaction<T>(sql: Sql, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return (sql as Tx).isTransaction === true ? work(sql as Tx) : (sql as Database).transaction(work);
+}
 
 /** Creates the book's shared accounts and the organization's credit account (idempotent). */
 export async function ensureBillingAccounts(ledger: Ledger, sql: Sql, orgId: string): Promise<void> {
@@ -67,6 +81,8 @@ export interface CreditGrant {
   readonly reason: string;
   /** Chosen by the caller, unique forever: a retried grant with the same id is the same grant (`exists`). */
   readonly transferId: string;
+  /** When the granted credits expire (its lot's expiry); null or absent: never. */
+  readonly expiresAtMs?: number | null;
 }
 
 /**
@@ -74,8 +90,13 @@ export interface CreditGrant {
  * `exists` (already granted with this id), or a refusal such as
  * `exists_with_different_amount` or `credit_account_not_found` (no such org).
  */
-export async function grantCredits(sql: Sql, deps: { ledger: Ledger }, grant: CreditGrant): Promise<TransferOutcome> {
+export async function grantCredits(sql: Sql, deps: { ledger: Ledger; clock: Clock }, grant: CreditGrant): Promise<TransferOutcome> {
   if (!Number.isSafeInteger(grant.amountMinor) || grant.amountMinor <= 0) throw new Error('a grant is a positive integer of cents');
+  return inTransaction(sql, (tx) => grantInTransaction(tx, deps, grant));
+}
+
+async function grantInTransaction(sql: Tx, deps: { ledger: Ledger; clock: Clock }, grant: CreditGrant): Promise<TransferOutcome> {
+  await lockLots(sql, grant.orgId);
   const outcome = await deps.ledger.createTransfer(sql, {
     id: grant.transferId,
     debit_account_id: FUNDING_ACCOUNT,
@@ -86,12 +107,23 @@ export async function grantCredits(sql: Sql, deps: { ledger: Ledger }, grant: Cr
     code: BILLING_TRANSFER_CODES.grant,
     metadata: { org_id: grant.orgId, reason: grant.reason.slice(0, 64) },
   });
-  if (outcome.result === 'ok') await settleDebt(sql, deps.ledger, grant.orgId, `${grant.transferId}:settle`);
+  if (outcome.result === 'ok') {
+    await insertLot(sql, {
+      id: grant.transferId,
+      orgId: grant.orgId,
+      reason: grant.reason,
+      grantedMinor: grant.amountMinor,
+      currency: BILLING_CURRENCY,
+      grantedAtMs: deps.clock.nowMs(),
+      expiresAtMs: grant.expiresAtMs ?? null,
+    });
+    await settleDebt(sql, deps.ledger, grant.orgId, `${grant.transferId}:settle`);
+  }
   return outcome;
 }
 
 /** Pays what the organization owes out of its credits, as far as they go (one balancing transfer). */
-async function settleDebt(sql: Sql, ledger: Ledger, orgId: string, transferId: string): Promise<void> {
+async function settleDebt(sql: Tx, ledger: Ledger, orgId: string, transferId: string): Promise<void> {
   const [debt] = await lookupAccounts(sql, [orgDebtAccount(orgId)]);
   const owed = debt === undefined ? 0 : debt.debits_posted - debt.credits_posted;
   if (owed <= 0) return;
@@ -107,6 +139,7 @@ async function settleDebt(sql: Sql, ledger: Ledger, orgId: string, transferId: s
     metadata: { org_id: orgId },
   });
   if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`billing debt settlement ${transferId}: ${outcome.result}`);
+  if (outcome.result === 'ok') await takeFromLots(sql, orgId, outcome.transfer?.amount ?? 0);
 }
 
 /**
@@ -114,8 +147,24 @@ async function settleDebt(sql: Sql, ledger: Ledger, orgId: string, transferId: s
  * transfer), and books the rest as debt, so the balance goes negative
  * instead of the refund failing. Idempotent by `transferId`.
  */
-export async function removeCredits(sql: Sql, deps: { ledger: Ledger }, removal: CreditGrant): Promise<{ fromCreditsMinor: number; asDebtMinor: number }> {
+export async function removeCredits(
+  sql: Sql,
+  deps: { ledger: Ledger },
+  removal: CreditGrant & { readonly fromLotId?: string },
+): Promise<{ fromCreditsMinor: number; asDebtMinor: number }> {
   if (!Number.isSafeInteger(removal.amountMinor) || removal.amountMinor <= 0) throw new Error('a removal is a positive integer of cents');
+  return inTransaction(sql, (tx) => removeInTransaction(tx, deps, removal));
+}
+
+/**
+ * A refund takes from its own purchase's lot first (as far as it is left),
+ * then from the other lots oldest expiry first, then books debt: the money
+ * went back, so the same amount of credits leaves, whichever grant they
+ * were spent from. (Stripe's credit grants void only what is left of a grant;
+ * but a refund here also returns money, so all of it must leave the balance.)
+ */
+async function removeInTransaction(sql: Tx, deps: { ledger: Ledger }, removal: CreditGrant & { readonly fromLotId?: string }): Promise<{ fromCreditsMinor: number; asDebtMinor: number }> {
+  await lockLots(sql, removal.orgId);
   // Organizations created before refunds existed have no debt account yet.
   await ensureBillingAccounts(deps.ledger, sql, removal.orgId);
   const metadata = { org_id: removal.orgId, reason: removal.reason.slice(0, 64) };
@@ -134,6 +183,7 @@ export async function removeCredits(sql: Sql, deps: { ledger: Ledger }, removal:
   if (taken.result !== 'ok' && taken.result !== 'exists') {
     throw new Error(`billing credit removal ${removal.transferId}: ${taken.result}`);
   }
+  if (taken.result === 'ok') await takeFromLots(sql, removal.orgId, fromCreditsMinor, removal.fromLotId === undefined ? {} : { firstLotId: removal.fromLotId });
   const asDebtMinor = removal.amountMinor - fromCreditsMinor;
   if (asDebtMinor > 0) {
     const debt = await deps.ledger.createTransfer(sql, {
@@ -192,4 +242,49 @@ export async function creditBalance(sql: Sql, orgId: string): Promise<CreditBala
   const debt = accounts.find((account) => account.id === orgDebtAccount(orgId));
   const owed = debt === undefined ? 0 : debt.debits_posted - debt.credits_posted;
   return { currency: credits.currency, available_minor: credits.credits_posted - credits.debits_posted - credits.debits_pending - owed };
+}
+
+/**
+ * Expires what is left of one lot past its expiry (a ledger transfer of its
+ * own code to the expired-credits account), under the organization's lots'
+ * lock: run twice or by two processes, the second finds nothing left. A
+ * stream's hold on those credits keeps them until it settles (a balancing
+ * debit takes only what is not held); the next run expires the rest.
+ * Returns the cents expired.
+ */
+export async function expireLot(tx: Tx, deps: { ledger: Ledger; clock: Clock }, orgId: string, lotId: string): Promise<number> {
+  const nowMs = deps.clock.nowMs();
+  const lot = (await lockLots(tx, orgId)).find((candidate) => candidate.id === lotId);
+  if (lot === undefined || lot.expiresAtMs === null || lot.expiresAtMs > nowMs) return 0;
+  const [credits] = await lookupAccounts(tx, [orgCreditsAccount(orgId)]);
+  if (credits === undefined || credits.credits_posted - credits.debits_posted - credits.debits_pending <= 0) return 0;
+  const accounts = await deps.ledger.createAccounts(tx, [{ id: EXPIRED_CREDITS_ACCOUNT, ledger: BILLING_LEDGER, currency: BILLING_CURRENCY, code: ACCOUNT_CODES.expired_credits }]);
+  for (const outcome of accounts) if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`billing ledger account ${outcome.id}: ${outcome.result}`);
+  const outcome = await deps.ledger.createTransfer(tx, {
+    // The time makes a later run (after a hold kept some of it) a transfer of its own.
+    id: `bill:expire:${lot.id}:${nowMs}`,
+    debit_account_id: orgCreditsAccount(orgId),
+    credit_account_id: EXPIRED_CREDITS_ACCOUNT,
+    amount: lot.remainingMinor,
+    ledger: BILLING_LEDGER,
+    currency: BILLING_CURRENCY,
+    code: BILLING_TRANSFER_CODES.expiry,
+    flags: ['balancing_debit'],
+    metadata: { org_id: orgId, lot: lot.id.slice(0, 100) },
+  });
+  if (outcome.result === 'exists') return 0;
+  if (outcome.result !== 'ok') throw new Error(`billing credit expiry ${lot.id}: ${outcome.result}`);
+  const taken = outcome.transfer?.amount ?? 0;
+  await takeFromLots(tx, orgId, taken, { firstLotId: lot.id, expired: true });
+  return taken;
+}
+
+/** Expires every lot of the organization that is past its expiry (before a usage debit, so expired credits are never spent). */
+export async function expireDueLotsOf(tx: Tx, deps: { ledger: Ledger; clock: Clock }, orgId: string): Promise<number> {
+  const nowMs = deps.clock.nowMs();
+  let expired = 0;
+  for (const lot of await lockLots(tx, orgId)) {
+    if (lot.expiresAtMs !== null && lot.expiresAtMs <= nowMs) expired += await expireLot(tx, deps, orgId, lot.id);
+  }
+  return expired;
 }

@@ -18,6 +18,8 @@ export interface BillingConfig {
   readonly purchaseMaximumMinor: number;
   /** Smallest auto-recharge, in cents (the seed's $10). */
   readonly rechargeMinimumMinor: number;
+  /** Days after which purchased credits expire (OpenAI: one year); 0 means never. */
+  readonly creditExpiryDays: number;
 }
 
 /** Billing's settings: `billing` in the config file; the provider's address and keys also from the environment, where secrets usually live. */
@@ -30,6 +32,7 @@ export const billingConfigSection: ConfigSection<'billing', BillingConfig> = {
     purchaseMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
     purchaseMaximumMinor: wholeNumber(50, 10_000_000, 'cents'),
     rechargeMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
+    creditExpiryDays: wholeNumber(0, 36_500, 'days'),
   },
   defaults: {
     stripeBaseUrl: null,
@@ -38,6 +41,7 @@ export const billingConfigSection: ConfigSection<'billing', BillingConfig> = {
     purchaseMinimumMinor: 500,
     purchaseMaximumMinor: 100_000,
     rechargeMinimumMinor: 1_000,
+    creditExpiryDays: 365,
   },
   envNames: {
     stripeBaseUrl: 'CARDLANE_BILLING_STRIPE_URL',

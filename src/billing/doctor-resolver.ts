@@ -1,7 +1,9 @@
 import type { Sql } from '../platform/db/database.ts';
-import type { BillingAttemptResolution, BillingAttemptResolver, BillingContextLine } from '../doctor/index.ts';
+import type { BillingAttemptResolution, BillingAttemptResolver, BillingAutoRechargeState, BillingContextLine } from '../doctor/index.ts';
+import { GLOSSARY } from '../platform/glossary.ts';
 import { formatMoney, money } from '../platform/money.ts';
 import { findAttempt, type PaymentAttempt } from './payments/payment-attempts.ts';
+import { findSettings } from './auto-recharge/recharge-settings.ts';
 
 /**
  * Lets the doctor follow a billing payment (`bpa_…`) to the acquirer object
@@ -18,10 +20,10 @@ const DOCTOR_KINDS: Record<PaymentAttempt['kind'], string> = {
 };
 
 const WHAT: Record<PaymentAttempt['kind'], { en: string; 'zh-CN': string }> = {
-  verification: { en: 'adding a card (verification)', 'zh-CN': '添加银行卡（验证）' },
-  purchase: { en: 'buying credits', 'zh-CN': '购买额度' },
-  auto_recharge: { en: 'an auto-recharge', 'zh-CN': '自动充值' },
-  subscription: { en: 'a subscription payment', 'zh-CN': '订阅扣款' },
+  verification: { en: `adding a card (${GLOSSARY.verificationHold.en})`, 'zh-CN': `添加银行卡（${GLOSSARY.verificationHold.zh}）` },
+  purchase: { en: GLOSSARY.creditPurchase.en, 'zh-CN': GLOSSARY.creditPurchase.zh },
+  auto_recharge: { en: GLOSSARY.autoRecharge.en, 'zh-CN': GLOSSARY.autoRecharge.zh },
+  subscription: { en: 'a subscription renewal', 'zh-CN': '订阅扣款' },
 };
 
 function contextLines(attempt: PaymentAttempt): BillingContextLine[] {
@@ -29,12 +31,12 @@ function contextLines(attempt: PaymentAttempt): BillingContextLine[] {
   const what = WHAT[attempt.kind];
   const initiated =
     attempt.initiator === 'customer'
-      ? { en: 'started by the customer (customer-initiated)', 'zh-CN': '由客户发起（CIT）' }
-      : { en: 'charged by the merchant off-session (merchant-initiated)', 'zh-CN': '由商户在客户不在场时发起（MIT）' };
+      ? { en: `started by the customer (a ${GLOSSARY.customerInitiated.en})`, 'zh-CN': `由客户本人发起（${GLOSSARY.customerInitiated.zh}）` }
+      : { en: `charged by the merchant while the customer was away (a ${GLOSSARY.merchantInitiated.en})`, 'zh-CN': `客户不在场时由商户发起（${GLOSSARY.merchantInitiated.zh}）` };
   const lines: BillingContextLine[] = [
     {
       code: `billing_${attempt.kind}`,
-      text: { en: `Billing was ${what.en} of ${amount}, ${initiated.en}.`, 'zh-CN': `账单系统正在进行${what['zh-CN']}，金额 ${amount}，${initiated['zh-CN']}。` },
+      text: { en: `A payment of ${amount} for ${what.en}, ${initiated.en}.`, 'zh-CN': `一笔${amount}的付款，用途：${what['zh-CN']}，${initiated['zh-CN']}。` },
       customerVisible: true,
     },
   ];
@@ -60,6 +62,19 @@ export const merchantBillingResolver: BillingAttemptResolver = {
       acquirerObjectId: attempt.providerIntentId ?? attempt.providerChargeId ?? attempt.failure?.charge ?? null,
       createdAtMs: attempt.createdAtMs,
       context: contextLines(attempt),
+      ...(attempt.kind === 'auto_recharge' ? { autoRecharge: await autoRechargeState(sql, attempt) } : {}),
     };
   },
 };
+
+/** The organization's auto-recharge now, for the doctor's advice on a declined recharge. */
+async function autoRechargeState(sql: Sql, attempt: PaymentAttempt): Promise<BillingAutoRechargeState | null> {
+  const settings = await findSettings(sql, attempt.orgId);
+  if (settings === null) return null;
+  return {
+    enabled: settings.enabled,
+    pausedReason: settings.pausedReason,
+    nextAttemptAtMs: settings.nextAttemptAtMs,
+    isLatest: settings.lastAttemptId === attempt.id,
+  };
+}

@@ -22,6 +22,8 @@ export const BILLING_ERROR_CODES = {
   auto_recharge_monthly_limit_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge monthly limit must be null or at least the minimum recharge.' },
   email_invalid: { type: 'invalid_request_error', status: 400, message: 'This is not an e-mail address.' },
   last_owner: { type: 'invalid_request_error', status: 409, message: 'An organization keeps at least one owner.' },
+  budget_amount_invalid: { type: 'invalid_request_error', status: 400, message: 'A monthly budget is a whole number of cents above zero.' },
+  budget_thresholds_invalid: { type: 'invalid_request_error', status: 400, message: 'Budget alert thresholds are different whole percentages from 1 to 100.' },
 } as const satisfies ErrorTable;
 
 export type BillingErrorCode = keyof typeof BILLING_ERROR_CODES;

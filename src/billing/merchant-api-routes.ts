@@ -1,12 +1,13 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../platform/db/database.ts';
+import { formatMoney, money } from '../platform/money.ts';
 import type { BillingDeps } from './billing-deps.ts';
 import { creditBalance } from './billing-ledger.ts';
 import { parseChatRequest } from './chat-request.ts';
 import { CHARS_PER_TOKEN, countTokens, echoComplete, type EchoCompletion } from './echo-model.ts';
-import { canAffordMinimum, recordUsage, reserveUsage } from './metering.ts';
+import { canAffordMinimum, recordUsage, reserveUsage, type BudgetRefusal } from './metering.ts';
 import { openAiErrors, type OpenAiError } from './openai-errors.ts';
-import { organizationForApiKey, type Organization } from './organizations.ts';
+import { apiKeyCaller, noteApiKeyUsed, type ApiKeyCaller } from './organizations.ts';
 import { DEFAULT_PRICE_BOOK, ECHO_MODEL } from './price-book.ts';
 
 /**
@@ -35,13 +36,16 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
   const models = [...book.keys()].filter((model) => IMPLEMENTED_MODELS.has(model));
   const modelObject = (id: string) => ({ id, object: 'model', created: MODEL_CREATED_S, owned_by: 'cardlane' });
   const send = (reply: FastifyReply, error: OpenAiError) => reply.status(error.status).send(error.body);
-  // The organization each authenticated request acts for (set by the onRequest hook).
-  const orgs = new WeakMap<FastifyRequest, Organization>();
-  const orgOf = (request: FastifyRequest): Organization => {
-    const org = orgs.get(request);
-    if (org === undefined) throw new Error('merchant API route reached without an authenticated organization');
-    return org;
+  // The key (and so the organization and project) each authenticated request acts for (set by the onRequest hook).
+  const callers = new WeakMap<FastifyRequest, ApiKeyCaller>();
+  const callerOf = (request: FastifyRequest): ApiKeyCaller => {
+    const caller = callers.get(request);
+    if (caller === undefined) throw new Error('merchant API route reached without an authenticated organization');
+    return caller;
   };
+  const orgOf = (request: FastifyRequest) => callerOf(request).organization;
+  // Who made a usage event: the usage and costs API groups by these.
+  const madeBy = (request: FastifyRequest) => ({ apiKeyId: callerOf(request).keyId, projectId: callerOf(request).projectId });
 
   /**
    * A completion as Server-Sent Events (`chat.completion.chunk`s, then
@@ -59,6 +63,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
   ) {
     const { orgId, id, model, completion } = stream;
     const reserved = await reserveUsage(db, deps, {
+      ...madeBy(request),
       orgId,
       usageEventId: id,
       model,
@@ -68,6 +73,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
     if (reserved.result !== 'reserved') {
       hooks.afterUsage?.(orgId);
       if (reserved.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota());
+      if (reserved.result === 'budget_exceeded') return send(reply, budgetExceededError(reserved));
       throw new Error(`reserving a fresh stream answered ${reserved.result}`);
     }
     const res = reply.raw;
@@ -96,6 +102,8 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
     let sent = '';
     try {
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      // A stream is answered outside Fastify's hooks (hijacked): its key's use is noted here.
+      await noteApiKeyUsed(db, callerOf(request), deps.clock.nowMs());
       if (write(chunk({ role: 'assistant', content: '', refusal: null }, null))) {
         // One chunk per token (CHARS_PER_TOKEN code points): what was written is counted exactly.
         const codePoints = [...completion.content];
@@ -126,7 +134,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
         const outcome = await recordUsage(
           db,
           deps,
-          { orgId, usageEventId: id, model, inputTokens: completion.promptTokens, outputTokens: countTokens(sent) },
+          { ...madeBy(request), orgId, usageEventId: id, model, inputTokens: completion.promptTokens, outputTokens: countTokens(sent) },
           { hold: reserved.hold },
         );
         if (outcome.result !== 'recorded') throw new Error(`metering a stream answered ${outcome.result}`);
@@ -160,9 +168,15 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       const key = match?.[1] ?? null;
-      const org = key === null ? null : await organizationForApiKey(db, key);
-      if (org === null) return send(reply, openAiErrors.invalidApiKey(key));
-      orgs.set(request, org);
+      const caller = key === null ? null : await apiKeyCaller(db, key);
+      if (caller === null) return send(reply, openAiErrors.invalidApiKey(key));
+      callers.set(request, caller);
+    });
+    // A key's last-used time counts answered requests only (so a refused one changes nothing), written before the answer leaves.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const caller = callers.get(request);
+      if (caller !== undefined && reply.statusCode < 400) await noteApiKeyUsed(db, caller, deps.clock.nowMs());
+      return payload;
     });
 
     app.get('/models', async () => ({ object: 'list', data: models.map(modelObject) }));
@@ -194,6 +208,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
       const id = `chatcmpl-${deps.ids.next('c').slice(2)}`;
       if (parsed.request.stream) return streamCompletion(request, reply, { orgId: org.id, id, model, completion, includeUsage: parsed.request.includeUsage });
       const outcome = await recordUsage(db, deps, {
+        ...madeBy(request),
         orgId: org.id,
         usageEventId: id,
         model,
@@ -202,6 +217,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
       });
       hooks.afterUsage?.(org.id);
       if (outcome.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota());
+      if (outcome.result === 'budget_exceeded') return send(reply, budgetExceededError(outcome));
       if (outcome.result !== 'recorded') throw new Error(`metering a fresh completion answered ${outcome.result}`);
       return {
         id,
@@ -217,4 +233,8 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
       };
     });
   };
+}
+
+function budgetExceededError(refusal: BudgetRefusal) {
+  return openAiErrors.budgetExceeded(formatMoney(money(refusal.budgetMinor, refusal.currency)), new Date(refusal.resetsAtMs).toISOString());
 }

@@ -1,7 +1,11 @@
 import type { Database, Sql } from '../platform/db/database.ts';
+import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
 import type { BillingDeps } from './billing-deps.ts';
-import { BILLING_CURRENCY, BILLING_LEDGER, BILLING_TRANSFER_CODES, creditBalance, orgCreditsAccount, USAGE_REVENUE_ACCOUNT } from './billing-ledger.ts';
+import { gateUsage, sendBudgetAlerts } from './budgets/budgets.ts';
+import { takeFromLots } from './credit-lots/credit-lots.ts';
+import { BILLING_CURRENCY, BILLING_LEDGER, BILLING_TRANSFER_CODES, creditBalance, expireDueLotsOf, orgCreditsAccount, USAGE_REVENUE_ACCOUNT } from './billing-ledger.ts';
 import { DEFAULT_PRICE_BOOK, MINIMUM_CHARGE_MINOR, priceUsage } from './price-book.ts';
+import { defaultProjectId } from './usage/projects.ts';
 
 /**
  * The metering API: records one usage event, prices it and debits the
@@ -22,6 +26,9 @@ export interface UsageInput {
   readonly model: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** The API key that made the request and its project, for the usage breakdown; absent for usage not made through a key. */
+  readonly apiKeyId?: string | null;
+  readonly projectId?: string | null;
 }
 
 export interface UsageRecord {
@@ -35,8 +42,17 @@ export interface UsageRecord {
   readonly createdAtMs: number;
 }
 
+/** Refused by the organization's monthly budget with its hard limit on (budgets.ts). */
+export interface BudgetRefusal {
+  readonly result: 'budget_exceeded';
+  readonly budgetMinor: number;
+  readonly currency: string;
+  readonly resetsAtMs: number;
+}
+
 export type UsageOutcome =
   | { readonly result: 'recorded' | 'replayed'; readonly usage: UsageRecord }
+  | BudgetRefusal
   | { readonly result: 'insufficient_quota' | 'model_not_found' | 'organization_not_found' | 'usage_event_conflict' | 'invalid_usage' };
 
 const USAGE_EVENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
@@ -55,7 +71,7 @@ class Refused extends Error {
  */
 export async function recordUsage(
   db: Database,
-  deps: Pick<BillingDeps, 'clock' | 'ledger' | 'priceBook'>,
+  deps: Pick<BillingDeps, 'clock' | 'ledger' | 'priceBook'> & { readonly ids?: IdGenerator },
   input: UsageInput,
   options: { readonly hold?: UsageHold } = {},
 ): Promise<UsageOutcome> {
@@ -70,14 +86,42 @@ export async function recordUsage(
       const price = priceUsage(deps.priceBook ?? DEFAULT_PRICE_BOOK, input);
       if (price === null) return { result: 'model_not_found' };
       if ((await creditBalance(tx, input.orgId)) === null) return { result: 'organization_not_found' };
-      const usage: UsageRecord = { ...input, amountMinor: price.amount_minor, currency: price.currency, createdAtMs: deps.clock.nowMs() };
+      const usage: UsageRecord = {
+        orgId: input.orgId,
+        usageEventId: input.usageEventId,
+        model: input.model,
+        inputTokens: input.inputTokens,
+        outputTokens: input.outputTokens,
+        amountMinor: price.amount_minor,
+        currency: price.currency,
+        createdAtMs: deps.clock.nowMs(),
+      };
+      // A stream's usage was judged when its hold was placed: settling it is never refused.
+      if (options.hold === undefined) {
+        const gate = await gateUsage(tx, input.orgId, usage.amountMinor, usage.createdAtMs);
+        if (gate.result === 'budget_exceeded') return gate;
+      }
+      // Credits past their expiry go before anything is spent (and the lots are locked before the ledger is touched).
+      await expireDueLotsOf(tx, deps, input.orgId);
       const transferId = usage.amountMinor > 0 ? `bill:usage:${input.orgId}:${input.usageEventId}` : null;
       // The row first: it claims the (org, event) pair, so a concurrent
       // duplicate waits here and then sees the first one's row.
       const claimed = await tx.run(
-        `INSERT INTO billing_usage_events (org_id, usage_event_id, model, input_tokens, output_tokens, amount_minor, currency, transfer_id, created_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, usage_event_id) DO NOTHING`,
-        [usage.orgId, usage.usageEventId, usage.model, usage.inputTokens, usage.outputTokens, usage.amountMinor, usage.currency, transferId, usage.createdAtMs],
+        `INSERT INTO billing_usage_events (org_id, usage_event_id, model, input_tokens, output_tokens, amount_minor, currency, transfer_id, created_at_ms, api_key_id, project_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, usage_event_id) DO NOTHING`,
+        [
+          usage.orgId,
+          usage.usageEventId,
+          usage.model,
+          usage.inputTokens,
+          usage.outputTokens,
+          usage.amountMinor,
+          usage.currency,
+          transferId,
+          usage.createdAtMs,
+          input.apiKeyId ?? null,
+          input.projectId ?? defaultProjectId(input.orgId),
+        ],
       );
       if (claimed === 0) {
         const first = await readUsage(tx, input.orgId, input.usageEventId);
@@ -110,6 +154,9 @@ export async function recordUsage(
         if (outcome.result === 'exceeds_credits') throw new Refused('insufficient_quota');
         if (outcome.result !== 'ok') throw new Error(`billing usage transfer ${transferId}: ${outcome.result}`);
       }
+      // What was spent leaves the credit lots too, oldest expiry first.
+      if (transferId !== null) await takeFromLots(tx, input.orgId, usage.amountMinor);
+      if (usage.amountMinor > 0) await sendBudgetAlerts(tx, { clock: deps.clock, ids: deps.ids ?? new IdGenerator(deps.clock, cryptoRandom) }, input.orgId);
       return { result: 'recorded', usage };
     });
   } catch (error) {
@@ -129,6 +176,7 @@ export const USAGE_HOLD_TIMEOUT_MS = 10 * 60_000;
 
 export type ReserveOutcome =
   | { readonly result: 'reserved'; readonly hold: UsageHold }
+  | BudgetRefusal
   | { readonly result: 'insufficient_quota' | 'model_not_found' | 'organization_not_found' | 'invalid_usage' };
 
 /**
@@ -139,7 +187,7 @@ export type ReserveOutcome =
  * would is refused (`insufficient_quota`). `recordUsage(…, { hold })` then
  * charges what was actually produced and releases the rest.
  */
-export async function reserveUsage(db: Database, deps: Pick<BillingDeps, 'ledger' | 'priceBook'>, input: UsageInput): Promise<ReserveOutcome> {
+export async function reserveUsage(db: Database, deps: Pick<BillingDeps, 'clock' | 'ledger' | 'priceBook'>, input: UsageInput): Promise<ReserveOutcome> {
   if (!USAGE_EVENT_ID_PATTERN.test(input.usageEventId) || typeof input.orgId !== 'string' || typeof input.model !== 'string') return { result: 'invalid_usage' };
   for (const count of [input.inputTokens, input.outputTokens]) {
     if (!Number.isSafeInteger(count) || count < 0) return { result: 'invalid_usage' };
@@ -151,6 +199,10 @@ export async function reserveUsage(db: Database, deps: Pick<BillingDeps, 'ledger
   const holdId = `bill:hold:${input.orgId}:${input.usageEventId}`;
   return db.transaction(async (tx): Promise<ReserveOutcome> => {
     if ((await creditBalance(tx, input.orgId)) === null) return { result: 'organization_not_found' };
+    const gate = await gateUsage(tx, input.orgId, amountMinor, deps.clock.nowMs());
+    if (gate.result === 'budget_exceeded') return gate;
+    // Expired credits cannot be reserved.
+    await expireDueLotsOf(tx, deps, input.orgId);
     const outcome = await deps.ledger.createTransfer(tx, {
       id: holdId,
       debit_account_id: orgCreditsAccount(input.orgId),

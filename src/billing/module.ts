@@ -8,6 +8,10 @@ import { createBillingServices, type BillingServices } from './billing-services.
 import type { BillingConfig } from './config.ts';
 import { BILLING_ERROR_CODES } from './errors.ts';
 import { autoRechargeRoutes } from './http/auto-recharge-routes.ts';
+import { budgetRoutes } from './http/budget-routes.ts';
+import { budgetMigrations } from './budgets/migrations.ts';
+import { CREDIT_EXPIRY_INTERVAL_MS, expireDueCredits } from './credit-lots/credit-expiry.ts';
+import { creditLotMigrations } from './credit-lots/migrations.ts';
 import { billingRoutes } from './http/billing-routes.ts';
 import { subscriptionRoutes } from './http/subscription-routes.ts';
 import { memberMigrations } from './members/migrations.ts';
@@ -17,6 +21,8 @@ import { notificationMigrations } from './notifications/migrations.ts';
 import { createOrganization } from './organizations.ts';
 import { BillingProvider } from './payments/provider.ts';
 import { subscriptionMigrations } from './subscriptions/migrations.ts';
+import { usageMigrations } from './usage/migrations.ts';
+import { organizationApiRoutes } from './usage/organization-routes.ts';
 import { RENEWAL_SWEEP_INTERVAL_MS } from './subscriptions/renewals.ts';
 
 // A payment is only stuck once it has been processing far longer than the provider's time-outs.
@@ -46,7 +52,7 @@ export interface BillingApi {
 /** Merchant billing for an API business: organizations, metered usage, prepaid credits, cards, auto-recharge, subscriptions. */
 export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
   name: 'billing',
-  migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations],
+  migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations, ...usageMigrations, ...budgetMigrations, ...creditLotMigrations],
   errorCodes: BILLING_ERROR_CODES,
   build(runtime) {
     const { db, clock, ids, random, config, ledger, settings, self, operatorKeys } = runtime;
@@ -56,9 +62,11 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
     return {
       routes: [
         { plugin: merchantApiRoutes(db, orgDeps, { afterUsage: (orgId) => void services.autoRecharge.nudge(orgId) }), prefix: '/merchant/v1' },
+        { plugin: organizationApiRoutes(db, orgDeps), prefix: '/merchant/v1/organization' },
         { plugin: billingRoutes(services), prefix: '/billing/v1' },
         { plugin: subscriptionRoutes(services), prefix: '/billing/v1' },
         { plugin: autoRechargeRoutes(services), prefix: '/billing/v1' },
+        { plugin: budgetRoutes(services.deps), prefix: '/billing/v1' },
         billingPageAndSessions(runtime, provider, operatorKeys, runtime.memberPepper),
       ],
       tasks: [
@@ -79,6 +87,12 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
           name: 'billing.renew-subscriptions',
           intervalMs: RENEWAL_SWEEP_INTERVAL_MS,
           run: async () => void (await services.subscriptions.runDue()),
+        },
+        {
+          // Each lot is expired in its own transaction under its organization's lots' lock: exactly once, in several processes too.
+          name: 'billing.expire-credits',
+          intervalMs: CREDIT_EXPIRY_INTERVAL_MS,
+          run: async () => void (await expireDueCredits(services.deps)),
         },
       ],
       api: {

@@ -21,6 +21,14 @@ export const INSUFFICIENT_QUOTA_MESSAGE =
 
 export const openAiErrors = {
   insufficientQuota: () => openAiError(429, 'insufficient_quota', 'insufficient_quota', INSUFFICIENT_QUOTA_MESSAGE),
+  /** The organization's own monthly budget with its hard limit on (OpenAI's `billing_hard_limit_reached`), not an empty balance. */
+  budgetExceeded: (budget: string, resetsAtIso: string) =>
+    openAiError(
+      429,
+      'insufficient_quota',
+      'billing_hard_limit_reached',
+      `Your organization reached its monthly budget of ${budget}, and its hard limit refuses usage past it. It resets at ${resetsAtIso}; an owner can raise the budget or turn the hard limit off on the billing page.`,
+    ),
   invalidApiKey: (key: string | null) =>
     openAiError(
       401,

@@ -3,6 +3,7 @@ import type { Sql, Tx } from '../platform/db/database.ts';
 import { BillingError } from './errors.ts';
 import type { BillingDeps } from './billing-deps.ts';
 import { ensureBillingAccounts } from './billing-ledger.ts';
+import { createDefaultProject, defaultProjectId } from './usage/projects.ts';
 
 /**
  * Organizations (`org_…`), the API business's customers, and their API keys.
@@ -19,11 +20,21 @@ export interface Organization {
 export interface ApiKeySummary {
   readonly id: string;
   readonly orgId: string;
+  readonly name: string;
+  readonly projectId: string;
   /** The key's last four characters, to tell keys apart in a list. */
   readonly last4: string;
   readonly createdAtMs: number;
   readonly revokedAtMs: number | null;
+  /** When a request last authenticated with it, to within LAST_USED_RESOLUTION_MS; null if never. */
+  readonly lastUsedAtMs: number | null;
 }
+
+/** A key's name when none is given (OpenAI's page says "Secret key" too). */
+export const DEFAULT_API_KEY_NAME = 'Secret key';
+export const MAX_API_KEY_NAME_CHARS = 100;
+// Last-used times are written at most once a minute per key: a write on every request would serialize the hot path on SQLite.
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const API_KEY_PREFIX = 'sk-cl-';
 const KEY_BODY_CHARS = 48;
@@ -64,20 +75,32 @@ export async function createOrganization(
     organization.createdAtMs,
   ]);
   await ensureBillingAccounts(deps.ledger, tx, organization.id);
+  await createDefaultProject(tx, organization.id, organization.createdAtMs);
   const key = await addOrganizationApiKey(tx, deps, organization.id);
   return { organization, apiKey: key.apiKey, apiKeyId: key.id };
 }
 
-/** A new key for an organization; the clear key is returned once and never stored. */
-export async function addOrganizationApiKey(tx: Tx, deps: Pick<BillingDeps, 'clock' | 'ids' | 'random'>, orgId: string): Promise<{ id: string; apiKey: string }> {
+/**
+ * A new key for an organization, in a project (the default one unless said;
+ * the caller checks the project is the organization's and not archived);
+ * the clear key is returned once and never stored.
+ */
+export async function addOrganizationApiKey(
+  tx: Tx,
+  deps: Pick<BillingDeps, 'clock' | 'ids' | 'random'>,
+  orgId: string,
+  options: { readonly name?: string; readonly projectId?: string } = {},
+): Promise<{ id: string; apiKey: string }> {
   const apiKey = newOrgApiKey(deps.random);
   const id = deps.ids.next('key');
-  await tx.run('INSERT INTO billing_api_keys (id, org_id, key_hash, key_last4, created_at_ms) VALUES (?, ?, ?, ?, ?)', [
+  await tx.run('INSERT INTO billing_api_keys (id, org_id, key_hash, key_last4, created_at_ms, name, project_id) VALUES (?, ?, ?, ?, ?, ?, ?)', [
     id,
     orgId,
     hashOrgApiKey(apiKey),
     apiKey.slice(-4),
     deps.clock.nowMs(),
+    options.name ?? DEFAULT_API_KEY_NAME,
+    options.projectId ?? defaultProjectId(orgId),
   ]);
   return { id, apiKey };
 }
@@ -85,23 +108,45 @@ export async function addOrganizationApiKey(tx: Tx, deps: Pick<BillingDeps, 'clo
 interface KeyRow {
   id: string;
   org_id: string;
+  name: string | null;
+  project_id: string | null;
   key_last4: string;
   created_at_ms: number | string;
   revoked_at_ms: number | string | null;
+  last_used_at_ms: number | string | null;
 }
 
-export async function listOrganizationApiKeys(sql: Sql, orgId: string): Promise<ApiKeySummary[]> {
-  const rows = await sql.all<KeyRow>(
-    'SELECT id, org_id, key_last4, created_at_ms, revoked_at_ms FROM billing_api_keys WHERE org_id = ? ORDER BY id',
-    [orgId],
-  );
-  return rows.map((row) => ({
-    id: row.id,
-    orgId: row.org_id,
-    last4: row.key_last4,
-    createdAtMs: Number(row.created_at_ms),
-    revokedAtMs: row.revoked_at_ms === null ? null : Number(row.revoked_at_ms),
-  }));
+const KEY_COLUMNS = 'id, org_id, name, project_id, key_last4, created_at_ms, revoked_at_ms, last_used_at_ms';
+
+const toKeySummary = (row: KeyRow): ApiKeySummary => ({
+  id: row.id,
+  orgId: row.org_id,
+  name: row.name ?? DEFAULT_API_KEY_NAME,
+  projectId: row.project_id ?? defaultProjectId(row.org_id),
+  last4: row.key_last4,
+  createdAtMs: Number(row.created_at_ms),
+  revokedAtMs: row.revoked_at_ms === null ? null : Number(row.revoked_at_ms),
+  lastUsedAtMs: row.last_used_at_ms === null ? null : Number(row.last_used_at_ms),
+});
+
+/** The organization's keys (all of them, or one project's), oldest first. */
+export async function listOrganizationApiKeys(sql: Sql, orgId: string, options: { readonly projectId?: string } = {}): Promise<ApiKeySummary[]> {
+  const rows =
+    options.projectId === undefined
+      ? await sql.all<KeyRow>(`SELECT ${KEY_COLUMNS} FROM billing_api_keys WHERE org_id = ? ORDER BY id`, [orgId])
+      : await sql.all<KeyRow>(`SELECT ${KEY_COLUMNS} FROM billing_api_keys WHERE org_id = ? AND project_id = ? ORDER BY id`, [orgId, options.projectId]);
+  return rows.map(toKeySummary);
+}
+
+/** One of the organization's keys; another organization's is not found. */
+export async function findOrganizationApiKey(sql: Sql, orgId: string, keyId: string): Promise<ApiKeySummary | null> {
+  const row = await sql.get<KeyRow>(`SELECT ${KEY_COLUMNS} FROM billing_api_keys WHERE org_id = ? AND id = ?`, [orgId, keyId]);
+  return row === undefined ? null : toKeySummary(row);
+}
+
+export async function renameOrganizationApiKey(sql: Sql, orgId: string, keyId: string, name: string): Promise<ApiKeySummary | null> {
+  const changed = await sql.run('UPDATE billing_api_keys SET name = ? WHERE org_id = ? AND id = ?', [name, orgId, keyId]);
+  return changed === 0 ? null : findOrganizationApiKey(sql, orgId, keyId);
 }
 
 /** Revokes a key of this organization; `not_found` when it has no such key, `already_revoked` when it was. */
@@ -126,6 +171,38 @@ export async function organizationForApiKey(sql: Sql, apiKey: string): Promise<O
     [hashOrgApiKey(apiKey)],
   );
   return row === undefined ? null : { id: row.id, name: row.name, createdAtMs: Number(row.created_at_ms) };
+}
+
+/** Who a live key is: its organization, the key and its project (what usage is recorded against). */
+export interface ApiKeyCaller {
+  readonly organization: Organization;
+  readonly keyId: string;
+  readonly projectId: string;
+  readonly lastUsedAtMs: number | null;
+}
+
+/** The caller a live key stands for, or null (unknown, malformed or revoked key: refused at once, nothing is cached). */
+export async function apiKeyCaller(sql: Sql, apiKey: string): Promise<ApiKeyCaller | null> {
+  if (!ORG_API_KEY_PATTERN.test(apiKey)) return null;
+  const row = await sql.get<{ id: string; name: string; created_at_ms: number | string; key_id: string; project_id: string | null; last_used_at_ms: number | string | null }>(
+    `SELECT o.id, o.name, o.created_at_ms, k.id AS key_id, k.project_id, k.last_used_at_ms
+     FROM billing_api_keys k JOIN billing_organizations o ON o.id = k.org_id
+     WHERE k.key_hash = ? AND k.revoked_at_ms IS NULL`,
+    [hashOrgApiKey(apiKey)],
+  );
+  if (row === undefined) return null;
+  return {
+    organization: { id: row.id, name: row.name, createdAtMs: Number(row.created_at_ms) },
+    keyId: row.key_id,
+    projectId: row.project_id ?? defaultProjectId(row.id),
+    lastUsedAtMs: row.last_used_at_ms === null ? null : Number(row.last_used_at_ms),
+  };
+}
+
+/** Records that a key was used now, unless that was already recorded within LAST_USED_RESOLUTION_MS (then no write at all). */
+export async function noteApiKeyUsed(sql: Sql, caller: ApiKeyCaller, nowMs: number): Promise<void> {
+  if (caller.lastUsedAtMs !== null && nowMs - caller.lastUsedAtMs < LAST_USED_RESOLUTION_MS) return;
+  await sql.run('UPDATE billing_api_keys SET last_used_at_ms = ? WHERE id = ? AND (last_used_at_ms IS NULL OR last_used_at_ms < ?)', [nowMs, caller.keyId, nowMs]);
 }
 
 export async function getOrganization(sql: Sql, orgId: string): Promise<Organization | null> {

@@ -56,6 +56,22 @@ export interface BillingAttemptResolution {
    * least this plus the verification hold on the card.
    */
   readonly rechargeMinimum?: { readonly minor: number; readonly currency: string } | null;
+  /**
+   * For an auto-recharge: the organization's auto-recharge as it stands now,
+   * so the doctor can say what brings the recharge back (turn it on again, or
+   * wait for the next attempt). Absent for other kinds.
+   */
+  readonly autoRecharge?: BillingAutoRechargeState | null;
+}
+
+export interface BillingAutoRechargeState {
+  readonly enabled: boolean;
+  /** Why it is paused (`hard_decline`, `repeated_declines`, …); null when it is not. */
+  readonly pausedReason: string | null;
+  /** When the job may try again after a decline's back-off; null when it may try now, or only once a person acts. */
+  readonly nextAttemptAtMs: number | null;
+  /** Whether this attempt is the organization's latest recharge (advice about retrying only fits the latest). */
+  readonly isLatest: boolean;
 }
 
 export interface BillingAttemptResolver {

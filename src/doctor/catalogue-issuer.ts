@@ -98,9 +98,9 @@ const ISSUER: Readonly<Record<IssuerReason, Own>> = {
   },
   currency_not_supported: {
     cause: 'other',
-    en: { title: 'Currency not supported by the card', explanation: 'The card issuer declined because the card only pays in US dollars and the merchant charged in another currency (ISO 57).' },
-    zh: { title: '卡片不支持该币种', explanation: '发卡行拒绝，因为此卡只支持美元，而商户以其他币种扣款（ISO 57）。' },
-    remedy: { en: 'Ask the merchant to charge in US dollars, or use a card in the currency the merchant charges.', zh: '请让商户以美元扣款，或使用支持商户扣款币种的卡。' },
+    en: { title: 'Currency not supported by the card', explanation: 'The card issuer declined because it has no exchange rate for the currency the merchant charged in, so the USD card cannot pay it (ISO 57). Payments in the currencies the issuer has rates for (such as EUR, GBP, JPY) are converted to USD with a cross-border fee.' },
+    zh: { title: '卡片不支持该币种', explanation: '发卡行拒绝，因为发卡行没有商户扣款币种的汇率，这张美元卡无法支付该币种（ISO 57）。发卡行配置了汇率的币种（如欧元、英镑、日元）会按汇率换算成美元并收取跨境手续费。' },
+    remedy: { en: 'Ask the merchant to charge in US dollars or another supported currency, or use a card in the currency the merchant charges.', zh: '请让商户以美元或其他支持的币种扣款，或使用支持商户扣款币种的卡。' },
   },
   mcc_blocked: {
     cause: 'issuer_security_policy',

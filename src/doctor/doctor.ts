@@ -8,6 +8,9 @@ import type { DoctorPorts } from './ports.ts';
 import { presentAttempt, verdictLine, type AttemptParts } from './present.ts';
 import { identify } from './principals.ts';
 import { seedRemedyOf } from './seed-remedy-facts.ts';
+import { citBlockingRules } from './mit-blockers.ts';
+import { rechargeRecovery } from './recharge-recovery.ts';
+import { readerTimeZone } from './reader-time.ts';
 import { MAX_CHARGES_PER_SUBJECT, notFound, resolveSubject, type BillingResolvers, type Subject } from './subjects.ts';
 import type { Trace, TraceAttempt, TraceBilling, TraceHop } from './trace-types.ts';
 import { say, type Principal, type View } from './views.ts';
@@ -35,6 +38,17 @@ export interface DoctorOptions extends DoctorPorts {
   readonly rechargeMinimumMinor?: number | null;
 }
 
+/**
+ * When and where the reader reads a trace: times it mentions (the next
+ * attempt of a declined recharge) are written in their time zone and
+ * relative to `nowMs`. `timeZone` is an IANA name (refused with 400 when it
+ * is not one); without it, the language's (Asia/Shanghai for zh-CN, UTC for en).
+ */
+export interface Reading {
+  readonly nowMs: number;
+  readonly timeZone?: string;
+}
+
 /** A card window is at most about a year: statements are read in months, and the reads stay bounded. */
 export const MAX_WINDOW_MS = 400 * 24 * 60 * 60 * 1000;
 /** Issuer authorizations (and, for the operator, blocked merchant attempts) diagnosed per card window, at most. */
@@ -57,7 +71,8 @@ export class Doctor {
     return identify(this.#ports, token, nowMs);
   }
 
-  async trace(id: string, principal: Principal, lang: Lang): Promise<Trace> {
+  async trace(id: string, principal: Principal, lang: Lang, reading?: Reading): Promise<Trace> {
+    const timeZone = reading === undefined ? null : readerTimeZone(lang, reading.timeZone);
     const subject = await resolveSubject(this.#ports, this.#billing, id);
     const attempts = await this.#visibleAttempts(subject, principal);
     const billingMinimum = subject.billing?.rechargeMinimum?.minor ?? null;
@@ -76,6 +91,8 @@ export class Doctor {
         ),
       );
     }
+    const recovery = reading === undefined || timeZone === null || last === undefined ? null : await this.#recovery(subject, last, principal.view, lang, { nowMs: reading.nowMs, timeZone });
+    const presented = parts.map((p) => withBillingHop(presentAttempt(p, principal.view, lang), subject, lang));
     return {
       object: 'doctor_trace',
       view: principal.view,
@@ -84,9 +101,26 @@ export class Doctor {
       subject: { kind: subject.kind, id: subject.id },
       summary: last === undefined ? billingOnlySummary(subject, lang) : verdictLine(last.diagnosis, principal.view, lang),
       billing: billingOf(subject, principal.view, lang),
-      attempts: parts.map((p) => withBillingHop(presentAttempt(p, principal.view, lang), subject, lang)),
+      // The catalogue's "top up, then retry" is wrong for a declined recharge at such a merchant: the last attempt says what works.
+      attempts: recovery === null ? presented : presented.map((a, i) => (i === presented.length - 1 ? { ...a, verdict: { ...a.verdict, remedy: recovery.summary } } : a)),
       notes,
+      ...(reading === undefined ? {} : { recovery }),
     };
+  }
+
+  /** What brings a declined auto-recharge back (recharge-recovery.ts); null for anything else. */
+  async #recovery(subject: Subject, last: AttemptParts, view: View, lang: Lang, reading: Required<Reading>) {
+    if (subject.billing?.kind !== 'auto_recharge' || last.diagnosis.isoCode !== '51') return null;
+    const { facts } = last;
+    const manualBlockers =
+      facts.merchant.id === null
+        ? []
+        : citBlockingRules(
+            await this.#ports.acquirer.activeRules(facts.merchant.id),
+            { country: facts.card.country, funding: facts.card.funding, fingerprint: facts.card.fingerprint, checks: facts.paymentMethod?.checks ?? { address_line1_check: null, address_postal_code_check: null } },
+            { amountMinor: facts.amount.minor, currency: facts.amount.currency },
+          );
+    return rechargeRecovery({ billing: subject.billing, last, manualBlockers, view, lang, nowMs: reading.nowMs, timeZone: reading.timeZone });
   }
 
   /**

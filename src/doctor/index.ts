@@ -5,7 +5,7 @@
  */
 export type { AcquirerRecords, DoctorPorts, IssuerRecords, NetworkRecords, TestBankRecords } from './ports.ts';
 export type { CardSummary, IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
-export type { BillingAttemptResolution, BillingAttemptResolver, BillingContextLine } from './billing-resolver.ts';
+export type { BillingAttemptResolution, BillingAttemptResolver, BillingAutoRechargeState, BillingContextLine } from './billing-resolver.ts';
 export type { Lang } from './catalogue-types.ts';
 export type { Trace } from './trace-types.ts';
 export { Doctor, type DoctorOptions } from './doctor.ts';
@@ -14,3 +14,4 @@ export { doctorModule, type DoctorApi, type DoctorModuleDeps } from './module.ts
 export { isLang, isView, type Principal, type View } from './views.ts';
 export { renderTrace } from './render-text.ts';
 export { type TraceAttempt } from './trace-types.ts';
+export { readerTime, relativeTime } from './reader-time.ts';

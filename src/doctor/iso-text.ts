@@ -25,6 +25,7 @@ const ZH: Readonly<Record<keyof typeof ISO_RESPONSE_CODES, string>> = {
   '94': '重复报文',
   '96': '系统故障',
   N7: 'CVV2 不符',
+  '1A': '需要持卡人额外验证（3-D Secure）',
 };
 
 export function isoMeaning(code: string, lang: Lang): string {

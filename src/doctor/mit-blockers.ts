@@ -36,8 +36,21 @@ export interface MitPayment {
 
 /** Ids of the enabled, live rules that would block this card's merchant-initiated purchase, oldest first. */
 export function mitBlockingRules(rules: readonly RiskRule[], card: MitCard, payment: MitPayment): string[] {
+  return blockingRules(rules, card, payment, 'customer_initiated');
+}
+
+/**
+ * The same question for a purchase the customer makes by hand: after a
+ * declined recharge, would paying by hand get through? (At the seed's
+ * merchant it would not: its rule refuses prepaid cards on exactly those.)
+ */
+export function citBlockingRules(rules: readonly RiskRule[], card: MitCard, payment: MitPayment): string[] {
+  return blockingRules(rules, card, payment, 'merchant_initiated');
+}
+
+function blockingRules(rules: readonly RiskRule[], card: MitCard, payment: MitPayment, otherScope: 'customer_initiated' | 'merchant_initiated'): string[] {
   const inScope = rules.filter(
-    (rule) => rule.enabled && rule.deletedAtMs === null && rule.appliesTo !== 'customer_initiated' && rule.purpose !== 'account_verification',
+    (rule) => rule.enabled && rule.deletedAtMs === null && rule.appliesTo !== otherScope && rule.purpose !== 'account_verification',
   );
   if (inScope.some((rule) => rule.action === 'allow' && matchesStatic(rule, card, payment))) return [];
   return inScope.filter((rule) => rule.action === 'block' && blocks(rule, card, payment)).map((rule) => rule.id);

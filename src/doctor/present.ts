@@ -158,7 +158,9 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
   const ruleText = () => {
     const rule = ruleOf(parts);
     if (rule === undefined) return '';
-    return rule.id === null ? `“${rule.description}”` : `${rule.id} “${rule.description}” (${rule.predicate})`;
+    // People read the rule's description; its Radar predicate stays in the
+    // trace's `rule.predicate` for programs.
+    return rule.id === null ? `“${rule.description}”` : `${rule.id} “${rule.description}”`;
   };
   const codeText = (code: string | null) => (code === null ? '' : say(lang, `${code} (${isoMeaning(code, lang)})`, `${code}（${isoMeaning(code, lang)}）`));
   switch (`${hop.party}/${hop.status}`) {

@@ -16,6 +16,10 @@ export function renderTrace(trace: Trace): string {
   }
   for (const attempt of trace.attempts) lines.push('', ...renderAttempt(attempt, lang));
   if (trace.attempts.length === 0 && !('id' in trace.query)) lines.push('', say(lang, 'No attempts in this window.', '此时间段内没有交易尝试。'));
+  if (trace.recovery) {
+    lines.push('', say(lang, 'What brings the recharge back:', '怎样让自动充值恢复：'));
+    trace.recovery.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
+  }
   if (trace.notes.length > 0) {
     lines.push('', say(lang, 'Notes:', '说明：'));
     for (const note of trace.notes) lines.push(`  - ${note}`);
@@ -38,7 +42,7 @@ function renderAttempt(a: TraceAttempt, lang: 'en' | 'zh-CN'): string[] {
     out.push(
       `    ISO ${v.iso_code ?? '—'} · Stripe ${v.stripe_code ?? '—'} / ${v.stripe_decline_code ?? '—'} · ${say(lang, 'retryable', '可重试')}: ${retry} · ${say(lang, 'seed cause', '原文分类')}: ${v.seed_cause ?? '—'}`,
     );
-    if (v.rule) out.push(`    ${say(lang, 'Rule', '规则')}: ${v.rule.id ?? 'built-in'} “${v.rule.description}” ${v.rule.predicate}${v.rule.deleted ? say(lang, ' (deleted since)', '（已删除）') : ''}`);
+    if (v.rule) out.push(`    ${say(lang, 'Rule', '规则')}: ${v.rule.id ?? 'built-in'} “${v.rule.description}”${v.rule.deleted ? say(lang, ' (deleted since)', '（已删除）') : ''}`);
   }
   out.push(`    ${say(lang, 'Why', '原因')}: ${v.explanation}`);
   if (v.remedy !== null) out.push(`    ${say(lang, 'What to do', '建议')}: ${v.remedy}`);

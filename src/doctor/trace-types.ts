@@ -58,6 +58,23 @@ export interface TraceSeedRemedy {
   readonly keep_on_card: { readonly amount: number; readonly currency: string; readonly display: string } | null;
 }
 
+/** What brings a declined auto-recharge back (recharge-recovery.ts); the trace's `recovery`, null otherwise. */
+export interface TraceRecovery {
+  readonly kind: 'declined_auto_recharge';
+  readonly summary: string;
+  readonly steps: readonly string[];
+  /** The shortfall: the recharge less what the card had available (the whole recharge when the view may not see the balance). */
+  readonly load_at_least: { readonly amount: number; readonly currency: string; readonly display: string };
+  /** Issuer's side only: what the card had available when the issuer decided. */
+  readonly card_available: number | null;
+  readonly next_attempt_at: string | null;
+  /** `next_attempt_at` in the reader's time zone, with how far off it is. */
+  readonly next_attempt_local: string | null;
+  readonly time_zone: string;
+  /** A rule of the merchant refuses this card on payments made by hand. */
+  readonly manual_payment_refused: boolean;
+}
+
 export interface TraceAttempt {
   /** The charge id (merchant, operator), or the issuer's authorization id (cardholder). */
   readonly reference: string | null;
@@ -97,4 +114,6 @@ export interface Trace {
   readonly billing: TraceBilling | null;
   readonly attempts: readonly TraceAttempt[];
   readonly notes: readonly string[];
+  /** What brings a declined auto-recharge back, when the trace is one (absent otherwise). */
+  readonly recovery?: TraceRecovery | null;
 }

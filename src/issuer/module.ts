@@ -6,6 +6,8 @@ import type { ModuleDescription, Runtime } from '../platform/module.ts';
 import { CardlaneIssuer } from './authorization/cardlane-issuer.ts';
 import { expireDueAuthorizations } from './authorization/expire.ts';
 import { authorizationMigrations } from './authorization/migrations.ts';
+import { fxMigrations } from './authorization/fx-migrations.ts';
+import type { IssuerFx } from './authorization/foreign-exchange.ts';
 import { runtimeCardDeps } from './cards/card-deps.ts';
 import { cardMigrations } from './cards/migrations.ts';
 import { prepareDemoCardholder, type DemoIssuerCredentials } from './demo-cardholder.ts';
@@ -47,6 +49,8 @@ export interface IssuerModuleDeps extends Runtime {
   readonly paymentAccountReference: (pan: string) => string | null;
   /** The issuer's secrets, read once from the deployment's secret store (the same in every process). */
   readonly secrets: IssuerSecrets;
+  /** Exchange rates and the cross-border fee (config `issuer`); USD only when absent. */
+  readonly fx?: IssuerFx;
 }
 
 /** What the issuer keeps secret: its keyring (card numbers, CVV2, code pepper) and the Alipay sandbox's signing key. */
@@ -74,7 +78,7 @@ export interface IssuerApi {
 /** Cardholders, KYC, the CNY wallet, USD virtual cards and their controls, and authorization decisions. */
 export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
   name: 'issuer',
-  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...issuerDisputeMigrations, ...notificationMigrations],
+  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...fxMigrations, ...issuerDisputeMigrations, ...notificationMigrations],
   errorCodes: ISSUER_ERROR_CODES,
   build(deps) {
     const { db, clock, ids, random, config, ledger, payments, paymentAccountReference, secrets } = deps;
@@ -85,7 +89,7 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
     // Notifications of money events, written in each event's transaction; the important ones go out by SMS too.
     const notifier = new Notifier({ sms: identity.sms });
     const services = createIssuerServices(deps, ledger, secrets.alipaySandboxKeyPem, notifier);
-    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs, notifier });
+    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs, notifier, ...(deps.fx ? { fx: deps.fx } : {}) });
     const disputes = new IssuerDisputes({ db, clock, ids, ledger });
     return {
       routes: [

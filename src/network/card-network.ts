@@ -5,6 +5,8 @@ import type { IdGenerator } from '../platform/ids.ts';
 import type { BinInfo, BinTable } from './bins.ts';
 import { callWithTimeout, type Timed } from './call-with-timeout.ts';
 import type {
+  AuthenticationRequest,
+  AuthenticationResponse,
   AuthorizationRequest,
   AuthorizationResponse,
   ClearingRequest,
@@ -171,6 +173,32 @@ export class CardNetwork {
 
   refund(request: RefundRequest): Promise<FollowUpResponse> {
     return this.#followUp(request, 'refund', (issuer) => issuer.refund(request)) as Promise<FollowUpResponse>;
+  }
+
+  /**
+   * 3-D Secure (the directory server's part): routes an authentication
+   * request by BIN to the issuer's access control server, or answers
+   * `not_supported` for a card whose issuer runs none. Not recorded with the
+   * authorizations: the issuer keeps the authentication, and the
+   * authorization that follows carries its value.
+   */
+  async authenticate(request: AuthenticationRequest): Promise<AuthenticationResponse> {
+    const issuer = this.#acsFor(request.card.pan);
+    if (issuer === null || !isValidMessageId(request.id)) return notSupported(request.id, issuer?.name ?? null);
+    return issuer.authenticate!(request);
+  }
+
+  /** Where an authentication stands (the issuer is found from the card, as for the request). */
+  async authenticationResult(pan: string, id: string): Promise<AuthenticationResponse> {
+    const issuer = this.#acsFor(pan);
+    if (issuer === null || issuer.authenticationResult === undefined || !isValidMessageId(id)) return notSupported(id, issuer?.name ?? null);
+    return issuer.authenticationResult(id);
+  }
+
+  #acsFor(pan: string): IssuerEndpoint | null {
+    const bin = isValidPan(pan) ? this.#bins.lookupBin(pan) : null;
+    const issuer = bin === null ? undefined : this.#issuers.get(bin.issuer);
+    return issuer?.authenticate === undefined ? null : issuer;
   }
 
   /**
@@ -406,4 +434,8 @@ function validCurrency(currency: unknown): string {
 function checkDuration(ms: number, name: string): number {
   if (!Number.isSafeInteger(ms) || ms < 1 || ms > 600_000) throw new RangeError(`card network: ${name} must be 1–600000 ms, got ${ms}`);
   return ms;
+}
+
+function notSupported(id: string, issuer: string | null): AuthenticationResponse {
+  return { type: 'authentication_response', id, status: 'not_supported', challengeUrl: null, expiresAtMs: null, authentication: null, reason: 'not_supported', issuer };
 }

@@ -68,6 +68,12 @@ export function checkAuthorization(request: unknown): Refusal | null {
   if (!isOptionalText(r.merchantCustomerRef, MAX_TEXT_LENGTH)) return refuse('12', 'invalid_merchant_customer_ref');
   const storedCredential = r.storedCredentialOriginalId;
   if (storedCredential !== undefined && storedCredential !== null && !isValidMessageId(storedCredential)) return refuse('12', 'invalid_stored_credential');
+  if (r.authentication !== undefined && r.authentication !== null) {
+    const auth = asRecord(r.authentication);
+    if (!auth || !isValidMessageId(auth.transactionId) || !isText(auth.value, MAX_TEXT_LENGTH) || typeof auth.eci !== 'string' || !/^\d{2}$/.test(auth.eci)) {
+      return refuse('12', 'invalid_authentication');
+    }
+  }
   if (!isInteger(r.sentAtMs, 0, Number.MAX_SAFE_INTEGER)) return refuse('12', 'invalid_sent_at');
   return null;
 }

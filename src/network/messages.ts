@@ -45,6 +45,8 @@ export const ISO_RESPONSE_CODES = {
   '94': 'duplicate transmission',
   '96': 'system malfunction',
   N7: 'CVV2 mismatch',
+  // Visa's soft decline for SCA: the issuer wants the cardholder authenticated (3-D Secure) before it decides.
+  '1A': 'additional customer authentication required',
 } as const;
 
 export type IsoResponseCode = keyof typeof ISO_RESPONSE_CODES;
@@ -141,7 +143,66 @@ export interface AuthorizationRequest {
    * without CVV2 that has none. Absent or null: no stored credential.
    */
   readonly storedCredentialOriginalId?: string | null;
+  /**
+   * The 3-D Secure result this authorization carries (Visa's CAVV and ECI in
+   * field 126 / Mastercard's AAV): present on the retry after the cardholder
+   * authenticated with the issuer; absent or null otherwise.
+   */
+  readonly authentication?: AuthenticationData | null;
   readonly sentAtMs: number;
+}
+
+/** The issuer's proof that it authenticated the cardholder for one payment (3-D Secure). */
+export interface AuthenticationData {
+  /** The authentication's id (the 3DS server transaction id the acquirer chose). */
+  readonly transactionId: string;
+  /** The issuer's authentication value (CAVV-like): a MAC over the transaction the issuer checks on authorization. */
+  readonly value: string;
+  /** Electronic commerce indicator: `05` fully authenticated (Visa), `07` not authenticated. */
+  readonly eci: string;
+}
+
+/**
+ * 3-D Secure authentication request (EMV 3DS AReq), acquirer → network →
+ * issuer's access control server, sent when an issuer answered 1A. The id is
+ * chosen by the acquirer; a repeat (same id) gets the first answer, so a
+ * retry after a crash never opens a second challenge.
+ */
+export interface AuthenticationRequest {
+  readonly type: 'authentication';
+  readonly id: string;
+  readonly purpose: AuthorizationPurpose;
+  /** The card (in memory only); `cvv2` is always null. */
+  readonly card: CardData;
+  readonly amount: Money;
+  readonly merchant: MerchantData;
+  /** Where the challenge page sends the cardholder's browser when it ends (EMV 3DS notification URL); the acquirer's. */
+  readonly notificationUrl: string;
+  readonly sentAtMs: number;
+}
+
+/**
+ * `authenticated`: done (frictionless, or the challenge passed), with the
+ * value to send on the authorization. `challenge`: the cardholder must open
+ * `challengeUrl` (the issuer's page) before `expiresAtMs`. `failed`: the
+ * challenge failed (wrong code too many times, or the cardholder declined
+ * it). `expired`: abandoned. `not_supported`: the card's issuer runs no
+ * 3-D Secure (the network answers this for an issuer without one).
+ */
+export type AuthenticationStatus = 'authenticated' | 'challenge' | 'failed' | 'expired' | 'not_supported';
+
+/** The answer to an AuthenticationRequest, and to asking for its result later. */
+export interface AuthenticationResponse {
+  readonly type: 'authentication_response';
+  readonly id: string;
+  readonly status: AuthenticationStatus;
+  /** The issuer's challenge page (a path on Cardlane's server, never carrying card data) while `challenge`, else null. */
+  readonly challengeUrl: string | null;
+  readonly expiresAtMs: number | null;
+  readonly authentication: AuthenticationData | null;
+  /** A stable snake_case code: `frictionless`, `challenge_required`, `challenge_passed`, `too_many_wrong_codes`, `declined_by_cardholder`, `abandoned`, … */
+  readonly reason: string;
+  readonly issuer: string | null;
 }
 
 /** 0100 with an incremental indicator: raise an approved authorization's amount by `amount`. */
@@ -268,6 +329,10 @@ export interface IssuerEndpoint {
   clear(request: ClearingRequest): Promise<FollowUpResponse>;
   refund(request: RefundRequest): Promise<FollowUpResponse>;
   advise(advice: AuthorizationAdvice): Promise<void>;
+  /** 3-D Secure (optional: an issuer without an access control server leaves it out and the network answers `not_supported`). */
+  authenticate?(request: AuthenticationRequest): Promise<AuthenticationResponse>;
+  /** Where an authentication stands now (the EMV 3DS result message, pulled): the card routes it, `id` names it. */
+  authenticationResult?(id: string): Promise<AuthenticationResponse>;
 }
 
 // --- Disputes (issue 17) ------------------------------------------------------
@@ -353,6 +418,39 @@ export interface DisputeAcquirerEndpoint {
   readonly acquirerId: string;
   receiveChargeback(request: ChargebackRequest): Promise<DisputeMessageResponse>;
   receiveDecision(request: DisputeDecisionRequest): Promise<DisputeMessageResponse>;
+  /** Absent: the acquirer takes no fraud reports (the network answers 12 `fraud_reports_not_taken`). */
+  receiveFraudReport?(request: FraudReportRequest): Promise<DisputeMessageResponse>;
+}
+
+/**
+ * The kinds of fraud an issuer reports (Visa TC40 / Mastercard SAFE), as
+ * Stripe names them on an early fraud warning's `fraud_type`.
+ */
+export const FRAUD_TYPES = [
+  'card_never_received',
+  'fraudulent_card_application',
+  'made_with_counterfeit_card',
+  'made_with_lost_card',
+  'made_with_stolen_card',
+  'misc',
+  'unauthorized_use_of_card',
+] as const;
+export type FraudType = (typeof FRAUD_TYPES)[number];
+
+/**
+ * Issuer → network → acquirer: the cardholder reported a payment as fraud
+ * (Visa TC40, Mastercard SAFE). No money moves: it warns the merchant, who
+ * may refund before a chargeback comes (Stripe's early fraud warning). One
+ * per authorization; a repeat (same id) gets the first answer.
+ */
+export interface FraudReportRequest {
+  readonly type: 'fraud_report';
+  readonly id: string;
+  /** The issuer's name on the network (must be the issuer that approved the original). */
+  readonly sender: string;
+  readonly originalId: string;
+  readonly fraudType: FraudType;
+  readonly sentAtMs: number;
 }
 
 /** What an issuer implements to receive the merchant's answers to its chargebacks. */
@@ -366,4 +464,5 @@ export interface DisputeNetwork {
   chargeback(request: ChargebackRequest): Promise<DisputeMessageResponse>;
   represent(request: RepresentmentRequest): Promise<DisputeMessageResponse>;
   decide(request: DisputeDecisionRequest): Promise<DisputeMessageResponse>;
+  reportFraud(request: FraudReportRequest): Promise<DisputeMessageResponse>;
 }

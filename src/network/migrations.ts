@@ -127,5 +127,29 @@ UPDATE network_messages SET stand_in_settled_at_ms = answered_at_ms WHERE type =
 CREATE INDEX network_messages_stand_ins_owed ON network_messages (answered_at_ms)
   WHERE type = 'authorization' AND decided_by = 'network' AND issuer_outcome IN ('timeout', 'error') AND stand_in_settled_at_ms IS NULL;
 `,
+  },  {
+    // The test bank's 3-D Secure access control server (test-bank-acs.ts): one row per authentication the
+    // acquirer asked for, keyed by its id so a repeat opens no second challenge. No card data: BIN and last four.
+    id: 'network/004_test_bank_authentications',
+    sql: `
+CREATE TABLE test_bank_authentications (
+  id TEXT PRIMARY KEY,
+  card_bin TEXT NOT NULL,
+  card_last4 TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  acquirer_id TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  merchant_name TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  amount_minor BIGINT NOT NULL CHECK (amount_minor >= 0),
+  notification_url TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('challenge', 'authenticated', 'failed', 'expired')),
+  reason TEXT NOT NULL,
+  auth_value TEXT,
+  expires_at_ms BIGINT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL
+);
+`,
   },
 ];

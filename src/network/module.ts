@@ -4,7 +4,8 @@ import type { PaymentsConfig } from './config.ts';
 import { CardNetwork } from './card-network.ts';
 import type { IssuerEndpoint } from './messages.ts';
 import { networkMigrations } from './migrations.ts';
-import { createTestIssuers } from './test-issuers/create-test-issuers.ts';
+import { createTestBank } from './test-issuers/create-test-issuers.ts';
+import { testBankChallengeRoutes } from './test-issuers/test-bank-challenge-page.ts';
 import { DisputeRouter } from './disputes/dispute-router.ts';
 import { networkDisputeMigrations } from './disputes/migrations.ts';
 import { TestBankDisputes } from './disputes/test-bank-disputes.ts';
@@ -36,12 +37,13 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
   migrations: [...networkMigrations, ...networkDisputeMigrations],
   errorCodes: {},
   build({ db, clock, ids, payments, parKey, issuers, cardlaneBin }) {
+    const testBank = createTestBank({ db, clock, ids });
     const network = new CardNetwork({
       db,
       clock,
       ids,
       bins: defaultBinTable(cardlaneBin),
-      issuers: [...issuers, ...createTestIssuers({ db, clock, ids })],
+      issuers: [...issuers, testBank],
       timeoutMs: payments.issuerTimeoutMs,
       parKey,
     });
@@ -60,6 +62,7 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
       intervalMs: TEST_BANK_DISPUTE_INTERVAL_MS,
       run: async () => void (await testBankDisputes.sweep()),
     };
-    return { routes: [], tasks: [standInSweep, testBankDisputeSweep], api: { network, disputes } };
+    // The test bank's 3-D Secure challenge page (its access control server's), at /3ds/test-bank/{authentication id}.
+    return { routes: [{ plugin: testBankChallengeRoutes(testBank.acs), prefix: '' }], tasks: [standInSweep, testBankDisputeSweep], api: { network, disputes } };
   },
 };

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import Stripe from 'stripe';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
-import { releaseOpenVerifications } from '../../src/acquirer/payments/card-verification.ts';
-import { DEMO_VERIFICATION_HOLD_MINOR, prepareDemoMerchant } from '../../src/acquirer/acquirer-start.ts';
+import { releaseDueVerificationHolds, releaseOpenVerifications } from '../../src/acquirer/payments/card-verification.ts';
+import { DEMO_VERIFICATION_HOLD_MINOR, DEMO_VERIFICATION_HOLD_RELEASE, prepareDemoMerchant } from '../../src/acquirer/acquirer-start.ts';
 import { getDemoMerchant, type MerchantWithKeys } from '../../src/acquirer/merchants/merchants.ts';
 import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/presets.ts';
 import { createRiskRule } from '../../src/acquirer/risk/risk-rules.ts';
@@ -192,7 +192,7 @@ test('/v1/account_settings: read and change the verification amount with the sec
   const settings = (await f.stripe.rawRequest('GET', '/v1/account_settings', {})) as any;
   assert.deepEqual(
     { ...settings, lastResponse: undefined },
-    { object: 'account_settings', account: f.merchant.merchant.id, default_currency: 'usd', card_verification_amount: 0, livemode: false, lastResponse: undefined },
+    { object: 'account_settings', account: f.merchant.merchant.id, default_currency: 'usd', card_verification_amount: 0, verification_hold_release: 'immediately', livemode: false, lastResponse: undefined },
   );
   const changed = (await f.stripe.rawRequest('POST', '/v1/account_settings', { card_verification_amount: 100 })) as any;
   assert.equal(changed.card_verification_amount, 100);
@@ -262,6 +262,8 @@ test('the demo merchant `cardlane up` creates has the seed\'s $5.00 verification
     await prepareDemoMerchant(f.db, { clock: f.clock, ids: new IdGenerator(f.clock, cryptoRandom), random: cryptoRandom }, dataDir);
     assert.equal(DEMO_VERIFICATION_HOLD_MINOR, 500);
     assert.equal((await getDemoMerchant(f.db))?.cardVerificationAmountMinor, DEMO_VERIFICATION_HOLD_MINOR);
+    assert.deepEqual((await getDemoMerchant(f.db))?.verificationHoldRelease, { kind: 'after_hours', hours: 6 });
+    assert.deepEqual(DEMO_VERIFICATION_HOLD_RELEASE, { kind: 'after_hours', hours: 6 });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -299,4 +301,82 @@ test('a verification hold whose release the network could not take is released b
   assert.equal(await f.base.available(card), 1500);
   assert.equal(await releaseOpenVerifications(f.deps, f.clock.nowMs(), 60_000), 0);
   assert.deepEqual(await issuerRecords(card), [reversedHold(HOLD)]);
+});
+
+const HOUR_MS = 60 * 60 * 1000;
+
+test('a merchant that keeps its holds for 6 hours: the $5.00 stays on the card, and the task releases it at its time, once', async () => {
+  const keeping = await f.addMerchant({ name: 'Acme AI', cardVerificationAmountMinor: HOLD, verificationHoldRelease: { kind: 'after_hours', hours: 6 } });
+  const client = f.stripeFor(keeping.secretKey);
+  const card = await f.base.openCard({ loadUsdMinor: 1500 });
+  const customer = await client.customers.create({ email: 'li@example.com' });
+  const pm = await paymentMethod(client, card);
+  const si = await client.setupIntents.create({ customer: customer.id, payment_method: pm.id, confirm: true, usage: 'off_session' });
+  assert.equal(si.status, 'succeeded', 'the card is saved: the hold is no reason to wait');
+  assert.equal(await f.base.available(card), 1000, 'the $5.00 hold is still on the card');
+  const [held] = await issuerRecords(card);
+  assert.deepEqual([held?.purpose, held?.held_usd_minor, held?.released_usd_minor], ['account_verification', HOLD, 0]);
+
+  // Neither the task before its time nor the stuck-release sweep touches it.
+  f.clock.advanceMs(6 * HOUR_MS - 1);
+  assert.equal(await releaseDueVerificationHolds(f.deps, f.clock.nowMs()), 0);
+  assert.equal(await releaseOpenVerifications(f.deps, f.clock.nowMs(), 60_000), 0);
+  assert.equal(await f.base.available(card), 1000);
+
+  f.clock.advanceMs(1);
+  assert.equal(await releaseDueVerificationHolds(f.deps, f.clock.nowMs()), 1);
+  assert.equal(await f.base.available(card), 1500);
+  assert.equal(await releaseDueVerificationHolds(f.deps, f.clock.nowMs()), 0, 'released once');
+  assert.deepEqual(await issuerRecords(card), [reversedHold(HOLD)]);
+  assert.deepEqual(await paymentLines(card), ['account_verification -500 reversed', 'reversal 500 reversed']);
+});
+
+test('a crash between the release and its record: the next run sends the same release, which the issuer applies once', async () => {
+  const keeping = await f.addMerchant({ name: 'Acme AI', cardVerificationAmountMinor: HOLD, verificationHoldRelease: { kind: 'after_hours', hours: 1 } });
+  const client = f.stripeFor(keeping.secretKey);
+  const card = await f.base.openCard({ loadUsdMinor: 1500 });
+  const pm = await paymentMethod(client, card);
+  await client.setupIntents.create({ payment_method: pm.id, confirm: true });
+  f.clock.advanceMs(HOUR_MS);
+  await Promise.all([releaseDueVerificationHolds(f.deps, f.clock.nowMs()), releaseDueVerificationHolds(f.deps, f.clock.nowMs())]);
+  // As if the process stopped after the issuer took the release but before the acquirer wrote it down.
+  await f.db.run("UPDATE acquirer_charges SET authorization_open = 1 WHERE purpose = 'account_verification'");
+  assert.equal(await releaseDueVerificationHolds(f.deps, f.clock.nowMs()), 1);
+  assert.equal(await f.base.available(card), 1500, 'not $20.00: the repeat released nothing more');
+  assert.deepEqual(await issuerRecords(card), [reversedHold(HOLD)]);
+  assert.deepEqual(await paymentLines(card), ['account_verification -500 reversed', 'reversal 500 reversed']);
+});
+
+test('a merchant that never releases: the hold stays until the issuer lets the authorization lapse', async () => {
+  const keeping = await f.addMerchant({ name: 'Acme AI', cardVerificationAmountMinor: HOLD, verificationHoldRelease: { kind: 'never' } });
+  const client = f.stripeFor(keeping.secretKey);
+  const card = await f.base.openCard({ loadUsdMinor: 1500 });
+  const pm = await paymentMethod(client, card);
+  await client.setupIntents.create({ payment_method: pm.id, confirm: true });
+  f.clock.advanceMs(200 * HOUR_MS);
+  assert.equal(await releaseDueVerificationHolds(f.deps, f.clock.nowMs()), 0);
+  assert.equal(await releaseOpenVerifications(f.deps, f.clock.nowMs(), 60_000), 0);
+  const [held] = await issuerRecords(card);
+  assert.equal(held?.released_usd_minor, 0, 'the merchant sent no release');
+});
+
+test('/v1/account_settings: verification_hold_release is read and set; bad values are refused with the parameter and change nothing', async () => {
+  const read = async () => ((await f.stripe.rawRequest('GET', '/v1/account_settings', {})) as any).verification_hold_release;
+  assert.equal(await read(), 'immediately');
+  const both = (await f.stripe.rawRequest('POST', '/v1/account_settings', { card_verification_amount: 500, verification_hold_release: 'after_hours:24' })) as any;
+  assert.deepEqual([both.card_verification_amount, both.verification_hold_release], [500, 'after_hours:24']);
+  for (const bad of ['after_hours:0', 'after_hours:169', 'after_hours:1.5', 'after_hours:', 'later', 'IMMEDIATELY', 'after_hours:06']) {
+    await assert.rejects(f.stripe.rawRequest('POST', '/v1/account_settings', { verification_hold_release: bad }), (e: any) => {
+      assert.equal(e.type, 'StripeInvalidRequestError');
+      assert.equal(e.code, 'parameter_invalid');
+      assert.equal(e.param, 'verification_hold_release');
+      return true;
+    });
+  }
+  // One bad setting in a request refuses the whole request.
+  await assert.rejects(f.stripe.rawRequest('POST', '/v1/account_settings', { card_verification_amount: 100, verification_hold_release: 'soon' }));
+  assert.equal(((await f.stripe.rawRequest('GET', '/v1/account_settings', {})) as any).card_verification_amount, 500);
+  assert.equal(await read(), 'after_hours:24');
+  assert.equal(((await f.stripe.rawRequest('POST', '/v1/account_settings', { verification_hold_release: 'never' })) as any).verification_hold_release, 'never');
+  assert.equal(((await f.stripe.rawRequest('POST', '/v1/account_settings', { verification_hold_release: 'immediately' })) as any).verification_hold_release, 'immediately');
 });

@@ -8,11 +8,12 @@ import fc from 'fast-check';
 import OpenAI from 'openai';
 import { DEMO_OWNER_EMAIL, prepareDemoOrganization } from '../../src/billing/billing-start.ts';
 import { autoRechargeRoutes } from '../../src/billing/http/auto-recharge-routes.ts';
-import { billingPageRoutes } from '../../src/billing/http/billing-page-routes.ts';
 import { billingRoutes } from '../../src/billing/http/billing-routes.ts';
 import { billingMemberRoutes } from '../../src/billing/http/member-routes.ts';
 import { rosterRoutes } from '../../src/billing/http/roster-routes.ts';
 import { merchantApiRoutes } from '../../src/billing/merchant-api-routes.ts';
+import { billingPageRoutes } from '../../src/web/index.ts';
+import { providerOrigin } from '../../src/billing/billing-page-start.ts';
 import { SandboxMemberMailer } from '../../src/billing/members/member-mail.ts';
 import { MEMBER_SESSION_TTL_MS } from '../../src/billing/members/member-sessions.ts';
 import type { MemberDeps } from '../../src/billing/members/member-sign-in.ts';
@@ -52,7 +53,7 @@ beforeEach(async () => {
       { plugin: billingRoutes(b.billing), prefix: '/billing/v1' },
       { plugin: autoRechargeRoutes(b.billing), prefix: '/billing/v1' },
       { plugin: merchantApiRoutes(b.f.db, { clock: b.f.clock, ids, random, ledger: b.f.ledger }), prefix: '/merchant/v1' },
-      billingPageRoutes(b.billing.provider),
+      billingPageRoutes({ providerOrigin: () => providerOrigin(b.billing.provider) }),
     ],
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -353,16 +354,16 @@ test('the billing page is served with its script and style sheet under a strict 
     // The provider, where the page tokenizes cards, is the one other origin it may fetch.
     assert.match(csp, new RegExp(`connect-src 'self' ${new URL(b.billing.provider.endpoint().baseUrl).origin}(;|$)`));
     const html = await response.text();
-    assert.match(html, /<script src="\/billing\/assets\/billing-page\.js" defer><\/script>/);
+    assert.match(html, /<script type="module" src="\/billing\/assets\/app\.js"><\/script>/);
     assert.equal(/<script>|\son\w+=|https?:\/\//.test(html), false, 'no inline script, no inline handlers, no outside assets');
   }
-  const script = await fetch(`${url}/billing/assets/billing-page.js`);
+  const script = await fetch(`${url}/billing/assets/app.js`);
   assert.equal(script.status, 200);
   assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
   assert.equal(script.headers.get('x-content-type-options'), 'nosniff');
-  assert.equal((await fetch(`${url}/billing/assets/billing-page.css`)).status, 200);
+  assert.equal((await fetch(`${url}/billing/assets/app.css`)).status, 200);
   assert.equal((await fetch(`${url}/billing/assets/nope.js`)).status, 404);
-  assert.equal((await fetch(`${url}/billing/assets/..%2Fbilling-page.html`)).status, 404);
+  assert.equal((await fetch(`${url}/billing/assets/..%2Findex.html`)).status, 404);
 });
 
 test('cardlane up gives the demo organization its owner, once, also on a data directory from before members existed', async () => {

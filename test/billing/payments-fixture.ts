@@ -39,6 +39,7 @@ export const BILLING_TEST_CONFIG: BillingConfig = {
   purchaseMinimumMinor: 500,
   purchaseMaximumMinor: 100_000,
   rechargeMinimumMinor: 1_000,
+  creditExpiryDays: 365,
 };
 
 export interface BillingPaymentsFixture {

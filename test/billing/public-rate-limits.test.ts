@@ -63,7 +63,7 @@ const routes = [
   {
     name: 'GET /billing/assets/…',
     policy: BILLING_PAGE_RATE_LIMIT,
-    send: (ip: string) => app.inject({ method: 'GET', url: '/billing/assets/billing-page.css', remoteAddress: ip }),
+    send: (ip: string) => app.inject({ method: 'GET', url: '/billing/assets/app.css', remoteAddress: ip }),
     normal: 200,
   },
 ] as const;
@@ -82,7 +82,7 @@ for (const route of routes) {
 }
 
 test('the billing page’s limit does not reach the members API', async () => {
-  for (let i = 0; i < BILLING_PAGE_RATE_LIMIT.burst + 1; i++) await app.inject({ method: 'GET', url: '/billing/assets/billing-page.css', remoteAddress: FLOODER });
+  for (let i = 0; i < BILLING_PAGE_RATE_LIMIT.burst + 1; i++) await app.inject({ method: 'GET', url: '/billing/assets/app.css', remoteAddress: FLOODER });
   const current = await app.inject({ method: 'GET', url: '/billing/v1/sessions/current', remoteAddress: FLOODER });
   assert.equal(current.statusCode, 401, 'a signed-in member is not limited by the page loads of its address');
 });

@@ -64,17 +64,21 @@ test('the seed’s story runs to the end in-process, the customer spending throu
   }
   assert.equal(result.error, null, JSON.stringify(result.error));
   assert.equal(result.ok, true);
-  assert.equal(started.length, 16);
+  assert.equal(started.length, 21);
   const facts = <Id extends StepId>(id: Id): StepFacts[Id] => (result.steps.find((s): s is StoryStep<Id> => s.step === id) as StoryStep<Id>).facts;
 
+  // The merchant keeps its $5.00 hold for hours: it is still on the card when the first recharge runs — why the seed says $15.
+  assert.deepEqual(facts('setup').verification, { amount: 500, release_after_hours: 6 });
   assert.equal(facts('card_added').verification.hold, 500);
-  assert.equal(facts('card_added').verification.issuer_status, 'reversed');
+  assert.deepEqual([facts('card_added').verification.held_now, facts('card_added').card_available, facts('card_added').card_held], [500, 1000, 500]);
   const declined = facts('purchase_declined');
   assert.deepEqual([declined.http_status, declined.code, declined.decline_code, declined.on_card_statement], [402, 'card_declined', 'card_not_supported', false]);
   assert.equal(declined.doctor.seed_cause, 'card_type');
   assert.equal(declined.doctor.seed_remedy.recommended, true);
   assert.equal(declined.doctor.seed_remedy.keep_on_card, 1500);
   assert.equal(facts('recharge_succeeded').status, 'succeeded');
+  assert.deepEqual([facts('recharge_succeeded').card_available_before, facts('recharge_succeeded').card_held_before], [1000, 500]);
+  assert.equal(facts('recharge_succeeded').card_available, 0);
   assert.equal(facts('recharge_succeeded').initiator, 'merchant');
 
   const spending = facts('spending');
@@ -83,9 +87,52 @@ test('the seed’s story runs to the end in-process, the customer spending throu
   assert.equal(spending.spent, 1000);
   assert.equal(spending.recharge?.network_decline_code, '51');
   assert.equal(progress.filter((line) => /request \d+: [\d,]+ \+ [\d,]+ tokens/.test(line)).length, spending.succeeded);
-  assert.equal(facts('recharge_declined_explained').cardholder_doctor.issuer_checks?.available, 500);
-  assert.equal(facts('reconciled').agree, true);
+  const explained = facts('recharge_declined_explained');
+  assert.equal(explained.cardholder_doctor.issuer_checks?.available, 0);
+  // The doctor's advice is what works: the shortfall, turn it on again or wait (in the reader's time), and not by hand.
+  const recovery = explained.cardholder_doctor.recovery!;
+  assert.equal(recovery.load_at_least, 1000);
+  assert.equal(recovery.manual_payment_refused, true);
+  assert.match(recovery.next_attempt_local ?? '', /\(.+, in about 1 hour\)$/);
+  assert.ok(!recovery.steps.join(' ').includes('Z'), 'no raw UTC time in the advice');
+  assert.equal(explained.doctor.recovery?.load_at_least, 1000, "the merchant's view cannot see the balance: the whole recharge");
+  assert.doesNotMatch(explained.doctor.remedy ?? '', /retry/i);
+
+  assert.equal(facts('card_reloaded').amount, 1000);
+  assert.equal(facts('card_reloaded').card_available, 1000);
+  assert.deepEqual([facts('recharge_recovered').status, facts('recharge_recovered').initiator, facts('recharge_recovered').credit_balance], ['succeeded', 'merchant', 1000]);
+  assert.deepEqual([facts('recharge_recovered').card_available, facts('recharge_recovered').card_held], [0, 500]);
+  assert.equal(facts('api_answers').cost, 100);
+  assert.equal(facts('api_answers').credit_balance, 900);
+  assert.deepEqual([facts('hold_released').released, facts('hold_released').card_available, facts('hold_released').card_held], [500, 500, 0]);
+  const withdrawn = facts('withdrawn');
+  assert.equal(withdrawn.status, 'paid');
+  assert.equal(withdrawn.unloaded, 500);
+  assert.equal(withdrawn.payout + withdrawn.fee, withdrawn.amount);
+  assert.deepEqual([withdrawn.card_available, withdrawn.wallet_available], [0, 0]);
+
+  const reconciled = facts('reconciled');
+  assert.equal(reconciled.agree, true);
+  assert.deepEqual([reconciled.billing_total_net, reconciled.card_total_net, reconciled.credits_bought, reconciled.credit_balance], [2000, 2000, 2000, 900]);
   assert.equal(facts('audit').ok, true);
+});
+
+test('told in Chinese: times in Beijing time and relative, never raw UTC', { timeout: 180_000 }, async () => {
+  const clock = new StoryClock();
+  const cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, logger: createLogger({ level: 'silent' }) });
+  let result;
+  try {
+    result = await runStory({ cardlane, clock, lang: 'zh-CN' });
+  } finally {
+    await cardlane.close();
+  }
+  assert.equal(result.error, null, JSON.stringify(result.error));
+  const narration = result.steps.flatMap((s) => s.narration).join('\n');
+  assert.doesNotMatch(narration, /\d{4}-\d\d-\d\dT\d\d:\d\d/, 'no raw ISO time');
+  assert.match(narration, /商户要到 \d+月\d+日 \d\d:\d\d（GMT\+8，约 6 小时后）才释放/);
+  assert.match(narration, /或等待下一次自动尝试：\d+月\d+日 \d\d:\d\d（GMT\+8，约 1 小时后）/);
+  assert.match(narration, /向卡内转入至少 \$10\.00/);
+  assert.equal(result.steps.at(-1)?.step, 'audit');
 });
 
 test('without the seed’s rule the story stops at its first step and says why', { timeout: 60_000 }, async () => {

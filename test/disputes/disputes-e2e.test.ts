@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -29,7 +30,9 @@ let ledger: Ledger;
 let op: string;
 
 before(async () => {
-  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
+  // The merchant's webhook receiver listens on 127.0.0.1.
+  const env = { CARDLANE_ACQUIRER_WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' };
+  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
   const port = Number(new URL(cardlane.url).port);
   stripe = new Stripe(cardlane.demoMerchant.secret_key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
   ledger = new Ledger(clock);
@@ -37,6 +40,7 @@ before(async () => {
 });
 
 after(async () => {
+  await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
   await cardlane?.close();
   const db = openDatabase(location.url);
   if (db instanceof PostgresDatabase) await db.dropSchema();
@@ -46,6 +50,29 @@ after(async () => {
 });
 
 type Json = Record<string, any>;
+
+/** The merchant's webhook endpoint: a local server keeping every verified event it receives. */
+let receiver: Server | undefined;
+const received: Stripe.Event[] = [];
+async function listenForWebhooks(events: Stripe.WebhookEndpointCreateParams.EnabledEvent[]): Promise<void> {
+  let secret = '';
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      try {
+        // Signed at the server's (manual) clock, months from the real one: the signature is checked, the timestamp's age is not.
+        received.push(stripe.webhooks.constructEvent(Buffer.concat(chunks), request.headers['stripe-signature'] as string, secret, Number.MAX_SAFE_INTEGER));
+        response.writeHead(200).end('{}');
+      } catch {
+        response.writeHead(400).end('{}');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as { port: number }).port;
+  secret = (await stripe.webhookEndpoints.create({ url: `http://127.0.0.1:${port}/hooks`, enabled_events: events })).secret!;
+}
 
 async function issuer(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${cardlane.url}/issuer/v1${path}`, {
@@ -184,6 +211,7 @@ test('a Cardlane cardholder disputes: provisional credit, merchant evidence, the
   const auth = { authorization: `Bearer ${cardlane.demoMerchant.secret_key}` };
   const rules = (await (await fetch(`${cardlane.url}/v1/risk_rules`, { headers: auth })).json()) as { data: Array<{ id: string }> };
   for (const rule of rules.data) assert.equal((await fetch(`${cardlane.url}/v1/risk_rules/${rule.id}`, { method: 'DELETE', headers: auth })).status, 200);
+  await listenForWebhooks(['charge.dispute.created', 'charge.dispute.closed']);
   const token = await signInDemoCardholder();
   const card = await revealDemoCard(token);
   const cardId = cardlane.demoCardholder.card_id;
@@ -215,6 +243,21 @@ test('a Cardlane cardholder disputes: provisional credit, merchant evidence, the
   const merchantSide = (await disputeOf(first.id))!;
   assert.equal(merchantSide.status, 'needs_response');
   assert.equal(merchantSide.reason, 'product_not_received');
+  // The merchant is told by webhook, and its charge shows the dispute.
+  await cardlane.runTask('acquirer.deliver-webhooks');
+  const hook = received.find((e) => e.type === 'charge.dispute.created' && (e.data.object as Stripe.Dispute).id === merchantSide.id);
+  assert.ok(hook, `webhooks received: ${received.map((e) => e.type).join(', ')}`);
+  assert.equal((hook.data.object as Stripe.Dispute).status, 'needs_response');
+  const disputedCharge = await stripe.charges.retrieve(first.latest_charge as string);
+  assert.equal(disputedCharge.disputed, true);
+  assert.equal((disputedCharge as unknown as { dispute: string }).dispute, merchantSide.id);
+  // The cardholder's statement shows the disputed payment with its state, and the provisional credit as its own line.
+  const statementLines = async () => (await issuer('GET', `/cards/${cardId}/statement?limit=100`, token)).body.data as Json[];
+  const disputedLine = (await statementLines()).find((l) => l.type === 'authorization' && l.authorization === firstAuth)!;
+  assert.deepEqual(disputedLine.dispute, { id: opened.body.id, status: 'chargeback_sent', reason: 'product_not_received', amount: 500, provisional_credit: 500 });
+  const creditLine = (await statementLines()).find((l) => l.type === 'dispute_provisional_credit')!;
+  assert.equal(creditLine.amount, 500);
+  assert.equal(creditLine.dispute.id, opened.body.id);
   assert.equal(await merchantBalance(), startMerchant + 500 - 500 - 1500);
   await stripe.disputes.update(merchantSide.id, { evidence: { shipping_tracking_number: '1Z999', shipping_carrier: 'UPS' } });
   const responded = await issuer('GET', `/disputes/${opened.body.id}`, token);
@@ -225,6 +268,8 @@ test('a Cardlane cardholder disputes: provisional credit, merchant evidence, the
   const decided = await issuer('POST', `/operator/disputes/${opened.body.id}/decide`, op, { winner: 'merchant' });
   assert.equal(decided.body.status, 'lost');
   assert.equal(await available(), startCard - 500, 'the provisional credit was reversed');
+  assert.equal((await statementLines()).find((l) => l.type === 'authorization' && l.authorization === firstAuth)!.dispute.status, 'lost');
+  assert.equal((await statementLines()).find((l) => l.type === 'dispute_reversal')!.amount, -500);
   assert.equal((await stripe.disputes.retrieve(merchantSide.id)).status, 'won');
   assert.equal(await merchantBalance(), startMerchant + 500);
 

@@ -1,44 +1,31 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { DEMO_OWNER_EMAIL } from '../../src/billing/billing-start.ts';
+import { checkAccessibility, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, PHONE_VIEWPORT, waitForText } from '../support/browser.ts';
 import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
 import { testDatabaseKind } from '../support/databases.ts';
 
-// The billing page in a real browser (Debian's chromium, driven by
-// playwright-core) against `cardlane up`: the demo organization's owner
-// signs in with a code from the sandbox mailbox, adds a card (tokenized at
-// the acquirer with the publishable key, verified with the $5.00 hold),
-// makes it the default, buys $10.00 of credits, sees a declined card
-// explained in plain words, turns auto-recharge on and invites a member, who
-// then sees the billing without the controls that change it.
+// The billing page (Preact, src/web/billing/) in a real browser (Debian's
+// chromium, driven by playwright-core) at a phone's viewport against
+// `cardlane up`: the demo organization's owner signs in with a code from
+// the sandbox mailbox, adds a card (tokenized at the acquirer with the
+// publishable key, verified with the $5.00 hold), makes it the default,
+// buys $10.00 of credits, sees a declined card explained in plain words,
+// turns auto-recharge on and invites a member, who then sees the billing
+// without the controls that change it. axe-core checks each screen.
+// CARDLANE_APP_SCREENSHOTS=<dir> keeps phone-size screenshots there (the README's come from docs/).
 
-const CHROMIUM = '/usr/bin/chromium';
-// Without the background-networking switches Chromium's own connections are refused on a closed network and slow every page down.
-const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium): the billing page is tested in a real browser`;
+const skip = NO_CHROMIUM;
 
 const { workDir, location } = e2eWorkspace('billing-page');
 
-/** Waits until the element's text matches; a bound, not an expectation: a hang must fail. */
-async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<string> {
-  try {
-    await page.waitForFunction(
-      // Runs in the page; the test's TypeScript has no DOM types.
-      ([sel, source, flags]) => new RegExp(source!, flags).test((globalThis as any).document.querySelector(sel!)?.textContent ?? ''),
-      [selector, pattern.source, pattern.flags] as const,
-      { timeout: CALL_BOUND_MS },
-    );
-  } catch (error) {
-    throw new Error(`${selector} never matched ${pattern}; it reads ${JSON.stringify(await page.textContent(selector))}`, { cause: error });
-  }
-  return (await page.textContent(selector)) ?? '';
-}
-
 test('the billing page in Chromium: sign in with a mailed code, add a card, make it default, buy credits, see a decline explained, turn auto-recharge on; an invited member only looks', { timeout: 300_000, skip }, async () => {
   const dataDir = join(workDir, 'data');
+  const shots = process.env.CARDLANE_APP_SCREENSHOTS ?? join(workDir, 'screenshots');
+  mkdirSync(shots, { recursive: true });
   const dbArgs = testDatabaseKind() === 'postgres' ? ['--database', location.url] : [];
   const server = spawnCardlane(['up', '--port', '0', '--data-dir', dataDir, '--json', ...dbArgs], { cwd: workDir });
   let context: BrowserContext | undefined;
@@ -57,7 +44,8 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
       headless: true,
       args: CHROMIUM_ARGS,
       locale: 'en-US',
-      timezoneId: 'UTC',
+      timezoneId: 'America/New_York',
+      ...PHONE_VIEWPORT,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(CALL_BOUND_MS);
@@ -68,8 +56,12 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
       if (message.type() === 'error' && !/status of 40[12]/.test(message.text())) problems.push(`console: ${message.text()} (${message.location().url})`);
     });
 
+    const shot = (name: string) => page.screenshot({ path: join(shots, `billing-${name}.png`), fullPage: true });
+
     await page.goto(`${info.url}/billing`);
     await page.locator('#signin').waitFor({ state: 'visible' });
+    assert.equal(await page.getAttribute('html', 'lang'), 'en', 'English from Accept-Language');
+    await checkAccessibility(page, 'sign-in');
 
     // Sign in as the demo owner with the code from the sandbox mailbox.
     await page.fill('#signin-email', DEMO_OWNER_EMAIL);
@@ -84,6 +76,7 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await waitForText(page, '#who', /owner@demo\.cardlane\.test \(owner\) · Demo API customer/);
     await waitForText(page, '#balance', /^\$0\.00$/);
     await waitForText(page, '#ar-status', /^Off$/);
+    await checkAccessibility(page, 'dashboard');
 
     const addCard = async (number: string) => {
       if (!(await page.locator('#card-add-box').evaluate((details) => (details as unknown as { open: boolean }).open))) await page.click('#card-add-box summary');
@@ -132,8 +125,15 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await waitForText(page, '#ar-status', /^已开启$/);
     await waitForText(page, '#card-message', /无法添加这张卡：发卡行拒绝了这笔付款/);
     await waitForText(page, '#balance', /^\$10\.00$/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    // Times in the reader's zone and language, never raw UTC ISO strings.
+    assert.equal(/\d{4}-\d\d-\d\dT/.test((await page.textContent('#payments-list')) ?? ''), false);
+    await waitForText(page, '#payments-list', /\d{4}年\d{1,2}月\d{1,2}日/);
+    await checkAccessibility(page, 'dashboard (中文)');
+    await shot('zh');
     await page.click('#lang-toggle');
     await waitForText(page, '#ar-status', /^Active$/);
+    await shot('dashboard');
 
     // Never "on" while it cannot recharge: with no default card left it shows paused, and why.
     await page.click('#cards-list button[data-action="remove"]');
@@ -168,6 +168,7 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     for (const control of ['#buy-form', '#card-add-box', '#ar-form', '#invite-form']) assert.equal(await page.locator(control).isVisible(), false, `${control} is an owner's`);
     await waitForText(page, '#members-list', /owner@demo\.cardlane\.test.*reader@demo\.cardlane\.test.*you/);
     assert.equal(await page.locator('#members-list button').count(), 0, 'a member removes nobody');
+    await checkAccessibility(page, 'dashboard (member)');
     await page.click('#signout');
     await page.locator('#signin').waitFor({ state: 'visible' });
     assert.deepEqual(problems, []);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import Stripe from 'stripe';
+import { checkAccessibility, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, PHONE_VIEWPORT, waitForText } from '../support/browser.ts';
 import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
 import { testDatabaseKind } from '../support/databases.ts';
 
@@ -18,41 +18,16 @@ import { testDatabaseKind } from '../support/databases.ts';
 // automatic charge held and captured; a manual charge refused by the
 // merchant's prepaid rule; an automatic one declined by the issuer for lack
 // of funds), read the statement, ask "为什么被拒绝？" and "被拒绝了，但这里看不到？",
-// withdraw — then the English switch. axe-core checks every screen.
+// then on the card's screen: its bound merchants and the accounts-per-merchant
+// rule, editing its limits and blocked categories and countries, closing it
+// (the confirmation says what happens to holds and balance); withdraw — then
+// the English switch. axe-core checks every screen.
 // CARDLANE_APP_SCREENSHOTS=<dir> keeps phone-size screenshots there (the README's come from docs/).
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium): the app is tested in a real browser`;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const skip = NO_CHROMIUM;
 const PHONE = '+8613800138000';
 
 const { workDir, location } = e2eWorkspace('cardholder-app');
-
-async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<string> {
-  try {
-    await page.waitForFunction(
-      ([sel, source, flags]) => new RegExp(source!, flags).test((globalThis as any).document.querySelector(sel!)?.textContent ?? ''),
-      [selector, pattern.source, pattern.flags] as const,
-      { timeout: CALL_BOUND_MS },
-    );
-  } catch (error) {
-    throw new Error(`${selector} never matched ${pattern}; it reads ${JSON.stringify(await page.textContent(selector).catch(() => null))}`, { cause: error });
-  }
-  return (await page.textContent(selector)) ?? '';
-}
-
-/** axe-core on the screen as it is: no serious or critical violation. */
-async function checkAccessibility(page: Page, screen: string): Promise<void> {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern (an inline script would be refused).
-  await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(async () => {
-    const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ['violations'] });
-    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
-  })) as Array<{ id: string; impact: string; nodes: string[] }>;
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(serious, [], `${screen}: ${JSON.stringify(serious)}`);
-}
 
 test('the cardholder app in Chromium at 390×844: the seed’s journey in Chinese, the English switch, and no serious accessibility violation on any screen', { timeout: 420_000, skip }, async () => {
   const dataDir = join(workDir, 'data');
@@ -104,10 +79,7 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
       args: CHROMIUM_ARGS,
       locale: 'zh-CN',
       timezoneId: 'Asia/Shanghai',
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
+      ...PHONE_VIEWPORT,
     });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: info.url });
     const page = context.pages()[0] ?? (await context.newPage());
@@ -267,6 +239,51 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     await page.locator('#bell-count').waitFor({ state: 'detached' });
     await checkAccessibility(page, 'notifications');
     await shot('notifications');
+
+    // The card's screen: the merchant bound by the payments above, under the 4-accounts rule.
+    await page.click('#tab-cards');
+    await page.click('#card-list a.card-link');
+    await page.locator('#card').waitFor({ state: 'visible' });
+    await waitForText(page, '#merchants-rule', /最多可以为 4 个不同的客户账户使用这张卡/);
+    await waitForText(page, '#merchant-list', /已用 1\/4 个账户/);
+    await checkAccessibility(page, 'card merchants');
+
+    // Controls: limits, a blocked category and countries; a malformed code is caught before asking, a bad order by the issuer.
+    await page.fill('#mcc-other', '79');
+    await page.click('#controls-save');
+    await waitForText(page, '#controls-error', /类别代码是 4 位数字/);
+    await page.fill('#mcc-other', '');
+    await page.fill('#limit-tx', '100');
+    await page.fill('#limit-day', '50');
+    await page.click('#controls-save');
+    await waitForText(page, '#controls-error', /.+/);
+    await page.fill('#limit-day', '200');
+    await page.check('#mcc-7995');
+    await page.fill('#country-block', 'ru, kp');
+    await page.click('#controls-save');
+    await waitForText(page, '#controls-message', /已保存。新的付款将按这些设置处理。/);
+    await waitForText(page, '#limits-text', /单笔 \$100\.00 · 每日 \$200\.00 · 每月 不限/);
+    assert.equal(await page.inputValue('#country-block'), 'ru, kp');
+    await checkAccessibility(page, 'card controls');
+    await page.locator('#controls').screenshot({ path: join(shots, 'app-card-controls.png') });
+
+    // Close the card: the confirmation says where the balance and the holds go; then it is closed.
+    const cardBalance = await waitForText(page, '#card-balance', /^\$\d+\.\d\d$/);
+    await page.click('#close-card');
+    await page.locator('#close-dialog').waitFor({ state: 'visible' });
+    await waitForText(page, '#close-balance', new RegExp(`可用余额（\\${cardBalance}）会立即退回钱包`));
+    await waitForText(page, '#close-holds', /预授权/);
+    await checkAccessibility(page, 'close card dialog');
+    await shot('close-card');
+    await page.click('#close-dialog-cancel');
+    await page.locator('#close-dialog').waitFor({ state: 'detached' });
+    await page.click('#close-card');
+    await page.click('#close-dialog-confirm');
+    await waitForText(page, '#card-message', /卡片已注销，可用余额已退回钱包/);
+    await waitForText(page, '#card', /已注销/);
+    await waitForText(page, '#card-balance', /^\$0\.00$/);
+    assert.equal(await page.locator('#controls-form').count(), 0, 'a closed card has no controls to change');
+    await checkAccessibility(page, 'closed card');
 
     // Withdraw $5.00 to Alipay.
     await page.click('#tab-wallet');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AuthorizationRequest, FollowUpRequest } from '../../src/network/messages.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { CardlaneIssuer } from '../../src/issuer/authorization/cardlane-issuer.ts';
+import type { IssuerFx } from '../../src/issuer/authorization/foreign-exchange.ts';
 import { decryptPan, deriveCvv2 } from '../../src/issuer/card-secrets.ts';
 import { cardAccountId } from '../../src/issuer/cards/card-accounts.ts';
 import type { CardDeps } from '../../src/issuer/cards/card-deps.ts';
@@ -68,7 +69,7 @@ export interface CardFixture extends LedgerFixture {
   assertConsistent(): Promise<void>;
 }
 
-export async function cardFixture(options: { readonly holdTtlMs?: number; readonly seed?: number } = {}): Promise<CardFixture> {
+export async function cardFixture(options: { readonly holdTtlMs?: number; readonly seed?: number; readonly fx?: IssuerFx } = {}): Promise<CardFixture> {
   const f = await ledgerFixture();
   const seed = options.seed ?? 1;
   const keyring = generateKeyring(seededRandom(seed + 100));
@@ -85,7 +86,7 @@ export async function cardFixture(options: { readonly holdTtlMs?: number; readon
     program: cardProgram({ maxCardsPerCardholder: 5 }),
     paymentAccountReference: paymentAccountReferences(TEST_NETWORK_PAR_KEY),
   };
-  const issuer = new CardlaneIssuer({ db: f.db, clock: f.clock, ids, keyring, ledger: f.ledger, ...(options.holdTtlMs ? { holdTtlMs: options.holdTtlMs } : {}) });
+  const issuer = new CardlaneIssuer({ db: f.db, clock: f.clock, ids, keyring, ledger: f.ledger, ...(options.holdTtlMs ? { holdTtlMs: options.holdTtlMs } : {}), ...(options.fx ? { fx: options.fx } : {}) });
   let phones = 0;
   let funds = 0;
   let messages = 0;

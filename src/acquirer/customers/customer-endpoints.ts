@@ -6,6 +6,7 @@ import { listPage, parseListQuery, stripeList, type ListQuery } from '../stripe/
 import type { Params } from '../stripe/params.ts';
 import { parseSearchParams, searchPage, searchResult, type SearchFields, type SearchInput } from '../stripe/search.ts';
 import type { StripeCall, StripeEndpoint } from '../stripe/route.ts';
+import { requireTestClock } from '../test-clocks/test-clocks.ts';
 import {
   createCustomer,
   CUSTOMER_COLUMNS,
@@ -52,19 +53,22 @@ export const CUSTOMER_SEARCH_FIELDS: SearchFields = { email: 'string', name: 'st
 
 export function customerEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
   const eventDeps = (call: StripeCall) => ({ ids: deps.ids, nowMs: call.nowMs });
-  const request = (call: StripeCall) => ({ id: call.requestId, idempotencyKey: null });
+  const request = (call: StripeCall) => ({ id: call.requestId, idempotencyKey: call.idempotencyKey ?? null });
 
-  const create: StripeEndpoint<ChangeInput> = {
+  const create: StripeEndpoint<ChangeInput & { testClockId: string | undefined }> = {
     method: 'POST',
     url: '/customers',
     summary: 'Create a customer',
     parse: (params) => {
       refuseExpand(params);
-      return parseChanges(params);
+      return { ...parseChanges(params), testClockId: params.string('test_clock', { maxChars: 64, pattern: /^clock_[0-9A-Za-z]{10,40}$/, what: 'not a test clock id' }) };
     },
     run: async (input, call) => {
+      const { testClockId, ...changes } = input;
       const row = await deps.db.transaction(async (tx) => {
-        const created = await createCustomer(tx, eventDeps(call), { merchantId: call.merchant.id, ...input, request: request(call) });
+        const clock = testClockId === undefined ? undefined : await requireTestClock(tx, call.merchant.id, testClockId);
+        const testClock = clock === undefined ? undefined : { id: clock.id, frozenTimeMs: Number(clock.frozen_time_ms) };
+        const created = await createCustomer(tx, eventDeps(call), { merchantId: call.merchant.id, ...changes, ...(testClock ? { testClock } : {}), request: request(call) });
         await call.recovery.record(tx, created.id);
         return created;
       });

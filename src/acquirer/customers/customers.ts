@@ -1,3 +1,4 @@
+import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError } from '../errors.ts';
@@ -24,10 +25,12 @@ export interface CustomerRow {
   default_payment_method_id: string | null;
   created_at_ms: number | string;
   deleted_at_ms: number | string | null;
+  /** The test clock the customer lives on (test-clocks/), whose time its objects see. */
+  test_clock_id: string | null;
 }
 
 export const CUSTOMER_COLUMNS =
-  'id, merchant_id, email, name, phone, description, metadata, default_payment_method_id, created_at_ms, deleted_at_ms';
+  'id, merchant_id, email, name, phone, description, metadata, default_payment_method_id, created_at_ms, deleted_at_ms, test_clock_id';
 
 /** The param Stripe names when the default payment method is refused. */
 export const DEFAULT_PAYMENT_METHOD_PARAM = 'invoice_settings[default_payment_method]';
@@ -49,7 +52,7 @@ type EventRequest = { readonly id: string | null; readonly idempotencyKey: strin
 
 /** Stripe's customer object (the fields Cardlane has; the rest at their empty values, as Stripe shows them). */
 export function customerObject(row: CustomerRow): Record<string, unknown> & { id: string } {
-  return {
+  return withStripeDefaults('customer', {
     id: row.id,
     object: 'customer',
     address: null,
@@ -74,8 +77,8 @@ export function customerObject(row: CustomerRow): Record<string, unknown> & { id
     preferred_locales: [],
     shipping: null,
     tax_exempt: 'none',
-    test_clock: null,
-  };
+    test_clock: row.test_clock_id ?? null,
+  });
 }
 
 /** What Stripe answers for a deleted customer (retrieve and delete). */
@@ -115,6 +118,8 @@ export async function createCustomer(
     readonly fields: CustomerFields;
     readonly metadata: ReturnType<Params['metadata']>;
     readonly defaultPaymentMethodId: string | null | undefined;
+    /** A test clock of this merchant (checked by the caller): the customer is created at its frozen time. */
+    readonly testClock?: { readonly id: string; readonly frozenTimeMs: number };
     readonly request?: EventRequest;
   },
 ): Promise<CustomerRow> {
@@ -126,7 +131,7 @@ export async function createCustomer(
   // the payment methods module; when it is, attach here before this check.)
   const defaultPaymentMethodId = input.defaultPaymentMethodId ?? null;
   await tx.run(
-    `INSERT INTO acquirer_customers (${CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+    `INSERT INTO acquirer_customers (${CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
     [
       id,
       input.merchantId,
@@ -136,7 +141,8 @@ export async function createCustomer(
       input.fields.description ?? null,
       JSON.stringify(metadata),
       null,
-      deps.nowMs,
+      input.testClock?.frozenTimeMs ?? deps.nowMs,
+      input.testClock?.id ?? null,
     ],
   );
   if (defaultPaymentMethodId !== null) {

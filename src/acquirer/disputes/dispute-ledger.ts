@@ -1,5 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { Ledger, TransferInput } from '../../ledger/index.ts';
+import { recordBalanceTransaction } from '../balance/balance-transactions.ts';
 
 /**
  * A dispute in the acquirer's book (ledger 2000, beside captures and refunds):
@@ -44,6 +45,11 @@ export async function bookWithdrawal(ledger: Ledger, tx: Tx, e: Entry): Promise<
       ? [{ id: ids.fee, debit_account_id: merchantAccount(e.merchantId, e.currency), credit_account_id: feesAccount(e.currency), amount: e.feeMinor, code: DISPUTE_TRANSFER_CODES.fee, metadata: { dispute_id: e.disputeId } }]
       : []),
   ]);
+  // Stripe shows the withdrawal and its fee as one adjustment with a fee.
+  await recordBalanceTransaction(tx, {
+    merchantId: e.merchantId, ledgerTransferId: ids.withdrawal, currency: e.currency, amountMinor: -e.amountMinor, feeMinor: e.feeMinor, feeDescription: 'Dispute fee',
+    type: 'adjustment', reportingCategory: 'dispute', sourceId: e.disputeId, nowMs: ledger.clock.nowMs(),
+  });
 }
 
 export async function bookReinstatement(ledger: Ledger, tx: Tx, e: Entry): Promise<void> {
@@ -55,6 +61,10 @@ export async function bookReinstatement(ledger: Ledger, tx: Tx, e: Entry): Promi
       ? [{ id: ids.feeRefund, debit_account_id: feesAccount(e.currency), credit_account_id: merchantAccount(e.merchantId, e.currency), amount: e.feeMinor, code: DISPUTE_TRANSFER_CODES.fee_refund, metadata: { dispute_id: e.disputeId } }]
       : []),
   ]);
+  await recordBalanceTransaction(tx, {
+    merchantId: e.merchantId, ledgerTransferId: ids.reinstatement, currency: e.currency, amountMinor: e.amountMinor, feeMinor: -e.feeMinor, feeDescription: 'Dispute fee refund',
+    type: 'adjustment', reportingCategory: 'dispute_reversal', sourceId: e.disputeId, nowMs: ledger.clock.nowMs(),
+  });
 }
 
 async function ensureAccounts(ledger: Ledger, tx: Tx, e: Entry): Promise<void> {

@@ -14,6 +14,7 @@ import { chargeObject } from '../payments/charge-object.ts';
 import { findPaymentMethod } from '../payments/payment-method-store.ts';
 import { chargeFromRow, CHARGE_COLUMNS } from '../payments/charge-store.ts';
 import { bookReinstatement, bookWithdrawal, DISPUTE_FEE_MINOR } from './dispute-ledger.ts';
+import { earlyFraudWarningMayHaveChanged, receiveFraudReport, warningActionable } from './early-fraud-warnings.ts';
 import { DISPUTE_COLUMNS, disputeObject, disputeOfChargeback, isClosed, updateDispute, type DisputeRow, type DisputeStatus, type Evidence } from './dispute-store.ts';
 
 /**
@@ -53,6 +54,7 @@ export function disputeEndpointFor(deps: AcquirerDeps): DisputeAcquirerEndpoint 
     acquirerId: deps.acquirerId,
     receiveChargeback: (request) => receiveChargeback(deps, request),
     receiveDecision: (request) => receiveDecision(deps, request),
+    receiveFraudReport: (request) => receiveFraudReport(deps, request),
   };
 }
 
@@ -71,6 +73,7 @@ async function receiveChargeback(deps: AcquirerDeps, request: ChargebackRequest)
     // Refunds (even pending ones) are reserved on the charge under this same lock.
     if (request.amount.minor > charge.amountCapturedMinor - charge.amountRefundedMinor) return answer(request.id, '13', 'exceeds_disputable');
     const pm = await findPaymentMethod(tx, charge.merchantId, charge.paymentMethodId);
+    const warned = await warningActionable(tx, charge.id);
     const id = deps.ids.next('du');
     const inquiry = request.kind === 'inquiry';
     await tx.run(`INSERT INTO acquirer_disputes (${DISPUTE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
@@ -83,6 +86,7 @@ async function receiveChargeback(deps: AcquirerDeps, request: ChargebackRequest)
     await event(tx, deps, nowMs, row, 'charge.dispute.created');
     if (!inquiry) await event(tx, deps, nowMs, row, 'charge.dispute.funds_withdrawn');
     await recordEvent(tx, { ids: deps.ids, nowMs }, { merchantId: row.merchant_id, type: 'charge.updated', object: await chargeObject(tx, charge), previousAttributes: { disputed: false } });
+    await earlyFraudWarningMayHaveChanged(tx, deps, nowMs, charge.id, warned);
     return answer(request.id, '00', 'opened', id);
   });
 }

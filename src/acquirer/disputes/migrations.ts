@@ -38,4 +38,22 @@ CREATE INDEX acquirer_disputes_due ON acquirer_disputes (due_by_ms) WHERE status
 CREATE INDEX acquirer_disputes_unsent ON acquirer_disputes (representment) WHERE representment = 'pending';
 `,
   },
+  {
+    id: 'acquirer/031_early_fraud_warnings',
+    sql: `
+-- Stripe's early fraud warnings: one per charge the card's issuer reported as
+-- fraud (TC40 / SAFE) through the network. No money moves; whether it is
+-- still actionable (not refunded in full, not disputed) is read from the charge.
+CREATE TABLE acquirer_early_fraud_warnings (
+  id TEXT PRIMARY KEY,
+  merchant_id TEXT NOT NULL,
+  charge_id TEXT NOT NULL UNIQUE,
+  payment_intent_id TEXT,
+  network_report_id TEXT NOT NULL UNIQUE,
+  fraud_type TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE INDEX acquirer_early_fraud_warnings_merchant ON acquirer_early_fraud_warnings (merchant_id, id);
+`,
+  },
 ];

@@ -42,6 +42,13 @@ export const EVENT_TYPES = [
   'charge.dispute.closed',
   'charge.dispute.funds_withdrawn',
   'charge.dispute.funds_reinstated',
+  'radar.early_fraud_warning.created',
+  'radar.early_fraud_warning.updated',
+  'test_helpers.test_clock.created',
+  'test_helpers.test_clock.advancing',
+  'test_helpers.test_clock.ready',
+  'test_helpers.test_clock.internal_failure',
+  'test_helpers.test_clock.deleted',
   // Cardlane's own (Stripe has no public event for it): an endpoint that kept failing was disabled; the object is the endpoint.
   'webhook_endpoint.automatically_disabled',
 ] as const;

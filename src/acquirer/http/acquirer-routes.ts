@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
+import { apiRateGate } from '../stripe/api-rate-limit.ts';
 import { allowBrowserCalls } from '../stripe/cors.ts';
 import { acceptStripeForms, stripeRoute, type StripeEndpoint } from '../stripe/route.ts';
 
@@ -14,6 +15,8 @@ export function acquirerRoutes(deps: AcquirerDeps, endpoints: ReadonlyArray<Stri
   return async (app) => {
     acceptStripeForms(app);
     allowBrowserCalls(app);
-    for (const endpoint of endpoints) stripeRoute(app, deps, endpoint);
+    // One limiter for all of /v1: a key's budget is its account's, whichever endpoint it spends it on.
+    const routeDeps = { db: deps.db, clock: deps.clock, apiRateGate: apiRateGate(deps.clock, deps.apiRequestsPerSecond ?? 0) };
+    for (const endpoint of endpoints) stripeRoute(app, routeDeps, endpoint);
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
+import { formatVerificationHoldRelease, parseVerificationHoldRelease, RELEASE_IMMEDIATELY, type VerificationHoldRelease } from './verification-hold-release.ts';
 
 /**
  * Merchants and their test-mode API keys. Keys look like Stripe's
@@ -22,6 +23,8 @@ export interface Merchant {
    * more is a verification hold, released at once (see card-verification.ts).
    */
   readonly cardVerificationAmountMinor: number;
+  /** When that hold is released: at once, after some hours, or never (verification-hold-release.ts). */
+  readonly verificationHoldRelease: VerificationHoldRelease;
   readonly createdAtMs: number;
 }
 
@@ -41,6 +44,8 @@ export interface NewMerchant {
   readonly defaultCurrency?: string;
   /** Default 0: zero-amount verification, as Stripe does. */
   readonly cardVerificationAmountMinor?: number;
+  /** Default: released at once. */
+  readonly verificationHoldRelease?: VerificationHoldRelease;
   readonly isDemo?: boolean;
 }
 
@@ -81,14 +86,15 @@ export async function createMerchant(tx: Tx, deps: { ids: IdGenerator; random: R
     country: input.country.toUpperCase(),
     defaultCurrency: (input.defaultCurrency ?? 'usd').toLowerCase(),
     cardVerificationAmountMinor,
+    verificationHoldRelease: input.verificationHoldRelease ?? RELEASE_IMMEDIATELY,
     createdAtMs: deps.nowMs,
   };
   await tx.run(
-    `INSERT INTO acquirer_merchants (id, name, statement_descriptor, mcc, country, default_currency, card_verification_amount_minor, is_demo, created_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO acquirer_merchants (id, name, statement_descriptor, mcc, country, default_currency, card_verification_amount_minor, verification_hold_release, is_demo, created_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       merchant.id, merchant.name, merchant.statementDescriptor, merchant.mcc, merchant.country, merchant.defaultCurrency,
-      merchant.cardVerificationAmountMinor, input.isDemo ? 1 : 0, deps.nowMs,
+      merchant.cardVerificationAmountMinor, formatVerificationHoldRelease(merchant.verificationHoldRelease), input.isDemo ? 1 : 0, deps.nowMs,
     ],
   );
   const secretKey = await addApiKey(tx, deps, merchant.id, 'secret');
@@ -113,10 +119,11 @@ interface MerchantRow {
   country: string;
   default_currency: string;
   card_verification_amount_minor: number | string;
+  verification_hold_release: string;
   created_at_ms: number | string;
 }
 
-const MERCHANT_COLUMNS = 'm.id, m.name, m.statement_descriptor, m.mcc, m.country, m.default_currency, m.card_verification_amount_minor, m.created_at_ms';
+const MERCHANT_COLUMNS = 'm.id, m.name, m.statement_descriptor, m.mcc, m.country, m.default_currency, m.card_verification_amount_minor, m.verification_hold_release, m.created_at_ms';
 
 function fromRow(row: MerchantRow): Merchant {
   return {
@@ -127,6 +134,8 @@ function fromRow(row: MerchantRow): Merchant {
     country: row.country,
     defaultCurrency: row.default_currency,
     cardVerificationAmountMinor: Number(row.card_verification_amount_minor),
+    // The column is only ever written from a parsed setting; an unreadable one is released at once, the safe side for the cardholder.
+    verificationHoldRelease: parseVerificationHoldRelease(row.verification_hold_release) ?? RELEASE_IMMEDIATELY,
     createdAtMs: Number(row.created_at_ms),
   };
 }
@@ -142,6 +151,14 @@ export async function setCardVerificationAmount(tx: Tx, merchantId: string, amou
   await tx.run('UPDATE acquirer_merchants SET card_verification_amount_minor = ? WHERE id = ?', [amountMinor, merchantId]);
   const merchant = await getMerchant(tx, merchantId);
   if (merchant === undefined) throw new Error(`setCardVerificationAmount: no merchant ${merchantId}`);
+  return merchant;
+}
+
+/** Sets when the merchant's verification holds are released (holds already on cards keep the time they were given). */
+export async function setVerificationHoldRelease(tx: Tx, merchantId: string, release: VerificationHoldRelease): Promise<Merchant> {
+  await tx.run('UPDATE acquirer_merchants SET verification_hold_release = ? WHERE id = ?', [formatVerificationHoldRelease(release), merchantId]);
+  const merchant = await getMerchant(tx, merchantId);
+  if (merchant === undefined) throw new Error(`setVerificationHoldRelease: no merchant ${merchantId}`);
   return merchant;
 }
 

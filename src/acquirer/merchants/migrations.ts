@@ -69,4 +69,14 @@ ALTER TABLE acquirer_idempotency_keys ADD COLUMN attempt INTEGER NOT NULL DEFAUL
 ALTER TABLE acquirer_idempotency_keys ADD COLUMN recovery_point TEXT;
 `,
   },
+  {
+    // When a card verification's hold is released (merchants/verification-hold-release.ts): 'immediately' (as before),
+    // 'after_hours:N' or 'never'. A demo merchant made before this keeps the seed's hold for 6 hours, as `cardlane up`
+    // now gives a new one (DEMO_VERIFICATION_HOLD_RELEASE), so the seed's "$10 + the $5 hold" shows on an existing data directory too.
+    id: 'acquirer/004_verification_hold_release',
+    sql: `
+ALTER TABLE acquirer_merchants ADD COLUMN verification_hold_release TEXT NOT NULL DEFAULT 'immediately';
+UPDATE acquirer_merchants SET verification_hold_release = 'after_hours:6' WHERE is_demo = 1 AND default_currency = 'usd';
+`,
+  },
 ];

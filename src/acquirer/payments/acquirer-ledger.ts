@@ -1,5 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
 import type { Ledger } from '../../ledger/index.ts';
+import { recordBalanceTransaction } from '../balance/balance-transactions.ts';
 
 /**
  * The acquirer's book. A capture makes the network owe the acquirer and the
@@ -47,6 +48,8 @@ export async function bookCapture(ledger: Ledger, tx: Tx, entry: { merchantId: s
     code: ACQUIRER_TRANSFER_CODES.capture,
     metadata: { charge_id: entry.chargeId },
   });
+  // The merchant's view of the posting (/v1/balance_transactions), in the same transaction.
+  await recordBalanceTransaction(tx, { merchantId: entry.merchantId, ledgerTransferId: entry.transferId, currency: entry.currency, amountMinor: entry.amountMinor, feeMinor: 0, type: 'charge', reportingCategory: 'charge', sourceId: entry.chargeId, nowMs: ledger.clock.nowMs() });
 }
 
 export async function bookRefund(ledger: Ledger, tx: Tx, entry: { merchantId: string; currency: string; amountMinor: number; refundId: string; chargeId: string }): Promise<void> {
@@ -58,6 +61,7 @@ export async function bookRefund(ledger: Ledger, tx: Tx, entry: { merchantId: st
     code: ACQUIRER_TRANSFER_CODES.refund,
     metadata: { charge_id: entry.chargeId, refund_id: entry.refundId },
   });
+  await recordBalanceTransaction(tx, { merchantId: entry.merchantId, ledgerTransferId: `acq:refund:${entry.refundId}`, currency: entry.currency, amountMinor: -entry.amountMinor, feeMinor: 0, type: 'refund', reportingCategory: 'refund', sourceId: entry.refundId, nowMs: ledger.clock.nowMs() });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError } from '../errors.ts';
 import { outcomePending } from '../stripe/recovery.ts';
-import type { AuthorizationPurpose, AuthorizationResponse, CheckResult, Initiator } from '../../network/messages.ts';
+import type { AuthenticationData, AuthorizationPurpose, AuthorizationResponse, CheckResult, Initiator } from '../../network/messages.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { openPan, type CvcCache } from '../cards/vault.ts';
 import type { Merchant } from '../merchants/merchants.ts';
@@ -43,6 +43,8 @@ export interface AttemptSpec {
   readonly paymentIntentId: string | null;
   readonly setupIntentId: string | null;
   readonly nowMs: number;
+  /** The 3-D Secure result the authorization carries (the retry after a challenge), absent otherwise. */
+  readonly authentication?: AuthenticationData | null;
 }
 
 export interface AttemptResult {
@@ -117,6 +119,7 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
     merchantCustomerRef: spec.customerId,
     // Without a CVC the issuer needs proof that this merchant once had it for this card (Visa's original transaction id).
     storedCredentialOriginalId: cvv2 === null ? (spec.pm.storedCredentialNetworkId ?? null) : null,
+    ...(spec.authentication ? { authentication: spec.authentication } : {}),
     sentAtMs: deps.clock.nowMs(),
   });
   const cvcSent = cvv2 !== null;

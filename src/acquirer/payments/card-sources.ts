@@ -1,3 +1,4 @@
+import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { isLuhnValid } from '../../platform/pan-scrub.ts';
 import { AcquirerError } from '../errors.ts';
@@ -204,7 +205,7 @@ export class CardSources {
     const info = this.#deps.network.lookupCard(t.pan);
     const brand = info?.brand ?? brandFromNumber(t.pan);
     const a = t.billing.address;
-    return {
+    return withStripeDefaults('token', {
       id: t.id,
       object: 'token',
       card: {
@@ -237,7 +238,7 @@ export class CardSources {
       livemode: false,
       type: 'card',
       used: t.used,
-    };
+    });
   }
 
   /** A token's card, marking it used (single use, as at Stripe); Stripe's test tokens (`tok_visa`) may be used any number of times. */

@@ -1,6 +1,7 @@
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
 import type { Merchant } from '../merchants/merchants.ts';
+import { holdReleaseAtMs } from '../merchants/verification-hold-release.ts';
 import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt } from './card-attempt.ts';
 import { CHARGE_COLUMNS, chargeFromRow, saveCharge, type Charge } from './charge-store.ts';
 import { stripeDeclineForBlock } from './decline-mapping.ts';
@@ -9,7 +10,9 @@ import { paymentMethodObject, savePaymentMethodChecks, type PaymentMethod } from
 /**
  * Card verification, as Stripe does when a card is attached or set up for
  * later: an account-verification authorization (customer-initiated; it
- * checks the card, CVC and address), reversed at once. Its amount is the
+ * checks the card, CVC and address), reversed at once — or, for a merchant
+ * account whose `verification_hold_release` keeps holds, at the time it
+ * says (merchants/verification-hold-release.ts). Its amount is the
  * merchant account's setting: 0 by default, a zero-amount verification that
  * holds nothing, as Stripe does; or a small verification hold (the seed's
  * "$5 when you add a card"), as acquirers configure per merchant account —
@@ -44,13 +47,23 @@ export async function verifyCard(
   // Saved with its authorization still open before the release is sent: if
   // the release cannot go through now, the sweep (releaseOpenVerifications)
   // finds the hold and sends it again, instead of the cardholder's money
-  // staying held until the authorization expires.
+  // staying held until the authorization expires. A merchant that keeps its
+  // holds (verification_hold_release) gets its approved hold recorded with
+  // its release time in the same transaction; the background task releases
+  // it then (releaseDueVerificationHolds) — or never, and the issuer lets it lapse.
+  const approved = settled.decline === null && result.postBlock === null;
+  const release = spec.merchant.verificationHoldRelease;
+  const kept = approved && settled.charge.authorizationOpen && release.kind !== 'immediately';
   await deps.db.transaction(async (tx) => {
     await saveCharge(tx, settled.charge);
     await savePaymentMethodChecks(tx, spec.pm.id, settled.charge.checks ?? spec.pm.checks, spec.pm.checks);
+    if (settled.charge.authorizationOpen) {
+      await tx.run('UPDATE acquirer_charges SET hold_release_at_ms = ? WHERE id = ?', [kept ? holdReleaseAtMs(release, spec.nowMs) : spec.nowMs, charge.id]);
+    }
   });
+  if (kept) return settled.charge;
   const final: Charge = { ...settled.charge, authorizationOpen: false };
-  if (settled.decline === null && result.postBlock === null) {
+  if (approved) {
     await reverseAuthorization(deps, settled.charge, releaseMessageId(charge));
     await deps.db.transaction((tx) => saveCharge(tx, final));
   }
@@ -66,14 +79,31 @@ function releaseMessageId(charge: Charge): string {
 /**
  * Releases verification holds whose release did not go through (the network
  * answered 91/96, or the process stopped in between): every approved
- * verification charge still open after `olderThanMs`. Re-sending the same
- * release is a repeat at the issuer, so several processes may sweep at once.
+ * verification charge still open `olderThanMs` after its release was due
+ * (holds a merchant keeps included, late). Re-sending the same release is a
+ * repeat at the issuer, so several processes may sweep at once.
  */
 export async function releaseOpenVerifications(deps: AcquirerDeps, nowMs: number, olderThanMs: number, limit = 100): Promise<number> {
+  return releaseHoldsDueBy(deps, nowMs - olderThanMs, limit);
+}
+
+/**
+ * Releases the holds merchants kept (`verification_hold_release:
+ * after_hours:N`) whose time has come: the `acquirer.release-verification-holds`
+ * task. Exactly once at the issuer (each release carries its hold's one
+ * message id, so a repeat — another process, a retry after a crash between
+ * the reversal and the update — changes nothing there), and the hold is
+ * marked released only after the issuer took the release.
+ */
+export async function releaseDueVerificationHolds(deps: AcquirerDeps, nowMs: number, limit = 100): Promise<number> {
+  return releaseHoldsDueBy(deps, nowMs, limit);
+}
+
+async function releaseHoldsDueBy(deps: AcquirerDeps, dueByMs: number, limit: number): Promise<number> {
   const rows = await deps.db.all<Parameters<typeof chargeFromRow>[0]>(
     `SELECT ${CHARGE_COLUMNS} FROM acquirer_charges
-     WHERE purpose = 'account_verification' AND authorization_open = 1 AND status = 'succeeded' AND created_at_ms <= ? ORDER BY created_at_ms LIMIT ?`,
-    [nowMs - olderThanMs, limit],
+     WHERE purpose = 'account_verification' AND authorization_open = 1 AND status = 'succeeded' AND hold_release_at_ms <= ? ORDER BY hold_release_at_ms, id LIMIT ?`,
+    [dueByMs, limit],
   );
   let released = 0;
   for (const charge of rows.map(chargeFromRow)) {

@@ -1,25 +1,33 @@
 import type { Sql } from '../../platform/db/database.ts';
+import { balanceTransactionIdOf } from '../balance/balance-transactions.ts';
+import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Charge } from './charge-store.ts';
 import { chargeCardDetails, findPaymentMethod, paymentMethodObject } from './payment-method-store.ts';
+import { refundObjectsByIds } from './refund-objects.ts';
 
 /** Stripe's Charge object; `expand` may hold `payment_method` (Cardlane returns the id otherwise, as Stripe does). */
 export async function chargeObject(sql: Sql, charge: Charge, expand: readonly string[] = []): Promise<Record<string, unknown> & { id: string }> {
   const pm = await findPaymentMethod(sql, charge.merchantId, charge.paymentMethodId);
+  const dispute = await sql.get<{ id: string }>(`SELECT id FROM acquirer_disputes WHERE charge_id = ?`, [charge.id]);
   const checks = charge.checks ?? pm?.checks ?? { address_line1_check: null, address_postal_code_check: null, cvc_check: null };
-  return {
+  const refunds = await chargeRefunds(sql, charge);
+  return withStripeDefaults('charge', {
     id: charge.id,
     object: 'charge',
     amount: charge.amountMinor,
     amount_captured: charge.amountCapturedMinor,
     amount_refunded: charge.amountRefundedMinor,
     authorization_code: charge.authorized ? charge.issuerAuthorizationId : null,
-    balance_transaction: null,
+    // The capture's balance transaction; a charge that moved no money (declined, or authorized only) has none, as at Stripe.
+    balance_transaction: await balanceTransactionIdOf(sql, charge.merchantId, charge.id),
     billing_details: pm?.billingDetails ?? null,
     captured: charge.amountCapturedMinor > 0,
     created: Math.floor(charge.createdAtMs / 1000),
     currency: charge.currency,
     customer: charge.customerId,
-    disputed: (await sql.get(`SELECT 1 AS one FROM acquirer_disputes WHERE charge_id = ?`, [charge.id])) !== undefined,
+    disputed: dispute !== undefined,
+    // Stripe's older shape: the charge's dispute (its id), null when none — the merchant's charge shows the dispute.
+    dispute: dispute?.id ?? null,
     failure_code: charge.failureCode,
     failure_message: charge.failureMessage,
     livemode: false,
@@ -29,9 +37,26 @@ export async function chargeObject(sql: Sql, charge: Charge, expand: readonly st
     payment_intent: charge.paymentIntentId,
     payment_method: expand.includes('payment_method') && pm ? paymentMethodObject(pm) : charge.paymentMethodId,
     payment_method_details: pm
-      ? { type: 'card', card: chargeCardDetails(pm, checks, { networkTransactionId: charge.networkId, authorizationCode: charge.issuerAuthorizationId }) }
+      ? {
+          type: 'card',
+          card: {
+            ...chargeCardDetails(pm, checks, { networkTransactionId: charge.networkId, authorizationCode: charge.issuerAuthorizationId }),
+            amount_authorized: charge.authorized ? charge.amountMinor : null,
+            overcapture: { maximum_amount_capturable: charge.amountMinor, status: 'unavailable' },
+          },
+        }
       : null,
     refunded: charge.amountRefundedMinor > 0 && charge.amountRefundedMinor >= charge.amountCapturedMinor,
+    refunds,
     status: charge.status,
-  };
+  });
 }
+
+/** Stripe's `charge.refunds`: the newest refunds of the charge (10, as Stripe embeds), as a list with its own URL. */
+async function chargeRefunds(sql: Sql, charge: Charge): Promise<{ object: 'list'; data: Record<string, unknown>[]; has_more: boolean; total_count: number; url: string }> {
+  const rows = await sql.all<{ id: string }>('SELECT id FROM acquirer_refunds WHERE merchant_id = ? AND charge_id = ? ORDER BY id DESC', [charge.merchantId, charge.id]);
+  const shown = rows.slice(0, EMBEDDED_REFUNDS);
+  return { object: 'list', data: await refundObjectsByIds(sql, charge.merchantId, shown.map((row) => row.id)), has_more: rows.length > shown.length, total_count: rows.length, url: `/v1/charges/${charge.id}/refunds` };
+}
+
+const EMBEDDED_REFUNDS = 10;

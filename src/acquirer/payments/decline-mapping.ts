@@ -41,6 +41,8 @@ const BY_ISO: Record<IsoResponseCode, Omit<StripeDecline, 'adviceCode'> & { advi
   '94': { code: 'card_declined', declineCode: 'duplicate_transaction', message: DECLINED },
   '96': { code: 'processing_error', declineCode: 'processing_error', message: 'An error occurred while processing your card. Try again in a little bit.', adviceCode: 'try_again_later' },
   N7: { code: 'incorrect_cvc', declineCode: 'incorrect_cvc', message: "Your card's security code is incorrect.", adviceCode: 'confirm_card_data' },
+  // A customer-initiated payment answered 1A goes to 3-D Secure instead (payment-authentication.ts); this is what an off-session one gets.
+  '1A': { code: 'card_declined', declineCode: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' },
 };
 
 /** Issuer reasons that say more than their ISO code (the issuer's `reason` field). */

@@ -182,4 +182,27 @@ CREATE TABLE acquirer_card_tokens (
 );
 `,
   },
+  {
+    // When a verification's hold is due to be released (card-verification.ts): its approval time for holds released
+    // at once (the sweep's grace is added when sweeping), later for a merchant that keeps them, NULL for never.
+    // Verifications made before this were all released at once.
+    id: 'acquirer/016_verification_hold_release_at',
+    sql: `
+ALTER TABLE acquirer_charges ADD COLUMN hold_release_at_ms BIGINT;
+UPDATE acquirer_charges SET hold_release_at_ms = created_at_ms WHERE purpose = 'account_verification';
+CREATE INDEX acquirer_charges_hold_release ON acquirer_charges (hold_release_at_ms) WHERE authorization_open = 1 AND purpose = 'account_verification';
+`,
+  },
+  {
+    // 3-D Secure (payment-authentication.ts): the authentication an intent in requires_action waits for, the page the
+    // customer is sent to, and where Stripe sends them back (return_url). Looked up by authentication id on return.
+    id: 'acquirer/017_payment_intent_authentication',
+    sql: `
+ALTER TABLE acquirer_payment_intents ADD COLUMN return_url TEXT;
+ALTER TABLE acquirer_payment_intents ADD COLUMN authentication_id TEXT;
+ALTER TABLE acquirer_payment_intents ADD COLUMN authentication_url TEXT;
+ALTER TABLE acquirer_payment_intents ADD COLUMN authentication_expires_at_ms BIGINT;
+CREATE INDEX acquirer_payment_intents_authentication ON acquirer_payment_intents (authentication_id);
+`,
+  },
 ];

@@ -22,7 +22,7 @@ import type { ClientSecretAccess } from '../stripe/route.ts';
 const MIN_AMOUNT_MINOR: Record<string, number> = { USD: 50, EUR: 50, GBP: 30, CAD: 50, AUD: 50, SGD: 50, HKD: 400, CNY: 400, JPY: 50, CHF: 50, INR: 50 };
 export const MAX_AMOUNT_MINOR = 99_999_999;
 const ID = objectIdPattern;
-const ACCEPTED_IGNORED = ['return_url', 'error_on_requires_action', 'receipt_email', 'use_stripe_sdk', 'mandate'] as const;
+const ACCEPTED_IGNORED = ['error_on_requires_action', 'receipt_email', 'use_stripe_sdk', 'mandate'] as const;
 
 /** What Stripe shows a publishable key of a PaymentIntent (retrieved or confirmed with its client_secret). */
 export const PAYMENT_INTENT_PUBLIC_FIELDS = [
@@ -88,12 +88,13 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
           metadata: updateMetadata({}, p.metadata()),
           confirm,
           offSession,
+          returnUrl: parseReturnUrl(p) ?? null,
         };
         return { create, paymentMethodData, expand: p.expand(PAYMENT_INTENT_EXPAND) };
       },
       run: async ({ create, paymentMethodData, expand }, call) => {
         const paymentMethodId = await paymentMethodFor(call.merchant.id, create.paymentMethodId, paymentMethodData, call.nowMs);
-        return object(await service.create(call.merchant, { ...create, paymentMethodId }, call.nowMs, call.recovery), expand);
+        return object(await service.create(call.merchant, { ...create, paymentMethodId, ...(call.origin ? { origin: call.origin } : {}) }, call.nowMs, call.recovery), expand);
       },
       resume: async ({ create, expand }, call, point) => object(await service.resumeCreate(call.merchant, create, point, call.nowMs, call.recovery), expand),
     },
@@ -106,7 +107,14 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         p.string('client_secret', { maxChars: 200 });
         return { expand: p.expand(PAYMENT_INTENT_EXPAND) };
       },
-      run: async ({ expand }, call) => object(await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!), expand),
+      run: async ({ expand }, call) => {
+        const pi = await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!);
+        // A challenge past its time is ended when seen (the sweep ends the others), so a retrieve never shows a lapsed next_action.
+        if (pi.status === 'requires_action' && pi.authentication !== null && pi.authentication.expiresAtMs <= call.nowMs) {
+          return object((await service.continueAfterAuthentication(pi.authentication.id, call.nowMs)) ?? pi, expand);
+        }
+        return object(pi, expand);
+      },
     },
     {
       method: 'POST',
@@ -164,8 +172,10 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         if (paymentMethodData !== undefined && paymentMethod !== undefined) {
           throw new AcquirerError('parameter_invalid', 'You may only specify one of these parameters: payment_method, payment_method_data.', { param: 'payment_method_data' });
         }
+        const returnUrl = parseReturnUrl(p);
         return {
           confirm: {
+            ...(returnUrl === undefined ? {} : { returnUrl }),
             paymentMethodId: paymentMethod ?? null,
             // The customer is present in the browser: a publishable key cannot make an off-session payment (the parameter is unknown to it).
             offSession: browser ? false : (p.boolean('off_session') ?? false),
@@ -177,7 +187,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       },
       run: async ({ confirm, paymentMethodData, expand }, call) => {
         const paymentMethodId = await paymentMethodFor(call.merchant.id, confirm.paymentMethodId, paymentMethodData, call.nowMs);
-        return object(await service.confirm(call.merchant, call.path.id!, { ...confirm, paymentMethodId }, call.nowMs, call.recovery), expand);
+        return object(await service.confirm(call.merchant, call.path.id!, { ...confirm, paymentMethodId, ...(call.origin ? { origin: call.origin } : {}) }, call.nowMs, call.recovery), expand);
       },
       resume: async ({ expand }, call, chargeId) => object(await service.resumeConfirm(call.merchant, chargeId, call.nowMs, call.recovery), expand),
     },
@@ -309,4 +319,20 @@ function readIgnored(p: Params): void {
     if (p.has(name) && name === 'mandate') p.object(name);
     else p.string(name, { maxChars: 2000 });
   }
+}
+
+/** Stripe's `return_url`: an absolute http(s) URL (or an app's own scheme), where a 3-D Secure redirect sends the customer back. */
+export function parseReturnUrl(p: Params): string | undefined {
+  const raw = p.string('return_url', { maxChars: 2000 });
+  if (raw === undefined) return undefined;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (url === null || url.protocol === 'javascript:' || url.protocol === 'data:' || url.protocol === 'file:') {
+    throw new AcquirerError('parameter_invalid', 'Invalid URL: return_url must be an absolute URL, such as https://example.com/checkout/done.', { param: 'return_url' });
+  }
+  return raw;
 }

@@ -1,9 +1,10 @@
+import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
 
 /** Payment intent rows and their Stripe objects (statuses as Stripe's). */
 
-export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'processing' | 'requires_capture' | 'canceled' | 'succeeded';
+export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'requires_capture' | 'canceled' | 'succeeded';
 
 export interface PaymentIntent {
   readonly id: string;
@@ -29,6 +30,17 @@ export interface PaymentIntent {
   readonly networkSteps: number;
   /** The capture or increment at the network now (status `processing`), or null. */
   readonly step: NetworkStep | null;
+  /** Where the customer goes back after a 3-D Secure redirect (Stripe's `return_url`), or null. */
+  readonly returnUrl: string | null;
+  /** The 3-D Secure authentication the intent waits for (status `requires_action`), or null. */
+  readonly authentication: PendingAuthentication | null;
+}
+
+/** A 3-D Secure challenge the customer must complete: its id at the network, the page to open, and when it lapses. */
+export interface PendingAuthentication {
+  readonly id: string;
+  readonly url: string;
+  readonly expiresAtMs: number;
 }
 
 /**
@@ -69,11 +81,16 @@ interface Row {
   step_amount_minor: number | string | null;
   step_message_id: string | null;
   step_started_at_ms: number | string | null;
+  return_url: string | null;
+  authentication_id: string | null;
+  authentication_url: string | null;
+  authentication_expires_at_ms: number | string | null;
 }
 
 export const PAYMENT_INTENT_COLUMNS = `id, merchant_id, amount_minor, currency, customer_id, payment_method_id, capture_method, setup_future_usage, status,
   amount_capturable_minor, amount_received_minor, latest_charge_id, last_payment_error, description, metadata, client_secret, created_at_ms,
-  canceled_at_ms, cancellation_reason, network_steps, step_kind, step_amount_minor, step_message_id, step_started_at_ms`;
+  canceled_at_ms, cancellation_reason, network_steps, step_kind, step_amount_minor, step_message_id, step_started_at_ms,
+  return_url, authentication_id, authentication_url, authentication_expires_at_ms`;
 
 export function paymentIntentFromRow(row: Row): PaymentIntent {
   return {
@@ -101,6 +118,11 @@ export function paymentIntentFromRow(row: Row): PaymentIntent {
       row.step_kind === null
         ? null
         : { kind: row.step_kind, amountMinor: Number(row.step_amount_minor), messageId: row.step_message_id!, startedAtMs: Number(row.step_started_at_ms) },
+    returnUrl: row.return_url ?? null,
+    authentication:
+      row.authentication_id === null || row.authentication_id === undefined
+        ? null
+        : { id: row.authentication_id, url: row.authentication_url!, expiresAtMs: Number(row.authentication_expires_at_ms) },
   };
 }
 
@@ -110,11 +132,12 @@ function values(pi: PaymentIntent): unknown[] {
     pi.amountCapturableMinor, pi.amountReceivedMinor, pi.latestChargeId, pi.lastPaymentError === null ? null : JSON.stringify(pi.lastPaymentError),
     pi.description, JSON.stringify(pi.metadata), pi.clientSecret, pi.createdAtMs, pi.canceledAtMs, pi.cancellationReason,
     pi.networkSteps, pi.step?.kind ?? null, pi.step?.amountMinor ?? null, pi.step?.messageId ?? null, pi.step?.startedAtMs ?? null,
+    pi.returnUrl, pi.authentication?.id ?? null, pi.authentication?.url ?? null, pi.authentication?.expiresAtMs ?? null,
   ];
 }
 
 export async function insertPaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
-  await tx.run(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (${Array(24).fill('?').join(', ')})`, values(pi));
+  await tx.run(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (${Array(28).fill('?').join(', ')})`, values(pi));
 }
 
 export async function savePaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
@@ -122,13 +145,15 @@ export async function savePaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void
     `UPDATE acquirer_payment_intents SET amount_minor = ?, currency = ?, customer_id = ?, payment_method_id = ?, capture_method = ?,
        setup_future_usage = ?, status = ?, amount_capturable_minor = ?, amount_received_minor = ?, latest_charge_id = ?, last_payment_error = ?,
        description = ?, metadata = ?, canceled_at_ms = ?, cancellation_reason = ?,
-       network_steps = ?, step_kind = ?, step_amount_minor = ?, step_message_id = ?, step_started_at_ms = ?
+       network_steps = ?, step_kind = ?, step_amount_minor = ?, step_message_id = ?, step_started_at_ms = ?,
+       return_url = ?, authentication_id = ?, authentication_url = ?, authentication_expires_at_ms = ?
      WHERE id = ?`,
     [
       pi.amountMinor, pi.currency, pi.customerId, pi.paymentMethodId, pi.captureMethod, pi.setupFutureUsage, pi.status, pi.amountCapturableMinor,
       pi.amountReceivedMinor, pi.latestChargeId, pi.lastPaymentError === null ? null : JSON.stringify(pi.lastPaymentError), pi.description,
       JSON.stringify(pi.metadata), pi.canceledAtMs, pi.cancellationReason,
-      pi.networkSteps, pi.step?.kind ?? null, pi.step?.amountMinor ?? null, pi.step?.messageId ?? null, pi.step?.startedAtMs ?? null, pi.id,
+      pi.networkSteps, pi.step?.kind ?? null, pi.step?.amountMinor ?? null, pi.step?.messageId ?? null, pi.step?.startedAtMs ?? null,
+      pi.returnUrl, pi.authentication?.id ?? null, pi.authentication?.url ?? null, pi.authentication?.expiresAtMs ?? null, pi.id,
     ],
   );
 }
@@ -143,7 +168,7 @@ export async function requirePaymentIntent(sql: Sql, merchantId: string, id: str
 }
 
 export function basePaymentIntentObject(pi: PaymentIntent): Record<string, unknown> & { id: string } {
-  return {
+  return withStripeDefaults('payment_intent', {
     id: pi.id,
     object: 'payment_intent',
     amount: pi.amountMinor,
@@ -163,11 +188,20 @@ export function basePaymentIntentObject(pi: PaymentIntent): Record<string, unkno
     latest_charge: pi.latestChargeId,
     livemode: false,
     metadata: pi.metadata,
-    next_action: null,
+    next_action: nextAction(pi),
     payment_method: pi.paymentMethodId,
     payment_method_types: ['card'],
     setup_future_usage: pi.setupFutureUsage,
     statement_descriptor: null,
     status: pi.status,
-  };
+  });
+}
+
+/**
+ * Stripe's `next_action` for a redirect-based 3-D Secure challenge, exactly
+ * its shape: `{ type: 'redirect_to_url', redirect_to_url: { url, return_url } }`.
+ */
+export function nextAction(pi: Pick<PaymentIntent, 'status' | 'authentication' | 'returnUrl'>): Record<string, unknown> | null {
+  if (pi.status !== 'requires_action' || pi.authentication === null) return null;
+  return { type: 'redirect_to_url', redirect_to_url: { url: pi.authentication.url, return_url: pi.returnUrl } };
 }

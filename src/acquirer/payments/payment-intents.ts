@@ -1,4 +1,4 @@
-import type { FollowUpResponse } from '../../network/messages.ts';
+import type { AuthenticationData, AuthenticationResponse, FollowUpResponse } from '../../network/messages.ts';
 import type { Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError } from '../errors.ts';
@@ -17,6 +17,9 @@ import { newClientSecret } from '../stripe/object-ids.ts';
 import { NO_RECOVERY, outcomePending, type Recovery } from '../stripe/recovery.ts';
 import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, savePaymentIntent, type NetworkStep, type PaymentIntent } from './payment-intent-store.ts';
 import { clearingOutcome, endStep, isRetryLater, startStep } from './network-step.ts';
+import { authenticationFailure, authenticationResult, requestAuthentication } from './payment-authentication.ts';
+import { PAYMENT_INTENT_COLUMNS, paymentIntentFromRow } from './payment-intent-store.ts';
+import type { AttemptResult } from './card-attempt.ts';
 
 /**
  * Payment intents: create, confirm (authorize, and capture at once unless
@@ -54,12 +57,20 @@ export interface CreateIntentInput {
   readonly metadata: Record<string, string>;
   readonly confirm: boolean;
   readonly offSession: boolean;
+  /** Stripe's `return_url`: where a 3-D Secure redirect sends the customer back. */
+  readonly returnUrl?: string | null;
+  /** The scheme and host the merchant reached the API at, for the absolute challenge URL. */
+  readonly origin?: string;
 }
 
 export interface ConfirmInput {
   readonly paymentMethodId: string | null;
   readonly offSession: boolean;
   readonly setupFutureUsage?: 'off_session' | 'on_session' | null;
+  readonly returnUrl?: string | null;
+  readonly origin?: string;
+  /** Internal: continuing after a passed 3-D Secure challenge (only from `requires_action` waiting for this authentication). */
+  readonly authentication?: AuthenticationData;
 }
 
 export class PaymentIntents {
@@ -95,6 +106,8 @@ export class PaymentIntents {
         cancellationReason: null,
         networkSteps: 0,
         step: null,
+        returnUrl: input.returnUrl ?? null,
+        authentication: null,
       };
       await insertPaymentIntent(tx, created);
       await this.#event(tx, created, 'payment_intent.created', nowMs);
@@ -102,7 +115,7 @@ export class PaymentIntents {
       return created;
     });
     if (!input.confirm) return pi;
-    return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: input.offSession }, nowMs, recovery);
+    return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: input.offSession, ...(input.origin ? { origin: input.origin } : {}) }, nowMs, recovery);
   }
 
   /**
@@ -131,6 +144,8 @@ export class PaymentIntents {
     if (pi.latestChargeId !== charge.id) return pi;
     if (pi.status === 'processing' && pi.step === null) return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: charge.initiator === 'merchant' }, nowMs, recovery);
     if (pi.status === 'requires_payment_method' && charge.status === 'failed') throw await this.#declineFor(pi, charge);
+    // Cut short between a frictionless authentication and its retry: confirm again (the same authentication id is a repeat).
+    if (pi.status === 'requires_confirmation' && charge.networkResponseCode === '1A') return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: false }, nowMs, recovery);
     return pi;
   }
 
@@ -145,7 +160,12 @@ export class PaymentIntents {
         await recovery.record(tx, charge.id);
         return { kind: 'resume' as const, pi, charge, pm };
       }
-      if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation') {
+      if (input.authentication !== undefined && (pi.status !== 'requires_action' || pi.authentication?.id !== input.authentication.transactionId)) {
+        // A continuation that lost the race (another return, an expiry, a cancel): the intent as it stands is the answer.
+        return { kind: 'stale' as const, pi };
+      }
+      // Confirming again while a challenge waits starts over, as at Stripe (the old challenge is simply not continued).
+      if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation' && pi.status !== 'requires_action') {
         throw unexpectedState(pi, 'confirm');
       }
       const pmId = input.paymentMethodId ?? pi.paymentMethodId;
@@ -159,8 +179,15 @@ export class PaymentIntents {
       if (input.offSession && pi.customerId === null) {
         throw new AcquirerError('parameter_invalid', 'An off-session payment needs a customer with the saved payment method.', { param: 'off_session' });
       }
-      pi = { ...pi, paymentMethodId: pm.id, setupFutureUsage: input.setupFutureUsage === undefined ? pi.setupFutureUsage : input.setupFutureUsage };
-      const spec = this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs);
+      pi = {
+        ...pi,
+        paymentMethodId: pm.id,
+        setupFutureUsage: input.setupFutureUsage === undefined ? pi.setupFutureUsage : input.setupFutureUsage,
+        returnUrl: input.returnUrl === undefined ? pi.returnUrl : input.returnUrl,
+        // Continuing keeps the authentication (a reload of the return page finds the intent by it); a fresh confirm starts over.
+        authentication: input.authentication === undefined ? null : pi.authentication,
+      };
+      const spec = { ...this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs), authentication: input.authentication ?? null };
       const { charge, block } = await openAttempt(tx, this.deps, spec);
       await recovery.record(tx, charge.id);
       if (block !== null) {
@@ -175,10 +202,22 @@ export class PaymentIntents {
       return { kind: 'send' as const, pi, charge, pm, spec };
     });
     if (opened.kind === 'blocked') throw await this.#declineFor(opened.pi, opened.charge);
+    if (opened.kind === 'stale') return opened.pi;
 
     const spec = opened.kind === 'send' ? opened.spec : this.#spec(merchant, opened.pi, opened.pm, opened.charge.initiator, nowMs);
     const result = await sendAttempt(this.deps, this.cvcCache, spec, opened.charge);
     const settled = settleAttempt(opened.charge, opened.pm, result);
+    if (needsAuthentication(result, spec.initiator, spec.authentication)) {
+      const authentication = await requestAuthentication(this.deps, spec, settled.charge);
+      const waiting = authentication === null ? null : await this.#awaitAuthentication(merchant, id, settled.charge, authentication, input.origin, nowMs);
+      if (waiting !== null) {
+        // Frictionless: the issuer authenticated at once; the payment goes again with the authentication value.
+        if (waiting.status === 'requires_action' && authentication!.status === 'authenticated' && authentication!.authentication !== null) {
+          return this.confirm(merchant, id, { paymentMethodId: null, offSession: false, authentication: authentication!.authentication, ...(input.origin ? { origin: input.origin } : {}) }, nowMs, recovery);
+        }
+        return waiting;
+      }
+    }
     // Automatic capture clears right away; a clearing the network could not take now leaves the intent
     // in `processing` with the authorization open, and confirming again finishes it.
     let clearing: FollowUpResponse | null = null;
@@ -235,6 +274,78 @@ export class PaymentIntents {
     }
     if (refusal !== null) throw refusal;
     return pi;
+  }
+
+  /**
+   * Puts an intent whose attempt the issuer answered 1A into
+   * `requires_action`, waiting for the authentication the network opened
+   * (a challenge; or a frictionless one, which the caller continues at
+   * once). Null when the authentication cannot go on (failed, not
+   * supported): the 1A then stands as the decline.
+   */
+  async #awaitAuthentication(merchant: Merchant, id: string, charge: Charge, answer: AuthenticationResponse, origin: string | undefined, nowMs: number): Promise<PaymentIntent | null> {
+    if (answer.status !== 'challenge' && answer.status !== 'authenticated') return null;
+    return this.deps.db.transaction(async (tx) => {
+      let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
+      if (pi.status !== 'processing' || pi.latestChargeId !== charge.id) return pi; // another request finished it
+      await saveCharge(tx, charge);
+      const url = answer.challengeUrl === null ? '' : `${origin ?? ''}${answer.challengeUrl}`;
+      pi = { ...pi, status: 'requires_action', lastPaymentError: null, authentication: { id: answer.id, url, expiresAtMs: answer.expiresAtMs ?? nowMs } };
+      await savePaymentIntent(tx, pi);
+      if (answer.status === 'challenge') await this.#event(tx, pi, 'payment_intent.requires_action', nowMs);
+      return pi;
+    });
+  }
+
+  /**
+   * The customer came back from the issuer's challenge page (or the
+   * challenge lapsed): asks the network for the authentication's result
+   * and continues the payment with it, or fails the intent with
+   * `payment_intent_authentication_failure`. Only an intent still waiting
+   * for this very authentication moves; anything else is answered as it
+   * stands, so a second return (a reload, the sweep) does nothing twice.
+   */
+  async continueAfterAuthentication(authenticationId: string, nowMs: number): Promise<PaymentIntent | null> {
+    const row = await this.deps.db.get<any>(`SELECT ${PAYMENT_INTENT_COLUMNS} FROM acquirer_payment_intents WHERE authentication_id = ?`, [authenticationId]);
+    if (row === undefined) return null;
+    const pi = paymentIntentFromRow(row);
+    if (pi.status !== 'requires_action' || pi.authentication?.id !== authenticationId || pi.paymentMethodId === null) return pi;
+    const merchant = await getMerchant(this.deps.db, pi.merchantId);
+    if (merchant === undefined) return pi;
+    const pm = await requirePaymentMethod(this.deps.db, merchant.id, pi.paymentMethodId);
+    const answer = await authenticationResult(this.deps, pm.panSealed, authenticationId);
+    if (answer === null || answer.status === 'challenge') return pi; // not finished yet: the customer may still complete it
+    if (answer.status === 'authenticated' && answer.authentication !== null) {
+      try {
+        return await this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: false, authentication: answer.authentication }, nowMs);
+      } catch (error) {
+        // Authenticated, then declined by the issuer: the intent records it (requires_payment_method); the customer sees that.
+        if (error instanceof AppError && error.type === 'card_error') return requirePaymentIntent(this.deps.db, merchant.id, pi.id);
+        throw error;
+      }
+    }
+    return this.deps.db.transaction(async (tx) => {
+      let current = await requirePaymentIntent(tx, merchant.id, pi.id, { lock: true });
+      if (current.status !== 'requires_action' || current.authentication?.id !== authenticationId) return current;
+      current = { ...current, status: 'requires_payment_method', lastPaymentError: authenticationFailure(pm.id, answer.reason) };
+      await savePaymentIntent(tx, current);
+      await this.#event(tx, current, 'payment_intent.payment_failed', nowMs);
+      return current;
+    });
+  }
+
+  /** Challenges past their time (abandoned): their result is asked for, which ends them (or continues one passed at the last moment). */
+  async expireAuthentications(nowMs: number, limit = 100): Promise<number> {
+    const due = await this.deps.db.all<{ authentication_id: string }>(
+      `SELECT authentication_id FROM acquirer_payment_intents WHERE status = 'requires_action' AND authentication_expires_at_ms <= ? ORDER BY id LIMIT ?`,
+      [nowMs, limit],
+    );
+    let ended = 0;
+    for (const row of due) {
+      const pi = await this.continueAfterAuthentication(row.authentication_id, nowMs);
+      if (pi !== null && pi.status !== 'requires_action') ended += 1;
+    }
+    return ended;
   }
 
   /**
@@ -573,4 +684,9 @@ export function unexpectedState(pi: PaymentIntent, action: string): AppError {
   return new AcquirerError('payment_intent_unexpected_state', `You cannot ${action} this PaymentIntent because it has a status of ${pi.status}.`, {
     extra: { payment_intent: basePaymentIntentObject(pi) },
   });
+}
+
+/** A customer-initiated attempt the issuer answered 1A, not yet carrying an authentication: 3-D Secure is the way on. */
+function needsAuthentication(result: AttemptResult, initiator: 'customer' | 'merchant', authentication: AuthenticationData | null | undefined): boolean {
+  return result.response.responseCode === '1A' && initiator === 'customer' && (authentication ?? null) === null;
 }

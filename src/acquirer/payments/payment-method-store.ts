@@ -1,3 +1,4 @@
+import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
 import type { CardBrand, CardFunding, CheckResult } from '../../network/messages.ts';
@@ -161,7 +162,7 @@ export async function savePaymentMethodChecks(tx: Tx, id: string, checks: CardCh
 }
 
 export function paymentMethodObject(pm: PaymentMethod): Record<string, unknown> & { id: string } {
-  return {
+  return withStripeDefaults('payment_method', {
     id: pm.id,
     object: 'payment_method',
     allow_redisplay: 'unspecified',
@@ -187,7 +188,7 @@ export function paymentMethodObject(pm: PaymentMethod): Record<string, unknown> 
     livemode: false,
     metadata: pm.metadata,
     type: 'card',
-  };
+  });
 }
 
 /** The card as Stripe shows it on a charge (`payment_method_details.card`). */

@@ -1,4 +1,5 @@
 import type { Sql } from '../../platform/db/database.ts';
+import { earlyFraudWarningMayHaveChanged, warningActionable } from '../disputes/early-fraud-warnings.ts';
 import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { recordEvent } from '../events/events.ts';
@@ -7,6 +8,7 @@ import { updateMetadata } from '../stripe/params.ts';
 import type { StripeCall, StripeEndpoint } from '../stripe/route.ts';
 import { bookRefund } from './acquirer-ledger.ts';
 import { chargeObject } from './charge-object.ts';
+import { REFUND_COLUMNS, REFUND_READ_COLUMNS, refundObject } from './refund-objects.ts';
 import { CHARGE_COLUMNS, chargeFromRow, findCharge, saveCharge } from './charge-store.ts';
 import { requirePaymentIntent } from './payment-intent-store.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
@@ -21,27 +23,8 @@ import { objectIdPattern } from '../stripe/object-ids.ts';
  */
 
 const ID = objectIdPattern;
-const REFUND_COLUMNS = 'id, merchant_id, charge_id, payment_intent_id, amount_minor, currency, status, reason, network_id, failure_reason, metadata, created_at_ms';
-
-function refundObject(row: any): Record<string, unknown> & { id: string } {
-  return {
-    id: row.id,
-    object: 'refund',
-    amount: Number(row.amount_minor),
-    balance_transaction: null,
-    charge: row.charge_id,
-    created: Math.floor(Number(row.created_at_ms) / 1000),
-    currency: row.currency,
-    failure_reason: row.failure_reason,
-    metadata: JSON.parse(row.metadata),
-    payment_intent: row.payment_intent_id,
-    reason: row.reason,
-    status: row.status,
-  };
-}
-
 async function getRefund(sql: Sql, merchantId: string, id: string): Promise<any> {
-  const row = await sql.get(`SELECT ${REFUND_COLUMNS} FROM acquirer_refunds WHERE id = ? AND merchant_id = ?`, [id, merchantId]);
+  const row = await sql.get(`SELECT ${REFUND_READ_COLUMNS} FROM acquirer_refunds WHERE id = ? AND merchant_id = ?`, [id, merchantId]);
   if (row === undefined) throw new AcquirerError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
   return row;
 }
@@ -161,7 +144,9 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
           if (amount > remaining) {
             throw new AcquirerError('amount_too_large', `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining}).`, { param: 'amount' });
           }
+          const warned = await warningActionable(tx, charge.id);
           await saveCharge(tx, { ...charge, amountRefundedMinor: charge.amountRefundedMinor + amount });
+          await earlyFraudWarningMayHaveChanged(tx, deps, call.nowMs, charge.id, warned);
           const id = deps.ids.next('re');
           await tx.run(`INSERT INTO acquirer_refunds (${REFUND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
             id, call.merchant.id, charge.id, charge.paymentIntentId, amount, charge.currency, 'pending', input.reason, id, null,
@@ -192,7 +177,7 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       run: async ({ query, paymentIntent }, call) => {
         const page = await listPage<any>(deps.db, {
           table: 'acquirer_refunds',
-          columns: REFUND_COLUMNS,
+          columns: REFUND_READ_COLUMNS,
           where: paymentIntent === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND payment_intent_id = ?',
           params: paymentIntent === undefined ? [call.merchant.id] : [call.merchant.id, paymentIntent],
           query,

@@ -1,3 +1,4 @@
+import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError, type AcquirerErrorCode } from '../errors.ts';
@@ -99,7 +100,7 @@ async function save(tx: Tx, si: SetupIntent): Promise<void> {
 }
 
 export function setupIntentObject(si: SetupIntent): Record<string, unknown> & { id: string } {
-  return {
+  return withStripeDefaults('setup_intent', {
     id: si.id,
     object: 'setup_intent',
     cancellation_reason: si.cancellationReason,
@@ -116,7 +117,7 @@ export function setupIntentObject(si: SetupIntent): Record<string, unknown> & { 
     payment_method_types: ['card'],
     status: si.status,
     usage: si.usage,
-  };
+  });
 }
 
 export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {

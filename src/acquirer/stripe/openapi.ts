@@ -240,6 +240,21 @@ const RESOURCES: Record<string, JsonSchema> = {
     id: str, object: constant('webhook_endpoint'), api_version: nullable(str), created: int, description: nullable(str), enabled_events: { type: 'array', items: str },
     livemode: bool, metadata, status: str, url: str,
   }),
+  balance: obj({
+    object: constant('balance'), livemode: bool,
+    available: { type: 'array', items: obj({ amount: int, currency: str, source_types: obj({ card: int }) }) },
+    pending: { type: 'array', items: obj({ amount: int, currency: str, source_types: obj({ card: int }) }) },
+    connect_reserved: { type: 'array', items: obj({ amount: int, currency: str }) },
+  }),
+  balance_transaction: obj({
+    id: str, object: constant('balance_transaction'), amount: int, available_on: int, balance_type: str, created: int, currency: str, description: nullable(str),
+    exchange_rate: nullable({ type: 'number' }), fee: int, fee_details: { type: 'array', items: obj({ amount: int, currency: str, description: nullable(str), type: str }) },
+    net: int, reporting_category: str, source: idOrObject, status: { type: 'string', enum: ['available', 'pending'] }, type: str,
+  }),
+  test_clock: obj({
+    id: str, object: constant('test_helpers.test_clock'), created: int, deletes_after: int, frozen_time: int, livemode: bool, name: nullable(str),
+    status: { type: 'string', enum: ['ready', 'advancing', 'internal_failure'] }, status_details: anyObject,
+  }),
   token: obj({
     id: str, object: constant('token'), card: obj({ id: str, object: constant('card'), brand: str, exp_month: int, exp_year: int, funding: str, last4: str }),
     client_ip: nullable(str), created: int, livemode: bool, type: constant('card'), used: bool,
@@ -249,6 +264,8 @@ const RESOURCES: Record<string, JsonSchema> = {
 const LIST = (item: JsonSchema): JsonSchema => obj({ object: constant('list'), data: { type: 'array', items: item }, has_more: bool, url: str });
 const SEARCH = (item: JsonSchema): JsonSchema =>
   obj({ object: constant('search_result'), data: { type: 'array', items: item }, has_more: bool, next_page: nullable(str), url: str });
+/** Resources of which a merchant has exactly one: a GET of their path is the object, not a list. */
+const SINGLETONS = new Set(['balance']);
 const DELETED = obj({ id: str, object: str, deleted: { type: 'boolean', enum: [true] } });
 
 const ERROR = obj({
@@ -263,8 +280,10 @@ const ERROR = obj({
 
 /** The resource an endpoint answers with, from its path: `/customers/:id/payment_methods` → a list of payment_method. */
 function answerSchema(endpoint: StripeEndpoint<unknown>): JsonSchema {
-  const segments = endpoint.url.split('/').filter((s) => s !== '');
+  // `/test_helpers/test_clocks/…` names its resource after the prefix.
+  const segments = endpoint.url.split('/').filter((s) => s !== '' && s !== 'test_helpers');
   if (endpoint.method === 'DELETE') return DELETED;
+  if (SINGLETONS.has(segments[0]!)) return RESOURCES[segments[0]!] ?? anyObject;
   const resourceOf = (segment: string) => segment.replace(/s$/, '');
   const last = segments[segments.length - 1]!;
   if (endpoint.method === 'GET' && last === 'search') return SEARCH(RESOURCES[resourceOf(segments[0]!)] ?? anyObject);

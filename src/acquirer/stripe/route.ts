@@ -10,6 +10,7 @@ import { parseForm, type FormObject } from './form-body.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, recordRecoveryPoint, releaseIdempotencyKey, suspendIdempotencyKey, type HeldKey } from './idempotency-keys.ts';
 import { Params } from './params.ts';
 import { requestedApiVersion } from './api-version.ts';
+import type { ApiRateGate } from './api-rate-limit.ts';
 import { openApiOperation } from './openapi.ts';
 import { isOutcomePending, NO_RECOVERY, type Recovery } from './recovery.ts';
 
@@ -36,10 +37,14 @@ export interface StripeCall {
   readonly path: Readonly<Record<string, string>>;
   readonly nowMs: number;
   readonly requestId: string;
+  /** The request's Idempotency-Key, when it has one (events name it in `request.idempotency_key`, as Stripe's do). */
+  readonly idempotencyKey?: string;
   /** The peer's address as the socket saw it (no proxy headers are trusted), for per-client limits. */
   readonly clientAddress: string;
   /** Where the handler records its recovery point (a no-op without an Idempotency-Key or a `resume`). */
   readonly recovery: Recovery;
+  /** The scheme and host the client reached Cardlane at (`http://127.0.0.1:4400`): absolute URLs it hands out (3-D Secure redirects) use it. */
+  readonly origin?: string;
 }
 
 export interface StripeEndpoint<I> {
@@ -87,6 +92,8 @@ export interface ClientSecretAccess {
 export interface StripeRouteDeps {
   readonly db: Database;
   readonly clock: Clock;
+  /** The per-key request limit (api-rate-limit.ts); absent is no limit. */
+  readonly apiRateGate?: ApiRateGate;
 }
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -113,6 +120,13 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
       const version = requestedApiVersion(request.headers['stripe-version']);
       reply.header('stripe-version', version);
       const { merchant, kind, keyHash } = await authenticate(deps, request);
+      const rate = deps.apiRateGate?.(keyHash);
+      if (rate !== undefined && !rate.ok) {
+        // Before the parameters are read or anything runs: a refused request changes nothing and holds no idempotency key.
+        const retryAfterS = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
+        reply.header('retry-after', String(retryAfterS));
+        throw new AcquirerError('rate_limit', `Request rate limit exceeded for this API key; retry in ${retryAfterS} s.`);
+      }
       if (kind === 'publishable' && !endpoint.allowPublishable && endpoint.clientSecret === undefined) {
         throw new AcquirerError('permission_denied', 'This API call cannot be made with a publishable API key. Please use a secret API key.');
       }
@@ -125,6 +139,7 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
         requestId: request.id,
         clientAddress: request.ip,
         recovery: NO_RECOVERY,
+        origin: `${request.protocol}://${request.host}`,
       };
       const data = endpoint.method === 'POST' ? bodyOf(request) : queryOf(request);
       const params = new Params(data);
@@ -147,7 +162,8 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
         return reply.status(claim.status).type('application/json').send(claim.bodyJson);
       }
       const held: HeldKey = { merchantId: merchant.id, key, attempt: claim.attempt };
-      const keyed: StripeCall = endpoint.resume === undefined ? call : { ...call, recovery: { record: (tx, point) => recordRecoveryPoint(tx, held, point) } };
+      const withKey: StripeCall = { ...call, idempotencyKey: key };
+      const keyed: StripeCall = endpoint.resume === undefined ? withKey : { ...withKey, recovery: { record: (tx, point) => recordRecoveryPoint(tx, held, point) } };
       let result: { status: number; body: unknown };
       try {
         const { resume } = endpoint;

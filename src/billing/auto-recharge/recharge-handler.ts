@@ -19,7 +19,7 @@ import { clearInFlight, findSettings, recordFailure, recordSuccess, resume } fro
  *   decline or too many soft ones — the pause, with one notification per
  *   pause (its dedup key is the attempt that paused it).
  */
-export function autoRechargeHandler(deps: Pick<BillingPaymentDeps, 'ledger' | 'ids' | 'clock'>): AttemptHandler {
+export function autoRechargeHandler(deps: Pick<BillingPaymentDeps, 'ledger' | 'ids' | 'clock' | 'config'>): AttemptHandler {
   const grant = creditGrantHandler(deps);
   return {
     async succeeded(tx, attempt) {

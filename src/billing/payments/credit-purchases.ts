@@ -64,14 +64,20 @@ export class CreditPurchases {
  * Credits for a successful paid attempt (purchase or recharge): the grant's
  * transfer id is derived from the attempt, so it can only ever happen once.
  */
-export function creditGrantHandler(deps: Pick<BillingPaymentDeps, 'ledger' | 'ids'>): Required<Pick<AttemptHandler, 'succeeded'>> {
+export function creditGrantHandler(deps: Pick<BillingPaymentDeps, 'ledger' | 'ids' | 'clock' | 'config'>): Required<Pick<AttemptHandler, 'succeeded'>> {
   return {
     async succeeded(tx, attempt) {
-      const outcome = await grantCredits(tx, deps, { orgId: attempt.orgId, amountMinor: attempt.amountMinor, reason: attempt.kind, transferId: creditTransferId(attempt.id) });
+      const expiresAtMs = creditExpiry(deps.clock.nowMs(), deps.config.creditExpiryDays);
+      const outcome = await grantCredits(tx, deps, { orgId: attempt.orgId, amountMinor: attempt.amountMinor, reason: attempt.kind, transferId: creditTransferId(attempt.id), expiresAtMs });
       if (outcome.result !== 'ok') throw new Error(`credits for ${attempt.id}: ${outcome.result}`);
       await issueReceipt(tx, deps.ids, attempt);
     },
   };
+}
+
+/** When credits granted now expire: `days` later (0: never). */
+export function creditExpiry(nowMs: number, days: number): number | null {
+  return days === 0 ? null : nowMs + days * 86_400_000;
 }
 
 export function creditTransferId(attemptId: string): string {

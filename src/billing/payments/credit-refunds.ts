@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import type { Sql } from '../../platform/db/database.ts';
 import { BillingError } from '../errors.ts';
 import { removeCredits } from '../billing-ledger.ts';
+import { creditTransferId } from './credit-purchases.ts';
 import { addRefunded, findAttempt, SEND_LEASE_MS, STUCK_AFTER_MS } from './payment-attempts.ts';
 import type { BillingPaymentDeps } from './payment-deps.ts';
 
@@ -177,7 +178,14 @@ export class CreditRefunds {
     return this.deps.db.transaction(async (tx) => {
       const current = fromRow(await tx.get(`SELECT ${COLUMNS} FROM billing_refunds WHERE id = ? ${tx.forUpdate}`, [refund.id]));
       if (current.status !== 'processing') return current;
-      const removed = await removeCredits(tx, this.deps, { orgId: refund.orgId, amountMinor: refund.amountMinor, reason: 'refund', transferId: `bill:refund:${refund.id}` });
+      const removed = await removeCredits(tx, this.deps, {
+        orgId: refund.orgId,
+        amountMinor: refund.amountMinor,
+        reason: 'refund',
+        transferId: `bill:refund:${refund.id}`,
+        // The purchase's own credits go first (the lot's id is its grant's transfer id).
+        fromLotId: creditTransferId(refund.attemptId),
+      });
       await tx.run(
         `UPDATE billing_refunds SET status = 'succeeded', provider_refund_id = ?, credits_removed_minor = ?, debt_minor = ?, finished_at_ms = ? WHERE id = ?`,
         [providerRefundId, removed.fromCreditsMinor, removed.asDebtMinor, this.deps.clock.nowMs(), refund.id],

@@ -58,7 +58,8 @@ export function doctorCommand(io: Io): Command {
             if (owner === null) throw new CliError(`no ${flags.view} is known for ${id}`, EXIT_FAILURE);
             principal = flags.view === 'merchant' ? { view: 'merchant', merchantId: owner } : { view: 'cardholder', cardholderId: owner };
           }
-          trace = await doctor.trace(id, principal, flags.lang);
+          // Times in the advice are the reader's: this machine's time zone.
+          trace = await doctor.trace(id, principal, flags.lang, { nowMs: systemClock.nowMs(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
         } else {
           const toMs = flags.to === undefined ? systemClock.nowMs() : timeOf(flags.to, '--to');
           const fromMs = flags.from === undefined ? toMs - DEFAULT_WINDOW_MS : timeOf(flags.from, '--from');

@@ -41,6 +41,23 @@ export interface Explanation {
   };
   /** Billing's lines the customer may read, and the doctor's notes. */
   readonly notes: readonly string[];
+  /** After a declined recharge: what brings it back (load at least …, turn it on again or wait until …). */
+  readonly recovery: {
+    readonly summary: string;
+    readonly steps: readonly string[];
+    readonly load_at_least: number;
+    readonly next_attempt_at: string | null;
+    readonly next_attempt_local: string | null;
+    readonly manual_payment_refused: boolean;
+  } | null;
+}
+
+/**
+ * The reader's time zone, for times the doctor writes: a Chinese reader's is
+ * China's; an English reader's, this machine's.
+ */
+export function readerTimeZoneFor(lang: Lang): string {
+  return lang === 'zh-CN' ? 'Asia/Shanghai' : Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
 export class DoctorDesk {
@@ -51,7 +68,7 @@ export class DoctorDesk {
 
   /** The trace of `paymentId` in `view`, asked with that view's credential. */
   async trace(paymentId: string, view: 'merchant' | 'cardholder', credential: string): Promise<Trace> {
-    return this.http.get<Trace>(`/doctor/v1/traces/${encodeURIComponent(paymentId)}`, { token: credential, query: { view, lang: this.lang } });
+    return this.http.get<Trace>(`/doctor/v1/traces/${encodeURIComponent(paymentId)}`, { token: credential, query: { view, lang: this.lang, tz: readerTimeZoneFor(this.lang) } });
   }
 
   async explain(paymentId: string, view: 'merchant' | 'cardholder', credential: string): Promise<Explanation> {
@@ -95,5 +112,16 @@ export function explanationOf(trace: Trace, paymentId: string, view: 'merchant' 
       keep_on_card: remedy.keep_on_card?.amount ?? null,
     },
     notes: [...billingLines, ...trace.notes],
+    recovery:
+      trace.recovery == null
+        ? null
+        : {
+            summary: trace.recovery.summary,
+            steps: trace.recovery.steps,
+            load_at_least: trace.recovery.load_at_least.amount,
+            next_attempt_at: trace.recovery.next_attempt_at,
+            next_attempt_local: trace.recovery.next_attempt_local,
+            manual_payment_refused: trace.recovery.manual_payment_refused,
+          },
   };
 }

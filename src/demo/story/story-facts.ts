@@ -15,6 +15,8 @@ export interface SetupFacts {
   readonly data_dir: string;
   readonly merchant: { readonly id: string; readonly name: string };
   readonly rule: { readonly id: string; readonly description: string | null; readonly applies_to: string; readonly purpose: string; readonly predicate: string };
+  /** The merchant's card verification: the hold's amount and how long it keeps it (account settings). */
+  readonly verification: { readonly amount: number; readonly release_after_hours: number };
   readonly organization: { readonly id: string; readonly name: string };
 }
 
@@ -83,12 +85,16 @@ export interface CardAddedFacts {
     readonly issuer_authorization: string;
     /** The hold's amount as the cardholder's issuer approved it. */
     readonly issuer_amount: number;
-    /** The hold as the cardholder's issuer recorded it: `reversed` once released. */
+    /** The hold as the cardholder's issuer recorded it: still open (the merchant keeps it), `reversed` once released. */
     readonly issuer_status: string;
     readonly held_now: number;
     readonly released: boolean;
+    /** When the merchant releases it (its setting), ISO 8601 and in the reader's time. */
+    readonly release_due_at: string;
+    readonly release_due_local: string;
   };
   readonly card_available: number;
+  readonly card_held: number;
 }
 
 export interface PurchaseDeclinedFacts {
@@ -131,6 +137,9 @@ export interface RechargeFacts {
 }
 
 export interface RechargeSucceededFacts extends RechargeFacts {
+  /** What the card had available when the recharge ran: the load less the verification hold still on it. */
+  readonly card_available_before: number;
+  readonly card_held_before: number;
   readonly credit_balance: number;
   readonly card_available: number;
 }
@@ -155,6 +164,57 @@ export interface RechargeExplainedFacts {
   readonly doctor: Explanation;
   readonly cardholder_doctor: Explanation;
   readonly auto_recharge: { readonly status: string; readonly paused_reason: string | null; readonly next_attempt_at: string | null };
+}
+
+/** The cardholder follows the doctor: a second Alipay top-up and the shortfall onto the card. */
+export interface CardReloadedFacts {
+  readonly load_at_least: number;
+  readonly top_up: string;
+  readonly cny_amount_fen: number;
+  readonly usd_amount: number;
+  readonly amount: number;
+  readonly card_available: number;
+  readonly wallet_available: number;
+}
+
+/** The customer turns auto-recharge on again; the job's next run charges the card. */
+export interface RechargeRecoveredFacts extends RechargeFacts {
+  readonly status_after: string;
+  readonly credit_balance: number;
+  readonly card_available: number;
+  readonly card_held: number;
+}
+
+/** The API answers again. */
+export interface ApiAnswersFacts {
+  readonly model: string;
+  readonly prompt_tokens: number;
+  readonly completion_tokens: number;
+  readonly cost: number;
+  readonly credit_balance: number;
+}
+
+/** The merchant's background task releases the verification hold at its time. */
+export interface HoldReleasedFacts {
+  readonly clock_skipped_ms: number;
+  readonly issuer_authorization: string;
+  readonly issuer_status: string;
+  readonly released: number;
+  readonly card_available: number;
+  readonly card_held: number;
+}
+
+/** What is left goes back: card → wallet → Alipay. */
+export interface WithdrawnFacts {
+  readonly unloaded: number;
+  readonly withdrawal: string;
+  readonly amount: number;
+  readonly fee: number;
+  readonly payout: number;
+  readonly payout_cny_fen: number;
+  readonly status: string;
+  readonly card_available: number;
+  readonly wallet_available: number;
 }
 
 export interface ReconciledFacts extends Reconciliation {
@@ -188,6 +248,11 @@ export interface StepFacts {
   readonly recharge_succeeded: RechargeSucceededFacts;
   readonly spending: SpendingFacts;
   readonly recharge_declined_explained: RechargeExplainedFacts;
+  readonly card_reloaded: CardReloadedFacts;
+  readonly recharge_recovered: RechargeRecoveredFacts;
+  readonly api_answers: ApiAnswersFacts;
+  readonly hold_released: HoldReleasedFacts;
+  readonly withdrawn: WithdrawnFacts;
   readonly reconciled: ReconciledFacts;
   readonly audit: AuditFacts;
 }
@@ -210,6 +275,11 @@ export const STEP_IDS: readonly StepId[] = [
   'recharge_succeeded',
   'spending',
   'recharge_declined_explained',
+  'card_reloaded',
+  'recharge_recovered',
+  'api_answers',
+  'hold_released',
+  'withdrawn',
   'reconciled',
   'audit',
 ];

@@ -88,6 +88,15 @@ export interface StatementLineJson {
   readonly decline: { readonly response_code: string; readonly reason: string; readonly message_zh: string; readonly message_en: string } | null;
 }
 
+export interface WithdrawalJson {
+  readonly id: string;
+  readonly status: string;
+  readonly amount: AmountJson;
+  readonly fee: AmountJson;
+  readonly payout: AmountJson;
+  readonly payout_cny: AmountJson;
+}
+
 /** The sandbox operator: stands in for the SMS gateway, the face-scan provider and the payer's Alipay. */
 export class SandboxOperator {
   constructor(
@@ -179,6 +188,20 @@ export class CardholderApp {
 
   async loadCard(cardId: string, amountMinor: number): Promise<CardJson> {
     return this.#post(`/cards/${encodeURIComponent(cardId)}/load`, { amount: amountMinor });
+  }
+
+  /** Card → wallet: what the card has available (holds count). */
+  async unloadCard(cardId: string, amountMinor: number): Promise<CardJson> {
+    return this.#post(`/cards/${encodeURIComponent(cardId)}/unload`, { amount: amountMinor });
+  }
+
+  async withdrawal(id: string): Promise<WithdrawalJson> {
+    return this.#get(`/wallet/withdrawals/${encodeURIComponent(id)}`);
+  }
+
+  /** Wallet → Alipay, fee included in `amountMinor`. */
+  async withdraw(amountMinor: number): Promise<WithdrawalJson> {
+    return this.#post('/wallet/withdrawals', { amount: amountMinor });
   }
 
   /** Texts a one-time code for showing the full card number (it shares the phone's one-SMS-a-minute budget with sign-in). */

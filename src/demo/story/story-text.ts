@@ -72,6 +72,12 @@ function cardholderLines(e: Explanation, l: DoctorLabels): string[] {
   return lines;
 }
 
+/** What the doctor says brings the recharge back, step by step. */
+function recoveryLines(e: Explanation, heading: string): string[] {
+  if (e.recovery === null) return [];
+  return [heading, ...e.recovery.steps.map((step, i) => `  ${i + 1}. ${step}`)];
+}
+
 const EN_DOCTOR: DoctorLabels = {
   stop: '. ',
   semicolon: '; ',
@@ -128,17 +134,23 @@ const EN: StoryText = {
     auto_recharge_on: 'The remedy: default card and auto-recharge',
     recharge_succeeded: 'The recharge job charges the card off-session',
     spending: 'Spending the credits through the API',
-    recharge_declined_explained: 'Why the recharge was declined',
+    recharge_declined_explained: 'Why the recharge was declined, and what brings it back',
+    card_reloaded: 'The cardholder follows the advice: an Alipay top-up onto the card',
+    recharge_recovered: 'Auto-recharge on again: the recharge goes through',
+    api_answers: 'The API answers again',
+    hold_released: 'Hours later: the verification hold is released',
+    withdrawn: 'What is left goes back to Alipay',
     reconciled: 'Card statement and billing history agree',
     audit: 'The ledger audit',
   },
-  opening: () => "The seed's story, executable: a virtual card, “Your card was declined”, and the fix that works.",
-  ending: () => 'The story ran as the seed tells it.',
+  opening: () => "The seed's story, executable: a virtual card, “Your card was declined”, the fix that works, why $15 and not $10, and the way back when the card runs dry.",
+  ending: () => 'The story ran as the seed tells it, and on to the recovery and the withdrawal.',
   offScript: (n, title, message) => `The story went off script at step ${n} (${title}): ${message}`,
 
   setup: (f) => [
     `Cardlane runs in this process at ${f.url}, on ${f.database}.`,
     `The merchant ${f.merchant.name} (${f.merchant.id}) sells API credits, like OpenAI's billing page. Its risk rule ${f.rule.id}: “${f.rule.description ?? f.rule.predicate}” (${f.rule.predicate}).`,
+    `It verifies a card with a ${usd(f.verification.amount)} hold and keeps the hold for ${f.verification.release_after_hours} hours before releasing it.`,
     `The API customer is a new organization, “${f.organization.name}” (${f.organization.id}), with no credits.`,
   ],
   referrer: (f) => [`A friend already on the card platform signs up with ${f.phone} and an SMS code: invite code ${f.invite_code}.`],
@@ -161,7 +173,7 @@ const EN: StoryText = {
   ],
   card_added: (f) => [
     `The billing page tokenizes the card at the payment processor with the publishable key (the number never reaches billing): ${f.brand} •••• ${f.last4}, ${f.funding}${f.country ? `, ${f.country}` : ''}.`,
-    `Verification hold: ${usd(f.verification.hold)} approved by the card issuer (${f.verification.issuer_authorization}), then released (${f.verification.issuer_status}; ${usd(f.verification.held_now)} held). The card has ${usd(f.card_available)} available again.`,
+    `Verification hold: ${usd(f.verification.hold)} approved by the card issuer (${f.verification.issuer_authorization}) and still held (${usd(f.verification.held_now)}): the merchant releases it only at ${f.verification.release_due_local}. The card has ${usd(f.card_available)} available, ${usd(f.card_held)} held.`,
     `Card ${f.payment_method} added to ${f.organization}.`,
   ],
   purchase_declined: (f) => [
@@ -179,8 +191,9 @@ const EN: StoryText = {
     `Auto-recharge: ${f.status}. Credit balance: ${usd(f.credit_balance)}, below the threshold.`,
   ],
   recharge_succeeded: (f) => [
+    `The card has ${usd(f.card_available_before)} available: the ${usd(f.card_held_before)} verification hold is still on it. That is the seed's “at least $15”: with $14 loaded this recharge would be declined.`,
     `${f.ran_by === 'story' ? 'The next run of the recharge job' : "The recharge job's own run"} charges ${usd(f.amount)} to the default card, ${f.initiator}-initiated and off-session — the rule blocks only customer-initiated purchases: ${f.status} (${f.payment}${f.receipt ? `, receipt ${f.receipt}` : ''}).`,
-    `Credit balance: ${usd(f.credit_balance)}. Card: ${usd(f.card_available)} left.`,
+    `Credit balance: ${usd(f.credit_balance)}. Card: ${usd(f.card_available)} available.`,
   ],
   spending: (f) => [
     `${f.succeeded} requests to ${f.model} used ${usd(f.spent)} of credits (${count(f.prompt_tokens)} prompt + ${count(f.completion_tokens)} completion tokens).`,
@@ -194,7 +207,25 @@ const EN: StoryText = {
     ...verdictLines(f.doctor, EN_DOCTOR).map((l) => `  ${l}`),
     "The cardholder asks the card issuer's doctor:",
     ...cardholderLines(f.cardholder_doctor, EN_DOCTOR).map((l) => `  ${l}`),
-    `Auto-recharge: ${f.auto_recharge.status}${f.auto_recharge.paused_reason ? ` (${f.auto_recharge.paused_reason})` : ''}${f.auto_recharge.next_attempt_at ? `, next try after ${f.auto_recharge.next_attempt_at}` : ''}.`,
+    ...recoveryLines(f.cardholder_doctor, 'What brings the recharge back:').map((l) => `  ${l}`),
+    `Auto-recharge: ${f.auto_recharge.status}${f.auto_recharge.paused_reason ? ` (${f.auto_recharge.paused_reason})` : ''}${f.cardholder_doctor.recovery?.next_attempt_local ? `, next attempt ${f.cardholder_doctor.recovery.next_attempt_local}` : ''}.`,
+  ],
+  card_reloaded: (f) => [
+    `The cardholder tops up ${cny(f.cny_amount_fen)} with Alipay (${usd(f.usd_amount)}, top-up ${f.top_up}) and loads the ${usd(f.amount)} the doctor asked for onto the card.`,
+    `Card: ${usd(f.card_available)} available. Wallet: ${usd(f.wallet_available)}.`,
+  ],
+  recharge_recovered: (f) => [
+    `The customer turns auto-recharge on again; ${f.ran_by === 'story' ? 'the next run of the recharge job' : "the recharge job's own run"} charges ${usd(f.amount)}, ${f.initiator}-initiated: ${f.status} (${f.payment}${f.receipt ? `, receipt ${f.receipt}` : ''}). Auto-recharge: ${f.status_after}.`,
+    `Credit balance: ${usd(f.credit_balance)}. Card: ${usd(f.card_available)} available, ${usd(f.card_held)} still held by the verification.`,
+  ],
+  api_answers: (f) => [`A request to ${f.model} is answered again: ${count(f.prompt_tokens)} + ${count(f.completion_tokens)} tokens, −${usd(f.cost)}. Credit balance: ${usd(f.credit_balance)}.`],
+  hold_released: (f) => [
+    `${Math.round(f.clock_skipped_ms / 3_600_000)} hours later (the story's clock skips them), the merchant's background task releases the verification hold ${f.issuer_authorization}: ${usd(f.released)} back (${f.issuer_status}).`,
+    `Card: ${usd(f.card_available)} available, ${usd(f.card_held)} held.`,
+  ],
+  withdrawn: (f) => [
+    `The cardholder moves the card's ${usd(f.unloaded)} back to the wallet and withdraws the wallet's ${usd(f.amount)} to Alipay: fee ${usd(f.fee)}, payout ${usd(f.payout)} = ${cny(f.payout_cny_fen)} (${f.withdrawal}, ${f.status}).`,
+    `Card: ${usd(f.card_available)}. Wallet: ${usd(f.wallet_available)}.`,
   ],
   reconciled: (f) => [
     ...f.rows.map(
@@ -229,6 +260,7 @@ const ZH_STATUS: Readonly<Record<string, string>> = {
   reversed: '已撤销',
   settled: '已结算',
   declined: '已拒绝',
+  paid: '已到账',
   refunded: '已退款',
   expired: '已过期',
   active: '已开启',
@@ -254,17 +286,23 @@ const ZH: StoryText = {
     auto_recharge_on: '解决方法：设为默认卡并开启自动充值',
     recharge_succeeded: '自动充值任务在后台（off-session）扣款',
     spending: '通过 API 使用额度',
-    recharge_declined_explained: '自动充值为什么被拒',
+    recharge_declined_explained: '自动充值为什么被拒，以及怎样恢复',
+    card_reloaded: '持卡人照诊断的建议做：用支付宝充值并转入卡内',
+    recharge_recovered: '重新开启自动充值：扣款成功',
+    api_answers: 'API 恢复应答',
+    hold_released: '几小时后：验证预授权释放',
+    withdrawn: '剩余的钱提现回支付宝',
     reconciled: '卡片账单与账单历史一致',
     audit: '账本审计',
   },
-  opening: () => '原文的故事，真实运行：一张虚拟卡、“Your card was declined”，以及真正有效的解决办法。',
-  ending: () => '故事完全按原文的描述运行完毕。',
+  opening: () => '原文的故事，真实运行：一张虚拟卡、“Your card was declined”、真正有效的解决办法、为什么要留 15 美元而不是 10 美元，以及卡内余额用完之后怎样恢复。',
+  ending: () => '故事完全按原文的描述运行完毕，并走完了恢复和提现。',
   offScript: (n, title, message) => `故事在第 ${n} 步（${title}）偏离了剧本：${message}`,
 
   setup: (f) => [
     `Cardlane 在本进程中运行于 ${f.url}，数据库：${f.database}。`,
     `商户 ${f.merchant.name}（${f.merchant.id}）出售 API 额度，就像 OpenAI 的账单页面。它的风控规则 ${f.rule.id}：拦截客户发起的预付卡购买（${f.rule.predicate}）。`,
+    `它绑卡时冻结 ${usd(f.verification.amount)} 作为验证预授权，并保留 ${f.verification.release_after_hours} 小时才释放。`,
     `API 客户是一个新组织“${f.organization.name}”（${f.organization.id}），余额为零。`,
   ],
   referrer: (f) => [`一位已在用虚拟卡平台的朋友用手机号 ${f.phone} 和短信验证码注册，得到邀请码 ${f.invite_code}。`],
@@ -287,7 +325,7 @@ const ZH: StoryText = {
   ],
   card_added: (f) => [
     `账单页面用可公开密钥在支付机构处把卡片令牌化（卡号从不经过账单系统）：${f.brand} •••• ${f.last4}，${f.funding === 'prepaid' ? '预付卡' : f.funding}${f.country ? `，${f.country}` : ''}。`,
-    `验卡预授权：${usd(f.verification.hold)} 由发卡行批准（${f.verification.issuer_authorization}），随即释放（${zhStatus(f.verification.issuer_status)}；占用 ${usd(f.verification.held_now)}）。卡内可用余额恢复为 ${usd(f.card_available)}。`,
+    `验证预授权：${usd(f.verification.hold)} 由发卡行批准（${f.verification.issuer_authorization}），目前仍冻结 ${usd(f.verification.held_now)}，商户要到 ${f.verification.release_due_local}才释放。卡内可用 ${usd(f.card_available)}，冻结 ${usd(f.card_held)}。`,
     `卡片 ${f.payment_method} 已绑定到 ${f.organization}。`,
   ],
   purchase_declined: (f) => [
@@ -305,8 +343,9 @@ const ZH: StoryText = {
     `自动充值：${zhStatus(f.status)}。额度余额：${usd(f.credit_balance)}，低于阈值。`,
   ],
   recharge_succeeded: (f) => [
-    `${f.ran_by === 'story' ? '自动充值任务的下一次运行' : '自动充值任务自己的运行'}从默认卡扣款 ${usd(f.amount)}，${zhInitiator(f.initiator)}、off-session——规则只拦截客户发起的购买：${zhStatus(f.status)}（${f.payment}${f.receipt ? `，收据 ${f.receipt}` : ''}）。`,
-    `额度余额：${usd(f.credit_balance)}。卡内剩余：${usd(f.card_available)}。`,
+    `卡内可用 ${usd(f.card_available_before)}：${usd(f.card_held_before)} 的验证预授权还冻结在卡上。这就是原文说“至少保留 15 美元”的原因：如果只转入 14 美元，这次充值就会被拒。`,
+    `${f.ran_by === 'story' ? '自动充值任务的下一次运行' : '自动充值任务自己的运行'}从默认卡扣款 ${usd(f.amount)}，${zhInitiator(f.initiator)}、客户不在场——规则只拦截客户发起的购买：${zhStatus(f.status)}（${f.payment}${f.receipt ? `，收据 ${f.receipt}` : ''}）。`,
+    `额度余额：${usd(f.credit_balance)}。卡内可用：${usd(f.card_available)}。`,
   ],
   spending: (f) => [
     `向 ${f.model} 发出 ${f.succeeded} 次请求，用掉 ${usd(f.spent)} 额度（输入 ${count(f.prompt_tokens)} + 输出 ${count(f.completion_tokens)} 个 token）。`,
@@ -320,7 +359,25 @@ const ZH: StoryText = {
     ...verdictLines(f.doctor, ZH_DOCTOR).map((l) => `  ${l}`),
     '持卡人询问发卡行一侧的诊断：',
     ...cardholderLines(f.cardholder_doctor, ZH_DOCTOR).map((l) => `  ${l}`),
-    `自动充值：${zhStatus(f.auto_recharge.status)}${f.auto_recharge.paused_reason ? `（${f.auto_recharge.paused_reason}）` : ''}${f.auto_recharge.next_attempt_at ? `，${f.auto_recharge.next_attempt_at} 之后再试` : ''}。`,
+    ...recoveryLines(f.cardholder_doctor, '怎样让自动充值恢复：').map((l) => `  ${l}`),
+    `自动充值：${zhStatus(f.auto_recharge.status)}${f.auto_recharge.paused_reason ? `（${f.auto_recharge.paused_reason}）` : ''}${f.cardholder_doctor.recovery?.next_attempt_local ? `，下一次尝试：${f.cardholder_doctor.recovery.next_attempt_local}` : ''}。`,
+  ],
+  card_reloaded: (f) => [
+    `持卡人用支付宝充值 ${cny(f.cny_amount_fen)}（${usd(f.usd_amount)}，充值单 ${f.top_up}），并按诊断的建议向卡内转入 ${usd(f.amount)}。`,
+    `卡内可用：${usd(f.card_available)}。钱包余额：${usd(f.wallet_available)}。`,
+  ],
+  recharge_recovered: (f) => [
+    `客户重新开启自动充值；${f.ran_by === 'story' ? '自动充值任务的下一次运行' : '自动充值任务自己的运行'}扣款 ${usd(f.amount)}，${zhInitiator(f.initiator)}：${zhStatus(f.status)}（${f.payment}${f.receipt ? `，收据 ${f.receipt}` : ''}）。自动充值：${zhStatus(f.status_after)}。`,
+    `额度余额：${usd(f.credit_balance)}。卡内可用 ${usd(f.card_available)}，验证预授权仍冻结 ${usd(f.card_held)}。`,
+  ],
+  api_answers: (f) => [`向 ${f.model} 发出的请求又有了应答：${count(f.prompt_tokens)} + ${count(f.completion_tokens)} 个 token，−${usd(f.cost)}。额度余额：${usd(f.credit_balance)}。`],
+  hold_released: (f) => [
+    `${Math.round(f.clock_skipped_ms / 3_600_000)} 小时后（故事的时钟直接快进），商户的后台任务释放验证预授权 ${f.issuer_authorization}：${usd(f.released)} 回到卡上（${zhStatus(f.issuer_status)}）。`,
+    `卡内可用 ${usd(f.card_available)}，冻结 ${usd(f.card_held)}。`,
+  ],
+  withdrawn: (f) => [
+    `持卡人把卡内的 ${usd(f.unloaded)} 转回钱包，再把钱包里的 ${usd(f.amount)} 提现到支付宝：手续费 ${usd(f.fee)}，到账 ${usd(f.payout)} = ${cny(f.payout_cny_fen)}（${f.withdrawal}，${zhStatus(f.status)}）。`,
+    `卡内：${usd(f.card_available)}。钱包：${usd(f.wallet_available)}。`,
   ],
   reconciled: (f) => [
     ...f.rows.map(

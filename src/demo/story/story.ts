@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import type { Lang } from '../../doctor/index.ts';
+import { readerTime, type Lang } from '../../doctor/index.ts';
 import { OTP_RESEND_COOLDOWN_MS } from '../../platform/identity/one-time-codes.ts';
 import type { Cardlane } from '../../app/index.ts';
 import { fetchChatClient, spendingRequest, type ChatClient } from './story-chat.ts';
 import type { StoryClock } from './story-clock.ts';
 import { BillingPage, type PaymentMethodJson } from './story-customer.ts';
-import { DoctorDesk } from './story-doctor.ts';
+import { DoctorDesk, readerTimeZoneFor } from './story-doctor.ts';
 import { STEP_IDS, type RechargeFacts, type SpendingFacts, type StepFacts, type StepId, type StoryStep } from './story-facts.ts';
 import { ApiRefusal, StoryHttp } from './story-http.ts';
-import { CardholderApp, SandboxOperator, type CardJson, type RevealedCard } from './story-issuer.ts';
+import { CardholderApp, SandboxOperator, type CardJson, type RevealedCard, type TopUpQuoteJson } from './story-issuer.ts';
 import { reconcile, type PaymentLink } from './story-reconcile.ts';
 import { storyText } from './story-text.ts';
 import { runRechargeJob, settled, type RechargeRun } from './story-waits.ts';
@@ -20,7 +20,12 @@ import { runRechargeJob, settled, type RechargeRun } from './story-waits.ts';
  * card + auto-recharge: the merchant's own off-session charge goes
  * through), the credits are spent through the OpenAI-compatible API until
  * the card can no longer fund a recharge, the doctor explains that decline
- * too, and both parties' records and the ledger check out.
+ * too. Then the second half: the cardholder follows the doctor's advice
+ * (loads the shortfall, the customer turns auto-recharge on again), the
+ * recharge goes through and the API answers again; the merchant's
+ * verification hold — kept on the card all along, which is why the seed
+ * says $15 and not $10 — is released at its time, the cardholder withdraws
+ * what is left to Alipay, and both parties' records and the ledger check out.
  *
  * Every person acts through their own party's API with their own
  * credential: the cardholder with a session, the customer with an
@@ -28,8 +33,8 @@ import { runRechargeJob, settled, type RechargeRun } from './story-waits.ts';
  * the sandbox operator (standing in for the SMS gateway, the face-scan
  * provider and the payer's Alipay) with the operator key. Only what a person
  * does not do goes in-process: creating the story's organization (the API
- * business's sign-up is not part of Cardlane), running the recharge job —
- * "the next run" — and the ledger audit.
+ * business's sign-up is not part of Cardlane), running the recharge job and
+ * the acquirer's hold-release task — "the next run" — and the ledger audit.
  */
 
 /** The seed's figures. */
@@ -44,6 +49,10 @@ const SMS_COOLDOWN_SKIP_MS = OTP_RESEND_COOLDOWN_MS + 1_000;
 // A bound, not an expectation: $10 of credits take ten of the story's requests.
 const MAX_SPENDING_REQUESTS = 200;
 const RULE_LIST_LIMIT = 100;
+// The hold-release task runs every minute: the story's clock skips to a minute past the hold's time.
+const HOLD_RELEASE_MARGIN_MS = 60_000;
+const HOUR_MS = 60 * 60 * 1000;
+const HOLD_RELEASE_TASK = 'acquirer.release-verification-holds';
 
 export interface StoryOptions {
   readonly cardlane: Cardlane;
@@ -130,19 +139,22 @@ class Story {
   }
 
   async tell(): Promise<void> {
-    const { operator, org } = await this.#stage();
+    const { operator, org, holdHours } = await this.#stage();
     const { app, card, revealed } = await this.#cardholderGetsACard(operator);
     const page = new BillingPage(this.#http, org.apiKey);
-    const pm = await this.#customerAddsTheCard(page, app, card, revealed, org.id);
+    const { pm, holdDueMs, holdAuthorization } = await this.#customerAddsTheCard(page, app, card, revealed, org.id, holdHours);
     await this.#declinedByHand(page, app, card.id, pm.id);
     const firstRecharge = await this.#theRemedy(page, app, card.id, pm.id, org.id);
-    await this.#spendingUntilRefused(page, app, card.id, org, firstRecharge);
+    const advice = await this.#spendingUntilRefused(page, app, card.id, org, firstRecharge);
+    await this.#recovery(page, app, operator, card.id, org, advice);
+    await this.#holdReleased(app, card.id, holdAuthorization, holdDueMs);
+    await this.#whatIsLeftGoesBack(app, card.id);
     await this.#recordsAgree(page, app, card.id);
     await this.#audited();
   }
 
   /** 1. The merchant configured like the seed's, and a new API customer. */
-  async #stage(): Promise<{ operator: SandboxOperator; org: { id: string; name: string; apiKey: string } }> {
+  async #stage(): Promise<{ operator: SandboxOperator; org: { id: string; name: string; apiKey: string }; holdHours: number }> {
     const { cardlane } = this.options;
     const merchant = cardlane.demoMerchant;
     this.#begin('setup');
@@ -155,6 +167,12 @@ class Story {
       (r) => r.enabled && r.action === 'block' && r.condition.kind === 'card_funding' && (r.condition.in ?? []).includes('prepaid') && r.applies_to === 'customer_initiated',
     );
     expect(rule !== undefined, `${merchant.merchant_name} has no enabled rule blocking prepaid cards on customer-initiated payments any more (add it back: cardlane acquirer rules add --preset block-prepaid-cit)`);
+    const settings = await this.#http.get<{ card_verification_amount: number; verification_hold_release: string }>('/v1/account_settings', { token: merchant.secret_key });
+    const holdHours = Number(/^after_hours:(\d+)$/.exec(settings.verification_hold_release)?.[1] ?? Number.NaN);
+    expect(
+      settings.card_verification_amount > 0 && Number.isSafeInteger(holdHours) && holdHours > 0 && holdHours < 12,
+      `${merchant.merchant_name} verifies cards with a ${settings.card_verification_amount}-cent hold released ${settings.verification_hold_release}: the seed's merchant keeps a hold for a few hours (set it back: POST /v1/account_settings card_verification_amount=500 verification_hold_release=after_hours:6)`,
+    );
     const org = await this.#newOrganization();
     this.#told('setup', {
       url: cardlane.url,
@@ -162,9 +180,10 @@ class Story {
       data_dir: cardlane.config.dataDir,
       merchant: { id: merchant.merchant_id, name: merchant.merchant_name },
       rule: { id: rule.id, description: rule.description, applies_to: rule.applies_to, purpose: rule.purpose, predicate: rule.predicate },
+      verification: { amount: settings.card_verification_amount, release_after_hours: holdHours },
       organization: { id: org.id, name: org.name },
     });
-    return { operator, org };
+    return { operator, org, holdHours };
   }
 
   /** 2–8. A referrer's invite code, sign-up, KYC, a CNY top-up, a card with the fee waived and $15.00 on it, its full number. */
@@ -193,14 +212,7 @@ class Story {
 
     // Big enough for the card's $15.00 at whatever rate and fee the operator set.
     this.#begin('top_up');
-    let quote = await app.quoteTopUp(TOP_UP_FIRST_TRY_FEN);
-    for (let tries = 1; quote.usd_amount.amount_minor < LOAD_MINOR && tries < TOP_UP_TRIES; tries++) {
-      quote = await app.quoteTopUp(Math.ceil((quote.cny_amount.amount_minor * LOAD_MINOR) / Math.max(1, quote.usd_amount.amount_minor)) + 1_000);
-    }
-    expect(quote.usd_amount.amount_minor >= LOAD_MINOR, `a top-up of ${quote.cny_amount.formatted} brings only ${quote.usd_amount.formatted}`);
-    const order = await app.createTopUp(quote.id);
-    const paid = await operator.payTopUp(order.id);
-    expect(paid.top_up.status === 'credited', `the top-up is ${paid.top_up.status} after paying (the issuer answered Alipay's notify with ${paid.notify_answer})`);
+    const { quote, order, paid } = await topUp(app, operator, TOP_UP_FIRST_TRY_FEN, LOAD_MINOR);
     this.#told('top_up', {
       top_up: order.id,
       cny_amount_fen: quote.cny_amount.amount_minor,
@@ -230,9 +242,18 @@ class Story {
     return { app, card, revealed };
   }
 
-  /** 9. The API customer adds the card: verified with the merchant's hold, released at once. */
-  async #customerAddsTheCard(page: BillingPage, app: CardholderApp, card: CardJson, revealed: RevealedCard, orgId: string): Promise<PaymentMethodJson> {
+  /** 9. The API customer adds the card: verified with the merchant's hold, which the merchant keeps for a few hours. */
+  async #customerAddsTheCard(
+    page: BillingPage,
+    app: CardholderApp,
+    card: CardJson,
+    revealed: RevealedCard,
+    orgId: string,
+    holdHours: number,
+  ): Promise<{ pm: PaymentMethodJson; holdDueMs: number; holdAuthorization: string }> {
     this.#begin('card_added');
+    // The merchant's release time counts from its approval, a moment after this: the story waits past it, never before.
+    const addedAtMs = this.options.clock.nowMs();
     const address = card.billing_address;
     const added = await page.addCard(revealed, {
       name: card.cardholder_name,
@@ -244,14 +265,14 @@ class Story {
     const pm = added.added;
     const hold = pm.verification.hold?.amount_minor ?? 0;
     expect(hold > 0, 'the merchant verified the card without a hold');
-    const verification = await settled(
-      async () => (await app.authorizations(card.id)).find((a) => a.purpose === 'account_verification'),
-      (found) => found !== undefined && found.status !== 'pending',
-      (found) => (found === undefined ? 'the issuer has no record of the verification' : `verification ${found.id} is still pending`),
+    const verification = (await app.authorizations(card.id)).find((a) => a.purpose === 'account_verification');
+    expect(
+      verification !== undefined && verification.approved && verification.amount === hold && verification.held === hold,
+      `the issuer's verification hold is ${verification?.status} for ${verification?.amount} cents with ${verification?.held} cents held (billing asked ${hold}, and the merchant keeps it for ${holdHours} h)`,
     );
-    expect(verification !== undefined && verification.approved && verification.amount === hold && verification.status === 'reversed' && verification.held === 0, `the issuer's verification hold is ${verification?.status} for ${verification?.amount} cents with ${verification?.held} cents held (billing asked ${hold})`);
-    const available = (await app.card(card.id)).balance.available;
-    expect(available === LOAD_MINOR, `the card has ${available} cents available after its verification, not ${LOAD_MINOR}`);
+    const { available, held } = (await app.card(card.id)).balance;
+    expect(available === LOAD_MINOR - hold, `the card has ${available} cents available after its verification, not ${LOAD_MINOR - hold}`);
+    const holdDueMs = addedAtMs + holdHours * HOUR_MS;
     this.#told('card_added', {
       organization: orgId,
       payment_method: pm.id,
@@ -259,10 +280,21 @@ class Story {
       last4: pm.last4,
       funding: pm.funding,
       country: pm.country,
-      verification: { payment: pm.verification.payment, hold, issuer_authorization: verification.id, issuer_amount: verification.amount, issuer_status: verification.status, held_now: verification.held, released: verification.held === 0 },
+      verification: {
+        payment: pm.verification.payment,
+        hold,
+        issuer_authorization: verification.id,
+        issuer_amount: verification.amount,
+        issuer_status: verification.status,
+        held_now: verification.held,
+        released: verification.held === 0,
+        release_due_at: new Date(holdDueMs).toISOString(),
+        release_due_local: this.#readerTime(holdDueMs),
+      },
       card_available: available,
+      card_held: held,
     });
-    return pm;
+    return { pm, holdDueMs, holdAuthorization: verification.id };
   }
 
   /** 10. "Add to credit balance" by hand: refused by the merchant's rule before the card network, and explained to both people. */
@@ -309,11 +341,14 @@ class Story {
 
     this.#begin('recharge_succeeded');
     expect(balance < THRESHOLD_MINOR, `the balance (${balance} cents) is not below the threshold`);
+    const before = (await app.card(cardId)).balance;
     const run = await runRechargeJob(this.options.cardlane.billing.services, page, orgId, null);
     if ('skipped' in run) throw new OffScript(`the recharge job did not charge (${run.skipped})`);
     expect(run.payment.status === 'succeeded', `the recharge ${run.payment.id} ${run.payment.status}: ${run.payment.failure?.message ?? ''}`);
     this.#told('recharge_succeeded', {
       ...rechargeFacts(run),
+      card_available_before: before.available,
+      card_held_before: before.held,
       credit_balance: await page.balanceMinor(),
       card_available: (await app.card(cardId)).balance.available,
     });
@@ -321,7 +356,13 @@ class Story {
   }
 
   /** 13–14. Spending through the API until it refuses; the recharge the falling balance set off is declined at the issuer, and explained. */
-  async #spendingUntilRefused(page: BillingPage, app: CardholderApp, cardId: string, org: { id: string; apiKey: string }, firstRecharge: string): Promise<void> {
+  async #spendingUntilRefused(
+    page: BillingPage,
+    app: CardholderApp,
+    cardId: string,
+    org: { id: string; apiKey: string },
+    firstRecharge: string,
+  ): Promise<{ loadAtLeast: number; declinedRecharge: string }> {
     this.#begin('spending');
     const spending = await this.#spend(page, org, firstRecharge);
     this.#told('spending', { ...spending, card_available: (await app.card(cardId)).balance.available });
@@ -333,6 +374,7 @@ class Story {
     const doctor = await this.#doctor.explain(payment, 'merchant', this.options.cardlane.demoMerchant.secret_key);
     const cardholderDoctor = await this.#doctor.explain(payment, 'cardholder', app.token);
     expect(doctor.decided_by === 'issuer' && doctor.iso_code === '51', `the doctor says ${doctor.decided_by} declined with ${doctor.iso_code}`);
+    expect(cardholderDoctor.recovery !== null, 'the doctor says nothing about what brings the recharge back');
     const now = await page.autoRecharge();
     this.#told('recharge_declined_explained', {
       payment,
@@ -340,6 +382,111 @@ class Story {
       cardholder_doctor: cardholderDoctor,
       auto_recharge: { status: now.status, paused_reason: now.paused_reason, next_attempt_at: now.next_attempt_at },
     });
+    return { loadAtLeast: cardholderDoctor.recovery.load_at_least, declinedRecharge: payment };
+  }
+
+  /** 15–17. The doctor's advice, followed: the shortfall onto the card, auto-recharge on again, the recharge goes through, the API answers. */
+  async #recovery(
+    page: BillingPage,
+    app: CardholderApp,
+    operator: SandboxOperator,
+    cardId: string,
+    org: { id: string; apiKey: string },
+    advice: { loadAtLeast: number; declinedRecharge: string },
+  ): Promise<void> {
+    this.#begin('card_reloaded');
+    const wallet = (await app.wallet()).available.amount_minor;
+    // The wallet's few cents from the first top-up count; Alipay tops up the rest (at least a dollar: the issuer's smallest useful top-up).
+    const { quote, order } = await topUp(app, operator, Math.max(1_000, Math.ceil(((advice.loadAtLeast - wallet) * TOP_UP_FIRST_TRY_FEN) / LOAD_MINOR)), Math.max(100, advice.loadAtLeast - wallet));
+    const loaded = await app.loadCard(cardId, advice.loadAtLeast);
+    this.#told('card_reloaded', {
+      load_at_least: advice.loadAtLeast,
+      top_up: order.id,
+      cny_amount_fen: quote.cny_amount.amount_minor,
+      usd_amount: quote.usd_amount.amount_minor,
+      amount: advice.loadAtLeast,
+      card_available: loaded.balance.available,
+      wallet_available: (await app.wallet()).available.amount_minor,
+    });
+
+    this.#begin('recharge_recovered');
+    const rule = await page.autoRecharge();
+    await page.turnOnAutoRecharge(rule.threshold?.amount_minor ?? THRESHOLD_MINOR, rule.target?.amount_minor ?? TARGET_MINOR);
+    const run = await runRechargeJob(this.options.cardlane.billing.services, page, org.id, advice.declinedRecharge);
+    if ('skipped' in run) throw new OffScript(`auto-recharge is on again but the recharge job did not charge (${run.skipped})`);
+    expect(run.payment.status === 'succeeded', `the recharge ${run.payment.id} ${run.payment.status} after the card was loaded: ${run.payment.failure?.message ?? ''}`);
+    const card = (await app.card(cardId)).balance;
+    this.#told('recharge_recovered', {
+      ...rechargeFacts(run),
+      status_after: (await page.autoRecharge()).status,
+      credit_balance: await page.balanceMinor(),
+      card_available: card.available,
+      card_held: card.held,
+    });
+
+    this.#begin('api_answers');
+    const { cardlane } = this.options;
+    const chat = (this.options.chatClient ?? fetchChatClient)(cardlane.url, org.apiKey);
+    const request = spendingRequest(cardlane.config.http.bodyLimitBytes);
+    const before = await page.balanceMinor();
+    const answer = await chat.complete(request);
+    if (!answer.ok) throw new OffScript(`the API still refuses after the recharge: HTTP ${answer.status} ${answer.code ?? ''} ${answer.message}`);
+    const after = await page.balanceMinor();
+    this.#told('api_answers', { model: request.model, prompt_tokens: answer.promptTokens, completion_tokens: answer.completionTokens, cost: before - after, credit_balance: after });
+  }
+
+  /** 18. Hours later, the merchant's background task releases the verification hold, at the time its setting says. */
+  async #holdReleased(app: CardholderApp, cardId: string, holdAuthorization: string, holdDueMs: number): Promise<void> {
+    const { clock, cardlane } = this.options;
+    this.#begin('hold_released');
+    const skip = Math.max(0, holdDueMs + HOLD_RELEASE_MARGIN_MS - clock.nowMs());
+    clock.skip(skip);
+    // "The task's next run", in process; its own periodic run may get there first — the release is the same message either way.
+    await cardlane.runTask(HOLD_RELEASE_TASK);
+    const hold = await settled(
+      async () => (await app.authorizations(cardId)).find((a) => a.id === holdAuthorization),
+      (found) => found !== undefined && found.held === 0,
+      (found) => `the verification hold ${holdAuthorization} still holds ${found?.held} cents`,
+    );
+    const card = (await app.card(cardId)).balance;
+    this.#told('hold_released', {
+      clock_skipped_ms: skip,
+      issuer_authorization: holdAuthorization,
+      issuer_status: hold!.status,
+      released: hold!.amount - hold!.held,
+      card_available: card.available,
+      card_held: card.held,
+    });
+  }
+
+  /** 19. What is left goes back where it came from: card → wallet → Alipay. */
+  async #whatIsLeftGoesBack(app: CardholderApp, cardId: string): Promise<void> {
+    this.#begin('withdrawn');
+    const left = (await app.card(cardId)).balance.available;
+    if (left > 0) await app.unloadCard(cardId, left);
+    const wallet = (await app.wallet()).available.amount_minor;
+    const started = await app.withdraw(wallet);
+    const withdrawal = await settled(
+      () => app.withdrawal(started.id),
+      (w) => w.status !== 'pending',
+      (w) => `withdrawal ${w.id} is still ${w.status}`,
+    );
+    expect(withdrawal.status === 'paid', `the withdrawal ${withdrawal.id} is ${withdrawal.status}`);
+    this.#told('withdrawn', {
+      unloaded: left,
+      withdrawal: withdrawal.id,
+      amount: withdrawal.amount.amount_minor,
+      fee: withdrawal.fee.amount_minor,
+      payout: withdrawal.payout.amount_minor,
+      payout_cny_fen: withdrawal.payout_cny.amount_minor,
+      status: withdrawal.status,
+      card_available: (await app.card(cardId)).balance.available,
+      wallet_available: (await app.wallet()).available.amount_minor,
+    });
+  }
+
+  #readerTime(atMs: number): string {
+    return readerTime(atMs, this.options.clock.nowMs(), this.options.lang, readerTimeZoneFor(this.options.lang));
   }
 
   /** 15. The cardholder's statement against the organization's billing history, linked payment by payment as the doctor follows them. */
@@ -426,6 +573,24 @@ class Story {
     }
     throw new OffScript(`${MAX_SPENDING_REQUESTS} requests did not use up the credits`);
   }
+}
+
+/**
+ * A CNY top-up through Alipay bringing at least `usdMinor` to the wallet, at
+ * whatever rate and fee the operator set: a first quote for `firstTryFen`,
+ * then scaled up if it falls short. The sandbox operator pays it as the
+ * payer's Alipay would.
+ */
+async function topUp(app: CardholderApp, operator: SandboxOperator, firstTryFen: number, usdMinor: number) {
+  let quote: TopUpQuoteJson = await app.quoteTopUp(firstTryFen);
+  for (let tries = 1; quote.usd_amount.amount_minor < usdMinor && tries < TOP_UP_TRIES; tries++) {
+    quote = await app.quoteTopUp(Math.ceil((quote.cny_amount.amount_minor * usdMinor) / Math.max(1, quote.usd_amount.amount_minor)) + 1_000);
+  }
+  expect(quote.usd_amount.amount_minor >= usdMinor, `a top-up of ${quote.cny_amount.formatted} brings only ${quote.usd_amount.formatted}`);
+  const order = await app.createTopUp(quote.id);
+  const paid = await operator.payTopUp(order.id);
+  expect(paid.top_up.status === 'credited', `the top-up is ${paid.top_up.status} after paying (the issuer answered Alipay's notify with ${paid.notify_answer})`);
+  return { quote, order, paid };
 }
 
 /**

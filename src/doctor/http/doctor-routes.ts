@@ -28,7 +28,14 @@ const viewLangQuery = {
   lang: { type: 'string', enum: [...LANGS], description: 'en (default) or zh-CN; else from Accept-Language.' },
 } as const;
 const traceParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 255 } } } as const;
-const traceQuery = { type: 'object', additionalProperties: false, properties: viewLangQuery } as const;
+const traceQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...viewLangQuery,
+    tz: { type: 'string', minLength: 1, maxLength: 64, description: "The reader's IANA time zone for times the advice mentions (e.g. Europe/Berlin); default Asia/Shanghai for zh-CN, UTC for en." },
+  },
+} as const;
 const cardParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const cardTracesQuery = {
   type: 'object',
@@ -69,7 +76,7 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
       async (request) => {
         const query = request.query;
         const principal = await principalOf(doctor, clock, request, query.view);
-        return doctor.trace(request.params.id, principal, langOf(request, query.lang));
+        return doctor.trace(request.params.id, principal, langOf(request, query.lang), { nowMs: clock.nowMs(), ...(query.tz === undefined ? {} : { timeZone: query.tz }) });
       },
     );
 

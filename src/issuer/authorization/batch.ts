@@ -8,6 +8,7 @@ import { afterDecline, cardSubject, DEFAULT_DECLINE_LIMITS, isBlocked, loadLimit
 import type { EngineDeps } from './engine-deps.ts';
 import type { NotificationEvent } from '../notifications/notifier.ts';
 import { holdInput } from './holds.ts';
+import { billed, fxTermsFor, insertFxRecords, USD_ONLY, type FxRecord, type FxTerms } from './foreign-exchange.ts';
 import { AUTHORIZATION_REASONS, type AuthorizationReason } from './reasons.ts';
 import { insertAuthorizations, ISSUER_NAME, responseOfRow, rowByRequestId, rowsByRequestIds, type AuthorizationRow } from './records.ts';
 import { addSpend, saveSpend, spentNow, tracksSpend } from './spend.ts';
@@ -33,6 +34,8 @@ interface Draft {
   readonly hold: TransferInput | null;
   readonly spendAddedUsdMinor: number;
   readonly merchantRef: { readonly acquirerId: string; readonly merchantId: string; readonly ref: string } | null;
+  /** A foreign-currency approval's terms and totals, written with the record. */
+  readonly fx: FxRecord | null;
 }
 
 const UNCHECKED_AVS: AvsResult = { line1: 'unchecked', postalCode: 'unchecked' };
@@ -169,6 +172,8 @@ export class BatchContext {
     let decision: Decision;
     let refs: Set<string> | undefined;
     const merchantBlocked = shape === 'ok' && (await this.#blocked(merchantSubjectOf(request)));
+    const terms = shape === 'ok' ? fxTermsFor(request.amount.currency, deps.fx ?? USD_ONLY) : null;
+    const amountUsdMinor = shape !== 'ok' ? null : request.amount.currency === 'USD' ? request.amount.minor : billedOrNull(request.amount.minor, terms);
     if (shape !== 'ok') {
       decision = { reason: shape, avs: UNCHECKED_AVS, cvv2: 'unchecked', checks: { request: 'fail' }, newMerchantRef: false };
     } else if (entry === undefined) {
@@ -187,6 +192,7 @@ export class BatchContext {
           merchantRefs: refs ?? NO_REFS,
           storedCredential: storedCredentialOf(request, entry.card.id, await this.#storedCredentialOrigin(request)),
           cardProtected: await this.#blocked(fingerprint === null ? null : cardSubject(fingerprint)),
+          amountUsdMinor,
         },
         nowMs,
         deps.keyring,
@@ -194,10 +200,13 @@ export class BatchContext {
       );
     }
     if (shape === 'ok') this.#countProbe(request, decision, fingerprint);
+    // The figures a foreign amount was decided on, for the record and the doctor.
+    if (terms !== null) decision = { ...decision, checks: { ...decision.checks, fx_rate: terms.rate, fx_fee_bps: terms.feeBps, billed_usd_minor: amountUsdMinor ?? 0 } };
 
     const id = deps.ids.next('iauth');
     const approved = decision.reason === 'approved';
-    const amount = approved ? request.amount.minor : 0;
+    // Held and counted in USD: a foreign amount as billed, fee included.
+    const amount = approved ? (amountUsdMinor ?? 0) : 0;
     let hold: TransferInput | null = null;
     let spendAdded = 0;
     let merchantRef: Draft['merchantRef'] = null;
@@ -227,7 +236,9 @@ export class BatchContext {
       nowMs,
       latencyUs: Math.max(0, Math.round((performance.now() - enqueuedAtMs) * 1000)),
     });
-    const draft: Draft = { row, entry, hold, spendAddedUsdMinor: spendAdded, merchantRef };
+    const fx: FxRecord | null =
+      approved && terms !== null ? { authorizationId: id, ...terms, approvedMinor: request.amount.minor, consumedMinor: 0, clearedMinor: 0, refundedMinor: 0 } : null;
+    const draft: Draft = { row, entry, hold, spendAddedUsdMinor: spendAdded, merchantRef, fx };
     this.#drafts.push(draft);
     this.#decided.set(request.id, draft);
     return () => responseOfRow(draft.row);
@@ -254,6 +265,11 @@ export class BatchContext {
     await insertAuthorizations(
       this.tx,
       drafts.map((d) => d.row),
+    );
+    await insertFxRecords(
+      this.tx,
+      drafts.filter((d) => d.fx !== null && d.row.approved === 1).map((d) => d.fx!),
+      this.nowMs,
     );
     await notifyDecisions(this.tx, this.deps, drafts.map((d) => d.row));
     for (const draft of drafts) {
@@ -321,6 +337,16 @@ export async function notifyDecisions(tx: Tx, deps: EngineDeps, rows: readonly A
     });
   }
   if (events.length > 0) await deps.notifier.record(tx, events);
+}
+
+/** USD cents for a foreign amount, or null without terms (or for an amount too large to convert). */
+function billedOrNull(minor: number, terms: FxTerms | null): number | null {
+  if (terms === null) return null;
+  try {
+    return billed(minor, terms).usdMinor;
+  } catch {
+    return null;
+  }
 }
 
 function merchantSubjectOf(request: AuthorizationRequest): string | null {

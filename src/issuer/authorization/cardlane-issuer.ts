@@ -72,6 +72,7 @@ import { handleFollowUp, type FollowUpKind } from './follow-ups.ts';
 import { countDeclines, type DeclineLimits, type ProbeCount } from './decline-limiter.ts';
 import { ISSUER_NAME } from './records.ts';
 import type { Notifier } from '../notifications/notifier.ts';
+import type { IssuerFx } from './foreign-exchange.ts';
 
 export interface CardlaneIssuerOptions {
   readonly db: Database;
@@ -85,6 +86,8 @@ export interface CardlaneIssuerOptions {
   readonly declineLimits?: DeclineLimits;
   /** Records the cardholder's notifications (notifications/notifier.ts); none when absent. */
   readonly notifier?: Notifier;
+  /** Rates and the cross-border fee for payments in other currencies; without them a USD card pays USD only (57). */
+  readonly fx?: IssuerFx;
 }
 
 /** Messages decided in one transaction at most: bounds a batch's latency and its ledger call (≤ 1,000 transfers). */
@@ -116,7 +119,7 @@ export class CardlaneIssuer implements IssuerEndpoint {
       throw new RangeError(`holdTtlMs must be 1 ms to 31 days, got ${holdTtlMs}`);
     }
     this.#db = options.db;
-    this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs, ...(options.declineLimits ? { declineLimits: options.declineLimits } : {}), ...(options.notifier ? { notifier: options.notifier } : {}) };
+    this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs, ...(options.declineLimits ? { declineLimits: options.declineLimits } : {}), ...(options.notifier ? { notifier: options.notifier } : {}), ...(options.fx ? { fx: options.fx } : {}) };
     this.#group = new GroupCommit<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
       // Two batches in flight on either database. SQLite runs their work one after the other (one
       // writer) but makes them durable off the main thread, so the next batch is decided while the

@@ -34,8 +34,9 @@ import { tracksSpend } from './spend.ts';
  *  5. avs       — a submitted field that does not match           05 avs_line1_mismatch /
  *                                                                    avs_postal_code_mismatch / avs_mismatch (both)
  *  6. kyc       — the cardholder's verification is not approved   62 kyc_not_approved
- *  7. currency  — card accounts are USD                           57 currency_not_supported
- *                 (before the limits and the balance, which are USD amounts)
+ *  7. currency  — USD, or a currency the issuer has a rate for    57 currency_not_supported
+ *                 (before the limits and the balance, which are USD amounts:
+ *                 a foreign amount is checked as billed in USD, fee included)
  *  8. mcc       — blocked or not allowed by the card's controls   57 mcc_blocked
  *  9. country   — merchant country blocked / not allowed          62 country_blocked
  * 10. limits    — per transaction, per UTC day, per UTC month     61 limit_per_{transaction,day,month}_exceeded
@@ -89,6 +90,12 @@ export interface CardFacts {
   readonly storedCredential: StoredCredential;
   /** Wrong expiries/CVV2s tripped the card's limit (decline-limiter.ts). */
   readonly cardProtected: boolean;
+  /**
+   * The request's amount as billed in USD (foreign-exchange.ts: converted
+   * at the issuer's rate, cross-border fee included), null when its
+   * currency has no rate. Absent: USD pays as asked, nothing else is accepted.
+   */
+  readonly amountUsdMinor?: number | null;
 }
 
 /** `absent`: none named; `valid`: an approved, CVV2-matched authorization of this card at this merchant; else why not. */
@@ -176,7 +183,8 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
   if (facts.kycStatus === 'approved') sheet.pass('kyc');
   else sheet.fail('kyc', 'kyc_not_approved');
 
-  const usd = request.amount.currency === 'USD';
+  const billedUsd = facts.amountUsdMinor !== undefined ? facts.amountUsdMinor : request.amount.currency === 'USD' ? request.amount.minor : null;
+  const usd = billedUsd !== null;
   if (usd) sheet.pass('currency');
   else sheet.fail('currency', 'currency_not_supported');
 
@@ -186,7 +194,7 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
   if (merchantAllowed({ ...card.controls, mccAllow: [], mccBlock: [] }, request.merchant) === 'country_blocked') sheet.fail('country', 'country_blocked');
   else sheet.pass('country');
 
-  const amount = request.amount.minor;
+  const amount = billedUsd ?? 0;
   const limits = card.controls.limits;
   if (request.purpose !== 'purchase' || !usd) {
     sheet.skip('limit_per_transaction');

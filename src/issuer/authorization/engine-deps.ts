@@ -4,6 +4,7 @@ import type { Ledger } from '../../ledger/index.ts';
 import type { Keyring } from '../keyring.ts';
 import type { DeclineLimits } from './decline-limiter.ts';
 import type { Notifier } from '../notifications/notifier.ts';
+import type { IssuerFx } from './foreign-exchange.ts';
 
 /** What the engine's steps share inside a batch; time, ids and secrets are injected. */
 export interface EngineDeps {
@@ -17,6 +18,8 @@ export interface EngineDeps {
   readonly declineLimits?: DeclineLimits;
   /** Records the cardholder's notifications of decisions and follow-ups; none when absent. */
   readonly notifier?: Notifier;
+  /** Rates and the cross-border fee for payments in other currencies (foreign-exchange.ts); USD only when absent. */
+  readonly fx?: IssuerFx;
 }
 
 /** Holds usually expire after 7 days (Stripe, the networks' defaults for card-not-present). */

@@ -21,6 +21,7 @@ import { AUTHORIZATION_REASONS, FOLLOW_UP_REASONS, type FollowUpReason } from '.
 import { changeOf, ISSUER_NAME, rowById, rowByRequestId, updateAuthorization, type AuthorizationChange, type AuthorizationRow } from './records.ts';
 import { addSpend, spentNow, tracksSpend } from './spend.ts';
 import { checkMoney, isMessageId } from './validate.ts';
+import { fxRecordOf, saveFxRecord, usdBetween, type FxRecord } from './foreign-exchange.ts';
 
 /**
  * Follow-up messages on an authorization: incremental authorization,
@@ -37,6 +38,12 @@ import { checkMoney, isMessageId } from './validate.ts';
  *
  * A reversal with no amount releases everything still held. A reversal of
  * a verification for nothing (which held nothing) is answered 00, 0 moved.
+ *
+ * A foreign-currency authorization (foreign-exchange.ts) is followed up in
+ * its own currency: the bounds are checked on its running totals in that
+ * currency, the USD moved is the difference of `billed` at the
+ * authorization's rate, and the answer's amount is in the authorization's
+ * currency (the USD figure is in the record).
  */
 
 export type FollowUpKind = FollowUpRequest['type'];
@@ -48,6 +55,8 @@ interface Outcome {
   readonly movedUsdMinor: number;
   readonly approvalCode?: string | null;
   readonly checks?: Record<string, unknown> | null;
+  /** For a foreign authorization: what moved in its own currency (the answer's amount). */
+  readonly movedMinor?: number;
 }
 
 export async function handleFollowUp(ctx: BatchContext, kind: FollowUpKind, request: FollowUpRequest): Promise<Answer> {
@@ -65,7 +74,8 @@ export async function handleFollowUp(ctx: BatchContext, kind: FollowUpKind, requ
   row = (await rowById(ctx.tx, row.id, { lock: true }))!;
   if (isPastExpiry(row, ctx.nowMs)) await expireAuthorization(ctx.tx, row, ctx.nowMs, ctx.deps.notifier);
 
-  const outcome = await act(ctx, kind, row, entry, request);
+  const fx = row.currency === 'USD' ? undefined : await fxRecordOf(ctx.tx, row.id);
+  const outcome = await act(ctx, kind, row, entry, request, fx);
   // A closed card keeps holds but no free money: what this message released (or an expiry found above) goes to the wallet.
   if (entry !== undefined && entry.card.status === 'closed') {
     await sweepFreeBalance(ctx.tx, ctx.deps.ledger, entry.card, `card:${entry.card.id}:sweep:${ctx.deps.ids.next('swp')}`);
@@ -74,17 +84,27 @@ export async function handleFollowUp(ctx: BatchContext, kind: FollowUpKind, requ
   return record(row, outcome);
 }
 
-function act(ctx: BatchContext, kind: FollowUpKind, row: AuthorizationRow, entry: CardEntry | undefined, request: FollowUpRequest): Promise<Outcome> {
+function act(ctx: BatchContext, kind: FollowUpKind, row: AuthorizationRow, entry: CardEntry | undefined, request: FollowUpRequest, fx: FxRecord | undefined): Promise<Outcome> {
   switch (kind) {
     case 'reversal':
-      return reverse(ctx, row, entry, request as ReversalRequest);
+      return reverse(ctx, row, entry, request as ReversalRequest, fx);
     case 'clearing':
-      return clear(ctx, row, entry, request as ClearingRequest);
+      return clear(ctx, row, entry, request as ClearingRequest, fx);
     case 'refund':
-      return refund(ctx, row, entry, request as RefundRequest);
+      return refund(ctx, row, entry, request as RefundRequest, fx);
     case 'incremental_authorization':
-      return increment(ctx, row, entry, request as IncrementalAuthorizationRequest);
+      return increment(ctx, row, entry, request as IncrementalAuthorizationRequest, fx);
   }
+}
+
+/**
+ * The USD that `given` more of a foreign authorization's consumed total
+ * (cleared or released) moves: the last unit takes whatever is still held,
+ * so a split never leaves or overdraws a cent.
+ */
+function consumedUsd(fx: FxRecord, given: number, held: number): number {
+  if (fx.consumedMinor + given >= fx.approvedMinor) return held;
+  return Math.min(held, usdBetween(fx.consumedMinor, fx.consumedMinor + given, fx));
 }
 
 function refusal(reason: FollowUpReason): Outcome {
@@ -117,7 +137,7 @@ function amountOf(row: AuthorizationRow, money: unknown): number | Outcome {
   return minor;
 }
 
-async function reverse(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: ReversalRequest): Promise<Outcome> {
+async function reverse(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: ReversalRequest, fx: FxRecord | undefined): Promise<Outcome> {
   if (row.status === 'closed' && row.purpose === 'account_verification' && Number(row.approved_usd_minor) === 0) {
     return { code: '00', reason: 'reversed', movedUsdMinor: 0 };
   }
@@ -125,35 +145,63 @@ async function reverse(ctx: BatchContext, row: AuthorizationRow, entry: CardEntr
   if (state) return state;
   const held = Number(row.held_usd_minor);
   let amount = held;
-  if (request.amount !== null) {
+  let fxAfter: FxRecord | undefined;
+  if (fx !== undefined) {
+    const left = fx.approvedMinor - fx.consumedMinor;
+    let given = left;
+    if (request.amount !== null) {
+      const asked = amountOf(row, request.amount);
+      if (typeof asked !== 'number') return asked;
+      if (asked > left) return refusal('amount_exceeds_held');
+      given = asked;
+    }
+    amount = consumedUsd(fx, given, held);
+    fxAfter = { ...fx, consumedMinor: fx.consumedMinor + given };
+  } else if (request.amount !== null) {
     const given = amountOf(row, request.amount);
     if (typeof given !== 'number') return given;
     if (given > held) return refusal('amount_exceeds_held');
     amount = given;
   }
   const rest = held - amount;
-  const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'void' }, rest, ctx.nowMs);
-  if (!change.ok) return expiredMeanwhile(ctx, row, change);
-  await save(ctx, row, entry, {
-    ...moneyAfter(row, change),
-    heldUsdMinor: rest,
-    releasedUsdMinor: Number(row.released_usd_minor) + amount,
-    ...(rest === 0 ? ended(row, ctx.nowMs, 'reversed') : {}),
-  });
+  // A foreign step too small to move a cent changes the totals, not the hold.
+  if (amount > 0) {
+    const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'void' }, rest, ctx.nowMs);
+    if (!change.ok) return expiredMeanwhile(ctx, row, change);
+    await save(ctx, row, entry, {
+      ...moneyAfter(row, change),
+      heldUsdMinor: rest,
+      releasedUsdMinor: Number(row.released_usd_minor) + amount,
+      ...(rest === 0 ? ended(row, ctx.nowMs, 'reversed') : {}),
+    });
+  }
+  if (fxAfter !== undefined) {
+    await saveFxRecord(ctx.tx, fxAfter, ctx.nowMs);
+    return { code: '00', reason: 'reversed', movedUsdMinor: amount, movedMinor: fxAfter.consumedMinor - fx!.consumedMinor };
+  }
   return { code: '00', reason: 'reversed', movedUsdMinor: amount };
 }
 
-async function clear(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: ClearingRequest): Promise<Outcome> {
+async function clear(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: ClearingRequest, fx: FxRecord | undefined): Promise<Outcome> {
   if (row.status !== 'declined' && row.purpose !== 'purchase') return refusal('not_a_purchase');
   const state = stateRefusal(row);
   if (state) return state;
   const held = Number(row.held_usd_minor);
-  const amount = amountOf(row, request.amount);
-  if (typeof amount !== 'number') return amount;
-  if (amount > held) return refusal('amount_exceeds_held');
+  const given = amountOf(row, request.amount);
+  if (typeof given !== 'number') return given;
   const final = request.final === true;
+  let amount = given;
+  let fxAfter: FxRecord | undefined;
+  if (fx !== undefined) {
+    if (given > fx.approvedMinor - fx.consumedMinor) return refusal('amount_exceeds_held');
+    amount = consumedUsd(fx, given, held);
+    fxAfter = { ...fx, consumedMinor: final ? fx.approvedMinor : fx.consumedMinor + given, clearedMinor: fx.clearedMinor + given };
+  } else if (amount > held) return refusal('amount_exceeds_held');
   const rest = final ? 0 : held - amount;
-  const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'post', amountUsdMinor: amount }, rest, ctx.nowMs);
+  if (fxAfter !== undefined) await saveFxRecord(ctx.tx, fxAfter, ctx.nowMs);
+  // A foreign clearing too small to move a cent posts nothing (the ledger takes no empty post): it releases, or leaves the hold.
+  if (amount === 0 && rest === held) return { code: '00', reason: 'cleared', movedUsdMinor: 0, movedMinor: given };
+  const change = await changeHold(ctx.tx, ctx.deps.ledger, row, amount === 0 ? { kind: 'void' } : { kind: 'post', amountUsdMinor: amount }, rest, ctx.nowMs);
   if (!change.ok) return expiredMeanwhile(ctx, row, change);
   await save(ctx, row, entry, {
     ...moneyAfter(row, change),
@@ -162,30 +210,43 @@ async function clear(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry 
     releasedUsdMinor: Number(row.released_usd_minor) + (held - amount - rest),
     ...(rest === 0 ? ended(row, ctx.nowMs, 'closed') : {}),
   });
-  return { code: '00', reason: 'cleared', movedUsdMinor: amount };
+  return { code: '00', reason: 'cleared', movedUsdMinor: amount, ...(fx !== undefined ? { movedMinor: given } : {}) };
 }
 
-async function refund(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: RefundRequest): Promise<Outcome> {
+async function refund(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: RefundRequest, fx: FxRecord | undefined): Promise<Outcome> {
   if (row.status === 'declined') return refusal('authorization_declined');
-  const amount = amountOf(row, request.amount);
-  if (typeof amount !== 'number') return amount;
+  const given = amountOf(row, request.amount);
+  if (typeof given !== 'number') return given;
   const cleared = Number(row.cleared_usd_minor);
   const refunded = Number(row.refunded_usd_minor);
-  if (cleared === 0) return refusal('not_cleared');
-  if (amount > cleared - refunded) return refusal('amount_exceeds_refundable');
+  let amount = given;
+  if (fx !== undefined) {
+    if (fx.clearedMinor === 0) return refusal('not_cleared');
+    if (given > fx.clearedMinor - fx.refundedMinor) return refusal('amount_exceeds_refundable');
+    // At the authorization's rate; the refund of the last cleared unit returns the last cleared cent.
+    const left = cleared - refunded;
+    amount = fx.refundedMinor + given === fx.clearedMinor ? left : Math.min(left, usdBetween(fx.refundedMinor, fx.refundedMinor + given, fx));
+    await saveFxRecord(ctx.tx, { ...fx, refundedMinor: fx.refundedMinor + given }, ctx.nowMs);
+    if (amount === 0) return { code: '00', reason: 'refunded', movedUsdMinor: 0, movedMinor: given };
+  } else {
+    if (cleared === 0) return refusal('not_cleared');
+    if (amount > cleared - refunded) return refusal('amount_exceeds_refundable');
+  }
   // A closed card's money went back to the wallet; so does a refund that comes after.
   const toWallet = entry === undefined || entry.card.status === 'closed';
   const { ledgerSeq } = await bookRefund(ctx.tx, ctx.deps.ledger, row, amount, toWallet);
   await save(ctx, row, entry, { ...changeOf(row), ledgerSeq, refundedUsdMinor: refunded + amount });
-  return { code: '00', reason: 'refunded', movedUsdMinor: amount, checks: { credited: toWallet ? 'wallet' : 'card' } };
+  return { code: '00', reason: 'refunded', movedUsdMinor: amount, checks: { credited: toWallet ? 'wallet' : 'card' }, ...(fx !== undefined ? { movedMinor: given } : {}) };
 }
 
-async function increment(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: IncrementalAuthorizationRequest): Promise<Outcome> {
+async function increment(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, request: IncrementalAuthorizationRequest, fx: FxRecord | undefined): Promise<Outcome> {
   if (row.status !== 'declined' && row.purpose !== 'purchase') return refusal('not_a_purchase');
   const state = stateRefusal(row);
   if (state) return state;
-  const amount = amountOf(row, request.amount);
-  if (typeof amount !== 'number') return amount;
+  const given = amountOf(row, request.amount);
+  if (typeof given !== 'number') return given;
+  // A foreign increase is billed at the authorization's rate, as the difference over the approved total.
+  const amount = fx === undefined ? given : usdBetween(fx.approvedMinor, fx.approvedMinor + given, fx);
   if (entry === undefined) throw new Error(`authorization ${row.id} is pending without a card`);
   const spent = spentNow(entry.spend, ctx.nowMs);
   const decision = decideIncrement(
@@ -223,7 +284,15 @@ async function increment(ctx: BatchContext, row: AuthorizationRow, entry: CardEn
     approvedUsdMinor: Number(row.approved_usd_minor) + amount,
     heldUsdMinor: held + amount,
   });
-  return { code: '00', reason: 'approved', movedUsdMinor: amount, approvalCode: approvalCodeOf(ctx.deps.ids.next('iinc')), checks: decision.checks };
+  if (fx !== undefined) await saveFxRecord(ctx.tx, { ...fx, approvedMinor: fx.approvedMinor + given }, ctx.nowMs);
+  return {
+    code: '00',
+    reason: 'approved',
+    movedUsdMinor: amount,
+    approvalCode: approvalCodeOf(ctx.deps.ids.next('iinc')),
+    checks: decision.checks,
+    ...(fx !== undefined ? { movedMinor: given } : {}),
+  };
 }
 
 /** The ledger found the hold expired a moment after the batch's clock reading: the authorization expires now. */
@@ -264,7 +333,8 @@ async function recordAnswer(ctx: BatchContext, kind: FollowUpKind, request: Foll
     reason: outcome.reason,
     approvalCode: outcome.approvalCode ?? null,
     movedUsdMinor: outcome.movedUsdMinor,
-    checks: outcome.checks ?? null,
+    // A foreign authorization's answer is in its own currency; the figure is kept with the checks (`moved_minor`).
+    checks: outcome.movedMinor !== undefined ? { ...(outcome.checks ?? {}), moved_minor: outcome.movedMinor } : (outcome.checks ?? null),
     createdAtMs: ctx.nowMs,
   };
   await insertMessage(ctx.tx, message);
@@ -277,6 +347,8 @@ async function recordAnswer(ctx: BatchContext, kind: FollowUpKind, request: Foll
 /** The answer a message got, rebuilt from its record (a repeat gets exactly this). */
 export function answerOf(message: AuthorizationMessage): Answer {
   const currency = message.currency ?? 'USD';
+  const foreignMoved = message.checks?.moved_minor;
+  const moved = currency !== 'USD' && typeof foreignMoved === 'number' ? foreignMoved : message.movedUsdMinor;
   if (message.type === 'incremental_authorization') {
     const approved = message.responseCode === '00';
     return {
@@ -285,7 +357,7 @@ export function answerOf(message: AuthorizationMessage): Answer {
       responseCode: message.responseCode,
       approved,
       approvalCode: message.approvalCode,
-      approvedAmount: { minor: approved ? message.movedUsdMinor : 0, currency },
+      approvedAmount: { minor: approved ? moved : 0, currency },
       avs: { line1: 'unchecked', postalCode: 'unchecked' },
       cvv2: 'unchecked',
       reason: message.reason,
@@ -300,7 +372,7 @@ export function answerOf(message: AuthorizationMessage): Answer {
     originalId: message.originalId,
     responseCode: message.responseCode,
     reason: message.reason,
-    amount: { minor: message.movedUsdMinor, currency },
+    amount: { minor: message.responseCode === '00' ? moved : 0, currency },
     decidedBy: 'issuer',
   };
 }

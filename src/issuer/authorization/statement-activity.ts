@@ -1,5 +1,6 @@
 import type { Sql } from '../../platform/db/database.ts';
 import { declineText, type DeclineText } from './decline-text.ts';
+import { billed } from './foreign-exchange.ts';
 
 /**
  * The authorization engine's part of a card statement: one line per
@@ -25,8 +26,10 @@ export interface ActivityLine {
   readonly resolvedAtMs: number | null;
   readonly merchant: { readonly name: string; readonly mcc: string; readonly country: string } | null;
   readonly authorizationId: string | null;
-  /** The amount as the merchant asked, when it was not in USD (always declined). */
+  /** The amount as the merchant asked, when it was not in USD. */
   readonly requested: { readonly minor: number; readonly currency: string } | null;
+  /** How an approved foreign amount became `amountUsdMinor`: the rate (USD per unit), the converted amount and the cross-border fee. */
+  readonly exchange?: { readonly rate: string; readonly feeBps: number; readonly convertedUsdMinor: number; readonly feeUsdMinor: number } | null;
   readonly decline: { readonly responseCode: string; readonly reason: string; readonly message: DeclineText } | null;
 }
 
@@ -54,32 +57,48 @@ interface AuthorizationLineRow {
   merchant_name: string;
   mcc: string;
   merchant_country: string;
+  approved_usd_minor: number;
+  fx_rate: string | null;
+  fx_fee_bps: number | null;
+  fx_approved_minor: number | null;
 }
 
 export async function authorizationLines(sql: Sql, cardId: string, after: ActivityPosition, limit: number, nowMs: number): Promise<ActivityLine[]> {
   const rows = await sql.all<AuthorizationLineRow>(
-    `SELECT id, created_at_ms, purpose, amount_minor, currency, response_code, reason, status, cleared_usd_minor, refunded_usd_minor,
-            expires_at_ms, closed_at_ms, merchant_name, mcc, merchant_country
-       FROM issuer_authorizations
-      WHERE card_id = ? AND (created_at_ms < ? OR (created_at_ms = ? AND id < ?))
-      ORDER BY created_at_ms DESC, id DESC LIMIT ?`,
+    `SELECT a.id, a.created_at_ms, a.purpose, a.amount_minor, a.currency, a.response_code, a.reason, a.status, a.cleared_usd_minor, a.refunded_usd_minor,
+            a.expires_at_ms, a.closed_at_ms, a.merchant_name, a.mcc, a.merchant_country, a.approved_usd_minor,
+            fx.rate AS fx_rate, fx.fee_bps AS fx_fee_bps, fx.approved_minor AS fx_approved_minor
+       FROM issuer_authorizations a LEFT JOIN issuer_authorization_fx fx ON fx.authorization_id = a.id
+      WHERE a.card_id = ? AND (a.created_at_ms < ? OR (a.created_at_ms = ? AND a.id < ?))
+      ORDER BY a.created_at_ms DESC, a.id DESC LIMIT ?`,
     [cardId, after.atMs, after.atMs, after.id, limit],
   );
   return rows.map((row) => {
     const status = authorizationStatus(row, nowMs);
+    const exchange = exchangeOf(row);
     return {
       id: row.id,
       type: row.purpose === 'account_verification' ? 'account_verification' : 'authorization',
-      amountUsdMinor: row.currency === 'USD' ? -Number(row.amount_minor) : 0,
+      // A foreign approval shows what it was billed in USD (the rate's conversion plus the fee); a foreign decline moved nothing.
+      amountUsdMinor: row.currency === 'USD' ? -Number(row.amount_minor) : exchange !== null ? -(exchange.convertedUsdMinor + exchange.feeUsdMinor) : 0,
       status,
       createdAtMs: Number(row.created_at_ms),
       resolvedAtMs: row.closed_at_ms === null ? (status === 'expired' ? Number(row.expires_at_ms) : null) : Number(row.closed_at_ms),
       merchant: { name: row.merchant_name, mcc: row.mcc, country: row.merchant_country },
       authorizationId: row.id,
       requested: row.currency === 'USD' ? null : { minor: Number(row.amount_minor), currency: row.currency },
+      exchange,
       decline: status === 'declined' ? { responseCode: row.response_code, reason: row.reason, message: declineText(row.reason) } : null,
     };
   });
+}
+
+function exchangeOf(row: AuthorizationLineRow): ActivityLine['exchange'] & object | null {
+  if (row.fx_rate === null || row.fx_fee_bps === null || row.fx_approved_minor === null) return null;
+  const terms = { currency: row.currency, rate: row.fx_rate, feeBps: Number(row.fx_fee_bps) };
+  // The original amount's terms (increments have lines of their own).
+  const b = billed(Number(row.amount_minor), terms);
+  return { rate: terms.rate, feeBps: terms.feeBps, convertedUsdMinor: b.convertedUsdMinor, feeUsdMinor: b.feeUsdMinor };
 }
 
 function authorizationStatus(row: Pick<AuthorizationLineRow, 'status' | 'cleared_usd_minor' | 'refunded_usd_minor' | 'expires_at_ms'>, nowMs: number): ActivityStatus {

@@ -10,6 +10,7 @@ import {
   type ActivityLine,
   type ActivityPosition,
 } from '../authorization/statement-activity.ts';
+import { DISPUTE_LINE_TYPES, disputeIdOfTransfer, lineDisputes, type LineDispute } from '../disputes/statement-disputes.ts';
 import { CARD_TRANSFER_CODES, cardAccountId } from './card-accounts.ts';
 import { getCardOf } from './cards.ts';
 
@@ -51,8 +52,12 @@ export interface StatementLine {
   readonly authorizationId: string | null;
   /** For a payment asked in another currency: what was asked. */
   readonly requested: ActivityLine['requested'];
+  /** For an approved payment in another currency: the rate, the converted amount and the cross-border fee that make up `amountUsdMinor`. */
+  readonly exchange?: ActivityLine['exchange'];
   /** For declined lines: the ISO code, the reason, and what it means in Chinese and English. */
   readonly decline: ActivityLine['decline'];
+  /** A disputed payment's line, and the dispute's own credits and reversals: the dispute and its state. */
+  readonly dispute: LineDispute | null;
 }
 
 export const STATEMENT_PAGE_MAX = 100;
@@ -145,14 +150,26 @@ export async function cardStatement(
     if (heads[i] === source.fetched.candidates.length && source.fetched.exhausted) positions[source.key] = 'end';
   });
   const hasMore = stopped || sources.some((source, i) => heads[i]! < source.fetched.candidates.length || !source.fetched.exhausted);
-  return { lines, hasMore, nextCursor: hasMore ? encodeCursor(positions) : null };
+  return { lines: await withDisputes(sql, lines), hasMore, nextCursor: hasMore ? encodeCursor(positions) : null };
+}
+
+/** The payment lines that were disputed, and the dispute's postings, carry the dispute (one query for the page). */
+async function withDisputes(sql: Sql, lines: StatementLine[]): Promise<StatementLine[]> {
+  const payments = lines.filter((l) => l.type === 'authorization' && l.authorizationId !== null).map((l) => l.authorizationId!);
+  const postings = lines.map((l) => disputeIdOfTransfer(l.id)).filter((id): id is string => id !== null);
+  const found = await lineDisputes(sql, payments, postings);
+  return lines.map((line) => {
+    const dispute =
+      line.type === 'authorization' && line.authorizationId !== null ? found.byAuthorization.get(line.authorizationId) : found.byId.get(disputeIdOfTransfer(line.id) ?? '');
+    return dispute === undefined ? line : { ...line, dispute };
+  });
 }
 
 async function activity(position: ActivityPosition | 'end', want: number, read: (after: ActivityPosition) => Promise<ActivityLine[]>): Promise<Fetched> {
   if (position === 'end') return { candidates: [], exhausted: true };
   const found = await read(position);
   return {
-    candidates: found.map((line) => ({ line, position: { atMs: line.createdAtMs, id: line.id } })),
+    candidates: found.map((line) => ({ line: { ...line, dispute: null }, position: { atMs: line.createdAtMs, id: line.id } })),
     exhausted: found.length < want,
   };
 }
@@ -199,6 +216,7 @@ const EMPTY_LINE: StatementLine = {
   authorizationId: null,
   requested: null,
   decline: null,
+  dispute: null,
 };
 
 function shown(transfer: Transfer): boolean {
@@ -211,7 +229,7 @@ function ledgerLine(transfer: Transfer, account: string): StatementLine {
   return {
     ...EMPTY_LINE,
     id: transfer.id,
-    type: TYPES.get(transfer.code) ?? `code_${transfer.code}`,
+    type: TYPES.get(transfer.code) ?? DISPUTE_LINE_TYPES.get(transfer.code) ?? `code_${transfer.code}`,
     amountUsdMinor: sign * transfer.amount,
     status: status(transfer),
     createdAtMs: transfer.created_at_ms,

@@ -76,10 +76,15 @@ export function statementLineJson(l: StatementLine) {
     merchant: l.merchant,
     authorization: l.authorizationId,
     requested_amount: l.requested === null ? null : { amount: l.requested.minor, currency: l.requested.currency.toLowerCase() },
+    exchange: l.exchange ? { rate: l.exchange.rate, converted_amount: l.exchange.convertedUsdMinor, cross_border_fee: l.exchange.feeUsdMinor, cross_border_fee_bps: l.exchange.feeBps } : null,
     decline:
       l.decline === null
         ? null
         : { response_code: l.decline.responseCode, reason: l.decline.reason, message_zh: l.decline.message.zh, message_en: l.decline.message.en },
+    dispute:
+      l.dispute === null
+        ? null
+        : { id: l.dispute.id, status: l.dispute.status, reason: l.dispute.reason, amount: l.dispute.amountMinor, provisional_credit: l.dispute.provisionalCreditMinor },
   };
 }
 

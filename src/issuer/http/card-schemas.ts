@@ -147,6 +147,12 @@ const statementLineSchema = {
       description: 'When the merchant asked in another currency: its amount and currency.',
       properties: { amount: { type: 'integer' }, currency: { type: 'string' } },
     },
+    exchange: {
+      type: 'object',
+      nullable: true,
+      description: 'An approved payment in another currency: the rate (USD per unit, a decimal string), the converted USD cents and the cross-border fee; amount = −(converted_amount + cross_border_fee).',
+      properties: { rate: { type: 'string' }, converted_amount: { type: 'integer' }, cross_border_fee: { type: 'integer' }, cross_border_fee_bps: { type: 'integer' } },
+    },
     decline: {
       type: 'object',
       nullable: true,
@@ -156,6 +162,18 @@ const statementLineSchema = {
         reason: { type: 'string' },
         message_zh: { type: 'string' },
         message_en: { type: 'string' },
+      },
+    },
+    dispute: {
+      type: 'object',
+      nullable: true,
+      description: 'A disputed payment (and the dispute’s own credit or reversal lines): the dispute, its state and the provisional credit.',
+      properties: {
+        id: { type: 'string' },
+        status: { type: 'string', enum: ['opening', 'chargeback_sent', 'merchant_responded', 'deciding', 'won', 'lost', 'rejected'] },
+        reason: { type: 'string' },
+        amount: { type: 'integer', description: 'USD cents disputed.' },
+        provisional_credit: { type: 'integer', description: 'USD cents credited at once (reversed if the merchant wins).' },
       },
     },
   },

@@ -11,9 +11,11 @@ import type {
   DisputeMessage,
   DisputeMessageResponse,
   DisputeNetwork,
+  FraudReportRequest,
   IsoResponseCode,
   RepresentmentRequest,
 } from '../messages.ts';
+import { FRAUD_TYPES } from '../messages.ts';
 import { isDisputeCategory, reasonCodeMatches } from './reason-codes.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_:.-]{1,128}$/;
@@ -168,6 +170,61 @@ export class DisputeRouter implements DisputeNetwork {
         row: { ...routeRow(request, chargeback), winner: request.winner },
       };
     });
+  }
+
+  /**
+   * A fraud report (TC40 / SAFE) from the issuer of the original to its
+   * acquirer. Checked like a chargeback's sender and original; kept with its
+   * answer, and a repeat answered from the record (91/96 carried again).
+   * The acquirer takes each id once, so a repeat that reaches it is harmless.
+   */
+  async reportFraud(request: FraudReportRequest): Promise<DisputeMessageResponse> {
+    if (typeof request !== 'object' || request === null || !ID_PATTERN.test(String(request.id)) || typeof request.sender !== 'string') {
+      return answer(String((request as { id?: unknown })?.id ?? '').slice(0, 128), '12', 'invalid_request', null);
+    }
+    const hash = hashOf(request as never);
+    const stored = await this.#db.get<{ request_hash: string; response_code: IsoResponseCode; reason: string; receiver_ref: string | null }>(
+      `SELECT request_hash, response_code, reason, receiver_ref FROM network_fraud_reports WHERE id = ?`,
+      [request.id],
+    );
+    if (stored) {
+      if (stored.request_hash !== hash) return answer(request.id, '94', 'message_id_reused', null);
+      if (stored.response_code !== '91' && stored.response_code !== '96') return answer(request.id, stored.response_code, stored.reason, stored.receiver_ref);
+    }
+    const record = async (code: IsoResponseCode, reason: string, ref: string | null, original?: { issuer: string | null; acquirer_id: string | null; merchant_id: string | null }) => {
+      const nowMs = this.#clock.nowMs();
+      await this.#db.run(
+        `INSERT INTO network_fraud_reports (id, sender, request_hash, original_id, issuer, acquirer_id, merchant_id, fraud_type, response_code, reason, receiver_ref, created_at_ms, answered_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET response_code = excluded.response_code, reason = excluded.reason, receiver_ref = excluded.receiver_ref, answered_at_ms = excluded.answered_at_ms`,
+        [
+          request.id, request.sender.slice(0, 128), hash, String(request.originalId ?? '').slice(0, 128), original?.issuer ?? null, original?.acquirer_id ?? null,
+          original?.merchant_id ?? null, String(request.fraudType).slice(0, 40), code, reason, ref, nowMs, nowMs,
+        ],
+      );
+      return answer(request.id, code, reason, ref);
+    };
+    if (!(FRAUD_TYPES as readonly string[]).includes(request.fraudType)) return record('12', 'invalid_fraud_type', null);
+    if (typeof request.originalId !== 'string' || !ID_PATTERN.test(request.originalId)) return record('12', 'unknown_original', null);
+    const original = await this.#db.get<{ issuer: string | null; acquirer_id: string | null; merchant_id: string | null; response_code: string; type: string }>(
+      `SELECT issuer, acquirer_id, merchant_id, response_code, type FROM network_messages WHERE id = ?`,
+      [request.originalId],
+    );
+    if (!original || original.type !== 'authorization') return record('12', 'unknown_original', null);
+    if (original.response_code !== '00') return record('12', 'original_not_approved', null, original);
+    if (original.issuer !== request.sender) return record('12', 'not_the_issuer', null, original);
+    const acquirer = original.acquirer_id === null ? undefined : this.#acquirers.get(original.acquirer_id);
+    if (!acquirer) return record('91', 'acquirer_unavailable', null, original);
+    if (!acquirer.receiveFraudReport) return record('12', 'fraud_reports_not_taken', null, original);
+    const timed = await callWithTimeout(() => acquirer.receiveFraudReport!(request), this.#timeoutMs);
+    if (timed.kind === 'timed_out') return record('91', 'receiver_unavailable', null, original);
+    if (timed.kind === 'failed' || timed.value?.type !== 'dispute_response') return record('96', 'system_malfunction', null, original);
+    return record(timed.value.responseCode, timed.value.reason, timed.value.receiverRef, original);
+  }
+
+  /** The fraud reports of one authorization, in order (for traces and tests). */
+  async fraudReportsOf(originalId: string): Promise<Array<{ id: string; sender: string; fraud_type: string; response_code: string; reason: string; receiver_ref: string | null; created_at_ms: number | string }>> {
+    return this.#db.all(`SELECT id, sender, fraud_type, response_code, reason, receiver_ref, created_at_ms FROM network_fraud_reports WHERE original_id = ? ORDER BY seq`, [originalId]);
   }
 
   /** The messages of one chargeback, in order (for traces and tests). */

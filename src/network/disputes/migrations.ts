@@ -56,4 +56,30 @@ CREATE TABLE test_bank_disputes (
 CREATE INDEX test_bank_disputes_owed ON test_bank_disputes (status, created_at_ms);
 `,
   },
+  {
+    id: 'network/011_fraud_reports',
+    sql: `
+-- Fraud reports (Visa TC40 / Mastercard SAFE) the network carried from an
+-- issuer to the acquirer of the original authorization, with the answer the
+-- sender got; a repeat (same id, same request) is answered from here, one
+-- answered 91/96 is carried again. Nothing moves money.
+CREATE TABLE network_fraud_reports (
+  seq {{rowid}},
+  id TEXT NOT NULL UNIQUE,
+  sender TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  original_id TEXT NOT NULL,
+  issuer TEXT,
+  acquirer_id TEXT,
+  merchant_id TEXT,
+  fraud_type TEXT NOT NULL,
+  response_code TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  receiver_ref TEXT,
+  created_at_ms BIGINT NOT NULL,
+  answered_at_ms BIGINT NOT NULL
+);
+CREATE INDEX network_fraud_reports_by_original ON network_fraud_reports (original_id);
+`,
+  },
 ];

@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
-import type { DisputeCategory, DisputeIssuerEndpoint, DisputeMessageResponse, DisputeNetwork, RepresentmentRequest } from '../messages.ts';
+import type { DisputeCategory, DisputeIssuerEndpoint, DisputeMessageResponse, DisputeNetwork, FraudType, RepresentmentRequest } from '../messages.ts';
 import { recordableBin, recordableLast4 } from '../pan-format.ts';
 import { TEST_BANK_NAME } from '../test-issuers/test-cards.ts';
 import { reasonCodeFor, RESPONSE_WINDOW_MS } from './reason-codes.ts';
@@ -18,6 +18,12 @@ export const DISPUTE_TEST_CARDS: ReadonlyArray<{ readonly pan: string; readonly 
   { pan: '4000000000002685', kind: 'chargeback', category: 'product_not_received' },
   { pan: '4000000000001976', kind: 'inquiry', category: 'fraud' },
 ];
+
+/**
+ * Stripe's early fraud warning card: after a capture the test bank reports
+ * the payment as fraud (TC40 / SAFE) through the network; no chargeback follows.
+ */
+export const FRAUD_WARNING_TEST_CARDS: ReadonlyArray<{ readonly pan: string; readonly fraudType: FraudType }> = [{ pan: '4000000000005423', fraudType: 'made_with_stolen_card' }];
 
 const SWEEP_LIMIT = 100;
 
@@ -68,7 +74,7 @@ export class TestBankDisputes implements DisputeIssuerEndpoint {
         );
       }
     }
-    let answered = 0;
+    let answered = await this.#reportFraud(nowMs);
     const owed = await this.#db.all<OwedRow>(`SELECT * FROM test_bank_disputes WHERE status IN ('owed', 'represented') ORDER BY created_at_ms LIMIT ${SWEEP_LIMIT}`);
     for (const row of owed) {
       const answer = row.status === 'owed' ? await this.#sendChargeback(row, nowMs) : await this.#sendDecision(row, nowMs);
@@ -76,6 +82,25 @@ export class TestBankDisputes implements DisputeIssuerEndpoint {
       answered += 1;
       const next = row.status === 'owed' ? (answer.responseCode === '00' ? 'sent' : 'refused') : 'decided';
       await this.#db.run(`UPDATE test_bank_disputes SET status = ?, updated_at_ms = ? WHERE id = ? AND status = ?`, [next, nowMs, row.id, row.status]);
+    }
+    return answered;
+  }
+
+  /** Reports captures of the fraud warning cards not yet reported (or whose report the network could not carry: the same id again). */
+  async #reportFraud(nowMs: number): Promise<number> {
+    let answered = 0;
+    for (const card of FRAUD_WARNING_TEST_CARDS) {
+      const captured = await this.#db.all<{ request_id: string }>(
+        `SELECT a.request_id FROM test_bank_authorizations a
+         WHERE a.card_bin = ? AND a.card_last4 = ? AND a.cleared_minor > 0
+           AND NOT EXISTS (SELECT 1 FROM network_fraud_reports r WHERE r.original_id = a.request_id AND r.response_code NOT IN ('91', '96'))
+         LIMIT ${SWEEP_LIMIT}`,
+        [recordableBin(card.pan), recordableLast4(card.pan)],
+      );
+      for (const auth of captured) {
+        const reply = await this.#network!.reportFraud({ type: 'fraud_report', id: `tbfr_${auth.request_id}`.slice(0, 128), sender: this.name, originalId: auth.request_id, fraudType: card.fraudType, sentAtMs: nowMs });
+        if (reply.responseCode !== '91' && reply.responseCode !== '96') answered += 1;
+      }
     }
     return answered;
   }

@@ -5,3 +5,8 @@ import { TestBank, type TestBankDeps } from './test-bank.ts';
 export function createTestIssuers(deps: TestBankDeps): IssuerEndpoint[] {
   return [new TestBank(deps)];
 }
+
+/** The test bank itself, for the network module to serve its 3-D Secure challenge page. */
+export function createTestBank(deps: TestBankDeps): TestBank {
+  return new TestBank(deps);
+}

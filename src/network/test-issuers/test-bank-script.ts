@@ -28,14 +28,18 @@ export function expiredFromMs(expMonth: number, expYear: number): number {
 }
 
 /**
- * `verifiedAtMerchant`: whether this card passed an account verification at
- * the same merchant before (only consulted for the card that needs it).
+ * `verifiedAtMerchant`: whether this card was approved at the same merchant
+ * before — set up, or paid authenticated (only consulted for the cards that
+ * need it). `authenticated`: the request carries an authentication the
+ * bank's access control server issued for this card and merchant; `invalid`
+ * when it carries one the bank did not issue.
  */
 export function decideTestAuthorization(
   card: TestCard | undefined,
   request: AuthorizationRequest,
   nowMs: number,
   verifiedAtMerchant: boolean,
+  authenticated: 'absent' | 'valid' | 'invalid' = 'absent',
 ): ScriptedDecision {
   const cvcGiven = request.card.cvv2 !== null;
   const line1Given = request.avs?.line1 != null;
@@ -71,6 +75,11 @@ export function decideTestAuthorization(
   if (nowMs >= expiredFromMs(request.card.expMonth, request.card.expYear)) return answer('54', 'card_expired');
 
   const purchase = request.purpose === 'purchase';
+  // A forged or reused authentication value is refused whatever the card (a CAVV the issuer cannot verify).
+  if (authenticated === 'invalid') return answer('05', 'authentication_invalid');
+  const withAuthentication = authenticated === 'valid';
+  // Merchant-initiated payments under an authenticated set-up are exempt from SCA (not for the card that always asks).
+  const exempt = request.initiator === 'merchant' && verifiedAtMerchant;
   switch (card.behaviour) {
     case 'generic_decline':
       return answer('05', 'generic_decline');
@@ -93,9 +102,18 @@ export function decideTestAuthorization(
     case 'cvc_check_fails':
       return cvcGiven ? answer('N7', 'cvv2_mismatch') : answer('00', 'approved');
     case 'authentication_required':
+    case 'authentication_required_3ds2':
+      if (!purchase || withAuthentication || exempt) return answer('00', 'approved');
+      return answer('1A', 'authentication_required');
+    case 'authentication_always':
+      if (!purchase || withAuthentication) return answer('00', 'approved');
+      return answer('1A', 'authentication_required');
+    case 'authentication_then_decline':
       if (!purchase) return answer('00', 'approved');
-      if (request.initiator === 'merchant' && verifiedAtMerchant) return answer('00', 'approved');
-      return answer('05', 'authentication_required');
+      return withAuthentication ? answer('05', 'generic_decline') : answer('1A', 'authentication_required');
+    case 'authentication_then_insufficient_funds':
+      if (!purchase) return answer('00', 'approved');
+      return withAuthentication ? answer('51', 'insufficient_funds') : answer('1A', 'authentication_required');
     case 'approve':
     case 'postal_code_check_fails':
     case 'line1_check_fails':

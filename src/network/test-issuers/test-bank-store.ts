@@ -111,12 +111,12 @@ export async function loadAuthorization(sql: Sql, requestId: string, lock = fals
   return sql.get<TestBankAuthorizationRow>(`${AUTH_SELECT} WHERE request_id = ?${lock ? ` ${sql.forUpdate}` : ''}`, [requestId]);
 }
 
-/** Whether this card passed an account verification at this merchant before. */
+/** Whether this card was approved at this merchant before: set up (verified), or paid — which for a 3-D Secure card means authenticated. */
 export async function wasVerifiedAt(sql: Sql, cardBin: string, cardLast4: string, acquirerId: string, merchantId: string): Promise<boolean> {
   const row = await sql.get(
     `SELECT 1 AS found FROM test_bank_authorizations
       WHERE card_bin = ? AND card_last4 = ? AND merchant_id = ? AND acquirer_id = ?
-        AND purpose = 'account_verification' AND response_code = '00' LIMIT 1`,
+        AND response_code = '00' LIMIT 1`,
     [cardBin, cardLast4, merchantId, acquirerId],
   );
   return row !== undefined;

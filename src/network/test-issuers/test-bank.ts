@@ -3,6 +3,8 @@ import type { Clock } from '../../platform/clock.ts';
 import { RetryableConflict, type Database } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type {
+  AuthenticationRequest,
+  AuthenticationResponse,
   AuthorizationAdvice,
   AuthorizationRequest,
   AuthorizationResponse,
@@ -28,7 +30,8 @@ import {
   type TestBankAuthorizationRow,
   type TestBankMessageRow,
 } from './test-bank-store.ts';
-import { findTestCard, TEST_BANK_NAME } from './test-cards.ts';
+import { findTestCard, TEST_BANK_NAME, THREE_D_SECURE_BEHAVIOURS } from './test-cards.ts';
+import { TestBankAcs } from './test-bank-acs.ts';
 
 export interface TestBankDeps {
   readonly db: Database;
@@ -54,10 +57,13 @@ export class TestBank implements IssuerEndpoint {
   readonly name: string;
   readonly #deps: TestBankDeps;
   readonly #authorizations: GroupCommit<TestBankAuthorizationRow, TestBankAuthorizationRow>;
+  /** The bank's 3-D Secure access control server (its challenge page is served by the network module). */
+  readonly acs: TestBankAcs;
 
   constructor(deps: TestBankDeps, options: { readonly name?: string } = {}) {
     this.#deps = deps;
     this.name = options.name ?? TEST_BANK_NAME;
+    this.acs = new TestBankAcs(deps, this.name);
     this.#authorizations = new GroupCommit(deps.db, insertAuthorizations, {
       maxInFlight: deps.db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
       maxEventsPerCommit: MAX_AUTHORIZATIONS_PER_COMMIT,
@@ -72,10 +78,11 @@ export class TestBank implements IssuerEndpoint {
     const cardBin = recordableBin(request.card.pan) ?? '';
     const cardLast4 = recordableLast4(request.card.pan) ?? '';
     const verified =
-      card?.behaviour === 'authentication_required' && request.purpose === 'purchase' && request.initiator === 'merchant'
+      card !== undefined && THREE_D_SECURE_BEHAVIOURS.has(card.behaviour) && request.purpose === 'purchase' && request.initiator === 'merchant'
         ? await wasVerifiedAt(db, cardBin, cardLast4, request.merchant.acquirerId, request.merchant.merchantId)
         : false;
-    const decision = decideTestAuthorization(card, request, nowMs, verified);
+    const authenticated = await this.acs.check(db, request);
+    const decision = decideTestAuthorization(card, request, nowMs, verified, authenticated);
     const approved = decision.code === '00';
     const id = ids.next('tbauth');
     const row: TestBankAuthorizationRow = {
@@ -108,6 +115,14 @@ export class TestBank implements IssuerEndpoint {
       updated_at_ms: nowMs,
     };
     return this.#authorizationResponse(await this.#authorizations.submit(row));
+  }
+
+  authenticate(request: AuthenticationRequest): Promise<AuthenticationResponse> {
+    return this.acs.authenticate(request);
+  }
+
+  authenticationResult(id: string): Promise<AuthenticationResponse> {
+    return this.acs.result(id);
   }
 
   incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse> {

@@ -50,14 +50,31 @@ export type TestCardBehaviour =
    */
   | 'blocked_by_acquirer_risk'
   /**
-   * 3-D Secure is not modelled, so "authenticate first" is a decline:
-   * customer-initiated purchases answer 05 `authentication_required`; an
-   * account verification approves (that is the set-up); a merchant-initiated
-   * purchase approves when the card was verified at the same merchant before,
-   * else 05 `authentication_required` — Stripe's "needs authentication unless
-   * set up for off-session use".
+   * Stripe's "needs authentication unless set up for off-session use"
+   * (3-D Secure, see test-bank-acs.ts): a customer-initiated purchase without
+   * an authentication answers 1A `authentication_required`; an account
+   * verification approves (the set-up); a merchant-initiated purchase
+   * approves when the card was set up or paid with authentication at the same
+   * merchant before, else 1A.
    */
-  | 'authentication_required';
+  | 'authentication_required'
+  /** 3-D Secure on every payment, whatever was set up: 1A without an authentication, merchant-initiated too. */
+  | 'authentication_always'
+  /** "3DS2 required": as `authentication_required` (Stripe's 3220 succeeds once authenticated). */
+  | 'authentication_required_3ds2'
+  /** 1A without an authentication; with one, 05 `generic_decline` (Stripe: authenticates, then `card_declined`). */
+  | 'authentication_then_decline'
+  /** 1A without an authentication; with one, 51 `insufficient_funds`. */
+  | 'authentication_then_insufficient_funds';
+
+/** The behaviours whose cards the test bank's access control server challenges. */
+export const THREE_D_SECURE_BEHAVIOURS: ReadonlySet<TestCardBehaviour> = new Set([
+  'authentication_required',
+  'authentication_always',
+  'authentication_required_3ds2',
+  'authentication_then_decline',
+  'authentication_then_insufficient_funds',
+]);
 
 export interface TestCard {
   readonly pan: string;
@@ -152,10 +169,15 @@ export const TEST_CARDS: readonly TestCard[] = [
   us('4000000000000077', 'approve', 'succeeds, funds available at once'),
   us('4000003720000278', 'approve', 'succeeds, bypassing the pending balance'),
   us('4000002500003155', 'authentication_required', 'needs authentication unless set up for off-session use'),
+  us('4000002760003184', 'authentication_always', 'always needs authentication, even off-session after a set-up'),
+  us('4000000000003220', 'authentication_required_3ds2', '3-D Secure 2 required; succeeds once authenticated'),
+  us('4000008400001629', 'authentication_then_decline', 'needs authentication, then declined card_declined'),
+  us('4000008260003178', 'authentication_then_insufficient_funds', 'needs authentication, then declined insufficient_funds'),
   // Disputes: approved, then disputed by the test bank after capture (src/network/disputes/test-bank-disputes.ts).
   us('4000000000000259', 'approve', 'succeeds, then disputed as fraudulent'),
   us('4000000000002685', 'approve', 'succeeds, then disputed as product not received'),
   us('4000000000001976', 'approve', 'succeeds, then disputed as an inquiry'),
+  us('4000000000005423', 'approve', 'succeeds, then reported as fraud: an early fraud warning'),
 ];
 
 const BY_PAN = new Map(TEST_CARDS.map((card) => [card.pan, card]));

@@ -1,3 +1,4 @@
+import { errorOf, sendJson } from '../shared/http.ts';
 import type { Lang } from './i18n.ts';
 
 /**
@@ -38,47 +39,28 @@ export class ApiError extends Error {
   }
 }
 
-// A request that hangs must end: the screen then says so and can be retried.
-const TIMEOUT_MS = 20_000;
-
 export interface CallOptions {
   readonly body?: unknown;
   readonly idempotencyKey?: string;
   readonly signal?: AbortSignal;
 }
 
+/** Calls the issuer's or the doctor's API; a refusal or a network failure throws an ApiError (status 0 for the network). */
 export async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options: CallOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', 'accept-language': lang };
+  const headers: Record<string, string> = { 'accept-language': lang };
   if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
-  const timeout = AbortSignal.timeout(TIMEOUT_MS);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: options.body === undefined ? null : JSON.stringify(options.body),
-      signal,
-      cache: 'no-store',
-      credentials: 'omit',
-    });
-  } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw new ApiError(0, 'network_error', (error as Error).message, null);
-  }
-  const text = await response.text();
-  const json = text === '' ? null : (JSON.parse(text) as unknown);
-  if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string; param?: string } } | null)?.error;
-    if (response.status === 401 && token !== null) {
+  const answer = await sendJson(path, { method, headers, body: options.body, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  if (answer.status === 0) throw new ApiError(0, 'network_error', 'network error', null);
+  if (!answer.ok) {
+    const error = errorOf(answer);
+    if (answer.status === 401 && token !== null) {
       token = null;
       onSignedOut?.();
     }
-    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error?.param ?? null);
+    throw new ApiError(answer.status, error?.code ?? `http_${answer.status}`, error?.message ?? `HTTP ${answer.status}`, error?.param ?? null);
   }
-  return json as T;
+  return answer.json as T;
 }
 
 /** A fresh idempotency key for one action a person takes (a retry of that action reuses it). */

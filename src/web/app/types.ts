@@ -184,3 +184,22 @@ export interface NotificationPage {
   readonly has_more: boolean;
   readonly unread_count: number;
 }
+
+/** GET /issuer/v1/card-offer: what opening a card costs this cardholder. */
+export interface CardOffer {
+  readonly opening_fee: { readonly amount: number; readonly currency: string; readonly waived: boolean; readonly program_amount: number };
+  readonly max_cards: number;
+  readonly cards_open: number;
+}
+
+/** GET /issuer/v1/cards/{id}/merchants: the accounts-per-merchant rule's state. */
+export interface BoundMerchants {
+  readonly max_accounts_per_merchant: number;
+  readonly data: ReadonlyArray<{
+    readonly merchant: { readonly acquirer: string; readonly id: string; readonly name: string; readonly mcc: string; readonly country: string };
+    readonly accounts: number;
+    readonly full: boolean;
+    readonly first_bound_at: string;
+    readonly last_bound_at: string;
+  }>;
+}

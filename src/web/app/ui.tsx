@@ -15,14 +15,8 @@ export function errorText(t: Translate, error: unknown): string {
   return t('error', { message: (error as Error)?.message ?? String(error) });
 }
 
-/** A status line read out by screen readers when it changes. */
-export function Message(props: { readonly text: string | null; readonly kind?: 'error' | 'ok'; readonly id?: string }) {
-  return (
-    <p id={props.id} class={`message ${props.kind ?? ''}`} role={props.kind === 'error' ? 'alert' : 'status'} aria-live="polite">
-      {props.text ?? ''}
-    </p>
-  );
-}
+/** A status line read out by screen readers (every page's: ../shared/ui.tsx). */
+export { Message } from '../shared/ui.tsx';
 
 /** The sandbox box: where the outside world's side of a step can be played. Clearly marked, never shown for real providers. */
 export function SandboxHint(props: { readonly text: string; readonly command: string; readonly id?: string }) {

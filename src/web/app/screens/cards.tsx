@@ -2,8 +2,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, newIdempotencyKey } from '../api.ts';
 import { useApp } from '../context.ts';
 import { expiry, groupDigits, money, parseAmount } from '../format.ts';
-import type { Card, List, RevealedCard } from '../types.ts';
+import type { Card, CardOffer, List, RevealedCard } from '../types.ts';
 import { CopyButton, Message, SandboxHint, Section, useAction, usePolling } from '../ui.tsx';
+import { ClosePanel } from './card-close.tsx';
+import { ControlsPanel } from './card-controls.tsx';
+import { MerchantsPanel } from './card-merchants.tsx';
 import { KycNeeded } from './kyc.tsx';
 
 /** How long revealed card details stay on screen. */
@@ -18,8 +21,18 @@ export function CardsScreen(props: { readonly cardId: string | null }) {
 function CardList() {
   const { t, me, go } = useApp();
   const [cards, setCards] = useState<readonly Card[] | null>(null);
+  // The fee is the program's, waived by an invite code: read from the issuer, never a figure in the page.
+  const [offer, setOffer] = useState<CardOffer | null>(null);
   const action = useAction();
-  usePolling(async () => setCards((await call<List<Card>>('GET', '/issuer/v1/cards')).data), CARD_POLL_MS, true);
+  usePolling(
+    async () => {
+      const [list, fee] = await Promise.all([call<List<Card>>('GET', '/issuer/v1/cards'), call<CardOffer>('GET', '/issuer/v1/card-offer')]);
+      setCards(list.data);
+      setOffer(fee);
+    },
+    CARD_POLL_MS,
+    me?.kyc_status === 'approved',
+  );
 
   const open = () =>
     action.run(async () => {
@@ -46,7 +59,7 @@ function CardList() {
       </ul>
       <div class="open-card">
         <p class="note" id="opening-fee">
-          {me.opening_fee_waived ? t('openingFeeWaived') : t('openingFee', { fee: money(200, 'USD') })}
+          {offer === null ? t('openingFeeLoading') : offer.opening_fee.waived ? t('openingFeeWaived') : t('openingFee', { fee: money(offer.opening_fee.amount, 'USD') })}
         </p>
         <button type="button" class="primary" id="open-card" onClick={open} disabled={action.busy}>
           {t('openCard')}
@@ -90,6 +103,11 @@ function CardDetail(props: { readonly id: string }) {
       setCard(await call<Card>('POST', `${path}/${act}`, { idempotencyKey: newIdempotencyKey() }));
       setNote(act === 'freeze' ? t('frozenDone') : t('unfrozenDone'));
     });
+  const closed = (updated: Card) => {
+    setCard(updated);
+    setRevealed(null);
+    setNote(t('closeDone'));
+  };
 
   if (card === null) return <p class="panel">{t('loading')}</p>;
   const limits = card.controls.spending_limits;
@@ -133,9 +151,12 @@ function CardDetail(props: { readonly id: string }) {
         </Section>
       ) : null}
       <Section title={t('limits')} id="limits">
-        <p>{t('limitsText', { tx: limit(limits.per_transaction), day: limit(limits.per_day), month: limit(limits.per_month) })}</p>
+        <p id="limits-text">{t('limitsText', { tx: limit(limits.per_transaction), day: limit(limits.per_day), month: limit(limits.per_month) })}</p>
         <p class="note">{t('accountsRule', { n: card.controls.max_accounts_per_merchant })}</p>
       </Section>
+      {card.status !== 'closed' ? <ControlsPanel card={card} onSaved={setCard} /> : null}
+      <MerchantsPanel card={card} />
+      {card.status !== 'closed' ? <ClosePanel card={card} onClosed={closed} /> : null}
     </>
   );
 }

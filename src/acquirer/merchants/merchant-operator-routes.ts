@@ -1,0 +1,103 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Database } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { OPERATOR_SECURITY, requireOperator } from '../../platform/identity/operator-auth.ts';
+import type { OperatorKeyStore } from '../../platform/identity/operator-keys.ts';
+import { isCurrencyCode } from '../../platform/money.ts';
+import { isCountryCode } from '../risk/countries.ts';
+import { createMerchant, type MerchantWithKeys } from './merchants.ts';
+
+/**
+ * Merchants as data (issue 16): the operator of this Cardlane makes a
+ * merchant — name, country, MCC, settlement currency — and gets its API
+ * keys, with which it takes payments through the `stripe` SDK at once.
+ * Operator key only (`Authorization: Bearer op_…`, as `cardlane up`
+ * writes it). The secret key is in this answer and nowhere else: only its
+ * hash is kept, so it cannot be shown again. Each call makes a new
+ * merchant (no idempotency key: a retried call makes a second one, which
+ * the operator can simply not use).
+ */
+
+export interface MerchantOperatorDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly random: RandomSource;
+  readonly operatorKeys: OperatorKeyStore;
+}
+
+interface CreateBody {
+  name: string;
+  country: string;
+  mcc: string;
+  currency: string;
+  statement_descriptor?: string;
+}
+
+const TAG = ['Acquirer operator'];
+
+export function merchantOperatorRoutes(deps: MerchantOperatorDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.post<{ Body: CreateBody }>(
+      '/merchants',
+      {
+        preHandler: requireOperator(deps.db, deps.operatorKeys),
+        schema: {
+          tags: TAG,
+          summary: "Operator: create a merchant and its API keys (the secret key is shown in this answer only)",
+          security: OPERATOR_SECURITY,
+          body: {
+            type: 'object',
+            required: ['name', 'country', 'mcc', 'currency'],
+            additionalProperties: false,
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 100 },
+              country: { type: 'string', minLength: 2, maxLength: 2 },
+              mcc: { type: 'string', pattern: '^[0-9]{4}$' },
+              currency: { type: 'string', minLength: 3, maxLength: 3 },
+              statement_descriptor: { type: 'string', minLength: 1, maxLength: 22 },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const name = body.name.trim();
+        if (name === '') throw new AppError('parameter_invalid', 'Invalid name: must not be blank.', { param: 'name' });
+        const country = body.country.toUpperCase();
+        if (!isCountryCode(country)) throw new AppError('parameter_invalid', `Invalid country: ${JSON.stringify(body.country)} is not an ISO 3166-1 alpha-2 code.`, { param: 'country' });
+        const currency = body.currency.toUpperCase();
+        if (!isCurrencyCode(currency)) throw new AppError('parameter_invalid', `Invalid currency: ${JSON.stringify(body.currency)} is not a currency Cardlane knows.`, { param: 'currency' });
+        const statementDescriptor = body.statement_descriptor?.trim();
+        const created = await deps.db.transaction((tx) =>
+          createMerchant(tx, { ids: deps.ids, random: deps.random, nowMs: deps.clock.nowMs() }, {
+            name,
+            country,
+            mcc: body.mcc,
+            defaultCurrency: currency.toLowerCase(),
+            ...(statementDescriptor ? { statementDescriptor } : {}),
+          }),
+        );
+        reply.code(201);
+        return merchantObject(created);
+      },
+    );
+  };
+}
+
+function merchantObject({ merchant, secretKey, publishableKey }: MerchantWithKeys) {
+  return {
+    id: merchant.id,
+    object: 'acquirer.merchant',
+    name: merchant.name,
+    country: merchant.country,
+    mcc: merchant.mcc,
+    default_currency: merchant.defaultCurrency,
+    statement_descriptor: merchant.statementDescriptor,
+    created: Math.floor(merchant.createdAtMs / 1000),
+    secret_key: secretKey,
+    publishable_key: publishableKey,
+  };
+}

@@ -1,0 +1,303 @@
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Database } from '../../platform/db/database.ts';
+import type { BillingDeps } from '../billing-deps.ts';
+import { authenticateMemberSession, looksLikeMemberSessionToken } from '../members/member-sessions.ts';
+import { openAiErrors, type OpenAiError } from '../openai-errors.ts';
+import {
+  addOrganizationApiKey,
+  API_KEY_PREFIX,
+  apiKeyCaller,
+  findOrganizationApiKey,
+  listOrganizationApiKeys,
+  lockOrganization,
+  MAX_API_KEY_NAME_CHARS,
+  noteApiKeyUsed,
+  ORG_API_KEY_PATTERN,
+  renameOrganizationApiKey,
+  revokeOrganizationApiKey,
+  type ApiKeyCaller,
+  type ApiKeySummary,
+  type Organization,
+} from '../organizations.ts';
+import { archiveProject, createProject, findProject, listProjects, MAX_PROJECT_NAME_CHARS, MAX_PROJECTS_PER_ORG, renameProject, type Project } from './projects.ts';
+import { costsCsv, isTimeZone } from './usage-csv.ts';
+import { parseCostsQuery, parseUsageQuery } from './usage-query.ts';
+import { completionsUsage, exactJson, organizationCosts, sumUsage } from './usage-report.ts';
+
+/**
+ * OpenAI's organization administration API, as far as Cardlane has it,
+ * mounted at `/merchant/v1/organization` (OpenAI's `/v1/organization`), in
+ * OpenAI's shapes and with OpenAI's errors so its documentation applies:
+ *
+ *   GET  /usage/completions                     tokens and requests by bucket (group_by model, api_key_id, project_id)
+ *   GET  /costs                                 what was debited, by day (group_by line_item, project_id; api_key_id is ours)
+ *   GET  /costs/export                          the same as a CSV file (ours)
+ *   GET|POST /projects, /projects/:id           list, create, read, rename; POST /projects/:id/archive
+ *   GET|POST /projects/:id/api_keys             list; create (ours: OpenAI makes project keys in its dashboard only)
+ *   GET|POST|DELETE /projects/:id/api_keys/:key read, rename (ours), revoke
+ *
+ * Who may call: OpenAI asks for an admin key. Cardlane has one kind of key,
+ * the organization's, which already does everything on the billing API
+ * (`/billing/v1`), so any live key of the organization may call these; so
+ * may a member signed in to the billing page — any member reads, only an
+ * owner changes (as on `/billing/v1`). Projects group keys for the usage
+ * breakdown; they carry no permissions. Everything answers for the caller's
+ * organization only: another organization's project or key is not found.
+ */
+
+// Live keys an organization may hold at once: a limit on everything.
+const MAX_LIST = 100;
+
+const send = (reply: FastifyReply, error: OpenAiError) => reply.status(error.status).send(error.body);
+const notFound = (what: string, id: string) => ({ status: 404, body: { error: { message: `No such ${what}: ${id.slice(0, 120)}`, type: 'invalid_request_error', param: null, code: 'not_found' } } });
+const invalid = (message: string, param: string | null) => openAiErrors.invalidRequest(message, param);
+const forbidden = () =>
+  ({ status: 403, body: { error: { message: 'Only an owner of the organization can change its projects and API keys; members can look. Ask an owner.', type: 'invalid_request_error', param: null, code: 'insufficient_permissions' } } }) as const;
+
+const nameBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', minLength: 1, maxLength: 400 } },
+} as const;
+const optionalNameBody = { ...nameBody, required: [] } as const;
+
+/** A name a person gave: trimmed, 1 to `max` characters, no control characters. */
+function cleanName(name: unknown, max: number): string | null {
+  if (typeof name !== 'string') return null;
+  const trimmed = name.trim();
+  // eslint-disable-next-line no-control-regex
+  return trimmed.length === 0 || [...trimmed].length > max || /[\u0000-\u001f\u007f]/.test(trimmed) ? null : trimmed;
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+export function projectObject(project: Project) {
+  return {
+    id: project.id,
+    object: 'organization.project' as const,
+    name: project.name,
+    created_at: seconds(project.createdAtMs),
+    archived_at: seconds(project.archivedAtMs),
+    status: project.archivedAtMs === null ? ('active' as const) : ('archived' as const),
+  };
+}
+
+/** OpenAI's project API key object; `project_id` and `revoked_at` are ours. The secret is never in it. */
+export function apiKeyObject(key: ApiKeySummary) {
+  return {
+    object: 'organization.project.api_key' as const,
+    id: key.id,
+    name: key.name,
+    redacted_value: `${API_KEY_PREFIX}…${key.last4}`,
+    created_at: seconds(key.createdAtMs),
+    last_used_at: seconds(key.lastUsedAtMs),
+    project_id: key.projectId,
+    revoked_at: seconds(key.revokedAtMs),
+  };
+}
+
+interface Caller {
+  readonly org: Organization;
+  readonly canChange: boolean;
+  readonly key: ApiKeyCaller | null;
+}
+
+export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clock' | 'ids' | 'random'>): FastifyPluginAsync {
+  const callers = new WeakMap<FastifyRequest, Caller>();
+  const callerOf = (request: FastifyRequest): Caller => {
+    const caller = callers.get(request);
+    if (caller === undefined) throw new Error('organization route reached without a caller');
+    return caller;
+  };
+
+  return async (app) => {
+    // Fastify's own refusals (a bad body: `statusCode`) and the platform's strict-parameter check (an AppError: `status`, `param`), in OpenAI's shape.
+    app.setErrorHandler<FastifyError & { status?: number; param?: string; code?: string }>((error, request, reply) => {
+      const status = error.statusCode ?? error.status ?? 500;
+      if (status >= 400 && status < 500) {
+        return send(reply, { status, body: { error: { message: error.message, type: 'invalid_request_error', param: typeof error.param === 'string' ? error.param : null, code: null } } });
+      }
+      request.log.error({ err: error }, 'organization API request failed with an unexpected error');
+      return send(reply, openAiErrors.server());
+    });
+
+    // Before the body is read: a caller without a credential learns nothing.
+    app.addHook('onRequest', async (request, reply) => {
+      const header = request.headers.authorization;
+      const token = (typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined) ?? null;
+      if (token !== null && looksLikeMemberSessionToken(token)) {
+        const session = await authenticateMemberSession(db, token, deps.clock.nowMs());
+        if (session === undefined) return send(reply, { status: 401, body: { error: { message: 'The session has expired or was signed out; sign in again.', type: 'invalid_request_error', param: null, code: 'invalid_session' } } });
+        callers.set(request, { org: session.organization, canChange: session.member.role === 'owner', key: null });
+        return;
+      }
+      const key = token !== null && ORG_API_KEY_PATTERN.test(token) ? await apiKeyCaller(db, token) : null;
+      if (key === null) return send(reply, openAiErrors.invalidApiKey(token));
+      callers.set(request, { org: key.organization, canChange: true, key });
+    });
+    app.addHook('preHandler', async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && !callerOf(request).canChange) return send(reply, forbidden());
+    });
+    // As on the merchant API: an answered request is a key's use; a refused one changes nothing.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const key = callers.get(request)?.key;
+      if (key && reply.statusCode < 400) await noteApiKeyUsed(db, key, deps.clock.nowMs());
+      return payload;
+    });
+
+    const orgId = (request: FastifyRequest) => callerOf(request).org.id;
+
+    // --- Usage and costs -----------------------------------------------------
+
+    app.get('/usage/completions', async (request, reply) => {
+      const parsed = parseUsageQuery(request.query as Record<string, unknown>, deps.clock.nowMs());
+      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param));
+      return completionsUsage(db, orgId(request), parsed.query);
+    });
+
+    app.get('/costs', async (request, reply) => {
+      const parsed = parseCostsQuery(request.query as Record<string, unknown>, deps.clock.nowMs());
+      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param));
+      // Serialized here so amounts keep their exact decimal digits (usage-report.ts).
+      return reply.type('application/json; charset=utf-8').send(exactJson(await organizationCosts(db, orgId(request), parsed.query)));
+    });
+
+    app.get('/costs/export', async (request, reply) => {
+      const { time_zone: zoneParam, ...rest } = request.query as Record<string, unknown>;
+      const zone = zoneParam === undefined ? 'UTC' : zoneParam;
+      if (typeof zone !== 'string' || !isTimeZone(zone)) return send(reply, invalid('time_zone must be an IANA time zone such as Asia/Shanghai.', 'time_zone'));
+      const parsed = parseCostsQuery({ ...rest, limit: '180' }, deps.clock.nowMs());
+      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param));
+      const { startS, endS, widthS } = parsed.query;
+      if ((endS - startS) / widthS > 180) return send(reply, invalid('An export covers at most 180 days; ask for a shorter period.', 'end_time'));
+      const id = orgId(request);
+      const rows = await sumUsage(db, id, { bucketOriginS: startS, widthS, fromS: startS, toS: endS }, ['project_id', 'api_key_id', 'model'], parsed.query);
+      const [projects, keys] = await Promise.all([listProjects(db, id, { includeArchived: true }), listOrganizationApiKeys(db, id)]);
+      const csv = costsCsv(rows, widthS, endS, zone, {
+        projects: new Map(projects.map((p) => [p.id, p.name])),
+        apiKeys: new Map(keys.map((k) => [k.id, k.name])),
+      });
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="cardlane-costs-${startS}-${endS}.csv"`)
+        .header('cache-control', 'no-store')
+        .send(csv);
+    });
+
+    // --- Projects ------------------------------------------------------------
+
+    const projectOr404 = async (request: FastifyRequest<{ Params: { project_id: string } }>, reply: FastifyReply): Promise<Project | null> => {
+      const project = await findProject(db, orgId(request), request.params.project_id);
+      if (project === null) send(reply, notFound('project', request.params.project_id));
+      return project;
+    };
+
+    app.get<{ Querystring: { include_archived?: string } }>('/projects', async (request) => {
+      const projects = await listProjects(db, orgId(request), { includeArchived: request.query.include_archived === 'true' });
+      return { object: 'list', data: projects.map(projectObject), first_id: projects[0]?.id ?? null, last_id: projects.at(-1)?.id ?? null, has_more: false };
+    });
+
+    app.post<{ Body: { name: string } }>('/projects', { schema: { body: nameBody } }, async (request, reply) => {
+      const name = cleanName(request.body.name, MAX_PROJECT_NAME_CHARS);
+      if (name === null) return send(reply, invalid(`A project name has 1 to ${MAX_PROJECT_NAME_CHARS} characters.`, 'name'));
+      const created = await db.transaction(async (tx) => {
+        // One change to an organization at a time, so two creations cannot both pass the count.
+        await lockOrganization(tx, orgId(request));
+        return createProject(tx, deps, orgId(request), name);
+      });
+      if (created.result !== 'ok') return send(reply, invalid(`An organization has at most ${MAX_PROJECTS_PER_ORG} projects.`, null));
+      reply.status(201);
+      return projectObject(created.project);
+    });
+
+    app.get<{ Params: { project_id: string } }>('/projects/:project_id', async (request, reply) => {
+      const project = await projectOr404(request, reply);
+      return project === null ? reply : projectObject(project);
+    });
+
+    app.post<{ Params: { project_id: string }; Body: { name: string } }>('/projects/:project_id', { schema: { body: nameBody } }, async (request, reply) => {
+      const name = cleanName(request.body.name, MAX_PROJECT_NAME_CHARS);
+      if (name === null) return send(reply, invalid(`A project name has 1 to ${MAX_PROJECT_NAME_CHARS} characters.`, 'name'));
+      const renamed = await renameProject(db, orgId(request), request.params.project_id, name);
+      if (renamed.result === 'not_found') return send(reply, notFound('project', request.params.project_id));
+      if (renamed.result !== 'ok') return send(reply, invalid('An archived project cannot be changed.', null));
+      return projectObject(renamed.project);
+    });
+
+    app.post<{ Params: { project_id: string } }>('/projects/:project_id/archive', async (request, reply) => {
+      const archived = await db.transaction((tx) => archiveProject(tx, deps.clock.nowMs(), orgId(request), request.params.project_id));
+      if (archived.result === 'not_found') return send(reply, notFound('project', request.params.project_id));
+      if (archived.result !== 'ok') return send(reply, invalid('The default project cannot be archived.', null));
+      return projectObject(archived.project);
+    });
+
+    // --- API keys ------------------------------------------------------------
+
+    app.get<{ Params: { project_id: string }; Querystring: { include_revoked?: string } }>('/projects/:project_id/api_keys', async (request, reply) => {
+      const project = await projectOr404(request, reply);
+      if (project === null) return reply;
+      const all = await listOrganizationApiKeys(db, orgId(request), { projectId: project.id });
+      const keys = request.query.include_revoked === 'true' ? all : all.filter((k) => k.revokedAtMs === null);
+      return { object: 'list', data: keys.map(apiKeyObject), first_id: keys[0]?.id ?? null, last_id: keys.at(-1)?.id ?? null, has_more: false };
+    });
+
+    app.post<{ Params: { project_id: string }; Body: { name?: string } }>(
+      '/projects/:project_id/api_keys',
+      { schema: { body: optionalNameBody } },
+      async (request, reply) => {
+        const name = request.body?.name === undefined ? undefined : cleanName(request.body.name, MAX_API_KEY_NAME_CHARS);
+        if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name'));
+        const id = orgId(request);
+        const created = await db.transaction(async (tx) => {
+          await lockOrganization(tx, id);
+          const project = await findProject(tx, id, request.params.project_id);
+          if (project === null || project.archivedAtMs !== null) return project;
+          const live = (await listOrganizationApiKeys(tx, id)).filter((k) => k.revokedAtMs === null).length;
+          if (live >= MAX_LIST) return 'too_many' as const;
+          return addOrganizationApiKey(tx, deps, id, { projectId: project.id, ...(name === undefined ? {} : { name }) });
+        });
+        if (created === null) return send(reply, notFound('project', request.params.project_id));
+        if (created === 'too_many') return send(reply, invalid(`An organization has at most ${MAX_LIST} live keys; revoke one first.`, null));
+        if (!('apiKey' in created)) return send(reply, invalid('An archived project takes no new keys.', null));
+        const summary = await findOrganizationApiKey(db, id, created.id);
+        reply.status(201).header('cache-control', 'no-store');
+        // The secret, once: only its hash is kept.
+        return { ...apiKeyObject(summary!), value: created.apiKey };
+      },
+    );
+
+    const keyOr404 = async (request: FastifyRequest<{ Params: { project_id: string; key_id: string } }>, reply: FastifyReply) => {
+      const key = await findOrganizationApiKey(db, orgId(request), request.params.key_id);
+      if (key === null || key.projectId !== request.params.project_id) {
+        send(reply, notFound('API key', request.params.key_id));
+        return null;
+      }
+      return key;
+    };
+
+    app.get<{ Params: { project_id: string; key_id: string } }>('/projects/:project_id/api_keys/:key_id', async (request, reply) => {
+      const key = await keyOr404(request, reply);
+      return key === null ? reply : apiKeyObject(key);
+    });
+
+    app.post<{ Params: { project_id: string; key_id: string }; Body: { name: string } }>(
+      '/projects/:project_id/api_keys/:key_id',
+      { schema: { body: nameBody } },
+      async (request, reply) => {
+        const name = cleanName(request.body.name, MAX_API_KEY_NAME_CHARS);
+        if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name'));
+        if ((await keyOr404(request, reply)) === null) return reply;
+        const renamed = await renameOrganizationApiKey(db, orgId(request), request.params.key_id, name);
+        return apiKeyObject(renamed!);
+      },
+    );
+
+    app.delete<{ Params: { project_id: string; key_id: string } }>('/projects/:project_id/api_keys/:key_id', async (request, reply) => {
+      if ((await keyOr404(request, reply)) === null) return reply;
+      // Revoked, not erased: its usage keeps its name. The next request with it is refused (nothing caches keys).
+      await revokeOrganizationApiKey(db, deps.clock.nowMs(), orgId(request), request.params.key_id);
+      return { object: 'organization.project.api_key.deleted', id: request.params.key_id, deleted: true };
+    });
+  };
+}

@@ -1,0 +1,133 @@
+import { render } from 'preact';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import './billing.css';
+import { documentLang, pick, type Lang } from '../shared/lang.ts';
+import { LanguageSwitch } from '../shared/ui.tsx';
+import { api, forgetSessionToken, onSessionEnded, sessionToken } from './api.ts';
+import { BillingCtx, type BillingPage } from './context.ts';
+import type { Shown } from './messages.tsx';
+import { PANELS } from './panels.ts';
+import { SignIn } from './sign-in.tsx';
+import { translator } from './strings.ts';
+import type { Session, Settings } from './types.ts';
+
+/**
+ * The billing page: a member of an API customer's organization signs in
+ * with an e-mail code, then sees (an owner: changes) its credits, cards,
+ * auto-recharge, payments, receipts and members — each a panel (panels.ts)
+ * over billing's API (/billing/v1). The server's document carries the
+ * language it chose from Accept-Language; a switch the reader made is kept.
+ */
+
+// Only the reader's choice of language is kept across visits (never anything about the account or a card).
+const LANG_KEY = 'cardlane.billing.lang';
+
+function initialLang(): Lang {
+  const kept = localStorage.getItem(LANG_KEY);
+  return kept === 'en' || kept === 'zh-CN' ? kept : documentLang();
+}
+
+function Page() {
+  const [lang, setLang] = useState<Lang>(initialLang);
+  const [session, setSession] = useState<Session | null>(null);
+  const [settings, setSettings] = useState<Settings | null>(null);
+  // Until the kept token is checked, neither the sign-in form nor the dashboard shows.
+  const [checked, setChecked] = useState(false);
+  const [notice, setNotice] = useState<Shown | null>(null);
+  const [version, setVersion] = useState(0);
+  const t = useMemo(() => translator(lang), [lang]);
+
+  const signedOut = useCallback(() => {
+    forgetSessionToken();
+    setSession(null);
+    setChecked(true);
+  }, []);
+
+  /** Shows the dashboard for a live session, or the sign-in form. */
+  const enter = useCallback(async () => {
+    if (!sessionToken()) return signedOut();
+    const answer = await api<Session>('GET', '/sessions/current');
+    if (!answer.ok) return signedOut();
+    const found = await api<Settings>('GET', '/settings');
+    if (found.ok) setSettings(found.body);
+    setNotice(null);
+    setSession(answer.body);
+    setChecked(true);
+  }, [signedOut]);
+
+  useEffect(() => {
+    onSessionEnded(() => {
+      signedOut();
+      setNotice({ tone: 'error', say: (t) => t('sessionEnded') });
+    });
+    void enter();
+  }, [enter, signedOut]);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = `${t('title')} — Cardlane`;
+  }, [lang, t]);
+
+  const switchLang = (to: Lang) => {
+    localStorage.setItem(LANG_KEY, to);
+    setLang(to);
+  };
+
+  const signOut = async () => {
+    await api('DELETE', '/sessions');
+    signedOut();
+  };
+
+  const page: BillingPage | null = useMemo(
+    () => (session === null ? null : { lang, t, session, settings, canChange: session.member.role === 'owner', version, refresh: () => setVersion((v) => v + 1) }),
+    [lang, t, session, settings, version],
+  );
+
+  return (
+    <>
+      <header class="top">
+        <h1>{t('title')}</h1>
+        <div class="top-right">
+          {session ? (
+            <span id="who" class="who">
+              {t('signedInAs', { email: session.member.email, role: t(session.member.role === 'owner' ? 'role_owner' : 'role_member'), org: session.organization.name })}
+            </span>
+          ) : null}
+          {session ? (
+            <button type="button" id="signout" class="link" onClick={() => void signOut()}>
+              {t('signOut')}
+            </button>
+          ) : null}
+          <LanguageSwitch id="lang-toggle" lang={lang} onSwitch={switchLang} />
+        </div>
+      </header>
+      <main>
+        {!checked ? <p class="note">…</p> : page === null ? <SignIn t={t} lang={lang} notice={notice} onSignedIn={() => void enter()} /> : <Dashboard page={page} />}
+      </main>
+    </>
+  );
+}
+
+function Dashboard(props: { readonly page: BillingPage }) {
+  const { lang, t, canChange } = props.page;
+  return (
+    <BillingCtx.Provider value={props.page}>
+      <div id="dashboard">
+        {canChange ? null : (
+          <p id="look-only" class="note">
+            {t('lookOnly')}
+          </p>
+        )}
+        {PANELS.map((panel) => (
+          <section key={panel.id} id={`panel-${panel.id}`} class="panel" aria-labelledby={`panel-${panel.id}-title`}>
+            <h2 id={`panel-${panel.id}-title`}>{pick(panel.title, lang)}</h2>
+            <panel.component />
+          </section>
+        ))}
+      </div>
+    </BillingCtx.Provider>
+  );
+}
+
+const root = document.getElementById('page');
+if (root !== null) render(<Page />, root);

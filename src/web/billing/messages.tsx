@@ -1,0 +1,53 @@
+import { useState } from 'preact/hooks';
+import { pick, type Lang } from '../shared/lang.ts';
+import { Message, type Tone } from '../shared/ui.tsx';
+import type { ApiAnswer } from './api.ts';
+import type { T } from './strings.ts';
+import type { Payment } from './types.ts';
+
+/**
+ * The message under each form. It is kept as how to say it (a function of
+ * the language), not as text, so a language switch says it again.
+ */
+export type Say = (t: T, lang: Lang) => string;
+
+export interface Shown {
+  readonly tone: Tone;
+  readonly say: Say;
+}
+
+export function useMessage() {
+  const [shown, setShown] = useState<Shown | null>(null);
+  return {
+    shown,
+    show: (tone: Tone, say: Say) => setShown({ tone, say }),
+    clear: () => setShown(null),
+  };
+}
+
+/** A card error's explanation in the reader's language, from the payment the API answered with. */
+export function explanationOf(payment: Payment | null | undefined, lang: Lang): string | null {
+  const explanation = payment?.failure?.explanation;
+  return explanation ? pick(explanation, lang) : null;
+}
+
+/** An explanation standing on its own: a capital letter and a full stop (the API's read as the end of "declined: …"). */
+export function sentence(text: string, lang: Lang): string {
+  if (text === '') return text;
+  if (lang !== 'en') return /[。！？]$/.test(text) ? text : `${text}。`;
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+}
+
+/** What to tell a person about a refused request: the decline's explanation (said with `declinedKey`), or the API's message; never a bare code. */
+export function refusal(answer: ApiAnswer<unknown>, declinedKey?: 'declined' | 'cardNotAdded'): Say {
+  const error = answer.ok ? undefined : answer.body?.error;
+  const payment = error?.payment;
+  if (payment?.failure && declinedKey !== undefined) return (t, lang) => t(declinedKey, { why: explanationOf(payment, lang) ?? '' });
+  const text = error?.message;
+  return (t) => text || t('networkError');
+}
+
+/** The message box `id`, saying `shown` in the page's language. */
+export function Said(props: { readonly id: string; readonly shown: Shown | null; readonly t: T; readonly lang: Lang }) {
+  return <Message id={props.id} kind={props.shown?.tone ?? ''} text={props.shown ? props.shown.say(props.t, props.lang) : null} />;
+}

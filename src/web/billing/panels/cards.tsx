@@ -1,0 +1,195 @@
+import { useRef } from 'preact/hooks';
+import { api } from '../api.ts';
+import { useBilling, useBillingData } from '../context.ts';
+import { onSubmit, useBusy, valueOf } from '../form.ts';
+import { refusal, Said, useMessage, type Say } from '../messages.tsx';
+import type { List, PaymentMethod, Settings } from '../types.ts';
+
+/**
+ * The payment methods: the organization's cards; an owner adds one, makes
+ * one the default, removes one. A card number goes straight to the payment
+ * provider (as Stripe.js does), with the publishable key from
+ * GET /billing/v1/settings; billing only ever gets the token.
+ */
+
+export const cardName = (card: PaymentMethod): string => `${card.brand} •••• ${card.last4}`;
+
+interface CardInput {
+  readonly number: string;
+  readonly expMonth: number;
+  readonly expYear: number;
+  readonly cvc: string;
+  readonly name: string;
+  readonly zip: string;
+  readonly country: string;
+}
+
+/** Tokenizes the card at the provider with the publishable key; the number never reaches billing. */
+async function tokenize(settings: Settings | null, card: CardInput): Promise<{ readonly id: string } | { readonly error: Say }> {
+  let known = settings;
+  if (known === null) {
+    const answer = await api<Settings>('GET', '/settings');
+    if (!answer.ok) return { error: refusal(answer) };
+    known = answer.body;
+  }
+  const provider = known.provider;
+  const form = new URLSearchParams();
+  form.set('type', 'card');
+  form.set('card[number]', card.number);
+  form.set('card[exp_month]', String(card.expMonth));
+  form.set('card[exp_year]', String(card.expYear));
+  form.set('card[cvc]', card.cvc);
+  if (card.name) form.set('billing_details[name]', card.name);
+  if (card.zip) form.set('billing_details[address][postal_code]', card.zip);
+  if (card.country) form.set('billing_details[address][country]', card.country);
+  let answer: { ok: boolean; json: unknown; status: number };
+  try {
+    const response = await fetch(`${provider.base_url.replace(/\/+$/, '')}/v1/payment_methods`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${provider.publishable_key}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+    answer = { ok: response.ok, status: response.status, json: await response.json().catch(() => null) };
+  } catch {
+    return { error: (t) => t('networkError') };
+  }
+  const data = answer.json as { id?: unknown; error?: { message?: string } } | null;
+  if (!answer.ok || !data || typeof data.id !== 'string') {
+    // The provider's messages are written for people ("Your card number is incorrect.").
+    const text = data?.error?.message;
+    return { error: (t) => text || t('networkError') };
+  }
+  return { id: data.id };
+}
+
+function readExpiry(text: string): { expMonth: number; expYear: number } | null {
+  const match = /^\s*(\d{1,2})\s*\/\s*(\d{2}|\d{4})\s*$/.exec(text);
+  if (!match) return null;
+  const month = Number.parseInt(match[1]!, 10);
+  const year = Number.parseInt(match[2]!, 10);
+  if (month < 1 || month > 12) return null;
+  return { expMonth: month, expYear: year < 100 ? 2000 + year : year };
+}
+
+export function CardsPanel() {
+  const { t, lang, settings, canChange, refresh } = useBilling();
+  const cards = useBillingData<List<PaymentMethod>>('/payment_methods')?.data ?? null;
+  const message = useMessage();
+  const { busy, run } = useBusy();
+  const box = useRef<HTMLDetailsElement>(null);
+  const number = useRef<HTMLInputElement>(null);
+  const exp = useRef<HTMLInputElement>(null);
+  const cvc = useRef<HTMLInputElement>(null);
+  const name = useRef<HTMLInputElement>(null);
+  const zip = useRef<HTMLInputElement>(null);
+  const country = useRef<HTMLInputElement>(null);
+
+  const addCard = () => {
+    const digits = valueOf(number).replace(/[\s-]/g, '');
+    if (digits === '') return message.show('error', (t) => t('badNumber'));
+    const expiry = readExpiry(valueOf(exp));
+    if (!expiry) return message.show('error', (t) => t('badExpiry'));
+    void run(async () => {
+      const token = await tokenize(settings, {
+        number: digits,
+        ...expiry,
+        cvc: valueOf(cvc).trim(),
+        name: valueOf(name).trim(),
+        zip: valueOf(zip).trim(),
+        country: valueOf(country).trim().toUpperCase(),
+      });
+      if ('error' in token) return message.show('error', token.error);
+      // The token is all that is needed from here on: the number and CVC leave the page's fields.
+      if (number.current) number.current.value = '';
+      if (cvc.current) cvc.current.value = '';
+      const answer = await api<PaymentMethod>('POST', '/payment_methods', { payment_method: token.id });
+      if (answer.ok && answer.status === 201) {
+        const card = answer.body;
+        const hold = card.verification?.hold ?? null;
+        message.show('ok', (t) => (hold ? t('cardAdded', { card: cardName(card), hold: hold.formatted }) : t('cardAddedNoHold', { card: cardName(card) })));
+        if (box.current) box.current.open = false;
+      } else if (answer.status === 202) {
+        message.show('', (t) => t('processing'));
+      } else {
+        message.show('error', refusal(answer, 'cardNotAdded'));
+      }
+      refresh();
+    });
+  };
+
+  const act = (card: PaymentMethod, action: 'default' | 'remove') =>
+    run(async () => {
+      const id = encodeURIComponent(card.id);
+      const answer = action === 'default' ? await api<PaymentMethod>('POST', `/payment_methods/${id}/default`) : await api('DELETE', `/payment_methods/${id}`);
+      const key = action === 'default' ? 'cardDefault' : 'cardRemoved';
+      message.show(answer.ok ? 'ok' : 'error', answer.ok ? (t) => t(key, { card: cardName(card) }) : refusal(answer));
+      refresh();
+    });
+
+  return (
+    <>
+      <ul id="cards-list" class="cards">
+        {cards !== null && cards.length === 0 ? <li class="note">{t('noCards')}</li> : null}
+        {(cards ?? []).map((card) => (
+          <li key={card.id} data-pm={card.id}>
+            <strong>{cardName(card)}</strong>
+            <span class="note">
+              {t('expires', { exp: `${String(card.exp_month).padStart(2, '0')}/${String(card.exp_year).slice(-2)}` })} · {card.funding}
+              {card.country ? ` · ${card.country}` : ''}
+            </span>
+            {card.is_default ? (
+              <span class="badge">{t('isDefault')}</span>
+            ) : canChange ? (
+              <button type="button" data-action="default" data-pm={card.id} disabled={busy} onClick={() => void act(card, 'default')}>
+                {t('makeDefault')}
+              </button>
+            ) : null}
+            {canChange ? (
+              <button type="button" data-action="remove" data-pm={card.id} disabled={busy} onClick={() => void act(card, 'remove')}>
+                {t('remove')}
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {canChange ? (
+        <details id="card-add-box" ref={box}>
+          <summary>{t('addCard')}</summary>
+          <form id="card-form" noValidate onSubmit={onSubmit(addCard)}>
+            <p class="note">{t('tokenNote')}</p>
+            <label for="card-number">{t('cardNumber')}</label>
+            <input id="card-number" ref={number} inputMode="numeric" autoComplete="cc-number" required maxLength={23} />
+            <div class="row">
+              <span>
+                <label for="card-exp">{t('cardExp')}</label>
+                <input id="card-exp" ref={exp} autoComplete="cc-exp" placeholder="12/34" required maxLength={7} />
+              </span>
+              <span>
+                <label for="card-cvc">{t('cardCvc')}</label>
+                <input id="card-cvc" ref={cvc} inputMode="numeric" autoComplete="cc-csc" required maxLength={4} />
+              </span>
+            </div>
+            <label for="card-name">{t('cardName')}</label>
+            <input id="card-name" ref={name} autoComplete="cc-name" maxLength={100} />
+            <div class="row">
+              <span>
+                <label for="card-zip">{t('cardZip')}</label>
+                <input id="card-zip" ref={zip} autoComplete="postal-code" maxLength={20} />
+              </span>
+              <span>
+                <label for="card-country">{t('cardCountry')}</label>
+                <input id="card-country" ref={country} autoComplete="country" defaultValue="US" maxLength={2} />
+              </span>
+            </div>
+            <button type="submit" id="card-add" class="primary" disabled={busy}>
+              {t('addCardSubmit')}
+            </button>
+          </form>
+        </details>
+      ) : null}
+      <Said id="card-message" shown={message.shown} t={t} lang={lang} />
+    </>
+  );
+}

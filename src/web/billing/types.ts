@@ -1,0 +1,104 @@
+/**
+ * The billing API's answers as the billing page reads them: the objects billing's
+ * API writes (src/billing/http/*-objects.ts and member-routes.ts), only the
+ * fields the page uses.
+ */
+
+export interface Amount {
+  readonly amount_minor: number;
+  readonly currency: string;
+  readonly formatted: string;
+}
+
+/** Shaped as every page's two-language text (../shared/lang.ts). */
+export interface Explanation {
+  readonly en: string;
+  readonly zh: string;
+}
+
+export type Role = 'owner' | 'member';
+
+export interface Member {
+  readonly id: string;
+  readonly email: string;
+  readonly role: Role;
+}
+
+export interface Session {
+  readonly expires_at: string;
+  readonly member: Member;
+  readonly organization: { readonly id: string; readonly name: string };
+}
+
+export interface SignInCode {
+  readonly email: string;
+}
+
+export interface SignedIn extends Session {
+  readonly token: string;
+}
+
+export interface Settings {
+  readonly provider: { readonly base_url: string; readonly publishable_key: string };
+  readonly purchase_minimum: Amount;
+  readonly purchase_maximum: Amount;
+}
+
+export interface CreditBalance {
+  readonly available: Amount;
+}
+
+export interface PaymentMethod {
+  readonly id: string;
+  readonly brand: string;
+  readonly last4: string;
+  readonly exp_month: number;
+  readonly exp_year: number;
+  readonly funding: string;
+  readonly country: string | null;
+  readonly is_default: boolean;
+  readonly verification: { readonly hold: Amount | null } | null;
+}
+
+export interface Receipt {
+  readonly id: string;
+  readonly number: string;
+  readonly amount: Amount;
+  readonly description: string;
+  readonly card: string;
+  readonly paid_at: string;
+}
+
+export interface Payment {
+  readonly id: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly amount: Amount;
+  readonly refunded: Amount | null;
+  readonly failure: { readonly explanation: Explanation | null } | null;
+  readonly receipt: Receipt | null;
+  readonly created_at: string;
+}
+
+export type AutoRechargeStatus = 'off' | 'active' | 'paused';
+
+export interface AutoRecharge {
+  readonly status: AutoRechargeStatus;
+  readonly paused_message: string | null;
+  readonly paused_message_zh: string | null;
+  readonly threshold: Amount | null;
+  readonly target: Amount | null;
+  readonly monthly_limit: Amount | null;
+  readonly used_this_month: Amount;
+  readonly next_attempt_at: string | null;
+  readonly last_payment: Payment | null;
+}
+
+export interface List<T> {
+  readonly data: readonly T[];
+}
+
+/** Every refusal: billing's error object; a declined card's has the payment, with the decline explained. */
+export interface ErrorBody {
+  readonly error?: { readonly message?: string; readonly payment?: Payment };
+}

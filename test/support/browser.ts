@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { CALL_BOUND_MS } from './cli.ts';
+
+/**
+ * What the browser tests of Cardlane's pages share: Debian's chromium
+ * (driven by playwright-core), the phone viewport every page is designed
+ * for first, waiting for a text, and axe-core's accessibility check.
+ */
+
+export const CHROMIUM = '/usr/bin/chromium';
+// Without the background-networking switches Chromium's own connections are refused on a closed network and slow every page down.
+export const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const NO_CHROMIUM: string | false = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium): the pages are tested in a real browser`;
+
+/** A phone (the seed's readers are on phones): 390×844 CSS pixels, twice as dense. */
+export const PHONE_VIEWPORT = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } as const;
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Waits until the element's text matches; a bound, not an expectation: a hang must fail. */
+export async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<string> {
+  try {
+    await page.waitForFunction(
+      // Runs in the page; the test's TypeScript has no DOM types.
+      ([sel, source, flags]) => new RegExp(source!, flags).test((globalThis as any).document.querySelector(sel!)?.textContent ?? ''),
+      [selector, pattern.source, pattern.flags] as const,
+      { timeout: CALL_BOUND_MS },
+    );
+  } catch (error) {
+    throw new Error(`${selector} never matched ${pattern}; it reads ${JSON.stringify(await page.textContent(selector).catch(() => null))}`, { cause: error });
+  }
+  return (await page.textContent(selector)) ?? '';
+}
+
+/** axe-core on the screen as it is: no serious or critical violation. */
+export async function checkAccessibility(page: Page, screen: string): Promise<void> {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern (an inline script would be refused).
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(async () => {
+    const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ['violations'] });
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
+  })) as Array<{ id: string; impact: string; nodes: string[] }>;
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious, [], `${screen}: ${JSON.stringify(serious)}`);
+}

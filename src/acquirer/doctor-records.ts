@@ -1,10 +1,11 @@
-import type { AcquirerRecords, PaymentMethodSummary, SetupIntentSummary } from '../doctor/index.ts';
+import type { AcquirerDisputeRecord, AcquirerRecords, PaymentMethodSummary, SetupIntentSummary } from '../doctor/index.ts';
 import type { Sql } from '../platform/db/database.ts';
 import { API_KEY_PATTERN, authenticateApiKey, getMerchant } from './merchants/merchants.ts';
 import { CHARGE_COLUMNS, chargeFromRow, type Charge } from './payments/charge-store.ts';
 import { PAYMENT_INTENT_COLUMNS, paymentIntentFromRow } from './payments/payment-intent-store.ts';
 import { findPaymentMethod } from './payments/payment-method-store.ts';
 import { getRiskRule, loadActiveRiskRules } from './risk/risk-rules.ts';
+import { DISPUTE_COLUMNS, type DisputeRow } from './disputes/dispute-store.ts';
 
 /**
  * The acquirer's answers to the doctor's questions (the doctor's
@@ -26,7 +27,13 @@ export function acquirerDoctorRecords(sql: Sql): AcquirerRecords {
     const row = await sql.get<ChargeRow>(query, params);
     return row === undefined ? undefined : chargeFromRow(row);
   };
+  const dispute = async (where: string, value: string) => {
+    const row = await sql.get<DisputeRow>(`SELECT ${DISPUTE_COLUMNS} FROM acquirer_disputes WHERE ${where} = ?`, [value]);
+    return row === undefined ? undefined : disputeRecord(row);
+  };
   return {
+    dispute: (id) => dispute('id', id),
+    disputeOfChargeback: (networkChargebackId) => dispute('network_chargeback_id', networkChargebackId),
     charge: (id) => one(`SELECT ${CHARGE_COLUMNS} FROM acquirer_charges WHERE id = ?`, [id]),
     chargeByNetworkId: (networkId) => one(`SELECT ${CHARGE_COLUMNS} FROM acquirer_charges WHERE network_id = ?`, [networkId]),
 
@@ -105,4 +112,27 @@ export function acquirerDoctorRecords(sql: Sql): AcquirerRecords {
 
 function bounded(limit: number): number {
   return Math.min(Math.max(1, Math.trunc(limit)), MAX_LIMIT);
+}
+
+/** A dispute as the doctor reads it: the acquirer's row, in the port's terms. */
+function disputeRecord(row: DisputeRow): AcquirerDisputeRecord {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    chargeId: row.charge_id,
+    paymentIntentId: row.payment_intent_id,
+    networkChargebackId: row.network_chargeback_id,
+    kind: row.kind,
+    reason: row.reason,
+    networkReasonCode: row.network_reason_code,
+    amountMinor: Number(row.amount_minor),
+    feeMinor: Number(row.fee_minor),
+    currency: row.currency,
+    status: row.status,
+    funds: row.funds,
+    dueByMs: Number(row.due_by_ms),
+    submissionCount: Number(row.submission_count),
+    createdAtMs: Number(row.created_at_ms),
+    closedAtMs: row.closed_at_ms === null ? null : Number(row.closed_at_ms),
+  };
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ConfigError, nonEmptyText, wholeNumber, type ConfigSection } from '../platform/config.ts';
 
 /** Merchant billing (the API business selling prepaid credits). */
@@ -20,6 +21,12 @@ export interface BillingConfig {
   readonly rechargeMinimumMinor: number;
   /** Days after which purchased credits expire (OpenAI: one year); 0 means never. */
   readonly creditExpiryDays: number;
+  /**
+   * The tax on invoices by the organization's billing country (ISO 3166-1
+   * alpha-2), in basis points (1900 = 19%); a country not listed pays none.
+   * Prices include it: an invoice splits what the card paid into net and tax.
+   */
+  readonly taxRatesBps: Readonly<Record<string, number>>;
 }
 
 /** Billing's settings: `billing` in the config file; the provider's address and keys also from the environment, where secrets usually live. */
@@ -33,6 +40,7 @@ export const billingConfigSection: ConfigSection<'billing', BillingConfig> = {
     purchaseMaximumMinor: wholeNumber(50, 10_000_000, 'cents'),
     rechargeMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
     creditExpiryDays: wholeNumber(0, 36_500, 'days'),
+    taxRatesBps: z.record(z.string().regex(/^[A-Z]{2}$/, 'keys must be ISO country codes such as DE'), wholeNumber(0, 10_000, 'basis points')),
   },
   defaults: {
     stripeBaseUrl: null,
@@ -42,6 +50,8 @@ export const billingConfigSection: ConfigSection<'billing', BillingConfig> = {
     purchaseMaximumMinor: 100_000,
     rechargeMinimumMinor: 1_000,
     creditExpiryDays: 365,
+    // VAT on digital services to consumers in a few countries, as an example; set your own.
+    taxRatesBps: { DE: 1900, FR: 2000, GB: 2000, NL: 2100, JP: 1000, CN: 600 },
   },
   envNames: {
     stripeBaseUrl: 'CARDLANE_BILLING_STRIPE_URL',

@@ -9,6 +9,7 @@ import type { BillingConfig } from './config.ts';
 import { BILLING_ERROR_CODES } from './errors.ts';
 import { autoRechargeRoutes } from './http/auto-recharge-routes.ts';
 import { budgetRoutes } from './http/budget-routes.ts';
+import { creditLotRoutes } from './http/credit-lot-routes.ts';
 import { budgetMigrations } from './budgets/migrations.ts';
 import { CREDIT_EXPIRY_INTERVAL_MS, expireDueCredits } from './credit-lots/credit-expiry.ts';
 import { creditLotMigrations } from './credit-lots/migrations.ts';
@@ -67,6 +68,7 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
         { plugin: subscriptionRoutes(services), prefix: '/billing/v1' },
         { plugin: autoRechargeRoutes(services), prefix: '/billing/v1' },
         { plugin: budgetRoutes(services.deps), prefix: '/billing/v1' },
+        { plugin: creditLotRoutes(services.deps), prefix: '/billing/v1' },
         billingPageAndSessions(runtime, provider, operatorKeys, runtime.memberPepper),
       ],
       tasks: [

@@ -1,4 +1,4 @@
-import { answeredEntry, type CatalogueEntry } from './catalogue-types.ts';
+import { answeredEntry, type CatalogueEntry, type Texts } from './catalogue-types.ts';
 
 /**
  * Declines of other issuers behind the network — the scripted test bank,
@@ -57,16 +57,47 @@ export const OTHER_ISSUER_ENTRIES: readonly CatalogueEntry[] = [
     },
     'zh-CN': { title: '超过卡片交易频次限制', explanation: '发卡行拒绝，因为此卡短时间内交易次数过多（ISO 65，超出频次限制）。', remedy: '请稍后再试，或联系发卡行。' },
   }),
-  answeredEntry('authentication_required', 'issuer', '05', 'issuer_security_policy', {
+  answeredEntry('authentication_required', 'issuer', '1A', 'issuer_security_policy', {
     en: {
       title: 'Authentication needed',
-      explanation: 'The card issuer requires the cardholder to authenticate this payment (for example with 3-D Secure), which this payment could not do, so it declined.',
-      remedy: 'Pay again while present so the issuer can ask you to authenticate. A payment the merchant makes on its own cannot be authenticated unless the card was set up for it first.',
+      explanation:
+        'The card issuer requires the cardholder to authenticate this payment with 3-D Secure (ISO 1A, additional authentication required). A payment made while you are present is sent to your bank\'s check page; a payment the merchant makes on its own cannot be, so it is declined.',
+      remedy:
+        'Pay again while present and complete your bank\'s check (a code by SMS or the bank\'s app). The merchant\'s automatic charges still work once you have authenticated a payment or a card set-up with it: payments the merchant starts under that earlier, authenticated agreement are exempt from strong customer authentication (SCA) — unless your bank asks every time.',
     },
     'zh-CN': {
       title: '需要身份验证',
-      explanation: '发卡行要求持卡人对这笔付款进行验证（例如 3-D Secure），而这笔付款无法完成验证，因此被拒绝。',
-      remedy: '请在本人在场时重新付款，以便发卡行要求您验证。商户自行发起的扣款无法验证，除非事先为此设置过卡片。',
+      explanation: '发卡行要求持卡人用 3-D Secure 验证这笔付款（ISO 1A，需要额外验证）。您本人在场的付款会转到银行的验证页面；商户自行发起的扣款无法转去验证，因此被拒绝。',
+      remedy:
+        '请在本人在场时重新付款，并完成银行的验证（短信验证码或银行 App）。只要您曾与该商户完成过一次经验证的付款或绑卡，商户的自动扣款仍可成功：商户依据此前经验证的授权发起的扣款免于强客户认证（SCA）——除非您的银行每次都要求验证。',
+    },
+  }),
+  challengeEntry('authentication_failed', {
+    en: {
+      title: 'Authentication failed',
+      explanation:
+        'The card issuer asked you to authenticate this payment with 3-D Secure and the check failed (a wrong code entered too many times, or the check was refused), so the issuer was never asked to approve it and nothing was charged.',
+      remedy:
+        'Try the payment again and enter the newest code from your bank\'s SMS. If it fails again, contact your bank. The merchant\'s automatic charges are not affected by this: they do not need you to authenticate once a payment or set-up with this merchant was authenticated.',
+    },
+    'zh-CN': {
+      title: '身份验证失败',
+      explanation: '发卡行要求您用 3-D Secure 验证这笔付款，但验证未通过（验证码输错次数过多，或验证被拒绝），因此发卡行没有批准，也没有扣款。',
+      remedy: '请重新付款，并输入银行短信中最新的验证码。如果仍然失败，请联系银行。商户的自动扣款不受影响：只要您与该商户的付款或绑卡曾经验证通过，自动扣款就不需要您再次验证。',
+    },
+  }),
+  challengeEntry('authentication_abandoned', {
+    en: {
+      title: 'Authentication not finished',
+      explanation:
+        'The card issuer asked you to authenticate this payment with 3-D Secure, and the check was not finished in time (about 10 minutes), so the payment stopped there and nothing was charged.',
+      remedy:
+        'Pay again and finish your bank\'s check while its page is open. The merchant\'s automatic charges still work without it once a payment or set-up with this merchant was authenticated.',
+    },
+    'zh-CN': {
+      title: '身份验证未完成',
+      explanation: '发卡行要求您用 3-D Secure 验证这笔付款，但验证没有在规定时间（约 10 分钟）内完成，付款因此中止，没有扣款。',
+      remedy: '请重新付款，并在验证页面打开时完成银行的验证。只要您与该商户的付款或绑卡曾经验证通过，商户的自动扣款无需再次验证仍可成功。',
     },
   }),
   answeredEntry('no_such_card', 'issuer', '14', 'other', {
@@ -78,3 +109,23 @@ export const OTHER_ISSUER_ENTRIES: readonly CatalogueEntry[] = [
     'zh-CN': { title: '发卡行不认识该卡号', explanation: '发卡行不认识这个卡号（ISO 14，无效卡号）。', remedy: '请核对卡号后重新输入，或换一张卡。' },
   }),
 ];
+
+/**
+ * A 3-D Secure challenge that did not pass: the issuer answered 1A, the
+ * customer was sent to its check and failed or abandoned it. The merchant's
+ * client saw `payment_intent_authentication_failure` (no decline code), as
+ * at Stripe, not a card decline.
+ */
+function challengeEntry(reason: string, text: Texts): CatalogueEntry {
+  return {
+    reason,
+    decidedBy: 'issuer',
+    isoCode: '1A',
+    stripeCode: 'payment_intent_authentication_failure',
+    stripeDeclineCode: 'authentication_required',
+    adviceCode: 'do_not_try_again',
+    retryable: false,
+    seedCause: 'issuer_security_policy',
+    text,
+  };
+}

@@ -4,6 +4,7 @@
  * here; the program builds it with `doctorModule` (or `startDoctor`).
  */
 export type { AcquirerRecords, DoctorPorts, IssuerRecords, NetworkRecords, TestBankRecords } from './ports.ts';
+export type { AcquirerDisputeRecord, IssuerDisputeRecord, NetworkDisputeMessageRecord } from './dispute-records.ts';
 export type { CardSummary, IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
 export type { BillingAttemptResolution, BillingAttemptResolver, BillingAutoRechargeState, BillingContextLine } from './billing-resolver.ts';
 export type { Lang } from './catalogue-types.ts';

@@ -2,6 +2,7 @@ import type { Merchant, Charge, RiskRule } from '../acquirer/index.ts';
 import type { IssuerAuthorization } from '../issuer/index.ts';
 import type { NetworkMessageRecord, TestBankAuthorizationRow } from '../network/index.ts';
 import type { IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
+import type { AcquirerDisputeRecord, IssuerDisputeRecord, NetworkDisputeMessageRecord } from './dispute-records.ts';
 
 /**
  * What the doctor reads from each party, declared here by the doctor (the
@@ -41,6 +42,9 @@ export interface AcquirerRecords {
   looksLikeApiKey(token: string): boolean;
   /** The merchant a live API key belongs to, and the key's kind; undefined when unknown or revoked. */
   apiKey(token: string): Promise<{ readonly merchantId: string; readonly kind: 'secret' | 'publishable' } | undefined>;
+  /** A dispute (`du_…`), by its id or by the network chargeback it was opened for. */
+  dispute(id: string): Promise<AcquirerDisputeRecord | undefined>;
+  disputeOfChargeback(networkChargebackId: string): Promise<AcquirerDisputeRecord | undefined>;
 }
 
 export interface IssuerRecords {
@@ -60,12 +64,16 @@ export interface IssuerRecords {
   operatorKeyIsLive(token: string): Promise<boolean>;
   /** The cardholder a live session token belongs to; undefined when unknown, expired or revoked. */
   sessionCardholder(token: string, nowMs: number): Promise<string | undefined>;
+  /** A cardholder's dispute (`idsp_…`, also the id of the chargeback it sent) with the steps the cardholder was told. */
+  dispute(id: string): Promise<IssuerDisputeRecord | undefined>;
 }
 
 export interface NetworkRecords {
   message(id: string): Promise<NetworkMessageRecord | undefined>;
   /** Every message about one authorization, the authorization itself first. */
   messagesOf(authorizationId: string): Promise<NetworkMessageRecord[]>;
+  /** Every dispute message of one chargeback (chargeback, representment, decision), in order. */
+  disputeMessagesOf(chargebackId: string): Promise<NetworkDisputeMessageRecord[]>;
 }
 
 /** The scripted test bank behind the network, which keeps its own books. */

@@ -1,4 +1,5 @@
-import type { IssuerCardRecord, IssuerRecords } from '../doctor/index.ts';
+import type { IssuerCardRecord, IssuerDisputeRecord, IssuerRecords } from '../doctor/index.ts';
+import type { IssuerDisputeRow } from './disputes/disputes.ts';
 import type { Sql } from '../platform/db/database.ts';
 import { findAuthorizationByRequestId, getAuthorization, ISSUER_NAME, listCardAuthorizations } from './authorization/records.ts';
 import { CARD_COLUMNS, CARD_LIST_MAX, cardFromRow, type CardRow } from './cards/cards.ts';
@@ -22,6 +23,7 @@ const CARD_COLUMNS_WITH_PAR = `${CARD_COLUMNS}, payment_account_reference`;
 export function issuerDoctorRecords(sql: Sql): IssuerRecords {
   return {
     networkName: ISSUER_NAME,
+    dispute: (id) => issuerDispute(sql, id),
     authorizationByRequest: (requestId) => findAuthorizationByRequestId(sql, requestId),
     authorization: (id) => getAuthorization(sql, id),
     authorizationsOfCard: (cardId, window, limit) => listCardAuthorizations(sql, cardId, { fromMs: window.fromMs, toMs: window.toMs, limit }),
@@ -55,5 +57,32 @@ function cardRecord(row: CardWithParRow): IssuerCardRecord {
     status: card.status,
     controls: card.controls,
     paymentAccountReference: row.payment_account_reference,
+  };
+}
+
+/** A cardholder's dispute as the doctor reads it, with the steps the cardholder was told. */
+async function issuerDispute(sql: Sql, id: string): Promise<IssuerDisputeRecord | undefined> {
+  const row = await sql.get<IssuerDisputeRow>(`SELECT * FROM issuer_disputes WHERE id = ?`, [id]);
+  if (row === undefined) return undefined;
+  const steps = await sql.all<{ step: string; amount_minor: number | string | null; at_ms: number | string }>(
+    `SELECT step, amount_minor, at_ms FROM issuer_dispute_steps WHERE dispute_id = ? ORDER BY seq`,
+    [id],
+  );
+  return {
+    id: row.id,
+    cardholderId: row.cardholder_id,
+    cardId: row.card_id,
+    authorizationId: row.authorization_id,
+    category: row.category,
+    scheme: row.scheme,
+    reasonCode: row.reason_code,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    status: row.status,
+    provisionalCreditMinor: Number(row.provisional_credit_minor),
+    winner: row.winner,
+    createdAtMs: Number(row.created_at_ms),
+    closedAtMs: row.closed_at_ms === null ? null : Number(row.closed_at_ms),
+    steps: steps.map((s) => ({ step: s.step, amountMinor: s.amount_minor === null ? null : Number(s.amount_minor), atMs: Number(s.at_ms) })),
   };
 }

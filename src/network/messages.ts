@@ -108,6 +108,9 @@ export interface AvsData {
   readonly postalCode: string | null;
 }
 
+/** Account-name verification's answer (Visa ANI): the whole name, some of it (given or family name, initials), none of it; `unavailable` when the issuer has no name to compare with. */
+export type NameCheckResult = 'match' | 'partial_match' | 'no_match' | 'unavailable';
+
 /** Result of the address check, per field. */
 export type CheckResult = 'pass' | 'fail' | 'unavailable' | 'unchecked';
 
@@ -149,6 +152,12 @@ export interface AuthorizationRequest {
    * authenticated with the issuer; absent or null otherwise.
    */
   readonly authentication?: AuthenticationData | null;
+  /**
+   * Account-name verification (Visa ANI, Mastercard name validation): the
+   * cardholder name the customer gave the merchant, for the issuer to
+   * compare with the name on the card. Absent or null: not asked.
+   */
+  readonly cardholderName?: string | null;
   readonly sentAtMs: number;
 }
 
@@ -265,6 +274,8 @@ export interface AuthorizationResponse {
   readonly approvedAmount: Money;
   readonly avs: AvsResult;
   readonly cvv2: CheckResult;
+  /** The issuer's answer to a name sent in `cardholderName`; absent when none was sent (or the issuer does not check names). */
+  readonly nameCheck?: NameCheckResult;
   /**
    * The issuer's own reason, a stable snake_case code (`approved`,
    * `insufficient_funds`, `card_frozen`, `cvv2_mismatch`, …) that refines the

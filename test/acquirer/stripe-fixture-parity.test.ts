@@ -100,3 +100,32 @@ function countFields(fixture: Record<string, unknown>, prefix = ''): number {
   }
   return n;
 }
+
+test('the issue’s list: charge.refunds and balance_transaction, events naming the request and its Idempotency-Key, payment_method.attached on set-up, no charge for a verification', async () => {
+  const stripe = f.stripe;
+  const customer = await stripe.customers.create({ email: 'a@example.com' }, { idempotencyKey: 'make-a' });
+  const created = (await stripe.events.list({ type: 'customer.created', limit: 1 })).data[0]!;
+  assert.equal(created.request?.idempotency_key, 'make-a');
+  assert.match(created.request?.id ?? '', /^req_/);
+  await stripe.customers.update(customer.id, { name: 'Ada' });
+  const updated = (await stripe.events.list({ type: 'customer.updated', limit: 1 })).data[0]!;
+  assert.deepEqual(updated.data.previous_attributes, { name: null });
+
+  const setup = await stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_visa', confirm: true });
+  const attached = (await stripe.events.list({ type: 'payment_method.attached', limit: 1 })).data[0];
+  assert.ok(attached, 'payment_method.attached is sent when a set-up attaches the card');
+  assert.deepEqual([(attached.data.object as Stripe.PaymentMethod).id, (attached.data.object as Stripe.PaymentMethod).customer], [setup.payment_method, customer.id]);
+  assert.deepEqual((await stripe.charges.list()).data, [], 'a card verification is no charge');
+
+  const pi = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', customer: customer.id, payment_method: setup.payment_method as string, confirm: true, off_session: true });
+  const first = await stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
+  const second = await stripe.refunds.create({ payment_intent: pi.id, amount: 500 });
+  const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+  assert.deepEqual((await stripe.charges.list()).data.map((c) => c.id), [charge.id]);
+  assert.deepEqual(charge.refunds?.data.map((r) => r.id), [second.id, first.id]);
+  assert.equal(charge.refunds?.url, `/v1/charges/${charge.id}/refunds`);
+  assert.equal((await stripe.balanceTransactions.retrieve(charge.balance_transaction as string)).amount, 3000);
+  const refund = await stripe.refunds.retrieve(first.id);
+  assert.equal((await stripe.balanceTransactions.retrieve(refund.balance_transaction as string)).amount, -1000);
+  assert.deepEqual([refund.customer, refund.payment_method], [customer.id, setup.payment_method]);
+});

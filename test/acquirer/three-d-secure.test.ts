@@ -214,3 +214,41 @@ test('a card that needs no authentication never sees 3-D Secure', async () => {
   assert.equal(pi.status, 'succeeded');
   assert.equal(pi.next_action, null);
 });
+
+test('two returns at once (a double-clicked button, a reload) continue the payment once', async () => {
+  const pi = await challengedPayment('4000000000003220');
+  const back = await pressChallengeButton(pi.next_action!.redirect_to_url!.url!, 'complete');
+  const answers = await Promise.all([browse(back), browse(back), browse(back)]);
+  for (const answer of answers) assert.equal(answer.status, 303);
+  const charges = await stripe.charges.list({ payment_intent: pi.id });
+  assert.equal(charges.data.filter((c) => c.status === 'succeeded').length, 1);
+  const done = await stripe.paymentIntents.retrieve(pi.id);
+  assert.equal(done.status, 'succeeded');
+  assert.equal(done.amount_received, 2000);
+});
+
+test('a crash between the 1A and the challenge: the payment is finished later into the same challenge, never a second one', async () => {
+  const pm = await card('4000000000003220');
+  const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: pm.id });
+  const authenticate = f.network.authenticate.bind(f.network);
+  let crashes = 1;
+  f.network.authenticate = async (request) => {
+    const answer = await authenticate(request);
+    if (crashes-- > 0) throw new Error('the process died here');
+    return answer;
+  };
+  await assert.rejects(stripe.paymentIntents.confirm(pi.id, { return_url: RETURN_URL }));
+  assert.equal((await stripe.paymentIntents.retrieve(pi.id)).status, 'processing');
+  f.clock.advanceMs(120_000);
+  assert.equal(await f.payments.resumeStuck(f.clock.nowMs(), 60_000), 1);
+  const waiting = await stripe.paymentIntents.retrieve(pi.id);
+  assert.equal(waiting.status, 'requires_action');
+  assert.equal((await f.db.all('SELECT id FROM test_bank_authentications')).length, 1, 'the same authentication, asked again');
+  await authenticate_(waiting);
+  assert.equal((await stripe.paymentIntents.retrieve(pi.id)).status, 'succeeded');
+
+  async function authenticate_(intent: Stripe.PaymentIntent) {
+    const back = await pressChallengeButton(intent.next_action!.redirect_to_url!.url!, 'complete');
+    assert.equal((await browse(back)).status, 200, 'no return_url was kept after the crash… or it was');
+  }
+});

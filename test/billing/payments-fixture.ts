@@ -40,6 +40,7 @@ export const BILLING_TEST_CONFIG: BillingConfig = {
   purchaseMaximumMinor: 100_000,
   rechargeMinimumMinor: 1_000,
   creditExpiryDays: 365,
+  taxRatesBps: { DE: 1900, CN: 600 },
 };
 
 export interface BillingPaymentsFixture {

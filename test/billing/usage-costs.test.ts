@@ -99,6 +99,8 @@ test('usage is recorded with the key and project that made it; the usage API gro
   assert.equal(project.status, 201);
   assert.equal(project.json.object, 'organization.project');
   const searchKey = await newKey(org.apiKey, project.json.id, 'search-prod');
+  // Mid-bucket, not on a boundary: an event's bucket is found by whole-number division on both databases.
+  f.clock.advanceMs(12_345_678);
   await ask(org.apiKey, 'day one from the first key');
   f.clock.advanceMs(DAY_S * 1000);
   await ask(searchKey.value, 'day two from the search key');
@@ -127,7 +129,8 @@ test('usage is recorded with the key and project that made it; the usage API gro
   assert.deepEqual([second.json.data[0].start_time, second.json.has_more, second.json.next_page], [START_S + DAY_S, false, null]);
 
   // Minute buckets: the first minute holds the first request.
-  const minutes = await call('GET', `/organization/usage/completions?start_time=${START_S}&bucket_width=1m&limit=3`, org.apiKey);
+  const firstMinuteS = START_S + 205 * 60; // 12,345,678 ms in: the 206th minute, 45.678 s into it
+  const minutes = await call('GET', `/organization/usage/completions?start_time=${firstMinuteS}&bucket_width=1m&limit=3`, org.apiKey);
   assert.deepEqual(minutes.json.data.map((b: any) => b.results.length), [1, 0, 0]);
   assert.equal(minutes.json.has_more, true);
 

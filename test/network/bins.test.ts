@@ -84,8 +84,8 @@ describe('default BIN table', () => {
 
   test('Stripe numbers that are not test-bank cards have no issuer', () => {
     const table = defaultBinTable();
-    // 3-D Secure cards belong to their own issue; 4000000000000077 is now a test-bank card (Stripe's "funds available at once").
-    assert.equal(table.lookupBin('4000000000003220'), null);
+    // 4000000000000077 is now a test-bank card (Stripe's "funds available at once"); so is the 3-D Secure card 4000000000003220.
+    assert.equal(table.lookupBin('4000000000003220')?.issuer, 'test-bank');
     assert.equal(table.lookupBin('4000000000000077')?.brand, 'visa');
     assert.equal(table.lookupBin('4111111111111111'), null);
   });

@@ -43,6 +43,8 @@ export interface AttemptSpec {
   readonly paymentIntentId: string | null;
   readonly setupIntentId: string | null;
   readonly nowMs: number;
+  /** The payment intent's metadata and description, for risk rules scoped by them; absent for a card verification. */
+  readonly payment?: { readonly metadata: Readonly<Record<string, string>>; readonly description: string | null };
   /** The 3-D Secure result the authorization carries (the retry after a challenge), absent otherwise. */
   readonly authentication?: AuthenticationData | null;
 }
@@ -239,6 +241,7 @@ function riskInput(spec: AttemptSpec, paymentId: string, pan: string): RiskInput
     initiator: spec.initiator,
     purpose: spec.purpose,
     customerId: spec.customerId,
+    ...(spec.payment === undefined ? {} : { payment: spec.payment }),
     highestRisk: isHighestRiskCard(pan),
     nowMs: spec.nowMs,
   };

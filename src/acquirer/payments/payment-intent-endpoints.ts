@@ -32,7 +32,7 @@ export const PAYMENT_INTENT_PUBLIC_FIELDS = [
 ] as const;
 
 /** What `expand[]` may name on a payment intent (Stripe's expandable fields Cardlane has). */
-export const PAYMENT_INTENT_EXPAND = ['customer', 'payment_method', 'latest_charge', 'latest_charge.payment_method'] as const;
+export const PAYMENT_INTENT_EXPAND = ['customer', 'payment_method', 'latest_charge', 'latest_charge.payment_method', 'latest_charge.balance_transaction', 'payment_method.customer'] as const;
 /** On a list or search result, the same paths inside each item. */
 export const PAYMENT_INTENT_LIST_EXPAND = PAYMENT_INTENT_EXPAND.map((path) => `data.${path}`);
 /** The fields Stripe's payment intent search supports (besides `metadata['key']`). */
@@ -53,7 +53,7 @@ function paymentMethodRef(p: Params): string | undefined {
 export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {
   const service = new PaymentIntents(deps, cvcCache);
   const cards = new CardSources(deps, cvcCache);
-  const object = (pi: PaymentIntent, expand: string[]) => paymentIntentObject(deps.db, pi, expand);
+  const object = (pi: PaymentIntent, expand: string[], origin?: string) => paymentIntentObject(deps.db, withAbsoluteChallengeUrl(pi, origin), expand);
   /** The payment method a confirm uses: `payment_method_data` vaulted now, a test name made real, or the id as given. */
   const paymentMethodFor = async (merchantId: string, ref: string | null, data: CardSource | undefined, nowMs: number): Promise<string | null> =>
     data !== undefined ? (await cards.vault(merchantId, data, nowMs)).id : cards.resolveOptional(merchantId, ref, nowMs);
@@ -94,9 +94,9 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       },
       run: async ({ create, paymentMethodData, expand }, call) => {
         const paymentMethodId = await paymentMethodFor(call.merchant.id, create.paymentMethodId, paymentMethodData, call.nowMs);
-        return object(await service.create(call.merchant, { ...create, paymentMethodId, ...(call.origin ? { origin: call.origin } : {}) }, call.nowMs, call.recovery), expand);
+        return object(await service.create(call.merchant, { ...create, paymentMethodId, ...(call.origin ? { origin: call.origin } : {}) }, call.nowMs, call.recovery), expand, call.origin);
       },
-      resume: async ({ create, expand }, call, point) => object(await service.resumeCreate(call.merchant, create, point, call.nowMs, call.recovery), expand),
+      resume: async ({ create, expand }, call, point) => object(await service.resumeCreate(call.merchant, create, point, call.nowMs, call.recovery), expand, call.origin),
     },
     {
       method: 'GET',
@@ -111,9 +111,9 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         const pi = await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!);
         // A challenge past its time is ended when seen (the sweep ends the others), so a retrieve never shows a lapsed next_action.
         if (pi.status === 'requires_action' && pi.authentication !== null && pi.authentication.expiresAtMs <= call.nowMs) {
-          return object((await service.continueAfterAuthentication(pi.authentication.id, call.nowMs)) ?? pi, expand);
+          return object((await service.continueAfterAuthentication(pi.authentication.id, call.nowMs)) ?? pi, expand, call.origin);
         }
-        return object(pi, expand);
+        return object(pi, expand, call.origin);
       },
     },
     {
@@ -150,7 +150,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
         }
         const withMetadata = metadata === undefined ? changes : { ...changes, metadata: updateMetadata(current.metadata, metadata) };
         if (withMetadata.amountMinor !== undefined) checkMinimum(withMetadata.amountMinor, withMetadata.currency ?? current.currency);
-        return object(await service.update(call.merchant, call.path.id!, withMetadata), expand);
+        return object(await service.update(call.merchant, call.path.id!, withMetadata), expand, call.origin);
       },
     },
     {
@@ -187,33 +187,33 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
       },
       run: async ({ confirm, paymentMethodData, expand }, call) => {
         const paymentMethodId = await paymentMethodFor(call.merchant.id, confirm.paymentMethodId, paymentMethodData, call.nowMs);
-        return object(await service.confirm(call.merchant, call.path.id!, { ...confirm, paymentMethodId, ...(call.origin ? { origin: call.origin } : {}) }, call.nowMs, call.recovery), expand);
+        return object(await service.confirm(call.merchant, call.path.id!, { ...confirm, paymentMethodId, ...(call.origin ? { origin: call.origin } : {}) }, call.nowMs, call.recovery), expand, call.origin);
       },
-      resume: async ({ expand }, call, chargeId) => object(await service.resumeConfirm(call.merchant, chargeId, call.nowMs, call.recovery), expand),
+      resume: async ({ expand }, call, chargeId) => object(await service.resumeConfirm(call.merchant, chargeId, call.nowMs, call.recovery), expand, call.origin),
     },
     {
       method: 'POST',
       url: '/payment_intents/:id/capture',
       summary: 'Capture an authorized PaymentIntent, all of it or amount_to_capture (the rest is released)',
       parse: (p) => ({ amount: p.integer('amount_to_capture', { min: 1, max: MAX_AMOUNT_MINOR }), finalCapture: p.boolean('final_capture'), expand: p.expand(PAYMENT_INTENT_EXPAND) }),
-      run: async ({ amount, expand }, call) => object(await service.capture(call.merchant, call.path.id!, amount, call.nowMs, call.recovery), expand),
-      resume: async ({ expand }, call, messageId) => object(await service.resumeStep(call.merchant, call.path.id!, messageId, call.nowMs, call.recovery), expand),
+      run: async ({ amount, expand }, call) => object(await service.capture(call.merchant, call.path.id!, amount, call.nowMs, call.recovery), expand, call.origin),
+      resume: async ({ expand }, call, messageId) => object(await service.resumeStep(call.merchant, call.path.id!, messageId, call.nowMs, call.recovery), expand, call.origin),
     },
     {
       method: 'POST',
       url: '/payment_intents/:id/increment_authorization',
       summary: 'Raise an authorized, uncaptured PaymentIntent to a new total (the issuer is asked for the difference)',
       parse: (p) => ({ amount: p.integer('amount', { required: true, min: 1, max: MAX_AMOUNT_MINOR })!, expand: p.expand(PAYMENT_INTENT_EXPAND) }),
-      run: async ({ amount, expand }, call) => object(await service.incrementAuthorization(call.merchant, call.path.id!, amount, call.nowMs, call.recovery), expand),
-      resume: async ({ expand }, call, messageId) => object(await service.resumeStep(call.merchant, call.path.id!, messageId, call.nowMs, call.recovery), expand),
+      run: async ({ amount, expand }, call) => object(await service.incrementAuthorization(call.merchant, call.path.id!, amount, call.nowMs, call.recovery), expand, call.origin),
+      resume: async ({ expand }, call, messageId) => object(await service.resumeStep(call.merchant, call.path.id!, messageId, call.nowMs, call.recovery), expand, call.origin),
     },
     {
       method: 'POST',
       url: '/payment_intents/:id/cancel',
       summary: 'Cancel a PaymentIntent (releases an authorization it holds)',
       parse: (p) => ({ reason: p.enumOf('cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']) ?? null, expand: p.expand(PAYMENT_INTENT_EXPAND) }),
-      run: async ({ reason, expand }, call) => object(await service.cancel(call.merchant, call.path.id!, reason, call.nowMs, call.recovery), expand),
-      resume: async ({ reason, expand }, call) => object(await service.resumeCancel(call.merchant, call.path.id!, reason, call.nowMs, call.recovery), expand),
+      run: async ({ reason, expand }, call) => object(await service.cancel(call.merchant, call.path.id!, reason, call.nowMs, call.recovery), expand, call.origin),
+      resume: async ({ reason, expand }, call) => object(await service.resumeCancel(call.merchant, call.path.id!, reason, call.nowMs, call.recovery), expand, call.origin),
     },
     {
       method: 'GET',
@@ -335,4 +335,14 @@ export function parseReturnUrl(p: Params): string | undefined {
     throw new AcquirerError('parameter_invalid', 'Invalid URL: return_url must be an absolute URL, such as https://example.com/checkout/done.', { param: 'return_url' });
   }
   return raw;
+}
+
+/**
+ * A challenge opened where no request told the acquirer its own address (a
+ * confirm finished by the stuck-payment sweep) holds a path; it is made
+ * absolute with the address this client reached the API at.
+ */
+function withAbsoluteChallengeUrl(pi: PaymentIntent, origin: string | undefined): PaymentIntent {
+  if (pi.authentication === null || origin === undefined || !pi.authentication.url.startsWith('/')) return pi;
+  return { ...pi, authentication: { ...pi.authentication, url: `${origin}${pi.authentication.url}` } };
 }

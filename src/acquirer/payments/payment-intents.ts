@@ -625,6 +625,8 @@ export class PaymentIntents {
       customerId: pi.customerId,
       paymentIntentId: pi.id,
       setupIntentId: null,
+      // Risk rules may be scoped by what the merchant's own payment says (rule-types.ts PaymentScope).
+      payment: { metadata: pi.metadata, description: pi.description },
       nowMs,
     };
   }

@@ -178,7 +178,8 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
         const page = await listPage<any>(deps.db, {
           table: 'acquirer_refunds',
           columns: REFUND_READ_COLUMNS,
-          where: paymentIntent === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND payment_intent_id = ?',
+          // A set-up's card verification is no charge at Stripe: it stays retrievable as the set-up's attempt, but is not listed.
+          where: paymentIntent === undefined ? "merchant_id = ? AND purpose = 'purchase'" : "merchant_id = ? AND purpose = 'purchase' AND payment_intent_id = ?",
           params: paymentIntent === undefined ? [call.merchant.id] : [call.merchant.id, paymentIntent],
           query,
         });
@@ -205,7 +206,8 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
         const page = await listPage<any>(deps.db, {
           table: 'acquirer_charges',
           columns: CHARGE_COLUMNS,
-          where: paymentIntent === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND payment_intent_id = ?',
+          // A set-up's card verification is no charge at Stripe: it stays retrievable as the set-up's attempt, but is not listed.
+          where: paymentIntent === undefined ? "merchant_id = ? AND purpose = 'purchase'" : "merchant_id = ? AND purpose = 'purchase' AND payment_intent_id = ?",
           params: paymentIntent === undefined ? [call.merchant.id] : [call.merchant.id, paymentIntent],
           query,
         });

@@ -141,7 +141,11 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): St
       return await deps.db.transaction(async (tx) => {
         const current = await requireSetupIntent(tx, merchantId, id, true);
         const fresh = (await findPaymentMethod(tx, merchantId, pm.id, { lock: true }))!;
-        if (si.customerId !== null && fresh.customerId === null) await setPaymentMethodCustomer(tx, fresh, si.customerId, call.nowMs);
+        if (si.customerId !== null && fresh.customerId === null) {
+          await setPaymentMethodCustomer(tx, fresh, si.customerId, call.nowMs);
+          // As Stripe sends it when a set-up attaches the card to its customer.
+          await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId, type: 'payment_method.attached', object: paymentMethodObject({ ...fresh, customerId: si.customerId }) });
+        }
         const done: SetupIntent = { ...current, paymentMethodId: pm.id, status: 'succeeded', latestAttemptId: charge.id, lastSetupError: null };
         await save(tx, done);
         await event(tx, done, 'setup_intent.succeeded', call.nowMs);

@@ -5,6 +5,7 @@ import { HIGHEST_RISK_DESCRIPTION, HIGHEST_RISK_PREDICATE } from './highest-risk
 import { countAttemptsSince, lockVelocityKeys, markBlockedAfterAuthorization, recordAttempt } from './risk-attempts.ts';
 import { loadActiveRiskRules } from './risk-rules.ts';
 import { POST_AUTHORIZATION_KINDS, type RiskRule, type VelocityCondition } from './rule-types.ts';
+import { paymentMatchesScope } from './rule-validation.ts';
 
 /**
  * Evaluation of a merchant's risk rules around one authorization attempt.
@@ -14,8 +15,9 @@ import { POST_AUTHORIZATION_KINDS, type RiskRule, type VelocityCondition } from 
  *  2. allow rules: if one matches, no block rule is looked at, before or after the issuer;
  *  3. block rules, oldest first; the first that matches is the one reported.
  * A rule is looked at only when its scope matches: `applies_to` against the
- * initiator (merchant-initiated = `off_session=true`) and `purpose` against
- * purchase / account verification.
+ * initiator (merchant-initiated = `off_session=true`), `purpose` against
+ * purchase / account verification, and `only_when` / `except_when` against
+ * the payment's own metadata and description.
  *
  * `evaluatePreAuthorization` runs before the network, in the payment's
  * transaction: a block there means no message ever reaches the issuer, so
@@ -61,6 +63,8 @@ export interface RiskInput {
   readonly initiator: Initiator;
   readonly purpose: AuthorizationPurpose;
   readonly customerId: string | null;
+  /** The payment's own metadata and description, for rules scoped by them (`only_when` / `except_when`); absent: none (a card verification). */
+  readonly payment?: { readonly metadata: Readonly<Record<string, string>>; readonly description: string | null };
   /** From `isHighestRiskCard(pan)`. */
   readonly highestRisk: boolean;
   readonly nowMs: number;
@@ -180,8 +184,13 @@ const STATIC_OUTCOMES: Record<StaticKind, { declineCode: string; reason: string 
 function inScope(rule: RiskRule, input: RiskInput): boolean {
   if (rule.appliesTo === 'customer_initiated' && input.initiator !== 'customer') return false;
   if (rule.appliesTo === 'merchant_initiated' && input.initiator !== 'merchant') return false;
-  return rule.purpose === 'all' || rule.purpose === input.purpose;
+  if (rule.purpose !== 'all' && rule.purpose !== input.purpose) return false;
+  const payment = input.payment ?? NO_PAYMENT_DETAILS;
+  if (rule.onlyWhen && !paymentMatchesScope(rule.onlyWhen, payment)) return false;
+  return !(rule.exceptWhen && paymentMatchesScope(rule.exceptWhen, payment));
 }
+
+const NO_PAYMENT_DETAILS = { metadata: {}, description: null } as const;
 
 /** Conditions on the payment alone (no history, no issuer answer). */
 function matchesStatic(rule: RiskRule, input: RiskInput): boolean {

@@ -55,4 +55,11 @@ CREATE INDEX acquirer_risk_attempts_payment ON acquirer_risk_attempts (merchant_
 CREATE INDEX acquirer_risk_attempts_age ON acquirer_risk_attempts (attempted_at_ms);
 `,
   },
+  {
+    // A rule's payment scope (rule-types.ts PaymentScope): {"only_when": …, "except_when": …}; NULL for every payment, as before.
+    id: 'acquirer-risk/002_payment_scope',
+    sql: `
+ALTER TABLE acquirer_risk_rules ADD COLUMN payment_scope_json TEXT;
+`,
+  },
 ];

@@ -2,8 +2,8 @@ import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { listPage, type ListQuery } from '../stripe/list.ts';
-import type { AppliesTo, NewRiskRule, RiskAction, RiskCondition, RiskRule, RulePurpose } from './rule-types.ts';
-import { checkActionFits, checkAppliesTo, checkPurpose, normalizeCondition, normalizeDescription } from './rule-validation.ts';
+import type { AppliesTo, NewRiskRule, PaymentScope, RiskAction, RiskCondition, RiskRule, RulePurpose } from './rule-types.ts';
+import { checkActionFits, checkAppliesTo, checkPurpose, normalizeCondition, normalizeDescription, normalizePaymentScope } from './rule-validation.ts';
 
 /**
  * Storage of a merchant's risk rules. Every function is scoped to one
@@ -27,15 +27,17 @@ interface RuleRow {
   enabled: number | string;
   description: string | null;
   metadata_json: string;
+  payment_scope_json: string | null;
   created_at_ms: number | string;
   updated_at_ms: number | string;
   deleted_at_ms: number | string | null;
 }
 
 const COLUMNS =
-  'id, merchant_id, action, condition_json, applies_to, purpose, enabled, description, metadata_json, created_at_ms, updated_at_ms, deleted_at_ms';
+  'id, merchant_id, action, condition_json, applies_to, purpose, enabled, description, metadata_json, created_at_ms, updated_at_ms, deleted_at_ms, payment_scope_json';
 
 function fromRow(row: RuleRow): RiskRule {
+  const scope = row.payment_scope_json === null ? {} : (JSON.parse(row.payment_scope_json) as { only_when?: PaymentScope; except_when?: PaymentScope });
   return {
     id: row.id,
     merchantId: row.merchant_id,
@@ -43,6 +45,8 @@ function fromRow(row: RuleRow): RiskRule {
     condition: JSON.parse(row.condition_json) as RiskCondition,
     appliesTo: row.applies_to,
     purpose: row.purpose,
+    onlyWhen: scope.only_when ?? null,
+    exceptWhen: scope.except_when ?? null,
     enabled: Number(row.enabled) === 1,
     description: row.description,
     metadata: JSON.parse(row.metadata_json) as Record<string, string>,
@@ -61,6 +65,8 @@ export async function createRiskRule(tx: Tx, deps: { readonly ids: IdGenerator; 
   const purpose = input.purpose ?? 'all';
   checkPurpose(purpose);
   const description = normalizeDescription(input.description);
+  const onlyWhen = normalizePaymentScope(input.onlyWhen, 'only_when');
+  const exceptWhen = normalizePaymentScope(input.exceptWhen, 'except_when');
 
   // Serializes rule creation per merchant (a row lock on PostgreSQL; SQLite writers are serial), so the ceiling holds under concurrency.
   const merchant = await tx.get<{ id: string }>(`SELECT id FROM acquirer_merchants WHERE id = ? ${tx.forUpdate}`, [merchantId]);
@@ -77,6 +83,8 @@ export async function createRiskRule(tx: Tx, deps: { readonly ids: IdGenerator; 
     condition,
     appliesTo,
     purpose,
+    onlyWhen,
+    exceptWhen,
     enabled: input.enabled ?? true,
     description,
     metadata: { ...(input.metadata ?? {}) },
@@ -85,7 +93,7 @@ export async function createRiskRule(tx: Tx, deps: { readonly ids: IdGenerator; 
     deletedAtMs: null,
   };
   await tx.run(
-    `INSERT INTO acquirer_risk_rules (${COLUMNS}, condition_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO acquirer_risk_rules (${COLUMNS}, condition_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       rule.id,
       merchantId,
@@ -99,6 +107,7 @@ export async function createRiskRule(tx: Tx, deps: { readonly ids: IdGenerator; 
       rule.createdAtMs,
       rule.updatedAtMs,
       null,
+      onlyWhen === null && exceptWhen === null ? null : JSON.stringify({ ...(onlyWhen ? { only_when: onlyWhen } : {}), ...(exceptWhen ? { except_when: exceptWhen } : {}) }),
       rule.condition.kind,
     ],
   );

@@ -92,6 +92,20 @@ export const POST_AUTHORIZATION_KINDS: ReadonlySet<ConditionKind> = new Set(['av
  */
 export const ALLOWABLE_KINDS: ReadonlySet<ConditionKind> = new Set(['card_country', 'card_funding', 'amount', 'card_fingerprint']);
 
+/**
+ * Which payments a rule looks at by what the merchant's own payment says,
+ * as Radar rules can (`::product:: = 'plus'`): every listed metadata key
+ * with exactly its value, and/or the description containing a text (case
+ * does not matter). A rule's `only_when` makes it look only at payments that
+ * match; its `except_when` exempts them — e.g. a rule refusing prepaid cards
+ * except for the Plus subscription (`except_when[metadata][product]=plus`).
+ * A card verification has no metadata or description: it matches neither.
+ */
+export interface PaymentScope {
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly description_contains?: string;
+}
+
 export interface RiskRule {
   readonly id: string;
   readonly merchantId: string;
@@ -99,6 +113,10 @@ export interface RiskRule {
   readonly condition: RiskCondition;
   readonly appliesTo: AppliesTo;
   readonly purpose: RulePurpose;
+  /** Looks only at payments matching this (PaymentScope); null: every payment in scope. */
+  readonly onlyWhen?: PaymentScope | null;
+  /** Looks at no payment matching this; null: exempts nothing. */
+  readonly exceptWhen?: PaymentScope | null;
   readonly enabled: boolean;
   /** The merchant's own words; null when none were given (people then see `describeRule`). */
   readonly description: string | null;
@@ -115,6 +133,8 @@ export interface NewRiskRule {
   readonly condition: RiskCondition;
   readonly appliesTo?: AppliesTo;
   readonly purpose?: RulePurpose;
+  readonly onlyWhen?: PaymentScope | null;
+  readonly exceptWhen?: PaymentScope | null;
   readonly enabled?: boolean;
   readonly description?: string | null;
   readonly metadata?: Readonly<Record<string, string>>;

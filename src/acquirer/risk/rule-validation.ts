@@ -9,6 +9,7 @@ import {
   RISK_ACTIONS,
   RULE_PURPOSES,
   VELOCITY_KEYS,
+  type PaymentScope,
   type RiskAction,
   type RiskCondition,
 } from './rule-types.ts';
@@ -30,6 +31,60 @@ export const VELOCITY_MAX_ATTEMPTS = 10_000;
 export const VELOCITY_MAX_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 export const DESCRIPTION_MAX_CHARS = 500;
 export const FINGERPRINT_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+/** A payment scope names a few metadata pairs (Stripe's key and value limits) and a short text. */
+export const SCOPE_METADATA_MAX_KEYS = 10;
+export const SCOPE_METADATA_KEY_MAX_CHARS = 40;
+export const SCOPE_METADATA_VALUE_MAX_CHARS = 500;
+export const SCOPE_DESCRIPTION_MAX_CHARS = 200;
+
+/**
+ * A payment scope (`only_when` / `except_when`) as stored: metadata pairs
+ * and/or a description text, at least one of them; null when absent.
+ */
+export function normalizePaymentScope(value: unknown, param: string): PaymentScope | null {
+  if (value === undefined || value === null) return null;
+  const scope = objectAt(value, param);
+  for (const key of Object.keys(scope)) {
+    if (key !== 'metadata' && key !== 'description_contains') {
+      throw new AcquirerError('parameter_unknown', `Received unknown parameter: ${param}[${key}] (a payment scope takes metadata, description_contains)`, { param: `${param}[${key}]` });
+    }
+  }
+  let metadata: Record<string, string> | undefined;
+  if (scope.metadata !== undefined) {
+    const pairs = objectAt(scope.metadata, `${param}[metadata]`);
+    const keys = Object.keys(pairs);
+    if (keys.length === 0) invalid(`${param}[metadata]`, `Invalid ${param}[metadata]: name at least one key.`);
+    if (keys.length > SCOPE_METADATA_MAX_KEYS) invalid(`${param}[metadata]`, `Invalid ${param}[metadata]: at most ${SCOPE_METADATA_MAX_KEYS} keys.`);
+    metadata = {};
+    for (const key of keys.sort()) {
+      const at = `${param}[metadata][${key}]`;
+      const item = pairs[key];
+      if (key.length > SCOPE_METADATA_KEY_MAX_CHARS) invalid(at, `Invalid ${param}[metadata]: keys are at most ${SCOPE_METADATA_KEY_MAX_CHARS} characters.`);
+      if (typeof item !== 'string' || item === '') invalid(at, `Invalid ${at}: a non-empty string.`);
+      if (item.length > SCOPE_METADATA_VALUE_MAX_CHARS) invalid(at, `Invalid ${at}: at most ${SCOPE_METADATA_VALUE_MAX_CHARS} characters.`);
+      metadata[key] = item;
+    }
+  }
+  let description: string | undefined;
+  if (scope.description_contains !== undefined) {
+    const at = `${param}[description_contains]`;
+    const text = scope.description_contains;
+    if (typeof text !== 'string' || text.trim() === '') invalid(at, `Invalid ${at}: a non-empty string.`);
+    if (text.length > SCOPE_DESCRIPTION_MAX_CHARS) invalid(at, `Invalid ${at}: at most ${SCOPE_DESCRIPTION_MAX_CHARS} characters.`);
+    description = text;
+  }
+  if (metadata === undefined && description === undefined) missing(`${param}[metadata]`, `Invalid ${param}: give metadata or description_contains (or both).`);
+  return { ...(metadata === undefined ? {} : { metadata }), ...(description === undefined ? {} : { description_contains: description }) };
+}
+
+/** Whether a payment's own metadata and description match a scope (case-insensitive for the description). */
+export function paymentMatchesScope(scope: PaymentScope, payment: { readonly metadata: Readonly<Record<string, string>>; readonly description: string | null }): boolean {
+  for (const [key, value] of Object.entries(scope.metadata ?? {})) if (payment.metadata[key] !== value) return false;
+  if (scope.description_contains !== undefined) {
+    if (payment.description === null || !payment.description.toLowerCase().includes(scope.description_contains.toLowerCase())) return false;
+  }
+  return true;
+}
 
 export function normalizeCondition(value: unknown, param = 'condition'): RiskCondition {
   const condition = objectAt(value, param);

@@ -22,6 +22,7 @@ export class Params {
   readonly #prefix: string;
   readonly #read = new Set<string>();
   readonly #children: Params[] = [];
+  #expandPaths: string[] = [];
 
   constructor(data: FormObject | undefined, prefix = '') {
     this.#data = data ?? {};
@@ -155,7 +156,13 @@ export class Params {
         throw new AcquirerError('parameter_invalid', `This property cannot be expanded (${path}).`, { param: 'expand' });
       }
     }
+    this.#expandPaths = paths;
     return paths;
+  }
+
+  /** The `expand[]` paths the endpoint read (the route expands its answer along them: expand.ts). */
+  get expandPaths(): readonly string[] {
+    return this.#expandPaths;
   }
 
   /** Refuses every parameter no reader asked for (here and in nested hashes). */

@@ -10,6 +10,7 @@ import { parseForm, type FormObject } from './form-body.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, recordRecoveryPoint, releaseIdempotencyKey, suspendIdempotencyKey, type HeldKey } from './idempotency-keys.ts';
 import { Params } from './params.ts';
 import { requestedApiVersion } from './api-version.ts';
+import { checkExpandPaths, endpointResource, expandAnswer } from './expand.ts';
 import type { ApiRateGate } from './api-rate-limit.ts';
 import { openApiOperation } from './openapi.ts';
 import { isOutcomePending, NO_RECOVERY, type Recovery } from './recovery.ts';
@@ -145,12 +146,17 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
       const params = new Params(data);
       const input = endpoint.parse(params, call);
       params.finish();
+      // expand[] on a secret key's request: checked now (a refusal changes nothing), applied to the answer (expand.ts).
+      const resource = kind === 'secret' ? endpointResource(endpoint.method, endpoint.url) : undefined;
+      const expandPaths = params.expandPaths;
+      if (resource !== undefined) checkExpandPaths(resource, expandPaths);
+      const expanded = (body: unknown) => (resource === undefined || expandPaths.length === 0 ? body : expandAnswer(deps.db, merchant.id, resource, body, expandPaths));
       const browser = kind === 'publishable' && !endpoint.allowPublishable ? endpoint.clientSecret : undefined;
       if (browser !== undefined) await checkClientSecret(deps.db, browser, merchant.id, call.path.id ?? '', data.client_secret);
       const view = browser === undefined ? (result: { status: number; body: unknown }) => result : (result: { status: number; body: unknown }) => publicView(browser, result);
 
       const key = request.headers['idempotency-key'];
-      if (endpoint.method !== 'POST' || key === undefined) return answer(reply, view(await runOnce(() => endpoint.run(input, call), endpoint.status)));
+      if (endpoint.method !== 'POST' || key === undefined) return answer(reply, view(await runOnce(async () => expanded(await endpoint.run(input, call)), endpoint.status)));
 
       validateIdempotencyKey(key);
       // A publishable key's request is another request than a secret key's with the same parameters: its answer is
@@ -169,7 +175,7 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
         const { resume } = endpoint;
         if (claim.recoveryPoint !== null && resume === undefined) throw new Error(`idempotency key ${key} has a recovery point but ${endpoint.url} cannot resume`);
         const point = claim.recoveryPoint;
-        result = view(await runOnce(() => (point === null ? endpoint.run(input, keyed) : resume!(input, keyed, point)), endpoint.status));
+        result = view(await runOnce(async () => expanded(await (point === null ? endpoint.run(input, keyed) : resume!(input, keyed, point))), endpoint.status));
       } catch (error) {
         if (isOutcomePending(error)) {
           await suspendIdempotencyKey(deps.db, held).catch(() => undefined);

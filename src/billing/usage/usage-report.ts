@@ -83,9 +83,10 @@ export async function sumUsage(
   }
   const picked = (column: Column) => (columns.includes(column) ? column : `NULL AS ${column}`);
   const grouped = columns.map((c) => `, ${c}`).join('');
-  // Whole-millisecond integer division: every event's time is ≥ the origin, so it floors on both dialects.
+  // Integer division, so an event mid-bucket lands in its bucket: the parameters are cast because SQLite binds
+  // JavaScript numbers as REAL (its division would then be fractional). Every event is ≥ the origin, so it floors.
   const rows = await sql.all<SumRow>(
-    `SELECT (created_at_ms - ?) / ? AS bucket, ${picked('model')}, ${picked('api_key_id')}, ${picked('project_id')}, currency,
+    `SELECT (created_at_ms - CAST(? AS BIGINT)) / CAST(? AS BIGINT) AS bucket, ${picked('model')}, ${picked('api_key_id')}, ${picked('project_id')}, currency,
             COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(amount_minor) AS amount_minor
        FROM billing_usage_events
       WHERE org_id = ? AND created_at_ms >= ? AND created_at_ms < ?${where}

@@ -4,6 +4,7 @@ import { verifyCvv2 } from '../card-secrets.ts';
 import type { Card } from '../cards/cards.ts';
 import { merchantAllowed } from '../cards/controls.ts';
 import { isExpired } from '../expiry.ts';
+import { checkName } from '../name-check.ts';
 import type { Keyring } from '../keyring.ts';
 import type { AuthorizationReason } from './reasons.ts';
 import { tracksSpend } from './spend.ts';
@@ -179,6 +180,9 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
   else if (avs.postalCode === 'fail') sheet.fail('avs', 'avs_postal_code_mismatch');
   else if (avs.line1 === 'unchecked' && avs.postalCode === 'unchecked') sheet.skip('avs');
   else sheet.pass('avs');
+
+  // Account-name verification (Visa ANI): answered from the card's name, never declined on — the merchant decides what a mismatch is worth.
+  if (typeof request.cardholderName === 'string') checks.name_check = checkName(card.cardholderName, request.cardholderName);
 
   if (facts.kycStatus === 'approved') sheet.pass('kyc');
   else sheet.fail('kyc', 'kyc_not_approved');

@@ -9,6 +9,7 @@ import type {
   IsoResponseCode,
   MerchantData,
   Money,
+  NameCheckResult,
 } from '../../network/messages.ts';
 import { placeholders, RetryableConflict, type Sql, type Tx } from '../../platform/db/database.ts';
 
@@ -185,7 +186,15 @@ export function responseOfRow(row: AuthorizationRow): AuthorizationResponse {
     issuerAuthorizationId: byNetwork ? null : row.id,
     decidedBy: byNetwork ? 'network' : 'issuer',
     issuer: ISSUER_NAME,
+    ...nameCheckOf(row),
   };
+}
+
+/** The name check the decision answered (kept with its checks); none for a limited answer, which says nothing about the card data. */
+function nameCheckOf(row: AuthorizationRow): { nameCheck?: NameCheckResult } {
+  if (row.reason === 'declines_limited' || !row.checks.includes('"name_check"')) return {};
+  const value = (JSON.parse(row.checks) as { name_check?: unknown }).name_check;
+  return value === 'match' || value === 'partial_match' || value === 'no_match' || value === 'unavailable' ? { nameCheck: value } : {};
 }
 
 // Multi-row inserts in a few fixed sizes, so that a batch of any size reuses

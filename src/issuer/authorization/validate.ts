@@ -40,6 +40,7 @@ export function checkAuthorizationRequest(request: AuthorizationRequest): Reques
   if (typeof merchant.mcc !== 'string' || !/^\d{4}$/.test(merchant.mcc)) return 'invalid_request';
   if (typeof merchant.country !== 'string' || !/^[A-Z]{2}$/.test(merchant.country)) return 'invalid_request';
   if (r.merchantCustomerRef !== null && !boundedText(r.merchantCustomerRef, BOUNDS.customerRef)) return 'invalid_request';
+  if (r.cardholderName !== undefined && r.cardholderName !== null && !(typeof r.cardholderName === 'string' && r.cardholderName.length <= 200)) return 'invalid_request';
   const storedCredential = r.storedCredentialOriginalId;
   if (storedCredential !== undefined && storedCredential !== null && !isMessageId(storedCredential)) return 'invalid_request';
   const avs = r.avs as Record<string, unknown> | null;

@@ -46,9 +46,9 @@ function Page() {
   /** Shows the dashboard for a live session, or the sign-in form. */
   const enter = useCallback(async () => {
     if (!sessionToken()) return signedOut();
-    const answer = await api<Session>('GET', '/sessions/current');
+    // Both at once: a phone's round trips are what the dashboard waits for.
+    const [answer, found] = await Promise.all([api<Session>('GET', '/sessions/current'), api<Settings>('GET', '/settings')]);
     if (!answer.ok) return signedOut();
-    const found = await api<Settings>('GET', '/settings');
     if (found.ok) setSettings(found.body);
     setNotice(null);
     setSession(answer.body);

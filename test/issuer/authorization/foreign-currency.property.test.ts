@@ -78,6 +78,6 @@ test('foreign authorizations: any capture/reversal/refund/increase sequence at t
       assert.equal(await f.available(card), LOADED, 'a full round trip leaves the card exactly as loaded');
       await f.assertConsistent();
     }),
-    { numRuns: 40, endOnFailure: true },
+    { numRuns: 25, endOnFailure: true },
   );
 });

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { Io } from '../../output.ts';
 import { DEFAULT_URL } from '../issuer/client.ts';
 import { CREDENTIALS_FILE, MERCHANT_KEY_ENV } from './merchant-client.ts';
+import { merchantsCommand } from './merchants.ts';
 import { rulesCommand } from './rules.ts';
 import { settingsCommand } from './settings.ts';
 
@@ -18,6 +19,7 @@ export function acquirerCommand(io: Io): Command {
     .option('--json', "print the API's JSON");
   acquirer.addCommand(rulesCommand(io));
   acquirer.addCommand(settingsCommand(io));
+  acquirer.addCommand(merchantsCommand(io));
   // Nested commands do not inherit the program's settings: never exit the process, print through io.
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });

@@ -64,7 +64,7 @@ export function newIdempotencyKey(): string {
   return `cli-${randomUUID()}`;
 }
 
-function operatorKey(ctx: IssuerContext): string {
+export function operatorKey(ctx: IssuerContext): string {
   const file = join(ctx.dataDir, 'operator-key');
   try {
     return readFileSync(file, 'utf8').trim();

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Stripe from 'stripe';
+import { startCardlane } from '../../src/app/start.ts';
+import { runCli } from '../../src/cli/program.ts';
+import { openDatabase } from '../../src/platform/db/open.ts';
+import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { newTestLocation } from '../support/databases.ts';
+
+// Issue 16, merchants as data: the operator makes a merchant over POST /acquirer/v1/merchants
+// (or `cardlane acquirer merchants create`), and the merchant takes payments through the stripe SDK at once.
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-merchants-'));
+const location = newTestLocation();
+let cardlane: Awaited<ReturnType<typeof startCardlane>>;
+let operatorKey: string;
+
+before(async () => {
+  for (const name of ['CARDLANE_URL', 'CARDLANE_DATA_DIR', 'CARDLANE_MERCHANT_KEY']) delete process.env[name];
+  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, logger: createLogger({ level: 'silent' }) });
+  operatorKey = readFileSync(join(dataDir, 'operator-key'), 'utf8').trim();
+});
+after(async () => {
+  await cardlane.close();
+  const db = openDatabase(location.url);
+  if (db instanceof PostgresDatabase) await db.dropSchema();
+  await db.close();
+  location.remove();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const createMerchant = (body: unknown, key: string | null = operatorKey) =>
+  fetch(`${cardlane.url}/acquirer/v1/merchants`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
+    body: JSON.stringify(body),
+  });
+
+const merchantCount = async () => Number((await cardlane.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM acquirer_merchants'))!.n);
+
+function stripeFor(key: string): Stripe {
+  const url = new URL(cardlane.url);
+  return new Stripe(key, { host: url.hostname, port: Number(url.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+}
+
+test('the operator API: operator key only, every field checked (4xx, nothing made), then 201 with keys shown once', async () => {
+  const before = await merchantCount();
+  const good = { name: 'Claude', country: 'GB', mcc: '5734', currency: 'gbp' };
+  assert.equal((await createMerchant(good, null)).status, 401);
+  assert.equal((await createMerchant(good, 'sk_test_notanoperatorkey')).status, 401);
+  for (const [body, param] of [
+    [{ ...good, country: 'XX' }, 'country'],
+    [{ ...good, mcc: '57' }, 'mcc'],
+    [{ ...good, currency: 'zzz' }, 'currency'],
+    [{ ...good, name: '   ' }, 'name'],
+    [{ country: 'GB', mcc: '5734', currency: 'gbp' }, 'name'],
+    [{ ...good, surprise: 1 }, 'surprise'],
+  ] as const) {
+    const answer = await createMerchant(body);
+    assert.equal(answer.status, 400, JSON.stringify(body));
+    const error = ((await answer.json()) as { error: { code: string; param?: string } }).error;
+    assert.ok(['parameter_invalid', 'parameter_missing', 'parameter_unknown'].includes(error.code), JSON.stringify(error));
+    assert.equal(error.param, param);
+  }
+  assert.equal(await merchantCount(), before, 'refusals make nothing');
+
+  const answer = await createMerchant(good);
+  assert.equal(answer.status, 201);
+  const merchant = (await answer.json()) as Record<string, string>;
+  assert.match(merchant.id!, /^acct_/);
+  assert.deepEqual([merchant.name, merchant.country, merchant.mcc, merchant.default_currency], ['Claude', 'GB', '5734', 'gbp']);
+  assert.match(merchant.secret_key!, /^sk_test_[0-9A-Za-z]{32}$/);
+  assert.match(merchant.publishable_key!, /^pk_test_[0-9A-Za-z]{32}$/);
+  const stored = await cardlane.db.get<Record<string, unknown>>('SELECT * FROM acquirer_api_keys WHERE merchant_id = ? AND kind = ?', [merchant.id, 'secret']);
+  assert.ok(!JSON.stringify(stored).includes(merchant.secret_key!), 'only the hash of the secret key is kept');
+
+  // The new merchant takes a GBP payment at once through the official SDK (a test-bank card).
+  const stripe = stripeFor(merchant.secret_key!);
+  const pm = await stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2031, cvc: '123' } });
+  const paid = await stripe.paymentIntents.create({ amount: 2_000, currency: 'gbp', payment_method: pm.id, confirm: true });
+  assert.equal(paid.status, 'succeeded');
+  assert.equal(paid.currency, 'gbp');
+});
+
+test('cardlane acquirer merchants create: for people and with --json, with the operator key from the data directory', async () => {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } };
+  const base = ['node', 'cardlane', 'acquirer', '--url', cardlane.url, '--data-dir', dataDir, 'merchants', 'create'];
+  let code = await runCli([...base, '--name', 'App Store', '--country', 'us', '--mcc', '5818', '--currency', 'usd'], io);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^Created merchant acct_\w+ \(App Store\)\n/);
+  assert.match(stdout, /secret key\s+sk_test_[0-9A-Za-z]{32}\n/);
+  assert.match(stdout, /shown only now/);
+
+  stdout = '';
+  code = await runCli([...base, '--name', 'Google Play', '--country', 'IE', '--mcc', '5818', '--currency', 'eur', '--json'], io);
+  assert.equal(code, 0, stderr);
+  const created = JSON.parse(stdout) as { id: string; default_currency: string; country: string; secret_key: string };
+  assert.deepEqual([created.country, created.default_currency], ['IE', 'eur']);
+  const customer = await stripeFor(created.secret_key).customers.create({ email: 'buyer@example.com' });
+  assert.match(customer.id, /^cus_/, 'the printed key works with the SDK at once');
+
+  stdout = '';
+  stderr = '';
+  code = await runCli([...base, '--name', 'Bad', '--country', 'GB', '--mcc', 'abcd', '--currency', 'gbp'], io);
+  assert.notEqual(code, 0);
+  assert.match(stderr, /mcc/);
+});

@@ -23,6 +23,7 @@ export const BILLING_ERROR_CODES = {
   email_invalid: { type: 'invalid_request_error', status: 400, message: 'This is not an e-mail address.' },
   last_owner: { type: 'invalid_request_error', status: 409, message: 'An organization keeps at least one owner.' },
   budget_amount_invalid: { type: 'invalid_request_error', status: 400, message: 'A monthly budget is a whole number of cents above zero.' },
+  billing_profile_invalid: { type: 'invalid_request_error', status: 400, message: 'A field of the billing profile (name, address, country or tax ID) is not valid.' },
   budget_thresholds_invalid: { type: 'invalid_request_error', status: 400, message: 'Budget alert thresholds are different whole percentages from 1 to 100.' },
 } as const satisfies ErrorTable;
 

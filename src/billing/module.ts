@@ -10,6 +10,8 @@ import { BILLING_ERROR_CODES } from './errors.ts';
 import { autoRechargeRoutes } from './http/auto-recharge-routes.ts';
 import { budgetRoutes } from './http/budget-routes.ts';
 import { creditLotRoutes } from './http/credit-lot-routes.ts';
+import { invoiceRoutes } from './http/invoice-routes.ts';
+import { invoiceMigrations } from './invoices/migrations.ts';
 import { budgetMigrations } from './budgets/migrations.ts';
 import { CREDIT_EXPIRY_INTERVAL_MS, expireDueCredits } from './credit-lots/credit-expiry.ts';
 import { creditLotMigrations } from './credit-lots/migrations.ts';
@@ -53,7 +55,7 @@ export interface BillingApi {
 /** Merchant billing for an API business: organizations, metered usage, prepaid credits, cards, auto-recharge, subscriptions. */
 export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
   name: 'billing',
-  migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations, ...usageMigrations, ...budgetMigrations, ...creditLotMigrations],
+  migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations, ...usageMigrations, ...budgetMigrations, ...creditLotMigrations, ...invoiceMigrations],
   errorCodes: BILLING_ERROR_CODES,
   build(runtime) {
     const { db, clock, ids, random, config, ledger, settings, self, operatorKeys } = runtime;
@@ -69,6 +71,7 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
         { plugin: autoRechargeRoutes(services), prefix: '/billing/v1' },
         { plugin: budgetRoutes(services.deps), prefix: '/billing/v1' },
         { plugin: creditLotRoutes(services.deps), prefix: '/billing/v1' },
+        { plugin: invoiceRoutes(services.deps), prefix: '/billing/v1' },
         billingPageAndSessions(runtime, provider, operatorKeys, runtime.memberPepper),
       ],
       tasks: [

@@ -14,6 +14,7 @@ import { readerTimeZone } from './reader-time.ts';
 import { MAX_CHARGES_PER_SUBJECT, notFound, resolveSubject, type BillingResolvers, type Subject } from './subjects.ts';
 import type { Trace, TraceAttempt, TraceBilling, TraceHop } from './trace-types.ts';
 import { say, type Principal, type View } from './views.ts';
+import { traceDispute } from './dispute-trace.ts';
 
 /**
  * The decline doctor: given an id (a payment, a setup, a billing attempt,
@@ -64,6 +65,11 @@ export class Doctor {
     this.#ports = { acquirer, issuer, network, testBank };
     this.#billing = { sql: options.db, resolvers: options.billingResolvers };
     this.#rechargeMinimumMinor = options.rechargeMinimumMinor ?? null;
+  }
+
+  /** A dispute (`du_…` or `idsp_…`) followed across issuer, network and acquirer, as `principal` may see it. */
+  traceDispute(id: string, principal: Principal, lang: Lang) {
+    return traceDispute(this.#ports, id, principal, lang);
   }
 
   /** Who a credential (a merchant secret key, an operator key, a cardholder session) belongs to, as the party that issued it says. */

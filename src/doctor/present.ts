@@ -232,13 +232,15 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
       }
       return say(lang, 'The payment never reached the card issuer.', '这笔付款没有到达发卡行。');
     case 'issuer/approved':
-      return say(lang, 'The card issuer approved it.', '发卡行批准了这笔付款。');
+      return say(lang, 'The card issuer approved it.', '发卡行批准了这笔付款。') + nameCheckNote(parts, view, lang);
     case 'issuer/declined': {
       const checks = view !== 'merchant' && hop.failedChecks && hop.failedChecks.length > 0 ? hop.failedChecks.join(', ') : null;
-      return say(
-        lang,
-        `The card issuer declined it: ${codeText(hop.isoCode)}, reason ${hop.reason}.${checks === null ? '' : ` Failed checks: ${checks}.`}`,
-        `发卡行拒绝：${codeText(hop.isoCode)}，原因 ${hop.reason}。${checks === null ? '' : `未通过的检查：${checks}。`}`,
+      return (
+        say(
+          lang,
+          `The card issuer declined it: ${codeText(hop.isoCode)}, reason ${hop.reason}.${checks === null ? '' : ` Failed checks: ${checks}.`}`,
+          `发卡行拒绝：${codeText(hop.isoCode)}，原因 ${hop.reason}。${checks === null ? '' : `未通过的检查：${checks}。`}`,
+        ) + nameCheckNote(parts, view, lang)
       );
     }
     case 'issuer/late_approval_released':
@@ -258,6 +260,33 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
     default:
       return `${hop.party}: ${hop.status}`;
   }
+}
+
+/**
+ * The issuer's account-name verification, when the name the customer gave
+ * did not (fully) match the card's — one of the seed's causes (持卡人姓名不符).
+ * The issuer answers it and never declines on it; a merchant may.
+ */
+function nameCheckNote(parts: AttemptParts, view: View, lang: Lang): string {
+  // The merchant has the answer on its own charge (checks.name_check); the advice is the cardholder's.
+  if (view === 'merchant') return '';
+  const issuer = parts.facts.issuer;
+  const result = issuer?.kind === 'cardlane' ? issuer.authorization.checks.name_check : undefined;
+  if (result === 'no_match') {
+    return say(
+      lang,
+      " The cardholder name given to the merchant does not match the name on the card (name check: no match): the issuer does not decline for this, but the merchant may — give the name exactly as it is on the card.",
+      '向商户提供的持卡人姓名与卡上姓名不符（姓名核验：不符）：发卡行不会因此拒绝，但商户可能会——请按卡面上的姓名填写。',
+    );
+  }
+  if (result === 'partial_match') {
+    return say(
+      lang,
+      ' The cardholder name given to the merchant only partly matches the name on the card (name check: partial match); give the full name as it is on the card.',
+      '向商户提供的持卡人姓名与卡上姓名只部分一致（姓名核验：部分一致）；请按卡面填写完整姓名。',
+    );
+  }
+  return '';
 }
 
 function issuerName(name: string | null): string {

@@ -243,12 +243,30 @@ test('a crash between the 1A and the challenge: the payment is finished later in
   assert.equal(await f.payments.resumeStuck(f.clock.nowMs(), 60_000), 1);
   const waiting = await stripe.paymentIntents.retrieve(pi.id);
   assert.equal(waiting.status, 'requires_action');
+  assert.ok(waiting.next_action!.redirect_to_url!.url!.startsWith(`${f.url}/3ds/test-bank/`), 'made absolute for the client');
   assert.equal((await f.db.all('SELECT id FROM test_bank_authentications')).length, 1, 'the same authentication, asked again');
   await authenticate_(waiting);
   assert.equal((await stripe.paymentIntents.retrieve(pi.id)).status, 'succeeded');
 
   async function authenticate_(intent: Stripe.PaymentIntent) {
     const back = await pressChallengeButton(intent.next_action!.redirect_to_url!.url!, 'complete');
-    assert.equal((await browse(back)).status, 200, 'no return_url was kept after the crash… or it was');
+    // The return_url of the cut-short confirm was saved with its attempt: the customer still lands on the merchant's page.
+    const final = await browse(back);
+    assert.equal(final.status, 303);
+    assert.match(final.headers.get('location')!, /^https:\/\/shop\.example\/checkout\/done\?order=42&payment_intent=/);
   }
+});
+
+test('the doctor explains authentication required / failed / abandoned in both languages, and why the automatic charge still works', async () => {
+  const { catalogueEntry } = await import('../../src/doctor/catalogue.ts');
+  for (const reason of ['authentication_required', 'authentication_failed', 'authentication_abandoned']) {
+    const entry = catalogueEntry(reason);
+    assert.ok(entry, reason);
+    assert.equal(entry.isoCode, '1A', reason);
+    assert.equal(entry.decidedBy, 'issuer');
+    assert.match(entry.text.en.remedy, /automatic charge/, reason);
+    assert.match(entry.text['zh-CN'].remedy, /自动扣款/, reason);
+  }
+  assert.equal(catalogueEntry('authentication_failed')!.stripeCode, 'payment_intent_authentication_failure');
+  assert.match(catalogueEntry('authentication_required')!.text.en.remedy, /exempt from strong customer authentication/);
 });

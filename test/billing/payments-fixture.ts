@@ -10,6 +10,9 @@ import { createBillingServices, type BillingServices } from '../../src/billing/b
 import { creditBalance } from '../../src/billing/billing-ledger.ts';
 import { billingRoutes } from '../../src/billing/http/billing-routes.ts';
 import { subscriptionRoutes } from '../../src/billing/http/subscription-routes.ts';
+import { budgetRoutes } from '../../src/billing/http/budget-routes.ts';
+import { creditLotRoutes } from '../../src/billing/http/credit-lot-routes.ts';
+import { invoiceRoutes } from '../../src/billing/http/invoice-routes.ts';
 import { autoRechargeRoutes } from '../../src/billing/http/auto-recharge-routes.ts';
 import { merchantApiRoutes } from '../../src/billing/merchant-api-routes.ts';
 import { createOrganization } from '../../src/billing/organizations.ts';
@@ -85,6 +88,9 @@ export async function billingPaymentsFixture(options: { config?: Partial<Billing
       { plugin: billingRoutes(billing), prefix: '/billing/v1' },
       { plugin: subscriptionRoutes(billing), prefix: '/billing/v1' },
       { plugin: autoRechargeRoutes(billing), prefix: '/billing/v1' },
+      { plugin: budgetRoutes(billing.deps), prefix: '/billing/v1' },
+      { plugin: creditLotRoutes(billing.deps), prefix: '/billing/v1' },
+      { plugin: invoiceRoutes(billing.deps), prefix: '/billing/v1' },
       { plugin: merchantApiRoutes(f.db, { clock: f.clock, ids, random, ledger: f.ledger }), prefix: '/merchant/v1' },
     ],
   });

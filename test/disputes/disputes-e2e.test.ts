@@ -278,6 +278,26 @@ test('a Cardlane cardholder disputes: provisional credit, merchant evidence, the
   assert.equal(await available(), startCard - 500, 'the provisional credit was reversed');
   assert.equal((await statementLines()).find((l) => l.type === 'authorization' && l.authorization === firstAuth)!.dispute.status, 'lost');
   assert.equal((await statementLines()).find((l) => l.type === 'dispute_reversal')!.amount, -500);
+  // The doctor traces the dispute across the parties, each view its own side and the network's.
+  const doctorTrace = async (id: string, bearer: string, lang: string) => {
+    const r = await fetch(`${cardlane.url}/doctor/v1/traces/${id}?lang=${lang}`, { headers: { authorization: `Bearer ${bearer}` } });
+    return { status: r.status, body: (await r.json()) as Json };
+  };
+  const asCardholder = await doctorTrace(opened.body.id, token, 'zh-CN');
+  assert.equal(asCardholder.status, 200, JSON.stringify(asCardholder.body));
+  assert.deepEqual(asCardholder.body.hops.map((h: Json) => h.party), ['issuer', 'network']);
+  assert.equal(asCardholder.body.hops[0].status, 'lost');
+  assert.match(asCardholder.body.summary, /商户胜诉/);
+  assert.deepEqual(asCardholder.body.hops[0].steps.map((s: Json) => s.step), ['opened', 'provisional_credit', 'chargeback_sent', 'merchant_responded', 'decided', 'lost']);
+  const asMerchant = await doctorTrace(merchantSide.id, cardlane.demoMerchant.secret_key, 'en');
+  assert.equal(asMerchant.status, 200, JSON.stringify(asMerchant.body));
+  assert.deepEqual(asMerchant.body.hops.map((h: Json) => h.party), ['network', 'acquirer']);
+  assert.deepEqual(asMerchant.body.hops[0].messages.map((m: Json) => [m.type, m.response_code]), [['chargeback', '00'], ['representment', '00'], ['dispute_decision', '00']]);
+  assert.equal(asMerchant.body.hops[1].status, 'won');
+  assert.match(asMerchant.body.summary, /^Dispute of 5\.00 USD: /);
+  const asOperator = await doctorTrace(merchantSide.id, op, 'en');
+  assert.deepEqual(asOperator.body.hops.map((h: Json) => h.party), ['issuer', 'network', 'acquirer']);
+  assert.equal((await doctorTrace('du_0123456789abcdef', cardlane.demoMerchant.secret_key, 'en')).status, 404);
   assert.equal((await stripe.disputes.retrieve(merchantSide.id)).status, 'won');
   assert.equal(await merchantBalance(), startMerchant + 500);
 

@@ -56,7 +56,7 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
       if (message.type() === 'error' && !/status of 40[12]/.test(message.text())) problems.push(`console: ${message.text()} (${message.location().url})`);
     });
 
-    const shot = (name: string) => page.screenshot({ path: join(shots, `billing-${name}.png`), fullPage: true });
+    const shot = (name: string) => page.screenshot({ path: join(shots, `billing-${name}.png`) });
 
     await page.goto(`${info.url}/billing`);
     await page.locator('#signin').waitFor({ state: 'visible' });

@@ -124,7 +124,7 @@ test('usage and costs, and API keys, on the billing page in Chromium: totals agr
     assert.equal((await complete(secret, 'from the new key')).status, 200);
     await checkAccessibility(page, 'new key shown');
     await page.click('#new-key-done');
-    assert.equal(await page.locator('#new-key-value').count(), 0);
+    await page.locator('#new-key-value').waitFor({ state: 'detached' });
     const row = page.locator('#api-keys-list tbody tr', { hasText: 'browser 浏览器' });
     await row.locator('button[data-action="revoke-key"]').click();
     await page.locator('#revoke-key-dialog').waitFor({ state: 'visible' });
@@ -132,7 +132,7 @@ test('usage and costs, and API keys, on the billing page in Chromium: totals agr
     await page.click('#revoke-key-dialog-confirm');
     await waitForText(page, '#api-keys-message', /“browser 浏览器” was revoked/);
     assert.equal((await complete(secret, 'refused')).status, 401, 'revoked: refused at once');
-    assert.equal(await page.locator('#api-keys-list tbody tr', { hasText: 'browser 浏览器' }).count(), 0);
+    await page.locator('#api-keys-list tbody tr', { hasText: 'browser 浏览器' }).waitFor({ state: 'detached' });
 
     // Rename the search key.
     await page.locator('#api-keys-list tbody tr', { hasText: 'search-bot' }).locator('button[data-action="rename-key"]').click();

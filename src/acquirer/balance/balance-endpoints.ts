@@ -61,10 +61,8 @@ export function balanceEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
     method: 'GET',
     url: '/balance_transactions/:id',
     summary: 'Retrieve a balance transaction',
-    parse: (params, call) => {
-      refuseExpand(params);
-      return { id: call.path.id! };
-    },
+    // expand[]=source is read and applied by the route (stripe/expand.ts).
+    parse: (_params, call) => ({ id: call.path.id! }),
     run: async (input, call) => balanceTransactionObject(await requireBalanceTransaction(deps.db, call.merchant.id, input.id)),
   };
 
@@ -73,7 +71,6 @@ export function balanceEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
     url: '/balance_transactions',
     summary: 'List balance transactions',
     parse: (params) => {
-      refuseExpand(params);
       return {
         query: parseListQuery(params),
         type: params.enumOf('type', BALANCE_TRANSACTION_TYPES),

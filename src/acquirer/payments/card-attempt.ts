@@ -121,6 +121,8 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
     merchantCustomerRef: spec.customerId,
     // Without a CVC the issuer needs proof that this merchant once had it for this card (Visa's original transaction id).
     storedCredentialOriginalId: cvv2 === null ? (spec.pm.storedCredentialNetworkId ?? null) : null,
+    // Account-name verification: the name the customer gave, for the issuer to compare with the card's.
+    ...(spec.pm.billingDetails.name ? { cardholderName: spec.pm.billingDetails.name } : {}),
     ...(spec.authentication ? { authentication: spec.authentication } : {}),
     sentAtMs: deps.clock.nowMs(),
   });
@@ -229,6 +231,7 @@ function checksFrom(pm: PaymentMethod, response: AuthorizationResponse): CardChe
     address_line1_check: pick(given.line1 !== null, response.avs.line1),
     address_postal_code_check: pick(given.postal_code !== null, response.avs.postalCode),
     cvc_check: response.cvv2 === 'unchecked' ? pm.checks.cvc_check : response.cvv2,
+    ...(response.nameCheck !== undefined ? { name_check: response.nameCheck } : {}),
   };
 }
 

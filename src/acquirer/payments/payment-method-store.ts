@@ -1,7 +1,7 @@
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
-import type { CardBrand, CardFunding, CheckResult } from '../../network/messages.ts';
+import type { CardBrand, CardFunding, CheckResult, NameCheckResult } from '../../network/messages.ts';
 
 /**
  * Payment method rows and their Stripe objects. The card number is only
@@ -31,6 +31,14 @@ export interface CardChecks {
   readonly address_line1_check: CheckResult | null;
   readonly address_postal_code_check: CheckResult | null;
   readonly cvc_check: CheckResult | null;
+  /**
+   * The issuer's account-name verification of `billing_details.name` (Visa
+   * ANI), where the card network answered one: a Cardlane field beside
+   * Stripe's checks, in the network's words, since pass/fail cannot say
+   * "partly" (a given or family name, or initials). Absent when no name was
+   * sent or the issuer does not check names.
+   */
+  readonly name_check?: NameCheckResult;
 }
 
 export interface PaymentMethod {

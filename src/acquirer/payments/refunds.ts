@@ -178,8 +178,7 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
         const page = await listPage<any>(deps.db, {
           table: 'acquirer_refunds',
           columns: REFUND_READ_COLUMNS,
-          // A set-up's card verification is no charge at Stripe: it stays retrievable as the set-up's attempt, but is not listed.
-          where: paymentIntent === undefined ? "merchant_id = ? AND purpose = 'purchase'" : "merchant_id = ? AND purpose = 'purchase' AND payment_intent_id = ?",
+          where: paymentIntent === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND payment_intent_id = ?',
           params: paymentIntent === undefined ? [call.merchant.id] : [call.merchant.id, paymentIntent],
           query,
         });

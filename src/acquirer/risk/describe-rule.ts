@@ -1,6 +1,6 @@
 import { formatMoney, money } from '../../platform/money.ts';
 import { countryName } from './countries.ts';
-import type { AppliesTo, RiskCondition, RiskRule, RulePurpose } from './rule-types.ts';
+import type { AppliesTo, PaymentScope, RiskCondition, RiskRule, RulePurpose } from './rule-types.ts';
 
 /**
  * Two ways to say what a rule does. `describeRule` is one line of English
@@ -10,9 +10,34 @@ import type { AppliesTo, RiskCondition, RiskRule, RulePurpose } from './rule-typ
  * for a trace. Neither is shown to a cardholder: a merchant's rules are its own.
  */
 
-type Describable = Pick<RiskRule, 'action' | 'condition' | 'appliesTo' | 'purpose'>;
+type Describable = Pick<RiskRule, 'action' | 'condition' | 'appliesTo' | 'purpose' | 'onlyWhen' | 'exceptWhen'>;
 
 export function describeRule(rule: Describable): string {
+  const scoped = rule.onlyWhen || rule.exceptWhen ? ` (${describePaymentScope(rule, 'en')})` : '';
+  return `${describeCondition(rule)}${scoped}`;
+}
+
+/**
+ * A rule's payment scope for people: "only payments with metadata product
+ * = plus", "except payments whose description contains “Plus”" — in the
+ * merchant's language (the API gives both).
+ */
+export function describePaymentScope(rule: Pick<RiskRule, 'onlyWhen' | 'exceptWhen'>, lang: 'en' | 'zh-CN'): string {
+  const parts: string[] = [];
+  if (rule.onlyWhen) parts.push(lang === 'zh-CN' ? `只看${paymentScopeWords(rule.onlyWhen, lang)}的付款` : `only payments with ${paymentScopeWords(rule.onlyWhen, lang)}`);
+  if (rule.exceptWhen) parts.push(lang === 'zh-CN' ? `${paymentScopeWords(rule.exceptWhen, lang)}的付款除外` : `except payments with ${paymentScopeWords(rule.exceptWhen, lang)}`);
+  return parts.join(lang === 'zh-CN' ? '；' : '; ');
+}
+
+function paymentScopeWords(scope: PaymentScope, lang: 'en' | 'zh-CN'): string {
+  const pairs = Object.entries(scope.metadata ?? {}).map(([key, value]) => (lang === 'zh-CN' ? `metadata 中 ${key} 为“${value}”` : `metadata ${key} = “${value}”`));
+  if (scope.description_contains !== undefined) {
+    pairs.push(lang === 'zh-CN' ? `描述包含“${scope.description_contains}”` : `a description containing “${scope.description_contains}”`);
+  }
+  return pairs.join(lang === 'zh-CN' ? '且' : ' and ');
+}
+
+function describeCondition(rule: Describable): string {
   const verb = rule.action === 'allow' ? 'Allow' : 'Block';
   const scope = scopeWords(rule.appliesTo, rule.purpose);
   const c = rule.condition;
@@ -43,7 +68,16 @@ export function describeRule(rule: Describable): string {
 
 /** The rule's condition and scope in Radar's syntax. */
 export function rulePredicate(rule: Describable): string {
-  return [conditionPredicate(rule.condition), ...scopePredicate(rule.appliesTo, rule.purpose)].join(' and ');
+  const only = rule.onlyWhen ? [paymentScopePredicate(rule.onlyWhen)] : [];
+  const except = rule.exceptWhen ? [`not (${paymentScopePredicate(rule.exceptWhen)})`] : [];
+  return [conditionPredicate(rule.condition), ...scopePredicate(rule.appliesTo, rule.purpose), ...only, ...except].join(' and ');
+}
+
+/** Radar writes a metadata key as `::key::`; the description test is Cardlane's (`:description: contains '…'`, case-insensitive). */
+function paymentScopePredicate(scope: PaymentScope): string {
+  const parts = Object.entries(scope.metadata ?? {}).map(([key, value]) => `::${key}:: = ${quote(value)}`);
+  if (scope.description_contains !== undefined) parts.push(`:description: contains ${quote(scope.description_contains)}`);
+  return parts.join(' and ');
 }
 
 export function conditionPredicate(c: RiskCondition): string {

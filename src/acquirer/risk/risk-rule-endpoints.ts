@@ -3,10 +3,10 @@ import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { parseListQuery, stripeList, type ListQuery } from '../stripe/list.ts';
 import { updateMetadata, type Params } from '../stripe/params.ts';
 import type { StripeEndpoint } from '../stripe/route.ts';
-import { describeRule, rulePredicate } from './describe-rule.ts';
+import { describePaymentScope, describeRule, rulePredicate } from './describe-rule.ts';
 import { createRiskRule, deleteRiskRule, getRiskRule, listRiskRules, updateRiskRule, type RiskRulePatch } from './risk-rules.ts';
-import { APPLIES_TO, CONDITION_KINDS, RISK_ACTIONS, RULE_PURPOSES, type RiskCondition, type RiskRule } from './rule-types.ts';
-import { COUNTRY_LIST_MAX_ITEMS, DESCRIPTION_MAX_CHARS, FINGERPRINT_LIST_MAX_ITEMS } from './rule-validation.ts';
+import { APPLIES_TO, CONDITION_KINDS, RISK_ACTIONS, RULE_PURPOSES, type PaymentScope, type RiskCondition, type RiskRule } from './rule-types.ts';
+import { COUNTRY_LIST_MAX_ITEMS, DESCRIPTION_MAX_CHARS, FINGERPRINT_LIST_MAX_ITEMS, SCOPE_DESCRIPTION_MAX_CHARS } from './rule-validation.ts';
 
 /**
  * `/v1/risk_rules`: a Cardlane extension in Stripe's style (Stripe keeps
@@ -23,10 +23,16 @@ export interface RiskRuleObject {
   readonly condition: RiskCondition;
   readonly applies_to: RiskRule['appliesTo'];
   readonly purpose: RiskRule['purpose'];
+  /** Only payments whose metadata/description match (Cardlane's Radar-like scope); null: every payment. */
+  readonly only_when: PaymentScope | null;
+  /** Payments whose metadata/description match are exempt; null: none. */
+  readonly except_when: PaymentScope | null;
   readonly enabled: boolean;
   readonly description: string | null;
   /** `describeRule`: one line of English. */
   readonly summary: string;
+  /** The rule's payment scope for people, in English and Chinese; null when it has none. */
+  readonly scope_summary: { readonly en: string; readonly 'zh-CN': string } | null;
   /** The condition in Radar's rule syntax. */
   readonly predicate: string;
   readonly metadata: Readonly<Record<string, string>>;
@@ -43,9 +49,12 @@ export function riskRuleObject(rule: RiskRule): RiskRuleObject {
     condition: rule.condition,
     applies_to: rule.appliesTo,
     purpose: rule.purpose,
+    only_when: rule.onlyWhen ?? null,
+    except_when: rule.exceptWhen ?? null,
     enabled: rule.enabled,
     description: rule.description,
     summary: describeRule(rule),
+    scope_summary: rule.onlyWhen || rule.exceptWhen ? { en: describePaymentScope(rule, 'en'), 'zh-CN': describePaymentScope(rule, 'zh-CN') } : null,
     predicate: rulePredicate(rule),
     metadata: rule.metadata,
     created: Math.floor(rule.createdAtMs / 1000),
@@ -97,6 +106,20 @@ function conditionParam(params: Params, required: boolean): Record<string, unkno
   return raw;
 }
 
+/**
+ * `only_when[…]` / `except_when[…]`: metadata pairs and a description text,
+ * read with the reader each field needs (so a mistyped field is refused as
+ * unknown first); their meaning is checked when the rule is made
+ * (`normalizePaymentScope`, in createRiskRule).
+ */
+function paymentScopeParam(params: Params, name: 'only_when' | 'except_when'): PaymentScope | null {
+  const scope = params.object(name);
+  if (scope === undefined) return null;
+  const metadata = scope.metadata('metadata');
+  const description = scope.string('description_contains', { maxChars: SCOPE_DESCRIPTION_MAX_CHARS });
+  return { ...(metadata === undefined ? {} : { metadata: metadata.set as Record<string, string> }), ...(description === undefined ? {} : { description_contains: description }) };
+}
+
 function notFound(id: string): never {
   throw new AcquirerError('resource_missing', `No such risk_rule: '${id.slice(0, 80)}'`, { param: 'id' });
 }
@@ -109,6 +132,8 @@ interface CreateInput {
   readonly enabled: boolean;
   readonly description: string | undefined;
   readonly metadata: ReturnType<Params['metadata']>;
+  readonly onlyWhen: PaymentScope | null;
+  readonly exceptWhen: PaymentScope | null;
 }
 
 interface UpdateInput {
@@ -135,6 +160,8 @@ export function riskRuleEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       enabled: params.boolean('enabled') ?? true,
       description: params.string('description', { maxChars: DESCRIPTION_MAX_CHARS }),
       metadata: params.metadata(),
+      onlyWhen: paymentScopeParam(params, 'only_when'),
+      exceptWhen: paymentScopeParam(params, 'except_when'),
     }),
     run: async (input, call) => {
       const rule = await deps.db.transaction(async (tx) => {
@@ -146,6 +173,8 @@ export function riskRuleEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
           enabled: input.enabled,
           description: input.description ?? null,
           metadata: updateMetadata({}, input.metadata),
+          onlyWhen: input.onlyWhen,
+          exceptWhen: input.exceptWhen,
         });
         await call.recovery.record(tx, created.id);
         return created;

@@ -134,3 +134,13 @@ async function fetchObject(sql: Sql, merchantId: string, target: Target, id: str
       return id;
   }
 }
+
+/** Every path the answer's object may expand, two levels deep (for the OpenAPI document). */
+export function expandablePaths(resource: { readonly type: string; readonly list: boolean }): string[] {
+  const paths: string[] = [];
+  for (const [field, target] of Object.entries(EXPANDABLE[resource.type] ?? {})) {
+    paths.push(field);
+    for (const inner of Object.keys(EXPANDABLE[target] ?? {})) paths.push(`${field}.${inner}`);
+  }
+  return resource.list ? paths.map((path) => `data.${path}`) : paths;
+}

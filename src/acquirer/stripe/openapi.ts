@@ -4,6 +4,7 @@ import { Params } from './params.ts';
 import { NO_RECOVERY } from './recovery.ts';
 import type { StripeCall, StripeEndpoint } from './route.ts';
 import { CURRENT_API_VERSION } from './api-version.ts';
+import { endpointResource, expandablePaths } from './expand.ts';
 
 /**
  * The OpenAPI description of /v1, derived from the endpoints themselves so
@@ -293,6 +294,14 @@ function answerSchema(endpoint: StripeEndpoint<unknown>): JsonSchema {
   return isList ? LIST(schema) : schema;
 }
 
+/** `expand[]` as the route reads and applies it for the endpoint's object (expand.ts): every path it may name. */
+function withExpand(endpoint: StripeEndpoint<any>, parameters: JsonSchema): JsonSchema {
+  const resource = endpointResource(endpoint.method, endpoint.url);
+  if (resource === undefined) return parameters;
+  const expand = { type: 'array', maxItems: 20, items: { type: 'string', enum: expandablePaths(resource) } };
+  return { ...parameters, properties: { ...parameters.properties, expand } };
+}
+
 /** The description of one route in the document, as @fastify/swagger's per-route `swaggerTransform`. */
 export function openApiOperation(endpoint: StripeEndpoint<any>): (document: { schema: any; url: string; [key: string]: any }) => { schema: any; url: string } {
   let parameters: JsonSchema | undefined;
@@ -300,7 +309,7 @@ export function openApiOperation(endpoint: StripeEndpoint<any>): (document: { sc
     // The schemes are the acquirer's: added to the document by its own routes (before their operations are built).
     const components = (openapiObject.components ??= {});
     components.securitySchemes = { ...SECURITY_SCHEMES, ...components.securitySchemes };
-    parameters ??= endpointParameters(endpoint);
+    parameters ??= withExpand(endpoint, endpointParameters(endpoint));
     const browser = endpoint.allowPublishable === true || endpoint.clientSecret !== undefined;
     const security = browser ? [{ [SECRET_KEY_SCHEME]: [] }, { [PUBLISHABLE_KEY_SCHEME]: [] }] : [{ [SECRET_KEY_SCHEME]: [] }];
     const request = endpoint.method === 'POST' ? { body: parameters, consumes: ['application/x-www-form-urlencoded'] } : Object.keys(parameters.properties).length > 0 ? { querystring: parameters } : {};

@@ -160,6 +160,11 @@ export class Params {
     return paths;
   }
 
+  /** Whether a reader asked for `name` (read or not present). */
+  wasRead(name: string): boolean {
+    return this.#read.has(name);
+  }
+
   /** The `expand[]` paths the endpoint read (the route expands its answer along them: expand.ts). */
   get expandPaths(): readonly string[] {
     return this.#expandPaths;

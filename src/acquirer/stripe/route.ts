@@ -145,9 +145,11 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
       const data = endpoint.method === 'POST' ? bodyOf(request) : queryOf(request);
       const params = new Params(data);
       const input = endpoint.parse(params, call);
-      params.finish();
       // expand[] on a secret key's request: checked now (a refusal changes nothing), applied to the answer (expand.ts).
+      // An endpoint of an expandable object need not read it itself.
       const resource = kind === 'secret' ? endpointResource(endpoint.method, endpoint.url) : undefined;
+      if (resource !== undefined && !params.wasRead('expand')) params.expand();
+      params.finish();
       const expandPaths = params.expandPaths;
       if (resource !== undefined) checkExpandPaths(resource, expandPaths);
       const expanded = (body: unknown) => (resource === undefined || expandPaths.length === 0 ? body : expandAnswer(deps.db, merchant.id, resource, body, expandPaths));

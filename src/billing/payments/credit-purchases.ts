@@ -70,7 +70,7 @@ export function creditGrantHandler(deps: Pick<BillingPaymentDeps, 'ledger' | 'id
       const expiresAtMs = creditExpiry(deps.clock.nowMs(), deps.config.creditExpiryDays);
       const outcome = await grantCredits(tx, deps, { orgId: attempt.orgId, amountMinor: attempt.amountMinor, reason: attempt.kind, transferId: creditTransferId(attempt.id), expiresAtMs });
       if (outcome.result !== 'ok') throw new Error(`credits for ${attempt.id}: ${outcome.result}`);
-      await issueReceipt(tx, deps.ids, attempt);
+      await issueReceipt(tx, deps, attempt);
     },
   };
 }

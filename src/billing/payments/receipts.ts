@@ -1,5 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
+import { issueInvoice } from '../invoices/invoices.ts';
 import { ATTEMPT_DESCRIPTIONS, type PaymentAttempt } from './payment-attempts.ts';
 
 /**
@@ -22,7 +23,14 @@ export interface Receipt {
 }
 
 
-export async function issueReceipt(tx: Tx, ids: IdGenerator, attempt: PaymentAttempt, description = ATTEMPT_DESCRIPTIONS[attempt.kind]): Promise<Receipt> {
+/** The receipt, and with it the payment's invoice (invoices.ts), in the payment's transaction. */
+export async function issueReceipt(
+  tx: Tx,
+  deps: { ids: IdGenerator; config: { readonly taxRatesBps: Readonly<Record<string, number>> } },
+  attempt: PaymentAttempt,
+  description = ATTEMPT_DESCRIPTIONS[attempt.kind],
+): Promise<Receipt> {
+  const { ids } = deps;
   await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [attempt.orgId]);
   const count = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM billing_receipts WHERE org_id = ?', [attempt.orgId]);
   const card = await tx.get<{ brand: string; last4: string }>('SELECT brand, last4 FROM billing_payment_methods WHERE id = ?', [attempt.paymentMethodId]);
@@ -43,6 +51,7 @@ export async function issueReceipt(tx: Tx, ids: IdGenerator, attempt: PaymentAtt
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [receipt.id, receipt.orgId, receipt.number, receipt.attemptId, receipt.amountMinor, receipt.currency, receipt.description, receipt.cardBrand, receipt.cardLast4, receipt.paidAtMs],
   );
+  await issueInvoice(tx, { ids, taxRatesBps: deps.config.taxRatesBps }, receipt, attempt.kind);
   return receipt;
 }
 

@@ -16,7 +16,7 @@ import { findSubscription, saveSubscription, type Subscription } from './subscri
  * the retry schedule. Every successful payment is booked in the ledger and
  * gets a receipt naming the period it paid.
  */
-export function subscriptionPaymentHandler(deps: Pick<BillingPaymentDeps, 'ids' | 'clock' | 'ledger'>): Required<AttemptHandler> {
+export function subscriptionPaymentHandler(deps: Pick<BillingPaymentDeps, 'ids' | 'clock' | 'ledger' | 'config'>): Required<AttemptHandler> {
   return {
     async succeeded(tx, attempt) {
       const sub = await lockSubscriptionOf(tx, attempt);
@@ -24,7 +24,7 @@ export function subscriptionPaymentHandler(deps: Pick<BillingPaymentDeps, 'ids' 
       const next = sub.status === 'incomplete' ? firstPaymentSucceeded(sub, attempt, nowMs) : renewalSucceeded(sub, attempt.id, nowMs);
       await saveSubscription(tx, next);
       await bookSubscriptionPayment(tx, deps, { orgId: attempt.orgId, amountMinor: attempt.amountMinor, transferId: `bill:subscription:${attempt.id}` });
-      await issueReceipt(tx, deps.ids, attempt, await receiptDescription(tx, next));
+      await issueReceipt(tx, deps, attempt, await receiptDescription(tx, next));
     },
     async failed(tx, attempt) {
       const sub = await lockSubscriptionOf(tx, attempt);

@@ -9,6 +9,7 @@ import { LANGS, type Lang } from '../catalogue-types.ts';
 import type { Doctor } from '../doctor.ts';
 import { VIEWS } from '../views.ts';
 import { principalOf } from './doctor-auth.ts';
+import { isDisputeId } from '../dispute-trace.ts';
 
 export interface DoctorRoutesOptions {
   /** Not read: the doctor asks its ports who a credential is. Optional so callers that still pass it keep compiling. */
@@ -65,7 +66,7 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
       {
         schema: {
           tags: TAG,
-          summary: 'Why was this payment declined? Follow one attempt across billing, acquirer, network and issuer',
+          summary: 'Why was this payment declined? Follow one attempt across billing, acquirer, network and issuer (or a dispute, du_… or idsp_…, across issuer, network and acquirer)',
           description: AUTH_TEXT,
           security: SECURITY,
           params: traceParams,
@@ -76,6 +77,8 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
       async (request) => {
         const query = request.query;
         const principal = await principalOf(doctor, clock, request, query.view);
+        // A dispute is traced across the parties like a payment, at the same address.
+        if (isDisputeId(request.params.id)) return doctor.traceDispute(request.params.id, principal, langOf(request, query.lang));
         return doctor.trace(request.params.id, principal, langOf(request, query.lang), { nowMs: clock.nowMs(), ...(query.tz === undefined ? {} : { timeZone: query.tz }) });
       },
     );

@@ -6,15 +6,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
  * column, large touch targets), in Simplified Chinese or English as the
  * browser asks (`?lang=` overrides, and the page links to the other), with a
  * strict Content-Security-Policy: no script at all, the stylesheet from this
- * origin, forms posting only to this origin, never framed. Card numbers
+ * origin, forms posting only to this origin. Card numbers
  * never appear: the page shows the last four digits only, and its URL names
  * the authentication, not the card.
  */
 
 export type PageLang = 'zh-CN' | 'en';
 
-export const AUTHENTICATION_PAGE_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+// Framing is allowed: EMV 3-D Secure shows the challenge in a frame of the checkout page (Stripe.js's handleNextAction does),
+// and without script nothing on the page can be driven from the frame's parent. form-action names http(s) too: browsers
+// check the redirects after a post against it, and the answer's last hop is the merchant's return_url (any site).
+export const AUTHENTICATION_PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' https: http:; base-uri 'none'; frame-ancestors *";
 
 /** Where the shared stylesheet is served (registered once by `serveAuthenticationStylesheet`). */
 export const AUTHENTICATION_STYLESHEET_PATH = '/3ds/assets/challenge.css';

@@ -5,6 +5,9 @@ import { BalancePanel } from './panels/balance.tsx';
 import { CardsPanel } from './panels/cards.tsx';
 import { PaymentsPanel, ReceiptsPanel } from './panels/history.tsx';
 import { MembersPanel } from './panels/members.tsx';
+import { BudgetPanel } from './panels/budget.tsx';
+import { CreditGrantsPanel } from './panels/credit-grants.tsx';
+import { InvoicesPanel } from './panels/invoices.tsx';
 import { ApiKeysPanel } from './panels/api-keys.tsx';
 import { UsagePanel } from './panels/usage.tsx';
 
@@ -31,7 +34,10 @@ export const PANELS: readonly BillingPanel[] = [
   { id: 'auto-recharge', title: { en: 'Auto-recharge', zh: '自动充值' }, component: AutoRechargePanel },
   { id: 'payments', title: { en: 'Payment history', zh: '付款记录' }, component: PaymentsPanel },
   { id: 'usage', title: { en: 'Usage and costs', zh: '用量与费用' }, component: UsagePanel },
+  { id: 'budget', title: { en: 'Monthly budget', zh: '月度预算' }, component: BudgetPanel },
+  { id: 'credit-grants', title: { en: 'Credit grants and expiry', zh: '额度发放与到期' }, component: CreditGrantsPanel },
   { id: 'api-keys', title: { en: 'API keys', zh: 'API 密钥' }, component: ApiKeysPanel },
   { id: 'members', title: { en: 'Members', zh: '成员' }, component: MembersPanel },
   { id: 'receipts', title: { en: 'Receipts', zh: '收据' }, component: ReceiptsPanel },
+  { id: 'invoices', title: { en: 'Invoices and billing details', zh: '发票与开票信息' }, component: InvoicesPanel },
 ];

@@ -37,7 +37,7 @@ export function ClosePanel(props: { readonly card: Card; readonly onClosed: (car
       {asking ? (
         <ConfirmDialog
           id="close-dialog"
-          title={t('closeConfirmTitle', { last4: card.last4 })}
+          title={t('closeConfirmTitle', { card: `VISA •••• ${card.last4}` })}
           confirmLabel={t('closeConfirm')}
           cancelLabel={t('cancel')}
           busy={action.busy}

@@ -6,7 +6,7 @@ import { randomKeySecret } from '../platform/secret-file.ts';
 import { addApiKey, createMerchant, getDemoMerchant } from './merchants/merchants.ts';
 import type { VerificationHoldRelease } from './merchants/verification-hold-release.ts';
 import { backfillPaymentMethodPars, type ParBackfillResult } from './payments/payment-method-par-backfill.ts';
-import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from './risk/presets.ts';
+import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED_EXCEPT_PLUS } from './risk/presets.ts';
 import { createRiskRule } from './risk/risk-rules.ts';
 
 export const VAULT_KEY_FILE_NAME = 'acquirer-vault-key';
@@ -50,7 +50,7 @@ export async function prepareAcquirer(db: Database, vaultKey: Buffer, paymentAcc
 /**
  * The demo merchant `cardlane up` creates on first start — an API business
  * configured like the seed's (a $5.00 verification hold when a card is
- * added, kept for 6 hours; it refuses prepaid cards on customer-initiated purchases) — and its
+ * added, kept for 6 hours; it refuses prepaid cards on customer-initiated purchases except the Plus subscription) — and its
  * keys in `<dataDir>/demo-credentials.json`. If the file was deleted, the
  * merchant gets a fresh key pair and the file is rewritten (the old keys
  * keep working: keys are only ever added here).
@@ -86,7 +86,8 @@ export async function prepareDemoMerchant(
       verificationHoldRelease: DEMO_VERIFICATION_HOLD_RELEASE,
       isDemo: true,
     });
-    await createRiskRule(tx, { ids, nowMs: deps.nowMs }, created.merchant.id, BLOCK_PREPAID_ON_CUSTOMER_INITIATED);
+    // Plus is exempt: its first payment is customer-initiated, and the seed's prepaid card must be able to start it.
+    await createRiskRule(tx, { ids, nowMs: deps.nowMs }, created.merchant.id, BLOCK_PREPAID_ON_CUSTOMER_INITIATED_EXCEPT_PLUS);
     return { merchant_id: created.merchant.id, merchant_name: created.merchant.name, secret_key: created.secretKey, publishable_key: created.publishableKey };
   });
   writeDemoCredentialsSection(dataDir, 'acquirer', credentials);

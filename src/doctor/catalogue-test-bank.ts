@@ -72,6 +72,14 @@ export const OTHER_ISSUER_ENTRIES: readonly CatalogueEntry[] = [
         '请在本人在场时重新付款，并完成银行的验证（短信验证码或银行 App）。只要您曾与该商户完成过一次经验证的付款或绑卡，商户的自动扣款仍可成功：商户依据此前经验证的授权发起的扣款免于强客户认证（SCA）——除非您的银行每次都要求验证。',
     },
   }),
+  answeredEntry('authentication_invalid', 'issuer', '05', 'issuer_security_policy', {
+    en: {
+      title: 'Authentication not recognised',
+      explanation: 'The payment carried a 3-D Secure authentication the card issuer did not issue for this card and merchant (or no longer accepts), so it declined (ISO 05).',
+      remedy: 'Pay again and complete your bank\'s check for this payment.',
+    },
+    'zh-CN': { title: '验证信息无效', explanation: '这笔付款携带的 3-D Secure 验证信息并非发卡行为此卡和此商户签发（或已失效），因此被拒绝（ISO 05）。', remedy: '请重新付款，并为这笔付款完成银行的验证。' },
+  }),
   challengeEntry('authentication_failed', {
     en: {
       title: 'Authentication failed',

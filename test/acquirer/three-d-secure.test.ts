@@ -270,3 +270,32 @@ test('the doctor explains authentication required / failed / abandoned in both l
   assert.equal(catalogueEntry('authentication_failed')!.stripeCode, 'payment_intent_authentication_failure');
   assert.match(catalogueEntry('authentication_required')!.text.en.remedy, /exempt from strong customer authentication/);
 });
+
+test('the test bank refuses an authentication value it did not issue (made up, or for another merchant)', async () => {
+  const request = (authentication: { transactionId: string; value: string; eci: string }, merchantId = f.merchant.merchant.id) => ({
+    type: 'authorization' as const,
+    id: `auth_forged_${merchantId}_${authentication.value.length}`,
+    purpose: 'purchase' as const,
+    card: { pan: '4000000000003220', expMonth: 12, expYear: 2030, cvv2: null },
+    amount: { minor: 1000, currency: 'USD' },
+    merchant: { acquirerId: 'cardlane-acquirer', merchantId, name: 'ACME', mcc: '5734', country: 'US' },
+    entryMode: 'ecommerce' as const,
+    initiator: 'customer' as const,
+    avs: null,
+    merchantCustomerRef: null,
+    authentication,
+    sentAtMs: f.clock.nowMs(),
+  });
+  const forged = await f.network.authorize(request({ transactionId: 'ch_forged.3ds', value: 'cavv_made_up', eci: '05' }));
+  assert.equal(forged.responseCode, '05');
+  assert.equal(forged.reason, 'authentication_invalid');
+
+  // A real authentication, moved to another merchant, is refused too.
+  const pi = await challengedPayment('4000000000003220');
+  await pressChallengeButton(pi.next_action!.redirect_to_url!.url!, 'complete');
+  const id = decodeURIComponent(pi.next_action!.redirect_to_url!.url!.split('/').pop()!);
+  const issued = await f.network.authenticationResult('4000000000003220', id);
+  assert.equal(issued.status, 'authenticated');
+  const moved = await f.network.authorize(request(issued.authentication!, 'acct_someone_else'));
+  assert.equal(moved.reason, 'authentication_invalid');
+});

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import Stripe from 'stripe';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import { setCardVerificationAmount } from '../../src/acquirer/merchants/merchants.ts';
-import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED } from '../../src/acquirer/risk/presets.ts';
+import { BLOCK_PREPAID_ON_CUSTOMER_INITIATED, BLOCK_PREPAID_ON_CUSTOMER_INITIATED_EXCEPT_PLUS } from '../../src/acquirer/risk/presets.ts';
 import { createRiskRule } from '../../src/acquirer/risk/risk-rules.ts';
 import { createBillingServices, type BillingServices } from '../../src/billing/billing-services.ts';
 import { creditBalance } from '../../src/billing/billing-ledger.ts';
@@ -68,12 +68,14 @@ export interface BillingPaymentsFixture {
   close(): Promise<void>;
 }
 
-export async function billingPaymentsFixture(options: { config?: Partial<BillingConfig>; seedRule?: boolean } = {}): Promise<BillingPaymentsFixture> {
+export async function billingPaymentsFixture(options: { config?: Partial<BillingConfig>; seedRule?: boolean | 'demo' } = {}): Promise<BillingPaymentsFixture> {
   const cards = await cardFixture();
   const f = await acquirerFixture({ base: cards, endpoints: acquirerEndpoints, network: (b) => testPaymentNetwork(b, b.issuer) });
   await f.db.transaction(async (tx) => {
     await setCardVerificationAmount(tx, f.merchant.merchant.id, 500);
-    if (options.seedRule !== false) await createRiskRule(tx, { ids: f.deps.ids, nowMs: f.clock.nowMs() }, f.merchant.merchant.id, BLOCK_PREPAID_ON_CUSTOMER_INITIATED);
+    // 'demo': the rule `cardlane up` seeds for the demo merchant (Plus exempt).
+    const rule = options.seedRule === 'demo' ? BLOCK_PREPAID_ON_CUSTOMER_INITIATED_EXCEPT_PLUS : BLOCK_PREPAID_ON_CUSTOMER_INITIATED;
+    if (options.seedRule !== false) await createRiskRule(tx, { ids: f.deps.ids, nowMs: f.clock.nowMs() }, f.merchant.merchant.id, rule);
   });
   const config = { ...BILLING_TEST_CONFIG, ...options.config };
   const provider = new BillingProvider({ stripeBaseUrl: f.url, stripeSecretKey: f.merchant.secretKey, stripePublishableKey: f.merchant.publishableKey }, '/nonexistent');

@@ -138,7 +138,7 @@ test('cardlane demo story --lang zh-CN: the same story again, narrated in Chines
   assert.equal(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
   const out = run.stdout;
   for (const expected of [
-    /^ 1\. 舞台$/m,
+    /^ 1\. 准备$/m,
     /用邀请码注册/,
     /免除 2 美元开卡费/,
     /验卡预授权：\$5\.00 由发卡行批准.*随即释放/,
@@ -150,7 +150,7 @@ test('cardlane demo story --lang zh-CN: the same story again, narrated in Chines
     /HTTP 429 insufficient_quota/,
     /卡内余额不足/,
     /分毫不差/,
-    /PASSED（通过）/,
+    /笔转账：通过——所有不变量均成立/,
     /^故事完全按原文的描述运行完毕。$/m,
   ]) {
     assert.match(out, expected);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { APP_CONTENT_SECURITY_POLICY, appPageRoutes, pickAppLanguage } from '../../src/web/index.ts';
+import { APP_CONTENT_SECURITY_POLICY, appPageRoutes, billingPageRoutes, pickAppLanguage, webPageContentSecurityPolicy } from '../../src/web/index.ts';
 
 test('the app speaks Chinese unless the reader prefers English', () => {
   const cases: Array<[string | undefined, string]> = [
@@ -47,6 +47,32 @@ test('/app: the document with its language, a strict CSP and no framing; the bun
     assert.equal(plain.headers['content-encoding'], undefined);
     assert.equal((await app.inject({ url: '/app/assets/secrets.json' })).statusCode, 404);
     assert.equal((await app.inject({ url: '/app/assets/..%2F..%2Fpackage.json' })).statusCode, 404);
+  } finally {
+    await app.close();
+  }
+});
+
+const billingBuilt = existsSync(new URL('../../dist/web/billing/assets/app.js', import.meta.url));
+
+test('/billing: served as the app is — the reader’s language, the same strict CSP plus the payment provider’s origin once known', { skip: billingBuilt ? false : 'run `npm run build` first' }, async () => {
+  let provider: string | null = null;
+  const app = Fastify();
+  await app.register(billingPageRoutes({ providerOrigin: () => provider }));
+  try {
+    const early = await app.inject({ url: '/billing', headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    assert.equal(early.statusCode, 200);
+    assert.match(early.body, /<html lang="en">/);
+    assert.equal(early.headers['content-security-policy'], APP_CONTENT_SECURITY_POLICY, 'no provider yet: this origin only');
+    assert.equal([...early.body.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/g)].length, 0);
+    provider = 'http://127.0.0.1:4400';
+    const later = await app.inject({ url: '/billing/' });
+    assert.match(later.body, /<html lang="zh-CN">/);
+    assert.equal(later.headers['content-security-policy'], webPageContentSecurityPolicy(['http://127.0.0.1:4400']));
+    assert.match(String(later.headers['content-security-policy']), /connect-src 'self' http:\/\/127\.0\.0\.1:4400; .*frame-ancestors 'none'/);
+    const js = await app.inject({ url: '/billing/assets/app.js', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(js.headers['content-encoding'], 'gzip');
+    assert.ok(js.rawPayload.length < 100 * 1024, `first-load JS is ${js.rawPayload.length} bytes gzipped`);
+    assert.equal((await app.inject({ url: '/billing/assets/index.html' })).statusCode, 404);
   } finally {
     await app.close();
   }

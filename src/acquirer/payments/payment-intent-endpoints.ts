@@ -1,3 +1,4 @@
+import { expandablePaths } from '../stripe/expand.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
 import { currency as currencyInfo, isCurrencyCode } from '../../platform/money.ts';
@@ -32,7 +33,8 @@ export const PAYMENT_INTENT_PUBLIC_FIELDS = [
 ] as const;
 
 /** What `expand[]` may name on a payment intent (Stripe's expandable fields Cardlane has). */
-export const PAYMENT_INTENT_EXPAND = ['customer', 'payment_method', 'latest_charge', 'latest_charge.payment_method', 'latest_charge.balance_transaction', 'payment_method.customer'] as const;
+// What Stripe expands on a payment intent, as the route expands it (stripe/expand.ts): customer, payment_method, latest_charge, and theirs.
+export const PAYMENT_INTENT_EXPAND: readonly string[] = expandablePaths({ type: 'payment_intent', list: false });
 /** On a list or search result, the same paths inside each item. */
 export const PAYMENT_INTENT_LIST_EXPAND = PAYMENT_INTENT_EXPAND.map((path) => `data.${path}`);
 /** The fields Stripe's payment intent search supports (besides `metadata['key']`). */

@@ -30,7 +30,7 @@ export function describePaymentScope(rule: Pick<RiskRule, 'onlyWhen' | 'exceptWh
 }
 
 function paymentScopeWords(scope: PaymentScope, lang: 'en' | 'zh-CN'): string {
-  const pairs = Object.entries(scope.metadata ?? {}).map(([key, value]) => (lang === 'zh-CN' ? `metadata 中 ${key} 为“${value}”` : `metadata ${key} = “${value}”`));
+  const pairs = Object.entries(scope.metadata ?? {}).map(([key, value]) => (lang === 'zh-CN' ? `元数据中 ${key} 为“${value}”` : `metadata ${key} = “${value}”`));
   if (scope.description_contains !== undefined) {
     pairs.push(lang === 'zh-CN' ? `描述包含“${scope.description_contains}”` : `a description containing “${scope.description_contains}”`);
   }

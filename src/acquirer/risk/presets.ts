@@ -15,3 +15,16 @@ export const BLOCK_PREPAID_ON_CUSTOMER_INITIATED: NewRiskRule = Object.freeze({
   purpose: 'purchase',
   description: 'Block prepaid cards on customer-initiated purchases',
 });
+
+/**
+ * The demo merchant's version of that rule: the same block, except for the
+ * Plus subscription (`except_when[metadata][product]=plus`, as a Radar rule
+ * would say it). A subscription's first payment is customer-initiated, so
+ * without the exemption a prepaid card could never start Plus — while a
+ * credit purchase by hand stays refused, as in the seed.
+ */
+export const BLOCK_PREPAID_ON_CUSTOMER_INITIATED_EXCEPT_PLUS: NewRiskRule = Object.freeze({
+  ...BLOCK_PREPAID_ON_CUSTOMER_INITIATED,
+  exceptWhen: Object.freeze({ metadata: Object.freeze({ product: 'plus' }) }),
+  description: 'Block prepaid cards on customer-initiated purchases, except the Plus subscription',
+});

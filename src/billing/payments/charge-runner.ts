@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { ATTEMPT_DESCRIPTIONS, claimAttemptSend, finishAttempt, findAttempt, recordProviderIntent, releaseAttemptSend, STUCK_AFTER_MS, type PaymentAttempt } from './payment-attempts.ts';
 import type { AttemptHandler, BillingPaymentDeps } from './payment-deps.ts';
 import { providerCustomerId } from './provider-customers.ts';
+import { findSubscription } from '../subscriptions/subscription-store.ts';
 import { outcomeOfError, outcomeOfIntent, type ProviderOutcome } from './provider-outcome.ts';
 
 /**
@@ -62,7 +63,7 @@ export class ChargeRunner {
           confirm: true,
           ...(attempt.initiator === 'merchant' ? { off_session: true } : {}),
           description: ATTEMPT_DESCRIPTIONS[attempt.kind],
-          metadata: { cardlane_billing_attempt: attempt.id, cardlane_org_id: attempt.orgId, kind: attempt.kind },
+          metadata: { cardlane_billing_attempt: attempt.id, cardlane_org_id: attempt.orgId, kind: attempt.kind, ...(await productOf(this.deps.db, attempt)) },
         },
         { idempotencyKey: `cardlane-billing-${attempt.id}` },
       );
@@ -111,4 +112,15 @@ async function earlierIntent(stripe: Stripe, customer: string, attempt: PaymentA
     return intent;
   }
   return null;
+}
+
+/**
+ * A subscription payment names its plan as `metadata[product]` (e.g. `plus`),
+ * so the merchant's risk rules can tell it apart, as Radar rules do
+ * (`except_when[metadata][product]=plus`).
+ */
+async function productOf(db: BillingPaymentDeps['db'], attempt: PaymentAttempt): Promise<{ product?: string }> {
+  if (attempt.kind !== 'subscription' || attempt.subscriptionId === null) return {};
+  const sub = await findSubscription(db, attempt.subscriptionId);
+  return sub === null ? {} : { product: sub.planId };
 }

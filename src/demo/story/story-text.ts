@@ -273,7 +273,7 @@ const zhInitiator = (initiator: string) => (initiator === 'merchant' ? '商户�
 
 const ZH: StoryText = {
   titles: {
-    setup: '舞台',
+    setup: '准备',
     referrer: '朋友的邀请码',
     sign_up: '用邀请码注册',
     kyc: '实名认证（KYC）',
@@ -284,7 +284,7 @@ const ZH: StoryText = {
     card_added: 'API 客户绑定这张卡',
     purchase_declined: '购买额度 →“Your card was declined”',
     auto_recharge_on: '解决方法：设为默认卡并开启自动充值',
-    recharge_succeeded: '自动充值任务在后台（off-session）扣款',
+    recharge_succeeded: '自动充值任务在后台扣款（商户自动扣款，客户无需在场）',
     spending: '通过 API 使用额度',
     recharge_declined_explained: '自动充值为什么被拒，以及怎样恢复',
     card_reloaded: '持卡人照诊断的建议做：用支付宝充值并转入卡内',
@@ -317,7 +317,7 @@ const ZH: StoryText = {
   ],
   card_opened: (f) => [`卡片 ${f.card}（•••• ${f.last4}）已开通；${f.fee_waived ? '凭邀请码免开卡费' : `开卡费 ${usd(f.opening_fee)}`}。`],
   card_loaded: (f) => [
-    `原文的建议：卡内保留自动充值的最低金额（10 美元）加上验卡预授权（5 美元）。从钱包向卡内转入 ${usd(f.amount)}。`,
+    `原文的建议：卡内保留自动充值的最低金额（10 美元）加上验证预授权（5 美元）。从钱包向卡内转入 ${usd(f.amount)}。`,
     `卡片可用余额：${usd(f.card_available)}。钱包余额：${usd(f.wallet_available)}。`,
   ],
   card_revealed: (f) => [
@@ -389,12 +389,12 @@ const ZH: StoryText = {
   ],
   audit: (f) => [
     f.ok
-      ? `${f.checks} 项检查，覆盖 ${count(f.accounts)} 个账户、${count(f.transfers)} 笔转账：PASSED（通过）——所有不变量均成立。`
-      : `FAILED（未通过）：${f.failed.join(' | ')}`,
+      ? `${f.checks} 项检查，覆盖 ${count(f.accounts)} 个账户、${count(f.transfers)} 笔转账：通过——所有不变量均成立。`
+      : `未通过：${f.failed.join(' | ')}`,
   ],
 
   spendProgress: (n, prompt, completion, cost, balance) => `  第 ${n} 次请求：${count(prompt)} + ${count(completion)} 个 token，−${usd(cost)} → 余额 ${usd(balance)}`,
   spendRecharge: (r) =>
-    `  余额低于阈值 → 自动充值 ${usd(r.amount)}（${zhInitiator(r.initiator)}，off-session）：${r.status === 'failed' ? '被拒绝' : zhStatus(r.status)}${r.decline_code ? `——${r.decline_code}，发卡行代码 ${r.network_decline_code}` : ''}`,
+    `  余额低于阈值 → 自动充值 ${usd(r.amount)}（${zhInitiator(r.initiator)}，客户不在场）：${r.status === 'failed' ? '被拒绝' : zhStatus(r.status)}${r.decline_code ? `——${r.decline_code}，发卡行代码 ${r.network_decline_code}` : ''}`,
   spendRefused: (n, status, code) => `  第 ${n} 次请求：被拒绝，HTTP ${status} ${code ?? ''}`.trimEnd(),
 };

@@ -9,7 +9,7 @@ export interface LineDispute {
   readonly status: IssuerDisputeStatus;
   readonly reason: DisputeCategory;
   readonly amountMinor: number;
-  /** What the issuer credited at once; 0 when the setting is off, or once a provisional credit was reversed it stays shown with the status `lost`/`rejected`. */
+  /** What the issuer credited at once (0 when the setting is off). Still shown after a reversal: the status (`lost`, `rejected`) says it was taken back. */
   readonly provisionalCreditMinor: number;
 }
 

@@ -94,7 +94,7 @@ test('balance transactions are the merchant’s own; unknown ids and filters are
   assert.deepEqual((await other.balance.retrieve()).available, [{ amount: 0, currency: 'usd', source_types: { card: 0 } }]);
   await assert.rejects(other.balanceTransactions.retrieve(txn!.id), (e: any) => e.statusCode === 404 && e.code === 'resource_missing');
   await assert.rejects(f.stripe.balanceTransactions.list({ type: 'payout' }), (e: any) => e.statusCode === 400 && e.param === 'type');
-  await assert.rejects(f.stripe.balanceTransactions.list({ expand: ['data.source'] }), (e: any) => e.statusCode === 400 && e.param === 'expand');
+  await assert.rejects(f.stripe.balanceTransactions.list({ expand: ['data.fee'] }), (e: any) => e.statusCode === 400 && e.param === 'expand');
   await assert.rejects(f.stripeFor(f.merchant.publishableKey).balance.retrieve(), (e: any) => e.statusCode === 403 || e.statusCode === 401);
 });
 

@@ -49,7 +49,20 @@ export async function chargeObject(sql: Sql, charge: Charge, expand: readonly st
     refunded: charge.amountRefundedMinor > 0 && charge.amountRefundedMinor >= charge.amountCapturedMinor,
     refunds,
     status: charge.status,
+    ...(charge.purpose === 'account_verification' ? { cardlane_verification_hold: await verificationHoldState(sql, charge) } : {}),
   });
+}
+
+/**
+ * A card verification's hold as the merchant kept it (Cardlane extension; a
+ * merchant's `verification_hold_release` may keep it for hours): whether the
+ * issuer still holds it, and when it is (or was) released — unix seconds,
+ * null when the merchant never releases it (the issuer lets it lapse).
+ */
+async function verificationHoldState(sql: Sql, charge: Charge): Promise<{ held: boolean; release_at: number | null }> {
+  const row = await sql.get<{ hold_release_at_ms: number | string | null }>('SELECT hold_release_at_ms FROM acquirer_charges WHERE id = ?', [charge.id]);
+  const at = row?.hold_release_at_ms ?? null;
+  return { held: charge.authorizationOpen, release_at: at === null ? null : Math.floor(Number(at) / 1000) };
 }
 
 /** Stripe's `charge.refunds`: the newest refunds of the charge (10, as Stripe embeds), as a list with its own URL. */

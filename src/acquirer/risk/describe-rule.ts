@@ -61,6 +61,8 @@ function describeCondition(rule: Describable): string {
     }
     case 'cvc':
       return `${verb} ${scope.payments} when the issuer's CVC check fails`;
+    case 'name_check':
+      return `${verb} ${scope.payments} when the issuer's name check is ${words(c.in.map((r) => (r === 'no_match' ? 'no match' : 'a partial match')), 'or')}`;
     case 'card_fingerprint':
       return `${verb} ${c.in.length === 1 ? '1 listed card' : `${c.in.length} listed cards`}${scope.onPayments}`;
   }
@@ -97,6 +99,8 @@ export function conditionPredicate(c: RiskCondition): string {
     }
     case 'cvc':
       return ":cvc_check: = 'fail'";
+    case 'name_check':
+      return `:name_check: ${c.in.length === 1 ? `= ${quote(c.in[0]!)}` : inList(c.in)}`;
     case 'card_fingerprint':
       return `:card_fingerprint: ${inList(c.in, 5)}`;
   }

@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import type { AuthorizationPurpose, CardFunding, CheckResult, Initiator } from '../../network/messages.ts';
+import type { AuthorizationPurpose, CardFunding, CheckResult, Initiator, NameCheckResult } from '../../network/messages.ts';
 import { describeRule, rulePredicate } from './describe-rule.ts';
 import { HIGHEST_RISK_DESCRIPTION, HIGHEST_RISK_PREDICATE } from './highest-risk.ts';
 import { countAttemptsSince, lockVelocityKeys, markBlockedAfterAuthorization, recordAttempt } from './risk-attempts.ts';
@@ -42,7 +42,7 @@ import { paymentMatchesScope } from './rule-validation.ts';
  * this purchase: use another card — the issuer has nothing to say about it,
  * so "contact your bank" codes would mislead); amount → `transaction_not_allowed`;
  * velocity → `card_velocity_exceeded`; AVS → `incorrect_zip` / `incorrect_address`;
- * CVC → `incorrect_cvc`; a merchant's fingerprint blocklist → `merchant_blacklist`
+ * CVC → `incorrect_cvc`; name check → `generic_decline`; a merchant's fingerprint blocklist → `merchant_blacklist`
  * (Stripe's code for a block-list match); built-in highest risk → `fraudulent`.
  */
 
@@ -73,6 +73,8 @@ export interface RiskInput {
 export interface PostAuthorizationInput extends RiskInput {
   readonly avs: { readonly line1: CheckResult; readonly postalCode: CheckResult };
   readonly cvc: CheckResult;
+  /** The issuer's account-name check; absent when no name was sent (or the issuer did not answer one). */
+  readonly nameCheck?: NameCheckResult;
 }
 
 export interface RiskBlock {
@@ -209,6 +211,7 @@ function matchesStatic(rule: RiskRule, input: RiskInput): boolean {
     case 'velocity':
     case 'avs':
     case 'cvc':
+    case 'name_check':
       return false;
   }
 }
@@ -238,6 +241,10 @@ function postAuthorizationBlock(rule: RiskRule, input: PostAuthorizationInput): 
     if (c.block_if_line1_fails && input.avs.line1 === 'fail') return { declineCode: 'incorrect_address', reason: 'rule_avs_line1' };
   }
   if (c.kind === 'cvc' && input.cvc === 'fail') return { declineCode: 'incorrect_cvc', reason: 'rule_cvc' };
+  // Stripe has no decline code for a name mismatch: a generic decline, the rule named on the outcome.
+  if (c.kind === 'name_check' && input.nameCheck !== undefined && (c.in as readonly string[]).includes(input.nameCheck)) {
+    return { declineCode: 'generic_decline', reason: 'rule_name_check' };
+  }
   return null;
 }
 

@@ -62,4 +62,33 @@ CREATE INDEX acquirer_risk_attempts_age ON acquirer_risk_attempts (attempted_at_
 ALTER TABLE acquirer_risk_rules ADD COLUMN payment_scope_json TEXT;
 `,
   },
+  {
+    // `name_check` rules (the issuer's account-name check). The kind's CHECK is part of the column, so the
+    // table is rebuilt — the one way to change a CHECK that SQLite and PostgreSQL share — rows copied unchanged.
+    id: 'acquirer-risk/003_name_check_rules',
+    sql: `
+CREATE TABLE acquirer_risk_rules_003 (
+  id TEXT PRIMARY KEY,
+  merchant_id TEXT NOT NULL REFERENCES acquirer_merchants (id),
+  action TEXT NOT NULL CHECK (action IN ('block', 'allow')),
+  condition_kind TEXT NOT NULL CHECK (condition_kind IN ('card_country', 'card_funding', 'velocity', 'amount', 'avs', 'cvc', 'name_check', 'card_fingerprint')),
+  condition_json TEXT NOT NULL,
+  applies_to TEXT NOT NULL CHECK (applies_to IN ('all', 'customer_initiated', 'merchant_initiated')),
+  purpose TEXT NOT NULL CHECK (purpose IN ('all', 'purchase', 'account_verification')),
+  enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+  description TEXT,
+  metadata_json TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  deleted_at_ms BIGINT,
+  payment_scope_json TEXT
+);
+INSERT INTO acquirer_risk_rules_003 (id, merchant_id, action, condition_kind, condition_json, applies_to, purpose, enabled, description, metadata_json, created_at_ms, updated_at_ms, deleted_at_ms, payment_scope_json)
+  SELECT id, merchant_id, action, condition_kind, condition_json, applies_to, purpose, enabled, description, metadata_json, created_at_ms, updated_at_ms, deleted_at_ms, payment_scope_json
+  FROM acquirer_risk_rules;
+DROP TABLE acquirer_risk_rules;
+ALTER TABLE acquirer_risk_rules_003 RENAME TO acquirer_risk_rules;
+CREATE INDEX acquirer_risk_rules_merchant ON acquirer_risk_rules (merchant_id, id);
+`,
+  },
 ];

@@ -99,6 +99,9 @@ function conditionParam(params: Params, required: boolean): Record<string, unkno
     case 'cvc':
       put('block_if_fails', c.boolean('block_if_fails'));
       break;
+    case 'name_check':
+      put('in', c.stringList('in', { maxItems: 4, maxChars: 20 }));
+      break;
     case 'card_fingerprint':
       put('in', c.stringList('in', { maxItems: FINGERPRINT_LIST_MAX_ITEMS, maxChars: 80 }));
       break;

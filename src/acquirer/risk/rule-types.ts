@@ -63,6 +63,19 @@ export interface CvcCondition {
   readonly block_if_fails: true;
 }
 
+/** The issuer's account-name results a `name_check` rule refuses (`match` and `unavailable` never block). */
+export const NAME_CHECK_BLOCKABLE = ['no_match', 'partial_match'] as const;
+export type BlockableNameCheck = (typeof NAME_CHECK_BLOCKABLE)[number];
+
+/**
+ * Acts on the issuer's account-name check (the name typed against the
+ * card's), after the issuer answered: `in` lists the results that block.
+ */
+export interface NameCheckCondition {
+  readonly kind: 'name_check';
+  readonly in: readonly BlockableNameCheck[];
+}
+
 /** A list of card fingerprints: a blocklist with `block`, an allowlist with `allow`. */
 export interface CardFingerprintCondition {
   readonly kind: 'card_fingerprint';
@@ -76,14 +89,15 @@ export type RiskCondition =
   | AmountCondition
   | AvsCondition
   | CvcCondition
+  | NameCheckCondition
   | CardFingerprintCondition;
 
 export type ConditionKind = RiskCondition['kind'];
 
-export const CONDITION_KINDS = ['card_country', 'card_funding', 'velocity', 'amount', 'avs', 'cvc', 'card_fingerprint'] as const satisfies readonly ConditionKind[];
+export const CONDITION_KINDS = ['card_country', 'card_funding', 'velocity', 'amount', 'avs', 'cvc', 'name_check', 'card_fingerprint'] as const satisfies readonly ConditionKind[];
 
 /** Conditions on the issuer's answer: evaluated after the authorization, never before. */
-export const POST_AUTHORIZATION_KINDS: ReadonlySet<ConditionKind> = new Set(['avs', 'cvc']);
+export const POST_AUTHORIZATION_KINDS: ReadonlySet<ConditionKind> = new Set(['avs', 'cvc', 'name_check']);
 
 /**
  * Conditions an `allow` rule may have. Allowing "when the CVC failed" or

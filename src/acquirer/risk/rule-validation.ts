@@ -6,6 +6,7 @@ import {
   APPLIES_TO,
   CARD_FUNDINGS,
   CONDITION_KINDS,
+  NAME_CHECK_BLOCKABLE,
   RISK_ACTIONS,
   RULE_PURPOSES,
   VELOCITY_KEYS,
@@ -165,6 +166,17 @@ export function normalizeCondition(value: unknown, param = 'condition'): RiskCon
       if (fails === undefined) missing(`${param}[block_if_fails]`);
       if (!fails) invalid(`${param}[block_if_fails]`, `Invalid ${param}[block_if_fails]: a cvc rule needs block_if_fails=true (disable the rule instead).`);
       return { kind: 'cvc', block_if_fails: true };
+    }
+    case 'name_check': {
+      allowed('in');
+      const results = stringList(condition.in, `${param}[in]`, NAME_CHECK_BLOCKABLE.length * 2).map((item, index) => {
+        if (!(NAME_CHECK_BLOCKABLE as readonly string[]).includes(item)) {
+          invalid(`${param}[in][${index}]`, `Invalid ${param}[in][${index}]: must be one of ${NAME_CHECK_BLOCKABLE.join(', ')} (match and unavailable never block).`);
+        }
+        return item as (typeof NAME_CHECK_BLOCKABLE)[number];
+      });
+      noDuplicates(results, `${param}[in]`);
+      return { kind: 'name_check', in: results };
     }
     case 'card_fingerprint': {
       allowed('in');

@@ -7,6 +7,7 @@ import { translator, type Lang } from './i18n.ts';
 import { ActivityScreen } from './screens/activity.tsx';
 import { CardsScreen } from './screens/cards.tsx';
 import { DeclinedScreen } from './screens/declined.tsx';
+import { DisputeScreen } from './screens/dispute.tsx';
 import { KycScreen } from './screens/kyc.tsx';
 import { MeScreen } from './screens/me.tsx';
 import { NotificationsScreen } from './screens/notifications.tsx';
@@ -144,6 +145,10 @@ function Screen(props: { readonly route: string; readonly onUnread: (count: numb
       return <WhyScreen authorizationId={second ?? ''} />;
     case 'declined':
       return <DeclinedScreen />;
+    case 'disputes': {
+      const [, , , authorization, cents] = props.route.split('/');
+      return <DisputeScreen id={second ?? ''} authorizationId={authorization ?? null} amount={cents === undefined || !/^\d{1,12}$/.test(cents) ? null : Number(cents)} />;
+    }
     case 'me':
       return <MeScreen />;
     case 'notifications':

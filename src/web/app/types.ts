@@ -130,6 +130,35 @@ export interface StatementLine {
   readonly merchant: { readonly name: string; readonly country: string } | null;
   readonly authorization: string | null;
   readonly decline: { readonly response_code: string; readonly reason: string; readonly message_zh: string; readonly message_en: string } | null;
+  /** On a disputed payment's line and on the dispute's own credit/reversal lines. */
+  readonly dispute?: LineDispute | null;
+}
+
+export type DisputeReason = 'fraud' | 'product_not_received' | 'duplicate' | 'credit_not_processed' | 'not_as_described';
+export type DisputeStatus = 'opening' | 'chargeback_sent' | 'merchant_responded' | 'deciding' | 'won' | 'lost' | 'rejected';
+
+export interface LineDispute {
+  readonly id: string;
+  readonly status: DisputeStatus;
+  readonly reason: DisputeReason;
+  readonly amount: number;
+  readonly provisional_credit: number;
+}
+
+/** `GET /issuer/v1/disputes/:id`: the case and each of its steps. */
+export interface Dispute {
+  readonly id: string;
+  readonly card_id: string;
+  readonly authorization_id: string;
+  readonly reason: DisputeReason;
+  readonly amount: { readonly amount_minor: number; readonly currency: string };
+  readonly provisional_credit: number;
+  readonly status: DisputeStatus;
+  readonly evidence: string;
+  readonly merchant_respond_by: string | null;
+  readonly created_at: string;
+  readonly closed_at: string | null;
+  readonly steps: ReadonlyArray<{ readonly step: string; readonly detail: string; readonly amount_minor: number | null; readonly at: string }>;
 }
 
 export interface TraceAttempt {

@@ -5,6 +5,7 @@ import { money, when } from '../format.ts';
 import { known } from '../i18n.ts';
 import type { Card, List, StatementLine } from '../types.ts';
 import { Section, usePolling } from '../ui.tsx';
+import { DisputeBadge } from './dispute.tsx';
 
 const STATEMENT_POLL_MS = 5_000;
 
@@ -69,7 +70,18 @@ function Statement(props: { readonly cardId: string }) {
             <span class={`amount ${line.amount > 0 ? 'in' : ''}`}>{money(line.amount, 'USD')}</span>
             <span class="when">
               {when(line.created_at, lang)} · <span class={`status ${line.status}`}>{status === null ? line.status : t(status)}</span>
+              {line.dispute != null ? (
+                <>
+                  {' · '}
+                  <DisputeBadge dispute={line.dispute} />
+                </>
+              ) : null}
             </span>
+            {disputable(line) ? (
+              <a href={`#/disputes/new/${line.authorization}/${-line.amount}`} class="why dispute-this">
+                {t('disputeThis')}
+              </a>
+            ) : null}
             {line.decline !== null ? (
               <span class="decline">
                 {lang === 'en' ? line.decline.message_en : line.decline.message_zh}
@@ -85,4 +97,9 @@ function Statement(props: { readonly cardId: string }) {
       })}
     </ul>
   );
+}
+
+/** A completed card payment not yet disputed; the API still decides the rest (time limit, refunds). */
+function disputable(line: StatementLine): boolean {
+  return line.type === 'authorization' && line.status === 'settled' && line.amount < 0 && line.authorization !== null && line.dispute == null;
 }

@@ -69,11 +69,11 @@ export function BudgetPanel() {
       {canChange && budget !== null ? (
         <form id="budget-form" noValidate onSubmit={onSubmit(save)}>
           <label for="budget-amount">{t('budgetAmount')}</label>
-          <input id="budget-amount" ref={amount} inputMode="decimal" placeholder="50.00" maxLength={12} value={set ? centsToDollars(set.amount_minor) : ''} />
+          <input id="budget-amount" ref={amount} inputMode="decimal" placeholder="50.00" maxLength={12} defaultValue={set ? centsToDollars(set.amount_minor) : ''} />
           <label for="budget-thresholds">{t('budgetThresholds')}</label>
-          <input id="budget-thresholds" ref={thresholds} maxLength={60} value={(budget.alert_thresholds.length > 0 ? budget.alert_thresholds : [50, 80, 100]).join(', ')} />
+          <input id="budget-thresholds" ref={thresholds} maxLength={60} defaultValue={(budget.alert_thresholds.length > 0 ? budget.alert_thresholds : [50, 80, 100]).join(', ')} />
           <label class="check" for="budget-hard">
-            <input id="budget-hard" type="checkbox" ref={hard} checked={budget.hard_limit} /> {t('budgetHardLabel')}
+            <input id="budget-hard" type="checkbox" ref={hard} defaultChecked={budget.hard_limit} /> {t('budgetHardLabel')}
           </label>
           <button type="submit" id="budget-save" class="primary" disabled={busy}>
             {t('budgetSave')}

@@ -85,7 +85,7 @@ export function InvoicesPanel() {
           {FIELDS.map(([field, label, max, required]) => (
             <p key={field}>
               <label for={`profile-${field}`}>{t(label)}</label>
-              <input id={`profile-${field}`} ref={refs[field]} maxLength={max} required={required} readOnly={!canChange} value={profile[field] ?? ''} autoComplete={field === 'country' ? 'country' : 'off'} />
+              <input id={`profile-${field}`} ref={refs[field]} maxLength={max} required={required} readOnly={!canChange} defaultValue={profile[field] ?? ''} autoComplete={field === 'country' ? 'country' : 'off'} />
             </p>
           ))}
           {canChange ? (

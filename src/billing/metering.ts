@@ -98,7 +98,7 @@ export async function recordUsage(
       };
       // A stream's usage was judged when its hold was placed: settling it is never refused.
       if (options.hold === undefined) {
-        const gate = await gateUsage(tx, input.orgId, usage.amountMinor, usage.createdAtMs);
+        const gate = await gateUsage(tx, { clock: deps.clock, ids: deps.ids ?? new IdGenerator(deps.clock, cryptoRandom) }, input.orgId, usage.amountMinor);
         if (gate.result === 'budget_exceeded') return gate;
       }
       // Credits past their expiry go before anything is spent (and the lots are locked before the ledger is touched).
@@ -187,7 +187,7 @@ export type ReserveOutcome =
  * would is refused (`insufficient_quota`). `recordUsage(…, { hold })` then
  * charges what was actually produced and releases the rest.
  */
-export async function reserveUsage(db: Database, deps: Pick<BillingDeps, 'clock' | 'ledger' | 'priceBook'>, input: UsageInput): Promise<ReserveOutcome> {
+export async function reserveUsage(db: Database, deps: Pick<BillingDeps, 'clock' | 'ledger' | 'priceBook'> & { readonly ids?: IdGenerator }, input: UsageInput): Promise<ReserveOutcome> {
   if (!USAGE_EVENT_ID_PATTERN.test(input.usageEventId) || typeof input.orgId !== 'string' || typeof input.model !== 'string') return { result: 'invalid_usage' };
   for (const count of [input.inputTokens, input.outputTokens]) {
     if (!Number.isSafeInteger(count) || count < 0) return { result: 'invalid_usage' };
@@ -199,7 +199,7 @@ export async function reserveUsage(db: Database, deps: Pick<BillingDeps, 'clock'
   const holdId = `bill:hold:${input.orgId}:${input.usageEventId}`;
   return db.transaction(async (tx): Promise<ReserveOutcome> => {
     if ((await creditBalance(tx, input.orgId)) === null) return { result: 'organization_not_found' };
-    const gate = await gateUsage(tx, input.orgId, amountMinor, deps.clock.nowMs());
+    const gate = await gateUsage(tx, { clock: deps.clock, ids: deps.ids ?? new IdGenerator(deps.clock, cryptoRandom) }, input.orgId, amountMinor);
     if (gate.result === 'budget_exceeded') return gate;
     // Expired credits cannot be reserved.
     await expireDueLotsOf(tx, deps, input.orgId);

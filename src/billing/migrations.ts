@@ -131,4 +131,13 @@ ALTER TABLE billing_payment_attempts ADD COLUMN send_lease_until_ms BIGINT;
 ALTER TABLE billing_refunds ADD COLUMN send_lease_until_ms BIGINT;
 `,
   },
+  {
+    // When the provider releases a card's verification hold: a merchant may keep it for hours (the acquirer's verification_hold_release).
+    // NULL: released when the card was added (cards added before this column), or the provider does not say.
+    id: 'billing/016_verification_hold_release',
+    sql: `
+ALTER TABLE billing_payment_methods ADD COLUMN verification_hold_release_at_ms BIGINT;
+ALTER TABLE billing_payment_methods ADD COLUMN verification_hold_kept INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

@@ -21,6 +21,7 @@ export const RULE_REASONS: Readonly<Record<ConditionKind, readonly string[]>> = 
   velocity: ['rule_velocity'],
   avs: ['rule_avs_postal_code', 'rule_avs_line1'],
   cvc: ['rule_cvc'],
+  name_check: ['rule_name_check'],
 };
 
 /** The reason a rule of `kind` blocked with, from the charge's decline code (AVS rules block on either field). */
@@ -132,6 +133,19 @@ export const ACQUIRER_ENTRIES: readonly CatalogueEntry[] = [
       title: '安全码校验未通过（商户规则）',
       explanation: `发卡行报告安全码（CVV2）不匹配。${REVERSED_ZH}`,
       remedy: '请仔细重新输入卡片安全码后再付款。',
+    },
+  }),
+  blockedEntry('rule_name_check', 'acquirer_rule', 'generic_decline', 'billing_details_mismatch', {
+    en: {
+      title: "Cardholder name doesn't match the card (merchant rule)",
+      explanation: `The card issuer compared the name typed at checkout with the name on the card, and they do not match. ${REVERSED_EN}`,
+      remedy:
+        "Type the cardholder name exactly as it is on the card (for a Cardlane virtual card, the name printed on the card in the cardholder app, also shown as “Name” in its revealed details), then pay again.",
+    },
+    'zh-CN': {
+      title: '持卡人姓名与卡片不符（商户规则）',
+      explanation: `发卡行将付款时填写的姓名与卡片上的持卡人姓名进行了比对，两者不一致。${REVERSED_ZH}`,
+      remedy: '请按卡片上的持卡人姓名原样填写（Cardlane 虚拟卡的姓名印在持卡人应用中的卡面上，查看卡片详情时也显示在“持卡人姓名”一栏），然后重新付款。',
     },
   }),
   blockedEntry(HIGHEST_RISK_REASON, 'acquirer', 'fraudulent', 'other', {

@@ -189,6 +189,7 @@ function kindOfPredicate(predicate: string): ConditionKind {
     [':amount_minor:', 'amount'],
     [':address_', 'avs'],
     [':cvc_check:', 'cvc'],
+    [':name_check:', 'name_check'],
     [':card_fingerprint:', 'card_fingerprint'],
   ];
   const found = byMarker.find(([marker]) => predicate.includes(marker));

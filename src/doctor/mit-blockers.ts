@@ -61,6 +61,7 @@ function blocks(rule: RiskRule, card: MitCard, payment: MitPayment): boolean {
   switch (c.kind) {
     case 'velocity':
     case 'cvc':
+    case 'name_check':
       return false;
     case 'avs':
       return (
@@ -89,6 +90,7 @@ function matchesStatic(rule: RiskRule, card: MitCard, payment: MitPayment): bool
     case 'velocity':
     case 'avs':
     case 'cvc':
+    case 'name_check':
       return false;
   }
 }

@@ -186,8 +186,12 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
         `通过了商户的风控规则，以报文 ${facts.charge?.networkId ?? facts.reference} 发往卡组织网络。`,
       );
     case 'acquirer/reversed': {
-      const cvc = hop.reason === 'rule_cvc';
-      const check = cvc ? say(lang, 'security code check', '安全码校验') : say(lang, 'address check', '地址校验');
+      const check =
+        hop.reason === 'rule_cvc'
+          ? say(lang, 'security code check', '安全码校验')
+          : hop.reason === 'rule_name_check'
+            ? say(lang, 'cardholder name check', '持卡人姓名核验')
+            : say(lang, 'address check', '地址校验');
       if (view === 'cardholder') {
         return say(
           lang,

@@ -130,3 +130,12 @@ test('--key and CARDLANE_MERCHANT_KEY choose another merchant; a publishable key
     rmSync(noKeyDir, { recursive: true, force: true });
   }
 });
+
+test('rules add --name-check: a rule on the issuer\'s name check; anything but no_match / partial_match is a usage error', async () => {
+  const rule = await json(['rules', 'add', '--name-check', 'no_match,partial_match']);
+  assert.deepEqual([rule.condition, rule.action], [{ kind: 'name_check', in: ['no_match', 'partial_match'] }, 'block']);
+  assert.match(await ok(['rules', 'show', rule.id]), /:name_check: in \('no_match', 'partial_match'\)/);
+  const bad = await cli(['rules', 'add', '--name-check', 'match']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--name-check: no_match, partial_match or both/);
+});

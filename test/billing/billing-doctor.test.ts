@@ -28,7 +28,7 @@ test("a credit purchase blocked by the seed's rule: the doctor names the rule, s
   const doctor = new Doctor({ db: b.f.db, ...doctorPorts(b.f.db), billingResolvers: BILLING_ATTEMPT_RESOLVERS, rechargeMinimumMinor: 1000 });
   const trace = await doctor.trace(purchase.id, { view: 'operator' }, 'en');
   assert.equal(trace.billing?.kind, 'credit_purchase');
-  assert.match(trace.billing!.lines[0]!.text, /buying credits of \$10\.00, started by the customer/);
+  assert.match(trace.billing!.lines[0]!.text, /A payment of \$10\.00 for buying credits, started by the customer/);
   const attempt = trace.attempts.at(-1)!;
   assert.equal(attempt.reached_issuer, false);
   assert.equal(attempt.verdict.decided_by, 'acquirer_rule');

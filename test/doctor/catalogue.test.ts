@@ -138,6 +138,7 @@ const CONDITIONS: Record<(typeof CONDITION_KINDS)[number], RiskCondition> = {
   amount: { kind: 'amount', currency: 'usd', above_minor: 500 },
   avs: { kind: 'avs', block_if_line1_fails: true, block_if_postal_code_fails: true },
   cvc: { kind: 'cvc', block_if_fails: true },
+  name_check: { kind: 'name_check', in: ['no_match'] },
   card_fingerprint: { kind: 'card_fingerprint', in: ['fpSYNTHETIC00001'] },
 };
 
@@ -150,6 +151,7 @@ const RULE_DECLINE_CODES: Record<string, { code: string; phase: 'pre' | 'post' }
   rule_avs_postal_code: { code: 'incorrect_zip', phase: 'post' },
   rule_avs_line1: { code: 'incorrect_address', phase: 'post' },
   rule_cvc: { code: 'incorrect_cvc', phase: 'post' },
+  rule_name_check: { code: 'generic_decline', phase: 'post' },
 };
 
 test('every catalogue entry is reached by the doctor\'s diagnosis of the records that carry it', () => {

@@ -134,6 +134,7 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
     ...riskInput(spec, charge.id, pan),
     avs: response.avs,
     cvc: response.cvv2,
+    ...(response.nameCheck !== undefined ? { nameCheck: response.nameCheck } : {}),
   });
   if (post.action === 'allow') return { response, postBlock: null, cvcSent };
   await reverseAuthorization(deps, charge, `${charge.networkId}.risk-reversal`);

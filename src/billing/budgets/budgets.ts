@@ -104,18 +104,22 @@ export type BudgetGate = { readonly result: 'allowed' } | { readonly result: 'bu
  * limit, refuses usage that would take this month's spend — with what other
  * streams still hold, which may yet be spent — past the budget.
  */
-export async function gateUsage(tx: Tx, orgId: string, priceMinor: number, nowMs: number): Promise<BudgetGate> {
+export async function gateUsage(tx: Tx, deps: { ids: IdGenerator; clock: Clock }, orgId: string, priceMinor: number): Promise<BudgetGate> {
+  const nowMs = deps.clock.nowMs();
   const budget = await readBudget(tx, orgId, { lock: true });
   if (budget === null || !budget.hardLimit) return { result: 'allowed' };
   const month = budgetMonth(nowMs);
   const [credits] = await lookupAccounts(tx, [orgCreditsAccount(orgId)]);
   const held = credits?.debits_pending ?? 0;
   if ((await spentInMonth(tx, orgId, month)) + held + priceMinor <= budget.monthlyBudgetMinor) return { result: 'allowed' };
+  // Refused: the month's budget is used up as far as it can be, so every threshold not told yet is told now (the 100% one too,
+  // though the spend may stop a few cents short of it). The refusal commits these letters, and nothing else.
+  await sendBudgetAlerts(tx, deps, orgId, { limitReached: true });
   return { result: 'budget_exceeded', budgetMinor: budget.monthlyBudgetMinor, currency: budget.currency, resetsAtMs: month.endMs };
 }
 
 /** Inside a usage transaction, after its event is written: one alert for each threshold this month's spend has reached and that was not sent yet. */
-export async function sendBudgetAlerts(tx: Tx, deps: { ids: IdGenerator; clock: Clock }, orgId: string): Promise<number> {
+export async function sendBudgetAlerts(tx: Tx, deps: { ids: IdGenerator; clock: Clock }, orgId: string, options: { limitReached?: boolean } = {}): Promise<number> {
   const budget = await readBudget(tx, orgId);
   if (budget === null) return 0;
   const nowMs = deps.clock.nowMs();
@@ -124,7 +128,7 @@ export async function sendBudgetAlerts(tx: Tx, deps: { ids: IdGenerator; clock: 
   let sent = 0;
   for (const pct of budget.alertThresholds) {
     // Integer arithmetic: spent/budget ≥ pct/100 without rounding.
-    if (spent * 100 < budget.monthlyBudgetMinor * pct) break;
+    if (!options.limitReached && spent * 100 < budget.monthlyBudgetMinor * pct) break;
     const letter = budgetAlertNotice({ thresholdPercent: pct, budgetMinor: budget.monthlyBudgetMinor, spentMinor: spent, currency: budget.currency, monthKey: month.key, hardLimit: budget.hardLimit });
     const notice = await notify(tx, deps, { orgId, kind: 'budget.alert', dedupKey: `budget:${orgId}:${month.key}:${pct}`, ...letter });
     const inserted = await tx.run(

@@ -12,7 +12,15 @@ export function amountObject(amountMinor: number, currency: string) {
   return { amount_minor: amountMinor, currency, formatted: formatMoney(money(amountMinor, currency)) };
 }
 
-export function paymentMethodObject(pm: BillingPaymentMethod) {
+/**
+ * A card as billing's API shows it. Its verification hold is released at
+ * once by most providers, but a merchant may keep it for hours (the
+ * acquirer's `verification_hold_release`): `released` is false until the
+ * release time the provider gave (`release_at`; null with `released: false`
+ * when the merchant never releases it and the issuer lets it lapse).
+ */
+export function paymentMethodObject(pm: BillingPaymentMethod, nowMs: number) {
+  const releaseAtMs = pm.verificationHoldKept ? pm.verificationHoldReleaseAtMs : null;
   return {
     id: pm.id,
     object: 'billing.payment_method',
@@ -26,7 +34,8 @@ export function paymentMethodObject(pm: BillingPaymentMethod) {
     verification: {
       payment: pm.verificationAttemptId,
       hold: pm.verificationHoldMinor === null ? null : amountObject(pm.verificationHoldMinor, 'USD'),
-      released: true,
+      released: pm.verificationHoldKept === false || (releaseAtMs !== null && releaseAtMs <= nowMs),
+      release_at: releaseAtMs === null ? null : iso(releaseAtMs),
     },
     added_at: iso(pm.addedAtMs),
   };

@@ -62,7 +62,7 @@ export function billingEndpoints(services: BillingServices): AnyEndpoint[] {
       schema: { tags: TAG, summary: "The organization's cards" },
       handler: async (request) => {
         const cards = await listPaymentMethods(db, orgOf(request).id);
-        return { object: 'list', data: cards.map(paymentMethodObject) };
+        return { object: 'list', data: cards.map((card) => paymentMethodObject(card, services.deps.clock.nowMs())) };
       },
     }),
 
@@ -76,7 +76,7 @@ export function billingEndpoints(services: BillingServices): AnyEndpoint[] {
         if (result.status === 'declined') return paymentAnswer(services, result.attempt, reply);
         if (result.status === 'processing') return paymentAnswer(services, result.attempt, reply);
         reply.status(201);
-        return paymentMethodObject(result.paymentMethod);
+        return paymentMethodObject(result.paymentMethod, services.deps.clock.nowMs());
       },
     }),
 
@@ -85,7 +85,7 @@ export function billingEndpoints(services: BillingServices): AnyEndpoint[] {
       url: '/payment_methods/:id/default',
       auth,
       schema: { tags: TAG, summary: 'Make a card the default', params: idParams },
-      handler: async (request) => paymentMethodObject(await services.paymentMethods.setDefault(orgOf(request).id, request.params.id)),
+      handler: async (request) => paymentMethodObject(await services.paymentMethods.setDefault(orgOf(request).id, request.params.id), services.deps.clock.nowMs()),
     }),
 
     endpoint({

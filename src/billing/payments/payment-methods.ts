@@ -36,13 +36,20 @@ export interface BillingPaymentMethod {
   readonly verificationAttemptId: string;
   /** The verification hold the provider placed and released, in cents; null when the provider does not say. */
   readonly verificationHoldMinor: number | null;
+  /**
+   * Whether the provider kept that hold past the verification (its merchant
+   * setting may keep it for hours), and until when; a kept hold with no
+   * time is released only when the issuer lets it lapse.
+   */
+  readonly verificationHoldKept: boolean;
+  readonly verificationHoldReleaseAtMs: number | null;
   readonly addedAtMs: number;
   readonly isDefault: boolean;
 }
 
 const PAYMENT_METHOD_ID = /^pm_[A-Za-z0-9]{1,100}$/;
 const COLUMNS = `pm.id, pm.org_id, pm.brand, pm.last4, pm.exp_month, pm.exp_year, pm.funding, pm.country, pm.fingerprint, pm.verification_attempt_id,
-  pm.verification_hold_minor, pm.added_at_ms, CASE WHEN o.default_payment_method_id = pm.id THEN 1 ELSE 0 END AS is_default`;
+  pm.verification_hold_minor, pm.verification_hold_kept, pm.verification_hold_release_at_ms, pm.added_at_ms, CASE WHEN o.default_payment_method_id = pm.id THEN 1 ELSE 0 END AS is_default`;
 
 function fromRow(row: any): BillingPaymentMethod {
   return {
@@ -57,6 +64,8 @@ function fromRow(row: any): BillingPaymentMethod {
     fingerprint: row.fingerprint,
     verificationAttemptId: row.verification_attempt_id,
     verificationHoldMinor: row.verification_hold_minor === null ? null : Number(row.verification_hold_minor),
+    verificationHoldKept: Number(row.verification_hold_kept) === 1,
+    verificationHoldReleaseAtMs: row.verification_hold_release_at_ms === null ? null : Number(row.verification_hold_release_at_ms),
     addedAtMs: Number(row.added_at_ms),
     isDefault: Number(row.is_default) === 1,
   };
@@ -152,6 +161,7 @@ export class PaymentMethods {
   async #verify(attempt: PaymentAttempt): Promise<AddCardResult> {
     const stripe = this.deps.provider.stripe();
     let card: Stripe.PaymentMethod | null = null;
+    let hold: VerificationHold | null = null;
     let outcome: ProviderOutcome;
     try {
       // A verification the provider left `processing` is read, not created again (see ChargeRunner.charge).
@@ -170,7 +180,7 @@ export class PaymentMethods {
             );
       if (intent.status === 'succeeded') {
         card = await stripe.paymentMethods.retrieve(attempt.paymentMethodId);
-        const hold = await verificationHold(stripe, intent);
+        hold = await verificationHold(stripe, intent);
         outcome = { kind: 'succeeded', intentId: intent.id, chargeId: hold.chargeId, ...(hold.amountMinor === null ? {} : { amountMinor: hold.amountMinor }) };
       } else {
         outcome = await outcomeOfUnfinishedSetup(stripe, intent);
@@ -179,10 +189,11 @@ export class PaymentMethods {
       outcome = await outcomeOfError(stripe, error);
     }
     const saved = card;
+    const kept = hold;
     const finished = await this.runner.finish(attempt, outcome, {
       succeeded: async (tx, done) => {
         if (saved?.card === undefined || saved.card === null) throw new Error(`payment method ${done.paymentMethodId} has no card`);
-        await insertPaymentMethod(tx, done, saved.card, outcome.kind === 'succeeded' && outcome.amountMinor !== undefined ? outcome.amountMinor : null, this.deps.clock.nowMs());
+        await insertPaymentMethod(tx, done, saved.card, outcome.kind === 'succeeded' && outcome.amountMinor !== undefined ? outcome.amountMinor : null, kept, this.deps.clock.nowMs());
       },
     });
     return this.#result(finished);
@@ -234,15 +245,24 @@ export class PaymentMethods {
   }
 }
 
-async function insertPaymentMethod(tx: Tx, attempt: PaymentAttempt, card: Stripe.PaymentMethod.Card, holdMinor: number | null, nowMs: number): Promise<void> {
+async function insertPaymentMethod(
+  tx: Tx,
+  attempt: PaymentAttempt,
+  card: Stripe.PaymentMethod.Card,
+  holdMinor: number | null,
+  hold: VerificationHold | null,
+  nowMs: number,
+): Promise<void> {
   await tx.run(
-    `INSERT INTO billing_payment_methods (id, org_id, brand, last4, exp_month, exp_year, funding, country, fingerprint, verification_attempt_id, verification_hold_minor, added_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO billing_payment_methods (id, org_id, brand, last4, exp_month, exp_year, funding, country, fingerprint, verification_attempt_id, verification_hold_minor,
+       verification_hold_kept, verification_hold_release_at_ms, added_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET removed_at_ms = NULL, verification_attempt_id = excluded.verification_attempt_id,
-       verification_hold_minor = excluded.verification_hold_minor, added_at_ms = excluded.added_at_ms
+       verification_hold_minor = excluded.verification_hold_minor, verification_hold_kept = excluded.verification_hold_kept,
+       verification_hold_release_at_ms = excluded.verification_hold_release_at_ms, added_at_ms = excluded.added_at_ms
      WHERE billing_payment_methods.org_id = excluded.org_id`,
     [attempt.paymentMethodId, attempt.orgId, card.brand, card.last4, card.exp_month, card.exp_year, card.funding, card.country ?? null, card.fingerprint ?? null,
-      attempt.id, holdMinor, nowMs],
+      attempt.id, holdMinor, hold?.kept === true ? 1 : 0, hold?.releaseAtMs ?? null, nowMs],
   );
 }
 
@@ -251,13 +271,24 @@ async function insertPaymentMethod(tx: Tx, attempt: PaymentAttempt, card: Stripe
  * verification charge in `latest_attempt`; Stripe names a SetupAttempt there
  * and shows no amount — then the hold is unknown (null), not invented.
  */
-async function verificationHold(stripe: Stripe, intent: Stripe.SetupIntent): Promise<{ chargeId: string | null; amountMinor: number | null }> {
+interface VerificationHold {
+  readonly chargeId: string | null;
+  readonly amountMinor: number | null;
+  /** Still held after the verification (Cardlane's `cardlane_verification_hold`); Stripe releases at once, so false when the provider does not say. */
+  readonly kept: boolean;
+  readonly releaseAtMs: number | null;
+}
+
+async function verificationHold(stripe: Stripe, intent: Stripe.SetupIntent): Promise<VerificationHold> {
   const latest = typeof intent.latest_attempt === 'string' ? intent.latest_attempt : (intent.latest_attempt?.id ?? null);
-  if (latest === null || !latest.startsWith('ch_')) return { chargeId: null, amountMinor: null };
+  if (latest === null || !latest.startsWith('ch_')) return { chargeId: null, amountMinor: null, kept: false, releaseAtMs: null };
   try {
     const charge = await stripe.charges.retrieve(latest);
-    return { chargeId: charge.id, amountMinor: charge.amount };
+    const state = (charge as { cardlane_verification_hold?: { held?: unknown; release_at?: unknown } }).cardlane_verification_hold;
+    const kept = state?.held === true;
+    const releaseAt = typeof state?.release_at === 'number' && Number.isSafeInteger(state.release_at) ? state.release_at * 1000 : null;
+    return { chargeId: charge.id, amountMinor: charge.amount, kept, releaseAtMs: kept ? releaseAt : null };
   } catch {
-    return { chargeId: latest, amountMinor: null };
+    return { chargeId: latest, amountMinor: null, kept: false, releaseAtMs: null };
   }
 }

@@ -57,7 +57,7 @@ export interface PaymentMethod {
   readonly funding: string;
   readonly country: string | null;
   readonly is_default: boolean;
-  readonly verification: { readonly hold: Amount | null } | null;
+  readonly verification: { readonly hold: Amount | null; readonly released?: boolean; readonly release_at?: string | null } | null;
 }
 
 export interface Receipt {

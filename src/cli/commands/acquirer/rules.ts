@@ -21,6 +21,7 @@ interface AddOptions {
   currency?: string;
   avs?: string;
   cvc?: boolean;
+  nameCheck?: string;
   fingerprint?: string;
   preset?: string;
   appliesTo?: string;
@@ -90,10 +91,15 @@ function ruleParams(options: AddOptions): Record<string, unknown> {
     conditions.push({ kind: 'avs', block_if_line1_fails: checks.includes('line1'), block_if_postal_code_fails: checks.includes('postal_code') });
   }
   if (options.cvc) conditions.push({ kind: 'cvc', block_if_fails: true });
+  if (options.nameCheck !== undefined) {
+    const results = listOf(options.nameCheck, '--name-check');
+    for (const r of results) if (r !== 'no_match' && r !== 'partial_match') usage(`--name-check: no_match, partial_match or both, got ${JSON.stringify(r)}`);
+    conditions.push({ kind: 'name_check', in: results as ('no_match' | 'partial_match')[] });
+  }
   if (options.fingerprint !== undefined) conditions.push({ kind: 'card_fingerprint', in: listOf(options.fingerprint, '--fingerprint') });
   if (conditions.length !== 1) {
     usage(
-      `${conditions.length === 0 ? 'give a condition' : 'give only one condition'}: --funding, --country-in, --country-not-in, --velocity, --amount-above, --avs, --cvc, --fingerprint or --preset`,
+      `${conditions.length === 0 ? 'give a condition' : 'give only one condition'}: --funding, --country-in, --country-not-in, --velocity, --amount-above, --avs, --cvc, --name-check, --fingerprint or --preset`,
     );
   }
   if (options.per !== undefined && options.velocity === undefined) usage('--per goes with --velocity');
@@ -175,6 +181,7 @@ export function rulesCommand(io: Io): Command {
     .option('--currency <code>', 'the currency of --amount-above (default: usd)')
     .option('--avs <checks>', "the issuer's address checks that fail: line1, postal_code or both")
     .option('--cvc', "the issuer's CVC check fails")
+    .option('--name-check <results>', "the issuer's name check says no_match, partial_match or both")
     .option('--fingerprint <list>', 'these card fingerprints (a blocklist, or an allowlist with --allow)')
     .option('--preset <name>', `a ready-made rule: ${Object.keys(PRESETS).join(', ')}`)
     .option('--applies-to <scope>', 'all, customer_initiated (cit) or merchant_initiated (mit, off-session) (default: all)')

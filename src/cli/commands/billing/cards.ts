@@ -20,11 +20,17 @@ interface CardObject {
   funding: string;
   country: string | null;
   is_default: boolean;
-  verification: { hold: { formatted: string } | null };
+  verification: { hold: { formatted: string } | null; released?: boolean; release_at?: string | null };
+}
+
+/** The hold as the merchant keeps it: released, held until a time (in this machine's local time), or held until the issuer lets it lapse. */
+function holdState(verification: CardObject['verification']): string {
+  if (verification.released !== false) return 'released';
+  return verification.release_at ? `held until ${new Date(verification.release_at).toLocaleString()}` : 'held until the issuer lets it lapse';
 }
 
 function describe(card: CardObject): string {
-  const hold = card.verification.hold === null ? '' : `, verified with a ${card.verification.hold.formatted} hold (released)`;
+  const hold = card.verification.hold === null ? '' : `, verified with a ${card.verification.hold.formatted} hold (${holdState(card.verification)})`;
   return `${card.brand} •••• ${card.last4} ${String(card.exp_month).padStart(2, '0')}/${card.exp_year % 100} ${card.funding}${card.country ? ` ${card.country}` : ''}${card.is_default ? ' (default)' : ''}${hold}`;
 }
 

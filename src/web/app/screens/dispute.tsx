@@ -116,7 +116,7 @@ function DisputeCase(props: { readonly id: string }) {
         <dd id="dispute-status" data-status={dispute.status}>
           {status === null ? dispute.status : t(status)}
         </dd>
-        <dt>{t('disputeReason')}</dt>
+        <dt>{t('disputeReasonLabel')}</dt>
         <dd>{t(`reason_${dispute.reason}`)}</dd>
         <dt>{t('disputeAmountLabel')}</dt>
         <dd>{money(dispute.amount.amount_minor, currency)}</dd>

@@ -4,6 +4,9 @@ import { useBilling, useBillingData } from '../context.ts';
 import { onSubmit, useBusy, valueOf } from '../form.ts';
 import { refusal, Said, useMessage, type Say } from '../messages.tsx';
 import type { List, PaymentMethod, Settings } from '../types.ts';
+import type { T } from '../strings.ts';
+import type { Lang } from '../../shared/lang.ts';
+import { dateTime } from '../../shared/format.ts';
 
 /**
  * The payment methods: the organization's cards; an owner adds one, makes
@@ -108,7 +111,7 @@ export function CardsPanel() {
       if (answer.ok && answer.status === 201) {
         const card = answer.body;
         const hold = card.verification?.hold ?? null;
-        message.show('ok', (t) => (hold ? t('cardAdded', { card: cardName(card), hold: hold.formatted }) : t('cardAddedNoHold', { card: cardName(card) })));
+        message.show('ok', (t) => cardAddedText(t, card, lang));
         if (box.current) box.current.open = false;
       } else if (answer.status === 202) {
         message.show('', (t) => t('processing'));
@@ -192,4 +195,14 @@ export function CardsPanel() {
       <Said id="card-message" shown={message.shown} t={t} lang={lang} />
     </>
   );
+}
+
+/** What adding the card did: no hold, a hold released at once, or one the merchant keeps (until a time, in the reader's own time zone, or until it lapses). */
+function cardAddedText(t: T, card: PaymentMethod, lang: Lang): string {
+  const hold = card.verification?.hold ?? null;
+  const name = cardName(card);
+  if (hold === null) return t('cardAddedNoHold', { card: name });
+  if (card.verification?.released !== false) return t('cardAdded', { card: name, hold: hold.formatted });
+  const releaseAt = card.verification.release_at ?? null;
+  return releaseAt === null ? t('cardAddedHeldToLapse', { card: name, hold: hold.formatted }) : t('cardAddedHeldUntil', { card: name, hold: hold.formatted, time: dateTime(releaseAt, lang) });
 }

@@ -50,7 +50,7 @@ const en = {
   colTax: 'Tax',
   colPdf: 'PDF',
   download: 'Download PDF',
-  downloadLabel: 'Download invoice {number} as PDF',
+  downloadLabel: 'Download PDF ({number})',
 } as const;
 
 type Key = keyof typeof en;
@@ -102,7 +102,7 @@ const zh: Readonly<Record<Key, string>> = {
   colTax: '税额',
   colPdf: 'PDF',
   download: '下载 PDF',
-  downloadLabel: '下载发票 {number} 的 PDF',
+  downloadLabel: '下载 PDF（{number}）',
 };
 
 export type SpendingT = Translator<Key>;

@@ -90,7 +90,7 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
     const notifier = new Notifier({ sms: identity.sms });
     const services = createIssuerServices(deps, ledger, secrets.alipaySandboxKeyPem, notifier);
     const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs, notifier, ...(deps.fx ? { fx: deps.fx } : {}) });
-    const disputes = new IssuerDisputes({ db, clock, ids, ledger });
+    const disputes = new IssuerDisputes({ db, clock, ids, ledger, notifier });
     return {
       routes: [
         // Error answers in the request's language (Accept-Language zh → Chinese messages).

@@ -52,7 +52,7 @@ test('except_when[metadata][product]=plus: a prepaid card pays for Plus by hand,
   assert.equal(created.body.only_when, null);
   assert.equal(created.body.predicate, ":card_funding: = 'prepaid' and :is_off_session: = false and :purpose: = 'purchase' and not (::product:: = 'plus')");
   assert.equal(created.body.summary, 'Block prepaid cards on customer-initiated purchases (except payments with metadata product = “plus”)');
-  assert.deepEqual(created.body.scope_summary, { en: 'except payments with metadata product = “plus”', 'zh-CN': 'metadata 中 product 为“plus”的付款除外' });
+  assert.deepEqual(created.body.scope_summary, { en: 'except payments with metadata product = “plus”', 'zh-CN': '元数据中 product 为“plus”的付款除外' });
 
   const card = await f.base.openCard({ loadUsdMinor: 10_000 });
   const plus = await pay(card, { metadata: { product: 'plus' }, description: 'ChatGPT Plus' });

@@ -7,12 +7,12 @@ import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixtu
 import { testPaymentNetwork } from '../support/payment-network.ts';
 
 // Issue 20, item 4: against Stripe's own fixtures (stripe/openapi
-// fixtures3.json, ../shared/stripe/), every field of every object Cardlane
+// fixtures3.json, copied to test/fixtures/stripe/ with its licence note), every field of every object Cardlane
 // implements is in Cardlane's live answer — top-level and nested: for each
 // fixture field holding an object, the live field (when it holds one) has
 // that object's fields too.
 
-const FIXTURES = JSON.parse(readFileSync(new URL('../../../shared/stripe/fixtures3.json', import.meta.url), 'utf8')).resources as Record<string, Record<string, unknown>>;
+const FIXTURES = JSON.parse(readFileSync(new URL('../fixtures/stripe/fixtures3.json', import.meta.url), 'utf8')).resources as Record<string, Record<string, unknown>>;
 
 let f: AcquirerFixture;
 beforeEach(async () => {

@@ -278,6 +278,13 @@ test('a Cardlane cardholder disputes: provisional credit, merchant evidence, the
   assert.equal(await available(), startCard - 500, 'the provisional credit was reversed');
   assert.equal((await statementLines()).find((l) => l.type === 'authorization' && l.authorization === firstAuth)!.dispute.status, 'lost');
   assert.equal((await statementLines()).find((l) => l.type === 'dispute_reversal')!.amount, -500);
+  // The cardholder was told each step in the app's feed, in both languages; the outcome by text too.
+  const feed = (await issuer('GET', '/notifications?limit=50', token)).body.data as Json[];
+  // (Steps of one request share a time, so the feed's order among them is by id: compare as a set.)
+  const told = feed.filter((n) => n.kind === 'dispute' && n.subject_id === opened.body.id);
+  assert.deepEqual(told.map((n) => n.reason).sort(), ['chargeback_sent', 'decided', 'lost', 'merchant_responded', 'opened', 'provisional_credit']);
+  assert.ok(told.every((n) => n.reason_text.zh.length > 0 && n.reason_text.en.length > 0 && n.card_last4 === card.number.slice(-4)));
+  assert.deepEqual(told.filter((n) => n.sms_sent).map((n) => n.reason), ['lost'], 'the outcome is texted');
   // The doctor traces the dispute across the parties, each view its own side and the network's.
   const doctorTrace = async (id: string, bearer: string, lang: string) => {
     const r = await fetch(`${cardlane.url}/doctor/v1/traces/${id}?lang=${lang}`, { headers: { authorization: `Bearer ${bearer}` } });

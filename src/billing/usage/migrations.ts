@@ -31,7 +31,7 @@ UPDATE billing_api_keys SET project_id = 'proj_' || substr(org_id, 5), name = 'S
 ALTER TABLE billing_usage_events ADD COLUMN api_key_id TEXT;
 ALTER TABLE billing_usage_events ADD COLUMN project_id TEXT;
 UPDATE billing_usage_events SET project_id = 'proj_' || substr(org_id, 5);
-CREATE INDEX billing_usage_events_time ON billing_usage_events (org_id, created_at_ms);
+CREATE INDEX IF NOT EXISTS billing_usage_events_time ON billing_usage_events (org_id, created_at_ms);
 `,
   },
 ];

@@ -7,6 +7,7 @@ import { DISPUTE_REASONS, reasonCodeFor, RESPONSE_WINDOW_MS } from '../../networ
 import { IssuerError } from '../errors.ts';
 import { ISSUER_NAME, rowById } from '../authorization/records.ts';
 import { getMoneySettings } from '../money/settings.ts';
+import type { Notifier } from '../notifications/notifier.ts';
 import { bookCardholderWon, bookChargebackTaken, bookMerchantWon, bookProvisionalCredit, type DisputeMoney } from './dispute-ledger.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -50,6 +51,8 @@ export interface IssuerDisputeDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly ledger: Ledger;
+  /** Tells the cardholder each step in the app's feed (and by text when the case ends). */
+  readonly notifier?: Notifier;
 }
 
 /**
@@ -71,6 +74,36 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
 
   constructor(deps: IssuerDisputeDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * Records a step of a case and tells the cardholder, in the step's own
+   * transaction: a step exists exactly when its notification does.
+   */
+  async #step(tx: Tx, disputeId: string, name: string, detail: string, amountMinor: number | null, nowMs: number): Promise<void> {
+    await recordStep(tx, disputeId, name, detail, amountMinor, nowMs);
+    const notifier = this.#deps.notifier;
+    if (notifier === undefined) return;
+    const dispute = await tx.get<{ cardholder_id: string; card_id: string; amount_minor: number | string; currency: string; merchant_name: string | null }>(
+      `SELECT d.cardholder_id, d.card_id, d.amount_minor, d.currency, a.merchant_name
+         FROM issuer_disputes d LEFT JOIN issuer_authorizations a ON a.id = d.authorization_id WHERE d.id = ?`,
+      [disputeId],
+    );
+    if (dispute === undefined) return;
+    await notifier.record(tx, [
+      {
+        kind: 'dispute',
+        cardholderId: dispute.cardholder_id,
+        subjectId: disputeId,
+        eventKey: `${disputeId}_${name}`,
+        cardId: dispute.card_id,
+        merchantName: dispute.merchant_name,
+        amountMinor: amountMinor ?? Number(dispute.amount_minor),
+        currency: dispute.currency,
+        reason: name,
+        createdAtMs: nowMs,
+      },
+    ]);
   }
 
   /** The network's dispute service (connected by the composition root once the network is built). */
@@ -111,10 +144,10 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
         [id, input.cardholderId, auth.card_id, auth.id, auth.request_id, input.category, scheme, reasonCodeFor(input.category, scheme), amount, auth.currency,
           input.statement, provisional, nowMs + RESPONSE_WINDOW_MS, nowMs, nowMs],
       );
-      await step(tx, id, 'opened', `Dispute opened: ${reason.visa.title} (${scheme} ${reasonCodeFor(input.category, scheme)}).`, amount, nowMs);
+      await this.#step(tx, id, 'opened', `Dispute opened: ${reason.visa.title} (${scheme} ${reasonCodeFor(input.category, scheme)}).`, amount, nowMs);
       if (provisional > 0) {
         await bookProvisionalCredit(ledger, tx, money({ id, card_id: auth.card_id, cardholder_id: input.cardholderId, amount_minor: amount }));
-        await step(tx, id, 'provisional_credit', 'Provisional credit given while the case is open; it is reversed if the merchant wins.', provisional, nowMs);
+        await this.#step(tx, id, 'provisional_credit', 'Provisional credit given while the case is open; it is reversed if the merchant wins.', provisional, nowMs);
       }
       return id;
     });
@@ -132,7 +165,7 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
       if (row.status !== 'merchant_responded') throw new IssuerError('dispute_not_decidable', `This dispute is ${row.status}: only a dispute the merchant answered with evidence is decided.`);
       const nowMs = clock.nowMs();
       await tx.run(`UPDATE issuer_disputes SET status = 'deciding', winner = ?, decided_by = ?, updated_at_ms = ? WHERE id = ?`, [winner, operator.slice(0, 128), nowMs, row.id]);
-      await step(tx, row.id, 'decided', `The issuer decided for the ${winner}.`, null, nowMs);
+      await this.#step(tx, row.id, 'decided', `The issuer decided for the ${winner}.`, null, nowMs);
     });
     await this.#sendDecision(disputeId);
     return (await this.get(db, disputeId))!;
@@ -149,10 +182,10 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
       if (request.action === 'accept') {
         await close(tx, row, 'cardholder', nowMs);
         await bookCardholderWon(ledger, tx, money(row), Number(row.provisional_credit_minor) > 0);
-        await step(tx, row.id, 'won', 'The merchant accepted the chargeback: the money is yours.', Number(row.amount_minor), nowMs);
+        await this.#step(tx, row.id, 'won', 'The merchant accepted the chargeback: the money is yours.', Number(row.amount_minor), nowMs);
       } else {
         await tx.run(`UPDATE issuer_disputes SET status = 'merchant_responded', merchant_evidence = ?, updated_at_ms = ? WHERE id = ?`, [JSON.stringify(request.evidence), nowMs, row.id]);
-        await step(tx, row.id, 'merchant_responded', 'The merchant answered with evidence; the issuer is reviewing it.', null, nowMs);
+        await this.#step(tx, row.id, 'merchant_responded', 'The merchant answered with evidence; the issuer is reviewing it.', null, nowMs);
       }
       return reply('00', 'received', row.id);
     });
@@ -213,12 +246,12 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
       if (reply.responseCode === '00') {
         await tx.run(`UPDATE issuer_disputes SET status = 'chargeback_sent', updated_at_ms = ? WHERE id = ?`, [nowMs, id]);
         await bookChargebackTaken(ledger, tx, money(locked));
-        await step(tx, id, 'chargeback_sent', 'The chargeback was sent to the merchant’s bank; the merchant has 7 days to answer.', Number(locked.amount_minor), nowMs);
+        await this.#step(tx, id, 'chargeback_sent', 'The chargeback was sent to the merchant’s bank; the merchant has 7 days to answer.', Number(locked.amount_minor), nowMs);
       } else {
         await tx.run(`UPDATE issuer_disputes SET status = 'rejected', closed_at_ms = ?, updated_at_ms = ? WHERE id = ?`, [nowMs, nowMs, id]);
         const provisional = Number(locked.provisional_credit_minor) > 0;
         await bookMerchantWon(ledger, tx, money(locked), provisional, false);
-        await step(tx, id, 'rejected', `The card network refused the chargeback (${reply.reason})${provisional ? '; the provisional credit was reversed' : ''}.`, null, nowMs);
+        await this.#step(tx, id, 'rejected', `The card network refused the chargeback (${reply.reason})${provisional ? '; the provisional credit was reversed' : ''}.`, null, nowMs);
       }
     });
     return true;
@@ -239,13 +272,13 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
       await close(tx, locked, locked.winner!, nowMs);
       if (locked.winner === 'cardholder') {
         await bookCardholderWon(ledger, tx, money(locked), provisional);
-        await step(tx, id, 'won', 'You won the dispute: the money is yours.', Number(locked.amount_minor), nowMs);
+        await this.#step(tx, id, 'won', 'You won the dispute: the money is yours.', Number(locked.amount_minor), nowMs);
       } else {
         const writtenOff = await bookMerchantWon(ledger, tx, money(locked), provisional, true);
         const detail = provisional
           ? `The merchant won the dispute: the provisional credit was reversed${writtenOff > 0 ? ` (${writtenOff} cents the card no longer had were written off by the issuer)` : ''}.`
           : 'The merchant won the dispute.';
-        await step(tx, id, 'lost', detail, null, nowMs);
+        await this.#step(tx, id, 'lost', detail, null, nowMs);
       }
     });
     return true;
@@ -264,6 +297,6 @@ async function close(tx: Tx, row: IssuerDisputeRow, winner: 'cardholder' | 'merc
   await tx.run(`UPDATE issuer_disputes SET status = ?, winner = ?, closed_at_ms = ?, updated_at_ms = ? WHERE id = ?`, [winner === 'cardholder' ? 'won' : 'lost', winner, nowMs, nowMs, row.id]);
 }
 
-async function step(tx: Tx, disputeId: string, name: string, detail: string, amountMinor: number | null, nowMs: number): Promise<void> {
+async function recordStep(tx: Tx, disputeId: string, name: string, detail: string, amountMinor: number | null, nowMs: number): Promise<void> {
   await tx.run(`INSERT INTO issuer_dispute_steps (dispute_id, step, detail, amount_minor, at_ms) VALUES (?, ?, ?, ?, ?)`, [disputeId, name, detail, amountMinor, nowMs]);
 }

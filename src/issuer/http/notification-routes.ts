@@ -4,7 +4,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { endpoint, registerEndpoints } from '../../platform/http/typed-route.ts';
 import { declineText } from '../authorization/decline-text.ts';
 import { IssuerError } from '../errors.ts';
-import { formatMoney, listNotifications, markRead, NOTIFICATION_PAGE_MAX, type Notification } from '../notifications/notifier.ts';
+import { disputeStepText, formatMoney, listNotifications, markRead, NOTIFICATION_PAGE_MAX, type Notification } from '../notifications/notifier.ts';
 import { cardholderIdOf } from './auth.ts';
 import { errorResponses, nullableTimestamp, timestamp } from './common-schemas.ts';
 import { issuerAuth } from './issuer-auth.ts';
@@ -15,7 +15,7 @@ export interface NotificationRoutesOptions {
 }
 
 const TAG = ['issuer: notifications'];
-const KINDS = ['authorization', 'decline', 'hold_release', 'refund', 'top_up', 'withdrawal_paid', 'withdrawal_failed'] as const;
+const KINDS = ['authorization', 'decline', 'hold_release', 'refund', 'top_up', 'withdrawal_paid', 'withdrawal_failed', 'dispute'] as const;
 
 const notificationSchema = {
   $id: 'IssuerNotification',
@@ -25,7 +25,7 @@ const notificationSchema = {
     id: { type: 'string' },
     object: { type: 'string', enum: ['notification'] },
     kind: { type: 'string', enum: KINDS },
-    subject_id: { type: 'string', description: 'The authorization (iauth_…), top-up order or withdrawal the notification is about.' },
+    subject_id: { type: 'string', description: 'The authorization (iauth_…), top-up order, withdrawal or dispute (idsp_…) the notification is about.' },
     card_id: { type: 'string', nullable: true },
     card_last4: { type: 'string', nullable: true },
     merchant_name: { type: 'string', nullable: true },
@@ -34,13 +34,13 @@ const notificationSchema = {
       required: ['amount_minor', 'currency', 'formatted'],
       properties: { amount_minor: { type: 'integer' }, currency: { type: 'string' }, formatted: { type: 'string' } },
     },
-    reason: { type: 'string', nullable: true, description: 'A decline reason code, e.g. insufficient_funds.' },
+    reason: { type: 'string', nullable: true, description: 'A decline reason code (e.g. insufficient_funds), or the step of a dispute (opened, provisional_credit, chargeback_sent, merchant_responded, won, lost, rejected).' },
     reason_text: {
       type: 'object',
       nullable: true,
       required: ['zh', 'en'],
       properties: { zh: { type: 'string' }, en: { type: 'string' } },
-      description: 'The decline reason in plain words, in Chinese and English.',
+      description: 'The decline reason, or what the dispute step means, in plain words, in Chinese and English.',
     },
     important: { type: 'boolean', description: 'Also sent as a text message (declines, large payments, failed withdrawals).' },
     sms_sent: { type: 'boolean' },
@@ -95,7 +95,7 @@ function notificationJson(n: Notification) {
     merchant_name: n.merchantName,
     amount: { amount_minor: n.amountMinor, currency: n.currency, formatted: formatMoney(n.amountMinor, n.currency) },
     reason: n.reason,
-    reason_text: n.kind === 'decline' && n.reason !== null ? declineText(n.reason) : null,
+    reason_text: n.reason === null ? null : n.kind === 'decline' ? declineText(n.reason) : n.kind === 'dispute' ? disputeStepText(n.reason) : null,
     important: n.important,
     sms_sent: n.smsSent,
     created_at: new Date(n.createdAtMs).toISOString(),

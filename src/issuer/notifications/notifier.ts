@@ -13,7 +13,10 @@ import type { SmsProvider } from '../identity/sms-provider.ts';
  * A push provider could be added next to it the same way.
  */
 
-export type NotificationKind = 'authorization' | 'decline' | 'hold_release' | 'refund' | 'top_up' | 'withdrawal_paid' | 'withdrawal_failed';
+export type NotificationKind = 'authorization' | 'decline' | 'hold_release' | 'refund' | 'top_up' | 'withdrawal_paid' | 'withdrawal_failed' | 'dispute';
+
+/** The steps of a dispute that end it: the cardholder is texted about these. */
+const DISPUTE_OUTCOMES: ReadonlySet<string> = new Set(['won', 'lost', 'rejected']);
 
 export interface NotificationEvent {
   readonly kind: NotificationKind;
@@ -65,8 +68,9 @@ export class Notifier {
   }
 
   /** Whether an event is also worth a text message. */
-  isImportant(event: Pick<NotificationEvent, 'kind' | 'amountMinor' | 'currency'>): boolean {
+  isImportant(event: Pick<NotificationEvent, 'kind' | 'amountMinor' | 'currency' | 'reason'>): boolean {
     if (event.kind === 'decline' || event.kind === 'withdrawal_failed') return true;
+    if (event.kind === 'dispute') return DISPUTE_OUTCOMES.has(event.reason ?? '');
     return event.kind === 'authorization' && event.currency === 'USD' && event.amountMinor >= this.#largePaymentUsdMinor;
   }
 
@@ -133,6 +137,10 @@ export function smsBody(event: NotificationEvent, last4: string | null): string 
       return `【Cardlane】您尾号${card}的卡在${merchant}消费${amount}（预授权）。如非本人操作，请立即冻结卡片。 Card ${card}: ${amount} at ${merchant}.`;
     case 'withdrawal_failed':
       return `【Cardlane】您的提现${amount}失败，资金已退回钱包。 Your withdrawal of ${amount} failed; the money is back in your wallet.`;
+    case 'dispute': {
+      const text = disputeStepText(event.reason ?? '');
+      return `【Cardlane】尾号${card}的卡在${merchant}的${amount}交易争议：${text.zh} Dispute of ${amount} at ${merchant}: ${text.en}`;
+    }
     default:
       return `【Cardlane】${event.kind} ${amount}`;
   }
@@ -229,4 +237,20 @@ export async function markRead(sql: Sql, cardholderId: string, upToId: string, n
     [nowMs, cardholderId, anchor.createdAtMs, anchor.createdAtMs, anchor.id],
   );
   return { marked, unreadCount: await unreadCount(sql, cardholderId) };
+}
+
+/** What each step of a dispute means to the cardholder, in both languages. */
+const DISPUTE_STEP_TEXT: Readonly<Record<string, { zh: string; en: string }>> = {
+  opened: { zh: '争议已提交，发卡行会向商户发起拒付。', en: 'Your dispute was filed; the issuer will charge it back to the merchant.' },
+  provisional_credit: { zh: '已临时退款到卡内；如商户胜诉将收回。', en: 'A provisional credit is on your card; it is taken back if the merchant wins.' },
+  chargeback_sent: { zh: '拒付已发送给商户的银行，商户有 7 天时间答复。', en: 'The chargeback was sent to the merchant’s bank; the merchant has 7 days to answer.' },
+  merchant_responded: { zh: '商户已提交证据，发卡行正在审核。', en: 'The merchant answered with evidence; the issuer is reviewing it.' },
+  decided: { zh: '发卡行已作出决定。', en: 'The issuer has decided.' },
+  won: { zh: '争议胜诉，款项归您所有。', en: 'You won the dispute: the money is yours.' },
+  lost: { zh: '商户胜诉，临时退款已收回。', en: 'The merchant won the dispute; any provisional credit was taken back.' },
+  rejected: { zh: '卡组织拒绝了这笔拒付，临时退款已收回。', en: 'The card network refused the chargeback; any provisional credit was taken back.' },
+};
+
+export function disputeStepText(step: string): { zh: string; en: string } {
+  return DISPUTE_STEP_TEXT[step] ?? { zh: '争议状态已更新。', en: 'Your dispute was updated.' };
 }

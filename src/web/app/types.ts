@@ -194,7 +194,7 @@ export interface List<T> {
 /** GET /issuer/v1/notifications: one event the cardholder should hear about. */
 export interface AppNotification {
   readonly id: string;
-  readonly kind: 'authorization' | 'decline' | 'hold_release' | 'refund' | 'top_up' | 'withdrawal_paid' | 'withdrawal_failed';
+  readonly kind: 'authorization' | 'decline' | 'hold_release' | 'refund' | 'top_up' | 'withdrawal_paid' | 'withdrawal_failed' | 'dispute';
   readonly subject_id: string;
   readonly card_id: string | null;
   readonly card_last4: string | null;

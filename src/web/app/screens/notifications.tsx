@@ -56,6 +56,14 @@ export function NotificationsScreen(props: { readonly onUnread: (count: number) 
             <p class="feed-meta">
               <time dateTime={n.created_at}>{when(n.created_at, lang)}</time>
               {n.sms_sent ? <span> · {t('notificationsSms')}</span> : null}
+              {n.kind === 'dispute' ? (
+                <>
+                  {' · '}
+                  <a href={`#/disputes/${n.subject_id}`} onClick={(e) => { e.preventDefault(); go(`/disputes/${n.subject_id}`); }}>
+                    {t('notificationsCase')}
+                  </a>
+                </>
+              ) : null}
               {n.kind === 'decline' ? (
                 <>
                   {' · '}

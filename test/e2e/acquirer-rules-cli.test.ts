@@ -25,7 +25,7 @@ test("cardlane acquirer rules: the demo merchant's seeded rule blocks a prepaid 
     const listed = JSON.parse(await rules(['list', '--json'])) as { data: Array<{ id: string; summary: string; enabled: boolean }> };
     assert.equal(listed.data.length, 1);
     const seeded = listed.data[0]!;
-    assert.equal(seeded.summary, 'Block prepaid cards on customer-initiated purchases');
+    assert.equal(seeded.summary, 'Block prepaid cards on customer-initiated purchases (except payments with metadata product = “plus”)');
 
     const credentials = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as { acquirer: { secret_key: string } };
     const url = new URL(info.url);
@@ -57,7 +57,7 @@ test("cardlane acquirer rules: the demo merchant's seeded rule blocks a prepaid 
       (e: any) => e.decline_code === 'card_not_supported',
     );
     assert.equal(await rules(['remove', added.id]), `Removed ${added.id}.\n`);
-    assert.match(await rules(['list']), new RegExp(`^  ${seeded.id}  on   block  Block prepaid cards on customer-initiated purchases\\n$`));
+    assert.match(await rules(['list']), new RegExp(`^  ${seeded.id}  on   block  Block prepaid cards on customer-initiated purchases, except the Plus subscription\\n$`));
   } finally {
     server.child.kill('SIGTERM');
     await server.waitForExit(EXIT_BOUND_MS);

@@ -14,5 +14,7 @@ export { startDoctor, type DoctorStartInput, type StartedDoctor } from './doctor
 export { doctorModule, type DoctorApi, type DoctorModuleDeps } from './module.ts';
 export { isLang, isView, type Principal, type View } from './views.ts';
 export { renderTrace } from './render-text.ts';
+export { renderDisputeTrace } from './render-dispute.ts';
+export { isDisputeId } from './dispute-trace.ts';
 export { type TraceAttempt } from './trace-types.ts';
 export { readerTime, relativeTime } from './reader-time.ts';

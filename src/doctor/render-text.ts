@@ -55,6 +55,6 @@ function renderAttempt(a: TraceAttempt, lang: 'en' | 'zh-CN'): string[] {
   return out;
 }
 
-function viewZh(view: string): string {
+export function viewZh(view: string): string {
   return view === 'merchant' ? '商户' : view === 'cardholder' ? '持卡人' : '运营';
 }

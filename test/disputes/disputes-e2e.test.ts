@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import Stripe from 'stripe';
 import { auditAcquirerDisputes } from '../../src/acquirer/disputes/dispute-ledger.ts';
 import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import { renderDisputeTrace } from '../../src/doctor/index.ts';
 import { auditIssuerDisputes } from '../../src/issuer/disputes/dispute-ledger.ts';
 import { Ledger } from '../../src/ledger/index.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -304,6 +305,14 @@ test('a Cardlane cardholder disputes: provisional credit, merchant evidence, the
   assert.match(asMerchant.body.summary, /^Dispute of 5\.00 USD: /);
   const asOperator = await doctorTrace(merchantSide.id, op, 'en');
   assert.deepEqual(asOperator.body.hops.map((h: Json) => h.party), ['issuer', 'network', 'acquirer']);
+  // The same for people at a terminal (`cardlane doctor du_…`): each party's side, times in the reader's zone.
+  const text = renderDisputeTrace((await doctorTrace(merchantSide.id, op, 'zh-CN')).body as Parameters<typeof renderDisputeTrace>[0], 'Asia/Shanghai');
+  assert.match(text, /^争议 du_\w+ —— 运营视角\n争议金额 5\.00 USD：/);
+  assert.match(text, /发卡行  idsp_\w+：已结案：商户胜诉/);
+  assert.match(text, /  - .+  provisional_credit  \$5\.00\n/);
+  assert.match(text, /卡组织  拒付 idsp_\w+\n  - .+  拒付（发卡行 → 收单行）: 已受理 \(00\)/);
+  assert.match(text, /收单机构  du_\w+（交易 ch_\w+）：商户胜诉/);
+  assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT/, 'no raw UTC times');
   assert.equal((await doctorTrace('du_0123456789abcdef', cardlane.demoMerchant.secret_key, 'en')).status, 404);
   assert.equal((await stripe.disputes.retrieve(merchantSide.id)).status, 'won');
   assert.equal(await merchantBalance(), startMerchant + 500);

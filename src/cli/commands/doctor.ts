@@ -42,13 +42,23 @@ export function doctorCommand(io: Io): Command {
       const config = loadCardlaneConfig({ flags: configFlags(flags), env: process.env, cwd: process.cwd() });
       const { openDatabase } = await import('../../platform/db/open.ts');
       const { buildDoctor, issuerCard } = await import('../../app/index.ts');
-      const { renderTrace } = await import('../../doctor/index.ts');
+      const { isDisputeId, renderDisputeTrace, renderTrace } = await import('../../doctor/index.ts');
       const { cryptoRandom, IdGenerator } = await import('../../platform/ids.ts');
       const { createLogger } = await import('../../platform/logger.ts');
       const db = openDatabase(config.database);
       try {
         const runtime = { db, clock: systemClock, ids: new IdGenerator(systemClock, cryptoRandom), random: cryptoRandom, config, logger: createLogger({ level: 'silent' }) };
         const { doctor } = buildDoctor(runtime, config).api;
+        // Times in the advice are the reader's: this machine's time zone.
+        const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (id !== undefined && isDisputeId(id)) {
+          // A dispute is traced across the parties like a payment; from the CLI, in the operator's view.
+          if (flags.view !== 'operator') throw new CliError('a dispute is traced in the operator view here; the merchant and the cardholder see theirs over HTTP (/doctor/v1/traces/<id>)', EXIT_USAGE);
+          const disputeTrace = await doctor.traceDispute(id, { view: 'operator' }, flags.lang);
+          if (flags.json) printJson(io, disputeTrace);
+          else io.stdout.write(renderDisputeTrace(disputeTrace, timeZone));
+          return;
+        }
         let trace;
         if (id !== undefined) {
           let principal: import('../../doctor/index.ts').Principal = { view: 'operator' };
@@ -58,8 +68,7 @@ export function doctorCommand(io: Io): Command {
             if (owner === null) throw new CliError(`no ${flags.view} is known for ${id}`, EXIT_FAILURE);
             principal = flags.view === 'merchant' ? { view: 'merchant', merchantId: owner } : { view: 'cardholder', cardholderId: owner };
           }
-          // Times in the advice are the reader's: this machine's time zone.
-          trace = await doctor.trace(id, principal, flags.lang, { nowMs: systemClock.nowMs(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+          trace = await doctor.trace(id, principal, flags.lang, { nowMs: systemClock.nowMs(), timeZone });
         } else {
           const toMs = flags.to === undefined ? systemClock.nowMs() : timeOf(flags.to, '--to');
           const fromMs = flags.from === undefined ? toMs - DEFAULT_WINDOW_MS : timeOf(flags.from, '--from');

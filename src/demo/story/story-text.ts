@@ -149,7 +149,7 @@ const EN: StoryText = {
 
   setup: (f) => [
     `Cardlane runs in this process at ${f.url}, on ${f.database}.`,
-    `The merchant ${f.merchant.name} (${f.merchant.id}) sells API credits, like OpenAI's billing page. Its risk rule ${f.rule.id}: “${f.rule.description ?? f.rule.predicate}” (${f.rule.predicate}).`,
+    `The merchant ${f.merchant.name} (${f.merchant.id}) sells API credits, like OpenAI's billing page. Its risk rule ${f.rule.id}: “${f.rule.description ?? 'block prepaid cards on customer-initiated purchases'}” (the ChatGPT Plus subscription is exempt).`,
     `It verifies a card with a ${usd(f.verification.amount)} hold and keeps the hold for ${f.verification.release_after_hours} hours before releasing it.`,
     `The API customer is a new organization, “${f.organization.name}” (${f.organization.id}), with no credits.`,
   ],
@@ -301,7 +301,7 @@ const ZH: StoryText = {
 
   setup: (f) => [
     `Cardlane 在本进程中运行于 ${f.url}，数据库：${f.database}。`,
-    `商户 ${f.merchant.name}（${f.merchant.id}）出售 API 额度，就像 OpenAI 的账单页面。它的风控规则 ${f.rule.id}：拦截客户发起的预付卡购买（${f.rule.predicate}）。`,
+    `商户 ${f.merchant.name}（${f.merchant.id}）出售 API 额度，就像 OpenAI 的账单页面。它的风控规则 ${f.rule.id}：拦截客户发起的预付卡购买（ChatGPT Plus 订阅除外）。`,
     `它绑卡时冻结 ${usd(f.verification.amount)} 作为验证预授权，并保留 ${f.verification.release_after_hours} 小时才释放。`,
     `API 客户是一个新组织“${f.organization.name}”（${f.organization.id}），余额为零。`,
   ],

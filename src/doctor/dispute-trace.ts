@@ -27,8 +27,8 @@ const ISSUER_STATUS: Record<string, Text> = {
   merchant_responded: ['the merchant answered with evidence; the issuer is reviewing it', '商户已提交证据，发卡行正在审核'],
   deciding: ['the issuer decided; the decision is on its way to the merchant’s bank', '发卡行已作出裁决，正在通知收单行'],
   won: ['closed: the cardholder won and keeps the money', '已结案：持卡人胜诉，款项归持卡人'],
-  lost: ['closed: the merchant won; any provisional credit was reversed', '已结案：商户胜诉，临时贷记已冲回'],
-  rejected: ['closed: the card network refused the chargeback; any provisional credit was reversed', '已结案：卡组织拒绝了该拒付，临时贷记已冲回'],
+  lost: ['closed: the merchant won; any provisional credit was reversed', '已结案：商户胜诉，临时退款已收回'],
+  rejected: ['closed: the card network refused the chargeback; any provisional credit was reversed', '已结案：卡组织拒绝了该拒付，临时退款已收回'],
 };
 
 const ACQUIRER_STATUS: Record<string, Text> = {

@@ -37,6 +37,7 @@ export const GLOSSARY = {
   withdrawal: { en: 'withdrawal', zh: '提现' },
   statement: { en: 'statement', zh: '账单明细' },
   dispute: { en: 'dispute', zh: '争议' },
+  provisionalCredit: { en: 'provisional credit', zh: '临时退款', avoid: ['临时贷记'] },
   chargeback: { en: 'chargeback', zh: '拒付' },
   authentication: { en: '3-D Secure authentication', zh: '3-D Secure 验证' },
   riskRule: { en: 'risk rule', zh: '风控规则' },

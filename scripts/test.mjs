@@ -36,7 +36,8 @@ const database = process.env.CARDLANE_TEST_DATABASE || 'sqlite';
 console.log(`# cardlane tests on ${database.replace(/\/\/[^@/]*@/, '//')} — ${files.length} files`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  // A test that hangs fails after ten minutes instead of holding CI until its limit.
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...files],
   { cwd: root, stdio: 'inherit', env: process.env },
 );
 process.exit(result.status ?? 1);

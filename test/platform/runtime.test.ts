@@ -64,7 +64,12 @@ test('start: migrate, listen, run background tasks; close: stop them all and clo
 
 test('a second start on the same database applies no migrations; a taken port is a clear error', async () => {
   const database = freshDatabase();
-  const first = await startCardlane({ flags: { port: '0', database, dataDir }, env: {}, logDestination: { write: () => true } });
+  // No background tasks in the first instance: both instances share this one
+  // process, and on SQLite a connection waiting for the file's write lock
+  // waits synchronously (busy_timeout), so the first instance's task holding
+  // the lock could never finish while the second seeds — a livelock two real
+  // processes cannot have. The tasks are not what this test is about.
+  const first = await startCardlane({ flags: { port: '0', database, dataDir }, env: {}, logDestination: { write: () => true }, tasks: () => [] });
   try {
     const port = new URL(first.url).port;
     await assert.rejects(

@@ -3,6 +3,7 @@ import { formatMoney, money } from '../platform/money.ts';
 import type { AttemptFacts } from './attempt-facts.ts';
 import type { Lang } from './catalogue-types.ts';
 import type { Diagnosis, Hop } from './diagnose.ts';
+import { checksText } from './check-text.ts';
 import { isoMeaning } from './iso-text.ts';
 import type { SeedRemedyReport } from './seed-remedy-facts.ts';
 import type { TraceAttempt, TraceHop, TraceRule, TraceSeedRemedy, TraceVerdict } from './trace-types.ts';
@@ -238,12 +239,14 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
     case 'issuer/approved':
       return say(lang, 'The card issuer approved it.', '发卡行批准了这笔付款。') + nameCheckNote(parts, view, lang);
     case 'issuer/declined': {
-      const checks = view !== 'merchant' && hop.failedChecks && hop.failedChecks.length > 0 ? hop.failedChecks.join(', ') : null;
+      const checks = view !== 'merchant' && hop.failedChecks && hop.failedChecks.length > 0 ? checksText(hop.failedChecks, lang) : null;
+      // The reason code is Stripe's decline_code, for the merchant and operators; a cardholder reads the ISO meaning and the checks in words.
+      const reason = view === 'cardholder' ? '' : say(lang, `, reason ${hop.reason}`, `，原因代码 ${hop.reason}`);
       return (
         say(
           lang,
-          `The card issuer declined it: ${codeText(hop.isoCode)}, reason ${hop.reason}.${checks === null ? '' : ` Failed checks: ${checks}.`}`,
-          `发卡行拒绝：${codeText(hop.isoCode)}，原因 ${hop.reason}。${checks === null ? '' : `未通过的检查：${checks}。`}`,
+          `The card issuer declined it: ${codeText(hop.isoCode)}${reason}.${checks === null ? '' : ` Failed checks: ${checks}.`}`,
+          `发卡行拒绝：${codeText(hop.isoCode)}${reason}。${checks === null ? '' : `未通过的检查：${checks}。`}`,
         ) + nameCheckNote(parts, view, lang)
       );
     }

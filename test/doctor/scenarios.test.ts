@@ -232,7 +232,7 @@ test('cause 4 — insufficient balance: the issuer declines 51; the cardholder s
     );
     assert.equal(holder.hops[2]!.figures?.available_usd_minor, 500);
     assert.deepEqual(holder.hops[2]!.failed_checks, ['balance']);
-    assert.match(holder.hops[2]!.summary, /51 \(not sufficient funds\), reason insufficient_funds\. Failed checks: balance\./);
+    assert.match(holder.hops[2]!.summary, /51 \(not sufficient funds\)\. Failed checks: available balance\./);
 
     const merchant = await f.trace(pi.id, merchantOf(f));
     assert.equal(last(merchant).verdict.reason, 'insufficient_funds');

@@ -214,6 +214,10 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     await page.click('#statement a.why');
     await page.locator('#why').waitFor({ state: 'visible' });
     await waitForText(page, '#why', /余额|资金/);
+    // The steps read as words: no issuer reason code or check name inside the Chinese.
+    const whyText = await page.locator('#why').innerText();
+    assert.doesNotMatch(whyText, /insufficient_funds|未通过的检查：balance/);
+    assert.match(whyText, /未通过的检查：可用余额/);
     await checkAccessibility(page, 'why');
     await shot('why');
 
@@ -303,6 +307,13 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     await waitForText(page, '#invite-code', /\S{4}/);
     await checkAccessibility(page, 'me (English)');
     await shot('me-en');
+    // The header stays one line at 390 px (the sandbox badge and the sign-out link once wrapped into two).
+    const headerHeight = await page.evaluate(() => (globalThis as any).document.querySelector('header.top').getBoundingClientRect().height);
+    assert.ok(headerHeight < 64, `the header is ${headerHeight}px high: something in it wraps`);
+    // Signing out is on the Me screen; it ends the session and shows the sign-in form.
+    await page.click('#sign-out');
+    await page.locator('#phone-form').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => (globalThis as any).localStorage.length + (globalThis as any).sessionStorage.length), 0);
 
     assert.deepEqual(problems, []);
     await context.close();

@@ -12,6 +12,8 @@ export interface AppContext {
   /** Reads the cardholder again (after KYC, after a sign-in). */
   refreshMe(): Promise<void>;
   go(route: string): void;
+  /** Ends the session on the server and forgets the token. */
+  signOut(): Promise<void>;
 }
 
 export const Ctx = createContext<AppContext | null>(null);

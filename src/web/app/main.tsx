@@ -66,6 +66,15 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
       go: (to: string) => {
         location.hash = `#${to}`;
       },
+      signOut: async () => {
+        try {
+          await call('DELETE', '/issuer/v1/sessions');
+        } catch {
+          // Signed out already, or unreachable: the token is forgotten either way.
+        }
+        setToken(null);
+        setMe(null);
+      },
     }),
     [lang, me, props.sandbox],
   );
@@ -80,16 +89,6 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
     BELL_POLL_MS,
     signedIn,
   );
-
-  const signOut = async () => {
-    try {
-      await call('DELETE', '/issuer/v1/sessions');
-    } catch {
-      // Signed out already, or unreachable: the token is forgotten either way.
-    }
-    setToken(null);
-    setMe(null);
-  };
 
   return (
     <Ctx.Provider value={ctx}>
@@ -111,11 +110,6 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
               </span>
             ) : null}
           </a>
-        ) : null}
-        {signedIn ? (
-          <button type="button" id="sign-out" class="link" onClick={signOut}>
-            {t('signOut')}
-          </button>
         ) : null}
       </header>
       <main id="main">{signedIn ? <Screen route={route} onUnread={setUnread} /> : <SignInScreen onSignedIn={(cardholder) => setMe(cardholder)} />}</main>

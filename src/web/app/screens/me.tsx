@@ -1,9 +1,9 @@
 import { useApp } from '../context.ts';
 import { CopyButton, Section } from '../ui.tsx';
 
-/** The person: phone, verification, their invite code with a share link. */
+/** The person: phone, verification, their invite code with a share link, and signing out. */
 export function MeScreen() {
-  const { t, me, go } = useApp();
+  const { t, me, go, signOut } = useApp();
   if (me === null) return null;
   const link = `${location.origin}/app?invite=${encodeURIComponent(me.invite_code)}`;
   return (
@@ -38,6 +38,10 @@ export function MeScreen() {
           {t('declinedNothing')}
         </a>
       </Section>
+      {/* Where Chinese apps keep it (我的 → 退出登录): the header stays one line on a phone. */}
+      <button type="button" id="sign-out" class="sign-out" onClick={() => void signOut()}>
+        {t('signOut')}
+      </button>
     </>
   );
 }

@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { newTestLocation, testDatabaseKind } from './databases.ts';
 
-type TestLocation = ReturnType<typeof newTestLocation>;
+export type TestLocation = ReturnType<typeof newTestLocation>;
 
 /** The real executable, as users run it. */
 export const CARDLANE_BIN = fileURLToPath(new URL('../../bin/cardlane.js', import.meta.url));

@@ -14,17 +14,32 @@
  * on a shared machine.
  *
  * Prints one JSON document: per configuration payment intents/s, p50/p99,
- * errors, the server's CPU per payment intent, and on PostgreSQL the share of
- * sampled active backends that were waiting on a lock.
+ * errors, the server's CPU per payment intent, the SQL statements and
+ * transactions the server ran per payment intent, and on PostgreSQL the
+ * share of sampled active backends that were waiting on a lock.
+ *
+ * `--grown <db>[,<db>]` also measures each configuration on a copy of a
+ * grown database (`npm run bench:grow`: a SQLite file and/or a PostgreSQL
+ * URL), right after the fresh one, and prints grown ÷ fresh: cost should
+ * stay flat as data grows (issue 15: within 20%).
+ *
+ * `--quick`: a smoke run of a few seconds (SQLite, and PostgreSQL when one
+ * is given), for CI: it fails when any payment fails.
+ *
+ * `--profile <dir>` also takes a V8 CPU profile of each server over the
+ * measured window, writes it to the directory (open it in Chrome's DevTools)
+ * and adds the top self-time modules and functions to the row.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { summarizeProfile, type CpuProfile } from './lib/cpu-profile.ts';
+import { copySqliteDatabase, createPostgresDatabase, isPostgresUrl } from './lib/grown-database.ts';
 import { round, summarize } from './lib/stats.ts';
 
 interface Target {
@@ -33,13 +48,30 @@ interface Target {
   readonly bodies: string[];
 }
 
+interface Server {
+  readonly child: ChildProcess;
+  readonly target: Target;
+  /** Sends a command to the server process (see payments-child.ts) and returns its answer. */
+  readonly ask: (command: string) => Promise<unknown>;
+}
+
 const args = parseArgs(process.argv.slice(2));
-const SECONDS = Number(args.seconds ?? 8);
+const QUICK = args.quick === 'true';
+const SECONDS = Number(args.seconds ?? (QUICK ? 1 : 8));
 const CLIENTS = Number(args.clients ?? 16);
 const POSTGRES = args.postgres ?? process.env.CARDLANE_BENCH_POSTGRES ?? process.env.CARDLANE_TEST_DATABASE ?? '';
-const ONLY = (args.only ?? 'sqlite,postgres,postgres2').split(',');
+const ONLY = (args.only ?? (QUICK ? 'sqlite,postgres' : 'sqlite,postgres,postgres2')).split(',');
+/** Grown databases to measure beside fresh ones, by dialect (never written: each run works on a copy). */
+const GROWN = { sqlite: null as string | null, postgres: null as string | null };
+for (const db of (args.grown ?? '').split(',').filter(Boolean)) {
+  if (isPostgresUrl(db)) GROWN.postgres = db;
+  else GROWN.sqlite = resolve(db);
+}
 /** Old and new alternate, in turn first, so that a shared machine's load swings hit both alike. */
 const ROUNDS = Number(args.rounds ?? 1);
+const PROFILE_DIR = args.profile ? resolve(args.profile) : null;
+if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+let profiles = 0;
 const ROOTS: Array<{ design: string; root: string }> = [{ design: 'new', root: new URL('..', import.meta.url).pathname.replace(/\/$/, '') }];
 if (args.base) ROOTS.push({ design: 'old', root: args.base });
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -54,20 +86,41 @@ try {
         log(`skipping ${kind}: no PostgreSQL (--postgres or CARDLANE_BENCH_POSTGRES)`);
         continue;
       }
-      const row = kind === 'sqlite' ? await measureSqlite(root) : await measurePostgres(root, kind === 'postgres2' ? 2 : 1);
-      results.push({ round: round_, design, database: kind === 'sqlite' ? 'sqlite' : 'postgres', processes: kind === 'postgres2' ? 2 : 1, ...row, ratio_to_ceiling: round(Number(row.ops_per_s) / bare.ops_per_s, 3) });
+      const grown = kind === 'sqlite' ? GROWN.sqlite : GROWN.postgres;
+      for (const data of grown === null ? ['fresh'] : ['fresh', 'grown']) {
+        const from = data === 'grown' ? grown : null;
+        const row = kind === 'sqlite' ? await measureSqlite(root, from) : await measurePostgres(root, kind === 'postgres2' ? 2 : 1, from);
+        results.push({ round: round_, design, data, database: kind === 'sqlite' ? 'sqlite' : 'postgres', processes: kind === 'postgres2' ? 2 : 1, ...row, ratio_to_ceiling: round(Number(row.ops_per_s) / bare.ops_per_s, 3) });
+      }
     }
+  }
+  if (QUICK) {
+    const failed = results.filter((r) => Number(r.errors) > 0 || Number(r.ok) === 0);
+    if (failed.length > 0) process.exitCode = 1;
   }
   // Over all rounds: new ÷ old for throughput, and for server CPU per payment.
   const ratios: Record<string, { ops_per_s: number; server_cpu_ms_per_payment: number }> = {};
   for (const kind of ONLY) {
-    const pick = (design: string) => results.filter((r) => r.design === design && `${r.database}${r.processes === 2 ? '2' : ''}` === kind);
+    const pick = (design: string) => results.filter((r) => r.design === design && r.data === 'fresh' && `${r.database}${r.processes === 2 ? '2' : ''}` === kind);
     const total = (rows: Record<string, unknown>[], field: string) => rows.reduce((sum, r) => sum + Number(r[field] ?? 0), 0);
     const [fresh, old] = [pick('new'), pick('old')];
     if (fresh.length === 0 || old.length === 0) continue;
     ratios[kind] = {
       ops_per_s: round(total(fresh, 'ops_per_s') / total(old, 'ops_per_s'), 2),
       server_cpu_ms_per_payment: round(total(fresh, 'server_cpu_ms_per_payment') / total(old, 'server_cpu_ms_per_payment'), 2),
+    };
+  }
+  // The same checkout on a grown database ÷ on a fresh one, in the same run: the cost of data.
+  const grownOverFresh: Record<string, { ops_per_s: number; p99_ms: number; server_cpu_ms_per_payment: number }> = {};
+  for (const kind of ONLY) {
+    const pick = (data: string) => results.filter((r) => r.design === 'new' && r.data === data && `${r.database}${r.processes === 2 ? '2' : ''}` === kind);
+    const total = (rows: Record<string, unknown>[], field: string) => rows.reduce((sum, r) => sum + Number(r[field] ?? 0), 0);
+    const [fresh, grown] = [pick('fresh'), pick('grown')];
+    if (fresh.length === 0 || grown.length === 0) continue;
+    grownOverFresh[kind] = {
+      ops_per_s: round(total(grown, 'ops_per_s') / total(fresh, 'ops_per_s'), 2),
+      p99_ms: round(total(grown, 'p99_ms') / total(fresh, 'p99_ms'), 2),
+      server_cpu_ms_per_payment: round(total(grown, 'server_cpu_ms_per_payment') / total(fresh, 'server_cpu_ms_per_payment'), 2),
     };
   }
   process.stdout.write(
@@ -79,6 +132,7 @@ try {
         ceiling: { what: 'bare Fastify POST route parsing the same form body, same connections', ...bare },
         results,
         new_over_old: ratios,
+        ...(GROWN.sqlite || GROWN.postgres ? { grown: { sqlite: GROWN.sqlite, postgres: GROWN.postgres ? '(given)' : null }, grown_over_fresh: grownOverFresh } : {}),
       },
       null,
       2,
@@ -99,9 +153,12 @@ async function measureBare() {
   }
 }
 
-async function measureSqlite(root: string) {
+/** `grown`: a grown SQLite file, measured on a copy (else a fresh database). */
+async function measureSqlite(root: string, grown: string | null = null) {
   const dir = mkdtempSync(join(work, 'sqlite-'));
-  const server = await start(['cardlane', root, dir, 'sqlite', String(CLIENTS)], `sqlite ${root}`);
+  if (grown) log(`copying the grown database ${grown}`);
+  const database = grown ? copySqliteDatabase(grown, dir) : 'sqlite';
+  const server = await start(['cardlane', root, dir, database, String(CLIENTS)], `sqlite${grown ? ' (grown)' : ''} ${root}`);
   try {
     return await measured([server], null);
   } finally {
@@ -109,10 +166,12 @@ async function measureSqlite(root: string) {
   }
 }
 
-async function measurePostgres(root: string, processes: number) {
+/** `grown`: a grown PostgreSQL database, measured on a copy made from it as a template (else a fresh database). */
+async function measurePostgres(root: string, processes: number, grown: string | null = null) {
   const dir = mkdtempSync(join(work, 'pg-'));
-  const { url, drop } = await createDatabase(POSTGRES);
-  const servers: Array<{ child: ChildProcess; target: Target }> = [];
+  if (grown) log('copying the grown PostgreSQL database');
+  const { url, drop } = await createPostgresDatabase(POSTGRES, grown);
+  const servers: Server[] = [];
   try {
     servers.push(await start(['cardlane', root, dir, url, String(CLIENTS)], `postgres ${root}`));
     for (let i = 1; i < processes; i++) servers.push(await start(['cardlane', root, dir, url, '0'], `postgres ${root} #${i + 1}`));
@@ -125,21 +184,56 @@ async function measurePostgres(root: string, processes: number) {
   }
 }
 
-async function measured(servers: Array<{ child: ChildProcess; target: Target }>, postgres: { url: string; targets: Target[] } | null) {
+async function measured(servers: Server[], postgres: { url: string; targets: Target[] } | null) {
   const targets = postgres?.targets ?? servers.map((s) => s.target);
   log(`  warm-up`);
   await load(targets, Math.min(2, SECONDS / 3), CLIENTS);
+  const tallyBefore = await tally(servers);
+  if (PROFILE_DIR) for (const server of servers) await server.ask('profile-start');
   const cpuBefore = servers.map((s) => cpuMs(s.child.pid!));
   const sampler = postgres ? sampleLocks(postgres.url) : null;
   log(`  measuring ${SECONDS}s with ${CLIENTS} customers`);
   const result = await load(targets, SECONDS, CLIENTS);
   const locks = sampler ? await sampler.stop() : null;
   const cpu = servers.reduce((sum, s, i) => sum + cpuMs(s.child.pid!) - cpuBefore[i]!, 0);
+  const profile = PROFILE_DIR ? await takeProfiles(servers) : null;
+  const tallyAfter = await tally(servers);
+  // Counted over every request answered in the window, failed ones included: a failure costs statements too.
+  const requests = result.ok + result.errors;
+  const perPayment = (field: 'statements' | 'transactions') =>
+    tallyBefore && tallyAfter && requests > 0 ? round((tallyAfter[field] - tallyBefore[field]) / requests, 2) : null;
   return {
     ...result,
     server_cpu_ms_per_payment: result.ok > 0 ? round(cpu / result.ok, 3) : null,
+    statements_per_payment: perPayment('statements'),
+    transactions_per_payment: perPayment('transactions'),
     ...(locks ? { postgres_lock_wait_share: locks } : {}),
+    ...(profile ? { profile } : {}),
   };
+}
+
+/** Statements and transactions run so far by all the servers; null when one does not count them (an older checkout). */
+async function tally(servers: Server[]): Promise<{ statements: number; transactions: number } | null> {
+  let statements = 0;
+  let transactions = 0;
+  for (const server of servers) {
+    const counts = (await server.ask('tally')) as { statements: number; transactions: number } | null;
+    if (counts === null) return null;
+    statements += counts.statements;
+    transactions += counts.transactions;
+  }
+  return { statements, transactions };
+}
+
+/** Stops the servers' profilers; summarizes the first server's profile (the files keep all of them). */
+async function takeProfiles(servers: Server[]) {
+  const files: string[] = [];
+  for (const server of servers) {
+    const file = join(PROFILE_DIR!, `payments-${process.pid}-${++profiles}.cpuprofile`);
+    await server.ask(`profile-stop ${file}`);
+    files.push(file);
+  }
+  return { files, ...summarizeProfile(JSON.parse(readFileSync(files[0]!, 'utf8')) as CpuProfile) };
 }
 
 /** CPU time of a process (user + system) from /proc, in ms. */
@@ -181,39 +275,30 @@ function sampleLocks(url: string) {
   };
 }
 
-async function createDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `cardlane_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const again = new pg.Client({ connectionString: adminUrl });
-      await again.connect();
-      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await again.end();
-    },
-  };
-}
-
-async function start(childArgs: string[], label: string): Promise<{ child: ChildProcess; target: Target }> {
+async function start(childArgs: string[], label: string): Promise<Server> {
   log(`${label}: starting`);
   const script = new URL('./lib/payments-child.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${label}: the server exited with ${code} before it was ready`)));
-  });
-  return { child, target: JSON.parse(first) as Target };
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...childArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`${label}: the server closed its output`);
+    return value as string;
+  };
+  const first = await Promise.race([
+    nextLine(),
+    new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${label}: the server exited with ${code} before it was ready`)))),
+  ]);
+  const ask = async (command: string) => {
+    child.stdin!.write(`${command}\n`);
+    return JSON.parse(await nextLine()) as unknown;
+  };
+  return { child, target: JSON.parse(first) as Target, ask };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
+  child.stdin?.end();
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
 }
@@ -267,8 +352,14 @@ function parseArgs(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg.startsWith('--')) out[arg.slice(2)] = argv[i + 1] ?? '';
-    if (arg.startsWith('--')) i++;
+    if (!arg.startsWith('--')) continue;
+    // A flag without a value (the next word is another flag, or none) is a switch: `--quick`.
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) out[arg.slice(2)] = 'true';
+    else {
+      out[arg.slice(2)] = value;
+      i++;
+    }
   }
   return out;
 }

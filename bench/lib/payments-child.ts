@@ -1,7 +1,8 @@
 /**
  * The server side of `bench:payments`, in a process of its own so the load
  * generator does not share its event loop. Arguments: mode, source root,
- * data dir, database (a postgres:// URL or "sqlite"), and for `cardlane`
+ * data dir, database (a postgres:// URL, a SQLite file, or "sqlite" for the
+ * data dir's own), and for `cardlane`
  * the number of customers to prepare ("0" for a second process on a
  * database another one prepared).
  *
@@ -11,8 +12,19 @@
  * run — plus N customers, each with its own saved card 4242…, attached.
  * Prints one JSON line with what the load generator needs, then serves
  * until SIGTERM.
+ *
+ * Commands on stdin, one a line, each answered by one JSON line on stdout:
+ * `tally` (statements and transactions this process has run so far, when
+ * the source root counts them), `profile-start`, `profile-stop <file>`
+ * (a V8 CPU profile of the window between them, written to the file) — so
+ * the load generator counts and profiles the measured window only, not the
+ * start-up and the customers' preparation.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { createInterface } from 'node:readline';
 import Fastify from 'fastify';
+import { BENCH_MASTER_KEY } from './grown-database.ts';
 
 const [mode, root, dataDir, database, customersText] = process.argv.slice(2);
 
@@ -33,7 +45,9 @@ if (mode === 'bare') {
 } else if (mode === 'cardlane') {
   const { startCardlane } = (await import(`${root}/src/app/start.ts`)) as typeof import('../../src/app/start.ts');
   const flags = { dataDir, port: 0, ...(database !== 'sqlite' ? { database } : {}) };
-  const cardlane = await startCardlane({ flags, env: {}, cwd: dataDir!, logDestination: { write: () => true } as never });
+  // The benchmarks' master key, so that a grown database's sealed secrets open here (grown-database.ts).
+  const env = { CARDLANE_MASTER_KEY: BENCH_MASTER_KEY };
+  const cardlane = await startCardlane({ flags, env, cwd: dataDir!, logDestination: { write: () => true } as never });
   const key = cardlane.demoMerchant.secret_key;
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' };
   const call = async (path: string, body: string) => {
@@ -51,7 +65,36 @@ if (mode === 'bare') {
   }
   process.stdout.write(`${JSON.stringify({ url: cardlane.url, key, bodies })}\n`);
   process.on('SIGTERM', () => void cardlane.close().then(() => process.exit(0)));
+  await answerCommands(root!);
 } else {
   process.stderr.write('usage: payments-child.ts bare|cardlane <source root> <data dir> <sqlite|postgres://…> [customers]\n');
   process.exit(2);
+}
+
+async function answerCommands(sourceRoot: string): Promise<void> {
+  // An older checkout may not count its statements: then the tally is null.
+  const tally = await import(`${sourceRoot}/src/platform/db/statement-tally.ts`).then(
+    (module: typeof import('../../src/platform/db/statement-tally.ts')) => module.statementTally,
+    () => null,
+  );
+  const session = new Session();
+  session.connect();
+  const answer = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, argument] = line.trim().split(' ');
+    if (command === 'tally') {
+      answer(tally ? { statements: tally.statements, transactions: tally.transactions } : null);
+    } else if (command === 'profile-start') {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.start');
+      answer({ profiling: true });
+    } else if (command === 'profile-stop' && argument) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(argument, JSON.stringify(profile));
+      answer({ profile: argument });
+    } else {
+      answer({ error: `unknown command ${JSON.stringify(line)}` });
+    }
+  }
 }

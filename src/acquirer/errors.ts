@@ -37,6 +37,9 @@ export const ACQUIRER_ERROR_CODES = {
   // A publishable key's request whose client_secret is not the intent's (Stripe's codes).
   payment_intent_invalid_parameter: { type: 'invalid_request_error', status: 400, message: 'A parameter of the PaymentIntent request is invalid.' },
   setup_intent_invalid_parameter: { type: 'invalid_request_error', status: 400, message: 'A parameter of the SetupIntent request is invalid.' },
+  // A canceled subscription can change only its metadata (subscriptions/).
+  subscription_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The subscription is not in a state that allows this.' },
+  invoice_unexpected_state: { type: 'invalid_request_error', status: 400, message: 'The invoice is not in a state that allows this.' },
   // Stripe's code for too many requests (the SDK raises StripeRateLimitError on 429).
   rate_limit: { type: 'rate_limit_error', status: 429, message: 'Too many requests hit the API too quickly. Please slow down and retry later.' },
 } as const satisfies ErrorTable;

@@ -7,11 +7,14 @@ import { prepareAcquirer, prepareDemoMerchant, type DemoAcquirerCredentials } fr
 import { CvcCache } from './cards/vault.ts';
 import { balanceMigrations } from './balance/migrations.ts';
 import { testClockMigrations } from './test-clocks/migrations.ts';
+import { subscriptionMigrations } from './subscriptions/migrations.ts';
+import { renewDueSubscriptions } from './subscriptions/renewals.ts';
 import { customerMigrations } from './customers/migrations.ts';
 import { ACQUIRER_ERROR_CODES } from './errors.ts';
 import { eventMigrations } from './events/migrations.ts';
 import { acquirerRoutes } from './http/acquirer-routes.ts';
 import { authenticationReturnRoutes } from './http/authentication-return-routes.ts';
+import { SetupIntentFlow } from './payments/setup-intent-flow.ts';
 import { stripeJsRoutes } from './stripe-js/stripe-js-routes.ts';
 import { merchantMigrations } from './merchants/migrations.ts';
 import { merchantOperatorRoutes } from './merchants/merchant-operator-routes.ts';
@@ -36,6 +39,8 @@ const STUCK_PAYMENT_AGE_MS = 60 * 1000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 // Holds merchants keep are released to the minute of their time (a setting is in whole hours).
 const HOLD_RELEASE_INTERVAL_MS = 60 * 1000;
+// Stripe finalizes and charges a renewal about an hour after the period ends; a minute is well within that.
+const SUBSCRIPTION_RENEWAL_INTERVAL_MS = 60 * 1000;
 
 export interface AcquirerModuleDeps extends Runtime {
   readonly ledger: Ledger;
@@ -68,7 +73,7 @@ export interface AcquirerApi {
 /** The Stripe-compatible acquirer: its API at /v1, merchants' risk rules, and signed webhooks. */
 export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> = {
   name: 'acquirer',
-  migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...disputeMigrations, ...balanceMigrations, ...testClockMigrations],
+  migrations: [...merchantMigrations, ...customerMigrations, ...eventMigrations, ...webhookMigrations, ...riskMigrations, ...paymentMigrations, ...disputeMigrations, ...balanceMigrations, ...testClockMigrations, ...subscriptionMigrations],
   errorCodes: ACQUIRER_ERROR_CODES,
   build({ db, clock, ids, random, config, logger, ledger, network, settings, vaultKey, disputes, operatorKeys }) {
     const deps: AcquirerDeps = {
@@ -87,12 +92,13 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
       ...(disputes ? { disputes } : {}),
     };
     const payments = new PaymentIntents(deps, deps.cvcCache);
+    const setups = new SetupIntentFlow(deps, deps.cvcCache);
     return {
       // The acquirer answers at /v1 because that is the path the official Stripe SDKs call.
       routes: [
         { plugin: acquirerRoutes(deps, acquirerEndpoints(deps)), prefix: '/v1' },
         // Where issuers' 3-D Secure challenge pages send the customer back; the payment continues there.
-        { plugin: authenticationReturnRoutes(payments, () => clock.nowMs()), prefix: '' },
+        { plugin: authenticationReturnRoutes(payments, setups, () => clock.nowMs()), prefix: '' },
         // The Stripe.js stand-in, so a checkout page runs offline against Cardlane (stripe-js/).
         { plugin: stripeJsRoutes(), prefix: '/js' },
         // Merchants as data: the operator makes merchants and their keys (issue 16).
@@ -109,6 +115,7 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
             await payments.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
             // 3-D Secure challenges abandoned past their time: ended (each under its intent's lock, so safe in several processes).
             await payments.expireAuthentications(clock.nowMs());
+            await setups.expireAuthentications(clock.nowMs());
             // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
             await resendPendingRefunds(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
             // Verification holds whose release did not go through: released again (a repeat at the issuer).
@@ -120,6 +127,13 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
           name: 'acquirer.release-verification-holds',
           intervalMs: HOLD_RELEASE_INTERVAL_MS,
           run: async () => void (await releaseDueVerificationHolds(deps, clock.nowMs())),
+        },
+        {
+          // Subscriptions whose period ended renew (each under its row lock, re-read; one invoice per period by a unique index),
+          // and invoices whose payment a crash cut short are collected (a confirm again is a repeat at the issuer): safe in several processes.
+          name: 'acquirer.subscription-renewals',
+          intervalMs: SUBSCRIPTION_RENEWAL_INTERVAL_MS,
+          run: async () => void (await renewDueSubscriptions({ ...deps, payments }, clock.nowMs())),
         },
         {
           // Each dispute is locked and its status re-checked; representments carry one id each: safe in several processes.

@@ -1,7 +1,7 @@
 import type { AcquirerApi } from '../acquirer/index.ts';
 import { acquirerModule } from '../acquirer/index.ts';
 import { billingModule, type BillingApi } from '../billing/index.ts';
-import { issuerFxOf, issuerModule, type IssuerApi } from '../issuer/index.ts';
+import { issuerFxOf, issuerModule, threeDSecurePolicyOf, type IssuerApi } from '../issuer/index.ts';
 import { ledgerModule, type LedgerApi } from '../ledger/index.ts';
 import { networkModule, type NetworkApi, paymentAccountReferences } from '../network/index.ts';
 import type { RoutePlugin } from '../platform/http/server.ts';
@@ -39,7 +39,7 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
   // The network's PAR key: the network answers PARs with it and the issuer stores them on its cards.
   const { parKey } = secrets;
   const paymentAccountReference = paymentAccountReferences(parKey);
-  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference, secrets: secrets.issuer, fx: issuerFxOf(config.issuer) });
+  const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference, secrets: secrets.issuer, fx: issuerFxOf(config.issuer), threeDSecure: threeDSecurePolicyOf(config.issuer) });
   const network = networkModule.build({ ...runtime, payments: config.payments, parKey, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
   const acquirer = acquirerModule.build({
     ...runtime,

@@ -152,11 +152,15 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
   }
 
   return async (app) => {
-    // What reaches here is Fastify's own error (a bad body, too large…: with its status) or an unexpected one (none: a 500).
-    app.setErrorHandler<FastifyError>((error, request, reply) => {
-      const status = error.statusCode ?? 500;
+    // What reaches here is Fastify's own error (a bad body, too large…: `statusCode`), the platform's refusal of a
+    // parameter before validation (a NUL character: an AppError with `status`, `code`, `param`), or an unexpected one (a 500).
+    app.setErrorHandler<FastifyError & { status?: number; param?: string }>((error, request, reply) => {
+      const platform = error.statusCode === undefined && typeof error.status === 'number';
+      const status = error.statusCode ?? error.status ?? 500;
       if (status >= 400 && status < 500) {
-        return reply.status(status).send({ error: { message: error.message, type: 'invalid_request_error', param: null, code: null } });
+        const param = platform && typeof error.param === 'string' ? error.param : null;
+        const code = platform && typeof error.code === 'string' ? error.code : null;
+        return reply.status(status).send({ error: { message: error.message, type: 'invalid_request_error', param, code } });
       }
       request.log.error({ err: error }, 'merchant API request failed with an unexpected error');
       return send(reply, openAiErrors.server());

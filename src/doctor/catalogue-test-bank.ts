@@ -4,8 +4,10 @@ import { answeredEntry, type CatalogueEntry, type Texts } from './catalogue-type
  * Declines of other issuers behind the network — the scripted test bank,
  * which answers like Stripe's test cards (test-bank-script.ts) — whose
  * reasons Cardlane's issuer does not use. The reasons both share
- * (`card_expired`, `cvv2_mismatch`, `insufficient_funds`) are explained by
- * the issuer entries. The exhaustiveness test runs every test card through
+ * (`card_expired`, `cvv2_mismatch`, `insufficient_funds`,
+ * `authentication_required`, `authentication_invalid`) are explained by the
+ * issuer entries; a challenge that did not pass (`authentication_failed`,
+ * `authentication_abandoned`) is explained here for every issuer. The exhaustiveness test runs every test card through
  * the bank's script and checks each answer has an entry.
  */
 export const OTHER_ISSUER_ENTRIES: readonly CatalogueEntry[] = [
@@ -56,29 +58,6 @@ export const OTHER_ISSUER_ENTRIES: readonly CatalogueEntry[] = [
       remedy: 'Wait before trying again, or contact the card issuer.',
     },
     'zh-CN': { title: '超过卡片交易频次限制', explanation: '发卡行拒绝，因为此卡短时间内交易次数过多（ISO 65，超出频次限制）。', remedy: '请稍后再试，或联系发卡行。' },
-  }),
-  answeredEntry('authentication_required', 'issuer', '1A', 'issuer_security_policy', {
-    en: {
-      title: 'Authentication needed',
-      explanation:
-        'The card issuer requires the cardholder to authenticate this payment with 3-D Secure (ISO 1A, additional authentication required). A payment made while you are present is sent to your bank\'s check page; a payment the merchant makes on its own cannot be, so it is declined.',
-      remedy:
-        'Pay again while present and complete your bank\'s check (a code by SMS or the bank\'s app). The merchant\'s automatic charges still work once you have authenticated a payment or a card set-up with it: payments the merchant starts under that earlier, authenticated agreement are exempt from strong customer authentication (SCA) — unless your bank asks every time.',
-    },
-    'zh-CN': {
-      title: '需要身份验证',
-      explanation: '发卡行要求持卡人用 3-D Secure 验证这笔付款（ISO 1A，需要额外验证）。您本人在场的付款会转到银行的验证页面；商户自行发起的扣款无法转去验证，因此被拒绝。',
-      remedy:
-        '请在本人在场时重新付款，并完成银行的验证（短信验证码或银行 App）。只要您曾与该商户完成过一次经验证的付款或绑卡，商户的自动扣款仍可成功：商户依据此前经验证的授权发起的扣款免于强客户认证（SCA）——除非您的银行每次都要求验证。',
-    },
-  }),
-  answeredEntry('authentication_invalid', 'issuer', '05', 'issuer_security_policy', {
-    en: {
-      title: 'Authentication not recognised',
-      explanation: 'The payment carried a 3-D Secure authentication the card issuer did not issue for this card and merchant (or no longer accepts), so it declined (ISO 05).',
-      remedy: 'Pay again and complete your bank\'s check for this payment.',
-    },
-    'zh-CN': { title: '验证信息无效', explanation: '这笔付款携带的 3-D Secure 验证信息并非发卡行为此卡和此商户签发（或已失效），因此被拒绝（ISO 05）。', remedy: '请重新付款，并为这笔付款完成银行的验证。' },
   }),
   challengeEntry('authentication_failed', {
     en: {

@@ -6,7 +6,8 @@ import type { Diagnosis, Hop } from './diagnose.ts';
 import { checksText } from './check-text.ts';
 import { isoMeaning } from './iso-text.ts';
 import type { SeedRemedyReport } from './seed-remedy-facts.ts';
-import type { TraceAttempt, TraceHop, TraceRule, TraceSeedRemedy, TraceVerdict } from './trace-types.ts';
+import type { TraceAttempt, TraceHop, TraceIsoFields, TraceRule, TraceSeedRemedy, TraceVerdict } from './trace-types.ts';
+import type { NetworkMessageRecord } from '../network/index.ts';
 import { say, type View } from './views.ts';
 
 /**
@@ -151,7 +152,17 @@ function presentHop(hop: Hop, parts: AttemptParts, view: View, lang: Lang): Trac
     for (const [name, value] of Object.entries(parts.facts.issuer.authorization.checks)) if (typeof value === 'number') figures[name] = value;
     return { ...base, failed_checks: hop.failedChecks ?? [], figures };
   }
+  if (hop.party === 'network' && view !== 'merchant') {
+    // The conversion is the cardholder's issuer's business: the merchant sees its own amount in its own records.
+    const message = parts.facts.network.find((m) => m.type === 'authorization');
+    if (message !== undefined) return { ...base, iso_fields: isoAmountFields(message) };
+  }
   return base;
+}
+
+function isoAmountFields(message: NetworkMessageRecord): TraceIsoFields {
+  const billing = message.cardholderBilling;
+  return { '4': message.amount.minor, '49': message.amount.currency, ...(billing === null ? {} : { '6': billing.minor, '51': billing.currency }) };
 }
 
 function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): string {

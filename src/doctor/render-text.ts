@@ -28,13 +28,22 @@ export function renderTrace(trace: Trace): string {
 }
 
 function renderAttempt(a: TraceAttempt, lang: 'en' | 'zh-CN'): string[] {
-  const amount = formatMoney(money(a.amount, a.currency), { code: true });
+  const amount = a.purpose === 'purchase' ? formatMoney(money(a.amount, a.currency), { code: true }) : cardCheck(a, lang);
   const initiated = a.initiated_by === 'customer' ? say(lang, 'customer-initiated', '客户发起') : say(lang, 'merchant-initiated', '商户发起');
   const purpose = a.purpose === 'purchase' ? say(lang, 'purchase', '付款') : say(lang, 'card verification', '卡片验证');
   const card = `${a.card.brand} •••• ${a.card.last4 ?? '????'}${a.card.funding ? ` (${[a.card.funding, a.card.country].filter(Boolean).join(', ')})` : ''}`;
   const out: string[] = [];
   out.push(`${say(lang, 'Attempt', '尝试')} ${a.reference ?? '—'} · ${a.created_at} · ${a.merchant.name ?? '?'} · ${amount} · ${say(lang, `${initiated} ${purpose}`, `${initiated}的${purpose}`)} · ${card}`);
-  a.hops.forEach((hop, i) => out.push(`  ${i + 1}. ${hop.party.padEnd(8)} ${hop.status.padEnd(22)} ${hop.summary}`));
+  a.hops.forEach((hop, i) => {
+    out.push(`  ${i + 1}. ${hop.party.padEnd(8)} ${hop.status.padEnd(22)} ${hop.summary}`);
+    const fields = hop.iso_fields;
+    // Fields 6/51 only when the issuer converted: the transaction's amount (4/49) against what the card was billed.
+    if (fields?.['6'] !== undefined && fields['51'] !== undefined && fields['4'] !== null && fields['49'] !== null) {
+      const transaction = formatMoney(money(fields['4'], fields['49']), { code: true });
+      const billing = formatMoney(money(fields['6'], fields['51']), { code: true });
+      out.push(`     ${say(lang, 'ISO fields', 'ISO 字段')} 4/49 ${transaction} · 6/51 ${billing}${say(lang, ' (billed to the card)', '（按卡片币种扣款）')}`);
+    }
+  });
   const v = a.verdict;
   out.push(`  ${say(lang, 'Verdict', '结论')}: ${v.title}${v.decided_by ? ` [${v.decided_by}${v.reason ? `: ${v.reason}` : ''}]` : ''}`);
   if (v.outcome === 'declined') {
@@ -53,6 +62,19 @@ function renderAttempt(a: TraceAttempt, lang: 'en' | 'zh-CN'): string[] {
     for (const step of r.steps) out.push(`    - ${step}`);
   }
   return out;
+}
+
+/**
+ * A card verification moves no money (at Stripe it has no amount; Cardlane's
+ * is a zero-amount check or a small verification hold, released): its line
+ * says what happened to the check, never "USD 0.00" as if it were a payment.
+ */
+function cardCheck(a: TraceAttempt, lang: 'en' | 'zh-CN'): string {
+  const outcome =
+    a.verdict.outcome === 'declined' ? say(lang, 'card check declined', '验卡被拒') : a.verdict.outcome === 'approved' ? say(lang, 'card check passed', '验卡通过') : say(lang, 'card check', '验卡');
+  if (a.amount <= 0) return outcome;
+  const hold = formatMoney(money(a.amount, a.currency), { code: true });
+  return `${outcome} (${say(lang, `verification hold ${hold}`, `验证预授权 ${hold}`)})`;
 }
 
 export function viewZh(view: string): string {

@@ -30,6 +30,20 @@ export interface TraceHop {
   readonly failed_checks?: readonly string[];
   /** Cardholder and operator views, issuer hops: the figures the decision used (USD cents). */
   readonly figures?: Readonly<Record<string, number>>;
+  /**
+   * Cardholder and operator views, network hops: the authorization's amounts
+   * as ISO 8583 fields — 4/49 the transaction's, 6/51 the cardholder
+   * billing amount when the issuer converted it into the card's currency
+   * (absent when nothing was converted). Minor units.
+   */
+  readonly iso_fields?: TraceIsoFields;
+}
+
+export interface TraceIsoFields {
+  readonly '4': number | null;
+  readonly '49': string | null;
+  readonly '6'?: number;
+  readonly '51'?: string;
 }
 
 export interface TraceVerdict {

@@ -13,7 +13,7 @@ export { type DemoIssuerCredentials } from './demo-cardholder.ts';
 export { issuerDoctorRecords } from './doctor-records.ts';
 export { auditIssuerDisputes } from './disputes/dispute-ledger.ts';
 export { issuerModule, type IssuerApi, type IssuerSecrets } from './module.ts';
-export { issuerConfigSection, issuerFxOf, type IssuerConfig } from './config.ts';
+export { issuerConfigSection, issuerFxOf, threeDSecurePolicyOf, type IssuerConfig } from './config.ts';
 export { ISSUER_KEYRING_SECRET, rotateIssuerPanKey } from './keyring-file.ts';
 export { writeBootstrapOperatorKey } from './issuer-start.ts';
 export { ALIPAY_SANDBOX_KEY_SECRET } from './money/alipay-sandbox-key-file.ts';

@@ -30,6 +30,11 @@ import { notificationRoutes } from './http/notification-routes.ts';
 import { withLocalizedErrors } from './http/error-language.ts';
 import { notificationMigrations } from './notifications/migrations.ts';
 import { Notifier } from './notifications/notifier.ts';
+import { CardlaneAccessControlServer } from './authentication/access-control-server.ts';
+import { authenticationMigrations } from './authentication/migrations.ts';
+import { cardlaneChallengeRoutes } from './authentication/challenge-page.ts';
+import type { ThreeDSecurePolicy } from './authentication/policy.ts';
+import { ISSUER_NAME } from './authorization/records.ts';
 
 // Chargebacks and decisions the network could not take are re-sent on this beat.
 const DISPUTE_RETRY_INTERVAL_MS = 30 * 1000;
@@ -51,6 +56,8 @@ export interface IssuerModuleDeps extends Runtime {
   readonly secrets: IssuerSecrets;
   /** Exchange rates and the cross-border fee (config `issuer`); USD only when absent. */
   readonly fx?: IssuerFx;
+  /** When the card program asks for 3-D Secure (config `issuer.threeDSecure`); never when absent. */
+  readonly threeDSecure?: ThreeDSecurePolicy;
 }
 
 /** What the issuer keeps secret: its keyring (card numbers, CVV2, code pepper) and the Alipay sandbox's signing key. */
@@ -78,7 +85,7 @@ export interface IssuerApi {
 /** Cardholders, KYC, the CNY wallet, USD virtual cards and their controls, and authorization decisions. */
 export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
   name: 'issuer',
-  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...fxMigrations, ...issuerDisputeMigrations, ...notificationMigrations],
+  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...fxMigrations, ...issuerDisputeMigrations, ...notificationMigrations, ...authenticationMigrations],
   errorCodes: ISSUER_ERROR_CODES,
   build(deps) {
     const { db, clock, ids, random, config, ledger, payments, paymentAccountReference, secrets } = deps;
@@ -89,7 +96,10 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
     // Notifications of money events, written in each event's transaction; the important ones go out by SMS too.
     const notifier = new Notifier({ sms: identity.sms });
     const services = createIssuerServices(deps, ledger, secrets.alipaySandboxKeyPem, notifier);
-    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs, notifier, ...(deps.fx ? { fx: deps.fx } : {}) });
+    // 3-D Secure: the access control server runs the challenges (a code by SMS, on the issuer's own page).
+    const threeDSecure = deps.threeDSecure ?? { mode: 'off', aboveUsdMinor: 0 };
+    const acs = new CardlaneAccessControlServer({ db, clock, random, keyring, sms: identity.sms, policy: threeDSecure }, ISSUER_NAME);
+    const networkIssuer = new CardlaneIssuer({ db, clock, ids, ledger, keyring, holdTtlMs: payments.authorizationHoldMs, notifier, threeDSecure, acs, ...(deps.fx ? { fx: deps.fx } : {}) });
     const disputes = new IssuerDisputes({ db, clock, ids, ledger, notifier });
     return {
       routes: [
@@ -99,6 +109,8 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
         { plugin: withLocalizedErrors(moneyRoutes({ db, clock, ledger, ...services })), prefix: '/issuer/v1' },
         { plugin: withLocalizedErrors(cardRoutes({ db, deps: cards })), prefix: '/issuer/v1' },
         { plugin: withLocalizedErrors(notificationRoutes({ db, clock })), prefix: '/issuer/v1' },
+        // The 3-D Secure challenge page (a page for the cardholder's browser, not the API).
+        { plugin: cardlaneChallengeRoutes(acs, () => clock.nowMs()), prefix: '' },
       ],
       tasks: [
         {

@@ -18,7 +18,7 @@ import { sendRefusalMessage } from '../platform/identity/otp-messages.ts';
  * for a phone. A sign-in code cannot reveal a card, nor serve another phone.
  */
 
-export const OTP_PURPOSES = ['sign_in', 'reveal_card'] as const;
+export const OTP_PURPOSES = ['sign_in', 'reveal_card', 'authenticate_payment'] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 
 export interface OtpRecord extends OtpState {

@@ -78,6 +78,19 @@ export function checkAuthorization(request: unknown): Refusal | null {
   return null;
 }
 
+/**
+ * Fields 6/51 of an authorization's answer (`cardholderBilling`), checked
+ * against the transaction's currency (field 49): absent, or a whole amount
+ * in another ISO 4217 currency — the card's, into which the issuer converted.
+ * Billing in the transaction's own currency would say nothing and is refused,
+ * so a record never shows a conversion that did not happen.
+ */
+export function isValidCardholderBilling(billing: unknown, transactionCurrency: string): boolean {
+  if (billing === undefined) return true;
+  const b = asRecord(billing);
+  return b !== null && isInteger(b.minor, 0, Number.MAX_SAFE_INTEGER) && isCurrency(b.currency) && b.currency !== transactionCurrency;
+}
+
 /** Null when the follow-up of the expected `type` is well formed, else why not. */
 export function checkFollowUp(request: unknown, type: FollowUpRequest['type']): Refusal | null {
   const r = asRecord(request);

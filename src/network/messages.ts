@@ -272,6 +272,15 @@ export interface AuthorizationResponse {
   readonly approvalCode: string | null;
   /** The amount held: the request's amount when approved (for an incremental, the increase), 0 when declined. */
   readonly approvedAmount: Money;
+  /**
+   * ISO 8583 fields 6 and 51, cardholder billing amount and currency: what
+   * the payment costs in the card's own currency, as the issuer converted it
+   * (its rate and cross-border fee). Present only when the transaction's
+   * currency (fields 4 and 49, `approvedAmount`'s) differs from the card's;
+   * absent for a same-currency payment and for an answer that says nothing
+   * about the card (declines_limited).
+   */
+  readonly cardholderBilling?: Money;
   readonly avs: AvsResult;
   readonly cvv2: CheckResult;
   /** The issuer's answer to a name sent in `cardholderName`; absent when none was sent (or the issuer does not check names). */

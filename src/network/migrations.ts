@@ -152,4 +152,14 @@ CREATE TABLE test_bank_authentications (
 );
 `,
   },
+  {
+    // ISO 8583 fields 6/51 of an authorization's answer: the cardholder billing amount and currency, when
+    // the issuer converted a payment in another currency than the card's (messages.ts cardholderBilling).
+    // Earlier records had no conversion to show: NULL.
+    id: 'network/005_cardholder_billing',
+    sql: `
+ALTER TABLE network_messages ADD COLUMN billing_amount_minor BIGINT CHECK (billing_amount_minor >= 0);
+ALTER TABLE network_messages ADD COLUMN billing_currency TEXT;
+`,
+  },
 ];

@@ -63,6 +63,6 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
       run: async () => void (await testBankDisputes.sweep()),
     };
     // The test bank's 3-D Secure challenge page (its access control server's), at /3ds/test-bank/{authentication id}.
-    return { routes: [{ plugin: testBankChallengeRoutes(testBank.acs), prefix: '' }], tasks: [standInSweep, testBankDisputeSweep], api: { network, disputes } };
+    return { routes: [{ plugin: testBankChallengeRoutes(testBank.acs, clock), prefix: '' }], tasks: [standInSweep, testBankDisputeSweep], api: { network, disputes } };
   },
 };

@@ -5,6 +5,7 @@ import {
   type FollowUpResponse,
   type IsoResponseCode,
 } from './messages.ts';
+import { isValidCardholderBilling } from './message-validation.ts';
 
 /**
  * Answers the network gives in an issuer's stead (a malformed message, an
@@ -62,6 +63,7 @@ export function isWellFormedAuthorizationResponse(value: unknown, requestId: str
   if (!isIsoResponseCode(r.responseCode) || r.approved !== (r.responseCode === '00')) return false;
   if (r.approved ? !(typeof r.approvalCode === 'string' && r.approvalCode.length === 6) : r.approvalCode !== null) return false;
   if (!isMoney(r.approvedAmount) || (!r.approved && r.approvedAmount.minor !== 0)) return false;
+  if (!isValidCardholderBilling(r.cardholderBilling, r.approvedAmount.currency)) return false;
   if (typeof r.avs !== 'object' || r.avs === null || !CHECK_RESULTS.has(r.avs.line1) || !CHECK_RESULTS.has(r.avs.postalCode)) return false;
   if (!CHECK_RESULTS.has(r.cvv2)) return false;
   if (typeof r.reason !== 'string' || !REASON_PATTERN.test(r.reason)) return false;

@@ -47,6 +47,9 @@ export interface NetworkMessageRow {
   decided_by: DecidedBy;
   approval_code: string | null;
   answer_amount_minor: number;
+  /** Fields 6/51: the cardholder billing amount and currency of an answer in another currency than the card's; null otherwise. */
+  billing_amount_minor: number | null;
+  billing_currency: string | null;
   avs_line1: CheckResult | null;
   avs_postal_code: CheckResult | null;
   cvv2: CheckResult | null;
@@ -65,7 +68,7 @@ export const NETWORK_MESSAGE_COLUMNS = [
   'id', 'type', 'origin', 'original_id', 'issuer', 'bin', 'last4', 'brand', 'funding', 'card_country',
   'purpose', 'initiator', 'entry_mode', 'amount_minor', 'currency', 'final',
   'acquirer_id', 'merchant_id', 'merchant_name', 'mcc', 'merchant_country', 'merchant_customer_ref',
-  'response_code', 'reason', 'decided_by', 'approval_code', 'answer_amount_minor',
+  'response_code', 'reason', 'decided_by', 'approval_code', 'answer_amount_minor', 'billing_amount_minor', 'billing_currency',
   'avs_line1', 'avs_postal_code', 'cvv2', 'issuer_authorization_id', 'issuer_outcome',
   'late_response_code', 'late_reason', 'attempts', 'latency_us', 'sent_at_ms', 'answered_at_ms',
 ] as const satisfies ReadonlyArray<keyof NetworkMessageRow>;
@@ -99,6 +102,8 @@ export interface NetworkMessageRecord {
   readonly decidedBy: DecidedBy;
   readonly approvalCode: string | null;
   readonly answerAmountMinor: number;
+  /** ISO 8583 fields 6/51: what the payment cost in the card's currency, as the issuer converted it; null when nothing was converted. */
+  readonly cardholderBilling: { readonly minor: number; readonly currency: string } | null;
   readonly avs: { readonly line1: CheckResult | null; readonly postalCode: CheckResult | null };
   readonly cvv2: CheckResult | null;
   readonly issuerAuthorizationId: string | null;
@@ -162,6 +167,7 @@ export function toRecord(row: NetworkMessageRow): NetworkMessageRecord {
     decidedBy: row.decided_by,
     approvalCode: row.approval_code,
     answerAmountMinor: row.answer_amount_minor,
+    cardholderBilling: billingOf(row),
     avs: { line1: row.avs_line1, postalCode: row.avs_postal_code },
     cvv2: row.cvv2,
     issuerAuthorizationId: row.issuer_authorization_id,
@@ -174,6 +180,10 @@ export function toRecord(row: NetworkMessageRow): NetworkMessageRecord {
   };
 }
 
+function billingOf(row: NetworkMessageRow): { minor: number; currency: string } | null {
+  return row.billing_amount_minor === null || row.billing_currency === null ? null : { minor: Number(row.billing_amount_minor), currency: row.billing_currency };
+}
+
 /** The answer a stored authorization (or incremental authorization) row gave, for a repeat. */
 export function storedAuthorizationResponse(row: NetworkMessageRow): AuthorizationResponse {
   return {
@@ -183,6 +193,7 @@ export function storedAuthorizationResponse(row: NetworkMessageRow): Authorizati
     approved: row.response_code === '00',
     approvalCode: row.approval_code,
     approvedAmount: { minor: row.answer_amount_minor, currency: row.currency ?? 'XXX' },
+    ...(billingOf(row) === null ? {} : { cardholderBilling: billingOf(row)! }),
     avs: { line1: row.avs_line1 ?? 'unchecked', postalCode: row.avs_postal_code ?? 'unchecked' },
     cvv2: row.cvv2 ?? 'unchecked',
     reason: row.reason,

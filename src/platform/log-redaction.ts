@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { isLuhnValid, PAN_MAX_DIGITS, scrubPans } from './pan-scrub.ts';
+import { findPans, isLuhnValid, PAN_MAX_DIGITS, scrubPans } from './pan-scrub.ts';
 
 /**
  * What the logger does to every record before it is written: secrets removed
@@ -179,4 +179,51 @@ function scrubNumber(value: number): unknown {
   const digits = String(Math.abs(value));
   if (digits.length <= PAN_MAX_DIGITS && isLuhnValid(digits)) return scrubPans(digits);
   return value;
+}
+
+/**
+ * A request URL as the request log may write it. The line scrubber looks for
+ * digits separated by single spaces or dashes, so a card number sent
+ * percent-encoded (`4242%204242…`, `4242+4242…` in a query, or encoded twice)
+ * would pass it; and Stripe.js sends an intent's `client_secret` in the query
+ * of its retrieve. So: a query parameter whose name is sensitive (as for log
+ * keys: `client_secret`, `card[number]`, `token`…) keeps its name and loses
+ * its value; the path and each remaining value are decoded (up to three
+ * times) and, when a card number shows, written decoded with it masked.
+ * Anything else — nearly every URL — is written exactly as it came.
+ */
+export function loggableUrl(url: string): string {
+  const mark = url.indexOf('?');
+  const path = mark === -1 ? url : url.slice(0, mark);
+  const safePath = maskEncodedPan(path, false);
+  if (mark === -1) return safePath;
+  const query = url
+    .slice(mark + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals === -1 ? pair : pair.slice(0, equals);
+      if (isSensitiveKey(decodeForLog(name, true))) return `${name}=${REDACTED}`;
+      return equals === -1 ? maskEncodedPan(pair, true) : `${maskEncodedPan(name, true)}=${maskEncodedPan(pair.slice(equals + 1), true)}`;
+    });
+  return `${safePath}?${query.join('&')}`;
+}
+
+// Three rounds undo any encoding a client plausibly stacks; a broken escape stops at what decoded so far.
+function decodeForLog(text: string, formEncoded: boolean): string {
+  let decoded = formEncoded ? text.replace(/\+/g, ' ') : text;
+  for (let round = 0; round < 3 && decoded.includes('%'); round++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      break;
+    }
+  }
+  return decoded;
+}
+
+function maskEncodedPan(text: string, formEncoded: boolean): string {
+  if (!text.includes('%') && !(formEncoded && text.includes('+'))) return text;
+  const decoded = decodeForLog(text, formEncoded);
+  return findPans(decoded).length === 0 ? text : scrubPans(decoded);
 }

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { isSensitiveKey, REDACTED, redactKeys, scrubLogLine } from './log-redaction.ts';
+import { isSensitiveKey, loggableUrl, REDACTED, redactKeys, scrubLogLine } from './log-redaction.ts';
 
 export type Logger = pino.Logger;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -93,7 +93,7 @@ function serializeRequest(request: RequestLike): unknown {
   if (request === null || typeof request !== 'object') return request;
   return {
     method: request.method,
-    url: request.url,
+    url: typeof request.url === 'string' ? loggableUrl(request.url) : request.url,
     route: request.routeOptions?.url,
     remote_address: request.ip,
   };

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import Stripe from 'stripe';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import { BILLING_ATTEMPT_RESOLVERS, doctorPorts } from '../../src/app/doctor.ts';
 import { entryForDecision } from '../../src/doctor/catalogue.ts';
+import { Doctor } from '../../src/doctor/doctor.ts';
+import { renderTrace } from '../../src/doctor/render-text.ts';
+import { listNetworkMessagesFor } from '../../src/network/network-records.ts';
 import type { IssuerFx } from '../../src/issuer/authorization/foreign-exchange.ts';
 import { cardStatement } from '../../src/issuer/cards/statement.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
@@ -42,13 +46,28 @@ function paymentMethod(stripe: Stripe, card: OpenedCard) {
 }
 
 test('a new GBP merchant takes £20.00 from a USD card at once: $25.40 + $0.25 fee held, captured, refunded to the cent', async () => {
-  const claude = await newMerchantStripe({ name: 'Claude.ai', country: 'GB', mcc: '5734', defaultCurrency: 'gbp' });
+  const claudeMerchant = await f.addMerchant({ name: 'Claude.ai', country: 'GB', mcc: '5734', defaultCurrency: 'gbp' });
+  const claude = f.stripeFor(claudeMerchant.secretKey);
   const card = await f.base.openCard({ loadUsdMinor: 5_000 });
   const pm = await paymentMethod(claude, card);
   const pi = await claude.paymentIntents.create({ amount: 2_000, currency: 'gbp', payment_method: pm.id, confirm: true, capture_method: 'manual' });
   assert.equal(pi.status, 'requires_capture');
   assert.equal(pi.currency, 'gbp');
   assert.equal(await f.base.available(card), 5_000 - 2_565, 'held in USD: £20 × 1.27 + 1 % fee');
+
+  // The network's authorization message: fields 4/49 the transaction (£20.00), fields 6/51 what the USD card is billed ($25.65).
+  const chargeId = pi.latest_charge as string;
+  const [message] = await listNetworkMessagesFor(f.base.db, chargeId);
+  assert.deepEqual([message?.type, message?.amount, message?.cardholderBilling], ['authorization', { minor: 2_000, currency: 'GBP' }, { minor: 2_565, currency: 'USD' }]);
+  // The operator's trace shows them on the network hop; the merchant's view does not (the conversion is the issuer's business).
+  const doctor = new Doctor({ db: f.base.db, ...doctorPorts(f.base.db), billingResolvers: BILLING_ATTEMPT_RESOLVERS, rechargeMinimumMinor: 1000 });
+  const operator = await doctor.trace(pi.id, { view: 'operator' }, 'en');
+  const networkHop = operator.attempts.at(-1)!.hops.find((h) => h.party === 'network')!;
+  assert.deepEqual(networkHop.iso_fields, { '4': 2_000, '49': 'GBP', '6': 2_565, '51': 'USD' });
+  assert.match(renderTrace(operator), /ISO fields 4\/49 GBP 20\.00 · 6\/51 USD 25\.65 \(billed to the card\)/);
+  assert.match(renderTrace(await doctor.trace(pi.id, { view: 'operator' }, 'zh-CN')), /ISO 字段 4\/49 GBP 20\.00 · 6\/51 USD 25\.65（按卡片币种扣款）/);
+  const merchantView = await doctor.trace(pi.id, { view: 'merchant', merchantId: claudeMerchant.merchant.id }, 'en');
+  assert.equal(merchantView.attempts.at(-1)!.hops.find((h) => h.party === 'network')!.iso_fields, undefined);
 
   // A partial capture in GBP: the rest is released at the same rate.
   const captured = await claude.paymentIntents.capture(pi.id, { amount_to_capture: 1_500, expand: ['latest_charge'] });

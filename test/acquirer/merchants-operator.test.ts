@@ -86,6 +86,29 @@ test('the operator API: operator key only, every field checked (4xx, nothing mad
   assert.equal(paid.currency, 'gbp');
 });
 
+test('the operator API refuses control characters and bidirectional overrides in a merchant’s name and statement descriptor (they reach statements, SMS and terminals)', async () => {
+  const before = await merchantCount();
+  const good = { name: 'Claude', country: 'GB', mcc: '5734', currency: 'gbp' };
+  for (const [body, param] of [
+    [{ ...good, name: 'Bad\u0007Name\u001b[31m' }, 'name'],
+    [{ ...good, name: 'Line\nbreak' }, 'name'],
+    [{ ...good, name: 'Evil\u202eliaM' }, 'name'],
+    [{ ...good, statement_descriptor: 'X\u0007\u001b[2J' }, 'statement_descriptor'],
+    [{ ...good, statement_descriptor: 'AB\u2066CD' }, 'statement_descriptor'],
+    [{ ...good, statement_descriptor: '\r\n<script>' }, 'statement_descriptor'],
+  ] as const) {
+    const answer = await createMerchant(body);
+    assert.equal(answer.status, 400, JSON.stringify(body));
+    const error = ((await answer.json()) as { error: { code: string; param?: string } }).error;
+    assert.equal(error.code, 'parameter_invalid', JSON.stringify(error));
+    assert.equal(error.param, param);
+  }
+  assert.equal(await merchantCount(), before, 'refusals make nothing');
+  // Names in any script stay welcome.
+  const chinese = await createMerchant({ ...good, name: '觅食科技 · Café', statement_descriptor: 'MISHI CAFE' });
+  assert.equal(chinese.status, 201);
+});
+
 test('cardlane acquirer merchants create: for people and with --json, with the operator key from the data directory', async () => {
   let stdout = '';
   let stderr = '';

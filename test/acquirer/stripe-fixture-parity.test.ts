@@ -52,6 +52,9 @@ test('every field of Stripe’s fixture is in Cardlane’s answer, for every obj
   const event = (await stripe.events.list({ limit: 1 })).data[0]!;
   const balance = await stripe.balance.retrieve();
   const txn = (await stripe.balanceTransactions.list({ limit: 1 })).data[0]!;
+  await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: setup.payment_method as string } });
+  const price = await stripe.prices.create({ product_data: { name: 'Pro plan' }, unit_amount: 2000, currency: 'usd', recurring: { interval: 'month' } });
+  const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
 
   const live: Record<string, unknown> = {
     customer,
@@ -66,6 +69,12 @@ test('every field of Stripe’s fixture is in Cardlane’s answer, for every obj
     balance,
     balance_transaction: txn,
     'test_helpers.test_clock': await stripe.testHelpers.testClocks.retrieve(clock.id),
+    product: await stripe.products.retrieve(price.product as string),
+    price: await stripe.prices.retrieve(price.id),
+    subscription: await stripe.subscriptions.retrieve(subscription.id),
+    subscription_item: subscription.items.data[0],
+    invoice: await stripe.invoices.retrieve(subscription.latest_invoice as string),
+    line_item: (await stripe.invoices.retrieve(subscription.latest_invoice as string)).lines.data[0],
   };
   const report: Record<string, string[]> = {};
   let fields = 0;
@@ -128,4 +137,18 @@ test('the issue’s list: charge.refunds and balance_transaction, events naming 
   const refund = await stripe.refunds.retrieve(first.id);
   assert.equal((await stripe.balanceTransactions.retrieve(refund.balance_transaction as string)).amount, -1000);
   assert.deepEqual([refund.customer, refund.payment_method], [customer.id, setup.payment_method]);
+});
+
+test('payment_method.attached is sent once when a payment with setup_future_usage attaches the card to its customer', async () => {
+  const stripe = f.stripe;
+  const customer = await stripe.customers.create({ email: 'saver@example.com' });
+  const pm = await stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_mastercard' } } as Stripe.PaymentMethodCreateParams);
+  const first = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', customer: customer.id, payment_method: pm.id, setup_future_usage: 'off_session', confirm: true });
+  assert.equal(first.status, 'succeeded');
+  assert.equal((await stripe.paymentMethods.retrieve(pm.id)).customer, customer.id);
+  const attached = (await stripe.events.list({ type: 'payment_method.attached' })).data;
+  assert.deepEqual(attached.map((e) => [(e.data.object as Stripe.PaymentMethod).id, (e.data.object as Stripe.PaymentMethod).customer]), [[pm.id, customer.id]]);
+  // Paid again with the card already attached: nothing more is attached, so nothing more is sent.
+  await stripe.paymentIntents.create({ amount: 800, currency: 'usd', customer: customer.id, payment_method: pm.id, setup_future_usage: 'off_session', confirm: true });
+  assert.equal((await stripe.events.list({ type: 'payment_method.attached' })).data.length, 1);
 });

@@ -148,6 +148,28 @@ test('unknown models are 404 model_not_found, bad bodies 400 (streaming: merchan
   assert.equal(await creditBalance(f.db, org.orgId).then((b) => b!.available_minor), 100, 'refused requests cost nothing');
 });
 
+test('a NUL character anywhere (body, model id, query) is a 400 in OpenAI’s shape naming the parameter, never a 500, and costs nothing', async () => {
+  await f.grant(org.orgId, 100);
+  const requests: Array<[string, string, string | undefined, string]> = [
+    ['POST', '/chat/completions', '{"model":"cardlane-echo-1","messages":[{"role":"user","content":"a\\u0000b"}]}', 'messages[0][content]'],
+    ['GET', '/models/%00', undefined, 'model'],
+    ['GET', '/models?x=%00', undefined, 'x'],
+  ];
+  for (const [method, path, body, param] of requests) {
+    const response = await fetch(`${url}/merchant/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${org.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    const json = (await response.json()) as { error: { type: string; param: unknown; code: unknown } };
+    assert.equal(response.status, 400, `${method} ${path}: ${JSON.stringify(json)}`);
+    assert.equal(json.error.type, 'invalid_request_error');
+    assert.equal(json.error.param, param);
+    assert.equal(json.error.code, 'parameter_invalid');
+  }
+  assert.equal(await balance(), 100, 'refused requests cost nothing');
+});
+
 test('models list and the credits extension', async () => {
   const models = await openai.models.list();
   assert.deepEqual(

@@ -86,6 +86,13 @@ test('Plus at $20/month: subscribed with the default card, renewed with the cloc
   ]);
   const receipts = (await b.api(apiKey, 'GET', '/receipts')).body.data.map((r: any) => r.description).reverse();
   assert.deepEqual(receipts, ['Plus subscription, 2027-01-31 to 2027-02-28', 'Plus subscription, 2027-02-28 to 2027-03-31', 'Plus subscription, 2027-03-31 to 2027-04-30']);
+  // Renewals are invoices too: one per period, numbered in order, issued when the renewal was paid.
+  const invoices = (await b.api(apiKey, 'GET', '/invoices')).body.data.reverse();
+  const suffix = orgId.slice(-6).toUpperCase();
+  assert.deepEqual(
+    invoices.map((i: any) => [i.number, i.description, i.total.amount_minor, i.payment, i.status, i.issued_at]),
+    payments.map((p, n) => [`INV-${suffix}-00000${n + 1}`, receipts[n], 2000, p.id, 'paid', iso(p.finishedAtMs!)]),
+  );
 });
 
 test("a prepaid Cardlane card: the seed's rule blocks the first, customer-initiated payment — nothing starts, the block is kept; the same subscription is paid with another card and then renews on the prepaid one, merchant-initiated", async () => {

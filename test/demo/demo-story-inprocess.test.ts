@@ -64,7 +64,7 @@ test('the seed’s story runs to the end in-process, the customer spending throu
   }
   assert.equal(result.error, null, JSON.stringify(result.error));
   assert.equal(result.ok, true);
-  assert.equal(started.length, 21);
+  assert.equal(started.length, 24);
   const facts = <Id extends StepId>(id: Id): StepFacts[Id] => (result.steps.find((s): s is StoryStep<Id> => s.step === id) as StoryStep<Id>).facts;
 
   // The merchant keeps its $5.00 hold for hours: it is still on the card when the first recharge runs — why the seed says $15.
@@ -105,15 +105,42 @@ test('the seed’s story runs to the end in-process, the customer spending throu
   assert.equal(facts('api_answers').cost, 100);
   assert.equal(facts('api_answers').credit_balance, 900);
   assert.deepEqual([facts('hold_released').released, facts('hold_released').card_available, facts('hold_released').card_held], [500, 500, 0]);
+
+  // ChatGPT Plus on the prepaid card: the first payment is customer-initiated and passes the scoped rule; four accounts, not five; the renewals are merchant-initiated.
+  const subscribed = facts('plus_subscribed');
+  assert.equal(subscribed.rule_exempts, 'metadata[product]=plus');
+  assert.deepEqual([subscribed.price, subscribed.loaded], [2000, 4 * 2000 + 4 * 500 - 500]);
+  assert.deepEqual([subscribed.plus.initiator, subscribed.plus.payment_status, subscribed.plus.status], ['customer', 'succeeded', 'active']);
+  const accounts = facts('plus_accounts');
+  assert.equal(accounts.accounts.length, 3);
+  assert.ok(accounts.accounts.every((a) => a.initiator === 'customer' && a.payment_status === 'succeeded' && a.verification_hold === 500), JSON.stringify(accounts.accounts));
+  assert.deepEqual([accounts.max_accounts_per_merchant, accounts.bound.accounts, accounts.bound.full], [4, 4, true]);
+  assert.deepEqual([accounts.fifth.http_status, accounts.fifth.code, accounts.fifth.network_decline_code], [402, 'card_declined', '57']);
+  assert.deepEqual([accounts.fifth.doctor.decided_by, accounts.fifth.doctor.iso_code, accounts.fifth.cardholder_doctor.reason], ['issuer', '57', 'merchant_account_limit']);
+  assert.deepEqual(accounts.fifth.cardholder_doctor.issuer_checks?.failed, ['merchant_accounts'], 'the card had the money: only the accounts rule refused');
+  assert.deepEqual([accounts.card_available, accounts.card_held], [500, 1500]);
+  const renewed = facts('plus_renewed');
+  assert.equal(renewed.verification_holds_released, 1500);
+  assert.equal(renewed.loaded, 4 * 2000 - 2000);
+  assert.equal(renewed.signed_in_again, true);
+  assert.equal(renewed.renewals.length, 4);
+  assert.ok(renewed.renewals.every((r) => r.initiator === 'merchant' && r.payment_status === 'succeeded' && r.status === 'active'), JSON.stringify(renewed.renewals));
+  const firstEnds = [subscribed.plus, ...accounts.accounts].map((a) => a.current_period_end);
+  assert.ok(renewed.renewals.every((r) => !firstEnds.includes(r.current_period_end)), 'each renewal paid a new period');
+  assert.deepEqual([renewed.card_available, renewed.card_held], [0, 0]);
   const withdrawn = facts('withdrawn');
   assert.equal(withdrawn.status, 'paid');
-  assert.equal(withdrawn.unloaded, 500);
+  assert.equal(withdrawn.unloaded, 0, 'the Plus renewals used what the card had');
   assert.equal(withdrawn.payout + withdrawn.fee, withdrawn.amount);
   assert.deepEqual([withdrawn.card_available, withdrawn.wallet_available], [0, 0]);
 
   const reconciled = facts('reconciled');
   assert.equal(reconciled.agree, true);
-  assert.deepEqual([reconciled.billing_total_net, reconciled.card_total_net, reconciled.credits_bought, reconciled.credit_balance], [2000, 2000, 2000, 900]);
+  // Two recharges and eight Plus payments (four accounts, two months), across the five organizations that used the card.
+  assert.deepEqual([reconciled.billing_total_net, reconciled.card_total_net, reconciled.credits_bought, reconciled.credit_balance], [18_000, 18_000, 2000, 900]);
+  assert.equal(reconciled.organizations.length, 5);
+  assert.deepEqual(new Set(reconciled.rows.map((r) => r.organization)), new Set(reconciled.organizations));
+  assert.ok(reconciled.rows.some((r) => r.kind === 'verification' && r.card_decline_code === '57' && r.agrees), 'the fifth account’s refused verification is linked');
   assert.equal(facts('audit').ok, true);
 });
 
@@ -132,6 +159,8 @@ test('told in Chinese: times in Beijing time and relative, never raw UTC', { tim
   assert.match(narration, /商户要到 \d+月\d+日 \d\d:\d\d（GMT\+8，约 6 小时后）才释放/);
   assert.match(narration, /或等待下一次自动尝试：\d+月\d+日 \d\d:\d\d（GMT\+8，约 1 小时后）/);
   assert.match(narration, /向卡内转入至少 \$10\.00/);
+  assert.match(narration, /已付到 \d+月\d+日 \d\d:\d\d（GMT\+8，约 31 天后）/);
+  assert.match(narration, /此卡在该商户绑定的账户已达上限/);
   assert.equal(result.steps.at(-1)?.step, 'audit');
 });
 

@@ -126,3 +126,22 @@ test('a refund on both sides agrees', () => {
   assert.deepEqual(result.problems, []);
   assert.equal(result.card_total_net, 600);
 });
+
+test('a Plus account’s verification refused by the accounts-per-merchant rule (57) held nothing and agrees; each row names its organization', () => {
+  const fifth: PaymentLink = { organization: 'org_fifth', payment: payment('bpa_fifth', 'verification', 'failed', 500), issuerAuthorization: 'iauth_fifth' };
+  const plus: PaymentLink = { organization: 'org_plus', payment: payment('bpa_plus', 'subscription', 'succeeded', 2000), issuerAuthorization: 'iauth_plus' };
+  const lines = [
+    ...card,
+    line('iauth_fifth', 'account_verification', -500, 'declined', '57'),
+    line('iauth_plus', 'clearing', -2000, 'settled'),
+    line('iauth_plus', 'authorization', -2000, 'settled'),
+  ];
+  const result = reconcile([...story.map((l) => ({ ...l, organization: 'org_story' })), plus, fifth], lines);
+  assert.deepEqual(result.problems, []);
+  assert.deepEqual([result.billing_total_net, result.card_total_net], [3000, 3000]);
+  const row = result.rows.find((r) => r.payment === 'bpa_fifth')!;
+  assert.deepEqual([row.organization, row.card_status, row.card_decline_code, row.card_released, row.agrees], ['org_fifth', 'declined', '57', 0, true]);
+  // An approved verification that kept its hold is still a disagreement.
+  const kept = reconcile([{ ...fifth, payment: payment('bpa_fifth', 'verification', 'succeeded', 500) }], [line('iauth_fifth', 'account_verification', -500, 'pending')]);
+  assert.match(kept.problems.join('\n'), /released for 0 cents/);
+});

@@ -90,3 +90,17 @@ test('bad usage exits 2, an unknown id exits 1, each with a clear message', asyn
   assert.equal((await cli([piId, '--view', 'bank'])).code, 2);
   assert.equal((await cli(['--card', card.cardId, '--view', 'merchant'])).code, 2);
 });
+
+test('a declined card verification reads "card check declined" (验卡被拒), never as a payment of USD 0.00', async () => {
+  const customer = await f.stripe.customers.create({ email: 'han.meimei@example.com' });
+  const wrongCvc = await f.paymentMethod(card, { cvc: card.cvv2 === '000' ? '001' : '000' });
+  const declined = await f.declineOf(f.stripe.setupIntents.create({ customer: customer.id, payment_method: wrongCvc.id, confirm: true }));
+  const setupId = (declined.raw as { setup_intent?: { id: string } }).setup_intent?.id ?? declined.setup_intent?.id;
+  assert.ok(setupId, 'the decline names its set-up');
+  const en = await cli([setupId]);
+  assert.equal(en.code, 0, en.stderr);
+  assert.match(en.stdout, /· card check declined( \(verification hold USD \d+\.\d\d\))? · customer-initiated card verification ·/);
+  assert.doesNotMatch(en.stdout, /USD 0\.00/);
+  const zh = await cli([setupId, '--lang', 'zh-CN']);
+  assert.match(zh.stdout, /· 验卡被拒( \(验证预授权 USD \d+\.\d\d\))? · /);
+});

@@ -83,6 +83,7 @@ export function networkRecord(overrides: Partial<NetworkMessageRecord> & { respo
     decidedBy: 'issuer',
     approvalCode: null,
     answerAmountMinor: 0,
+    cardholderBilling: null,
     avs: { line1: 'unchecked', postalCode: 'unchecked' },
     cvv2: 'unchecked',
     issuerAuthorizationId: null,

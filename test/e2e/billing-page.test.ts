@@ -101,7 +101,8 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await page.click('#buy-submit');
     await waitForText(page, '#buy-message', /Paid \$10\.00/);
     await waitForText(page, '#balance', /^\$10\.00$/);
-    await waitForText(page, '#receipts-list', /API credits.*visa •••• 4242.*\$10\.00/);
+    // The receipt list became an invoice list: number, what it paid, the amount, its status.
+    await waitForText(page, '#invoices-list', /INV-.*API credits.*\$10\.00.*Paid/s);
 
     // A card its bank declines: a plain explanation, never a raw code.
     await addCard('4000000000000002');

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { inflateSync } from 'node:zlib';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { DEMO_OWNER_EMAIL, readDemoBillingCredentials } from '../../src/billing/billing-start.ts';
 import { checkAccessibility, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, waitForText } from '../support/browser.ts';
 import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
 import { testDatabaseKind } from '../support/databases.ts';
+import { readPdf } from '../support/pdf-text.ts';
 
 // The billing page's budget, credit-grant and invoice panels in Chromium
 // against `cardlane up`: an owner enters the billing details (a German VAT
@@ -19,20 +19,6 @@ import { testDatabaseKind } from '../support/databases.ts';
 
 const skip = NO_CHROMIUM;
 const { workDir, location } = e2eWorkspace('billing-spending-panels');
-
-function pdfText(bytes: Buffer): string {
-  const texts: string[] = [];
-  for (const match of bytes.toString('latin1').matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
-    let content = match[1]!;
-    try {
-      content = inflateSync(Buffer.from(content, 'latin1')).toString('latin1');
-    } catch {
-      // not compressed
-    }
-    for (const shown of content.matchAll(/<([0-9A-Fa-f]*)>\s*Tj/g)) texts.push(Buffer.from(shown[1]!, 'hex').toString('latin1'));
-  }
-  return texts.join('\n');
-}
 
 test('budget, credit grants and invoices on the billing page in Chromium: alerts once each, a hard limit, a grant that expires, an invoice PDF with tax ID and tax', { timeout: 300_000, skip }, async () => {
   const dataDir = join(workDir, 'data');
@@ -132,23 +118,38 @@ test('budget, credit grants and invoices on the billing page in Chromium: alerts
     await waitForText(page, '#credit-grants-list', /\$11\.90/);
     const expires = await page.locator('#credit-grants-list tbody tr').first().locator('td').nth(3).innerText();
     assert.match(expires, new RegExp(String(new Date().getUTCFullYear() + 1)));
-    await waitForText(page, '#invoices-list', /INV-.*-000001.*\$11\.90.*\$1\.90/s);
+    await waitForText(page, '#invoices-list', /INV-.*-000001.*\$11\.90.*\$1\.90.*Paid/s);
+    // The invoice's time in the reader's zone and words, never a raw UTC ISO string.
+    assert.equal(/\d{4}-\d\d-\d\dT/.test((await page.textContent('#invoices-list')) ?? ''), false);
     await checkAccessibility(page, 'grants and invoices');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#invoices-list button[data-action="download-invoice"]').first().click()]);
-    const pdf = readFileSync((await download.path())!);
-    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
-    const text = pdfText(pdf);
+    const downloadPdf = async () => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#invoices-list button[data-action="download-invoice"]').first().click()]);
+      assert.match(download.suggestedFilename(), /^INV-.*-000001\.pdf$/);
+      const pdf = readFileSync((await download.path())!);
+      assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+      return readPdf(pdf).text;
+    };
+    const text = await downloadPdf();
     assert.match(text, /Tax ID: DE123456789/);
     assert.match(text, /Tax \(19\.00%, DE\)/);
     assert.match(text, /\$1\.90/);
+    assert.match(text, /Date of issue: \d{4}-\d\d-\d\d \(Asia\/Shanghai\)/, 'the date of issue in the reader’s time zone');
 
     // 中文.
     await page.click('#lang-toggle');
     await waitForText(page, '#panel-budget-title', /^月度预算$/);
     await waitForText(page, '#panel-credit-grants-title', /^额度发放与到期$/);
-    await waitForText(page, '#panel-invoices-title', /^发票与开票信息$/);
+    await waitForText(page, '#panel-invoices-title', /^发票$/);
+    await waitForText(page, '#panel-billing-profile-title', /^开票信息$/);
+    await waitForText(page, '#invoices-list', /INV-.*-000001.*\$11\.90.*\$1\.90.*已支付/s);
     await waitForText(page, '#budget-details', /硬性上限/);
+    // The PDF in the reader's language: Chinese labels, drawn with the embedded Chinese font.
+    const chinese = await downloadPdf();
+    assert.match(chinese, /^发票号码：INV-.*-000001$/m);
+    assert.match(chinese, /^税号：DE123456789$/m);
+    assert.match(chinese, /^税额（19\.00%，DE）$/m);
+    assert.match(chinese, /^开票日期：\d{4}-\d\d-\d\d（Asia\/Shanghai）$/m);
     await checkAccessibility(page, 'panels in Chinese');
     assert.deepEqual(problems, []);
 

@@ -105,6 +105,29 @@ test('cardlane demo story --json: every step of the seed’s story, as the seed 
   assert.deepEqual([facts('recharge_recovered').status, facts('recharge_recovered').credit_balance], ['succeeded', 1000]);
   assert.equal(facts('api_answers').credit_balance, 900);
   assert.deepEqual([facts('hold_released').released, facts('hold_released').card_held], [500, 0]);
+
+  // ChatGPT Plus on the prepaid card: the first payment is customer-initiated and passes the scoped rule; four accounts, not five; the renewals are merchant-initiated.
+  const subscribed = facts('plus_subscribed');
+  assert.equal(subscribed.rule_exempts, 'metadata[product]=plus');
+  assert.deepEqual([subscribed.price, subscribed.loaded], [2000, 4 * 2000 + 4 * 500 - 500]);
+  assert.deepEqual([subscribed.plus.initiator, subscribed.plus.payment_status, subscribed.plus.status], ['customer', 'succeeded', 'active']);
+  const accounts = facts('plus_accounts');
+  assert.equal(accounts.accounts.length, 3);
+  assert.ok(accounts.accounts.every((a) => a.initiator === 'customer' && a.payment_status === 'succeeded' && a.verification_hold === 500), JSON.stringify(accounts.accounts));
+  assert.deepEqual([accounts.max_accounts_per_merchant, accounts.bound.accounts, accounts.bound.full], [4, 4, true]);
+  assert.deepEqual([accounts.fifth.http_status, accounts.fifth.code, accounts.fifth.network_decline_code], [402, 'card_declined', '57']);
+  assert.deepEqual([accounts.fifth.doctor.decided_by, accounts.fifth.doctor.iso_code, accounts.fifth.cardholder_doctor.reason], ['issuer', '57', 'merchant_account_limit']);
+  assert.deepEqual(accounts.fifth.cardholder_doctor.issuer_checks?.failed, ['merchant_accounts'], 'the card had the money: only the accounts rule refused');
+  assert.deepEqual([accounts.card_available, accounts.card_held], [500, 1500]);
+  const renewed = facts('plus_renewed');
+  assert.equal(renewed.verification_holds_released, 1500);
+  assert.equal(renewed.loaded, 4 * 2000 - 2000);
+  assert.equal(renewed.signed_in_again, true);
+  assert.equal(renewed.renewals.length, 4);
+  assert.ok(renewed.renewals.every((r) => r.initiator === 'merchant' && r.payment_status === 'succeeded' && r.status === 'active'), JSON.stringify(renewed.renewals));
+  const firstEnds = [subscribed.plus, ...accounts.accounts].map((a) => a.current_period_end);
+  assert.ok(renewed.renewals.every((r) => !firstEnds.includes(r.current_period_end)), 'each renewal paid a new period');
+  assert.deepEqual([renewed.card_available, renewed.card_held], [0, 0]);
   const withdrawn = facts('withdrawn');
   assert.equal(withdrawn.status, 'paid');
   assert.equal(withdrawn.payout + withdrawn.fee, withdrawn.amount);
@@ -113,7 +136,8 @@ test('cardlane demo story --json: every step of the seed’s story, as the seed 
   // The card's statement and the billing history agree to the cent.
   const reconciled = facts('reconciled');
   assert.equal(reconciled.agree, true, reconciled.problems.join('\n'));
-  assert.deepEqual([reconciled.billing_total_net, reconciled.card_total_net, reconciled.credits_bought, reconciled.credit_balance], [2000, 2000, 2000, 900]);
+  assert.deepEqual([reconciled.billing_total_net, reconciled.card_total_net, reconciled.credits_bought, reconciled.credit_balance], [18_000, 18_000, 2000, 900]);
+  assert.equal(reconciled.organizations.length, 5, 'the story’s organization and the four Plus accounts');
 
   assert.equal(facts('audit').ok, true);
 });
@@ -136,7 +160,12 @@ test('cardlane demo story --lang zh-CN: the same story again, narrated in Chines
     /卡内余额不足/,
     /分毫不差/,
     /笔转账：通过——所有不变量均成立/,
-    /^故事完全按原文的描述运行完毕，并走完了恢复和提现。$/m,
+    /规则豁免了 Plus 订阅（metadata\[product\]=plus）/,
+    /这张卡现在为 .+ 的 4 个账户付款：已达到每个商户最多 4 个账户的上限/,
+    /发卡行代码 57/,
+    /此卡在该商户绑定的账户已达上限/,
+    /续费任务为四个订阅扣款，商户发起/,
+    /^故事完全按原文的描述运行完毕，并走完了恢复、ChatGPT Plus 订阅和提现。$/m,
   ]) {
     assert.match(out, expected);
   }

@@ -288,6 +288,23 @@ describe('card network', () => {
     assert.deepEqual([response.responseCode, response.reason, response.decidedBy], ['96', 'invalid_issuer_response', 'network']);
   });
 
+  test('fields 6/51 (cardholder billing) in an issuer answer must name another currency than field 49 and a whole amount, or the answer is a 96 stand-in', async () => {
+    for (const billing of [{ minor: 2_565, currency: 'USD' }, { minor: -1, currency: 'EUR' }, { minor: 1.5, currency: 'EUR' }, { minor: 100, currency: 'eur' }]) {
+      const liar = new RecordingIssuer('bank-six');
+      liar.authorize = async (request) => ({ ...(await RecordingIssuer.prototype.authorize.call(liar, request)), cardholderBilling: billing });
+      network = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [liar, eight, slow], timeoutMs: 50 });
+      const response = await network.authorize(authorization(PAN_SIX));
+      assert.deepEqual([response.responseCode, response.reason], ['96', 'invalid_issuer_response'], JSON.stringify(billing));
+      await network.idle();
+    }
+    // A USD payment billed to a EUR card: passed on as the issuer answered it.
+    const honest = new RecordingIssuer('bank-six');
+    honest.authorize = async (request) => ({ ...(await RecordingIssuer.prototype.authorize.call(honest, request)), cardholderBilling: { minor: 930, currency: 'EUR' } });
+    network = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [honest, eight, slow], timeoutMs: 50 });
+    const passed = await network.authorize(authorization(PAN_SIX));
+    assert.deepEqual([passed.decidedBy, passed.cardholderBilling], ['issuer', { minor: 930, currency: 'EUR' }]);
+  });
+
   test('a follow-up that times out is answered 91; the retry with the same id gets the issuer\'s answer', async () => {
     const auth = await network.authorize(authorization(PAN_SLOW));
     slow.firstFollowUpDelayMs = 150;

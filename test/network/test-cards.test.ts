@@ -5,6 +5,7 @@ import { CardNetwork } from '../../src/network/card-network.ts';
 import type { AuthorizationRequest, CheckResult, IsoResponseCode } from '../../src/network/messages.ts';
 import { createTestIssuers } from '../../src/network/test-issuers/create-test-issuers.ts';
 import { auditTestBank } from '../../src/network/test-issuers/test-bank-audit.ts';
+import { TestBank } from '../../src/network/test-issuers/test-bank.ts';
 import { authorization, networkFixture, RecordingIssuer, withLuhn, type NetworkFixture } from './network-fixture.ts';
 
 /**
@@ -70,7 +71,8 @@ const ROWS: Row[] = [
     cvv2: 'unchecked',
     card_info: VISA_US_CREDIT,
   },
-  { pan: '4000002500003155', note: 'set-up', request: { purpose: 'account_verification' }, ...APPROVED, card_info: VISA_US_CREDIT },
+  { pan: '4000002500003155', note: 'set-up, as at Stripe', request: { purpose: 'account_verification' }, code: '1A', reason: 'authentication_required', card_info: VISA_US_CREDIT },
+  { pan: '4000008400001629', note: 'set-up', request: { purpose: 'account_verification' }, code: '1A', reason: 'authentication_required', card_info: VISA_US_CREDIT },
   { pan: '4242424242424242', note: 'past expiry', card: { expMonth: 10, expYear: 2026 }, code: '54', reason: 'card_expired', card_info: VISA_US_CREDIT },
   { pan: '4242424242424242', note: 'expires this month', card: { expMonth: 11, expYear: 2026 }, ...APPROVED, card_info: VISA_US_CREDIT },
 ];
@@ -78,10 +80,13 @@ const ROWS: Row[] = [
 describe('test cards through the network', () => {
   let f: NetworkFixture;
   let network: CardNetwork;
+  let testBank: TestBank;
   const cardlane = new RecordingIssuer('cardlane');
   before(async () => {
     f = await networkFixture();
-    network = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins: defaultBinTable(), issuers: [cardlane, ...createTestIssuers(f)] });
+    const testIssuers = createTestIssuers(f);
+    testBank = testIssuers.find((issuer): issuer is TestBank => issuer instanceof TestBank)!;
+    network = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins: defaultBinTable(), issuers: [cardlane, ...testIssuers] });
   });
   after(async () => {
     assert.deepEqual(await auditTestBank(f.db), []);
@@ -122,13 +127,22 @@ describe('test cards through the network', () => {
     });
   }
 
-  test('4000002500003155: a merchant-initiated charge approves once the card was set up at that merchant, not at another', async () => {
+  test('4000002500003155: a merchant-initiated charge approves once the card was set up (authenticated) at that merchant, not at another', async () => {
     const pan = '4000002500003155';
     const merchant = { acquirerId: 'cardlane-acquirer', merchantId: 'acct_setup', name: 'SETUP CO', mcc: '5734', country: 'US' };
     const mit = (merchantId: string) =>
       authorization(pan, { initiator: 'merchant', entryMode: 'credential_on_file', merchant: { ...merchant, merchantId }, card: { pan, expMonth: 12, expYear: 2030, cvv2: null } });
     assert.equal((await network.authorize(mit('acct_setup'))).reason, 'authentication_required');
-    const setup = await network.authorize(authorization(pan, { purpose: 'account_verification', amount: { minor: 0, currency: 'USD' }, merchant }));
+    const verification = authorization(pan, { purpose: 'account_verification', amount: { minor: 0, currency: 'USD' }, merchant });
+    assert.equal((await network.authorize(verification)).reason, 'authentication_required', 'the set-up asks first');
+    const challenge = await network.authenticate({
+      type: 'authentication', id: 'seti_1.3ds', purpose: 'account_verification', card: { ...verification.card, cvv2: null },
+      amount: verification.amount, merchant, notificationUrl: '/acquirer/3ds/return/seti_1.3ds', sentAtMs: f.clock.nowMs(),
+    });
+    assert.equal(challenge.status, 'challenge');
+    await testBank.acs.finish('seti_1.3ds', 'complete');
+    const passed = await network.authenticationResult(pan, 'seti_1.3ds');
+    const setup = await network.authorize({ ...verification, id: `${verification.id}.again`, authentication: passed.authentication });
     assert.equal(setup.responseCode, '00');
     assert.equal((await network.authorize(mit('acct_setup'))).responseCode, '00');
     assert.equal((await network.authorize(mit('acct_other'))).reason, 'authentication_required');

@@ -16,6 +16,8 @@ import { generateKeyring, type Keyring } from '../../src/issuer/keyring.ts';
 import { ensureIssuerAccounts, ensureWallet, SYSTEM_ACCOUNTS, TRANSFER_CODES } from '../../src/issuer/money/ledger-accounts.ts';
 import { paymentAccountReferences } from '../../src/network/payment-account-reference.ts';
 import { ledgerFixture, type LedgerFixture } from './ledger-fixture.ts';
+import { CardlaneAccessControlServer } from '../../src/issuer/authentication/access-control-server.ts';
+import { NO_THREE_D_SECURE, type ThreeDSecurePolicy } from '../../src/issuer/authentication/policy.ts';
 
 /**
  * Shared set-up for anything that authorizes against Cardlane's own cards:
@@ -55,6 +57,8 @@ export interface CardFixture extends LedgerFixture {
   readonly ids: IdGenerator;
   readonly cardDeps: CardDeps;
   readonly issuer: CardlaneIssuer;
+  /** The issuer's 3-D Secure access control server (challenges by SMS code), with the fixture's `threeDSecure` policy. */
+  readonly acs: CardlaneAccessControlServer;
   /** A new KYC-approved cardholder (unless `kyc: false`) with a card holding `loadUsdMinor` (default 0). */
   openCard(options?: { readonly loadUsdMinor?: number; readonly kyc?: boolean }): Promise<OpenedCard>;
   /** Moves money from the cardholder's wallet onto the card (the wallet is funded as needed). */
@@ -69,7 +73,7 @@ export interface CardFixture extends LedgerFixture {
   assertConsistent(): Promise<void>;
 }
 
-export async function cardFixture(options: { readonly holdTtlMs?: number; readonly seed?: number; readonly fx?: IssuerFx } = {}): Promise<CardFixture> {
+export async function cardFixture(options: { readonly holdTtlMs?: number; readonly seed?: number; readonly fx?: IssuerFx; readonly threeDSecure?: ThreeDSecurePolicy } = {}): Promise<CardFixture> {
   const f = await ledgerFixture();
   const seed = options.seed ?? 1;
   const keyring = generateKeyring(seededRandom(seed + 100));
@@ -86,7 +90,12 @@ export async function cardFixture(options: { readonly holdTtlMs?: number; readon
     program: cardProgram({ maxCardsPerCardholder: 5 }),
     paymentAccountReference: paymentAccountReferences(TEST_NETWORK_PAR_KEY),
   };
-  const issuer = new CardlaneIssuer({ db: f.db, clock: f.clock, ids, keyring, ledger: f.ledger, ...(options.holdTtlMs ? { holdTtlMs: options.holdTtlMs } : {}), ...(options.fx ? { fx: options.fx } : {}) });
+  const threeDSecure = options.threeDSecure ?? NO_THREE_D_SECURE;
+  const acs = new CardlaneAccessControlServer({ db: f.db, clock: f.clock, random: seededRandom(seed + 400), keyring, sms: cardDeps.sms, policy: threeDSecure }, 'cardlane');
+  const issuer = new CardlaneIssuer({
+    db: f.db, clock: f.clock, ids, keyring, ledger: f.ledger, threeDSecure, acs,
+    ...(options.holdTtlMs ? { holdTtlMs: options.holdTtlMs } : {}), ...(options.fx ? { fx: options.fx } : {}),
+  });
   let phones = 0;
   let funds = 0;
   let messages = 0;
@@ -109,6 +118,7 @@ export async function cardFixture(options: { readonly holdTtlMs?: number; readon
     ids,
     cardDeps,
     issuer,
+    acs,
     async openCard(open = {}) {
       const phone = `+8613${String(800_000_000 + ++phones).padStart(9, '0')}`;
       const holder = await f.db.transaction((tx) => createCardholder(tx, { ids, random: cardDeps.random }, phone, f.clock.nowMs()));

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import type { AcquirerDeps } from '../../src/acquirer/acquirer-deps.ts';
@@ -6,6 +7,7 @@ import { acquirerRoutes } from '../../src/acquirer/http/acquirer-routes.ts';
 import { authenticationReturnRoutes } from '../../src/acquirer/http/authentication-return-routes.ts';
 import { createMerchant, type MerchantWithKeys } from '../../src/acquirer/merchants/merchants.ts';
 import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
+import { SetupIntentFlow } from '../../src/acquirer/payments/setup-intent-flow.ts';
 import { BinTable, defaultBinTable } from '../../src/network/bins.ts';
 import { CardNetwork } from '../../src/network/card-network.ts';
 import type { IssuerEndpoint } from '../../src/network/messages.ts';
@@ -31,6 +33,8 @@ export interface ThreeDSecureFixture extends LedgerFixture {
   readonly stripe: Stripe;
   readonly network: CardNetwork;
   readonly payments: PaymentIntents;
+  /** The server itself, for requests from chosen client addresses (`inject`). */
+  readonly app: FastifyInstance;
   close(): Promise<void>;
 }
 
@@ -59,13 +63,14 @@ export async function threeDSecureFixture(options: { base?: LedgerFixture; issue
     cvcCache: new CvcCache(),
   };
   const payments = new PaymentIntents(deps, deps.cvcCache);
+  const setups = new SetupIntentFlow(deps, deps.cvcCache);
   const app = await createHttpServer({
     db: f.db,
     logger: createLogger({ level: 'silent' }),
     version: 'test',
     routes: [
       { plugin: acquirerRoutes(deps, acquirerEndpoints(deps)), prefix: '/v1' },
-      { plugin: authenticationReturnRoutes(payments, () => f.clock.nowMs()), prefix: '' },
+      { plugin: authenticationReturnRoutes(payments, setups, () => f.clock.nowMs()), prefix: '' },
       { plugin: testBankChallengeRoutes(testBank.acs), prefix: '' },
       ...(options.routes ?? []),
     ],
@@ -81,6 +86,7 @@ export async function threeDSecureFixture(options: { base?: LedgerFixture; issue
     stripe: new Stripe(merchant.secretKey, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false }),
     network,
     payments,
+    app,
     async close() {
       await app.close();
       await f.cleanup();

@@ -70,12 +70,16 @@ export function balanceTransactionId(ledgerTransferId: string, nowMs: number): s
   return `txn_${time}${tail}`;
 }
 
-/** Records the movement in the posting's transaction; a repeat of the same posting records nothing. */
-export async function recordBalanceTransaction(tx: Tx, entry: NewBalanceTransaction): Promise<void> {
-  await tx.run(
+/**
+ * Records the movement in the posting's transaction; a repeat of the same
+ * posting records nothing. Returns the new balance transaction's id (null
+ * for a repeat), so the caller can name it without reading it back.
+ */
+export async function recordBalanceTransaction(tx: Tx, entry: NewBalanceTransaction): Promise<string | null> {
+  const inserted = await tx.all<{ id: string }>(
     `INSERT INTO acquirer_balance_transactions (${BALANCE_TRANSACTION_COLUMNS}, ledger_transfer_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (ledger_transfer_id) DO NOTHING`,
+     ON CONFLICT (ledger_transfer_id) DO NOTHING RETURNING id`,
     [
       balanceTransactionId(entry.ledgerTransferId, entry.nowMs),
       entry.merchantId,
@@ -91,6 +95,7 @@ export async function recordBalanceTransaction(tx: Tx, entry: NewBalanceTransact
       entry.ledgerTransferId,
     ],
   );
+  return inserted[0]?.id ?? null;
 }
 
 export function balanceTransactionObject(row: BalanceTransactionRow) {

@@ -49,6 +49,18 @@ export const EVENT_TYPES = [
   'test_helpers.test_clock.ready',
   'test_helpers.test_clock.internal_failure',
   'test_helpers.test_clock.deleted',
+  'product.created',
+  'product.updated',
+  'price.created',
+  'price.updated',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'invoice.created',
+  'invoice.finalized',
+  'invoice.paid',
+  'invoice.payment_succeeded',
+  'invoice.payment_failed',
   // Cardlane's own (Stripe has no public event for it): an endpoint that kept failing was disabled; the object is the endpoint.
   'webhook_endpoint.automatically_disabled',
 ] as const;

@@ -1,7 +1,7 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import { enqueueWebhookDeliveries } from '../webhooks/webhook-outbox.ts';
+import { enabledWebhookEndpoints, enqueueWebhookDeliveries, type EnabledEndpoint } from '../webhooks/webhook-outbox.ts';
 import { isEventType } from './event-types.ts';
 import { CURRENT_API_VERSION } from '../stripe/api-version.ts';
 
@@ -46,14 +46,32 @@ export interface EventRow {
 export const EVENT_COLUMNS = 'id, merchant_id, type, api_version, data, request_id, idempotency_key, pending_webhooks, created_at_ms';
 
 /** Records the event and, in the same transaction, its webhook deliveries. Returns the event id. */
-export async function recordEvent(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, event: NewEvent): Promise<string> {
+export function recordEvent(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, event: NewEvent): Promise<string> {
+  return recordOne(tx, deps, event, undefined);
+}
+
+/**
+ * Records several events of one merchant, in order, in the caller's
+ * transaction (one change announced twice, as a payment's charge and its
+ * intent): the merchant's webhook endpoints are read once for all of them.
+ */
+export async function recordEvents(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, events: readonly NewEvent[]): Promise<string[]> {
+  const merchantId = events[0]?.merchantId;
+  if (events.some((event) => event.merchantId !== merchantId)) throw new Error('recordEvents: the events belong to different merchants');
+  const endpoints = merchantId === undefined ? [] : await enabledWebhookEndpoints(tx, merchantId);
+  const ids: string[] = [];
+  for (const event of events) ids.push(await recordOne(tx, deps, event, endpoints));
+  return ids;
+}
+
+async function recordOne(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, event: NewEvent, endpoints: readonly EnabledEndpoint[] | undefined): Promise<string> {
   if (!isEventType(event.type)) throw new Error(`recordEvent: unknown event type ${event.type}; add it to EVENT_TYPES`);
   if (typeof event.object?.id !== 'string') throw new Error('recordEvent: the object needs an id');
   const id = deps.ids.next('evt');
   const data =
     event.previousAttributes === undefined ? { object: event.object } : { object: event.object, previous_attributes: event.previousAttributes };
   // The deliveries are enqueued first so the row is inserted once, with its final count.
-  const pending = await enqueueWebhookDeliveries(tx, { merchantId: event.merchantId, eventId: id, type: event.type, nowMs: deps.nowMs });
+  const pending = await enqueueWebhookDeliveries(tx, { merchantId: event.merchantId, eventId: id, type: event.type, nowMs: deps.nowMs }, endpoints);
   await tx.run(
     `INSERT INTO acquirer_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [

@@ -66,6 +66,8 @@ export function merchantOperatorRoutes(deps: MerchantOperatorDeps): FastifyPlugi
         const body = request.body;
         const name = body.name.trim();
         if (name === '') throw new AppError('parameter_invalid', 'Invalid name: must not be blank.', { param: 'name' });
+        refuseUnprintable(name, 'name');
+        if (body.statement_descriptor !== undefined) refuseUnprintable(body.statement_descriptor, 'statement_descriptor');
         const country = body.country.toUpperCase();
         if (!isCountryCode(country)) throw new AppError('parameter_invalid', `Invalid country: ${JSON.stringify(body.country)} is not an ISO 3166-1 alpha-2 code.`, { param: 'country' });
         const currency = body.currency.toUpperCase();
@@ -85,6 +87,18 @@ export function merchantOperatorRoutes(deps: MerchantOperatorDeps): FastifyPlugi
       },
     );
   };
+}
+
+/**
+ * A merchant's name and descriptor reach cardholders' statements, SMS and the
+ * CLI's terminal output, and the network's messages: a control character (a
+ * line break, an ANSI escape) or a bidirectional override (which makes
+ * "Evil\u202eliaM" read as another merchant) has no place in them.
+ */
+const UNPRINTABLE = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+function refuseUnprintable(value: string, param: string): void {
+  if (UNPRINTABLE.test(value)) throw new AppError('parameter_invalid', `Invalid ${param}: must not contain control characters or text-direction overrides.`, { param });
 }
 
 function merchantObject({ merchant, secretKey, publishableKey }: MerchantWithKeys) {

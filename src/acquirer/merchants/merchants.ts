@@ -149,6 +149,7 @@ export async function getMerchant(sql: Sql, id: string): Promise<Merchant | unde
 export async function setCardVerificationAmount(tx: Tx, merchantId: string, amountMinor: number): Promise<Merchant> {
   assertCardVerificationAmount(amountMinor);
   await tx.run('UPDATE acquirer_merchants SET card_verification_amount_minor = ? WHERE id = ?', [amountMinor, merchantId]);
+  forgetAuthenticatedKeys();
   const merchant = await getMerchant(tx, merchantId);
   if (merchant === undefined) throw new Error(`setCardVerificationAmount: no merchant ${merchantId}`);
   return merchant;
@@ -157,6 +158,7 @@ export async function setCardVerificationAmount(tx: Tx, merchantId: string, amou
 /** Sets when the merchant's verification holds are released (holds already on cards keep the time they were given). */
 export async function setVerificationHoldRelease(tx: Tx, merchantId: string, release: VerificationHoldRelease): Promise<Merchant> {
   await tx.run('UPDATE acquirer_merchants SET verification_hold_release = ? WHERE id = ?', [formatVerificationHoldRelease(release), merchantId]);
+  forgetAuthenticatedKeys();
   const merchant = await getMerchant(tx, merchantId);
   if (merchant === undefined) throw new Error(`setVerificationHoldRelease: no merchant ${merchantId}`);
   return merchant;
@@ -189,4 +191,41 @@ export async function authenticateApiKey(sql: Sql, key: string): Promise<{ merch
     [hashApiKey(key)],
   );
   return row === undefined ? undefined : { merchant: fromRow(row), kind: row.kind };
+}
+
+/**
+ * How long a process keeps a key it authenticated (with its merchant's
+ * settings) before reading them again: every API request would otherwise
+ * begin with the same read. This is the bound on staleness across
+ * processes: a change made by another process (a merchant setting changed
+ * from the CLI on a shared database; a key revoked in the database) is
+ * seen within this time. Changes made through this process's own functions
+ * (`setCardVerificationAmount`, `setVerificationHoldRelease`) empty the cache
+ * at once. Unknown keys are never cached (each is a fresh read).
+ */
+export const AUTHENTICATED_KEY_TTL_MS = 1_000;
+const AUTHENTICATED_KEYS_MAX = 1_000;
+
+/** By key hash (never the key itself: the map holds no secret), with when the entry was read. */
+const authenticatedKeys = new Map<string, { readonly found: { merchant: Merchant; kind: ApiKeyKind }; readonly readAtMs: number }>();
+
+/** `authenticateApiKey` through the per-process cache above; `keyHash` is `hashApiKey(key)`. */
+export async function authenticateApiKeyCached(sql: Sql, key: string, keyHash: string): Promise<{ merchant: Merchant; kind: ApiKeyKind } | undefined> {
+  // Monotonic: a wall clock set back must not keep an entry alive.
+  const now = performance.now();
+  const cached = authenticatedKeys.get(keyHash);
+  if (cached !== undefined && now - cached.readAtMs < AUTHENTICATED_KEY_TTL_MS) return cached.found;
+  const found = await authenticateApiKey(sql, key);
+  if (found === undefined) {
+    authenticatedKeys.delete(keyHash);
+    return undefined;
+  }
+  if (authenticatedKeys.size >= AUTHENTICATED_KEYS_MAX) authenticatedKeys.clear();
+  authenticatedKeys.set(keyHash, { found, readAtMs: now });
+  return found;
+}
+
+/** Empties the cache of authenticated keys (a merchant's settings or keys changed in this process). */
+export function forgetAuthenticatedKeys(): void {
+  authenticatedKeys.clear();
 }

@@ -39,7 +39,8 @@ async function ensureAccounts(ledger: Ledger, tx: Tx, merchantId: string, curren
   }
 }
 
-export async function bookCapture(ledger: Ledger, tx: Tx, entry: { merchantId: string; currency: string; amountMinor: number; transferId: string; chargeId: string }): Promise<void> {
+/** Returns the capture's balance transaction id, or null when the capture was booked before (a repeat). */
+export async function bookCapture(ledger: Ledger, tx: Tx, entry: { merchantId: string; currency: string; amountMinor: number; transferId: string; chargeId: string }): Promise<string | null> {
   await post(ledger, tx, entry.merchantId, entry.currency, {
     id: entry.transferId,
     debit_account_id: networkReceivableAccount(entry.currency),
@@ -49,7 +50,7 @@ export async function bookCapture(ledger: Ledger, tx: Tx, entry: { merchantId: s
     metadata: { charge_id: entry.chargeId },
   });
   // The merchant's view of the posting (/v1/balance_transactions), in the same transaction.
-  await recordBalanceTransaction(tx, { merchantId: entry.merchantId, ledgerTransferId: entry.transferId, currency: entry.currency, amountMinor: entry.amountMinor, feeMinor: 0, type: 'charge', reportingCategory: 'charge', sourceId: entry.chargeId, nowMs: ledger.clock.nowMs() });
+  return recordBalanceTransaction(tx, { merchantId: entry.merchantId, ledgerTransferId: entry.transferId, currency: entry.currency, amountMinor: entry.amountMinor, feeMinor: 0, type: 'charge', reportingCategory: 'charge', sourceId: entry.chargeId, nowMs: ledger.clock.nowMs() });
 }
 
 export async function bookRefund(ledger: Ledger, tx: Tx, entry: { merchantId: string; currency: string; amountMinor: number; refundId: string; chargeId: string }): Promise<void> {

@@ -6,11 +6,12 @@ import type { AuthenticationData, AuthorizationPurpose, AuthorizationResponse, C
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { openPan, type CvcCache } from '../cards/vault.ts';
 import type { Merchant } from '../merchants/merchants.ts';
-import { evaluatePostAuthorization, evaluatePreAuthorization, type RiskBlock, type RiskInput } from '../risk/evaluate.ts';
+import { evaluatePostAuthorization, evaluatePreAuthorizationWithRules, type RiskBlock, type RiskInput } from '../risk/evaluate.ts';
 import { insertCharge, type Charge, type ChargeOutcome } from './charge-store.ts';
 import { stripeDeclineFor, stripeDeclineForBlock, type StripeDecline } from './decline-mapping.ts';
 import { rememberStoredCredential, type CardChecks, type PaymentMethod } from './payment-method-store.ts';
 import { isHighestRiskCard } from '../risk/highest-risk.ts';
+import type { RiskRule } from '../risk/rule-types.ts';
 
 /**
  * One authorization attempt, in the three steps every payment call takes
@@ -57,10 +58,17 @@ export interface AttemptResult {
 }
 
 
-export async function openAttempt(tx: Tx, deps: AcquirerDeps, spec: AttemptSpec): Promise<{ charge: Charge; block: RiskBlock | null }> {
+/** The attempt's charge, the block if the rules refused it, and the rules read (for `sendAttempt`'s post-authorization checks). */
+export interface OpenedAttempt {
+  readonly charge: Charge;
+  readonly block: RiskBlock | null;
+  readonly activeRules: readonly RiskRule[] | null;
+}
+
+export async function openAttempt(tx: Tx, deps: AcquirerDeps, spec: AttemptSpec): Promise<OpenedAttempt> {
   const id = deps.ids.next('ch');
   const pan = openPan(deps.vaultKey, spec.pm.panSealed);
-  const decision = await evaluatePreAuthorization(tx, riskInput(spec, id, pan));
+  const { decision, activeRules } = await evaluatePreAuthorizationWithRules(tx, riskInput(spec, id, pan));
   const block = decision.action === 'block' ? decision.block : null;
   const base: Charge = {
     id,
@@ -93,10 +101,15 @@ export async function openAttempt(tx: Tx, deps: AcquirerDeps, spec: AttemptSpec)
   };
   const charge = block === null ? base : blockedCharge(base, block, 'not_sent_to_network');
   await insertCharge(tx, charge);
-  return { charge, block };
+  return { charge, block, activeRules };
 }
 
-export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: AttemptSpec, charge: Charge): Promise<AttemptResult> {
+/**
+ * `activeRules`: the rules `openAttempt` read, so one attempt is judged by
+ * one version of them, read once (absent: read again, as when resuming an
+ * attempt an earlier request opened).
+ */
+export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: AttemptSpec, charge: Charge, activeRules?: readonly RiskRule[] | null): Promise<AttemptResult> {
   const pan = openPan(deps.vaultKey, spec.pm.panSealed);
   // A CVC is only ever collected from a customer who is present; it is used once.
   const cvv2 = spec.initiator === 'customer' ? cvcCache.take(spec.pm.id, spec.nowMs) : null;
@@ -135,7 +148,7 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
     avs: response.avs,
     cvc: response.cvv2,
     ...(response.nameCheck !== undefined ? { nameCheck: response.nameCheck } : {}),
-  });
+  }, activeRules);
   if (post.action === 'allow') return { response, postBlock: null, cvcSent };
   await reverseAuthorization(deps, charge, `${charge.networkId}.risk-reversal`);
   return { response, postBlock: post.block, cvcSent };

@@ -2,7 +2,8 @@ import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
 import type { Merchant } from '../merchants/merchants.ts';
 import { holdReleaseAtMs } from '../merchants/verification-hold-release.ts';
-import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt } from './card-attempt.ts';
+import type { AuthenticationData } from '../../network/messages.ts';
+import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec } from './card-attempt.ts';
 import { CHARGE_COLUMNS, chargeFromRow, saveCharge, type Charge } from './charge-store.ts';
 import { stripeDeclineForBlock } from './decline-mapping.ts';
 import { paymentMethodObject, savePaymentMethodChecks, type PaymentMethod } from './payment-method-store.ts';
@@ -22,27 +23,12 @@ import { paymentMethodObject, savePaymentMethodChecks, type PaymentMethod } from
  * declines every real charge (Stripe's 4000000000000341), which is exactly
  * why the verification proves less than merchants hope.
  */
-export async function verifyCard(
-  deps: AcquirerDeps,
-  cvcCache: CvcCache,
-  spec: { merchant: Merchant; pm: PaymentMethod; customerId: string | null; setupIntentId: string | null; nowMs: number },
-): Promise<Charge> {
-  const attempt = {
-    merchant: spec.merchant,
-    pm: spec.pm,
-    amountMinor: spec.merchant.cardVerificationAmountMinor,
-    currency: spec.merchant.defaultCurrency,
-    purpose: 'account_verification' as const,
-    initiator: 'customer' as const,
-    customerId: spec.customerId,
-    paymentIntentId: null,
-    setupIntentId: spec.setupIntentId,
-    nowMs: spec.nowMs,
-  };
-  const { charge, block } = await deps.db.transaction((tx) => openAttempt(tx, deps, attempt));
+export async function verifyCard(deps: AcquirerDeps, cvcCache: CvcCache, spec: VerificationSpec): Promise<Charge> {
+  const attempt = verificationAttempt(spec);
+  const { charge, block, activeRules } = await deps.db.transaction((tx) => openAttempt(tx, deps, attempt));
   const pmExtra = { payment_method: paymentMethodObject(spec.pm) };
   if (block !== null) throw declineError(charge, stripeDeclineForBlock(block.declineCode), pmExtra);
-  const result = await sendAttempt(deps, cvcCache, attempt, charge);
+  const result = await sendAttempt(deps, cvcCache, attempt, charge, activeRules);
   const settled = settleAttempt(charge, spec.pm, result);
   // Saved with its authorization still open before the release is sent: if
   // the release cannot go through now, the sweep (releaseOpenVerifications)
@@ -69,6 +55,33 @@ export async function verifyCard(
   }
   if (settled.decline !== null) throw declineError(final, settled.decline, pmExtra);
   return final;
+}
+
+/** What a card verification is for; `authentication`: the 3-D Secure result a retry carries (a set-up the issuer asked to authenticate). */
+export interface VerificationSpec {
+  readonly merchant: Merchant;
+  readonly pm: PaymentMethod;
+  readonly customerId: string | null;
+  readonly setupIntentId: string | null;
+  readonly nowMs: number;
+  readonly authentication?: AuthenticationData | null;
+}
+
+/** The verification's attempt: customer-initiated, for the merchant's verification amount (0 or its small hold). */
+export function verificationAttempt(spec: VerificationSpec): AttemptSpec {
+  return {
+    merchant: spec.merchant,
+    pm: spec.pm,
+    amountMinor: spec.merchant.cardVerificationAmountMinor,
+    currency: spec.merchant.defaultCurrency,
+    purpose: 'account_verification',
+    initiator: 'customer',
+    customerId: spec.customerId,
+    paymentIntentId: null,
+    setupIntentId: spec.setupIntentId,
+    nowMs: spec.nowMs,
+    authentication: spec.authentication ?? null,
+  };
 }
 
 /** The release's message id: the same on every retry, so the issuer applies it once. */

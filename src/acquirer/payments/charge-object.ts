@@ -2,15 +2,32 @@ import type { Sql } from '../../platform/db/database.ts';
 import { balanceTransactionIdOf } from '../balance/balance-transactions.ts';
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Charge } from './charge-store.ts';
-import { chargeCardDetails, findPaymentMethod, paymentMethodObject } from './payment-method-store.ts';
+import { chargeCardDetails, findPaymentMethod, paymentMethodObject, type PaymentMethod } from './payment-method-store.ts';
 import { refundObjectsByIds } from './refund-objects.ts';
 
+/**
+ * What the caller already knows about a charge, so rendering it costs no
+ * statement to find it again (the payment path renders each of its
+ * attempt's charges for its events, in the transaction that settles it).
+ */
+export interface KnownChargeFacts {
+  /** The charge's payment method, as the attempt read it. */
+  readonly paymentMethod?: PaymentMethod;
+  /**
+   * The charge is the attempt being settled in this transaction: nothing was
+   * captured before it, so there is no refund of it (a refund needs a capture).
+   */
+  readonly settlingNow?: boolean;
+  /** The id of the charge's capture's balance transaction, recorded in this transaction. */
+  readonly balanceTransactionId?: string;
+}
+
 /** Stripe's Charge object; `expand` may hold `payment_method` (Cardlane returns the id otherwise, as Stripe does). */
-export async function chargeObject(sql: Sql, charge: Charge, expand: readonly string[] = []): Promise<Record<string, unknown> & { id: string }> {
-  const pm = await findPaymentMethod(sql, charge.merchantId, charge.paymentMethodId);
+export async function chargeObject(sql: Sql, charge: Charge, expand: readonly string[] = [], known: KnownChargeFacts = {}): Promise<Record<string, unknown> & { id: string }> {
+  const pm = known.paymentMethod?.id === charge.paymentMethodId ? known.paymentMethod : await findPaymentMethod(sql, charge.merchantId, charge.paymentMethodId);
   const dispute = await sql.get<{ id: string }>(`SELECT id FROM acquirer_disputes WHERE charge_id = ?`, [charge.id]);
   const checks = charge.checks ?? pm?.checks ?? { address_line1_check: null, address_postal_code_check: null, cvc_check: null };
-  const refunds = await chargeRefunds(sql, charge);
+  const refunds = await chargeRefunds(sql, charge, known.settlingNow === true);
   return withStripeDefaults('charge', {
     id: charge.id,
     object: 'charge',
@@ -19,7 +36,7 @@ export async function chargeObject(sql: Sql, charge: Charge, expand: readonly st
     amount_refunded: charge.amountRefundedMinor,
     authorization_code: charge.authorized ? charge.issuerAuthorizationId : null,
     // The capture's balance transaction; a charge that moved no money (declined, or authorized only) has none, as at Stripe.
-    balance_transaction: await balanceTransactionIdOf(sql, charge.merchantId, charge.id),
+    balance_transaction: known.balanceTransactionId ?? (await balanceTransactionIdOf(sql, charge.merchantId, charge.id)),
     billing_details: pm?.billingDetails ?? null,
     captured: charge.amountCapturedMinor > 0,
     created: Math.floor(charge.createdAtMs / 1000),
@@ -66,8 +83,8 @@ async function verificationHoldState(sql: Sql, charge: Charge): Promise<{ held: 
 }
 
 /** Stripe's `charge.refunds`: the newest refunds of the charge (10, as Stripe embeds), as a list with its own URL. */
-async function chargeRefunds(sql: Sql, charge: Charge): Promise<{ object: 'list'; data: Record<string, unknown>[]; has_more: boolean; total_count: number; url: string }> {
-  const rows = await sql.all<{ id: string }>('SELECT id FROM acquirer_refunds WHERE merchant_id = ? AND charge_id = ? ORDER BY id DESC', [charge.merchantId, charge.id]);
+async function chargeRefunds(sql: Sql, charge: Charge, noneYet: boolean): Promise<{ object: 'list'; data: Record<string, unknown>[]; has_more: boolean; total_count: number; url: string }> {
+  const rows = noneYet ? [] : await sql.all<{ id: string }>('SELECT id FROM acquirer_refunds WHERE merchant_id = ? AND charge_id = ? ORDER BY id DESC', [charge.merchantId, charge.id]);
   const shown = rows.slice(0, EMBEDDED_REFUNDS);
   return { object: 'list', data: await refundObjectsByIds(sql, charge.merchantId, shown.map((row) => row.id)), has_more: rows.length > shown.length, total_count: rows.length, url: `/v1/charges/${charge.id}/refunds` };
 }

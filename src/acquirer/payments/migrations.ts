@@ -205,4 +205,16 @@ ALTER TABLE acquirer_payment_intents ADD COLUMN authentication_expires_at_ms BIG
 CREATE INDEX acquirer_payment_intents_authentication ON acquirer_payment_intents (authentication_id);
 `,
   },
+  {
+    // 3-D Secure for set-ups (setup-intents.ts): as for payment intents, the authentication a set-up in requires_action
+    // waits for, the issuer's page, and the merchant's return_url.
+    id: 'acquirer/018_setup_intent_authentication',
+    sql: `
+ALTER TABLE acquirer_setup_intents ADD COLUMN return_url TEXT;
+ALTER TABLE acquirer_setup_intents ADD COLUMN authentication_id TEXT;
+ALTER TABLE acquirer_setup_intents ADD COLUMN authentication_url TEXT;
+ALTER TABLE acquirer_setup_intents ADD COLUMN authentication_expires_at_ms BIGINT;
+CREATE INDEX acquirer_setup_intents_authentication ON acquirer_setup_intents (authentication_id);
+`,
+  },
 ];

@@ -17,6 +17,7 @@ import { parseSearchParams, searchPage, searchResult, type SearchFields } from '
 import { customerObject, deletedCustomerObject, findCustomerIncludingDeleted } from '../customers/customers.ts';
 import { CardSources, parsePaymentMethodData, type CardSource } from './card-sources.ts';
 import { PAYMENT_METHOD_REF } from './test-shortcuts.ts';
+import { paymentMethodRateGate, type PaymentMethodRateGate } from './payment-method-rate-limits.ts';
 import type { ClientSecretAccess } from '../stripe/route.ts';
 
 /** Stripe's minimum charge is $0.50 (or its equivalent); below it card fees exceed the payment. */
@@ -52,7 +53,11 @@ function paymentMethodRef(p: Params): string | undefined {
   return p.string('payment_method', { maxChars: 80, pattern: PAYMENT_METHOD_REF, what: 'not a payment method id' });
 }
 
-export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): StripeEndpoint<any>[] {
+/**
+ * `cardDataGate`: the publishable key's limits on typing in cards, shared with POST /v1/payment_methods
+ * (acquirer-endpoints.ts passes one gate to both), so a confirm with `payment_method_data` is no way around them.
+ */
+export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, cardDataGate: PaymentMethodRateGate = paymentMethodRateGate(deps.clock)): StripeEndpoint<any>[] {
   const service = new PaymentIntents(deps, cvcCache);
   const cards = new CardSources(deps, cvcCache);
   const object = (pi: PaymentIntent, expand: string[], origin?: string) => paymentIntentObject(deps.db, withAbsoluteChallengeUrl(pi, origin), expand);
@@ -170,6 +175,9 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache): 
           throw new AcquirerError('parameter_invalid', 'Invalid setup_future_usage: must be one of off_session, on_session', { param: 'setup_future_usage' });
         }
         const paymentMethodData = parsePaymentMethodData(p, call.nowMs);
+        // A card typed in with a publishable key: limited as creating a payment method is (else a card tester loops confirm
+        // with card after card on one client_secret). Here in parse, so a refusal vaults, sends and keeps nothing.
+        if (paymentMethodData !== undefined) cardDataGate(call);
         const paymentMethod = paymentMethodRef(p);
         if (paymentMethodData !== undefined && paymentMethod !== undefined) {
           throw new AcquirerError('parameter_invalid', 'You may only specify one of these parameters: payment_method, payment_method_data.', { param: 'payment_method_data' });
@@ -285,13 +293,13 @@ function parseAmount(p: Params): { amountMinor: number; currency: string } {
   return { amountMinor, currency };
 }
 
-function parseCurrency(raw: string): string {
+export function parseCurrency(raw: string): string {
   const upper = raw.toUpperCase();
   if (!isCurrencyCode(upper)) throw new AcquirerError('parameter_invalid', `Invalid currency: ${raw.toLowerCase()}. Cardlane supports the currencies of its money table.`, { param: 'currency' });
   return upper.toLowerCase();
 }
 
-function checkMinimum(amountMinor: number, currency: string): void {
+export function checkMinimum(amountMinor: number, currency: string): void {
   const upper = currency.toUpperCase();
   const minimum = MIN_AMOUNT_MINOR[upper] ?? 10 ** currencyInfo(upper).exponent;
   if (amountMinor < minimum) {

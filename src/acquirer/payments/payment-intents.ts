@@ -5,14 +5,14 @@ import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
 import { requireCustomer } from '../customers/customers.ts';
-import { recordEvent } from '../events/events.ts';
+import { recordEvent, recordEvents } from '../events/events.ts';
 import { getMerchant, type Merchant } from '../merchants/merchants.ts';
 import { bookCapture } from './acquirer-ledger.ts';
 import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec } from './card-attempt.ts';
-import { chargeObject } from './charge-object.ts';
+import { chargeObject, type KnownChargeFacts } from './charge-object.ts';
 import { findCharge, saveCharge, type Charge } from './charge-store.ts';
 import { stripeDeclineFor, type StripeDecline } from './decline-mapping.ts';
-import { requirePaymentMethod, savePaymentMethodChecks, setPaymentMethodCustomer, type PaymentMethod } from './payment-method-store.ts';
+import { findPaymentMethod, paymentMethodObject, requirePaymentMethod, savePaymentMethodChecks, setPaymentMethodCustomer, type PaymentMethod } from './payment-method-store.ts';
 import { newClientSecret } from '../stripe/object-ids.ts';
 import { NO_RECOVERY, outcomePending, type Recovery } from '../stripe/recovery.ts';
 import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, savePaymentIntent, type NetworkStep, type PaymentIntent } from './payment-intent-store.ts';
@@ -20,6 +20,7 @@ import { clearingOutcome, endStep, isRetryLater, startStep } from './network-ste
 import { authenticationFailure, authenticationResult, requestAuthentication } from './payment-authentication.ts';
 import { PAYMENT_INTENT_COLUMNS, paymentIntentFromRow } from './payment-intent-store.ts';
 import type { AttemptResult } from './card-attempt.ts';
+import type { RiskRule } from '../risk/rule-types.ts';
 
 /**
  * Payment intents: create, confirm (authorize, and capture at once unless
@@ -80,42 +81,62 @@ export class PaymentIntents {
   ) {}
 
   async create(merchant: Merchant, input: CreateIntentInput, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
-    const pi = await this.deps.db.transaction(async (tx) => {
-      if (input.customerId !== null) await requireCustomer(tx, merchant.id, input.customerId, 'customer');
-      if (input.paymentMethodId !== null) await requirePaymentMethod(tx, merchant.id, input.paymentMethodId);
-      const id = this.deps.ids.next('pi');
-      const created: PaymentIntent = {
-        id,
-        merchantId: merchant.id,
-        amountMinor: input.amountMinor,
-        currency: input.currency,
-        customerId: input.customerId,
-        paymentMethodId: input.paymentMethodId,
-        captureMethod: input.captureMethod,
-        setupFutureUsage: input.setupFutureUsage,
-        status: input.paymentMethodId === null ? 'requires_payment_method' : 'requires_confirmation',
-        amountCapturableMinor: 0,
-        amountReceivedMinor: 0,
-        latestChargeId: null,
-        lastPaymentError: null,
-        description: input.description,
-        metadata: input.metadata,
-        clientSecret: newClientSecret(id, this.deps.random),
-        createdAtMs: nowMs,
-        canceledAtMs: null,
-        cancellationReason: null,
-        networkSteps: 0,
-        step: null,
-        returnUrl: input.returnUrl ?? null,
-        authentication: null,
-      };
-      await insertPaymentIntent(tx, created);
-      await this.#event(tx, created, 'payment_intent.created', nowMs);
-      await recovery.record(tx, id);
-      return created;
+    const confirmInput: ConfirmInput = { paymentMethodId: null, offSession: input.offSession, ...(input.origin ? { origin: input.origin } : {}) };
+    if (!input.confirm || input.paymentMethodId === null) {
+      const pi = await this.deps.db.transaction(async (tx) => {
+        const created = await this.insert(tx, merchant.id, input, nowMs);
+        await recovery.record(tx, created.id);
+        return created;
+      });
+      return input.confirm ? this.confirm(merchant, pi.id, confirmInput, nowMs, recovery) : pi;
+    }
+    // Created and confirmed: the intent and its attempt in one transaction (one recovery point, the charge's: a retry
+    // resumes the attempt). A refusal to confirm (a payment method of another customer…) undoes the create with it.
+    const opened = await this.deps.db.transaction(async (tx) => {
+      const created = await this.#insert(tx, merchant.id, input, nowMs);
+      return this.#openConfirm(tx, merchant, created.pi, confirmInput, nowMs, recovery, created.pm);
     });
-    if (!input.confirm) return pi;
-    return this.confirm(merchant, pi.id, { paymentMethodId: null, offSession: input.offSession, ...(input.origin ? { origin: input.origin } : {}) }, nowMs, recovery);
+    return this.#finishConfirm(merchant, opened.pi.id, confirmInput, opened, nowMs, recovery);
+  }
+
+  /** A new intent (not confirmed) and its `payment_intent.created`, in the caller's transaction: an invoice makes its payment with the invoice. */
+  async insert(tx: Tx, merchantId: string, input: Omit<CreateIntentInput, 'confirm' | 'offSession'>, nowMs: number): Promise<PaymentIntent> {
+    return (await this.#insert(tx, merchantId, input, nowMs)).pi;
+  }
+
+  /** `insert`, also giving the payment method it checked (the confirm in the same transaction needs it). */
+  async #insert(tx: Tx, merchantId: string, input: Omit<CreateIntentInput, 'confirm' | 'offSession'>, nowMs: number): Promise<{ pi: PaymentIntent; pm: PaymentMethod | null }> {
+    if (input.customerId !== null) await requireCustomer(tx, merchantId, input.customerId, 'customer');
+    const pm = input.paymentMethodId === null ? null : await requirePaymentMethod(tx, merchantId, input.paymentMethodId);
+    const id = this.deps.ids.next('pi');
+    const created: PaymentIntent = {
+      id,
+      merchantId,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      customerId: input.customerId,
+      paymentMethodId: input.paymentMethodId,
+      captureMethod: input.captureMethod,
+      setupFutureUsage: input.setupFutureUsage,
+      status: input.paymentMethodId === null ? 'requires_payment_method' : 'requires_confirmation',
+      amountCapturableMinor: 0,
+      amountReceivedMinor: 0,
+      latestChargeId: null,
+      lastPaymentError: null,
+      description: input.description,
+      metadata: input.metadata,
+      clientSecret: newClientSecret(id, this.deps.random),
+      createdAtMs: nowMs,
+      canceledAtMs: null,
+      cancellationReason: null,
+      networkSteps: 0,
+      step: null,
+      returnUrl: input.returnUrl ?? null,
+      authentication: null,
+    };
+    await insertPaymentIntent(tx, created);
+    await this.#event(tx, created, 'payment_intent.created', nowMs);
+    return { pi: created, pm };
   }
 
   /**
@@ -150,62 +171,70 @@ export class PaymentIntents {
   }
 
   async confirm(merchant: Merchant, id: string, input: ConfirmInput, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
-    const opened = await this.deps.db.transaction(async (tx) => {
-      let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
-      // A capture or an increment at the network is not an authorization to resume.
-      if (pi.step !== null) throw unexpectedState(pi, 'confirm');
-      if (pi.status === 'processing' && pi.latestChargeId !== null) {
-        const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
-        const pm = await requirePaymentMethod(tx, merchant.id, charge.paymentMethodId);
-        await recovery.record(tx, charge.id);
-        return { kind: 'resume' as const, pi, charge, pm };
-      }
-      if (input.authentication !== undefined && (pi.status !== 'requires_action' || pi.authentication?.id !== input.authentication.transactionId)) {
-        // A continuation that lost the race (another return, an expiry, a cancel): the intent as it stands is the answer.
-        return { kind: 'stale' as const, pi };
-      }
-      // Confirming again while a challenge waits starts over, as at Stripe (the old challenge is simply not continued).
-      if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation' && pi.status !== 'requires_action') {
-        throw unexpectedState(pi, 'confirm');
-      }
-      const pmId = input.paymentMethodId ?? pi.paymentMethodId;
-      if (pmId === null) {
-        throw new AcquirerError('payment_intent_unexpected_state', "You cannot confirm this PaymentIntent because it's missing a payment method. Update it with a payment_method or pass one to confirm.", { param: 'payment_method' });
-      }
-      const pm = await requirePaymentMethod(tx, merchant.id, pmId);
-      if (pm.customerId !== null && pm.customerId !== pi.customerId) {
-        throw new AcquirerError('parameter_invalid', `The provided PaymentMethod ${pm.id} belongs to a different customer than this PaymentIntent.`, { param: 'payment_method' });
-      }
-      if (input.offSession && pi.customerId === null) {
-        throw new AcquirerError('parameter_invalid', 'An off-session payment needs a customer with the saved payment method.', { param: 'off_session' });
-      }
-      pi = {
-        ...pi,
-        paymentMethodId: pm.id,
-        setupFutureUsage: input.setupFutureUsage === undefined ? pi.setupFutureUsage : input.setupFutureUsage,
-        returnUrl: input.returnUrl === undefined ? pi.returnUrl : input.returnUrl,
-        // Continuing keeps the authentication (a reload of the return page finds the intent by it); a fresh confirm starts over.
-        authentication: input.authentication === undefined ? null : pi.authentication,
-      };
-      const spec = { ...this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs), authentication: input.authentication ?? null };
-      const { charge, block } = await openAttempt(tx, this.deps, spec);
+    const opened = await this.deps.db.transaction(async (tx) => this.#openConfirm(tx, merchant, await requirePaymentIntent(tx, merchant.id, id, { lock: true }), input, nowMs, recovery));
+    return this.#finishConfirm(merchant, id, input, opened, nowMs, recovery);
+  }
+
+  /** A confirm's first step, in its transaction with the intent locked (or just inserted): the attempt opened, resumed, or refused. */
+  async #openConfirm(tx: Tx, merchant: Merchant, locked: PaymentIntent, input: ConfirmInput, nowMs: number, recovery: Recovery, knownPm: PaymentMethod | null = null): Promise<OpenedConfirm> {
+    let pi = locked;
+    // A capture or an increment at the network is not an authorization to resume.
+    if (pi.step !== null) throw unexpectedState(pi, 'confirm');
+    if (pi.status === 'processing' && pi.latestChargeId !== null) {
+      const charge = (await findCharge(tx, merchant.id, pi.latestChargeId))!;
+      const pm = await requirePaymentMethod(tx, merchant.id, charge.paymentMethodId);
       await recovery.record(tx, charge.id);
-      if (block !== null) {
-        const failed = this.#failed(pi, charge);
-        await savePaymentIntent(tx, failed.pi);
-        await this.#chargeEvents(tx, charge, 'charge.failed', nowMs);
-        await this.#event(tx, failed.pi, 'payment_intent.payment_failed', nowMs);
-        return { kind: 'blocked' as const, pi: failed.pi, charge };
-      }
-      pi = { ...pi, status: 'processing', latestChargeId: charge.id, lastPaymentError: null };
-      await savePaymentIntent(tx, pi);
-      return { kind: 'send' as const, pi, charge, pm, spec };
-    });
+      return { kind: 'resume' as const, pi, charge, pm };
+    }
+    if (input.authentication !== undefined && (pi.status !== 'requires_action' || pi.authentication?.id !== input.authentication.transactionId)) {
+      // A continuation that lost the race (another return, an expiry, a cancel): the intent as it stands is the answer.
+      return { kind: 'stale' as const, pi };
+    }
+    // Confirming again while a challenge waits starts over, as at Stripe (the old challenge is simply not continued).
+    if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation' && pi.status !== 'requires_action') {
+      throw unexpectedState(pi, 'confirm');
+    }
+    const pmId = input.paymentMethodId ?? pi.paymentMethodId;
+    if (pmId === null) {
+      throw new AcquirerError('payment_intent_unexpected_state', "You cannot confirm this PaymentIntent because it's missing a payment method. Update it with a payment_method or pass one to confirm.", { param: 'payment_method' });
+    }
+    // Read in this transaction already when the intent was created in it.
+    const pm = knownPm?.id === pmId ? knownPm : await requirePaymentMethod(tx, merchant.id, pmId);
+    if (pm.customerId !== null && pm.customerId !== pi.customerId) {
+      throw new AcquirerError('parameter_invalid', `The provided PaymentMethod ${pm.id} belongs to a different customer than this PaymentIntent.`, { param: 'payment_method' });
+    }
+    if (input.offSession && pi.customerId === null) {
+      throw new AcquirerError('parameter_invalid', 'An off-session payment needs a customer with the saved payment method.', { param: 'off_session' });
+    }
+    pi = {
+      ...pi,
+      paymentMethodId: pm.id,
+      setupFutureUsage: input.setupFutureUsage === undefined ? pi.setupFutureUsage : input.setupFutureUsage,
+      returnUrl: input.returnUrl === undefined ? pi.returnUrl : input.returnUrl,
+      // Continuing keeps the authentication (a reload of the return page finds the intent by it); a fresh confirm starts over.
+      authentication: input.authentication === undefined ? null : pi.authentication,
+    };
+    const spec = { ...this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs), authentication: input.authentication ?? null };
+    const { charge, block, activeRules } = await openAttempt(tx, this.deps, spec);
+    await recovery.record(tx, charge.id);
+    if (block !== null) {
+      const failed = this.#failed(pi, charge);
+      await savePaymentIntent(tx, failed.pi);
+      await this.#chargeAndIntentEvents(tx, charge, 'charge.failed', failed.pi, 'payment_intent.payment_failed', nowMs, { paymentMethod: pm, settlingNow: true });
+      return { kind: 'blocked' as const, pi: failed.pi, charge };
+    }
+    pi = { ...pi, status: 'processing', latestChargeId: charge.id, lastPaymentError: null };
+    await savePaymentIntent(tx, pi);
+    return { kind: 'send' as const, pi, charge, pm, spec, activeRules };
+  }
+
+  /** A confirm's network step and outcome, after `#openConfirm` committed. */
+  async #finishConfirm(merchant: Merchant, id: string, input: ConfirmInput, opened: OpenedConfirm, nowMs: number, recovery: Recovery): Promise<PaymentIntent> {
     if (opened.kind === 'blocked') throw await this.#declineFor(opened.pi, opened.charge);
     if (opened.kind === 'stale') return opened.pi;
 
     const spec = opened.kind === 'send' ? opened.spec : this.#spec(merchant, opened.pi, opened.pm, opened.charge.initiator, nowMs);
-    const result = await sendAttempt(this.deps, this.cvcCache, spec, opened.charge);
+    const result = await sendAttempt(this.deps, this.cvcCache, spec, opened.charge, opened.kind === 'send' ? opened.activeRules : null);
     const settled = settleAttempt(opened.charge, opened.pm, result);
     if (needsAuthentication(result, spec.initiator, spec.authentication)) {
       const authentication = await requestAuthentication(this.deps, spec, settled.charge);
@@ -225,6 +254,8 @@ export class PaymentIntents {
       clearing = await this.#clearAtConfirm(settled.charge);
     }
     let refusal: AppError | null = null;
+    // The charge's events render this request's attempt: its payment method as the attempt read it, and no refund yet.
+    const attempted: KnownChargeFacts = { paymentMethod: opened.pm, settlingNow: true };
     const pi = await this.deps.db.transaction(async (tx) => {
       let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       if (pi.status !== 'processing' || pi.latestChargeId !== opened.charge.id) return pi; // another request finished it
@@ -234,19 +265,22 @@ export class PaymentIntents {
         await saveCharge(tx, charge);
         const failed = this.#failed(pi, charge);
         await savePaymentIntent(tx, failed.pi);
-        await this.#chargeEvents(tx, charge, 'charge.failed', nowMs);
-        await this.#event(tx, failed.pi, 'payment_intent.payment_failed', nowMs);
+        await this.#chargeAndIntentEvents(tx, charge, 'charge.failed', failed.pi, 'payment_intent.payment_failed', nowMs, attempted);
         return failed.pi;
       }
-      if (pi.setupFutureUsage !== null && pi.customerId !== null && opened.pm.customerId === null) {
-        await setPaymentMethodCustomer(tx, opened.pm, pi.customerId, nowMs);
+      if (pi.setupFutureUsage !== null && pi.customerId !== null) {
+        // Re-read under lock: another payment or set-up may have attached the card since; it is attached (and announced) once.
+        const pm = (await findPaymentMethod(tx, merchant.id, opened.pm.id, { lock: true }))!;
+        if (pm.customerId === null) {
+          await setPaymentMethodCustomer(tx, pm, pi.customerId, nowMs);
+          await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: merchant.id, type: 'payment_method.attached', object: paymentMethodObject({ ...pm, customerId: pi.customerId }) });
+        }
       }
       if (pi.captureMethod === 'manual') {
         await saveCharge(tx, charge);
         pi = { ...pi, status: 'requires_capture', amountCapturableMinor: charge.amountAuthorizedMinor };
         await savePaymentIntent(tx, pi);
-        await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs);
-        await this.#event(tx, pi, 'payment_intent.amount_capturable_updated', nowMs);
+        await this.#chargeAndIntentEvents(tx, charge, 'charge.succeeded', pi, 'payment_intent.amount_capturable_updated', nowMs, attempted);
         return pi;
       }
       const outcome = clearing === null ? 'retry' : clearingOutcome(clearing);
@@ -257,16 +291,17 @@ export class PaymentIntents {
       if (outcome !== 'cleared') {
         // The issuer approved and then refused the capture: the intent ends as a refused manual capture would.
         await saveCharge(tx, charge);
-        await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs);
+        await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs, attempted);
         const ended = await this.#captureRefused(tx, { ...pi, amountCapturableMinor: charge.amountAuthorizedMinor }, charge, outcome, clearing!, nowMs);
         refusal = ended.error;
         return ended.pi;
       }
-      charge = await this.#bookCaptured(tx, charge, clearedAmount(clearing!, charge), nowMs);
+      const booked = await this.#bookCaptured(tx, charge, clearedAmount(clearing!, charge), nowMs);
+      charge = booked.captured;
       pi = { ...pi, status: 'succeeded', amountReceivedMinor: charge.amountCapturedMinor, amountCapturableMinor: 0 };
       await savePaymentIntent(tx, pi);
-      await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs);
-      await this.#event(tx, pi, 'payment_intent.succeeded', nowMs);
+      const known = booked.balanceTransactionId === null ? attempted : { ...attempted, balanceTransactionId: booked.balanceTransactionId };
+      await this.#chargeAndIntentEvents(tx, charge, 'charge.succeeded', pi, 'payment_intent.succeeded', nowMs, known);
       return pi;
     });
     if (pi.status === 'requires_payment_method' && pi.latestChargeId === opened.charge.id && settled.decline !== null) {
@@ -424,11 +459,10 @@ export class PaymentIntents {
       if (outcome === 'retry') return { pi: current, error: networkBusy('capture') };
       const charge = (await findCharge(tx, merchant.id, started.charge.id, { lock: true }))!;
       if (outcome !== 'cleared') return this.#captureRefused(tx, current, charge, outcome, answer, nowMs);
-      const captured = await this.#bookCaptured(tx, charge, clearedAmount(answer, charge), nowMs);
+      const { captured } = await this.#bookCaptured(tx, charge, clearedAmount(answer, charge), nowMs);
       current = { ...endStep(current), status: 'succeeded', amountReceivedMinor: captured.amountCapturedMinor, amountCapturableMinor: 0 };
       await savePaymentIntent(tx, current);
-      await this.#chargeEvents(tx, captured, 'charge.captured', nowMs);
-      await this.#event(tx, current, 'payment_intent.succeeded', nowMs);
+      await this.#chargeAndIntentEvents(tx, captured, 'charge.captured', current, 'payment_intent.succeeded', nowMs);
       return { pi: current, error: null };
     });
     if (recorded.error !== null) throw recorded.error;
@@ -607,11 +641,12 @@ export class PaymentIntents {
     });
   }
 
-  async #bookCaptured(tx: Tx, charge: Charge, amountMinor: number, nowMs: number): Promise<Charge> {
+  /** The charge captured and booked; with the capture's balance transaction id (null if it was booked before). */
+  async #bookCaptured(tx: Tx, charge: Charge, amountMinor: number, nowMs: number): Promise<{ captured: Charge; balanceTransactionId: string | null }> {
     const captured: Charge = { ...charge, amountCapturedMinor: amountMinor, authorizationOpen: false, capturedAtMs: nowMs };
     await saveCharge(tx, captured);
-    await bookCapture(this.deps.ledger, tx, { merchantId: charge.merchantId, currency: charge.currency, amountMinor, transferId: `acq:capture:${charge.id}`, chargeId: charge.id });
-    return captured;
+    const balanceTransactionId = await bookCapture(this.deps.ledger, tx, { merchantId: charge.merchantId, currency: charge.currency, amountMinor, transferId: `acq:capture:${charge.id}`, chargeId: charge.id });
+    return { captured, balanceTransactionId };
   }
 
   #spec(merchant: Merchant, pi: PaymentIntent, pm: PaymentMethod, initiator: 'customer' | 'merchant', nowMs: number): AttemptSpec {
@@ -654,8 +689,16 @@ export class PaymentIntents {
     await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: pi.merchantId, type, object: basePaymentIntentObject(pi) });
   }
 
-  async #chargeEvents(tx: Tx, charge: Charge, type: string, nowMs: number): Promise<void> {
-    await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: charge.merchantId, type, object: await chargeObject(tx, charge) });
+  /** A charge's event and its intent's, in that order, with the merchant's webhook endpoints read once for both. */
+  async #chargeAndIntentEvents(tx: Tx, charge: Charge, chargeType: string, pi: PaymentIntent, intentType: string, nowMs: number, known: KnownChargeFacts = {}): Promise<void> {
+    await recordEvents(tx, { ids: this.deps.ids, nowMs }, [
+      { merchantId: charge.merchantId, type: chargeType, object: await chargeObject(tx, charge, [], known) },
+      { merchantId: pi.merchantId, type: intentType, object: basePaymentIntentObject(pi) },
+    ]);
+  }
+
+  async #chargeEvents(tx: Tx, charge: Charge, type: string, nowMs: number, known: KnownChargeFacts = {}): Promise<void> {
+    await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: charge.merchantId, type, object: await chargeObject(tx, charge, [], known) });
   }
 }
 
@@ -681,6 +724,13 @@ function stepInProgress(pi: PaymentIntent, step: NetworkStep, action: string): A
     extra: { payment_intent: basePaymentIntentObject(pi) },
   });
 }
+
+/** What a confirm's first step decided (see `#openConfirm`). */
+type OpenedConfirm =
+  | { readonly kind: 'resume'; readonly pi: PaymentIntent; readonly charge: Charge; readonly pm: PaymentMethod }
+  | { readonly kind: 'stale'; readonly pi: PaymentIntent }
+  | { readonly kind: 'blocked'; readonly pi: PaymentIntent; readonly charge: Charge }
+  | { readonly kind: 'send'; readonly pi: PaymentIntent; readonly charge: Charge; readonly pm: PaymentMethod; readonly spec: AttemptSpec; readonly activeRules: readonly RiskRule[] | null };
 
 export function unexpectedState(pi: PaymentIntent, action: string): AppError {
   return new AcquirerError('payment_intent_unexpected_state', `You cannot ${action} this PaymentIntent because it has a status of ${pi.status}.`, {

@@ -14,13 +14,17 @@ import { CardSources, parseCardDetails, parseCardSource, type CardSource } from 
 import { clearDefaultPaymentMethod, requireCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
-import { PAYMENT_METHOD_RATE_LIMITS, paymentMethodRateGate, type PaymentMethodRateLimits } from './payment-method-rate-limits.ts';
+import { PAYMENT_METHOD_RATE_LIMITS, paymentMethodRateGate, type PaymentMethodRateGate, type PaymentMethodRateLimits } from './payment-method-rate-limits.ts';
 
 const ID = objectIdPattern;
 
-export function paymentMethodEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, rateLimits: PaymentMethodRateLimits = PAYMENT_METHOD_RATE_LIMITS): StripeEndpoint<any>[] {
-  // One per process: the endpoints are built once by the module.
-  const rateGate = paymentMethodRateGate(deps.clock, rateLimits);
+export function paymentMethodEndpoints(
+  deps: AcquirerDeps,
+  cvcCache: CvcCache,
+  rateLimits: PaymentMethodRateLimits = PAYMENT_METHOD_RATE_LIMITS,
+  // One per process (the endpoints are built once by the module), shared with the confirms that take card data.
+  rateGate: PaymentMethodRateGate = paymentMethodRateGate(deps.clock, rateLimits),
+): StripeEndpoint<any>[] {
   const cards = new CardSources(deps, cvcCache);
   return [
     {

@@ -200,16 +200,21 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       method: 'GET',
       url: '/charges',
       summary: 'List charges, newest first',
-      parse: (p) => ({ query: parseListQuery(p), paymentIntent: p.string('payment_intent', { pattern: ID('pi'), what: 'not a payment intent id' }) }),
-      run: async ({ query, paymentIntent }, call) => {
-        const page = await listPage<any>(deps.db, {
-          table: 'acquirer_charges',
-          columns: CHARGE_COLUMNS,
-          // A set-up's card verification is no charge at Stripe: it stays retrievable as the set-up's attempt, but is not listed.
-          where: paymentIntent === undefined ? "merchant_id = ? AND purpose = 'purchase'" : "merchant_id = ? AND purpose = 'purchase' AND payment_intent_id = ?",
-          params: paymentIntent === undefined ? [call.merchant.id] : [call.merchant.id, paymentIntent],
-          query,
-        });
+      parse: (p) => ({
+        query: parseListQuery(p),
+        paymentIntent: p.string('payment_intent', { pattern: ID('pi'), what: 'not a payment intent id' }),
+        customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }),
+      }),
+      run: async ({ query, paymentIntent, customer }, call) => {
+        // A set-up's card verification is no charge at Stripe: it stays retrievable as the set-up's attempt, but is not listed.
+        let where = "merchant_id = ? AND purpose = 'purchase'";
+        const params: unknown[] = [call.merchant.id];
+        for (const [column, value] of [['payment_intent_id', paymentIntent], ['customer_id', customer]] as const) {
+          if (value === undefined) continue;
+          where += ` AND ${column} = ?`;
+          params.push(value);
+        }
+        const page = await listPage<any>(deps.db, { table: 'acquirer_charges', columns: CHARGE_COLUMNS, where, params, query });
         return stripeList('/v1/charges', await Promise.all(page.rows.map((row) => chargeObject(deps.db, chargeFromRow(row)))), page.hasMore);
       },
     },

@@ -8,6 +8,9 @@ import { findCharge } from '../payments/charge-store.ts';
 import { basePaymentIntentObject, requirePaymentIntent } from '../payments/payment-intent-store.ts';
 import { findPaymentMethod, paymentMethodObject } from '../payments/payment-method-store.ts';
 import { refundObjectsByIds } from '../payments/refund-objects.ts';
+import { findPrice, findProduct, priceObject, productObject } from '../subscriptions/catalog.ts';
+import { findInvoice, invoiceObject } from '../subscriptions/invoice-store.ts';
+import { findSubscription, loadSubscriptionObject } from '../subscriptions/subscription-store.ts';
 
 /**
  * Stripe's `expand[]`, for every endpoint at once: which field of which
@@ -21,7 +24,7 @@ import { refundObjectsByIds } from '../payments/refund-objects.ts';
  * again. On a list or search result the paths start with `data.`.
  */
 
-type Target = 'customer' | 'payment_method' | 'charge' | 'payment_intent' | 'refund' | 'balance_transaction' | 'dispute' | 'source';
+type Target = 'customer' | 'payment_method' | 'charge' | 'payment_intent' | 'refund' | 'balance_transaction' | 'dispute' | 'source' | 'product' | 'price' | 'subscription' | 'invoice' | 'invoice_payments' | 'invoice_payment' | 'invoice_payment_detail';
 
 export const EXPANDABLE: Readonly<Record<string, Readonly<Record<string, Target>>>> = {
   payment_intent: { customer: 'customer', payment_method: 'payment_method', latest_charge: 'charge' },
@@ -32,6 +35,14 @@ export const EXPANDABLE: Readonly<Record<string, Readonly<Record<string, Target>
   dispute: { charge: 'charge', payment_intent: 'payment_intent' },
   // A balance transaction's source is a charge, a refund or a dispute: what its id names.
   balance_transaction: { source: 'source' },
+  product: { default_price: 'price' },
+  price: { product: 'product' },
+  subscription: { customer: 'customer', default_payment_method: 'payment_method', latest_invoice: 'invoice' },
+  // An invoice always carries its payments (the current API's includable list); expanding walks into them to the payment intent.
+  invoice: { customer: 'customer', subscription: 'subscription', payments: 'invoice_payments' },
+  invoice_payments: { data: 'invoice_payment' },
+  invoice_payment: { payment: 'invoice_payment_detail' },
+  invoice_payment_detail: { payment_intent: 'payment_intent' },
 };
 
 const RESOURCE_OF_SEGMENT: Readonly<Record<string, string>> = {
@@ -42,6 +53,10 @@ const RESOURCE_OF_SEGMENT: Readonly<Record<string, string>> = {
   payment_methods: 'payment_method',
   disputes: 'dispute',
   balance_transactions: 'balance_transaction',
+  products: 'product',
+  prices: 'price',
+  subscriptions: 'subscription',
+  invoices: 'invoice',
 };
 
 /** The object an endpoint answers, from its path, and whether as a list; undefined for objects with nothing expandable. */
@@ -86,6 +101,8 @@ export async function expandAnswer(sql: Sql, merchantId: string, resource: { rea
 
 async function expandObject(sql: Sql, merchantId: string, type: string, object: unknown, paths: readonly string[]): Promise<unknown> {
   if (typeof object !== 'object' || object === null || paths.length === 0) return object;
+  // A list's `data` (an invoice's payments): each item is walked.
+  if (Array.isArray(object)) return Promise.all(object.map((item) => expandObject(sql, merchantId, type, item, paths)));
   const out: Record<string, unknown> = { ...(object as Record<string, unknown>) };
   const fields = [...new Set(paths.map((path) => path.split('.')[0]!))];
   for (const field of fields) {
@@ -129,6 +146,22 @@ async function fetchObject(sql: Sql, merchantId: string, target: Target, id: str
     case 'dispute': {
       const row = await findDispute(sql, merchantId, id);
       return row === undefined ? id : disputeObject(row);
+    }
+    case 'product': {
+      const row = await findProduct(sql, merchantId, id);
+      return row === undefined ? id : productObject(row);
+    }
+    case 'price': {
+      const row = await findPrice(sql, merchantId, id);
+      return row === undefined ? id : priceObject(row);
+    }
+    case 'subscription': {
+      const row = await findSubscription(sql, merchantId, id);
+      return row === undefined ? id : loadSubscriptionObject(sql, row);
+    }
+    case 'invoice': {
+      const row = await findInvoice(sql, merchantId, id);
+      return row === undefined ? id : invoiceObject(sql, row);
     }
     default:
       return id;

@@ -102,6 +102,13 @@ class RecordingParams extends Params {
     return new RecordingParams(children, this.#answerOptional, this.name(name));
   }
 
+  override objectList(name: string, options: { required?: boolean; maxItems?: number } = {}): Params[] | undefined {
+    const existing = (this.fields[name]?.items as Field | undefined)?.properties as Record<string, Field> | undefined;
+    const children: Record<string, Field> = existing ?? {};
+    if (!this.#note(name, { type: 'array', maxItems: options.maxItems ?? 20, items: { type: 'object', properties: children } }, options.required)) return undefined;
+    return [new RecordingParams(children, this.#answerOptional, `${this.name(name)}[0]`)];
+  }
+
   override stringList(name: string, options: { maxItems?: number; maxChars?: number } = {}): string[] | undefined {
     const field: Field = { type: 'array', maxItems: options.maxItems ?? 100, items: { type: 'string', maxLength: options.maxChars ?? 200 } };
     return this.#note(name, field, false) ? [] : undefined;
@@ -141,6 +148,7 @@ function toSchema(fields: Record<string, Field>): JsonSchema {
   for (const [name, field] of Object.entries(fields)) {
     const { 'x-required': isRequired, ...schema } = field;
     if (schema.type === 'object' && schema.properties) properties[name] = toSchema(schema.properties as Record<string, Field>);
+    else if (schema.type === 'array' && schema.items?.type === 'object') properties[name] = { ...schema, items: toSchema(schema.items.properties as Record<string, Field>) };
     else properties[name] = schema;
     if (isRequired) required.push(name);
   }
@@ -255,6 +263,31 @@ const RESOURCES: Record<string, JsonSchema> = {
   test_clock: obj({
     id: str, object: constant('test_helpers.test_clock'), created: int, deletes_after: int, frozen_time: int, livemode: bool, name: nullable(str),
     status: { type: 'string', enum: ['ready', 'advancing', 'internal_failure'] }, status_details: anyObject,
+  }),
+  product: obj({
+    id: str, object: constant('product'), active: bool, created: int, default_price: idOrObject, description: nullable(str), livemode: bool, metadata, name: str, updated: int,
+  }),
+  price: obj({
+    id: str, object: constant('price'), active: bool, created: int, currency: str, livemode: bool, lookup_key: nullable(str), metadata, nickname: nullable(str), product: idOrObject,
+    recurring: nullable(obj({ interval: { type: 'string', enum: ['day', 'week', 'month', 'year'] }, interval_count: int, usage_type: str })),
+    type: { type: 'string', enum: ['one_time', 'recurring'] }, unit_amount: nullable(int), unit_amount_decimal: nullable(str),
+  }),
+  subscription: obj({
+    id: str, object: constant('subscription'), billing_cycle_anchor: int, cancel_at: nullable(int), cancel_at_period_end: bool, canceled_at: nullable(int), created: int, currency: str,
+    customer: idOrObject, default_payment_method: idOrObject, description: nullable(str), ended_at: nullable(int),
+    items: obj({
+      object: constant('list'), has_more: bool, url: str,
+      data: { type: 'array', items: obj({ id: str, object: constant('subscription_item'), current_period_end: int, current_period_start: int, price: anyObject, quantity: int, subscription: str }) },
+    }),
+    latest_invoice: idOrObject, livemode: bool, metadata, start_date: int,
+    status: { type: 'string', enum: ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'] }, test_clock: nullable(str),
+  }),
+  invoice: obj({
+    id: str, object: constant('invoice'), amount_due: int, amount_paid: int, amount_remaining: int, attempt_count: int, attempted: bool, billing_reason: nullable(str), created: int,
+    currency: str, customer: idOrObject, lines: obj({ object: constant('list'), data: { type: 'array', items: obj({ id: str, object: constant('line_item'), amount: int, period: obj({ start: int, end: int }) }) }, has_more: bool, url: str }),
+    livemode: bool, metadata, number: nullable(str), parent: nullable(anyObject), period_end: int, period_start: int,
+    payments: obj({ object: constant('list'), data: { type: 'array', items: obj({ id: str, object: constant('invoice_payment'), payment: anyObject, status: str }) }, has_more: bool, url: str }),
+    status: nullable({ type: 'string', enum: ['draft', 'open', 'paid', 'uncollectible', 'void'] }), status_transitions: anyObject, subscription: idOrObject, test_clock: nullable(str), total: int,
   }),
   token: obj({
     id: str, object: constant('token'), card: obj({ id: str, object: constant('card'), brand: str, exp_month: int, exp_year: int, funding: str, last4: str }),

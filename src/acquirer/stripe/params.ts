@@ -99,6 +99,21 @@ export class Params {
     return child;
   }
 
+  /** A list of hashes (`items[0][price]=…`), each read as its own hash (`items[0]` in errors); undefined when absent. */
+  objectList(name: string, options: { required?: boolean; maxItems?: number } = {}): Params[] | undefined {
+    const value = this.#take(name, options.required);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || value.some((item) => typeof item === 'string' || Array.isArray(item))) {
+      return this.#fail(name, `Invalid array: ${this.name(name)} must be a list of hashes (${this.name(name)}[0][…]).`);
+    }
+    if (value.length > (options.maxItems ?? 20)) return this.#fail(name, `Invalid array: ${this.name(name)} has more than ${options.maxItems ?? 20} items.`);
+    return (value as FormObject[]).map((item, index) => {
+      const child = new Params(item, `${this.name(name)}[${index}]`);
+      this.#children.push(child);
+      return child;
+    });
+  }
+
   /** A list of strings (`expand[0]=…`). */
   stringList(name: string, options: { maxItems?: number; maxChars?: number } = {}): string[] | undefined {
     const value = this.#take(name, false);

@@ -5,7 +5,7 @@ import type { Database, Sql } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AcquirerError } from '../errors.ts';
 import { hashRequest, validateIdempotencyKey } from '../../platform/idempotency.ts';
-import { authenticateApiKey, hashApiKey, type ApiKeyKind, type Merchant } from '../merchants/merchants.ts';
+import { authenticateApiKeyCached, hashApiKey, type ApiKeyKind, type Merchant } from '../merchants/merchants.ts';
 import { parseForm, type FormObject } from './form-body.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, recordRecoveryPoint, releaseIdempotencyKey, suspendIdempotencyKey, type HeldKey } from './idempotency-keys.ts';
 import { Params } from './params.ts';
@@ -254,9 +254,11 @@ async function authenticate(deps: StripeRouteDeps, request: FastifyRequest): Pro
       'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').',
     );
   }
-  const found = await authenticateApiKey(deps.db, key);
+  const keyHash = hashApiKey(key);
+  // Cached for a second per process (merchants.ts AUTHENTICATED_KEY_TTL_MS): the bound on a change made elsewhere.
+  const found = await authenticateApiKeyCached(deps.db, key, keyHash);
   if (found === undefined) throw new AcquirerError('authentication_required', `Invalid API Key provided: ${maskKey(key)}`);
-  return { ...found, keyHash: hashApiKey(key) };
+  return { ...found, keyHash };
 }
 
 /** `Authorization: Bearer <key>`, or Basic with the key as the user name (curl -u sk_test_…:), as Stripe accepts. */

@@ -108,8 +108,14 @@ export function testClockEndpoints(deps: AcquirerDeps, work: readonly TestClockW
       refuseExpand(params);
       return { id: call.path.id!, frozenTimeMs: params.integer('frozen_time', { required: true, min: 0, max: FROZEN_TIME_MAX_S })! * 1000 };
     },
-    run: async (input, call) =>
-      testClockObject(await advanceTestClock(deps.db, eventDeps(call), work, { merchantId: call.merchant.id, id: input.id, frozenTimeMs: input.frozenTimeMs, request: request(call) })),
+    run: async (input, call) => {
+      const advancing = await advanceTestClock(deps.db, eventDeps(call), work, { merchantId: call.merchant.id, id: input.id, frozenTimeMs: input.frozenTimeMs, request: request(call) });
+      // Payments that fell due are made now, outside the advance's transaction (test-clocks.ts TestClockWork).
+      if (advancing.status !== 'internal_failure') {
+        for (const step of work) await step.settle?.({ id: input.id, merchantId: call.merchant.id, toMs: input.frozenTimeMs });
+      }
+      return testClockObject(advancing);
+    },
   };
 
   return [create, retrieve, list, remove, advance];

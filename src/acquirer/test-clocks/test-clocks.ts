@@ -42,11 +42,18 @@ export const TEST_CLOCK_COLUMNS = 'id, merchant_id, name, frozen_time_ms, status
 
 /**
  * Work that falls due when a test clock passes a moment (a renewal, an
- * expiry): given the clock and the window `(fromMs, toMs]`, it acts as of
- * `toMs` for the clock's customers. Registered by the modules that own such
- * work; run in the advance's order.
+ * expiry). `due`, given the clock and the window `(fromMs, toMs]`, records
+ * in the advance's transaction what happens as of `toMs` for the clock's
+ * customers; `settle`, after that transaction committed, does what must not
+ * run inside one (a payment at the card network) — before the advance
+ * answers, so a client that advanced finds the outcome. What `settle` leaves
+ * undone (a crash) its module's own sweep finishes. Registered by the
+ * modules that own such work; run in the advance's order.
  */
-export type TestClockWork = (tx: Tx, clock: { readonly id: string; readonly merchantId: string; readonly fromMs: number; readonly toMs: number }) => Promise<void>;
+export interface TestClockWork {
+  readonly due: (tx: Tx, clock: { readonly id: string; readonly merchantId: string; readonly fromMs: number; readonly toMs: number }) => Promise<void>;
+  readonly settle?: (clock: { readonly id: string; readonly merchantId: string; readonly toMs: number }) => Promise<void>;
+}
 
 export interface TestClockDeps {
   readonly ids: IdGenerator;
@@ -148,7 +155,7 @@ export async function advanceTestClock(
       const advancing = await requireTestClock(tx, input.merchantId, input.id, 'id');
       await recordEvent(tx, deps, { merchantId: input.merchantId, type: 'test_helpers.test_clock.advancing', object: testClockObject(advancing), request: input.request });
       workStarted = true;
-      for (const step of work) await step(tx, { id: input.id, merchantId: input.merchantId, fromMs, toMs: input.frozenTimeMs });
+      for (const step of work) await step.due(tx, { id: input.id, merchantId: input.merchantId, fromMs, toMs: input.frozenTimeMs });
       await tx.run(`UPDATE acquirer_test_clocks SET status = 'ready' WHERE id = ?`, [input.id]);
       await recordEvent(tx, deps, { merchantId: input.merchantId, type: 'test_helpers.test_clock.ready', object: testClockObject({ ...advancing, status: 'ready' }), request: input.request });
       return advancing;

@@ -24,20 +24,34 @@ export interface WebhookJob {
   readonly endpointId: string;
 }
 
+/** An enabled endpoint of a merchant, as deliveries are enqueued for it. */
+export interface EnabledEndpoint {
+  readonly id: string;
+  readonly enabled_events: string;
+}
+
+/** The merchant's enabled endpoints, read in `sql` (the caller's transaction). */
+export function enabledWebhookEndpoints(sql: Sql, merchantId: string): Promise<EnabledEndpoint[]> {
+  return sql.all<EnabledEndpoint>(
+    `SELECT id, enabled_events FROM acquirer_webhook_endpoints
+     WHERE merchant_id = ? AND status = 'enabled' AND deleted_at_ms IS NULL ORDER BY id`,
+    [merchantId],
+  );
+}
+
 /**
  * Enqueues one delivery job per enabled endpoint of the merchant that
  * subscribes to `type`, in `sql` (the caller's transaction), and returns how
- * many: the event's `pending_webhooks`.
+ * many: the event's `pending_webhooks`. `endpoints`: the merchant's enabled
+ * endpoints read earlier in the same transaction, when it records several
+ * events at once (read here otherwise).
  */
 export async function enqueueWebhookDeliveries(
   sql: Sql,
   request: { merchantId: string; eventId: string; type: string; nowMs: number },
+  endpoints?: readonly EnabledEndpoint[],
 ): Promise<number> {
-  const endpoints = await sql.all<{ id: string; enabled_events: string }>(
-    `SELECT id, enabled_events FROM acquirer_webhook_endpoints
-     WHERE merchant_id = ? AND status = 'enabled' AND deleted_at_ms IS NULL ORDER BY id`,
-    [request.merchantId],
-  );
+  endpoints ??= await enabledWebhookEndpoints(sql, request.merchantId);
   let count = 0;
   for (const endpoint of endpoints) {
     if (!subscribesTo(JSON.parse(endpoint.enabled_events) as string[], request.type)) continue;

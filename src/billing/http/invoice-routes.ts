@@ -4,8 +4,8 @@ import type { Database } from '../../platform/db/database.ts';
 import { endpoint, registerEndpoints, type AnyEndpoint } from '../../platform/http/typed-route.ts';
 import { BillingError } from '../errors.ts';
 import { readBillingProfile, saveBillingProfile, type BillingProfile } from '../invoices/billing-profile.ts';
-import { renderInvoicePdf } from '../invoices/invoice-pdf.ts';
-import { findInvoice, listInvoices, type Invoice } from '../invoices/invoices.ts';
+import { renderInvoicePdf, type InvoiceLang, type InvoiceReading } from '../invoices/invoice-pdf.ts';
+import { findInvoice, invoiceStatus, listInvoices, type Invoice } from '../invoices/invoices.ts';
 import { organizationAuth, orgOf } from './billing-auth.ts';
 import { amountObject } from './billing-objects.ts';
 
@@ -33,6 +33,26 @@ export const billingProfileBody = {
 export const invoicesQuery = { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: LIST_MAX } } } as const;
 // `inv_…` for the invoice, `inv_….pdf` for its PDF.
 const invoiceParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 124 } } } as const;
+export const invoiceQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    lang: { type: 'string', enum: ['en', 'zh-CN'], description: "The PDF's language: en or zh-CN; else from Accept-Language." },
+    tz: { type: 'string', minLength: 1, maxLength: 64, description: "The reader's IANA time zone for the PDF's date of issue (e.g. Europe/Berlin); default Asia/Shanghai for zh-CN, UTC for en." },
+  },
+} as const;
+
+/** The PDF's language and time zone: as asked, else from Accept-Language; an unknown zone is a 400 naming `tz`. */
+function readingOf(acceptLanguage: string | string[] | undefined, query: { lang?: InvoiceLang; tz?: string }): InvoiceReading {
+  const lang = query.lang ?? (typeof acceptLanguage === 'string' && /^\s*zh\b/i.test(acceptLanguage) ? 'zh-CN' : 'en');
+  const timeZone = query.tz ?? (lang === 'zh-CN' ? 'Asia/Shanghai' : 'UTC');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new BillingError('parameter_invalid', `${timeZone} is not an IANA time zone, such as Europe/Berlin.`, { param: 'tz' });
+  }
+  return { lang, timeZone };
+}
 
 export function billingProfileObject(profile: BillingProfile | null, taxRatesBps: Readonly<Record<string, number>>) {
   if (profile === null) return { object: 'billing.profile', name: null, address_line1: null, address_line2: null, city: null, postal_code: null, country: null, tax_id: null, tax_rate_bps: 0, updated_at: null };
@@ -61,6 +81,8 @@ export function invoiceObject(invoice: Invoice) {
     tax: amountObject(invoice.taxMinor, invoice.currency),
     tax_rate_bps: invoice.taxRateBps,
     total: amountObject(invoice.totalMinor, invoice.currency),
+    status: invoiceStatus(invoice),
+    amount_refunded: amountObject(invoice.refundedMinor, invoice.currency),
     bill_to: invoice.billTo === null ? null : { name: invoice.billTo.name, address: invoice.billTo.address, country: invoice.billTo.country, tax_id: invoice.billTo.taxId },
     card: invoice.card,
     issued_at: iso(invoice.issuedAtMs),
@@ -110,14 +132,14 @@ export function invoiceEndpoints(deps: { readonly db: Database; readonly clock: 
       method: 'GET',
       url: '/invoices/:id',
       auth,
-      schema: { tags: TAG, summary: 'One invoice; `/invoices/{id}.pdf` is its PDF', params: invoiceParams },
+      schema: { tags: TAG, summary: 'One invoice; `/invoices/{id}.pdf` is its PDF (`lang`, `tz` choose its language and date)', params: invoiceParams, querystring: invoiceQuery },
       handler: async (request, reply) => {
         const asPdf = request.params.id.endsWith('.pdf');
         const id = asPdf ? request.params.id.slice(0, -4) : request.params.id;
         const invoice = await findInvoice(db, orgOf(request).id, id);
         if (invoice === null) throw new BillingError('resource_missing', `No invoice ${id}.`);
         if (!asPdf) return invoiceObject(invoice);
-        const bytes = await renderInvoicePdf(invoice, INVOICE_SELLER);
+        const bytes = await renderInvoicePdf(invoice, INVOICE_SELLER, readingOf(request.headers['accept-language'], request.query));
         reply.type('application/pdf').header('content-disposition', `attachment; filename="${invoice.number}.pdf"`).header('cache-control', 'private, no-store');
         return Buffer.from(bytes);
       },

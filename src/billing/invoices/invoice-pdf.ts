@@ -1,90 +1,139 @@
-import { PDFDocument, rgb, StandardFonts, type PDFFont } from 'pdf-lib';
+import { PDFDocument, rgb, type PDFFont } from 'pdf-lib';
 import { formatMoney, money } from '../../platform/money.ts';
+import { embedInvoiceFonts } from './invoice-fonts.ts';
 import type { Invoice } from './invoices.ts';
 
 /**
- * An invoice as a one-page A4 PDF (pdf-lib, no native parts). It is drawn
- * with the standard Helvetica font, which every PDF reader has, so the file
- * stays a few kilobytes; that font covers Latin text only (Windows-1252),
- * so characters outside it — a Chinese billing name — are drawn as "?" on
- * the page, while the document's title and subject keep them exactly
- * (PDF text strings are Unicode). Embedding a CJK font would draw them, at
- * several megabytes per font; see the README.
+ * An invoice as a one-page A4 PDF (pdf-lib, no native parts), in English or
+ * Chinese. Latin-only invoices are drawn with Helvetica, which every reader
+ * has; an invoice with any other character (Chinese labels, a Chinese
+ * billing name or address) embeds a subset of Noto Sans SC (invoice-fonts.ts).
+ * The date of issue is the reader's calendar day in their time zone, named
+ * on the invoice.
  */
+
+export type InvoiceLang = 'en' | 'zh-CN';
+
+export interface InvoiceReading {
+  readonly lang: InvoiceLang;
+  /** An IANA time zone (checked by the caller). */
+  readonly timeZone: string;
+}
 
 const A4 = [595.28, 841.89] as const;
 const MARGIN = 56;
 
+const LABELS = {
+  en: {
+    title: 'INVOICE',
+    documentTitle: (n: string) => `Invoice ${n}`,
+    number: (n: string) => `Invoice number: ${n}`,
+    issued: (day: string, zone: string) => `Date of issue: ${day} (${zone})`,
+    paidWith: (card: string) => `Paid with ${card}`,
+    from: 'From',
+    billTo: 'Bill to',
+    noBillTo: '(no billing details were set when this invoice was issued)',
+    taxId: (id: string | null) => (id === null ? 'Tax ID: none' : `Tax ID: ${id}`),
+    description: 'Description',
+    amount: 'Amount',
+    subtotal: 'Subtotal (net)',
+    tax: (rate: string, country: string | null) => `Tax (${rate}%${country ? `, ${country}` : ''})`,
+    total: 'Total paid',
+    footer: 'Prices include tax. Thank you for your business.',
+  },
+  'zh-CN': {
+    title: '发票',
+    documentTitle: (n: string) => `发票 ${n}`,
+    number: (n: string) => `发票号码：${n}`,
+    issued: (day: string, zone: string) => `开票日期：${day}（${zone}）`,
+    paidWith: (card: string) => `付款卡：${card}`,
+    from: '开票方',
+    billTo: '购买方',
+    noBillTo: '（开具本发票时尚未填写开票信息）',
+    taxId: (id: string | null) => `税号：${id ?? '无'}`,
+    description: '项目',
+    amount: '金额',
+    subtotal: '小计（不含税）',
+    tax: (rate: string, country: string | null) => `税额（${rate}%${country ? `，${country}` : ''}）`,
+    total: '实付合计',
+    footer: '价格已含税。感谢您的惠顾。',
+  },
+} as const;
+
+const amount = (minor: number, currency: string) => formatMoney(money(minor, currency));
+
+/** The calendar day of `ms` in `timeZone`, as YYYY-MM-DD. */
+function dayIn(ms: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+}
+
+/** Draws what the font can: a character it lacks (a rare ideograph) becomes "?" rather than failing the invoice. */
 function drawable(font: PDFFont, text: string): string {
   const supported = new Set(font.getCharacterSet());
   return [...text].map((char) => (supported.has(char.codePointAt(0)!) ? char : '?')).join('');
 }
 
-const amount = (minor: number, currency: string) => formatMoney(money(minor, currency));
-
-export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name: string }): Promise<Uint8Array> {
+export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name: string }, reading: InvoiceReading): Promise<Uint8Array> {
+  const l = LABELS[reading.lang];
   const pdf = await PDFDocument.create();
   const issued = new Date(invoice.issuedAtMs);
-  pdf.setTitle(`Invoice ${invoice.number}`);
+  pdf.setTitle(l.documentTitle(invoice.number));
   pdf.setSubject(invoice.billTo === null ? invoice.description : `${invoice.description} — ${invoice.billTo.name}`);
   pdf.setAuthor(seller.name);
   pdf.setCreator('Cardlane');
   pdf.setProducer('Cardlane (pdf-lib)');
+  pdf.setLanguage(reading.lang);
   // The invoice's own time, not the time of rendering: the same invoice is the same file.
   pdf.setCreationDate(issued);
   pdf.setModificationDate(issued);
+
+  const rate = (invoice.taxRateBps / 100).toFixed(2);
+  const rows: [string, string, 'regular' | 'bold'][] = [
+    [l.subtotal, amount(invoice.subtotalMinor, invoice.currency), 'regular'],
+    [l.tax(rate, invoice.billTo?.country ?? null), amount(invoice.taxMinor, invoice.currency), 'regular'],
+    [l.total, amount(invoice.totalMinor, invoice.currency), 'bold'],
+  ];
+  const header = [l.title, l.number(invoice.number), l.issued(dayIn(invoice.issuedAtMs, reading.timeZone), reading.timeZone), l.paidWith(invoice.card)];
+  const billTo = invoice.billTo === null ? [l.noBillTo] : [invoice.billTo.name, ...invoice.billTo.address, l.taxId(invoice.billTo.taxId)];
+  const fonts = await embedInvoiceFonts(pdf, [...header, l.from, seller.name, l.billTo, ...billTo, l.description, l.amount, invoice.description, ...rows.flat(), l.footer]);
+
   const page = pdf.addPage([...A4]);
-  const regular = await pdf.embedFont(StandardFonts.Helvetica);
-  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
   let y = A4[1] - MARGIN;
-  const line = (text: string, options: { size?: number; font?: PDFFont; x?: number; gap?: number } = {}) => {
-    const font = options.font ?? regular;
+  const line = (text: string, options: { size?: number; font?: PDFFont; gap?: number } = {}) => {
+    const font = options.font ?? fonts.regular;
     const size = options.size ?? 10;
-    page.drawText(drawable(font, text), { x: options.x ?? MARGIN, y, size, font, color: rgb(0.1, 0.1, 0.12) });
+    page.drawText(drawable(font, text), { x: MARGIN, y, size, font, color: rgb(0.1, 0.1, 0.12) });
     y -= options.gap ?? size + 5;
   };
-  const right = (text: string, atY: number, font: PDFFont = regular, size = 10) => {
+  const right = (text: string, font: PDFFont) => {
     const safe = drawable(font, text);
-    page.drawText(safe, { x: A4[0] - MARGIN - font.widthOfTextAtSize(safe, size), y: atY, size, font });
+    page.drawText(safe, { x: A4[0] - MARGIN - font.widthOfTextAtSize(safe, 10), y, size: 10, font });
   };
-
-  line('INVOICE', { size: 22, font: bold, gap: 30 });
-  line(`Invoice number: ${invoice.number}`);
-  line(`Date of issue: ${issued.toISOString().slice(0, 10)} (UTC)`);
-  line(`Paid with ${invoice.card}`, { gap: 24 });
-
-  line('From', { font: bold });
-  line(seller.name, { gap: 24 });
-
-  line('Bill to', { font: bold });
-  if (invoice.billTo === null) {
-    line('(no billing details were set when this invoice was issued)', { gap: 24 });
-  } else {
-    line(invoice.billTo.name);
-    for (const part of invoice.billTo.address) line(part);
-    line(invoice.billTo.taxId === null ? 'Tax ID: none' : `Tax ID: ${invoice.billTo.taxId}`, { gap: 24 });
-  }
-
   const rule = () => {
     page.drawLine({ start: { x: MARGIN, y: y + 8 }, end: { x: A4[0] - MARGIN, y: y + 8 }, thickness: 0.5, color: rgb(0.6, 0.6, 0.65) });
     y -= 6;
   };
-  line('Description', { font: bold, gap: 0 });
-  right('Amount', y, bold);
-  y -= 18;
-  rule();
-  const row = (label: string, value: string, font: PDFFont = regular) => {
+  const row = (label: string, value: string, font: PDFFont = fonts.regular) => {
     line(label, { font, gap: 0 });
-    right(value, y, font);
+    right(value, font);
     y -= 18;
   };
+
+  const [title, ...facts] = header;
+  line(title!, { size: 22, font: fonts.bold, gap: 30 });
+  facts.forEach((fact, i) => line(fact, i === facts.length - 1 ? { gap: 24 } : {}));
+  line(l.from, { font: fonts.bold });
+  line(seller.name, { gap: 24 });
+  line(l.billTo, { font: fonts.bold });
+  billTo.forEach((part, i) => line(part, i === billTo.length - 1 ? { gap: 24 } : {}));
+
+  row(l.description, l.amount, fonts.bold);
+  rule();
   row(invoice.description, amount(invoice.subtotalMinor, invoice.currency));
   rule();
-  row('Subtotal (net)', amount(invoice.subtotalMinor, invoice.currency));
-  row(`Tax (${(invoice.taxRateBps / 100).toFixed(2)}%${invoice.billTo ? `, ${invoice.billTo.country}` : ''})`, amount(invoice.taxMinor, invoice.currency));
-  row('Total paid', amount(invoice.totalMinor, invoice.currency), bold);
+  for (const [label, value, weight] of rows) row(label, value, fonts[weight]);
   y -= 12;
-  line('Prices include tax. Thank you for your business.', { size: 9 });
+  line(l.footer, { size: 9 });
   // Without object streams the document's information (its Unicode title and subject) stays plain text in the file.
   return pdf.save({ useObjectStreams: false });
 }

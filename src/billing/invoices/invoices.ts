@@ -31,6 +31,16 @@ export interface Invoice {
   readonly billTo: { readonly name: string; readonly address: readonly string[]; readonly country: string; readonly taxId: string | null } | null;
   readonly card: string;
   readonly issuedAtMs: number;
+  /** What succeeded refunds of the payment gave back (0 when issued): the invoice stays, its status says it. */
+  readonly refundedMinor: number;
+}
+
+export type InvoiceStatus = 'paid' | 'partially_refunded' | 'refunded';
+
+/** Paid on issue (an invoice is issued for a successful payment only); refunds of the payment show here, as Stripe shows them beside a paid invoice. */
+export function invoiceStatus(invoice: Pick<Invoice, 'totalMinor' | 'refundedMinor'>): InvoiceStatus {
+  if (invoice.refundedMinor === 0) return 'paid';
+  return invoice.refundedMinor >= invoice.totalMinor ? 'refunded' : 'partially_refunded';
 }
 
 /** The tax included in a total at a rate in basis points, in whole cents. */
@@ -67,6 +77,7 @@ export async function issueInvoice(tx: Tx, deps: { ids: IdGenerator; taxRatesBps
     billTo: profile === null ? null : { name: profile.name, address: addressLines(profile), country: profile.country, taxId: profile.taxId },
     card: `${receipt.cardBrand} •••• ${receipt.cardLast4}`,
     issuedAtMs: receipt.paidAtMs,
+    refundedMinor: 0,
   };
   await tx.run(
     `INSERT INTO billing_invoices (id, org_id, sequence, number, attempt_id, kind, description, currency, subtotal_minor, tax_minor, total_minor, tax_rate_bps,
@@ -97,8 +108,9 @@ export async function issueInvoice(tx: Tx, deps: { ids: IdGenerator; taxRatesBps
   return invoice;
 }
 
-const COLUMNS =
-  'id, org_id, sequence, number, attempt_id, description, currency, subtotal_minor, tax_minor, total_minor, tax_rate_bps, bill_to_name, bill_to_address, bill_to_country, bill_to_tax_id, card_brand, card_last4, issued_at_ms';
+// Refunds still being sent are not counted: only what the card got back.
+const COLUMNS = `id, org_id, sequence, number, attempt_id, description, currency, subtotal_minor, tax_minor, total_minor, tax_rate_bps, bill_to_name, bill_to_address, bill_to_country, bill_to_tax_id, card_brand, card_last4, issued_at_ms,
+  (SELECT COALESCE(SUM(r.amount_minor), 0) FROM billing_refunds r WHERE r.attempt_id = billing_invoices.attempt_id AND r.status = 'succeeded') AS refunded_minor`;
 
 function fromRow(row: any): Invoice {
   return {
@@ -116,6 +128,7 @@ function fromRow(row: any): Invoice {
     billTo: row.bill_to_name === null ? null : { name: row.bill_to_name, address: String(row.bill_to_address ?? '').split('\n'), country: row.bill_to_country, taxId: row.bill_to_tax_id },
     card: `${row.card_brand} •••• ${row.card_last4}`,
     issuedAtMs: Number(row.issued_at_ms),
+    refundedMinor: Number(row.refunded_minor),
   };
 }
 

@@ -16,7 +16,7 @@ interface StoryFlags extends DatabaseOptions {
  */
 export function demoStoryCommand(io: Io): Command {
   return addDatabaseOptions(new Command('story'))
-    .description("start Cardlane in this process and tell the seed's story by running it: virtual card, declined purchase, the doctor, default card + auto-recharge, spending, statements, audit")
+    .description("start Cardlane in this process and tell the seed's story by running it: virtual card, declined purchase, the doctor, default card + auto-recharge, spending, recovery, ChatGPT Plus on four accounts, withdrawal, statements, audit")
     .option('--lang <lang>', 'en or zh-CN', 'en')
     .option('--json', 'one JSON line per step as it ends, then the whole story as one JSON object')
     .action(async (flags: StoryFlags) => {

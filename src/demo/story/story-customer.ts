@@ -51,6 +51,17 @@ export interface AutoRechargeJson {
   readonly next_attempt_at: string | null;
 }
 
+export interface SubscriptionJson {
+  readonly id: string;
+  readonly plan: { readonly id: string; readonly name: string };
+  readonly status: string;
+  readonly price: AmountJson;
+  readonly current_period_start: string | null;
+  readonly current_period_end: string | null;
+  readonly next_payment_at: string | null;
+  readonly latest_payment: PaymentJson | null;
+}
+
 /** A declined payment as billing answers it: 402 card_declined with the payment attached. */
 export interface Declined {
   readonly status: number;
@@ -99,6 +110,22 @@ export class BillingPage {
         }),
       (paid) => ({ paid }),
     );
+  }
+
+  /** Subscribes to `planId` with the default card: the first period is paid now, customer-initiated. */
+  async subscribe(planId: string): Promise<{ subscribed: SubscriptionJson } | { declined: Declined }> {
+    return this.#payment(
+      () => this.http.post<SubscriptionJson>(`${BILLING}/subscriptions`, { token: this.apiKey, json: { plan: planId }, idempotencyKey: randomUUID() }),
+      (subscribed) => ({ subscribed }),
+    );
+  }
+
+  async plans(): Promise<Array<{ id: string; name: string; amount: AmountJson }>> {
+    return (await this.http.get<{ data: Array<{ id: string; name: string; amount: AmountJson }> }>(`${BILLING}/plans`, { token: this.apiKey })).data;
+  }
+
+  async subscription(id: string): Promise<SubscriptionJson> {
+    return this.http.get(`${BILLING}/subscriptions/${encodeURIComponent(id)}`, { token: this.apiKey });
   }
 
   async setDefault(paymentMethodId: string): Promise<PaymentMethodJson> {

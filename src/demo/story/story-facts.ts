@@ -204,6 +204,78 @@ export interface HoldReleasedFacts {
   readonly card_held: number;
 }
 
+/** A Plus payment as the story reports it (the first period's, or a renewal's). */
+export interface PlusPaymentFacts {
+  readonly organization: string;
+  readonly subscription: string;
+  readonly status: string;
+  readonly payment: string;
+  readonly initiator: string;
+  readonly payment_status: string;
+  readonly amount: number;
+  /** The paid period's end, ISO 8601 and in the reader's time. */
+  readonly current_period_end: string;
+  readonly current_period_end_local: string;
+}
+
+/**
+ * The cardholder loads the card for ChatGPT Plus on four accounts (the
+ * seed's 每张卡可支付 4 个 ChatGPT 账户) and the story's organization
+ * subscribes: customer-initiated, through the merchant's prepaid rule
+ * because the rule exempts Plus (`metadata[product]=plus`).
+ */
+export interface PlusSubscribedFacts {
+  readonly plan: string;
+  readonly price: number;
+  readonly top_up: string;
+  readonly cny_amount_fen: number;
+  readonly loaded: number;
+  /** The merchant's rule and its exemption, as the merchant reads it. */
+  readonly rule_exempts: string;
+  readonly plus: PlusPaymentFacts;
+  readonly card_available: number;
+}
+
+/** Three more accounts add the card and subscribe; the card's accounts-per-merchant rule refuses a fifth account, and the doctor says why. */
+export interface PlusAccountsFacts {
+  readonly max_accounts_per_merchant: number;
+  readonly accounts: readonly (PlusPaymentFacts & { readonly payment_method: string; readonly verification_hold: number })[];
+  /** The merchant's line among the card's bound merchants once four accounts paid. */
+  readonly bound: { readonly merchant: string; readonly accounts: number; readonly full: boolean };
+  readonly fifth: {
+    readonly organization: string;
+    readonly payment: string;
+    readonly http_status: number;
+    readonly code: string;
+    readonly decline_code: string | null;
+    readonly network_decline_code: string | null;
+    readonly doctor: Explanation;
+    readonly cardholder_doctor: Explanation;
+  };
+  readonly card_available: number;
+  readonly card_held: number;
+}
+
+/**
+ * Hours later the merchant releases the new accounts' verification holds;
+ * the cardholder loads next month's Plus; a month later the renewal job
+ * charges the four subscriptions off-session, and the cardholder, whose
+ * app session has lapsed meanwhile, signs in again to read the card.
+ */
+export interface PlusRenewedFacts {
+  readonly holds_clock_skipped_ms: number;
+  readonly verification_holds_released: number;
+  /** What the cardholder loaded for the renewals. */
+  readonly loaded: number;
+  readonly top_up: string;
+  readonly cny_amount_fen: number;
+  readonly clock_skipped_ms: number;
+  readonly signed_in_again: boolean;
+  readonly renewals: readonly PlusPaymentFacts[];
+  readonly card_available: number;
+  readonly card_held: number;
+}
+
 /** What is left goes back: card → wallet → Alipay. */
 export interface WithdrawnFacts {
   readonly unloaded: number;
@@ -219,6 +291,8 @@ export interface WithdrawnFacts {
 
 export interface ReconciledFacts extends Reconciliation {
   readonly card: string;
+  /** Every organization that paid with the card: the story's and the Plus accounts (the fifth's refused verification included). */
+  readonly organizations: readonly string[];
   readonly card_available: number;
   readonly credits_bought: number;
   readonly credits_used: number;
@@ -252,6 +326,9 @@ export interface StepFacts {
   readonly recharge_recovered: RechargeRecoveredFacts;
   readonly api_answers: ApiAnswersFacts;
   readonly hold_released: HoldReleasedFacts;
+  readonly plus_subscribed: PlusSubscribedFacts;
+  readonly plus_accounts: PlusAccountsFacts;
+  readonly plus_renewed: PlusRenewedFacts;
   readonly withdrawn: WithdrawnFacts;
   readonly reconciled: ReconciledFacts;
   readonly audit: AuditFacts;
@@ -279,6 +356,9 @@ export const STEP_IDS: readonly StepId[] = [
   'recharge_recovered',
   'api_answers',
   'hold_released',
+  'plus_subscribed',
+  'plus_accounts',
+  'plus_renewed',
   'withdrawn',
   'reconciled',
   'audit',

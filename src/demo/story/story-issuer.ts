@@ -88,6 +88,12 @@ export interface StatementLineJson {
   readonly decline: { readonly response_code: string; readonly reason: string; readonly message_zh: string; readonly message_en: string } | null;
 }
 
+/** The card's bound merchants (GET /cards/:id/merchants): accounts each merchant has on the card, and the card's limit. */
+export interface BoundMerchantsJson {
+  readonly max_accounts_per_merchant: number;
+  readonly data: ReadonlyArray<{ readonly merchant: { readonly id: string; readonly name: string }; readonly accounts: number; readonly full: boolean }>;
+}
+
 export interface WithdrawalJson {
   readonly id: string;
   readonly status: string;
@@ -154,6 +160,16 @@ export class CardholderApp {
     }
   }
 
+  /** Signs the same cardholder in again with a fresh SMS code: what the app asks for once its session has lapsed. */
+  async signInAgain(operator: SandboxOperator): Promise<CardholderApp> {
+    const phone = this.cardholder.phone;
+    await this.http.post(`${ISSUER}/sessions/code`, { json: { phone }, idempotencyKey: randomUUID() });
+    const code = await operator.latestCode(phone);
+    const session = await this.http.post<{ token: string; signed_up: boolean; cardholder: CardholderJson }>(`${ISSUER}/sessions`, { json: { phone, code } });
+    if (session.signed_up || session.cardholder.id !== this.cardholder.id) throw new Error(`signing ${phone} in again made a new cardholder ${session.cardholder.id}`);
+    return new CardholderApp(this.http, session.token, session.cardholder);
+  }
+
   async me(): Promise<CardholderJson> {
     return this.#get(`/me`);
   }
@@ -184,6 +200,10 @@ export class CardholderApp {
 
   async card(cardId: string): Promise<CardJson> {
     return this.#get(`/cards/${encodeURIComponent(cardId)}`);
+  }
+
+  async boundMerchants(cardId: string): Promise<BoundMerchantsJson> {
+    return this.#get(`/cards/${encodeURIComponent(cardId)}/merchants`);
   }
 
   async loadCard(cardId: string, amountMinor: number): Promise<CardJson> {

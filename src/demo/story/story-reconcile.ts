@@ -9,7 +9,8 @@ import type { StatementLineJson } from './story-issuer.ts';
  * authorization (`iauth_…`), which every card line of a payment carries.
  *
  * The card is the story's own, used only at the merchant, so every card
- * payment on it must be one of the organization's.
+ * payment on it must be one of the organizations' that paid with it: the
+ * story's and the Plus accounts'.
  *
  * They agree when:
  * - every billing payment that reached the issuer has its authorization on
@@ -17,7 +18,9 @@ import type { StatementLineJson } from './story-issuer.ts';
  *   payment (nothing unexplained on either side);
  * - a succeeded purchase or recharge was captured on the card for its amount
  *   (minus what was refunded, on both sides);
- * - a card verification took nothing: its hold was released in full;
+ * - a card verification took nothing: its hold was released in full (a
+ *   declined one — the fifth account's, refused by the card's
+ *   accounts-per-merchant rule — held nothing);
  * - a declined payment took nothing: if it reached the issuer the card shows
  *   the decline, if not (the merchant's own rule) the card shows nothing;
  * - so the totals match: Σ captured − refunded on the card at the merchant
@@ -25,12 +28,15 @@ import type { StatementLineJson } from './story-issuer.ts';
  */
 
 export interface PaymentLink {
+  /** The organization whose billing history has the payment (the story's, or a Plus account's). */
+  readonly organization?: string;
   readonly payment: PaymentJson;
   /** The issuer's authorization the doctor followed the payment to; null when it never reached the issuer. */
   readonly issuerAuthorization: string | null;
 }
 
 export interface ReconciledRow {
+  readonly organization: string | null;
   readonly payment: string;
   readonly kind: PaymentJson['kind'];
   readonly billing_status: PaymentJson['status'];
@@ -89,6 +95,7 @@ function row(link: PaymentLink, lines: readonly StatementLineJson[]): Reconciled
   const billingNet = payment.status === 'succeeded' && payment.kind !== 'verification' ? payment.amount.amount_minor - payment.refunded.amount_minor : 0;
   const problem = problemOf(link, decision, cardNet, released, billingNet);
   return {
+    organization: link.organization ?? null,
     payment: payment.id,
     kind: payment.kind,
     billing_status: payment.status,
@@ -109,7 +116,8 @@ function problemOf(link: PaymentLink, decision: StatementLineJson | null, cardNe
   if (payment.status === 'processing') return 'billing is still waiting for the answer';
   if (link.issuerAuthorization !== null && decision === null) return `the card has no line for ${link.issuerAuthorization}`;
   if (cardNet !== billingNet) return `billing kept ${billingNet} cents, the card paid ${cardNet} cents`;
-  if (payment.kind === 'verification' && decision !== null && released !== payment.amount.amount_minor) {
+  // A verification the issuer approved held its amount, which must have gone back; a declined one held nothing.
+  if (payment.kind === 'verification' && decision !== null && decision.status !== 'declined' && released !== payment.amount.amount_minor) {
     return `the verification hold of ${payment.amount.amount_minor} cents was released for ${released} cents`;
   }
   if (payment.status === 'failed' && decision !== null && decision.status !== 'declined') return `billing says declined, the card says ${decision.status}`;

@@ -72,6 +72,18 @@ function cardholderLines(e: Explanation, l: DoctorLabels): string[] {
   return lines;
 }
 
+/** The reconciliation's rows with a heading line before each organization's. */
+function withOrganizations<Row extends { readonly organization: string | null }>(rows: readonly Row[], heading: (organization: string) => string): Array<Row | string> {
+  const out: Array<Row | string> = [];
+  let last: string | null = null;
+  for (const row of rows) {
+    if (row.organization !== null && row.organization !== last) out.push(heading(row.organization));
+    last = row.organization;
+    out.push(row);
+  }
+  return out;
+}
+
 /** What the doctor says brings the recharge back, step by step. */
 function recoveryLines(e: Explanation, heading: string): string[] {
   if (e.recovery === null) return [];
@@ -139,12 +151,15 @@ const EN: StoryText = {
     recharge_recovered: 'Auto-recharge on again: the recharge goes through',
     api_answers: 'The API answers again',
     hold_released: 'Hours later: the verification hold is released',
+    plus_subscribed: 'ChatGPT Plus on the prepaid card',
+    plus_accounts: 'Four accounts on one card, not five',
+    plus_renewed: 'A month later: Plus renews',
     withdrawn: 'What is left goes back to Alipay',
     reconciled: 'Card statement and billing history agree',
     audit: 'The ledger audit',
   },
-  opening: () => "The seed's story, executable: a virtual card, “Your card was declined”, the fix that works, why $15 and not $10, and the way back when the card runs dry.",
-  ending: () => 'The story ran as the seed tells it, and on to the recovery and the withdrawal.',
+  opening: () => "The seed's story, executable: a virtual card, “Your card was declined”, the fix that works, why $15 and not $10, the way back when the card runs dry, and ChatGPT Plus for four accounts on one card.",
+  ending: () => 'The story ran as the seed tells it, on to the recovery, ChatGPT Plus and the withdrawal.',
   offScript: (n, title, message) => `The story went off script at step ${n} (${title}): ${message}`,
 
   setup: (f) => [
@@ -223,14 +238,40 @@ const EN: StoryText = {
     `${Math.round(f.clock_skipped_ms / 3_600_000)} hours later (the story's clock skips them), the merchant's background task releases the verification hold ${f.issuer_authorization}: ${usd(f.released)} back (${f.issuer_status}).`,
     `Card: ${usd(f.card_available)} available, ${usd(f.card_held)} held.`,
   ],
+  plus_subscribed: (f) => [
+    `The seed: “one-click automatic ChatGPT Plus; each card pays for 4 ChatGPT accounts”. ${f.plan} costs ${usd(f.price)} a month. The cardholder tops up ${cny(f.cny_amount_fen)} with Alipay (${f.top_up}) and loads ${usd(f.loaded)} onto the card: four accounts' first month, and a verification hold for each account that adds the card.`,
+    `The story's organization subscribes with its default card. The first payment is customer-initiated, yet the merchant's prepaid rule lets it through: the rule exempts ${f.rule_exempts}, and billing tags every Plus payment so.`,
+    `Payment ${f.plus.payment}: ${f.plus.payment_status} (${f.plus.initiator}-initiated). Subscription ${f.plus.subscription} ${f.plus.status}, paid until ${f.plus.current_period_end_local}. Card: ${usd(f.card_available)} available.`,
+  ],
+  plus_accounts: (f) => [
+    ...f.accounts.map(
+      (a) => `Account ${a.organization} adds the card (a ${usd(a.verification_hold)} verification hold), makes it the default and subscribes: ${a.payment} ${a.payment_status} (${a.initiator}-initiated), paid until ${a.current_period_end_local}.`,
+    ),
+    `The card now pays for ${f.bound.accounts} accounts at ${f.bound.merchant}: its limit of ${f.max_accounts_per_merchant} accounts per merchant is reached.`,
+    `A fifth account (${f.fifth.organization}) adds the card: HTTP ${f.fifth.http_status} ${f.fifth.code}${f.fifth.decline_code ? ` / ${f.fifth.decline_code}` : ''}, issuer code ${f.fifth.network_decline_code} (${f.fifth.payment}).`,
+    "The merchant's support asks the doctor:",
+    ...verdictLines(f.fifth.doctor, EN_DOCTOR).map((l) => `  ${l}`),
+    "The cardholder asks the card issuer's doctor:",
+    ...cardholderLines(f.fifth.cardholder_doctor, EN_DOCTOR).map((l) => `  ${l}`),
+    `Card: ${usd(f.card_available)} available, ${usd(f.card_held)} held by the new accounts' verifications.`,
+  ],
+  plus_renewed: (f) => [
+    `${Math.round(f.holds_clock_skipped_ms / 3_600_000)} hours later (the story's clock skips them) the merchant's task releases the new accounts' verification holds: ${usd(f.verification_holds_released)} back on the card.`,
+    `The cardholder keeps next month's Plus on the card: tops up ${cny(f.cny_amount_fen)} with Alipay (${f.top_up}) and loads ${usd(f.loaded)}.`,
+    `${Math.round(f.clock_skipped_ms / 86_400_000)} days later the app's session has lapsed: the cardholder signs in again with an SMS code.`,
+    'The renewal job charges the four subscriptions, merchant-initiated and off-session — the prepaid rule looks only at customer-initiated payments:',
+    ...f.renewals.map((r) => `  ${r.subscription}: ${r.payment} ${r.payment_status} (${r.initiator}-initiated), paid until ${r.current_period_end_local}`),
+    `Card: ${usd(f.card_available)} available, ${usd(f.card_held)} held.`,
+  ],
   withdrawn: (f) => [
-    `The cardholder moves the card's ${usd(f.unloaded)} back to the wallet and withdraws the wallet's ${usd(f.amount)} to Alipay: fee ${usd(f.fee)}, payout ${usd(f.payout)} = ${cny(f.payout_cny_fen)} (${f.withdrawal}, ${f.status}).`,
+    `${f.unloaded > 0 ? `The cardholder moves the card's ${usd(f.unloaded)} back to the wallet and withdraws` : 'The card is spent to the cent; the cardholder withdraws'} the wallet's ${usd(f.amount)} to Alipay: fee ${usd(f.fee)}, payout ${usd(f.payout)} = ${cny(f.payout_cny_fen)} (${f.withdrawal}, ${f.status}).`,
     `Card: ${usd(f.card_available)}. Wallet: ${usd(f.wallet_available)}.`,
   ],
   reconciled: (f) => [
-    ...f.rows.map(
-      (r) =>
-        `  ${r.kind.padEnd(13)} ${r.payment}  billing: ${r.billing_status.padEnd(9)} ${usd(r.billing_amount).padStart(7)}  card: ${(r.card_status ?? 'no line').padEnd(8)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} paid ${usd(r.card_net)}${r.card_released > 0 ? `, released ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
+    ...withOrganizations(f.rows, (org) => `  ${org}${org === f.organizations[0] ? " (the story's organization)" : ''}:`).map((r) =>
+      typeof r === 'string'
+        ? r
+        : `    ${r.kind.padEnd(13)} ${r.payment}  billing: ${r.billing_status.padEnd(9)} ${usd(r.billing_amount).padStart(7)}  card: ${(r.card_status ?? 'no line').padEnd(8)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} paid ${usd(r.card_net)}${r.card_released > 0 ? `, released ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
     ),
     f.agree
       ? `Billing kept ${usd(f.billing_total_net)}; the card paid ${usd(f.card_total_net)}: they agree to the cent.`
@@ -291,12 +332,15 @@ const ZH: StoryText = {
     recharge_recovered: '重新开启自动充值：扣款成功',
     api_answers: 'API 恢复应答',
     hold_released: '几小时后：验证预授权释放',
+    plus_subscribed: '用这张预付卡订阅 ChatGPT Plus',
+    plus_accounts: '一张卡可付四个账户，第五个不行',
+    plus_renewed: '一个月后：Plus 自动续费',
     withdrawn: '剩余的钱提现回支付宝',
     reconciled: '卡片账单与账单历史一致',
     audit: '账本审计',
   },
-  opening: () => '原文的故事，真实运行：一张虚拟卡、“Your card was declined”、真正有效的解决办法、为什么要留 15 美元而不是 10 美元，以及卡内余额用完之后怎样恢复。',
-  ending: () => '故事完全按原文的描述运行完毕，并走完了恢复和提现。',
+  opening: () => '原文的故事，真实运行：一张虚拟卡、“Your card was declined”、真正有效的解决办法、为什么要留 15 美元而不是 10 美元，卡内余额用完之后怎样恢复，以及一张卡为四个账户支付 ChatGPT Plus。',
+  ending: () => '故事完全按原文的描述运行完毕，并走完了恢复、ChatGPT Plus 订阅和提现。',
   offScript: (n, title, message) => `故事在第 ${n} 步（${title}）偏离了剧本：${message}`,
 
   setup: (f) => [
@@ -375,14 +419,40 @@ const ZH: StoryText = {
     `${Math.round(f.clock_skipped_ms / 3_600_000)} 小时后（故事的时钟直接快进），商户的后台任务释放验证预授权 ${f.issuer_authorization}：${usd(f.released)} 回到卡上（${zhStatus(f.issuer_status)}）。`,
     `卡内可用 ${usd(f.card_available)}，冻结 ${usd(f.card_held)}。`,
   ],
+  plus_subscribed: (f) => [
+    `原文说：“一键全自动支付 ChatGPT Plus；每张卡可支付 4 个 ChatGPT 账户”。${f.plan} 每月 ${usd(f.price)}。持卡人用支付宝充值 ${cny(f.cny_amount_fen)}（${f.top_up}），向卡内转入 ${usd(f.loaded)}：够四个账户第一个月的费用，外加每个新绑卡账户的验证预授权。`,
+    `故事里的组织用默认卡订阅。第一笔付款是客户发起的，但商户的预付卡规则放行了它：规则豁免了 Plus 订阅（${f.rule_exempts}），账单系统给每笔 Plus 付款都加上了这个标记。`,
+    `付款 ${f.plus.payment}：${zhStatus(f.plus.payment_status)}（${zhInitiator(f.plus.initiator)}）。订阅 ${f.plus.subscription} ${f.plus.status === 'active' ? '已生效' : f.plus.status}，已付到 ${f.plus.current_period_end_local}。卡内可用 ${usd(f.card_available)}。`,
+  ],
+  plus_accounts: (f) => [
+    ...f.accounts.map(
+      (a) => `账户 ${a.organization} 绑定这张卡（冻结 ${usd(a.verification_hold)} 验证预授权），设为默认卡并订阅：${a.payment} ${zhStatus(a.payment_status)}（${zhInitiator(a.initiator)}），已付到 ${a.current_period_end_local}。`,
+    ),
+    `这张卡现在为 ${f.bound.merchant} 的 ${f.bound.accounts} 个账户付款：已达到每个商户最多 ${f.max_accounts_per_merchant} 个账户的上限。`,
+    `第五个账户（${f.fifth.organization}）绑定这张卡：HTTP ${f.fifth.http_status} ${f.fifth.code}${f.fifth.decline_code ? ` / ${f.fifth.decline_code}` : ''}，发卡行代码 ${f.fifth.network_decline_code}（${f.fifth.payment}）。`,
+    '商户客服询问诊断工具：',
+    ...verdictLines(f.fifth.doctor, ZH_DOCTOR).map((l) => `  ${l}`),
+    '持卡人询问发卡行一侧的诊断：',
+    ...cardholderLines(f.fifth.cardholder_doctor, ZH_DOCTOR).map((l) => `  ${l}`),
+    `卡内可用 ${usd(f.card_available)}，新账户的验证预授权冻结 ${usd(f.card_held)}。`,
+  ],
+  plus_renewed: (f) => [
+    `${Math.round(f.holds_clock_skipped_ms / 3_600_000)} 小时后（故事的时钟直接快进），商户的后台任务释放新账户的验证预授权：${usd(f.verification_holds_released)} 回到卡上。`,
+    `持卡人把下个月的 Plus 费用留在卡上：用支付宝充值 ${cny(f.cny_amount_fen)}（${f.top_up}），向卡内转入 ${usd(f.loaded)}。`,
+    `${Math.round(f.clock_skipped_ms / 86_400_000)} 天后，应用的登录已过期：持卡人用短信验证码重新登录。`,
+    '续费任务为四个订阅扣款，商户发起、客户无需在场——预付卡规则只看客户发起的付款：',
+    ...f.renewals.map((r) => `  ${r.subscription}：${r.payment} ${zhStatus(r.payment_status)}（${zhInitiator(r.initiator)}），已付到 ${r.current_period_end_local}`),
+    `卡内可用 ${usd(f.card_available)}，冻结 ${usd(f.card_held)}。`,
+  ],
   withdrawn: (f) => [
-    `持卡人把卡内的 ${usd(f.unloaded)} 转回钱包，再把钱包里的 ${usd(f.amount)} 提现到支付宝：手续费 ${usd(f.fee)}，到账 ${usd(f.payout)} = ${cny(f.payout_cny_fen)}（${f.withdrawal}，${zhStatus(f.status)}）。`,
+    `${f.unloaded > 0 ? `持卡人把卡内的 ${usd(f.unloaded)} 转回钱包，再把` : '卡内余额正好用完；持卡人把'}钱包里的 ${usd(f.amount)} 提现到支付宝：手续费 ${usd(f.fee)}，到账 ${usd(f.payout)} = ${cny(f.payout_cny_fen)}（${f.withdrawal}，${zhStatus(f.status)}）。`,
     `卡内：${usd(f.card_available)}。钱包：${usd(f.wallet_available)}。`,
   ],
   reconciled: (f) => [
-    ...f.rows.map(
-      (r) =>
-        `  ${(ZH_KIND[r.kind] ?? r.kind).padEnd(5, '　')} ${r.payment}  账单：${zhStatus(r.billing_status).padEnd(3, '　')} ${usd(r.billing_amount).padStart(7)}  卡片：${r.card_status === null ? '无记录' : zhStatus(r.card_status)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} 扣款 ${usd(r.card_net)}${r.card_released > 0 ? `，释放 ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
+    ...withOrganizations(f.rows, (org) => `  ${org}${org === f.organizations[0] ? '（故事里的组织）' : ''}：`).map((r) =>
+      typeof r === 'string'
+        ? r
+        : `    ${(ZH_KIND[r.kind] ?? r.kind).padEnd(5, '　')} ${r.payment}  账单：${zhStatus(r.billing_status).padEnd(3, '　')} ${usd(r.billing_amount).padStart(7)}  卡片：${r.card_status === null ? '无记录' : zhStatus(r.card_status)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} 扣款 ${usd(r.card_net)}${r.card_released > 0 ? `，释放 ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
     ),
     f.agree ? `账单系统实收 ${usd(f.billing_total_net)}；卡片实付 ${usd(f.card_total_net)}：分毫不差。` : `两边不一致：${f.problems.join('；')}`,
     `购买额度 ${usd(f.credits_bought)}，已用 ${usd(f.credits_used)}，余额 ${usd(f.credit_balance)}。卡内保留 ${usd(f.card_available)}。`,

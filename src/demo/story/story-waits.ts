@@ -14,6 +14,9 @@ import type { BillingPage, PaymentJson } from './story-customer.ts';
 const SETTLE_BOUND_MS = 30_000;
 const POLL_MS = 25;
 
+/** The acquirer's task that releases verification holds at the time the merchant's setting says. */
+export const HOLD_RELEASE_TASK = 'acquirer.release-verification-holds';
+
 export class StoryWaitTimedOut extends Error {}
 
 /** Reads `read()` until `done` holds, then returns what it read. */

@@ -8,10 +8,13 @@ import { BillingPage, type PaymentMethodJson } from './story-customer.ts';
 import { DoctorDesk, readerTimeZoneFor } from './story-doctor.ts';
 import { STEP_IDS, type RechargeFacts, type SpendingFacts, type StepFacts, type StepId, type StoryStep } from './story-facts.ts';
 import { ApiRefusal, StoryHttp } from './story-http.ts';
-import { CardholderApp, SandboxOperator, type CardJson, type RevealedCard, type TopUpQuoteJson } from './story-issuer.ts';
+import { CardholderApp, SandboxOperator, type CardJson, type RevealedCard } from './story-issuer.ts';
 import { reconcile, type PaymentLink } from './story-reconcile.ts';
 import { storyText } from './story-text.ts';
-import { runRechargeJob, settled, type RechargeRun } from './story-waits.ts';
+import { HOLD_RELEASE_TASK, runRechargeJob, settled, type RechargeRun } from './story-waits.ts';
+import { expect, OffScript } from './story-off-script.ts';
+import { cardDetails, PlusOnTheCard, PLUS_METADATA_KEY, PLUS_METADATA_VALUE, type StoryTeller } from './story-plus.ts';
+import { topUp } from './story-top-up.ts';
 
 /**
  * The seed's story, executable: a cardholder gets a prepaid virtual card,
@@ -43,7 +46,6 @@ const PURCHASE_MINOR = 1_000;
 const THRESHOLD_MINOR = 500;
 const TARGET_MINOR = 1_000;
 const TOP_UP_FIRST_TRY_FEN = 12_000; // ¥120.00: $16.50 at the default rate and fee
-const TOP_UP_TRIES = 3;
 // The issuer texts a phone at most once per cooldown; the story's clock skips it, plus a second's margin.
 const SMS_COOLDOWN_SKIP_MS = OTP_RESEND_COOLDOWN_MS + 1_000;
 // A bound, not an expectation: $10 of credits take ten of the story's requests.
@@ -52,7 +54,6 @@ const RULE_LIST_LIMIT = 100;
 // The hold-release task runs every minute: the story's clock skips to a minute past the hold's time.
 const HOLD_RELEASE_MARGIN_MS = 60_000;
 const HOUR_MS = 60 * 60 * 1000;
-const HOLD_RELEASE_TASK = 'acquirer.release-verification-holds';
 
 export interface StoryOptions {
   readonly cardlane: Cardlane;
@@ -78,17 +79,7 @@ export interface StoryResult {
   readonly error: { readonly step: StepId; readonly number: number; readonly message: string } | null;
 }
 
-/** The story went somewhere the seed does not: it says at which step and what it saw. */
-export class OffScript extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OffScript';
-  }
-}
-
-function expect(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new OffScript(message);
-}
+export { OffScript };
 
 export async function runStory(options: StoryOptions): Promise<StoryResult> {
   const steps: StoryStep[] = [];
@@ -134,12 +125,26 @@ class Story {
     return facts;
   }
 
+  /** What the steps told in other modules use of the story: its parties, clock, doctor and how it tells a step. */
+  #teller(): StoryTeller {
+    const { cardlane, clock } = this.options;
+    return {
+      cardlane,
+      clock,
+      http: this.#http,
+      doctor: this.#doctor,
+      begin: (step) => this.#begin(step),
+      told: (step, facts) => this.#told(step, facts),
+      readerTime: (atMs) => this.#readerTime(atMs),
+    };
+  }
+
   #progress(line: string): void {
     this.options.onProgress?.(line);
   }
 
   async tell(): Promise<void> {
-    const { operator, org, holdHours } = await this.#stage();
+    const { operator, org, holdHours, verificationAmount, plusExemption } = await this.#stage();
     const { app, card, revealed } = await this.#cardholderGetsACard(operator);
     const page = new BillingPage(this.#http, org.apiKey);
     const { pm, holdDueMs, holdAuthorization } = await this.#customerAddsTheCard(page, app, card, revealed, org.id, holdHours);
@@ -148,13 +153,15 @@ class Story {
     const advice = await this.#spendingUntilRefused(page, app, card.id, org, firstRecharge);
     await this.#recovery(page, app, operator, card.id, org, advice);
     await this.#holdReleased(app, card.id, holdAuthorization, holdDueMs);
-    await this.#whatIsLeftGoesBack(app, card.id);
-    await this.#recordsAgree(page, app, card.id);
+    const plus = new PlusOnTheCard(this.#teller(), { app, operator, card, revealed, page, orgId: org.id, verificationAmount, verificationHoldHours: holdHours, plusExemption });
+    await plus.tell();
+    await this.#whatIsLeftGoesBack(plus.app, card.id);
+    await this.#recordsAgree(plus.pages, page, plus.app, card.id);
     await this.#audited();
   }
 
   /** 1. The merchant configured like the seed's, and a new API customer. */
-  async #stage(): Promise<{ operator: SandboxOperator; org: { id: string; name: string; apiKey: string }; holdHours: number }> {
+  async #stage(): Promise<{ operator: SandboxOperator; org: { id: string; name: string; apiKey: string }; holdHours: number; verificationAmount: number; plusExemption: string | null }> {
     const { cardlane } = this.options;
     const merchant = cardlane.demoMerchant;
     this.#begin('setup');
@@ -183,7 +190,9 @@ class Story {
       verification: { amount: settings.card_verification_amount, release_after_hours: holdHours },
       organization: { id: org.id, name: org.name },
     });
-    return { operator, org, holdHours };
+    const exempt = rule.except_when?.metadata ?? {};
+    const plusExemption = exempt[PLUS_METADATA_KEY] === PLUS_METADATA_VALUE ? `metadata[${PLUS_METADATA_KEY}]=${PLUS_METADATA_VALUE}` : null;
+    return { operator, org, holdHours, verificationAmount: settings.card_verification_amount, plusExemption };
   }
 
   /** 2–8. A referrer's invite code, sign-up, KYC, a CNY top-up, a card with the fee waived and $15.00 on it, its full number. */
@@ -254,13 +263,7 @@ class Story {
     this.#begin('card_added');
     // The merchant's release time counts from its approval, a moment after this: the story waits past it, never before.
     const addedAtMs = this.options.clock.nowMs();
-    const address = card.billing_address;
-    const added = await page.addCard(revealed, {
-      name: card.cardholder_name,
-      ...(address.line1 ? { line1: address.line1 } : {}),
-      ...(address.postal_code ? { postalCode: address.postal_code } : {}),
-      ...(address.country ? { country: address.country } : {}),
-    });
+    const added = await page.addCard(revealed, cardDetails(card));
     if ('declined' in added) throw new OffScript(`adding the card was declined: ${added.declined.message} (${added.declined.declineCode ?? added.declined.code})`);
     const pm = added.added;
     const hold = pm.verification.hold?.amount_minor ?? 0;
@@ -459,7 +462,7 @@ class Story {
     });
   }
 
-  /** 19. What is left goes back where it came from: card → wallet → Alipay. */
+  /** 22. What is left goes back where it came from: card → wallet → Alipay. */
   async #whatIsLeftGoesBack(app: CardholderApp, cardId: string): Promise<void> {
     this.#begin('withdrawn');
     const left = (await app.card(cardId)).balance.available;
@@ -489,20 +492,25 @@ class Story {
     return readerTime(atMs, this.options.clock.nowMs(), this.options.lang, readerTimeZoneFor(this.options.lang));
   }
 
-  /** 15. The cardholder's statement against the organization's billing history, linked payment by payment as the doctor follows them. */
-  async #recordsAgree(page: BillingPage, app: CardholderApp, cardId: string): Promise<void> {
+  /** 23. The cardholder's statement against every organization's billing history that paid with the card, linked payment by payment as the doctor follows them. */
+  async #recordsAgree(pages: readonly { orgId: string; page: BillingPage }[], storyPage: BillingPage, app: CardholderApp, cardId: string): Promise<void> {
     this.#begin('reconciled');
     const links: PaymentLink[] = [];
-    for (const payment of (await page.payments()).reverse()) {
-      const trace = await this.#doctor.trace(payment.id, 'merchant', this.options.cardlane.demoMerchant.secret_key);
-      const last = trace.attempts.at(-1);
-      links.push({ payment, issuerAuthorization: last?.reached_issuer ? last.issuer_authorization : null });
+    for (const { orgId, page } of pages) {
+      for (const payment of (await page.payments()).reverse()) {
+        const trace = await this.#doctor.trace(payment.id, 'merchant', this.options.cardlane.demoMerchant.secret_key);
+        const last = trace.attempts.at(-1);
+        links.push({ organization: orgId, payment, issuerAuthorization: last?.reached_issuer ? last.issuer_authorization : null });
+      }
     }
     const reconciliation = reconcile(links, await app.statement(cardId));
-    const bought = links.reduce((sum, { payment: p }) => sum + (p.status === 'succeeded' && p.kind !== 'verification' ? p.amount.amount_minor - p.refunded.amount_minor : 0), 0);
-    const balance = await page.balanceMinor();
+    // The credits are the story's organization's: the Plus accounts buy none.
+    const credits = (await storyPage.payments()).filter((p) => p.kind === 'purchase' || p.kind === 'auto_recharge');
+    const bought = credits.reduce((sum, p) => sum + (p.status === 'succeeded' ? p.amount.amount_minor - p.refunded.amount_minor : 0), 0);
+    const balance = await storyPage.balanceMinor();
     this.#told('reconciled', {
       card: cardId,
+      organizations: pages.map((p) => p.orgId),
       ...reconciliation,
       card_available: (await app.card(cardId)).balance.available,
       credits_bought: bought,
@@ -512,7 +520,7 @@ class Story {
     expect(reconciliation.agree, `the card statement and the billing history disagree: ${reconciliation.problems.join('; ')}`);
   }
 
-  /** 16. The same audit as `cardlane audit`. */
+  /** 24. The same audit as `cardlane audit`. */
   async #audited(): Promise<void> {
     this.#begin('audit');
     const report = await this.options.cardlane.auditLedger();
@@ -576,24 +584,6 @@ class Story {
 }
 
 /**
- * A CNY top-up through Alipay bringing at least `usdMinor` to the wallet, at
- * whatever rate and fee the operator set: a first quote for `firstTryFen`,
- * then scaled up if it falls short. The sandbox operator pays it as the
- * payer's Alipay would.
- */
-async function topUp(app: CardholderApp, operator: SandboxOperator, firstTryFen: number, usdMinor: number) {
-  let quote: TopUpQuoteJson = await app.quoteTopUp(firstTryFen);
-  for (let tries = 1; quote.usd_amount.amount_minor < usdMinor && tries < TOP_UP_TRIES; tries++) {
-    quote = await app.quoteTopUp(Math.ceil((quote.cny_amount.amount_minor * usdMinor) / Math.max(1, quote.usd_amount.amount_minor)) + 1_000);
-  }
-  expect(quote.usd_amount.amount_minor >= usdMinor, `a top-up of ${quote.cny_amount.formatted} brings only ${quote.usd_amount.formatted}`);
-  const order = await app.createTopUp(quote.id);
-  const paid = await operator.payTopUp(order.id);
-  expect(paid.top_up.status === 'credited', `the top-up is ${paid.top_up.status} after paying (the issuer answered Alipay's notify with ${paid.notify_answer})`);
-  return { quote, order, paid };
-}
-
-/**
  * A sign-up; the issuer's SMS limits per client address (20 codes an hour)
  * apply to the story like to anyone — it sends three codes a run — so when
  * they are reached the story says so rather than failing obscurely.
@@ -630,4 +620,5 @@ interface RiskRuleJson {
   readonly purpose: string;
   readonly description: string | null;
   readonly predicate: string;
+  readonly except_when: { readonly metadata?: Readonly<Record<string, string>>; readonly description_contains?: string } | null;
 }

@@ -3,7 +3,9 @@ import type { Tx } from '../../platform/db/database.ts';
 import type { TransferInput } from '../../ledger/index.ts';
 import { panFingerprint } from '../card-secrets.ts';
 import { CardBook, merchantKey, type CardEntry } from './card-book.ts';
-import { decideAuthorization, storedCredentialOf, type Decision } from './decide.ts';
+import { decideAuthorization, storedCredentialOf, type AuthenticationFacts, type Decision } from './decide.ts';
+import { carriedAuthenticationRow, checkCarriedAuthentication, consumeAuthentication, paymentHistory } from '../authentication/authorization-check.ts';
+import { authenticationTrigger, needsHistory, NO_THREE_D_SECURE } from '../authentication/policy.ts';
 import { afterDecline, cardSubject, DEFAULT_DECLINE_LIMITS, isBlocked, loadLimitStates, merchantSubject, probesOf, type LimitState, type ProbeCount } from './decline-limiter.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import type { NotificationEvent } from '../notifications/notifier.ts';
@@ -36,6 +38,8 @@ interface Draft {
   readonly merchantRef: { readonly acquirerId: string; readonly merchantId: string; readonly ref: string } | null;
   /** A foreign-currency approval's terms and totals, written with the record. */
   readonly fx: FxRecord | null;
+  /** The 3-D Secure authentication this decision accepted, consumed with it (single use). */
+  readonly authenticationId: string | null;
 }
 
 const UNCHECKED_AVS: AvsResult = { line1: 'unchecked', postalCode: 'unchecked' };
@@ -55,6 +59,8 @@ export class BatchContext {
   readonly #limits = new Map<string, LimitState | undefined>();
   /** Declines of this batch to count once it commits (decline-limiter.ts), by request id. */
   readonly probes = new Map<string, ProbeCount[]>();
+  /** Authentications accepted by earlier decisions of this batch: a second authorization carrying one is refused. */
+  readonly #authenticationsUsed = new Set<string>();
 
   constructor(
     readonly tx: Tx,
@@ -193,6 +199,7 @@ export class BatchContext {
           storedCredential: storedCredentialOf(request, entry.card.id, await this.#storedCredentialOrigin(request)),
           cardProtected: await this.#blocked(fingerprint === null ? null : cardSubject(fingerprint)),
           amountUsdMinor,
+          authentication: await this.#authenticationFacts(request, entry, amountUsdMinor),
         },
         nowMs,
         deps.keyring,
@@ -238,10 +245,30 @@ export class BatchContext {
     });
     const fx: FxRecord | null =
       approved && terms !== null ? { authorizationId: id, ...terms, approvedMinor: request.amount.minor, consumedMinor: 0, clearedMinor: 0, refundedMinor: 0 } : null;
-    const draft: Draft = { row, entry, hold, spendAddedUsdMinor: spendAdded, merchantRef, fx };
+    // A valid authentication is used up by the decision that checked it, whatever the decision (a retry is a new payment).
+    const authenticationId = decision.checks.authentication === 'pass' ? request.authentication!.transactionId : null;
+    if (authenticationId !== null) this.#authenticationsUsed.add(authenticationId);
+    const draft: Draft = { row, entry, hold, spendAddedUsdMinor: spendAdded, merchantRef, fx, authenticationId };
     this.#drafts.push(draft);
     this.#decided.set(request.id, draft);
     return () => responseOfRow(draft.row);
+  }
+
+  /**
+   * 3-D Secure facts of one request (authentication/): whether the
+   * authentication it carries is valid for exactly this payment and unused,
+   * and, when it carries none, why the program's policy asks for one. The
+   * card's history is read only for a risk-based decision that needs it.
+   */
+  async #authenticationFacts(request: AuthorizationRequest, entry: CardEntry, amountUsdMinor: number | null): Promise<AuthenticationFacts> {
+    const policy = this.deps.threeDSecure ?? NO_THREE_D_SECURE;
+    const data = request.authentication;
+    const row = data === undefined || data === null ? undefined : await carriedAuthenticationRow(this.tx, request);
+    const carried = checkCarriedAuthentication(this.deps.keyring, request, entry.card.id, row, row !== undefined && this.#authenticationsUsed.has(row.id));
+    if (carried !== 'absent') return { carried, trigger: null, exemptMerchantInitiated: false };
+    const payment = { purpose: request.purpose, initiator: request.initiator, amountUsdMinor };
+    const history = needsHistory(policy, payment) ? await paymentHistory(this.tx, entry.card.id, request.merchant) : null;
+    return { carried, trigger: authenticationTrigger(policy, payment, history), exemptMerchantInitiated: policy.mode !== 'off' && request.initiator === 'merchant' };
   }
 
   /** Writes every decision made since the last flush: holds, records, merchant accounts, spend. */
@@ -249,7 +276,13 @@ export class BatchContext {
     if (this.#drafts.length === 0) return;
     const drafts = this.#drafts;
     this.#drafts = [];
-    const withHold = drafts.filter((d) => d.hold !== null);
+    // Authentications first: one another batch (another process) consumed meanwhile turns its approval into a decline before anything is held.
+    for (const draft of drafts) {
+      if (draft.authenticationId === null) continue;
+      const consumed = await consumeAuthentication(this.tx, draft.authenticationId, draft.row.request_id, this.nowMs);
+      if (!consumed && draft.row.approved === 1) this.#revokeApproval(draft, 'authentication_invalid', { authentication: 'fail', authentication_used: 'elsewhere' });
+    }
+    const withHold = drafts.filter((d) => d.hold !== null && d.row.approved === 1);
     if (withHold.length > 0) {
       const outcomes = await this.deps.ledger.createTransfers(
         this.tx,
@@ -258,7 +291,7 @@ export class BatchContext {
       withHold.forEach((draft, i) => {
         const outcome = outcomes[i]!;
         if (outcome.result === 'ok') draft.row.expires_at_ms = outcome.transfer!.expires_at_ms;
-        else if (outcome.result === 'exceeds_credits') this.#declineForFunds(draft);
+        else if (outcome.result === 'exceeds_credits') this.#revokeApproval(draft, 'insufficient_funds', { balance: 'fail', ledger: 'exceeds_credits' });
         else throw new Error(`authorization ${draft.row.id}: hold refused by the ledger: ${outcome.result}`);
       });
     }
@@ -290,16 +323,18 @@ export class BatchContext {
     }
   }
 
-  /** The ledger refused the hold: the approval becomes a decline, and what it took in memory is given back. */
-  #declineForFunds(draft: Draft): void {
+  /**
+   * An approval that cannot stand after all — the ledger refused its hold,
+   * or its authentication was consumed by another process — becomes a
+   * decline, and what it took in memory is given back.
+   */
+  #revokeApproval(draft: Draft, reason: AuthorizationReason, failed: Record<string, string>): void {
     const row = draft.row;
-    const checks = JSON.parse(row.checks) as Record<string, unknown>;
-    checks.balance = 'fail';
-    checks.ledger = 'exceeds_credits';
+    const checks = { ...(JSON.parse(row.checks) as Record<string, unknown>), ...failed };
     Object.assign(row, declinedMoney(this.nowMs), {
       approved: 0,
-      response_code: AUTHORIZATION_REASONS.insufficient_funds,
-      reason: 'insufficient_funds',
+      response_code: AUTHORIZATION_REASONS[reason],
+      reason,
       approval_code: null,
       checks: JSON.stringify(checks),
     });

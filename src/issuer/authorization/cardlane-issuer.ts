@@ -48,6 +48,8 @@
  */
 import type {
   AnswerRecorder,
+  AuthenticationRequest,
+  AuthenticationResponse,
   AuthorizationAdvice,
   AuthorizationRequest,
   AuthorizationResponse,
@@ -73,6 +75,8 @@ import { countDeclines, type DeclineLimits, type ProbeCount } from './decline-li
 import { ISSUER_NAME } from './records.ts';
 import type { Notifier } from '../notifications/notifier.ts';
 import type { IssuerFx } from './foreign-exchange.ts';
+import type { CardlaneAccessControlServer } from '../authentication/access-control-server.ts';
+import type { ThreeDSecurePolicy } from '../authentication/policy.ts';
 
 export interface CardlaneIssuerOptions {
   readonly db: Database;
@@ -88,6 +92,10 @@ export interface CardlaneIssuerOptions {
   readonly notifier?: Notifier;
   /** Rates and the cross-border fee for payments in other currencies; without them a USD card pays USD only (57). */
   readonly fx?: IssuerFx;
+  /** When the program asks for 3-D Secure (authentication/policy.ts); never when absent. */
+  readonly threeDSecure?: ThreeDSecurePolicy;
+  /** The issuer's access control server, which runs the challenges (authentication/); without it the network hears `not_supported`. */
+  readonly acs?: CardlaneAccessControlServer;
 }
 
 /** Messages decided in one transaction at most: bounds a batch's latency and its ledger call (≤ 1,000 transfers). */
@@ -112,6 +120,7 @@ export class CardlaneIssuer implements IssuerEndpoint {
   /** Declines decided by committed batches, by request id, for `authorize` to count (decline-limiter.ts). */
   readonly #probes = new Map<string, ProbeCount[]>();
   #ready: Promise<void> | null = null;
+  readonly #acs: CardlaneAccessControlServer | null;
 
   constructor(options: CardlaneIssuerOptions) {
     const holdTtlMs = options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS;
@@ -119,7 +128,8 @@ export class CardlaneIssuer implements IssuerEndpoint {
       throw new RangeError(`holdTtlMs must be 1 ms to 31 days, got ${holdTtlMs}`);
     }
     this.#db = options.db;
-    this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs, ...(options.declineLimits ? { declineLimits: options.declineLimits } : {}), ...(options.notifier ? { notifier: options.notifier } : {}), ...(options.fx ? { fx: options.fx } : {}) };
+    this.#deps = { ledger: options.ledger, clock: options.clock, ids: options.ids, keyring: options.keyring, holdTtlMs, ...(options.declineLimits ? { declineLimits: options.declineLimits } : {}), ...(options.notifier ? { notifier: options.notifier } : {}), ...(options.fx ? { fx: options.fx } : {}), ...(options.threeDSecure ? { threeDSecure: options.threeDSecure } : {}) };
+    this.#acs = options.acs ?? null;
     this.#group = new GroupCommit<Work, Answer>(options.db, (tx, works) => this.#apply(tx, works), {
       // Two batches in flight on either database. SQLite runs their work one after the other (one
       // writer) but makes them durable off the main thread, so the next batch is decided while the
@@ -174,6 +184,17 @@ export class CardlaneIssuer implements IssuerEndpoint {
     await this.#submit({ kind: 'advice', advice });
   }
 
+  /** 3-D Secure: the network routes a Cardlane card's authentication here (the issuer's access control server). */
+  async authenticate(request: AuthenticationRequest): Promise<AuthenticationResponse> {
+    if (this.#acs === null) return notSupported(request.id);
+    return this.#acs.authenticate(request);
+  }
+
+  async authenticationResult(id: string): Promise<AuthenticationResponse> {
+    if (this.#acs === null) return notSupported(id);
+    return this.#acs.result(id);
+  }
+
   async #submit(work: Work): Promise<Answer> {
     // The settlement account every hold credits: created once per process (safe if it exists).
     this.#ready ??= ensureIssuerAccounts(this.#deps.ledger, this.#db).catch((error: unknown) => {
@@ -214,4 +235,8 @@ export class CardlaneIssuer implements IssuerEndpoint {
     }
     return results;
   }
+}
+
+function notSupported(id: string): AuthenticationResponse {
+  return { type: 'authentication_response', id, status: 'not_supported', challengeUrl: null, expiresAtMs: null, authentication: null, reason: 'not_supported', issuer: ISSUER_NAME };
 }

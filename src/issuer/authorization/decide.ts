@@ -6,6 +6,8 @@ import { merchantAllowed } from '../cards/controls.ts';
 import { isExpired } from '../expiry.ts';
 import { checkName } from '../name-check.ts';
 import type { Keyring } from '../keyring.ts';
+import type { CarriedAuthentication } from '../authentication/authorization-check.ts';
+import type { AuthenticationTrigger } from '../authentication/policy.ts';
 import type { AuthorizationReason } from './reasons.ts';
 import { tracksSpend } from './spend.ts';
 
@@ -47,6 +49,15 @@ import { tracksSpend } from './spend.ts';
  *                 (null refs are not counted)
  * 12. balance   — available balance, open holds counted           51 insufficient_funds
  *                 (every amount > 0, verifications included: they hold)
+ * 13. authentication — 3-D Secure (authentication/policy.ts): the
+ *                 authentication carried is not one this issuer
+ *                 issued for exactly this payment, or was used     05 authentication_invalid
+ *                 none carried, and the program's policy asks for
+ *                 it (customer-initiated only: merchant-initiated
+ *                 payments are exempt)                            1A authentication_required
+ *                 Last, so a payment that would be declined anyway
+ *                 is declined for that reason, not sent to a challenge
+ *                 the cardholder would pass for nothing.
  *
  * Malformed requests are refused before any of this (12/13), and repeats
  * (same id) are answered from the record before that. There is no "distinct
@@ -74,6 +85,7 @@ export const CHECK_ORDER = [
   'limit_per_month',
   'merchant_accounts',
   'balance',
+  'authentication',
 ] as const;
 export type CheckName = (typeof CHECK_ORDER)[number];
 
@@ -97,6 +109,15 @@ export interface CardFacts {
    * currency has no rate. Absent: USD pays as asked, nothing else is accepted.
    */
   readonly amountUsdMinor?: number | null;
+  /** 3-D Secure: what the request carries, and why the program's policy asks for it (null: it does not). Absent: not asked, none carried. */
+  readonly authentication?: AuthenticationFacts;
+}
+
+export interface AuthenticationFacts {
+  readonly carried: CarriedAuthentication;
+  readonly trigger: AuthenticationTrigger | null;
+  /** The policy would have asked, but the payment is merchant-initiated (the SCA exemption). */
+  readonly exemptMerchantInitiated: boolean;
 }
 
 /** `absent`: none named; `valid`: an approved, CVV2-matched authorization of this card at this merchant; else why not. */
@@ -237,6 +258,19 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
     sheet.fail('balance', 'insufficient_funds');
   }
   checks.available_usd_minor = facts.availableUsdMinor;
+
+  const authentication = facts.authentication;
+  if (authentication === undefined || (authentication.carried === 'absent' && authentication.trigger === null)) {
+    sheet.skip('authentication');
+    if (authentication?.exemptMerchantInitiated) checks.authentication_exemption = 'merchant_initiated';
+  } else if (authentication.carried === 'invalid') {
+    sheet.fail('authentication', 'authentication_invalid');
+  } else if (authentication.carried === 'valid') {
+    sheet.pass('authentication');
+  } else {
+    sheet.fail('authentication', 'authentication_required');
+    checks.authentication_trigger = authentication.trigger!;
+  }
 
   const reason = sheet.decision();
   // A limited answer says nothing about the card data: the checks stay in the record (never shown to merchants), not in the answer.

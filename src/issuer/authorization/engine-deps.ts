@@ -5,6 +5,7 @@ import type { Keyring } from '../keyring.ts';
 import type { DeclineLimits } from './decline-limiter.ts';
 import type { Notifier } from '../notifications/notifier.ts';
 import type { IssuerFx } from './foreign-exchange.ts';
+import type { ThreeDSecurePolicy } from '../authentication/policy.ts';
 
 /** What the engine's steps share inside a batch; time, ids and secrets are injected. */
 export interface EngineDeps {
@@ -20,6 +21,8 @@ export interface EngineDeps {
   readonly notifier?: Notifier;
   /** Rates and the cross-border fee for payments in other currencies (foreign-exchange.ts); USD only when absent. */
   readonly fx?: IssuerFx;
+  /** When the program asks for 3-D Secure (authentication/policy.ts); never when absent. */
+  readonly threeDSecure?: ThreeDSecurePolicy;
 }
 
 /** Holds usually expire after 7 days (Stripe, the networks' defaults for card-not-present). */

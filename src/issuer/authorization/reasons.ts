@@ -42,6 +42,10 @@ export const AUTHORIZATION_REASONS = {
   merchant_account_limit: '57',
   // Money
   insufficient_funds: '51',
+  // 3-D Secure (authentication/policy.ts): the program asks the cardholder to authenticate (Visa's SCA soft decline);
+  // an authentication value that is not this issuer's for exactly this payment, or already used, is refused.
+  authentication_required: '1A',
+  authentication_invalid: '05',
   // The issuer is overloaded and did not decide (not recorded; retry).
   issuer_overloaded: '91',
 } as const satisfies Record<string, IsoResponseCode>;

@@ -187,7 +187,19 @@ export function responseOfRow(row: AuthorizationRow): AuthorizationResponse {
     decidedBy: byNetwork ? 'network' : 'issuer',
     issuer: ISSUER_NAME,
     ...nameCheckOf(row),
+    ...cardholderBillingOf(row),
   };
+}
+
+/**
+ * Fields 6/51 for a payment in another currency than the card's (USD): the
+ * USD the decision billed, fee included (kept with its checks as
+ * `billed_usd_minor`); none for a limited answer, which says nothing about the card.
+ */
+function cardholderBillingOf(row: AuthorizationRow): { cardholderBilling?: { minor: number; currency: string } } {
+  if (row.currency === 'USD' || row.reason === 'declines_limited' || !row.checks.includes('"billed_usd_minor"')) return {};
+  const value = (JSON.parse(row.checks) as { billed_usd_minor?: unknown }).billed_usd_minor;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? { cardholderBilling: { minor: value, currency: 'USD' } } : {};
 }
 
 /** The name check the decision answered (kept with its checks); none for a limited answer, which says nothing about the card data. */

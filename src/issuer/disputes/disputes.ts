@@ -6,6 +6,7 @@ import type { DisputeCategory, DisputeIssuerEndpoint, DisputeMessageResponse, Di
 import { DISPUTE_REASONS, reasonCodeFor, RESPONSE_WINDOW_MS } from '../../network/index.ts';
 import { IssuerError } from '../errors.ts';
 import { ISSUER_NAME, rowById } from '../authorization/records.ts';
+import { fxRecordOf } from '../authorization/foreign-exchange.ts';
 import { getMoneySettings } from '../money/settings.ts';
 import type { Notifier } from '../notifications/notifier.ts';
 import { bookCardholderWon, bookChargebackTaken, bookMerchantWon, bookProvisionalCredit, type DisputeMoney } from './dispute-ledger.ts';
@@ -27,6 +28,9 @@ export interface IssuerDisputeRow {
   reason_code: string;
   amount_minor: number | string;
   currency: string;
+  /** For a payment in another currency than the card's: what the chargeback asks of the merchant's side, in the payment's currency (null: amount_minor, currency). */
+  network_amount_minor: number | string | null;
+  network_currency: string | null;
   statement: string;
   status: IssuerDisputeStatus;
   provisional_credit_minor: number | string;
@@ -128,6 +132,11 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
       if (!Number.isSafeInteger(amount) || amount <= 0 || amount > disputable) {
         throw new IssuerError('dispute_amount_invalid', `A dispute of this payment is for 1 to ${disputable} cents.`);
       }
+      // A payment in another currency: the card was billed USD, so the cardholder disputes (and is credited) USD cents, while
+      // the chargeback asks the merchant's side for the same share of what it was paid, in the payment's currency.
+      const fx = auth.currency === 'USD' ? undefined : await fxRecordOf(tx, auth.id);
+      const network = fx === undefined ? null : { currency: fx.currency, minor: shareOf(amount, disputable, fx.clearedMinor - fx.refundedMinor) };
+      if (network !== null && network.minor <= 0) throw new IssuerError('dispute_amount_invalid', 'There is nothing left of this payment to dispute.');
       const reason = DISPUTE_REASONS[input.category];
       const limitMs = reason.timeLimitDays * DAY_MS;
       if (nowMs - Number(auth.created_at_ms) > limitMs) {
@@ -139,9 +148,10 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
       const id = ids.next('idsp');
       await tx.run(
         `INSERT INTO issuer_disputes (id, cardholder_id, card_id, authorization_id, network_original_id, category, scheme, reason_code, amount_minor, currency,
-           statement, status, provisional_credit_minor, merchant_evidence, winner, decided_by, respond_by_ms, created_at_ms, updated_at_ms, closed_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'opening', ?, NULL, NULL, NULL, ?, ?, ?, NULL)`,
-        [id, input.cardholderId, auth.card_id, auth.id, auth.request_id, input.category, scheme, reasonCodeFor(input.category, scheme), amount, auth.currency,
+           network_amount_minor, network_currency, statement, status, provisional_credit_minor, merchant_evidence, winner, decided_by, respond_by_ms, created_at_ms, updated_at_ms, closed_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'opening', ?, NULL, NULL, NULL, ?, ?, ?, NULL)`,
+        [id, input.cardholderId, auth.card_id, auth.id, auth.request_id, input.category, scheme, reasonCodeFor(input.category, scheme), amount,
+          network === null ? auth.currency : 'USD', network?.minor ?? null, network?.currency ?? null,
           input.statement, provisional, nowMs + RESPONSE_WINDOW_MS, nowMs, nowMs],
       );
       await this.#step(tx, id, 'opened', `Dispute opened: ${reason.visa.title} (${scheme} ${reasonCodeFor(input.category, scheme)}).`, amount, nowMs);
@@ -233,7 +243,7 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
       kind: 'chargeback',
       category: row.category,
       reasonCode: row.reason_code,
-      amount: { minor: Number(row.amount_minor), currency: row.currency },
+      amount: row.network_amount_minor === null ? { minor: Number(row.amount_minor), currency: row.currency } : { minor: Number(row.network_amount_minor), currency: row.network_currency! },
       cardholderStatement: row.statement,
       respondByMs: Number(row.respond_by_ms),
       sentAtMs: clock.nowMs(),
@@ -283,6 +293,16 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
     });
     return true;
   }
+}
+
+/**
+ * The part of `wholeOther` (a payment's disputable amount in its own currency) that `part` is of `whole` (the same
+ * in USD cents): all of it for a whole dispute, else rounded half up — fixed when the case opens.
+ */
+function shareOf(part: number, whole: number, wholeOther: number): number {
+  if (part >= whole || wholeOther <= 0) return Math.max(wholeOther, 0);
+  const share = (BigInt(part) * BigInt(wholeOther) * 2n + BigInt(whole)) / (2n * BigInt(whole));
+  return Math.min(wholeOther, Math.max(1, Number(share)));
 }
 
 function money(row: Pick<IssuerDisputeRow, 'id' | 'card_id' | 'cardholder_id' | 'amount_minor'>): DisputeMoney {

@@ -44,4 +44,17 @@ CREATE TABLE issuer_dispute_steps (
 CREATE INDEX issuer_dispute_steps_dispute ON issuer_dispute_steps (dispute_id, seq);
 `,
   },
+  {
+    id: 'issuer/041_dispute_network_amount',
+    sql: `
+-- A dispute of a payment in another currency than the card's: amount_minor is
+-- what the cardholder disputes of what the card was billed (USD cents, the
+-- issuer's books); the chargeback asks the merchant's side for the same share
+-- of the payment in the payment's own currency, fixed when the case opens so
+-- every resend of the chargeback is the same message. NULL: a USD payment,
+-- whose chargeback is amount_minor itself.
+ALTER TABLE issuer_disputes ADD COLUMN network_amount_minor BIGINT;
+ALTER TABLE issuer_disputes ADD COLUMN network_currency TEXT;
+`,
+  },
 ];

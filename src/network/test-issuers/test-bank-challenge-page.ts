@@ -1,5 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { acceptPlainForms, escapeHtml, formatMinor, pageLang, sendAuthenticationPage, serveAuthenticationStylesheet, type PageLang } from '../../platform/http/authentication-page.ts';
+import { systemClock, type Clock } from '../../platform/clock.ts';
+import {
+  acceptPlainForms,
+  escapeHtml,
+  formatMinor,
+  pageLang,
+  sendAuthenticationPage,
+  serveAuthenticationStylesheet,
+  THREE_D_SECURE_PAGE_RATE_LIMIT,
+  type PageLang,
+} from '../../platform/http/authentication-page.ts';
+import { RateLimiter } from '../../platform/http/rate-limit.ts';
 import { TEST_BANK_CHALLENGE_PATH, type ChallengeView, type TestBankAcs } from './test-bank-acs.ts';
 
 /**
@@ -26,20 +37,22 @@ const TEXT = {
   },
 } as const;
 
-export function testBankChallengeRoutes(acs: TestBankAcs): FastifyPluginAsync {
+export function testBankChallengeRoutes(acs: TestBankAcs, clock: Clock = systemClock): FastifyPluginAsync {
+  // No credential: one limit per client address over showing and answering (SECURITY.md).
+  const limit = new RateLimiter(THREE_D_SECURE_PAGE_RATE_LIMIT, clock);
   return async (app) => {
     acceptPlainForms(app);
     serveAuthenticationStylesheet(app);
     const path = `${TEST_BANK_CHALLENGE_PATH}/:id`;
 
-    app.get(path, { schema: { hide: true } }, async (request, reply) => {
+    app.get(path, { schema: { hide: true }, onRequest: limit.hook }, async (request, reply) => {
       const lang = pageLang(request);
       const id = (request.params as { id: string }).id;
       const view = await acs.view(id);
       return page(reply, lang, view, request.url.split('?')[0]!);
     });
 
-    app.post(path, { schema: { hide: true } }, async (request, reply) => {
+    app.post(path, { schema: { hide: true }, onRequest: limit.hook }, async (request, reply) => {
       const lang = pageLang(request);
       const id = (request.params as { id: string }).id;
       const action = (request.body as Record<string, unknown> | undefined)?.action;

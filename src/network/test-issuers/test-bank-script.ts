@@ -101,19 +101,21 @@ export function decideTestAuthorization(
       return purchase ? answer('05', 'generic_decline') : answer('00', 'approved');
     case 'cvc_check_fails':
       return cvcGiven ? answer('N7', 'cvv2_mismatch') : answer('00', 'approved');
+    // As at Stripe, a set-up (SetupIntent) of these cards needs authentication too; once authenticated it is approved —
+    // except the card that declines after authenticating, which declines its set-up as well.
     case 'authentication_required':
     case 'authentication_required_3ds2':
-      if (!purchase || withAuthentication || exempt) return answer('00', 'approved');
+      if (withAuthentication || exempt) return answer('00', 'approved');
       return answer('1A', 'authentication_required');
     case 'authentication_always':
-      if (!purchase || withAuthentication) return answer('00', 'approved');
+      if (withAuthentication) return answer('00', 'approved');
       return answer('1A', 'authentication_required');
     case 'authentication_then_decline':
-      if (!purchase) return answer('00', 'approved');
       return withAuthentication ? answer('05', 'generic_decline') : answer('1A', 'authentication_required');
     case 'authentication_then_insufficient_funds':
-      if (!purchase) return answer('00', 'approved');
-      return withAuthentication ? answer('51', 'insufficient_funds') : answer('1A', 'authentication_required');
+      // A set-up holds nothing (or the merchant's small verification hold): only a payment runs short of funds.
+      if (withAuthentication) return purchase ? answer('51', 'insufficient_funds') : answer('00', 'approved');
+      return answer('1A', 'authentication_required');
     case 'approve':
     case 'postal_code_check_fails':
     case 'line1_check_fails':

@@ -3,6 +3,7 @@ import type { Compilable } from 'kysely';
 import { createBuilder } from './builder.ts';
 import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
 import { withRetries } from './retry.ts';
+import { countStatement, countTransaction } from './statement-tally.ts';
 import { LruCache } from './statement-cache.ts';
 
 const DEFAULT_POOL_SIZE = 10;
@@ -111,6 +112,7 @@ export class PostgresDatabase implements Database {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return withRetries(async () => {
+      countTransaction();
       const client = await this.#pool.connect();
       let broken = false;
       const tx = new PostgresTx(client);
@@ -207,6 +209,7 @@ class PostgresTx implements Tx {
 const preparedNames = new Map<string, string>();
 
 function runQuery(client: pg.ClientBase, text: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+  countStatement(text);
   const values = params.map(toPostgresValue);
   let name = preparedNames.get(text);
   if (name === undefined && preparedNames.size < PREPARED_NAME_LIMIT) {

@@ -8,6 +8,7 @@ import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
 import { Mutex } from './mutex.ts';
 import { CommitGroup } from './sqlite-commit-group.ts';
 import { withRetries } from './retry.ts';
+import { countStatement, countTransaction } from './statement-tally.ts';
 import { LruCache } from './statement-cache.ts';
 import { REWIND_AT_FRAMES, WalCheckpointer } from './wal-checkpointer.ts';
 
@@ -136,21 +137,22 @@ export class SqliteDatabase implements Database {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return withRetries(async () => {
+      countTransaction();
       const release = await this.#mutex.lock();
       let durable: Promise<void>;
       let result: T;
       try {
         if (this.#group === null) {
-          this.#writer.exec('BEGIN IMMEDIATE');
+          this.#writer.control('BEGIN IMMEDIATE');
           this.#group = new CommitGroup();
         }
         const group = this.#group;
-        this.#writer.exec(`SAVEPOINT ${SAVEPOINT}`);
+        this.#writer.control(`SAVEPOINT ${SAVEPOINT}`);
         const tx = new SqliteTx(this.#writer);
         try {
           result = await fn(tx);
           tx.close();
-          this.#writer.exec(`RELEASE ${SAVEPOINT}`);
+          this.#writer.control(`RELEASE ${SAVEPOINT}`);
         } catch (error) {
           tx.close();
           this.#undoLogical();
@@ -179,8 +181,8 @@ export class SqliteDatabase implements Database {
   /** Undoes the current logical transaction only; if SQLite already rolled back the physical one, the group is lost. */
   #undoLogical(): void {
     if (this.#writer.db.inTransaction) {
-      this.#writer.exec(`ROLLBACK TO ${SAVEPOINT}`);
-      this.#writer.exec(`RELEASE ${SAVEPOINT}`);
+      this.#writer.control(`ROLLBACK TO ${SAVEPOINT}`);
+      this.#writer.control(`RELEASE ${SAVEPOINT}`);
       return;
     }
     const group = this.#group;
@@ -217,15 +219,15 @@ export class SqliteDatabase implements Database {
     this.#group = null;
     if (group.size === 0) {
       // Only failed transactions ran in it: nothing to make durable.
-      if (this.#writer.db.inTransaction) this.#writer.exec('ROLLBACK');
+      if (this.#writer.db.inTransaction) this.#writer.control('ROLLBACK');
       return;
     }
     try {
-      this.#writer.exec('COMMIT');
+      this.#writer.control('COMMIT');
       this.#physicalCommits += 1;
       this.#logicalCommits += group.size;
     } catch (error) {
-      if (this.#writer.db.inTransaction) this.#writer.exec('ROLLBACK');
+      if (this.#writer.db.inTransaction) this.#writer.control('ROLLBACK');
       group.lost(error);
       return;
     }
@@ -380,11 +382,27 @@ interface Prepared {
 
 class Connection {
   readonly #statements = new LruCache<string, Prepared>(STATEMENT_CACHE_SIZE);
+  readonly #control = new Map<string, Statement>();
 
   constructor(readonly db: BetterSqlite3.Database) {}
 
   exec(sql: string): void {
     this.db.exec(sql);
+  }
+
+  /**
+   * BEGIN, SAVEPOINT, RELEASE, COMMIT… as statements prepared once: `exec`
+   * parses its text every time, which cost as much as a payment's whole
+   * group of transaction-control statements' work (measured in the payment
+   * benchmark's profile). Not counted as statements (statement-tally.ts).
+   */
+  control(sql: string): void {
+    let statement = this.#control.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.#control.set(sql, statement);
+    }
+    statement.run();
   }
 
   all<R>(sql: string, params: readonly unknown[]): R[] {
@@ -403,6 +421,7 @@ class Connection {
   }
 
   #prepare(sql: string): Prepared {
+    countStatement(sql);
     let prepared = this.#statements.get(sql);
     if (!prepared) {
       const statement = this.db.prepare(sql);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimitPolicy } from './rate-limit.ts';
 
 /**
  * The frame of a 3-D Secure challenge page (an issuer's access control
@@ -20,6 +21,14 @@ export const AUTHENTICATION_PAGE_CSP = "default-src 'none'; style-src 'self'; im
 
 /** Where the shared stylesheet is served (registered once by `serveAuthenticationStylesheet`). */
 export const AUTHENTICATION_STYLESHEET_PATH = '/3ds/assets/challenge.css';
+
+/**
+ * The 3-D Secure pages take no credential (the authentication's id is the
+ * handle), so, like every such route, they are limited per client address
+ * (SECURITY.md): a customer loads a challenge and comes back a few times; a
+ * script asking without end gets 429 before any database read.
+ */
+export const THREE_D_SECURE_PAGE_RATE_LIMIT: RateLimitPolicy = { name: 'three_d_secure_pages', burst: 60, perWindow: 60, windowMs: 60_000 };
 
 const STYLESHEET = `*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f4f5f7;color:#1a1d21}
 main{max-width:28rem;margin:0 auto;padding:1.5rem 1rem}h1{font-size:1.25rem;margin:0 0 1rem}.card{background:#fff;border-radius:12px;padding:1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}

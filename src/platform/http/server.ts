@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import { AppError, errorBodySchema } from '../errors.ts';
 import { IdGenerator } from '../ids.ts';
 import type { Logger } from '../logger.ts';
+import { loggableUrl } from '../log-redaction.ts';
 import { toHttpError, routeNotFound } from './error-mapper.ts';
 import { answerClientError } from './client-errors.ts';
 import { installHealthRoutes } from './health-routes.ts';
@@ -137,7 +138,8 @@ function installRequestLogging(app: FastifyInstance): void {
     const route = request.routeOptions.url;
     const line = {
       method: request.method,
-      url: request.url,
+      // Card numbers hidden by percent-encoding and secrets in the query never reach the log (log-redaction.ts).
+      url: loggableUrl(request.url),
       route,
       status_code: reply.statusCode,
       duration_ms: Math.round(reply.elapsedTime * 1_000) / 1_000,

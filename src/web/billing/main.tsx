@@ -14,7 +14,8 @@ import type { Session, Settings } from './types.ts';
 /**
  * The billing page: a member of an API customer's organization signs in
  * with an e-mail code, then sees (an owner: changes) its credits, cards,
- * auto-recharge, payments, receipts and members — each a panel (panels.ts)
+ * auto-recharge, payments, usage, budget, credit grants, API keys, members,
+ * invoices and billing details — each a panel (panels.ts)
  * over billing's API (/billing/v1). The server's document carries the
  * language it chose from Accept-Language; a switch the reader made is kept.
  */

@@ -3,11 +3,11 @@ import type { Bilingual } from '../shared/lang.ts';
 import { AutoRechargePanel } from './panels/auto-recharge.tsx';
 import { BalancePanel } from './panels/balance.tsx';
 import { CardsPanel } from './panels/cards.tsx';
-import { PaymentsPanel, ReceiptsPanel } from './panels/history.tsx';
+import { InvoicesPanel, PaymentsPanel } from './panels/history.tsx';
 import { MembersPanel } from './panels/members.tsx';
 import { BudgetPanel } from './panels/budget.tsx';
 import { CreditGrantsPanel } from './panels/credit-grants.tsx';
-import { InvoicesPanel } from './panels/invoices.tsx';
+import { BillingProfilePanel } from './panels/billing-profile.tsx';
 import { ApiKeysPanel } from './panels/api-keys.tsx';
 import { UsagePanel } from './panels/usage.tsx';
 
@@ -38,6 +38,6 @@ export const PANELS: readonly BillingPanel[] = [
   { id: 'credit-grants', title: { en: 'Credit grants and expiry', zh: '额度发放与到期' }, component: CreditGrantsPanel },
   { id: 'api-keys', title: { en: 'API keys', zh: 'API 密钥' }, component: ApiKeysPanel },
   { id: 'members', title: { en: 'Members', zh: '成员' }, component: MembersPanel },
-  { id: 'receipts', title: { en: 'Receipts', zh: '收据' }, component: ReceiptsPanel },
-  { id: 'invoices', title: { en: 'Invoices and billing details', zh: '发票与开票信息' }, component: InvoicesPanel },
+  { id: 'invoices', title: { en: 'Invoices', zh: '发票' }, component: InvoicesPanel },
+  { id: 'billing-profile', title: { en: 'Billing details', zh: '开票信息' }, component: BillingProfilePanel },
 ];

@@ -69,6 +69,19 @@ export interface Receipt {
   readonly paid_at: string;
 }
 
+export interface Invoice {
+  readonly id: string;
+  readonly number: string;
+  readonly description: string;
+  readonly total: Amount;
+  readonly tax: Amount;
+  readonly status: 'paid' | 'partially_refunded' | 'refunded';
+  readonly amount_refunded: Amount;
+  readonly issued_at: string;
+  /** The PDF's path; `?lang=&tz=` choose its language and date. */
+  readonly pdf: string;
+}
+
 export interface Payment {
   readonly id: string;
   readonly kind: string;

@@ -36,6 +36,8 @@ describe('a USD card pays in GBP, EUR and JPY at the configured rate plus the cr
     const answer = await f.issuer.authorize(request);
     assert.equal(answer.responseCode, '00', JSON.stringify(answer));
     assert.deepEqual(answer.approvedAmount, { minor: 2_000, currency: 'GBP' });
+    // ISO 8583 fields 4/49 carry the transaction (£20.00), fields 6/51 what the USD card is billed ($25.65, fee included).
+    assert.deepEqual(answer.cardholderBilling, { minor: 2_565, currency: 'USD' });
     assert.equal(await f.available(card), 5_000 - 2_565, 'held in USD, fee included');
     const record = (await findAuthorizationByRequestId(f.db, request.id))!;
     assert.equal(record.heldUsdMinor, 2_565);
@@ -57,6 +59,13 @@ describe('a USD card pays in GBP, EUR and JPY at the configured rate plus the cr
     assert.equal(refunded.responseCode, '00');
     assert.deepEqual(refunded.amount, { minor: 2_000, currency: 'GBP' });
     assert.equal(await f.available(card), 5_000);
+  });
+
+  test('a USD payment on the USD card carries no fields 6/51: nothing was converted', async () => {
+    const card = await f.openCard({ loadUsdMinor: 1_000 });
+    const answer = await f.issuer.authorize(f.authRequest(card, { amount: { minor: 500, currency: 'USD' } }));
+    assert.equal(answer.responseCode, '00');
+    assert.equal(answer.cardholderBilling, undefined);
   });
 
   test('JPY, a currency without decimals: partial captures in yen add up to the USD held', async () => {

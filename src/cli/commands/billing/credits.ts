@@ -25,7 +25,18 @@ interface PaymentObject {
 export function describePayment(payment: PaymentObject): string {
   const failure = payment.failure === null ? '' : ` — ${payment.failure.message} (${[payment.failure.decline_code ?? payment.failure.code, payment.failure.network_decline_code].filter(Boolean).join(', ')})`;
   const receipt = payment.receipt === null ? '' : ` receipt ${payment.receipt.number}`;
-  return `${payment.created_at.slice(0, 16).replace('T', ' ')}  ${payment.id}  ${payment.kind.padEnd(13)} ${payment.amount.formatted.padStart(9)}  ${payment.status}${receipt}${failure}`;
+  return `${payment.created_at.slice(0, 16).replace('T', ' ')}  ${payment.id}  ${payment.kind.padEnd(13)} ${amountOf(payment).padStart(9)}  ${payment.status}${receipt}${failure}`;
+}
+
+/**
+ * A card verification charges nothing (a zero-amount check, or a small hold
+ * that is released): its amount column says what happened to the check, so a
+ * declined one never reads as a payment of $0.00.
+ */
+function amountOf(payment: PaymentObject): string {
+  if (payment.kind !== 'verification') return payment.amount.formatted;
+  if (payment.status === 'failed') return 'card check declined';
+  return payment.amount.amount_minor > 0 ? `${payment.amount.formatted} hold` : 'card check';
 }
 
 function cents(text: string): number {

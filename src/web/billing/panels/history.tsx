@@ -1,9 +1,13 @@
 import { dateTime } from '../../shared/format.ts';
+import { sessionToken } from '../api.ts';
 import { useBilling, useBillingData } from '../context.ts';
 import { explanationOf, sentence } from '../messages.tsx';
-import type { List, Payment, Receipt } from '../types.ts';
+import type { Invoice, List, Payment } from '../types.ts';
+import { paymentAmount } from './payment-amount.ts';
+import { spendingTranslator } from './spending-strings.ts';
+import { SaidSpending, useSpendingMessage } from './spending-ui.tsx';
 
-/** The payment history and the receipts: tables that scroll sideways on a phone rather than squeeze. */
+/** The payment history and the invoices: tables that scroll sideways on a phone rather than squeeze. */
 
 const KINDS = ['verification', 'purchase', 'auto_recharge', 'subscription'] as const;
 const STATUSES = ['succeeded', 'failed', 'processing'] as const;
@@ -45,7 +49,7 @@ export function PaymentsPanel() {
               <tr key={payment.id} data-payment={payment.id} data-status={payment.status}>
                 <td>{dateTime(payment.created_at, lang)}</td>
                 <td>{kind ? t(`kind_${kind}`) : payment.kind}</td>
-                <td class="amount">{payment.amount.formatted}</td>
+                <td class="amount">{paymentAmount(payment, t)}</td>
                 <td class={payment.status === 'failed' ? 'declined' : ''}>{status ? t(`status_${status}`) : payment.status}</td>
                 <td class="explanation">{details.join(' · ')}</td>
               </tr>
@@ -57,40 +61,74 @@ export function PaymentsPanel() {
   );
 }
 
-export function ReceiptsPanel() {
-  const { t, lang } = useBilling();
-  const receipts = useBillingData<List<Receipt>>('/receipts?limit=20')?.data ?? null;
+/** The invoices (one per successful payment, renewals included) with their PDFs: this list replaced the receipts (their API stays, for other clients). */
+export function InvoicesPanel() {
+  const { lang } = useBilling();
+  const t = spendingTranslator(lang);
+  const invoices = useBillingData<List<Invoice>>('/invoices?limit=50')?.data ?? null;
+  const message = useSpendingMessage();
+
+  // The PDF needs the session's token, so it is fetched and handed to the browser as a file (nothing is kept).
+  // It comes in the reader's language, its date of issue in the reader's time zone.
+  const download = async (invoice: Invoice) => {
+    const token = sessionToken();
+    const query = new URLSearchParams({ lang, tz: Intl.DateTimeFormat().resolvedOptions().timeZone });
+    const response = await fetch(`${invoice.pdf}?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (!response.ok) return message.show('error', (t) => t('failed', { why: `HTTP ${response.status}` }));
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `${invoice.number}.pdf`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+
   return (
-    <div class="scroll" tabIndex={0} role="region" aria-labelledby="panel-receipts-title">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t('colNumber')}</th>
-            <th scope="col">{t('colDate')}</th>
-            <th scope="col">{t('colDescription')}</th>
-            <th scope="col">{t('colCard')}</th>
-            <th scope="col">{t('colAmount')}</th>
-          </tr>
-        </thead>
-        <tbody id="receipts-list">
-          {receipts !== null && receipts.length === 0 ? (
+    <>
+      <SaidSpending id="invoices-message" shown={message.shown} t={t} lang={lang} />
+      <div class="scroll" tabIndex={0} role="region" aria-labelledby="panel-invoices-title">
+        <table>
+          <thead>
             <tr>
-              <td colSpan={5} class="note">
-                {t('noReceipts')}
-              </td>
+              <th scope="col">{t('colNumber')}</th>
+              <th scope="col">{t('colDate')}</th>
+              <th scope="col">{t('colTotal')}</th>
+              <th scope="col">{t('colTax')}</th>
+              <th scope="col">{t('colStatus')}</th>
+              <th scope="col">{t('colPdf')}</th>
             </tr>
-          ) : null}
-          {(receipts ?? []).map((receipt) => (
-            <tr key={receipt.id} data-receipt={receipt.id}>
-              <td>{receipt.number}</td>
-              <td>{dateTime(receipt.paid_at, lang)}</td>
-              <td>{receipt.description}</td>
-              <td>{receipt.card}</td>
-              <td class="amount">{receipt.amount.formatted}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody id="invoices-list">
+            {invoices !== null && invoices.length === 0 ? (
+              <tr>
+                <td colSpan={6} class="note">
+                  {t('invoicesNone')}
+                </td>
+              </tr>
+            ) : null}
+            {(invoices ?? []).map((invoice) => (
+              <tr key={invoice.id} data-invoice={invoice.id} data-status={invoice.status}>
+                <td>
+                  {invoice.number}
+                  <br />
+                  <span class="note">{invoice.description}</span>
+                </td>
+                <td>{dateTime(invoice.issued_at, lang)}</td>
+                <td class="amount">{invoice.total.formatted}</td>
+                <td class="amount">{invoice.tax.formatted}</td>
+                <td>{invoice.status === 'partially_refunded' ? t('invoice_partially_refunded', { amount: invoice.amount_refunded.formatted }) : t(invoice.status === 'refunded' ? 'invoice_refunded' : 'invoice_paid')}</td>
+                <td>
+                  <button type="button" data-action="download-invoice" aria-label={t('downloadLabel', { number: invoice.number })} onClick={() => void download(invoice)}>
+                    {t('download')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

@@ -51,6 +51,9 @@ const en = {
   colPdf: 'PDF',
   download: 'Download PDF',
   downloadLabel: 'Download PDF ({number})',
+  invoice_paid: 'Paid',
+  invoice_partially_refunded: 'Paid, {amount} refunded',
+  invoice_refunded: 'Refunded',
 } as const;
 
 type Key = keyof typeof en;
@@ -103,6 +106,9 @@ const zh: Readonly<Record<Key, string>> = {
   colPdf: 'PDF',
   download: '下载 PDF',
   downloadLabel: '下载 PDF（{number}）',
+  invoice_paid: '已支付',
+  invoice_partially_refunded: '已支付，已退款 {amount}',
+  invoice_refunded: '已退款',
 };
 
 export type SpendingT = Translator<Key>;

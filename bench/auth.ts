@@ -13,14 +13,18 @@
  * Prints one JSON document on stdout; progress goes to stderr.
  * Flags: --quick, --seconds N, --clients N, --cards N, --database sqlite|both,
  * --pg-url URL, --data-dir DIR, --only in_process|http, --rates R1,R2,… (the
- * in-process open-loop steps, authorizations/s).
+ * in-process open-loop steps, authorizations/s), --grown DB[,DB] (each
+ * in-process scenario again on a copy of a grown database of its dialect,
+ * from `npm run bench:grow`, with grown ÷ fresh: cost should stay flat as
+ * data grows).
  */
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchHttp } from './lib/auth-http.ts';
 import { benchInProcess } from './lib/auth-in-process.ts';
 import { keptUp } from './lib/open-loop.ts';
 import { describeMachine } from './lib/machine.ts';
+import { isPostgresUrl } from './lib/grown-database.ts';
 
 const TARGET_RATE = 10_000;
 /** Offered rates of the open-loop latency steps (in-process, SQLite). */
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       only: { type: 'string' },
       rates: { type: 'string' },
+      grown: { type: 'string' },
     },
   });
   const quick = values.quick === true;
@@ -57,9 +62,27 @@ async function main(): Promise<void> {
   const scenarios: unknown[] = [];
   const targets: Array<{ scenario: string; target: string; measured: number | null; meets_target: boolean }> = [];
 
+  const grown = (values.grown ?? '').split(',').filter(Boolean);
+  const grownSqlite = grown.find((db) => !isPostgresUrl(db)) ?? null;
+  const grownPostgres = grown.find((db) => isPostgresUrl(db)) ?? null;
+  const grownOverFresh: Record<string, { ops_per_s: number; p50_ms: number; p99_ms: number }> = {};
+  const compare = (fresh: Awaited<ReturnType<typeof benchInProcess>>, onGrown: Awaited<ReturnType<typeof benchInProcess>>) => {
+    grownOverFresh[fresh.name] = {
+      ops_per_s: Math.round((onGrown.ops_per_s / fresh.ops_per_s) * 100) / 100,
+      p50_ms: Math.round((onGrown.p50_ms / fresh.p50_ms) * 100) / 100,
+      p99_ms: Math.round((onGrown.p99_ms / fresh.p99_ms) * 100) / 100,
+    };
+  };
+
   if (only === null || only === 'in_process') {
     const sqlite = await benchInProcess({ databaseUrl: null, dataDir, seconds, clients, cards, rates, stepSeconds }, log);
     scenarios.push(sqlite);
+    if (grownSqlite !== null) {
+      log(`in-process (sqlite): the same on a copy of the grown database ${grownSqlite}`);
+      const onGrown = await benchInProcess({ databaseUrl: null, dataDir, seconds, clients, cards, rates, stepSeconds, grown: grownSqlite }, log);
+      scenarios.push(onGrown);
+      compare(sqlite, onGrown);
+    }
     const atTarget = sqlite.open_loop.find((step) => step.offered_per_s === TARGET_RATE);
     targets.push({
       scenario: sqlite.name,
@@ -67,7 +90,16 @@ async function main(): Promise<void> {
       measured: sqlite.max_rate_kept_within_p99_5ms,
       meets_target: atTarget !== undefined && keptUp(atTarget) && atTarget.p99_ms <= 5,
     });
-    if (values.database === 'both') scenarios.push(await benchInProcess({ databaseUrl: values['pg-url']!, dataDir, seconds, clients, cards, rates: [], stepSeconds }, log));
+    if (values.database === 'both') {
+      const postgres = await benchInProcess({ databaseUrl: values['pg-url']!, dataDir, seconds, clients, cards, rates: [], stepSeconds }, log);
+      scenarios.push(postgres);
+      if (grownPostgres !== null) {
+        log('in-process (postgres): the same on a copy of the grown database');
+        const onGrown = await benchInProcess({ databaseUrl: values['pg-url']!, dataDir, seconds, clients, cards, rates: [], stepSeconds, grown: grownPostgres }, log);
+        scenarios.push(onGrown);
+        compare(postgres, onGrown);
+      }
+    }
   }
   if (only === null || only === 'http') {
     const http = await benchHttp({ dataDir, seconds, clients: Math.min(clients, 64) }, log);
@@ -79,9 +111,11 @@ async function main(): Promise<void> {
     started_at: startedAt,
     finished_at: new Date().toISOString(),
     quick,
-    machine: describeMachine(dataDir),
+    // The load on the machine while it ran: on a shared machine, compare ratios from one run, not figures across runs.
+    machine: { ...describeMachine(dataDir), loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) },
     scenarios,
     targets,
+    ...(grown.length > 0 ? { grown_over_fresh: grownOverFresh } : {}),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

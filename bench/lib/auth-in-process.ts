@@ -14,6 +14,7 @@ import { openDatabase } from '../../src/platform/db/open.ts';
 import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 import { allMigrations } from '../../src/app/modules.ts';
 import { openBenchCards } from './auth-cards.ts';
+import { copySqliteDatabase, createPostgresDatabase, isPostgresUrl } from './grown-database.ts';
 import { openSqliteCeiling } from './sqlite-ceiling.ts';
 import { keptUp, runAtRate, type OpenLoopResult } from './open-loop.ts';
 import { Meter, round, summarize } from './stats.ts';
@@ -27,6 +28,12 @@ export interface InProcessOptions {
   /** Offered rates for the open-loop latency steps (each `stepSeconds`), after the closed-loop run. */
   readonly rates: readonly number[];
   readonly stepSeconds: number;
+  /**
+   * A grown database (`npm run bench:grow`: a SQLite file or a PostgreSQL
+   * URL) to run on instead of an empty one: a copy of it, so it is never
+   * changed; `databaseUrl` then only names the PostgreSQL server to copy on.
+   */
+  readonly grown?: string | null;
 }
 
 /** An open-loop step stops sending new requests beyond this many outstanding (it has fallen behind). */
@@ -44,10 +51,12 @@ const MAX_IN_FLIGHT = 2_000;
  */
 export async function benchInProcess(options: InProcessOptions, log: (line: string) => void) {
   const dir = mkdtempSync(join(options.dataDir, 'cardlane-bench-auth-'));
-  const url = options.databaseUrl ?? join(dir, 'auth.db');
+  const grown = options.grown ?? null;
+  const copy = grown !== null && isPostgresUrl(grown) ? await createPostgresDatabase(grown, grown) : null;
+  const url = copy?.url ?? (grown !== null ? copySqliteDatabase(grown, dir) : (options.databaseUrl ?? join(dir, 'auth.db')));
   const db = openDatabase(url);
   try {
-    if (db.dialect === 'postgres') await (db as unknown as { dropSchema?: () => Promise<void> }).dropSchema?.();
+    if (db.dialect === 'postgres' && grown === null) await (db as unknown as { dropSchema?: () => Promise<void> }).dropSchema?.();
     await migrate(db, allMigrations, systemClock.nowMs());
     const keyring = generateKeyring(seededRandom(5));
     log(`in-process (${db.dialect}): opening ${options.cards} cards`);
@@ -120,7 +129,8 @@ export async function benchInProcess(options: InProcessOptions, log: (line: stri
     }
     const opsPerS = measured.approved / measured.elapsed;
     return {
-      name: `in_process_${db.dialect}`,
+      name: `in_process_${db.dialect}${grown !== null ? '_grown' : ''}`,
+      data: grown !== null ? 'grown' : 'fresh',
       path: 'CardNetwork.authorize → CardlaneIssuer decision → ledger hold (pending transfer), durable',
       database: db.dialect,
       clients: options.clients,
@@ -138,6 +148,7 @@ export async function benchInProcess(options: InProcessOptions, log: (line: stri
     };
   } finally {
     await db.close();
+    await copy?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -54,8 +54,8 @@ export async function growCards(
     const made = await db.transaction(async (tx) => {
       const out: GrownCard[] = [];
       for (let h = batch * CARDHOLDERS_PER_TX; h < Math.min(holders, (batch + 1) * CARDHOLDERS_PER_TX); h++) {
-        // Phones unique per run (the tag) and per cardholder: +86 139 then 8 digits.
-        const phone = `+86139${input.runTag}${String(h).padStart(6, '0')}`;
+        // Phones unique per run (the tag) and per cardholder, apart from the demo's (138…) and bench:auth's (139…): +86 137 then 8 digits.
+        const phone = `+86137${input.runTag}${String(h).padStart(6, '0')}`;
         const holder = await createCardholder(tx, { ids, random: cryptoRandom }, phone, clock.nowMs());
         await tx.run("UPDATE issuer_cardholders SET kyc_status = 'approved' WHERE id = ?", [holder.id]);
         const cardsHere = Math.min(perHolder, input.count - h * perHolder);

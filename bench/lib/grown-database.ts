@@ -33,7 +33,10 @@ export function copySqliteDatabase(file: string, dir: string): string {
 export async function createPostgresDatabase(adminUrl: string, template: string | null = null): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `cardlane_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const templateName = template === null ? null : databaseName(template);
-  const admin = new pg.Client({ connectionString: adminUrl });
+  // A template must have no other session: connect to the maintenance database when it is the one named.
+  const adminAt = new URL(adminUrl);
+  if (templateName !== null && databaseName(adminUrl) === templateName) adminAt.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: adminAt.toString() });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}${templateName === null ? '' : ` TEMPLATE ${quoteIdentifier(templateName)}`}`);
@@ -45,7 +48,7 @@ export async function createPostgresDatabase(adminUrl: string, template: string 
   return {
     url: url.toString(),
     async drop() {
-      const again = new pg.Client({ connectionString: adminUrl });
+      const again = new pg.Client({ connectionString: adminAt.toString() });
       await again.connect();
       await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await again.end();

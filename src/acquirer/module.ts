@@ -102,7 +102,7 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
         // The Stripe.js stand-in, so a checkout page runs offline against Cardlane (stripe-js/).
         { plugin: stripeJsRoutes(), prefix: '/js' },
         // Merchants as data: the operator makes merchants and their keys (issue 16).
-        ...(operatorKeys ? [{ plugin: merchantOperatorRoutes({ db, clock, ids, random, operatorKeys }), prefix: '/acquirer/v1' }] : []),
+        ...(operatorKeys ? [{ plugin: merchantOperatorRoutes({ db, clock, ids, random, operatorKeys, settlementCurrencies: settings.settlementCurrencies }), prefix: '/acquirer/v1' }] : []),
       ],
       tasks: [
         // Deliveries are jobs claimed with SKIP LOCKED; each is signed and retried with back-off.

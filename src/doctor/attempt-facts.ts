@@ -2,7 +2,7 @@ import type { Charge, RiskRule } from '../acquirer/index.ts';
 import type { IssuerAuthorization } from '../issuer/index.ts';
 import type { AuthorizationPurpose, Initiator } from '../network/messages.ts';
 import type { NetworkMessageRecord, TestBankAuthorizationRow } from '../network/index.ts';
-import type { CardSummary, PaymentMethodSummary } from './port-records.ts';
+import type { AuthenticationRecord, CardSummary, PaymentMethodSummary } from './port-records.ts';
 import type { DoctorPorts } from './ports.ts';
 
 /**
@@ -34,6 +34,8 @@ export interface AttemptFacts {
   readonly issuer: IssuerFacts | null;
   /** The merchant's card verification hold, in minor units of its default currency (0: zero-amount verification). */
   readonly verificationHoldMinor: number;
+  /** The 3-D Secure check the issuer's 1A sent the customer to, as the issuer's access control server kept it; absent when none. */
+  readonly authentication?: AuthenticationRecord | null;
 }
 
 /** The facts of an attempt the acquirer recorded as `charge`. */
@@ -65,7 +67,21 @@ export async function factsOfCharge(ports: DoctorPorts, charge: Charge): Promise
     network,
     issuer: await issuerFactsOf(ports, authorization?.issuer ?? null, charge.networkId),
     verificationHoldMinor: verificationHoldOf(merchant),
+    authentication: charge.networkResponseCode === '1A' ? await authenticationOf(ports, authorization?.issuer ?? null, charge.networkId) : null,
   };
+}
+
+/**
+ * The 3-D Secure check that followed an attempt answered 1A: the acquirer
+ * names it after the attempt's network id (payment-authentication.ts), and
+ * the card's issuer keeps it — Cardlane's own access control server, or the
+ * test bank's.
+ */
+async function authenticationOf(ports: DoctorPorts, issuerName: string | null, networkId: string): Promise<AuthenticationRecord | null> {
+  if (issuerName === null) return null;
+  const id = `${networkId}.3ds`;
+  const records = issuerName === ports.issuer.networkName ? ports.issuer : ports.testBank;
+  return (await records.authentication?.(id)) ?? null;
 }
 
 /**

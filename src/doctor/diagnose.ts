@@ -65,6 +65,8 @@ export interface Diagnosis {
   /** True when the issuer has any record of the attempt (it decided, or was told of the network's stand-in). */
   readonly reachedIssuer: boolean;
   readonly hops: readonly Hop[];
+  /** The 3-D Secure check the issuer's 1A led to, when there was one: where it ended and why. */
+  readonly authentication?: { readonly status: string; readonly reason: string } | null;
 }
 
 export function diagnose(f: AttemptFacts): Diagnosis {
@@ -109,6 +111,13 @@ export function diagnose(f: AttemptFacts): Diagnosis {
     return { outcome: 'declined', decidedBy, reason, entry: entryForDecision(decidedBy, reason), isoCode: answer.code, ...common };
   }
   if (answer.code === '00') return { outcome: 'approved', decidedBy: 'issuer', reason: 'approved', entry: null, isoCode: '00', ...common };
+  const challenge = answer.code === '1A' ? (f.authentication ?? null) : null;
+  const challengeReason = challenge === null ? null : challenge.status === 'failed' ? 'authentication_failed' : challenge.status === 'expired' ? 'authentication_abandoned' : null;
+  if (challenge !== null) {
+    // The 1A sent the customer to the issuer's check: the verdict is how that check ended (failed, abandoned), or the 1A while it waits.
+    const reason = challengeReason ?? answer.reason;
+    return { outcome: 'declined', decidedBy: 'issuer', reason, entry: entryForDecision('issuer', reason), isoCode: answer.code, ...common, authentication: challenge };
+  }
   return {
     outcome: 'declined',
     decidedBy: answer.decidedBy,

@@ -17,6 +17,17 @@ export interface PaymentIntentSummary {
   readonly merchantId: string;
 }
 
+/**
+ * A 3-D Secure authentication as the issuer's access control server kept
+ * it: where it ended and why (`too_many_wrong_codes`,
+ * `declined_by_cardholder`, `abandoned`, `challenge_passed`, …). Never a
+ * code, a value or a card number.
+ */
+export interface AuthenticationRecord {
+  readonly status: 'challenge' | 'authenticated' | 'failed' | 'expired';
+  readonly reason: string;
+}
+
 export interface SetupIntentSummary {
   readonly id: string;
   readonly merchantId: string;

@@ -1,7 +1,7 @@
 import type { Merchant, Charge, RiskRule } from '../acquirer/index.ts';
 import type { IssuerAuthorization } from '../issuer/index.ts';
 import type { NetworkMessageRecord, TestBankAuthorizationRow } from '../network/index.ts';
-import type { IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
+import type { AuthenticationRecord, IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
 import type { AcquirerDisputeRecord, IssuerDisputeRecord, NetworkDisputeMessageRecord } from './dispute-records.ts';
 
 /**
@@ -66,6 +66,8 @@ export interface IssuerRecords {
   sessionCardholder(token: string, nowMs: number): Promise<string | undefined>;
   /** A cardholder's dispute (`idsp_…`, also the id of the chargeback it sent) with the steps the cardholder was told. */
   dispute(id: string): Promise<IssuerDisputeRecord | undefined>;
+  /** A 3-D Secure authentication of Cardlane's access control server, by the id the acquirer gave it. */
+  authentication?(id: string): Promise<AuthenticationRecord | undefined>;
 }
 
 export interface NetworkRecords {
@@ -80,6 +82,8 @@ export interface NetworkRecords {
 export interface TestBankRecords {
   authorizationByRequest(requestId: string): Promise<TestBankAuthorizationRow | undefined>;
   authorization(id: string): Promise<TestBankAuthorizationRow | undefined>;
+  /** A 3-D Secure authentication of the test bank's access control server. */
+  authentication?(id: string): Promise<AuthenticationRecord | undefined>;
 }
 
 export interface DoctorPorts {

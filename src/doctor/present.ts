@@ -118,7 +118,27 @@ function presentVerdict(parts: AttemptParts, view: View, lang: Lang): TraceVerdi
     retryable: entry.retryable,
     seed_cause: entry.seedCause,
     ...(rule !== undefined && (diagnosis.decidedBy === 'acquirer_rule' || diagnosis.decidedBy === 'acquirer') ? { rule } : {}),
+    ...(diagnosis.authentication ? { authentication: { ...diagnosis.authentication, summary: authenticationSummary(diagnosis.authentication.reason, lang) } } : {}),
   };
+}
+
+/** How a 3-D Secure check ended, for people: the access control servers' reasons in words. */
+function authenticationSummary(reason: string, lang: Lang): string {
+  switch (reason) {
+    case 'too_many_wrong_codes':
+      return say(lang, 'A wrong code from the SMS was entered three times, so the check failed.', '短信验证码输错 3 次，验证未通过。');
+    case 'declined_by_cardholder':
+      return say(lang, 'The check was refused on the bank\'s page ("this was not me").', '在银行的验证页面上拒绝了验证（“不是我本人”）。');
+    case 'abandoned':
+      return say(lang, 'The check page was not finished within 10 minutes.', '验证页面没有在 10 分钟内完成。');
+    case 'challenge_required':
+      return say(lang, 'The check is still waiting for the customer.', '验证仍在等待客户完成。');
+    case 'challenge_passed':
+    case 'frictionless':
+      return say(lang, 'The check passed; the payment was sent again with its result.', '验证已通过，付款已携带验证结果重新发送。');
+    default:
+      return say(lang, `The check ended: ${reason}.`, `验证已结束（${reason}）。`);
+  }
 }
 
 /** The blocking rule as the merchant and the operator see it; undefined when no rule blocked. */

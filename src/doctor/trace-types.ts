@@ -61,6 +61,8 @@ export interface TraceVerdict {
   readonly seed_cause: SeedCause | null;
   /** Merchant and operator views: the rule that declined. */
   readonly rule?: TraceRule;
+  /** The 3-D Secure check the issuer asked for: how it ended (`too_many_wrong_codes`, `declined_by_cardholder`, `abandoned`, …), in words. */
+  readonly authentication?: { readonly status: string; readonly reason: string; readonly summary: string };
 }
 
 export interface TraceSeedRemedy {

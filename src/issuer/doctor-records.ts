@@ -7,6 +7,7 @@ import { getCardholder } from './identity/cardholders.ts';
 import { verifyOperatorKey } from './identity/operator-keys.ts';
 import { OPERATOR_KEY_PREFIX } from '../platform/identity/operator-keys.ts';
 import { authenticateSession } from './identity/sessions.ts';
+import { loadAuthentication } from './authentication/access-control-server.ts';
 
 /**
  * The issuer's answers to the doctor's questions (the doctor's
@@ -26,6 +27,10 @@ export function issuerDoctorRecords(sql: Sql): IssuerRecords {
     dispute: (id) => issuerDispute(sql, id),
     authorizationByRequest: (requestId) => findAuthorizationByRequestId(sql, requestId),
     authorization: (id) => getAuthorization(sql, id),
+    async authentication(id) {
+      const row = await loadAuthentication(sql, id);
+      return row === undefined ? undefined : { status: row.status, reason: row.reason };
+    },
     authorizationsOfCard: (cardId, window, limit) => listCardAuthorizations(sql, cardId, { fromMs: window.fromMs, toMs: window.toMs, limit }),
 
     async card(cardId) {

@@ -56,6 +56,11 @@ test('the operator API: operator key only, every field checked (4xx, nothing mad
     [{ ...good, country: 'XX' }, 'country'],
     [{ ...good, mcc: '57' }, 'mcc'],
     [{ ...good, currency: 'zzz' }, 'currency'],
+    // ISO 4217, but not a currency this acquirer settles in (config acquirer.settlementCurrencies).
+    [{ ...good, currency: 'inr' }, 'currency'],
+    [{ name: 'Claude', country: 'GB', mcc: '5734', settlement_currency: 'kwd' }, 'settlement_currency'],
+    [{ ...good, settlement_currency: 'gbp' }, 'currency'],
+    [{ name: 'Claude', country: 'GB', mcc: '5734' }, 'settlement_currency'],
     [{ ...good, name: '   ' }, 'name'],
     [{ country: 'GB', mcc: '5734', currency: 'gbp' }, 'name'],
     [{ ...good, surprise: 1 }, 'surprise'],
@@ -68,11 +73,16 @@ test('the operator API: operator key only, every field checked (4xx, nothing mad
   }
   assert.equal(await merchantCount(), before, 'refusals make nothing');
 
+  const unsupported = (await (await createMerchant({ ...good, currency: 'inr' })).json()) as { error: { message: string } };
+  assert.match(unsupported.error.message, /does not settle in inr; it settles in usd, eur, gbp, jpy/);
+
   const answer = await createMerchant(good);
   assert.equal(answer.status, 201);
   const merchant = (await answer.json()) as Record<string, string>;
   assert.match(merchant.id!, /^acct_/);
-  assert.deepEqual([merchant.name, merchant.country, merchant.mcc, merchant.default_currency], ['Claude', 'GB', '5734', 'gbp']);
+  assert.deepEqual([merchant.name, merchant.country, merchant.mcc, merchant.default_currency, merchant.settlement_currency], ['Claude', 'GB', '5734', 'gbp', 'gbp']);
+  const viaNewName = (await (await createMerchant({ name: 'Poe', country: 'US', mcc: '5734', settlement_currency: 'JPY' })).json()) as Record<string, string>;
+  assert.equal(viaNewName.settlement_currency, 'jpy', 'settlement_currency, any case, is stored as Stripe writes currencies');
   assert.match(merchant.secret_key!, /^sk_test_[0-9A-Za-z]{32}$/);
   assert.match(merchant.publishable_key!, /^pk_test_[0-9A-Za-z]{32}$/);
   const stored = await cardlane.db.get<Record<string, unknown>>('SELECT * FROM acquirer_api_keys WHERE merchant_id = ? AND kind = ?', [merchant.id, 'secret']);
@@ -127,6 +137,21 @@ test('cardlane acquirer merchants create: for people and with --json, with the o
   assert.deepEqual([created.country, created.default_currency], ['IE', 'eur']);
   const customer = await stripeFor(created.secret_key).customers.create({ email: 'buyer@example.com' });
   assert.match(customer.id, /^cus_/, 'the printed key works with the SDK at once');
+
+  stdout = '';
+  code = await runCli([...base, '--name', 'Claude', '--country', 'GB', '--mcc', '5734', '--settlement-currency', 'gbp', '--json'], io);
+  assert.equal(code, 0, stderr);
+  assert.equal((JSON.parse(stdout) as { settlement_currency: string }).settlement_currency, 'gbp');
+
+  stdout = '';
+  stderr = '';
+  code = await runCli([...base, '--name', 'Bad', '--country', 'GB', '--mcc', '5734', '--settlement-currency', 'inr'], io);
+  assert.notEqual(code, 0);
+  assert.match(stderr, /does not settle in inr/);
+  stderr = '';
+  code = await runCli([...base, '--name', 'Bad', '--country', 'GB', '--mcc', '5734'], io);
+  assert.notEqual(code, 0);
+  assert.match(stderr, /--settlement-currency/);
 
   stdout = '';
   stderr = '';

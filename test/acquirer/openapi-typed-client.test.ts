@@ -87,7 +87,10 @@ test('openapi-typescript generates types from /openapi.json; a client of the REA
     types: [],
     paths: { 'openapi-fetch': [fetchTypes] },
   });
-  const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+    const line = d.file && d.start !== undefined ? `${d.file.fileName.split('/').pop()}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+    return `${line}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  });
   assert.deepEqual(problems, [], problems.join('\n'));
   assert.match(schema, /"\/v1\/subscriptions": \{/);
 });

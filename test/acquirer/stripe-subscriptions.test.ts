@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
+import { Ajv } from 'ajv';
 import Stripe from 'stripe';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
@@ -230,3 +231,61 @@ test('on the server’s clock, renewals happen once: two sweeps at once, and a r
   const paidEvents = (await stripe.events.list({ type: 'invoice.paid', limit: 100 })).data;
   assert.equal(paidEvents.length, 3, 'invoice.paid once per invoice');
 });
+
+test('deleting a customer, or the test clock it lives on, cancels its subscriptions as at Stripe', async () => {
+  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: nowS() });
+  const onClock = await customerWithCard({ testClock: clock.id });
+  const plain = await customerWithCard();
+  const price = await monthlyPrice();
+  const clocked = await stripe.subscriptions.create({ customer: onClock.customer.id, items: [{ price: price.id }] });
+  const direct = await stripe.subscriptions.create({ customer: plain.customer.id, items: [{ price: price.id }] });
+  await stripe.testHelpers.testClocks.del(clock.id);
+  await stripe.customers.del(plain.customer.id);
+  for (const sub of [clocked, direct]) assert.equal((await stripe.subscriptions.retrieve(sub.id)).status, 'canceled');
+  const ended = (await stripe.events.list({ type: 'customer.subscription.deleted' })).data.map((e) => (e.data.object as Stripe.Subscription).id);
+  assert.deepEqual(ended.sort(), [clocked.id, direct.id].sort());
+});
+
+test('/openapi.json describes products, prices, subscriptions and invoices; live answers satisfy it', async () => {
+  const doc = (await (await fetch(`${f.url}/openapi.json`)).json()) as any;
+  assert.deepEqual(doc.paths['/v1/subscriptions'].post.requestBody.content['application/x-www-form-urlencoded'].schema.required, ['items', 'customer']);
+  const ajv = new Ajv({ strict: false });
+  const check = (path: string, method: string, value: unknown) => {
+    const validate = ajv.compile(toJsonSchema(doc.paths[path][method].responses['200'].content['application/json'].schema));
+    // As on the wire: the SDK turns Stripe's `*_decimal` strings into Decimal objects.
+    const wire = JSON.parse(JSON.stringify(value, function (this: any, key, v) { return /_decimal$/.test(key) && this[key] !== null ? String(this[key]) : v; }));
+    assert.ok(validate(wire), `${method} ${path}: ${JSON.stringify(validate.errors)}`);
+  };
+  const product = await stripe.products.create({ name: 'Pro plan' });
+  check('/v1/products', 'post', product);
+  check('/v1/products/{id}', 'get', await stripe.products.retrieve(product.id));
+  check('/v1/products/{id}', 'post', await stripe.products.update(product.id, { description: 'Everything' }));
+  check('/v1/products', 'get', await stripe.products.list());
+  const price = await stripe.prices.create({ product: product.id, unit_amount: 900, currency: 'usd', recurring: { interval: 'week', interval_count: 2 } });
+  check('/v1/prices', 'post', price);
+  check('/v1/prices/{id}', 'get', await stripe.prices.retrieve(price.id, { expand: ['product'] }));
+  check('/v1/prices/{id}', 'post', await stripe.prices.update(price.id, { nickname: 'Fortnightly' }));
+  check('/v1/prices', 'get', await stripe.prices.list({ product: product.id }));
+  const { customer } = await customerWithCard();
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], expand: ['latest_invoice'] });
+  check('/v1/subscriptions', 'post', sub);
+  check('/v1/subscriptions/{id}', 'get', await stripe.subscriptions.retrieve(sub.id, { expand: ['customer', 'latest_invoice.payments'] }));
+  check('/v1/subscriptions/{id}', 'post', await stripe.subscriptions.update(sub.id, { metadata: { plan: 'pro' } }));
+  check('/v1/subscriptions', 'get', await stripe.subscriptions.list());
+  const invoice = sub.latest_invoice as Stripe.Invoice;
+  check('/v1/invoices/{id}', 'get', await stripe.invoices.retrieve(invoice.id!, { expand: ['subscription', 'payments.data.payment.payment_intent'] }));
+  check('/v1/invoices', 'get', await stripe.invoices.list({ customer: customer.id }));
+  check('/v1/subscriptions/{id}', 'delete', await stripe.subscriptions.cancel(sub.id));
+  const expanded = await stripe.invoices.retrieve(invoice.id!, { expand: ['payments.data.payment.payment_intent'] });
+  assert.equal((expanded.payments!.data[0]!.payment.payment_intent as Stripe.PaymentIntent).status, 'succeeded', 'the invoice’s payment intent expands');
+});
+
+/** OpenAPI 3.0's `nullable` as JSON Schema. */
+function toJsonSchema(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(toJsonSchema);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: any = {};
+  for (const [key, value] of Object.entries(schema)) if (key !== 'nullable' && key !== 'description') out[key] = toJsonSchema(value);
+  if (schema.nullable === true) return { anyOf: [out, { type: 'null' }] };
+  return out;
+}

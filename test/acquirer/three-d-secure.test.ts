@@ -163,8 +163,12 @@ test('4000002500003155: on-session asks; after a payment authenticated and saved
 test('4000002500003155: set up with a SetupIntent, then off-session payments are exempt while on-session ones still ask', async () => {
   const customer = await stripe.customers.create({ email: 'han@example.com' });
   const pm = await card('4000002500003155');
-  const si = await stripe.setupIntents.create({ customer: customer.id, payment_method: pm.id, confirm: true, usage: 'off_session' });
-  assert.equal(si.status, 'succeeded');
+  const si = await stripe.setupIntents.create({ customer: customer.id, payment_method: pm.id, confirm: true, usage: 'off_session', return_url: RETURN_URL });
+  // As at Stripe, the set-up itself asks for authentication; once done, the card is saved for off-session use.
+  assert.equal(si.status, 'requires_action');
+  const back = await browse(await pressChallengeButton(si.next_action!.redirect_to_url!.url!, 'complete'));
+  assert.match(back.headers.get('location')!, /[?&]setup_intent=seti_.*redirect_status=succeeded/);
+  assert.equal((await stripe.setupIntents.retrieve(si.id)).status, 'succeeded');
   const mit = await stripe.paymentIntents.create({ amount: 1500, currency: 'usd', customer: customer.id, payment_method: pm.id, off_session: true, confirm: true });
   assert.equal(mit.status, 'succeeded');
   // On-session at the same merchant still asks (SCA exempts only merchant-initiated payments).

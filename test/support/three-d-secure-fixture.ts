@@ -71,7 +71,7 @@ export async function threeDSecureFixture(options: { base?: LedgerFixture; issue
     routes: [
       { plugin: acquirerRoutes(deps, acquirerEndpoints(deps)), prefix: '/v1' },
       { plugin: authenticationReturnRoutes(payments, setups, () => f.clock.nowMs()), prefix: '' },
-      { plugin: testBankChallengeRoutes(testBank.acs), prefix: '' },
+      { plugin: testBankChallengeRoutes(testBank.acs, f.clock), prefix: '' },
       ...(options.routes ?? []),
     ],
   });

@@ -6,6 +6,7 @@ import type { IdGenerator } from '../../platform/ids.ts';
 import { recordEvent } from '../events/events.ts';
 import { previousAttributes } from '../events/previous-attributes.ts';
 import { updateMetadata, type Metadata, type Params } from '../stripe/params.ts';
+import { endSubscriptionsOfCustomer } from '../subscriptions/end-with-customer.ts';
 
 /**
  * Customers: storage, Stripe's customer object, and the three changes
@@ -204,8 +205,9 @@ export async function updateCustomer(
 }
 
 /**
- * Deletes the customer and detaches its payment methods (Stripe does both:
- * a deleted customer's cards can no longer be charged through it).
+ * Deletes the customer, detaches its payment methods and cancels its
+ * subscriptions (Stripe does all three: a deleted customer's cards can no
+ * longer be charged through it).
  */
 export async function deleteCustomer(
   tx: Tx,
@@ -227,6 +229,7 @@ export async function deleteCustomer(
     input.id,
     input.merchantId,
   ]);
+  await endSubscriptionsOfCustomer(tx, deps, input.merchantId, input.id);
   await recordEvent(tx, deps, { merchantId: input.merchantId, type: 'customer.deleted', object: customerObject(before), request: input.request });
 }
 

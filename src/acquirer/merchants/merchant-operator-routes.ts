@@ -26,13 +26,17 @@ export interface MerchantOperatorDeps {
   readonly ids: IdGenerator;
   readonly random: RandomSource;
   readonly operatorKeys: OperatorKeyStore;
+  /** The currencies this acquirer settles in (config `acquirer.settlementCurrencies`), lower case. */
+  readonly settlementCurrencies: readonly string[];
 }
 
 interface CreateBody {
   name: string;
   country: string;
   mcc: string;
-  currency: string;
+  /** The settlement currency; `currency` is its older name, still accepted (one of the two). */
+  settlement_currency?: string;
+  currency?: string;
   statement_descriptor?: string;
 }
 
@@ -50,13 +54,14 @@ export function merchantOperatorRoutes(deps: MerchantOperatorDeps): FastifyPlugi
           security: OPERATOR_SECURITY,
           body: {
             type: 'object',
-            required: ['name', 'country', 'mcc', 'currency'],
+            required: ['name', 'country', 'mcc'],
             additionalProperties: false,
             properties: {
               name: { type: 'string', minLength: 1, maxLength: 100 },
               country: { type: 'string', minLength: 2, maxLength: 2 },
               mcc: { type: 'string', pattern: '^[0-9]{4}$' },
-              currency: { type: 'string', minLength: 3, maxLength: 3 },
+              settlement_currency: { type: 'string', minLength: 3, maxLength: 3, description: 'What the merchant is paid out in (ISO 4217), one of the acquirer\'s settlement currencies' },
+              currency: { type: 'string', minLength: 3, maxLength: 3, description: 'The settlement currency\'s older name' },
               statement_descriptor: { type: 'string', minLength: 1, maxLength: 22 },
             },
           },
@@ -70,8 +75,7 @@ export function merchantOperatorRoutes(deps: MerchantOperatorDeps): FastifyPlugi
         if (body.statement_descriptor !== undefined) refuseUnprintable(body.statement_descriptor, 'statement_descriptor');
         const country = body.country.toUpperCase();
         if (!isCountryCode(country)) throw new AppError('parameter_invalid', `Invalid country: ${JSON.stringify(body.country)} is not an ISO 3166-1 alpha-2 code.`, { param: 'country' });
-        const currency = body.currency.toUpperCase();
-        if (!isCurrencyCode(currency)) throw new AppError('parameter_invalid', `Invalid currency: ${JSON.stringify(body.currency)} is not a currency Cardlane knows.`, { param: 'currency' });
+        const currency = settlementCurrencyOf(body, deps.settlementCurrencies);
         const statementDescriptor = body.statement_descriptor?.trim();
         const created = await deps.db.transaction((tx) =>
           createMerchant(tx, { ids: deps.ids, random: deps.random, nowMs: deps.clock.nowMs() }, {
@@ -87,6 +91,27 @@ export function merchantOperatorRoutes(deps: MerchantOperatorDeps): FastifyPlugi
       },
     );
   };
+}
+
+/**
+ * The merchant's settlement currency, from `settlement_currency` (or its
+ * older name `currency`, not both): an ISO 4217 code, and one this acquirer
+ * settles in — a merchant paid out in a currency the acquirer cannot settle
+ * would have a balance nobody can pay. Upper case, as the money table has it.
+ */
+function settlementCurrencyOf(body: CreateBody, supported: readonly string[]): string {
+  if (body.settlement_currency !== undefined && body.currency !== undefined) {
+    throw new AppError('parameter_invalid', 'Pass settlement_currency or currency (its older name), not both.', { param: 'currency' });
+  }
+  const param = body.settlement_currency !== undefined ? 'settlement_currency' : 'currency';
+  const given = body.settlement_currency ?? body.currency;
+  if (given === undefined) throw new AppError('parameter_missing', 'Missing required param: settlement_currency.', { param: 'settlement_currency' });
+  const currency = given.toUpperCase();
+  if (!isCurrencyCode(currency)) throw new AppError('parameter_invalid', `Invalid ${param}: ${JSON.stringify(given)} is not an ISO 4217 currency Cardlane knows.`, { param });
+  if (!supported.includes(currency.toLowerCase())) {
+    throw new AppError('parameter_invalid', `Invalid ${param}: this acquirer does not settle in ${currency.toLowerCase()}; it settles in ${supported.join(', ')}.`, { param });
+  }
+  return currency;
 }
 
 /**
@@ -109,6 +134,7 @@ function merchantObject({ merchant, secretKey, publishableKey }: MerchantWithKey
     country: merchant.country,
     mcc: merchant.mcc,
     default_currency: merchant.defaultCurrency,
+    settlement_currency: merchant.defaultCurrency,
     statement_descriptor: merchant.statementDescriptor,
     created: Math.floor(merchant.createdAtMs / 1000),
     secret_key: secretKey,

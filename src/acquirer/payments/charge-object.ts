@@ -36,7 +36,8 @@ export async function chargeObject(sql: Sql, charge: Charge, expand: readonly st
     amount_refunded: charge.amountRefundedMinor,
     authorization_code: charge.authorized ? charge.issuerAuthorizationId : null,
     // The capture's balance transaction; a charge that moved no money (declined, or authorized only) has none, as at Stripe.
-    balance_transaction: known.balanceTransactionId ?? (await balanceTransactionIdOf(sql, charge.merchantId, charge.id)),
+    balance_transaction:
+      known.balanceTransactionId ?? (known.settlingNow === true && charge.amountCapturedMinor === 0 ? null : await balanceTransactionIdOf(sql, charge.merchantId, charge.id)),
     billing_details: pm?.billingDetails ?? null,
     captured: charge.amountCapturedMinor > 0,
     created: Math.floor(charge.createdAtMs / 1000),

@@ -34,10 +34,11 @@ import { paymentMatchesScope } from './rule-validation.ts';
  * reuse the rules the pre-authorization read (`activeRules`): one payment is
  * judged by one version of the rules, read once. There is deliberately no
  * cross-request cache: a merchant who disables a rule expects the next
- * payment to see it, in every process, and the read costs tens of microseconds on SQLite and one round
- * trip inside a transaction that is already open on PostgreSQL (measured:
- * the whole evaluation, attempt insert included, is about 0.1 ms on SQLite
- * and 0.4 ms on a local PostgreSQL inside an open transaction).
+ * payment to see it, in every process, and the read costs tens of
+ * microseconds on SQLite and one round trip inside a transaction that is
+ * already open on PostgreSQL (measured: the whole evaluation, attempt insert
+ * included, is about 0.1 ms on SQLite and 0.4 ms on a local PostgreSQL
+ * inside an open transaction).
  *
  * Decline codes (Stripe's `decline_code`, which the payment code returns):
  * country and funding → `card_not_supported` (the card cannot be used for

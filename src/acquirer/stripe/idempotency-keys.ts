@@ -66,7 +66,8 @@ interface KeyRow {
 
 export async function claimIdempotencyKey(
   db: Database,
-  request: { merchantId: string; key: string; requestHash: string; nowMs: number },
+  /** `key` as stored (scoped); `shownKey`, as the caller sent it, for messages. */
+  request: { merchantId: string; key: string; shownKey?: string; requestHash: string; nowMs: number },
 ): Promise<Claim> {
   const lease = request.nowMs + IDEMPOTENCY_LEASE_MS;
   const expires = request.nowMs + IDEMPOTENCY_DEFAULT_TTL_MS;
@@ -103,7 +104,7 @@ export async function claimIdempotencyKey(
     if (row.request_hash !== request.requestHash) {
       throw new AcquirerError(
         'idempotency_key_reused',
-        `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${request.key}' if you meant to execute a different request.`,
+        `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${request.shownKey ?? request.key}' if you meant to execute a different request.`,
         { param: 'Idempotency-Key' },
       );
     }

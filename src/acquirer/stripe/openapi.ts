@@ -300,6 +300,8 @@ const SEARCH = (item: JsonSchema): JsonSchema =>
   obj({ object: constant('search_result'), data: { type: 'array', items: item }, has_more: bool, next_page: nullable(str), url: str });
 /** Resources of which a merchant has exactly one: a GET of their path is the object, not a list. */
 const SINGLETONS = new Set(['balance']);
+/** Resources a DELETE ends rather than deletes: it answers the object itself (a canceled subscription), as at Stripe. */
+const ENDED_BY_DELETE = new Set(['subscriptions']);
 const DELETED = obj({ id: str, object: str, deleted: { type: 'boolean', enum: [true] } });
 
 const ERROR = obj({
@@ -316,7 +318,7 @@ const ERROR = obj({
 function answerSchema(endpoint: StripeEndpoint<unknown>): JsonSchema {
   // `/test_helpers/test_clocks/…` names its resource after the prefix.
   const segments = endpoint.url.split('/').filter((s) => s !== '' && s !== 'test_helpers');
-  if (endpoint.method === 'DELETE') return DELETED;
+  if (endpoint.method === 'DELETE') return ENDED_BY_DELETE.has(segments[0]!) ? RESOURCES[segments[0]!.replace(/s$/, '')]! : DELETED;
   if (SINGLETONS.has(segments[0]!)) return RESOURCES[segments[0]!] ?? anyObject;
   const resourceOf = (segment: string) => segment.replace(/s$/, '');
   const last = segments[segments.length - 1]!;

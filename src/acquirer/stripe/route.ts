@@ -98,6 +98,8 @@ export interface StripeRouteDeps {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+/** Prefixes a publishable key's idempotency keys: a control character, which no key sent in a header can hold (validateIdempotencyKey). */
+const PUBLISHABLE_KEY_SCOPE = 'pk\u001f';
 
 /** Makes `app` (an encapsulated plugin) parse Stripe's form bodies. */
 export function acceptStripeForms(app: FastifyInstance): void {
@@ -164,12 +166,15 @@ export function stripeRoute<I>(app: FastifyInstance, deps: StripeRouteDeps, endp
       // A publishable key's request is another request than a secret key's with the same parameters: its answer is
       // the public view, and a key shared between the two must never replay one's answer to the other.
       const requestHash = hashRequest({ method: 'POST', path: request.url.split('?')[0]!, params: kind === 'publishable' ? { publishable: data } : data });
-      const claim = await claimIdempotencyKey(deps.db, { merchantId: merchant.id, key, requestHash, nowMs: call.nowMs });
+      // And a publishable key is public: its keys are a namespace of their own, or anyone could claim the key the
+      // merchant's server sends next (an order number) and have that request refused, or probe which keys it used.
+      const storedKey = kind === 'publishable' ? `${PUBLISHABLE_KEY_SCOPE}${key}` : key;
+      const claim = await claimIdempotencyKey(deps.db, { merchantId: merchant.id, key: storedKey, shownKey: key, requestHash, nowMs: call.nowMs });
       if (claim.kind === 'replay') {
         reply.header('idempotent-replayed', 'true');
         return reply.status(claim.status).type('application/json').send(claim.bodyJson);
       }
-      const held: HeldKey = { merchantId: merchant.id, key, attempt: claim.attempt };
+      const held: HeldKey = { merchantId: merchant.id, key: storedKey, attempt: claim.attempt };
       const withKey: StripeCall = { ...call, idempotencyKey: key };
       const keyed: StripeCall = endpoint.resume === undefined ? withKey : { ...withKey, recovery: { record: (tx, point) => recordRecoveryPoint(tx, held, point) } };
       let result: { status: number; body: unknown };

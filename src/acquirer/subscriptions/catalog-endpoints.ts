@@ -139,9 +139,6 @@ export function catalogEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       const unitAmountMinor = p.integer('unit_amount', { required: true, min: 1, max: MAX_AMOUNT_MINOR })!;
       const productId = p.string('product', { maxChars: 64, pattern: ID, what: 'not a product id' });
       const productName = p.object('product_data')?.requiredString('name', { maxChars: NAME_MAX_CHARS });
-      if ((productId === undefined) === (productName === undefined)) {
-        throw new AcquirerError('parameter_missing', 'Pass exactly one of product or product_data.', { param: 'product' });
-      }
       const recurring = p.object('recurring');
       let schedule: NewPrice['recurring'] = null;
       if (recurring !== undefined) {
@@ -152,16 +149,23 @@ export function catalogEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
         }
         schedule = { interval, count };
       }
+      const rest = {
+        nickname: emptyIsNull(p.string('nickname', { maxChars: NAME_MAX_CHARS })) ?? null,
+        lookupKey: emptyIsNull(p.string('lookup_key', { maxChars: LOOKUP_KEY_MAX_CHARS })) ?? null,
+        active: p.boolean('active') ?? true,
+        metadata: updateMetadata({}, p.metadata()),
+      };
+      // Checked once every parameter is read, so the OpenAPI document (which reads them all) sees them all.
+      if ((productId === undefined) === (productName === undefined)) {
+        throw new AcquirerError('parameter_missing', 'Pass exactly one of product or product_data.', { param: 'product' });
+      }
       return {
         currency,
         unitAmountMinor,
         productId,
         productName,
         recurring: schedule,
-        nickname: emptyIsNull(p.string('nickname', { maxChars: NAME_MAX_CHARS })) ?? null,
-        lookupKey: emptyIsNull(p.string('lookup_key', { maxChars: LOOKUP_KEY_MAX_CHARS })) ?? null,
-        active: p.boolean('active') ?? true,
-        metadata: updateMetadata({}, p.metadata()),
+        ...rest,
       };
     },
     run: async (input, call) => {

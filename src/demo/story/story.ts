@@ -27,8 +27,12 @@ import { topUp } from './story-top-up.ts';
  * (loads the shortfall, the customer turns auto-recharge on again), the
  * recharge goes through and the API answers again; the merchant's
  * verification hold — kept on the card all along, which is why the seed
- * says $15 and not $10 — is released at its time, the cardholder withdraws
- * what is left to Alipay, and both parties' records and the ledger check out.
+ * says $15 and not $10 — is released at its time. Then ChatGPT Plus on the
+ * same prepaid card (story-plus.ts): four accounts subscribe past the
+ * merchant's scoped rule, the card's accounts-per-merchant rule refuses a
+ * fifth, and a month later the four renew off-session. The cardholder
+ * withdraws what is left to Alipay, and both parties' records — every
+ * organization that paid with the card — and the ledger check out.
  *
  * Every person acts through their own party's API with their own
  * credential: the cardholder with a session, the customer with an

@@ -78,6 +78,7 @@ export interface AuthenticationRow {
   codes_sent: number | string;
   wrong_codes: number | string;
   used_by_request_id: string | null;
+  cvv2_checked_request_id: string | null;
   expires_at_ms: number | string;
   created_at_ms: number | string;
   updated_at_ms: number | string;
@@ -135,17 +136,18 @@ export class CardlaneAccessControlServer {
     if (card === undefined) return this.#refusal(request.id, 'card_not_found');
     if (card.status !== 'active') return this.#refusal(request.id, `card_${card.status}`);
     const challenged = this.#deps.policy.mode !== 'off';
+    const askedBy = await askingAuthorization(db, card.id, request, nowMs);
     await db.transaction(async (tx) => {
       const inserted = await tx.run(
         `INSERT INTO issuer_authentications (id, card_id, cardholder_id, card_last4, purpose, acquirer_id, merchant_id, merchant_name, currency, amount_minor,
-           notification_url, status, reason, auth_value, expires_at_ms, created_at_ms, updated_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+           notification_url, status, reason, auth_value, cvv2_checked_request_id, expires_at_ms, created_at_ms, updated_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
         [
           request.id, card.id, card.cardholderId, card.last4, request.purpose, request.merchant.acquirerId, request.merchant.merchantId,
           String(request.merchant.name).slice(0, 64), request.amount.currency, request.amount.minor, request.notificationUrl,
           challenged ? 'challenge' : 'authenticated', challenged ? 'challenge_required' : 'frictionless',
           challenged ? null : authenticationValue(keyring, { id: request.id, cardId: card.id, purpose: request.purpose, merchant: request.merchant, amount: request.amount }),
-          nowMs + CHALLENGE_TTL_MS, nowMs, nowMs,
+          askedBy, nowMs + CHALLENGE_TTL_MS, nowMs, nowMs,
         ],
       );
       // A concurrent copy of the same request inserted it first: its row (and its one SMS) is the answer.
@@ -297,6 +299,22 @@ export class CardlaneAccessControlServer {
       issuer: this.#issuerName,
     };
   }
+}
+
+/**
+ * The authorization of this card this issuer answered 1A for exactly this
+ * payment (merchant, purpose, amount) within the challenge window, with its
+ * CVV2 matched: null when there is none (an acquirer asked without one).
+ */
+async function askingAuthorization(sql: Sql, cardId: string, request: AuthenticationRequest, nowMs: number): Promise<string | null> {
+  const row = await sql.get<{ request_id: string }>(
+    `SELECT request_id FROM issuer_authorizations
+      WHERE card_id = ? AND created_at_ms >= ? AND reason = 'authentication_required' AND cvv2 = 'pass'
+        AND acquirer_id = ? AND merchant_id = ? AND purpose = ? AND amount_minor = ? AND currency = ?
+      ORDER BY created_at_ms DESC LIMIT 1`,
+    [cardId, nowMs - CHALLENGE_TTL_MS, request.merchant.acquirerId, request.merchant.merchantId, request.purpose, request.amount.minor, request.amount.currency],
+  );
+  return row?.request_id ?? null;
 }
 
 function codeSubject(phoneE164: string, authenticationId: string): string {

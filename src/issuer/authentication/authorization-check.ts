@@ -12,8 +12,13 @@ import type { PaymentHistory } from './policy.ts';
  * risk-based policy looks at.
  */
 
-/** `absent`: none carried; `valid`: issued for this card, merchant, purpose and amount, passed, unused; `invalid`: anything else. */
-export type CarriedAuthentication = 'absent' | 'valid' | 'invalid';
+/**
+ * `absent`: none carried; `valid`: issued for this card, merchant, purpose
+ * and amount, passed, unused; `invalid`: anything else. `valid_cvv2_checked`:
+ * valid, and it followed this issuer's 1A to an authorization of the same
+ * payment whose CVV2 matched — so its retry needs no CVV2 again.
+ */
+export type CarriedAuthentication = 'absent' | 'valid' | 'valid_cvv2_checked' | 'invalid';
 
 /** The authentication record an authorization names, or undefined (none carried, or no such record). */
 export async function carriedAuthenticationRow(sql: Sql, request: AuthorizationRequest): Promise<AuthenticationRow | undefined> {
@@ -36,7 +41,8 @@ export function checkCarriedAuthentication(
   if (row.status !== 'authenticated' || row.auth_value === null || data.eci !== ECI_AUTHENTICATED || typeof data.value !== 'string') return 'invalid';
   // Recomputed from this authorization's own card, merchant, purpose and amount: a value moved to any other payment differs.
   const expected = authenticationValue(keyring, { id: row.id, cardId, purpose: request.purpose, merchant: request.merchant, amount: request.amount });
-  return sameValue(data.value, expected) && sameValue(data.value, row.auth_value) ? 'valid' : 'invalid';
+  if (!sameValue(data.value, expected) || !sameValue(data.value, row.auth_value)) return 'invalid';
+  return row.cvv2_checked_request_id === null ? 'valid' : 'valid_cvv2_checked';
 }
 
 /** Marks the authentication used by this authorization (in the decision's transaction); false when another took it first. */

@@ -6,6 +6,10 @@ import type { Migration } from '../../platform/db/migrations.ts';
  * repeat finds it). The one-time code is kept as its peppered hash only;
  * the authentication value is handed out once the challenge passes and is
  * consumed by the one authorization that carries it (`used_by_request_id`).
+ * `cvv2_checked_request_id`: the authorization this issuer answered 1A for
+ * the same card, merchant and amount with its CVV2 matched — the retry
+ * carrying the value need not carry the CVV2 again (the acquirer no longer
+ * has it: a CVC is used once).
  * Card data: the card's id and last four, never its number.
  */
 export const authenticationMigrations: readonly Migration[] = [
@@ -33,6 +37,7 @@ CREATE TABLE issuer_authentications (
   codes_sent INTEGER NOT NULL DEFAULT 0 CHECK (codes_sent >= 0),
   wrong_codes INTEGER NOT NULL DEFAULT 0 CHECK (wrong_codes >= 0),
   used_by_request_id TEXT,
+  cvv2_checked_request_id TEXT,
   expires_at_ms BIGINT NOT NULL,
   created_at_ms BIGINT NOT NULL,
   updated_at_ms BIGINT NOT NULL

@@ -191,6 +191,10 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
   } else if (storedCredentialValid) {
     // Checked by the approval that stored the credential, at this merchant.
     sheet.skip('cvv2');
+  } else if (facts.authentication?.carried === 'valid_cvv2_checked') {
+    // Checked by the authorization this issuer answered 1A for this very payment; the acquirer has no CVC to send again.
+    sheet.skip('cvv2');
+    checks.cvv2_checked_by = 'authentication';
   } else {
     sheet.fail('cvv2', facts.storedCredential === 'absent' ? 'cvv2_required' : 'stored_credential_invalid');
   }
@@ -265,7 +269,7 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
     if (authentication?.exemptMerchantInitiated) checks.authentication_exemption = 'merchant_initiated';
   } else if (authentication.carried === 'invalid') {
     sheet.fail('authentication', 'authentication_invalid');
-  } else if (authentication.carried === 'valid') {
+  } else if (authentication.carried === 'valid' || authentication.carried === 'valid_cvv2_checked') {
     sheet.pass('authentication');
   } else {
     sheet.fail('authentication', 'authentication_required');

@@ -10,5 +10,8 @@ export function testBankDoctorRecords(sql: Sql): TestBankRecords {
       const row = await sql.get<{ request_id: string }>('SELECT request_id FROM test_bank_authorizations WHERE id = ?', [id]);
       return row === undefined ? undefined : loadAuthorization(sql, row.request_id);
     },
+    async authentication(id) {
+      return sql.get<{ status: 'challenge' | 'authenticated' | 'failed' | 'expired'; reason: string }>('SELECT status, reason FROM test_bank_authentications WHERE id = ?', [id]);
+    },
   };
 }

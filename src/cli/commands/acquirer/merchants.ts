@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { fetchJson } from '../../http-call.ts';
-import { printJson, printTable, type Io } from '../../output.ts';
+import { CliError, EXIT_USAGE, printJson, printTable, type Io } from '../../output.ts';
 import { contextOf, operatorKey } from '../issuer/client.ts';
 
 /**
- * `cardlane acquirer merchants create --name … --country … --mcc … --currency …`:
+ * `cardlane acquirer merchants create --name … --country … --mcc … --settlement-currency …`:
  * the operator makes a merchant (issue 16: merchants are data) over
  * `POST /acquirer/v1/merchants`, with the operator key `cardlane up` wrote
  * to the data directory. Prints the merchant and its keys; the secret key
@@ -15,7 +15,9 @@ interface CreateOptions {
   name: string;
   country: string;
   mcc: string;
-  currency: string;
+  settlementCurrency?: string;
+  /** The older name of --settlement-currency. */
+  currency?: string;
   statementDescriptor?: string;
 }
 
@@ -25,6 +27,7 @@ interface MerchantObject {
   country: string;
   mcc: string;
   default_currency: string;
+  settlement_currency: string;
   statement_descriptor: string;
   secret_key: string;
   publishable_key: string;
@@ -38,15 +41,19 @@ export function merchantsCommand(io: Io): Command {
     .requiredOption('--name <name>', 'the merchant\'s name, e.g. "Claude"')
     .requiredOption('--country <XX>', 'its country, ISO 3166-1 alpha-2, e.g. GB')
     .requiredOption('--mcc <nnnn>', 'its merchant category code, 4 digits, e.g. 5734 (software) or 5818 (digital goods)')
-    .requiredOption('--currency <xxx>', 'its settlement currency, e.g. gbp')
+    .option('--settlement-currency <xxx>', 'what it is paid out in, e.g. gbp: one of the acquirer\'s settlement currencies (config acquirer.settlementCurrencies)')
+    .option('--currency <xxx>', 'the older name of --settlement-currency')
     .option('--statement-descriptor <text>', 'what cardholders see on their statement (default: the name)')
     .action(async (options: CreateOptions, command: Command) => {
       const ctx = contextOf(io, command);
+      if ((options.settlementCurrency === undefined) === (options.currency === undefined)) {
+        throw new CliError('give the settlement currency once: --settlement-currency <xxx> (or its older name --currency)', EXIT_USAGE);
+      }
       const body = {
         name: options.name,
         country: options.country,
         mcc: options.mcc,
-        currency: options.currency,
+        settlement_currency: options.settlementCurrency ?? options.currency,
         ...(options.statementDescriptor !== undefined ? { statement_descriptor: options.statementDescriptor } : {}),
       };
       const created = await fetchJson<MerchantObject>(ctx.url, `${ctx.url}/acquirer/v1/merchants`, {
@@ -59,7 +66,7 @@ export function merchantsCommand(io: Io): Command {
       printTable(io, [
         ['country', created.country],
         ['mcc', created.mcc],
-        ['currency', created.default_currency],
+        ['settlement currency', created.settlement_currency],
         ['statement', created.statement_descriptor],
         ['publishable key', created.publishable_key],
         ['secret key', created.secret_key],

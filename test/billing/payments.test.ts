@@ -77,6 +77,10 @@ test('set default, buy credits on it: credits only on success, with a receipt; a
   assert.equal(bought.body.status, 'succeeded');
   assert.equal(bought.body.receipt.amount.amount_minor, 1000);
   assert.match(bought.body.receipt.number, /-0001$/);
+  // The payment names its invoice (the billing page's history shows it).
+  assert.match(bought.body.invoice.number, /^INV-\w{6}-000001$/);
+  const invoice = await b.api(apiKey, 'GET', `/invoices/${bought.body.invoice.id}`);
+  assert.equal(invoice.body.number, bought.body.invoice.number);
   assert.equal(await b.balance(orgId), 1000);
 
   const declining = await b.testCard(DECLINES_CHARGES);

@@ -3,6 +3,7 @@ import { explainFailure } from '../payments/decline-explanation.ts';
 import type { PaymentAttempt } from '../payments/payment-attempts.ts';
 import type { BillingPaymentMethod } from '../payments/payment-methods.ts';
 import type { Receipt } from '../payments/receipts.ts';
+import type { Invoice } from '../invoices/invoices.ts';
 
 /** The JSON objects billing's API answers with (snake_case, amounts as minor units with their currency). */
 
@@ -41,7 +42,7 @@ export function paymentMethodObject(pm: BillingPaymentMethod, nowMs: number) {
   };
 }
 
-export function paymentObject(attempt: PaymentAttempt, receipt: Receipt | null = null) {
+export function paymentObject(attempt: PaymentAttempt, receipt: Receipt | null = null, invoice: Pick<Invoice, 'id' | 'number'> | null = null) {
   return {
     id: attempt.id,
     object: 'billing.payment',
@@ -65,6 +66,7 @@ export function paymentObject(attempt: PaymentAttempt, receipt: Receipt | null =
             retry: attempt.failureClass,
           },
     receipt: receipt === null ? null : receiptObject(receipt),
+    invoice: invoice === null ? null : { id: invoice.id, number: invoice.number },
     created_at: iso(attempt.createdAtMs),
     finished_at: attempt.finishedAtMs === null ? null : iso(attempt.finishedAtMs),
   };

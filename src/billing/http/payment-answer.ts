@@ -3,11 +3,14 @@ import type { BillingServices } from '../billing-services.ts';
 import { BillingError } from '../errors.ts';
 import type { PaymentAttempt } from '../payments/payment-attempts.ts';
 import { receiptForAttempt } from '../payments/receipts.ts';
+import { invoiceForAttempt } from '../invoices/invoices.ts';
 import { paymentObject } from './billing-objects.ts';
 
-/** A payment as billing's API shows it, with its receipt once it succeeded. */
+/** A payment as billing's API shows it, with its receipt and its invoice once it succeeded. */
 export async function paymentWithReceipt(services: BillingServices, attempt: PaymentAttempt) {
-  return paymentObject(attempt, attempt.status === 'succeeded' ? await receiptForAttempt(services.deps.db, attempt.id) : null);
+  if (attempt.status !== 'succeeded') return paymentObject(attempt);
+  const [receipt, invoice] = await Promise.all([receiptForAttempt(services.deps.db, attempt.id), invoiceForAttempt(services.deps.db, attempt.id)]);
+  return paymentObject(attempt, receipt, invoice);
 }
 
 /** A finished payment as the answer: 200 succeeded, 202 still processing, 402 declined (Stripe's card error shape, with the payment). */

@@ -90,6 +90,7 @@ export interface Payment {
   readonly refunded: Amount | null;
   readonly failure: { readonly explanation: Explanation | null } | null;
   readonly receipt: Receipt | null;
+  readonly invoice: { readonly id: string; readonly number: string } | null;
   readonly created_at: string;
 }
 

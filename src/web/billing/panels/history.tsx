@@ -41,7 +41,7 @@ export function PaymentsPanel() {
             const details: string[] = [];
             if (payment.status === 'failed') details.push(sentence(explanationOf(payment, lang) ?? '', lang));
             if (payment.kind === 'verification' && payment.status === 'succeeded' && payment.amount.amount_minor > 0) details.push(t('holdReleased', { amount: payment.amount.formatted }));
-            if (payment.receipt) details.push(t('receiptRef', { number: payment.receipt.number }));
+            if (payment.invoice) details.push(t('invoiceRef', { number: payment.invoice.number }));
             if (payment.refunded && payment.refunded.amount_minor > 0) details.push(t('refunded', { amount: payment.refunded.formatted }));
             const kind = known(KINDS, payment.kind);
             const status = known(STATUSES, payment.status);

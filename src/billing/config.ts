@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, nonEmptyText, wholeNumber, type ConfigSection } from '../platform/config.ts';
+import { countryCodeProblem, isCountryCode } from '../platform/countries.ts';
 
 /** Merchant billing (the API business selling prepaid credits). */
 export interface BillingConfig {
@@ -40,7 +41,11 @@ export const billingConfigSection: ConfigSection<'billing', BillingConfig> = {
     purchaseMaximumMinor: wholeNumber(50, 10_000_000, 'cents'),
     rechargeMinimumMinor: wholeNumber(50, 10_000_000, 'cents'),
     creditExpiryDays: wholeNumber(0, 36_500, 'days'),
-    taxRatesBps: z.record(z.string().regex(/^[A-Z]{2}$/, 'keys must be ISO country codes such as DE'), wholeNumber(0, 10_000, 'basis points')),
+    // A key that is no country (`UK`) would never match a profile, and its customers would pay no tax: refused at start.
+    taxRatesBps: z.record(
+      z.string().refine(isCountryCode, (key) => ({ message: `keys must be ISO country codes such as DE: ${countryCodeProblem(key)}` })),
+      wholeNumber(0, 10_000, 'basis points'),
+    ),
   },
   defaults: {
     stripeBaseUrl: null,

@@ -148,10 +148,6 @@ const ISSUER: Readonly<Record<IssuerReason, Own>> = {
       title: '需要身份验证',
       explanation: '发卡行要求持卡人用 3-D Secure 验证这笔付款（ISO 1A，需要额外验证）。您本人在场的付款会转到银行的验证页面；商户自行发起的扣款无法转去验证，因此被拒绝。',
     },
-    remedy: {
-      en: "Pay again while present and complete your bank's check (a code by SMS or the bank's app). The merchant's automatic charges still work once you have authenticated a payment or a card set-up with it: payments the merchant starts under that earlier, authenticated agreement are exempt from strong customer authentication (SCA) — unless your bank asks every time.",
-      zh: '请在本人在场时重新付款，并完成银行的验证（短信验证码或银行 App）。只要您曾与该商户完成过一次经验证的付款或绑卡，商户的自动扣款仍可成功：商户依据此前经验证的授权发起的扣款免于强客户认证（SCA）——除非您的银行每次都要求验证。',
-    },
   },
   authentication_invalid: {
     cause: 'issuer_security_policy',
@@ -160,7 +156,6 @@ const ISSUER: Readonly<Record<IssuerReason, Own>> = {
       explanation: 'The payment carried a 3-D Secure authentication the card issuer did not issue for this card, merchant and amount (or one already used), so it declined (ISO 05).',
     },
     zh: { title: '验证信息无效', explanation: '这笔付款携带的 3-D Secure 验证信息并非发卡行为此卡、此商户和此金额签发（或已使用过），因此被拒绝（ISO 05）。' },
-    remedy: { en: "Pay again and complete your bank's check for this payment.", zh: '请重新付款，并为这笔付款完成银行的验证。' },
   },
   issuer_overloaded: {
     cause: 'system_failure',

@@ -91,7 +91,13 @@ function presentVerdict(parts: AttemptParts, view: View, lang: Lang): TraceVerdi
       reason: diagnosis.reason,
       title: approved ? say(lang, 'Approved', '已批准') : say(lang, 'Pending', '处理中'),
       explanation: approved
-        ? say(lang, 'The card issuer approved the payment.', '发卡行批准了这笔付款。')
+        ? exemptFromAuthentication(parts)
+          ? say(
+              lang,
+              'The card issuer approved the payment. It asks for 3-D Secure authentication, but this payment was merchant-initiated under a card set-up the cardholder authenticated, so it was exempt from strong customer authentication (SCA) — which is why the automatic charge works without the cardholder.',
+              '发卡行批准了这笔付款。该发卡行要求 3-D Secure 验证，但这是商户依据持卡人此前验证过的绑卡发起的自动扣款，免于强客户认证（SCA）——所以无需持卡人在场，自动扣款也能成功。',
+            )
+          : say(lang, 'The card issuer approved the payment.', '发卡行批准了这笔付款。')
         : say(lang, 'The payment was sent to the card network and no answer is recorded yet.', '付款已发往卡组织网络，尚无答复记录。'),
       remedy: null,
       iso_code: diagnosis.isoCode,
@@ -120,6 +126,12 @@ function presentVerdict(parts: AttemptParts, view: View, lang: Lang): TraceVerdi
     ...(rule !== undefined && (diagnosis.decidedBy === 'acquirer_rule' || diagnosis.decidedBy === 'acquirer') ? { rule } : {}),
     ...(diagnosis.authentication ? { authentication: { ...diagnosis.authentication, summary: authenticationSummary(diagnosis.authentication.reason, lang) } } : {}),
   };
+}
+
+/** Cardlane's issuer recorded that its 3-D Secure policy would have asked, and the merchant-initiated payment was exempt. */
+function exemptFromAuthentication(parts: AttemptParts): boolean {
+  const issuer = parts.facts.issuer;
+  return issuer?.kind === 'cardlane' && issuer.authorization.checks.authentication_exemption === 'merchant_initiated';
 }
 
 /** How a 3-D Secure check ended, for people: the access control servers' reasons in words. */

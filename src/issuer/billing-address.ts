@@ -1,3 +1,5 @@
+import { countryCodeProblem, isCountryCode } from '../platform/countries.ts';
+
 /**
  * The program's billing address (the one printed with every card and
  * checked by AVS), its validation, and the AVS comparison the issuer makes
@@ -56,19 +58,6 @@ export const ADDRESS_LINE_MAX_LENGTH = 200;
 export const ADDRESS_CITY_MAX_LENGTH = 100;
 export const ADDRESS_STATE_MAX_LENGTH = 100;
 
-// ISO 3166-1 alpha-2, officially assigned codes (249).
-const COUNTRIES = new Set(
-  (
-    'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
-    'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR ' +
-    'GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP ' +
-    'KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS ' +
-    'MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU ' +
-    'RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ ' +
-    'UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
-  ).split(' '),
-);
-
 // USPS codes: states, DC, territories, and the military "states".
 const US_STATES = new Set(
   (
@@ -78,17 +67,13 @@ const US_STATES = new Set(
 );
 const CA_PROVINCES = new Set('AB BC MB NB NL NS NT NU ON PE QC SK YT'.split(' '));
 
-export function isCountryCode(code: string): boolean {
-  return COUNTRIES.has(code);
-}
-
 export function validateBillingAddress(input: unknown): ValidateBillingAddressResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return refuse('address', 'A billing address is an object with line1, city, state, postal_code and country.');
   }
   const raw = input as Record<string, unknown>;
   const country = typeof raw.country === 'string' ? raw.country.trim().toUpperCase() : '';
-  if (!COUNTRIES.has(country)) return refuse('country', 'country must be a two-letter ISO 3166-1 country code, such as US.');
+  if (!isCountryCode(country)) return refuse('country', `Invalid country: ${countryCodeProblem(raw.country ?? '')}`);
 
   const line1 = text(raw.line1, 'line1', ADDRESS_LINE_MAX_LENGTH, true);
   if (!line1.ok) return line1.refusal;

@@ -1,3 +1,4 @@
+import { isCountryCode } from '../platform/countries.ts';
 import type { FollowUpRequest, IsoResponseCode } from './messages.ts';
 import { isValidPan } from './pan-format.ts';
 
@@ -19,7 +20,6 @@ export interface Refusal {
 const MESSAGE_ID_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 const MCC_PATTERN = /^\d{4}$/;
-const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 const CVV2_PATTERN = /^\d{3,4}$/;
 const MAX_TEXT_LENGTH = 255;
 /** Field 43's name part is shorter in ISO 8583, but statement names arrive from several acquirers; bounded all the same. */
@@ -57,7 +57,7 @@ export function checkAuthorization(request: unknown): Refusal | null {
   if (!isText(merchant.acquirerId, MAX_TEXT_LENGTH) || !isText(merchant.merchantId, MAX_TEXT_LENGTH)) return refuse('12', 'invalid_merchant');
   if (!isText(merchant.name, MAX_MERCHANT_NAME_LENGTH)) return refuse('12', 'invalid_merchant_name');
   if (typeof merchant.mcc !== 'string' || !MCC_PATTERN.test(merchant.mcc)) return refuse('12', 'invalid_mcc');
-  if (typeof merchant.country !== 'string' || !COUNTRY_PATTERN.test(merchant.country)) return refuse('12', 'invalid_merchant_country');
+  if (typeof merchant.country !== 'string' || !isCountryCode(merchant.country)) return refuse('12', 'invalid_merchant_country');
 
   if (r.avs !== null) {
     const avs = asRecord(r.avs);

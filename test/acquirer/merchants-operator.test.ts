@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Stripe from 'stripe';
+import { acquirerConfigSection } from '../../src/acquirer/config.ts';
 import { startCardlane } from '../../src/app/start.ts';
+import { loadConfig } from '../../src/platform/config.ts';
 import { runCli } from '../../src/cli/program.ts';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
@@ -71,6 +73,12 @@ test('the operator API: operator key only, every field checked (4xx, nothing mad
     assert.ok(['parameter_invalid', 'parameter_missing', 'parameter_unknown'].includes(error.code), JSON.stringify(error));
     assert.equal(error.param, param);
   }
+  // The everyday abbreviation of the United Kingdom is not its code: refused, naming the one meant.
+  const uk = await createMerchant({ ...good, country: 'UK' });
+  assert.equal(uk.status, 400);
+  const ukError = ((await uk.json()) as { error: { code: string; param?: string; message: string } }).error;
+  assert.deepEqual([ukError.code, ukError.param], ['parameter_invalid', 'country']);
+  assert.match(ukError.message, /"UK" is not an ISO 3166-1 alpha-2 country code: use GB \(United Kingdom\)/);
   assert.equal(await merchantCount(), before, 'refusals make nothing');
 
   const unsupported = (await (await createMerchant({ ...good, currency: 'inr' })).json()) as { error: { message: string } };
@@ -158,4 +166,13 @@ test('cardlane acquirer merchants create: for people and with --json, with the o
   code = await runCli([...base, '--name', 'Bad', '--country', 'GB', '--mcc', 'abcd', '--currency', 'gbp'], io);
   assert.notEqual(code, 0);
   assert.match(stderr, /mcc/);
+});
+
+test('the settlement currencies: acquirer.settlementCurrencies or CARDLANE_ACQUIRER_SETTLEMENT_CURRENCIES, lower-case ISO 4217 codes, at least one', () => {
+  const load = (env: Record<string, string>) => loadConfig({ env: { CARDLANE_DATA_DIR: '/nonexistent-cardlane-test', ...env } }, [acquirerConfigSection]);
+  assert.deepEqual(load({}).acquirer.settlementCurrencies, ['usd', 'eur', 'gbp', 'jpy', 'cad', 'aud', 'hkd', 'sgd', 'chf']);
+  assert.deepEqual(load({ CARDLANE_ACQUIRER_SETTLEMENT_CURRENCIES: 'usd, gbp' }).acquirer.settlementCurrencies, ['usd', 'gbp']);
+  for (const bad of ['usd,zzz', 'USD', 'usd,,gbp']) {
+    assert.throws(() => load({ CARDLANE_ACQUIRER_SETTLEMENT_CURRENCIES: bad }), /acquirer\.settlementCurrencies/, bad);
+  }
 });

@@ -87,7 +87,7 @@ test('errors: the API\'s code on stderr and exit 1; bad flags exit 2 before any 
 
   const badCountry = await cli(['rules', 'add', '--country-in', 'UK']);
   assert.equal(badCountry.code, 1);
-  assert.match(badCountry.stderr, /"UK" is not an ISO 3166-1 alpha-2 country code\. \(parameter_invalid\)\n$/);
+  assert.match(badCountry.stderr, /"UK" is not an ISO 3166-1 alpha-2 country code: use GB \(United Kingdom\)\. \(parameter_invalid\)\n$/);
 
   const allowCvc = await cli(['rules', 'add', '--cvc', '--allow']);
   assert.match(allowCvc.stderr, /an allow rule cannot have a cvc condition.*\(parameter_invalid\)/);

@@ -119,9 +119,10 @@ test('risk-based: the first payment at a merchant is challenged, the next small 
   const right = await f.post(url, { action: 'code', code: code! });
   await browse(new URL(right.headers.get('location')!, url).toString());
   assert.equal((await f.stripe.paymentIntents.retrieve(first.id)).status, 'succeeded');
-  const second: Stripe.PaymentIntent = await f.stripe.paymentIntents.create({ amount: 1_000, currency: 'usd', payment_method: pm.id, confirm: true, return_url: RETURN_URL });
+  // The card typed in again (a CVC is used once): a known merchant, under the amount.
+  const second: Stripe.PaymentIntent = await f.stripe.paymentIntents.create({ amount: 1_000, currency: 'usd', payment_method: (await f.paymentMethod(card)).id, confirm: true, return_url: RETURN_URL });
   assert.equal(second.status, 'succeeded');
   assert.equal(second.next_action, null);
-  const large = await f.stripe.paymentIntents.create({ amount: 5_000, currency: 'usd', payment_method: pm.id, confirm: true, return_url: RETURN_URL });
+  const large = await f.stripe.paymentIntents.create({ amount: 5_000, currency: 'usd', payment_method: (await f.paymentMethod(card)).id, confirm: true, return_url: RETURN_URL });
   assert.equal(large.status, 'requires_action', 'above the amount: asked');
 });

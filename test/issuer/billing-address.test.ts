@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   avsCheck,
-  isCountryCode,
   normalizeAddressLine,
   validateBillingAddress,
   type AvsResult,
@@ -73,7 +72,18 @@ test('invalid addresses are refused with billing_address_invalid and the field, 
     assert.equal(result.code, 'billing_address_invalid', name);
     assert.equal(result.param, param, `${name}: ${result.message}`);
   }
-  assert.ok(isCountryCode('CN') && isCountryCode('US') && !isCountryCode('EU') && !isCountryCode('us'));
+});
+
+test("a country is one of ISO 3166-1 alpha-2 codes (the platform's one list): UK is refused with GB suggested, XK (Kosovo) passes", () => {
+  const uk = validateBillingAddress({ line1: '10 Downing St', city: 'London', state: 'London', postal_code: 'SW1A 2AA', country: 'uk' });
+  assert.ok(!uk.ok);
+  assert.deepEqual([uk.code, uk.param], ['billing_address_invalid', 'country']);
+  assert.match(uk.message, /"uk" is not an ISO 3166-1 alpha-2 country code: use GB \(United Kingdom\)/);
+  for (const country of ['ZZ', 'EU', 'XX']) assert.equal(validateBillingAddress({ ...program, country }).ok, false, country);
+  const gb = validateBillingAddress({ line1: '10 Downing St', city: 'London', state: 'London', postal_code: 'SW1A 2AA', country: 'gb' });
+  assert.ok(gb.ok && gb.address.country === 'GB');
+  const xk = validateBillingAddress({ line1: 'Rruga Nënë Tereza 1', city: 'Prishtina', state: 'Prishtina', postal_code: '10000', country: 'XK' });
+  assert.ok(xk.ok, 'Kosovo has no other code');
 });
 
 const avsCases: ReadonlyArray<readonly [name: string, submitted: AvsSubmission, expected: AvsResult]> = [

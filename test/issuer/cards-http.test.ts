@@ -417,6 +417,12 @@ test('controls: validated PATCH, stored canonical', async () => {
     assert.equal(refused.body.error.param, param, JSON.stringify(body));
   }
   assert.equal((await call('GET', `/cards/${card.id}`, { token: a.token })).body.controls.max_accounts_per_merchant, 2, 'refusals changed nothing');
+  // A country block must name a country that exists: `UK` would block nothing (merchants in the United Kingdom are GB).
+  const uk = await call('PATCH', `/cards/${card.id}/controls`, { token: a.token, body: { country_block: ['RU', 'uk'] } });
+  assert.deepEqual([uk.status, uk.body.error.code, uk.body.error.param], [400, 'parameter_invalid', 'country_block[1]']);
+  assert.match(uk.body.error.message, /"uk" is not an ISO 3166-1 alpha-2 country code: use GB \(United Kingdom\)/);
+  const blocked = await call('PATCH', `/cards/${card.id}/controls`, { token: a.token, body: { country_block: ['gb', 'XK'] } });
+  assert.deepEqual(blocked.body.controls.country_block, ['GB', 'XK']);
 });
 
 test('another cardholder’s card is 404 everywhere; no session is 401', async () => {

@@ -98,6 +98,7 @@ describe('card network', () => {
     ['lower-case currency', (r) => ({ ...r, amount: { minor: 100, currency: 'usd' } }), '12', 'invalid_currency'],
     ['3-digit MCC', (r) => ({ ...r, merchant: { ...r.merchant, mcc: '573' } }), '12', 'invalid_mcc'],
     ['3-letter merchant country', (r) => ({ ...r, merchant: { ...r.merchant, country: 'USA' } }), '12', 'invalid_merchant_country'],
+    ['merchant country that is no country (UK for GB)', (r) => ({ ...r, merchant: { ...r.merchant, country: 'UK' } }), '12', 'invalid_merchant_country'],
     ['empty merchant name', (r) => ({ ...r, merchant: { ...r.merchant, name: ' ' } }), '12', 'invalid_merchant_name'],
     ['expiry month 13', (r) => ({ ...r, card: { ...r.card, expMonth: 13 } }), '12', 'invalid_expiry'],
     ['expiry month 0', (r) => ({ ...r, card: { ...r.card, expMonth: 0 } }), '12', 'invalid_expiry'],

@@ -6,7 +6,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { OPERATOR_SECURITY, requireOperator } from '../../platform/identity/operator-auth.ts';
 import type { OperatorKeyStore } from '../../platform/identity/operator-keys.ts';
 import { isCurrencyCode } from '../../platform/money.ts';
-import { isCountryCode } from '../risk/countries.ts';
+import { countryCodeProblem, isCountryCode } from '../../platform/countries.ts';
 import { createMerchant, type MerchantWithKeys } from './merchants.ts';
 
 /**
@@ -74,7 +74,7 @@ export function merchantOperatorRoutes(deps: MerchantOperatorDeps): FastifyPlugi
         refuseUnprintable(name, 'name');
         if (body.statement_descriptor !== undefined) refuseUnprintable(body.statement_descriptor, 'statement_descriptor');
         const country = body.country.toUpperCase();
-        if (!isCountryCode(country)) throw new AppError('parameter_invalid', `Invalid country: ${JSON.stringify(body.country)} is not an ISO 3166-1 alpha-2 code.`, { param: 'country' });
+        if (!isCountryCode(country)) throw new AppError('parameter_invalid', `Invalid country: ${countryCodeProblem(body.country)}`, { param: 'country' });
         const currency = settlementCurrencyOf(body, deps.settlementCurrencies);
         const statementDescriptor = body.statement_descriptor?.trim();
         const created = await deps.db.transaction((tx) =>

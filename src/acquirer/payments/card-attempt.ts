@@ -141,8 +141,9 @@ export async function sendAttempt(deps: AcquirerDeps, cvcCache: CvcCache, spec: 
   });
   const cvcSent = cvv2 !== null;
   if (!response.approved) return { response, postBlock: null, cvcSent };
-  // A customer-present approval with the CVC matched is what later payments without a CVC may point to.
-  if (cvv2 !== null && response.cvv2 === 'pass') await rememberStoredCredential(deps.db, spec.pm.id, charge.networkId);
+  // A customer-present approval with the CVC matched is what later payments without a CVC may point to — also the
+  // retry after 3-D Secure, whose CVC (used once) went with the first attempt and which the issuer answers as matched.
+  if ((cvv2 !== null || (spec.authentication ?? null) !== null) && response.cvv2 === 'pass') await rememberStoredCredential(deps.db, spec.pm.id, charge.networkId);
   const post = await evaluatePostAuthorization(deps.db, {
     ...riskInput(spec, charge.id, pan),
     avs: response.avs,

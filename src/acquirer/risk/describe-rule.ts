@@ -1,5 +1,5 @@
 import { formatMoney, money } from '../../platform/money.ts';
-import { countryName } from './countries.ts';
+import { countryName } from '../../platform/countries.ts';
 import type { AppliesTo, PaymentScope, RiskCondition, RiskRule, RulePurpose } from './rule-types.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { AcquirerError } from '../errors.ts';
 import { isCurrencyCode } from '../../platform/money.ts';
-import { isCountryCode } from './countries.ts';
+import { countryCodeProblem, isCountryCode } from '../../platform/countries.ts';
 import {
   ALLOWABLE_KINDS,
   APPLIES_TO,
@@ -106,7 +106,7 @@ export function normalizeCondition(value: unknown, param = 'condition'): RiskCon
       const countries = stringList(condition[field], `${param}[${field}]`, COUNTRY_LIST_MAX_ITEMS).map((item, index) => {
         const code = item.toUpperCase();
         if (!isCountryCode(code)) {
-          invalid(`${param}[${field}][${index}]`, `Invalid ${param}[${field}][${index}]: ${JSON.stringify(item)} is not an ISO 3166-1 alpha-2 country code.`);
+          invalid(`${param}[${field}][${index}]`, `Invalid ${param}[${field}][${index}]: ${countryCodeProblem(item)}`);
         }
         return code;
       });

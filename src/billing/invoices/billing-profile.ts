@@ -1,4 +1,5 @@
 import type { Clock } from '../../platform/clock.ts';
+import { countryCodeProblem, isCountryCode } from '../../platform/countries.ts';
 import type { Database, Sql } from '../../platform/db/database.ts';
 import { BillingError } from '../errors.ts';
 
@@ -26,7 +27,6 @@ export type BillingProfileInput = Omit<BillingProfile, 'orgId' | 'updatedAtMs'>;
 // Letters of any script, digits, punctuation and spaces; no control characters (they would break the PDF and the mail).
 const TEXT = /^[^\p{Cc}\p{Cs}\p{Co}]+$/u;
 const POSTAL_CODE = /^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$/;
-const COUNTRY = /^[A-Z]{2}$/;
 // Tax IDs: VAT numbers (DE123456789), EINs (12-3456789), China's 18-character credit code, …: letters, digits and separators, with a digit.
 const TAX_ID = /^(?=.*\d)[A-Z0-9][A-Z0-9 .\/-]{1,31}$/;
 
@@ -54,7 +54,8 @@ export function validateBillingProfile(input: BillingProfileInput): BillingProfi
   const postal = optional(input.postalCode);
   if (postal !== null && !POSTAL_CODE.test(postal.trim())) invalid('postal_code', 'The postal code is 2 to 12 letters, digits, spaces or dashes.');
   const country = input.country.trim().toUpperCase();
-  if (!COUNTRY.test(country)) invalid('country', 'The country is a two-letter ISO code, such as DE, US or CN.');
+  // The country sets the tax rate, so a code that is no country (`UK` for GB) must not pass as one with no tax.
+  if (!isCountryCode(country)) invalid('country', countryCodeProblem(input.country));
   const tax = optional(input.taxId);
   const taxId = tax === null ? null : tax.trim().toUpperCase();
   if (taxId !== null && !TAX_ID.test(taxId)) invalid('tax_id', 'The tax ID is 2 to 32 letters, digits, spaces, dots, slashes or dashes, with at least one digit.');

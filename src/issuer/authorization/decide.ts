@@ -192,8 +192,10 @@ export function decideAuthorization(request: AuthorizationRequest, facts: CardFa
     // Checked by the approval that stored the credential, at this merchant.
     sheet.skip('cvv2');
   } else if (facts.authentication?.carried === 'valid_cvv2_checked') {
-    // Checked by the authorization this issuer answered 1A for this very payment; the acquirer has no CVC to send again.
-    sheet.skip('cvv2');
+    // Matched on the authorization this issuer answered 1A for this very payment (the acquirer has no CVC to send
+    // again: it is used once). It stands as this payment's result, so the approval can store the credential.
+    cvv2 = 'pass';
+    sheet.pass('cvv2');
     checks.cvv2_checked_by = 'authentication';
   } else {
     sheet.fail('cvv2', facts.storedCredential === 'absent' ? 'cvv2_required' : 'stored_credential_invalid');

@@ -40,13 +40,10 @@ const CATALOGUE: Readonly<Record<string, DeclineText>> = {
   },
   insufficient_funds: { zh: '卡内可用余额不足（未结算的预授权也会占用余额）。请先给卡片充值，再重试。', en: 'The card does not have enough available balance (pending authorizations count). Load the card, then try again.' },
   authentication_required: {
-    zh: '这笔付款需要您完成 3-D Secure 验证（短信验证码）。请在付款页面完成验证；商户依据您此前验证过的绑卡发起的自动扣款不需要再次验证。',
-    en: 'This payment needs your 3-D Secure authentication (a code by SMS). Complete it on the payment page; automatic charges the merchant makes under a card set-up you authenticated need no new check.',
+    zh: '请在本人在场时重新付款，并完成银行的验证（短信验证码或银行 App）。只要您曾与该商户完成过一次经验证的付款或绑卡，商户的自动扣款仍可成功：商户依据此前经验证的授权发起的扣款免于强客户认证（SCA）——除非您的银行每次都要求验证。',
+    en: "Pay again while present and complete your bank's check (a code by SMS or the bank's app). The merchant's automatic charges still work once you have authenticated a payment or a card set-up with it: payments the merchant starts under that earlier, authenticated agreement are exempt from strong customer authentication (SCA) — unless your bank asks every time.",
   },
-  authentication_invalid: {
-    zh: '这笔付款携带的 3-D Secure 验证信息无效或已使用过，交易被拒绝。请重新付款并完成验证。',
-    en: 'The 3-D Secure authentication this payment carried is not valid or was already used. Pay again and complete the check.',
-  },
+  authentication_invalid: { zh: '请重新付款，并为这笔付款完成银行的验证。', en: "Pay again and complete your bank's check for this payment." },
   issuer_overloaded: { zh: '发卡行系统繁忙，请稍后重试。', en: 'The card issuer is busy. Try again in a moment.' },
   system_malfunction: { zh: '发卡行处理出错，交易被网络拒绝。请稍后重试。', en: 'The card issuer failed to process the payment, so the network declined it. Try again shortly.' },
   invalid_issuer_response: { zh: '发卡行的应答无效，交易被网络拒绝。请稍后重试。', en: 'The card issuer answered in a way the network could not use, so it declined the payment. Try again shortly.' },

@@ -1,3 +1,4 @@
+import { isCountryCode } from '../../platform/countries.ts';
 import type { AuthorizationRequest, Money } from '../../network/messages.ts';
 
 /**
@@ -38,7 +39,7 @@ export function checkAuthorizationRequest(request: AuthorizationRequest): Reques
   if (!boundedText(merchant.acquirerId, BOUNDS.acquirerId) || !boundedText(merchant.merchantId, BOUNDS.merchantId)) return 'invalid_request';
   if (!boundedText(merchant.name, BOUNDS.name)) return 'invalid_request';
   if (typeof merchant.mcc !== 'string' || !/^\d{4}$/.test(merchant.mcc)) return 'invalid_request';
-  if (typeof merchant.country !== 'string' || !/^[A-Z]{2}$/.test(merchant.country)) return 'invalid_request';
+  if (typeof merchant.country !== 'string' || !isCountryCode(merchant.country)) return 'invalid_request';
   if (r.merchantCustomerRef !== null && !boundedText(r.merchantCustomerRef, BOUNDS.customerRef)) return 'invalid_request';
   if (r.cardholderName !== undefined && r.cardholderName !== null && !(typeof r.cardholderName === 'string' && r.cardholderName.length <= 200)) return 'invalid_request';
   const storedCredential = r.storedCredentialOriginalId;

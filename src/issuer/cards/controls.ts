@@ -1,4 +1,4 @@
-import { isCountryCode } from '../billing-address.ts';
+import { countryCodeProblem, isCountryCode } from '../../platform/countries.ts';
 
 /**
  * A card's spending controls, as the authorization engine will read them
@@ -149,7 +149,10 @@ function list(
   const values = new Set<string>();
   for (const [i, raw] of given.entries()) {
     const value = normalize(raw);
-    if (value === undefined) return refuse(`${field}[${i}]`, `${JSON.stringify(raw)} is not valid; ${field} is an array of ${what}.`);
+    if (value === undefined) {
+      const why = normalize === country ? countryCodeProblem(raw) : `${JSON.stringify(raw)} is not valid.`;
+      return refuse(`${field}[${i}]`, `${why} ${field} is an array of ${what}.`);
+    }
     values.add(value);
   }
   return { ok: true, values: [...values].sort() };

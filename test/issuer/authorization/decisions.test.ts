@@ -309,6 +309,7 @@ const ROWS: Row[] = [
   { name: 'a negative amount', request: () => ({ amount: { minor: -5, currency: 'USD' } }), code: '13', reason: 'invalid_amount', holds: 0 },
   { name: 'a fractional amount', request: () => ({ amount: { minor: 1.5, currency: 'USD' } }), code: '13', reason: 'invalid_amount', holds: 0 },
   { name: 'a malformed MCC', request: () => ({ merchant: { acquirerId: 'a', merchantId: 'm', name: 'N', mcc: 'abcd', country: 'US' } }), code: '12', reason: 'invalid_request' },
+  { name: 'a merchant country that is no country (UK for GB)', request: () => ({ merchant: { acquirerId: 'a', merchantId: 'm', name: 'N', mcc: '5734', country: 'UK' } }), code: '12', reason: 'invalid_request' },
   { name: 'an unknown purpose', request: () => ({ purpose: 'refund' as never }), code: '12', reason: 'invalid_request' },
   {
     name: 'a verification for nothing: approved, nothing held',

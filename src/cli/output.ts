@@ -29,6 +29,17 @@ export interface Io {
 
 export const processIo: Io = { stdout: process.stdout, stderr: process.stderr };
 
+/**
+ * An API timestamp as people read it: in this machine's time zone (or the
+ * one given), named — `2026-12-07 04:52 GMT+8`. The API answers in UTC; a
+ * person at a terminal should not have to convert.
+ */
+export function localTime(iso: string, timeZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone): string {
+  const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+  const part = Object.fromEntries(format.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${part.timeZoneName}`;
+}
+
 export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
 }

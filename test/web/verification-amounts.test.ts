@@ -33,3 +33,8 @@ test('cardlane billing payments says “card check declined” for a declined ve
   assert.match(describePayment({ ...base, kind: 'verification', status: 'succeeded', amount: amount(500), failure: null }), /\$5\.00 hold\s+succeeded/);
   assert.match(describePayment({ ...base, kind: 'purchase', status: 'succeeded', amount: amount(2000), failure: null }), /purchase\s+\$20\.00\s+succeeded/);
 });
+
+test('cardlane billing payments shows each time in the reader’s time zone, named, never raw UTC', () => {
+  const line = describePayment({ id: 'pay_1', kind: 'purchase', status: 'succeeded', amount: amount(2000), initiator: 'customer', payment_method: 'pm_1', failure: null, receipt: null, created_at: '2026-12-01T20:30:00.000Z' }, 'Asia/Shanghai');
+  assert.match(line, /^2026-12-02 04:30 GMT\+8 {2}pay_1/);
+});

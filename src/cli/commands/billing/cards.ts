@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CliError, EXIT_USAGE, type Io } from '../../output.ts';
+import { CliError, EXIT_USAGE, localTime, type Io } from '../../output.ts';
 import { fetchJson } from '../../http-call.ts';
 import { formEncode } from '../acquirer/merchant-client.ts';
 import { billingCall, orgContextOf, output, type OrgContext } from './org-client.ts';
@@ -26,7 +26,7 @@ interface CardObject {
 /** The hold as the merchant keeps it: released, held until a time (in this machine's local time), or held until the issuer lets it lapse. */
 function holdState(verification: CardObject['verification']): string {
   if (verification.released !== false) return 'released';
-  return verification.release_at ? `held until ${new Date(verification.release_at).toLocaleString()}` : 'held until the issuer lets it lapse';
+  return verification.release_at ? `held until ${localTime(verification.release_at)}` : 'held until the issuer lets it lapse';
 }
 
 function describe(card: CardObject): string {

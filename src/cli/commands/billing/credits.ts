@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { parseMoney } from '../../../platform/money.ts';
-import { CliError, EXIT_USAGE, printTable, type Io } from '../../output.ts';
+import { CliError, EXIT_USAGE, localTime, printTable, type Io } from '../../output.ts';
 import { billingCall, orgContextOf, output } from './org-client.ts';
 
 /** `cardlane billing balance | buy | payments | receipts`: credits and the payment history. */
@@ -22,10 +22,10 @@ interface PaymentObject {
   created_at: string;
 }
 
-export function describePayment(payment: PaymentObject): string {
+export function describePayment(payment: PaymentObject, timeZone?: string): string {
   const failure = payment.failure === null ? '' : ` — ${payment.failure.message} (${[payment.failure.decline_code ?? payment.failure.code, payment.failure.network_decline_code].filter(Boolean).join(', ')})`;
   const receipt = payment.receipt === null ? '' : ` receipt ${payment.receipt.number}`;
-  return `${payment.created_at.slice(0, 16).replace('T', ' ')}  ${payment.id}  ${payment.kind.padEnd(13)} ${amountOf(payment).padStart(9)}  ${payment.status}${receipt}${failure}`;
+  return `${localTime(payment.created_at, timeZone)}  ${payment.id}  ${payment.kind.padEnd(13)} ${amountOf(payment).padStart(9)}  ${payment.status}${receipt}${failure}`;
 }
 
 /**

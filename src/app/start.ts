@@ -13,6 +13,7 @@ import { octal, securePrivateData, sqliteFiles } from '../platform/data-dir.ts';
 import { writeDemoCredentialsSection } from '../platform/demo-credentials-file.ts';
 import { isLoopbackAddress } from '../platform/http/loopback.ts';
 import { createHttpServer } from '../platform/http/server.ts';
+import { requireOperator } from '../platform/identity/operator-auth.ts';
 import { cryptoRandom, IdGenerator } from '../platform/ids.ts';
 import { createLogger, type LogDestination, type Logger } from '../platform/logger.ts';
 import type { Runtime } from '../platform/module.ts';
@@ -117,7 +118,9 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     const app = buildCardlane(runtime, config, self, secrets);
     const seeded = await withStartupLock(db, () => seedFirstStart(app, secretStore));
 
-    http = await createHttpServer({ db, logger, version: VERSION, routes: app.routes, limits: config.http });
+    // /metrics tells how much business each route does: beyond loopback, only to the operator (metrics.ts).
+    const metricsCredential = requireOperator(db, app.issuer.operatorKeys);
+    http = await createHttpServer({ db, logger, version: VERSION, routes: app.routes, limits: config.http, metricsCredential });
     await listen(http, config);
     const url = baseUrl(http);
     listeningUrl = url;

@@ -46,3 +46,23 @@ test('match, partial_match and no_match from the name on the card; no name sent,
   assert.equal(nameCheckOf(await pay(card, 'Zhang San')), 'no_match');
   assert.equal(nameCheckOf(await pay(card, null)), undefined);
 });
+
+test('a billing address in "UK" is refused, naming GB, on a payment method and on a token; GB and no country pass', async () => {
+  const card = await f.base.openCard({ loadUsdMinor: 5_000 });
+  const details = { number: card.pan, exp_month: card.expMonth, exp_year: card.expYear, cvc: card.cvv2 };
+  const refusedAs = (param: string) => (error: any) => {
+    assert.equal(error.statusCode, 400);
+    assert.deepEqual([error.code, error.param], ['parameter_invalid', param]);
+    assert.match(error.message, /"UK" is not an ISO 3166-1 alpha-2 country code: use GB \(United Kingdom\)/);
+    return true;
+  };
+  await assert.rejects(
+    f.stripe.paymentMethods.create({ type: 'card', card: details, billing_details: { address: { ...PROGRAM_ADDRESS, country: 'UK' } } }),
+    refusedAs('billing_details[address][country]'),
+  );
+  await assert.rejects(f.stripe.tokens.create({ card: { ...details, address_country: 'UK' } } as Stripe.TokenCreateParams), refusedAs('card[address_country]'));
+  const gb = await f.stripe.paymentMethods.create({ type: 'card', card: details, billing_details: { address: { line1: '1 Dorset St', country: 'gb' } } });
+  assert.equal(gb.billing_details.address?.country, 'GB');
+  const none = await f.stripe.paymentMethods.create({ type: 'card', card: details, billing_details: { name: 'Ada' } });
+  assert.equal(none.billing_details.address?.country, null);
+});

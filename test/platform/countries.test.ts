@@ -36,6 +36,6 @@ test('one list: no other file of src/ keeps its own copy, and every country chec
     // Every copy of the list there was began with the codes of Andorra, the Emirates, Afghanistan, Antigua.
     .filter((file) => /AD AE AF AG/.test(readFileSync(join(src, file), 'utf8')));
   assert.deepEqual(copies, []);
-  const checks = ['acquirer/risk/rule-validation.ts', 'acquirer/merchants/merchant-operator-routes.ts', 'issuer/billing-address.ts', 'issuer/cards/controls.ts', 'billing/invoices/billing-profile.ts', 'billing/config.ts', 'network/message-validation.ts', 'issuer/authorization/validate.ts'];
+  const checks = ['acquirer/risk/rule-validation.ts', 'acquirer/payments/card-sources.ts', 'acquirer/merchants/merchant-operator-routes.ts', 'issuer/billing-address.ts', 'issuer/cards/controls.ts', 'billing/invoices/billing-profile.ts', 'billing/config.ts', 'network/message-validation.ts', 'issuer/authorization/validate.ts'];
   for (const file of checks) assert.match(readFileSync(join(src, file), 'utf8'), /isCountryCode[(,]/, file);
 });

@@ -1,7 +1,7 @@
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { StripeEndpoint } from '../stripe/route.ts';
 import { AcquirerError } from '../errors.ts';
-import { CARD_VERIFICATION_AMOUNT_MAX_MINOR, setCardVerificationAmount, setVerificationHoldRelease, type Merchant } from './merchants.ts';
+import { CARD_VERIFICATION_AMOUNT_MAX_MINOR, forgetAuthenticatedKeys, setCardVerificationAmount, setVerificationHoldRelease, type Merchant } from './merchants.ts';
 import { formatVerificationHoldRelease, parseVerificationHoldRelease, VERIFICATION_HOLD_MAX_HOURS, type VerificationHoldRelease } from './verification-hold-release.ts';
 
 /**
@@ -66,6 +66,8 @@ export function accountSettingsEndpoints(deps: AcquirerDeps): StripeEndpoint<any
           if (holdRelease !== undefined) updated = await setVerificationHoldRelease(tx, updated.id, holdRelease);
           return updated;
         });
+        // Again once committed: a request authenticated while the change was being written cached the old settings.
+        forgetAuthenticatedKeys();
         return accountSettingsObject(merchant);
       },
     },

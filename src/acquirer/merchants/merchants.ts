@@ -206,26 +206,44 @@ export async function authenticateApiKey(sql: Sql, key: string): Promise<{ merch
 export const AUTHENTICATED_KEY_TTL_MS = 1_000;
 const AUTHENTICATED_KEYS_MAX = 1_000;
 
-/** By key hash (never the key itself: the map holds no secret), with when the entry was read. */
-const authenticatedKeys = new Map<string, { readonly found: { merchant: Merchant; kind: ApiKeyKind }; readonly readAtMs: number }>();
+interface CachedKey {
+  readonly found: { merchant: Merchant; kind: ApiKeyKind };
+  readonly readAtMs: number;
+  readonly generation: number;
+}
+
+/**
+ * Per database handle (two databases in one process, as in tests, never
+ * share an entry), by key hash (never the key itself: the map holds no
+ * secret). An entry of an older generation was read before the last
+ * `forgetAuthenticatedKeys`.
+ */
+const authenticatedKeys = new WeakMap<Sql, Map<string, CachedKey>>();
+let generation = 0;
 
 /** `authenticateApiKey` through the per-process cache above; `keyHash` is `hashApiKey(key)`. */
 export async function authenticateApiKeyCached(sql: Sql, key: string, keyHash: string): Promise<{ merchant: Merchant; kind: ApiKeyKind } | undefined> {
+  let cache = authenticatedKeys.get(sql);
+  if (cache === undefined) {
+    cache = new Map();
+    authenticatedKeys.set(sql, cache);
+  }
   // Monotonic: a wall clock set back must not keep an entry alive.
   const now = performance.now();
-  const cached = authenticatedKeys.get(keyHash);
-  if (cached !== undefined && now - cached.readAtMs < AUTHENTICATED_KEY_TTL_MS) return cached.found;
+  const cached = cache.get(keyHash);
+  if (cached !== undefined && cached.generation === generation && now - cached.readAtMs < AUTHENTICATED_KEY_TTL_MS) return cached.found;
+  const readIn = generation;
   const found = await authenticateApiKey(sql, key);
   if (found === undefined) {
-    authenticatedKeys.delete(keyHash);
+    cache.delete(keyHash);
     return undefined;
   }
-  if (authenticatedKeys.size >= AUTHENTICATED_KEYS_MAX) authenticatedKeys.clear();
-  authenticatedKeys.set(keyHash, { found, readAtMs: now });
+  if (cache.size >= AUTHENTICATED_KEYS_MAX) cache.clear();
+  cache.set(keyHash, { found, readAtMs: now, generation: readIn });
   return found;
 }
 
 /** Empties the cache of authenticated keys (a merchant's settings or keys changed in this process). */
 export function forgetAuthenticatedKeys(): void {
-  authenticatedKeys.clear();
+  generation += 1;
 }

@@ -1,5 +1,6 @@
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql } from '../../platform/db/database.ts';
+import { countryCodeProblem, isCountryCode } from '../../platform/countries.ts';
 import { isLuhnValid } from '../../platform/pan-scrub.ts';
 import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
@@ -79,7 +80,7 @@ export function parseBilling(p: Params): BillingDetails {
     const value = from?.string(name, { maxChars });
     return value === undefined || value === '' ? null : value;
   };
-  const country = text(address, 'country', 2);
+  const country = billingCountry(address, 'country');
   return {
     name: text(billing, 'name'),
     email: text(billing, 'email', 320),
@@ -90,9 +91,18 @@ export function parseBilling(p: Params): BillingDetails {
       city: text(address, 'city'),
       state: text(address, 'state'),
       postal_code: text(address, 'postal_code', 20),
-      country: country === null ? null : country.toUpperCase(),
+      country,
     },
   };
+}
+
+/** A billing address's country (`name` in `from`): upper case, null when not given, a 400 naming the code meant when it is no ISO 3166-1 alpha-2 code (`UK`). */
+export function billingCountry(from: Params | undefined, name: string): string | null {
+  const given = from?.string(name, { maxChars: 2 });
+  if (given === undefined || given === '') return null;
+  const country = given.toUpperCase();
+  if (!isCountryCode(country)) throw new AcquirerError('parameter_invalid', `Invalid ${from!.name(name)}: ${countryCodeProblem(given)}`, { param: from!.name(name) });
+  return country;
 }
 
 /** `payment_method_data[type]=card&payment_method_data[card][…]`: a card to vault as the intent's payment method; undefined when absent. */

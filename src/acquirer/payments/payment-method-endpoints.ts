@@ -10,7 +10,7 @@ import {
   requirePaymentMethod,
   setPaymentMethodCustomer,
 } from './payment-method-store.ts';
-import { CardSources, parseCardDetails, parseCardSource, type CardSource } from './card-sources.ts';
+import { billingCountry, CardSources, parseCardDetails, parseCardSource, type CardSource } from './card-sources.ts';
 import { clearDefaultPaymentMethod, requireCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
@@ -126,7 +126,7 @@ export function paymentMethodEndpoints(
         const field = (key: string, maxChars = 200) => card.string(key, { maxChars }) || null;
         const address = {
           line1: field('address_line1'), line2: field('address_line2'), city: field('address_city'), state: field('address_state'),
-          postal_code: field('address_zip', 20), country: field('address_country', 2)?.toUpperCase() ?? null,
+          postal_code: field('address_zip', 20), country: billingCountry(card, 'address_country'),
         };
         card.string('currency', { maxChars: 3 });
         p.expand();

@@ -193,7 +193,8 @@ export class CardlaneAccessControlServer {
   async submitCode(id: string, code: string): Promise<CodeOutcome> {
     const { db, clock, keyring } = this.#deps;
     const nowMs = clock.nowMs();
-    await this.#expireIfDue((await loadAuthentication(db, id)) ?? null, nowMs);
+    const found = await loadAuthentication(db, id);
+    if (found !== undefined) await this.#expireIfDue(found, nowMs);
     return db.transaction(async (tx) => {
       const row = await tx.get<AuthenticationRow>(`SELECT * FROM issuer_authentications WHERE id = ? ${tx.forUpdate}`, [id]);
       if (row === undefined || row.status !== 'challenge' || Number(row.expires_at_ms) <= nowMs || row.code_hash === null) return 'closed';
@@ -274,8 +275,8 @@ export class CardlaneAccessControlServer {
     });
   }
 
-  async #expireIfDue(row: AuthenticationRow | null, nowMs: number): Promise<AuthenticationRow> {
-    if (row === null || row.status !== 'challenge' || Number(row.expires_at_ms) > nowMs) return row!;
+  async #expireIfDue(row: AuthenticationRow, nowMs: number): Promise<AuthenticationRow> {
+    if (row.status !== 'challenge' || Number(row.expires_at_ms) > nowMs) return row;
     await this.#deps.db.transaction((tx) =>
       tx.run(`UPDATE issuer_authentications SET status = 'expired', reason = 'abandoned', code_hash = NULL, updated_at_ms = ? WHERE id = ? AND status = 'challenge'`, [nowMs, row.id]),
     );

@@ -358,6 +358,8 @@ export async function notifyDecisions(tx: Tx, deps: EngineDeps, rows: readonly A
     if (row.cardholder_id === null) continue;
     const approved = Number(row.approved) === 1;
     if (approved && Number(row.amount_minor) === 0) continue;
+    // A 1A is a question, not a refusal: the cardholder hears of it as the challenge's code by SMS, not as a decline.
+    if (row.reason === 'authentication_required') continue;
     events.push({
       kind: approved ? 'authorization' : 'decline',
       cardholderId: row.cardholder_id,

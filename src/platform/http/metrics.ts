@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { isLoopbackAddress } from './loopback.ts';
 
 /**
  * Prometheus metrics. Each server gets its own registry (not prom-client's
@@ -24,8 +25,24 @@ export function createMetricsRegistry(version: string): Registry {
 // from creating a time series per URL.
 const UNMATCHED_ROUTE = '(unmatched)';
 
-/** Observes every request's duration, and serves the registry at GET /metrics. */
-export function installMetrics(app: FastifyInstance, registry: Registry): void {
+/**
+ * What a request for /metrics from beyond this machine must carry (the
+ * operator key, in a running Cardlane): a preHandler that throws 401.
+ */
+export type MetricsCredential = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/**
+ * Observes every request's duration, and serves the registry at GET
+ * /metrics. With a `credential`, /metrics is open only while the server
+ * listens on loopback alone (a scraper on this machine); listening anywhere
+ * else — or not yet listening — every request must pass the credential.
+ * The numbers hold no ids, amounts or keys, but they do tell how much
+ * business flows through each route (payments, declines, sign-in attempts
+ * per minute), the Node version and the memory in use: an operator's
+ * figures, not the network's. Prometheus sends the key as a bearer token
+ * (`authorization: { credentials_file: <dataDir>/operator-key }`).
+ */
+export function installMetrics(app: FastifyInstance, registry: Registry, credential?: MetricsCredential): void {
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time from receiving a request to finishing its response, by route template, method and status.',
@@ -52,18 +69,35 @@ export function installMetrics(app: FastifyInstance, registry: Registry): void {
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics',
-        description: 'Process metrics and HTTP request durations, in the Prometheus text format.',
+        description:
+          'Process metrics and HTTP request durations, in the Prometheus text format. ' +
+          'Needs the operator key (Authorization: Bearer op_…) unless the server listens on loopback only.',
+        ...(credential === undefined ? {} : { security: [{ operatorKey: [] }] }),
         response: {
           200: {
             description: 'Prometheus text exposition format',
             content: { 'text/plain': { schema: { type: 'string' } } },
           },
+          ...(credential === undefined ? {} : { 401: { $ref: 'ErrorResponse#' } }),
         },
       },
+      ...(credential === undefined
+        ? {}
+        : {
+            preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
+              if (!listensOnLoopbackOnly(request.server)) await credential(request, reply);
+            },
+          }),
     },
     async (_request, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();
     },
   );
+}
+
+/** True when the server's socket is bound to a loopback address; false for a wildcard, any other address, or no socket yet. */
+function listensOnLoopbackOnly(app: FastifyInstance): boolean {
+  const bound = app.server.address();
+  return bound !== null && typeof bound === 'object' && isLoopbackAddress(bound.address);
 }

@@ -10,7 +10,7 @@ import { loggableUrl } from '../log-redaction.ts';
 import { toHttpError, routeNotFound } from './error-mapper.ts';
 import { answerClientError } from './client-errors.ts';
 import { installHealthRoutes } from './health-routes.ts';
-import { createMetricsRegistry, installMetrics } from './metrics.ts';
+import { createMetricsRegistry, installMetrics, type MetricsCredential } from './metrics.ts';
 import { installOpenApi } from './openapi.ts';
 import { refuseUnknownParameters } from './strict-params.ts';
 import { refuseNulCharacters } from './nul-characters.ts';
@@ -43,6 +43,13 @@ export interface HttpServerOptions {
   readonly limits?: Partial<HttpLimits>;
   /** A /readyz database ping slower than this reports not ready. */
   readonly readinessTimeoutMs?: number;
+  /**
+   * What /metrics needs from a request when the server listens beyond
+   * loopback (metrics.ts). Omitted: /metrics is open, for servers that
+   * tests and tools build without one; a running Cardlane passes the
+   * operator key's check.
+   */
+  readonly metricsCredential?: MetricsCredential;
 }
 
 // Routes probed every few seconds by machines: logged at debug, not info,
@@ -104,7 +111,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   installRequestLogging(app);
   installClosingGuard(app);
   await installOpenApi(app, options.version);
-  installMetrics(app, registry);
+  installMetrics(app, registry, options.metricsCredential);
   installHealthRoutes(app, { db: options.db, readinessTimeoutMs: options.readinessTimeoutMs ?? 2_000 });
 
   for (const route of options.routes ?? []) {

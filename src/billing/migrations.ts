@@ -140,4 +140,12 @@ ALTER TABLE billing_payment_methods ADD COLUMN verification_hold_release_at_ms B
 ALTER TABLE billing_payment_methods ADD COLUMN verification_hold_kept INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    // Where the customer's browser comes back after a card verification's 3-D Secure challenge (the billing page). Kept with the
+    // attempt because a re-send under the same idempotency key must carry the same parameters. NULL: no challenge page to return to.
+    id: 'billing/061_verification_return_url',
+    sql: `
+ALTER TABLE billing_payment_attempts ADD COLUMN return_url TEXT;
+`,
+  },
 ];

@@ -15,8 +15,8 @@ const setup = (status: string, extra: Record<string, unknown> = {}) => ({ id: 's
 const payment = (status: string, extra: Record<string, unknown> = {}) =>
   ({ id: 'pi_1', object: 'payment_intent', status, amount_received: 0, latest_charge: null, last_payment_error: null, ...extra }) as unknown as Stripe.PaymentIntent;
 
-test('a card verification that needs the customer (requires_action) fails for good, as a hard authentication_required; before, it stayed processing forever', async () => {
-  for (const status of ['requires_action', 'requires_confirmation', 'requires_payment_method', 'canceled']) {
+test('a card verification that cannot change by asking again fails for good, as a hard authentication_required', async () => {
+  for (const status of ['requires_confirmation', 'requires_payment_method', 'canceled']) {
     const outcome = await outcomeOfUnfinishedSetup(stripe, setup(status));
     assert.equal(outcome.kind, 'failed', status);
     assert.ok(outcome.kind === 'failed' && outcome.failureClass === 'hard' && outcome.failure.decline_code === 'authentication_required' && outcome.intentId === 'seti_1', status);
@@ -26,6 +26,12 @@ test('a card verification that needs the customer (requires_action) fails for go
 });
 
 test('a verification or payment still processing is unknown, and names its intent so it is read again rather than created again', async () => {
+  // requires_action: the customer is on the bank's 3-D Secure page; the billing page finishes the verification when they come back.
+  assert.deepEqual(await outcomeOfUnfinishedSetup(stripe, setup('requires_action')), {
+    kind: 'unknown',
+    reason: "card verification seti_1 waits for the customer's 3-D Secure challenge",
+    intentId: 'seti_1',
+  });
   assert.deepEqual(await outcomeOfUnfinishedSetup(stripe, setup('processing')), { kind: 'unknown', reason: 'card verification seti_1 is still processing', intentId: 'seti_1' });
   assert.deepEqual(await outcomeOfIntent(stripe, payment('processing')), { kind: 'unknown', reason: 'payment pi_1 is still processing', intentId: 'pi_1' });
 });

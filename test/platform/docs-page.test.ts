@@ -67,6 +67,8 @@ test('/docs and every file under it carry the strict policy: no inline script, n
     assert.equal(answer.statusCode, 200, asset);
     assert.equal(answer.headers['content-security-policy'], DOCS_CSP, asset);
   }
+  // The policy is the reference's own: other routes keep theirs.
+  assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).headers['content-security-policy'], undefined);
 });
 
 test('the reference renders in Chromium under that policy: operations listed and expanded, nothing refused, no request elsewhere', { timeout: 120_000, skip: NO_CHROMIUM }, async () => {

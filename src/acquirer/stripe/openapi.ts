@@ -134,6 +134,8 @@ function sampleFor(name: string, pattern: RegExp | undefined): string {
   if (name === 'currency') return 'usd';
   if (name === 'number') return '4242424242424242';
   if (name === 'url') return 'https://example.com/hook';
+  // Countries are checked against the ISO list (platform/countries.ts): a made-up sample would stop the recording there.
+  if (name === 'country' || name === 'address_country') return 'US';
   if (pattern) {
     for (const candidate of ['cus_01M95S6EY6AJ1PPF7JBDS1ABFJ', 'pm_01M95S6EY6AJ1PPF7JBDS1ABFJ', 'pi_01M95S6EY6AJ1PPF7JBDS1ABFJ', 'ch_01M95S6EY6AJ1PPF7JBDS1ABFJ', 'tok_visa', '123', 'x']) {
       if (pattern.test(candidate)) return candidate;

@@ -9,7 +9,8 @@ import { listReceipts } from '../payments/receipts.ts';
 import { organizationAuth, orgOf } from './billing-auth.ts';
 import { amountObject, paymentMethodObject, receiptObject } from './billing-objects.ts';
 import { addPaymentMethodBody, creditPurchaseBody, idParams, paymentsQuery, receiptsQuery } from './billing-schemas.ts';
-import { paymentAnswer, paymentClientKey, paymentWithReceipt } from './payment-answer.ts';
+import { addCardAnswer, paymentAnswer, paymentClientKey, paymentWithReceipt } from './payment-answer.ts';
+import { cardReturnUrl } from './card-return-url.ts';
 
 const TAG = ['billing'];
 
@@ -72,12 +73,17 @@ export function billingEndpoints(services: BillingServices): AnyEndpoint[] {
       auth,
       schema: { tags: TAG, summary: 'Add a card (a payment method tokenized at the provider); it is verified first', body: addPaymentMethodBody },
       handler: async (request, reply) => {
-        const result = await services.paymentMethods.add(orgOf(request).id, request.body.payment_method);
-        if (result.status === 'declined') return paymentAnswer(services, result.attempt, reply);
-        if (result.status === 'processing') return paymentAnswer(services, result.attempt, reply);
-        reply.status(201);
-        return paymentMethodObject(result.paymentMethod, services.deps.clock.nowMs());
+        const returnUrl = cardReturnUrl(request.body.return_url, request.headers.host);
+        return addCardAnswer(services, await services.paymentMethods.add(orgOf(request).id, request.body.payment_method, { returnUrl }), reply);
       },
+    }),
+
+    endpoint({
+      method: 'POST',
+      url: '/payment_methods/verifications/:id/complete',
+      auth,
+      schema: { tags: TAG, summary: "Finish a card's verification after the bank's 3-D Secure challenge (the id is the verification's, `card_attempt` on the return URL)", params: idParams },
+      handler: async (request, reply) => addCardAnswer(services, await services.paymentMethods.complete(orgOf(request).id, request.params.id), reply),
     }),
 
     endpoint({

@@ -18,7 +18,15 @@ export const idParams = { type: 'object', required: ['id'], properties: { id: ID
 
 // Cards, purchases, payments, receipts (billing-routes.ts).
 
-export const addPaymentMethodBody = { type: 'object', required: ['payment_method'], additionalProperties: false, properties: { payment_method: ID } } as const;
+export const addPaymentMethodBody = {
+  type: 'object',
+  required: ['payment_method'],
+  additionalProperties: false,
+  properties: {
+    payment_method: ID,
+    return_url: { type: 'string', minLength: 1, maxLength: 500, description: "Where the bank's 3-D Secure challenge sends the browser back: this server's billing page" },
+  },
+} as const;
 
 export const creditPurchaseBody = {
   type: 'object',

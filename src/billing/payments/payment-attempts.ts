@@ -57,16 +57,19 @@ export interface PaymentAttempt {
   readonly refundedMinor: number;
   readonly createdAtMs: number;
   readonly finishedAtMs: number | null;
+  /** A card verification's 3-D Secure return address (the billing page), sent with the set-up; null when none was given. */
+  readonly returnUrl: string | null;
 }
 
 export type NewAttempt = Pick<PaymentAttempt, 'id' | 'orgId' | 'kind' | 'amountMinor' | 'currency' | 'paymentMethodId' | 'initiator' | 'createdAtMs'> & {
   readonly subscriptionId?: string | null;
   /** The client's Idempotency-Key, unique per organization: a retried request finds its attempt instead of paying twice. */
   readonly clientKey?: string | null;
+  readonly returnUrl?: string | null;
 };
 
 const COLUMNS = `id, org_id, kind, amount_minor, currency, payment_method_id, initiator, status, provider_intent_id, provider_charge_id,
-  failure_json, failure_class, subscription_id, refunded_minor, created_at_ms, finished_at_ms`;
+  failure_json, failure_class, subscription_id, refunded_minor, created_at_ms, finished_at_ms, return_url`;
 
 function fromRow(row: any): PaymentAttempt {
   return {
@@ -86,15 +89,16 @@ function fromRow(row: any): PaymentAttempt {
     refundedMinor: Number(row.refunded_minor),
     createdAtMs: Number(row.created_at_ms),
     finishedAtMs: row.finished_at_ms === null ? null : Number(row.finished_at_ms),
+    returnUrl: row.return_url ?? null,
   };
 }
 
 export async function insertAttempt(tx: Tx, attempt: NewAttempt): Promise<PaymentAttempt> {
   await tx.run(
-    `INSERT INTO billing_payment_attempts (id, org_id, kind, amount_minor, currency, payment_method_id, initiator, status, subscription_id, client_key, created_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'processing', ?, ?, ?)`,
+    `INSERT INTO billing_payment_attempts (id, org_id, kind, amount_minor, currency, payment_method_id, initiator, status, subscription_id, client_key, created_at_ms, return_url)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'processing', ?, ?, ?, ?)`,
     [attempt.id, attempt.orgId, attempt.kind, attempt.amountMinor, attempt.currency, attempt.paymentMethodId, attempt.initiator, attempt.subscriptionId ?? null,
-      attempt.clientKey ?? null, attempt.createdAtMs],
+      attempt.clientKey ?? null, attempt.createdAtMs, attempt.returnUrl ?? null],
   );
   return {
     ...attempt,
@@ -106,6 +110,7 @@ export async function insertAttempt(tx: Tx, attempt: NewAttempt): Promise<Paymen
     subscriptionId: attempt.subscriptionId ?? null,
     refundedMinor: 0,
     finishedAtMs: null,
+    returnUrl: attempt.returnUrl ?? null,
   };
 }
 
@@ -181,6 +186,16 @@ export async function releaseAttemptSend(sql: Sql, attemptId: string, until: num
  */
 export async function recordProviderIntent(sql: Sql, attemptId: string, intentId: string): Promise<void> {
   await sql.run(`UPDATE billing_payment_attempts SET provider_intent_id = ? WHERE id = ? AND status = 'processing' AND provider_intent_id IS NULL`, [intentId, attemptId]);
+}
+
+/** The organization's unfinished verification of this card (one waiting for a 3-D Secure challenge, say), newest first, if any. */
+export async function openVerification(sql: Sql, orgId: string, paymentMethodId: string): Promise<PaymentAttempt | null> {
+  const row = await sql.get(
+    `SELECT ${COLUMNS} FROM billing_payment_attempts WHERE org_id = ? AND payment_method_id = ? AND kind = 'verification' AND status = 'processing'
+     ORDER BY created_at_ms DESC, id DESC LIMIT 1`,
+    [orgId, paymentMethodId],
+  );
+  return row === undefined ? null : fromRow(row);
 }
 
 /** The attempt an earlier request with this client key made, if any. */

@@ -3,10 +3,10 @@ import type { Sql, Tx } from '../../platform/db/database.ts';
 import { BillingError } from '../errors.ts';
 import { BILLING_CURRENCY } from '../billing-ledger.ts';
 import type { ChargeRunner } from './charge-runner.ts';
-import { claimAttemptSend, findAttempt, insertAttempt, releaseAttemptSend, type PaymentAttempt } from './payment-attempts.ts';
+import { claimAttemptSend, findAttempt, insertAttempt, openVerification, releaseAttemptSend, type PaymentAttempt } from './payment-attempts.ts';
 import type { BillingPaymentDeps } from './payment-deps.ts';
 import { providerCustomerId } from './provider-customers.ts';
-import { outcomeOfError, outcomeOfUnfinishedSetup, type ProviderOutcome } from './provider-outcome.ts';
+import { abandonedChallenge, outcomeOfError, outcomeOfUnfinishedSetup, type ProviderOutcome } from './provider-outcome.ts';
 import { lockOrganization } from '../organizations.ts';
 
 /**
@@ -17,6 +17,12 @@ import { lockOrganization } from '../organizations.ts';
  * provider's verification may place a temporary hold — $5 at the demo
  * merchant, as in the seed — which it releases at once. A card that fails
  * verification is not added; the attempt keeps the provider's answer.
+ *
+ * When the bank asks for 3-D Secure, the verification waits (`requires_action`,
+ * with the challenge page's address) until the customer's browser comes back
+ * to the billing page, which asks billing to finish it (`complete`); adding
+ * the same card again meanwhile answers the same open verification, never a
+ * second set-up. A challenge left unfinished for CHALLENGE_WINDOW_MS is given up.
  *
  * One card may be the default: the one auto-recharge and subscriptions
  * charge. Adding a card does not make it the default (the seed's fix is
@@ -104,7 +110,17 @@ export async function defaultPaymentMethod(sql: Sql, orgId: string): Promise<Bil
 export type AddCardResult =
   | { readonly status: 'added'; readonly paymentMethod: BillingPaymentMethod; readonly attempt: PaymentAttempt }
   | { readonly status: 'declined'; readonly attempt: PaymentAttempt }
-  | { readonly status: 'processing'; readonly attempt: PaymentAttempt };
+  | { readonly status: 'processing'; readonly attempt: PaymentAttempt }
+  /** The bank wants 3-D Secure: the customer's browser goes to `redirectToUrl` and comes back to the attempt's return URL. */
+  | { readonly status: 'requires_action'; readonly attempt: PaymentAttempt; readonly redirectToUrl: string };
+
+/**
+ * How long billing waits for a customer to finish a card's 3-D Secure
+ * challenge before giving the verification up (cancelling the set-up at the
+ * provider): the sweep asks again after a minute, and a provider that never
+ * lapses a challenge itself (Stripe) would otherwise be asked forever.
+ */
+export const CHALLENGE_WINDOW_MS = 30 * 60_000;
 
 /** What happens around a card's default status changing (auto-recharge resumes on a new default). */
 export interface DefaultCardListener {
@@ -118,8 +134,12 @@ export class PaymentMethods {
     private readonly listeners: readonly DefaultCardListener[] = [],
   ) {}
 
-  /** Verifies and adds a tokenized card; adding a card the organization already has answers it again. */
-  async add(orgId: string, paymentMethodId: string): Promise<AddCardResult> {
+  /**
+   * Verifies and adds a tokenized card; adding a card the organization already has answers it again, and adding one whose
+   * verification is still open answers that verification. `returnUrl` is where a 3-D Secure challenge sends the browser back
+   * (the caller checks it is the billing page's own); the attempt's id is added to it as `card_attempt`.
+   */
+  async add(orgId: string, paymentMethodId: string, options: { readonly returnUrl?: string | null } = {}): Promise<AddCardResult> {
     if (typeof paymentMethodId !== 'string' || !PAYMENT_METHOD_ID.test(paymentMethodId)) {
       throw new BillingError('parameter_invalid', 'payment_method must be a payment method id (pm_…) made with the publishable key.', { param: 'payment_method' });
     }
@@ -131,9 +151,13 @@ export class PaymentMethods {
     if (existing !== null) {
       return { status: 'added', paymentMethod: existing, attempt: (await findAttempt(this.deps.db, existing.verificationAttemptId))! };
     }
+    // A second press of "add" while the bank's challenge is open: the same verification, not a second set-up (and a second hold).
+    const open = await openVerification(this.deps.db, orgId, paymentMethodId);
+    if (open !== null) return this.verify(open);
+    const id = this.deps.ids.next('bpa');
     const attempt = await this.deps.db.transaction((tx) =>
       insertAttempt(tx, {
-        id: this.deps.ids.next('bpa'),
+        id,
         orgId,
         kind: 'verification',
         amountMinor: 0,
@@ -141,8 +165,25 @@ export class PaymentMethods {
         paymentMethodId,
         initiator: 'customer',
         createdAtMs: this.deps.clock.nowMs(),
+        returnUrl: options.returnUrl ? withAttempt(options.returnUrl, id) : null,
       }),
     );
+    return this.verify(attempt);
+  }
+
+  /**
+   * Finishes a card verification when the customer's browser comes back from
+   * the bank's challenge: the provider's set-up intent is read (the browser's
+   * word for how it went is never taken), and the card is added or the
+   * attempt fails with the provider's answer. Still waiting, it answers
+   * `requires_action` again; finished, it answers what it finished as.
+   */
+  async complete(orgId: string, attemptId: string): Promise<AddCardResult> {
+    const attempt = typeof attemptId === 'string' && attemptId.length <= 100 ? await findAttempt(this.deps.db, attemptId) : null;
+    if (attempt === null || attempt.orgId !== orgId || attempt.kind !== 'verification') {
+      throw new BillingError('resource_missing', `No card verification ${String(attemptId).slice(0, 100)}.`, { param: 'attempt' });
+    }
+    if (attempt.status !== 'processing') return this.#result(attempt);
     return this.verify(attempt);
   }
 
@@ -163,6 +204,7 @@ export class PaymentMethods {
     let card: Stripe.PaymentMethod | null = null;
     let hold: VerificationHold | null = null;
     let outcome: ProviderOutcome;
+    let challenge: string | null = null;
     try {
       // A verification the provider left `processing` is read, not created again (see ChargeRunner.charge).
       const intent =
@@ -174,6 +216,7 @@ export class PaymentMethods {
                 payment_method: attempt.paymentMethodId,
                 confirm: true,
                 usage: 'off_session',
+                ...(attempt.returnUrl === null ? {} : { return_url: attempt.returnUrl }),
                 metadata: { cardlane_billing_attempt: attempt.id, cardlane_org_id: attempt.orgId, kind: 'verification' },
               },
               { idempotencyKey: `cardlane-billing-${attempt.id}` },
@@ -182,7 +225,12 @@ export class PaymentMethods {
         card = await stripe.paymentMethods.retrieve(attempt.paymentMethodId);
         hold = await verificationHold(stripe, intent);
         outcome = { kind: 'succeeded', intentId: intent.id, chargeId: hold.chargeId, ...(hold.amountMinor === null ? {} : { amountMinor: hold.amountMinor }) };
+      } else if (intent.status === 'requires_action' && this.deps.clock.nowMs() - attempt.createdAtMs >= CHALLENGE_WINDOW_MS) {
+        // Cancelled first, so the customer cannot finish a challenge for a verification billing has already given up.
+        const cancelled = await stripe.setupIntents.cancel(intent.id, { cancellation_reason: 'abandoned' });
+        outcome = cancelled.status === 'canceled' ? abandonedChallenge(intent.id) : await outcomeOfUnfinishedSetup(stripe, cancelled);
       } else {
+        challenge = intent.status === 'requires_action' ? (intent.next_action?.redirect_to_url?.url ?? null) : null;
         outcome = await outcomeOfUnfinishedSetup(stripe, intent);
       }
     } catch (error) {
@@ -196,6 +244,7 @@ export class PaymentMethods {
         await insertPaymentMethod(tx, done, saved.card, outcome.kind === 'succeeded' && outcome.amountMinor !== undefined ? outcome.amountMinor : null, kept, this.deps.clock.nowMs());
       },
     });
+    if (finished.status === 'processing' && challenge !== null) return { status: 'requires_action', attempt: finished, redirectToUrl: challenge };
     return this.#result(finished);
   }
 
@@ -243,6 +292,13 @@ export class PaymentMethods {
       // Billing charges the card it recorded as default, not the provider's; a failed mirror changes no payment.
     }
   }
+}
+
+/** The return URL with the verification's id, so the page knows which verification to finish when the browser comes back. */
+function withAttempt(returnUrl: string, attemptId: string): string {
+  const url = new URL(returnUrl);
+  url.searchParams.set('card_attempt', attemptId);
+  return url.toString();
 }
 
 async function insertPaymentMethod(

@@ -36,19 +36,27 @@ export async function outcomeOfIntent(stripe: Stripe, intent: Stripe.PaymentInte
 
 /**
  * A card verification's SetupIntent after `confirm: true`, when it did not
- * succeed (success needs the card's details, read by the caller). Only
- * `processing` is worth waiting for; anything else — `requires_action` (the
- * bank wants 3-D Secure, which billing cannot do unattended), a failure
- * answered without an error, a cancel — will not change by asking again, so
- * the card is not added (before, it stayed `processing` forever).
+ * succeed (success needs the card's details, read by the caller). Two states
+ * are worth waiting for: `processing`, and `requires_action` — the bank wants
+ * 3-D Secure, which the customer completes in the browser and billing then
+ * reads (PaymentMethods.complete). Anything else — a failure answered
+ * without an error, a cancel — will not change by asking again, so the card
+ * is not added.
  */
 export async function outcomeOfUnfinishedSetup(stripe: Stripe, intent: Stripe.SetupIntent): Promise<ProviderOutcome> {
   if (intent.status === 'processing') return { kind: 'unknown', reason: `card verification ${intent.id} is still processing`, intentId: intent.id };
+  if (intent.status === 'requires_action') return { kind: 'unknown', reason: `card verification ${intent.id} waits for the customer's 3-D Secure challenge`, intentId: intent.id };
   const error = intent.last_setup_error;
   const failure = error
     ? await failureFromBody(stripe, error as unknown as Record<string, unknown>)
     : syntheticFailure('authentication_required', `The card verification needs the customer's action (status ${intent.status}).`);
   return { kind: 'failed', failure, failureClass: classifyFailure(failure), intentId: intent.id };
+}
+
+/** A verification whose challenge the customer never finished, given up by billing (the set-up intent is cancelled at the provider). */
+export function abandonedChallenge(intentId: string): ProviderOutcome {
+  const failure = syntheticFailure('authentication_required', 'The card verification was given up: the bank asked for 3-D Secure and the challenge was not completed.');
+  return { kind: 'failed', failure: { ...failure, provider_error: { ...failure.provider_error, authentication_reason: 'abandoned' } }, failureClass: classifyFailure(failure), intentId };
 }
 
 /** An error the SDK raised for a provider call. */

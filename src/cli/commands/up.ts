@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Cardlane } from '../../app/index.ts';
 import { DEMO_OWNER_EMAIL } from '../../billing/index.ts';
+import { isLoopbackAddress } from '../../platform/http/loopback.ts';
 import { VERSION } from '../../version.ts';
 import { printJson, printTable, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
@@ -104,7 +105,8 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['API', info.url],
     ['OpenAPI document', info.openapi_url],
     ['API reference', info.docs_url],
-    ['Metrics', info.metrics_url],
+    // Beyond loopback, /metrics answers only to the operator key (platform/http/metrics.ts).
+    ['Metrics', isLoopbackAddress(cardlane.config.host) ? info.metrics_url : `${info.metrics_url}  (with the operator key: Authorization: Bearer op_…)`],
     ['Health', `${info.healthz_url}  (readiness: ${info.readyz_url})`],
     ['Data directory', info.data_dir],
     ['Database', info.database],

@@ -48,6 +48,13 @@ export interface CreditBalance {
   readonly available: Amount;
 }
 
+/** A card's verification waiting for the card issuer's 3-D Secure challenge (202 from adding a card). */
+export interface CardChallenge {
+  readonly id: string;
+  readonly status: 'requires_action';
+  readonly next_action: { readonly type: 'redirect_to_url'; readonly redirect_to_url: { readonly url: string; readonly return_url: string | null } };
+}
+
 export interface PaymentMethod {
   readonly id: string;
   readonly brand: string;

@@ -1,9 +1,9 @@
-import { useRef } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useBilling, useBillingData } from '../context.ts';
 import { onSubmit, useBusy, valueOf } from '../form.ts';
 import { refusal, Said, useMessage, type Say } from '../messages.tsx';
-import type { List, PaymentMethod, Settings } from '../types.ts';
+import type { CardChallenge, List, PaymentMethod, Settings } from '../types.ts';
 import type { T } from '../strings.ts';
 import type { Lang } from '../../shared/lang.ts';
 import { dateTime } from '../../shared/format.ts';
@@ -13,7 +13,26 @@ import { dateTime } from '../../shared/format.ts';
  * one the default, removes one. A card number goes straight to the payment
  * provider (as Stripe.js does), with the publishable key from
  * GET /billing/v1/settings; billing only ever gets the token.
+ *
+ * When the card issuer asks for 3-D Secure, this tab goes to the issuer's
+ * page and comes back to /billing?card_attempt=…; the member's session is in
+ * sessionStorage, which the tab keeps, and the panel asks billing to finish
+ * that verification (billing reads the outcome from the provider, not from
+ * the address the browser came back with).
  */
+
+/** The query the return from a challenge carries; all of it leaves the address bar (it names the set-up's client secret). */
+const RETURN_PARAMS = ['card_attempt', 'setup_intent', 'setup_intent_client_secret', 'redirect_status'];
+
+/** The verification a return from the card issuer's page names, taken out of the address bar. */
+function takeReturnedAttempt(): string | null {
+  const url = new URL(location.href);
+  const attempt = url.searchParams.get('card_attempt');
+  if (attempt === null) return null;
+  for (const name of RETURN_PARAMS) url.searchParams.delete(name);
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  return attempt;
+}
 
 export const cardName = (card: PaymentMethod): string => `${card.brand} •••• ${card.last4}`;
 
@@ -107,20 +126,45 @@ export function CardsPanel() {
       // The token is all that is needed from here on: the number and CVC leave the page's fields.
       if (number.current) number.current.value = '';
       if (cvc.current) cvc.current.value = '';
-      const answer = await api<PaymentMethod>('POST', '/payment_methods', { payment_method: token.id });
-      if (answer.ok && answer.status === 201) {
-        const card = answer.body;
-        const hold = card.verification?.hold ?? null;
-        message.show('ok', (t) => cardAddedText(t, card, lang));
-        if (box.current) box.current.open = false;
-      } else if (answer.status === 202) {
-        message.show('', (t) => t('processing'));
-      } else {
-        message.show('error', refusal(answer, 'cardNotAdded'));
-      }
-      refresh();
+      const answer = await api<PaymentMethod | CardChallenge>('POST', '/payment_methods', { payment_method: token.id, return_url: `${location.origin}/billing` });
+      showAdded(answer);
     });
   };
+
+  /** What adding (or finishing) a card came to; a challenge sends this tab to the card issuer's page. */
+  const showAdded = (answer: Awaited<ReturnType<typeof api<PaymentMethod | CardChallenge>>>) => {
+    if (answer.ok && answer.status === 202 && 'next_action' in answer.body && answer.body.next_action) {
+      message.show('', (t) => t('cardChallenge'));
+      location.assign(answer.body.next_action.redirect_to_url.url);
+      return;
+    }
+    if (answer.ok && answer.status === 201) {
+      const card = answer.body as PaymentMethod;
+      message.show('ok', (t) => cardAddedText(t, card, lang));
+      if (box.current) box.current.open = false;
+    } else if (answer.status === 202) {
+      message.show('', (t) => t('processing'));
+    } else {
+      message.show('error', refusal(answer, 'cardNotAdded'));
+    }
+    refresh();
+  };
+
+  // Back from the card issuer's 3-D Secure page: finish the verification the address names.
+  useEffect(() => {
+    const attempt = takeReturnedAttempt();
+    if (attempt === null) return;
+    message.show('', (t) => t('cardChallengeChecking'));
+    void run(async () => {
+      const answer = await api<PaymentMethod | CardChallenge>('POST', `/payment_methods/verifications/${encodeURIComponent(attempt)}/complete`);
+      // Still waiting (the browser came back before the issuer answered): say so rather than send the member round again.
+      if (answer.ok && answer.status === 202 && 'next_action' in answer.body) {
+        message.show('', (t) => t('cardChallengePending'));
+        return refresh();
+      }
+      showAdded(answer);
+    });
+  }, []);
 
   const act = (card: PaymentMethod, action: 'default' | 'remove') =>
     run(async () => {

@@ -96,8 +96,9 @@ test('cardlane up --json: serves every operational endpoint, then stops cleanly 
 
     const logs = cardlane.stderr();
     assert.match(logs, /"msg":"stopped"/);
-    assert.equal(logs.includes('4242424242424242'), false, 'the card number in the URL is masked in the logs');
-    assert.match(logs, /424242\*{6}4242/);
+    assert.equal(logs.includes('4242424242424242'), false, 'the card number in the URL is not in the logs');
+    // A query parameter named like a card's number is redacted whole (src/platform/log-redaction.ts), not just masked.
+    assert.match(logs, /"url":"\/no-such-route\?number=\[REDACTED\]"/);
   } finally {
     if (cardlane.child.exitCode === null && cardlane.child.signalCode === null) cardlane.child.kill('SIGKILL');
   }

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import OpenAI from 'openai';
 import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
 import { testDatabaseKind } from '../support/databases.ts';
+import { pressChallengeButton } from '../support/three-d-secure-fixture.ts';
 
 const { workDir, location } = e2eWorkspace('billing-cli');
 
@@ -35,6 +36,15 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
     assert.equal(declined.code, 1);
     assert.match(declined.stderr, /\(card_declined, generic_decline\)/);
 
+    // A card whose bank asks for 3-D Secure: not added until the cardholder passes the challenge, then `cards complete`.
+    const pending = await ok(['cards', 'add', '--number', '4000002760003184', '--exp', '12/34', '--cvc', '123', '--zip', '94104']);
+    const challenge = /Open (\S+) in a browser, then run `cardlane billing cards complete (\S+)`/.exec(pending);
+    assert.ok(challenge, pending);
+    assert.match(await ok(['cards']), /No cards yet/);
+    await fetch(await pressChallengeButton(challenge[1]!, 'complete'), { redirect: 'manual' });
+    assert.match(await ok(['cards', 'complete', challenge[2]!]), /^Added pm_\S+: visa •••• 3184/);
+    assert.match(await ok(['cards', 'complete', challenge[2]!]), /^Added pm_/, 'asking again answers the same card');
+
     const card = await json<{ id: string; verification: { hold: { amount_minor: number } } }>(['cards', 'add', '--number', '4242424242424242', '--exp', '12/34', '--cvc', '123', '--zip', '94104']);
     assert.equal(card.verification.hold.amount_minor, 500);
     assert.match(await ok(['cards', 'default', card.id]), /Default card: .*visa •••• 4242/);
@@ -55,7 +65,7 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
     assert.ok(after.available.amount_minor < 1000 && after.available.amount_minor > 0, JSON.stringify(after));
 
     const payments = await json<{ data: Array<{ kind: string; status: string }> }>(['payments']);
-    assert.deepEqual(payments.data.map((p) => `${p.kind} ${p.status}`), ['purchase succeeded', 'verification succeeded', 'verification failed']);
+    assert.deepEqual(payments.data.map((p) => `${p.kind} ${p.status}`), ['purchase succeeded', 'verification succeeded', 'verification succeeded', 'verification failed'], 'the 4242 card, the 3184 card after its challenge, the declined card');
     assert.match(await ok(['receipts']), /\$10\.00 +API credits +visa •••• 4242/);
 
     // Auto-recharge and a subscription, as the billing page offers them.

@@ -92,8 +92,17 @@ export function cardsCommand(io: Io): Command {
     .action(async (options: { number: string; exp: string; cvc: string; name?: string; line1?: string; zip?: string; country: string }, command: Command) => {
       const ctx = orgContextOf(io, command);
       const pmId = await tokenize(ctx, { number: options.number.replace(/[\s-]/g, ''), cvc: options.cvc, ...expiry(options.exp), ...optional(options) });
-      const card = await billingCall<CardObject>(ctx, 'POST', '/payment_methods', { payment_method: pmId });
-      output(ctx, card, () => io.stdout.write(`Added ${card.id}: ${describe(card)}\n`));
+      const answer = await billingCall<CardObject | PendingCard>(ctx, 'POST', '/payment_methods', { payment_method: pmId });
+      output(ctx, answer, () => io.stdout.write(`${describeAdded(answer)}\n`));
+    });
+
+  cards
+    .command('complete <verification>')
+    .description("finish adding a card after its bank's 3-D Secure challenge (the verification id `cards add` printed)")
+    .action(async (verificationId: string, _options: unknown, command: Command) => {
+      const ctx = orgContextOf(io, command);
+      const answer = await billingCall<CardObject | PendingCard>(ctx, 'POST', `/payment_methods/verifications/${encodeURIComponent(verificationId)}/complete`);
+      output(ctx, answer, () => io.stdout.write(`${describeAdded(answer)}\n`));
     });
 
   cards
@@ -125,3 +134,19 @@ function optional(options: { name?: string; line1?: string; zip?: string; countr
   };
 }
 
+/** What `POST /payment_methods` answers while the card is not added yet (202): the bank's check still running, or a 3-D Secure challenge. */
+interface PendingCard {
+  readonly object: 'billing.payment';
+  readonly id: string;
+  readonly status: 'processing' | 'requires_action';
+  readonly next_action?: { readonly redirect_to_url: { readonly url: string } };
+}
+
+function describeAdded(answer: CardObject | PendingCard): string {
+  if (!('object' in answer) || answer.object !== 'billing.payment') return `Added ${answer.id}: ${describe(answer as CardObject)}`;
+  const pending = answer as PendingCard;
+  if (pending.status === 'requires_action' && pending.next_action !== undefined) {
+    return `Not added yet: the card's bank asks the cardholder to authenticate (3-D Secure). Open ${pending.next_action.redirect_to_url.url} in a browser, then run \`cardlane billing cards complete ${pending.id}\`.`;
+  }
+  return `Not added yet: the card check ${pending.id} is still with the bank; \`cardlane billing cards complete ${pending.id}\` asks again.`;
+}

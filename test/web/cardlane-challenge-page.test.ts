@@ -31,6 +31,8 @@ test('the issuer\'s challenge page: axe-clean on a phone in both languages; typi
     await page.goto(url);
     await waitForText(page, 'h1', /确认是您本人/);
     await checkAccessibility(page, 'challenge zh-CN');
+    // CARDLANE_APP_SCREENSHOTS=<dir> keeps phone-size screenshots of the page there, to look at.
+    if (process.env.CARDLANE_APP_SCREENSHOTS) await page.screenshot({ path: `${process.env.CARDLANE_APP_SCREENSHOTS}/issuer-challenge-zh.png` });
     await page.goto(`${url}?lang=en`);
     await waitForText(page, 'h1', /Confirm it is you/);
     await checkAccessibility(page, 'challenge en');
@@ -40,6 +42,7 @@ test('the issuer\'s challenge page: axe-clean on a phone in both languages; typi
     await page.click('button[type=submit]:not(.secondary)');
     await waitForText(page, '.error', /2 more tries/);
     await checkAccessibility(page, 'challenge en, wrong code');
+    if (process.env.CARDLANE_APP_SCREENSHOTS) await page.screenshot({ path: `${process.env.CARDLANE_APP_SCREENSHOTS}/issuer-challenge-en-wrong-code.png` });
 
     await page.fill('#code', code!);
     await page.click('button[type=submit]:not(.secondary)');

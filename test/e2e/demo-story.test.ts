@@ -5,6 +5,7 @@ import type { StepFacts, StepId, StoryStep } from '../../src/demo/story/story-fa
 import type { StoryResult } from '../../src/demo/story/story.ts';
 import { e2eWorkspace, EXIT_BOUND_MS, spawnCardlane } from '../support/cli.ts';
 import { testDatabaseKind } from '../support/databases.ts';
+import { assertPlusSteps } from '../support/story-plus.ts';
 
 const { workDir, location } = e2eWorkspace('demo-story');
 
@@ -107,27 +108,7 @@ test('cardlane demo story --json: every step of the seed’s story, as the seed 
   assert.deepEqual([facts('hold_released').released, facts('hold_released').card_held], [500, 0]);
 
   // ChatGPT Plus on the prepaid card: the first payment is customer-initiated and passes the scoped rule; four accounts, not five; the renewals are merchant-initiated.
-  const subscribed = facts('plus_subscribed');
-  assert.equal(subscribed.rule_exempts, 'metadata[product]=plus');
-  assert.deepEqual([subscribed.price, subscribed.loaded], [2000, 4 * 2000 + 4 * 500 - 500]);
-  assert.deepEqual([subscribed.plus.initiator, subscribed.plus.payment_status, subscribed.plus.status], ['customer', 'succeeded', 'active']);
-  const accounts = facts('plus_accounts');
-  assert.equal(accounts.accounts.length, 3);
-  assert.ok(accounts.accounts.every((a) => a.initiator === 'customer' && a.payment_status === 'succeeded' && a.verification_hold === 500), JSON.stringify(accounts.accounts));
-  assert.deepEqual([accounts.max_accounts_per_merchant, accounts.bound.accounts, accounts.bound.full], [4, 4, true]);
-  assert.deepEqual([accounts.fifth.http_status, accounts.fifth.code, accounts.fifth.network_decline_code], [402, 'card_declined', '57']);
-  assert.deepEqual([accounts.fifth.doctor.decided_by, accounts.fifth.doctor.iso_code, accounts.fifth.cardholder_doctor.reason], ['issuer', '57', 'merchant_account_limit']);
-  assert.deepEqual(accounts.fifth.cardholder_doctor.issuer_checks?.failed, ['merchant_accounts'], 'the card had the money: only the accounts rule refused');
-  assert.deepEqual([accounts.card_available, accounts.card_held], [500, 1500]);
-  const renewed = facts('plus_renewed');
-  assert.equal(renewed.verification_holds_released, 1500);
-  assert.equal(renewed.loaded, 4 * 2000 - 2000);
-  assert.equal(renewed.signed_in_again, true);
-  assert.equal(renewed.renewals.length, 4);
-  assert.ok(renewed.renewals.every((r) => r.initiator === 'merchant' && r.payment_status === 'succeeded' && r.status === 'active'), JSON.stringify(renewed.renewals));
-  const firstEnds = [subscribed.plus, ...accounts.accounts].map((a) => a.current_period_end);
-  assert.ok(renewed.renewals.every((r) => !firstEnds.includes(r.current_period_end)), 'each renewal paid a new period');
-  assert.deepEqual([renewed.card_available, renewed.card_held], [0, 0]);
+  assertPlusSteps(facts);
   const withdrawn = facts('withdrawn');
   assert.equal(withdrawn.status, 'paid');
   assert.equal(withdrawn.payout + withdrawn.fee, withdrawn.amount);

@@ -200,29 +200,33 @@ async function measured(servers: Server[], postgres: { url: string; targets: Tar
   const tallyAfter = await tally(servers);
   // Counted over every request answered in the window, failed ones included: a failure costs statements too.
   const requests = result.ok + result.errors;
-  const perPayment = (field: 'statements' | 'transactions') =>
-    tallyBefore && tallyAfter && requests > 0 ? round((tallyAfter[field] - tallyBefore[field]) / requests, 2) : null;
+  const perPayment = (field: 'statements' | 'transactions' | 'commits') =>
+    tallyBefore && tallyAfter && requests > 0 && tallyAfter[field] !== null && tallyBefore[field] !== null ? round((tallyAfter[field]! - tallyBefore[field]!) / requests, 2) : null;
   return {
     ...result,
     server_cpu_ms_per_payment: result.ok > 0 ? round(cpu / result.ok, 3) : null,
     statements_per_payment: perPayment('statements'),
     transactions_per_payment: perPayment('transactions'),
+    // Physical COMMITs (SQLite: WAL fsyncs, each carrying a commit group; an older checkout may not count them).
+    commits_per_payment: perPayment('commits'),
     ...(locks ? { postgres_lock_wait_share: locks } : {}),
     ...(profile ? { profile } : {}),
   };
 }
 
 /** Statements and transactions run so far by all the servers; null when one does not count them (an older checkout). */
-async function tally(servers: Server[]): Promise<{ statements: number; transactions: number } | null> {
+async function tally(servers: Server[]): Promise<{ statements: number; transactions: number; commits: number | null } | null> {
   let statements = 0;
   let transactions = 0;
+  let commits: number | null = 0;
   for (const server of servers) {
-    const counts = (await server.ask('tally')) as { statements: number; transactions: number } | null;
+    const counts = (await server.ask('tally')) as { statements: number; transactions: number; commits: number | null } | null;
     if (counts === null) return null;
     statements += counts.statements;
     transactions += counts.transactions;
+    commits = commits === null || counts.commits === null ? null : commits + counts.commits;
   }
-  return { statements, transactions };
+  return { statements, transactions, commits };
 }
 
 /** Stops the servers' profilers; summarizes the first server's profile (the files keep all of them). */

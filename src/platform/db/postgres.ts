@@ -3,7 +3,7 @@ import type { Compilable } from 'kysely';
 import { createBuilder } from './builder.ts';
 import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
 import { withRetries } from './retry.ts';
-import { countStatement, countTransaction } from './statement-tally.ts';
+import { countCommit, countStatement, countTransaction } from './statement-tally.ts';
 import { LruCache } from './statement-cache.ts';
 
 const DEFAULT_POOL_SIZE = 10;
@@ -120,6 +120,7 @@ export class PostgresDatabase implements Database {
         await client.query('BEGIN');
         const result = await fn(tx);
         await client.query('COMMIT');
+        countCommit();
         return result;
       } catch (error) {
         try {

@@ -8,7 +8,7 @@ import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
 import { Mutex } from './mutex.ts';
 import { CommitGroup } from './sqlite-commit-group.ts';
 import { withRetries } from './retry.ts';
-import { countStatement, countTransaction } from './statement-tally.ts';
+import { countCommit, countStatement, countTransaction } from './statement-tally.ts';
 import { LruCache } from './statement-cache.ts';
 import { REWIND_AT_FRAMES, WalCheckpointer } from './wal-checkpointer.ts';
 
@@ -225,6 +225,7 @@ export class SqliteDatabase implements Database {
     try {
       this.#writer.control('COMMIT');
       this.#physicalCommits += 1;
+      countCommit();
       this.#logicalCommits += group.size;
     } catch (error) {
       if (this.#writer.db.inTransaction) this.#writer.control('ROLLBACK');

@@ -13,11 +13,13 @@
 export interface StatementTally {
   statements: number;
   transactions: number;
+  /** Physical COMMITs: on SQLite one commit group (one WAL fsync) carries many transactions; on PostgreSQL one each. */
+  commits: number;
   /** The statements' SQL in order, while `record` is switched on; null otherwise. */
   recorded: string[] | null;
 }
 
-export const statementTally: StatementTally = { statements: 0, transactions: 0, recorded: null };
+export const statementTally: StatementTally = { statements: 0, transactions: 0, commits: 0, recorded: null };
 
 export function countStatement(sql: string): void {
   statementTally.statements += 1;
@@ -26,6 +28,10 @@ export function countStatement(sql: string): void {
 
 export function countTransaction(): void {
   statementTally.transactions += 1;
+}
+
+export function countCommit(): void {
+  statementTally.commits += 1;
 }
 
 /** Counts (and records) what `fn` makes this process run. Background work running meanwhile counts too: run it where there is none. */

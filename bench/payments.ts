@@ -14,9 +14,11 @@
  * on a shared machine.
  *
  * Prints one JSON document: per configuration payment intents/s, p50/p99,
- * errors, the server's CPU per payment intent, the SQL statements and
- * transactions the server ran per payment intent, and on PostgreSQL the
- * share of sampled active backends that were waiting on a lock.
+ * errors, the server's CPU per payment intent, the SQL statements,
+ * transactions and physical COMMITs the server ran per payment intent, and
+ * on PostgreSQL the database server's own CPU per payment intent (when it
+ * runs on this machine) and the share of sampled active backends that were
+ * waiting on a lock.
  *
  * `--grown <db>[,<db>]` also measures each configuration on a copy of a
  * grown database (`npm run bench:grow`: a SQLite file and/or a PostgreSQL
@@ -32,7 +34,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -191,11 +193,13 @@ async function measured(servers: Server[], postgres: { url: string; targets: Tar
   const tallyBefore = await tally(servers);
   if (PROFILE_DIR) for (const server of servers) await server.ask('profile-start');
   const cpuBefore = servers.map((s) => cpuMs(s.child.pid!));
+  const postgresCpuBefore = postgres ? localPostgresCpuMs() : null;
   const sampler = postgres ? sampleLocks(postgres.url) : null;
   log(`  measuring ${SECONDS}s with ${CLIENTS} customers`);
   const result = await load(targets, SECONDS, CLIENTS);
   const locks = sampler ? await sampler.stop() : null;
   const cpu = servers.reduce((sum, s, i) => sum + cpuMs(s.child.pid!) - cpuBefore[i]!, 0);
+  const postgresCpu = postgresCpuBefore === null ? null : localPostgresCpuMs() - postgresCpuBefore;
   const profile = PROFILE_DIR ? await takeProfiles(servers) : null;
   const tallyAfter = await tally(servers);
   // Counted over every request answered in the window, failed ones included: a failure costs statements too.
@@ -205,6 +209,8 @@ async function measured(servers: Server[], postgres: { url: string; targets: Tar
   return {
     ...result,
     server_cpu_ms_per_payment: result.ok > 0 ? round(cpu / result.ok, 3) : null,
+    // The other half of a payment's cost on PostgreSQL: the server's own processes (backends, WAL writer…), when it runs on this machine.
+    ...(postgresCpu !== null && result.ok > 0 ? { postgres_cpu_ms_per_payment: round(postgresCpu / result.ok, 3) } : {}),
     statements_per_payment: perPayment('statements'),
     transactions_per_payment: perPayment('transactions'),
     // Physical COMMITs (SQLite: WAL fsyncs, each carrying a commit group; an older checkout may not count them).
@@ -244,6 +250,26 @@ async function takeProfiles(servers: Server[]) {
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/**
+ * CPU time of every `postgres` process on this machine (backends, WAL writer,
+ * checkpointer), in ms: what the database server spends, beside the Node
+ * server's own CPU. Zero when PostgreSQL runs elsewhere; anything else the
+ * local server does meanwhile counts too.
+ */
+function localPostgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.includes(' (postgres) ')) total += cpuMs(Number(entry));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
 }
 
 /** Samples pg_stat_activity for the bench's database: of the active backends, the share waiting on a lock. */

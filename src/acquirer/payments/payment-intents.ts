@@ -92,9 +92,11 @@ export class PaymentIntents {
     }
     // Created and confirmed: the intent and its attempt in one transaction (one recovery point, the charge's: a retry
     // resumes the attempt). A refusal to confirm (a payment method of another customer…) undoes the create with it.
+    // The intent's row is written once, as the confirm leaves it (its `payment_intent.created` event still shows it
+    // as created): an insert and an update of the same row would cost a statement more on every such payment.
     const opened = await this.deps.db.transaction(async (tx) => {
-      const created = await this.#insert(tx, merchant.id, input, nowMs);
-      return this.#openConfirm(tx, merchant, created.pi, confirmInput, nowMs, recovery, created.pm);
+      const created = await this.#announce(tx, merchant.id, input, nowMs);
+      return this.#openConfirm(tx, merchant, created.pi, confirmInput, nowMs, recovery, created.pm, insertPaymentIntent);
     });
     return this.#finishConfirm(merchant, opened.pi.id, confirmInput, opened, nowMs, recovery);
   }
@@ -104,8 +106,20 @@ export class PaymentIntents {
     return (await this.#insert(tx, merchantId, input, nowMs)).pi;
   }
 
-  /** `insert`, also giving the payment method it checked (the confirm in the same transaction needs it). */
+  /** `insert`, also giving the payment method it checked. */
   async #insert(tx: Tx, merchantId: string, input: Omit<CreateIntentInput, 'confirm' | 'offSession'>, nowMs: number): Promise<{ pi: PaymentIntent; pm: PaymentMethod | null }> {
+    const created = await this.#announce(tx, merchantId, input, nowMs);
+    await insertPaymentIntent(tx, created.pi);
+    return created;
+  }
+
+  /**
+   * A new intent, checked (its customer and payment method) and announced
+   * (`payment_intent.created`), but not yet written: the caller writes it.
+   * Also gives the payment method it checked (a confirm in the same
+   * transaction needs it).
+   */
+  async #announce(tx: Tx, merchantId: string, input: Omit<CreateIntentInput, 'confirm' | 'offSession'>, nowMs: number): Promise<{ pi: PaymentIntent; pm: PaymentMethod | null }> {
     if (input.customerId !== null) await requireCustomer(tx, merchantId, input.customerId, 'customer');
     const pm = input.paymentMethodId === null ? null : await requirePaymentMethod(tx, merchantId, input.paymentMethodId);
     const id = this.deps.ids.next('pi');
@@ -134,7 +148,6 @@ export class PaymentIntents {
       returnUrl: input.returnUrl ?? null,
       authentication: null,
     };
-    await insertPaymentIntent(tx, created);
     await this.#event(tx, created, 'payment_intent.created', nowMs);
     return { pi: created, pm };
   }
@@ -175,8 +188,21 @@ export class PaymentIntents {
     return this.#finishConfirm(merchant, id, input, opened, nowMs, recovery);
   }
 
-  /** A confirm's first step, in its transaction with the intent locked (or just inserted): the attempt opened, resumed, or refused. */
-  async #openConfirm(tx: Tx, merchant: Merchant, locked: PaymentIntent, input: ConfirmInput, nowMs: number, recovery: Recovery, knownPm: PaymentMethod | null = null): Promise<OpenedConfirm> {
+  /**
+   * A confirm's first step, in its transaction with the intent locked (or
+   * just created: then `write` is `insertPaymentIntent`, the row's first
+   * write): the attempt opened, resumed, or refused.
+   */
+  async #openConfirm(
+    tx: Tx,
+    merchant: Merchant,
+    locked: PaymentIntent,
+    input: ConfirmInput,
+    nowMs: number,
+    recovery: Recovery,
+    knownPm: PaymentMethod | null = null,
+    write: (tx: Tx, pi: PaymentIntent) => Promise<void> = savePaymentIntent,
+  ): Promise<OpenedConfirm> {
     let pi = locked;
     // A capture or an increment at the network is not an authorization to resume.
     if (pi.step !== null) throw unexpectedState(pi, 'confirm');
@@ -219,12 +245,12 @@ export class PaymentIntents {
     await recovery.record(tx, charge.id);
     if (block !== null) {
       const failed = this.#failed(pi, charge);
-      await savePaymentIntent(tx, failed.pi);
+      await write(tx, failed.pi);
       await this.#chargeAndIntentEvents(tx, charge, 'charge.failed', failed.pi, 'payment_intent.payment_failed', nowMs, { paymentMethod: pm, settlingNow: true });
       return { kind: 'blocked' as const, pi: failed.pi, charge };
     }
     pi = { ...pi, status: 'processing', latestChargeId: charge.id, lastPaymentError: null };
-    await savePaymentIntent(tx, pi);
+    await write(tx, pi);
     return { kind: 'send' as const, pi, charge, pm, spec, activeRules };
   }
 

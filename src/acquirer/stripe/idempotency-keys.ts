@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../../platform/db/database.ts';
+import type { Database, Sql, Tx } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
 import { IDEMPOTENCY_DEFAULT_TTL_MS } from '../../platform/idempotency.ts';
 
@@ -71,24 +71,33 @@ export async function claimIdempotencyKey(
 ): Promise<Claim> {
   const lease = request.nowMs + IDEMPOTENCY_LEASE_MS;
   const expires = request.nowMs + IDEMPOTENCY_DEFAULT_TTL_MS;
-  return db.transaction(async (tx) => {
-    // Insert first: a SELECT … FOR UPDATE locks nothing when the row does not
-    // exist yet, so two first uses of a key would both "claim" it and both
-    // run (on PostgreSQL). The insert is the claim; a concurrent one waits on
-    // the unique index, then inserts nothing and reads the winner's row.
-    const inserted = await tx.run(
+  // Insert first: a SELECT … FOR UPDATE locks nothing when the row does not
+  // exist yet, so two first uses of a key would both "claim" it and both run
+  // (on PostgreSQL). The insert is the claim; a concurrent one waits on the
+  // unique index, then inserts nothing and reads the winner's row. A new key
+  // — nearly every request — is claimed by this one statement on its own
+  // (atomic by itself): no BEGIN and COMMIT around it, two round trips fewer
+  // on PostgreSQL. Only a key already there needs the transaction below.
+  const insertClaim = (sql: Sql) =>
+    sql.run(
       `INSERT INTO acquirer_idempotency_keys
          (merchant_id, idem_key, request_hash, state, response_status, response_body, lease_until_ms, created_at_ms, expires_at_ms, attempt, recovery_point)
        VALUES (?, ?, ?, 'running', NULL, NULL, ?, ?, ?, 1, NULL)
        ON CONFLICT (merchant_id, idem_key) DO NOTHING`,
       [request.merchantId, request.key, request.requestHash, lease, request.nowMs, expires],
     );
-    if (inserted > 0) return { kind: 'claimed', attempt: 1, recoveryPoint: null };
-    const row = (await tx.get<KeyRow>(
+  if ((await insertClaim(db)) > 0) return { kind: 'claimed', attempt: 1, recoveryPoint: null };
+  return db.transaction(async (tx) => {
+    const row = await tx.get<KeyRow>(
       `SELECT request_hash, state, response_status, response_body, lease_until_ms, expires_at_ms, attempt, recovery_point
        FROM acquirer_idempotency_keys WHERE merchant_id = ? AND idem_key = ? ${tx.forUpdate}`,
       [request.merchantId, request.key],
-    ))!;
+    );
+    if (row === undefined) {
+      // Pruned since the insert above found it: claim it now — unless another request just did (it is running: in use).
+      if ((await insertClaim(tx)) > 0) return { kind: 'claimed', attempt: 1, recoveryPoint: null };
+      throw new AcquirerError('idempotency_key_in_use');
+    }
     const attempt = Number(row.attempt) + 1;
     // An expired key is a new key, unless a request it ran was cut short after recording a point: that work
     // is resumed whatever its age, or a retry a day later would start a second payment.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Clock } from './clock.ts';
 
 /**
@@ -14,7 +14,35 @@ const RANDOM_BYTES = 10;
 
 export type RandomSource = (byteCount: number) => Uint8Array;
 
-export const cryptoRandom: RandomSource = (byteCount) => randomBytes(byteCount);
+/**
+ * The operating system's CSPRNG, drawn 4 KiB at a time: one `randomBytes`
+ * call per id cost more than the rest of making it (a payment makes about
+ * ten ids and secrets). Each byte of the pool is handed out once, as a copy,
+ * and zeroed in the pool as it leaves, so what one caller got is never what
+ * another gets and does not linger here; the bytes are the same CSPRNG
+ * output `randomBytes` returns, so ids and secrets stay unguessable. A
+ * worker process (child_process/cluster) starts with its own empty pool: it
+ * is a new process, not a fork(2) copy of this memory.
+ */
+const RANDOM_POOL_BYTES = 4096;
+const randomPool = Buffer.alloc(RANDOM_POOL_BYTES);
+let randomPoolOffset = RANDOM_POOL_BYTES;
+/** The typed array's own `fill`: Buffer's validates its arguments first, which costs more than the zeroing. */
+const zeroBytes = Uint8Array.prototype.fill;
+
+export const cryptoRandom: RandomSource = (byteCount) => {
+  if (byteCount > RANDOM_POOL_BYTES) return randomFillSync(Buffer.alloc(byteCount));
+  if (randomPoolOffset + byteCount > RANDOM_POOL_BYTES) {
+    randomFillSync(randomPool);
+    randomPoolOffset = 0;
+  }
+  const start = randomPoolOffset;
+  randomPoolOffset += byteCount;
+  const out = Buffer.allocUnsafe(byteCount);
+  randomPool.copy(out, 0, start, randomPoolOffset);
+  zeroBytes.call(randomPool, 0, start, randomPoolOffset);
+  return out;
+};
 
 /** A deterministic source for simulations and tests (xorshift32; not for secrets). */
 export function seededRandom(seed: number): RandomSource {
@@ -39,7 +67,7 @@ export class IdGenerator {
   readonly #clock: Clock;
   readonly #random: RandomSource;
   #lastMs = -1;
-  #lastRandom = new Uint8Array(RANDOM_BYTES);
+  readonly #lastRandom = new Uint8Array(RANDOM_BYTES);
 
   constructor(clock: Clock, random: RandomSource = cryptoRandom) {
     this.#clock = clock;
@@ -53,7 +81,7 @@ export class IdGenerator {
       incrementBytes(this.#lastRandom);
     } else {
       this.#lastMs = ms;
-      this.#lastRandom = Uint8Array.from(this.#random(RANDOM_BYTES));
+      this.#lastRandom.set(this.#random(RANDOM_BYTES)); // a copy: the source's bytes are not ours to increment
     }
     return `${prefix}_${encodeTime(this.#lastMs)}${encodeRandom(this.#lastRandom)}` as Id<P>;
   }
@@ -80,13 +108,18 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+/** The 80 random bits as 16 Crockford digits, most significant first: two halves of 40 bits, each exact in a double (no BigInt). */
 function encodeRandom(bytes: Uint8Array): string {
-  let bits = 0n;
-  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  return encode40Bits(bytes, 0) + encode40Bits(bytes, 5);
+}
+
+function encode40Bits(bytes: Uint8Array, from: number): string {
+  let rest = 0;
+  for (let i = from; i < from + 5; i++) rest = rest * 256 + bytes[i]!;
   let out = '';
-  for (let i = 0; i < 16; i++) {
-    out = CROCKFORD[Number(bits & 31n)]! + out;
-    bits >>= 5n;
+  for (let i = 0; i < 8; i++) {
+    out = CROCKFORD[rest % 32]! + out;
+    rest = Math.floor(rest / 32);
   }
   return out;
 }

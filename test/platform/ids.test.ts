@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
+import { cryptoRandom, IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 
 describe('ids', () => {
   test('look like Stripe ids and sort by creation, even within one millisecond', () => {
@@ -22,6 +22,23 @@ describe('ids', () => {
     const b = new IdGenerator(new ManualClock(0), seededRandom(42));
     assert.deepEqual([a.next('pi'), a.next('pi')], [b.next('pi'), b.next('pi')]);
     assert.throws(() => a.next('Bad-Prefix'));
+  });
+
+  test('the random part is the 80 bits in Crockford base32, most significant first', () => {
+    const bytes = Uint8Array.from([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc]);
+    assert.equal(new IdGenerator(new ManualClock(1_700_000_000_000), () => bytes).next('pi'), 'pi_01HF7YAT0004HMASW9NF6YZZPW');
+    assert.equal(new IdGenerator(new ManualClock(0), () => new Uint8Array(10).fill(0xff)).next('pi'), 'pi_0000000000ZZZZZZZZZZZZZZZZ');
+  });
+
+  test('the crypto source hands out fresh bytes across its pool refills, each call its own copy', () => {
+    const drawn = Array.from({ length: 3000 }, (_, i) => cryptoRandom(1 + (i % 16)));
+    drawn.forEach((bytes, i) => assert.equal(bytes.length, 1 + (i % 16)));
+    const sixteens = drawn.filter((bytes) => bytes.length === 16).map((bytes) => Buffer.from(bytes).toString('hex'));
+    assert.equal(new Set(sixteens).size, sixteens.length);
+    const first = Buffer.from(drawn[15]!);
+    cryptoRandom(4096);
+    assert.deepEqual(Buffer.from(drawn[15]!), first, 'a later draw must not change bytes already handed out');
+    assert.equal(cryptoRandom(10_000).length, 10_000);
   });
 
   test('the manual clock only moves forward', () => {

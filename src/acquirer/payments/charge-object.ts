@@ -15,7 +15,9 @@ export interface KnownChargeFacts {
   readonly paymentMethod?: PaymentMethod;
   /**
    * The charge is the attempt being settled in this transaction: nothing was
-   * captured before it, so there is no refund of it (a refund needs a capture).
+   * captured before it, so there is no refund of it (a refund needs a
+   * capture) and no dispute (a chargeback on a charge with nothing captured
+   * is refused, under the charge's lock: dispute-lifecycle.ts).
    */
   readonly settlingNow?: boolean;
   /** The id of the charge's capture's balance transaction, recorded in this transaction. */
@@ -25,7 +27,7 @@ export interface KnownChargeFacts {
 /** Stripe's Charge object; `expand` may hold `payment_method` (Cardlane returns the id otherwise, as Stripe does). */
 export async function chargeObject(sql: Sql, charge: Charge, expand: readonly string[] = [], known: KnownChargeFacts = {}): Promise<Record<string, unknown> & { id: string }> {
   const pm = known.paymentMethod?.id === charge.paymentMethodId ? known.paymentMethod : await findPaymentMethod(sql, charge.merchantId, charge.paymentMethodId);
-  const dispute = await sql.get<{ id: string }>(`SELECT id FROM acquirer_disputes WHERE charge_id = ?`, [charge.id]);
+  const dispute = known.settlingNow === true ? undefined : await sql.get<{ id: string }>(`SELECT id FROM acquirer_disputes WHERE charge_id = ?`, [charge.id]);
   const checks = charge.checks ?? pm?.checks ?? { address_line1_check: null, address_postal_code_check: null, cvc_check: null };
   const refunds = await chargeRefunds(sql, charge, known.settlingNow === true);
   return withStripeDefaults('charge', {

@@ -4,7 +4,7 @@ import { createBuilder } from './builder.ts';
 import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
 import { withRetries } from './retry.ts';
 import { countCommit, countStatement, countTransaction } from './statement-tally.ts';
-import { LruCache } from './statement-cache.ts';
+import { StatementCache } from './statement-cache.ts';
 
 const DEFAULT_POOL_SIZE = 10;
 const PREPARED_NAME_LIMIT = 2_000;
@@ -224,7 +224,7 @@ async function runAll<R>(client: pg.ClientBase, text: string, params: readonly u
   return (await runQuery(client, text, params)).rows as R[];
 }
 
-const converted = new LruCache<string, string>(PREPARED_NAME_LIMIT);
+const converted = new StatementCache<string, string>(PREPARED_NAME_LIMIT);
 
 /** Rewrites `?` placeholders to `$1…$n`. Our SQL never has `?` inside literals. */
 export function toPostgres(sql: string): string {

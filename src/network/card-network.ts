@@ -8,6 +8,7 @@ import type {
   AuthenticationRequest,
   AuthenticationResponse,
   AuthorizationRequest,
+  AnswerRecorder,
   AuthorizationResponse,
   ClearingRequest,
   FollowUpRequest,
@@ -61,6 +62,8 @@ export interface CardNetworkOptions {
 }
 
 type FollowUpType = FollowUpRequest['type'];
+/** Sends a follow-up to its issuer, with the recorder of its answer (see AnswerRecorder). */
+type SendFollowUp = (issuer: IssuerEndpoint, recorder: AnswerRecorder<AuthorizationResponse | FollowUpResponse>) => Promise<AuthorizationResponse | FollowUpResponse>;
 
 /**
  * The card network: routes authorizations to issuers by BIN and follow-ups
@@ -160,19 +163,19 @@ export class CardNetwork {
   }
 
   incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse> {
-    return this.#followUp(request, 'incremental_authorization', (issuer) => issuer.incrementAuthorization(request)) as Promise<AuthorizationResponse>;
+    return this.#followUp(request, 'incremental_authorization', (issuer, recorder) => issuer.incrementAuthorization(request, recorder)) as Promise<AuthorizationResponse>;
   }
 
   reverse(request: ReversalRequest): Promise<FollowUpResponse> {
-    return this.#followUp(request, 'reversal', (issuer) => issuer.reverse(request)) as Promise<FollowUpResponse>;
+    return this.#followUp(request, 'reversal', (issuer, recorder) => issuer.reverse(request, recorder)) as Promise<FollowUpResponse>;
   }
 
   clear(request: ClearingRequest): Promise<FollowUpResponse> {
-    return this.#followUp(request, 'clearing', (issuer) => issuer.clear(request)) as Promise<FollowUpResponse>;
+    return this.#followUp(request, 'clearing', (issuer, recorder) => issuer.clear(request, recorder)) as Promise<FollowUpResponse>;
   }
 
   refund(request: RefundRequest): Promise<FollowUpResponse> {
-    return this.#followUp(request, 'refund', (issuer) => issuer.refund(request)) as Promise<FollowUpResponse>;
+    return this.#followUp(request, 'refund', (issuer, recorder) => issuer.refund(request, recorder)) as Promise<FollowUpResponse>;
   }
 
   /**
@@ -229,10 +232,15 @@ export class CardNetwork {
       return this.#recordAuthorization(request, bin, answer, this.#meta(started, null, 0));
     }
     const issuer = this.#issuers.get(bin.issuer)!;
-    const recorder = new IssuerWrittenRecord(this.#db, (value) => {
-      const { response, outcome } = this.#authorizationOutcome({ kind: 'answered', value }, request.id, request.amount.currency, issuer.name);
-      return { answer: response, row: authorizationRow(request.id, request, bin, response, this.#meta(started, outcome, 1)) };
-    });
+    const recorder = new IssuerWrittenRecord<AuthorizationResponse>(
+      this.#db,
+      'insert',
+      (value) => {
+        const { response, outcome } = this.#authorizationOutcome({ kind: 'answered', value }, request.id, request.amount.currency, issuer.name);
+        return { answer: response, row: authorizationRow(request.id, request, bin, response, this.#meta(started, outcome, 1)) };
+      },
+      storedAuthorizationResponse,
+    );
     const timed = await callWithTimeout(() => issuer.authorize(request, recorder), this.#timeoutMs);
     const { response, outcome } = this.#authorizationOutcome(timed, request.id, request.amount.currency, issuer.name);
     const recorded = timed.kind === 'answered' ? recorder.answer() : null;
@@ -291,7 +299,7 @@ export class CardNetwork {
   #followUp(
     request: FollowUpRequest,
     type: FollowUpType,
-    send: (issuer: IssuerEndpoint) => Promise<AuthorizationResponse | FollowUpResponse>,
+    send: SendFollowUp,
   ): Promise<AuthorizationResponse | FollowUpResponse> {
     const started = performance.now();
     const refusal = checkFollowUp(request, type);
@@ -302,12 +310,11 @@ export class CardNetwork {
   async #routeFollowUp(
     request: FollowUpRequest,
     type: FollowUpType,
-    send: (issuer: IssuerEndpoint) => Promise<AuthorizationResponse | FollowUpResponse>,
+    send: SendFollowUp,
     started: number,
   ): Promise<AuthorizationResponse | FollowUpResponse> {
-    const rows = await loadNetworkRows(this.#db, [request.id, request.originalId]);
-    const own = rows.get(request.id);
-    const original = rows.get(request.originalId);
+    // Read with the other messages of this turn (a payment's clearing with others' authorizations): one query for all.
+    const [own, original] = await Promise.all([this.#rowLoader.load(request.id), this.#rowLoader.load(request.originalId)]);
     const currency = request.amount?.currency ?? original?.currency ?? 'XXX';
     if (own && own.type !== type) return this.#networkAnswer(request, type, '94', NETWORK_REASONS.messageIdReused, currency);
     if (own && own.response_code !== '91' && own.response_code !== '96') return storedAnswer(own);
@@ -328,27 +335,46 @@ export class CardNetwork {
       const answer = this.#networkAnswer(request, type, '91', NETWORK_REASONS.issuerUnavailable, currency);
       return this.#recordFollowUp(request, original, answer, mode, this.#meta(started, null, 0));
     }
-    const timed = await callWithTimeout(() => send(issuer), this.#timeoutMs);
-    let answer: AuthorizationResponse | FollowUpResponse;
-    let outcome: IssuerOutcome;
-    if (timed.kind === 'timed_out') {
-      answer = this.#networkAnswer(request, type, '91', NETWORK_REASONS.issuerUnavailable, currency, issuer.name);
-      outcome = 'timeout';
-    } else if (timed.kind === 'failed') {
-      answer = this.#networkAnswer(request, type, '96', NETWORK_REASONS.systemMalfunction, currency, issuer.name);
-      outcome = 'error';
-    } else if (
-      type === 'incremental_authorization'
-        ? !isWellFormedAuthorizationResponse(timed.value, request.id)
-        : !isWellFormedFollowUpResponse(timed.value, request.id, request.originalId)
-    ) {
-      answer = this.#networkAnswer(request, type, '96', NETWORK_REASONS.invalidIssuerResponse, currency, issuer.name);
-      outcome = 'error';
-    } else {
-      answer = timed.value.type === 'authorization_response' ? { ...timed.value, decidedBy: 'issuer', issuer: issuer.name } : { ...timed.value, decidedBy: 'issuer' };
-      outcome = 'answered';
-    }
+    const recorder = new IssuerWrittenRecord<AuthorizationResponse | FollowUpResponse>(
+      this.#db,
+      mode,
+      (value) => {
+        const { answer, outcome } = this.#followUpOutcome({ kind: 'answered', value }, request, type, currency, issuer.name);
+        return { answer, row: followUpRow(request.id, request, original, answer, this.#meta(started, outcome, 1)) };
+      },
+      storedAnswer,
+    );
+    const timed = await callWithTimeout(() => send(issuer, recorder), this.#timeoutMs);
+    const recorded = timed.kind === 'answered' ? recorder.answer() : null;
+    if (recorded) return recorded;
+    const { answer, outcome } = this.#followUpOutcome(timed, request, type, currency, issuer.name);
     return this.#recordFollowUp(request, original, answer, mode, this.#meta(started, outcome, 1));
+  }
+
+  /** The network's answer to a follow-up from what its issuer did: answered (within the contract or not), failed or kept silent. */
+  #followUpOutcome(
+    timed: Timed<AuthorizationResponse | FollowUpResponse>,
+    request: FollowUpRequest,
+    type: FollowUpType,
+    currency: string,
+    issuerName: string,
+  ): { answer: AuthorizationResponse | FollowUpResponse; outcome: IssuerOutcome } {
+    if (timed.kind === 'timed_out') {
+      return { answer: this.#networkAnswer(request, type, '91', NETWORK_REASONS.issuerUnavailable, currency, issuerName), outcome: 'timeout' };
+    }
+    if (timed.kind === 'failed') {
+      return { answer: this.#networkAnswer(request, type, '96', NETWORK_REASONS.systemMalfunction, currency, issuerName), outcome: 'error' };
+    }
+    const wellFormed =
+      type === 'incremental_authorization'
+        ? isWellFormedAuthorizationResponse(timed.value, request.id)
+        : isWellFormedFollowUpResponse(timed.value, request.id, request.originalId);
+    if (!wellFormed) {
+      return { answer: this.#networkAnswer(request, type, '96', NETWORK_REASONS.invalidIssuerResponse, currency, issuerName), outcome: 'error' };
+    }
+    const value = timed.value;
+    const answer = value.type === 'authorization_response' ? { ...value, decidedBy: 'issuer' as const, issuer: issuerName } : { ...value, decidedBy: 'issuer' as const };
+    return { answer, outcome: 'answered' };
   }
 
   async #recordFollowUp(

@@ -325,18 +325,19 @@ export interface AuthorizationAdvice {
 }
 
 /**
- * The network's record of an authorization's answer, offered to an issuer
- * that keeps its decisions in the network's own database (Cardlane's issuer,
- * in process). Such an issuer writes the record in the transaction of its
- * decision, so that one commit — one fsync — makes both durable, where the
- * issuer's commit and then the network's would take two in a row. Any other
- * issuer ignores it, and the network writes the record itself.
+ * The network's record of an issuer's answer, offered to an issuer that
+ * keeps its books in the network's own database (Cardlane's issuer and the
+ * test bank, in process). Such an issuer writes the record in the
+ * transaction of its decision, so that one commit — one fsync — makes both
+ * durable, where the issuer's commit and then the network's would take two
+ * in a row. Any other issuer ignores it, and the network writes the record
+ * itself.
  */
-export interface AnswerRecorder {
+export interface AnswerRecorder<R extends AuthorizationResponse | FollowUpResponse = AuthorizationResponse> {
   /** Where the record goes: an issuer uses the recorder only if this is its own database. */
   readonly db: Database;
   /** Writes the network's record of the issuer's answer, inside the issuer's transaction. */
-  record(tx: Tx, response: AuthorizationResponse): Promise<void>;
+  record(tx: Tx, response: R): Promise<void>;
 }
 
 /** What every issuer behind the network implements. */
@@ -344,10 +345,10 @@ export interface IssuerEndpoint {
   /** A stable name used in routing tables and traces. */
   readonly name: string;
   authorize(request: AuthorizationRequest, recorder?: AnswerRecorder): Promise<AuthorizationResponse>;
-  incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse>;
-  reverse(request: ReversalRequest): Promise<FollowUpResponse>;
-  clear(request: ClearingRequest): Promise<FollowUpResponse>;
-  refund(request: RefundRequest): Promise<FollowUpResponse>;
+  incrementAuthorization(request: IncrementalAuthorizationRequest, recorder?: AnswerRecorder): Promise<AuthorizationResponse>;
+  reverse(request: ReversalRequest, recorder?: AnswerRecorder<FollowUpResponse>): Promise<FollowUpResponse>;
+  clear(request: ClearingRequest, recorder?: AnswerRecorder<FollowUpResponse>): Promise<FollowUpResponse>;
+  refund(request: RefundRequest, recorder?: AnswerRecorder<FollowUpResponse>): Promise<FollowUpResponse>;
   advise(advice: AuthorizationAdvice): Promise<void>;
   /** 3-D Secure (optional: an issuer without an access control server leaves it out and the network answers `not_supported`). */
   authenticate?(request: AuthenticationRequest): Promise<AuthenticationResponse>;

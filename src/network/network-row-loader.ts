@@ -7,8 +7,9 @@ const MAX_IDS_PER_QUERY = 256;
 /**
  * Looks up the records of many concurrent messages with one query: the ids
  * asked for during one turn of the event loop are read together. Every
- * authorization asks whether its id was seen before (a repeat), so under load
- * this turns one read per authorization into one read per turn.
+ * authorization asks whether its id was seen before (a repeat), and every
+ * follow-up reads its own record and its authorization's, so under load this
+ * turns one read per message into one read per turn.
  */
 export class NetworkRowLoader {
   #waiting: Array<{ id: string; resolve: (row: NetworkMessageRow | undefined) => void; reject: (error: unknown) => void }> = [];

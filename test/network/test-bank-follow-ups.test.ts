@@ -4,8 +4,10 @@ import { defaultBinTable } from '../../src/network/bins.ts';
 import { CardNetwork } from '../../src/network/card-network.ts';
 import type { FollowUpResponse, IsoResponseCode } from '../../src/network/messages.ts';
 import { createTestIssuers } from '../../src/network/test-issuers/create-test-issuers.ts';
+import { getNetworkMessage } from '../../src/network/network-records.ts';
 import { auditTestBank } from '../../src/network/test-issuers/test-bank-audit.ts';
 import { TestBank } from '../../src/network/test-issuers/test-bank.ts';
+import { tallyStatements } from '../../src/platform/db/statement-tally.ts';
 import { authorization, clearing, increment, networkFixture, RecordingIssuer, refund, reversal, type NetworkFixture } from './network-fixture.ts';
 
 /**
@@ -131,6 +133,27 @@ describe('test bank follow-ups', () => {
     assert.deepEqual([answer.responseCode, answer.approved, answer.decidedBy], ['91', false, 'network']);
     const row = await f.db.get<Record<string, unknown>>('SELECT stand_in_code, authorized_minor FROM test_bank_authorizations WHERE request_id = ?', [late.id]);
     assert.deepEqual(row, { stand_in_code: '91', authorized_minor: 0 });
+  });
+
+  test("on the network's database the bank writes the network's record in its own transaction: one commit a message", async () => {
+    const authorized = await tallyStatements(() => network.authorize(authorization('4242424242424242', { amount: { minor: 700, currency: 'USD' } })));
+    const auth = authorized.result;
+    assert.equal(auth.responseCode, '00');
+    assert.equal(authorized.transactions, 1, authorized.sql.join('\n'));
+    const clear = clearing(auth.id, 700, true);
+    const cleared = await tallyStatements(() => network.clear(clear));
+    expect(cleared.result, '00', 700, 'cleared');
+    assert.equal(cleared.transactions, 1, cleared.sql.join('\n'));
+    // The records are the ones the network writes itself: the issuer's answer, answered at the first attempt.
+    for (const [id, responseCode] of [[auth.id, '00'], [clear.id, '00']] as const) {
+      const record = await getNetworkMessage(f.db, id);
+      assert.deepEqual([record?.responseCode, record?.decidedBy, record?.issuerOutcome, record?.attempts], [responseCode, 'issuer', 'answered', 1]);
+    }
+    // A repeat is answered from the network's record: it reaches no bank and writes nothing.
+    const repeated = await tallyStatements(() => network.clear(clear));
+    expect(repeated.result, '00', 700, 'cleared');
+    assert.deepEqual([repeated.statements, repeated.transactions], [1, 0], repeated.sql.join('\n'));
+    assert.deepEqual(await amounts(auth.id), { authorized_minor: 700, cleared_minor: 700, released_minor: 0, refunded_minor: 0, closed_at_ms: f.clock.nowMs() });
   });
 
   test('the bank keeps no card number', async () => {

@@ -1,9 +1,10 @@
 import { GroupCommit } from '../../platform/db/group-commit.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { RetryableConflict, type Database } from '../../platform/db/database.ts';
+import { RetryableConflict, type Database, type Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type {
   AuthenticationRequest,
+  AnswerRecorder,
   AuthenticationResponse,
   AuthorizationAdvice,
   AuthorizationRequest,
@@ -42,6 +43,12 @@ export interface TestBankDeps {
 const MAX_AUTHORIZATIONS_PER_COMMIT = 500;
 const POSTGRES_COMMITS_IN_FLIGHT = 2;
 
+/** An authorization to write, with the network's recorder when the network shares the bank's database. */
+interface AuthorizationWrite {
+  readonly row: TestBankAuthorizationRow;
+  readonly recorder: AnswerRecorder | null;
+}
+
 /**
  * A scripted issuing bank behind the network, answering like Stripe's test
  * cards (see test-cards.ts and test-bank-script.ts). It is someone else's
@@ -51,12 +58,15 @@ const POSTGRES_COMMITS_IN_FLIGHT = 2;
  * (same message id) gets the first answer.
  *
  * Authorizations are written through group commit, like the network's own
- * records, so the test bank is not the slow party in a benchmark.
+ * records, so the test bank is not the slow party in a benchmark. When the
+ * network shares the bank's database it hands over its recorder
+ * (AnswerRecorder), and the bank writes the network's record of each answer
+ * in the transaction of the answer: one commit for both.
  */
 export class TestBank implements IssuerEndpoint {
   readonly name: string;
   readonly #deps: TestBankDeps;
-  readonly #authorizations: GroupCommit<TestBankAuthorizationRow, TestBankAuthorizationRow>;
+  readonly #authorizations: GroupCommit<AuthorizationWrite, AuthorizationResponse>;
   /** The bank's 3-D Secure access control server (its challenge page is served by the network module). */
   readonly acs: TestBankAcs;
 
@@ -64,14 +74,14 @@ export class TestBank implements IssuerEndpoint {
     this.#deps = deps;
     this.name = options.name ?? TEST_BANK_NAME;
     this.acs = new TestBankAcs(deps, this.name);
-    this.#authorizations = new GroupCommit(deps.db, insertAuthorizations, {
+    this.#authorizations = new GroupCommit(deps.db, (tx, writes) => this.#writeAuthorizations(tx, writes), {
       maxInFlight: deps.db.dialect === 'sqlite' ? 1 : POSTGRES_COMMITS_IN_FLIGHT,
       maxEventsPerCommit: MAX_AUTHORIZATIONS_PER_COMMIT,
       sizeOf: () => 1,
     });
   }
 
-  async authorize(request: AuthorizationRequest): Promise<AuthorizationResponse> {
+  async authorize(request: AuthorizationRequest, recorder?: AnswerRecorder): Promise<AuthorizationResponse> {
     const { db, clock, ids } = this.#deps;
     const nowMs = clock.nowMs();
     const card = findTestCard(request.card.pan);
@@ -114,7 +124,20 @@ export class TestBank implements IssuerEndpoint {
       created_at_ms: nowMs,
       updated_at_ms: nowMs,
     };
-    return this.#authorizationResponse(await this.#authorizations.submit(row));
+    return this.#authorizations.submit({ row, recorder: this.#own(recorder) });
+  }
+
+  /** Writes a batch of authorizations (a repeat keeps the first answer) and, for each that came with one, the network's record of its answer. */
+  async #writeAuthorizations(tx: Tx, writes: readonly AuthorizationWrite[]): Promise<AuthorizationResponse[]> {
+    const stored = await insertAuthorizations(tx, writes.map((w) => w.row));
+    const responses = stored.map((row) => this.#authorizationResponse(row));
+    for (const [i, { recorder }] of writes.entries()) await recorder?.record(tx, responses[i]!);
+    return responses;
+  }
+
+  /** The network's recorder, if it writes to the bank's own database (another database's record cannot share the bank's commit). */
+  #own<R extends AuthorizationResponse | FollowUpResponse>(recorder: AnswerRecorder<R> | undefined): AnswerRecorder<R> | null {
+    return recorder?.db === this.#deps.db ? recorder : null;
   }
 
   authenticate(request: AuthenticationRequest): Promise<AuthenticationResponse> {
@@ -125,8 +148,8 @@ export class TestBank implements IssuerEndpoint {
     return this.acs.result(id);
   }
 
-  incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse> {
-    return this.#followUp(request).then(({ message, auth }) => ({
+  incrementAuthorization(request: IncrementalAuthorizationRequest, recorder?: AnswerRecorder): Promise<AuthorizationResponse> {
+    return this.#followUp(request, recorder, (message, auth) => ({
       type: 'authorization_response',
       id: request.id,
       responseCode: message.response_code,
@@ -142,16 +165,16 @@ export class TestBank implements IssuerEndpoint {
     }));
   }
 
-  reverse(request: ReversalRequest): Promise<FollowUpResponse> {
-    return this.#followUp(request).then(({ message }) => followUpResponse(request, message));
+  reverse(request: ReversalRequest, recorder?: AnswerRecorder<FollowUpResponse>): Promise<FollowUpResponse> {
+    return this.#followUp(request, recorder, (message) => followUpResponse(request, message));
   }
 
-  clear(request: ClearingRequest): Promise<FollowUpResponse> {
-    return this.#followUp(request).then(({ message }) => followUpResponse(request, message));
+  clear(request: ClearingRequest, recorder?: AnswerRecorder<FollowUpResponse>): Promise<FollowUpResponse> {
+    return this.#followUp(request, recorder, (message) => followUpResponse(request, message));
   }
 
-  refund(request: RefundRequest): Promise<FollowUpResponse> {
-    return this.#followUp(request).then(({ message }) => followUpResponse(request, message));
+  refund(request: RefundRequest, recorder?: AnswerRecorder<FollowUpResponse>): Promise<FollowUpResponse> {
+    return this.#followUp(request, recorder, (message) => followUpResponse(request, message));
   }
 
   /**
@@ -200,36 +223,54 @@ export class TestBank implements IssuerEndpoint {
     });
   }
 
-  /** Applies a follow-up once: a repeat (same id) gets the stored answer and changes nothing. */
-  async #followUp(request: FollowUpRequest): Promise<{ message: TestBankMessageRow; auth: TestBankAuthorizationRow | undefined }> {
-    const { db, clock, ids } = this.#deps;
-    return db.transaction(async (tx) => {
-      // Lock the authorization first, then look for a repeat: a concurrent copy of this message has committed by then.
-      const auth = await loadAuthorization(tx, request.originalId, true);
-      const existing = await loadMessage(tx, request.id);
-      if (existing) {
-        if (existing.type === request.type && existing.original_id === request.originalId) return { message: existing, auth };
-        return { message: refusedMessage(request, auth, 'message_id_reused', clock.nowMs()), auth };
-      }
-      const nowMs = clock.nowMs();
-      const effect = applyFollowUp(auth, request, nowMs);
-      if (effect.next && auth) await updateAmounts(tx, auth.id, effect.next, nowMs);
-      const message: TestBankMessageRow = {
-        id: request.id,
-        type: request.type,
-        original_id: request.originalId,
-        authorization_id: auth?.id ?? null,
-        response_code: effect.code,
-        reason: effect.reason,
-        amount_minor: effect.amountMinor,
-        released_minor: effect.releasedMinor,
-        currency: request.amount?.currency ?? auth?.currency ?? 'XXX',
-        approval_code: request.type === 'incremental_authorization' && effect.code === '00' ? approvalCode(ids.next('tbinc')) : null,
-        created_at_ms: nowMs,
-      };
-      if (!(await insertMessage(tx, message))) throw new RetryableConflict(`test bank: message ${request.id} was answered concurrently`);
-      return { message, auth };
+  /**
+   * Applies a follow-up once: a repeat (same id) gets the stored answer and
+   * changes nothing. The answer, and the network's record of it when the
+   * network handed over its recorder, commit together with the new amounts.
+   */
+  async #followUp<R extends AuthorizationResponse | FollowUpResponse>(
+    request: FollowUpRequest,
+    recorder: AnswerRecorder<R> | undefined,
+    respond: (message: TestBankMessageRow, auth: TestBankAuthorizationRow | undefined) => R,
+  ): Promise<R> {
+    const ownRecorder = this.#own(recorder);
+    return this.#deps.db.transaction(async (tx) => {
+      const { message, auth } = await this.#answerFollowUp(tx, request);
+      const response = respond(message, auth);
+      await ownRecorder?.record(tx, response);
+      return response;
     });
+  }
+
+  async #answerFollowUp(tx: Tx, request: FollowUpRequest): Promise<{ message: TestBankMessageRow; auth: TestBankAuthorizationRow | undefined }> {
+    const { clock, ids } = this.#deps;
+    // Lock the authorization first: a concurrent copy of this message waits here until the first has committed.
+    const auth = await loadAuthorization(tx, request.originalId, true);
+    const nowMs = clock.nowMs();
+    const effect = applyFollowUp(auth, request, nowMs);
+    const message: TestBankMessageRow = {
+      id: request.id,
+      type: request.type,
+      original_id: request.originalId,
+      authorization_id: auth?.id ?? null,
+      response_code: effect.code,
+      reason: effect.reason,
+      amount_minor: effect.amountMinor,
+      released_minor: effect.releasedMinor,
+      currency: request.amount?.currency ?? auth?.currency ?? 'XXX',
+      approval_code: request.type === 'incremental_authorization' && effect.code === '00' ? approvalCode(ids.next('tbinc')) : null,
+      created_at_ms: nowMs,
+    };
+    // The answer goes in first, keyed by the message id: a repeat finds the first answer taken and changes nothing
+    // (one statement where a look for the answer, then its insert, took two).
+    if (await insertMessage(tx, message)) {
+      if (effect.next && auth) await updateAmounts(tx, auth.id, effect.next, nowMs);
+      return { message, auth };
+    }
+    const existing = await loadMessage(tx, request.id);
+    if (!existing) throw new RetryableConflict(`test bank: message ${request.id} was being answered concurrently`);
+    if (existing.type === request.type && existing.original_id === request.originalId) return { message: existing, auth };
+    return { message: refusedMessage(request, auth, 'message_id_reused', nowMs), auth };
   }
 
   #authorizationResponse(row: TestBankAuthorizationRow): AuthorizationResponse {

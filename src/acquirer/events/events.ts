@@ -2,6 +2,8 @@ import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { enabledWebhookEndpoints, enqueueWebhookDeliveries, type EnabledEndpoint } from '../webhooks/webhook-outbox.ts';
+
+export { enabledWebhookEndpoints, type EnabledEndpoint };
 import { isEventType } from './event-types.ts';
 import { CURRENT_API_VERSION } from '../stripe/api-version.ts';
 
@@ -46,25 +48,39 @@ export interface EventRow {
 export const EVENT_COLUMNS = 'id, merchant_id, type, api_version, data, request_id, idempotency_key, pending_webhooks, created_at_ms';
 
 /** Records the event and, in the same transaction, its webhook deliveries. Returns the event id. */
-export function recordEvent(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, event: NewEvent): Promise<string> {
-  return recordOne(tx, deps, event, undefined);
+export async function recordEvent(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, event: NewEvent, endpoints?: readonly EnabledEndpoint[]): Promise<string> {
+  return (await recordEvents(tx, deps, [event], endpoints))[0]!;
 }
 
 /**
  * Records several events of one merchant, in order, in the caller's
  * transaction (one change announced twice, as a payment's charge and its
- * intent): the merchant's webhook endpoints are read once for all of them.
+ * intent): the merchant's webhook endpoints are read once for all of them,
+ * and the events are inserted by one statement.
+ *
+ * `endpoints`: the merchant's enabled endpoints as the caller already read
+ * them — in this transaction, or earlier in the same API request (a payment
+ * reads them once for the events of its creation and of its outcome, a few
+ * milliseconds apart; an endpoint created in between gets the request's
+ * events from the next request on, as if it had been created a moment
+ * later, and one disabled or deleted meanwhile is skipped at delivery,
+ * webhook-delivery.ts).
  */
-export async function recordEvents(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, events: readonly NewEvent[]): Promise<string[]> {
+export async function recordEvents(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, events: readonly NewEvent[], endpoints?: readonly EnabledEndpoint[]): Promise<string[]> {
   const merchantId = events[0]?.merchantId;
+  if (merchantId === undefined) return [];
   if (events.some((event) => event.merchantId !== merchantId)) throw new Error('recordEvents: the events belong to different merchants');
-  const endpoints = merchantId === undefined ? [] : await enabledWebhookEndpoints(tx, merchantId);
-  const ids: string[] = [];
-  for (const event of events) ids.push(await recordOne(tx, deps, event, endpoints));
-  return ids;
+  const subscribers = endpoints ?? (await enabledWebhookEndpoints(tx, merchantId));
+  const rows: unknown[][] = [];
+  for (const event of events) rows.push(await eventRow(tx, deps, event, subscribers));
+  await tx.run(`INSERT INTO acquirer_events (${EVENT_COLUMNS}) VALUES ${rows.map(() => EVENT_VALUES).join(', ')}`, rows.flat());
+  return rows.map((row) => row[0] as string);
 }
 
-async function recordOne(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, event: NewEvent, endpoints: readonly EnabledEndpoint[] | undefined): Promise<string> {
+const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** An event's row (its columns in EVENT_COLUMNS order), its webhook deliveries enqueued. */
+async function eventRow(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, event: NewEvent, endpoints: readonly EnabledEndpoint[]): Promise<unknown[]> {
   if (!isEventType(event.type)) throw new Error(`recordEvent: unknown event type ${event.type}; add it to EVENT_TYPES`);
   if (typeof event.object?.id !== 'string') throw new Error('recordEvent: the object needs an id');
   const id = deps.ids.next('evt');
@@ -72,21 +88,7 @@ async function recordOne(tx: Tx, deps: { ids: IdGenerator; nowMs: number }, even
     event.previousAttributes === undefined ? { object: event.object } : { object: event.object, previous_attributes: event.previousAttributes };
   // The deliveries are enqueued first so the row is inserted once, with its final count.
   const pending = await enqueueWebhookDeliveries(tx, { merchantId: event.merchantId, eventId: id, type: event.type, nowMs: deps.nowMs }, endpoints);
-  await tx.run(
-    `INSERT INTO acquirer_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      id,
-      event.merchantId,
-      event.type,
-      EVENT_API_VERSION,
-      JSON.stringify(data),
-      event.request?.id ?? null,
-      event.request?.idempotencyKey ?? null,
-      pending,
-      deps.nowMs,
-    ],
-  );
-  return id;
+  return [id, event.merchantId, event.type, EVENT_API_VERSION, JSON.stringify(data), event.request?.id ?? null, event.request?.idempotencyKey ?? null, pending, deps.nowMs];
 }
 
 export async function getEvent(sql: Sql, merchantId: string, id: string): Promise<EventRow | undefined> {

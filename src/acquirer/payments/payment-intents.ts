@@ -5,7 +5,7 @@ import { AcquirerError } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
 import { requireCustomer } from '../customers/customers.ts';
-import { recordEvent, recordEvents } from '../events/events.ts';
+import { enabledWebhookEndpoints, recordEvent, recordEvents, type EnabledEndpoint } from '../events/events.ts';
 import { getMerchant, type Merchant } from '../merchants/merchants.ts';
 import { bookCapture } from './acquirer-ledger.ts';
 import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec } from './card-attempt.ts';
@@ -94,9 +94,11 @@ export class PaymentIntents {
     // resumes the attempt). A refusal to confirm (a payment method of another customer…) undoes the create with it.
     // The intent's row is written once, as the confirm leaves it (its `payment_intent.created` event still shows it
     // as created): an insert and an update of the same row would cost a statement more on every such payment.
+    // The merchant's webhook endpoints are read once for the request's events, here and at its outcome (recordEvents).
     const opened = await this.deps.db.transaction(async (tx) => {
-      const created = await this.#announce(tx, merchant.id, input, nowMs);
-      return this.#openConfirm(tx, merchant, created.pi, confirmInput, nowMs, recovery, created.pm, insertPaymentIntent);
+      const endpoints = await enabledWebhookEndpoints(tx, merchant.id);
+      const created = await this.#announce(tx, merchant.id, input, nowMs, endpoints);
+      return this.#openConfirm(tx, merchant, created.pi, confirmInput, nowMs, recovery, { pm: created.pm, endpoints });
     });
     return this.#finishConfirm(merchant, opened.pi.id, confirmInput, opened, nowMs, recovery);
   }
@@ -108,7 +110,7 @@ export class PaymentIntents {
 
   /** `insert`, also giving the payment method it checked. */
   async #insert(tx: Tx, merchantId: string, input: Omit<CreateIntentInput, 'confirm' | 'offSession'>, nowMs: number): Promise<{ pi: PaymentIntent; pm: PaymentMethod | null }> {
-    const created = await this.#announce(tx, merchantId, input, nowMs);
+    const created = await this.#announce(tx, merchantId, input, nowMs, undefined);
     await insertPaymentIntent(tx, created.pi);
     return created;
   }
@@ -119,7 +121,13 @@ export class PaymentIntents {
    * Also gives the payment method it checked (a confirm in the same
    * transaction needs it).
    */
-  async #announce(tx: Tx, merchantId: string, input: Omit<CreateIntentInput, 'confirm' | 'offSession'>, nowMs: number): Promise<{ pi: PaymentIntent; pm: PaymentMethod | null }> {
+  async #announce(
+    tx: Tx,
+    merchantId: string,
+    input: Omit<CreateIntentInput, 'confirm' | 'offSession'>,
+    nowMs: number,
+    endpoints: readonly EnabledEndpoint[] | undefined,
+  ): Promise<{ pi: PaymentIntent; pm: PaymentMethod | null }> {
     if (input.customerId !== null) await requireCustomer(tx, merchantId, input.customerId, 'customer');
     const pm = input.paymentMethodId === null ? null : await requirePaymentMethod(tx, merchantId, input.paymentMethodId);
     const id = this.deps.ids.next('pi');
@@ -148,7 +156,7 @@ export class PaymentIntents {
       returnUrl: input.returnUrl ?? null,
       authentication: null,
     };
-    await this.#event(tx, created, 'payment_intent.created', nowMs);
+    await this.#event(tx, created, 'payment_intent.created', nowMs, endpoints);
     return { pi: created, pm };
   }
 
@@ -189,9 +197,11 @@ export class PaymentIntents {
   }
 
   /**
-   * A confirm's first step, in its transaction with the intent locked (or
-   * just created: then `write` is `insertPaymentIntent`, the row's first
-   * write): the attempt opened, resumed, or refused.
+   * A confirm's first step: the attempt opened, resumed, or refused, in the
+   * transaction that locked the intent. Or that `created` it: then the
+   * intent is announced but not yet written (its row's first write is
+   * here), and its creation already read the payment method and the
+   * merchant's webhook endpoints.
    */
   async #openConfirm(
     tx: Tx,
@@ -200,9 +210,11 @@ export class PaymentIntents {
     input: ConfirmInput,
     nowMs: number,
     recovery: Recovery,
-    knownPm: PaymentMethod | null = null,
-    write: (tx: Tx, pi: PaymentIntent) => Promise<void> = savePaymentIntent,
+    created?: { readonly pm: PaymentMethod | null; readonly endpoints: readonly EnabledEndpoint[] },
   ): Promise<OpenedConfirm> {
+    const write = created === undefined ? savePaymentIntent : insertPaymentIntent;
+    const knownPm = created?.pm ?? null;
+    const endpoints = created?.endpoints;
     let pi = locked;
     // A capture or an increment at the network is not an authorization to resume.
     if (pi.step !== null) throw unexpectedState(pi, 'confirm');
@@ -246,12 +258,12 @@ export class PaymentIntents {
     if (block !== null) {
       const failed = this.#failed(pi, charge);
       await write(tx, failed.pi);
-      await this.#chargeAndIntentEvents(tx, charge, 'charge.failed', failed.pi, 'payment_intent.payment_failed', nowMs, { paymentMethod: pm, settlingNow: true });
+      await this.#chargeAndIntentEvents(tx, charge, 'charge.failed', failed.pi, 'payment_intent.payment_failed', nowMs, { paymentMethod: pm, settlingNow: true }, endpoints);
       return { kind: 'blocked' as const, pi: failed.pi, charge };
     }
     pi = { ...pi, status: 'processing', latestChargeId: charge.id, lastPaymentError: null };
     await write(tx, pi);
-    return { kind: 'send' as const, pi, charge, pm, spec, activeRules };
+    return { kind: 'send' as const, pi, charge, pm, spec, activeRules, endpoints };
   }
 
   /** A confirm's network step and outcome, after `#openConfirm` committed. */
@@ -282,6 +294,7 @@ export class PaymentIntents {
     let refusal: AppError | null = null;
     // The charge's events render this request's attempt: its payment method as the attempt read it, and no refund yet.
     const attempted: KnownChargeFacts = { paymentMethod: opened.pm, settlingNow: true };
+    const endpoints = opened.kind === 'send' ? opened.endpoints : undefined;
     const pi = await this.deps.db.transaction(async (tx) => {
       let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       if (pi.status !== 'processing' || pi.latestChargeId !== opened.charge.id) return pi; // another request finished it
@@ -291,7 +304,7 @@ export class PaymentIntents {
         await saveCharge(tx, charge);
         const failed = this.#failed(pi, charge);
         await savePaymentIntent(tx, failed.pi);
-        await this.#chargeAndIntentEvents(tx, charge, 'charge.failed', failed.pi, 'payment_intent.payment_failed', nowMs, attempted);
+        await this.#chargeAndIntentEvents(tx, charge, 'charge.failed', failed.pi, 'payment_intent.payment_failed', nowMs, attempted, endpoints);
         return failed.pi;
       }
       if (pi.setupFutureUsage !== null && pi.customerId !== null) {
@@ -299,14 +312,14 @@ export class PaymentIntents {
         const pm = (await findPaymentMethod(tx, merchant.id, opened.pm.id, { lock: true }))!;
         if (pm.customerId === null) {
           await setPaymentMethodCustomer(tx, pm, pi.customerId, nowMs);
-          await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: merchant.id, type: 'payment_method.attached', object: paymentMethodObject({ ...pm, customerId: pi.customerId }) });
+          await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: merchant.id, type: 'payment_method.attached', object: paymentMethodObject({ ...pm, customerId: pi.customerId }) }, endpoints);
         }
       }
       if (pi.captureMethod === 'manual') {
         await saveCharge(tx, charge);
         pi = { ...pi, status: 'requires_capture', amountCapturableMinor: charge.amountAuthorizedMinor };
         await savePaymentIntent(tx, pi);
-        await this.#chargeAndIntentEvents(tx, charge, 'charge.succeeded', pi, 'payment_intent.amount_capturable_updated', nowMs, attempted);
+        await this.#chargeAndIntentEvents(tx, charge, 'charge.succeeded', pi, 'payment_intent.amount_capturable_updated', nowMs, attempted, endpoints);
         return pi;
       }
       const outcome = clearing === null ? 'retry' : clearingOutcome(clearing);
@@ -317,7 +330,7 @@ export class PaymentIntents {
       if (outcome !== 'cleared') {
         // The issuer approved and then refused the capture: the intent ends as a refused manual capture would.
         await saveCharge(tx, charge);
-        await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs, attempted);
+        await this.#chargeEvents(tx, charge, 'charge.succeeded', nowMs, attempted, endpoints);
         const ended = await this.#captureRefused(tx, { ...pi, amountCapturableMinor: charge.amountAuthorizedMinor }, charge, outcome, clearing!, nowMs);
         refusal = ended.error;
         return ended.pi;
@@ -327,7 +340,7 @@ export class PaymentIntents {
       pi = { ...pi, status: 'succeeded', amountReceivedMinor: charge.amountCapturedMinor, amountCapturableMinor: 0 };
       await savePaymentIntent(tx, pi);
       const known = booked.balanceTransactionId === null ? attempted : { ...attempted, balanceTransactionId: booked.balanceTransactionId };
-      await this.#chargeAndIntentEvents(tx, charge, 'charge.succeeded', pi, 'payment_intent.succeeded', nowMs, known);
+      await this.#chargeAndIntentEvents(tx, charge, 'charge.succeeded', pi, 'payment_intent.succeeded', nowMs, known, endpoints);
       return pi;
     });
     if (pi.status === 'requires_payment_method' && pi.latestChargeId === opened.charge.id && settled.decline !== null) {
@@ -711,20 +724,34 @@ export class PaymentIntents {
     return declineError(charge, mapped, { payment_intent: basePaymentIntentObject(pi), payment_method: { id: charge.paymentMethodId, object: 'payment_method', type: 'card' } });
   }
 
-  async #event(tx: Tx, pi: PaymentIntent, type: string, nowMs: number): Promise<void> {
-    await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: pi.merchantId, type, object: basePaymentIntentObject(pi) });
+  async #event(tx: Tx, pi: PaymentIntent, type: string, nowMs: number, endpoints?: readonly EnabledEndpoint[]): Promise<void> {
+    await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: pi.merchantId, type, object: basePaymentIntentObject(pi) }, endpoints);
   }
 
   /** A charge's event and its intent's, in that order, with the merchant's webhook endpoints read once for both. */
-  async #chargeAndIntentEvents(tx: Tx, charge: Charge, chargeType: string, pi: PaymentIntent, intentType: string, nowMs: number, known: KnownChargeFacts = {}): Promise<void> {
-    await recordEvents(tx, { ids: this.deps.ids, nowMs }, [
-      { merchantId: charge.merchantId, type: chargeType, object: await chargeObject(tx, charge, [], known) },
-      { merchantId: pi.merchantId, type: intentType, object: basePaymentIntentObject(pi) },
-    ]);
+  async #chargeAndIntentEvents(
+    tx: Tx,
+    charge: Charge,
+    chargeType: string,
+    pi: PaymentIntent,
+    intentType: string,
+    nowMs: number,
+    known: KnownChargeFacts = {},
+    endpoints?: readonly EnabledEndpoint[],
+  ): Promise<void> {
+    await recordEvents(
+      tx,
+      { ids: this.deps.ids, nowMs },
+      [
+        { merchantId: charge.merchantId, type: chargeType, object: await chargeObject(tx, charge, [], known) },
+        { merchantId: pi.merchantId, type: intentType, object: basePaymentIntentObject(pi) },
+      ],
+      endpoints,
+    );
   }
 
-  async #chargeEvents(tx: Tx, charge: Charge, type: string, nowMs: number, known: KnownChargeFacts = {}): Promise<void> {
-    await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: charge.merchantId, type, object: await chargeObject(tx, charge, [], known) });
+  async #chargeEvents(tx: Tx, charge: Charge, type: string, nowMs: number, known: KnownChargeFacts = {}, endpoints?: readonly EnabledEndpoint[]): Promise<void> {
+    await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: charge.merchantId, type, object: await chargeObject(tx, charge, [], known) }, endpoints);
   }
 }
 
@@ -756,7 +783,16 @@ type OpenedConfirm =
   | { readonly kind: 'resume'; readonly pi: PaymentIntent; readonly charge: Charge; readonly pm: PaymentMethod }
   | { readonly kind: 'stale'; readonly pi: PaymentIntent }
   | { readonly kind: 'blocked'; readonly pi: PaymentIntent; readonly charge: Charge }
-  | { readonly kind: 'send'; readonly pi: PaymentIntent; readonly charge: Charge; readonly pm: PaymentMethod; readonly spec: AttemptSpec; readonly activeRules: readonly RiskRule[] | null };
+  | {
+      readonly kind: 'send';
+      readonly pi: PaymentIntent;
+      readonly charge: Charge;
+      readonly pm: PaymentMethod;
+      readonly spec: AttemptSpec;
+      readonly activeRules: readonly RiskRule[] | null;
+      /** The merchant's webhook endpoints, when the intent's creation in this request read them (for the outcome's events). */
+      readonly endpoints: readonly EnabledEndpoint[] | undefined;
+    };
 
 export function unexpectedState(pi: PaymentIntent, action: string): AppError {
   return new AcquirerError('payment_intent_unexpected_state', `You cannot ${action} this PaymentIntent because it has a status of ${pi.status}.`, {

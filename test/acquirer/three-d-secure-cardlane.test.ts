@@ -39,11 +39,11 @@ test('a payment: requires_action to the issuer\'s page (bilingual, strict CSP, l
   const html = await zh.text();
   assert.doesNotMatch(html, /<script/i);
   assert.match(html, /确认是您本人/);
-  assert.match(html, /20\.00 USD/);
+  assert.match(html, /<dd>US\$20\.00<\/dd>/, 'money as Chinese writes it (Intl), not "20.00 USD"');
   assert.match(html, new RegExp(`•••• ${card.card.last4}`));
   assert.ok(!html.includes(card.pan), 'never the card number');
   assert.match(html, /autocomplete="one-time-code"/);
-  assert.match(await (await browse(`${url}?lang=en`)).text(), /Confirm it is you[\s\S]*USD 20\.00/);
+  assert.match(await (await browse(`${url}?lang=en`)).text(), /Confirm it is you[\s\S]*<dd>\$20\.00<\/dd>/);
 
   const [code] = await f.smsCodes(card);
   assert.ok(code, 'the code was texted to the cardholder');
@@ -62,6 +62,29 @@ test('a payment: requires_action to the issuer\'s page (bilingual, strict CSP, l
   assert.equal(done.status, 'succeeded');
   assert.equal(done.amount_received, 2_000);
   assert.equal(await f.base.available(card), 8_000);
+});
+
+test('the acquirer\'s page after the challenge speaks the language the customer chose on it (?lang=), not only the browser\'s', async () => {
+  f = await cardlaneThreeDSecureFixture({ mode: 'always', aboveUsdMinor: 3_000 });
+  const card = await f.base.openCard({ loadUsdMinor: 10_000 });
+  const pm = await f.paymentMethod(card);
+  // No return_url: the acquirer's own page ends the journey, and says so in words.
+  const pi = await f.stripe.paymentIntents.create({ amount: 2_000, currency: 'usd', payment_method: pm.id, confirm: true });
+  const url = pi.next_action!.redirect_to_url!.url!;
+  const [code] = await f.smsCodes(card);
+  // A Chinese browser whose reader switched the challenge to English.
+  const right = await f.post(`${url}?lang=en`, { action: 'code', code: code! });
+  assert.equal(right.status, 303);
+  const back = new URL(right.headers.get('location')!, url);
+  assert.equal(back.searchParams.get('lang'), 'en', 'the language rides along to the notification URL');
+  const landing = await browse(back.toString(), { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
+  assert.equal(landing.status, 200);
+  const html = await landing.text();
+  assert.match(html, /<html lang="en">/);
+  assert.match(html, /Authentication complete/);
+  assert.equal((await f.stripe.paymentIntents.retrieve(pi.id)).status, 'succeeded');
+  // The ended challenge's "Continue" link goes there in the page's language too.
+  assert.match(await (await browse(`${url}?lang=en`)).text(), /<a href="\/acquirer\/3ds\/return\/[^"?]+\?lang=en">Continue<\/a>/);
 });
 
 test('a set-up requires action; after it, the merchant\'s off-session charges are exempt while on-session ones still ask', async () => {

@@ -303,3 +303,17 @@ test('the test bank refuses an authentication value it did not issue (made up, o
   const moved = await f.network.authorize(request(issued.authentication!, 'acct_someone_else'));
   assert.equal(moved.reason, 'authentication_invalid');
 });
+
+test('the test bank\'s challenge sends the customer back in the language chosen on it (?lang=), and the acquirer\'s page answers in it', async () => {
+  const pm = await card('4000000000003220');
+  // No return_url: the acquirer's own page ends the journey, in words.
+  const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: pm.id, confirm: true });
+  assert.equal(pi.status, 'requires_action');
+  const back = new URL(await pressChallengeButton(`${pi.next_action!.redirect_to_url!.url!}?lang=en`, 'complete'));
+  assert.equal(back.searchParams.get('lang'), 'en', 'the language rides along to the notification URL');
+  // A Chinese browser whose reader switched the challenge to English still reads English after it.
+  const landing = await browse(back.toString(), { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
+  assert.equal(landing.status, 200);
+  assert.match(await landing.text(), /<html lang="en">/);
+  assert.equal((await stripe.paymentIntents.retrieve(pi.id)).status, 'succeeded');
+});

@@ -93,6 +93,8 @@ test('Plus at $20/month: subscribed with the default card, renewed with the cloc
     invoices.map((i: any) => [i.number, i.description, i.total.amount_minor, i.payment, i.status, i.issued_at]),
     payments.map((p, n) => [`INV-${suffix}-00000${n + 1}`, receipts[n], 2000, p.id, 'paid', iso(p.finishedAtMs!)]),
   );
+  // The same line as data, for a page to word in its reader's language (the billing page's invoices in Chinese).
+  assert.deepEqual(invoices[1].line, { kind: 'subscription', plan: 'Plus', period: { start: '2027-02-28T12:00:00.000Z', end: '2027-03-31T12:00:00.000Z' } });
 });
 
 test("a prepaid Cardlane card: the seed's rule blocks the first, customer-initiated payment — nothing starts, the block is kept; the same subscription is paid with another card and then renews on the prepaid one, merchant-initiated", async () => {

@@ -131,6 +131,7 @@ test('budget, credit grants and invoices on the billing page in Chromium: alerts
       return readPdf(pdf).text;
     };
     const text = await downloadPdf();
+    assert.match(text, /^API credits$/m);
     assert.match(text, /Tax ID: DE123456789/);
     assert.match(text, /Tax \(19\.00%, DE\)/);
     assert.match(text, /\$1\.90/);
@@ -142,11 +143,12 @@ test('budget, credit grants and invoices on the billing page in Chromium: alerts
     await waitForText(page, '#panel-credit-grants-title', /^额度发放与到期$/);
     await waitForText(page, '#panel-invoices-title', /^发票$/);
     await waitForText(page, '#panel-billing-profile-title', /^开票信息$/);
-    await waitForText(page, '#invoices-list', /INV-.*-000001.*\$11\.90.*\$1\.90.*已支付/s);
+    await waitForText(page, '#invoices-list', /INV-.*-000001.*API 额度.*\$11\.90.*\$1\.90.*已支付/s);
     await waitForText(page, '#budget-details', /硬性上限/);
     // The PDF in the reader's language: Chinese labels, drawn with the embedded Chinese font.
     const chinese = await downloadPdf();
     assert.match(chinese, /^发票号码：INV-.*-000001$/m);
+    assert.match(chinese, /^API 额度$/m, 'the line in the reader’s words, not the English it was issued with');
     assert.match(chinese, /^税号：DE123456789$/m);
     assert.match(chinese, /^税额（19\.00%，DE）$/m);
     assert.match(chinese, /^开票日期：\d{4}-\d\d-\d\d（Asia\/Shanghai）$/m);

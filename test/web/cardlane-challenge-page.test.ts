@@ -30,6 +30,7 @@ test('the issuer\'s challenge page: axe-clean on a phone in both languages; typi
 
     await page.goto(url);
     await waitForText(page, 'h1', /确认是您本人/);
+    await waitForText(page, 'dl', /US\$20\.00/);
     await checkAccessibility(page, 'challenge zh-CN');
     // CARDLANE_APP_SCREENSHOTS=<dir> keeps phone-size screenshots of the page there, to look at.
     if (process.env.CARDLANE_APP_SCREENSHOTS) await page.screenshot({ path: `${process.env.CARDLANE_APP_SCREENSHOTS}/issuer-challenge-zh.png` });
@@ -46,9 +47,15 @@ test('the issuer\'s challenge page: axe-clean on a phone in both languages; typi
 
     await page.fill('#code', code!);
     await page.click('button[type=submit]:not(.secondary)');
-    // The acquirer's page speaks the browser's language (the phone is set to Chinese).
+    // The acquirer's page speaks the language the customer chose on the challenge (English), though the phone is set to Chinese.
+    await waitForText(page, 'main', /Authentication complete/);
+    assert.match(page.url(), /\/acquirer\/3ds\/return\/[^?]+\?lang=en$/);
+    await checkAccessibility(page, 'acquirer return en');
+    if (process.env.CARDLANE_APP_SCREENSHOTS) await page.screenshot({ path: `${process.env.CARDLANE_APP_SCREENSHOTS}/acquirer-return-en.png` });
+    // Its switch goes to the other language, and the payment stays done.
+    await page.click('.lang a');
     await waitForText(page, 'main', /验证已完成/);
-    assert.match(page.url(), /\/acquirer\/3ds\/return\//);
+    if (process.env.CARDLANE_APP_SCREENSHOTS) await page.screenshot({ path: `${process.env.CARDLANE_APP_SCREENSHOTS}/acquirer-return-zh.png` });
     assert.equal((await f.stripe.paymentIntents.retrieve(pi.id)).status, 'succeeded');
   } finally {
     await context.close();

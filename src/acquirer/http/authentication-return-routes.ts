@@ -29,6 +29,8 @@ export function authenticationReturnRoutes(payments: PaymentIntents, setups: Set
   const limit = new RateLimiter(THREE_D_SECURE_PAGE_RATE_LIMIT, { nowMs });
   return async (app) => {
     app.get(`${AUTHENTICATION_RETURN_PATH}/:id`, { schema: { hide: true }, onRequest: limit.hook }, async (request, reply) => {
+      // The language the customer read the challenge in: the issuer's page sends the browser here with its `?lang=`
+      // (notificationUrlIn); without one, the browser's Accept-Language, as on every 3-D Secure page.
       const lang = pageLang(request);
       const id = (request.params as { id: string }).id;
       const pi = id.length <= 200 ? await payments.continueAfterAuthentication(id, nowMs()) : null;

@@ -77,6 +77,12 @@ export function invoiceObject(invoice: Invoice) {
     number: invoice.number,
     payment: invoice.attemptId,
     description: invoice.description,
+    // The line as data, for a page to word in its reader's language (description is the English words).
+    line: {
+      kind: invoice.line.kind,
+      plan: invoice.line.subscription?.plan ?? null,
+      period: invoice.line.subscription === null ? null : { start: iso(invoice.line.subscription.startMs), end: iso(invoice.line.subscription.endMs) },
+    },
     subtotal: amountObject(invoice.subtotalMinor, invoice.currency),
     tax: amountObject(invoice.taxMinor, invoice.currency),
     tax_rate_bps: invoice.taxRateBps,

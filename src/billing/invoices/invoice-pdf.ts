@@ -1,7 +1,7 @@
 import { PDFDocument, rgb, type PDFFont } from 'pdf-lib';
 import { formatMoney, money } from '../../platform/money.ts';
 import { embedInvoiceFonts } from './invoice-fonts.ts';
-import type { Invoice } from './invoices.ts';
+import type { Invoice, InvoiceLine } from './invoices.ts';
 
 /**
  * An invoice as a one-page A4 PDF (pdf-lib, no native parts), in English or
@@ -35,6 +35,8 @@ const LABELS = {
     noBillTo: '(no billing details were set when this invoice was issued)',
     taxId: (id: string | null) => (id === null ? 'Tax ID: none' : `Tax ID: ${id}`),
     description: 'Description',
+    kinds: { purchase: 'API credits', auto_recharge: 'API credits (auto-recharge)' } as Readonly<Record<string, string>>,
+    period: (plan: string, start: string, end: string) => `${plan} subscription, ${start} to ${end}`,
     amount: 'Amount',
     subtotal: 'Subtotal (net)',
     tax: (rate: string, country: string | null) => `Tax (${rate}%${country ? `, ${country}` : ''})`,
@@ -52,6 +54,8 @@ const LABELS = {
     noBillTo: '（开具本发票时尚未填写开票信息）',
     taxId: (id: string | null) => `税号：${id ?? '无'}`,
     description: '项目',
+    kinds: { purchase: 'API 额度', auto_recharge: 'API 额度（自动充值）' } as Readonly<Record<string, string>>,
+    period: (plan: string, start: string, end: string) => `${plan} 订阅，${start} 至 ${end}`,
     amount: '金额',
     subtotal: '小计（不含税）',
     tax: (rate: string, country: string | null) => `税额（${rate}%${country ? `，${country}` : ''}）`,
@@ -67,6 +71,17 @@ function dayIn(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 }
 
+/**
+ * The invoice's line in the reader's language (a subscription's period in their calendar days); the issued English
+ * words for a kind not known here, and for a subscription invoiced before its period was kept (they name the period).
+ */
+function lineText(line: InvoiceLine, description: string, reading: InvoiceReading): string {
+  const l = LABELS[reading.lang];
+  const period = line.subscription;
+  if (period !== null) return l.period(period.plan, dayIn(period.startMs, reading.timeZone), dayIn(period.endMs, reading.timeZone));
+  return l.kinds[line.kind] ?? description;
+}
+
 /** Draws what the font can: a character it lacks (a rare ideograph) becomes "?" rather than failing the invoice. */
 function drawable(font: PDFFont, text: string): string {
   const supported = new Set(font.getCharacterSet());
@@ -75,10 +90,11 @@ function drawable(font: PDFFont, text: string): string {
 
 export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name: string }, reading: InvoiceReading): Promise<Uint8Array> {
   const l = LABELS[reading.lang];
+  const item = lineText(invoice.line, invoice.description, reading);
   const pdf = await PDFDocument.create();
   const issued = new Date(invoice.issuedAtMs);
   pdf.setTitle(l.documentTitle(invoice.number));
-  pdf.setSubject(invoice.billTo === null ? invoice.description : `${invoice.description} — ${invoice.billTo.name}`);
+  pdf.setSubject(invoice.billTo === null ? item : `${item} — ${invoice.billTo.name}`);
   pdf.setAuthor(seller.name);
   pdf.setCreator('Cardlane');
   pdf.setProducer('Cardlane (pdf-lib)');
@@ -95,7 +111,7 @@ export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name
   ];
   const header = [l.title, l.number(invoice.number), l.issued(dayIn(invoice.issuedAtMs, reading.timeZone), reading.timeZone), l.paidWith(invoice.card)];
   const billTo = invoice.billTo === null ? [l.noBillTo] : [invoice.billTo.name, ...invoice.billTo.address, l.taxId(invoice.billTo.taxId)];
-  const fonts = await embedInvoiceFonts(pdf, [...header, l.from, seller.name, l.billTo, ...billTo, l.description, l.amount, invoice.description, ...rows.flat(), l.footer]);
+  const fonts = await embedInvoiceFonts(pdf, [...header, l.from, seller.name, l.billTo, ...billTo, l.description, l.amount, item, ...rows.flat(), l.footer]);
 
   const page = pdf.addPage([...A4]);
   let y = A4[1] - MARGIN;
@@ -129,7 +145,7 @@ export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name
 
   row(l.description, l.amount, fonts.bold);
   rule();
-  row(invoice.description, amount(invoice.subtotalMinor, invoice.currency));
+  row(item, amount(invoice.subtotalMinor, invoice.currency));
   rule();
   for (const [label, value, weight] of rows) row(label, value, fonts[weight]);
   y -= 12;

@@ -16,13 +16,31 @@ import { addressLines, readBillingProfile } from './billing-profile.ts';
  * tax = round(total × rate / (1 + rate)) in whole cents.
  */
 
+/** The plan and the period a subscription payment paid (the period's start and end, epoch ms). */
+export interface SubscriptionPeriod {
+  readonly plan: string;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/**
+ * What the invoice's one line bills, as data a reader's page words in its language: the payment's kind (`purchase`,
+ * `auto_recharge`, `subscription`) and, for a subscription, the period paid — null on invoices issued before it was kept.
+ */
+export interface InvoiceLine {
+  readonly kind: string;
+  readonly subscription: SubscriptionPeriod | null;
+}
+
 export interface Invoice {
   readonly id: string;
   readonly orgId: string;
   readonly sequence: number;
   readonly number: string;
   readonly attemptId: string;
+  /** The line in English, as issued (kept as data; pages word `line` in their reader's language). */
   readonly description: string;
+  readonly line: InvoiceLine;
   readonly currency: string;
   readonly subtotalMinor: number;
   readonly taxMinor: number;
@@ -50,7 +68,7 @@ export function includedTax(totalMinor: number, rateBps: number): number {
   return Math.floor((totalMinor * rateBps * 2 + (10_000 + rateBps)) / (2 * (10_000 + rateBps)));
 }
 
-export async function issueInvoice(tx: Tx, deps: { ids: IdGenerator; taxRatesBps: Readonly<Record<string, number>> }, receipt: Receipt, kind: string): Promise<Invoice> {
+export async function issueInvoice(tx: Tx, deps: { ids: IdGenerator; taxRatesBps: Readonly<Record<string, number>> }, receipt: Receipt, line: InvoiceLine): Promise<Invoice> {
   const existing = await invoiceForAttempt(tx, receipt.attemptId);
   if (existing !== null) return existing;
   const counter = await tx.get<{ last_number: number | string }>(
@@ -69,6 +87,7 @@ export async function issueInvoice(tx: Tx, deps: { ids: IdGenerator; taxRatesBps
     number: `INV-${receipt.orgId.slice(-6).toUpperCase()}-${String(sequence).padStart(6, '0')}`,
     attemptId: receipt.attemptId,
     description: receipt.description,
+    line,
     currency: receipt.currency,
     subtotalMinor: receipt.amountMinor - taxMinor,
     taxMinor,
@@ -80,17 +99,20 @@ export async function issueInvoice(tx: Tx, deps: { ids: IdGenerator; taxRatesBps
     refundedMinor: 0,
   };
   await tx.run(
-    `INSERT INTO billing_invoices (id, org_id, sequence, number, attempt_id, kind, description, currency, subtotal_minor, tax_minor, total_minor, tax_rate_bps,
-       bill_to_name, bill_to_address, bill_to_country, bill_to_tax_id, card_brand, card_last4, issued_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO billing_invoices (id, org_id, sequence, number, attempt_id, kind, description, plan_name, period_start_ms, period_end_ms, currency, subtotal_minor, tax_minor,
+       total_minor, tax_rate_bps, bill_to_name, bill_to_address, bill_to_country, bill_to_tax_id, card_brand, card_last4, issued_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       invoice.id,
       invoice.orgId,
       sequence,
       invoice.number,
       invoice.attemptId,
-      kind,
+      line.kind,
       invoice.description,
+      line.subscription?.plan ?? null,
+      line.subscription?.startMs ?? null,
+      line.subscription?.endMs ?? null,
       invoice.currency,
       invoice.subtotalMinor,
       invoice.taxMinor,
@@ -109,7 +131,7 @@ export async function issueInvoice(tx: Tx, deps: { ids: IdGenerator; taxRatesBps
 }
 
 // Refunds still being sent are not counted: only what the card got back.
-const COLUMNS = `id, org_id, sequence, number, attempt_id, description, currency, subtotal_minor, tax_minor, total_minor, tax_rate_bps, bill_to_name, bill_to_address, bill_to_country, bill_to_tax_id, card_brand, card_last4, issued_at_ms,
+const COLUMNS = `id, org_id, sequence, number, attempt_id, kind, description, plan_name, period_start_ms, period_end_ms, currency, subtotal_minor, tax_minor, total_minor, tax_rate_bps, bill_to_name, bill_to_address, bill_to_country, bill_to_tax_id, card_brand, card_last4, issued_at_ms,
   (SELECT COALESCE(SUM(r.amount_minor), 0) FROM billing_refunds r WHERE r.attempt_id = billing_invoices.attempt_id AND r.status = 'succeeded') AS refunded_minor`;
 
 function fromRow(row: any): Invoice {
@@ -120,6 +142,10 @@ function fromRow(row: any): Invoice {
     number: row.number,
     attemptId: row.attempt_id,
     description: row.description,
+    line: {
+      kind: row.kind,
+      subscription: row.period_start_ms === null ? null : { plan: row.plan_name, startMs: Number(row.period_start_ms), endMs: Number(row.period_end_ms) },
+    },
     currency: row.currency,
     subtotalMinor: Number(row.subtotal_minor),
     taxMinor: Number(row.tax_minor),

@@ -51,4 +51,14 @@ CREATE TABLE billing_invoices (
 CREATE INDEX billing_invoices_org ON billing_invoices (org_id, issued_at_ms);
 `,
   },
+  {
+    // What a subscription invoice's line paid — the plan and the period — kept as data, so a page or a PDF can word it in its
+    // reader's language (the description stays, in English, as it was issued). NULL for other kinds and for older invoices.
+    id: 'billing/062_invoice_subscription_period',
+    sql: `
+ALTER TABLE billing_invoices ADD COLUMN plan_name TEXT;
+ALTER TABLE billing_invoices ADD COLUMN period_start_ms BIGINT;
+ALTER TABLE billing_invoices ADD COLUMN period_end_ms BIGINT;
+`,
+  },
 ];

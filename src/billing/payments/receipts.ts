@@ -1,6 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import { issueInvoice } from '../invoices/invoices.ts';
+import { issueInvoice, type SubscriptionPeriod } from '../invoices/invoices.ts';
 import { ATTEMPT_DESCRIPTIONS, type PaymentAttempt } from './payment-attempts.ts';
 
 /**
@@ -23,13 +23,17 @@ export interface Receipt {
 }
 
 
-/** The receipt, and with it the payment's invoice (invoices.ts), in the payment's transaction. */
+/**
+ * The receipt, and with it the payment's invoice (invoices.ts), in the payment's transaction. A subscription payment
+ * names the period it paid (its receipt says so; its invoice keeps it as data too, for pages in other languages).
+ */
 export async function issueReceipt(
   tx: Tx,
   deps: { ids: IdGenerator; config: { readonly taxRatesBps: Readonly<Record<string, number>> } },
   attempt: PaymentAttempt,
-  description = ATTEMPT_DESCRIPTIONS[attempt.kind],
+  subscription: SubscriptionPeriod | null = null,
 ): Promise<Receipt> {
+  const description = subscription === null ? ATTEMPT_DESCRIPTIONS[attempt.kind] : subscriptionDescription(subscription);
   const { ids } = deps;
   await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [attempt.orgId]);
   const count = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM billing_receipts WHERE org_id = ?', [attempt.orgId]);
@@ -51,8 +55,14 @@ export async function issueReceipt(
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [receipt.id, receipt.orgId, receipt.number, receipt.attemptId, receipt.amountMinor, receipt.currency, receipt.description, receipt.cardBrand, receipt.cardLast4, receipt.paidAtMs],
   );
-  await issueInvoice(tx, { ids, taxRatesBps: deps.config.taxRatesBps }, receipt, attempt.kind);
+  await issueInvoice(tx, { ids, taxRatesBps: deps.config.taxRatesBps }, receipt, { kind: attempt.kind, subscription });
   return receipt;
+}
+
+/** "Plus subscription, 2025-03-01 to 2025-04-01" (UTC days): the receipt's words, in English as billing's data is. */
+function subscriptionDescription(period: SubscriptionPeriod): string {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return `${period.plan} subscription, ${day(period.startMs)} to ${day(period.endMs)}`;
 }
 
 const COLUMNS = 'id, org_id, number, attempt_id, amount_minor, currency, description, card_brand, card_last4, paid_at_ms';

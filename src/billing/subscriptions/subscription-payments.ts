@@ -2,6 +2,7 @@ import type { Tx } from '../../platform/db/database.ts';
 import { bookSubscriptionPayment } from '../billing-ledger.ts';
 import type { PaymentAttempt } from '../payments/payment-attempts.ts';
 import type { AttemptHandler, BillingPaymentDeps } from '../payments/payment-deps.ts';
+import type { SubscriptionPeriod } from '../invoices/invoices.ts';
 import { issueReceipt } from '../payments/receipts.ts';
 import { findPlan } from './plans.ts';
 import { firstPaymentFailed, firstPaymentSucceeded, renewalFailed, renewalSucceeded } from './subscription-states.ts';
@@ -24,7 +25,7 @@ export function subscriptionPaymentHandler(deps: Pick<BillingPaymentDeps, 'ids' 
       const next = sub.status === 'incomplete' ? firstPaymentSucceeded(sub, attempt, nowMs) : renewalSucceeded(sub, attempt.id, nowMs);
       await saveSubscription(tx, next);
       await bookSubscriptionPayment(tx, deps, { orgId: attempt.orgId, amountMinor: attempt.amountMinor, transferId: `bill:subscription:${attempt.id}` });
-      await issueReceipt(tx, deps, attempt, await receiptDescription(tx, next));
+      await issueReceipt(tx, deps, attempt, await periodPaid(tx, next));
     },
     async failed(tx, attempt) {
       const sub = await lockSubscriptionOf(tx, attempt);
@@ -48,8 +49,8 @@ async function lockSubscriptionOf(tx: Tx, attempt: PaymentAttempt): Promise<Subs
   return sub;
 }
 
-async function receiptDescription(tx: Tx, sub: Subscription): Promise<string> {
+/** The plan and the period the payment paid (the subscription as the payment left it). */
+async function periodPaid(tx: Tx, sub: Subscription): Promise<SubscriptionPeriod> {
   const plan = await findPlan(tx, sub.planId);
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  return `${plan?.name ?? sub.planId} subscription, ${day(sub.currentPeriodStartMs!)} to ${day(sub.currentPeriodEndMs!)}`;
+  return { plan: plan?.name ?? sub.planId, startMs: sub.currentPeriodStartMs!, endMs: sub.currentPeriodEndMs! };
 }

@@ -3,6 +3,7 @@ import {
   acceptPlainForms,
   escapeHtml,
   formatMinor,
+  notificationUrlIn,
   pageLang,
   sendAuthenticationPage,
   THREE_D_SECURE_PAGE_RATE_LIMIT,
@@ -102,7 +103,7 @@ export function cardlaneChallengeRoutes(acs: CardlaneAccessControlServer, nowMs:
         const outcome: CodeOutcome = await acs.submitCode(id, typeof body.code === 'string' ? body.code.slice(0, 32) : '');
         const view = (await acs.view(id))!;
         // Passed or failed: back to the acquirer, which continues (or ends) the payment.
-        if (outcome === 'passed' || outcome === 'failed') return toAcquirer(reply, view);
+        if (outcome === 'passed' || outcome === 'failed') return toAcquirer(reply, lang, view);
         notice = outcome === 'wrong_code' ? { kind: 'error', text: t.wrong(view.wrongCodesLeft) } : outcome === 'code_invalid' ? { kind: 'error', text: t.invalid } : outcome === 'code_expired' ? { kind: 'error', text: t.expired } : null;
         return page(reply, lang, view, selfPath, nowMs(), notice, outcome === 'closed' ? 200 : 400);
       }
@@ -112,7 +113,7 @@ export function cardlaneChallengeRoutes(acs: CardlaneAccessControlServer, nowMs:
       }
       if (body.action === 'decline') {
         await acs.decline(id);
-        return toAcquirer(reply, (await acs.view(id))!);
+        return toAcquirer(reply, lang, (await acs.view(id))!);
       }
       return page(reply, lang, await acs.view(id), selfPath, nowMs(), { kind: 'error', text: t.invalid }, 400);
     });
@@ -124,9 +125,9 @@ function idOf(params: unknown): string | null {
   return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : null;
 }
 
-/** Back to the acquirer's notification URL (a path on this server, checked when the authentication began). */
-function toAcquirer(reply: FastifyReply, view: ChallengeView): FastifyReply {
-  return reply.code(303).header('location', view.notificationUrl).header('cache-control', 'no-store').send();
+/** Back to the acquirer's notification URL (a path on this server, checked when the authentication began), in the page's language. */
+function toAcquirer(reply: FastifyReply, lang: PageLang, view: ChallengeView): FastifyReply {
+  return reply.code(303).header('location', notificationUrlIn(lang, view.notificationUrl)).header('cache-control', 'no-store').send();
 }
 
 function page(reply: FastifyReply, lang: PageLang, view: ChallengeView | undefined, selfPath: string, nowMs: number, notice: Notice | null, status = 200): FastifyReply {
@@ -137,7 +138,7 @@ function page(reply: FastifyReply, lang: PageLang, view: ChallengeView | undefin
   const facts = `<dl><dt>${t.merchant}</dt><dd>${escapeHtml(view.merchantName)}</dd><dt>${t.amount}</dt><dd>${escapeHtml(amount)}</dd>
 <dt>${t.card}</dt><dd>•••• ${escapeHtml(view.last4)}</dd></dl>`;
   if (view.status !== 'challenge') {
-    return sendAuthenticationPage(reply, lang, t.title, `${facts}<p>${t.ended[view.status]}</p><p><a href="${escapeHtml(view.notificationUrl)}">${t.back}</a></p>`, selfPath, status);
+    return sendAuthenticationPage(reply, lang, t.title, `${facts}<p>${t.ended[view.status]}</p><p><a href="${escapeHtml(notificationUrlIn(lang, view.notificationUrl))}">${t.back}</a></p>`, selfPath, status);
   }
   const action = `${escapeHtml(selfPath)}?lang=${lang}`;
   const message = notice === null ? '' : `<p class="${notice.kind}" role="${notice.kind === 'error' ? 'alert' : 'status'}">${escapeHtml(notice.text)}</p>`;

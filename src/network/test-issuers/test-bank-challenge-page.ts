@@ -4,6 +4,7 @@ import {
   acceptPlainForms,
   escapeHtml,
   formatMinor,
+  notificationUrlIn,
   pageLang,
   sendAuthenticationPage,
   serveAuthenticationStylesheet,
@@ -60,7 +61,8 @@ export function testBankChallengeRoutes(acs: TestBankAcs, clock: Clock = systemC
       const view = await acs.finish(id, action);
       if (view === undefined) return page(reply, lang, view, request.url.split('?')[0]!, 404);
       // Back to the acquirer (a path on this server, checked when the authentication began), which continues the payment.
-      return reply.code(303).header('location', view.notificationUrl).header('cache-control', 'no-store').send();
+      // In the language the customer used here: the return page answers in it.
+      return reply.code(303).header('location', notificationUrlIn(lang, view.notificationUrl)).header('cache-control', 'no-store').send();
     });
   };
 }
@@ -71,7 +73,7 @@ function page(reply: Parameters<typeof sendAuthenticationPage>[0], lang: PageLan
   const facts = `<dl><dt>${t.merchant}</dt><dd>${escapeHtml(view.merchantName)}</dd><dt>${t.amount}</dt><dd>${escapeHtml(formatMinor(view.amountMinor, view.currency, lang))}</dd>
 <dt>${t.card}</dt><dd>•••• ${escapeHtml(view.last4)}</dd></dl>`;
   if (view.status !== 'challenge') {
-    return sendAuthenticationPage(reply, lang, t.title, `${facts}<p>${t.closed}</p><p><a href="${escapeHtml(view.notificationUrl)}">${t.back}</a></p>`, selfPath, status);
+    return sendAuthenticationPage(reply, lang, t.title, `${facts}<p>${t.closed}</p><p><a href="${escapeHtml(notificationUrlIn(lang, view.notificationUrl))}">${t.back}</a></p>`, selfPath, status);
   }
   const form = `<p class="note">${t.intro}</p>${facts}
 <form method="post" action="${escapeHtml(selfPath)}?lang=${lang}"><button type="submit" name="action" value="complete">${t.complete}</button>

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { currency, money, toDecimalString } from '../money.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
 
 /**
@@ -45,17 +46,27 @@ export function pageLang(request: FastifyRequest): PageLang {
   return first.startsWith('en') ? 'en' : 'zh-CN';
 }
 
+/**
+ * Where a challenge page sends the browser when it ends — the acquirer's notification URL (a path on this server) —
+ * carrying the language the customer chose on the challenge, so the acquirer's page after it (which reads `?lang=`
+ * as every page here does) speaks it too, even when it is not the browser's.
+ */
+export function notificationUrlIn(lang: PageLang, notificationUrl: string): string {
+  return `${notificationUrl}${notificationUrl.includes('?') ? '&' : '?'}lang=${lang}`;
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Shows an amount in minor units as the reader's locale writes money (integer arithmetic; no float rounding). */
-export function formatMinor(minor: number, currency: string, lang: PageLang): string {
-  const digits = currency === 'JPY' || currency === 'KRW' ? 0 : 2;
-  const major = Math.trunc(minor / 10 ** digits);
-  const rest = String(Math.abs(minor) % 10 ** digits).padStart(digits, '0');
-  const amount = digits === 0 ? String(major) : `${major}.${rest}`;
-  return lang === 'en' ? `${currency} ${amount}` : `${amount} ${currency}`;
+/**
+ * Shows an amount in minor units as the reader's locale writes money — `$20.00` in English, `US$20.00` in Chinese
+ * (Intl's own symbols and grouping) — from the exact decimal string: no float rounding, whatever the amount.
+ */
+export function formatMinor(minor: number, currencyCode: string, lang: PageLang): string {
+  const amount = money(minor, currencyCode);
+  const digits = currency(amount.currency).exponent;
+  return new Intl.NumberFormat(lang, { style: 'currency', currency: amount.currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(toDecimalString(amount) as `${number}`);
 }
 
 /** A whole page: `body` is trusted HTML the caller built with `escapeHtml` for every value. */

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { pick, type Lang } from '../shared/lang.ts';
 import { Message, type Tone } from '../shared/ui.tsx';
 import type { ApiAnswer } from './api.ts';
-import type { T } from './strings.ts';
+import { errorKey, type T } from './strings.ts';
 import type { Payment } from './types.ts';
 
 /**
@@ -38,13 +38,22 @@ export function sentence(text: string, lang: Lang): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
 }
 
-/** What to tell a person about a refused request: the decline's explanation (said with `declinedKey`), or the API's message; never a bare code. */
+/** What to tell a person about a refused request: the decline's explanation (said with `declinedKey`), or what its error says; never a bare code. */
 export function refusal(answer: ApiAnswer<unknown>, declinedKey?: 'declined' | 'cardNotAdded'): Say {
   const error = answer.ok ? undefined : answer.body?.error;
   const payment = error?.payment;
   if (payment?.failure && declinedKey !== undefined) return (t, lang) => t(declinedKey, { why: explanationOf(payment, lang) ?? '' });
+  return sayError(error);
+}
+
+/**
+ * An API's error in the page's language: this page's words for its stable code; the API's own message (English) only
+ * for a code the page does not know yet; "could not be reached" when there was no answer at all.
+ */
+export function sayError(error: { readonly code?: string; readonly message?: string } | null | undefined): Say {
+  const key = errorKey(error?.code);
   const text = error?.message;
-  return (t) => text || t('networkError');
+  return (t) => (key !== null ? t(key) : text || t('networkError'));
 }
 
 /** The message box `id`, saying `shown` in the page's language. */

@@ -104,6 +104,47 @@ const en = {
   badEmail: 'Enter an e-mail address.',
   sessionEnded: 'Your session ended; sign in again.',
   networkError: 'Billing could not be reached; check the connection and try again.',
+  funding_credit: 'credit',
+  funding_debit: 'debit',
+  funding_prepaid: 'prepaid',
+  funding_unknown: 'card type unknown',
+  // A refusal's words by its stable code (the API's `error.code`); its own English message is shown only for a code not here.
+  err_card_declined: 'Your card was declined.',
+  err_purchase_amount_out_of_range: 'That amount is outside the purchase limits shown under the form.',
+  err_payment_method_required: 'Add a card and make it your default first.',
+  err_subscription_exists: 'This organization already has that subscription.',
+  err_subscription_payment_processing: 'A payment for this subscription is being processed; try again in a minute.',
+  err_subscription_canceled: 'The subscription has ended; subscribe again.',
+  err_auto_recharge_threshold_invalid: 'Enter the threshold in dollars, below the largest payment.',
+  err_auto_recharge_target_invalid: 'The amount to bring the balance back to must be above the threshold, at least the smallest recharge and at most the largest payment.',
+  err_auto_recharge_monthly_limit_invalid: 'The monthly limit must be empty or at least the smallest recharge.',
+  err_email_invalid: 'That is not an e-mail address.',
+  err_last_owner: 'This is the organization’s only owner: invite another owner first.',
+  err_budget_amount_invalid: 'Enter a monthly budget above zero, in dollars.',
+  err_budget_thresholds_invalid: 'Alert thresholds are different whole percentages from 1 to 100.',
+  err_billing_profile_invalid: 'A field of the billing details (name, address, country or tax ID) is not valid.',
+  err_code_invalid: 'That code is not right. Check the letter and try again.',
+  err_code_expired: 'That code has expired. Ask for a new one.',
+  err_code_locked: 'Too many wrong codes. Ask for a new one.',
+  err_code_used: 'That code was already used. Ask for a new one.',
+  err_rate_limited: 'Too many tries in a short time. Wait a minute and try again.',
+  err_rate_limit: 'Too many tries in a short time. Wait a minute and try again.',
+  err_authentication_required: 'Your session ended; sign in again.',
+  err_permission_denied: 'Only an owner of the organization can change its billing.',
+  err_resource_missing: 'That is no longer there; refresh the page.',
+  err_parameter_invalid: 'Something entered is not valid; check the form and try again.',
+  err_parameter_missing: 'Something required is missing; check the form and try again.',
+  err_idempotency_key_in_use: 'The same request is already being handled; wait a moment.',
+  err_idempotency_key_reused: 'That request was already made with other values; try again.',
+  err_incorrect_number: 'The card number is incorrect.',
+  err_invalid_number: 'That is not a valid card number.',
+  err_invalid_expiry_month: 'The card’s expiry month is not valid.',
+  err_invalid_expiry_year: 'The card’s expiry year is not valid.',
+  err_invalid_cvc: 'The card’s security code is not valid.',
+  err_expired_card: 'The card has expired.',
+  err_service_unavailable: 'Billing is busy or restarting; try again in a moment.',
+  err_database_unavailable: 'Billing is busy or restarting; try again in a moment.',
+  err_internal_error: 'Something went wrong in billing; try again.',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -211,9 +252,61 @@ const zh: Readonly<Record<StringKey, string>> = {
   badEmail: '请输入邮箱地址。',
   sessionEnded: '登录已失效，请重新登录。',
   networkError: '无法连接账单服务，请检查网络后重试。',
+  funding_credit: '信用卡',
+  funding_debit: '借记卡',
+  funding_prepaid: '预付卡',
+  funding_unknown: '卡类型未知',
+  err_card_declined: '您的卡被拒绝了。',
+  err_purchase_amount_out_of_range: '金额超出了表单下方所示的购买范围。',
+  err_payment_method_required: '请先添加一张卡并设为默认卡。',
+  err_subscription_exists: '该组织已经订阅了这个套餐。',
+  err_subscription_payment_processing: '这个订阅有一笔付款正在处理中，请一分钟后再试。',
+  err_subscription_canceled: '订阅已结束，请重新订阅。',
+  err_auto_recharge_threshold_invalid: '请以美元填写触发余额，且低于单笔付款上限。',
+  err_auto_recharge_target_invalid: '充值目标必须高于触发余额，不低于最低充值金额，且不超过单笔付款上限。',
+  err_auto_recharge_monthly_limit_invalid: '每月上限请留空，或不低于最低充值金额。',
+  err_email_invalid: '这不是有效的邮箱地址。',
+  err_last_owner: '这是该组织唯一的所有者：请先邀请另一位所有者。',
+  err_budget_amount_invalid: '请以美元填写大于零的每月预算。',
+  err_budget_thresholds_invalid: '提醒阈值须为 1 到 100 之间互不相同的整数百分比。',
+  err_billing_profile_invalid: '开票信息中有一项（名称、地址、国家或税号）无效。',
+  err_code_invalid: '验证码不正确，请核对邮件后重试。',
+  err_code_expired: '验证码已过期，请重新获取。',
+  err_code_locked: '错误次数过多，请重新获取验证码。',
+  err_code_used: '验证码已使用过，请重新获取。',
+  err_rate_limited: '尝试过于频繁，请稍等一分钟再试。',
+  err_rate_limit: '尝试过于频繁，请稍等一分钟再试。',
+  err_authentication_required: '登录已失效，请重新登录。',
+  err_permission_denied: '只有组织的所有者可以修改账单。',
+  err_resource_missing: '该项目已不存在，请刷新页面。',
+  err_parameter_invalid: '填写的内容有误，请检查表单后重试。',
+  err_parameter_missing: '缺少必填内容，请检查表单后重试。',
+  err_idempotency_key_in_use: '同一请求正在处理中，请稍候。',
+  err_idempotency_key_reused: '该请求之前已用其他内容提交过，请重试。',
+  err_incorrect_number: '卡号不正确。',
+  err_invalid_number: '这不是有效的卡号。',
+  err_invalid_expiry_month: '卡片有效期的月份无效。',
+  err_invalid_expiry_year: '卡片有效期的年份无效。',
+  err_invalid_cvc: '卡片安全码无效。',
+  err_expired_card: '这张卡已过期。',
+  err_service_unavailable: '账单服务繁忙或正在重启，请稍后再试。',
+  err_database_unavailable: '账单服务繁忙或正在重启，请稍后再试。',
+  err_internal_error: '账单服务出错了，请重试。',
 };
 
 const TABLES: Readonly<Record<Lang, Readonly<Record<StringKey, string>>>> = { en, 'zh-CN': zh };
+
+/** The words for a refusal's stable code, or null for a code this page does not know (then the API's own message is shown). */
+export function errorKey(code: string | undefined): StringKey | null {
+  const key = `err_${code}`;
+  return code !== undefined && Object.hasOwn(en, key) ? (key as StringKey) : null;
+}
+
+/** A card's funding (`credit`, `debit`, …) in the reader's words; a funding this page does not know, as the API names it. */
+export function fundingKey(funding: string): StringKey | null {
+  const key = `funding_${funding}`;
+  return Object.hasOwn(en, key) ? (key as StringKey) : null;
+}
 
 export function translator(lang: Lang): T {
   return translatorOf(TABLES, lang);

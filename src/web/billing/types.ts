@@ -79,7 +79,9 @@ export interface Receipt {
 export interface Invoice {
   readonly id: string;
   readonly number: string;
+  /** The line's words in English, as issued; `line` is the same as data, worded in the reader's language. */
   readonly description: string;
+  readonly line: { readonly kind: string; readonly plan: string | null; readonly period: { readonly start: string; readonly end: string } | null };
   readonly total: Amount;
   readonly tax: Amount;
   readonly status: 'paid' | 'partially_refunded' | 'refunded';
@@ -119,7 +121,7 @@ export interface List<T> {
   readonly data: readonly T[];
 }
 
-/** Every refusal: billing's error object; a declined card's has the payment, with the decline explained. */
+/** Every refusal: billing's error object — a stable `code`, English words — and a declined card's has the payment, with the decline explained. */
 export interface ErrorBody {
-  readonly error?: { readonly message?: string; readonly payment?: Payment };
+  readonly error?: { readonly code?: string; readonly message?: string; readonly payment?: Payment };
 }

@@ -2,9 +2,9 @@ import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useBilling, useBillingData } from '../context.ts';
 import { onSubmit, useBusy, valueOf } from '../form.ts';
-import { refusal, Said, useMessage, type Say } from '../messages.tsx';
+import { refusal, Said, sayError, useMessage, type Say } from '../messages.tsx';
 import type { CardChallenge, List, PaymentMethod, Settings } from '../types.ts';
-import type { T } from '../strings.ts';
+import { fundingKey, type T } from '../strings.ts';
 import type { Lang } from '../../shared/lang.ts';
 import { dateTime } from '../../shared/format.ts';
 
@@ -35,6 +35,12 @@ function takeReturnedAttempt(): string | null {
 }
 
 export const cardName = (card: PaymentMethod): string => `${card.brand} •••• ${card.last4}`;
+
+/** The card's funding in the reader's words ("credit" → 信用卡); one this page does not know, as the API names it. */
+function fundingName(funding: string, t: T): string {
+  const key = fundingKey(funding);
+  return key === null ? funding : t(key);
+}
 
 interface CardInput {
   readonly number: string;
@@ -77,11 +83,10 @@ async function tokenize(settings: Settings | null, card: CardInput): Promise<{ r
   } catch {
     return { error: (t) => t('networkError') };
   }
-  const data = answer.json as { id?: unknown; error?: { message?: string } } | null;
+  const data = answer.json as { id?: unknown; error?: { code?: string; message?: string } } | null;
   if (!answer.ok || !data || typeof data.id !== 'string') {
-    // The provider's messages are written for people ("Your card number is incorrect.").
-    const text = data?.error?.message;
-    return { error: (t) => text || t('networkError') };
+    // The provider's codes are Stripe's (incorrect_number, invalid_expiry_year, …): said in the page's language.
+    return { error: sayError(data?.error) };
   }
   return { id: data.id };
 }
@@ -183,7 +188,7 @@ export function CardsPanel() {
           <li key={card.id} data-pm={card.id}>
             <strong>{cardName(card)}</strong>
             <span class="note">
-              {t('expires', { exp: `${String(card.exp_month).padStart(2, '0')}/${String(card.exp_year).slice(-2)}` })} · {card.funding}
+              {t('expires', { exp: `${String(card.exp_month).padStart(2, '0')}/${String(card.exp_year).slice(-2)}` })} · {fundingName(card.funding, t)}
               {card.country ? ` · ${card.country}` : ''}
             </span>
             {card.is_default ? (

@@ -2,9 +2,10 @@ import { dateTime } from '../../shared/format.ts';
 import { sessionToken } from '../api.ts';
 import { useBilling, useBillingData } from '../context.ts';
 import { explanationOf, sentence } from '../messages.tsx';
+import type { Lang } from '../../shared/lang.ts';
 import type { Invoice, List, Payment } from '../types.ts';
 import { paymentAmount } from './payment-amount.ts';
-import { spendingTranslator } from './spending-strings.ts';
+import { spendingTranslator, type SpendingT } from './spending-strings.ts';
 import { SaidSpending, useSpendingMessage } from './spending-ui.tsx';
 
 /** The payment history and the invoices: tables that scroll sideways on a phone rather than squeeze. */
@@ -113,7 +114,7 @@ export function InvoicesPanel() {
                 <td>
                   {invoice.number}
                   <br />
-                  <span class="note">{invoice.description}</span>
+                  <span class="note">{invoiceLine(invoice, t, lang)}</span>
                 </td>
                 <td>{dateTime(invoice.issued_at, lang)}</td>
                 <td class="amount">{invoice.total.formatted}</td>
@@ -131,4 +132,23 @@ export function InvoicesPanel() {
       </div>
     </>
   );
+}
+
+const LINE_KINDS = ['purchase', 'auto_recharge'] as const;
+
+/**
+ * What the invoice billed, in the reader's words: a subscription's plan and the period it paid (the reader's calendar
+ * days), or the kind of payment. The English words it was issued with are shown only for what this page cannot word —
+ * a kind it does not know, or a subscription invoiced before its period was kept (those words name the period).
+ */
+function invoiceLine(invoice: Invoice, t: SpendingT, lang: Lang): string {
+  const { plan, period, kind } = invoice.line;
+  if (plan !== null && period !== null) return t('line_subscription', { plan, start: day(period.start, lang), end: day(period.end, lang) });
+  const known = LINE_KINDS.find((k) => k === kind);
+  return known ? t(`line_${known}`) : invoice.description;
+}
+
+/** A calendar day in the reader's time zone: 2025年3月1日 / Mar 1, 2025. */
+function day(iso: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium' }).format(Date.parse(iso));
 }

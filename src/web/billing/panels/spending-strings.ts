@@ -54,6 +54,9 @@ const en = {
   invoice_paid: 'Paid',
   invoice_partially_refunded: 'Paid, {amount} refunded',
   invoice_refunded: 'Refunded',
+  line_purchase: 'API credits',
+  line_auto_recharge: 'API credits (auto-recharge)',
+  line_subscription: '{plan} subscription, {start} to {end}',
 } as const;
 
 type Key = keyof typeof en;
@@ -109,6 +112,9 @@ const zh: Readonly<Record<Key, string>> = {
   invoice_paid: '已支付',
   invoice_partially_refunded: '已支付，已退款 {amount}',
   invoice_refunded: '已退款',
+  line_purchase: 'API 额度',
+  line_auto_recharge: 'API 额度（自动充值）',
+  line_subscription: '{plan} 订阅，{start} 至 {end}',
 };
 
 export type SpendingT = Translator<Key>;

@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks';
 import type { Lang } from '../../shared/lang.ts';
 import { Message, type Tone } from '../../shared/ui.tsx';
 import type { ApiAnswer } from '../api.ts';
+import { sayError } from '../messages.tsx';
+import { translator } from '../strings.ts';
 import type { SpendingT } from './spending-strings.ts';
 
 /** A panel's message kept as how to say it, so a language switch says it again (as messages.tsx, with these panels' strings). */
@@ -16,8 +18,8 @@ export function SaidSpending(props: { readonly id: string; readonly shown: { ton
   return <Message id={props.id} kind={props.shown?.tone ?? ''} text={props.shown ? props.shown.say(props.t, props.lang) : null} />;
 }
 
-/** The API's refusal, in a sentence: its message (a stable code's clear words), never a bare code. */
+/** The API's refusal, in a sentence in the page's language: its stable code's words (the billing page's, messages.tsx), never a bare code. */
 export function failure(answer: ApiAnswer<unknown>): SaySpending {
-  const text = answer.ok ? undefined : answer.body?.error?.message;
-  return (t) => t('failed', { why: text ?? `HTTP ${answer.status}` });
+  const why = sayError(answer.ok ? undefined : answer.body?.error);
+  return (t, lang) => t('failed', { why: why(translator(lang), lang) });
 }

@@ -116,6 +116,8 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
             // 3-D Secure challenges abandoned past their time: ended (each under its intent's lock, so safe in several processes).
             await payments.expireAuthentications(clock.nowMs());
             await setups.expireAuthentications(clock.nowMs());
+            // Set-ups a crash left processing: re-claimed under their row lock and resumed (a repeat at the issuer).
+            await setups.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
             // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
             await resendPendingRefunds(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
             // Verification holds whose release did not go through: released again (a repeat at the issuer).

@@ -3,9 +3,10 @@ import type { CvcCache } from '../cards/vault.ts';
 import type { Merchant } from '../merchants/merchants.ts';
 import { holdReleaseAtMs } from '../merchants/verification-hold-release.ts';
 import type { AuthenticationData } from '../../network/messages.ts';
-import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec } from './card-attempt.ts';
+import type { Tx } from '../../platform/db/database.ts';
+import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec, type OpenedAttempt } from './card-attempt.ts';
 import { CHARGE_COLUMNS, chargeFromRow, saveCharge, type Charge } from './charge-store.ts';
-import { stripeDeclineForBlock } from './decline-mapping.ts';
+import { stripeDeclineForBlock, type StripeDecline } from './decline-mapping.ts';
 import { paymentMethodObject, savePaymentMethodChecks, type PaymentMethod } from './payment-method-store.ts';
 
 /**
@@ -24,10 +25,30 @@ import { paymentMethodObject, savePaymentMethodChecks, type PaymentMethod } from
  * why the verification proves less than merchants hope.
  */
 export async function verifyCard(deps: AcquirerDeps, cvcCache: CvcCache, spec: VerificationSpec): Promise<Charge> {
+  const opened = await deps.db.transaction((tx) => openVerification(tx, deps, spec));
+  return completeVerification(deps, cvcCache, spec, opened);
+}
+
+/** A verification's attempt recorded (`pending`, or failed if the rules block it) in the caller's transaction: a set-up records it as its attempt in the same one. */
+export function openVerification(tx: Tx, deps: AcquirerDeps, spec: VerificationSpec): Promise<OpenedAttempt> {
+  return openAttempt(tx, deps, verificationAttempt(spec));
+}
+
+/**
+ * Sends an opened verification and settles it (verifyCard). An attempt
+ * resumed after a crash (`activeRules` absent) is sent again with its own
+ * network id if it was still pending — a repeat at the issuer, so one
+ * authorization however often it is sent — and answers as it was settled
+ * otherwise (an approval's release, if it was left undone, is the sweep's:
+ * its `hold_release_at_ms` was saved with it).
+ */
+export async function completeVerification(deps: AcquirerDeps, cvcCache: CvcCache, spec: VerificationSpec, opened: Pick<OpenedAttempt, 'charge' | 'block'> & { activeRules?: OpenedAttempt['activeRules'] }): Promise<Charge> {
+  const { charge, block, activeRules } = opened;
   const attempt = verificationAttempt(spec);
-  const { charge, block, activeRules } = await deps.db.transaction((tx) => openAttempt(tx, deps, attempt));
   const pmExtra = { payment_method: paymentMethodObject(spec.pm) };
   if (block !== null) throw declineError(charge, stripeDeclineForBlock(block.declineCode), pmExtra);
+  if (charge.status === 'succeeded') return charge;
+  if (charge.status === 'failed') throw declineError(charge, recordedDecline(charge), pmExtra);
   const result = await sendAttempt(deps, cvcCache, attempt, charge, activeRules);
   const settled = settleAttempt(charge, spec.pm, result);
   // Saved with its authorization still open before the release is sent: if
@@ -120,13 +141,40 @@ async function releaseHoldsDueBy(deps: AcquirerDeps, dueByMs: number, limit: num
   );
   let released = 0;
   for (const charge of rows.map(chargeFromRow)) {
-    try {
-      await reverseAuthorization(deps, charge, releaseMessageId(charge));
-    } catch {
-      continue; // still unavailable: the next sweep tries again
-    }
-    await deps.db.run('UPDATE acquirer_charges SET authorization_open = 0 WHERE id = ? AND authorization_open = 1', [charge.id]);
-    released += 1;
+    if (await releaseHold(deps, charge)) released += 1;
   }
   return released;
+}
+
+/**
+ * A verification that must not stand (its set-up was canceled, or finished
+ * by another confirm, while it was out): its hold is made due now and
+ * released at once — or, if the network cannot take the release now, by the
+ * sweep (releaseOpenVerifications), which finds it due.
+ */
+export async function releaseVerificationNow(deps: AcquirerDeps, charge: Charge, nowMs: number): Promise<void> {
+  if (!charge.authorizationOpen) return;
+  await deps.db.run('UPDATE acquirer_charges SET hold_release_at_ms = ? WHERE id = ? AND authorization_open = 1', [nowMs, charge.id]);
+  await releaseHold(deps, charge);
+}
+
+/** Sends a hold's one release and marks it released once the issuer took it; false when the network could not take it now. */
+async function releaseHold(deps: AcquirerDeps, charge: Charge): Promise<boolean> {
+  try {
+    await reverseAuthorization(deps, charge, releaseMessageId(charge));
+  } catch {
+    return false; // still unavailable: the next sweep tries again
+  }
+  await deps.db.run('UPDATE acquirer_charges SET authorization_open = 0 WHERE id = ? AND authorization_open = 1', [charge.id]);
+  return true;
+}
+
+/** The decline a settled (failed) verification recorded, as it was first given to the client. */
+function recordedDecline(charge: Charge): StripeDecline {
+  return {
+    code: (charge.failureCode ?? 'card_declined') as StripeDecline['code'],
+    declineCode: charge.declineCode ?? 'generic_decline',
+    message: charge.failureMessage ?? 'Your card was declined.',
+    adviceCode: (charge.outcome?.advice_code as StripeDecline['adviceCode'] | null | undefined) ?? 'try_again_later',
+  };
 }

@@ -217,4 +217,15 @@ ALTER TABLE acquirer_setup_intents ADD COLUMN authentication_expires_at_ms BIGIN
 CREATE INDEX acquirer_setup_intents_authentication ON acquirer_setup_intents (authentication_id);
 `,
   },
+  {
+    // A set-up's claim (setup-intent-flow.ts): when the confirm or continuation that took it into `processing` did,
+    // so a finish checks it still holds the set-up and the sweep finishes claims grown old (a confirm cut short).
+    // Set-ups already `processing` were left so by a continuation cut short: swept as claimed when created.
+    id: 'acquirer/019_setup_intent_claim',
+    sql: `
+ALTER TABLE acquirer_setup_intents ADD COLUMN claimed_at_ms BIGINT;
+UPDATE acquirer_setup_intents SET claimed_at_ms = created_at_ms WHERE status = 'processing';
+CREATE INDEX acquirer_setup_intents_claimed ON acquirer_setup_intents (claimed_at_ms) WHERE status = 'processing';
+`,
+  },
 ];

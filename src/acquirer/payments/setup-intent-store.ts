@@ -26,10 +26,17 @@ export interface SetupIntent {
   returnUrl: string | null;
   /** The 3-D Secure authentication the set-up waits for (`requires_action`), kept afterwards so a reload of the return page finds it. */
   authentication: PendingAuthentication | null;
+  /**
+   * While `processing`: when the confirm (or continuation) now running took
+   * it, which also names that claim — each claim of a set-up is later than
+   * the one before (claimAfter), so a confirm finishes only what it claimed,
+   * and the sweep (SetupIntentFlow.resumeStuck) takes claims grown old.
+   */
+  claimedAtMs: number | null;
 }
 
 export const SETUP_INTENT_COLUMNS = `id, merchant_id, customer_id, payment_method_id, usage, status, latest_attempt_id, last_setup_error, description, metadata,
-  client_secret, created_at_ms, canceled_at_ms, cancellation_reason, return_url, authentication_id, authentication_url, authentication_expires_at_ms`;
+  client_secret, created_at_ms, canceled_at_ms, cancellation_reason, return_url, authentication_id, authentication_url, authentication_expires_at_ms, claimed_at_ms`;
 
 export function setupIntentFromRow(row: any): SetupIntent {
   return {
@@ -52,6 +59,7 @@ export function setupIntentFromRow(row: any): SetupIntent {
       row.authentication_id === null || row.authentication_id === undefined
         ? null
         : { id: row.authentication_id, url: row.authentication_url, expiresAtMs: Number(row.authentication_expires_at_ms) },
+    claimedAtMs: row.claimed_at_ms === null || row.claimed_at_ms === undefined ? null : Number(row.claimed_at_ms),
   };
 }
 
@@ -64,11 +72,21 @@ export async function requireSetupIntent(sql: Sql, merchantId: string, id: strin
 export async function saveSetupIntent(tx: Tx, si: SetupIntent): Promise<void> {
   await tx.run(
     `UPDATE acquirer_setup_intents SET customer_id = ?, payment_method_id = ?, status = ?, latest_attempt_id = ?, last_setup_error = ?, metadata = ?,
-       canceled_at_ms = ?, cancellation_reason = ?, return_url = ?, authentication_id = ?, authentication_url = ?, authentication_expires_at_ms = ? WHERE id = ?`,
+       canceled_at_ms = ?, cancellation_reason = ?, return_url = ?, authentication_id = ?, authentication_url = ?, authentication_expires_at_ms = ?, claimed_at_ms = ?
+     WHERE id = ?`,
     [si.customerId, si.paymentMethodId, si.status, si.latestAttemptId, si.lastSetupError === null ? null : JSON.stringify(si.lastSetupError),
       JSON.stringify(si.metadata), si.canceledAtMs, si.cancellationReason, si.returnUrl, si.authentication?.id ?? null, si.authentication?.url ?? null,
-      si.authentication?.expiresAtMs ?? null, si.id],
+      si.authentication?.expiresAtMs ?? null, si.claimedAtMs, si.id],
   );
+}
+
+/**
+ * The claim a confirm takes of a set-up it moves to `processing`: its time,
+ * made later than any claim before it even within one millisecond (or
+ * behind another process's clock), so that equal claims are the same claim.
+ */
+export function claimAfter(si: SetupIntent, nowMs: number): number {
+  return Math.max(nowMs, (si.claimedAtMs ?? -1) + 1);
 }
 
 /** `origin`: this server as the client reached it, to make the issuer's challenge page an absolute URL. */

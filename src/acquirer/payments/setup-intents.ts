@@ -101,10 +101,11 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, car
             cancellationReason: null,
             returnUrl: input.returnUrl,
             authentication: null,
+            claimedAtMs: null,
           };
-          await tx.run(`INSERT INTO acquirer_setup_intents (${SETUP_INTENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+          await tx.run(`INSERT INTO acquirer_setup_intents (${SETUP_INTENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
             created.id, created.merchantId, created.customerId, created.paymentMethodId, created.usage, created.status, null, null,
-            created.description, JSON.stringify(created.metadata), created.clientSecret, created.createdAtMs, null, null, created.returnUrl, null, null, null,
+            created.description, JSON.stringify(created.metadata), created.clientSecret, created.createdAtMs, null, null, created.returnUrl, null, null, null, null,
           ]);
           await event(tx, created, 'setup_intent.created', call.nowMs);
           await call.recovery.record(tx, id);
@@ -113,7 +114,7 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, car
         return setupIntentObject(input.confirm ? await confirm(call.merchant.id, call, si.id, null) : si, call.origin);
       },
       // A create cut short after it committed: that setup intent, confirmed now if it was to be and is not yet
-      // (a verification the cut request began is released by the sweep; a new one goes out with its own id).
+      // (one whose confirm had begun is `processing`, and finished by the sweep: SetupIntentFlow.resumeStuck).
       resume: async (parsed, call, setupIntentId) => {
         const si = await requireSetupIntent(deps.db, call.merchant.id, setupIntentId);
         const unconfirmed = si.status === 'requires_confirmation' || (si.status === 'requires_payment_method' && si.latestAttemptId === null);

@@ -91,11 +91,12 @@ async function main(): Promise<void> {
       meets_target: atTarget !== undefined && keptUp(atTarget) && atTarget.p99_ms <= 5,
     });
     if (values.database === 'both') {
-      const postgres = await benchInProcess({ databaseUrl: values['pg-url']!, dataDir, seconds, clients, cards, rates: [], stepSeconds }, log);
+      const pgUrl = inBenchSchema(values['pg-url']!);
+      const postgres = await benchInProcess({ databaseUrl: pgUrl, dataDir, seconds, clients, cards, rates: [], stepSeconds }, log);
       scenarios.push(postgres);
       if (grownPostgres !== null) {
         log('in-process (postgres): the same on a copy of the grown database');
-        const onGrown = await benchInProcess({ databaseUrl: values['pg-url']!, dataDir, seconds, clients, cards, rates: [], stepSeconds, grown: grownPostgres }, log);
+        const onGrown = await benchInProcess({ databaseUrl: pgUrl, dataDir, seconds, clients, cards, rates: [], stepSeconds, grown: grownPostgres }, log);
         scenarios.push(onGrown);
         compare(postgres, onGrown);
       }
@@ -124,3 +125,14 @@ main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
+
+/**
+ * The benchmark's own schema (`bench_auth`) unless the URL names one: it is
+ * dropped and made afresh each run, so a second run never meets the first's
+ * cardholders, and nothing lands in the database's public schema.
+ */
+function inBenchSchema(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('schema')) parsed.searchParams.set('schema', 'bench_auth');
+  return parsed.toString();
+}

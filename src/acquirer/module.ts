@@ -111,18 +111,21 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
           // Each intent is locked while it is finished, and network messages are repeats: safe in several processes.
           name: 'acquirer.resume-stuck-payments',
           intervalMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS,
-          run: async () => {
-            await payments.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
-            // 3-D Secure challenges abandoned past their time: ended (each under its intent's lock, so safe in several processes).
-            await payments.expireAuthentications(clock.nowMs());
-            await setups.expireAuthentications(clock.nowMs());
-            // Set-ups a crash left processing: re-claimed under their row lock and resumed (a repeat at the issuer).
-            await setups.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS);
-            // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
-            await resendPendingRefunds(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
-            // Verification holds whose release did not go through: released again (a repeat at the issuer).
-            await releaseOpenVerifications(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS);
-          },
+          // Each sweep runs even when one before it failed (the failures are reported together at the end):
+          // a payment the network cannot take now must not keep a cardholder's verification hold from being released.
+          run: () =>
+            runEach([
+              () => payments.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS),
+              // 3-D Secure challenges abandoned past their time: ended (each under its intent's lock, so safe in several processes).
+              () => payments.expireAuthentications(clock.nowMs()),
+              () => setups.expireAuthentications(clock.nowMs()),
+              // Set-ups a crash left processing: re-claimed under their row lock and resumed (a repeat at the issuer).
+              () => setups.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS),
+              // Refunds the network could not take: re-sent with their own ids (repeats), settled once.
+              () => resendPendingRefunds(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS),
+              // Verification holds whose release did not go through: released again (a repeat at the issuer).
+              () => releaseOpenVerifications(deps, clock.nowMs(), STUCK_PAYMENT_AGE_MS),
+            ]),
         },
         {
           // Holds kept by a merchant's verification_hold_release, reversed when due; each release is one message id, a repeat at the issuer: safe in several processes.
@@ -171,3 +174,17 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
     };
   },
 };
+
+/** Runs every step in order, each whatever became of the ones before; throws what failed, together, at the end. */
+async function runEach(steps: ReadonlyArray<() => Promise<unknown>>): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} acquirer sweeps failed`);
+}

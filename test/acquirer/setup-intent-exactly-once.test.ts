@@ -14,8 +14,8 @@ import { browse, pressChallengeButton, threeDSecureFixture, type ThreeDSecureFix
  * once: two confirms at once send one verification; a confirm or a
  * continuation cut short after its claim is finished by the sweep
  * (resumeStuck) with the same verification, a repeat at the issuer; a cancel
- * while a confirm is out stays canceled, and the verification made is
- * released. The merchant here keeps a $5 verification hold for a day, so a
+ * while a confirm is out is refused (the set-up is processing, as at Stripe),
+ * and one that comes first wins. The merchant here keeps a $5 verification hold for a day, so a
  * verification that stood by mistake would show as money held at the issuer.
  */
 
@@ -174,19 +174,20 @@ test('a 3-D Secure continuation cut short after its claim is finished by the swe
   assert.equal(await heldAtIssuer(), HOLD, 'the one hold the merchant keeps');
 });
 
-test('a cancel while a confirm is out: the set-up stays canceled, no setup_intent.succeeded, and the verification is released', async () => {
+test('a cancel while a confirm is out is refused (processing, as at Stripe); the confirm finishes the set-up once, and a cancel that comes first wins', async () => {
   const si = await setUpIntent('4242424242424242');
   const held = holdNextAuthorization();
   const confirming = stripe.setupIntents.confirm(si.id);
   await held.arrived;
-  assert.equal((await stripe.setupIntents.cancel(si.id)).status, 'canceled');
+  // Its verification is out at the issuer: only the confirm (or the sweep) learns the answer, so only it may end the set-up.
+  await assert.rejects(stripe.setupIntents.cancel(si.id), (error: any) => error.code === 'setup_intent_unexpected_state' && /processing/.test(error.message));
   held.release();
-  assert.equal((await confirming).status, 'canceled', 'the confirm answers the set-up as it now stands');
-  const after = await stripe.setupIntents.retrieve(si.id);
-  assert.equal(after.status, 'canceled');
-  assert.equal(await setupEvents(si.id, 'setup_intent.succeeded'), 0);
-  assert.deepEqual((await verifications(si.id)).map((v) => v.authorization_open), [0]);
-  assert.equal(await heldAtIssuer(), 0, 'no hold stays on the cardholder\'s money');
+  assert.equal((await confirming).status, 'succeeded');
+  assert.equal((await stripe.setupIntents.retrieve(si.id)).status, 'succeeded');
+  assert.equal(await setupEvents(si.id, 'setup_intent.succeeded'), 1);
+  assert.equal(await setupEvents(si.id, 'setup_intent.canceled'), 0);
+  assert.equal((await verifications(si.id)).length, 1, 'one verification');
+  assert.equal(await heldAtIssuer(), HOLD, 'the one hold this merchant keeps, nothing more');
   // And a cancel that comes first: the confirm is refused before anything is sent.
   const other = await setUpIntent('4242424242424242');
   await stripe.setupIntents.cancel(other.id);

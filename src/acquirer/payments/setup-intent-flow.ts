@@ -153,16 +153,24 @@ export class SetupIntentFlow {
    */
   async resumeStuck(nowMs: number, olderThanMs: number, limit = 100): Promise<number> {
     const stuck = await this.deps.db.all<{ id: string; merchant_id: string }>(
-      `SELECT id, merchant_id FROM acquirer_setup_intents WHERE status = 'processing' AND claimed_at_ms <= ? ORDER BY id LIMIT ?`,
+      // Oldest claim first: one that cannot be resumed now is re-claimed (#resume), which sends it to the back.
+      `SELECT id, merchant_id FROM acquirer_setup_intents WHERE status = 'processing' AND claimed_at_ms <= ? ORDER BY claimed_at_ms LIMIT ?`,
       [nowMs - olderThanMs, limit],
     );
     let finished = 0;
+    const failures: unknown[] = [];
     for (const row of stuck) {
       const merchant = await getMerchant(this.deps.db, row.merchant_id);
       if (merchant === undefined) continue;
-      const si = await this.#resume(merchant, row.id, nowMs - olderThanMs, nowMs);
-      if (si.status !== 'processing') finished += 1;
+      try {
+        const si = await this.#resume(merchant, row.id, nowMs - olderThanMs, nowMs);
+        if (si.status !== 'processing') finished += 1;
+      } catch (error) {
+        // One set-up that cannot be finished now (the network unreachable, a bug) must not hold up the others.
+        failures.push(error);
+      }
     }
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${stuck.length} stuck set-ups could not be resumed`);
     return finished;
   }
 
@@ -172,7 +180,14 @@ export class SetupIntentFlow {
     const pm = await requirePaymentMethod(this.deps.db, merchant.id, si.paymentMethodId);
     // A set-up has an authentication while processing only when its attempt carries it (#claimAttempt): asked again, the same answer.
     const answer = si.authentication === null ? null : await authenticationResult(this.deps, pm.panSealed, si.authentication.id);
-    if (si.authentication !== null && answer?.authentication == null) return si; // the network cannot say now: the next sweep asks again
+    if (si.authentication !== null && answer?.authentication == null) {
+      // The network cannot say now: re-claimed, so the next sweeps ask again after the others, not before them.
+      return this.#whileClaimed(si, async (tx, current) => {
+        const later: SetupIntent = { ...current, claimedAtMs: claimAfter(current, nowMs) };
+        await saveSetupIntent(tx, later);
+        return later;
+      }).then((result) => ('stale' in result ? result.stale : result));
+    }
     const claimed = await this.deps.db.transaction(async (tx) => {
       const current = await requireSetupIntent(tx, merchant.id, id, true);
       if (!sameClaim(current, si)) return null;

@@ -168,7 +168,10 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, car
         setupIntentObject(
           await deps.db.transaction(async (tx) => {
             const si = await requireSetupIntent(tx, call.merchant.id, call.path.id!, true);
-            if (si.status === 'succeeded' || si.status === 'canceled') {
+            // As at Stripe, a set-up `processing` cannot be canceled: its verification is out at the issuer, and only its
+            // confirm (or the sweep, after a crash) learns the answer and releases what must not stand. A cancel that won
+            // would leave an approved verification hold that nobody looks at again.
+            if (si.status === 'succeeded' || si.status === 'canceled' || si.status === 'processing') {
               throw new AcquirerError('setup_intent_unexpected_state', `You cannot cancel this SetupIntent because it has a status of ${si.status}.`);
             }
             const canceled: SetupIntent = { ...si, status: 'canceled', canceledAtMs: call.nowMs, cancellationReason: reason };

@@ -1,4 +1,4 @@
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { BillingError } from '../errors.ts';
 import { BILLING_CURRENCY } from '../billing-ledger.ts';
@@ -227,8 +227,13 @@ export class PaymentMethods {
         outcome = { kind: 'succeeded', intentId: intent.id, chargeId: hold.chargeId, ...(hold.amountMinor === null ? {} : { amountMinor: hold.amountMinor }) };
       } else if (intent.status === 'requires_action' && this.deps.clock.nowMs() - attempt.createdAtMs >= CHALLENGE_WINDOW_MS) {
         // Cancelled first, so the customer cannot finish a challenge for a verification billing has already given up.
-        const cancelled = await stripe.setupIntents.cancel(intent.id, { cancellation_reason: 'abandoned' });
-        outcome = cancelled.status === 'canceled' ? abandonedChallenge(intent.id) : await outcomeOfUnfinishedSetup(stripe, cancelled);
+        const cancelled = await cancelAbandonedSetup(stripe, intent.id);
+        outcome =
+          cancelled === null
+            ? { kind: 'unknown', reason: `card verification ${intent.id} moved on while being abandoned` }
+            : cancelled.status === 'canceled'
+              ? abandonedChallenge(intent.id)
+              : await outcomeOfUnfinishedSetup(stripe, cancelled);
       } else {
         challenge = intent.status === 'requires_action' ? (intent.next_action?.redirect_to_url?.url ?? null) : null;
         outcome = await outcomeOfUnfinishedSetup(stripe, intent);
@@ -333,6 +338,21 @@ interface VerificationHold {
   /** Still held after the verification (Cardlane's `cardlane_verification_hold`); Stripe releases at once, so false when the provider does not say. */
   readonly kept: boolean;
   readonly releaseAtMs: number | null;
+}
+
+/**
+ * Cancels a set-up whose challenge was abandoned; null when the provider
+ * refuses because the set-up moved on meanwhile (the customer finished the
+ * challenge at the last moment: `processing`, or already succeeded). Then
+ * the attempt stays `processing` and the sweep reads the set-up again.
+ */
+async function cancelAbandonedSetup(stripe: Stripe, intentId: string): Promise<Stripe.SetupIntent | null> {
+  try {
+    return await stripe.setupIntents.cancel(intentId, { cancellation_reason: 'abandoned' });
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'setup_intent_unexpected_state') return null;
+    throw error;
+  }
 }
 
 async function verificationHold(stripe: Stripe, intent: Stripe.SetupIntent): Promise<VerificationHold> {

@@ -174,6 +174,24 @@ test('a 3-D Secure continuation cut short after its claim is finished by the swe
   assert.equal(await heldAtIssuer(), HOLD, 'the one hold the merchant keeps');
 });
 
+test('a set-up an older version left processing after its challenge (claimed, no attempt of its own) is finished by the sweep with the authentication, not failed', async () => {
+  const si = await setUpIntent('4000002500003155');
+  const waiting = await stripe.setupIntents.confirm(si.id, { return_url: 'https://shop.example/saved' });
+  assert.equal(waiting.status, 'requires_action');
+  // The customer passed the challenge; the old continuation claimed the set-up and died before verifying again. What
+  // it left, as migration acquirer/019 finds it: processing, the 1A attempt as the latest, the authentication kept.
+  await pressChallengeButton(waiting.next_action!.redirect_to_url!.url!, 'complete');
+  await f.db.run("UPDATE acquirer_setup_intents SET status = 'processing', claimed_at_ms = created_at_ms WHERE id = ?", [si.id]);
+  f.clock.advanceMs(STUCK_AGE_MS + 1000);
+  assert.equal(await flow.resumeStuck(f.clock.nowMs(), STUCK_AGE_MS), 1);
+  const done = await stripe.setupIntents.retrieve(si.id);
+  assert.equal(done.status, 'succeeded', JSON.stringify(done.last_setup_error));
+  assert.equal(await setupEvents(si.id, 'setup_intent.succeeded'), 1);
+  assert.equal(await setupEvents(si.id, 'setup_intent.setup_failed'), 0);
+  const approved = await f.db.all("SELECT id FROM acquirer_charges WHERE setup_intent_id = ? AND network_response_code = '00'", [si.id]);
+  assert.equal(approved.length, 1);
+});
+
 test('a cancel while a confirm is out is refused (processing, as at Stripe); the confirm finishes the set-up once, and a cancel that comes first wins', async () => {
   const si = await setUpIntent('4242424242424242');
   const held = holdNextAuthorization();

@@ -191,9 +191,15 @@ export class SetupIntentFlow {
     const claimed = await this.deps.db.transaction(async (tx) => {
       const current = await requireSetupIntent(tx, merchant.id, id, true);
       if (!sameClaim(current, si)) return null;
+      const charge = (await findCharge(tx, merchant.id, current.latestAttemptId!))!;
+      if (answer?.authentication != null && charge.networkResponseCode === '1A') {
+        // Left by a continuation cut short before it recorded an attempt of its own (code before migration
+        // acquirer/019 claimed first and recorded later): the attempt to resume is the verification with the
+        // authentication, not the 1A that asked for it — a new one, under a new claim.
+        return this.#claimAttempt(tx, merchant, current, pm, answer.authentication, nowMs);
+      }
       const resumed: SetupIntent = { ...current, claimedAtMs: claimAfter(current, nowMs) };
       await saveSetupIntent(tx, resumed);
-      const charge = (await findCharge(tx, merchant.id, current.latestAttemptId!))!;
       const spec = verificationSpec(merchant, resumed, pm, answer?.authentication ?? null, nowMs);
       return { si: resumed, merchant, pm, spec, opened: { charge, block: null } };
     });

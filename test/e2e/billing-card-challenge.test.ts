@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { DEMO_OWNER_EMAIL } from '../../src/billing/billing-start.ts';
-import { checkAccessibility, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, PHONE_VIEWPORT, waitForText } from '../support/browser.ts';
-import { CALL_BOUND_MS, e2eWorkspace, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
+import { checkAccessibility, NO_CHROMIUM, openEnglishPhone, waitForText } from '../support/browser.ts';
+import { e2eWorkspace, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
 import { testDatabaseKind } from '../support/databases.ts';
 
 // The billing page in Chromium against `cardlane up`, with a card its bank
@@ -24,23 +24,10 @@ test('the billing page completes a 3-D Secure challenge when a card is added, an
   try {
     const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string; operator_key_file: string };
     const operatorKey = readFileSync(info.operator_key_file, 'utf8').trim();
-    context = await chromium.launchPersistentContext(mkdtempSync(join(workDir, 'chromium-profile-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      locale: 'en-US',
-      timezoneId: 'America/New_York',
-      ...PHONE_VIEWPORT,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(CALL_BOUND_MS);
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      // The test bank's challenge page has no icon; its favicon request is the bank's, not the billing page's.
-      if (message.location().url.endsWith('/favicon.ico')) return;
-      if (message.type() === 'error' && !/status of 40[12]/.test(message.text())) problems.push(`console: ${message.text()} (${message.location().url})`);
-    });
+    // The test bank's challenge page has no icon; its favicon request is the bank's, not the billing page's.
+    const phone = await openEnglishPhone(workDir, (message) => message.location().url.endsWith('/favicon.ico'));
+    context = phone.context;
+    const { page, problems } = phone;
 
     await page.goto(`${info.url}/billing`);
     await page.fill('#signin-email', DEMO_OWNER_EMAIL);

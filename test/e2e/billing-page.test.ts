@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { DEMO_OWNER_EMAIL } from '../../src/billing/billing-start.ts';
-import { checkAccessibility, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, PHONE_VIEWPORT, waitForText } from '../support/browser.ts';
-import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
+import { checkAccessibility, NO_CHROMIUM, openEnglishPhone, waitForText } from '../support/browser.ts';
+import { e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
 import { testDatabaseKind } from '../support/databases.ts';
 
 // The billing page (Preact, src/web/billing/) in a real browser (Debian's
@@ -39,24 +39,14 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
       return /\b(\d{6})\b/.exec(letters[0]?.subject ?? '')?.[1];
     };
 
-    context = await chromium.launchPersistentContext(mkdtempSync(join(workDir, 'chromium-profile-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      locale: 'en-US',
-      timezoneId: 'America/New_York',
-      ...PHONE_VIEWPORT,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(CALL_BOUND_MS);
-    // Anything the page logs as an error — a script error, a request the CSP blocked — fails the test.
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      // Expected: 401/402 refusals, and the one purchase below the minimum the test makes on purpose (400).
-      const refusedOnPurpose = /status of 400/.test(message.text()) && message.location().url.endsWith('/billing/v1/credit_purchases');
-      if (message.type() === 'error' && !/status of 40[12]/.test(message.text()) && !refusedOnPurpose) problems.push(`console: ${message.text()} (${message.location().url})`);
-    });
+    // Anything the page logs as an error — a script error, a request the CSP blocked — fails the test; expected: the one
+    // purchase below the minimum the test makes on purpose (400).
+    const phone = await openEnglishPhone(
+      workDir,
+      (message) => /status of 400/.test(message.text()) && message.location().url.endsWith('/billing/v1/credit_purchases'),
+    );
+    context = phone.context;
+    const { page, problems } = phone;
 
     const shot = (name: string) => page.screenshot({ path: join(shots, `billing-${name}.png`) });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { CALL_BOUND_MS } from './cli.ts';
 
 /**
@@ -45,4 +46,33 @@ export async function checkAccessibility(page: Page, screen: string): Promise<vo
   })) as Array<{ id: string; impact: string; nodes: string[] }>;
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(serious, [], `${screen}: ${JSON.stringify(serious)}`);
+}
+
+/**
+ * Chromium at a phone's size in English (New York time), with a fresh
+ * profile under `workDir`: its page, and the problems it logs — a script
+ * error, or a console error (a request the CSP blocked…) other than a
+ * 401/402 refusal or what `expected` lets through — which a test asserts
+ * stay empty.
+ */
+export async function openEnglishPhone(
+  workDir: string,
+  expected: (message: ConsoleMessage) => boolean = () => false,
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(workDir, 'chromium-profile-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    locale: 'en-US',
+    timezoneId: 'America/New_York',
+    ...PHONE_VIEWPORT,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(CALL_BOUND_MS);
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 40[12]/.test(message.text()) && !expected(message)) problems.push(`console: ${message.text()} (${message.location().url})`);
+  });
+  return { context, page, problems };
 }

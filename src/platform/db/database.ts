@@ -29,6 +29,16 @@ export interface Sql {
 
 export interface Tx extends Sql {
   readonly isTransaction: true;
+  /**
+   * Queues a write whose answer the caller does not need — no row count, no
+   * rows: the INSERT of a new record, a balance delta. It runs in order with
+   * everything else on this transaction, so a later read sees it; on
+   * PostgreSQL it goes out without waiting for its answer, so a run of
+   * writes costs one round trip instead of one each (the payment path's
+   * limit there: issue 15). If it fails, the transaction fails with its
+   * error: every later statement and the commit throw it, on both databases.
+   */
+  write(sql: string, params?: readonly unknown[]): void;
   /** Runs one or more statements with no parameters and no caching (DDL). */
   exec(sql: string): Promise<void>;
 }

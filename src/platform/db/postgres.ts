@@ -128,7 +128,13 @@ export class PostgresDatabase implements Database {
         begun.catch(() => undefined); // its failure is the first statement's too, and is awaited below
         const result = await fn(tx);
         await begun;
-        await client.query('COMMIT');
+        // COMMIT goes out behind the queued writes without waiting for their answers. If one failed, PostgreSQL
+        // has aborted the transaction and answers this COMMIT with ROLLBACK (not an error): `settle` throws the
+        // write's error first, and a ROLLBACK answer is never taken for a commit.
+        const committed = client.query('COMMIT');
+        committed.catch(() => undefined); // awaited below, after the writes' answers
+        await tx.settle();
+        if ((await committed).command !== 'COMMIT') throw new Error('PostgreSQL rolled the transaction back at COMMIT');
         countCommit();
         return result;
       } catch (error) {
@@ -178,6 +184,10 @@ class PostgresTx implements Tx {
   readonly forUpdate = 'FOR UPDATE';
   readonly forUpdateSkipLocked = 'FOR UPDATE SKIP LOCKED';
   #open = true;
+  /** Settles once the last queued write has its answer: the connection answers in order, so all before it have theirs. */
+  #queued: Promise<void> = Promise.resolve();
+  /** The first queued write's error. PostgreSQL then aborts the transaction, so every later statement fails too. */
+  #failure: { readonly error: unknown } | null = null;
 
   constructor(readonly client: pg.PoolClient) {}
 
@@ -187,11 +197,22 @@ class PostgresTx implements Tx {
 
   #check(): void {
     if (!this.#open) throw new Error('this transaction has already ended');
+    if (this.#failure !== null) throw this.#failure.error;
+  }
+
+  /** Awaits a statement; when it fails because a queued write before it failed (25P02), the write's error is the one thrown. */
+  async #answer<T>(answer: Promise<T>): Promise<T> {
+    try {
+      return await answer;
+    } catch (error) {
+      await this.#queued;
+      throw this.#failure === null ? error : this.#failure.error;
+    }
   }
 
   async all<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     this.#check();
-    return runAll<R>(this.client, toPostgres(sql), params);
+    return this.#answer(runAll<R>(this.client, toPostgres(sql), params));
   }
 
   async get<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R | undefined> {
@@ -200,18 +221,35 @@ class PostgresTx implements Tx {
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     this.#check();
-    return (await runQuery(this.client, toPostgres(sql), params)).rowCount ?? 0;
+    return ((await this.#answer(runQuery(this.client, toPostgres(sql), params))).rowCount ?? 0);
   }
 
   async execute<R>(query: Compilable<R>): Promise<R[]> {
     this.#check();
     const compiled = query.compile();
-    return runAll<R>(this.client, compiled.sql, compiled.parameters);
+    return this.#answer(runAll<R>(this.client, compiled.sql, compiled.parameters));
   }
 
   async exec(sql: string): Promise<void> {
     this.#check();
-    await this.client.query(sql);
+    await this.#answer(this.client.query(sql));
+  }
+
+  write(sql: string, params: readonly unknown[] = []): void {
+    this.#check();
+    const answer = runQuery(this.client, toPostgres(sql), params);
+    this.#queued = answer.then(
+      () => undefined,
+      (error: unknown) => {
+        this.#failure ??= { error };
+      },
+    );
+  }
+
+  /** Waits for the queued writes' answers and throws the first failure's error. */
+  async settle(): Promise<void> {
+    await this.#queued;
+    if (this.#failure !== null) throw this.#failure.error;
   }
 }
 

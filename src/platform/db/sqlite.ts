@@ -158,6 +158,7 @@ export class SqliteDatabase implements Database {
         const tx = new SqliteTx(this.#writer);
         try {
           result = await fn(tx);
+          tx.settle();
           tx.close();
           this.#writer.control(`RELEASE ${SAVEPOINT}`);
         } catch (error) {
@@ -368,6 +369,8 @@ class SqliteTx implements Tx {
   readonly forUpdate = '';
   readonly forUpdateSkipLocked = '';
   #open = true;
+  /** A queued write's error (`write`), thrown by every later statement and by `settle`. */
+  #failure: { readonly error: unknown } | null = null;
 
   constructor(readonly connection: Connection) {}
 
@@ -377,6 +380,22 @@ class SqliteTx implements Tx {
 
   #check(): void {
     if (!this.#open) throw new Error('this transaction has already ended');
+    if (this.#failure !== null) throw this.#failure.error;
+  }
+
+  /** SQLite answers at once; the write is run now, and a failure kept to fail the transaction as on PostgreSQL. */
+  write(sql: string, params: readonly unknown[] = []): void {
+    this.#check();
+    try {
+      this.connection.run(sql, params);
+    } catch (error) {
+      this.#failure = { error };
+    }
+  }
+
+  /** Throws the error of a queued write that failed; called before the transaction commits. */
+  settle(): void {
+    if (this.#failure !== null) throw this.#failure.error;
   }
 
   async all<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {

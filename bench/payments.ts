@@ -20,6 +20,13 @@
  * runs on this machine) and the share of sampled active backends that were
  * waiting on a lock.
  *
+ * With PostgreSQL it also measures the database's floor for the payment's
+ * shape of SQL (lib/postgres-floor-child.ts): the bare `pg` driver running
+ * as many statements, each awaited, in as many COMMITs as a payment intent
+ * took in the row above, with no application — and the same statements in
+ * one transaction, the most that sharing commits across requests could buy.
+ * The payment path cannot beat its floor.
+ *
  * `--grown <db>[,<db>]` also measures each configuration on a copy of a
  * grown database (`npm run bench:grow`: a SQLite file and/or a PostgreSQL
  * URL), right after the fresh one, and prints grown ÷ fresh: cost should
@@ -96,6 +103,17 @@ try {
       }
     }
   }
+  // The database's own floor for the payment's shape of SQL, with no application (lib/postgres-floor-child.ts): as the
+  // payment runs it, and the same statements in one transaction (what sharing commits across requests could buy at most).
+  const floors: Record<string, unknown>[] = [];
+  const paymentShape = results.find((r) => r.design === 'new' && r.data === 'fresh' && r.database === 'postgres' && r.processes === 1);
+  if (paymentShape !== undefined) {
+    const statements = Number(paymentShape.statements_per_payment);
+    const commits = Number(paymentShape.commits_per_payment);
+    for (const [shape, transactions] of [['as the payment', commits], ['in one transaction', 1]] as const) {
+      floors.push({ shape, ...(await measurePostgresFloor(statements, transactions)) });
+    }
+  }
   if (QUICK) {
     const failed = results.filter((r) => Number(r.errors) > 0 || Number(r.ok) === 0);
     if (failed.length > 0) process.exitCode = 1;
@@ -133,6 +151,14 @@ try {
         machine: { cores: os.cpus().length, cpu_model: os.cpus()[0]?.model.trim(), node: process.version, loadavg_1m: round(os.loadavg()[0]!, 2) },
         ceiling: { what: 'bare Fastify POST route parsing the same form body, same connections', ...bare },
         results,
+        ...(floors.length > 0
+          ? {
+              postgres_floor: {
+                what: `bare pg driver, no application: the payment's statements (half inserts of a payment-sized row, half reads by key), each awaited, in its COMMITs, ${CLIENTS} concurrent callers`,
+                rows: floors,
+              },
+            }
+          : {}),
         new_over_old: ratios,
         ...(GROWN.sqlite || GROWN.postgres ? { grown: { sqlite: GROWN.sqlite, postgres: GROWN.postgres ? '(given)' : null }, grown_over_fresh: grownOverFresh } : {}),
       },
@@ -152,6 +178,30 @@ async function measureBare() {
     return { ops_per_s: measured.ops_per_s, p50_ms: measured.p50_ms, p99_ms: measured.p99_ms };
   } finally {
     await stop(child.child);
+  }
+}
+
+/** The floor (see lib/postgres-floor-child.ts) on a database of its own, with PostgreSQL's CPU per payment's worth of SQL. */
+async function measurePostgresFloor(statements: number, transactions: number) {
+  const { url, drop } = await createPostgresDatabase(POSTGRES, null);
+  try {
+    log(`postgres floor: ${Math.round(statements)} statements in ${Math.round(transactions)} transaction(s), ${SECONDS}s`);
+    const script = new URL('./lib/postgres-floor-child.ts', import.meta.url).pathname;
+    const postgresCpuBefore = localPostgresCpuMs();
+    const child = spawn(process.execPath, ['--import', 'tsx', script, url, String(CLIENTS), String(SECONDS + Math.min(2, SECONDS / 3)), String(statements), String(transactions)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`postgres floor: exited with ${code}`);
+    const measured = JSON.parse(output) as { ops_per_s: number; statements: number; transactions: number; node_cpu_ms_per_op: number };
+    const postgresCpuMs = localPostgresCpuMs() - postgresCpuBefore;
+    // PostgreSQL's CPU over the whole child run (its warm-up too), per payment's worth of SQL done in it.
+    const done = measured.ops_per_s * (SECONDS + Math.min(2, SECONDS / 3));
+    return { ...measured, postgres_cpu_ms_per_op: postgresCpuMs > 0 ? round(postgresCpuMs / done, 3) : null };
+  } finally {
+    await drop();
   }
 }
 

@@ -164,6 +164,12 @@ export class CrashableDatabase implements Database {
       ...sql,
       isTransaction: true,
       exec: (text: string) => this.#call(true, null, () => tx.exec(text)),
+      // A queued write is an operation like a statement: a crash can land on it, and then nothing more is sent.
+      write: (text: string, params?: readonly unknown[]) => {
+        if (ISSUER_SQL.test(text)) issuerWork();
+        if (this.#tick()) throw new CrashedError();
+        tx.write(text, params);
+      },
     } as Tx;
   }
 

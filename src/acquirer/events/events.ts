@@ -73,7 +73,7 @@ export async function recordEvents(tx: Tx, deps: { ids: IdGenerator; nowMs: numb
   const subscribers = endpoints ?? (await enabledWebhookEndpoints(tx, merchantId));
   const rows: unknown[][] = [];
   for (const event of events) rows.push(await eventRow(tx, deps, event, subscribers));
-  await tx.run(`INSERT INTO acquirer_events (${EVENT_COLUMNS}) VALUES ${rows.map(() => EVENT_VALUES).join(', ')}`, rows.flat());
+  tx.write(`INSERT INTO acquirer_events (${EVENT_COLUMNS}) VALUES ${rows.map(() => EVENT_VALUES).join(', ')}`, rows.flat());
   return rows.map((row) => row[0] as string);
 }
 

@@ -128,7 +128,7 @@ export function chargeFromRow(row: Row): Charge {
 }
 
 export async function insertCharge(tx: Tx, charge: Charge): Promise<void> {
-  await tx.run(
+  tx.write(
     `INSERT INTO acquirer_charges (${CHARGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     chargeValues(charge),
   );
@@ -136,7 +136,7 @@ export async function insertCharge(tx: Tx, charge: Charge): Promise<void> {
 
 /** Writes every mutable field of `charge` (the row is locked by the caller's transaction). */
 export async function saveCharge(tx: Tx, charge: Charge): Promise<void> {
-  await tx.run(
+  tx.write(
     `UPDATE acquirer_charges SET status = ?, authorized = ?, amount_authorized_minor = ?, amount_captured_minor = ?, amount_refunded_minor = ?,
        authorization_open = ?, outcome = ?, checks = ?, failure_code = ?, failure_message = ?, decline_code = ?, network_response_code = ?,
        issuer_authorization_id = ?, blocked_by_rule = ?, captured_at_ms = ?

@@ -137,11 +137,11 @@ function values(pi: PaymentIntent): unknown[] {
 }
 
 export async function insertPaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
-  await tx.run(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (${Array(28).fill('?').join(', ')})`, values(pi));
+  tx.write(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (${Array(28).fill('?').join(', ')})`, values(pi));
 }
 
 export async function savePaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
-  await tx.run(
+  tx.write(
     `UPDATE acquirer_payment_intents SET amount_minor = ?, currency = ?, customer_id = ?, payment_method_id = ?, capture_method = ?,
        setup_future_usage = ?, status = ?, amount_capturable_minor = ?, amount_received_minor = ?, latest_charge_id = ?, last_payment_error = ?,
        description = ?, metadata = ?, canceled_at_ms = ?, cancellation_reason = ?,

@@ -34,7 +34,7 @@ export interface RiskAttempt {
 export const ATTEMPT_RETENTION_MS = (VELOCITY_MAX_WINDOW_SECONDS + 24 * 60 * 60) * 1000;
 
 export async function recordAttempt(tx: Tx, attempt: RiskAttempt): Promise<void> {
-  await tx.run(
+  tx.write(
     `INSERT INTO acquirer_risk_attempts
        (merchant_id, payment_id, card_fingerprint, customer_id, initiator, purpose, attempted_at_ms, outcome, phase, rule_id, reason, decline_code)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

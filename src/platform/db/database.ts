@@ -98,6 +98,11 @@ export function isTx(sql: Sql): sql is Tx {
   return (sql as Tx).isTransaction === true;
 }
 
+/** Whether a statement only reads (a SELECT, or a WITH … SELECT that changes nothing): run on its own, it commits nothing. */
+export function isReadOnly(sql: string): boolean {
+  return /^\s*(SELECT|WITH\s[\s\S]*\bSELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE)\b))/i.test(sql) && !/\bRETURNING\b/i.test(sql);
+}
+
 /** Placeholder list for an IN clause: `(?, ?, ?)`. */
 export function placeholders(count: number): string {
   if (count < 1) throw new Error('an IN list needs at least one value');

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Compilable } from 'kysely';
 import { createBuilder } from './builder.ts';
-import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
+import { isReadOnly, type Database, type Row, type Sql, type TransactionOptions, type Tx } from './database.ts';
 import { withRetries } from './retry.ts';
 import { countCommit, countStatement, countTransaction } from './statement-tally.ts';
 import { StatementCache } from './statement-cache.ts';
@@ -84,7 +84,9 @@ export class PostgresDatabase implements Database {
   async all<R = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     const client = await this.#pool.connect();
     try {
-      return await runAll<R>(client, toPostgres(sql), params);
+      const rows = await runAll<R>(client, toPostgres(sql), params);
+      countAutocommit(sql);
+      return rows;
     } finally {
       client.release();
     }
@@ -97,7 +99,9 @@ export class PostgresDatabase implements Database {
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     const client = await this.#pool.connect();
     try {
-      return (await runQuery(client, toPostgres(sql), params)).rowCount ?? 0;
+      const changed = (await runQuery(client, toPostgres(sql), params)).rowCount ?? 0;
+      countAutocommit(sql);
+      return changed;
     } finally {
       client.release();
     }
@@ -107,7 +111,9 @@ export class PostgresDatabase implements Database {
     const compiled = query.compile();
     const client = await this.#pool.connect();
     try {
-      return await runAll<R>(client, compiled.sql, compiled.parameters);
+      const rows = await runAll<R>(client, compiled.sql, compiled.parameters);
+      countAutocommit(compiled.sql);
+      return rows;
     } finally {
       client.release();
     }
@@ -251,6 +257,11 @@ class PostgresTx implements Tx {
     await this.#queued;
     if (this.#failure !== null) throw this.#failure.error;
   }
+}
+
+/** A write run on its own is a transaction of its own: PostgreSQL commits it (and flushes the WAL) as it would a COMMIT. */
+function countAutocommit(sql: string): void {
+  if (!isReadOnly(sql)) countCommit();
 }
 
 // Named statements are parsed and planned once per connection by the server.

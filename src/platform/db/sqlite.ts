@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Compilable } from 'kysely';
 import { makePrivateDir, touchPrivateFile } from '../data-dir.ts';
 import { createBuilder } from './builder.ts';
-import type { Database, Row, Sql, TransactionOptions, Tx } from './database.ts';
+import { isReadOnly, type Database, type Row, type Sql, type TransactionOptions, type Tx } from './database.ts';
 import { Mutex } from './mutex.ts';
 import { CommitGroup } from './sqlite-commit-group.ts';
 import { withRetries } from './retry.ts';
@@ -520,8 +520,5 @@ function toSqliteValue(value: unknown): unknown {
   return value;
 }
 
-function isReadOnly(sql: string): boolean {
-  return /^\s*(SELECT|WITH\s[\s\S]*\bSELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE)\b))/i.test(sql) && !/\bRETURNING\b/i.test(sql);
-}
 
 export type { Sql };

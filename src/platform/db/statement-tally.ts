@@ -13,7 +13,7 @@
 export interface StatementTally {
   statements: number;
   transactions: number;
-  /** Physical COMMITs: on SQLite one commit group (one WAL fsync) carries many transactions; on PostgreSQL one each. */
+  /** Physical COMMITs: on SQLite one commit group (one WAL fsync) carries many transactions; on PostgreSQL one each, and one for each write run on its own (autocommit). */
   commits: number;
   /** The statements' SQL in order, while `record` is switched on; null otherwise. */
   recorded: string[] | null;

@@ -1,0 +1,82 @@
+/**
+ * The PostgreSQL floor under `npm run bench:payments`: what this machine's
+ * PostgreSQL and the `pg` driver (pool of 10, pipeline mode, named
+ * statements — as Cardlane opens them) can do for a payment's shape of SQL
+ * with no application at all: `statements` round trips, awaited one after
+ * another as the payment path awaits them, in `transactions` transactions,
+ * from `clients` concurrent callers, for `seconds`. Half the statements
+ * insert a row the size of a payment record into a table with a primary key
+ * and two indexes, half read one back by its key.
+ *
+ * Run as a child process by bench/payments.ts (so its CPU is its own), with
+ * the payment row's measured statements and COMMITs per payment intent; it
+ * prints one line of JSON. A payment path cannot be faster than its floor:
+ * the floor's rate is the ceiling the database sets, before any logic.
+ *
+ *   node --import tsx bench/lib/postgres-floor-child.ts <url> <clients> <seconds> <statements> <transactions>
+ */
+import pg from 'pg';
+
+const [url, clientsArg, secondsArg, statementsArg, transactionsArg] = process.argv.slice(2);
+const clients = Number(clientsArg);
+const seconds = Number(secondsArg);
+const statements = Math.max(1, Math.round(Number(statementsArg)));
+const transactions = Math.min(statements, Math.max(1, Math.round(Number(transactionsArg))));
+
+/** Statements per transaction, as even as they divide. */
+const shape = Array.from({ length: transactions }, (_, i) => Math.floor(statements / transactions) + (i < statements % transactions ? 1 : 0));
+const PAYLOAD = 'x'.repeat(600);
+
+const pool = new pg.Pool({ connectionString: url, max: 10, pipeline: true, options: '-c plan_cache_mode=force_generic_plan' });
+await pool.query(`DROP TABLE IF EXISTS bench_floor; CREATE TABLE bench_floor (id TEXT PRIMARY KEY, owner TEXT NOT NULL, amount BIGINT NOT NULL,
+  created_at_ms BIGINT NOT NULL, payload TEXT NOT NULL); CREATE INDEX bench_floor_owner ON bench_floor (owner, id);
+  CREATE INDEX bench_floor_created ON bench_floor (created_at_ms)`);
+
+let sequence = 0;
+async function payment(): Promise<void> {
+  let last = '';
+  for (const count of shape) {
+    const client = await pool.connect();
+    try {
+      const inTransaction = count > 1;
+      if (inTransaction) client.query('BEGIN').catch(() => undefined); // pipelined with the first statement, as Cardlane does
+      for (let i = 0; i < count; i++) {
+        if (i % 2 === 0) {
+          last = `row_${process.pid}_${sequence++}`;
+          await client.query({ name: 'floor_insert', text: 'INSERT INTO bench_floor (id, owner, amount, created_at_ms, payload) VALUES ($1, $2, $3, $4, $5)', values: [last, `owner_${sequence % 16}`, 1000, Date.now(), PAYLOAD] });
+        } else {
+          await client.query({ name: 'floor_select', text: 'SELECT id, owner, amount, created_at_ms, payload FROM bench_floor WHERE id = $1', values: [last] });
+        }
+      }
+      if (inTransaction) await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+  }
+}
+
+const deadline = performance.now() + seconds * 1000;
+const warmUntil = performance.now() + Math.min(2000, (seconds * 1000) / 4);
+let done = 0;
+let cpuAtStart: NodeJS.CpuUsage | null = null;
+let startedAt = 0;
+await Promise.all(
+  Array.from({ length: clients }, async () => {
+    while (performance.now() < deadline) {
+      await payment();
+      if (performance.now() < warmUntil) continue;
+      if (cpuAtStart === null) {
+        cpuAtStart = process.cpuUsage();
+        startedAt = performance.now();
+      }
+      done += 1;
+    }
+  }),
+);
+const elapsedS = (performance.now() - startedAt) / 1000;
+const cpu = process.cpuUsage(cpuAtStart ?? undefined);
+await pool.query('DROP TABLE IF EXISTS bench_floor');
+await pool.end();
+process.stdout.write(
+  `${JSON.stringify({ statements, transactions, ops_per_s: Math.round((done / elapsedS) * 10) / 10, node_cpu_ms_per_op: Math.round(((cpu.user + cpu.system) / 1000 / done) * 1000) / 1000 })}\n`,
+);

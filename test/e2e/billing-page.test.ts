@@ -124,6 +124,10 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await waitForText(page, '#invoices-list', /INV-.*API 额度.*\$10\.00.*已支付/s);
     await page.locator('#panel-invoices').scrollIntoViewIfNeeded();
     await shot('zh-invoices');
+    // On a phone both lists are cards, each value under its column's name (nothing squeezed or cut at the edge).
+    assert.equal(await page.locator('#invoices-list tr').first().evaluate((row) => getComputedStyle(row).display), 'grid');
+    await page.locator('#panel-payments').scrollIntoViewIfNeeded();
+    await shot('zh-payments');
     await page.fill('#buy-amount', '0.01');
     await page.click('#buy-submit');
     await waitForText(page, '#buy-message', /^金额超出了表单下方所示的购买范围。$/);

@@ -8,7 +8,11 @@ import { paymentAmount } from './payment-amount.ts';
 import { spendingTranslator, type SpendingT } from './spending-strings.ts';
 import { SaidSpending, useSpendingMessage } from './spending-ui.tsx';
 
-/** The payment history and the invoices: tables that scroll sideways on a phone rather than squeeze. */
+/**
+ * The payment history and the invoices. On a phone each row is a card whose cells carry their column's name
+ * (`table.stacked`, billing.css): nothing squeezed to a letter a line, no button cut at the edge; from 700px
+ * wide they are tables again.
+ */
 
 const KINDS = ['verification', 'purchase', 'auto_recharge', 'subscription'] as const;
 const STATUSES = ['succeeded', 'failed', 'processing'] as const;
@@ -20,20 +24,20 @@ export function PaymentsPanel() {
   return (
     // Focusable, so a keyboard can scroll the table sideways on a phone.
     <div class="scroll" tabIndex={0} role="region" aria-labelledby="panel-payments-title">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t('colDate')}</th>
-            <th scope="col">{t('colWhat')}</th>
-            <th scope="col">{t('colAmount')}</th>
-            <th scope="col">{t('colStatus')}</th>
-            <th scope="col">{t('colDetails')}</th>
+      <table class="stacked" role="table">
+        <thead role="rowgroup">
+          <tr role="row">
+            <th scope="col" role="columnheader">{t('colDate')}</th>
+            <th scope="col" role="columnheader">{t('colWhat')}</th>
+            <th scope="col" role="columnheader">{t('colAmount')}</th>
+            <th scope="col" role="columnheader">{t('colStatus')}</th>
+            <th scope="col" role="columnheader">{t('colDetails')}</th>
           </tr>
         </thead>
-        <tbody id="payments-list">
+        <tbody id="payments-list" role="rowgroup">
           {payments !== null && payments.length === 0 ? (
-            <tr>
-              <td colSpan={5} class="note">
+            <tr role="row">
+              <td role="cell" colSpan={5} class="note">
                 {t('noPayments')}
               </td>
             </tr>
@@ -47,12 +51,22 @@ export function PaymentsPanel() {
             const kind = known(KINDS, payment.kind);
             const status = known(STATUSES, payment.status);
             return (
-              <tr key={payment.id} data-payment={payment.id} data-status={payment.status}>
-                <td>{dateTime(payment.created_at, lang)}</td>
-                <td>{kind ? t(`kind_${kind}`) : payment.kind}</td>
-                <td class="amount">{paymentAmount(payment, t)}</td>
-                <td class={payment.status === 'failed' ? 'declined' : ''}>{status ? t(`status_${status}`) : payment.status}</td>
-                <td class="explanation">{details.join(' · ')}</td>
+              <tr role="row" key={payment.id} data-payment={payment.id} data-status={payment.status}>
+                <td role="cell" data-label={t('colDate')}>{dateTime(payment.created_at, lang)}</td>
+                <td role="cell" data-label={t('colWhat')}>{kind ? t(`kind_${kind}`) : payment.kind}</td>
+                <td role="cell" data-label={t('colAmount')} class="amount">
+                  {paymentAmount(payment, t)}
+                </td>
+                <td role="cell" data-label={t('colStatus')} class={payment.status === 'failed' ? 'declined' : ''}>
+                  {status ? t(`status_${status}`) : payment.status}
+                </td>
+                {details.length > 0 ? (
+                  <td role="cell" data-label={t('colDetails')} class="explanation wide">
+                    {details.join(' · ')}
+                  </td>
+                ) : (
+                  <td role="cell" class="explanation wide empty" />
+                )}
               </tr>
             );
           })}
@@ -90,37 +104,43 @@ export function InvoicesPanel() {
     <>
       <SaidSpending id="invoices-message" shown={message.shown} t={t} lang={lang} />
       <div class="scroll" tabIndex={0} role="region" aria-labelledby="panel-invoices-title">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('colNumber')}</th>
-              <th scope="col">{t('colDate')}</th>
-              <th scope="col">{t('colTotal')}</th>
-              <th scope="col">{t('colTax')}</th>
-              <th scope="col">{t('colStatus')}</th>
-              <th scope="col">{t('colPdf')}</th>
+        <table class="stacked" role="table">
+          <thead role="rowgroup">
+            <tr role="row">
+              <th scope="col" role="columnheader">{t('colNumber')}</th>
+              <th scope="col" role="columnheader">{t('colDate')}</th>
+              <th scope="col" role="columnheader">{t('colTotal')}</th>
+              <th scope="col" role="columnheader">{t('colTax')}</th>
+              <th scope="col" role="columnheader">{t('colStatus')}</th>
+              <th scope="col" role="columnheader">{t('colPdf')}</th>
             </tr>
           </thead>
-          <tbody id="invoices-list">
+          <tbody id="invoices-list" role="rowgroup">
             {invoices !== null && invoices.length === 0 ? (
-              <tr>
-                <td colSpan={6} class="note">
+              <tr role="row">
+                <td role="cell" colSpan={6} class="note">
                   {t('invoicesNone')}
                 </td>
               </tr>
             ) : null}
             {(invoices ?? []).map((invoice) => (
-              <tr key={invoice.id} data-invoice={invoice.id} data-status={invoice.status}>
-                <td>
+              <tr role="row" key={invoice.id} data-invoice={invoice.id} data-status={invoice.status}>
+                <td role="cell" data-label={t('colNumber')} class="wide">
                   {invoice.number}
                   <br />
                   <span class="note">{invoiceLine(invoice, t, lang)}</span>
                 </td>
-                <td>{dateTime(invoice.issued_at, lang)}</td>
-                <td class="amount">{invoice.total.formatted}</td>
-                <td class="amount">{invoice.tax.formatted}</td>
-                <td>{invoice.status === 'partially_refunded' ? t('invoice_partially_refunded', { amount: invoice.amount_refunded.formatted }) : t(invoice.status === 'refunded' ? 'invoice_refunded' : 'invoice_paid')}</td>
-                <td>
+                <td role="cell" data-label={t('colDate')}>{dateTime(invoice.issued_at, lang)}</td>
+                <td role="cell" data-label={t('colTotal')} class="amount">
+                  {invoice.total.formatted}
+                </td>
+                <td role="cell" data-label={t('colTax')} class="amount">
+                  {invoice.tax.formatted}
+                </td>
+                <td role="cell" data-label={t('colStatus')}>
+                  {invoice.status === 'partially_refunded' ? t('invoice_partially_refunded', { amount: invoice.amount_refunded.formatted }) : t(invoice.status === 'refunded' ? 'invoice_refunded' : 'invoice_paid')}
+                </td>
+                <td role="cell" class="wide">
                   <button type="button" data-action="download-invoice" aria-label={t('downloadLabel', { number: invoice.number })} onClick={() => void download(invoice)}>
                     {t('download')}
                   </button>

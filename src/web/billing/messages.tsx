@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { pick, type Lang } from '../shared/lang.ts';
 import { Message, type Tone } from '../shared/ui.tsx';
 import type { ApiAnswer } from './api.ts';
-import { errorKey, type T } from './strings.ts';
+import { errorWording, type T } from './strings.ts';
 import type { Payment } from './types.ts';
 
 /**
@@ -46,14 +46,9 @@ export function refusal(answer: ApiAnswer<unknown>, declinedKey?: 'declined' | '
   return sayError(error);
 }
 
-/**
- * An API's error in the page's language: this page's words for its stable code; the API's own message (English) only
- * for a code the page does not know yet; "could not be reached" when there was no answer at all.
- */
+/** An API's error in the page's language (strings.ts `errorWording`). */
 export function sayError(error: { readonly code?: string; readonly message?: string } | null | undefined): Say {
-  const key = errorKey(error?.code);
-  const text = error?.message;
-  return (t) => (key !== null ? t(key) : text || t('networkError'));
+  return (t, lang) => errorWording(error, t, lang);
 }
 
 /** The message box `id`, saying `shown` in the page's language. */

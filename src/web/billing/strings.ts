@@ -302,6 +302,21 @@ export function errorKey(code: string | undefined): StringKey | null {
   return code !== undefined && Object.hasOwn(en, key) ? (key as StringKey) : null;
 }
 
+/** Codes whose API message names the field at fault ("Invalid email address: …"): in English it says more than this page's general sentence. */
+const FIELD_NAMING_CODES = new Set(['parameter_invalid', 'parameter_missing', 'billing_profile_invalid']);
+
+/**
+ * An API error in the reader's words: this page's sentence for its stable code — except that an English reader is
+ * shown the API's own (English) message where it names the field at fault; the API's message for a code this page
+ * does not know; "could not be reached" when there was no answer at all.
+ */
+export function errorWording(error: { readonly code?: string; readonly message?: string } | null | undefined, t: T, lang: Lang): string {
+  const key = errorKey(error?.code);
+  const text = error?.message;
+  if (text && lang === 'en' && FIELD_NAMING_CODES.has(error?.code ?? '')) return text;
+  return key !== null ? t(key) : text || t('networkError');
+}
+
 /** A card's funding (`credit`, `debit`, …) in the reader's words; a funding this page does not know, as the API names it. */
 export function fundingKey(funding: string): StringKey | null {
   const key = `funding_${funding}`;

@@ -125,7 +125,7 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await page.locator('#panel-invoices').scrollIntoViewIfNeeded();
     await shot('zh-invoices');
     // On a phone both lists are cards, each value under its column's name (nothing squeezed or cut at the edge).
-    assert.equal(await page.locator('#invoices-list tr').first().evaluate((row) => getComputedStyle(row).display), 'grid');
+    assert.equal(await page.locator('#invoices-list tr').first().evaluate((row) => (globalThis as any).getComputedStyle(row).display), 'grid');
     await page.locator('#panel-payments').scrollIntoViewIfNeeded();
     await shot('zh-payments');
     await page.fill('#buy-amount', '0.01');

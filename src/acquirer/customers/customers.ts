@@ -28,10 +28,17 @@ export interface CustomerRow {
   deleted_at_ms: number | string | null;
   /** The test clock the customer lives on (test-clocks/), whose time its objects see. */
   test_clock_id: string | null;
+  /** The number its next invoice takes (subscriptions/invoice-store.ts). */
+  next_invoice_sequence: number | string;
 }
 
 export const CUSTOMER_COLUMNS =
-  'id, merchant_id, email, name, phone, description, metadata, default_payment_method_id, created_at_ms, deleted_at_ms, test_clock_id';
+  'id, merchant_id, email, name, phone, description, metadata, default_payment_method_id, created_at_ms, deleted_at_ms, test_clock_id, next_invoice_sequence';
+
+/** A customer's invoice numbers start with a prefix of its own (Stripe's `invoice_prefix`): the end of its id. */
+export function invoicePrefix(customerId: string): string {
+  return customerId.slice(customerId.indexOf('_') + 1).slice(-8).toUpperCase();
+}
 
 /** The param Stripe names when the default payment method is refused. */
 export const DEFAULT_PAYMENT_METHOD_PARAM = 'invoice_settings[default_payment_method]';
@@ -79,6 +86,8 @@ export function customerObject(row: CustomerRow): Record<string, unknown> & { id
     shipping: null,
     tax_exempt: 'none',
     test_clock: row.test_clock_id ?? null,
+    invoice_prefix: invoicePrefix(row.id),
+    next_invoice_sequence: Number(row.next_invoice_sequence),
   });
 }
 
@@ -132,7 +141,7 @@ export async function createCustomer(
   // the payment methods module; when it is, attach here before this check.)
   const defaultPaymentMethodId = input.defaultPaymentMethodId ?? null;
   await tx.run(
-    `INSERT INTO acquirer_customers (${CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+    `INSERT INTO acquirer_customers (${CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, 1)`,
     [
       id,
       input.merchantId,

@@ -15,7 +15,7 @@ const CARD_OPTIONS = { installments: null, mandate_options: null, network: null,
 const CONNECT = { application: null, on_behalf_of: null, transfer_data: null, transfer_group: null };
 
 export const STRIPE_DEFAULTS = {
-  customer: { invoice_prefix: null, next_invoice_sequence: 1 },
+  customer: {},
   setup_intent: {
     application: null,
     attach_to_self: false,

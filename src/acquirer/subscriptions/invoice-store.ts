@@ -1,6 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import { requireCustomer } from '../customers/customers.ts';
+import { invoicePrefix, requireCustomer } from '../customers/customers.ts';
 import { AcquirerError } from '../errors.ts';
 import { recordEvent } from '../events/events.ts';
 import { getMerchant } from '../merchants/merchants.ts';
@@ -119,8 +119,15 @@ export async function createInvoice(tx: Tx, deps: { readonly ids: IdGenerator; r
     },
     input.nowMs,
   );
-  const sequence = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM acquirer_invoices WHERE merchant_id = ? AND customer_id = ?', [sub.merchant_id, sub.customer_id]);
-  const number = `${invoicePrefix(sub.customer_id)}-${String(Number(sequence?.n ?? 0) + 1).padStart(4, '0')}`;
+  // The customer's next number, taken and advanced by one statement: the row stays locked until this transaction
+  // ends, so invoices of one customer made at once (two of its subscriptions renewing in two processes) never share a
+  // number, and the cost does not grow with the customer's invoices.
+  const taken = await tx.get<{ sequence: number | string }>(
+    'UPDATE acquirer_customers SET next_invoice_sequence = next_invoice_sequence + 1 WHERE merchant_id = ? AND id = ? RETURNING next_invoice_sequence - 1 AS sequence',
+    [sub.merchant_id, sub.customer_id],
+  );
+  if (taken === undefined) throw new Error(`invoice: customer ${sub.customer_id} is missing`);
+  const number = `${invoicePrefix(sub.customer_id)}-${String(Number(taken.sequence)).padStart(4, '0')}`;
   await tx.run(`INSERT INTO acquirer_invoices (${INVOICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, 0, 0, ?, ?, ?, ?, NULL, 1, ?, ?, ?, ?, ?, ?, NULL)`, [
     input.id, sub.merchant_id, sub.customer_id, sub.id, number, input.billingReason, sub.currency, amount,
     input.period.startMs, input.period.endMs, input.billed.startMs, pi.id, input.serverNowMs + COLLECT_HANDOVER_MS,
@@ -147,10 +154,6 @@ async function lineDescription(sql: Sql, item: ItemWithPrice): Promise<string> {
   return `${item.quantity} × ${product?.name ?? item.price.product_id}`;
 }
 
-/** A customer's invoice numbers start with a prefix of its own (Stripe's `invoice_prefix`). */
-function invoicePrefix(customerId: string): string {
-  return customerId.slice(customerId.indexOf('_') + 1).slice(-8).toUpperCase();
-}
 
 export async function invoiceObject(sql: Sql, row: InvoiceRow): Promise<Record<string, unknown> & { id: string }> {
   const [merchant, lines, pi] = [

@@ -134,4 +134,16 @@ CREATE TABLE acquirer_invoice_lines (
 CREATE INDEX acquirer_invoice_lines_invoice ON acquirer_invoice_lines (invoice_id, id);
 `,
   },
+  {
+    // An invoice's number takes the next of its customer's sequence (Stripe's `next_invoice_sequence`), advanced in
+    // the statement that takes it: the COUNT of the customer's invoices it replaces gave two invoices made at once on
+    // PostgreSQL the same number, and read all the customer's invoices each time.
+    id: 'acquirer/052_customer_invoice_sequence',
+    sql: `
+ALTER TABLE acquirer_customers ADD COLUMN next_invoice_sequence BIGINT NOT NULL DEFAULT 1;
+UPDATE acquirer_customers SET next_invoice_sequence = 1 + (
+  SELECT COUNT(*) FROM acquirer_invoices i WHERE i.merchant_id = acquirer_customers.merchant_id AND i.customer_id = acquirer_customers.id
+);
+`,
+  },
 ];

@@ -41,7 +41,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,6 +49,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { summarizeProfile, type CpuProfile } from './lib/cpu-profile.ts';
 import { copySqliteDatabase, createPostgresDatabase, isPostgresUrl } from './lib/grown-database.ts';
+import { cpuMs, localPostgresCpuMs } from './lib/postgres-cpu.ts';
 import { round, summarize } from './lib/stats.ts';
 
 interface Target {
@@ -187,7 +188,6 @@ async function measurePostgresFloor(statements: number, transactions: number) {
   try {
     log(`postgres floor: ${Math.round(statements)} statements in ${Math.round(transactions)} transaction(s), ${SECONDS}s`);
     const script = new URL('./lib/postgres-floor-child.ts', import.meta.url).pathname;
-    const postgresCpuBefore = localPostgresCpuMs();
     const child = spawn(process.execPath, ['--import', 'tsx', script, url, String(CLIENTS), String(SECONDS + Math.min(2, SECONDS / 3)), String(statements), String(transactions)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -195,11 +195,7 @@ async function measurePostgresFloor(statements: number, transactions: number) {
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     if (code !== 0) throw new Error(`postgres floor: exited with ${code}`);
-    const measured = JSON.parse(output) as { ops_per_s: number; statements: number; transactions: number; node_cpu_ms_per_op: number };
-    const postgresCpuMs = localPostgresCpuMs() - postgresCpuBefore;
-    // PostgreSQL's CPU over the whole child run (its warm-up too), per payment's worth of SQL done in it.
-    const done = measured.ops_per_s * (SECONDS + Math.min(2, SECONDS / 3));
-    return { ...measured, postgres_cpu_ms_per_op: postgresCpuMs > 0 ? round(postgresCpuMs / done, 3) : null };
+    return JSON.parse(output) as Record<string, unknown>;
   } finally {
     await drop();
   }
@@ -297,30 +293,6 @@ async function takeProfiles(servers: Server[]) {
 }
 
 /** CPU time of a process (user + system) from /proc, in ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-/**
- * CPU time of every `postgres` process on this machine (backends, WAL writer,
- * checkpointer), in ms: what the database server spends, beside the Node
- * server's own CPU. Zero when PostgreSQL runs elsewhere; anything else the
- * local server does meanwhile counts too.
- */
-function localPostgresCpuMs(): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.includes(' (postgres) ')) total += cpuMs(Number(entry));
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return total;
-}
 
 /** Samples pg_stat_activity for the bench's database: of the active backends, the share waiting on a lock. */
 function sampleLocks(url: string) {

@@ -16,6 +16,7 @@
  *   node --import tsx bench/lib/postgres-floor-child.ts <url> <clients> <seconds> <statements> <transactions>
  */
 import pg from 'pg';
+import { localPostgresCpuMs } from './postgres-cpu.ts';
 
 const [url, clientsArg, secondsArg, statementsArg, transactionsArg] = process.argv.slice(2);
 const clients = Number(clientsArg);
@@ -59,6 +60,7 @@ const deadline = performance.now() + seconds * 1000;
 const warmUntil = performance.now() + Math.min(2000, (seconds * 1000) / 4);
 let done = 0;
 let cpuAtStart: NodeJS.CpuUsage | null = null;
+let postgresCpuAtStart = 0;
 let startedAt = 0;
 await Promise.all(
   Array.from({ length: clients }, async () => {
@@ -67,6 +69,7 @@ await Promise.all(
       if (performance.now() < warmUntil) continue;
       if (cpuAtStart === null) {
         cpuAtStart = process.cpuUsage();
+        postgresCpuAtStart = localPostgresCpuMs();
         startedAt = performance.now();
       }
       done += 1;
@@ -75,8 +78,10 @@ await Promise.all(
 );
 const elapsedS = (performance.now() - startedAt) / 1000;
 const cpu = process.cpuUsage(cpuAtStart ?? undefined);
+// Read while the pool's backends still live (a backend's CPU leaves /proc with it).
+const postgresCpuMs = localPostgresCpuMs() - postgresCpuAtStart;
 await pool.query('DROP TABLE IF EXISTS bench_floor');
 await pool.end();
 process.stdout.write(
-  `${JSON.stringify({ statements, transactions, ops_per_s: Math.round((done / elapsedS) * 10) / 10, node_cpu_ms_per_op: Math.round(((cpu.user + cpu.system) / 1000 / done) * 1000) / 1000 })}\n`,
+  `${JSON.stringify({ statements, transactions, ops_per_s: Math.round((done / elapsedS) * 10) / 10, node_cpu_ms_per_op: Math.round(((cpu.user + cpu.system) / 1000 / done) * 1000) / 1000, postgres_cpu_ms_per_op: postgresCpuMs > 0 ? Math.round((postgresCpuMs / done) * 1000) / 1000 : null })}\n`,
 );

@@ -170,6 +170,7 @@ export class CrashableDatabase implements Database {
         if (this.#tick()) throw new CrashedError();
         tx.write(text, params);
       },
+      settle: () => this.#call(true, null, () => tx.settle()),
     } as Tx;
   }
 

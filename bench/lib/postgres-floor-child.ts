@@ -2,11 +2,13 @@
  * The PostgreSQL floor under `npm run bench:payments`: what this machine's
  * PostgreSQL and the `pg` driver (pool of 10, pipeline mode, named
  * statements — as Cardlane opens them) can do for a payment's shape of SQL
- * with no application at all: `statements` round trips, awaited one after
- * another as the payment path awaits them, in `transactions` transactions,
- * from `clients` concurrent callers, for `seconds`. Half the statements
- * insert a row the size of a payment record into a table with a primary key
- * and two indexes, half read one back by its key.
+ * with no application at all: `statements` statements in `transactions`
+ * transactions, from `clients` concurrent callers, for `seconds`. Half the
+ * statements insert a row the size of a payment record into a table with a
+ * primary key and two indexes, half read one back by its key. The inserts
+ * are queued without waiting (as the payment path queues its writes,
+ * `tx.write`), the reads awaited, COMMIT sent behind the last statement: no
+ * more round trips than the payment makes, fewer in fact — a floor.
  *
  * Run as a child process by bench/payments.ts (so its CPU is its own), with
  * the payment row's measured statements and COMMITs per payment intent; it
@@ -40,16 +42,23 @@ async function payment(): Promise<void> {
     const client = await pool.connect();
     try {
       const inTransaction = count > 1;
-      if (inTransaction) client.query('BEGIN').catch(() => undefined); // pipelined with the first statement, as Cardlane does
+      // Sent without waiting; each handled at once (a failure is the Promise.all's) so none is an unhandled rejection.
+      const queued: Array<Promise<unknown>> = [];
+      const queue = (answer: Promise<unknown>) => {
+        answer.catch(() => undefined);
+        queued.push(answer);
+      };
+      if (inTransaction) queue(client.query('BEGIN'));
       for (let i = 0; i < count; i++) {
         if (i % 2 === 0) {
           last = `row_${process.pid}_${sequence++}`;
-          await client.query({ name: 'floor_insert', text: 'INSERT INTO bench_floor (id, owner, amount, created_at_ms, payload) VALUES ($1, $2, $3, $4, $5)', values: [last, `owner_${sequence % 16}`, 1000, Date.now(), PAYLOAD] });
+          queue(client.query({ name: 'floor_insert', text: 'INSERT INTO bench_floor (id, owner, amount, created_at_ms, payload) VALUES ($1, $2, $3, $4, $5)', values: [last, `owner_${sequence % 16}`, 1000, Date.now(), PAYLOAD] }));
         } else {
           await client.query({ name: 'floor_select', text: 'SELECT id, owner, amount, created_at_ms, payload FROM bench_floor WHERE id = $1', values: [last] });
         }
       }
-      if (inTransaction) await client.query('COMMIT');
+      if (inTransaction) queue(client.query('COMMIT'));
+      await Promise.all(queued);
     } finally {
       client.release();
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import { deleteCustomer } from '../../src/acquirer/customers/customers.ts';
 import { subscriptionMigrations } from '../../src/acquirer/subscriptions/migrations.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
 import { testPaymentNetwork } from '../support/payment-network.ts';
@@ -64,4 +65,38 @@ test('a database from before the sequence: the migration starts each customer’
   const third = await f.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
   const invoice = await f.stripe.invoices.retrieve(third.latest_invoice as string);
   assert.match(invoice.number!, /-0003$/);
+});
+
+test('a subscription started while its customer is being deleted is refused: no invoice, no charge for a customer that is gone', async () => {
+  const customer = await f.stripe.customers.create({ email: 'leaving@example.com' });
+  const pm = await f.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+  await f.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+  const product = await f.stripe.products.create({ name: 'Plan' });
+  const price = await f.stripe.prices.create({ product: product.id, unit_amount: 900, currency: 'usd', recurring: { interval: 'month' } });
+
+  // The deletion holds the customer's row (and on SQLite the writer) until released; the subscription is asked for
+  // meanwhile. On PostgreSQL it reads the customer before the deletion commits and then waits on the invoice number.
+  const chargesBefore = (await f.db.all('SELECT id FROM acquirer_charges WHERE customer_id = ?', [customer.id])).length; // the card's verification
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const deleting = f.db.transaction(
+    async (tx) => {
+      await deleteCustomer(tx, { ids: f.deps.ids, nowMs: f.clock.nowMs() }, { merchantId: f.merchant.merchant.id, id: customer.id });
+      await gate;
+    },
+    { maxAttempts: 1 },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const creating = f.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] }).then(
+    (sub) => ({ status: sub.status, code: null }),
+    (error: { code?: string }) => ({ status: null, code: error.code ?? 'unknown' }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  release();
+  await deleting;
+  assert.deepEqual(await creating, { status: null, code: 'resource_missing' });
+  const live = await f.db.all("SELECT id FROM acquirer_subscriptions WHERE customer_id = ? AND status <> 'canceled'", [customer.id]);
+  const invoices = await f.db.all('SELECT id FROM acquirer_invoices WHERE customer_id = ?', [customer.id]);
+  const charges = await f.db.all('SELECT id FROM acquirer_charges WHERE customer_id = ?', [customer.id]);
+  assert.deepEqual([live.length, invoices.length, charges.length], [0, 0, chargesBefore]);
 });

@@ -65,6 +65,26 @@ describe(`queued writes (${testDatabaseKind()})`, () => {
     assert.equal(await count('dup-'), 1);
   });
 
+  test('a value the database cannot take (an object) is refused at the call, and nothing of the transaction is kept', async () => {
+    // pg would try to serialize it itself and fail inside the driver without sending anything: the COMMIT queued
+    // behind it would then have committed the writes before it while the caller was told the transaction failed.
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await assert.rejects(
+      t.db.transaction(
+        async (tx) => {
+          tx.write('INSERT INTO queued (id, amount) VALUES (?, ?)', ['object-1', 1]);
+          tx.write('INSERT INTO queued (id, amount) VALUES (?, ?)', ['object-2', circular]);
+        },
+        { maxAttempts: 1 },
+      ),
+    );
+    assert.equal(await count('object-'), 0);
+    // The connection is as good as before: the same statement runs on it.
+    await t.db.transaction(async (tx) => tx.write('INSERT INTO queued (id, amount) VALUES (?, ?)', ['object-3', 3]));
+    assert.equal(await count('object-'), 1);
+  });
+
   test('the transaction is usable after: the next one on the same connection commits normally', async () => {
     for (let i = 0; i < 3; i++) {
       await assert.rejects(t.db.transaction(async (tx) => tx.write('INSERT INTO queued (id, amount) VALUES (?, ?)', [`after-bad-${i}`, -5])));

@@ -1,6 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import { invoicePrefix, requireCustomer } from '../customers/customers.ts';
+import { invoicePrefix, noSuchCustomer, requireCustomer } from '../customers/customers.ts';
 import { AcquirerError } from '../errors.ts';
 import { recordEvent } from '../events/events.ts';
 import { getMerchant } from '../merchants/merchants.ts';
@@ -123,10 +123,13 @@ export async function createInvoice(tx: Tx, deps: { readonly ids: IdGenerator; r
   // ends, so invoices of one customer made at once (two of its subscriptions renewing in two processes) never share a
   // number, and the cost does not grow with the customer's invoices.
   const taken = await tx.get<{ sequence: number | string }>(
-    'UPDATE acquirer_customers SET next_invoice_sequence = next_invoice_sequence + 1 WHERE merchant_id = ? AND id = ? RETURNING next_invoice_sequence - 1 AS sequence',
+    `UPDATE acquirer_customers SET next_invoice_sequence = next_invoice_sequence + 1
+     WHERE merchant_id = ? AND id = ? AND deleted_at_ms IS NULL RETURNING next_invoice_sequence - 1 AS sequence`,
     [sub.merchant_id, sub.customer_id],
   );
-  if (taken === undefined) throw new Error(`invoice: customer ${sub.customer_id} is missing`);
+  // Deleted meanwhile: the customer was read before its deletion committed, and this statement waited for it (on
+  // PostgreSQL it then sees the deleted row). Nothing is invoiced or charged to a customer that no longer exists.
+  if (taken === undefined) throw noSuchCustomer(sub.customer_id, 'customer');
   const number = `${invoicePrefix(sub.customer_id)}-${String(Number(taken.sequence)).padStart(4, '0')}`;
   await tx.run(`INSERT INTO acquirer_invoices (${INVOICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, 0, 0, ?, ?, ?, ?, NULL, 1, ?, ?, ?, ?, ?, ?, NULL)`, [
     input.id, sub.merchant_id, sub.customer_id, sub.id, number, input.billingReason, sub.currency, amount,

@@ -154,6 +154,8 @@ export async function advanceTestClock(
       await tx.run(`UPDATE acquirer_test_clocks SET status = 'advancing', frozen_time_ms = ? WHERE id = ?`, [input.frozenTimeMs, input.id]);
       const advancing = await requireTestClock(tx, input.merchantId, input.id, 'id');
       await recordEvent(tx, deps, { merchantId: input.merchantId, type: 'test_helpers.test_clock.advancing', object: testClockObject(advancing), request: input.request });
+      // The event is a queued write: known written before the work starts, or a failure of it would be taken for the work's.
+      await tx.settle();
       workStarted = true;
       for (const step of work) await step.due(tx, { id: input.id, merchantId: input.merchantId, fromMs, toMs: input.frozenTimeMs });
       await tx.run(`UPDATE acquirer_test_clocks SET status = 'ready' WHERE id = ?`, [input.id]);

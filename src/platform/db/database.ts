@@ -39,6 +39,12 @@ export interface Tx extends Sql {
    * error: every later statement and the commit throw it, on both databases.
    */
   write(sql: string, params?: readonly unknown[]): void;
+  /**
+   * Waits for the answers of the writes queued so far and throws the first
+   * failure's error. The commit does this by itself; call it only where what
+   * comes next must not start on a write that may have failed.
+   */
+  settle(): Promise<void>;
   /** Runs one or more statements with no parameters and no caching (DDL). */
   exec(sql: string): Promise<void>;
 }

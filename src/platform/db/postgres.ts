@@ -295,10 +295,17 @@ export function toPostgres(sql: string): string {
   return result;
 }
 
+/**
+ * The values SQLite takes too, and nothing else: `pg` would serialize an
+ * object itself, and when that fails it fails inside the driver without
+ * sending anything — a queued write's COMMIT, already on its way, would then
+ * commit the rest of the transaction. Refused here, at the call, instead.
+ */
 function toPostgresValue(value: unknown): unknown {
-  if (value === undefined) throw new TypeError('undefined is not a SQL value; pass null');
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
-  return value;
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError(value === undefined ? 'undefined is not a SQL value; pass null' : `a ${typeof value} is not a SQL value: pass a string, a number or null`);
 }
 
 function typeParser(oid: number, format?: string): (value: string) => unknown {

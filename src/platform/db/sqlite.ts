@@ -158,7 +158,7 @@ export class SqliteDatabase implements Database {
         const tx = new SqliteTx(this.#writer);
         try {
           result = await fn(tx);
-          tx.settle();
+          tx.throwIfWriteFailed();
           tx.close();
           this.#writer.control(`RELEASE ${SAVEPOINT}`);
         } catch (error) {
@@ -393,8 +393,12 @@ class SqliteTx implements Tx {
     }
   }
 
+  async settle(): Promise<void> {
+    this.throwIfWriteFailed();
+  }
+
   /** Throws the error of a queued write that failed; called before the transaction commits. */
-  settle(): void {
+  throwIfWriteFailed(): void {
     if (this.#failure !== null) throw this.#failure.error;
   }
 

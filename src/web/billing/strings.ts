@@ -302,12 +302,16 @@ export function errorKey(code: string | undefined): StringKey | null {
   return code !== undefined && Object.hasOwn(en, key) ? (key as StringKey) : null;
 }
 
-/** Codes whose API message names the field at fault ("Invalid email address: …"): in English it says more than this page's general sentence. */
-const FIELD_NAMING_CODES = new Set(['parameter_invalid', 'parameter_missing', 'billing_profile_invalid']);
+/**
+ * Codes whose API message names, in the words of the form, the field at fault ("tax_id: a VAT number starts with its
+ * country code"): in English it says more than this page's general sentence. (`parameter_invalid` and
+ * `parameter_missing` are worded for developers — "Invalid card[exp_month]" — and keep the page's sentence.)
+ */
+const FIELD_NAMING_CODES = new Set(['billing_profile_invalid']);
 
 /**
  * An API error in the reader's words: this page's sentence for its stable code — except that an English reader is
- * shown the API's own (English) message where it names the field at fault; the API's message for a code this page
+ * shown the API's own (English) message where it names the field at fault in the form's words; the API's message for a code this page
  * does not know; "could not be reached" when there was no answer at all.
  */
 export function errorWording(error: { readonly code?: string; readonly message?: string } | null | undefined, t: T, lang: Lang): string {

@@ -22,7 +22,7 @@ export function PaymentsPanel() {
   const { t, lang } = useBilling();
   const payments = useBillingData<List<Payment>>('/payments?limit=20')?.data ?? null;
   return (
-    // Focusable, so a keyboard can scroll the table sideways on a phone.
+    // Focusable, so a keyboard can scroll the table sideways in a window too narrow for it (a phone shows cards).
     <div class="scroll" tabIndex={0} role="region" aria-labelledby="panel-payments-title">
       <table class="stacked" role="table">
         <StackedHead labels={[t('colDate'), t('colWhat'), t('colAmount'), t('colStatus'), t('colDetails')]} />

@@ -21,6 +21,16 @@ afterEach(async () => {
   await f.close();
 });
 
+/** A customer with a default card, and a monthly plan to subscribe it to. */
+async function subscriberAndPlan(email: string) {
+  const customer = await f.stripe.customers.create({ email });
+  const pm = await f.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+  await f.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+  const product = await f.stripe.products.create({ name: 'Plan' });
+  const price = await f.stripe.prices.create({ product: product.id, unit_amount: 900, currency: 'usd', recurring: { interval: 'month' } });
+  return { customer, price };
+}
+
 test('subscriptions of one customer started at once get invoices numbered one after another, never the same number twice', async () => {
   const customer = await f.stripe.customers.create({ email: 'many-plans@example.com' });
   const pm = await f.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
@@ -49,11 +59,7 @@ test('subscriptions of one customer started at once get invoices numbered one af
 });
 
 test('a database from before the sequence: the migration starts each customer’s sequence after the invoices it already has', async () => {
-  const customer = await f.stripe.customers.create({ email: 'older@example.com' });
-  const pm = await f.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
-  await f.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
-  const product = await f.stripe.products.create({ name: 'Plan' });
-  const price = await f.stripe.prices.create({ product: product.id, unit_amount: 900, currency: 'usd', recurring: { interval: 'month' } });
+  const { customer, price } = await subscriberAndPlan('older@example.com');
   for (let i = 0; i < 2; i++) await f.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
 
   // As the column was before the migration filled it: the default for every customer.
@@ -68,11 +74,7 @@ test('a database from before the sequence: the migration starts each customer’
 });
 
 test('a subscription started while its customer is being deleted is refused: no invoice, no charge for a customer that is gone', async () => {
-  const customer = await f.stripe.customers.create({ email: 'leaving@example.com' });
-  const pm = await f.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
-  await f.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
-  const product = await f.stripe.products.create({ name: 'Plan' });
-  const price = await f.stripe.prices.create({ product: product.id, unit_amount: 900, currency: 'usd', recurring: { interval: 'month' } });
+  const { customer, price } = await subscriberAndPlan('leaving@example.com');
 
   // The deletion holds the customer's row (and on SQLite the writer) until released; the subscription is asked for
   // meanwhile. On PostgreSQL it reads the customer before the deletion commits and then waits on the invoice number.

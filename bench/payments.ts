@@ -24,8 +24,10 @@
  * shape of SQL (lib/postgres-floor-child.ts): the bare `pg` driver running
  * as many statements in as many COMMITs as a payment intent took in the row
  * above (its inserts queued, its reads awaited: fewer round trips than the
- * payment), with no application — and the same statements in one
- * transaction, the most that sharing commits across requests could buy.
+ * payment), with no application — the same statements in one
+ * transaction, the most that sharing commits across requests could buy —
+ * and the same statements and COMMITs each carrying half the customers'
+ * payments at once, the floor of a path that batches across requests.
  *
  * `--grown <db>[,<db>]` also measures each configuration on a copy of a
  * grown database (`npm run bench:grow`: a SQLite file and/or a PostgreSQL
@@ -111,9 +113,13 @@ try {
   if (paymentShape !== undefined) {
     const statements = Number(paymentShape.statements_per_payment);
     const commits = Number(paymentShape.commits_per_payment);
-    for (const [shape, transactions] of [['as the payment', commits], ['in one transaction', 1]] as const) {
+    // And the floor of a design that carries concurrent payments together: the same statements and COMMITs, each
+    // statement for half the customers at once (two groups in flight), as a payment path batching across requests would.
+    const batch = Math.max(2, Math.floor(CLIENTS / 2));
+    const shapes = [['as the payment', commits, 1], ['in one transaction', 1, 1], [`as the payment, ${batch} payments a statement`, commits, batch]] as const;
+    for (const [shape, transactions, payments] of shapes) {
       // A side measurement: its failure is reported in the JSON, never taken for the payments' own.
-      const floor = await measurePostgresFloor(statements, transactions).catch((error: unknown) => ({ error: String(error) }));
+      const floor = await measurePostgresFloor(statements, transactions, payments).catch((error: unknown) => ({ error: String(error) }));
       floors.push({ shape, ...floor });
     }
   }
@@ -157,7 +163,7 @@ try {
         ...(floors.length > 0
           ? {
               postgres_floor: {
-                what: `bare pg driver, no application: the payment's statements (half inserts of a payment-sized row, queued; half reads by key, awaited) in its COMMITs, ${CLIENTS} concurrent callers`,
+                what: `bare pg driver, no application: the payment's statements (half inserts of a payment-sized row, queued; half reads by key, awaited) in its COMMITs, ${CLIENTS} concurrent callers; batched: each statement carries several payments (multi-row insert, read by = ANY), ${CLIENTS} payments in flight`,
                 rows: floors,
               },
             }
@@ -185,12 +191,12 @@ async function measureBare() {
 }
 
 /** The floor (see lib/postgres-floor-child.ts) on a database of its own, with PostgreSQL's CPU per payment's worth of SQL. */
-async function measurePostgresFloor(statements: number, transactions: number) {
+async function measurePostgresFloor(statements: number, transactions: number, batch: number) {
   const { url, drop } = await createPostgresDatabase(POSTGRES, null);
   try {
-    log(`postgres floor: ${Math.round(statements)} statements in ${Math.round(transactions)} transaction(s), ${SECONDS}s`);
+    log(`postgres floor: ${Math.round(statements)} statements in ${Math.round(transactions)} transaction(s), ${batch} payment(s) a statement, ${SECONDS}s`);
     const script = new URL('./lib/postgres-floor-child.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, ['--import', 'tsx', script, url, String(CLIENTS), String(SECONDS + Math.min(2, SECONDS / 3)), String(statements), String(transactions)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, url, String(CLIENTS), String(SECONDS + Math.min(2, SECONDS / 3)), String(statements), String(transactions), String(batch)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';

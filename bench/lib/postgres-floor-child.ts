@@ -10,18 +10,28 @@
  * `tx.write`), the reads awaited, COMMIT sent behind the last statement: no
  * more round trips than the payment makes, fewer in fact — a floor.
  *
+ * With `batch` > 1 it measures the floor of another design: `batch`
+ * concurrent payments carried together, each of their statements one
+ * statement for all of them (a multi-row insert of `batch` rows, a read of
+ * `batch` keys by `= ANY`), by `clients / batch` callers — the shape of a
+ * payment path that coalesces concurrent requests' work, as TigerBeetle
+ * batches transfers. It tells whether that redesign could reach a target
+ * the per-request design cannot.
+ *
  * Run as a child process by bench/payments.ts (so its CPU is its own), with
  * the payment row's measured statements and COMMITs per payment intent; it
  * prints one line of JSON. A payment path cannot be faster than its floor:
  * the floor's rate is the ceiling the database sets, before any logic.
  *
- *   node --import tsx bench/lib/postgres-floor-child.ts <url> <clients> <seconds> <statements> <transactions>
+ *   node --import tsx bench/lib/postgres-floor-child.ts <url> <clients> <seconds> <statements> <transactions> [batch]
  */
 import pg from 'pg';
 import { localPostgresCpuMs } from './postgres-cpu.ts';
 
-const [url, clientsArg, secondsArg, statementsArg, transactionsArg] = process.argv.slice(2);
-const clients = Number(clientsArg);
+const [url, clientsArg, secondsArg, statementsArg, transactionsArg, batchArg] = process.argv.slice(2);
+/** Payments carried by each statement (1: the payment path as it is). */
+const batch = Math.max(1, Math.round(Number(batchArg ?? 1)));
+const clients = Math.max(1, Math.round(Number(clientsArg) / batch));
 const seconds = Number(secondsArg);
 const statements = Math.max(1, Math.round(Number(statementsArg)));
 const transactions = Math.min(statements, Math.max(1, Math.round(Number(transactionsArg))));
@@ -35,9 +45,31 @@ await pool.query(`DROP TABLE IF EXISTS bench_floor; CREATE TABLE bench_floor (id
   created_at_ms BIGINT NOT NULL, payload TEXT NOT NULL); CREATE INDEX bench_floor_owner ON bench_floor (owner, id);
   CREATE INDEX bench_floor_created ON bench_floor (created_at_ms)`);
 
+const INSERT_ONE = 'INSERT INTO bench_floor (id, owner, amount, created_at_ms, payload) VALUES ($1, $2, $3, $4, $5)';
+const INSERT_MANY = `INSERT INTO bench_floor (id, owner, amount, created_at_ms, payload)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])`;
+const SELECT_ONE = 'SELECT id, owner, amount, created_at_ms, payload FROM bench_floor WHERE id = $1';
+const SELECT_MANY = 'SELECT id, owner, amount, created_at_ms, payload FROM bench_floor WHERE id = ANY($1)';
+
 let sequence = 0;
+/** One insert of this batch's rows, and the read that finds them again. */
+function nextRows(): { insert: pg.QueryConfig; select: pg.QueryConfig } {
+  const ids = Array.from({ length: batch }, () => `row_${process.pid}_${sequence++}`);
+  if (batch === 1) {
+    return {
+      insert: { name: 'floor_insert', text: INSERT_ONE, values: [ids[0], `owner_${sequence % 16}`, 1000, Date.now(), PAYLOAD] },
+      select: { name: 'floor_select', text: SELECT_ONE, values: [ids[0]] },
+    };
+  }
+  return {
+    insert: { name: 'floor_insert_many', text: INSERT_MANY, values: [ids, ids.map((_, i) => `owner_${i % 16}`), ids.map(() => 1000), ids.map(() => Date.now()), ids.map(() => PAYLOAD)] },
+    select: { name: 'floor_select_many', text: SELECT_MANY, values: [ids] },
+  };
+}
+
+/** One payment's statements (or, batched, one statement per statement of `batch` payments). */
 async function payment(): Promise<void> {
-  let last = '';
+  let rows = nextRows();
   for (const count of shape) {
     const client = await pool.connect();
     try {
@@ -51,10 +83,10 @@ async function payment(): Promise<void> {
       if (inTransaction) queue(client.query('BEGIN'));
       for (let i = 0; i < count; i++) {
         if (i % 2 === 0) {
-          last = `row_${process.pid}_${sequence++}`;
-          queue(client.query({ name: 'floor_insert', text: 'INSERT INTO bench_floor (id, owner, amount, created_at_ms, payload) VALUES ($1, $2, $3, $4, $5)', values: [last, `owner_${sequence % 16}`, 1000, Date.now(), PAYLOAD] }));
+          rows = nextRows();
+          queue(client.query(rows.insert));
         } else {
-          await client.query({ name: 'floor_select', text: 'SELECT id, owner, amount, created_at_ms, payload FROM bench_floor WHERE id = $1', values: [last] });
+          await client.query(rows.select);
         }
       }
       if (inTransaction) queue(client.query('COMMIT'));
@@ -81,7 +113,7 @@ await Promise.all(
         postgresCpuAtStart = localPostgresCpuMs();
         startedAt = performance.now();
       }
-      done += 1;
+      done += batch;
     }
   }),
 );
@@ -92,5 +124,5 @@ const postgresCpuMs = localPostgresCpuMs() - postgresCpuAtStart;
 await pool.query('DROP TABLE IF EXISTS bench_floor');
 await pool.end();
 process.stdout.write(
-  `${JSON.stringify({ statements, transactions, ops_per_s: Math.round((done / elapsedS) * 10) / 10, node_cpu_ms_per_op: Math.round(((cpu.user + cpu.system) / 1000 / done) * 1000) / 1000, postgres_cpu_ms_per_op: postgresCpuMs > 0 ? Math.round((postgresCpuMs / done) * 1000) / 1000 : null })}\n`,
+  `${JSON.stringify({ statements, transactions, payments_per_statement: batch, ops_per_s: Math.round((done / elapsedS) * 10) / 10, node_cpu_ms_per_op: Math.round(((cpu.user + cpu.system) / 1000 / done) * 1000) / 1000, postgres_cpu_ms_per_op: postgresCpuMs > 0 ? Math.round((postgresCpuMs / done) * 1000) / 1000 : null })}\n`,
 );

@@ -77,7 +77,7 @@ test('a subscription started while its customer is being deleted is refused: no 
   const { customer, price } = await subscriberAndPlan('leaving@example.com');
 
   // The deletion holds the customer's row (and on SQLite the writer) until released; the subscription is asked for
-  // meanwhile. On PostgreSQL it reads the customer before the deletion commits and then waits on the invoice number.
+  // meanwhile. On PostgreSQL it waits on the customer's row lock, which it takes first, and then finds the customer gone.
   const chargesBefore = (await f.db.all('SELECT id FROM acquirer_charges WHERE customer_id = ?', [customer.id])).length; // the card's verification
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));

@@ -96,17 +96,17 @@ export function deletedCustomerObject(id: string): { id: string; object: 'custom
   return { id, object: 'customer', deleted: true };
 }
 
-/** A live (not deleted) customer of this merchant. */
-export async function getCustomer(sql: Sql, merchantId: string, id: string): Promise<CustomerRow | undefined> {
+/** A live (not deleted) customer of this merchant; `lock` only inside a transaction. */
+export async function getCustomer(sql: Sql, merchantId: string, id: string, lock = false): Promise<CustomerRow | undefined> {
   return sql.get<CustomerRow>(
-    `SELECT ${CUSTOMER_COLUMNS} FROM acquirer_customers WHERE id = ? AND merchant_id = ? AND deleted_at_ms IS NULL`,
+    `SELECT ${CUSTOMER_COLUMNS} FROM acquirer_customers WHERE id = ? AND merchant_id = ? AND deleted_at_ms IS NULL${lock ? ` ${(sql as Tx).forUpdate}` : ''}`,
     [id, merchantId],
   );
 }
 
 /** Like getCustomer, or Stripe's 404 naming `param` (e.g. `customer` on a payment intent). */
-export async function requireCustomer(sql: Sql, merchantId: string, id: string, param = 'id'): Promise<CustomerRow> {
-  const row = await getCustomer(sql, merchantId, id);
+export async function requireCustomer(sql: Sql, merchantId: string, id: string, param = 'id', lock = false): Promise<CustomerRow> {
+  const row = await getCustomer(sql, merchantId, id, lock);
   if (row === undefined) throw noSuchCustomer(id, param);
   return row;
 }
@@ -223,6 +223,9 @@ export async function deleteCustomer(
   deps: CustomerDeps,
   input: { readonly merchantId: string; readonly id: string; readonly request?: EventRequest },
 ): Promise<void> {
+  // Lock order: the customer's row, then its subscriptions' (endSubscriptionsOfCustomer). Invoicing takes the same two
+  // in the same order (subscriptions/invoice-store.ts, createInvoice), so a deletion and an invoice of one customer
+  // at once wait for each other instead of deadlocking; the other way round PostgreSQL broke the cycle after a second.
   const before = await tx.get<CustomerRow>(
     `SELECT ${CUSTOMER_COLUMNS} FROM acquirer_customers WHERE id = ? AND merchant_id = ? AND deleted_at_ms IS NULL ${tx.forUpdate}`,
     [input.id, input.merchantId],

@@ -6,7 +6,9 @@ import { saveSubscription, SUBSCRIPTION_COLUMNS, subscriptionItems, subscription
 /**
  * Deleting a customer (or the test clock it lives on) cancels its
  * subscriptions at once, as Stripe does: nothing is billed to a customer
- * that no longer exists. Call in the deletion's transaction.
+ * that no longer exists. Call in the deletion's transaction, holding the
+ * customer's row lock: customer first, then its subscriptions, the order
+ * invoicing takes them in too (invoice-store.ts, createInvoice).
  */
 export async function endSubscriptionsOfCustomer(tx: Tx, deps: { readonly ids: IdGenerator; readonly nowMs: number }, merchantId: string, customerId: string): Promise<void> {
   const live = await tx.all<SubscriptionRow>(

@@ -95,9 +95,20 @@ export interface NewInvoice {
 
 /**
  * Makes the invoice, its lines and its payment intent, and records
- * `invoice.created` then `invoice.finalized`. The caller holds the
- * subscription's lock; the unique (subscription, billed period) index
- * refuses a second invoice for one period whatever the caller does.
+ * `invoice.created` then `invoice.finalized`. The unique (subscription,
+ * billed period) index refuses a second invoice for one period whatever the
+ * caller does.
+ *
+ * The caller holds two row locks, taken in this order: the customer's, then
+ * the subscription's. Deleting a customer takes the same two in the same
+ * order (it cancels the subscriptions: customers.ts, deleteCustomer), so the
+ * two wait for each other and never deadlock. (Invoicing used to lock the
+ * subscription first and the customer only here, for its number: at once
+ * with a deletion on PostgreSQL each held the row the other wanted, and
+ * PostgreSQL broke the cycle after a second by failing one, which was re-run.)
+ * Customer first also means the customer cannot be deleted while its
+ * subscription is invoiced: the deletion waits and then finds the
+ * subscription's new period, invoiced, which it cancels with the rest.
  */
 export async function createInvoice(tx: Tx, deps: { readonly ids: IdGenerator; readonly payments: PaymentIntents }, input: NewInvoice): Promise<InvoiceRow> {
   const { subscription: sub } = input;
@@ -119,16 +130,16 @@ export async function createInvoice(tx: Tx, deps: { readonly ids: IdGenerator; r
     },
     input.nowMs,
   );
-  // The customer's next number, taken and advanced by one statement: the row stays locked until this transaction
-  // ends, so invoices of one customer made at once (two of its subscriptions renewing in two processes) never share a
-  // number, and the cost does not grow with the customer's invoices.
+  // The customer's next number, taken and advanced by one statement under the customer's lock (the caller's), held
+  // until this transaction ends: invoices of one customer made at once (two of its subscriptions renewing in two
+  // processes) never share a number, and the cost does not grow with the customer's invoices.
   const taken = await tx.get<{ sequence: number | string }>(
     `UPDATE acquirer_customers SET next_invoice_sequence = next_invoice_sequence + 1
      WHERE merchant_id = ? AND id = ? AND deleted_at_ms IS NULL RETURNING next_invoice_sequence - 1 AS sequence`,
     [sub.merchant_id, sub.customer_id],
   );
-  // Deleted meanwhile: the customer was read before its deletion committed, and this statement waited for it (on
-  // PostgreSQL it then sees the deleted row). Nothing is invoiced or charged to a customer that no longer exists.
+  // A deleted customer: the callers lock it first, and a deleted one has no live subscription to invoice (its deletion
+  // canceled them), so this guards a caller that did not. Nothing is invoiced or charged to a customer that is gone.
   if (taken === undefined) throw noSuchCustomer(sub.customer_id, 'customer');
   const number = `${invoicePrefix(sub.customer_id)}-${String(Number(taken.sequence)).padStart(4, '0')}`;
   await tx.run(`INSERT INTO acquirer_invoices (${INVOICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, 0, 0, ?, ?, ?, ?, NULL, 1, ?, ?, ?, ?, ?, ?, NULL)`, [

@@ -18,6 +18,10 @@ import { findSubscription, periodOfCycle, saveSubscription, SUBSCRIPTION_COLUMNS
  * or a retry after a crash, finds the period already moved and does
  * nothing — and the invoice's unique (subscription, period start) index
  * would refuse a second invoice for that period anyway.
+ *
+ * Before the subscription's lock, a renewal takes its customer's: the lock
+ * order of invoicing and of deleting a customer (invoice-store.ts,
+ * createInvoice).
  */
 
 /** At most this many periods are caught up in one go (a test clock may move two years: 730 daily periods). */
@@ -26,8 +30,9 @@ const MAX_PERIODS_PER_RENEWAL = 800;
 const RENEWALS_PER_RUN = 100;
 
 /**
- * Moves a locked subscription through every period end up to `untilMs`;
- * returns the invoices it made (to be collected after the transaction).
+ * Moves a locked subscription, whose customer's row the caller locked first,
+ * through every period end up to `untilMs`; returns the invoices it made (to
+ * be collected after the transaction).
  */
 export async function renewSubscription(tx: Tx, deps: CollectionDeps, sub: SubscriptionRow, untilMs: number, serverNowMs: number): Promise<string[]> {
   const invoices: string[] = [];
@@ -75,13 +80,19 @@ export async function renewSubscription(tx: Tx, deps: CollectionDeps, sub: Subsc
 }
 
 /** Renews one subscription under its lock (re-read: another process may have renewed it) and collects what it billed. */
-async function renewAndCollect(deps: CollectionDeps, merchantId: string, id: string, untilMs: number, serverNowMs: number): Promise<void> {
+async function renewAndCollect(deps: CollectionDeps, due: DueSubscription, untilMs: number, serverNowMs: number): Promise<void> {
   const invoices = await deps.db.transaction(async (tx) => {
-    const sub = await findSubscription(tx, merchantId, id, true);
+    // The customer's lock before the subscription's (see the top of this file). A customer deleted meanwhile is not
+    // found; its deletion canceled the subscription, which the re-read below then finds so and leaves alone.
+    await getCustomer(tx, due.merchant_id, due.customer_id, true);
+    const sub = await findSubscription(tx, due.merchant_id, due.id, true);
     return sub === undefined ? [] : renewSubscription(tx, deps, sub, untilMs, serverNowMs);
   });
-  for (const invoiceId of invoices) await collectInvoice(deps, merchantId, invoiceId);
+  for (const invoiceId of invoices) await collectInvoice(deps, due.merchant_id, invoiceId);
 }
+
+/** A subscription's customer never changes, so the one read with it here is the one to lock. */
+type DueSubscription = Pick<SubscriptionRow, 'id' | 'merchant_id' | 'customer_id'>;
 
 /**
  * The `acquirer.subscription-renewals` task: subscriptions on the server's
@@ -89,11 +100,11 @@ async function renewAndCollect(deps: CollectionDeps, merchantId: string, id: str
  * cut short are collected. (Test-clock subscriptions renew when their clock is advanced.)
  */
 export async function renewDueSubscriptions(deps: CollectionDeps, serverNowMs: number): Promise<number> {
-  const due = await deps.db.all<Pick<SubscriptionRow, 'id' | 'merchant_id'>>(
-    `SELECT id, merchant_id FROM acquirer_subscriptions WHERE status IN ('active', 'past_due') AND current_period_end_ms <= ? AND test_clock_id IS NULL ORDER BY current_period_end_ms, id LIMIT ?`,
+  const due = await deps.db.all<DueSubscription>(
+    `SELECT id, merchant_id, customer_id FROM acquirer_subscriptions WHERE status IN ('active', 'past_due') AND current_period_end_ms <= ? AND test_clock_id IS NULL ORDER BY current_period_end_ms, id LIMIT ?`,
     [serverNowMs, RENEWALS_PER_RUN],
   );
-  for (const row of due) await renewAndCollect(deps, row.merchant_id, row.id, serverNowMs, serverNowMs);
+  for (const row of due) await renewAndCollect(deps, row, serverNowMs, serverNowMs);
   await collectPendingInvoices(deps, { serverNowMs });
   return due.length;
 }
@@ -107,6 +118,12 @@ export async function renewDueSubscriptions(deps: CollectionDeps, serverNowMs: n
 export function subscriptionClockWork(deps: CollectionDeps): TestClockWork {
   return {
     due: async (tx, clock) => {
+      // The customers' locks before their subscriptions' (see the top of this file), in id order as every path that
+      // locks several customers. All of the clock's: a subscription made meanwhile may fall due with the rest.
+      await tx.all(`SELECT id FROM acquirer_customers WHERE merchant_id = ? AND test_clock_id = ? AND deleted_at_ms IS NULL ORDER BY id ${tx.forUpdate}`, [
+        clock.merchantId,
+        clock.id,
+      ]);
       const subs = await tx.all<SubscriptionRow>(
         `SELECT ${SUBSCRIPTION_COLUMNS} FROM acquirer_subscriptions WHERE merchant_id = ? AND test_clock_id = ? AND status IN ('active', 'past_due') AND current_period_end_ms <= ? ORDER BY id ${tx.forUpdate}`,
         [clock.merchantId, clock.id, clock.toMs],

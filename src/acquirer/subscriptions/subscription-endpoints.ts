@@ -107,7 +107,9 @@ export function subscriptionEndpoints(deps: CollectionDeps): StripeEndpoint<any>
   /** The subscription, its items, its first invoice (with its payment intent) and the events, in one transaction. */
   async function insertSubscription(tx: Tx, d: CollectionDeps, call: StripeCall, input: CreateInput): Promise<{ row: SubscriptionRow; invoiceId: string }> {
     const merchantId = call.merchant.id;
-    const customer = await requireCustomer(tx, merchantId, input.customerId, 'customer');
+    // Locked first, as every invoicing locks its customer before the subscription (invoice-store.ts, createInvoice):
+    // a deletion of the customer running meanwhile is waited for, then refuses this with Stripe's 404.
+    const customer = await requireCustomer(tx, merchantId, input.customerId, 'customer', true);
     const prices: PriceRow[] = [];
     for (const [index, item] of input.items.entries()) prices.push(await requirePrice(tx, merchantId, item.priceId, `items[${index}][price]`));
     checkPrices(prices);

@@ -2,11 +2,26 @@ import { RetryableConflict } from './database.ts';
 
 const DEFAULT_MAX_ATTEMPTS = 8;
 
-/** PostgreSQL serialization failure, deadlock; SQLite busy/locked. */
-function isRetryable(error: unknown): boolean {
-  if (error instanceof RetryableConflict) return true;
+/** Why a transaction lost a race that a fresh attempt resolves. */
+export type LostRace = 'deadlock' | 'serialization' | 'busy' | 'conflict';
+
+/**
+ * Process-wide count of transactions that lost a race, by why (each is
+ * re-run, or fails at its last attempt). The re-run hides a lost race from
+ * the caller, yet a deadlock costs its loser about a second (PostgreSQL's
+ * `deadlock_timeout`) before it is even detected: tests read this to show
+ * that paths which take locks in one order never deadlock.
+ */
+export const lostRaces: Record<LostRace, number> = { deadlock: 0, serialization: 0, busy: 0, conflict: 0 };
+
+/** PostgreSQL serialization failure, deadlock; SQLite busy/locked; a conflict the code itself found. Null: not a lost race. */
+function lostRaceOf(error: unknown): LostRace | null {
+  if (error instanceof RetryableConflict) return 'conflict';
   const code = (error as { code?: unknown } | null)?.code;
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  if (code === '40P01') return 'deadlock';
+  if (code === '40001') return 'serialization';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'busy';
+  return null;
 }
 
 /**
@@ -19,7 +34,10 @@ export async function withRetries<T>(attempt: () => Promise<T>, maxAttempts = DE
     try {
       return await attempt();
     } catch (error) {
-      if (!isRetryable(error) || attemptNumber >= maxAttempts) throw error;
+      const lost = lostRaceOf(error);
+      if (lost === null) throw error;
+      lostRaces[lost] += 1;
+      if (attemptNumber >= maxAttempts) throw error;
       const backoffMs = Math.min(50, 2 ** attemptNumber) * Math.random();
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
     }

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
 import { resendPendingRefunds } from '../../src/acquirer/payments/refunds.ts';
 import { findRefund } from '../../src/billing/payments/credit-refunds.ts';
-import { findAttempt, insertAttempt, listAttempts, SEND_LEASE_MS } from '../../src/billing/payments/payment-attempts.ts';
+import { findAttempt, finishAttempt, insertAttempt, listAttempts, recordProviderIntent, SEND_LEASE_MS } from '../../src/billing/payments/payment-attempts.ts';
 import type { CardNetwork } from '../../src/network/card-network.ts';
 import { lossyProvider } from './lossy-provider.ts';
 import { billingPaymentsFixture, type BillingPaymentsFixture } from './payments-fixture.ts';
@@ -84,6 +84,22 @@ test('one attempt sent by many at once (requests, jobs, sweeps in several proces
   assert.ok(finished.every((a) => a.status === 'succeeded' || a.status === 'processing'));
   assert.equal(await providerIntents(orgId), 1, 'the card is charged once');
   assert.equal(await b.balance(orgId), 1000);
+});
+
+test('an attempt that fails after it recorded its provider intent keeps the intent, though the failure does not name it', async () => {
+  const { orgId, pmId } = await b.orgWithDefaultCard();
+  const attempt = await b.f.db.transaction((tx) =>
+    insertAttempt(tx, { id: 'bpa_keeps_intent', orgId, kind: 'purchase', amountMinor: 1000, currency: 'USD', paymentMethodId: pmId, initiator: 'customer', createdAtMs: b.f.clock.nowMs() }),
+  );
+  await recordProviderIntent(b.f.db, attempt.id, 'pi_recorded_before');
+  // The finisher read the attempt before the intent was recorded, and its failure (a refusal) names no intent.
+  const failure = { type: 'invalid_request_error', code: 'setup_intent_unexpected_state', decline_code: null, message: 'refused', network_decline_code: null, charge: null, outcome: null, provider_error: {} };
+  const finished = await b.f.db.transaction((tx) => finishAttempt(tx, attempt, { status: 'failed', failure, failureClass: 'processor', providerIntentId: null }, b.f.clock.nowMs()));
+  assert.equal(finished?.providerIntentId, 'pi_recorded_before');
+  assert.equal((await findAttempt(b.f.db, attempt.id))?.providerIntentId, 'pi_recorded_before');
+  // A second finisher changes nothing.
+  assert.equal(await b.f.db.transaction((tx) => finishAttempt(tx, attempt, { status: 'failed', failure, failureClass: 'processor', providerIntentId: 'pi_other' }, b.f.clock.nowMs())), null);
+  assert.equal((await findAttempt(b.f.db, attempt.id))?.providerIntentId, 'pi_recorded_before');
 });
 
 test('a payment the provider leaves processing is finished by the sweep once the provider finishes it, and never paid twice', async () => {

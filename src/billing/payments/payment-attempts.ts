@@ -128,17 +128,22 @@ export async function finishAttempt(
     | { status: 'failed'; failure: PaymentFailure; failureClass: FailureClass; providerIntentId: string | null },
   nowMs: number,
 ): Promise<PaymentAttempt | null> {
+  // A provider intent recorded before the outcome stays recorded: a failure that does not name it (a refusal, a
+  // timeout) still happened on that intent, and support and reconciliation find the attempt by it.
+  const providerIntentId = result.providerIntentId ?? attempt.providerIntentId;
   const finished: PaymentAttempt =
     result.status === 'succeeded'
-      ? { ...attempt, status: 'succeeded', amountMinor: result.amountMinor ?? attempt.amountMinor, providerIntentId: result.providerIntentId, providerChargeId: result.providerChargeId, finishedAtMs: nowMs }
-      : { ...attempt, status: 'failed', failure: result.failure, failureClass: result.failureClass, providerIntentId: result.providerIntentId, providerChargeId: result.failure.charge, finishedAtMs: nowMs };
-  const changed = await tx.run(
-    `UPDATE billing_payment_attempts SET status = ?, amount_minor = ?, provider_intent_id = ?, provider_charge_id = ?, failure_json = ?, failure_class = ?, finished_at_ms = ?
-     WHERE id = ? AND status = 'processing'`,
+      ? { ...attempt, status: 'succeeded', amountMinor: result.amountMinor ?? attempt.amountMinor, providerIntentId, providerChargeId: result.providerChargeId, finishedAtMs: nowMs }
+      : { ...attempt, status: 'failed', failure: result.failure, failureClass: result.failureClass, providerIntentId, providerChargeId: result.failure.charge, finishedAtMs: nowMs };
+  const row = await tx.get<{ provider_intent_id: string | null }>(
+    `UPDATE billing_payment_attempts SET status = ?, amount_minor = ?, provider_intent_id = COALESCE(?, provider_intent_id), provider_charge_id = ?, failure_json = ?,
+            failure_class = ?, finished_at_ms = ?
+      WHERE id = ? AND status = 'processing' RETURNING provider_intent_id`,
     [finished.status, finished.amountMinor, finished.providerIntentId, finished.providerChargeId, finished.failure === null ? null : JSON.stringify(finished.failure),
       finished.failureClass, nowMs, attempt.id],
   );
-  return changed === 0 ? null : finished;
+  // The row's own: the intent may have been recorded after the caller read the attempt.
+  return row === undefined ? null : { ...finished, providerIntentId: row.provider_intent_id };
 }
 
 /** An attempt (or refund) is only stuck once it has been processing far longer than a provider call takes; from then on it is re-sent. */

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type Stripe from 'stripe';
-import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import { invoicePrefix } from '../../src/acquirer/customers/customers.ts';
 import { PaymentIntents } from '../../src/acquirer/payments/payment-intents.ts';
 import { renewDueSubscriptions } from '../../src/acquirer/subscriptions/renewals.ts';
 import { lostRaces } from '../../src/platform/db/retry.ts';
-import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
-import { testPaymentNetwork } from '../support/payment-network.ts';
+import type { AcquirerFixture } from '../support/acquirer-fixture.ts';
+import { after, customerWithDefaultCard, lockOrderRaceFixture } from '../support/lock-order-race.ts';
 
 // Invoicing a subscription and deleting its customer both lock the customer's
 // row and the subscription's. Invoicing locked the subscription, then took
@@ -22,7 +21,7 @@ import { testPaymentNetwork } from '../support/payment-network.ts';
 let f: AcquirerFixture;
 let stripe: Stripe;
 beforeEach(async () => {
-  f = await acquirerFixture({ endpoints: acquirerEndpoints, network: (base) => testPaymentNetwork(base) });
+  f = await lockOrderRaceFixture();
   stripe = f.stripe;
 });
 afterEach(async () => {
@@ -40,15 +39,10 @@ async function dailyPrice(): Promise<Stripe.Price> {
 
 /** A customer with a default card and `subscriptions` daily subscriptions, on its own test clock if given. */
 async function subscriber(price: Stripe.Price, subscriptions: number, testClock?: string): Promise<Stripe.Customer> {
-  const customer = await stripe.customers.create({ email: 'subscriber@example.com', ...(testClock ? { test_clock: testClock } : {}) });
-  const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
-  await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+  const { customer } = await customerWithDefaultCard(stripe, testClock ? { test_clock: testClock } : {});
   for (let i = 0; i < subscriptions; i++) await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
   return customer;
 }
-
-/** Resolves after `ms`, so that the racers start a little apart and meet in each other's transactions. */
-const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A subscription started during the deletion either wins (and is then canceled by it) or finds the customer gone. */
 async function subscribeOrFindGone(customer: string, price: string): Promise<void> {

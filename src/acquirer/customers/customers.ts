@@ -226,6 +226,8 @@ export async function deleteCustomer(
   // Lock order: the customer's row, then its subscriptions' (endSubscriptionsOfCustomer). Invoicing takes the same two
   // in the same order (subscriptions/invoice-store.ts, createInvoice), so a deletion and an invoice of one customer
   // at once wait for each other instead of deadlocking; the other way round PostgreSQL broke the cycle after a second.
+  // Its payment methods' rows come after the customer's too, as detaching and attaching one take them
+  // (payments/payment-method-locks.ts).
   const before = await tx.get<CustomerRow>(
     `SELECT ${CUSTOMER_COLUMNS} FROM acquirer_customers WHERE id = ? AND merchant_id = ? AND deleted_at_ms IS NULL ${tx.forUpdate}`,
     [input.id, input.merchantId],
@@ -249,7 +251,9 @@ export async function deleteCustomer(
  * For the payment methods module: a payment method was detached, so no
  * customer may keep it as default (Stripe clears the default then). Records
  * `customer.updated` for each customer that had it. Call in the detach's
- * transaction.
+ * transaction, holding the lock of the customer the payment method was
+ * attached to (taken before the payment method's: payments/payment-method-locks.ts),
+ * so that the rows locked here are ones the caller already holds.
  */
 export async function clearDefaultPaymentMethod(
   tx: Tx,

@@ -10,6 +10,7 @@ import {
   requirePaymentMethod,
   setPaymentMethodCustomer,
 } from './payment-method-store.ts';
+import { lockPaymentMethodWithCustomer } from './payment-method-locks.ts';
 import { billingCountry, CardSources, parseCardDetails, parseCardSource, type CardSource } from './card-sources.ts';
 import { clearDefaultPaymentMethod, requireCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
@@ -64,6 +65,9 @@ export function paymentMethodEndpoints(
         }
         await verifyCard(deps, cvcCache, { merchant: call.merchant, pm, customerId: customer, setupIntentId: null, nowMs: call.nowMs });
         const attached = await deps.db.transaction(async (tx) => {
+          // The customer's row first, then the payment method's: the house's lock order (payment-method-locks.ts).
+          // Locked live, so a card is never attached to a customer deleted while it was being verified.
+          await requireCustomer(tx, call.merchant.id, customer, 'customer', true);
           const current = (await findPaymentMethod(tx, call.merchant.id, pm.id, { lock: true }))!;
           if (current.customerId !== null && current.customerId !== customer) {
             throw new AcquirerError('payment_method_unexpected_state', 'The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
@@ -83,7 +87,8 @@ export function paymentMethodEndpoints(
       parse: (p) => ({ expand: p.expand() }),
       run: async (_input, call) => {
         const detached = await deps.db.transaction(async (tx) => {
-          const pm = await requirePaymentMethod(tx, call.merchant.id, call.path.id!, 'payment_method', { lock: true });
+          // Its customer's row locked before its own, as deleting that customer locks them (payment-method-locks.ts).
+          const pm = await lockPaymentMethodWithCustomer(tx, call.merchant.id, call.path.id!, 'payment_method');
           if (pm.customerId === null) throw new AcquirerError('payment_method_unexpected_state', 'The payment method you provided is not attached to a customer so detachment is impossible.', { param: 'payment_method' });
           await setPaymentMethodCustomer(tx, pm, null, call.nowMs);
           // A detached card can no longer be the customer's default (Stripe clears it too).

@@ -12,7 +12,8 @@ import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAtt
 import { chargeObject, type KnownChargeFacts } from './charge-object.ts';
 import { findCharge, saveCharge, type Charge } from './charge-store.ts';
 import { stripeDeclineFor, type StripeDecline } from './decline-mapping.ts';
-import { findPaymentMethod, paymentMethodObject, requirePaymentMethod, savePaymentMethodChecks, setPaymentMethodCustomer, type PaymentMethod } from './payment-method-store.ts';
+import { requirePaymentMethod, savePaymentMethodChecks, type PaymentMethod } from './payment-method-store.ts';
+import { saveCardToCustomer } from './save-card-to-customer.ts';
 import { newClientSecret } from '../stripe/object-ids.ts';
 import { NO_RECOVERY, outcomePending, type Recovery } from '../stripe/recovery.ts';
 import { basePaymentIntentObject, insertPaymentIntent, requirePaymentIntent, savePaymentIntent, type NetworkStep, type PaymentIntent } from './payment-intent-store.ts';
@@ -308,12 +309,9 @@ export class PaymentIntents {
         return failed.pi;
       }
       if (pi.setupFutureUsage !== null && pi.customerId !== null) {
-        // Re-read under lock: another payment or set-up may have attached the card since; it is attached (and announced) once.
-        const pm = (await findPaymentMethod(tx, merchant.id, opened.pm.id, { lock: true }))!;
-        if (pm.customerId === null) {
-          await setPaymentMethodCustomer(tx, pm, pi.customerId, nowMs);
-          await recordEvent(tx, { ids: this.deps.ids, nowMs }, { merchantId: merchant.id, type: 'payment_method.attached', object: paymentMethodObject({ ...pm, customerId: pi.customerId }) }, endpoints);
-        }
+        // The intent's lock, then its customer's, then the card's. A customer deleted while the payment was at the
+        // network keeps no card: the payment's outcome below stands as the issuer gave it, the card stays unattached.
+        await saveCardToCustomer(tx, { ids: this.deps.ids, nowMs }, { merchantId: merchant.id, paymentMethodId: opened.pm.id, customerId: pi.customerId }, endpoints);
       }
       if (pi.captureMethod === 'manual') {
         await saveCharge(tx, charge);

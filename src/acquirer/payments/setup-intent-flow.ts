@@ -11,7 +11,8 @@ import { completeVerification, openVerification, releaseVerificationNow, verific
 import { findCharge, type Charge } from './charge-store.ts';
 import type { PendingAuthentication } from './payment-intent-store.ts';
 import { authenticationResult, requestAuthentication } from './payment-authentication.ts';
-import { findPaymentMethod, paymentMethodObject, requirePaymentMethod, setPaymentMethodCustomer, type PaymentMethod } from './payment-method-store.ts';
+import { paymentMethodObject, requirePaymentMethod, type PaymentMethod } from './payment-method-store.ts';
+import { saveCardToCustomer } from './save-card-to-customer.ts';
 import { claimAfter, findSetupIntentByAuthentication, requireSetupIntent, saveSetupIntent, setupIntentObject, type SetupIntent, type SetupIntentStatus } from './setup-intent-store.ts';
 
 /**
@@ -289,11 +290,10 @@ export class SetupIntentFlow {
     const { deps } = this;
     const { merchant, pm } = attempt;
     const done = await this.#whileClaimed(attempt.si, async (tx, current) => {
-      const fresh = (await findPaymentMethod(tx, merchant.id, pm.id, { lock: true }))!;
-      if (current.customerId !== null && fresh.customerId === null) {
-        await setPaymentMethodCustomer(tx, fresh, current.customerId, nowMs);
-        // As Stripe sends it when a set-up attaches the card to its customer.
-        await recordEvent(tx, { ids: deps.ids, nowMs }, { merchantId: merchant.id, type: 'payment_method.attached', object: paymentMethodObject({ ...fresh, customerId: current.customerId }) });
+      // The set-up's lock, then its customer's, then the card's. A customer deleted while the card was being verified
+      // keeps no card: the set-up still succeeds (the card was verified), the card stays unattached.
+      if (current.customerId !== null) {
+        await saveCardToCustomer(tx, { ids: deps.ids, nowMs }, { merchantId: merchant.id, paymentMethodId: pm.id, customerId: current.customerId });
       }
       const succeeded: SetupIntent = { ...current, status: 'succeeded', latestAttemptId: charge.id, lastSetupError: null };
       await saveSetupIntent(tx, succeeded);

@@ -29,6 +29,8 @@ describe('cardlane audit (CLI)', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /PASSED/);
     assert.match(run.stdout, /3 accounts, 2 transfers/);
+    // When, as the person at the terminal reads it (a named zone), not the raw UTC timestamp.
+    assert.match(run.stdout, /^Ledger audit of .* at \d{4}-\d\d-\d\d \d\d:\d\d \S+$/m);
   });
 
   test('fails on a corrupted ledger (exit 1) with a readable report, and --json for scripts', async () => {

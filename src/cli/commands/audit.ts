@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { systemClock } from '../../platform/clock.ts';
 import { loadCardlaneConfig } from '../../app/index.ts';
-import { CliError, EXIT_FAILURE, printJson, type Io } from '../output.ts';
+import { CliError, EXIT_FAILURE, localTime, printJson, type Io } from '../output.ts';
 import { addDatabaseOptions, configFlags, type DatabaseOptions } from './options.ts';
 
 /**
@@ -45,7 +45,7 @@ type Report = Awaited<ReturnType<typeof import('../../app/index.ts').auditCardla
 
 function printReport(io: Io, where: string, report: Report): void {
   const out = (line: string) => io.stdout.write(`${line}\n`);
-  out(`Ledger audit of ${where} at ${new Date(report.checked_at_ms).toISOString()}`);
+  out(`Ledger audit of ${where} at ${localTime(new Date(report.checked_at_ms).toISOString())}`);
   for (const check of report.checks) {
     out(`  ${check.ok ? '✓' : '✗'} ${check.name}`);
     for (const failure of check.failures) out(`      - ${failure}`);

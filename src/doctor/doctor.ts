@@ -225,16 +225,21 @@ export class Doctor {
   /**
    * The merchant and the cardholder an id belongs to, for previewing their
    * views locally (`cardlane doctor <id> --view merchant`). The cardholder of
-   * an attempt that never reached the issuer is found through the same card's
-   * other attempts at that merchant that did.
+   * an attempt that never reached the issuer is found as the HTTP view finds
+   * it: through the card account's PAR on the merchant's payment method, else
+   * through the same card's other attempts at that merchant that did reach it.
+   * Only a preview: the trace itself still shows the cardholder only the
+   * attempts on their own cards.
    */
   async ownersOf(id: string): Promise<{ readonly merchantId: string | null; readonly cardholderId: string | null }> {
     const subject = await resolveSubject(this.#ports, this.#billing, id);
     const { acquirer, issuer } = this.#ports;
     let cardholderId: string | null = null;
     for (const attempt of [...subject.attempts].reverse()) {
+      const par = attempt.card.paymentAccountReference ?? null;
       if (attempt.issuer?.kind === 'cardlane') cardholderId = attempt.issuer.authorization.cardholderId;
-      else if (attempt.card.fingerprint !== null && attempt.merchant.id !== null) {
+      else if (par !== null) cardholderId = (await issuer.cardholderOfCardAccount(par)) ?? null;
+      if (cardholderId === null && attempt.card.fingerprint !== null && attempt.merchant.id !== null) {
         for (const charge of await acquirer.chargesOfCardAtMerchant(attempt.merchant.id, attempt.card.fingerprint, MAX_CHARGES_PER_SUBJECT)) {
           cardholderId = (await issuer.authorizationByRequest(charge.networkId))?.cardholderId ?? null;
           if (cardholderId !== null) break;

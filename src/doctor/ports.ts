@@ -58,6 +58,8 @@ export interface IssuerRecords {
   card(cardId: string): Promise<IssuerCardRecord | undefined>;
   /** The cardholder's cards (closed ones too), newest first. */
   cardsOfCardholder(cardholderId: string): Promise<IssuerCardRecord[]>;
+  /** The cardholder of the issuer's card with this payment account reference; undefined when no card of this issuer has it. */
+  cardholderOfCardAccount(paymentAccountReference: string): Promise<string | undefined>;
   kycStatus(cardholderId: string): Promise<string | undefined>;
   /** Whether `token` has the shape of an operator key (no I/O). */
   looksLikeOperatorKey(token: string): boolean;

@@ -46,6 +46,12 @@ export function issuerDoctorRecords(sql: Sql): IssuerRecords {
       return rows.map(cardRecord);
     },
 
+    async cardholderOfCardAccount(paymentAccountReference) {
+      // A PAR names one card account, so the first card carrying it names its cardholder.
+      const row = await sql.get<{ cardholder_id: string }>('SELECT cardholder_id FROM issuer_cards WHERE payment_account_reference = ? LIMIT 1', [paymentAccountReference]);
+      return row?.cardholder_id;
+    },
+
     kycStatus: async (cardholderId) => (await getCardholder(sql, cardholderId))?.kycStatus,
     looksLikeOperatorKey: (token) => token.startsWith(OPERATOR_KEY_PREFIX),
     operatorKeyIsLive: async (token) => (await verifyOperatorKey(sql, token)) !== undefined,

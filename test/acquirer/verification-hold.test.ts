@@ -256,6 +256,38 @@ test('cardlane acquirer settings shows and sets the amount; the next verificatio
   }
 });
 
+test('cardlane acquirer settings words the release policy the API answers, and --json is the API\'s object', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-settings-release-cli-'));
+  const saved = { ...process.env };
+  for (const name of ['CARDLANE_URL', 'CARDLANE_DATA_DIR', 'CARDLANE_MERCHANT_KEY']) delete process.env[name];
+  try {
+    writeFileSync(join(dataDir, 'demo-credentials.json'), JSON.stringify({ acquirer: { merchant_id: holding.merchant.id, secret_key: holding.secretKey, url: `${f.url}/v1` } }));
+    const cli = async (args: readonly string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } };
+      const code = await runCli(['node', 'cardlane', 'acquirer', '--data-dir', dataDir, 'settings', ...args], io);
+      assert.equal(code, 0, stderr);
+      return stdout;
+    };
+    for (const [release, worded] of [
+      ['after_hours:6', 'USD 5.00 hold, released after 6 hours'],
+      ['after_hours:1', 'USD 5.00 hold, released after 1 hour'],
+      ['never', 'USD 5.00 hold, never released (it lapses with the authorization)'],
+      ['immediately', 'USD 5.00 hold, released at once'],
+    ] as const) {
+      const api = (await stripe.rawRequest('POST', '/v1/account_settings', { verification_hold_release: release })) as any;
+      const shown = await cli([]);
+      assert.ok(shown.includes(`card verification  ${worded}\n`), `${release}:\n${shown}`);
+      const { lastResponse: _, ...object } = api;
+      assert.deepEqual(JSON.parse(await cli(['--json'])), object);
+    }
+  } finally {
+    process.env = saved;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('the demo merchant `cardlane up` creates has the seed\'s $5.00 verification hold', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-demo-merchant-'));
   try {

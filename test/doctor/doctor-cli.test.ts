@@ -104,3 +104,21 @@ test('a declined card verification reads "card check declined" (验卡被拒), n
   const zh = await cli([setupId, '--lang', 'zh-CN']);
   assert.match(zh.stdout, /· 验卡被拒( \(验证预授权 USD \d+\.\d\d\))? · /);
 });
+
+test('--view cardholder answers for a payment the merchant refused before the card ever reached the issuer', async () => {
+  // A fresh card, never verified at this merchant: no authorization at the issuer ties the
+  // payment to a cardholder; the card account's PAR does, as over HTTP with the cardholder's session.
+  const fresh = await f.base.openCard({ loadUsdMinor: 5000 });
+  const customer = await f.stripe.customers.create({ email: 'wang.fang@example.com' });
+  const pm = await f.paymentMethod(fresh);
+  const pi = await f.stripe.paymentIntents.create({ amount: 1500, currency: 'usd', customer: customer.id, payment_method: pm.id });
+  await f.declineOf(f.stripe.paymentIntents.confirm(pi.id));
+  const chargeId = (await f.stripe.paymentIntents.retrieve(pi.id)).latest_charge as string;
+  for (const id of [pi.id, chargeId]) {
+    const holder = await cli([id, '--view', 'cardholder']);
+    assert.equal(holder.code, 0, holder.stderr);
+    assert.match(holder.stdout, /cardholder view/);
+    assert.match(holder.stdout, /Card type not accepted/);
+    assert.doesNotMatch(holder.stdout, /rr_|Block prepaid/);
+  }
+});

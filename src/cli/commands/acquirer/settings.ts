@@ -37,7 +37,20 @@ export function verificationAmountMinor(text: string, currencyCode: string): num
 
 function describeVerification(settings: AccountSettingsObject): string {
   if (settings.card_verification_amount === 0) return 'zero-amount verification (nothing held)';
-  return `${formatMoney(money(settings.card_verification_amount, settings.default_currency), { code: true })} hold, released at once`;
+  return `${formatMoney(money(settings.card_verification_amount, settings.default_currency), { code: true })} hold, ${describeHoldRelease(settings.verification_hold_release)}`;
+}
+
+/**
+ * The API's `verification_hold_release` in words. Read from the answer's
+ * text, not assumed: a merchant may keep the hold for hours (the demo
+ * merchant does). A value this CLI does not know yet is shown as the API gave it.
+ */
+export function describeHoldRelease(release: string): string {
+  if (release === 'immediately') return 'released at once';
+  if (release === 'never') return 'never released (it lapses with the authorization)';
+  const hours = /^after_hours:(\d+)$/.exec(release)?.[1];
+  if (hours !== undefined) return `released after ${hours} ${hours === '1' ? 'hour' : 'hours'}`;
+  return `released: ${release}`;
 }
 
 function printSettings(ctx: MerchantContext, settings: AccountSettingsObject): void {

@@ -77,6 +77,14 @@ export interface StartOptions extends LoadConfigInput {
   readonly logDestination?: LogDestination;
   /** Replaces every module's periodic tasks (tests that watch the task runner). */
   readonly tasks?: () => BackgroundTask[];
+  /**
+   * Writes this server's URL to `<dataDir>/demo-credentials.json`, where
+   * every `cardlane` command on the data directory looks for the running
+   * server. Only the long-running server (`cardlane up`) sets it: a server
+   * embedded for a while (the demo story, tests) on the same data directory
+   * must not point the CLI at a port that closes when it ends.
+   */
+  readonly recordServerUrl?: boolean;
 }
 
 /**
@@ -130,7 +138,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       securityWarnings.push(exposed);
     }
     // Every `cardlane` command on this data directory finds the server here, whatever port it was given.
-    writeDemoCredentialsSection(config.dataDir, 'server', { url });
+    if (options.recordServerUrl === true) writeDemoCredentialsSection(config.dataDir, 'server', { url });
     const runner = startTasks(options.tasks ? options.tasks() : app.tasks, logger);
     logger.info({ url, database: db.description, version: VERSION }, 'cardlane is up');
 

@@ -219,6 +219,16 @@ test('send rate limits: cooldown, 5 per phone and 20 per address in a sliding ho
   assert.deepEqual(nineteen, { ok: true });
 });
 
+test('send limits count only the window that ends now: a send dated later does not count against now', () => {
+  const ahead = t0 + 31 * 24 * OTP_RATE_WINDOW_MS;
+  const phoneAhead = [0, 1, 2, 3, 4].map((i) => ahead + i * 60_000);
+  const addressAhead = Array.from({ length: 40 }, (_, i) => ahead + i);
+  assert.deepEqual(checkSendAllowed({ nowMs: t0, phoneSentAtMs: phoneAhead, addressSentAtMs: addressAhead }), { ok: true });
+  // With the sends of the window mixed in, only those count.
+  const refused = checkSendAllowed({ nowMs: t0 + 30_000, phoneSentAtMs: [t0, ...phoneAhead], addressSentAtMs: addressAhead });
+  assert.deepEqual(refused.ok ? null : [refused.reason, refused.retryAfterMs], ['resend_cooldown', 30_000]);
+});
+
 test('send limits as a property: allowed exactly when every rule allows; retryAfterMs is exact', () => {
   const hour = OTP_RATE_WINDOW_MS;
   const seen = new Set<string>();

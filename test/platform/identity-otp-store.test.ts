@@ -147,6 +147,28 @@ test('send limits: a cooldown and a cap per recipient, a cap per client address,
   assert.ok((await issue('one-more', T0 + 100, { clientAddress: '192.0.2.8' })).ok);
 });
 
+test('sends dated after now (a clock running ahead, like the demo story’s) do not count against now', async () => {
+  const day = 24 * OTP_RATE_WINDOW_MS;
+  const ahead = T0 + 31 * day;
+  // A month ahead, alice had her fill of codes and localhost sent more than its hourly cap, an hour at a time.
+  for (let i = 0; i < OTP_SENDS_PER_RECIPIENT_PER_WINDOW; i++) await issued('alice', ahead + i * OTP_RESEND_COOLDOWN_MS);
+  const spacing = Math.ceil(OTP_RATE_WINDOW_MS / OTP_SENDS_PER_ADDRESS_PER_WINDOW) + 1;
+  for (let i = 0; i < 120; i++) assert.ok((await issue(`story${i}`, ahead + i * spacing, { clientAddress: '127.0.0.1' })).ok);
+
+  // Now: neither alice's cooldown and cap nor localhost's cap is taken by them.
+  assert.ok((await issue('alice', T0, { clientAddress: '127.0.0.1' })).ok);
+  // …and localhost's sends now are still counted, though more rows than the look-back reads are dated later.
+  for (let i = 1; i < OTP_SENDS_PER_ADDRESS_PER_WINDOW; i++) assert.ok((await issue(`now${i}`, T0 + i, { clientAddress: '127.0.0.1' })).ok);
+  const refused = await issue('one-more', T0 + 100, { clientAddress: '127.0.0.1' });
+  assert.deepEqual(refused, { ok: false, reason: 'address_rate_limit', retryAfterMs: OTP_RATE_WINDOW_MS - 100 });
+  // When the clock reaches them, they count as any send does.
+  assert.deepEqual(await issue('alice', ahead + 10 * OTP_RESEND_COOLDOWN_MS, { clientAddress: '10.0.0.9' }), {
+    ok: false,
+    reason: 'recipient_rate_limit',
+    retryAfterMs: OTP_RATE_WINDOW_MS - 10 * OTP_RESEND_COOLDOWN_MS,
+  });
+});
+
 test('client addresses are trimmed, bounded, and "unknown" when missing', async () => {
   await issued('alice', T0);
   assert.ok((await issue('bob', T0, { clientAddress: '   ' })).ok);

@@ -10,7 +10,8 @@ interface StoryFlags extends DatabaseOptions {
 /**
  * `cardlane demo story`: the seed's story, told by running it. It starts
  * Cardlane in this process on the data directory (any free port, so a
- * `cardlane up` already running elsewhere is not in the way), runs every
+ * `cardlane up` already running elsewhere is not in the way, and without
+ * recording its URL: the CLI keeps finding that `cardlane up`), runs every
  * step through the parties' APIs, narrates each step as it ends, and stops.
  * `--json` prints one JSON line per step as it ends, then the whole story.
  */

@@ -24,7 +24,8 @@ export function upCommand(io: Io): Command {
       // not pay for loading the HTTP server and both database drivers.
       const { startCardlane } = await import('../../app/index.ts');
       const { exitOnFatalError, exitOnSignal } = await import('../../platform/shutdown.ts');
-      const cardlane = await startCardlane({ flags: configFlags(options), env: process.env, cwd: process.cwd() });
+      // The long-running server: the one every other `cardlane` command on this data directory should find.
+      const cardlane = await startCardlane({ flags: configFlags(options), env: process.env, cwd: process.cwd(), recordServerUrl: true });
       exitOnFatalError(cardlane.logger);
       // The backstop sits a little above close()'s own deadline so that one
       // normally wins and the exit code reflects a clean stop.

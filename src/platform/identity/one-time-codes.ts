@@ -128,11 +128,15 @@ export type SendDecision = { readonly ok: true } | { readonly ok: false; readonl
 /**
  * May a code be sent now? `recipientSentAtMs`: times codes were sent to
  * this recipient (any purpose); `addressSentAtMs`: times codes were sent for
- * requests from this client address (any recipient). Older entries than the
- * window are ignored, so the caller may pass more. Times in the future
- * (clock skew between processes) count as inside the window. On refusal,
- * `retryAfterMs` is how long until the same call would pass that rule (for
- * a Retry-After header).
+ * requests from this client address (any recipient). Only sends in the
+ * window that ends now, (now − window, now], count, so the caller may pass
+ * more. A send dated after now does not count against now: the demo story
+ * runs a clock weeks ahead on the same database, and its codes would
+ * otherwise hold the cooldown and the hourly caps of its phones and of
+ * localhost for weeks (clock skew between processes is seconds, so
+ * ignoring those sends until then lets through at most a send or two).
+ * On refusal, `retryAfterMs` is how long until the same call would pass
+ * that rule (for a Retry-After header).
  */
 export function checkSendAllowed(input: {
   readonly nowMs: number;
@@ -140,18 +144,23 @@ export function checkSendAllowed(input: {
   readonly addressSentAtMs: readonly number[];
 }): SendDecision {
   const { nowMs } = input;
-  const lastSend = input.recipientSentAtMs.reduce<number | undefined>((last, t) => (last === undefined || t > last ? t : last), undefined);
+  const recipientSends = sendsInWindow(input.recipientSentAtMs, nowMs);
+  const lastSend = recipientSends.at(-1);
   if (!canResend(lastSend, nowMs)) return { ok: false, reason: 'resend_cooldown', retryAfterMs: lastSend! + OTP_RESEND_COOLDOWN_MS - nowMs };
-  const recipientWait = windowWait(input.recipientSentAtMs, nowMs, OTP_SENDS_PER_RECIPIENT_PER_WINDOW);
+  const recipientWait = windowWait(recipientSends, nowMs, OTP_SENDS_PER_RECIPIENT_PER_WINDOW);
   if (recipientWait > 0) return { ok: false, reason: 'recipient_rate_limit', retryAfterMs: recipientWait };
-  const addressWait = windowWait(input.addressSentAtMs, nowMs, OTP_SENDS_PER_ADDRESS_PER_WINDOW);
+  const addressWait = windowWait(sendsInWindow(input.addressSentAtMs, nowMs), nowMs, OTP_SENDS_PER_ADDRESS_PER_WINDOW);
   if (addressWait > 0) return { ok: false, reason: 'address_rate_limit', retryAfterMs: addressWait };
   return { ok: true };
 }
 
-/** Time until fewer than `limit` sends remain in the sliding window; 0 when a send is allowed now. */
-function windowWait(sentAtMs: readonly number[], nowMs: number, limit: number): number {
-  const inWindow = sentAtMs.filter((t) => nowMs - t < OTP_RATE_WINDOW_MS).sort((a, b) => a - b);
+/** The sends in the window that ends now, (now − window, now], oldest first. */
+function sendsInWindow(sentAtMs: readonly number[], nowMs: number): number[] {
+  return sentAtMs.filter((t) => t <= nowMs && nowMs - t < OTP_RATE_WINDOW_MS).sort((a, b) => a - b);
+}
+
+/** Time until fewer than `limit` of `inWindow` (oldest first) remain in the sliding window; 0 when a send is allowed now. */
+function windowWait(inWindow: readonly number[], nowMs: number, limit: number): number {
   if (inWindow.length < limit) return 0;
   // The oldest (count - limit + 1) sends must leave the window; the last of them leaves at t + window.
   return inWindow[inWindow.length - limit]! + OTP_RATE_WINDOW_MS - nowMs;

@@ -67,7 +67,8 @@ export class OtpStore {
     this.#table = table;
     const { table: t, recipientColumn: who, purposeColumn: what } = table;
     const ofRecipient = what === undefined ? `${who} = ?` : `${who} = ? AND ${what} = ?`;
-    const sends = (column: string) => `SELECT sent_at_ms FROM ${t} WHERE ${column} = ? AND sent_at_ms > ? ORDER BY sent_at_ms DESC LIMIT ?`;
+    // The window that ends now: sends dated later (a clock ahead, like the demo story's) must not fill the look-back's rows.
+    const sends = (column: string) => `SELECT sent_at_ms FROM ${t} WHERE ${column} = ? AND sent_at_ms > ? AND sent_at_ms <= ? ORDER BY sent_at_ms DESC LIMIT ?`;
     this.#sql = {
       recipientSends: sends(who),
       addressSends: sends('client_address'),
@@ -96,8 +97,8 @@ export class OtpStore {
     const since = nowMs - OTP_RATE_WINDOW_MS;
     const decision = checkSendAllowed({
       nowMs,
-      recipientSentAtMs: await sentTimes(tx, this.#sql.recipientSends, recipient, since),
-      addressSentAtMs: await sentTimes(tx, this.#sql.addressSends, address, since),
+      recipientSentAtMs: await sentTimes(tx, this.#sql.recipientSends, recipient, since, nowMs),
+      addressSentAtMs: await sentTimes(tx, this.#sql.addressSends, address, since, nowMs),
     });
     if (!decision.ok) return decision;
 
@@ -150,7 +151,7 @@ function clientAddressKey(address: string): string {
   return (trimmed === '' ? 'unknown' : trimmed).slice(0, CLIENT_ADDRESS_MAX_CHARS);
 }
 
-async function sentTimes(tx: Tx, sql: string, value: string, sinceMs: number): Promise<number[]> {
-  const rows = await tx.all<{ sent_at_ms: number | string }>(sql, [value, sinceMs, SEND_HISTORY_MAX_ROWS]);
+async function sentTimes(tx: Tx, sql: string, value: string, sinceMs: number, untilMs: number): Promise<number[]> {
+  const rows = await tx.all<{ sent_at_ms: number | string }>(sql, [value, sinceMs, untilMs, SEND_HISTORY_MAX_ROWS]);
   return rows.map((row) => Number(row.sent_at_ms));
 }

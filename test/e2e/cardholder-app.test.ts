@@ -66,7 +66,12 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     // Automatic again, more than is left: declined by the issuer.
     await assert.rejects(stripe.paymentIntents.create({ amount: 5_000, currency: 'usd', customer: customer.id, payment_method: pm.id, confirm: true, off_session: true }));
     await waitForText(page, '#statement', /已拒绝/);
-    await waitForText(page, '#statement', /付款完成/);
+    // The captured payment is one line, pending then completed: its clearing is not a second $10.00 debit.
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll('#statement li[data-type="authorization"]')].some((li: any) => /-?\$10\.00/.test(li.textContent) && /已完成/.test(li.textContent)),
+    );
+    assert.equal(await page.locator('#statement li[data-type="clearing"]').count(), 0, 'a clearing shown beside its payment reads as a double charge');
+    assert.doesNotMatch((await page.textContent('#statement')) ?? '', /付款完成/);
     await waitForText(page, '#statement', /从钱包转入.*\$20\.00/);
     await shot('statement');
     await checkAccessibility(page, 'statement');
@@ -156,12 +161,24 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     await page.fill('#withdraw-amount', '5');
     await page.click('#withdraw-submit');
     await waitForText(page, '#withdraw-message', /提现(成功|处理中)：\$5\.00/);
+    // Wallet activity: every line named in words, never a ledger key.
+    await waitForText(page, '#wallet-lines', /提现手续费/);
+    await waitForText(page, '#wallet-lines', /钱包与卡片之间划转/);
+    await waitForText(page, '#wallet-lines', /支付宝充值/);
+    assert.doesNotMatch((await page.textContent('#wallet-lines')) ?? '', /transfer|withdrawal_fee|top_up|[a-z]_[a-z]/);
+    await page.evaluate(() => (globalThis as any).document.querySelector('#wallet-activity').scrollIntoView({ block: 'start' }));
+    await shot('wallet-activity-zh');
 
     // The English switch: the same screen, every string in English.
     await page.click('#lang-switch');
     await page.waitForFunction(() => (globalThis as any).document.documentElement.lang === 'en');
     await waitForText(page, '#wallet', /Wallet/);
     await waitForText(page, '#withdraw-message', /Withdrawal (paid|in progress): \$5\.00/);
+    await waitForText(page, '#wallet-lines', /Withdrawal fee/);
+    await waitForText(page, '#wallet-lines', /Between wallet and card/);
+    assert.doesNotMatch((await page.textContent('#wallet-lines')) ?? '', /transfer|withdrawal_fee|top_up/);
+    await page.evaluate(() => (globalThis as any).document.querySelector('#wallet-activity').scrollIntoView({ block: 'start' }));
+    await shot('wallet-activity-en');
     await waitForText(page, '#tab-cards', /^Cards$/);
     await checkAccessibility(page, 'wallet (English)');
     await page.click('#tab-me');

@@ -155,6 +155,9 @@ export async function signUpToRevealedCard(app: AppServer, browser: PhoneBrowser
   await waitForText(page, '#code-sent', /\+8613800138000/);
   await waitForText(page, '#sms-hint', /沙箱.*sms-inbox --phone \+8613800138000/);
   const signInSms = await app.newestSmsId(JOURNEY_PHONE);
+  // Signing in with the code left empty says what is missing (it once said "please check the amount").
+  await page.click('#sign-in');
+  await waitForText(page, '#sign-in-message', /请输入短信中的 6 位验证码/);
   await page.fill('#code', await latestCode(JOURNEY_PHONE));
   await page.fill('#invite', friend.cardholder.invite_code);
   await shot('sign-in');

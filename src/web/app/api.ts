@@ -34,6 +34,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly param: string | null,
+    /** From the answer's Retry-After header: when to try again, in seconds; null when the API said nothing. */
+    readonly retryAfterS: number | null = null,
   ) {
     super(message);
   }
@@ -58,7 +60,7 @@ export async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE
       token = null;
       onSignedOut?.();
     }
-    throw new ApiError(answer.status, error?.code ?? `http_${answer.status}`, error?.message ?? `HTTP ${answer.status}`, error?.param ?? null);
+    throw new ApiError(answer.status, error?.code ?? `http_${answer.status}`, error?.message ?? `HTTP ${answer.status}`, error?.param ?? null, answer.retryAfterS);
   }
   return answer.json as T;
 }

@@ -3,16 +3,31 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { useApp } from './context.ts';
 import { known, type Translate } from './i18n.ts';
+import { paramErrorKey } from './wording.ts';
 
 /** Small pieces every screen uses. */
 
 /** An API or network failure in the reader's language: the app's own sentence for known codes, else the API's. */
 export function errorText(t: Translate, error: unknown): string {
   if (error instanceof ApiError) {
+    // A refused field is named by what it is (the SMS code, the phone, the amount…), not by one sentence for every field.
+    if (error.code === 'parameter_invalid' || error.code === 'parameter_missing') return t(paramErrorKey(error.param));
+    if (error.code === 'rate_limited') return rateLimitedText(t, error.retryAfterS);
     const key = known('err_', error.code);
     return key !== null ? t(key) : t('error', { message: error.message });
   }
   return t('error', { message: (error as Error)?.message ?? String(error) });
+}
+
+/**
+ * A refusal for sending too much says when to try again, as the API's
+ * Retry-After does: a minute for the SMS cooldown, up to an hour for the
+ * hourly caps; "later" when the API gave no time.
+ */
+function rateLimitedText(t: Translate, retryAfterS: number | null): string {
+  if (retryAfterS === null) return t('err_rate_limited');
+  if (retryAfterS < 60) return t('err_rate_limited_seconds', { seconds: Math.max(1, retryAfterS) });
+  return t('err_rate_limited_minutes', { minutes: Math.ceil(retryAfterS / 60) });
 }
 
 /** A status line read out by screen readers (every page's: ../shared/ui.tsx). */

@@ -10,6 +10,8 @@ export interface JsonAnswer {
   readonly ok: boolean;
   /** The parsed body; null when empty or not JSON. */
   readonly json: unknown;
+  /** When a refusal may be retried, in seconds, from its Retry-After header (429s carry one); null when it says none. */
+  readonly retryAfterS: number | null;
 }
 
 /** The error object every Cardlane API answers a refusal with (`{ error: { code, message, param } }`). */
@@ -46,7 +48,7 @@ export async function sendJson(url: string, request: JsonRequest): Promise<JsonA
     });
   } catch (error) {
     if (request.signal?.aborted) throw error;
-    return { status: 0, ok: false, json: null };
+    return { status: 0, ok: false, json: null, retryAfterS: null };
   }
   const text = await response.text().catch(() => '');
   let json: unknown = null;
@@ -55,7 +57,12 @@ export async function sendJson(url: string, request: JsonRequest): Promise<JsonA
   } catch {
     // A proxy's HTML error page: no body to read, the status still says what happened.
   }
-  return { status: response.status, ok: response.ok, json };
+  return { status: response.status, ok: response.ok, json, retryAfterS: retryAfterSeconds(response.headers.get('retry-after')) };
+}
+
+/** Cardlane's APIs send Retry-After as whole seconds; the HTTP-date form is read as none. */
+function retryAfterSeconds(header: string | null): number | null {
+  return header !== null && /^\d+$/.test(header.trim()) ? Number(header.trim()) : null;
 }
 
 /** The API's error object in a refusal's body, if it has one. */

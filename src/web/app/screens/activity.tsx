@@ -5,11 +5,12 @@ import { money, when } from '../format.ts';
 import { known } from '../i18n.ts';
 import type { Card, List, StatementLine } from '../types.ts';
 import { Section, usePolling } from '../ui.tsx';
+import { foldClearings, lineLabel } from '../wording.ts';
 import { DisputeBadge } from './dispute.tsx';
 
 const STATEMENT_POLL_MS = 5_000;
 
-/** A card's statement: every movement with its status; each decline says why and opens the doctor's view. */
+/** A card's statement: every movement with its status (a payment is one line, pending then completed); each decline says why and opens the doctor's view. */
 export function ActivityScreen(props: { readonly cardId: string | null }) {
   const { t, go } = useApp();
   const [cards, setCards] = useState<readonly Card[] | null>(null);
@@ -58,14 +59,14 @@ function Statement(props: { readonly cardId: string }) {
   if (lines.length === 0) return <p class="note">{t('noActivity')}</p>;
   return (
     <ul class="lines" id="statement">
-      {lines.map((line) => {
-        const type = known('line_', line.type);
+      {foldClearings(lines).map((line) => {
+        const label = lineLabel(t, line.type);
         const status = known('status_', line.status);
         return (
           <li key={line.id} class={`line ${line.status}`} data-type={line.type}>
             <span class="what">
-              {line.merchant?.name ?? (type === null ? line.type : t(type))}
-              {line.merchant !== null && type !== null ? <small> · {t(type)}</small> : null}
+              {line.merchant?.name ?? label}
+              {line.merchant !== null ? <small> · {label}</small> : null}
             </span>
             <span class={`amount ${line.amount > 0 ? 'in' : ''}`}>{money(line.amount, 'USD')}</span>
             <span class="when">

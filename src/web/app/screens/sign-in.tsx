@@ -15,6 +15,7 @@ export function SignInScreen(props: { readonly onSignedIn: (cardholder: Cardhold
 
   const send = (event: Event) => {
     event.preventDefault();
+    if (phone.trim() === '') return action.setError(t('param_phone'));
     void action.run(async () => {
       // The app's readers are mostly in mainland China: a number without a country code is +86's.
       const typed = phone.trim();
@@ -28,8 +29,11 @@ export function SignInScreen(props: { readonly onSignedIn: (cardholder: Cardhold
   const verify = (event: Event) => {
     event.preventDefault();
     if (sentTo === null) return;
+    // Caught here rather than sent: an empty or short code can only be refused.
+    const digits = code.replace(/\s+/g, '');
+    if (!/^\d{6}$/.test(digits)) return action.setError(t('param_code'));
     void action.run(async () => {
-      const body: Record<string, string> = { phone: sentTo, code: code.trim() };
+      const body: Record<string, string> = { phone: sentTo, code: digits };
       if (invite.trim() !== '') body.invite_code = invite.trim();
       const answer = await call<SignIn>('POST', '/issuer/v1/sessions', { body });
       setToken(answer.token);

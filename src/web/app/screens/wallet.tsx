@@ -6,6 +6,7 @@ import { known } from '../i18n.ts';
 import { QrCode } from '../qr-code.tsx';
 import type { List, Quote, TopUp, Wallet, WalletEntry, Withdrawal } from '../types.ts';
 import { Message, SandboxHint, Section, usePolling, useAction } from '../ui.tsx';
+import { lineLabel } from '../wording.ts';
 import { KycNeeded } from './kyc.tsx';
 
 // While the app is open the balance follows the ledger; faster while a payment page waits for Alipay.
@@ -47,11 +48,10 @@ export function WalletScreen() {
         {entries.length === 0 ? <p class="note">{t('noActivity')}</p> : null}
         <ul class="lines" id="wallet-lines">
           {entries.map((entry) => {
-            const type = known('line_', entry.type);
             const status = known('status_', entry.status);
             return (
               <li key={entry.id}>
-                <span class="what">{type === null ? entry.type : t(type)}</span>
+                <span class="what">{lineLabel(t, entry.type)}</span>
                 <span class="amount">{money(entry.amount.amount_minor, entry.amount.currency)}</span>
                 <span class="when">
                   {when(entry.created_at, lang)} · {status === null ? entry.status : t(status)}

@@ -300,18 +300,20 @@ export class PaymentIntents {
       let pi = await requirePaymentIntent(tx, merchant.id, id, { lock: true });
       if (pi.status !== 'processing' || pi.latestChargeId !== opened.charge.id) return pi; // another request finished it
       let charge = settled.charge;
-      await savePaymentMethodChecks(tx, opened.pm.id, charge.checks ?? opened.pm.checks, opened.pm.checks);
+      const checks = charge.checks ?? opened.pm.checks;
+      if (settled.decline === null && pi.setupFutureUsage !== null && pi.customerId !== null) {
+        // The intent's lock, then its customer's, then the card's — before the card's checks are written below, as
+        // that write locks the card's row too. A customer deleted while the payment was at the network keeps no card:
+        // the payment's outcome below stands as the issuer gave it, the card stays unattached.
+        await saveCardToCustomer(tx, { ids: this.deps.ids, nowMs }, { merchantId: merchant.id, paymentMethodId: opened.pm.id, customerId: pi.customerId, checks }, endpoints);
+      }
+      await savePaymentMethodChecks(tx, opened.pm.id, checks, opened.pm.checks);
       if (settled.decline !== null) {
         await saveCharge(tx, charge);
         const failed = this.#failed(pi, charge);
         await savePaymentIntent(tx, failed.pi);
         await this.#chargeAndIntentEvents(tx, charge, 'charge.failed', failed.pi, 'payment_intent.payment_failed', nowMs, attempted, endpoints);
         return failed.pi;
-      }
-      if (pi.setupFutureUsage !== null && pi.customerId !== null) {
-        // The intent's lock, then its customer's, then the card's. A customer deleted while the payment was at the
-        // network keeps no card: the payment's outcome below stands as the issuer gave it, the card stays unattached.
-        await saveCardToCustomer(tx, { ids: this.deps.ids, nowMs }, { merchantId: merchant.id, paymentMethodId: opened.pm.id, customerId: pi.customerId }, endpoints);
       }
       if (pi.captureMethod === 'manual') {
         await saveCharge(tx, charge);

@@ -2,7 +2,7 @@ import type { Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { getCustomer } from '../customers/customers.ts';
 import { recordEvent, type EnabledEndpoint } from '../events/events.ts';
-import { findPaymentMethod, paymentMethodObject, setPaymentMethodCustomer } from './payment-method-store.ts';
+import { findPaymentMethod, paymentMethodObject, setPaymentMethodCustomer, type CardChecks } from './payment-method-store.ts';
 
 /** What saving the card came to: attached now, attached already (by this or another customer), or its customer deleted. */
 export type SaveCardOutcome = 'attached' | 'already_attached' | 'customer_deleted';
@@ -27,11 +27,16 @@ export type SaveCardOutcome = 'attached' | 'already_attached' | 'customer_delete
  * A card seen attached already is left as it is without a lock (another
  * payment or set-up saved it; a repeat payment with `setup_future_usage` on
  * a saved card takes no lock here at all).
+ *
+ * Call it before the transaction writes the card's row in any other way (a
+ * payment's new `checks`): a write locks the row, and the customer's lock
+ * must come before the card's. `checks`, the card's checks as the caller will
+ * write them after this, is what the `payment_method.attached` event shows.
  */
 export async function saveCardToCustomer(
   tx: Tx,
   deps: { readonly ids: IdGenerator; readonly nowMs: number },
-  input: { readonly merchantId: string; readonly paymentMethodId: string; readonly customerId: string },
+  input: { readonly merchantId: string; readonly paymentMethodId: string; readonly customerId: string; readonly checks?: CardChecks },
   endpoints?: readonly EnabledEndpoint[],
 ): Promise<SaveCardOutcome> {
   const { merchantId, paymentMethodId, customerId } = input;
@@ -43,6 +48,6 @@ export async function saveCardToCustomer(
   if (pm.customerId !== null) return 'already_attached';
   await setPaymentMethodCustomer(tx, pm, customerId, deps.nowMs);
   // As Stripe sends it when a set-up or a payment attaches the card to its customer.
-  await recordEvent(tx, deps, { merchantId, type: 'payment_method.attached', object: paymentMethodObject({ ...pm, customerId }) }, endpoints);
+  await recordEvent(tx, deps, { merchantId, type: 'payment_method.attached', object: paymentMethodObject({ ...pm, customerId, checks: input.checks ?? pm.checks }) }, endpoints);
   return 'attached';
 }

@@ -186,3 +186,13 @@ async function untilBlockedBehind(tx: Tx): Promise<void> {
   }
   assert.fail('the detach never waited for the customer lock');
 }
+
+test('one card attached to one customer by several requests at once is attached and announced once', { timeout: 60_000 }, async () => {
+  const customer = await stripe.customers.create({ email: 'twice@example.com' });
+  const card = await stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' } });
+  // Each request checks the card unattached, verifies it, then attaches it in its transaction: only the first may.
+  const answers = await Promise.all(Array.from({ length: 4 }, () => stripe.paymentMethods.attach(card.id, { customer: customer.id })));
+  assert.deepEqual(new Set(answers.map((pm) => pm.customer)), new Set([customer.id]));
+  const events = await stripe.events.list({ type: 'payment_method.attached', limit: 100 });
+  assert.equal(events.data.filter((event) => (event.data.object as Stripe.PaymentMethod).id === card.id).length, 1, 'payment_method.attached sent once');
+});

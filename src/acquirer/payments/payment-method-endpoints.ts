@@ -72,6 +72,9 @@ export function paymentMethodEndpoints(
           if (current.customerId !== null && current.customerId !== customer) {
             throw new AcquirerError('payment_method_unexpected_state', 'The payment method you provided has already been attached to a customer.', { param: 'payment_method' });
           }
+          // Attached to this customer meanwhile (a concurrent attach, a set-up or payment that saved it): already
+          // done and announced once; attaching again would send a second payment_method.attached.
+          if (current.customerId === customer) return current;
           await setPaymentMethodCustomer(tx, current, customer, call.nowMs);
           const now = { ...current, customerId: customer };
           await recordEvent(tx, { ids: deps.ids, nowMs: call.nowMs }, { merchantId: call.merchant.id, type: 'payment_method.attached', object: paymentMethodObject(now) });

@@ -66,6 +66,10 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     // Automatic again, more than is left: declined by the issuer.
     await assert.rejects(stripe.paymentIntents.create({ amount: 5_000, currency: 'usd', customer: customer.id, payment_method: pm.id, confirm: true, off_session: true }));
     await waitForText(page, '#statement', /已拒绝/);
+    // A declined payment shows what was asked, struck, never as money taken (a minus sign reads as a charge).
+    const declinedAmount = await page.textContent('#statement li.declined .amount');
+    assert.match(declinedAmount ?? '', /^\$\d/, `a declined line's amount reads ${declinedAmount}`);
+    assert.equal(await page.locator('#statement li.declined .amount.void').count(), await page.locator('#statement li.declined').count());
     // The captured payment is one line, pending then completed: its clearing is not a second $10.00 debit.
     await page.waitForFunction(() =>
       [...(globalThis as any).document.querySelectorAll('#statement li[data-type="authorization"]')].some((li: any) => /-?\$10\.00/.test(li.textContent) && /已完成/.test(li.textContent)),

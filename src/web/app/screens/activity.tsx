@@ -68,7 +68,12 @@ function Statement(props: { readonly cardId: string }) {
               {line.merchant?.name ?? label}
               {line.merchant !== null ? <small> · {label}</small> : null}
             </span>
-            <span class={`amount ${line.amount > 0 ? 'in' : ''}`}>{money(line.amount, 'USD')}</span>
+            {NOTHING_MOVED.has(line.status) ? (
+              // What was asked, struck: a minus sign would read as money taken.
+              <span class="amount void">{money(Math.abs(line.amount), 'USD')}</span>
+            ) : (
+              <span class={`amount ${line.amount > 0 ? 'in' : ''}`}>{money(line.amount, 'USD')}</span>
+            )}
             <span class="when">
               {when(line.created_at, lang)} · <span class={`status ${line.status}`}>{status === null ? line.status : t(status)}</span>
               {line.dispute != null ? (
@@ -99,6 +104,9 @@ function Statement(props: { readonly cardId: string }) {
     </ul>
   );
 }
+
+/** Lines whose money never left the card: declined, or a hold given back (reversed, expired). */
+const NOTHING_MOVED: ReadonlySet<string> = new Set(['declined', 'reversed', 'expired']);
 
 /** A completed card payment not yet disputed; the API still decides the rest (time limit, refunds). */
 function disputable(line: StatementLine): boolean {

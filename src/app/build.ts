@@ -10,6 +10,7 @@ import { platformModule } from '../platform/platform-module.ts';
 import type { CardlaneConfig } from './config.ts';
 import { buildDoctor } from './doctor.ts';
 import { appPageRoutes } from '../web/index.ts';
+import { frontDoorRoutes } from './front-door.ts';
 import type { DeploymentSecrets } from './secrets.ts';
 import type { BackgroundTask } from '../platform/task-runner.ts';
 
@@ -66,7 +67,8 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
   const built: ReadonlyArray<BuiltModule<unknown>> = [platform, ledger, issuer, network, acquirer, billing, doctor];
   return {
     // The cardholder app at /app is browser code over the issuer's and the doctor's HTTP APIs: it needs no module, only its page.
-    routes: [...built.flatMap((module) => module.routes), appPageRoutes({ sandbox: true })],
+    // `/` tells where each of them is (front-door.ts).
+    routes: [...built.flatMap((module) => module.routes), appPageRoutes({ sandbox: true }), frontDoorRoutes],
     tasks: built.flatMap((module) => module.tasks),
     ledger: ledger.api,
     issuer: issuer.api,

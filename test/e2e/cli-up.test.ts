@@ -50,6 +50,13 @@ test('cardlane up --json: serves every operational endpoint, then stops cleanly 
     assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await docs.text(), /swagger-ui/);
 
+    // The first address the banner prints says where everything is, and each page it names is there.
+    const front = (await (await fetch(`${info.url}/`)).json()) as { object: string; pages: Record<string, string>; operations: Record<string, string> };
+    assert.equal(front.object, 'cardlane');
+    for (const path of [...Object.values(front.pages), ...Object.values(front.operations)]) {
+      assert.equal((await fetch(`${info.url}${path}`)).status, 200, `${path}, named by GET /`);
+    }
+
     const missing = await fetch(`${info.url}/no-such-route?number=4242424242424242`);
     assert.equal(missing.status, 404);
     assert.deepEqual(await missing.json(), {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -70,6 +70,20 @@ test('usage and costs, and API keys, on the billing page in Chromium: totals agr
       timezoneId: 'Asia/Shanghai',
       viewport: { width: 1000, height: 900 },
       acceptDownloads: true,
+    });
+    // A canvas keeps no text: note what each canvas draws since it was last cleared, to read the chart's axis labels.
+    await context.addInitScript(() => {
+      const proto = (globalThis as any).CanvasRenderingContext2D.prototype;
+      const fillText = proto.fillText;
+      const clearRect = proto.clearRect;
+      proto.fillText = function (this: any, text: string, ...rest: unknown[]) {
+        (this.canvas.drawnTexts ??= []).push(String(text));
+        return fillText.call(this, text, ...rest);
+      };
+      proto.clearRect = function (this: any, ...rest: number[]) {
+        this.canvas.drawnTexts = [];
+        return clearRect.apply(this, rest);
+      };
     });
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(CALL_BOUND_MS);
@@ -149,6 +163,59 @@ test('usage and costs, and API keys, on the billing page in Chromium: totals agr
     await waitForText(page, '#usage-by-key', /搜索机器人/);
     await waitForText(page, '#usage-by-key', /browser 浏览器（已吊销）/);
     await checkAccessibility(page, 'panels in Chinese');
+
+    // On a phone (390 px), in both languages: nothing cut off at the right, the hard-limit checkbox the size of its
+    // words and beside them, the budget's buttons apart, the chart's y-axis without a repeated label.
+    // CARDLANE_APP_SCREENSHOTS=<dir> keeps a screenshot of each panel.
+    const shots = process.env.CARDLANE_APP_SCREENSHOTS;
+    if (shots) mkdirSync(shots, { recursive: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.fill('#budget-amount', '100.00');
+    await page.check('#budget-hard');
+    await page.click('#budget-save');
+    await page.locator('#budget-remove').waitFor({ state: 'visible' });
+    for (const lang of ['zh', 'en'] as const) {
+      if (lang === 'en') {
+        await page.click('#lang-toggle');
+        await waitForText(page, '#panel-usage-title', /^Usage and costs$/);
+      }
+      await page.locator('#usage-chart canvas').first().waitFor({ state: 'attached' });
+      const layout = await page.evaluate(() => {
+        const doc = (globalThis as any).document;
+        const view = doc.documentElement;
+        const cut = [...doc.querySelectorAll('.scroll, .panel')]
+          .filter((box: any) => box.scrollWidth > box.clientWidth + 1)
+          .map((box: any) => `${box.querySelector('table')?.id || box.id}: ${box.scrollWidth} > ${box.clientWidth}`);
+        const box = doc.querySelector('#budget-hard').getBoundingClientRect();
+        const label = doc.querySelector('label[for="budget-hard"]');
+        const words = label.getBoundingClientRect();
+        const save = doc.querySelector('#budget-save').getBoundingClientRect();
+        const remove = doc.querySelector('#budget-remove').getBoundingClientRect();
+        const apart = Math.max(remove.left - save.right, save.left - remove.right, remove.top - save.bottom, save.top - remove.bottom);
+        const drawn: string[] = [...doc.querySelectorAll('#usage-chart canvas')].flatMap((c: any) => c.drawnTexts ?? []);
+        const yLabels = drawn.filter((text) => text.startsWith('$'));
+        const xLabels = drawn.filter((text) => !text.startsWith('$') && text.trim() !== '');
+        const chartPx = doc.querySelector('#usage-chart canvas')?.clientWidth ?? 0;
+        return { xLabels, chartPx, overflow: view.scrollWidth - view.clientWidth, cut, box: [box.width, box.height], fontSize: parseFloat((globalThis as any).getComputedStyle(label).fontSize), besideWords: box.top >= words.top - 1 && box.bottom <= words.bottom + 1, apart, yLabels };
+      });
+      assert.equal(layout.overflow, 0, `${lang}: the page scrolls sideways by ${layout.overflow}px`);
+      assert.deepEqual(layout.cut, [], `${lang}: cut off at the right`);
+      for (const side of layout.box) assert.ok(side >= layout.fontSize * 0.8 && side <= layout.fontSize * 1.6, `${lang}: checkbox ${layout.box} for ${layout.fontSize}px words`);
+      assert.ok(layout.besideWords, `${lang}: the checkbox sits on its words' line`);
+      assert.ok(layout.apart >= 8, `${lang}: the budget's buttons are ${layout.apart}px apart`);
+      assert.ok(layout.yLabels.length >= 2, `${lang}: y-axis labels ${layout.yLabels}`);
+      assert.equal(new Set(layout.yLabels).size, layout.yLabels.length, `${lang}: y-axis labels repeat: ${layout.yLabels.join(' ')}`);
+      // The days' labels fit beside each other (about 64px each) instead of running together.
+      assert.ok(layout.xLabels.length >= 2 && layout.xLabels.length * 64 <= layout.chartPx, `${lang}: ${layout.xLabels.length} day labels on a ${layout.chartPx}px chart: ${layout.xLabels.join(' ')}`);
+      // Each row of the wide tables is a card: its cells carry their column's name, the header stays for screen readers.
+      for (const table of ['#usage-by-model', '#usage-by-key', '#credit-grants-list', '#api-keys-list']) {
+        assert.equal(await page.locator(`${table} tbody tr`).first().evaluate((row) => (globalThis as any).getComputedStyle(row).display), 'grid', `${table} stacks`);
+      }
+      await checkAccessibility(page, `phone panels (${lang})`);
+      if (shots) {
+        for (const panel of ['usage', 'budget', 'credit-grants', 'api-keys']) await page.locator(`#panel-${panel}`).screenshot({ path: join(shots, `${panel}-${lang}.png`) });
+      }
+    }
     assert.deepEqual(problems, []);
 
     await context.close();

@@ -6,6 +6,7 @@ import { onSubmit, useBusy, valueOf } from '../form.ts';
 import { orgApi } from '../org-api.ts';
 import type { ApiKey, Project } from '../org-types.ts';
 import { useKeysDirectory } from './keys-directory.ts';
+import { StackedHead } from './stacked-head.tsx';
 import { usageText, type UsageT } from './usage-strings.ts';
 
 /**
@@ -96,28 +97,20 @@ export function ApiKeysPanel() {
         </div>
       ) : null}
       <div class="scroll" tabIndex={0} role="region" aria-labelledby="panel-api-keys-title">
-        <table id="api-keys-list">
-          <thead>
-            <tr>
-              <th scope="col">{u('colName')}</th>
-              <th scope="col">{u('colSecret')}</th>
-              <th scope="col">{u('colProject')}</th>
-              <th scope="col">{u('colCreated')}</th>
-              <th scope="col">{u('colLastUsed')}</th>
-              {canChange ? <td /> : null}
-            </tr>
-          </thead>
-          <tbody>
+        {/* On a phone each key is a card (table.stacked, billing.css), as in the payment history. */}
+        <table id="api-keys-list" class="stacked" role="table">
+          <StackedHead labels={[u('colName'), u('colSecret'), u('colProject'), u('colCreated'), u('colLastUsed'), ...(canChange ? [u('colActions')] : [])]} />
+          <tbody role="rowgroup">
             {directory !== null && live.length === 0 ? (
-              <tr>
-                <td colSpan={canChange ? 6 : 5} class="note">
+              <tr role="row">
+                <td role="cell" colSpan={canChange ? 6 : 5} class="note">
                   {u('noKeys')}
                 </td>
               </tr>
             ) : null}
             {live.map((key) => (
-              <tr key={key.id} data-key={key.id}>
-                <td>
+              <tr role="row" key={key.id} data-key={key.id}>
+                <td role="cell" data-label={u('colName')} class="wide">
                   {renaming?.id === key.id ? (
                     <form class="inline" noValidate onSubmit={onSubmit(() => rename(key))}>
                       <label for="rename-key-name">{u('renameTo', { name: key.name })}</label>
@@ -133,14 +126,14 @@ export function ApiKeysPanel() {
                     key.name
                   )}
                 </td>
-                <td>
+                <td role="cell" data-label={u('colSecret')}>
                   <code>{key.redacted_value}</code>
                 </td>
-                <td>{projectOf(key.project_id)}</td>
-                <td>{dateTime(iso(key.created_at), lang)}</td>
-                <td>{key.last_used_at === null ? u('never') : dateTime(iso(key.last_used_at), lang)}</td>
+                <td role="cell" data-label={u('colProject')}>{projectOf(key.project_id)}</td>
+                <td role="cell" data-label={u('colCreated')}>{dateTime(iso(key.created_at), lang)}</td>
+                <td role="cell" data-label={u('colLastUsed')}>{key.last_used_at === null ? u('never') : dateTime(iso(key.last_used_at), lang)}</td>
                 {canChange ? (
-                  <td>
+                  <td role="cell" class="wide actions-cell">
                     <button type="button" data-action="rename-key" disabled={busy} onClick={() => setRenaming(key)}>
                       {u('rename')}
                     </button>{' '}

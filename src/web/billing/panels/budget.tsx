@@ -75,14 +75,16 @@ export function BudgetPanel() {
           <label class="check" for="budget-hard">
             <input id="budget-hard" type="checkbox" ref={hard} defaultChecked={budget.hard_limit} /> {t('budgetHardLabel')}
           </label>
-          <button type="submit" id="budget-save" class="primary" disabled={busy}>
-            {t('budgetSave')}
-          </button>
-          {set !== null ? (
-            <button type="button" id="budget-remove" disabled={busy} onClick={remove}>
-              {t('budgetRemove')}
+          <div class="actions">
+            <button type="submit" id="budget-save" class="primary" disabled={busy}>
+              {t('budgetSave')}
             </button>
-          ) : null}
+            {set !== null ? (
+              <button type="button" id="budget-remove" disabled={busy} onClick={remove}>
+                {t('budgetRemove')}
+              </button>
+            ) : null}
+          </div>
         </form>
       ) : null}
       <SaidSpending id="budget-message" shown={message.shown} t={t} lang={lang} />

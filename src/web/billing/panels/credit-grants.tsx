@@ -2,6 +2,7 @@ import { dateTime } from '../../shared/format.ts';
 import { useBilling, useBillingData } from '../context.ts';
 import type { Amount } from '../types.ts';
 import { spendingTranslator } from './spending-strings.ts';
+import { StackedHead } from './stacked-head.tsx';
 
 interface CreditGrant {
   readonly id: string;
@@ -24,31 +25,28 @@ export function CreditGrantsPanel() {
     <>
       <p class="note">{t('grantsNote')}</p>
       <div class="scroll" tabIndex={0} role="region" aria-labelledby="panel-credit-grants-title">
-        <table id="credit-grants-list">
-          <thead>
-            <tr>
-              <th scope="col">{t('colGranted')}</th>
-              <th scope="col">{t('colGrant')}</th>
-              <th scope="col">{t('colLeft')}</th>
-              <th scope="col">{t('colExpires')}</th>
-              <th scope="col">{t('colStatus')}</th>
-            </tr>
-          </thead>
-          <tbody>
+        {/* On a phone each grant is a card (table.stacked, billing.css), as in the payment history. */}
+        <table id="credit-grants-list" class="stacked" role="table">
+          <StackedHead labels={[t('colGranted'), t('colGrant'), t('colLeft'), t('colExpires'), t('colStatus')]} />
+          <tbody role="rowgroup">
             {grants !== null && grants.length === 0 ? (
-              <tr>
-                <td colSpan={5} class="note">
+              <tr role="row">
+                <td role="cell" colSpan={5} class="note">
                   {t('grantsNone')}
                 </td>
               </tr>
             ) : null}
             {(grants ?? []).map((grant) => (
-              <tr key={grant.id} data-grant={grant.id} data-status={grant.status} data-remaining-cents={grant.remaining.amount_minor}>
-                <td>{dateTime(grant.granted_at, lang)}</td>
-                <td class="amount">{grant.granted.formatted}</td>
-                <td class="amount">{grant.remaining.formatted}</td>
-                <td>{grant.expires_at === null ? t('never') : dateTime(grant.expires_at, lang)}</td>
-                <td>{STATUSES.includes(grant.status) ? t(`grant_${grant.status}`) : grant.status}</td>
+              <tr role="row" key={grant.id} data-grant={grant.id} data-status={grant.status} data-remaining-cents={grant.remaining.amount_minor}>
+                <td role="cell" data-label={t('colGranted')}>{dateTime(grant.granted_at, lang)}</td>
+                <td role="cell" data-label={t('colGrant')} class="amount">
+                  {grant.granted.formatted}
+                </td>
+                <td role="cell" data-label={t('colLeft')} class="amount">
+                  {grant.remaining.formatted}
+                </td>
+                <td role="cell" data-label={t('colExpires')}>{grant.expires_at === null ? t('never') : dateTime(grant.expires_at, lang)}</td>
+                <td role="cell" data-label={t('colStatus')}>{STATUSES.includes(grant.status) ? t(`grant_${grant.status}`) : grant.status}</td>
               </tr>
             ))}
           </tbody>

@@ -7,6 +7,7 @@ import type { Invoice, List, Payment } from '../types.ts';
 import { paymentAmount } from './payment-amount.ts';
 import { spendingTranslator, type SpendingT } from './spending-strings.ts';
 import { SaidSpending, useSpendingMessage } from './spending-ui.tsx';
+import { StackedHead } from './stacked-head.tsx';
 
 /**
  * The payment history and the invoices. On a phone each row is a card whose cells carry their column's name
@@ -134,21 +135,6 @@ export function InvoicesPanel() {
         </table>
       </div>
     </>
-  );
-}
-
-/** A stacked table's column names: read by screen readers and shown from 700px; a phone shows them on each cell (data-label). */
-function StackedHead(props: { readonly labels: readonly string[] }) {
-  return (
-    <thead role="rowgroup">
-      <tr role="row">
-        {props.labels.map((label) => (
-          <th key={label} scope="col" role="columnheader">
-            {label}
-          </th>
-        ))}
-      </tr>
-    </thead>
   );
 }
 

@@ -7,6 +7,7 @@ import { allPages, download } from '../org-api.ts';
 import type { Bucket, CostResult, UsageResult } from '../org-types.ts';
 import { CostChart } from './cost-chart.tsx';
 import { useKeysDirectory } from './keys-directory.ts';
+import { StackedHead } from './stacked-head.tsx';
 import { usageText } from './usage-strings.ts';
 
 /**
@@ -149,31 +150,28 @@ export function UsagePanel() {
       ) : null}
       <h3 id="usage-by-model-title">{u('byModel')}</h3>
       <div class="scroll" tabIndex={0} role="region" aria-labelledby="usage-by-model-title">
-        <table id="usage-by-model">
-          <thead>
-            <tr>
-              <th scope="col">{u('colModel')}</th>
-              <th scope="col">{u('colRequests')}</th>
-              <th scope="col">{u('colInput')}</th>
-              <th scope="col">{u('colOutput')}</th>
-              <th scope="col">{u('colCost')}</th>
-            </tr>
-          </thead>
-          <tbody>
+        {/* On a phone each row is a card (table.stacked, billing.css), as in the payment history. */}
+        <table id="usage-by-model" class="stacked" role="table">
+          <StackedHead labels={[u('colModel'), u('colRequests'), u('colInput'), u('colOutput'), u('colCost')]} />
+          <tbody role="rowgroup">
             {loaded && byModel.size === 0 ? (
-              <tr>
-                <td colSpan={5} class="note">
+              <tr role="row">
+                <td role="cell" colSpan={5} class="note">
                   {u('noUsage')}
                 </td>
               </tr>
             ) : null}
             {[...byModel].map(([model, row]) => (
-              <tr key={model} data-model={model} data-cents={row.cents}>
-                <td>{model}</td>
-                <td>{row.requests.toLocaleString(lang)}</td>
-                <td>{row.input.toLocaleString(lang)}</td>
-                <td>{row.output.toLocaleString(lang)}</td>
-                <td class="amount">{usd(row.cents)}</td>
+              <tr role="row" key={model} data-model={model} data-cents={row.cents}>
+                <td role="cell" data-label={u('colModel')} class="wide">
+                  {model}
+                </td>
+                <td role="cell" data-label={u('colRequests')}>{row.requests.toLocaleString(lang)}</td>
+                <td role="cell" data-label={u('colInput')}>{row.input.toLocaleString(lang)}</td>
+                <td role="cell" data-label={u('colOutput')}>{row.output.toLocaleString(lang)}</td>
+                <td role="cell" data-label={u('colCost')} class="amount">
+                  {usd(row.cents)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -181,32 +179,29 @@ export function UsagePanel() {
       </div>
       <h3 id="usage-by-key-title">{u('byKey')}</h3>
       <div class="scroll" tabIndex={0} role="region" aria-labelledby="usage-by-key-title">
-        <table id="usage-by-key">
-          <thead>
-            <tr>
-              <th scope="col">{u('colKey')}</th>
-              <th scope="col">{u('colProject')}</th>
-              <th scope="col">{u('colRequests')}</th>
-              <th scope="col">{u('colCost')}</th>
-            </tr>
-          </thead>
-          <tbody>
+        <table id="usage-by-key" class="stacked" role="table">
+          <StackedHead labels={[u('colKey'), u('colProject'), u('colRequests'), u('colCost')]} />
+          <tbody role="rowgroup">
             {[...byKey].map(([id, row]) => (
-              <tr key={id} data-key={id} data-cents={row.cents}>
-                <td>{keyName(id)}</td>
-                <td>{projectName(row.project)}</td>
-                <td>{row.requests.toLocaleString(lang)}</td>
-                <td class="amount">{usd(row.cents)}</td>
+              <tr role="row" key={id} data-key={id} data-cents={row.cents}>
+                <td role="cell" data-label={u('colKey')}>{keyName(id)}</td>
+                <td role="cell" data-label={u('colProject')}>{projectName(row.project)}</td>
+                <td role="cell" data-label={u('colRequests')}>{row.requests.toLocaleString(lang)}</td>
+                <td role="cell" data-label={u('colCost')} class="amount">
+                  {usd(row.cents)}
+                </td>
               </tr>
             ))}
           </tbody>
           {byKey.size > 0 ? (
-            <tfoot>
-              <tr>
-                <th scope="row" colSpan={3}>
+            <tfoot role="rowgroup">
+              <tr role="row">
+                <th scope="row" role="rowheader" colSpan={3}>
                   {u('total')}
                 </th>
-                <td class="amount">{usd(totalCents)}</td>
+                <td role="cell" data-label={u('colCost')} class="amount">
+                  {usd(totalCents)}
+                </td>
               </tr>
             </tfoot>
           ) : null}

@@ -3,12 +3,11 @@ import { afterEach, beforeEach, test } from 'node:test';
 import type Stripe from 'stripe';
 import { requireCustomer, updateCustomer } from '../../src/acquirer/customers/customers.ts';
 import { findPaymentMethod } from '../../src/acquirer/payments/payment-method-store.ts';
-import type { AuthorizationRequest } from '../../src/network/messages.ts';
 import type { Tx } from '../../src/platform/db/database.ts';
 import { lostRaces } from '../../src/platform/db/retry.ts';
 import type { AcquirerFixture } from '../support/acquirer-fixture.ts';
 import { testDatabaseKind } from '../support/databases.ts';
-import { after, lockOrderRaceFixture } from '../support/lock-order-race.ts';
+import { after, holdNextAuthorization, lockOrderRaceFixture } from '../support/lock-order-race.ts';
 
 // A payment with setup_future_usage saves its new card to its customer when it
 // succeeds, locking the customer's row before the card's (the house's order:
@@ -30,23 +29,6 @@ afterEach(async () => {
   await f.assertAudit();
   await f.close();
 });
-
-/** The next authorization waits at the network's door until released: the payment "in flight". */
-function holdNextAuthorization(): { arrived: Promise<void>; release(): void } {
-  const network = f.deps.network;
-  const real = network.authorize.bind(network);
-  let release!: () => void;
-  let arrived!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const seen = new Promise<void>((resolve) => (arrived = resolve));
-  network.authorize = async (request: AuthorizationRequest) => {
-    network.authorize = real;
-    arrived();
-    await gate;
-    return real(request);
-  };
-  return { arrived: seen, release };
-}
 
 /**
  * On PostgreSQL, true once another session waits for a lock this transaction holds (the payment's finishing
@@ -90,7 +72,7 @@ for (const [other, thenTheCard] of Object.entries(THEN_THE_CARD)) {
     assert.equal(card.card?.checks?.cvc_check, 'unchecked');
     const deadlocksBefore = lostRaces.deadlock;
 
-    const held = holdNextAuthorization();
+    const held = holdNextAuthorization(f);
     let over = false;
     const paying = stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: card.id, setup_future_usage: 'off_session', confirm: true });
     const settled = paying.finally(() => (over = true)).catch(() => undefined);

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type Stripe from 'stripe';
 import { deleteCustomer } from '../../src/acquirer/customers/customers.ts';
-import type { AuthorizationRequest } from '../../src/network/messages.ts';
 import type { Tx } from '../../src/platform/db/database.ts';
 import { lostRaces } from '../../src/platform/db/retry.ts';
 import type { AcquirerFixture } from '../support/acquirer-fixture.ts';
 import { testDatabaseKind } from '../support/databases.ts';
-import { after, lockOrderRaceFixture } from '../support/lock-order-race.ts';
+import { after, holdNextAuthorization, lockOrderRaceFixture } from '../support/lock-order-race.ts';
 
 // A SetupIntent with a customer, and a PaymentIntent with a customer and
 // setup_future_usage, attach their card to that customer when they succeed —
@@ -40,30 +39,13 @@ afterEach(async () => {
 type Deletion = 'while at the network' | 'holding the lock as the attempt finishes';
 const DELETIONS: readonly Deletion[] = ['while at the network', 'holding the lock as the attempt finishes'];
 
-/** The next authorization waits at the network's door until released: an attempt "in flight". */
-function holdNextAuthorization(): { arrived: Promise<void>; release(): void } {
-  const network = f.deps.network;
-  const real = network.authorize.bind(network);
-  let release!: () => void;
-  let arrived!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const seen = new Promise<void>((resolve) => (arrived = resolve));
-  network.authorize = async (request: AuthorizationRequest) => {
-    network.authorize = real;
-    arrived();
-    await gate;
-    return real(request);
-  };
-  return { arrived: seen, release };
-}
-
 /**
  * Runs `attempt` (a confirm) and deletes `customerId` while it is at the network: committed there, or (`holding the
  * lock…`) in a transaction that deletes the customer, lets the attempt go on and commits only once the attempt's
  * finishing transaction waits for it — or the attempt ended without waiting, as it did before the fix.
  */
 async function deleteDuring<T>(deletion: Deletion, customerId: string, attempt: () => Promise<T>): Promise<{ result: T; waited: boolean | null }> {
-  const held = holdNextAuthorization();
+  const held = holdNextAuthorization(f);
   const running = attempt();
   let done = false;
   const settled = running.then(

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
+import type { AuthorizationRequest } from '../../src/network/messages.ts';
 import { acquirerFixture, type AcquirerFixture } from './acquirer-fixture.ts';
 import { testPaymentNetwork } from './payment-network.ts';
 
@@ -26,4 +27,21 @@ export async function customerWithDefaultCard(
   for (let i = 0; i < cards; i++) attached.push(await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id }));
   await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: attached[0]!.id } });
   return { customer, cards: attached };
+}
+
+/** The fixture's next authorization waits at the network's door until released: a payment or set-up "in flight". */
+export function holdNextAuthorization(f: AcquirerFixture): { arrived: Promise<void>; release(): void } {
+  const network = f.deps.network;
+  const real = network.authorize.bind(network);
+  let release!: () => void;
+  let arrived!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const seen = new Promise<void>((resolve) => (arrived = resolve));
+  network.authorize = async (request: AuthorizationRequest) => {
+    network.authorize = real;
+    arrived();
+    await gate;
+    return real(request);
+  };
+  return { arrived: seen, release };
 }

@@ -36,7 +36,7 @@ function contextLines(attempt: PaymentAttempt): BillingContextLine[] {
   const lines: BillingContextLine[] = [
     {
       code: `billing_${attempt.kind}`,
-      text: { en: `A payment of ${amount} for ${what.en}, ${initiated.en}.`, 'zh-CN': `一笔${amount}的付款，用途：${what['zh-CN']}，${initiated['zh-CN']}。` },
+      text: attempt.kind === 'verification' ? verificationText(attempt, initiated) : { en: `A payment of ${amount} for ${what.en}, ${initiated.en}.`, 'zh-CN': `一笔${amount}的付款，用途：${what['zh-CN']}，${initiated['zh-CN']}。` },
       customerVisible: true,
     },
   ];
@@ -48,6 +48,19 @@ function contextLines(attempt: PaymentAttempt): BillingContextLine[] {
     });
   }
   return lines;
+}
+
+/**
+ * A card being added is a verification, not a payment: nothing is charged.
+ * Billing records its amount — the hold — only once the issuer approved it;
+ * a declined verification's amount is 0 there, so no amount is said rather
+ * than "a payment of $0.00" (the issuer's side of the trace has the hold asked).
+ */
+function verificationText(attempt: PaymentAttempt, initiated: { en: string; 'zh-CN': string }): { en: string; 'zh-CN': string } {
+  const hold = attempt.amountMinor > 0 ? formatMoney(money(attempt.amountMinor, attempt.currency)) : null;
+  return hold === null
+    ? { en: `A card verification for adding a card, ${initiated.en}.`, 'zh-CN': `一次添加银行卡时的验证，${initiated['zh-CN']}。` }
+    : { en: `A card verification with a ${hold} hold for adding a card, ${initiated.en}.`, 'zh-CN': `一次添加银行卡时的验证，预授权 ${hold}，${initiated['zh-CN']}。` };
 }
 
 export const merchantBillingResolver: BillingAttemptResolver = {

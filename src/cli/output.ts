@@ -44,10 +44,21 @@ export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-/** Aligned `label   value` lines for people. */
-export function printTable(io: Io, rows: ReadonlyArray<readonly [string, string]>, indent = '  '): void {
-  const width = Math.max(...rows.map(([label]) => label.length));
-  for (const [label, value] of rows) io.stdout.write(`${indent}${label.padEnd(width)}  ${value}\n`);
+/**
+ * Aligned columns for people: `label   value` lines, or rows of more cells
+ * (every column but the last padded to its widest cell; the columns named in
+ * `alignRight` — amounts — padded on the left so their digits line up).
+ */
+export function printTable(io: Io, rows: ReadonlyArray<readonly string[]>, indent = '  ', options: { readonly alignRight?: readonly number[] } = {}): void {
+  const columns = Math.max(0, ...rows.map((row) => row.length));
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(0, ...rows.map((row) => (row[i] ?? '').length)));
+  for (const row of rows) {
+    const cells = row.map((cell, i) => {
+      if (options.alignRight?.includes(i)) return cell.padStart(widths[i]!);
+      return i === row.length - 1 ? cell : cell.padEnd(widths[i]!);
+    });
+    io.stdout.write(`${indent}${cells.join('  ')}\n`);
+  }
 }
 
 export function exitCodeOf(error: unknown): number {

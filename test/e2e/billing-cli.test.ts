@@ -66,6 +66,9 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
 
     const payments = await json<{ data: Array<{ kind: string; status: string }> }>(['payments']);
     assert.deepEqual(payments.data.map((p) => `${p.kind} ${p.status}`), ['purchase succeeded', 'verification succeeded', 'verification succeeded', 'verification failed'], 'the 4242 card, the 3184 card after its challenge, the declined card');
+    // The history's columns line up: every row's status starts in the same column, whatever its amount says.
+    const rows = (await ok(['payments'])).trimEnd().split('\n');
+    assert.equal(new Set(rows.map((r) => r.search(/ (succeeded|failed)/))).size, 1, rows.join('\n'));
     assert.match(await ok(['receipts']), /\$10\.00 +API credits +visa •••• 4242/);
 
     // Auto-recharge and a subscription, as the billing page offers them.

@@ -153,6 +153,12 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
 
     // The operator's money settings.
     assert.match((await json<{ settings: { usd_cny_rate: string } }>(['settings'])).settings.usd_cny_rate, /^\d+(\.\d+)?$/);
+    // For people: labels, durations and yes/no, never the API's raw names and units.
+    const settingsText = await ok(['settings']);
+    assert.match(settingsText, /A quote holds for +15 min\n/);
+    assert.match(settingsText, /Top-up fee +1%\n/);
+    assert.match(settingsText, /Provisional credit on disputes +yes\n/);
+    assert.doesNotMatch(settingsText, /_ms|_bps|_minor|dispute_provisional_credit/);
 
     // Withdraw what is left in the wallet: nothing remains available.
     const wallet = await json<{ available: { amount_minor: number; currency: string } }>(['wallet']);

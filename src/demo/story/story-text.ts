@@ -46,7 +46,8 @@ interface DoctorLabels {
   readonly remedy: string;
   readonly seedSteps: string;
   readonly seedSummary: string;
-  readonly figures: (available: string, amount: string, failed: string) => string;
+  /** `verification`: the amount was a card verification's hold, not a charge. */
+  readonly figures: (available: string, amount: string, failed: string, verification: boolean) => string;
 }
 
 /** The merchant's support relays the doctor's verdict: what happened, the codes, what to do, and the seed's remedy when the doctor recommends it. */
@@ -62,14 +63,26 @@ function verdictLines(e: Explanation, l: DoctorLabels): string[] {
   return lines;
 }
 
-/** The cardholder's view of the same payment: the issuer's side, in the cardholder's terms. */
-function cardholderLines(e: Explanation, l: DoctorLabels): string[] {
+/** The cardholder's view of the same payment: the issuer's side, in the cardholder's terms (`verification`: a card being added, whose amount is a hold). */
+function cardholderLines(e: Explanation, l: DoctorLabels, verification = false): string[] {
   const lines = [e.summary, ...e.notes];
   if (e.issuer_checks !== null && e.issuer_checks.available !== null) {
-    lines.push(l.figures(usd(e.issuer_checks.available), usd(e.amount), e.issuer_checks.failed.join(', ')));
+    lines.push(l.figures(usd(e.issuer_checks.available), usd(e.amount), e.issuer_checks.failed.join(', '), verification));
   }
   if (e.seed_remedy.recommended) lines.push(`${l.seedSummary}${e.seed_remedy.summary}`);
   return lines;
+}
+
+/**
+ * Billing's amount on a reconciliation row. A card verification charges
+ * nothing: its amount is the hold billing saw approved, and a declined one has
+ * none (billing records the hold only when the issuer approved it), so it
+ * never reads as a payment of $0.00.
+ */
+function billingAmount(r: { readonly kind: string; readonly billing_status: string; readonly billing_amount: number }, lang: Lang): string {
+  if (r.kind !== 'verification') return usd(r.billing_amount);
+  if (r.billing_amount > 0) return lang === 'zh-CN' ? `预授权 ${usd(r.billing_amount)}` : `${usd(r.billing_amount)} hold`;
+  return lang === 'zh-CN' ? '无预授权' : 'no hold';
 }
 
 /** The reconciliation's rows with a heading line before each organization's. */
@@ -108,7 +121,8 @@ const EN_DOCTOR: DoctorLabels = {
   remedy: 'What to do: ',
   seedSteps: "The doctor recommends the seed's remedy:",
   seedSummary: "The seed's remedy works here: ",
-  figures: (available, amount, failed) => `The issuer saw ${available} available for a charge of ${amount} (failed check: ${failed}).`,
+  figures: (available, amount, failed, verification) =>
+    `The issuer saw ${available} available for ${verification ? `a card verification with a ${amount} hold` : `a charge of ${amount}`} (failed check: ${failed}).`,
 };
 const ZH_DOCTOR: DoctorLabels = {
   stop: '。',
@@ -128,7 +142,8 @@ const ZH_DOCTOR: DoctorLabels = {
   remedy: '怎么办：',
   seedSteps: '诊断推荐原文的解决方法：',
   seedSummary: '原文的解决方法在这里有效：',
-  figures: (available, amount, failed) => `发卡行看到卡内可用 ${available}，扣款金额 ${amount}（未通过的检查：${failed}）。`,
+  figures: (available, amount, failed, verification) =>
+    `发卡行看到卡内可用 ${available}，${verification ? `验证银行卡的预授权金额 ${amount}` : `扣款金额 ${amount}`}（未通过的检查：${failed}）。`,
 };
 
 const EN: StoryText = {
@@ -252,7 +267,7 @@ const EN: StoryText = {
     "The merchant's support asks the doctor:",
     ...verdictLines(f.fifth.doctor, EN_DOCTOR).map((l) => `  ${l}`),
     "The cardholder asks the card issuer's doctor:",
-    ...cardholderLines(f.fifth.cardholder_doctor, EN_DOCTOR).map((l) => `  ${l}`),
+    ...cardholderLines(f.fifth.cardholder_doctor, EN_DOCTOR, true).map((l) => `  ${l}`),
     `Card: ${usd(f.card_available)} available, ${usd(f.card_held)} held by the new accounts' verifications.`,
   ],
   plus_renewed: (f) => [
@@ -271,7 +286,7 @@ const EN: StoryText = {
     ...withOrganizations(f.rows, (org) => `  ${org}${org === f.organizations[0] ? " (the story's organization)" : ''}:`).map((r) =>
       typeof r === 'string'
         ? r
-        : `    ${r.kind.padEnd(13)} ${r.payment}  billing: ${r.billing_status.padEnd(9)} ${usd(r.billing_amount).padStart(7)}  card: ${(r.card_status ?? 'no line').padEnd(8)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} paid ${usd(r.card_net)}${r.card_released > 0 ? `, released ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
+        : `    ${r.kind.padEnd(13)} ${r.payment}  billing: ${r.billing_status.padEnd(9)} ${billingAmount(r, 'en').padStart(10)}  card: ${(r.card_status ?? 'no line').padEnd(8)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} paid ${usd(r.card_net)}${r.card_released > 0 ? `, released ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
     ),
     f.agree
       ? `Billing kept ${usd(f.billing_total_net)}; the card paid ${usd(f.card_total_net)}: they agree to the cent.`
@@ -433,7 +448,7 @@ const ZH: StoryText = {
     '商户客服询问诊断工具：',
     ...verdictLines(f.fifth.doctor, ZH_DOCTOR).map((l) => `  ${l}`),
     '持卡人询问发卡行一侧的诊断：',
-    ...cardholderLines(f.fifth.cardholder_doctor, ZH_DOCTOR).map((l) => `  ${l}`),
+    ...cardholderLines(f.fifth.cardholder_doctor, ZH_DOCTOR, true).map((l) => `  ${l}`),
     `卡内可用 ${usd(f.card_available)}，新账户的验证预授权冻结 ${usd(f.card_held)}。`,
   ],
   plus_renewed: (f) => [
@@ -452,7 +467,7 @@ const ZH: StoryText = {
     ...withOrganizations(f.rows, (org) => `  ${org}${org === f.organizations[0] ? '（故事里的组织）' : ''}：`).map((r) =>
       typeof r === 'string'
         ? r
-        : `    ${(ZH_KIND[r.kind] ?? r.kind).padEnd(5, '　')} ${r.payment}  账单：${zhStatus(r.billing_status).padEnd(3, '　')} ${usd(r.billing_amount).padStart(7)}  卡片：${r.card_status === null ? '无记录' : zhStatus(r.card_status)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} 扣款 ${usd(r.card_net)}${r.card_released > 0 ? `，释放 ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
+        : `    ${(ZH_KIND[r.kind] ?? r.kind).padEnd(5, '　')} ${r.payment}  账单：${zhStatus(r.billing_status).padEnd(3, '　')} ${billingAmount(r, 'zh-CN').padStart(10)}  卡片：${r.card_status === null ? '无记录' : zhStatus(r.card_status)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} 扣款 ${usd(r.card_net)}${r.card_released > 0 ? `，释放 ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
     ),
     f.agree ? `账单系统实收 ${usd(f.billing_total_net)}；卡片实付 ${usd(f.card_total_net)}：分毫不差。` : `两边不一致：${f.problems.join('；')}`,
     `购买额度 ${usd(f.credits_bought)}，已用 ${usd(f.credits_used)}，余额 ${usd(f.credit_balance)}。卡内保留 ${usd(f.card_available)}。`,

@@ -23,10 +23,18 @@ interface PaymentObject {
 }
 
 export function describePayment(payment: PaymentObject, timeZone?: string): string {
+  return paymentCells(payment, timeZone).join('  ');
+}
+
+/** A payment as the history's columns: when, id, kind, amount, and how it ended (receipt or why it failed). */
+function paymentCells(payment: PaymentObject, timeZone?: string): string[] {
   const failure = payment.failure === null ? '' : ` — ${payment.failure.message} (${[payment.failure.decline_code ?? payment.failure.code, payment.failure.network_decline_code].filter(Boolean).join(', ')})`;
   const receipt = payment.receipt === null ? '' : ` receipt ${payment.receipt.number}`;
-  return `${localTime(payment.created_at, timeZone)}  ${payment.id}  ${payment.kind.padEnd(13)} ${amountOf(payment).padStart(9)}  ${payment.status}${receipt}${failure}`;
+  return [localTime(payment.created_at, timeZone), payment.id, payment.kind, amountOf(payment), `${payment.status}${receipt}${failure}`];
 }
+
+/** The amount column (index 3 of paymentCells) is right-aligned so the dollars line up. */
+const AMOUNT_COLUMN = 3;
 
 /**
  * A card verification charges nothing (a zero-amount check, or a small hold
@@ -75,7 +83,7 @@ export function creditCommands(io: Io): Command[] {
       const list = await billingCall<{ data: PaymentObject[] }>(ctx, 'GET', `/payments?${query}`);
       output(ctx, list, () => {
         if (list.data.length === 0) io.stdout.write('No payments yet.\n');
-        for (const payment of list.data) io.stdout.write(`  ${describePayment(payment)}\n`);
+        else printTable(io, list.data.map((payment) => paymentCells(payment)), '  ', { alignRight: [AMOUNT_COLUMN] });
       });
     });
 
@@ -84,7 +92,7 @@ export function creditCommands(io: Io): Command[] {
     const list = await billingCall<{ data: Array<{ number: string; amount: Amount; description: string; card: string; paid_at: string; payment: string }> }>(ctx, 'GET', '/receipts');
     output(ctx, list, () => {
       if (list.data.length === 0) io.stdout.write('No receipts yet.\n');
-      for (const receipt of list.data) printTable(io, [[receipt.number, `${receipt.paid_at.slice(0, 10)}  ${receipt.amount.formatted}  ${receipt.description}  ${receipt.card}  (${receipt.payment})`]]);
+      printTable(io, list.data.map((receipt) => [receipt.number, receipt.paid_at.slice(0, 10), receipt.amount.formatted, receipt.description, receipt.card, `(${receipt.payment})`]), '  ', { alignRight: [2] });
     });
   });
   return [balance, buy, payments, receipts];

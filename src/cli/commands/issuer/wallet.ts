@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { parseMoney } from '../../../platform/money.ts';
-import { CliError, EXIT_USAGE, type Io } from '../../output.ts';
+import { CliError, EXIT_USAGE, localTime, type Io } from '../../output.ts';
 import { call, contextOf, line, money, newIdempotencyKey, output, table, typedAmount, type IssuerContext } from './client.ts';
 
 type Amount = { amount_minor: number; currency: string; formatted: string };
@@ -66,19 +66,50 @@ function settingValue(flag: string, kind: 'rate' | 'integer' | 'CNY' | 'USD', te
   return minor;
 }
 
+/** Each setting as a person reads it: a label, and its value in the unit people use. */
+const SETTING_LABELS: Record<string, string> = {
+  usd_cny_rate: 'Exchange rate',
+  top_up_fee_bps: 'Top-up fee',
+  top_up_fee_min_cny_minor: 'Smallest top-up fee',
+  top_up_min_cny_minor: 'Smallest top-up',
+  top_up_max_cny_minor: 'Largest top-up',
+  quote_validity_ms: 'A quote holds for',
+  order_expiry_ms: 'A top-up order can be paid for',
+  withdrawal_fee_bps: 'Withdrawal fee',
+  withdrawal_fee_min_usd_minor: 'Smallest withdrawal fee',
+  withdrawal_min_usd_minor: 'Smallest withdrawal',
+  withdrawal_max_usd_minor: 'Largest withdrawal',
+  dispute_provisional_credit: 'Provisional credit on disputes',
+};
+
+/** 900000 → "15 min", 5400000 → "1 h 30 min": the settings are whole minutes or seconds. */
+export function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const parts = [[Math.floor(seconds / 3600), 'h'], [Math.floor((seconds % 3600) / 60), 'min'], [seconds % 60, 's']] as const;
+  const shown = parts.filter(([n]) => n > 0).map(([n, unit]) => `${n} ${unit}`);
+  return shown.length > 0 ? shown.join(' ') : `${ms} ms`;
+}
+
+/** 100 bps → "1%", 150 → "1.5%". */
+function percent(bps: number): string {
+  return `${(bps / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+}
+
+export function settingShown(name: string, value: string | number): string {
+  if (name === 'usd_cny_rate') return `1 USD = ${value} CNY`;
+  if (name === 'dispute_provisional_credit') return Number(value) === 1 ? 'yes' : 'no';
+  if (name.endsWith('_cny_minor')) return money(Number(value), 'CNY');
+  if (name.endsWith('_usd_minor')) return money(Number(value), 'USD');
+  if (name.endsWith('_bps')) return percent(Number(value));
+  if (name.endsWith('_ms')) return duration(Number(value));
+  return String(value);
+}
+
 function printSettings(ctx: IssuerContext, result: MoneySettings): void {
-  const shown = (name: string, value: string | number): string => {
-    if (name === 'usd_cny_rate') return `1 USD = ${value} CNY`;
-    if (name.endsWith('_cny_minor')) return money(Number(value), 'CNY');
-    if (name.endsWith('_usd_minor')) return money(Number(value), 'USD');
-    if (name.endsWith('_bps')) return `${value} bps`;
-    if (name.endsWith('_ms')) return `${value} ms`;
-    return String(value);
-  };
-  table(ctx, Object.entries(result.settings).map(([name, value]) => [name, shown(name, value)] as const));
+  table(ctx, Object.entries(result.settings).map(([name, value]) => [SETTING_LABELS[name] ?? name, settingShown(name, value)] as const));
   if (result.history.length > 0) {
     line(ctx, 'Recent changes:');
-    for (const h of result.history) line(ctx, `  ${h.changed_at}  ${h.name} = ${h.value}  (${h.changed_by})`);
+    table(ctx, result.history.map((h) => [localTime(h.changed_at), `${SETTING_LABELS[h.name] ?? h.name}: ${settingShown(h.name, h.value)}  (${h.changed_by})`] as const));
   }
 }
 

@@ -28,9 +28,14 @@ interface PdfObject {
 function objects(pdf: Buffer): Map<number, PdfObject> {
   const raw = pdf.toString('latin1');
   const found = new Map<number, PdfObject>();
-  for (const match of raw.matchAll(/(\d+) 0 obj\s*(<<[\s\S]*?>>)\s*(?:stream\r?\n([\s\S]*?)\r?\nendstream\s*)?endobj/g)) {
+  for (const match of raw.matchAll(/(\d+) 0 obj\s*(<<[\s\S]*?>>)\s*(?:stream\r?\n([\s\S]*?)\r?\nendstream\s*)?endobj/dg)) {
     const dict = match[2]!;
-    let stream: Buffer | null = match[3] === undefined ? null : Buffer.from(match[3], 'latin1');
+    // A stream is as long as its /Length says: compressed bytes may end in a \r, which the pattern's optional \r
+    // before \nendstream would otherwise take (about one stream in 256), cutting the data short.
+    const length = dict.match(/\/Length\s+(\d+)(?!\s+\d+\s+R)/);
+    const start = match.indices?.[3]?.[0];
+    const data = match[3] === undefined ? undefined : length !== null && start !== undefined ? raw.slice(start, start + Number(length[1])) : match[3];
+    let stream: Buffer | null = data === undefined ? null : Buffer.from(data, 'latin1');
     if (stream !== null && /\/Filter\s*\/FlateDecode/.test(dict)) stream = inflateSync(stream);
     found.set(Number(match[1]), { dict, stream });
   }

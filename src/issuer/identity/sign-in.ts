@@ -57,9 +57,11 @@ export type VerifyCodeResult =
 
 /**
  * Checks the code; on success signs the cardholder in, creating them on
- * first sign-in. An invite code is checked before the one-time code, so a
- * mistyped invite does not cost the code; for someone already signed up it
- * follows the same rules as applying one later (`applyInviteCode`).
+ * first sign-in. An invite code nobody has is refused before the one-time
+ * code, so a mistyped invite does not cost the code; for someone already
+ * signed up it follows the same rules as applying one later
+ * (`applyInviteCode`), checked only once the code has passed (those answers
+ * would tell a stranger the phone is a cardholder's).
  */
 export async function verifySignInCode(
   tx: Tx,
@@ -74,8 +76,10 @@ export async function verifySignInCode(
   const nowMs = deps.clock.nowMs();
   await lockName(tx, `issuer:otp-phone:${phone.e164}`);
 
-  const existing = await findCardholderByPhone(tx, phone.e164);
-  const invite = input.inviteCode === undefined ? undefined : await checkInviteCode(tx, input.inviteCode, existing);
+  // Before the one-time code, only what the invite code alone decides (unknown codes): a refusal that depends on the
+  // phone's account (own code, already referred, card already opened) would tell anyone holding an invite code —
+  // every cardholder has one — which phones are cardholders', without a code. Those wait until the code has passed.
+  const invite = input.inviteCode === undefined ? undefined : await checkInviteCode(tx, input.inviteCode, undefined);
   if (invite !== undefined && !invite.ok) return { ok: false, code: invite.code, message: inviteMessage(invite.code) };
 
   const result = await verifyOtp(tx, deps.otpPepper, { phoneE164: phone.e164, subject: phone.e164, purpose: PURPOSE, code: input.code, nowMs });
@@ -84,6 +88,12 @@ export async function verifySignInCode(
   }
   if (result.outcome !== 'ok') {
     return { ok: false, code: result.outcome, attemptsRemaining: result.attemptsRemaining, message: otpRefusalMessage(result.outcome, result.attemptsRemaining) };
+  }
+
+  const existing = await findCardholderByPhone(tx, phone.e164);
+  if (invite !== undefined && existing !== undefined) {
+    const forAccount = await checkInviteCode(tx, input.inviteCode!, existing);
+    if (!forAccount.ok) return { ok: false, code: forAccount.code, message: inviteMessage(forAccount.code) };
   }
 
   let cardholder = existing ?? (await createCardholder(tx, deps, phone.e164, nowMs));

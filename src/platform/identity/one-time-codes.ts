@@ -100,10 +100,9 @@ export function verifyAttempt<R extends OtpState>(record: R, submittedCode: stri
   if (record.lockedAtMs !== undefined || record.attempts >= OTP_MAX_ATTEMPTS) return unchanged('code_locked');
   if (nowMs >= record.expiresAtMs) return unchanged('code_expired');
 
-  const code = typeof submittedCode === 'string' ? submittedCode.replace(/[\s-]/g, '') : '';
-  if (!CODE_PATTERN.test(code)) return unchanged('code_invalid');
+  if (!CODE_PATTERN.test(normalizedCode(submittedCode))) return unchanged('code_invalid');
 
-  if (hashesEqual(hash(code), record.codeHash)) {
+  if (codeMatches(record, submittedCode, hash)) {
     const consumed: R = { ...record, consumedAtMs: nowMs };
     return { outcome: 'ok', record: consumed, attemptsRemaining: remaining(consumed) };
   }
@@ -113,6 +112,16 @@ export function verifyAttempt<R extends OtpState>(record: R, submittedCode: stri
     return { outcome: 'code_locked', record: { ...record, attempts, lockedAtMs: nowMs }, attemptsRemaining: 0 };
   }
   return { outcome: 'code_invalid', record: { ...record, attempts }, attemptsRemaining: OTP_MAX_ATTEMPTS - attempts };
+}
+
+/** Whether `submittedCode` (spaces and dashes ignored) is the record's code, whatever state the record is in. */
+export function codeMatches(record: Pick<OtpState, 'codeHash'>, submittedCode: string, hash: CodeHasher): boolean {
+  const code = normalizedCode(submittedCode);
+  return CODE_PATTERN.test(code) && hashesEqual(hash(code), record.codeHash);
+}
+
+function normalizedCode(submittedCode: unknown): string {
+  return typeof submittedCode === 'string' ? submittedCode.replace(/[\s-]/g, '') : '';
 }
 
 /** True when no code was sent to this recipient yet, or the last one left at least the cooldown ago. */

@@ -1,7 +1,7 @@
 import type { Tx } from '../db/database.ts';
 import type { RandomSource } from '../ids.ts';
 import { lockName } from './locks.ts';
-import { checkSendAllowed, issueCode, OTP_RATE_WINDOW_MS, verifyAttempt, type CodeHasher, type OtpState, type SendDecision, type VerifyResult } from './one-time-codes.ts';
+import { checkSendAllowed, codeMatches, issueCode, OTP_RATE_WINDOW_MS, verifyAttempt, type CodeHasher, type OtpState, type SendDecision, type VerifyResult } from './one-time-codes.ts';
 
 /**
  * One-time codes in the caller's own table: the rules are
@@ -130,6 +130,10 @@ export class OtpStore {
       ...(row.locked_at_ms === null ? {} : { lockedAtMs: Number(row.locked_at_ms) }),
       ...(row.consumed_at_ms === null ? {} : { consumedAtMs: Number(row.consumed_at_ms) }),
     };
+    // A used code is no longer waiting. Only that code itself, sent again (a double submit), hears `code_used`; any
+    // other code is answered as when no code was sent: only a right code is ever used, so `code_used` to a guess
+    // would tell anyone that this recipient has signed in (a phone is a cardholder's, an address a member's).
+    if (record.consumedAtMs !== undefined && !codeMatches(record, input.code, input.hash)) return undefined;
     const result = verifyAttempt(record, input.code, input.nowMs, input.hash);
     if (result.record !== record) {
       await tx.run(this.#sql.saveAttempt, [result.record.attempts, result.record.lockedAtMs ?? null, result.record.consumedAtMs ?? null, Number(row.id)]);

@@ -5,7 +5,11 @@ import type { Clock } from './clock.ts';
  * Ids look like Stripe's: `<prefix>_<sortable random>`. The body is a ULID-like
  * 26-character Crockford base32 string: 48 bits of milliseconds, then 80 bits
  * of randomness. Ids made by one generator sort by creation time; within one
- * millisecond the random part is incremented so they still sort (monotonic).
+ * millisecond the random part grows so they still sort (monotonic) — by a
+ * random step of up to 2^40, not by one: some ids are the only handle of a
+ * page reached without a key (a 3-D Secure challenge and its return), and
+ * "the previous id plus one" would let whoever holds one id guess the next
+ * payment's made in the same millisecond.
  */
 export type Id<Prefix extends string> = `${Prefix}_${string}` & { readonly __idBrand: Prefix };
 
@@ -77,25 +81,27 @@ export class IdGenerator {
   next<P extends string>(prefix: P): Id<P> {
     if (!PREFIX_PATTERN.test(prefix)) throw new Error(`invalid id prefix: ${prefix}`);
     const ms = this.#clock.nowMs();
-    if (ms <= this.#lastMs) {
-      incrementBytes(this.#lastRandom);
-    } else {
-      this.#lastMs = ms;
+    if (ms > this.#lastMs || !addRandomStep(this.#lastRandom, this.#random(STEP_BYTES))) {
+      // A new millisecond — or this one's 80 bits ran out, so the ids go on in the next one, still in order.
+      this.#lastMs = Math.max(ms, this.#lastMs + 1);
       this.#lastRandom.set(this.#random(RANDOM_BYTES)); // a copy: the source's bytes are not ours to increment
     }
     return `${prefix}_${encodeTime(this.#lastMs)}${encodeRandom(this.#lastRandom)}` as Id<P>;
   }
 }
 
-function incrementBytes(bytes: Uint8Array): void {
-  for (let i = bytes.length - 1; i >= 0; i--) {
-    const value = bytes[i]!;
-    if (value < 0xff) {
-      bytes[i] = value + 1;
-      return;
-    }
-    bytes[i] = 0;
+/** The size of the step between two ids of one millisecond: 5 random bytes, plus one so it is never zero. */
+const STEP_BYTES = 5;
+
+/** Adds `1 + step` (big-endian) to `bytes`; false, with `bytes` unusable, when the sum does not fit in 80 bits. */
+function addRandomStep(bytes: Uint8Array, step: Uint8Array): boolean {
+  let carry = 1;
+  for (let i = bytes.length - 1, j = step.length - 1; i >= 0; i--, j--) {
+    const sum = bytes[i]! + (j >= 0 ? step[j]! : 0) + carry;
+    bytes[i] = sum & 0xff;
+    carry = sum >> 8;
   }
+  return carry === 0;
 }
 
 function encodeTime(ms: number): string {

@@ -3,6 +3,11 @@ import { describe, test } from 'node:test';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { cryptoRandom, IdGenerator, seededRandom } from '../../src/platform/ids.ts';
 
+/** The value of Crockford base32 digits. */
+function crockfordValue(digits: string): bigint {
+  return [...digits].reduce((value, digit) => value * 32n + BigInt('0123456789ABCDEFGHJKMNPQRSTVWXYZ'.indexOf(digit)), 0n);
+}
+
 describe('ids', () => {
   test('look like Stripe ids and sort by creation, even within one millisecond', () => {
     const clock = new ManualClock();
@@ -15,6 +20,37 @@ describe('ids', () => {
     for (const id of made) assert.match(id, /^txn_[0-9A-HJKMNP-TV-Z]{26}$/);
     assert.deepEqual([...made].sort(), made);
     assert.equal(new Set(made).size, made.length);
+  });
+
+  test('two ids of one millisecond are a random step apart, not one: holding an id does not give the next', () => {
+    const ids = new IdGenerator(new ManualClock(1_700_000_000_000), cryptoRandom);
+    const randomPart = (id: string) => id.slice(-16);
+    const steps = new Set<string>();
+    let previous = ids.next('ch');
+    for (let i = 0; i < 200; i++) {
+      const next = ids.next('ch');
+      assert.ok(next > previous);
+      steps.add(`${randomPart(previous)}→${randomPart(next)}`);
+      // The last digit of a +1 step is the previous one's plus one (or a carry): with random steps that happens ~1 in 32.
+      previous = next;
+    }
+    const made = Array.from({ length: 200 }, () => ids.next('ch'));
+    const plusOne = made.slice(1).filter((id, i) => crockfordValue(id.slice(-16)) - crockfordValue(made[i]!.slice(-16)) === 1n).length;
+    assert.equal(plusOne, 0, 'no id is the previous id plus one');
+    const gaps = made.slice(1).map((id, i) => crockfordValue(id.slice(-16)) - crockfordValue(made[i]!.slice(-16)));
+    assert.ok(gaps.every((gap) => gap >= 1n && gap <= 2n ** 40n));
+    assert.ok(new Set(gaps).size > 190, 'the steps differ');
+  });
+
+  test('when a millisecond\'s 80 bits run out, ids go on in the next millisecond, still in order', () => {
+    let draws = 0;
+    // The first draw is the top of the range; every later draw is a full step.
+    const ids = new IdGenerator(new ManualClock(5), (count) => new Uint8Array(count).fill(draws++ === 0 ? 0xff : 0x80));
+    const first = ids.next('pi');
+    const second = ids.next('pi');
+    assert.ok(second > first, `${second} sorts after ${first}`);
+    assert.equal(second.slice(3, 13), '0000000006', 'the next millisecond');
+    assert.ok(ids.next('pi') > second);
   });
 
   test('a seeded generator replays exactly; prefixes are checked', () => {

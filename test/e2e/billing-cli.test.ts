@@ -19,25 +19,31 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
   const server = spawnCardlane(['up', '--port', '0', '--data-dir', dataDir, '--json', ...dbArgs], { cwd: workDir });
   try {
     const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string };
-    const run = async (args: readonly string[]) => {
-      const child = spawnCardlane(['billing', '--url', info.url, '--data-dir', dataDir, ...args], { cwd: workDir });
+    // `input`: the command's standard input (the card's number and security code for `cards add`).
+    const run = async (args: readonly string[], input?: string) => {
+      const child = spawnCardlane(['billing', '--url', info.url, '--data-dir', dataDir, ...args], { cwd: workDir, input });
       const { code } = await child.waitForExit(CALL_BOUND_MS);
       return { code, stdout: child.stdout(), stderr: child.stderr() };
     };
-    const ok = async (args: readonly string[]) => {
-      const result = await run(args);
+    const ok = async (args: readonly string[], input?: string) => {
+      const result = await run(args, input);
       assert.equal(result.code, 0, `billing ${args.join(' ')}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
       return result.stdout;
     };
-    const json = async <T = any>(args: readonly string[]): Promise<T> => JSON.parse(await ok([...args, '--json'])) as T;
+    const json = async <T = any>(args: readonly string[], input?: string): Promise<T> => JSON.parse(await ok([...args, '--json'], input)) as T;
 
     assert.match(await ok(['cards']), /No cards yet/);
     const declined = await run(['cards', 'add', '--number', '4000 0000 0000 0002', '--exp', '12/34', '--cvc', '123']);
     assert.equal(declined.code, 1);
     assert.match(declined.stderr, /\(card_declined, generic_decline\)/);
+    assert.match(declined.stderr, /can be read by other users of this machine/, 'a card number on the command line is warned about');
+    // The number and code from standard input (two lines), as the README shows: nothing on the command line.
+    const short = await run(['cards', 'add', '--exp', '12/34'], '4242424242424242\n');
+    assert.equal(short.code, 2, short.stderr);
+    assert.match(short.stderr, /expected 2 lines on standard input \(Card number, then Security code \(CVC\)\), got 1/);
 
     // A card whose bank asks for 3-D Secure: not added until the cardholder passes the challenge, then `cards complete`.
-    const pending = await ok(['cards', 'add', '--number', '4000002760003184', '--exp', '12/34', '--cvc', '123', '--zip', '94104']);
+    const pending = await ok(['cards', 'add', '--exp', '12/34', '--zip', '94104'], '4000 0027 6000 3184\n123\n');
     const challenge = /Open (\S+) in a browser, then run `cardlane billing cards complete (\S+)`/.exec(pending);
     assert.ok(challenge, pending);
     assert.match(await ok(['cards']), /No cards yet/);
@@ -45,7 +51,7 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
     assert.match(await ok(['cards', 'complete', challenge[2]!]), /^Added pm_\S+: visa •••• 3184/);
     assert.match(await ok(['cards', 'complete', challenge[2]!]), /^Added pm_/, 'asking again answers the same card');
 
-    const card = await json<{ id: string; verification: { hold: { amount_minor: number } } }>(['cards', 'add', '--number', '4242424242424242', '--exp', '12/34', '--cvc', '123', '--zip', '94104']);
+    const card = await json<{ id: string; verification: { hold: { amount_minor: number } } }>(['cards', 'add', '--exp', '12/34', '--zip', '94104'], '4242424242424242\n123\n');
     assert.equal(card.verification.hold.amount_minor, 500);
     assert.match(await ok(['cards', 'default', card.id]), /Default card: .*visa •••• 4242/);
     assert.match(await ok(['buy', '10.00']), /Paid: .* purchase +\$10\.00 +succeeded receipt/);

@@ -38,12 +38,14 @@ export interface Spawned {
   waitForExit(boundMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnCardlane(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Spawned {
+/** `input`, when given, is the command's standard input (then closed); without it, standard input is empty. */
+export function spawnCardlane(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Spawned {
   const child = spawn(process.execPath, [CARDLANE_BIN, ...args], {
     cwd: options.cwd,
     env: options.env ?? childEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -2,13 +2,16 @@ import { Command } from 'commander';
 import { CliError, EXIT_USAGE, localTime, type Io } from '../../output.ts';
 import { fetchJson } from '../../http-call.ts';
 import { formEncode } from '../acquirer/merchant-client.ts';
+import { readSecrets, SecretInputError } from '../../secret-input.ts';
 import { billingCall, orgContextOf, output, type OrgContext } from './org-client.ts';
 
 /**
  * `cardlane billing cards …`: the organization's cards. `add` does what a
  * billing page's browser does: it tokenizes the card at the payment
  * provider with the publishable key (the number never reaches billing),
- * then asks billing to verify and add the token.
+ * then asks billing to verify and add the token. The number and the
+ * security code come from standard input (typed at a prompt, or piped as
+ * two lines), not from the command line, which other users can read.
  */
 
 interface CardObject {
@@ -55,6 +58,23 @@ async function tokenize(ctx: OrgContext, card: { number: string; expMonth: numbe
   return pm.id;
 }
 
+/** The number and code: from the options (with a warning: argv is public on this machine) or from standard input. */
+async function cardSecrets(io: Io, options: { number?: string; cvc?: string }): Promise<{ number: string; cvc: string }> {
+  if (options.number !== undefined || options.cvc !== undefined) {
+    io.stderr.write('warning: a card number or security code on the command line can be read by other users of this machine (ps) and stays in shell history; leave --number and --cvc out to be asked for them\n');
+  }
+  const asked = [...(options.number === undefined ? ['Card number: '] : []), ...(options.cvc === undefined ? ['Security code (CVC): '] : [])];
+  let answers: string[] = [];
+  try {
+    if (asked.length > 0) answers = await readSecrets(asked);
+  } catch (error) {
+    if (error instanceof SecretInputError) usage(`card details: ${error.message}`);
+    throw error;
+  }
+  // Checked by the payment provider, which answers as it would a browser (incorrect_number, invalid_cvc).
+  return { number: options.number ?? answers.shift()!, cvc: options.cvc ?? answers.shift()! };
+}
+
 function expiry(text: string): { expMonth: number; expYear: number } {
   const match = /^(\d{1,2})\/(\d{2}|\d{4})$/.exec(text.trim());
   if (!match) usage(`--exp: MM/YY, got ${JSON.stringify(text)}`);
@@ -74,24 +94,28 @@ export function cardsCommand(io: Io): Command {
       const ctx = orgContextOf(io, command);
       const list = await billingCall<{ data: CardObject[] }>(ctx, 'GET', '/payment_methods');
       output(ctx, list, () => {
-        if (list.data.length === 0) io.stdout.write('No cards yet: `cardlane billing cards add --number … --exp MM/YY --cvc …`\n');
+        if (list.data.length === 0) io.stdout.write('No cards yet: `cardlane billing cards add --exp MM/YY` (it asks for the number and the security code)\n');
         for (const card of list.data) io.stdout.write(`  ${card.id}  ${describe(card)}\n`);
       });
     });
 
   cards
     .command('add')
-    .description('tokenize a card at the provider and add it (the provider verifies it; a declined card is not added)')
-    .requiredOption('--number <digits>', 'card number (sent only to the payment provider)')
+    .description(
+      'tokenize a card at the provider and add it (the provider verifies it; a declined card is not added). The number and the security code are read from standard input — asked for at a terminal, or two lines from a pipe — and sent only to the payment provider; the code is never stored',
+    )
     .requiredOption('--exp <MM/YY>', 'expiry')
-    .requiredOption('--cvc <digits>', 'security code (never stored)')
+    .option('--number <digits>', 'card number on the command line (discouraged: other users of this machine can read it with ps; use standard input)')
+    .option('--cvc <digits>', 'security code on the command line (discouraged, as --number)')
     .option('--name <name>', 'cardholder name')
     .option('--line1 <address>', 'billing address line')
     .option('--zip <postal code>', 'billing postal code')
     .option('--country <CC>', 'billing country', 'US')
-    .action(async (options: { number: string; exp: string; cvc: string; name?: string; line1?: string; zip?: string; country: string }, command: Command) => {
+    .action(async (options: { number?: string; exp: string; cvc?: string; name?: string; line1?: string; zip?: string; country: string }, command: Command) => {
       const ctx = orgContextOf(io, command);
-      const pmId = await tokenize(ctx, { number: options.number.replace(/[\s-]/g, ''), cvc: options.cvc, ...expiry(options.exp), ...optional(options) });
+      const dates = expiry(options.exp); // a wrong expiry is refused before anything is asked for
+      const { number, cvc } = await cardSecrets(io, options);
+      const pmId = await tokenize(ctx, { number: number.replace(/[\s-]/g, ''), cvc, ...dates, ...optional(options) });
       const answer = await billingCall<CardObject | PendingCard>(ctx, 'POST', '/payment_methods', { payment_method: pmId });
       output(ctx, answer, () => io.stdout.write(`${describeAdded(answer)}\n`));
     });

@@ -62,6 +62,8 @@ export interface Cardlane {
   auditLedger(): Promise<AuditReport>;
   /** Runs one of the program's background tasks now, by name (the next run of a job, for tests and the demo story). */
   runTask(name: string): Promise<void>;
+  /** The names `runTask` takes: every module's background tasks. */
+  readonly taskNames: readonly string[];
   /**
    * Stops accepting requests, lets in-flight requests and task runs finish
    * (up to config.shutdownTimeoutMs, then cuts the connections), and closes
@@ -162,6 +164,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       http: server,
       billing: app.billing,
       auditLedger: () => app.ledger.audit(),
+      taskNames: app.tasks.map((t) => t.name),
       async runTask(name) {
         const task = app.tasks.find((t) => t.name === name);
         if (task === undefined) throw new RangeError(`no background task is named ${JSON.stringify(name)}`);

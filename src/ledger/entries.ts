@@ -103,10 +103,12 @@ export async function rollUpEntries(db: Database): Promise<number> {
 
 async function rollUpBatch(tx: Tx): Promise<number> {
   if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(?)', [ROLL_UP_LOCK_KEY]);
-  // Read after the lock: under READ COMMITTED this statement sees what the previous roll-up committed.
+  // Read after the lock: under READ COMMITTED this statement sees what the previous roll-up committed. In the order of
+  // the partial index of unapplied entries (account, seq), so it is read through that index: in order of seq alone the
+  // table's own order is the way in, and each roll-up walked every entry ever applied to reach the few that are not.
   const rows = await tx.all<{ seq: number; account_id: string; dp: number; dpo: number; cp: number; cpo: number }>(
     `SELECT seq, account_id, debits_pending AS dp, debits_posted AS dpo, credits_pending AS cp, credits_posted AS cpo
-       FROM ledger_account_entries WHERE applied = 0 ORDER BY seq LIMIT ${ROLL_UP_BATCH}`,
+       FROM ledger_account_entries WHERE applied = 0 ORDER BY account_id, seq LIMIT ${ROLL_UP_BATCH}`,
   );
   if (rows.length === 0) return 0;
   const sums = new Map<string, { dp: number; dpo: number; cp: number; cpo: number }>();

@@ -228,4 +228,18 @@ UPDATE acquirer_setup_intents SET claimed_at_ms = created_at_ms WHERE status = '
 CREATE INDEX acquirer_setup_intents_claimed ON acquirer_setup_intents (claimed_at_ms) WHERE status = 'processing';
 `,
   },
+  {
+    // The sweeps' ways in (test/app/sweep-plans.test.ts): each background sweep looks for intents or refunds in one
+    // state — payments left processing, challenges abandoned, authorizations past their capture window, refunds the
+    // network did not take — and without these read every row ever made, every few seconds, in order of id. A partial
+    // index holds only the rows in that state, so a sweep costs what it finds, not what the table has grown to.
+    id: 'acquirer/053_sweep_indexes',
+    sql: `
+CREATE INDEX acquirer_payment_intents_processing ON acquirer_payment_intents (id) WHERE status = 'processing';
+CREATE INDEX acquirer_payment_intents_requires_action ON acquirer_payment_intents (id) WHERE status = 'requires_action';
+CREATE INDEX acquirer_payment_intents_requires_capture ON acquirer_payment_intents (id) WHERE status = 'requires_capture';
+CREATE INDEX acquirer_setup_intents_requires_action ON acquirer_setup_intents (id) WHERE status = 'requires_action';
+CREATE INDEX acquirer_refunds_pending ON acquirer_refunds (id) WHERE status = 'pending';
+`,
+  },
 ];

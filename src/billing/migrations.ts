@@ -149,7 +149,7 @@ ALTER TABLE billing_payment_attempts ADD COLUMN return_url TEXT;
 `,
   },
   {
-    // The refund sweep's way in (credit-refunds.ts, test/app/sweep-plans.test.ts): only refunds still processing.
+    // The refund sweep's way in (credit-refunds.ts, test/app/query-plans.test.ts): only refunds still processing.
     id: 'billing/063_refunds_processing_index',
     sql: `
 CREATE INDEX billing_refunds_processing ON billing_refunds (created_at_ms) WHERE status = 'processing';

@@ -229,7 +229,7 @@ CREATE INDEX acquirer_setup_intents_claimed ON acquirer_setup_intents (claimed_a
 `,
   },
   {
-    // The sweeps' ways in (test/app/sweep-plans.test.ts): each background sweep looks for intents or refunds in one
+    // The sweeps' ways in (test/app/query-plans.test.ts): each background sweep looks for intents or refunds in one
     // state — payments left processing, challenges abandoned, authorizations past their capture window, refunds the
     // network did not take — and without these read every row ever made, every few seconds, in order of id. A partial
     // index holds only the rows in that state, so a sweep costs what it finds, not what the table has grown to.

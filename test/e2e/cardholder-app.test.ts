@@ -167,7 +167,9 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     await waitForText(page, '#withdraw-message', /提现(成功|处理中)：\$5\.00/);
     // Wallet activity: every line named in words, never a ledger key.
     await waitForText(page, '#wallet-lines', /提现手续费/);
-    await waitForText(page, '#wallet-lines', /钱包与卡片之间划转/);
+    // Card moves name what they were and the card (transfer_kind), not "between wallet and card".
+    await waitForText(page, '#wallet-lines', /转入尾号 \d{4} 的卡/);
+    await waitForText(page, '#wallet-lines', /尾号 \d{4} 的卡注销，余额退回/);
     await waitForText(page, '#wallet-lines', /支付宝充值/);
     assert.doesNotMatch((await page.textContent('#wallet-lines')) ?? '', /transfer|withdrawal_fee|top_up|[a-z]_[a-z]/);
     await page.evaluate(() => (globalThis as any).document.querySelector('#wallet-activity').scrollIntoView({ block: 'start' }));
@@ -179,7 +181,8 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     await waitForText(page, '#wallet', /Wallet/);
     await waitForText(page, '#withdraw-message', /Withdrawal (paid|in progress): \$5\.00/);
     await waitForText(page, '#wallet-lines', /Withdrawal fee/);
-    await waitForText(page, '#wallet-lines', /Between wallet and card/);
+    await waitForText(page, '#wallet-lines', /Loaded to card •••• \d{4}/);
+    await waitForText(page, '#wallet-lines', /Card •••• \d{4} closed: balance returned/);
     assert.doesNotMatch((await page.textContent('#wallet-lines')) ?? '', /transfer|withdrawal_fee|top_up/);
     await page.evaluate(() => (globalThis as any).document.querySelector('#wallet-activity').scrollIntoView({ block: 'start' }));
     await shot('wallet-activity-en');

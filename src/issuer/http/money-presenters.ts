@@ -78,6 +78,8 @@ export function entryJson(e: StatementEntry) {
     id: e.id,
     object: 'statement_entry',
     type: e.type,
+    transfer_kind: e.transfer_kind,
+    card: e.card_id === null ? null : { id: e.card_id, last4: e.card_last4 },
     status: e.status,
     amount: amount(e.amount_minor, e.currency),
     created_at: iso(e.at_ms),

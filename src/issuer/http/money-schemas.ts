@@ -1,6 +1,6 @@
 /** JSON schemas of the money API: Fastify validates and serializes with them, handlers are typed from them, and they become the OpenAPI document. */
 
-import { STATEMENT_MAX_LIMIT } from '../money/statement.ts';
+import { STATEMENT_MAX_LIMIT, TRANSFER_KINDS } from '../money/statement.ts';
 import { errorResponses, nullableTimestamp, timestamp } from './common-schemas.ts';
 
 /** An amount with its currency, in integer minor units and as text for people. */
@@ -91,11 +91,26 @@ export const withdrawalSchema = {
 export const statementEntrySchema = {
   $id: 'IssuerStatementEntry',
   type: 'object',
-  required: ['id', 'object', 'type', 'status', 'amount', 'created_at', 'top_up_id', 'withdrawal_id', 'cny_amount', 'fee', 'rate', 'top_up_status'],
+  required: ['id', 'object', 'type', 'transfer_kind', 'card', 'status', 'amount', 'created_at', 'top_up_id', 'withdrawal_id', 'cny_amount', 'fee', 'rate', 'top_up_status'],
   properties: {
     id: { type: 'string', description: 'The ledger transfer id, or the top-up id for a top-up that never reached the wallet.' },
     object: { type: 'string', enum: ['statement_entry'] },
-    type: { type: 'string', enum: ['top_up', 'withdrawal', 'withdrawal_fee', 'transfer'] },
+    type: { type: 'string', enum: ['top_up', 'withdrawal', 'withdrawal_fee', 'transfer'], description: 'Card moves and the card opening fee are `transfer`; `transfer_kind` says which.' },
+    transfer_kind: {
+      type: 'string',
+      nullable: true,
+      enum: [...TRANSFER_KINDS, null],
+      description:
+        'For a `transfer`: `card_load` (wallet → card), `card_unload` (card → wallet), `card_close_sweep` (a closed card’s free balance back to the wallet), ' +
+        '`card_fee` (the card opening fee). Null for other entries, and for a transfer of another kind (new kinds may be added: treat an unknown one as null).',
+    },
+    card: {
+      type: 'object',
+      nullable: true,
+      required: ['id', 'last4'],
+      properties: { id: { type: 'string', description: 'card_…' }, last4: { type: 'string', nullable: true, description: 'The card’s last four digits.' } },
+      description: 'The card a card move or opening fee was for; null for other entries.',
+    },
     status: { type: 'string', enum: ['pending', 'settled', 'declined', 'reversed', 'refunded', 'expired'] },
     amount: { ...amount, description: 'Signed: + into the wallet, − out of it; zero for a top-up that moved nothing.' },
     created_at: timestamp,

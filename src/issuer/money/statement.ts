@@ -2,11 +2,27 @@ import type { Sql } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
 import type { Ledger, Transfer } from '../../ledger/index.ts';
 import { InvalidCursor } from '../../ledger/index.ts';
+import { CARD_TRANSFER_CODES } from '../cards/card-accounts.ts';
 import { TRANSFER_CODES, walletAccountId } from './ledger-accounts.ts';
 import type { TopUpOrder, TopUpOrderStatus } from './top-up-store.ts';
 
 export type StatementStatus = 'pending' | 'settled' | 'declined' | 'reversed' | 'refunded' | 'expired';
 export type StatementType = 'top_up' | 'withdrawal' | 'withdrawal_fee' | 'transfer';
+/**
+ * What a `transfer` entry was, for the card moves among them. `type` stays
+ * `transfer` for these (a public enum API clients match on); this field,
+ * added beside it, tells them apart. Null for any other entry.
+ */
+export type TransferKind = 'card_load' | 'card_unload' | 'card_close_sweep' | 'card_fee';
+export const TRANSFER_KINDS = ['card_load', 'card_unload', 'card_close_sweep', 'card_fee'] as const satisfies readonly TransferKind[];
+
+/** The card transfer codes that move money between the wallet and a card (or pay for one), by the kind they show as. */
+const KIND_OF_CODE: ReadonlyMap<number, TransferKind> = new Map([
+  [CARD_TRANSFER_CODES.card_load, 'card_load'],
+  [CARD_TRANSFER_CODES.card_unload, 'card_unload'],
+  [CARD_TRANSFER_CODES.card_close_sweep, 'card_close_sweep'],
+  [CARD_TRANSFER_CODES.card_opening_fee, 'card_fee'],
+]);
 
 export interface StatementEntry {
   /** The ledger transfer id, or the top-up order id for a top-up that never reached the wallet. */
@@ -25,6 +41,11 @@ export interface StatementEntry {
   readonly rate: string | null;
   /** The provider-side state of a top-up order, when the entry is one. */
   readonly order_status: TopUpOrderStatus | null;
+  /** For a card move or the card's opening fee: which one (see TransferKind). */
+  readonly transfer_kind: TransferKind | null;
+  /** The card a card move or opening fee was for, from the ledger transfer's metadata; its last four digits from the card. */
+  readonly card_id: string | null;
+  readonly card_last4: string | null;
 }
 
 export interface StatementPage {
@@ -116,7 +137,8 @@ export async function walletStatement(
   const ledgerLeft = nextLedger !== 'end';
   const ordersLeft = ordersUsed < orders.length;
   const hasMore = ledgerLeft || ordersLeft;
-  return { data: enrich(entries, await creditedOrders(sql, entries)), has_more: hasMore, next_cursor: hasMore ? encode({ l: nextLedger, o: nextOrder }) : null };
+  const enriched = withCardLast4(enrich(entries, await creditedOrders(sql, entries)), await cardLast4s(sql, cardholderId, entries));
+  return { data: enriched, has_more: hasMore, next_cursor: hasMore ? encode({ l: nextLedger, o: nextOrder }) : null };
 }
 
 async function readLedger(sql: Sql, ledger: Ledger, account: string, after: string | null, limit: number) {
@@ -154,6 +176,9 @@ function transferEntry(t: Transfer, account: string): StatementEntry | null {
     fee_cny_minor: null,
     rate: null,
     order_status: null,
+    transfer_kind: type === 'transfer' ? (KIND_OF_CODE.get(t.code) ?? null) : null,
+    card_id: typeof meta.card_id === 'string' ? meta.card_id : null,
+    card_last4: null,
   };
 }
 
@@ -171,6 +196,9 @@ function orderEntry(order: TopUpOrder): StatementEntry {
     fee_cny_minor: Number(order.fee_cny_minor),
     rate: order.rate,
     order_status: order.status,
+    transfer_kind: null,
+    card_id: null,
+    card_last4: null,
   };
 }
 
@@ -191,6 +219,22 @@ function enrich(entries: StatementEntry[], orders: Map<string, TopUpOrder>): Sta
     if (!order) return e;
     return { ...e, cny_amount_minor: Number(order.cny_amount_minor), fee_cny_minor: Number(order.fee_cny_minor), rate: order.rate, order_status: order.status };
   });
+}
+
+/** One query for the last four digits of the cards named on the page (only the cardholder's own). */
+async function cardLast4s(sql: Sql, cardholderId: string, entries: readonly StatementEntry[]): Promise<Map<string, string>> {
+  const ids = [...new Set(entries.map((e) => e.card_id).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return new Map();
+  const rows = await sql.all<{ id: string; last4: string }>(
+    `SELECT id, last4 FROM issuer_cards WHERE cardholder_id = ? AND id IN (${ids.map(() => '?').join(', ')})`,
+    [cardholderId, ...ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.last4]));
+}
+
+function withCardLast4(entries: StatementEntry[], last4s: Map<string, string>): StatementEntry[] {
+  if (last4s.size === 0) return entries;
+  return entries.map((e) => (e.card_id !== null && last4s.has(e.card_id) ? { ...e, card_last4: last4s.get(e.card_id)! } : e));
 }
 
 function orderBound(o: Cursor['o']): [number, number, string] {

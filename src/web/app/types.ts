@@ -81,6 +81,10 @@ export interface Withdrawal {
 export interface WalletEntry {
   readonly id: string;
   readonly type: string;
+  /** For a `transfer`: card_load, card_unload, card_close_sweep, card_fee (more may come); null otherwise. Optional: an older server has none. */
+  readonly transfer_kind?: string | null;
+  /** The card of a card move or opening fee. */
+  readonly card?: { readonly id: string; readonly last4: string | null } | null;
   readonly status: string;
   readonly amount: Amount;
   readonly created_at: string;

@@ -1,5 +1,5 @@
 import { known, type MessageKey, type Translate } from './i18n.ts';
-import type { StatementLine } from './types.ts';
+import type { StatementLine, WalletEntry } from './types.ts';
 
 /**
  * How the app words what the API hands it as keys: a refused field, a
@@ -19,6 +19,22 @@ export function paramErrorKey(param: string | null): MessageKey {
 /** A movement's name: the table's label for its type; a type the app does not know yet reads as a generic label, never as the raw key. */
 export function lineLabel(t: Translate, type: string): string {
   return t(known('line_', type) ?? 'line_other');
+}
+
+/**
+ * A wallet movement's name. Card moves and the opening fee all come as
+ * `type: 'transfer'`; `transfer_kind` says which, and the card's last four
+ * digits say which card. A kind the app does not know yet (or none) reads as
+ * the type's label.
+ */
+export function walletLineLabel(t: Translate, entry: Pick<WalletEntry, 'type' | 'transfer_kind' | 'card'>): string {
+  const kind = entry.transfer_kind ?? null;
+  if (entry.type === 'transfer' && kind !== null) {
+    const last4 = entry.card?.last4 ?? null;
+    const key = known('wallet_', last4 === null ? `${kind}_unnamed` : kind);
+    if (key !== null) return last4 === null ? t(key) : t(key, { last4 });
+  }
+  return lineLabel(t, entry.type);
 }
 
 /**

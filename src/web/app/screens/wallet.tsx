@@ -6,7 +6,7 @@ import { known } from '../i18n.ts';
 import { QrCode } from '../qr-code.tsx';
 import type { List, Quote, TopUp, Wallet, WalletEntry, Withdrawal } from '../types.ts';
 import { Message, SandboxHint, Section, usePolling, useAction } from '../ui.tsx';
-import { lineLabel } from '../wording.ts';
+import { walletLineLabel } from '../wording.ts';
 import { KycNeeded } from './kyc.tsx';
 
 // While the app is open the balance follows the ledger; faster while a payment page waits for Alipay.
@@ -51,7 +51,7 @@ export function WalletScreen() {
             const status = known('status_', entry.status);
             return (
               <li key={entry.id}>
-                <span class="what">{lineLabel(t, entry.type)}</span>
+                <span class="what">{walletLineLabel(t, entry)}</span>
                 <span class="amount">{money(entry.amount.amount_minor, entry.amount.currency)}</span>
                 <span class="when">
                   {when(entry.created_at, lang)} · {status === null ? entry.status : t(status)}

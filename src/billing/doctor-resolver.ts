@@ -36,7 +36,7 @@ function contextLines(attempt: PaymentAttempt): BillingContextLine[] {
   const lines: BillingContextLine[] = [
     {
       code: `billing_${attempt.kind}`,
-      text: attempt.kind === 'verification' ? verificationText(attempt, initiated) : { en: `A payment of ${amount} for ${what.en}, ${initiated.en}.`, 'zh-CN': `一笔${amount}的付款，用途：${what['zh-CN']}，${initiated['zh-CN']}。` },
+      text: attempt.kind === 'verification' ? verificationText(attempt) : { en: `A payment of ${amount} for ${what.en}, ${initiated.en}.`, 'zh-CN': `一笔${amount}的付款，用途：${what['zh-CN']}，${initiated['zh-CN']}。` },
       customerVisible: true,
     },
   ];
@@ -55,12 +55,18 @@ function contextLines(attempt: PaymentAttempt): BillingContextLine[] {
  * Billing records its amount — the hold — only once the issuer approved it;
  * a declined verification's amount is 0 there, so no amount is said rather
  * than "a payment of $0.00" (the issuer's side of the trace has the hold asked).
+ * Who started it is said as a verification too: the glossary's
+ * "customer-initiated payment" would call it a payment again.
  */
-function verificationText(attempt: PaymentAttempt, initiated: { en: string; 'zh-CN': string }): { en: string; 'zh-CN': string } {
+function verificationText(attempt: PaymentAttempt): { en: string; 'zh-CN': string } {
   const hold = attempt.amountMinor > 0 ? formatMoney(money(attempt.amountMinor, attempt.currency)) : null;
+  const initiated =
+    attempt.initiator === 'customer'
+      ? { en: 'started by the customer (a customer-initiated card verification: not a payment, nothing is charged)', 'zh-CN': '由客户本人发起（客户发起的验卡：不是付款，不扣款）' }
+      : { en: 'made by the merchant while the customer was away (a merchant-initiated card verification: not a payment, nothing is charged)', 'zh-CN': '客户不在场时由商户发起（商户发起的验卡：不是付款，不扣款）' };
   return hold === null
-    ? { en: `A card verification for adding a card, ${initiated.en}.`, 'zh-CN': `一次添加银行卡时的验证，${initiated['zh-CN']}。` }
-    : { en: `A card verification with a ${hold} hold for adding a card, ${initiated.en}.`, 'zh-CN': `一次添加银行卡时的验证，预授权 ${hold}，${initiated['zh-CN']}。` };
+    ? { en: `A card verification for adding a card, ${initiated.en}.`, 'zh-CN': `一次添加银行卡时的验卡，${initiated['zh-CN']}。` }
+    : { en: `A card verification with a ${hold} hold for adding a card, ${initiated.en}.`, 'zh-CN': `一次添加银行卡时的验卡，${GLOSSARY.verificationHold.zh} ${hold}，${initiated['zh-CN']}。` };
 }
 
 export const merchantBillingResolver: BillingAttemptResolver = {

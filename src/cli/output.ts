@@ -1,4 +1,5 @@
 import { ConfigError } from '../platform/config.ts';
+import { maxDisplayWidth, padEndToWidth, padStartToWidth } from '../platform/text-width.ts';
 
 /**
  * How every command talks: results to standard output (for people, or one
@@ -51,11 +52,12 @@ export function printJson(io: Io, value: unknown): void {
  */
 export function printTable(io: Io, rows: ReadonlyArray<readonly string[]>, indent = '  ', options: { readonly alignRight?: readonly number[] } = {}): void {
   const columns = Math.max(0, ...rows.map((row) => row.length));
-  const widths = Array.from({ length: columns }, (_, i) => Math.max(0, ...rows.map((row) => (row[i] ?? '').length)));
+  // Widths in display columns, not characters: a Chinese cell (two columns a character) lines up with a Latin one.
+  const widths = Array.from({ length: columns }, (_, i) => maxDisplayWidth(rows.map((row) => row[i] ?? '')));
   for (const row of rows) {
     const cells = row.map((cell, i) => {
-      if (options.alignRight?.includes(i)) return cell.padStart(widths[i]!);
-      return i === row.length - 1 ? cell : cell.padEnd(widths[i]!);
+      if (options.alignRight?.includes(i)) return padStartToWidth(cell, widths[i]!);
+      return i === row.length - 1 ? cell : padEndToWidth(cell, widths[i]!);
     });
     io.stdout.write(`${indent}${cells.join('  ')}\n`);
   }

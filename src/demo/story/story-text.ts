@@ -1,7 +1,9 @@
 import type { Lang } from '../../doctor/index.ts';
 import { formatMoney, money } from '../../platform/money.ts';
+import { maxDisplayWidth, padEndToWidth, padStartToWidth } from '../../platform/text-width.ts';
 import type { Explanation } from './story-doctor.ts';
 import type { RechargeFacts, StepFacts, StepId } from './story-facts.ts';
+import type { ReconciledRow } from './story-reconcile.ts';
 
 /**
  * The story's narration in English and Chinese, written from each step's
@@ -84,6 +86,42 @@ function billingAmount(r: { readonly kind: string; readonly billing_status: stri
   if (r.billing_amount > 0) return lang === 'zh-CN' ? `预授权 ${usd(r.billing_amount)}` : `${usd(r.billing_amount)} hold`;
   return lang === 'zh-CN' ? '无预授权' : 'no hold';
 }
+
+/** A reconciliation row's cells that vary in width, as one language words them. */
+interface RowCells {
+  readonly kindText: string;
+  readonly statusText: string;
+  readonly amountText: string;
+  readonly cardText: string;
+}
+
+/**
+ * The reconciliation's rows with their cells padded to one width per column
+ * — in display columns, where a Chinese character takes two — so that the
+ * amounts and the card's column line up in either language.
+ */
+function alignedRows(rows: readonly ReconciledRow[], cellsOf: (row: ReconciledRow) => RowCells): Array<ReconciledRow & RowCells> {
+  const cells = rows.map(cellsOf);
+  const width = (key: keyof RowCells) => maxDisplayWidth(cells.map((c) => c[key]));
+  const [kind, status, amount, card] = [width('kindText'), width('statusText'), width('amountText'), width('cardText')];
+  return rows.map((row, i) => {
+    const c = cells[i]!;
+    return {
+      ...row,
+      kindText: padEndToWidth(c.kindText, kind),
+      statusText: padEndToWidth(c.statusText, status),
+      amountText: padStartToWidth(c.amountText, amount),
+      cardText: padEndToWidth(c.cardText, card),
+    };
+  });
+}
+
+const EN_CELLS = (r: ReconciledRow): RowCells => ({
+  kindText: r.kind,
+  statusText: r.billing_status,
+  amountText: billingAmount(r, 'en'),
+  cardText: `${r.card_status ?? 'no line'}${r.card_decline_code ? ` ${r.card_decline_code}` : ''}`,
+});
 
 /** The reconciliation's rows with a heading line before each organization's. */
 function withOrganizations<Row extends { readonly organization: string | null }>(rows: readonly Row[], heading: (organization: string) => string): Array<Row | string> {
@@ -283,10 +321,10 @@ const EN: StoryText = {
     `Card: ${usd(f.card_available)}. Wallet: ${usd(f.wallet_available)}.`,
   ],
   reconciled: (f) => [
-    ...withOrganizations(f.rows, (org) => `  ${org}${org === f.organizations[0] ? " (the story's organization)" : ''}:`).map((r) =>
+    ...withOrganizations(alignedRows(f.rows, EN_CELLS), (org) => `  ${org}${org === f.organizations[0] ? " (the story's organization)" : ''}:`).map((r) =>
       typeof r === 'string'
         ? r
-        : `    ${r.kind.padEnd(13)} ${r.payment}  billing: ${r.billing_status.padEnd(9)} ${billingAmount(r, 'en').padStart(10)}  card: ${(r.card_status ?? 'no line').padEnd(8)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} paid ${usd(r.card_net)}${r.card_released > 0 ? `, released ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
+        : `    ${r.kindText} ${r.payment}  billing: ${r.statusText} ${r.amountText}  card: ${r.cardText} paid ${usd(r.card_net)}${r.card_released > 0 ? `, released ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
     ),
     f.agree
       ? `Billing kept ${usd(f.billing_total_net)}; the card paid ${usd(f.card_total_net)}: they agree to the cent.`
@@ -326,6 +364,13 @@ const ZH_STATUS: Readonly<Record<string, string>> = {
 const zhStatus = (status: string) => ZH_STATUS[status] ?? status;
 const ZH_KIND: Readonly<Record<string, string>> = { verification: '验卡', purchase: '手动充值', auto_recharge: '自动充值', subscription: '订阅' };
 const zhInitiator = (initiator: string) => (initiator === 'merchant' ? '商户发起' : '客户发起');
+
+const ZH_CELLS = (r: ReconciledRow): RowCells => ({
+  kindText: ZH_KIND[r.kind] ?? r.kind,
+  statusText: zhStatus(r.billing_status),
+  amountText: billingAmount(r, 'zh-CN'),
+  cardText: `${r.card_status === null ? '无记录' : zhStatus(r.card_status)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''}`,
+});
 
 const ZH: StoryText = {
   titles: {
@@ -464,10 +509,10 @@ const ZH: StoryText = {
     `卡内：${usd(f.card_available)}。钱包：${usd(f.wallet_available)}。`,
   ],
   reconciled: (f) => [
-    ...withOrganizations(f.rows, (org) => `  ${org}${org === f.organizations[0] ? '（故事里的组织）' : ''}：`).map((r) =>
+    ...withOrganizations(alignedRows(f.rows, ZH_CELLS), (org) => `  ${org}${org === f.organizations[0] ? '（故事里的组织）' : ''}：`).map((r) =>
       typeof r === 'string'
         ? r
-        : `    ${(ZH_KIND[r.kind] ?? r.kind).padEnd(5, '　')} ${r.payment}  账单：${zhStatus(r.billing_status).padEnd(3, '　')} ${billingAmount(r, 'zh-CN').padStart(10)}  卡片：${r.card_status === null ? '无记录' : zhStatus(r.card_status)}${r.card_decline_code ? ` ${r.card_decline_code}` : ''} 扣款 ${usd(r.card_net)}${r.card_released > 0 ? `，释放 ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
+        : `    ${r.kindText} ${r.payment}  账单：${r.statusText} ${r.amountText}  卡片：${r.cardText} 扣款 ${usd(r.card_net)}${r.card_released > 0 ? `，释放 ${usd(r.card_released)}` : ''}${r.agrees ? '' : `  ✗ ${r.problem}`}`,
     ),
     f.agree ? `账单系统实收 ${usd(f.billing_total_net)}；卡片实付 ${usd(f.card_total_net)}：分毫不差。` : `两边不一致：${f.problems.join('；')}`,
     `购买额度 ${usd(f.credits_bought)}，已用 ${usd(f.credits_used)}，余额 ${usd(f.credit_balance)}。卡内保留 ${usd(f.card_available)}。`,

@@ -16,7 +16,7 @@ import { objectIdPattern } from '../stripe/object-ids.ts';
 import { parseSearchParams, searchPage, searchResult, type SearchFields } from '../stripe/search.ts';
 import { customerObject, deletedCustomerObject, findCustomerIncludingDeleted } from '../customers/customers.ts';
 import { CardSources, parsePaymentMethodData, type CardSource } from './card-sources.ts';
-import { PAYMENT_METHOD_REF } from './test-shortcuts.ts';
+import { PAYMENT_METHOD_REF, testPaymentMethodPan } from './test-shortcuts.ts';
 import { paymentMethodRateGate, type PaymentMethodRateGate } from './payment-method-rate-limits.ts';
 import type { ClientSecretAccess } from '../stripe/route.ts';
 
@@ -196,6 +196,9 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, c
         };
       },
       run: async ({ confirm, paymentMethodData, expand }, call) => {
+        if (paymentMethodData !== undefined || (confirm.paymentMethodId !== null && testPaymentMethodPan(confirm.paymentMethodId) !== undefined)) {
+          await service.refuseDeletedCustomer(call.merchant.id, call.path.id!);
+        }
         const paymentMethodId = await paymentMethodFor(call.merchant.id, confirm.paymentMethodId, paymentMethodData, call.nowMs);
         return object(await service.confirm(call.merchant, call.path.id!, { ...confirm, paymentMethodId, ...(call.origin ? { origin: call.origin } : {}) }, call.nowMs, call.recovery), expand, call.origin);
       },

@@ -192,6 +192,18 @@ export class PaymentIntents {
     return pi;
   }
 
+  /**
+   * A confirm's refusal for a deleted customer, asked before the confirm
+   * vaults a card for it (`payment_method_data`, a test card name), so the
+   * refusal leaves no payment method behind. The confirm's own transaction
+   * asks again (#openConfirm).
+   */
+  async refuseDeletedCustomer(merchantId: string, id: string): Promise<void> {
+    const pi = await requirePaymentIntent(this.deps.db, merchantId, id);
+    const confirmable = pi.status === 'requires_payment_method' || pi.status === 'requires_confirmation' || pi.status === 'requires_action';
+    if (confirmable && pi.customerId !== null) await requireCustomer(this.deps.db, merchantId, pi.customerId, 'customer');
+  }
+
   async confirm(merchant: Merchant, id: string, input: ConfirmInput, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
     const opened = await this.deps.db.transaction(async (tx) => this.#openConfirm(tx, merchant, await requirePaymentIntent(tx, merchant.id, id, { lock: true }), input, nowMs, recovery));
     return this.#finishConfirm(merchant, id, input, opened, nowMs, recovery);
@@ -233,6 +245,10 @@ export class PaymentIntents {
     if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation' && pi.status !== 'requires_action') {
       throw unexpectedState(pi, 'confirm');
     }
+    // A customer deleted since the intent named it: refused before anything is sent or written, as Stripe refuses a
+    // deleted customer (its cards went with it). A create that confirms checked it in this transaction already; a
+    // return from 3-D Secure continues an attempt this check let through (a deletion since is the in-flight case).
+    if (created === undefined && input.authentication === undefined && pi.customerId !== null) await requireCustomer(tx, merchant.id, pi.customerId, 'customer');
     const pmId = input.paymentMethodId ?? pi.paymentMethodId;
     if (pmId === null) {
       throw new AcquirerError('payment_intent_unexpected_state', "You cannot confirm this PaymentIntent because it's missing a payment method. Update it with a payment_method or pass one to confirm.", { param: 'payment_method' });

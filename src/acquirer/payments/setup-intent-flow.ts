@@ -4,6 +4,7 @@ import type { AcquirerDeps } from '../acquirer-deps.ts';
 import type { CvcCache } from '../cards/vault.ts';
 import { AcquirerError, type AcquirerErrorCode } from '../errors.ts';
 import { recordEvent } from '../events/events.ts';
+import { requireCustomer } from '../customers/customers.ts';
 import { getMerchant, type Merchant } from '../merchants/merchants.ts';
 import type { Tx } from '../../platform/db/database.ts';
 import type { OpenedAttempt } from './card-attempt.ts';
@@ -90,9 +91,18 @@ export class SetupIntentFlow {
     const claimed = await deps.db.transaction(async (tx) => {
       const current = await requireSetupIntent(tx, merchant.id, id, true);
       refuseUnlessConfirmable(current);
+      // A customer deleted since the set-up named it: refused before anything is sent or written (Stripe refuses a
+      // deleted customer; its cards went with it). One deleted while the card is being verified: #succeed.
+      if (current.customerId !== null) await requireCustomer(tx, merchant.id, current.customerId, 'customer');
       return this.#claimAttempt(tx, merchant, { ...current, paymentMethodId: pm.id, returnUrl, authentication: null }, pm, null, nowMs);
     });
     return this.#runAttempt(claimed, options.origin, nowMs);
+  }
+
+  /** `PaymentIntents.refuseDeletedCustomer` for a set-up: asked before its confirm vaults a card. */
+  async refuseDeletedCustomer(merchantId: string, id: string): Promise<void> {
+    const si = await requireSetupIntent(this.deps.db, merchantId, id);
+    if (CONFIRMABLE.includes(si.status) && si.customerId !== null) await requireCustomer(this.deps.db, merchantId, si.customerId, 'customer');
   }
 
   /**

@@ -12,7 +12,7 @@ import { newClientSecret, objectIdPattern } from '../stripe/object-ids.ts';
 import type { ClientSecretAccess } from '../stripe/route.ts';
 import type { Params } from '../stripe/params.ts';
 import { CardSources, parsePaymentMethodData } from './card-sources.ts';
-import { PAYMENT_METHOD_REF } from './test-shortcuts.ts';
+import { PAYMENT_METHOD_REF, testPaymentMethodPan } from './test-shortcuts.ts';
 import { browserExpand, parseReturnUrl } from './payment-intent-endpoints.ts';
 import { SetupIntentFlow } from './setup-intent-flow.ts';
 import { requireSetupIntent, saveSetupIntent, SETUP_INTENT_COLUMNS, setupIntentFromRow, setupIntentObject, type SetupIntent } from './setup-intent-store.ts';
@@ -155,6 +155,9 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, car
         return { paymentMethod, paymentMethodData, returnUrl, expand: call.keyKind === 'publishable' ? browserExpand(p) : p.expand() };
       },
       run: async ({ paymentMethod, paymentMethodData, returnUrl }, call) => {
+        if (paymentMethodData !== undefined || (paymentMethod !== null && testPaymentMethodPan(paymentMethod) !== undefined)) {
+          await flow.refuseDeletedCustomer(call.merchant.id, call.path.id!);
+        }
         const pmId = paymentMethodData !== undefined ? (await cards.vault(call.merchant.id, paymentMethodData, call.nowMs)).id : await cards.resolveOptional(call.merchant.id, paymentMethod, call.nowMs);
         return setupIntentObject(await confirm(call.merchant.id, call, call.path.id!, pmId, returnUrl), call.origin);
       },

@@ -133,8 +133,9 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
           const charge = await findCharge(tx, call.merchant.id, chargeId!, { lock: true });
           if (charge === undefined) throw new AcquirerError('resource_missing', `No such charge: '${chargeId}'`, { param: 'charge' });
           // A disputed charge's money is the chargeback's: refunding it too would pay the cardholder twice (Stripe refuses it the same way).
+          // An inquiry moves no money, and Stripe lets the merchant refund while it is open (the dispute's `is_charge_refundable`).
           const dispute = await tx.get<{ kind: string; status: string }>(`SELECT kind, status FROM acquirer_disputes WHERE charge_id = ?`, [charge.id]);
-          if (dispute !== undefined && (dispute.kind === 'chargeback' || dispute.status !== 'warning_closed')) {
+          if (dispute !== undefined && dispute.kind === 'chargeback') {
             throw new AcquirerError('charge_disputed', `Charge ${charge.id} has been charged back; it cannot be refunded.`, { param: 'charge' });
           }
           const remaining = charge.amountCapturedMinor - charge.amountRefundedMinor;

@@ -119,6 +119,8 @@ export const acquirerModule: ModuleDescription<AcquirerModuleDeps, AcquirerApi> 
               // 3-D Secure challenges abandoned past their time: ended (each under its intent's lock, so safe in several processes).
               () => payments.expireAuthentications(clock.nowMs()),
               () => setups.expireAuthentications(clock.nowMs()),
+              // Uncaptured payments past their 7 days: released and canceled `automatic` (charge.expired), each under its intent's lock.
+              () => payments.expireUncaptured(clock.nowMs()),
               // Set-ups a crash left processing: re-claimed under their row lock and resumed (a repeat at the issuer).
               () => setups.resumeStuck(clock.nowMs(), STUCK_PAYMENT_AGE_MS),
               // Refunds the network could not take: re-sent with their own ids (repeats), settled once.

@@ -48,6 +48,15 @@ import type { RiskRule } from '../risk/rule-types.ts';
  * answer a retry of a cut-short request from that point (stripe/recovery.ts).
  */
 
+/**
+ * How long after its authorization an uncaptured payment can still be
+ * captured: Stripe's default for online card payments (its
+ * `capture_before`), and the card network's default hold here. Visa's
+ * 5 days for merchant-initiated payments and the longer windows some
+ * merchant types get are not modelled.
+ */
+export const UNCAPTURED_AUTHORIZATION_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
+
 export interface CreateIntentInput {
   readonly amountMinor: number;
   readonly currency: string;
@@ -436,6 +445,51 @@ export class PaymentIntents {
       if (pi !== null && pi.status !== 'requires_action') ended += 1;
     }
     return ended;
+  }
+
+  /**
+   * Uncaptured payments past the authorization's validity window (Stripe's
+   * `capture_before`: 7 days after the authorization for online card
+   * payments) expire as at Stripe: the hold is released at the issuer (the
+   * reversal a cancel sends, `<network id>.cancel`, so a cancel racing it is
+   * a repeat; an issuer whose own expiry came first answers so), and the
+   * intent is canceled with `cancellation_reason: automatic`, announced as
+   * `charge.expired` and `payment_intent.canceled`. Each intent changes under
+   * its lock and only from `requires_capture` with no capture or increment
+   * out, so a capture that got there first wins and several processes may
+   * sweep at once. Returns how many expired.
+   */
+  async expireUncaptured(nowMs: number, limit = 100): Promise<number> {
+    const due = await this.deps.db.all<{ id: string; merchant_id: string; charge_id: string }>(
+      `SELECT pi.id, pi.merchant_id, ch.id AS charge_id FROM acquirer_payment_intents pi JOIN acquirer_charges ch ON ch.id = pi.latest_charge_id
+       WHERE pi.status = 'requires_capture' AND pi.step_kind IS NULL AND ch.created_at_ms <= ? ORDER BY ch.created_at_ms, pi.id LIMIT ?`,
+      [nowMs - UNCAPTURED_AUTHORIZATION_VALIDITY_MS, limit],
+    );
+    let expired = 0;
+    for (const row of due) {
+      const charge = await findCharge(this.deps.db, row.merchant_id, row.charge_id);
+      if (charge === undefined) continue;
+      try {
+        await reverseAuthorization(this.deps, charge, `${charge.networkId}.cancel`);
+      } catch (error) {
+        // The network could not take the reversal now: the next sweep sends the same one again.
+        if (error instanceof AppError) continue;
+        throw error;
+      }
+      const done = await this.deps.db.transaction(async (tx) => {
+        let pi = await requirePaymentIntent(tx, row.merchant_id, row.id, { lock: true });
+        if (pi.status !== 'requires_capture' || pi.step !== null || pi.latestChargeId !== row.charge_id) return false;
+        const locked = (await findCharge(tx, row.merchant_id, row.charge_id, { lock: true }))!;
+        const released: Charge = { ...locked, authorizationOpen: false };
+        await saveCharge(tx, released);
+        pi = { ...pi, status: 'canceled', amountCapturableMinor: 0, canceledAtMs: nowMs, cancellationReason: 'automatic' };
+        await savePaymentIntent(tx, pi);
+        await this.#chargeAndIntentEvents(tx, released, 'charge.expired', pi, 'payment_intent.canceled', nowMs);
+        return true;
+      });
+      if (done) expired += 1;
+    }
+    return expired;
   }
 
   /**

@@ -54,6 +54,7 @@ const ANSWERS: Record<string, Text> = {
   exceeds_disputable: ['refused: more than was paid and not yet refunded', '拒绝：超过已付且未退款的金额'],
   already_disputed: ['refused: this payment is already disputed', '拒绝：此交易已在争议中'],
   receiver_unavailable: ['the receiver did not answer in time; it is sent again', '接收方未及时答复，将重发'],
+  chargeback_not_confirmed: ['held: the chargeback’s delivery is not confirmed yet; it is sent again once it is', '暂缓：拒付尚未确认送达，确认后将重发'],
 };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

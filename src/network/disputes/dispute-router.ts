@@ -139,7 +139,9 @@ export class DisputeRouter implements DisputeNetwork {
       if (request.action !== 'represent' && request.action !== 'accept') return { code: '12', reason: 'invalid_request' };
       if (!isEvidence(request.evidence)) return { code: '12', reason: 'invalid_evidence' };
       const chargeback = await acceptedChargeback(sql, request.chargebackId);
-      if (!chargeback) return { code: '12', reason: 'unknown_chargeback' };
+      // A chargeback whose delivery timed out may have reached the acquirer all the same (its answer came too late):
+      // the acquirer's answer to it waits, as a retry, until the issuer's resend is taken — never a final refusal.
+      if (!chargeback) return (await undeliveredChargeback(sql, request.chargebackId)) ? { code: '91', reason: 'chargeback_not_confirmed' } : { code: '12', reason: 'unknown_chargeback' };
       if (chargeback.acquirer_id !== request.sender) return { code: '12', reason: 'not_the_acquirer' };
       const issuer = this.#issuers.get(chargeback.issuer ?? '');
       if (!issuer) return { code: '91', reason: 'issuer_unavailable' };
@@ -311,6 +313,13 @@ function answer(id: string, code: IsoResponseCode, reason: string, ref: string |
 async function acceptedChargeback(sql: Sql, id: string): Promise<StoredMessage | undefined> {
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) return undefined;
   return sql.get<StoredMessage>(`SELECT * FROM network_dispute_messages WHERE id = ? AND type = 'chargeback' AND response_code = '00'`, [id]);
+}
+
+/** A chargeback the network carried but got no answer for (91/96): its issuer sends it again. */
+async function undeliveredChargeback(sql: Sql, id: string): Promise<boolean> {
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) return false;
+  const row = await sql.get<{ id: string }>(`SELECT id FROM network_dispute_messages WHERE id = ? AND type = 'chargeback' AND response_code IN ('91', '96')`, [id]);
+  return row !== undefined;
 }
 
 function routeRow(request: RepresentmentRequest | DisputeDecisionRequest, chargeback: StoredMessage): Route['row'] {

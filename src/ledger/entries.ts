@@ -26,8 +26,10 @@ import { TRANSFER_FLAGS } from './types.ts';
  * - The roll-up commits "entries applied" and "rows increased" atomically; a
  *   read is one statement on one snapshot, so it sees both or neither.
  * - Only one roll-up runs at a time (a transaction-scoped advisory lock), and
- *   it takes entries in seq order from its snapshot. An entry that depends on
- *   another (the post of a hold, the expiry of a hold) was written after that
+ *   it takes each account's entries in seq order from its snapshot (a batch
+ *   holds, for every account in it, a prefix of that account's unapplied
+ *   entries). An entry that depends on another (the post of a hold, the
+ *   expiry of a hold) is on the same account and was written after that
  *   other committed, so it has a higher seq and is never visible without it:
  *   a row's pending balance never dips below zero, whatever the batch cut.
  * - Entries of transactions still running are invisible to the roll-up and

@@ -57,7 +57,7 @@ test('every statement of the merchant API\'s common requests reaches each table 
       for (const key of ['one', 'two']) {
         await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', customer: customer.id, payment_method: pm.id, confirm: true, off_session: true }, { idempotencyKey: key });
       }
-      const manual = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: pm.id, confirm: true, capture_method: 'manual', payment_method_types: ['card'] });
+      const manual = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: pm.id, confirm: true, capture_method: 'manual' });
       await stripe.paymentIntents.capture(manual.id, { amount_to_capture: 1500 });
       await stripe.refunds.create({ payment_intent: manual.id, amount: 500 });
       await stripe.paymentIntents.retrieve(manual.id);

@@ -16,6 +16,15 @@ function openAiError(status: number, type: string, code: string | null, message:
   return { status, body: { error: { message, type, param, code } } };
 }
 
+/** "1 January 2027 at 00:00 UTC": budgets run by UTC months, so the reset is said in UTC, named. */
+function utcDayAndTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(ms);
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  return `${day} at ${time} UTC`;
+}
+
 export const INSUFFICIENT_QUOTA_MESSAGE =
   'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.';
 
@@ -27,7 +36,7 @@ export const openAiErrors = {
       429,
       'insufficient_quota',
       'billing_hard_limit_reached',
-      `Your organization reached its monthly budget of ${budget}, and its hard limit refuses usage past it. It resets at ${resetsAtIso}; an owner can raise the budget or turn the hard limit off on the billing page.`,
+      `Your organization reached its monthly budget of ${budget}, and its hard limit refuses usage past it. It resets on ${utcDayAndTime(resetsAtIso)}; an owner can raise the budget or turn the hard limit off on the billing page.`,
     ),
   invalidApiKey: (key: string | null) =>
     openAiError(

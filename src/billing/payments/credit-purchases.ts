@@ -1,4 +1,5 @@
 import type { Tx } from '../../platform/db/database.ts';
+import { formatMoney, money } from '../../platform/money.ts';
 import { BillingError } from '../errors.ts';
 import { BILLING_CURRENCY, grantCredits } from '../billing-ledger.ts';
 import type { ChargeRunner } from './charge-runner.ts';
@@ -38,7 +39,9 @@ export class CreditPurchases {
         return earlier.id;
       }
       if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < min || input.amountMinor > max) {
-        throw new BillingError('purchase_amount_out_of_range', `A credit purchase is a whole number of cents from ${min} to ${max}.`, { param: 'amount' });
+        // In money first (the CLI and the page take dollars), then in the unit the API's `amount` is.
+        const range = `${formatMoney(money(min, BILLING_CURRENCY))} to ${formatMoney(money(max, BILLING_CURRENCY))}`;
+        throw new BillingError('purchase_amount_out_of_range', `A credit purchase is from ${range} (${min} to ${max} cents).`, { param: 'amount' });
       }
       const card = input.paymentMethodId ? await requirePaymentMethod(tx, orgId, input.paymentMethodId) : await defaultPaymentMethod(tx, orgId);
       if (card === null) throw new BillingError('payment_method_required', 'Choose a card, or set a default card first.', { param: 'payment_method' });

@@ -82,7 +82,7 @@ export function doctorCommand(io: Io): Command {
           trace = await doctor.traceCard(flags.card!, { fromMs, toMs }, principal, flags.lang);
         }
         if (flags.json) printJson(io, trace);
-        else io.stdout.write(renderTrace(trace));
+        else io.stdout.write(renderTrace(trace, timeZone));
       } catch (error) {
         if (error instanceof AppError) throw new CliError(error.message, error.status === 404 || error.status >= 500 ? EXIT_FAILURE : EXIT_USAGE);
         throw error;

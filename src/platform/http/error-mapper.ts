@@ -120,12 +120,39 @@ function validationError(issue: ValidationIssue, context: string | undefined): A
     const param = bracketName([...segments, issue.params.additionalProperty]);
     return new AppError('parameter_unknown', `Received unknown parameter: ${param}.`, { param });
   }
-  const detail = issue.message ?? 'is invalid';
+  const detail = wording(issue) ?? issue.message ?? 'is invalid';
   if (segments.length === 0) {
     return new AppError('parameter_invalid', `Invalid request ${describeContext(context)}: it ${detail}.`);
   }
   const param = bracketName(segments);
   return new AppError('parameter_invalid', `Invalid ${param}: ${detail}.`, { param });
+}
+
+/**
+ * ajv's own words for the failures people meet most are its internals
+ * ("must NOT have fewer than 1 characters"; "must be equal to one of the
+ * allowed values", without the values): these say the limit or the choices.
+ */
+function wording(issue: ValidationIssue): string | undefined {
+  const limit = issue.params?.limit;
+  switch (issue.keyword) {
+    case 'minLength':
+      if (typeof limit !== 'number') return undefined;
+      return limit <= 1 ? 'must not be empty' : `must be at least ${limit} characters long`;
+    case 'maxLength':
+      return typeof limit === 'number' ? `must be at most ${limit} characters long` : undefined;
+    case 'minItems':
+      if (typeof limit !== 'number') return undefined;
+      return limit <= 1 ? 'must not be empty' : `must have at least ${limit} items`;
+    case 'maxItems':
+      return typeof limit === 'number' ? `must have at most ${limit} items` : undefined;
+    case 'enum': {
+      const allowed = issue.params?.allowedValues;
+      return Array.isArray(allowed) && allowed.length > 0 ? `must be one of ${allowed.map(String).join(', ')}` : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function describeContext(context: string | undefined): string {

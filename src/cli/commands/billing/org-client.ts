@@ -66,9 +66,25 @@ export async function billingCall<T = any>(ctx: OrgContext, method: string, path
   if (!response.ok) {
     const error = parsed.error ?? {};
     const decline = error.decline_code ? `, ${error.decline_code}` : '';
-    throw new BillingApiError(`${error.message ?? `HTTP ${response.status}`} (${error.code ?? `http_${response.status}`}${decline})`, parsed);
+    const codes = `(${error.code ?? `http_${response.status}`}${decline})`;
+    const explained = declineExplained(error);
+    throw new BillingApiError(explained === null ? `${error.message ?? `HTTP ${response.status}`} ${codes}` : `${explained.text}\n${codes} Why, across every party: cardlane doctor ${explained.payment}`, parsed);
   }
   return parsed as T;
+}
+
+/**
+ * A decline as billing explains it (the failed payment's `failure.explanation`, English and
+ * Chinese, written to follow "declined: "), never only its codes; null when the error is no decline.
+ */
+function declineExplained(error: Record<string, any>): { text: string; payment: string } | null {
+  const payment = error.payment;
+  const explanation = payment?.failure?.explanation;
+  if (typeof payment?.id !== 'string' || typeof explanation?.en !== 'string' || typeof explanation?.zh !== 'string') return null;
+  const en = `${explanation.en}${/[.!?]$/.test(explanation.en) ? '' : '.'}`;
+  const zh = `${explanation.zh}${/[。！？]$/.test(explanation.zh) ? '' : '。'}`;
+  const lead = typeof error.message === 'string' && error.message !== '' ? error.message.replace(/[.!]$/, '') : 'Declined';
+  return { text: `${lead}: ${en}\n卡被拒绝：${zh}`, payment: payment.id };
 }
 
 /** --json: the API's JSON as one line; otherwise `human()` prints for people. */

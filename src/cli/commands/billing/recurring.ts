@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { parseMoney } from '../../../platform/money.ts';
-import { CliError, EXIT_USAGE, printTable, type Io } from '../../output.ts';
+import { CliError, EXIT_USAGE, localTime, printTable, type Io } from '../../output.ts';
 import { billingCall, orgContextOf, output } from './org-client.ts';
 
 /** `cardlane billing auto-recharge | plans | subscribe | subscriptions | cancel | notifications`. */
@@ -47,12 +47,14 @@ function printAutoRecharge(io: Io, state: AutoRechargeObject): void {
   if (state.threshold && state.target) rows.push(['rule', `when the balance is below ${state.threshold.formatted}, recharge to ${state.target.formatted} (at least ${state.recharge_minimum.formatted})`]);
   rows.push(['monthly limit', state.monthly_limit === null ? 'none' : `${state.monthly_limit.formatted} (${state.used_this_month.formatted} used this month)`]);
   if (state.in_flight_payment) rows.push(['in flight', state.in_flight_payment]);
-  if (state.next_attempt_at) rows.push(['next attempt', state.next_attempt_at]);
+  if (state.next_attempt_at) rows.push(['next attempt', localTime(state.next_attempt_at)]);
   printTable(io, rows);
 }
 
 function describeSubscription(sub: SubscriptionObject): string {
-  const renews = sub.cancel_at_period_end ? `ends ${sub.current_period_end?.slice(0, 10)}` : sub.next_payment_at ? `next payment ${sub.next_payment_at.slice(0, 10)}` : '';
+  // Calendar days as the reader's (localTime), not UTC's: 00:30 in Shanghai is still yesterday in UTC.
+  const day = (iso: string | null) => (iso === null ? '' : localTime(iso).slice(0, 10));
+  const renews = sub.cancel_at_period_end ? `ends ${day(sub.current_period_end)}` : sub.next_payment_at ? `next payment ${day(sub.next_payment_at)}` : '';
   const failure = sub.latest_payment?.failure ? ` — ${sub.latest_payment.failure.explanation.en}` : '';
   return `${sub.id}  ${sub.plan.name} ${sub.price.formatted}/month  ${sub.status}  ${renews}${failure}`;
 }
@@ -125,7 +127,7 @@ export function recurringCommands(io: Io): Command[] {
     const list = await billingCall<{ data: Array<{ subject: string; body: string; received_at: string; to: string }> }>(ctx, 'GET', '/notifications');
     output(ctx, list, () => {
       if (list.data.length === 0) io.stdout.write('No mail.\n');
-      for (const letter of list.data) io.stdout.write(`${letter.received_at}  to ${letter.to}\n  ${letter.subject}\n\n${letter.body}\n\n`);
+      for (const letter of list.data) io.stdout.write(`${localTime(letter.received_at)}  to ${letter.to}\n  ${letter.subject}\n\n${letter.body}\n\n`);
     });
   });
   return [autoRecharge, plans, subscribe, subscriptions, cancel, notifications];

@@ -137,7 +137,20 @@ test('card moves on the wallet statement keep type transfer and say which they w
   const doc = await call('GET', '/openapi.json');
   const entry = doc.body.components.schemas.IssuerStatementEntry;
   assert.deepEqual(entry.properties.type.enum, ['top_up', 'withdrawal', 'withdrawal_fee', 'transfer']);
-  assert.deepEqual(entry.properties.transfer_kind.enum, ['card_load', 'card_unload', 'card_close_sweep', 'card_fee', null]);
+  assert.deepEqual(entry.properties.transfer_kind.enum, [
+    'card_load',
+    'card_unload',
+    'card_close_sweep',
+    'card_fee',
+    'merchant_refund',
+    'dispute_provisional_credit',
+    'dispute_credit',
+    'dispute_reversal',
+    null,
+  ]);
+  for (const kind of ['merchant_refund', 'dispute_provisional_credit', 'dispute_credit', 'dispute_reversal']) {
+    assert.ok(entry.properties.transfer_kind.description.includes(`\`${kind}\``), `${kind} is described`);
+  }
   assert.equal(entry.properties.transfer_kind.nullable, true);
   assert.ok(entry.properties.card, 'the card of a card move is documented');
 });

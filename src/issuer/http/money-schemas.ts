@@ -95,21 +95,24 @@ export const statementEntrySchema = {
   properties: {
     id: { type: 'string', description: 'The ledger transfer id, or the top-up id for a top-up that never reached the wallet.' },
     object: { type: 'string', enum: ['statement_entry'] },
-    type: { type: 'string', enum: ['top_up', 'withdrawal', 'withdrawal_fee', 'transfer'], description: 'Card moves and the card opening fee are `transfer`; `transfer_kind` says which.' },
+    type: { type: 'string', enum: ['top_up', 'withdrawal', 'withdrawal_fee', 'transfer'], description: 'Card moves, the card opening fee, refunds to the wallet and dispute credits are `transfer`; `transfer_kind` says which.' },
     transfer_kind: {
       type: 'string',
       nullable: true,
       enum: [...TRANSFER_KINDS, null],
       description:
         'For a `transfer`: `card_load` (wallet → card), `card_unload` (card → wallet), `card_close_sweep` (a closed card’s free balance back to the wallet), ' +
-        '`card_fee` (the card opening fee). Null for other entries, and for a transfer of another kind (new kinds may be added: treat an unknown one as null).',
+        '`card_fee` (the card opening fee), `merchant_refund` (a merchant’s refund of a card payment, credited to the wallet because the card had been closed), ' +
+        '`dispute_provisional_credit` (a dispute’s temporary credit while the case is open), `dispute_credit` (the credit of a dispute the cardholder won without a temporary credit), ' +
+        '`dispute_reversal` (a temporary credit taken back: the merchant won or the card network refused the chargeback); the dispute kinds are in the wallet when the disputed card was closed, ' +
+        'and are named as on the card statement. Null for other entries, and for a transfer of another kind (new kinds may be added: treat an unknown one as null).',
     },
     card: {
       type: 'object',
       nullable: true,
       required: ['id', 'last4'],
       properties: { id: { type: 'string', description: 'card_…' }, last4: { type: 'string', nullable: true, description: 'The card’s last four digits.' } },
-      description: 'The card a card move or opening fee was for; null for other entries.',
+      description: 'The card a transfer was for (the refunded or disputed payment’s card for a refund or a dispute’s credit); null for other entries, or when it is not known.',
     },
     status: { type: 'string', enum: ['pending', 'settled', 'declined', 'reversed', 'refunded', 'expired'] },
     amount: { ...amount, description: 'Signed: + into the wallet, − out of it; zero for a top-up that moved nothing.' },

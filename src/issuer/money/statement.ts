@@ -3,25 +3,58 @@ import { IssuerError } from '../errors.ts';
 import type { Ledger, Transfer } from '../../ledger/index.ts';
 import { InvalidCursor } from '../../ledger/index.ts';
 import { CARD_TRANSFER_CODES } from '../cards/card-accounts.ts';
+import { DISPUTE_TRANSFER_CODES } from '../disputes/dispute-ledger.ts';
+import { disputeIdOfTransfer } from '../disputes/statement-disputes.ts';
 import { TRANSFER_CODES, walletAccountId } from './ledger-accounts.ts';
 import type { TopUpOrder, TopUpOrderStatus } from './top-up-store.ts';
 
 export type StatementStatus = 'pending' | 'settled' | 'declined' | 'reversed' | 'refunded' | 'expired';
 export type StatementType = 'top_up' | 'withdrawal' | 'withdrawal_fee' | 'transfer';
 /**
- * What a `transfer` entry was, for the card moves among them. `type` stays
- * `transfer` for these (a public enum API clients match on); this field,
- * added beside it, tells them apart. Null for any other entry.
+ * What a `transfer` entry was. `type` stays `transfer` for these (a public
+ * enum API clients match on); this field, added beside it, tells them apart.
+ * Null for any other entry. Additive: new kinds may come.
+ *
+ * - card_load / card_unload / card_close_sweep / card_fee: money between the
+ *   wallet and a card, or the card's opening fee;
+ * - merchant_refund: a merchant's refund of a card payment, credited to the
+ *   wallet because the card had been closed meanwhile;
+ * - dispute_provisional_credit / dispute_credit / dispute_reversal: a
+ *   dispute's credit while the case is open, its credit when the cardholder
+ *   won without one, and the provisional credit taken back (the merchant
+ *   won or the network refused the chargeback) — in the wallet when the
+ *   disputed card was closed. The same names as the card statement's lines.
  */
-export type TransferKind = 'card_load' | 'card_unload' | 'card_close_sweep' | 'card_fee';
-export const TRANSFER_KINDS = ['card_load', 'card_unload', 'card_close_sweep', 'card_fee'] as const satisfies readonly TransferKind[];
+export type TransferKind =
+  | 'card_load'
+  | 'card_unload'
+  | 'card_close_sweep'
+  | 'card_fee'
+  | 'merchant_refund'
+  | 'dispute_provisional_credit'
+  | 'dispute_credit'
+  | 'dispute_reversal';
+export const TRANSFER_KINDS = [
+  'card_load',
+  'card_unload',
+  'card_close_sweep',
+  'card_fee',
+  'merchant_refund',
+  'dispute_provisional_credit',
+  'dispute_credit',
+  'dispute_reversal',
+] as const satisfies readonly TransferKind[];
 
-/** The card transfer codes that move money between the wallet and a card (or pay for one), by the kind they show as. */
+/** The transfer codes that move wallet money other than top-ups and withdrawals, by the kind they show as. */
 const KIND_OF_CODE: ReadonlyMap<number, TransferKind> = new Map([
   [CARD_TRANSFER_CODES.card_load, 'card_load'],
   [CARD_TRANSFER_CODES.card_unload, 'card_unload'],
   [CARD_TRANSFER_CODES.card_close_sweep, 'card_close_sweep'],
   [CARD_TRANSFER_CODES.card_opening_fee, 'card_fee'],
+  [CARD_TRANSFER_CODES.merchant_refund_wallet, 'merchant_refund'],
+  [DISPUTE_TRANSFER_CODES.provisional_credit, 'dispute_provisional_credit'],
+  [DISPUTE_TRANSFER_CODES.credit, 'dispute_credit'],
+  [DISPUTE_TRANSFER_CODES.provisional_reversal, 'dispute_reversal'],
 ]);
 
 export interface StatementEntry {
@@ -41,9 +74,12 @@ export interface StatementEntry {
   readonly rate: string | null;
   /** The provider-side state of a top-up order, when the entry is one. */
   readonly order_status: TopUpOrderStatus | null;
-  /** For a card move or the card's opening fee: which one (see TransferKind). */
+  /** For a `transfer`: which one (see TransferKind). */
   readonly transfer_kind: TransferKind | null;
-  /** The card a card move or opening fee was for, from the ledger transfer's metadata; its last four digits from the card. */
+  /**
+   * The card a transfer was for: from the ledger transfer's metadata (card moves, the opening fee), else from the
+   * payment a refund was for or the dispute a credit was for; its last four digits from the card.
+   */
   readonly card_id: string | null;
   readonly card_last4: string | null;
 }
@@ -137,7 +173,8 @@ export async function walletStatement(
   const ledgerLeft = nextLedger !== 'end';
   const ordersLeft = ordersUsed < orders.length;
   const hasMore = ledgerLeft || ordersLeft;
-  const enriched = withCardLast4(enrich(entries, await creditedOrders(sql, entries)), await cardLast4s(sql, cardholderId, entries));
+  const withCards = withCardIds(entries, await cardIdsOfPaymentsAndDisputes(sql, cardholderId, entries));
+  const enriched = withCardLast4(enrich(withCards, await creditedOrders(sql, withCards)), await cardLast4s(sql, cardholderId, withCards));
   return { data: enriched, has_more: hasMore, next_cursor: hasMore ? encode({ l: nextLedger, o: nextOrder }) : null };
 }
 
@@ -219,6 +256,58 @@ function enrich(entries: StatementEntry[], orders: Map<string, TopUpOrder>): Sta
     if (!order) return e;
     return { ...e, cny_amount_minor: Number(order.cny_amount_minor), fee_cny_minor: Number(order.fee_cny_minor), rate: order.rate, order_status: order.status };
   });
+}
+
+/**
+ * The payment (authorization id) or dispute a refund's or dispute's transfer
+ * was for, by its id: a refund's is `<authorization>:<seq>`, a dispute's
+ * `idsp:<dispute>:<step>`. Their transfers carry no card in their metadata.
+ */
+function paymentOrDisputeOf(e: StatementEntry): { authorizationId: string } | { disputeId: string } | null {
+  if (e.card_id !== null) return null;
+  if (e.transfer_kind === 'merchant_refund') {
+    const authorizationId = e.id.split(':')[0]!;
+    return authorizationId.startsWith('iauth_') ? { authorizationId } : null;
+  }
+  if (e.transfer_kind === 'dispute_provisional_credit' || e.transfer_kind === 'dispute_credit' || e.transfer_kind === 'dispute_reversal') {
+    const disputeId = disputeIdOfTransfer(e.id);
+    return disputeId === null ? null : { disputeId };
+  }
+  return null;
+}
+
+/** One query each for the cards of the refunded payments and disputed ones on the page (only the cardholder's own), by entry id. */
+async function cardIdsOfPaymentsAndDisputes(sql: Sql, cardholderId: string, entries: readonly StatementEntry[]): Promise<Map<string, string>> {
+  const byEntry = new Map<string, string>();
+  const sources = entries.map((e) => [e.id, paymentOrDisputeOf(e)] as const);
+  const authorizationIds = [...new Set(sources.flatMap(([, s]) => (s !== null && 'authorizationId' in s ? [s.authorizationId] : [])))];
+  const disputeIds = [...new Set(sources.flatMap(([, s]) => (s !== null && 'disputeId' in s ? [s.disputeId] : [])))];
+  const cardOf = new Map<string, string>();
+  if (authorizationIds.length > 0) {
+    const rows = await sql.all<{ id: string; card_id: string | null }>(
+      `SELECT id, card_id FROM issuer_authorizations WHERE cardholder_id = ? AND id IN (${authorizationIds.map(() => '?').join(', ')})`,
+      [cardholderId, ...authorizationIds],
+    );
+    for (const r of rows) if (r.card_id !== null) cardOf.set(r.id, r.card_id);
+  }
+  if (disputeIds.length > 0) {
+    const rows = await sql.all<{ id: string; card_id: string }>(
+      `SELECT id, card_id FROM issuer_disputes WHERE cardholder_id = ? AND id IN (${disputeIds.map(() => '?').join(', ')})`,
+      [cardholderId, ...disputeIds],
+    );
+    for (const r of rows) cardOf.set(r.id, r.card_id);
+  }
+  for (const [id, source] of sources) {
+    if (source === null) continue;
+    const card = cardOf.get('authorizationId' in source ? source.authorizationId : source.disputeId);
+    if (card !== undefined) byEntry.set(id, card);
+  }
+  return byEntry;
+}
+
+function withCardIds(entries: StatementEntry[], cards: Map<string, string>): StatementEntry[] {
+  if (cards.size === 0) return entries;
+  return entries.map((e) => (cards.has(e.id) ? { ...e, card_id: cards.get(e.id)! } : e));
 }
 
 /** One query for the last four digits of the cards named on the page (only the cardholder's own). */

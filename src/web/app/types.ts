@@ -81,9 +81,9 @@ export interface Withdrawal {
 export interface WalletEntry {
   readonly id: string;
   readonly type: string;
-  /** For a `transfer`: card_load, card_unload, card_close_sweep, card_fee (more may come); null otherwise. Optional: an older server has none. */
+  /** For a `transfer`: card_load, card_unload, card_close_sweep, card_fee, merchant_refund, dispute_provisional_credit, dispute_credit, dispute_reversal (more may come); null otherwise. Optional: an older server has none. */
   readonly transfer_kind?: string | null;
-  /** The card of a card move or opening fee. */
+  /** The card a transfer was for (a card move, the opening fee, a closed card's refund or dispute credit). */
   readonly card?: { readonly id: string; readonly last4: string | null } | null;
   readonly status: string;
   readonly amount: Amount;

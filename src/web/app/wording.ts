@@ -22,10 +22,10 @@ export function lineLabel(t: Translate, type: string): string {
 }
 
 /**
- * A wallet movement's name. Card moves and the opening fee all come as
- * `type: 'transfer'`; `transfer_kind` says which, and the card's last four
- * digits say which card. A kind the app does not know yet (or none) reads as
- * the type's label.
+ * A wallet movement's name. Card moves, the opening fee, a closed card's
+ * refunds and its dispute credits all come as `type: 'transfer'`;
+ * `transfer_kind` says which, and the card's last four digits say which
+ * card. A kind the app does not know yet (or none) reads as the type's label.
  */
 export function walletLineLabel(t: Translate, entry: Pick<WalletEntry, 'type' | 'transfer_kind' | 'card'>): string {
   const kind = entry.transfer_kind ?? null;

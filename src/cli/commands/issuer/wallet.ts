@@ -113,6 +113,39 @@ function printSettings(ctx: IssuerContext, result: MoneySettings): void {
   }
 }
 
+/** A wallet statement entry as the API gives it (the fields the CLI shows). */
+export interface WalletStatementEntry {
+  type: string;
+  transfer_kind?: string | null;
+  card?: { id: string; last4: string | null } | null;
+  status: string;
+  amount: Amount;
+  created_at: string;
+}
+
+/**
+ * What a `transfer` was, in the cardholder app's English words (src/web/app/i18n.ts, `wallet_<kind>` and
+ * `wallet_<kind>_unnamed`): with the card's last four digits, and without when they are not known.
+ */
+const TRANSFER_KIND_WORDS: Readonly<Record<string, { readonly card: (last4: string) => string; readonly noCard: string }>> = {
+  card_load: { card: (l) => `Loaded to card •••• ${l}`, noCard: 'Loaded to a card' },
+  card_unload: { card: (l) => `Moved back from card •••• ${l}`, noCard: 'Moved back from a card' },
+  card_close_sweep: { card: (l) => `Card •••• ${l} closed: balance returned`, noCard: 'Card closed: balance returned' },
+  card_fee: { card: (l) => `Opening fee, card •••• ${l}`, noCard: 'Card opening fee' },
+  merchant_refund: { card: (l) => `Refund to wallet (card •••• ${l} closed)`, noCard: 'Refund to wallet (card closed)' },
+  dispute_provisional_credit: { card: (l) => `Temporary credit (dispute), card •••• ${l}`, noCard: 'Temporary credit (dispute)' },
+  dispute_credit: { card: (l) => `Dispute won: money returned, card •••• ${l}`, noCard: 'Dispute won: money returned' },
+  dispute_reversal: { card: (l) => `Temporary credit taken back (dispute), card •••• ${l}`, noCard: 'Temporary credit taken back (dispute)' },
+};
+
+/** An entry's name: for a transfer of a known kind the app's words, else its type (a kind this CLI does not know yet reads as `transfer`). */
+export function walletEntryLabel(e: Pick<WalletStatementEntry, 'type' | 'transfer_kind' | 'card'>): string {
+  const words = e.type === 'transfer' && e.transfer_kind ? TRANSFER_KIND_WORDS[e.transfer_kind] : undefined;
+  if (words === undefined) return e.type;
+  const last4 = e.card?.last4 ?? null;
+  return last4 === null ? words.noCard : words.card(last4);
+}
+
 /** wallet, top-up (+ pay, close, fail), withdraw, statement, settings (+ set). */
 export function walletCommands(io: Io): Command[] {
   const wallet = new Command('wallet').description('the USD wallet balance').action(async (_options: unknown, command: Command) => {
@@ -208,7 +241,7 @@ export function walletCommands(io: Io): Command[] {
     .option('--cursor <cursor>', 'the next page (from the previous page)')
     .action(async (options: { limit: string; cursor?: string }, command: Command) => {
       const ctx = contextOf(io, command);
-      const page = await call<{ data: Array<{ type: string; status: string; amount: Amount; created_at: string }>; has_more: boolean; next_cursor: string | null }>(
+      const page = await call<{ data: WalletStatementEntry[]; has_more: boolean; next_cursor: string | null }>(
         ctx,
         'GET',
         '/wallet/statement',
@@ -217,7 +250,7 @@ export function walletCommands(io: Io): Command[] {
       output(ctx, page, () => {
         if (page.data.length === 0) line(ctx, 'No movements yet.');
         const width = Math.max(0, ...page.data.map((e) => money(e.amount).length));
-        for (const e of page.data) line(ctx, `  ${e.created_at}  ${money(e.amount).padStart(width)}  ${e.type} (${e.status})`);
+        for (const e of page.data) line(ctx, `  ${e.created_at}  ${money(e.amount).padStart(width)}  ${walletEntryLabel(e)} (${e.status})`);
         if (page.has_more) line(ctx, `More: --cursor ${page.next_cursor}`);
       });
     });

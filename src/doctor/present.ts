@@ -82,6 +82,8 @@ function whoDeclined(diagnosis: Diagnosis, view: View, lang: Lang): string {
 
 function presentVerdict(parts: AttemptParts, view: View, lang: Lang): TraceVerdict {
   const { diagnosis } = parts;
+  const n = attemptNoun(parts);
+  const verification = parts.facts.purpose === 'account_verification';
   const rule = view === 'cardholder' ? undefined : ruleOf(parts);
   if (diagnosis.entry === null) {
     const approved = diagnosis.outcome === 'approved';
@@ -92,13 +94,21 @@ function presentVerdict(parts: AttemptParts, view: View, lang: Lang): TraceVerdi
       title: approved ? say(lang, 'Approved', '已批准') : say(lang, 'Pending', '处理中'),
       explanation: approved
         ? exemptFromAuthentication(parts)
-          ? say(
-              lang,
-              'The card issuer approved the payment. It asks for 3-D Secure authentication, but this payment was merchant-initiated under a card set-up the cardholder authenticated, so it was exempt from strong customer authentication (SCA) — which is why the automatic charge works without the cardholder.',
-              '发卡行批准了这笔付款。该发卡行要求 3-D Secure 验证，但这是商户依据持卡人此前验证过的绑卡发起的自动扣款，免于强客户认证（SCA）——所以无需持卡人在场，自动扣款也能成功。',
-            )
-          : say(lang, 'The card issuer approved the payment.', '发卡行批准了这笔付款。')
-        : say(lang, 'The payment was sent to the card network and no answer is recorded yet.', '付款已发往卡组织网络，尚无答复记录。'),
+          ? verification
+            ? say(
+                lang,
+                'The card issuer approved the card verification. It asks for 3-D Secure authentication, but this card verification was merchant-initiated under a card set-up the cardholder authenticated, so it was exempt from strong customer authentication (SCA).',
+                '发卡行批准了这次验卡。该发卡行要求 3-D Secure 验证，但这是商户依据持卡人此前验证过的绑卡发起的验卡，免于强客户认证（SCA）。',
+              )
+            : say(
+                lang,
+                'The card issuer approved the payment. It asks for 3-D Secure authentication, but this payment was merchant-initiated under a card set-up the cardholder authenticated, so it was exempt from strong customer authentication (SCA) — which is why the automatic charge works without the cardholder.',
+                '发卡行批准了这笔付款。该发卡行要求 3-D Secure 验证，但这是商户依据持卡人此前验证过的绑卡发起的自动扣款，免于强客户认证（SCA）——所以无需持卡人在场，自动扣款也能成功。',
+              )
+          : say(lang, `The card issuer approved ${n.the}.`, `发卡行批准了${n.zh}。`)
+        : verification
+          ? say(lang, 'The card verification was sent to the card network and no answer is recorded yet.', '这次验卡已发往卡组织网络，尚无答复记录。')
+          : say(lang, 'The payment was sent to the card network and no answer is recorded yet.', '付款已发往卡组织网络，尚无答复记录。'),
       remedy: null,
       iso_code: diagnosis.isoCode,
       stripe_code: null,
@@ -124,8 +134,26 @@ function presentVerdict(parts: AttemptParts, view: View, lang: Lang): TraceVerdi
     retryable: entry.retryable,
     seed_cause: entry.seedCause,
     ...(rule !== undefined && (diagnosis.decidedBy === 'acquirer_rule' || diagnosis.decidedBy === 'acquirer') ? { rule } : {}),
-    ...(diagnosis.authentication ? { authentication: { ...diagnosis.authentication, summary: authenticationSummary(diagnosis.authentication.reason, lang) } } : {}),
+    ...(diagnosis.authentication ? { authentication: { ...diagnosis.authentication, summary: authenticationSummary(diagnosis.authentication.reason, n, lang) } } : {}),
   };
+}
+
+/** How the steps name the attempt: a purchase is "the payment" (这笔付款), an account verification "the card verification" (这次验卡). */
+interface AttemptNoun {
+  readonly the: string;
+  readonly The: string;
+  readonly a: string;
+  readonly this: string;
+  /** With its measure word: 这笔付款 / 这次验卡. */
+  readonly zh: string;
+  /** Bare, where the sentence already says which: 付款 / 验卡. */
+  readonly zhShort: string;
+}
+
+function attemptNoun(parts: AttemptParts): AttemptNoun {
+  return parts.facts.purpose === 'account_verification'
+    ? { the: 'the card verification', The: 'The card verification', a: 'a card verification', this: 'this card verification', zh: '这次验卡', zhShort: '验卡' }
+    : { the: 'the payment', The: 'The payment', a: 'a payment', this: 'this payment', zh: '这笔付款', zhShort: '付款' };
 }
 
 /** Cardlane's issuer recorded that its 3-D Secure policy would have asked, and the merchant-initiated payment was exempt. */
@@ -135,7 +163,7 @@ function exemptFromAuthentication(parts: AttemptParts): boolean {
 }
 
 /** How a 3-D Secure check ended, for people: the access control servers' reasons in words. */
-function authenticationSummary(reason: string, lang: Lang): string {
+function authenticationSummary(reason: string, n: AttemptNoun, lang: Lang): string {
   switch (reason) {
     case 'too_many_wrong_codes':
       return say(lang, 'A wrong code from the SMS was entered three times, so the check failed.', '短信验证码输错 3 次，验证未通过。');
@@ -147,7 +175,7 @@ function authenticationSummary(reason: string, lang: Lang): string {
       return say(lang, 'The check is still waiting for the customer.', '验证仍在等待客户完成。');
     case 'challenge_passed':
     case 'frictionless':
-      return say(lang, 'The check passed; the payment was sent again with its result.', '验证已通过，付款已携带验证结果重新发送。');
+      return say(lang, `The check passed; ${n.the} was sent again with its result.`, `验证已通过，${n.zhShort}已携带验证结果重新发送。`);
     default:
       return say(lang, `The check ended: ${reason}.`, `验证已结束（${reason}）。`);
   }
@@ -206,24 +234,25 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
     // trace's `rule.predicate` for programs.
     return rule.id === null ? `“${rule.description}”` : `${rule.id} “${rule.description}”`;
   };
+  const n = attemptNoun(parts);
   const codeText = (code: string | null) => (code === null ? '' : say(lang, `${code} (${isoMeaning(code, lang)})`, `${code}（${isoMeaning(code, lang)}）`));
   switch (`${hop.party}/${hop.status}`) {
     case 'acquirer/blocked':
       if (view === 'cardholder') {
         return say(
           lang,
-          "The merchant's payment processor refused the payment under the merchant's own checks, before it reached the card network.",
-          '商户的支付机构依据商户自己的检查拒绝了这笔付款，交易没有进入卡组织网络。',
+          `The merchant's payment processor refused ${n.the} under the merchant's own checks, before it reached the card network.`,
+          `商户的支付机构依据商户自己的检查拒绝了${n.zh}，交易没有进入卡组织网络。`,
         );
       }
       if (diagnosis.decidedBy === 'acquirer') {
-        return say(lang, "The payment processor's built-in highest-risk check blocked the payment before the card network.", '支付机构内置的最高风险检查在卡组织网络之前拦截了这笔付款。');
+        return say(lang, `The payment processor's built-in highest-risk check blocked ${n.the} before the card network.`, `支付机构内置的最高风险检查在卡组织网络之前拦截了${n.zh}。`);
       }
       return view === 'merchant'
-        ? say(lang, `Your risk rule ${ruleText()} blocked the payment before the card network.`, `您的风控规则 ${ruleText()} 在卡组织网络之前拦截了这笔付款。`)
-        : say(lang, `The merchant's risk rule ${ruleText()} blocked the payment before the card network.`, `商户的风控规则 ${ruleText()} 在卡组织网络之前拦截了这笔付款。`);
+        ? say(lang, `Your risk rule ${ruleText()} blocked ${n.the} before the card network.`, `您的风控规则 ${ruleText()} 在卡组织网络之前拦截了${n.zh}。`)
+        : say(lang, `The merchant's risk rule ${ruleText()} blocked ${n.the} before the card network.`, `商户的风控规则 ${ruleText()} 在卡组织网络之前拦截了${n.zh}。`);
     case 'acquirer/sent':
-      if (view === 'cardholder') return say(lang, "The merchant's payment processor sent the payment to the card network.", '商户的支付机构把这笔付款发往卡组织网络。');
+      if (view === 'cardholder') return say(lang, `The merchant's payment processor sent ${n.the} to the card network.`, `商户的支付机构把${n.zh}发往卡组织网络。`);
       return say(
         lang,
         `Passed the merchant's risk rules; sent to the card network as message ${facts.charge?.networkId ?? facts.reference}.`,
@@ -239,8 +268,8 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
       if (view === 'cardholder') {
         return say(
           lang,
-          `The issuer approved, but the merchant's own check of the issuer's ${check} result refused the payment; the authorization was reversed and the hold released.`,
-          `发卡行已批准，但商户依据发卡行的${check}结果自行拒绝了这笔付款；授权已撤销，预授权金额已退回卡内。`,
+          `The issuer approved, but the merchant's own check of the issuer's ${check} result refused ${n.the}; the authorization was reversed and the hold released.`,
+          `发卡行已批准，但商户依据发卡行的${check}结果自行拒绝了${n.zh}；授权已撤销，预授权金额已退回卡内。`,
         );
       }
       const whose = view === 'merchant' ? say(lang, 'your', '您的') : say(lang, "the merchant's", '商户的');
@@ -251,7 +280,7 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
       );
     }
     case 'network/not_reached':
-      return say(lang, 'The card network never received the payment.', '卡组织网络没有收到这笔付款。');
+      return say(lang, `The card network never received ${n.the}.`, `卡组织网络没有收到${n.zh}。`);
     case 'network/routed':
       return say(
         lang,
@@ -267,20 +296,20 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
       );
     }
     case 'network/refused':
-      return say(lang, `The card network refused the payment itself: ${codeText(hop.isoCode)}; no issuer saw it.`, `卡组织网络自行拒绝了这笔付款：${codeText(hop.isoCode)}，没有发卡行收到。`);
+      return say(lang, `The card network refused ${n.the} itself: ${codeText(hop.isoCode)}; no issuer saw it.`, `卡组织网络自行拒绝了${n.zh}：${codeText(hop.isoCode)}，没有发卡行收到。`);
     case 'network/pending':
       return say(lang, 'No answer from the card network is recorded yet.', '尚无卡组织网络的答复记录。');
     case 'issuer/not_reached':
       if (diagnosis.hops[0]?.status === 'blocked') {
         return say(
           lang,
-          "No authorization reached the card issuer: the merchant refused the payment before the card network. Nothing was held on the card and the card's statement has no line for it — the issuer cannot approve, or explain, a payment it never received.",
-          '没有任何授权请求到达发卡行：商户在卡组织网络之前就拒绝了这笔付款。卡上没有预授权，卡片账单也不会有这笔记录——发卡行无法批准或解释它从未收到的交易。',
+          `No authorization reached the card issuer: the merchant refused ${n.the} before the card network. Nothing was held on the card and the card's statement has no line for it — the issuer cannot approve, or explain, ${n.a} it never received.`,
+          `没有任何授权请求到达发卡行：商户在卡组织网络之前就拒绝了${n.zh}。卡上没有预授权，卡片账单也不会有这笔记录——发卡行无法批准或解释它从未收到的交易。`,
         );
       }
-      return say(lang, 'The payment never reached the card issuer.', '这笔付款没有到达发卡行。');
+      return say(lang, `${n.The} never reached the card issuer.`, `${n.zh}没有到达发卡行。`);
     case 'issuer/approved':
-      return say(lang, 'The card issuer approved it.', '发卡行批准了这笔付款。') + nameCheckNote(parts, view, lang);
+      return say(lang, 'The card issuer approved it.', `发卡行批准了${n.zh}。`) + nameCheckNote(parts, view, lang);
     case 'issuer/declined': {
       const checks = view !== 'merchant' && hop.failedChecks && hop.failedChecks.length > 0 ? checksText(hop.failedChecks, lang) : null;
       // The reason code is Stripe's decline_code, for the merchant and operators; a cardholder reads the ISO meaning and the checks in words.
@@ -306,7 +335,7 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
         '发卡行未及时作出决定，事后收到了网络代为拒绝的通知，因此卡片账单会显示这笔被拒记录。',
       );
     case 'issuer/no_answer':
-      return say(lang, 'The card issuer did not answer in time and has no record of deciding this payment.', '发卡行未及时答复，也没有作出决定的记录。');
+      return say(lang, `The card issuer did not answer in time and has no record of deciding ${n.this}.`, '发卡行未及时答复，也没有作出决定的记录。');
     default:
       return `${hop.party}: ${hop.status}`;
   }
@@ -369,10 +398,15 @@ const REFUSAL_TEXT: Readonly<Record<string, { en: string; zh: string }>> = {
   },
 };
 
+const NOT_A_MERCHANT_RULE_VERIFICATION = {
+  en: "Not applicable: the card verification was not refused by a merchant's rule, so making the card the default and turning on auto-recharge would not help.",
+  zh: '不适用：这次验卡不是被商户规则拒绝的，把卡设为默认并开启自动充值也无济于事。',
+};
+
 function presentSeedRemedy(parts: AttemptParts, view: View, lang: Lang): TraceSeedRemedy {
   const { decision, keepOnCard, issuer } = parts.remedy;
   if (!decision.recommended) {
-    const text = REFUSAL_TEXT[decision.because]!;
+    const text = decision.because === 'not_a_merchant_rule' && parts.facts.purpose === 'account_verification' ? NOT_A_MERCHANT_RULE_VERIFICATION : REFUSAL_TEXT[decision.because]!;
     const detail = decision.because === 'issuer_would_decline' && issuer.kind === 'declines' ? ` (${issuer.reason}).` : '';
     const zhDetail = decision.because === 'issuer_would_decline' && issuer.kind === 'declines' ? `（${issuer.reason}）。` : '';
     return { recommended: false, because: decision.because, summary: say(lang, text.en + detail, text.zh + zhDetail), steps: [], keep_on_card: null };

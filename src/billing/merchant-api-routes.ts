@@ -6,7 +6,7 @@ import { creditBalance } from './billing-ledger.ts';
 import { parseChatRequest } from './chat-request.ts';
 import { CHARS_PER_TOKEN, countTokens, echoComplete, type EchoCompletion } from './echo-model.ts';
 import { canAffordMinimum, recordUsage, reserveUsage, type BudgetRefusal } from './metering.ts';
-import { openAiErrors, type OpenAiError } from './openai-errors.ts';
+import { billingPageUrl, openAiErrors, type OpenAiError } from './openai-errors.ts';
 import { apiKeyCaller, noteApiKeyUsed, type ApiKeyCaller } from './organizations.ts';
 import { DEFAULT_PRICE_BOOK, ECHO_MODEL } from './price-book.ts';
 
@@ -72,7 +72,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
     });
     if (reserved.result !== 'reserved') {
       hooks.afterUsage?.(orgId);
-      if (reserved.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota());
+      if (reserved.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota(billingPageOf(request)));
       if (reserved.result === 'budget_exceeded') return send(reply, budgetExceededError(reserved));
       throw new Error(`reserving a fresh stream answered ${reserved.result}`);
     }
@@ -155,13 +155,8 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
     // What reaches here is Fastify's own error (a bad body, too large…: `statusCode`), the platform's refusal of a
     // parameter before validation (a NUL character: an AppError with `status`, `code`, `param`), or an unexpected one (a 500).
     app.setErrorHandler<FastifyError & { status?: number; param?: string }>((error, request, reply) => {
-      const platform = error.statusCode === undefined && typeof error.status === 'number';
       const status = error.statusCode ?? error.status ?? 500;
-      if (status >= 400 && status < 500) {
-        const param = platform && typeof error.param === 'string' ? error.param : null;
-        const code = platform && typeof error.code === 'string' ? error.code : null;
-        return reply.status(status).send({ error: { message: error.message, type: 'invalid_request_error', param, code } });
-      }
+      if (status >= 400 && status < 500) return send(reply, openAiErrors.framework(error));
       request.log.error({ err: error }, 'merchant API request failed with an unexpected error');
       return send(reply, openAiErrors.server());
     });
@@ -206,7 +201,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
       // the debit below is what actually guarantees no overspend.
       if (!(await canAffordMinimum(db, org.id))) {
         hooks.afterUsage?.(org.id);
-        return send(reply, openAiErrors.insufficientQuota());
+        return send(reply, openAiErrors.insufficientQuota(billingPageOf(request)));
       }
       const completion = echoComplete(messages, maxTokens);
       const id = `chatcmpl-${deps.ids.next('c').slice(2)}`;
@@ -220,7 +215,7 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
         outputTokens: completion.completionTokens,
       });
       hooks.afterUsage?.(org.id);
-      if (outcome.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota());
+      if (outcome.result === 'insufficient_quota') return send(reply, openAiErrors.insufficientQuota(billingPageOf(request)));
       if (outcome.result === 'budget_exceeded') return send(reply, budgetExceededError(outcome));
       if (outcome.result !== 'recorded') throw new Error(`metering a fresh completion answered ${outcome.result}`);
       return {
@@ -237,6 +232,12 @@ export function merchantApiRoutes(db: Database, deps: BillingDeps, hooks: Mercha
       };
     });
   };
+}
+
+/** This deployment's billing page, as the caller reached this server (a bare path when the request names no host). */
+function billingPageOf(request: FastifyRequest): string {
+  const host = request.host;
+  return billingPageUrl(typeof host === 'string' && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? `${request.protocol}://${host}` : null);
 }
 
 function budgetExceededError(refusal: BudgetRefusal) {

@@ -50,7 +50,7 @@ const MAX_LIST = 100;
 
 const send = (reply: FastifyReply, error: OpenAiError) => reply.status(error.status).send(error.body);
 const notFound = (what: string, id: string) => ({ status: 404, body: { error: { message: `No such ${what}: ${id.slice(0, 120)}`, type: 'invalid_request_error', param: null, code: 'not_found' } } });
-const invalid = (message: string, param: string | null) => openAiErrors.invalidRequest(message, param);
+const invalid = (message: string, param: string | null, code: string) => openAiErrors.invalidRequest(message, param, code);
 const forbidden = () =>
   ({ status: 403, body: { error: { message: 'Only an owner of the organization can change its projects and API keys; members can look. Ask an owner.', type: 'invalid_request_error', param: null, code: 'insufficient_permissions' } } }) as const;
 
@@ -115,9 +115,7 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
     // Fastify's own refusals (a bad body: `statusCode`) and the platform's strict-parameter check (an AppError: `status`, `param`), in OpenAI's shape.
     app.setErrorHandler<FastifyError & { status?: number; param?: string; code?: string }>((error, request, reply) => {
       const status = error.statusCode ?? error.status ?? 500;
-      if (status >= 400 && status < 500) {
-        return send(reply, { status, body: { error: { message: error.message, type: 'invalid_request_error', param: typeof error.param === 'string' ? error.param : null, code: null } } });
-      }
+      if (status >= 400 && status < 500) return send(reply, openAiErrors.framework(error));
       request.log.error({ err: error }, 'organization API request failed with an unexpected error');
       return send(reply, openAiErrors.server());
     });
@@ -152,13 +150,13 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
 
     app.get('/usage/completions', async (request, reply) => {
       const parsed = parseUsageQuery(request.query as Record<string, unknown>, deps.clock.nowMs());
-      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param));
+      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param, parsed.code));
       return completionsUsage(db, orgId(request), parsed.query);
     });
 
     app.get('/costs', async (request, reply) => {
       const parsed = parseCostsQuery(request.query as Record<string, unknown>, deps.clock.nowMs());
-      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param));
+      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param, parsed.code));
       // Serialized here so amounts keep their exact decimal digits (usage-report.ts).
       return reply.type('application/json; charset=utf-8').send(exactJson(await organizationCosts(db, orgId(request), parsed.query)));
     });
@@ -166,11 +164,11 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
     app.get('/costs/export', async (request, reply) => {
       const { time_zone: zoneParam, ...rest } = request.query as Record<string, unknown>;
       const zone = zoneParam === undefined ? 'UTC' : zoneParam;
-      if (typeof zone !== 'string' || !isTimeZone(zone)) return send(reply, invalid('time_zone must be an IANA time zone such as Asia/Shanghai.', 'time_zone'));
+      if (typeof zone !== 'string' || !isTimeZone(zone)) return send(reply, invalid('time_zone must be an IANA time zone such as Asia/Shanghai.', 'time_zone', 'invalid_value'));
       const parsed = parseCostsQuery({ ...rest, limit: '180' }, deps.clock.nowMs());
-      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param));
+      if (!parsed.ok) return send(reply, invalid(parsed.message, parsed.param, parsed.code));
       const { startS, endS, widthS } = parsed.query;
-      if ((endS - startS) / widthS > 180) return send(reply, invalid('An export covers at most 180 days; ask for a shorter period.', 'end_time'));
+      if ((endS - startS) / widthS > 180) return send(reply, invalid('An export covers at most 180 days; ask for a shorter period.', 'end_time', 'period_too_long'));
       const id = orgId(request);
       const rows = await sumUsage(db, id, { bucketOriginS: startS, widthS, fromS: startS, toS: endS }, ['project_id', 'api_key_id', 'model'], parsed.query);
       const [projects, keys] = await Promise.all([listProjects(db, id, { includeArchived: true }), listOrganizationApiKeys(db, id)]);
@@ -200,13 +198,13 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
 
     app.post<{ Body: { name: string } }>('/projects', { schema: { body: nameBody } }, async (request, reply) => {
       const name = cleanName(request.body.name, MAX_PROJECT_NAME_CHARS);
-      if (name === null) return send(reply, invalid(`A project name has 1 to ${MAX_PROJECT_NAME_CHARS} characters.`, 'name'));
+      if (name === null) return send(reply, invalid(`A project name has 1 to ${MAX_PROJECT_NAME_CHARS} characters.`, 'name', 'invalid_name'));
       const created = await db.transaction(async (tx) => {
         // One change to an organization at a time, so two creations cannot both pass the count.
         await lockOrganization(tx, orgId(request));
         return createProject(tx, deps, orgId(request), name);
       });
-      if (created.result !== 'ok') return send(reply, invalid(`An organization has at most ${MAX_PROJECTS_PER_ORG} projects.`, null));
+      if (created.result !== 'ok') return send(reply, invalid(`An organization has at most ${MAX_PROJECTS_PER_ORG} projects.`, null, 'project_limit_reached'));
       reply.status(201);
       return projectObject(created.project);
     });
@@ -218,17 +216,17 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
 
     app.post<{ Params: { project_id: string }; Body: { name: string } }>('/projects/:project_id', { schema: { body: nameBody } }, async (request, reply) => {
       const name = cleanName(request.body.name, MAX_PROJECT_NAME_CHARS);
-      if (name === null) return send(reply, invalid(`A project name has 1 to ${MAX_PROJECT_NAME_CHARS} characters.`, 'name'));
+      if (name === null) return send(reply, invalid(`A project name has 1 to ${MAX_PROJECT_NAME_CHARS} characters.`, 'name', 'invalid_name'));
       const renamed = await renameProject(db, orgId(request), request.params.project_id, name);
       if (renamed.result === 'not_found') return send(reply, notFound('project', request.params.project_id));
-      if (renamed.result !== 'ok') return send(reply, invalid('An archived project cannot be changed.', null));
+      if (renamed.result !== 'ok') return send(reply, invalid('An archived project cannot be changed.', null, 'project_archived'));
       return projectObject(renamed.project);
     });
 
     app.post<{ Params: { project_id: string } }>('/projects/:project_id/archive', async (request, reply) => {
       const archived = await db.transaction((tx) => archiveProject(tx, deps.clock.nowMs(), orgId(request), request.params.project_id));
       if (archived.result === 'not_found') return send(reply, notFound('project', request.params.project_id));
-      if (archived.result !== 'ok') return send(reply, invalid('The default project cannot be archived.', null));
+      if (archived.result !== 'ok') return send(reply, invalid('The default project cannot be archived.', null, 'default_project'));
       return projectObject(archived.project);
     });
 
@@ -247,7 +245,7 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
       { schema: { body: optionalNameBody } },
       async (request, reply) => {
         const name = request.body?.name === undefined ? undefined : cleanName(request.body.name, MAX_API_KEY_NAME_CHARS);
-        if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name'));
+        if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name', 'invalid_name'));
         const id = orgId(request);
         const created = await db.transaction(async (tx) => {
           await lockOrganization(tx, id);
@@ -258,8 +256,8 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
           return addOrganizationApiKey(tx, deps, id, { projectId: project.id, ...(name === undefined ? {} : { name }) });
         });
         if (created === null) return send(reply, notFound('project', request.params.project_id));
-        if (created === 'too_many') return send(reply, invalid(`An organization has at most ${MAX_LIST} live keys; revoke one first.`, null));
-        if (!('apiKey' in created)) return send(reply, invalid('An archived project takes no new keys.', null));
+        if (created === 'too_many') return send(reply, invalid(`An organization has at most ${MAX_LIST} live keys; revoke one first.`, null, 'api_key_limit_reached'));
+        if (!('apiKey' in created)) return send(reply, invalid('An archived project takes no new keys.', null, 'project_archived'));
         const summary = await findOrganizationApiKey(db, id, created.id);
         reply.status(201).header('cache-control', 'no-store');
         // The secret, once: only its hash is kept.
@@ -286,7 +284,7 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
       { schema: { body: nameBody } },
       async (request, reply) => {
         const name = cleanName(request.body.name, MAX_API_KEY_NAME_CHARS);
-        if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name'));
+        if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name', 'invalid_name'));
         if ((await keyOr404(request, reply)) === null) return reply;
         const renamed = await renameOrganizationApiKey(db, orgId(request), request.params.key_id, name);
         return apiKeyObject(renamed!);

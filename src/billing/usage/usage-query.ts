@@ -48,11 +48,14 @@ export interface ReportQuery<G extends string> {
   readonly projectIds: readonly string[] | null;
 }
 
-export type Parsed<T> = { readonly ok: true; readonly query: T } | { readonly ok: false; readonly param: string; readonly message: string };
+export type Parsed<T> = { readonly ok: true; readonly query: T } | { readonly ok: false; readonly param: string; readonly message: string; readonly code: QueryRefusal };
+
+/** The stable code of each refusal (OpenAI's codes where it has one). */
+export type QueryRefusal = 'unknown_parameter' | 'missing_required_parameter' | 'invalid_type' | 'invalid_value' | 'invalid_cursor';
 
 type RawQuery = Readonly<Record<string, unknown>>;
 
-const refuse = (param: string, message: string) => ({ ok: false as const, param, message });
+const refuse = (param: string, message: string, code: QueryRefusal) => ({ ok: false as const, param, message, code });
 
 /** A parameter's values, whether sent once, repeated, or with `[]`. */
 function values(raw: RawQuery, name: string): string[] | null {
@@ -106,30 +109,30 @@ export const parseCostsQuery = (raw: RawQuery, nowMs: number) => parseReportQuer
 function parseReportQuery<G extends string>(raw: RawQuery, nowMs: number, shape: Shape<G>): Parsed<ReportQuery<G>> {
   const known = new Set(['start_time', 'end_time', 'bucket_width', 'limit', 'page', 'group_by', ...shape.filters]);
   for (const name of Object.keys(raw)) {
-    if (!known.has(name.replace(/\[\]$/, ''))) return refuse(name, `Unrecognized request argument supplied: ${name.slice(0, 60)}`);
+    if (!known.has(name.replace(/\[\]$/, ''))) return refuse(name, `Unrecognized request argument supplied: ${name.slice(0, 60)}`, 'unknown_parameter');
   }
   const startText = single(raw, 'start_time');
-  if (startText === undefined) return refuse('start_time', 'Missing required parameter: start_time (Unix seconds, inclusive).');
+  if (startText === undefined) return refuse('start_time', 'Missing required parameter: start_time (Unix seconds, inclusive).', 'missing_required_parameter');
   const startS = startText === null ? null : seconds(startText);
-  if (startS === null) return refuse('start_time', 'start_time must be a whole number of Unix seconds.');
+  if (startS === null) return refuse('start_time', 'start_time must be a whole number of Unix seconds.', 'invalid_type');
   const widthText = single(raw, 'bucket_width') ?? '1d';
   const width = shape.widths.find((w) => w === widthText);
-  if (width === undefined) return refuse('bucket_width', `bucket_width must be one of ${shape.widths.join(', ')}.`);
+  if (width === undefined) return refuse('bucket_width', `bucket_width must be one of ${shape.widths.join(', ')}.`, 'invalid_value');
   const widthS = BUCKET_WIDTH_S[width];
   const endText = single(raw, 'end_time');
   // Without an end: up to now (this second included), and at least one bucket (a start in the future answers one empty bucket).
   const endS = endText === undefined ? Math.max(Math.floor(nowMs / 1000) + 1, startS + widthS) : endText === null ? null : seconds(endText);
-  if (endS === null) return refuse('end_time', 'end_time must be a whole number of Unix seconds.');
-  if (endS <= startS) return refuse('end_time', 'end_time must be after start_time.');
+  if (endS === null) return refuse('end_time', 'end_time must be a whole number of Unix seconds.', 'invalid_type');
+  if (endS <= startS) return refuse('end_time', 'end_time must be after start_time.', 'invalid_value');
   const limits = shape.limits(width);
   const limitText = single(raw, 'limit');
   const limit = limitText === undefined ? limits.default : limitText === null ? null : seconds(limitText);
-  if (limit === null || limit < 1 || limit > limits.max) return refuse('limit', `limit must be a whole number from 1 to ${limits.max} for bucket_width ${width}.`);
+  if (limit === null || limit < 1 || limit > limits.max) return refuse('limit', `limit must be a whole number from 1 to ${limits.max} for bucket_width ${width}.`, 'invalid_value');
   const groupValues = values(raw, 'group_by') ?? [];
   const groupBy: G[] = [];
   for (const value of groupValues.flatMap((v) => v.split(','))) {
     const group = shape.groups.find((g) => g === value);
-    if (group === undefined) return refuse('group_by', `group_by must be among ${shape.groups.join(', ')}.`);
+    if (group === undefined) return refuse('group_by', `group_by must be among ${shape.groups.join(', ')}.`, 'invalid_value');
     if (!groupBy.includes(group)) groupBy.push(group);
   }
   const filter = (name: 'models' | 'api_key_ids' | 'project_ids'): readonly string[] | null | 'bad' => {
@@ -143,14 +146,14 @@ function parseReportQuery<G extends string>(raw: RawQuery, nowMs: number, shape:
   const apiKeyIds = filter('api_key_ids');
   const projectIds = filter('project_ids');
   for (const [name, value] of [['models', models], ['api_key_ids', apiKeyIds], ['project_ids', projectIds]] as const) {
-    if (value === 'bad') return refuse(name, `${name} is a list of 1 to ${MAX_FILTER_VALUES} ids.`);
+    if (value === 'bad') return refuse(name, `${name} is a list of 1 to ${MAX_FILTER_VALUES} ids.`, 'invalid_value');
   }
   const pageText = single(raw, 'page');
   let pageStartS = startS;
   if (pageText !== undefined) {
     const at = pageText === null ? null : decodePageCursor(pageText);
     // A cursor is a bucket's start in this very query: in range and on a bucket boundary.
-    if (at === null || at < startS || at >= endS || (at - startS) % widthS !== 0) return refuse('page', 'page is not a cursor of this query; pass next_page from the previous answer.');
+    if (at === null || at < startS || at >= endS || (at - startS) % widthS !== 0) return refuse('page', 'page is not a cursor of this query; pass next_page from the previous answer.', 'invalid_cursor');
     pageStartS = at;
   }
   return {

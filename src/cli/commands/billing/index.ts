@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Io } from '../../output.ts';
-import { DEFAULT_URL } from '../issuer/client.ts';
+import { URL_OPTION_HELP } from '../../server-url.ts';
 import { cardsCommand } from './cards.ts';
 import { creditCommands } from './credits.ts';
 import { membersCommand } from './members.ts';
@@ -14,7 +14,7 @@ import { recurringCommands } from './recurring.ts';
 export function billingCommand(io: Io): Command {
   const billing = new Command('billing')
     .description("be an API customer on the merchant's billing page: cards, credits, auto-recharge, subscriptions, payments")
-    .option('--url <url>', `where Cardlane runs (default ${DEFAULT_URL}; env CARDLANE_URL)`)
+    .option('--url <url>', URL_OPTION_HELP)
     .option('--data-dir <dir>', 'data directory holding demo-credentials.json (default: ./.cardlane; env CARDLANE_DATA_DIR)')
     .option('--key <sk-cl-…>', `the organization's API key (default: env ${ORG_KEY_ENV}, else the demo organization's)`)
     .option('--json', "print the API's JSON");

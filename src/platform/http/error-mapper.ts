@@ -150,10 +150,32 @@ function wording(issue: ValidationIssue): string | undefined {
       const allowed = issue.params?.allowedValues;
       return Array.isArray(allowed) && allowed.length > 0 ? `must be one of ${allowed.map(String).join(', ')}` : undefined;
     }
+    case 'pattern':
+      return patternWording(issue.params?.pattern);
     default:
       return undefined;
   }
 }
+
+/**
+ * A `pattern` said for people, never as the regular expression. The
+ * patterns the API's schemas use: a number of digits (an MCC is
+ * `^[0-9]{4}$`) and an id with its prefix (`^idsp_[A-Za-z0-9]{1,60}$`);
+ * letters of a code (`^[A-Z]{3}$`) for good measure. Any other: a
+ * generic "is not in the expected format".
+ */
+function patternWording(pattern: unknown): string {
+  if (typeof pattern !== 'string') return PATTERN_FALLBACK;
+  const digits = /^\^(?:\[0-9\]|\\d)\{(\d+)(?:,(\d+))?\}\$$/.exec(pattern);
+  if (digits) return digits[2] === undefined ? `must be ${digits[1]} digits` : `must be ${digits[1]} to ${digits[2]} digits`;
+  const letters = /^\^\[(A-Z|a-z|A-Za-z|a-zA-Z)\]\{(\d+)\}\$$/.exec(pattern);
+  if (letters) return `must be ${letters[2]} ${letters[1] === 'A-Z' ? 'capital ' : letters[1] === 'a-z' ? 'lower-case ' : ''}letters`;
+  const id = /^\^([a-z][a-z0-9]*_)\[A-Za-z0-9\]\{\d+,\d+\}\$$/.exec(pattern);
+  if (id) return `must be an id starting with ${id[1]}`;
+  return PATTERN_FALLBACK;
+}
+
+const PATTERN_FALLBACK = 'is not in the expected format';
 
 function describeContext(context: string | undefined): string {
   if (context === 'querystring') return 'query string';

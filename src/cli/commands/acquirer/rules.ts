@@ -28,6 +28,10 @@ interface AddOptions {
   purpose?: string;
   description?: string;
   disabled?: boolean;
+  onlyWhen?: string[];
+  onlyWhenDescription?: string;
+  exceptWhen?: string[];
+  exceptWhenDescription?: string;
 }
 
 const PRESETS = { 'block-prepaid-cit': BLOCK_PREPAID_ON_CUSTOMER_INITIATED } as const;
@@ -66,6 +70,31 @@ function amountOf(text: string, currency: string): Record<string, unknown> {
   }
 }
 
+/** Collects a repeatable flag's values. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * `only_when` / `except_when` from `--only-when key=value` (repeatable: all
+ * must match) and `--only-when-description <text>`: the payment's own
+ * metadata and description, as the API takes them; undefined when neither
+ * was given.
+ */
+function paymentScopeOf(pairs: readonly string[] | undefined, description: string | undefined, flag: string): Record<string, unknown> | undefined {
+  if ((pairs === undefined || pairs.length === 0) && description === undefined) return undefined;
+  const metadata: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const at = pair.indexOf('=');
+    const key = at < 0 ? '' : pair.slice(0, at).trim();
+    if (key === '') usage(`${flag}: expected <key>=<value> of the payment's metadata, e.g. product=plus, got ${JSON.stringify(pair)}`);
+    if (key in metadata) usage(`${flag}: ${key} is given twice`);
+    metadata[key] = pair.slice(at + 1);
+  }
+  if (description !== undefined && description.trim() === '') usage(`${flag}-description: give the text the payment's description contains`);
+  return { ...(Object.keys(metadata).length === 0 ? {} : { metadata }), ...(description === undefined ? {} : { description_contains: description }) };
+}
+
 /** The rule `add` sends, from its flags: exactly one condition. */
 function ruleParams(options: AddOptions): Record<string, unknown> {
   if (options.preset !== undefined) {
@@ -76,6 +105,8 @@ function ruleParams(options: AddOptions): Record<string, unknown> {
       condition: preset.condition,
       applies_to: preset.appliesTo,
       purpose: preset.purpose,
+      only_when: paymentScopeOf(options.onlyWhen, options.onlyWhenDescription, '--only-when'),
+      except_when: paymentScopeOf(options.exceptWhen, options.exceptWhenDescription, '--except-when'),
       description: preset.description ?? undefined,
     };
   }
@@ -110,6 +141,8 @@ function ruleParams(options: AddOptions): Record<string, unknown> {
     condition: conditions[0],
     applies_to: appliesTo,
     purpose: options.purpose,
+    only_when: paymentScopeOf(options.onlyWhen, options.onlyWhenDescription, '--only-when'),
+    except_when: paymentScopeOf(options.exceptWhen, options.exceptWhenDescription, '--except-when'),
     description: options.description,
     enabled: options.disabled ? 'false' : undefined,
   };
@@ -186,6 +219,10 @@ export function rulesCommand(io: Io): Command {
     .option('--preset <name>', `a ready-made rule: ${Object.keys(PRESETS).join(', ')}`)
     .option('--applies-to <scope>', 'all, customer_initiated (cit) or merchant_initiated (mit, off-session) (default: all)')
     .option('--purpose <purpose>', 'all, purchase or account_verification (default: all)')
+    .option('--only-when <key=value>', "look only at payments whose metadata has key=value (repeatable: all must match)", collect)
+    .option('--only-when-description <text>', "look only at payments whose description contains this text (case-insensitive)")
+    .option('--except-when <key=value>', 'exempt payments whose metadata has key=value (repeatable: all must match)', collect)
+    .option('--except-when-description <text>', 'exempt payments whose description contains this text (case-insensitive)')
     .option('--description <text>', 'what the rule is for, in your words')
     .option('--disabled', 'add it switched off')
     .action(async (options: AddOptions, command: Command) => {

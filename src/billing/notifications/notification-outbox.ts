@@ -43,6 +43,24 @@ export async function notify(tx: Tx, deps: { ids: IdGenerator; clock: Clock }, n
   return { created: false, id: existing!.id };
 }
 
+/** Addresses on one letter, at most (RFC 5321 asks servers to take 100 recipients). */
+const MAX_RECIPIENTS = 100;
+
+/**
+ * Who an organization's letter is addressed to: its members' own addresses
+ * — the owners first, then the other members of its billing page, each
+ * once — as one letter to several recipients (one letter per notification
+ * stays true). An organization without members yet (made over the API, no
+ * one invited) has only the sandbox's stand-in address.
+ */
+export async function recipientsOf(tx: Tx, orgId: string): Promise<string> {
+  const rows = await tx.all<{ email: string }>(
+    `SELECT email FROM billing_members WHERE org_id = ? ORDER BY CASE WHEN role = 'owner' THEN 0 ELSE 1 END, created_at_ms, id LIMIT ?`,
+    [orgId, MAX_RECIPIENTS],
+  );
+  return rows.length === 0 ? ownerAddress(orgId) : rows.map((row) => row.email).join(', ');
+}
+
 export class NotificationOutbox {
   constructor(
     private readonly deps: { db: Database; clock: Clock },
@@ -62,7 +80,8 @@ export class NotificationOutbox {
       );
       const nowMs = this.deps.clock.nowMs();
       for (const row of rows) {
-        const sent = await this.mailer.send(tx, { notificationId: row.id, orgId: row.org_id, to: ownerAddress(row.org_id), subject: row.subject, body: row.body, nowMs });
+        const to = await recipientsOf(tx, row.org_id);
+        const sent = await this.mailer.send(tx, { notificationId: row.id, orgId: row.org_id, to, subject: row.subject, body: row.body, nowMs });
         await tx.run('UPDATE billing_notifications SET sent_at_ms = ?, message_id = ? WHERE id = ? AND sent_at_ms IS NULL', [nowMs, sent.messageId, row.id]);
       }
       return rows.length;

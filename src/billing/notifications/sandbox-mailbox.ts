@@ -12,6 +12,7 @@ export interface OutgoingMail {
   /** The notification's id: one letter per notification, however often delivery is retried. */
   readonly notificationId: string;
   readonly orgId: string;
+  /** The recipients, comma-separated as in a To: header (the organization's owners, then its other members). */
   readonly to: string;
   readonly subject: string;
   readonly body: string;
@@ -30,7 +31,12 @@ export interface Mailer {
   send(tx: Tx, mail: OutgoingMail): Promise<{ readonly messageId: string }>;
 }
 
-/** Organizations have no e-mail address in Cardlane yet: the sandbox addresses the owner by organization, on a domain that cannot exist. */
+/**
+ * The stand-in address of an organization that has no members yet (one made
+ * over the API, with no one invited): on a domain that cannot exist. An
+ * organization's letters go to its members' own addresses
+ * (notification-outbox.ts, `recipientsOf`).
+ */
 export function ownerAddress(orgId: string): string {
   return `owner+${orgId}@billing.sandbox.invalid`;
 }

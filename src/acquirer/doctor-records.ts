@@ -128,6 +128,7 @@ function disputeRecord(row: DisputeRow): AcquirerDisputeRecord {
     amountMinor: Number(row.amount_minor),
     feeMinor: Number(row.fee_minor),
     currency: row.currency,
+    feeCurrency: row.fee_currency ?? row.currency,
     status: row.status,
     funds: row.funds,
     dueByMs: Number(row.due_by_ms),

@@ -13,6 +13,8 @@ export interface AcquirerDisputeRecord {
   readonly amountMinor: number;
   readonly feeMinor: number;
   readonly currency: string;
+  /** The fee's currency: the merchant's settlement currency (absent: the dispute's). */
+  readonly feeCurrency?: string;
   /** Stripe's status (`needs_response`, `under_review`, `won`, `lost`, `warning_*`). */
   readonly status: string;
   readonly funds: 'none' | 'withdrawn' | 'reinstated';

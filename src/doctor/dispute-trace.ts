@@ -55,6 +55,10 @@ const ANSWERS: Record<string, Text> = {
   already_disputed: ['refused: this payment is already disputed', '拒绝：此交易已在争议中'],
   receiver_unavailable: ['the receiver did not answer in time; it is sent again', '接收方未及时答复，将重发'],
   chargeback_not_confirmed: ['held: the chargeback’s delivery is not confirmed yet; it is sent again once it is', '暂缓：拒付尚未确认送达，确认后将重发'],
+  liability_shifted: [
+    'refused: the payment was authenticated with 3-D Secure, so fraud liability lies with the card issuer, not the merchant (the issuer keeps the loss)',
+    '拒绝：该交易已通过 3-D 安全验证，欺诈责任已转移至发卡行而非商户（损失由发卡行承担）',
+  ],
 };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -125,6 +129,7 @@ export async function traceDispute(ports: Pick<DoctorPorts, 'acquirer' | 'issuer
       network_reason_code: acquirer!.networkReasonCode,
       funds: acquirer!.funds,
       fee: acquirer!.feeMinor,
+      fee_currency: acquirer!.feeCurrency ?? acquirer!.currency,
       due_by: iso(acquirer!.dueByMs),
     });
   }

@@ -7,7 +7,7 @@
 export { paymentsConfigSection, type PaymentsConfig } from './config.ts';
 export { networkDoctorRecords } from './doctor-records.ts';
 export { networkModule, type NetworkApi } from './module.ts';
-export { DISPUTE_CATEGORIES, DISPUTE_REASONS, isDisputeCategory, reasonCodeFor, RESPONSE_WINDOW_MS, type DisputeReason } from './disputes/reason-codes.ts';
+export { DISPUTE_CATEGORIES, DISPUTE_REASONS, isDisputeCategory, LIABILITY_SHIFTED, reasonCodeFor, RESPONSE_WINDOW_MS, type DisputeReason } from './disputes/reason-codes.ts';
 export { type DisputeRouter } from './disputes/dispute-router.ts';
 export { NETWORK_REASONS } from './network-answers.ts';
 export { type NetworkMessageRecord } from './network-records.ts';

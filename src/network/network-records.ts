@@ -55,6 +55,12 @@ export interface NetworkMessageRow {
   cvv2: CheckResult | null;
   issuer_authorization_id: string | null;
   issuer_outcome: IssuerOutcome | null;
+  /**
+   * An authorization's 3-D Secure electronic commerce indicator, as its request carried it with an authentication
+   * value (`05`/`06` Visa, `02`/`01` Mastercard …); null when it carried none. The chargeback path reads it: a fraud
+   * chargeback on an authenticated payment is the issuer's loss (disputes/reason-codes.ts).
+   */
+  eci: string | null;
   late_response_code: string | null;
   late_reason: string | null;
   attempts: number;
@@ -69,7 +75,7 @@ export const NETWORK_MESSAGE_COLUMNS = [
   'purpose', 'initiator', 'entry_mode', 'amount_minor', 'currency', 'final',
   'acquirer_id', 'merchant_id', 'merchant_name', 'mcc', 'merchant_country', 'merchant_customer_ref',
   'response_code', 'reason', 'decided_by', 'approval_code', 'answer_amount_minor', 'billing_amount_minor', 'billing_currency',
-  'avs_line1', 'avs_postal_code', 'cvv2', 'issuer_authorization_id', 'issuer_outcome',
+  'avs_line1', 'avs_postal_code', 'cvv2', 'issuer_authorization_id', 'issuer_outcome', 'eci',
   'late_response_code', 'late_reason', 'attempts', 'latency_us', 'sent_at_ms', 'answered_at_ms',
 ] as const satisfies ReadonlyArray<keyof NetworkMessageRow>;
 

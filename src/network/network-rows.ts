@@ -41,8 +41,16 @@ function authorizationFields(request: AuthorizationRequest, bin: BinInfo | null)
     mcc: matching(merchant?.mcc, /^\d{4}$/),
     merchant_country: matching(merchant?.country, /^[A-Z]{2}$/),
     merchant_customer_ref: boundedText(r.merchantCustomerRef, 255),
+    eci: authenticationEci(r.authentication),
     sent_at_ms: safeInteger(r.sentAtMs),
   };
+}
+
+/** The ECI of a well-formed 3-D Secure result (two digits, with an authentication value); null for none or a malformed one. */
+function authenticationEci(value: unknown): string | null {
+  const authentication = asRecord(value);
+  if (authentication === null || typeof authentication.value !== 'string' || authentication.value.length === 0) return null;
+  return matching(authentication.eci, /^0[0-7]$/);
 }
 
 export function authorizationRow(
@@ -195,6 +203,7 @@ function emptyRow(id: string, type: NetworkMessageType, origin: 'acquirer' | 'ne
     cvv2: null,
     issuer_authorization_id: null,
     issuer_outcome: meta.issuerOutcome,
+    eci: null,
     late_response_code: null,
     late_reason: null,
     attempts: meta.attempts,

@@ -80,3 +80,39 @@ test('an uncaptured payment expires after 7 days: canceled automatic, charge.exp
   const report = await cardlane.auditLedger();
   assert.equal(report.ok, true, JSON.stringify(report));
 });
+
+test('an uncaptured charge shows capture_before; canceled or expired, it reads refunded (amount_refunded = the uncaptured amount, captured false), as at Stripe', async () => {
+  // Stripe: "uncaptured payments expire a set number of days after they are created (7 by default), after which they
+  // are marked as refunded"; canceling a requires_capture PaymentIntent refunds the remaining amount_capturable.
+  const held = await authorize(1200);
+  const charge = await stripe.charges.retrieve(held.latest_charge as string);
+  assert.equal(charge.payment_method_details!.card!.capture_before, charge.created + 7 * 24 * 60 * 60, 'captured before the authorization lapses');
+  assert.deepEqual([charge.captured, charge.refunded, charge.amount_refunded], [false, false, 0]);
+
+  // Canceled by the merchant.
+  await stripe.paymentIntents.cancel(held.id);
+  const canceled = await stripe.charges.retrieve(charge.id);
+  assert.deepEqual([canceled.captured, canceled.refunded, canceled.amount_refunded, canceled.amount_captured], [false, true, 1200, 0]);
+  assert.equal(canceled.payment_method_details!.card!.capture_before, undefined, 'nothing left to capture');
+
+  // Expired by the 7-day sweep: the charge of charge.expired reads the same.
+  const lapsing = await authorize(900);
+  clock.advanceMs(7 * DAY_MS + 60_000);
+  await cardlane.runTask('acquirer.resume-stuck-payments');
+  assert.equal((await stripe.paymentIntents.retrieve(lapsing.id)).status, 'canceled');
+  const expired = await stripe.charges.retrieve(lapsing.latest_charge as string);
+  assert.deepEqual([expired.captured, expired.refunded, expired.amount_refunded], [false, true, 900]);
+  const announced = (await stripe.events.list({ type: 'charge.expired' })).data.find((e) => (e.data.object as Stripe.Charge).id === expired.id);
+  assert.ok(announced, 'charge.expired was sent');
+  assert.deepEqual([(announced.data.object as Stripe.Charge).refunded, (announced.data.object as Stripe.Charge).amount_refunded], [true, 900]);
+
+  // A captured charge is not touched: refunded only by refunds.
+  const captured = await authorize(700);
+  await stripe.paymentIntents.capture(captured.id);
+  const paid = await stripe.charges.retrieve(captured.latest_charge as string);
+  assert.deepEqual([paid.captured, paid.refunded, paid.amount_refunded], [true, false, 0]);
+  assert.equal(paid.payment_method_details!.card!.capture_before, undefined);
+
+  const report = await cardlane.auditLedger();
+  assert.equal(report.ok, true, JSON.stringify(report));
+});

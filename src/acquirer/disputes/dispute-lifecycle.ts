@@ -13,7 +13,8 @@ import type { EventType } from '../events/event-types.ts';
 import { chargeObject } from '../payments/charge-object.ts';
 import { findPaymentMethod } from '../payments/payment-method-store.ts';
 import { chargeFromRow, CHARGE_COLUMNS } from '../payments/charge-store.ts';
-import { bookReinstatement, bookWithdrawal, DISPUTE_FEE_MINOR } from './dispute-ledger.ts';
+import { getMerchant } from '../merchants/merchants.ts';
+import { bookReinstatement, bookWithdrawal, disputeFeeFor } from './dispute-ledger.ts';
 import { earlyFraudWarningMayHaveChanged, receiveFraudReport, warningActionable } from './early-fraud-warnings.ts';
 import { DISPUTE_COLUMNS, disputeObject, disputeOfChargeback, isClosed, updateDispute, type DisputeRow, type DisputeStatus, type Evidence } from './dispute-store.ts';
 
@@ -47,7 +48,9 @@ async function reread(tx: Tx, id: string): Promise<DisputeRow> {
   return (await tx.get<DisputeRow>(`SELECT ${DISPUTE_COLUMNS} FROM acquirer_disputes WHERE id = ?`, [id]))!;
 }
 
-const entry = (row: DisputeRow) => ({ disputeId: row.id, merchantId: row.merchant_id, currency: row.currency, amountMinor: Number(row.amount_minor), feeMinor: Number(row.fee_minor) });
+const entry = (row: DisputeRow) => ({
+  disputeId: row.id, merchantId: row.merchant_id, currency: row.currency, amountMinor: Number(row.amount_minor), feeMinor: Number(row.fee_minor), feeCurrency: row.fee_currency ?? row.currency,
+});
 
 export function disputeEndpointFor(deps: AcquirerDeps): DisputeAcquirerEndpoint {
   return {
@@ -76,10 +79,14 @@ async function receiveChargeback(deps: AcquirerDeps, request: ChargebackRequest)
     const warned = await warningActionable(tx, charge.id);
     const id = deps.ids.next('du');
     const inquiry = request.kind === 'inquiry';
-    await tx.run(`INSERT INTO acquirer_disputes (${DISPUTE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    // The fee is taken in the merchant's settlement currency, as Stripe takes it, whatever the charge's currency.
+    const merchant = await getMerchant(tx, charge.merchantId);
+    const fee = disputeFeeFor(merchant?.defaultCurrency ?? charge.currency);
+    await tx.run(`INSERT INTO acquirer_disputes (${DISPUTE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
       id, charge.merchantId, charge.id, charge.paymentIntentId, request.id, request.kind, DISPUTE_REASONS[request.category].stripeReason,
-      request.reasonCode, pm?.brand ?? 'unknown', request.amount.minor, inquiry ? 0 : DISPUTE_FEE_MINOR, charge.currency,
+      request.reasonCode, pm?.brand ?? 'unknown', request.amount.minor, inquiry ? 0 : fee.minor, charge.currency,
       inquiry ? 'warning_needs_response' : 'needs_response', inquiry ? 'none' : 'withdrawn', '{}', 0, request.respondByMs, 'none', null, '{}', nowMs, null,
+      fee.currency.toLowerCase(),
     ]);
     const row = await reread(tx, id);
     if (!inquiry) await bookWithdrawal(deps.ledger, tx, entry(row));

@@ -28,6 +28,8 @@ export interface DisputeRow {
   amount_minor: number | string;
   fee_minor: number | string;
   currency: string;
+  /** The fee's currency (the merchant's settlement currency); null only on a row older than the column's migration. */
+  fee_currency: string | null;
   status: DisputeStatus;
   funds: 'none' | 'withdrawn' | 'reinstated';
   evidence: string;
@@ -41,7 +43,7 @@ export interface DisputeRow {
 }
 
 export const DISPUTE_COLUMNS = `id, merchant_id, charge_id, payment_intent_id, network_chargeback_id, kind, reason, network_reason_code, brand, amount_minor,
-  fee_minor, currency, status, funds, evidence, submission_count, due_by_ms, representment, representment_action, metadata, created_at_ms, closed_at_ms`;
+  fee_minor, currency, status, funds, evidence, submission_count, due_by_ms, representment, representment_action, metadata, created_at_ms, closed_at_ms, fee_currency`;
 
 export async function findDispute(sql: Sql, merchantId: string, id: string, lock = false): Promise<DisputeRow | undefined> {
   return sql.get<DisputeRow>(`SELECT ${DISPUTE_COLUMNS} FROM acquirer_disputes WHERE id = ? AND merchant_id = ? ${lock ? sql.forUpdate : ''}`, [id, merchantId]);
@@ -77,13 +79,18 @@ export function disputeObject(row: DisputeRow): Record<string, unknown> & { id: 
   const amount = Number(row.amount_minor);
   const fee = Number(row.fee_minor);
   const created = Math.floor(Number(row.created_at_ms) / 1000);
+  const feeCurrency = row.fee_currency ?? row.currency;
+  // The fee in the charge's currency rides on the withdrawal, as at Stripe; in another currency it is a movement of its own.
+  const feeApart = feeCurrency !== row.currency && fee > 0;
   const balanceTransactions: Record<string, unknown>[] = [];
   if (row.funds !== 'none') {
-    balanceTransactions.push(balanceTransaction(`txn_${row.id}_w`, -amount, fee, row.currency, created, 'Chargeback withdrawal for ' + row.charge_id));
+    balanceTransactions.push(balanceTransaction(`txn_${row.id}_w`, -amount, feeApart ? 0 : fee, row.currency, created, 'Chargeback withdrawal for ' + row.charge_id));
+    if (feeApart) balanceTransactions.push(balanceTransaction(`txn_${row.id}_f`, 0, fee, feeCurrency, created, 'Dispute fee for ' + row.charge_id));
   }
   if (row.funds === 'reinstated') {
     const closed = Math.floor(Number(row.closed_at_ms ?? row.created_at_ms) / 1000);
-    balanceTransactions.push(balanceTransaction(`txn_${row.id}_r`, amount, -fee, row.currency, closed, 'Chargeback reversal for ' + row.charge_id));
+    balanceTransactions.push(balanceTransaction(`txn_${row.id}_r`, amount, feeApart ? 0 : -fee, row.currency, closed, 'Chargeback reversal for ' + row.charge_id));
+    if (feeApart) balanceTransactions.push(balanceTransaction(`txn_${row.id}_fr`, 0, -fee, feeCurrency, closed, 'Dispute fee refund for ' + row.charge_id));
   }
   return {
     id: row.id,

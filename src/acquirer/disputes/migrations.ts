@@ -56,4 +56,13 @@ CREATE TABLE acquirer_early_fraud_warnings (
 CREATE INDEX acquirer_early_fraud_warnings_merchant ON acquirer_early_fraud_warnings (merchant_id, id);
 `,
   },
+  {
+    // The dispute fee's currency (dispute-ledger.ts): the merchant's settlement currency, which may differ from the
+    // disputed charge's. Disputes opened before took the fee in the charge's currency.
+    id: 'acquirer/032_dispute_fee_currency',
+    sql: `
+ALTER TABLE acquirer_disputes ADD COLUMN fee_currency TEXT;
+UPDATE acquirer_disputes SET fee_currency = currency;
+`,
+  },
 ];

@@ -7,7 +7,7 @@ import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { openPan, type CvcCache } from '../cards/vault.ts';
 import type { Merchant } from '../merchants/merchants.ts';
 import { evaluatePostAuthorization, evaluatePreAuthorizationWithRules, type RiskBlock, type RiskInput } from '../risk/evaluate.ts';
-import { insertCharge, type Charge, type ChargeOutcome } from './charge-store.ts';
+import { insertCharge, type Charge, type ChargeOutcome, type ChargeThreeDSecure } from './charge-store.ts';
 import { stripeDeclineFor, stripeDeclineForBlock, type StripeDecline } from './decline-mapping.ts';
 import { rememberStoredCredential, type CardChecks, type PaymentMethod } from './payment-method-store.ts';
 import { isHighestRiskCard } from '../risk/highest-risk.ts';
@@ -48,6 +48,8 @@ export interface AttemptSpec {
   readonly payment?: { readonly metadata: Readonly<Record<string, string>>; readonly description: string | null };
   /** The 3-D Secure result the authorization carries (the retry after a challenge), absent otherwise. */
   readonly authentication?: AuthenticationData | null;
+  /** How the issuer authenticated the cardholder for `authentication`: without a challenge, or with one. */
+  readonly authenticationFlow?: 'frictionless' | 'challenge';
 }
 
 export interface AttemptResult {
@@ -98,10 +100,29 @@ export async function openAttempt(tx: Tx, deps: AcquirerDeps, spec: AttemptSpec)
     blockedByRule: null,
     createdAtMs: spec.nowMs,
     capturedAtMs: null,
+    threeDSecure: threeDSecureOf(spec),
   };
   const charge = block === null ? base : blockedCharge(base, block, 'not_sent_to_network');
   await insertCharge(tx, charge);
   return { charge, block, activeRules };
+}
+
+/** What the charge shows of the 3-D Secure result its authorization carries (Stripe's `three_d_secure`); null without one. */
+function threeDSecureOf(spec: AttemptSpec): ChargeThreeDSecure | null {
+  const authentication = spec.authentication ?? null;
+  if (authentication === null) return null;
+  // ECI 06 (Visa) / 01 (Mastercard): the issuer acknowledged an attempt rather than authenticating; 05 / 02 are full authentication.
+  const attempted = authentication.eci === '06' || authentication.eci === '01';
+  return {
+    authentication_flow: spec.authenticationFlow ?? null,
+    electronic_commerce_indicator: authentication.eci,
+    exemption_indicator: null,
+    exemption_indicator_applied: false,
+    result: attempted ? 'attempt_acknowledged' : 'authenticated',
+    result_reason: null,
+    transaction_id: authentication.transactionId,
+    version: '2.2.0',
+  };
 }
 
 /**

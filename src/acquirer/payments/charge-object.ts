@@ -1,7 +1,7 @@
 import type { Sql } from '../../platform/db/database.ts';
 import { balanceTransactionIdOf } from '../balance/balance-transactions.ts';
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
-import type { Charge } from './charge-store.ts';
+import { UNCAPTURED_AUTHORIZATION_VALIDITY_MS, type Charge } from './charge-store.ts';
 import { chargeCardDetails, findPaymentMethod, paymentMethodObject, type PaymentMethod } from './payment-method-store.ts';
 import { refundObjectsByIds } from './refund-objects.ts';
 
@@ -30,12 +30,14 @@ export async function chargeObject(sql: Sql, charge: Charge, expand: readonly st
   const dispute = known.settlingNow === true ? undefined : await sql.get<{ id: string }>(`SELECT id FROM acquirer_disputes WHERE charge_id = ?`, [charge.id]);
   const checks = charge.checks ?? pm?.checks ?? { address_line1_check: null, address_postal_code_check: null, cvc_check: null };
   const refunds = await chargeRefunds(sql, charge, known.settlingNow === true);
+  const released = releasedUncaptured(charge);
   return withStripeDefaults('charge', {
     id: charge.id,
     object: 'charge',
     amount: charge.amountMinor,
     amount_captured: charge.amountCapturedMinor,
-    amount_refunded: charge.amountRefundedMinor,
+    // A payment canceled (or expired) before capture: Stripe refunds what was authorized, so the charge says so.
+    amount_refunded: released ? charge.amountMinor : charge.amountRefundedMinor,
     authorization_code: charge.authorized ? charge.issuerAuthorizationId : null,
     // The capture's balance transaction; a charge that moved no money (declined, or authorized only) has none, as at Stripe.
     balance_transaction:
@@ -62,15 +64,33 @@ export async function chargeObject(sql: Sql, charge: Charge, expand: readonly st
           card: {
             ...chargeCardDetails(pm, checks, { networkTransactionId: charge.networkId, authorizationCode: charge.issuerAuthorizationId }),
             amount_authorized: charge.authorized ? charge.amountMinor : null,
+            // Until it is captured: when the authorization lapses (the intent is then canceled and the charge expires).
+            ...(uncaptured(charge) ? { capture_before: Math.floor((charge.createdAtMs + UNCAPTURED_AUTHORIZATION_VALIDITY_MS) / 1000) } : {}),
             overcapture: { maximum_amount_capturable: charge.amountMinor, status: 'unavailable' },
+            three_d_secure: charge.threeDSecure ?? null,
           },
         }
       : null,
-    refunded: charge.amountRefundedMinor > 0 && charge.amountRefundedMinor >= charge.amountCapturedMinor,
+    refunded: released || (charge.amountRefundedMinor > 0 && charge.amountRefundedMinor >= charge.amountCapturedMinor),
     refunds,
     status: charge.status,
     ...(charge.purpose === 'account_verification' ? { cardlane_verification_hold: await verificationHoldState(sql, charge) } : {}),
   });
+}
+
+/** An authorized payment not captured yet, its authorization still held. */
+function uncaptured(charge: Charge): boolean {
+  return charge.purpose === 'purchase' && charge.status === 'succeeded' && charge.amountCapturedMinor === 0 && charge.authorizationOpen;
+}
+
+/**
+ * An authorized payment released without any capture — its intent canceled,
+ * or expired uncaptured: as at Stripe, `refunded: true` with the whole
+ * authorized amount as `amount_refunded` (and `captured: false`). Nothing
+ * moved, so nothing is booked: this is how the charge reads, not a refund.
+ */
+function releasedUncaptured(charge: Charge): boolean {
+  return charge.purpose === 'purchase' && charge.status === 'succeeded' && charge.authorized && charge.amountCapturedMinor === 0 && !charge.authorizationOpen;
 }
 
 /**

@@ -17,6 +17,15 @@ import type { CardChecks } from './payment-method-store.ts';
 
 export type ChargeStatus = 'pending' | 'succeeded' | 'failed';
 
+/**
+ * How long after its authorization an uncaptured payment can still be
+ * captured: Stripe's default for online card payments (its
+ * `capture_before`), and the card network's default hold here. Visa's
+ * 5 days for merchant-initiated payments and the longer windows some
+ * merchant types get are not modelled.
+ */
+export const UNCAPTURED_AUTHORIZATION_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** Stripe's `charge.outcome`. */
 export interface ChargeOutcome {
   readonly network_status: 'approved_by_network' | 'declined_by_network' | 'not_sent_to_network' | 'reversed_after_approval';
@@ -28,6 +37,25 @@ export interface ChargeOutcome {
   readonly network_decline_code: string | null;
   readonly advice_code: string | null;
   readonly network_advice_code: string | null;
+}
+
+/**
+ * Stripe's `payment_method_details.card.three_d_secure` of a charge whose
+ * authorization carried a 3-D Secure result: how the issuer authenticated
+ * the cardholder (`frictionless` or `challenge`), the result its ECI says
+ * (`authenticated`: Visa 05 / Mastercard 02; `attempt_acknowledged`: 06 / 01),
+ * the ECI itself, the authentication's id and the protocol version (EMV 3DS
+ * 2.2.0). Null for a charge that went without.
+ */
+export interface ChargeThreeDSecure {
+  readonly authentication_flow: 'frictionless' | 'challenge' | null;
+  readonly electronic_commerce_indicator: string;
+  readonly exemption_indicator: null;
+  readonly exemption_indicator_applied: false;
+  readonly result: 'authenticated' | 'attempt_acknowledged';
+  readonly result_reason: null;
+  readonly transaction_id: string;
+  readonly version: '2.2.0';
 }
 
 export interface Charge {
@@ -58,6 +86,8 @@ export interface Charge {
   readonly blockedByRule: string | null;
   readonly createdAtMs: number;
   readonly capturedAtMs: number | null;
+  /** The 3-D Secure result the authorization carried (set when the attempt is opened; absent or null: none). */
+  readonly threeDSecure?: ChargeThreeDSecure | null;
 }
 
 interface Row {
@@ -88,12 +118,13 @@ interface Row {
   blocked_by_rule: string | null;
   created_at_ms: number | string;
   captured_at_ms: number | string | null;
+  three_d_secure: string | null;
 }
 
 export const CHARGE_COLUMNS = `id, merchant_id, payment_intent_id, setup_intent_id, purpose, amount_minor, currency, customer_id, payment_method_id,
   initiator, network_id, status, authorized, amount_authorized_minor, amount_captured_minor, amount_refunded_minor, authorization_open,
   outcome, checks, failure_code, failure_message, decline_code, network_response_code, issuer_authorization_id, blocked_by_rule,
-  created_at_ms, captured_at_ms`;
+  created_at_ms, captured_at_ms, three_d_secure`;
 
 export function chargeFromRow(row: Row): Charge {
   return {
@@ -124,12 +155,13 @@ export function chargeFromRow(row: Row): Charge {
     blockedByRule: row.blocked_by_rule,
     createdAtMs: Number(row.created_at_ms),
     capturedAtMs: row.captured_at_ms === null ? null : Number(row.captured_at_ms),
+    threeDSecure: row.three_d_secure == null ? null : (JSON.parse(row.three_d_secure) as ChargeThreeDSecure),
   };
 }
 
 export async function insertCharge(tx: Tx, charge: Charge): Promise<void> {
   tx.write(
-    `INSERT INTO acquirer_charges (${CHARGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO acquirer_charges (${CHARGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     chargeValues(charge),
   );
 }
@@ -168,6 +200,7 @@ function chargeValues(c: Charge): unknown[] {
     c.initiator, c.networkId, c.status, c.authorized ? 1 : 0, c.amountAuthorizedMinor, c.amountCapturedMinor, c.amountRefundedMinor,
     c.authorizationOpen ? 1 : 0, c.outcome === null ? null : JSON.stringify(c.outcome), c.checks === null ? null : JSON.stringify(c.checks),
     c.failureCode, c.failureMessage, c.declineCode, c.networkResponseCode, c.issuerAuthorizationId, c.blockedByRule, c.createdAtMs, c.capturedAtMs,
+    c.threeDSecure == null ? null : JSON.stringify(c.threeDSecure),
   ];
 }
 

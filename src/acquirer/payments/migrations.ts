@@ -242,4 +242,12 @@ CREATE INDEX acquirer_setup_intents_requires_action ON acquirer_setup_intents (i
 CREATE INDEX acquirer_refunds_pending ON acquirer_refunds (id) WHERE status = 'pending';
 `,
   },
+  {
+    // Stripe's payment_method_details.card.three_d_secure (charge-store.ts): the 3-D Secure result an attempt carried
+    // to the network (flow, result, ECI, version), as JSON; NULL for an attempt that carried none.
+    id: 'acquirer/054_charge_three_d_secure',
+    sql: `
+ALTER TABLE acquirer_charges ADD COLUMN three_d_secure TEXT;
+`,
+  },
 ];

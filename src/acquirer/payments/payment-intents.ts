@@ -10,7 +10,7 @@ import { getMerchant, type Merchant } from '../merchants/merchants.ts';
 import { bookCapture } from './acquirer-ledger.ts';
 import { declineError, openAttempt, reverseAuthorization, sendAttempt, settleAttempt, type AttemptSpec } from './card-attempt.ts';
 import { chargeObject, type KnownChargeFacts } from './charge-object.ts';
-import { findCharge, saveCharge, type Charge } from './charge-store.ts';
+import { findCharge, saveCharge, UNCAPTURED_AUTHORIZATION_VALIDITY_MS, type Charge } from './charge-store.ts';
 import { stripeDeclineFor, type StripeDecline } from './decline-mapping.ts';
 import { requirePaymentMethod, savePaymentMethodChecks, type PaymentMethod } from './payment-method-store.ts';
 import { saveCardToCustomer } from './save-card-to-customer.ts';
@@ -48,14 +48,8 @@ import type { RiskRule } from '../risk/rule-types.ts';
  * answer a retry of a cut-short request from that point (stripe/recovery.ts).
  */
 
-/**
- * How long after its authorization an uncaptured payment can still be
- * captured: Stripe's default for online card payments (its
- * `capture_before`), and the card network's default hold here. Visa's
- * 5 days for merchant-initiated payments and the longer windows some
- * merchant types get are not modelled.
- */
-export const UNCAPTURED_AUTHORIZATION_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
+/** How long after its authorization an uncaptured payment can still be captured (charge-store.ts). */
+export { UNCAPTURED_AUTHORIZATION_VALIDITY_MS };
 
 export interface CreateIntentInput {
   readonly amountMinor: number;
@@ -278,7 +272,9 @@ export class PaymentIntents {
       // Continuing keeps the authentication (a reload of the return page finds the intent by it); a fresh confirm starts over.
       authentication: input.authentication === undefined ? null : pi.authentication,
     };
-    const spec = { ...this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs), authentication: input.authentication ?? null };
+    // The intent waited for this authentication: a challenge sent the customer to the issuer's page; a frictionless one had none to show.
+    const authenticationFlow = input.authentication === undefined ? {} : { authenticationFlow: pi.authentication?.url ? ('challenge' as const) : ('frictionless' as const) };
+    const spec = { ...this.#spec(merchant, pi, pm, input.offSession ? 'merchant' : 'customer', nowMs), authentication: input.authentication ?? null, ...authenticationFlow };
     const { charge, block, activeRules } = await openAttempt(tx, this.deps, spec);
     await recovery.record(tx, charge.id);
     if (block !== null) {

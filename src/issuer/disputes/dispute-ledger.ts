@@ -16,11 +16,15 @@ import { ISSUER_USD_LEDGER, SYSTEM_ACCOUNTS, walletAccountId } from '../money/le
  *                          debit card                          credit iss:usd:dispute_suspense
  *                          debit iss:usd:dispute_losses        credit iss:usd:dispute_suspense
  *   network refused        the provisional credit reversed the same way
+ *   liability shifted      (a fraud chargeback refused because the payment was authenticated with
+ *                          3-D Secure: the fraud is the issuer's loss, and the cardholder keeps the money)
+ *                          debit iss:usd:dispute_losses       credit iss:usd:dispute_suspense
+ *                          and, without a provisional credit, the credit as when won
  */
 
 export const DISPUTE_SUSPENSE = 'iss:usd:dispute_suspense';
 export const DISPUTE_LOSSES = 'iss:usd:dispute_losses';
-export const DISPUTE_TRANSFER_CODES = { provisional_credit: 60, chargeback: 61, credit: 62, representment: 63, provisional_reversal: 64, write_off: 65 } as const;
+export const DISPUTE_TRANSFER_CODES = { provisional_credit: 60, chargeback: 61, credit: 62, representment: 63, provisional_reversal: 64, write_off: 65, liability_loss: 66 } as const;
 
 export const disputeTransferIds = (id: string) => ({
   provisional: `idsp:${id}:provisional`,
@@ -29,6 +33,7 @@ export const disputeTransferIds = (id: string) => ({
   representment: `idsp:${id}:representment`,
   reversal: `idsp:${id}:reversal`,
   writeOff: `idsp:${id}:write_off`,
+  liabilityLoss: `idsp:${id}:liability_loss`,
 });
 
 export interface DisputeMoney {
@@ -93,9 +98,22 @@ export async function bookMerchantWon(ledger: Ledger, tx: Tx, m: DisputeMoney, p
 }
 
 /**
+ * The network refused a fraud chargeback because the payment was authenticated
+ * (3-D Secure liability shift): the issuer bears the fraud — the cardholder is
+ * credited for good, out of the issuer's dispute losses.
+ */
+export async function bookIssuerLiability(ledger: Ledger, tx: Tx, m: DisputeMoney, provisional: boolean): Promise<void> {
+  await ensureDisputeAccounts(ledger, tx);
+  await post(ledger, tx, { id: disputeTransferIds(m.disputeId).liabilityLoss, debit_account_id: DISPUTE_LOSSES, credit_account_id: DISPUTE_SUSPENSE, amount: m.amountMinor, code: DISPUTE_TRANSFER_CODES.liability_loss });
+  await bookCardholderWon(ledger, tx, m, provisional);
+}
+
+/**
  * Every closed dispute's postings net to its outcome: suspense back to zero,
  * and the cardholder (with what the issuer wrote off for them) ahead by the
- * amount when won, by nothing when lost or rejected.
+ * amount when won, by nothing when lost or rejected. What the issuer wrote off
+ * for a cardholder who no longer had a reversed credit counts as theirs; a
+ * loss the issuer bears itself (liability shift) does not.
  */
 export async function auditIssuerDisputes(ledger: Pick<Ledger, 'lookupTransfers'>, sql: Sql): Promise<string[]> {
   const rows = await sql.all<{ id: string; status: string; amount_minor: number | string }>(
@@ -113,7 +131,7 @@ export async function auditIssuerDisputes(ledger: Pick<Ledger, 'lookupTransfers'
       const fromHolder = t.debit_account_id.startsWith('iss:card:') || t.debit_account_id.startsWith('iss:wallet:');
       if (toHolder) cardholder += t.amount;
       if (fromHolder) cardholder -= t.amount;
-      if (t.debit_account_id === DISPUTE_LOSSES) cardholder -= t.amount;
+      if (t.debit_account_id === DISPUTE_LOSSES && t.code === DISPUTE_TRANSFER_CODES.write_off) cardholder -= t.amount;
     }
     const expected = row.status === 'won' ? Number(row.amount_minor) : 0;
     if (suspense !== 0) problems.push(`dispute ${row.id} (${row.status}): suspense nets to ${suspense}, not 0`);

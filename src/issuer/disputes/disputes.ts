@@ -3,13 +3,13 @@ import type { Database, Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import type { Ledger } from '../../ledger/index.ts';
 import type { DisputeCategory, DisputeIssuerEndpoint, DisputeMessageResponse, DisputeNetwork, RepresentmentRequest } from '../../network/messages.ts';
-import { DISPUTE_REASONS, reasonCodeFor, RESPONSE_WINDOW_MS } from '../../network/index.ts';
+import { DISPUTE_REASONS, LIABILITY_SHIFTED, reasonCodeFor, RESPONSE_WINDOW_MS } from '../../network/index.ts';
 import { IssuerError } from '../errors.ts';
 import { ISSUER_NAME, rowById } from '../authorization/records.ts';
 import { fxRecordOf } from '../authorization/foreign-exchange.ts';
 import { getMoneySettings } from '../money/settings.ts';
 import type { Notifier } from '../notifications/notifier.ts';
-import { bookCardholderWon, bookChargebackTaken, bookMerchantWon, bookProvisionalCredit, type DisputeMoney } from './dispute-ledger.ts';
+import { bookCardholderWon, bookChargebackTaken, bookIssuerLiability, bookMerchantWon, bookProvisionalCredit, type DisputeMoney } from './dispute-ledger.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const STATEMENT_MAX_CHARS = 2_000;
@@ -257,6 +257,12 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
         await tx.run(`UPDATE issuer_disputes SET status = 'chargeback_sent', updated_at_ms = ? WHERE id = ?`, [nowMs, id]);
         await bookChargebackTaken(ledger, tx, money(locked));
         await this.#step(tx, id, 'chargeback_sent', 'The chargeback was sent to the merchant’s bank; the merchant has 7 days to answer.', Number(locked.amount_minor), nowMs);
+      } else if (reply.reason === LIABILITY_SHIFTED) {
+        // The payment was authenticated with 3-D Secure: the fraud liability is the issuer's. It keeps the loss, the cardholder the money.
+        const provisional = Number(locked.provisional_credit_minor) > 0;
+        await tx.run(`UPDATE issuer_disputes SET status = 'won', winner = 'cardholder', decided_by = 'liability_shift', closed_at_ms = ?, updated_at_ms = ? WHERE id = ?`, [nowMs, nowMs, id]);
+        await bookIssuerLiability(ledger, tx, money(locked), provisional);
+        await this.#step(tx, id, 'won', 'The payment was confirmed with 3-D Secure, so the card network does not charge it back to the merchant: the issuer bears the fraud, and the money is yours.', Number(locked.amount_minor), nowMs);
       } else {
         await tx.run(`UPDATE issuer_disputes SET status = 'rejected', closed_at_ms = ?, updated_at_ms = ? WHERE id = ?`, [nowMs, nowMs, id]);
         const provisional = Number(locked.provisional_credit_minor) > 0;

@@ -16,7 +16,7 @@ import type {
   RepresentmentRequest,
 } from '../messages.ts';
 import { FRAUD_TYPES } from '../messages.ts';
-import { isDisputeCategory, reasonCodeMatches } from './reason-codes.ts';
+import { fraudLiabilityShifted, isDisputeCategory, LIABILITY_SHIFTED, reasonCodeMatches } from './reason-codes.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_:.-]{1,128}$/;
 const STATEMENT_MAX_CHARS = 2_000;
@@ -92,8 +92,8 @@ export class DisputeRouter implements DisputeNetwork {
     return this.#carry(request, async (sql) => {
       const bad = checkChargeback(request);
       if (bad) return bad;
-      const original = await sql.get<{ issuer: string | null; acquirer_id: string | null; merchant_id: string | null; response_code: string; currency: string; type: string }>(
-        `SELECT issuer, acquirer_id, merchant_id, response_code, currency, type FROM network_messages WHERE id = ?`,
+      const original = await sql.get<{ issuer: string | null; acquirer_id: string | null; merchant_id: string | null; response_code: string; currency: string; type: string; brand: string | null; eci: string | null }>(
+        `SELECT issuer, acquirer_id, merchant_id, response_code, currency, type, brand, eci FROM network_messages WHERE id = ?`,
         [request.originalId],
       );
       if (!original || original.type !== 'authorization') return { code: '12', reason: 'unknown_original' };
@@ -109,6 +109,8 @@ export class DisputeRouter implements DisputeNetwork {
       const disputable = Number(sums?.cleared ?? 0) - Number(sums?.refunded ?? 0);
       if (Number(sums?.cleared ?? 0) === 0) return { code: '12', reason: 'not_cleared' };
       if (request.amount.minor > disputable) return { code: '13', reason: 'exceeds_disputable' };
+      // Authenticated with 3-D Secure: the fraud is the issuer's loss, not the merchant's (an inquiry still goes: it moves no money).
+      if (request.kind === 'chargeback' && fraudLiabilityShifted(request.category, original.brand, original.eci)) return { code: '12', reason: LIABILITY_SHIFTED };
       const acquirer = original.acquirer_id === null ? undefined : this.#acquirers.get(original.acquirer_id);
       if (!acquirer) return { code: '91', reason: 'acquirer_unavailable' };
       return {

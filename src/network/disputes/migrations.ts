@@ -82,4 +82,12 @@ CREATE TABLE network_fraud_reports (
 CREATE INDEX network_fraud_reports_by_original ON network_fraud_reports (original_id);
 `,
   },
+  {
+    // 3-D Secure liability shift (reason-codes.ts): the ECI an authorization carried with its authentication value,
+    // kept with the network's record of it. Authorizations recorded before carried none that was kept: NULL.
+    id: 'network/012_authorization_eci',
+    sql: `
+ALTER TABLE network_messages ADD COLUMN eci TEXT;
+`,
+  },
 ];

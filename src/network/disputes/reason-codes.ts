@@ -81,5 +81,30 @@ export function reasonCodeMatches(category: DisputeCategory, code: string): bool
   return reason.visa.code === code || reason.mastercard.code === code;
 }
 
+/**
+ * 3-D Secure liability shift. An authorization that carried an authentication
+ * value with one of these ECIs was authenticated by the issuer (Visa 05, or an
+ * attempt the issuer's attempts server acknowledged, 06; Mastercard's 02 and
+ * 01): under both schemes' rules the fraud liability moved to the issuer, so
+ * a chargeback for fraud (Visa 10.4, Mastercard 4837) is not the merchant's
+ * to pay — the network refuses it (12 `liability_shifted`, below) and the
+ * issuer keeps the loss. Other reasons (not received, not as described,
+ * duplicate, credit not processed) are not about who paid, and go through.
+ * Other brands follow Visa's values.
+ */
+const LIABILITY_SHIFT_ECIS: Readonly<Record<'visa' | 'mastercard', ReadonlySet<string>>> = {
+  visa: new Set(['05', '06']),
+  mastercard: new Set(['02', '01']),
+};
+
+/** The network's refusal reason for a fraud chargeback on an authenticated payment. */
+export const LIABILITY_SHIFTED = 'liability_shifted';
+
+/** Whether a chargeback of `category` on an authorization with `eci` (the network's record of it) is refused: fraud liability shifted to the issuer. */
+export function fraudLiabilityShifted(category: DisputeCategory, brand: CardBrand | string | null, eci: string | null): boolean {
+  if (category !== 'fraud' || eci === null) return false;
+  return LIABILITY_SHIFT_ECIS[brand === 'mastercard' ? 'mastercard' : 'visa'].has(eci);
+}
+
 /** How long the merchant has to answer a chargeback, as Stripe gives (`evidence_details.due_by`): 7 days here, before the network's own deadline. */
 export const RESPONSE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;

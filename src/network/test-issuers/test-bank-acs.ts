@@ -24,8 +24,14 @@ import { findTestCard, THREE_D_SECURE_BEHAVIOURS } from './test-cards.ts';
 /** How long a cardholder has to finish a challenge (EMV 3DS challenge windows are about 10 minutes). */
 export const CHALLENGE_TTL_MS = 10 * 60_000;
 
-/** Electronic commerce indicator of a fully authenticated Visa payment. */
-const ECI_AUTHENTICATED = '05';
+/**
+ * Electronic commerce indicator of a fully authenticated payment: Visa's 05,
+ * Mastercard's 02 (the value the network's liability shift reads,
+ * disputes/reason-codes.ts). Other brands use Visa's.
+ */
+function eciAuthenticated(cardBin: string): string {
+  return /^(5[1-5]|2[2-7])/.test(cardBin) ? '02' : '05';
+}
 
 export const TEST_BANK_CHALLENGE_PATH = '/3ds/test-bank';
 
@@ -167,7 +173,7 @@ export class TestBankAcs {
       row !== undefined &&
       row.status === 'authenticated' &&
       row.auth_value === data.value &&
-      data.eci === ECI_AUTHENTICATED &&
+      data.eci === eciAuthenticated(row.card_bin) &&
       row.card_bin === (recordableBin(request.card.pan) ?? '') &&
       row.card_last4 === (recordableLast4(request.card.pan) ?? '') &&
       row.acquirer_id === request.merchant.acquirerId &&
@@ -195,7 +201,7 @@ export class TestBankAcs {
       status: row.status,
       challengeUrl: row.status === 'challenge' ? `${TEST_BANK_CHALLENGE_PATH}/${encodeURIComponent(row.id)}` : null,
       expiresAtMs: row.status === 'challenge' ? Number(row.expires_at_ms) : null,
-      authentication: authenticated ? { transactionId: row.id, value: row.auth_value!, eci: ECI_AUTHENTICATED } : null,
+      authentication: authenticated ? { transactionId: row.id, value: row.auth_value!, eci: eciAuthenticated(row.card_bin) } : null,
       reason: row.reason,
       issuer: this.#issuerName,
     };

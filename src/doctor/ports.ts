@@ -70,6 +70,8 @@ export interface IssuerRecords {
   dispute(id: string): Promise<IssuerDisputeRecord | undefined>;
   /** A 3-D Secure authentication of Cardlane's access control server, by the id the acquirer gave it. */
   authentication?(id: string): Promise<AuthenticationRecord | undefined>;
+  /** The id the acquirer gave the authentication whose challenge has this id (`chl_…`, its page's handle); undefined when none has. */
+  authenticationOfChallenge?(challengeId: string): Promise<string | undefined>;
 }
 
 export interface NetworkRecords {

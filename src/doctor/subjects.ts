@@ -13,11 +13,17 @@ import type { DoctorPorts } from './ports.ts';
  * authorization; `tbauth_` the test bank's; a billing attempt id through
  * billing's resolvers; any other network message id (a reversal, a
  * capture) through the network's record to the authorization it belongs
- * to. (`ch_` is also the issuer's prefix for cardholders; a cardholder is
- * not a payment and is not traced — use a card and a time window.)
+ * to; a 3-D Secure check — Cardlane's issuer's challenge by its own id
+ * (`chl_`, its page's handle) or the acquirer's id for it (`<attempt>.3ds`)
+ * — through the attempt it followed. (`ch_` is also the issuer's prefix for
+ * cardholders; a cardholder is not a payment and is not traced — use a card
+ * and a time window.)
  */
 
-export type SubjectKind = 'payment_intent' | 'setup_intent' | 'charge' | 'issuer_authorization' | 'network_message' | 'billing_attempt';
+export type SubjectKind = 'payment_intent' | 'setup_intent' | 'charge' | 'issuer_authorization' | 'network_message' | 'billing_attempt' | 'authentication';
+
+/** The acquirer names a 3-D Secure check after the attempt it follows (acquirer/payments/payment-authentication.ts). */
+const AUTHENTICATION_SUFFIX = '.3ds';
 
 export interface Subject {
   readonly kind: SubjectKind;
@@ -64,6 +70,12 @@ export function notFound(id: string): AppError {
 
 async function resolveAcquirerSide(ports: DoctorPorts, id: string): Promise<Subject | null> {
   const { acquirer, issuer, network, testBank } = ports;
+  const authenticationId = id.endsWith(AUTHENTICATION_SUFFIX) ? id : id.startsWith('chl_') ? await issuer.authenticationOfChallenge?.(id) : undefined;
+  if (authenticationId !== undefined) {
+    if (!authenticationId.endsWith(AUTHENTICATION_SUFFIX)) return null;
+    const charge = await acquirer.chargeByNetworkId(authenticationId.slice(0, -AUTHENTICATION_SUFFIX.length));
+    return charge === undefined ? null : subjectOf(ports, 'authentication', id, charge.merchantId, [charge]);
+  }
   if (id.startsWith('pi_')) {
     const intent = await acquirer.paymentIntent(id);
     if (intent === undefined) return null;

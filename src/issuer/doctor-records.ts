@@ -31,6 +31,10 @@ export function issuerDoctorRecords(sql: Sql): IssuerRecords {
       const row = await loadAuthentication(sql, id);
       return row === undefined ? undefined : { status: row.status, reason: row.reason };
     },
+    async authenticationOfChallenge(challengeId) {
+      const row = await sql.get<{ id: string }>('SELECT id FROM issuer_authentications WHERE challenge_id = ?', [challengeId]);
+      return row?.id;
+    },
     authorizationsOfCard: (cardId, window, limit) => listCardAuthorizations(sql, cardId, { fromMs: window.fromMs, toMs: window.toMs, limit }),
 
     async card(cardId) {

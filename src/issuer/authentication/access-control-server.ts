@@ -4,7 +4,7 @@ import type { Database, Sql, Tx } from '../../platform/db/database.ts';
 import { formatMinor } from '../../platform/http/authentication-page.ts';
 import { OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS, issueCode, verifyAttempt } from '../../platform/identity/one-time-codes.ts';
 import { hashesMatch } from '../../platform/identity/secret-tokens.ts';
-import type { RandomSource } from '../../platform/ids.ts';
+import { IdGenerator, type RandomSource } from '../../platform/ids.ts';
 import { panFingerprint } from '../card-secrets.ts';
 import { findCardByPanFingerprint } from '../cards/cards.ts';
 import type { SmsProvider } from '../identity/sms-provider.ts';
@@ -52,6 +52,15 @@ export const MAX_CODES_SENT = 3;
 
 export const CARDLANE_CHALLENGE_PATH = '/issuer/3ds';
 
+/**
+ * A challenge's own id, the handle of its page (`/issuer/3ds/chl_…`): the
+ * authentication's id is the acquirer's (`ch_….3ds`, after its charge),
+ * which reads as a charge or a cardholder — and which the merchant knows.
+ * Unguessable (platform/ids.ts). Challenges opened before they had one are
+ * still found by the authentication's id (`authenticationOfChallenge`).
+ */
+export const CHALLENGE_ID_PREFIX = 'chl';
+
 /** The subject a challenge's code is bound to: its phone and this authentication, so it serves nothing else. */
 const PURPOSE = 'authenticate_payment';
 
@@ -59,6 +68,8 @@ export type ChallengeStatus = 'challenge' | 'authenticated' | 'failed' | 'expire
 
 export interface AuthenticationRow {
   id: string;
+  /** The challenge's own id (`chl_…`); null without a challenge, or for one opened before challenges had ids. */
+  challenge_id: string | null;
   card_id: string;
   cardholder_id: string;
   card_last4: string;
@@ -118,10 +129,25 @@ export interface AccessControlServerDeps {
 export class CardlaneAccessControlServer {
   readonly #deps: AccessControlServerDeps;
   readonly #issuerName: string;
+  readonly #ids: IdGenerator;
 
   constructor(deps: AccessControlServerDeps, issuerName: string) {
     this.#deps = deps;
     this.#issuerName = issuerName;
+    this.#ids = new IdGenerator(deps.clock, deps.random);
+  }
+
+  /**
+   * The authentication a challenge page's id names: the challenge's own id,
+   * or — for a challenge opened before challenges had their own — the
+   * authentication's id. Never by its prefix: an id is looked up as it is.
+   */
+  async authenticationOfChallenge(challengeId: string): Promise<string | undefined> {
+    const row = await this.#deps.db.get<{ id: string }>(
+      'SELECT id FROM issuer_authentications WHERE challenge_id = ? OR (challenge_id IS NULL AND id = ?)',
+      [challengeId, challengeId],
+    );
+    return row?.id;
   }
 
   async authenticate(request: AuthenticationRequest): Promise<AuthenticationResponse> {
@@ -139,11 +165,11 @@ export class CardlaneAccessControlServer {
     const askedBy = await askingAuthorization(db, card.id, request, nowMs);
     await db.transaction(async (tx) => {
       const inserted = await tx.run(
-        `INSERT INTO issuer_authentications (id, card_id, cardholder_id, card_last4, purpose, acquirer_id, merchant_id, merchant_name, currency, amount_minor,
+        `INSERT INTO issuer_authentications (id, challenge_id, card_id, cardholder_id, card_last4, purpose, acquirer_id, merchant_id, merchant_name, currency, amount_minor,
            notification_url, status, reason, auth_value, cvv2_checked_request_id, expires_at_ms, created_at_ms, updated_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
         [
-          request.id, card.id, card.cardholderId, card.last4, request.purpose, request.merchant.acquirerId, request.merchant.merchantId,
+          request.id, challenged ? this.#ids.next(CHALLENGE_ID_PREFIX) : null, card.id, card.cardholderId, card.last4, request.purpose, request.merchant.acquirerId, request.merchant.merchantId,
           String(request.merchant.name).slice(0, 64), request.amount.currency, request.amount.minor, request.notificationUrl,
           challenged ? 'challenge' : 'authenticated', challenged ? 'challenge_required' : 'frictionless',
           challenged ? null : authenticationValue(keyring, { id: request.id, cardId: card.id, purpose: request.purpose, merchant: request.merchant, amount: request.amount }),
@@ -293,7 +319,7 @@ export class CardlaneAccessControlServer {
       type: 'authentication_response',
       id: row.id,
       status: row.status,
-      challengeUrl: row.status === 'challenge' ? `${CARDLANE_CHALLENGE_PATH}/${encodeURIComponent(row.id)}` : null,
+      challengeUrl: row.status === 'challenge' ? `${CARDLANE_CHALLENGE_PATH}/${encodeURIComponent(row.challenge_id ?? row.id)}` : null,
       expiresAtMs: row.status === 'challenge' ? Number(row.expires_at_ms) : null,
       authentication: authenticated ? { transactionId: row.id, value: row.auth_value!, eci: ECI_AUTHENTICATED } : null,
       reason: row.reason,

@@ -84,9 +84,15 @@ export function cardlaneChallengeRoutes(acs: CardlaneAccessControlServer, nowMs:
     acceptPlainForms(app);
     const path = `${CARDLANE_CHALLENGE_PATH}/:id`;
 
+    // The page's id is the challenge's own (`chl_…`), or the authentication's for a challenge opened before that.
+    const authenticationOf = async (params: unknown) => {
+      const pageId = idOf(params);
+      return pageId === null ? null : ((await acs.authenticationOfChallenge(pageId)) ?? null);
+    };
+
     app.get(path, { schema: { hide: true }, onRequest: limit.hook }, async (request, reply) => {
       const lang = pageLang(request);
-      const id = idOf(request.params);
+      const id = await authenticationOf(request.params);
       const view = id === null ? undefined : await acs.view(id);
       return page(reply, lang, view, request.url.split('?')[0]!, nowMs(), null);
     });
@@ -95,7 +101,7 @@ export function cardlaneChallengeRoutes(acs: CardlaneAccessControlServer, nowMs:
       const lang = pageLang(request);
       const t = TEXT[lang];
       const selfPath = request.url.split('?')[0]!;
-      const id = idOf(request.params);
+      const id = await authenticationOf(request.params);
       const body = (request.body ?? {}) as Record<string, unknown>;
       if (id === null || (await acs.view(id)) === undefined) return page(reply, lang, undefined, selfPath, nowMs(), null, 404);
       let notice: Notice | null = null;

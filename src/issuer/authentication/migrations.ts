@@ -45,4 +45,13 @@ CREATE TABLE issuer_authentications (
 CREATE INDEX issuer_authentications_card ON issuer_authentications (card_id, created_at_ms);
 `,
   },
+  {
+    // A challenge's own id (`chl_…`), its page's handle: the authentication's id is the acquirer's `ch_….3ds`,
+    // which reads as a charge or a cardholder. Rows from before keep none and are found by their id.
+    id: 'issuer/061_authentication_challenge_ids',
+    sql: `
+ALTER TABLE issuer_authentications ADD COLUMN challenge_id TEXT;
+CREATE UNIQUE INDEX issuer_authentications_challenge ON issuer_authentications (challenge_id);
+`,
+  },
 ];

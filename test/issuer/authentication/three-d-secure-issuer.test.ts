@@ -85,7 +85,7 @@ test('always: 1A, a challenge by SMS code, then the authorization carrying the v
 
   const challenge = await fx.issuer.authenticate(authenticationRequest(fx, card, 'ch_1.3ds', first));
   assert.equal(challenge.status, 'challenge');
-  assert.equal(challenge.challengeUrl, '/issuer/3ds/ch_1.3ds');
+  assert.match(challenge.challengeUrl ?? '', /^\/issuer\/3ds\/chl_[0-9A-Z]{26}$/, 'the challenge page is at its own id');
   assert.equal(challenge.expiresAtMs, fx.clock.nowMs() + CHALLENGE_TTL_MS);
   // Asked again (a retry after a crash): the same challenge, and still one SMS.
   const again = await fx.issuer.authenticate(authenticationRequest(fx, card, 'ch_1.3ds', first));

@@ -10,7 +10,7 @@ import { identify } from './principals.ts';
 import { seedRemedyOf } from './seed-remedy-facts.ts';
 import { citBlockingRules } from './mit-blockers.ts';
 import { rechargeRecovery } from './recharge-recovery.ts';
-import { readerTimeZone } from './reader-time.ts';
+import { readerTimestamp, readerTimeZone } from './reader-time.ts';
 import { MAX_CHARGES_PER_SUBJECT, notFound, resolveSubject, type BillingResolvers, type Subject } from './subjects.ts';
 import type { Trace, TraceAttempt, TraceBilling, TraceHop } from './trace-types.ts';
 import { say, type Principal, type View } from './views.ts';
@@ -137,7 +137,9 @@ export class Doctor {
    * merchant-side attempts with this card that never reached the issuer,
    * through the card account's PAR.
    */
-  async traceCard(cardId: string, window: { readonly fromMs: number; readonly toMs: number }, principal: Principal, lang: Lang): Promise<Trace> {
+  async traceCard(cardId: string, window: { readonly fromMs: number; readonly toMs: number }, principal: Principal, lang: Lang, reading?: Pick<Reading, 'timeZone'>): Promise<Trace> {
+    // The window is said in the reader's zone (refused with 400 when `timeZone` is not one), else the language's.
+    const zone = readerTimeZone(lang, reading?.timeZone);
     if (principal.view === 'merchant') {
       throw new AppError('permission_denied', "A merchant cannot look at a cardholder's card; trace your own payments by their id.");
     }
@@ -166,8 +168,8 @@ export class Doctor {
       facts.sort((a, b) => a.atMs - b.atMs || a.reference.localeCompare(b.reference));
     }
     const parts = await Promise.all(facts.map((f) => this.#parts(f, principal.view, this.#rechargeMinimumMinor)));
-    const from = new Date(window.fromMs).toISOString();
-    const to = new Date(window.toMs).toISOString();
+    const from = readerTimestamp(window.fromMs, zone);
+    const to = readerTimestamp(window.toMs, zone);
     const approved = parts.filter((p) => p.diagnosis.outcome === 'approved').length;
     const declined = parts.filter((p) => p.diagnosis.outcome === 'declined').length;
     const notes: string[] = [];
@@ -192,7 +194,9 @@ export class Doctor {
       notes.push(
         say(
           lang,
-          `${neverReached} merchant-side attempt(s) with this card never reached the issuer (refused at the acquirer); they are listed with the issuer's authorizations.`,
+          neverReached === 1
+            ? "1 merchant-side attempt with this card never reached the issuer (refused at the acquirer); it is listed with the issuer's authorizations."
+            : `${neverReached} merchant-side attempts with this card never reached the issuer (refused at the acquirer); they are listed with the issuer's authorizations.`,
           `有 ${neverReached} 次商户侧的尝试从未到达发卡行（在收单方被拒绝），已与发卡行的授权记录一并列出。`,
         ),
       );
@@ -209,11 +213,11 @@ export class Doctor {
       object: 'doctor_trace',
       view: principal.view,
       lang,
-      query: { card: card.id, from, to },
+      query: { card: card.id, from: new Date(window.fromMs).toISOString(), to: new Date(window.toMs).toISOString() },
       subject: { kind: 'card', id: card.id },
       summary: say(
         lang,
-        `${parts.length} attempt(s) with card •••• ${card.last4} between ${from} and ${to}: ${approved} approved, ${declined} declined.`,
+        `${parts.length} ${parts.length === 1 ? 'attempt' : 'attempts'} with card •••• ${card.last4} between ${from} and ${to}: ${approved} approved, ${declined} declined.`,
         `${from} 至 ${to} 之间，卡片 •••• ${card.last4} 共 ${parts.length} 次尝试：批准 ${approved} 次，拒绝 ${declined} 次。`,
       ),
       billing: null,

@@ -58,3 +58,10 @@ export function readerTime(atMs: number, nowMs: number, lang: Lang, timeZone: st
   const relative = relativeTime(atMs, nowMs, lang);
   return lang === 'zh-CN' ? `${local}（${zone}，${relative}）` : `${local} (${zone}, ${relative})`;
 }
+
+/** "2026-11-24 20:00 GMT+8" / "2026-11-24 12:00 UTC": a moment in the reader's zone, named, for a sentence about a time window. */
+export function readerTimestamp(atMs: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).formatToParts(atMs);
+  const part = Object.fromEntries(parts.map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${part.timeZoneName}`;
+}

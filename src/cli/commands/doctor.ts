@@ -79,7 +79,7 @@ export function doctorCommand(io: Io): Command {
             if (card === undefined) throw new CliError(`no such card: ${flags.card}`, EXIT_FAILURE);
             principal = { view: 'cardholder', cardholderId: card.cardholderId };
           }
-          trace = await doctor.traceCard(flags.card!, { fromMs, toMs }, principal, flags.lang);
+          trace = await doctor.traceCard(flags.card!, { fromMs, toMs }, principal, flags.lang, { timeZone });
         }
         if (flags.json) printJson(io, trace);
         else io.stdout.write(renderTrace(trace, timeZone));

@@ -42,7 +42,7 @@ const cardTracesQuery = {
   type: 'object',
   required: ['from', 'to'],
   additionalProperties: false,
-  properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, ...viewLangQuery },
+  properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, ...viewLangQuery, tz: traceQuery.properties.tz },
 } as const;
 const catalogueQuery = { type: 'object', additionalProperties: false, properties: { lang: viewLangQuery.lang } } as const;
 const errors = { 400: { $ref: 'ErrorResponse#' }, 401: { $ref: 'ErrorResponse#' }, 403: { $ref: 'ErrorResponse#' }, 404: { $ref: 'ErrorResponse#' } } as const;
@@ -100,7 +100,7 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
         const query = request.query;
         const principal = await principalOf(doctor, clock, request, query.view);
         const window = { fromMs: timeOf(query.from, 'from'), toMs: timeOf(query.to, 'to') };
-        return doctor.traceCard(request.params.id, window, principal, langOf(request, query.lang));
+        return doctor.traceCard(request.params.id, window, principal, langOf(request, query.lang), query.tz === undefined ? undefined : { timeZone: query.tz });
       },
     );
 

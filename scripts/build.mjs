@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds what ships: compiles src/ to dist/ (tsconfig.build.json), then the
-// browser pages of src/web/ — the cardholder app and the billing page, which
-// share src/web/shared/ — (type-checked by tsc, bundled by esbuild into
+// browser pages of src/web/ — the cardholder app, the billing page and the
+// operator console, which share src/web/shared/ — (type-checked by tsc, bundled by esbuild into
 // dist/web/<page>/assets/), then copies
 // every other file src/ reads at run time (the pages' HTML documents, any
 // .json or .md) to the same place under dist/, so the compiled
@@ -21,6 +21,7 @@ const dist = join(root, 'dist');
 const WEB_APPS = [
   { name: 'app', dir: join(src, 'web', 'app'), entry: 'main.tsx', copied: ['icon.svg'] },
   { name: 'billing', dir: join(src, 'web', 'billing'), entry: 'main.tsx', copied: ['icon.svg'] },
+  { name: 'console', dir: join(src, 'web', 'console'), entry: 'main.tsx', copied: ['icon.svg'] },
 ];
 /** Browser code the pages share: bundled into each, never copied. */
 const WEB_SHARED = join(src, 'web', 'shared');

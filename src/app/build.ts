@@ -9,7 +9,8 @@ import type { BuiltModule, Runtime, ServerAddress } from '../platform/module.ts'
 import { platformModule } from '../platform/platform-module.ts';
 import type { CardlaneConfig } from './config.ts';
 import { buildDoctor } from './doctor.ts';
-import { appPageRoutes } from '../web/index.ts';
+import { appPageRoutes, consolePageRoutes } from '../web/index.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { frontDoorRoutes } from './front-door.ts';
 import type { DeploymentSecrets } from './secrets.ts';
 import type { BackgroundTask } from '../platform/task-runner.ts';
@@ -67,8 +68,15 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
   const built: ReadonlyArray<BuiltModule<unknown>> = [platform, ledger, issuer, network, acquirer, billing, doctor];
   return {
     // The cardholder app at /app is browser code over the issuer's and the doctor's HTTP APIs: it needs no module, only its page.
-    // `/` tells where each of them is (front-door.ts).
-    routes: [...built.flatMap((module) => module.routes), appPageRoutes({ sandbox: true }), frontDoorRoutes],
+    // The operator console at /console is browser code over the operator routes (the issuer's, the doctor's and the
+    // audit's below, which runs every module's checks and so lives here). `/` tells where each of them is (front-door.ts).
+    routes: [
+      ...built.flatMap((module) => module.routes),
+      { plugin: auditRoutes({ db: runtime.db, clock: runtime.clock, operatorAuth: issuer.api.operatorAuth }), prefix: '/operator/v1' },
+      appPageRoutes({ sandbox: true }),
+      consolePageRoutes(),
+      frontDoorRoutes,
+    ],
     tasks: built.flatMap((module) => module.tasks),
     ledger: ledger.api,
     issuer: issuer.api,

@@ -30,5 +30,5 @@ export interface StartedDoctor {
 export function startDoctor(input: DoctorStartInput): StartedDoctor {
   const { db, clock, acquirer, issuer, network, testBank, billingResolvers, rechargeMinimumMinor } = input;
   const doctor = new Doctor({ db, acquirer, issuer, network, testBank, billingResolvers, rechargeMinimumMinor });
-  return { doctor, routes: { plugin: doctorRoutes({ clock, doctor }), prefix: '/doctor/v1' } };
+  return { doctor, routes: { plugin: doctorRoutes({ clock, doctor, network }), prefix: '/doctor/v1' } };
 }

@@ -8,6 +8,7 @@ export type { AcquirerDisputeRecord, IssuerDisputeRecord, NetworkDisputeMessageR
 export type { CardSummary, IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
 export type { BillingAttemptResolution, BillingAttemptResolver, BillingAutoRechargeState, BillingContextLine } from './billing-resolver.ts';
 export type { Lang } from './catalogue-types.ts';
+export type { AuthorizationCount, RecordPosition } from './decline-stats-records.ts';
 export type { Trace } from './trace-types.ts';
 export { Doctor, type DoctorOptions } from './doctor.ts';
 export { startDoctor, type DoctorStartInput, type StartedDoctor } from './doctor-start.ts';

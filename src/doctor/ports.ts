@@ -1,6 +1,7 @@
 import type { Merchant, Charge, RiskRule } from '../acquirer/index.ts';
 import type { IssuerAuthorization } from '../issuer/index.ts';
 import type { NetworkMessageRecord, TestBankAuthorizationRow } from '../network/index.ts';
+import type { AuthorizationCount, RecordPosition } from './decline-stats-records.ts';
 import type { AuthenticationRecord, IssuerCardRecord, PaymentIntentSummary, PaymentMethodSummary, SetupIntentSummary, TimeWindow } from './port-records.ts';
 import type { AcquirerDisputeRecord, IssuerDisputeRecord, NetworkDisputeMessageRecord } from './dispute-records.ts';
 
@@ -64,6 +65,10 @@ export interface IssuerRecords {
   /** Whether `token` has the shape of an operator key (no I/O). */
   looksLikeOperatorKey(token: string): boolean;
   operatorKeyIsLive(token: string): Promise<boolean>;
+  /** Whether `token` has the shape of an operator console session (the `cardlane_operator` cookie's token; no I/O). */
+  looksLikeOperatorSession(token: string): boolean;
+  /** Whether it is a live console session whose operator key is live. */
+  operatorSessionIsLive(token: string, nowMs: number): Promise<boolean>;
   /** The cardholder a live session token belongs to; undefined when unknown, expired or revoked. */
   sessionCardholder(token: string, nowMs: number): Promise<string | undefined>;
   /** A cardholder's dispute (`idsp_…`, also the id of the chargeback it sent) with the steps the cardholder was told. */
@@ -75,6 +80,10 @@ export interface IssuerRecords {
 }
 
 export interface NetworkRecords {
+  /** Authorizations answered in [fromMs, toMs), counted by who decided, the response code and the reason. */
+  authorizationCounts(window: TimeWindow): Promise<AuthorizationCount[]>;
+  /** Declined authorizations answered in [fromMs, toMs), newest first, from just after `after` (null: the newest). */
+  declinedAuthorizations(window: TimeWindow, after: RecordPosition | null, limit: number): Promise<NetworkMessageRecord[]>;
   message(id: string): Promise<NetworkMessageRecord | undefined>;
   /** Every message about one authorization, the authorization itself first. */
   messagesOf(authorizationId: string): Promise<NetworkMessageRecord[]>;

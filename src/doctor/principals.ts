@@ -8,7 +8,8 @@ import type { Principal } from './views.ts';
  *
  * - a merchant's Stripe secret key (`sk_test_…`, checked by the acquirer)
  *   → the merchant's view of its own payments;
- * - an issuer operator key (`op_…`, checked by the issuer) → the operator's view;
+ * - an issuer operator key (`op_…`, checked by the issuer), or the operator
+ *   console's session made with one (its cookie) → the operator's view;
  * - a cardholder's session token (from the issuer's sign-in) → the
  *   cardholder's view of payments on their own cards.
  *
@@ -24,6 +25,10 @@ export async function identify(ports: Pick<DoctorPorts, 'acquirer' | 'issuer'>, 
   }
   if (issuer.looksLikeOperatorKey(token)) {
     if (!(await issuer.operatorKeyIsLive(token))) throw new AppError('authentication_required', 'The operator key is not valid or was revoked.');
+    return { view: 'operator' };
+  }
+  if (issuer.looksLikeOperatorSession(token)) {
+    if (!(await issuer.operatorSessionIsLive(token, nowMs))) throw new AppError('authentication_required', 'The console session has ended; sign in again with an operator key.');
     return { view: 'operator' };
   }
   const cardholderId = await issuer.sessionCardholder(token, nowMs);

@@ -7,6 +7,7 @@ import { getCardholder } from './identity/cardholders.ts';
 import { verifyOperatorKey } from './identity/operator-keys.ts';
 import { OPERATOR_KEY_PREFIX } from '../platform/identity/operator-keys.ts';
 import { authenticateSession } from './identity/sessions.ts';
+import { operatorSessions } from './operations/operator-sessions.ts';
 import { loadAuthentication } from './authentication/access-control-server.ts';
 
 /**
@@ -59,6 +60,8 @@ export function issuerDoctorRecords(sql: Sql): IssuerRecords {
     kycStatus: async (cardholderId) => (await getCardholder(sql, cardholderId))?.kycStatus,
     looksLikeOperatorKey: (token) => token.startsWith(OPERATOR_KEY_PREFIX),
     operatorKeyIsLive: async (token) => (await verifyOperatorKey(sql, token)) !== undefined,
+    looksLikeOperatorSession: (token) => operatorSessions.looksLikeToken(token),
+    operatorSessionIsLive: async (token, nowMs) => (await operatorSessions.authenticate(sql, token, nowMs)) !== undefined,
     sessionCardholder: async (token, nowMs) => (await authenticateSession(sql, token, nowMs))?.cardholderId,
   };
 }

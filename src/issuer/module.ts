@@ -32,6 +32,10 @@ import { notificationMigrations } from './notifications/migrations.ts';
 import { Notifier } from './notifications/notifier.ts';
 import { CardlaneAccessControlServer } from './authentication/access-control-server.ts';
 import { authenticationMigrations } from './authentication/migrations.ts';
+import { operationsMigrations } from './operations/migrations.ts';
+import { operatorConsoleRoutes } from './http/operator-console-routes.ts';
+import { issuerAuth } from './http/issuer-auth.ts';
+import type { RouteAuth } from '../platform/http/typed-route.ts';
 import { cardlaneChallengeRoutes } from './authentication/challenge-page.ts';
 import type { ThreeDSecurePolicy } from './authentication/policy.ts';
 import { ISSUER_NAME } from './authorization/records.ts';
@@ -72,6 +76,8 @@ export interface IssuerApi {
   readonly services: IssuerServices;
   /** This Cardlane's operator keys, which the issuer keeps; other modules' operator routes check them too. */
   readonly operatorKeys: OperatorKeyStore;
+  /** The check of the issuer's operator routes — an operator key or the operator console's session (with its X-CSRF-Token for a change) — for operator routes the program serves itself (the audit). */
+  readonly operatorAuth: RouteAuth;
   /** The BIN of Cardlane's card program, for the network's routing table. */
   readonly bin: string;
   /** Cardholders' disputes (issue 17): the network's dispute service is connected to it, and it to the network, by the composition root. */
@@ -85,7 +91,7 @@ export interface IssuerApi {
 /** Cardholders, KYC, the CNY wallet, USD virtual cards and their controls, and authorization decisions. */
 export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
   name: 'issuer',
-  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...fxMigrations, ...issuerDisputeMigrations, ...notificationMigrations, ...authenticationMigrations],
+  migrations: [...identityMigrations, ...moneyMigrations, ...cardMigrations, ...authorizationMigrations, ...fxMigrations, ...issuerDisputeMigrations, ...notificationMigrations, ...authenticationMigrations, ...operationsMigrations],
   errorCodes: ISSUER_ERROR_CODES,
   build(deps) {
     const { db, clock, ids, random, config, ledger, payments, paymentAccountReference, secrets } = deps;
@@ -109,6 +115,8 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
         { plugin: withLocalizedErrors(moneyRoutes({ db, clock, ledger, ...services })), prefix: '/issuer/v1' },
         { plugin: withLocalizedErrors(cardRoutes({ db, deps: cards })), prefix: '/issuer/v1' },
         { plugin: withLocalizedErrors(notificationRoutes({ db, clock })), prefix: '/issuer/v1' },
+        // The operator console's sign-in and lists (its page is served at /console).
+        { plugin: withLocalizedErrors(operatorConsoleRoutes({ db, clock, ids, random })), prefix: '/issuer/v1' },
         // The 3-D Secure challenge page (a page for the cardholder's browser, not the API).
         { plugin: cardlaneChallengeRoutes(acs, () => clock.nowMs()), prefix: '' },
       ],
@@ -150,6 +158,7 @@ export const issuerModule: ModuleDescription<IssuerModuleDeps, IssuerApi> = {
         services,
         bin: cards.program.bin,
         operatorKeys: installOperatorKeys,
+        operatorAuth: issuerAuth(db, clock).operator,
         prepare: (store) => prepareIssuer(db, { ledger, ids, random, clock, keyring, paymentAccountReference, secretStore: store }, config.dataDir),
         async prepareDemoCardholder() {
           // prepare() makes these first at a normal start; they are needed before any money moves.

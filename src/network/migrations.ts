@@ -162,4 +162,14 @@ ALTER TABLE network_messages ADD COLUMN billing_amount_minor BIGINT CHECK (billi
 ALTER TABLE network_messages ADD COLUMN billing_currency TEXT;
 `,
   },
+  {
+    // The operator console's authorizations and declines over a period (decline-records.ts): each read is a
+    // range of one of these, never a scan of every message. Partial, so follow-ups add nothing; a declined
+    // authorization is in both. Keys grow with time, so a new entry lands at the right edge of the index.
+    id: 'network/006_authorizations_by_time',
+    sql: `
+CREATE INDEX network_messages_authorizations_by_time ON network_messages (answered_at_ms, id) WHERE type = 'authorization';
+CREATE INDEX network_messages_declines_by_time ON network_messages (answered_at_ms, id) WHERE type = 'authorization' AND response_code <> '00';
+`,
+  },
 ];

@@ -79,7 +79,7 @@ export const NETWORK_MESSAGE_COLUMNS = [
   'late_response_code', 'late_reason', 'attempts', 'latency_us', 'sent_at_ms', 'answered_at_ms',
 ] as const satisfies ReadonlyArray<keyof NetworkMessageRow>;
 
-const SELECT_COLUMNS = NETWORK_MESSAGE_COLUMNS.join(', ');
+export const SELECT_COLUMNS = NETWORK_MESSAGE_COLUMNS.join(', ');
 
 /** A record as traces read it. */
 export interface NetworkMessageRecord {

@@ -39,6 +39,7 @@ export const PLATFORM_ERROR_CODES = {
   url_invalid: { type: 'invalid_request_error', status: 400, message: 'The request URL is invalid.' },
   authentication_required: { type: 'authentication_error', status: 401, message: 'No valid API key was provided.' },
   permission_denied: { type: 'invalid_request_error', status: 403, message: 'This API key may not make this request.' },
+  csrf_token_invalid: { type: 'invalid_request_error', status: 403, message: 'A change made with a browser session needs its anti-forgery token.' },
   route_not_found: { type: 'invalid_request_error', status: 404, message: 'Unrecognized request URL.' },
   resource_missing: { type: 'invalid_request_error', status: 404, message: 'No such object.' },
   method_not_allowed: { type: 'invalid_request_error', status: 405, message: 'This method is not allowed on this URL.' },

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError } from '../../platform/errors.ts';
+import { cookieValue, OPERATOR_SESSION_COOKIE, OPERATOR_SESSION_TOKEN_PREFIX } from '../../platform/identity/operator-sessions.ts';
 import type { Doctor } from '../doctor.ts';
 import type { Principal, View } from '../views.ts';
 
@@ -26,9 +27,17 @@ export async function principalOf(doctor: Doctor, clock: Clock, request: Fastify
   return principal;
 }
 
-/** `Authorization: Bearer <token>`, or Basic with the token as user name (as Stripe's curl examples send keys). */
+/**
+ * `Authorization: Bearer <token>`, or Basic with the token as user name (as
+ * Stripe's curl examples send keys); without either, the operator console's
+ * session cookie (the doctor's routes only read, so no anti-CSRF token is needed).
+ */
 function credentialOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
+  if (header === undefined) {
+    const cookie = cookieValue(request.headers.cookie, OPERATOR_SESSION_COOKIE);
+    return cookie?.startsWith(OPERATOR_SESSION_TOKEN_PREFIX) ? cookie : undefined;
+  }
   if (typeof header !== 'string') return undefined;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (bearer) return bearer[1];

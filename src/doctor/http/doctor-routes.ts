@@ -10,12 +10,16 @@ import type { Doctor } from '../doctor.ts';
 import { VIEWS } from '../views.ts';
 import { principalOf } from './doctor-auth.ts';
 import { isDisputeId } from '../dispute-trace.ts';
+import type { NetworkRecords } from '../ports.ts';
+import { registerDeclineRoutes } from './decline-routes.ts';
 
 export interface DoctorRoutesOptions {
   /** Not read: the doctor asks its ports who a credential is. Optional so callers that still pass it keep compiling. */
   readonly db?: Sql;
   readonly clock: Clock;
   readonly doctor: Doctor;
+  /** The network's records, for the operator's declines by cause (decline-routes.ts); without them those routes are not served. */
+  readonly network?: NetworkRecords;
 }
 
 const TAG = ['doctor'];
@@ -53,7 +57,9 @@ const errors = { 400: { $ref: 'ErrorResponse#' }, 401: { $ref: 'ErrorResponse#' 
  *   attempt or issuer authorization, followed across the parties;
  * - `GET /cards/:id/traces?from=&to=` — every attempt on a Cardlane card in
  *   a time window (cardholder and operator);
- * - `GET /catalogue` — the decline catalogue (public: it is documentation).
+ * - `GET /catalogue` — the decline catalogue (public: it is documentation);
+ * - `GET /declines/summary`, `GET /declines` — declines over a period by
+ *   cause, and the latest of them (operator; decline-routes.ts).
  * Responses are the doctor's trace JSON (trace-types.ts), unfiltered by a
  * response schema so nothing is dropped silently.
  */
@@ -120,6 +126,8 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
         return { object: 'list', data: catalogueJson(lang) };
       },
     );
+
+    if (options.network !== undefined) registerDeclineRoutes(app, { clock, doctor, network: options.network });
   };
 }
 

@@ -7,12 +7,13 @@ import { authenticateSession } from '../identity/sessions.ts';
 
 import { requireOperator as requireOperatorKey } from '../../platform/identity/operator-auth.ts';
 import { installOperatorKeys } from '../identity/operator-keys.ts';
+import { operatorSessions } from '../operations/operator-sessions.ts';
 
 export { OPERATOR_SECURITY, operatorKeyIdOf } from '../../platform/identity/operator-auth.ts';
 
-/** A preHandler for the issuer's operator routes: a live operator key of this Cardlane. */
-export function requireOperator(sql: Sql): PreHandler {
-  return requireOperatorKey(sql, installOperatorKeys);
+/** A preHandler for the issuer's operator routes: a live operator key of this Cardlane, or the operator console's session made with one. */
+export function requireOperator(sql: Sql, clock: Clock): PreHandler {
+  return requireOperatorKey(sql, installOperatorKeys, { store: operatorSessions, clock });
 }
 
 declare module 'fastify' {

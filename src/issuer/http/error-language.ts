@@ -43,6 +43,7 @@ const ISSUER_ZH: Readonly<Record<IssuerErrorCode, string>> = {
 const GENERIC_ZH: Readonly<Record<string, string>> = {
   authentication_required: '请先登录；登录已失效时请重新登录。',
   permission_denied: '无权进行此操作。',
+  csrf_token_invalid: '此页面已过期（缺少防伪造令牌），请刷新后重试。',
   resource_missing: '找不到该对象。',
   resource_conflict: '请求与对象的当前状态冲突。',
   parameter_invalid: '参数无效。',

@@ -51,6 +51,12 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         securitySchemes: {
           cardholderSession: { type: 'http', scheme: 'bearer', description: 'A cardholder session token from POST /issuer/v1/sessions.' },
           operatorKey: { type: 'http', scheme: 'bearer', description: 'An issuer operator key, op_….' },
+          operatorSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cardlane_operator',
+            description: 'The operator console’s session (POST /issuer/v1/operator/session exchanges an operator key for it); a change also sends its X-CSRF-Token header.',
+          },
         },
       },
     },

@@ -55,7 +55,7 @@ export interface OperatorKeySummary {
 
 export class OperatorKeyStore {
   readonly #bootstrapLock: string;
-  readonly #sql: { readonly insert: string; readonly live: string; readonly anyLive: string; readonly revoke: string; readonly list: string };
+  readonly #sql: { readonly insert: string; readonly live: string; readonly liveById: string; readonly anyLive: string; readonly revoke: string; readonly list: string };
 
   constructor(table: OperatorKeyTable) {
     if (!IDENTIFIER.test(table.table)) throw new TypeError(`not an SQL identifier: ${JSON.stringify(table.table)}`);
@@ -64,6 +64,7 @@ export class OperatorKeyStore {
     this.#sql = {
       insert: `INSERT INTO ${t} (id, name, key_hash, key_prefix, created_at_ms) VALUES (?, ?, ?, ?, ?)`,
       live: `SELECT id, key_hash FROM ${t} WHERE key_hash = ? AND revoked_at_ms IS NULL`,
+      liveById: `SELECT id, name, key_prefix, created_at_ms, revoked_at_ms FROM ${t} WHERE id = ? AND revoked_at_ms IS NULL`,
       anyLive: `SELECT id FROM ${t} WHERE revoked_at_ms IS NULL LIMIT 1`,
       revoke: `UPDATE ${t} SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL`,
       list: `SELECT id, name, key_prefix, created_at_ms, revoked_at_ms FROM ${t} ORDER BY created_at_ms, id LIMIT ${LIST_MAX_ROWS}`,
@@ -87,20 +88,20 @@ export class OperatorKeyStore {
     return row !== undefined && hashesMatch(row.key_hash, keyHash) ? row.id : undefined;
   }
 
+  /** The key with this id while it is live (what a session made with it checks at each use), else undefined. */
+  async live(sql: Sql, id: string): Promise<OperatorKeySummary | undefined> {
+    const row = await sql.get<KeyRow>(this.#sql.liveById, [id]);
+    return row === undefined ? undefined : summaryOf(row);
+  }
+
   /** True when the key was live and is now revoked. */
   async revoke(sql: Sql, id: string, nowMs: number): Promise<boolean> {
     return (await sql.run(this.#sql.revoke, [nowMs, id])) === 1;
   }
 
   async list(sql: Sql): Promise<OperatorKeySummary[]> {
-    const rows = await sql.all<{ id: string; name: string; key_prefix: string; created_at_ms: number | string; revoked_at_ms: number | string | null }>(this.#sql.list);
-    return rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      keyPrefix: row.key_prefix,
-      createdAtMs: Number(row.created_at_ms),
-      revokedAtMs: row.revoked_at_ms === null ? null : Number(row.revoked_at_ms),
-    }));
+    const rows = await sql.all<KeyRow>(this.#sql.list);
+    return rows.map(summaryOf);
   }
 
   /**
@@ -132,6 +133,24 @@ export class OperatorKeyStore {
       throw error;
     }
   }
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  key_prefix: string;
+  created_at_ms: number | string;
+  revoked_at_ms: number | string | null;
+}
+
+function summaryOf(row: KeyRow): OperatorKeySummary {
+  return {
+    id: row.id,
+    name: row.name,
+    keyPrefix: row.key_prefix,
+    createdAtMs: Number(row.created_at_ms),
+    revokedAtMs: row.revoked_at_ms === null ? null : Number(row.revoked_at_ms),
+  };
 }
 
 /** Writes `key` to `<dataDir>/operator-key` (mode 0600, atomically); returns the path. */

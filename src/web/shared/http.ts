@@ -1,6 +1,7 @@
 /**
  * One HTTP call to a Cardlane API from a browser page, same origin: JSON in,
- * JSON out, never cached, never with cookies. It never throws for an HTTP
+ * JSON out, never cached, never with cookies (but for the operator console,
+ * whose session is an HttpOnly cookie: `credentials: 'same-origin'`). It never throws for an HTTP
  * refusal or a network failure — both are answers (status 0 for the network),
  * so every page handles them in one place and says them in the reader's words.
  */
@@ -26,6 +27,8 @@ export interface JsonRequest {
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
   readonly signal?: AbortSignal;
+  /** Default `omit`; the operator console sends its session cookie to this origin. */
+  readonly credentials?: 'omit' | 'same-origin';
 }
 
 // A request that hangs must end: the page then says so and can be retried.
@@ -44,7 +47,7 @@ export async function sendJson(url: string, request: JsonRequest): Promise<JsonA
       body: request.body === undefined ? null : JSON.stringify(request.body),
       signal,
       cache: 'no-store',
-      credentials: 'omit',
+      credentials: request.credentials ?? 'omit',
     });
   } catch (error) {
     if (request.signal?.aborted) throw error;

@@ -1,0 +1,114 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Sql, Tx } from '../db/database.ts';
+import type { IdGenerator, RandomSource } from '../ids.ts';
+import type { OperatorKeyStore } from './operator-keys.ts';
+import { SessionStore, type NewSession } from './session-store.ts';
+
+/**
+ * Browser sessions of the operator console: an operator key pasted once is
+ * exchanged for a session token that lives only in an HttpOnly,
+ * SameSite=Strict cookie — so the key itself never sits in the browser's
+ * storage or a URL, and no script (ours or an injected one) can read the
+ * credential. A session belongs to the key it was made with and dies with
+ * it: revoking the key ends its sessions at their next use.
+ *
+ * A cookie is sent by the browser on its own, so a request authenticated by
+ * it must also prove it comes from the console's own page: a state-changing
+ * one carries `X-CSRF-Token`, a value derived from the session token that
+ * only the console's page is told (in the sign-in answer and at
+ * `GET …/operator/session`, which no other origin can read); and a browser
+ * that says the request is cross-site (`Sec-Fetch-Site`) is refused outright.
+ */
+
+export const OPERATOR_SESSION_COOKIE = 'cardlane_operator';
+export const OPERATOR_SESSION_TOKEN_PREFIX = 'ops_';
+export const CSRF_HEADER = 'x-csrf-token';
+/** A working day; the idle timeout ends a session left open sooner. */
+export const OPERATOR_SESSION_TTL_MS = 8 * 3600_000;
+export const OPERATOR_SESSION_IDLE_MS = 30 * 60_000;
+
+export interface OperatorSessionTable {
+  /** e.g. `issuer_operator_sessions`, with `id`, `operator_key_id`, `token_hash`, `created_at_ms`, `expires_at_ms`, `revoked_at_ms`. */
+  readonly table: string;
+}
+
+export interface OperatorSession {
+  readonly sessionId: string;
+  readonly keyId: string;
+  readonly expiresAtMs: number;
+}
+
+export class OperatorSessionStore {
+  readonly #sessions: SessionStore;
+  readonly #keys: OperatorKeyStore;
+
+  constructor(table: OperatorSessionTable, keys: OperatorKeyStore) {
+    this.#keys = keys;
+    this.#sessions = new SessionStore({
+      table: table.table,
+      ownerColumn: 'operator_key_id',
+      idPrefix: 'opses',
+      tokenPrefix: OPERATOR_SESSION_TOKEN_PREFIX,
+      ttlMs: OPERATOR_SESSION_TTL_MS,
+      idleTimeoutMs: OPERATOR_SESSION_IDLE_MS,
+    });
+  }
+
+  create(tx: Tx, deps: { readonly ids: IdGenerator; readonly random: RandomSource }, keyId: string, nowMs: number): Promise<NewSession> {
+    return this.#sessions.create(tx, deps, keyId, nowMs);
+  }
+
+  looksLikeToken(token: string): boolean {
+    return this.#sessions.looksLikeToken(token);
+  }
+
+  /** The live session of `token` whose key is still live; undefined otherwise. */
+  async authenticate(sql: Sql, token: string, nowMs: number): Promise<OperatorSession | undefined> {
+    const session = await this.#sessions.authenticate(sql, token, nowMs);
+    if (session === undefined) return undefined;
+    if ((await this.#keys.live(sql, session.ownerId)) === undefined) return undefined;
+    return { sessionId: session.sessionId, keyId: session.ownerId, expiresAtMs: session.expiresAtMs };
+  }
+
+  revoke(sql: Sql, sessionId: string, nowMs: number): Promise<boolean> {
+    return this.#sessions.revoke(sql, sessionId, nowMs);
+  }
+}
+
+/** The anti-CSRF token of a session: a hash of its token, so nothing more is stored and it cannot be turned back into the token. */
+export function csrfTokenOf(sessionToken: string): string {
+  return createHash('sha256').update(`cardlane csrf\0${sessionToken}`, 'utf8').digest('base64url');
+}
+
+/** Whether `sent` (the request's X-CSRF-Token) is the session's, compared in constant time. */
+export function csrfTokenMatches(sessionToken: string, sent: string | string[] | undefined): boolean {
+  if (typeof sent !== 'string') return false;
+  const expected = Buffer.from(csrfTokenOf(sessionToken));
+  const given = Buffer.from(sent);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The value of cookie `name` in a Cookie header, or undefined (the first when a name repeats). */
+export function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';').slice(0, 50)) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** Set-Cookie for a new session: HttpOnly, SameSite=Strict, for the whole origin; Secure when served over HTTPS. */
+export function sessionCookie(token: string, maxAgeMs: number, secure: boolean): string {
+  return `${OPERATOR_SESSION_COOKIE}=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeMs / 1000))}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
+/** Set-Cookie that removes the session cookie. */
+export function clearedSessionCookie(secure: boolean): string {
+  return `${OPERATOR_SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
+/** A browser's own word that a request comes from another site (`Sec-Fetch-Site`); absent (curl, old browsers): not cross-site. */
+export function isCrossSite(secFetchSite: string | string[] | undefined): boolean {
+  return typeof secFetchSite === 'string' && secFetchSite !== 'same-origin' && secFetchSite !== 'none';
+}

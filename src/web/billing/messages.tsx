@@ -1,29 +1,8 @@
-import { useState } from 'preact/hooks';
 import { pick, type Lang } from '../shared/lang.ts';
-import { Message, type Tone } from '../shared/ui.tsx';
+import { Said as SaidIn, useMessage as useMessageIn, type Say as SayIn, type Shown as ShownIn } from '../shared/said.tsx';
 import type { ApiAnswer } from './api.ts';
 import { errorWording, type T } from './strings.ts';
 import type { Payment } from './types.ts';
-
-/**
- * The message under each form. It is kept as how to say it (a function of
- * the language), not as text, so a language switch says it again.
- */
-export type Say = (t: T, lang: Lang) => string;
-
-export interface Shown {
-  readonly tone: Tone;
-  readonly say: Say;
-}
-
-export function useMessage() {
-  const [shown, setShown] = useState<Shown | null>(null);
-  return {
-    shown,
-    show: (tone: Tone, say: Say) => setShown({ tone, say }),
-    clear: () => setShown(null),
-  };
-}
 
 /** A card error's explanation in the reader's language, from the payment the API answered with. */
 export function explanationOf(payment: Payment | null | undefined, lang: Lang): string | null {
@@ -51,7 +30,8 @@ export function sayError(error: { readonly code?: string; readonly message?: str
   return (t, lang) => errorWording(error, t, lang);
 }
 
-/** The message box `id`, saying `shown` in the page's language. */
-export function Said(props: { readonly id: string; readonly shown: Shown | null; readonly t: T; readonly lang: Lang }) {
-  return <Message id={props.id} kind={props.shown?.tone ?? ''} text={props.shown ? props.shown.say(props.t, props.lang) : null} />;
-}
+/** This page's message: how to say it in its strings (../shared/said.tsx). */
+export type Say = SayIn<T>;
+export type Shown = ShownIn<T>;
+export const useMessage = () => useMessageIn<T>();
+export const Said = SaidIn<T>;

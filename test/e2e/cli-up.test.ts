@@ -96,6 +96,7 @@ test('cardlane up --json: serves every operational endpoint, then stops cleanly 
     });
     assert.doesNotMatch(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'), /(?<![+\d])\d{13,19}/, 'no card number on disk (the phone has its +)');
     assert.equal(info.billing_page.url, `${info.url}/billing`);
+    assert.equal(info.operator_console.url, `${info.url}/console`);
 
     cardlane.child.kill('SIGTERM');
     const exit = await cardlane.waitForExit(EXIT_BOUND_MS);

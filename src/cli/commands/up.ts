@@ -72,6 +72,8 @@ function describe(cardlane: Cardlane) {
     },
     billing_page: { url: `${url}/billing`, owner_email: DEMO_OWNER_EMAIL },
     cardholder_app: { url: `${url}/app`, phone: cardlane.demoCardholder.phone },
+    // The issuer's and network's operations people sign in there with an operator key (the one above, or one they were given).
+    operator_console: { url: `${url}/console` },
     // No card number here: the person reveals it through the issuer (a one-time code to the phone).
     issuer: {
       base_url: `${url}/issuer/v1`,
@@ -124,6 +126,7 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['Issuer API (cardholder)', info.issuer.base_url],
     ['Demo cardholder', `${info.issuer.phone}  card •••• ${info.issuer.card_last4} (${info.issuer.card_id})`],
     ['Cardholder app', `${info.cardholder_app.url}  (sign in as ${info.cardholder_app.phone}; its SMS code: npx cardlane issuer sms-inbox --phone ${info.cardholder_app.phone})`],
+    ['Operator console', `${info.operator_console.url}  (sign in with an operator key)`],
   ]);
   io.stdout.write(`\nSign in as the demo cardholder: cardlane issuer sign-in --phone ${info.issuer.phone}\n`);
   io.stdout.write('Try the seed\'s story: npx cardlane demo story\n');

@@ -38,6 +38,7 @@ export const ISSUER_ERROR_CODES = {
   dispute_time_limit_passed: { type: 'invalid_request_error', status: 409, message: 'The time limit for disputing this payment with this reason has passed.' },
   dispute_amount_invalid: { type: 'invalid_request_error', status: 400, message: 'The amount is more than what can be disputed on this payment.' },
   dispute_not_decidable: { type: 'invalid_request_error', status: 409, message: 'This dispute is not waiting for a decision.' },
+  dispute_cardholder_authenticated: { type: 'invalid_request_error', status: 409, message: 'The cardholder confirmed this payment with 3-D Secure; it cannot be disputed as fraud.' },
 } as const satisfies ErrorTable;
 
 export type IssuerErrorCode = keyof typeof ISSUER_ERROR_CODES;

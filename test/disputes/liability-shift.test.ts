@@ -102,7 +102,7 @@ test('the network records an authorization\'s ECI and refuses a fraud chargeback
 
 type Json = Record<string, any>;
 
-test('Cardlane\'s cards with 3-D Secure: the charge shows the challenge; a fraud dispute is the issuer\'s loss, a not-received one is charged back; the books balance', async () => {
+test('Cardlane\'s cards with 3-D Secure: the charge shows the challenge; a fraud claim on a payment the cardholder confirmed is refused, one on a frictionless payment is the issuer\'s loss, a not-received one is charged back; the books balance', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-liability-shift-'));
   // Cardlane's card program asks for 3-D Secure on every customer-initiated payment.
   writeFileSync(join(dataDir, 'cardlane.json'), JSON.stringify({ issuer: { threeDSecure: 'always' } }));
@@ -174,7 +174,23 @@ test('Cardlane\'s cards with 3-D Secure: the charge shows the challenge; a fraud
     );
     assert.ok(typeof secure.transaction_id === 'string' && secure.transaction_id.length > 0);
 
-    // "This was not me": the payment was authenticated, so the network refuses the fraud chargeback and the issuer bears it.
+    // "This was not me" about a payment the cardholder confirmed with the code texted to their phone: the issuer's own
+    // record refutes it, and the network would refuse the chargeback (liability shifted) — so the issuer refuses the
+    // claim itself rather than pay for the cardholder's own purchase. Nothing is opened, credited or sent.
+    const refused = await issuer('POST', '/disputes', token, { authorization_id: stolen.authorization, reason: 'fraud', evidence: 'I never made this payment.' });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'dispute_cardholder_authenticated');
+    assert.equal(refused.body.error.param, 'reason');
+    assert.equal(Number((await cardlane.db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM issuer_disputes`))?.n), 0);
+    assert.equal(Number((await cardlane.db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM network_dispute_messages`))?.n), 0);
+
+    // A payment authenticated without the cardholder typing a code (frictionless: the issuer judged the risk low — this
+    // card program always challenges, so the record is made so here) leaves "this was not me" possible: the network
+    // refuses the fraud chargeback (liability shifted) and the issuer bears the loss, the cardholder keeps the money.
+    await cardlane.db.run(
+      `UPDATE issuer_authentications SET reason = 'frictionless' WHERE used_by_request_id = (SELECT request_id FROM issuer_authorizations WHERE id = ?)`,
+      [stolen.authorization],
+    );
     const fraud = await issuer('POST', '/disputes', token, { authorization_id: stolen.authorization, reason: 'fraud', evidence: 'I never made this payment.' });
     assert.equal(fraud.status, 200, JSON.stringify(fraud.body));
     assert.equal(fraud.body.status, 'won', JSON.stringify(fraud.body));

@@ -51,6 +51,19 @@ export async function consumeAuthentication(sql: Sql, authenticationId: string, 
   return changed === 1;
 }
 
+/**
+ * Whether the authorization `requestId` carried a 3-D Secure authentication
+ * the cardholder passed by typing this issuer's code (a challenge, not a
+ * frictionless one): the issuer's own proof that the cardholder took part.
+ */
+export async function confirmedByCardholder(sql: Sql, requestId: string): Promise<boolean> {
+  const row = await sql.get<{ id: string }>(
+    `SELECT id FROM issuer_authentications WHERE used_by_request_id = ? AND status = 'authenticated' AND reason = 'challenge_passed'`,
+    [requestId],
+  );
+  return row !== undefined;
+}
+
 /** Whether the card was approved before at this merchant, and in this merchant's country (any purpose: a set-up counts). */
 export async function paymentHistory(sql: Sql, cardId: string, merchant: AuthorizationRequest['merchant']): Promise<PaymentHistory> {
   const row = await sql.get<{ merchant: number | boolean; country: number | boolean }>(

@@ -8,6 +8,7 @@ import { IssuerError } from '../errors.ts';
 import { ISSUER_NAME, rowById } from '../authorization/records.ts';
 import { fxRecordOf } from '../authorization/foreign-exchange.ts';
 import { getMoneySettings } from '../money/settings.ts';
+import { confirmedByCardholder } from '../authentication/authorization-check.ts';
 import type { Notifier } from '../notifications/notifier.ts';
 import { bookCardholderWon, bookChargebackTaken, bookIssuerLiability, bookMerchantWon, bookProvisionalCredit, type DisputeMoney } from './dispute-ledger.ts';
 
@@ -138,6 +139,16 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
       const network = fx === undefined ? null : { currency: fx.currency, minor: shareOf(amount, disputable, fx.clearedMinor - fx.refundedMinor) };
       if (network !== null && network.minor <= 0) throw new IssuerError('dispute_amount_invalid', 'There is nothing left of this payment to dispute.');
       const reason = DISPUTE_REASONS[input.category];
+      if (input.category === 'fraud' && (await confirmedByCardholder(tx, auth.request_id))) {
+        // The cardholder typed the code this issuer sent to their phone for this very payment (a 3-D Secure challenge):
+        // "I did not make it" is refuted by the issuer's own record, and the network would refuse the chargeback
+        // (liability shifted) — crediting it anyway would make the issuer pay for the cardholder's own purchase.
+        throw new IssuerError(
+          'dispute_cardholder_authenticated',
+          'You confirmed this payment with the code sent to your phone (3-D Secure), so it cannot be disputed as fraud. If someone else had your phone or that code, freeze the card and contact us; if the goods never came or were not as described, choose that reason.',
+          { param: 'reason' },
+        );
+      }
       const limitMs = reason.timeLimitDays * DAY_MS;
       if (nowMs - Number(auth.created_at_ms) > limitMs) {
         throw new IssuerError('dispute_time_limit_passed', `A "${input.category}" dispute must be raised within ${reason.timeLimitDays} days of the payment.`);

@@ -37,6 +37,7 @@ const ISSUER_ZH: Readonly<Record<IssuerErrorCode, string>> = {
   dispute_time_limit_passed: '此交易以该理由发起争议的时限已过。',
   dispute_amount_invalid: '争议金额超过了此交易可争议的金额。',
   dispute_not_decidable: '此争议不在等待裁决的状态。',
+  dispute_cardholder_authenticated: '这笔付款是持卡人用手机验证码确认的（3-D Secure），不能以盗刷为由发起争议。',
 };
 
 /** Generic (platform) codes the issuer's routes answer often. */

@@ -35,7 +35,18 @@ export const OPERATOR_SIGN_IN_RATE_LIMIT: RateLimitPolicy = { name: 'operator_se
 /** Per client address: the console asks once per page load; a cookie guesser pays for every guess all the same. */
 export const OPERATOR_SESSION_READ_RATE_LIMIT: RateLimitPolicy = { name: 'operator_session_read', burst: 60, perWindow: 60, windowMs: 60_000 };
 
-const secureRequest = (request: FastifyRequest) => request.protocol === 'https';
+/**
+ * Whether the browser reached this server over HTTPS. Cardlane serves plain HTTP: HTTPS ends at a proxy in front of
+ * it, which says so in `X-Forwarded-Proto` (or `Forwarded: proto=`) — so `request.protocol` alone never saw it and
+ * the cookie went without Secure. Trusting the header here is safe whoever sends it: it can only add Secure, and a
+ * browser that was not on HTTPS then drops the cookie it asked for.
+ */
+function secureRequest(request: FastifyRequest): boolean {
+  if (request.protocol === 'https') return true;
+  const firstValue = (header: string | string[] | undefined) => String(Array.isArray(header) ? header[0] : (header ?? '')).split(',')[0]!.trim().toLowerCase();
+  if (firstValue(request.headers['x-forwarded-proto']) === 'https') return true;
+  return /(?:^|;)\s*proto="?https"?\s*(?:;|$)/.test(firstValue(request.headers.forwarded));
+}
 
 function sessionJson(key: OperatorKeySummary, sessionToken: string, expiresAtMs: number) {
   return {

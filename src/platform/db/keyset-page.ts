@@ -20,6 +20,11 @@ export interface KeysetPage<R> {
 }
 
 const MAX_ID_CHARS = 200;
+/**
+ * Every id a list pages on is printable ASCII (Cardlane's `<prefix>_<ULID>`, a network message's id). Anything else
+ * — a NUL, which PostgreSQL refuses in a text parameter (a 500), a control or non-ASCII character — is not a cursor's.
+ */
+const ID_CHARACTERS = /^[\x21-\x7e]+$/;
 
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.atMs, position.id]), 'utf8').toString('base64url');
@@ -37,7 +42,7 @@ export function decodeCursor(cursor: string, param = 'cursor'): KeysetPosition {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid();
   const [atMs, id] = parsed as unknown[];
-  if (!Number.isSafeInteger(atMs) || (atMs as number) < 0 || typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_CHARS) throw invalid();
+  if (!Number.isSafeInteger(atMs) || (atMs as number) < 0 || typeof id !== 'string' || id.length > MAX_ID_CHARS || !ID_CHARACTERS.test(id)) throw invalid();
   return { atMs: atMs as number, id };
 }
 

@@ -34,7 +34,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * `csrf_token_invalid`), and one a browser marks cross-site is refused.
  */
 export function requireOperator(sql: Sql, keys: OperatorKeyStore, sessions?: OperatorSessions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  return async (request) => {
+  return async (request, reply) => {
+    // What an operator reads is everyone's (full phone numbers and one-time codes in the sandbox inbox, the queues'
+    // cardholders, disputes' statements): never kept by a browser's or a proxy's cache — a cookie, unlike a key in
+    // Authorization, does not stop a shared cache from storing the answer.
+    reply.header('cache-control', 'no-store');
     if (sessions !== undefined && request.headers.authorization === undefined) {
       const cookie = cookieValue(request.headers.cookie, OPERATOR_SESSION_COOKIE);
       if (cookie !== undefined) return checkSession(sql, sessions, request, cookie);

@@ -51,9 +51,9 @@ after(async () => {
   await f.close();
 });
 
-async function get(path: string, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+async function get(path: string, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; cacheControl: string | null }> {
   const response = await fetch(`${url}${path}`, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: await response.json(), cacheControl: response.headers.get('cache-control') };
 }
 
 test('the merchant, with its secret key, sees its rule and not the card', async () => {
@@ -88,6 +88,9 @@ test('the operator key sees everything, including the attempt that never reached
   assert.match(trace.body.attempts.at(-1).verdict.rule.id, /^rr_/);
   const window = await get(`/cards/${card.cardId}/traces?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z`, operatorKey);
   assert.deepEqual(window.body.attempts.map((a: any) => [a.purpose, a.reached_issuer]), [['account_verification', true], ['purchase', false]]);
+  // Personal answers are never stored by a cache, whatever credential read them; the catalogue (documentation) may be.
+  assert.deepEqual([trace.cacheControl, window.cacheControl], ['no-store', 'no-store']);
+  assert.notEqual((await get('/catalogue')).cacheControl, 'no-store');
 });
 
 test('credentials are checked and views cannot be widened', async () => {

@@ -67,6 +67,13 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
   const { clock, doctor } = options;
   const catalogueLimit = new RateLimiter(CATALOGUE_RATE_LIMIT, clock);
   return async (app: FastifyInstance) => {
+    // Traces and declines are personal (a card's payments, merchants, amounts): never kept by a browser's or a proxy's
+    // cache, whichever credential read them — a console session's cookie, unlike a key in Authorization, does not keep
+    // a shared cache from storing the answer. The catalogue is documentation and may be cached.
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.routeOptions.url?.endsWith('/catalogue')) reply.header('cache-control', 'no-store');
+    });
+
     app.get<RouteTypes<{ params: typeof traceParams; querystring: typeof traceQuery }>>(
       '/traces/:id',
       {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openDatabase } from '../../src/platform/db/open.ts';
 import { toDecimalString } from '../../src/platform/money.ts';
-import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS } from '../support/cli.ts';
+import { CALL_BOUND_MS, e2eWorkspace, EXIT_BOUND_MS, spawnCardlane, START_BOUND_MS, childEnv } from '../support/cli.ts';
 import { testDatabaseKind } from '../support/databases.ts';
 
 const { workDir, location } = e2eWorkspace('issuer-cli');
@@ -34,7 +34,8 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string };
 
     const run = async (args: readonly string[], dir = dataDir): Promise<Result> => {
-      const child = spawnCardlane(['issuer', '--url', info.url, '--data-dir', dir, ...args], { cwd: workDir });
+      // In a zone of its own, so the times it prints can be checked to be the reader's, never UTC's.
+      const child = spawnCardlane(['issuer', '--url', info.url, '--data-dir', dir, ...args], { cwd: workDir, env: childEnv({ TZ: 'Asia/Shanghai' }) });
       const { code } = await child.waitForExit(CALL_BOUND_MS);
       return { code, stdout: child.stdout(), stderr: child.stderr() };
     };
@@ -149,6 +150,8 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     assert.equal(tooMuch.body.error.decline_code, 'insufficient_funds');
     const statement = await ok(['card', 'statement', card.id, '--lang', 'zh-CN']);
     assert.match(statement, /-\$5\.00\s+authorization \(settled\)\s+ACME AI API/);
+    assert.match(statement, /^ {2}\d{4}-\d\d-\d\d \d\d:\d\d GMT\+8 /m, 'times in the reader\'s zone');
+    assert.doesNotMatch(statement, /T\d\d:\d\d:\d\d/, 'never a raw UTC timestamp');
     assert.match(statement, /declined 51 insufficient_funds: \p{Script=Han}/u);
 
     // The operator's money settings.
@@ -167,7 +170,10 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     const withdrawal = await json<{ id: string; amount: { amount_minor: number } }>(['withdraw', '--amount', rest]);
     assert.equal(withdrawal.amount.amount_minor, wallet.available.amount_minor);
     assert.match(await ok(['wallet']), /available\s+\$0\.00/);
-    assert.match(await ok(['statement']), /top_up/);
+    const walletStatement = await ok(['statement']);
+    assert.match(walletStatement, /top_up/);
+    assert.match(walletStatement, /GMT\+8/);
+    assert.doesNotMatch(walletStatement, /T\d\d:\d\d:\d\d/);
 
     // The referrer has no KYC yet: no top-up.
     await refused(['top-up', '--cny', '1000'], 'kyc_required', otherDir);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { Io } from '../../output.ts';
+import { localTime, type Io } from '../../output.ts';
 import { billingCall, orgContextOf, output } from './org-client.ts';
 
 /**
@@ -14,7 +14,7 @@ interface MemberObject {
   created_at: string;
 }
 
-const describe = (m: MemberObject) => `${m.id}  ${m.email}  ${m.role}  since ${m.created_at.slice(0, 10)}`;
+const describe = (m: MemberObject) => `${m.id}  ${m.email}  ${m.role}  since ${localTime(m.created_at).slice(0, 10)}`;
 
 export function membersCommand(io: Io): Command {
   const members = new Command('members').description("the organization's members: list, invite, remove (owners change the billing; members look)");

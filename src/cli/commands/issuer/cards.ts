@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CliError, EXIT_USAGE, type Io } from '../../output.ts';
+import { CliError, EXIT_USAGE, localTime, type Io } from '../../output.ts';
 import { call, contextOf, line, money, newIdempotencyKey, output, table, typedAmount, type IssuerContext } from './client.ts';
 
 interface Card {
@@ -168,7 +168,7 @@ export function cardCommand(io: Io): Command {
         const width = Math.max(0, ...page.data.map((e) => money(e.amount, e.currency).length));
         for (const e of page.data) {
           const who = e.merchant ? `  ${e.merchant.name}` : '';
-          line(ctx, `  ${e.created_at}  ${money(e.amount, e.currency).padStart(width)}  ${e.type} (${e.status})${who}`);
+          line(ctx, `  ${localTime(e.created_at)}  ${money(e.amount, e.currency).padStart(width)}  ${e.type} (${e.status})${who}`);
           if (e.decline) line(ctx, `      declined ${e.decline.response_code} ${e.decline.reason}: ${options.lang === 'zh-CN' ? e.decline.message_zh : e.decline.message_en}`);
         }
         if (page.has_more && page.next_cursor) line(ctx, `More: --cursor ${page.next_cursor}`);

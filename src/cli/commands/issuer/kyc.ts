@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Io } from '../../output.ts';
+import { localTime, type Io } from '../../output.ts';
 import { call, contextOf, line, newIdempotencyKey, output, table } from './client.ts';
 
 interface Verification {
@@ -17,7 +17,7 @@ function verificationRows(v: Verification): Array<[string, string]> {
     ['status', v.status],
   ];
   if (v.reason) rows.push(['reason', v.reason]);
-  rows.push(['started', v.created_at]);
+  rows.push(['started', localTime(v.created_at)]);
   if (v.completed_at) rows.push(['completed', v.completed_at]);
   else rows.push(['face check', v.qr_payload]);
   return rows;

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { Command } from 'commander';
-import { CliError, type Io } from '../../output.ts';
+import { CliError, localTime, type Io } from '../../output.ts';
 import { call, contextOf, line, newIdempotencyKey, output, saveSession, sessionPath, table } from './client.ts';
 
 interface Cardholder {
@@ -20,7 +20,7 @@ function cardholderRows(c: Cardholder): Array<[string, string]> {
     ['kyc', c.kyc_reason ? `${c.kyc_status} (${c.kyc_reason})` : c.kyc_status],
     ['invite code', c.invite_code],
     ['opening fee', c.opening_fee_waived ? 'waived' : 'charged'],
-    ['since', c.created_at],
+    ['since', localTime(c.created_at)],
   ];
 }
 
@@ -108,7 +108,7 @@ export function sessionCommands(io: Io): Command[] {
       });
       output(ctx, result, () => {
         if (result.data.length === 0) line(ctx, `No messages for ${options.phone}.`);
-        else table(ctx, result.data.map((m) => [m.created_at, m.body] as const));
+        else table(ctx, result.data.map((m) => [localTime(m.created_at), m.body] as const));
       });
     });
 

@@ -250,7 +250,7 @@ export function walletCommands(io: Io): Command[] {
       output(ctx, page, () => {
         if (page.data.length === 0) line(ctx, 'No movements yet.');
         const width = Math.max(0, ...page.data.map((e) => money(e.amount).length));
-        for (const e of page.data) line(ctx, `  ${e.created_at}  ${money(e.amount).padStart(width)}  ${walletEntryLabel(e)} (${e.status})`);
+        for (const e of page.data) line(ctx, `  ${localTime(e.created_at)}  ${money(e.amount).padStart(width)}  ${walletEntryLabel(e)} (${e.status})`);
         if (page.has_more) line(ctx, `More: --cursor ${page.next_cursor}`);
       });
     });

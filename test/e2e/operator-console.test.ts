@@ -43,7 +43,8 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
       assert.equal((await payAtDemoMerchant(url, credentials.acquirer.secret_key, 'pm_card_chargeDeclinedInsufficientFunds', amount)).declineCode, 'insufficient_funds');
     }
 
-    const phone = await openEnglishPhone(workDir);
+    // The network going down is part of the round (below): the browser's own report of it is expected.
+    const phone = await openEnglishPhone(workDir, (message) => /ERR_INTERNET_DISCONNECTED/.test(message.text()));
     context = phone.context;
     const { page, problems } = phone;
     const urls: string[] = [];
@@ -56,6 +57,13 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
         assert.ok(box !== null && box.x >= 0 && box.x + box.width <= 390, `#tab-${id} at ${JSON.stringify(box)}`);
       }
     };
+    // Where the keyboard is: after an action that removed the focused button, never the document's start.
+    const focusedId = () => page.evaluate(() => (globalThis as any).document.activeElement?.id ?? '');
+    const describedBy = async (selector: string) => {
+      const ids = ((await page.getAttribute(selector, 'aria-describedby')) ?? '').split(' ').filter(Boolean);
+      assert.ok(ids.length > 0, `${selector} has no description`);
+      return (await Promise.all(ids.map((id) => page.textContent(`#${id}`)))).join(' ');
+    };
     const tab = async (id: string) => {
       await page.click(`#tab-${id}`);
       await page.locator(`#screen-${id}`).waitFor({ state: 'visible' });
@@ -66,10 +74,11 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     assert.equal(await page.getAttribute('html', 'lang'), 'en', 'English from Accept-Language');
     await checkAccessibility(page, 'sign-in');
     await shot('sign-in');
-    // A wrong key: said in plain words, no session.
+    // A wrong key: said in plain words (the key was refused — no session had ended), no session.
     await page.fill('#signin-key', 'op_wrong');
     await page.click('#signin-submit');
-    await waitForText(page, '#signin-message', /The key is not valid, or the session has ended\. Sign in again\./);
+    await waitForText(page, '#signin-message', /That key was not accepted: it may be mistyped, revoked, or not an operator key\./);
+    assert.doesNotMatch((await page.textContent('#signin-message')) ?? '', /session/);
     assert.equal(await page.inputValue('#signin-key'), '', 'the field is wiped after each try');
 
     const signIn = async (who: RegExp) => {
@@ -93,25 +102,45 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     // English: the whole round.
     const firstCookie = await signIn(/Key “bootstrap” \(op_/);
     await page.locator('#screen-kyc').waitFor({ state: 'visible' });
+    // The form is gone: the keyboard lands on the screen's heading, not back at the top of the document.
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'kyc-title');
     await tabsInSight();
     await waitForText(page, '#kyc-list', /\+86139\*\*\*\*0012.*Pending.*\+86139\*\*\*\*0011.*Pending/s);
     assert.equal(/\d{4}-\d\d-\d\dT\d\d:/.test((await page.textContent('#kyc-list')) ?? ''), false, 'times in the reader’s zone, never raw UTC');
     await waitForText(page, '#kyc-list', /Submitted [A-Z][a-z]{2} \d+, \d{4}, \d+:\d\d\s?[AP]M/);
     await checkAccessibility(page, 'kyc');
     await shot('kyc');
-    await page.click(`#kyc-list li[data-id="${waiting[1]}"] button[data-action="approve"]`);
+    // Keyboard only, and each button says whose verification it decides (a screen reader hears "Approve" and the phone).
+    const approveSecond = `#kyc-list li[data-id="${waiting[1]}"] button[data-action="approve"]`;
+    assert.match(await describedBy(approveSecond), /\+86139\*\*\*\*0012/);
+    // "Reject…" puts the keyboard in the reason's field; an empty reason keeps it there, marked; Cancel goes back to "Reject…".
+    await page.focus(`#kyc-list li[data-id="${waiting[0]}"] button[data-action="reject"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((id) => (globalThis as any).document.activeElement?.id === `reject-${id}`, waiting[0]);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await waitForText(page, '#kyc-message', /Say why, so the cardholder knows what to fix\./);
+    assert.equal(await focusedId(), `reject-${waiting[0]}`);
+    assert.equal(await page.getAttribute(`#reject-${waiting[0]}`, 'aria-invalid'), 'true');
+    await page.click(`#kyc-list li[data-id="${waiting[0]}"] button[data-action="reject-cancel"]`);
+    await page.waitForFunction((id) => (globalThis as any).document.activeElement?.id === `kyc-${id}-reject`, waiting[0]);
+    await page.focus(approveSecond);
+    await page.keyboard.press('Enter');
     await waitForText(page, '#kyc-message', /Approved \+86139\*\*\*\*0012: they may now open cards and top up\./);
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'kyc-title');
     assert.equal((await call(url, 'GET', `/issuer/v1/operator/kyc?status=approved`, { bearer: operatorKey })).body.data.some((v: { id: string }) => v.id === waiting[1]), true);
     // Gone from the pending queue once the list is read again; the other one stays.
     await page.locator(`#kyc-list li[data-id="${waiting[1]}"]`).waitFor({ state: 'detached' });
     await waitForText(page, '#kyc-list', /\+86139\*\*\*\*0011/);
 
     await tab('money');
-    await waitForText(page, '#topups-list', /\$27\.\d\d.*Waiting for payment.*¥200\.00 → \$27\.\d\d/s);
+    await waitForText(page, '#topups-list', /\$27\.\d\d.*Waiting for payment.*¥200\.00 → \$27\.\d\d \(fee ¥\d+\.\d\d; \d+\.\d+ CNY per USD\)/s);
+    assert.match(await describedBy(`#topups-list li[data-id="${order}"] button[data-action="pay"]`), /¥200\.00 → \$27/);
     await checkAccessibility(page, 'money');
     await page.click(`#topups-list li[data-id="${order}"] button[data-action="pay"]`);
     await waitForText(page, '#topups-message', new RegExp(`Order ${order} is now: Credited\\.`));
     await waitForText(page, `#topups-list li[data-id="${order}"]`, /Credited/);
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'topups-title');
 
     await tab('declines');
     await waitForText(page, '#total-declined', /^2 /);
@@ -133,6 +162,17 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     await page.selectOption('#period-preset', '1h');
     await page.click('#period-show');
     await waitForText(page, `${cause} h3`, /2/);
+    // The network down: said in plain words, and no "Loading…" left beside it as if an answer were coming; back up, it shows again.
+    await context.setOffline(true);
+    await page.click('#period-show');
+    await waitForText(page, '#declines-message', /Cardlane could not be reached\. Check the connection and try again\./);
+    await waitForText(page, '#declines-error', /Cardlane could not be reached/);
+    assert.doesNotMatch((await page.textContent('section[aria-labelledby="declines-title"]')) ?? '', /Loading…/);
+    assert.equal(await page.locator('#declines-totals').count(), 0);
+    await context.setOffline(false);
+    await page.click('#period-show');
+    await waitForText(page, `${cause} h3`, /2/);
+    assert.equal(await page.textContent('#declines-message'), '');
 
     await tab('disputes');
     await waitForText(page, '#disputes-empty', /No disputes here\./);
@@ -171,7 +211,7 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
 
     await tab('money');
     await waitForText(page, `#topups-list li[data-id="${order}"]`, /已入账/);
-    await waitForText(page, '#topups-list', /¥200\.00 → \$27\.\d\d（手续费 ¥\d+\.\d\d，汇率/);
+    await waitForText(page, '#topups-list', /¥200\.00 → \$27\.\d\d（手续费 ¥\d+\.\d\d，汇率 \d+\.\d+ 元\/美元）/);
     await checkAccessibility(page, 'money (中文)');
     await shot('zh-money');
 

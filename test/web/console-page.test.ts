@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { APP_CONTENT_SECURITY_POLICY, CONSOLE_PATH, consolePageRoutes } from '../../src/web/index.ts';
+import { EVIDENCE_FIELDS } from '../../src/acquirer/disputes/dispute-store.ts';
 
 // The operator console's document and strings. Its browser modules are type-checked by their own tsconfig (with the DOM), so
 // they are loaded here at run time only.
@@ -10,6 +11,7 @@ type T = (key: string, vars?: Record<string, string | number>) => string;
 const strings = (await import(new URL('../../src/web/console/strings.ts', import.meta.url).href)) as {
   translator: (lang: string) => T;
   errorWording: (t: T, status: number, error: { code?: string; message?: string } | null) => string;
+  evidenceLabel: (t: T, field: string) => string;
 };
 const source = (await import('node:fs')).readFileSync(new URL('../../src/web/console/strings.ts', import.meta.url), 'utf8');
 
@@ -62,4 +64,32 @@ test('a refusal is said in the reader’s words by its code, never as a bare cod
   assert.equal(strings.errorWording(zh, 400, { code: 'parameter_invalid', message: 'Invalid status.' }), '页面发送了服务器不接受的内容，请刷新后重试。');
   assert.equal(strings.errorWording(en, 0, null), 'Cardlane could not be reached. Check the connection and try again.');
   assert.equal(strings.errorWording(zh, 500, { code: 'internal_error' }), '出了点问题（internal_error），请重试。');
+});
+
+test('the merchant’s dispute evidence is named in the reader’s words, every field Stripe takes, never as its snake_case name', () => {
+  const en = strings.translator('en');
+  const zh = strings.translator('zh-CN');
+  assert.equal(strings.evidenceLabel(en, 'uncategorized_text'), 'Other evidence');
+  assert.equal(strings.evidenceLabel(zh, 'uncategorized_text'), '其他证据');
+  assert.equal(strings.evidenceLabel(zh, 'shipping_tracking_number'), '运单号');
+  for (const field of EVIDENCE_FIELDS) {
+    for (const t of [en, zh]) {
+      const label = strings.evidenceLabel(t, field);
+      assert.ok(label !== field && !label.includes('_'), `${field}: ${label}`);
+    }
+    assert.match(strings.evidenceLabel(zh, field), /[\u4e00-\u9fff]/, field);
+  }
+  // A field this page does not know yet (Stripe adds some): shown as Stripe names it, not dropped.
+  assert.equal(strings.evidenceLabel(en, 'enhanced_evidence'), 'enhanced_evidence');
+  assert.equal(strings.evidenceLabel(en, 'toString'), 'toString');
+});
+
+test('a top-up’s rate says which way it goes (CNY per USD), and a refused sign-in key is not called an ended session', () => {
+  const en = strings.translator('en');
+  const zh = strings.translator('zh-CN');
+  const line = { cny: '¥1,000.00', usd: '$137.50', fee: '¥10.00', rate: '7.20' };
+  assert.equal(en('topUpLine', line), '¥1,000.00 → $137.50 (fee ¥10.00; 7.20 CNY per USD)');
+  assert.equal(zh('topUpLine', line), '¥1,000.00 → $137.50（手续费 ¥10.00，汇率 7.20 元/美元）');
+  assert.doesNotMatch(en('wrongKey'), /session/i);
+  assert.doesNotMatch(zh('wrongKey'), /会话/);
 });

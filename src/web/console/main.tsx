@@ -48,6 +48,15 @@ function Page() {
     setSession(found);
   }, []);
 
+  // Signed in with the form: the form is gone, so the keyboard goes to the screen's heading rather than back to the document's start.
+  const signedIn = useCallback(
+    (found: Session) => {
+      enter(found);
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('main h2[tabindex="-1"]')?.focus());
+    },
+    [enter],
+  );
+
   useEffect(() => {
     onSessionEnded(() => {
       setSession(null);
@@ -116,7 +125,7 @@ function Page() {
         {!checked ? (
           <p class="note">{t('loading')}</p>
         ) : session === null ? (
-          <SignIn notice={notice} onSignedIn={enter} />
+          <SignIn notice={notice} onSignedIn={signedIn} />
         ) : (
           <div id={`screen-${screen}`} key={screen}>
             <Screen />

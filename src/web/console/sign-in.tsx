@@ -28,6 +28,8 @@ export function SignIn(props: { readonly notice: Shown | null; readonly onSigned
     const answer = await api<Session>('POST', `${ISSUER}/operator/session`, { key });
     setBusy(false);
     if (input !== null) input.value = '';
+    // 401 here is the key itself refused, not a session that ended (the wording the other screens use for a 401).
+    if (answer.status === 401) return message.show('error', (t) => t('wrongKey'));
     if (!answer.ok) return message.show('error', refusal(answer));
     props.onSignedIn(answer.body);
   };

@@ -12,6 +12,7 @@ const en = {
   keyWhere: 'The first key is in this file of the data directory:',
   signIn: 'Sign in',
   enterKey: 'Paste an operator key.',
+  wrongKey: 'That key was not accepted: it may be mistyped, revoked, or not an operator key. Check it and paste it again.',
   signedInAs: 'Key “{name}” ({prefix}…)',
   signOut: 'Sign out',
   sessionEnded: 'The session ended; sign in again.',
@@ -59,7 +60,7 @@ const en = {
   wd_pending: 'Paying out',
   wd_paid: 'Paid out',
   wd_failed: 'Failed, back in the wallet',
-  topUpLine: '{cny} → {usd} (fee {fee}, rate {rate})',
+  topUpLine: '{cny} → {usd} (fee {fee}; {rate} CNY per USD)',
   withdrawalLine: '{amount} from the wallet → {cny} to Alipay (fee {fee})',
   sandboxControls: 'Alipay sandbox:',
   sandbox_pay: 'Payer pays',
@@ -118,6 +119,8 @@ const en = {
   dc_not_as_described: 'Not as described',
   disputeAt: '{amount} at {merchant} on card •••• {last4}',
   provisional: 'Provisional credit: {amount}',
+  provisionalTakenBack: 'Provisional credit of {amount} taken back',
+  disputeClosedAt: 'Closed {time}',
   cardholderSays: 'The cardholder says',
   merchantSays: 'The merchant’s evidence',
   respondBy: 'Merchant’s answer due {time}',
@@ -154,6 +157,35 @@ const en = {
   err_parameter_invalid: 'The page sent something the server does not take. Reload it and try again.',
   err_unsupported_media_type: 'This browser sent the key in a way the server does not take.',
   err_generic: 'Something went wrong ({code}). Try again.',
+
+  // The merchant's evidence, by Stripe's field names (`evidence[…]`, src/acquirer/disputes/dispute-store.ts).
+  ev_access_activity_log: 'Access activity log',
+  ev_billing_address: 'Billing address',
+  ev_cancellation_policy: 'Cancellation policy',
+  ev_cancellation_policy_disclosure: 'How the cancellation policy was shown',
+  ev_cancellation_rebuttal: 'Why the cancellation does not apply',
+  ev_customer_communication: 'Messages with the customer',
+  ev_customer_email_address: 'Customer’s email',
+  ev_customer_name: 'Customer’s name',
+  ev_customer_purchase_ip: 'Customer’s IP address at purchase',
+  ev_customer_signature: 'Customer’s signature',
+  ev_duplicate_charge_documentation: 'Documents for the other charge',
+  ev_duplicate_charge_explanation: 'Why the charges are not duplicates',
+  ev_duplicate_charge_id: 'The other charge',
+  ev_product_description: 'Product or service',
+  ev_receipt: 'Receipt',
+  ev_refund_policy: 'Refund policy',
+  ev_refund_policy_disclosure: 'How the refund policy was shown',
+  ev_refund_refusal_explanation: 'Why no refund was given',
+  ev_service_date: 'Service date',
+  ev_service_documentation: 'Proof of service',
+  ev_shipping_address: 'Shipping address',
+  ev_shipping_carrier: 'Carrier',
+  ev_shipping_date: 'Shipping date',
+  ev_shipping_documentation: 'Proof of shipping',
+  ev_shipping_tracking_number: 'Tracking number',
+  ev_uncategorized_file: 'Other file',
+  ev_uncategorized_text: 'Other evidence',
 };
 
 export type StringKey = keyof typeof en;
@@ -167,6 +199,7 @@ const zh: Record<StringKey, string> = {
   keyWhere: '第一把密钥在数据目录的这个文件里：',
   signIn: '登录',
   enterKey: '请粘贴运营密钥。',
+  wrongKey: '这个密钥未被接受：可能输错了、已被吊销，或不是运营密钥。请核对后重新粘贴。',
   signedInAs: '密钥“{name}”（{prefix}…）',
   signOut: '退出登录',
   sessionEnded: '会话已结束，请重新登录。',
@@ -214,7 +247,7 @@ const zh: Record<StringKey, string> = {
   wd_pending: '出款中',
   wd_paid: '已到账',
   wd_failed: '失败，已退回钱包',
-  topUpLine: '{cny} → {usd}（手续费 {fee}，汇率 {rate}）',
+  topUpLine: '{cny} → {usd}（手续费 {fee}，汇率 {rate} 元/美元）',
   withdrawalLine: '钱包扣除 {amount} → 支付宝到账 {cny}（手续费 {fee}）',
   sandboxControls: '支付宝沙箱：',
   sandbox_pay: '模拟付款',
@@ -273,6 +306,8 @@ const zh: Record<StringKey, string> = {
   dc_not_as_described: '与描述不符',
   disputeAt: '{merchant} 的 {amount}，卡尾号 {last4}',
   provisional: '临时退款：{amount}',
+  provisionalTakenBack: '临时退款 {amount} 已收回',
+  disputeClosedAt: '结案于 {time}',
   cardholderSays: '持卡人陈述',
   merchantSays: '商户的证据',
   respondBy: '商户答复期限 {time}',
@@ -309,6 +344,34 @@ const zh: Record<StringKey, string> = {
   err_parameter_invalid: '页面发送了服务器不接受的内容，请刷新后重试。',
   err_unsupported_media_type: '浏览器发送密钥的方式不被服务器接受。',
   err_generic: '出了点问题（{code}），请重试。',
+
+  ev_access_activity_log: '访问活动记录',
+  ev_billing_address: '账单地址',
+  ev_cancellation_policy: '取消政策',
+  ev_cancellation_policy_disclosure: '取消政策的告知方式',
+  ev_cancellation_rebuttal: '对取消主张的反驳',
+  ev_customer_communication: '与客户的沟通记录',
+  ev_customer_email_address: '客户邮箱',
+  ev_customer_name: '客户姓名',
+  ev_customer_purchase_ip: '客户购买时的 IP 地址',
+  ev_customer_signature: '客户签名',
+  ev_duplicate_charge_documentation: '另一笔扣款的凭证',
+  ev_duplicate_charge_explanation: '两笔扣款并非重复的说明',
+  ev_duplicate_charge_id: '另一笔扣款',
+  ev_product_description: '商品或服务说明',
+  ev_receipt: '收据',
+  ev_refund_policy: '退款政策',
+  ev_refund_policy_disclosure: '退款政策的告知方式',
+  ev_refund_refusal_explanation: '未予退款的原因',
+  ev_service_date: '服务日期',
+  ev_service_documentation: '服务凭证',
+  ev_shipping_address: '收货地址',
+  ev_shipping_carrier: '承运商',
+  ev_shipping_date: '发货日期',
+  ev_shipping_documentation: '发货凭证',
+  ev_shipping_tracking_number: '运单号',
+  ev_uncategorized_file: '其他文件',
+  ev_uncategorized_text: '其他证据',
 };
 
 const TABLES: Readonly<Record<Lang, Readonly<Record<StringKey, string>>>> = { en, 'zh-CN': zh };
@@ -329,6 +392,11 @@ export function keyOf(prefix: string, value: string | null | undefined): StringK
 export function named(t: T, prefix: string, value: string | null | undefined): string {
   const key = keyOf(prefix, value);
   return key === null ? (value ?? '') : t(key);
+}
+
+/** A field of the merchant's dispute evidence in the reader's words; a field the table does not know yet, as Stripe names it. */
+export function evidenceLabel(t: T, field: string): string {
+  return named(t, 'ev_', field);
 }
 
 /** What to tell the operator about a refused request: in their words, by the error's code; never a bare code alone. */

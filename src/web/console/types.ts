@@ -69,8 +69,10 @@ export interface DisputeItem {
   readonly merchant_name: string | null;
   readonly evidence: string;
   readonly merchant_evidence: Readonly<Record<string, string>> | null;
+  readonly winner: 'cardholder' | 'merchant' | null;
   readonly merchant_respond_by: string;
   readonly created_at: string;
+  readonly closed_at: string | null;
 }
 
 export interface DeclineGroup {

@@ -60,6 +60,17 @@ export function ListFooter(props: {
   );
 }
 
+/**
+ * Moves the keyboard's focus to an element once the page has drawn it: a
+ * section's heading (made focusable with tabIndex -1) after an action that
+ * removed the focused button, or the button a dialog was opened from. Without
+ * it the focus falls to the document's start and a keyboard user tabs through
+ * the whole header again.
+ */
+export function focusById(id: string): void {
+  requestAnimationFrame(() => document.getElementById(id)?.focus());
+}
+
 /** A moment in the reader's own time zone and language (never the API's UTC text). */
 export function Time(props: { readonly iso: string }) {
   const { lang } = useConsole();

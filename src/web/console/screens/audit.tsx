@@ -24,7 +24,9 @@ export function AuditScreen() {
   const failed = report?.checks.filter((c) => !c.ok).length ?? 0;
   return (
     <section class="panel" aria-labelledby="audit-title">
-      <h2 id="audit-title">{t('auditTitle')}</h2>
+      <h2 id="audit-title" tabIndex={-1}>
+        {t('auditTitle')}
+      </h2>
       <p class="note">
         <Phrase text={t('auditLead')} values={{ command: <code>cardlane audit</code> }} />
       </p>

@@ -42,6 +42,8 @@ export function DeclinesScreen() {
   const [preset, setPreset] = useState<Preset>('24h');
   const [period, setPeriod] = useState<Period>(() => presetPeriod('24h'));
   const [summary, setSummary] = useState<DeclineSummary | null>(null);
+  // Refused or unreachable: the message says so, and no "Loading…" stays beside it as if an answer were still coming.
+  const [summaryFailed, setSummaryFailed] = useState(false);
   const message = useMessage();
   const fromField = useRef<HTMLInputElement>(null);
   const toField = useRef<HTMLInputElement>(null);
@@ -51,10 +53,12 @@ export function DeclinesScreen() {
   useEffect(() => {
     let live = true;
     setSummary(null);
+    setSummaryFailed(false);
     void api<DeclineSummary>('GET', `/doctor/v1/declines/summary?${query}`).then((answer) => {
       if (!live) return;
-      if (answer.ok) setSummary(answer.body);
-      else message.show('error', refusal(answer));
+      if (answer.ok) return setSummary(answer.body);
+      setSummaryFailed(true);
+      message.show('error', refusal(answer));
     });
     return () => {
       live = false;
@@ -74,7 +78,9 @@ export function DeclinesScreen() {
   return (
     <>
       <section class="panel" aria-labelledby="declines-title">
-        <h2 id="declines-title">{t('declinesTitle')}</h2>
+        <h2 id="declines-title" tabIndex={-1}>
+          {t('declinesTitle')}
+        </h2>
         <form id="period-form" class="period" noValidate onSubmit={apply}>
           <div>
             <label for="period-preset">{t('period')}</label>
@@ -123,8 +129,10 @@ export function DeclinesScreen() {
               </dd>
             </div>
           </dl>
-        ) : (
-          <p class="note">{t('loading')}</p>
+        ) : summaryFailed ? null : (
+          <p id="declines-loading" class="note">
+            {t('loading')}
+          </p>
         )}
       </section>
 

@@ -1,11 +1,11 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ISSUER } from '../api.ts';
 import { useConsole } from '../context.ts';
 import { usePagedList } from '../paged-list.ts';
 import { refusal, Said, useMessage } from '../said.tsx';
 import { named } from '../strings.ts';
 import type { KycItem } from '../types.ts';
-import { Badge, ListFooter, Phrase, StatusFilter, Time } from '../ui.tsx';
+import { Badge, focusById, ListFooter, Phrase, StatusFilter, Time } from '../ui.tsx';
 
 const STATUSES = ['pending', 'approved', 'rejected'] as const;
 const TONE = { pending: 'wait', approved: 'good', rejected: 'bad' } as const;
@@ -19,11 +19,31 @@ export function KycScreen() {
   const [rejecting, setRejecting] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const reason = useRef<HTMLTextAreaElement>(null);
+  const [reasonMissing, setReasonMissing] = useState(false);
+
+  // "Reject…" opens the reason's field: the keyboard goes straight into it.
+  useEffect(() => {
+    if (rejecting !== null) reason.current?.focus();
+  }, [rejecting]);
+
+  const startRejecting = (item: KycItem) => {
+    message.clear();
+    setReasonMissing(false);
+    setRejecting(item.id);
+  };
+
+  const stopRejecting = (item: KycItem) => {
+    setRejecting(null);
+    setReasonMissing(false);
+    focusById(`kyc-${item.id}-reject`);
+  };
 
   const approve = async (item: KycItem) => {
     setBusy(true);
     const answer = await api<unknown>('POST', `${ISSUER}/operator/kyc/${encodeURIComponent(item.id)}/approve`);
     setBusy(false);
+    // The decided verification leaves the queue with its buttons: the keyboard goes on from the queue's heading, under which the outcome is said.
+    focusById('kyc-title');
     if (!answer.ok) return message.show('error', refusal(answer));
     message.show('ok', (t) => t('kycApproved', { phone: item.cardholder.phone }));
     list.reload();
@@ -31,12 +51,18 @@ export function KycScreen() {
 
   const reject = async (item: KycItem) => {
     const why = reason.current?.value.trim() ?? '';
-    if (why === '') return message.show('error', (t) => t('enterReason'));
+    if (why === '') {
+      setReasonMissing(true);
+      reason.current?.focus();
+      return message.show('error', (t) => t('enterReason'));
+    }
     setBusy(true);
     const answer = await api<unknown>('POST', `${ISSUER}/operator/kyc/${encodeURIComponent(item.id)}/reject`, { reason: why });
     setBusy(false);
+    focusById('kyc-title');
     if (!answer.ok) return message.show('error', refusal(answer));
     setRejecting(null);
+    setReasonMissing(false);
     message.show('ok', (t) => t('kycRejected', { phone: item.cardholder.phone, reason: why }));
     list.reload();
   };
@@ -44,7 +70,9 @@ export function KycScreen() {
   return (
     <section class="panel" aria-labelledby="kyc-title">
       <div class="panel-head">
-        <h2 id="kyc-title">{t('kycTitle')}</h2>
+        <h2 id="kyc-title" tabIndex={-1}>
+          {t('kycTitle')}
+        </h2>
         <StatusFilter
           id="kyc-status"
           value={status}
@@ -60,7 +88,9 @@ export function KycScreen() {
         {(list.items ?? []).map((item) => (
           <li key={item.id} data-id={item.id}>
             <div class="item-head">
-              <strong class="mono">{item.cardholder.phone}</strong>
+              <strong class="mono" id={`kyc-${item.id}-who`}>
+                {item.cardholder.phone}
+              </strong>
               <Badge tone={TONE[item.status]}>{named(t, 'kyc_', item.status)}</Badge>
             </div>
             <p class="meta">
@@ -78,10 +108,10 @@ export function KycScreen() {
             {item.reason ? <p>{t('reasonShown', { reason: item.reason })}</p> : null}
             {item.status === 'pending' && rejecting !== item.id ? (
               <div class="actions">
-                <button type="button" class="primary" data-action="approve" disabled={busy} onClick={() => void approve(item)}>
+                <button type="button" class="primary" data-action="approve" aria-describedby={`kyc-${item.id}-who`} disabled={busy} onClick={() => void approve(item)}>
                   {t('approve')}
                 </button>
-                <button type="button" data-action="reject" disabled={busy} onClick={() => (message.clear(), setRejecting(item.id))}>
+                <button type="button" id={`kyc-${item.id}-reject`} data-action="reject" aria-describedby={`kyc-${item.id}-who`} disabled={busy} onClick={() => startRejecting(item)}>
                   {t('reject')}
                 </button>
               </div>
@@ -89,12 +119,12 @@ export function KycScreen() {
             {rejecting === item.id ? (
               <form class="reject" noValidate onSubmit={(event) => (event.preventDefault(), void reject(item))}>
                 <label for={`reject-${item.id}`}>{t('rejectReason')}</label>
-                <textarea id={`reject-${item.id}`} ref={reason} rows={2} maxLength={500} required />
+                <textarea id={`reject-${item.id}`} ref={reason} rows={2} maxLength={500} required aria-invalid={reasonMissing ? 'true' : undefined} aria-describedby={reasonMissing ? 'kyc-message' : undefined} />
                 <div class="actions">
                   <button type="submit" class="danger" data-action="reject-confirm" disabled={busy}>
                     {t('rejectConfirm')}
                   </button>
-                  <button type="button" onClick={() => setRejecting(null)}>
+                  <button type="button" data-action="reject-cancel" onClick={() => stopRejecting(item)}>
                     {t('cancel')}
                   </button>
                 </div>

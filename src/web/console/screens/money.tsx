@@ -6,7 +6,7 @@ import { usePagedList } from '../paged-list.ts';
 import { refusal, Said, useMessage } from '../said.tsx';
 import { named } from '../strings.ts';
 import type { Amount, TopUpItem, WithdrawalItem } from '../types.ts';
-import { Badge, ListFooter, Phrase, StatusFilter, Time } from '../ui.tsx';
+import { Badge, focusById, ListFooter, Phrase, StatusFilter, Time } from '../ui.tsx';
 
 const TOP_UP_STATUSES = ['created', 'paid', 'credited', 'expired', 'closed', 'failed', 'refund_pending', 'refunded'] as const;
 const WITHDRAWAL_STATUSES = ['pending', 'paid', 'failed'] as const;
@@ -37,6 +37,8 @@ function TopUps() {
     setBusy(true);
     const answer = await api<{ top_up: TopUpItem }>('POST', `${ISSUER}/operator/sandbox/alipay/${encodeURIComponent(item.id)}/${action}`);
     setBusy(false);
+    // The order's buttons go once it is no longer open: the keyboard goes on from the list's heading, under which the outcome is said.
+    focusById('topups-title');
     if (!answer.ok) return message.show('error', refusal(answer));
     const now = answer.body.top_up.status;
     message.show('ok', (t) => t('sandboxDone', { id: item.id, status: named(t, 'topup_', now) }));
@@ -46,7 +48,9 @@ function TopUps() {
   return (
     <section class="panel" aria-labelledby="topups-title">
       <div class="panel-head">
-        <h2 id="topups-title">{t('topUpsTitle')}</h2>
+        <h2 id="topups-title" tabIndex={-1}>
+          {t('topUpsTitle')}
+        </h2>
         <StatusFilter id="topups-status" value={status} options={[{ value: '', label: t('all') }, ...TOP_UP_STATUSES.map((s) => ({ value: s, label: t(`topup_${s}`) }))]} onChange={setStatus} />
       </div>
       <Said id="topups-message" shown={message.shown} t={t} lang={lang} />
@@ -57,7 +61,7 @@ function TopUps() {
               <strong>{show(item.usd_amount)}</strong>
               <Badge tone={topUpTone(item.status)}>{named(t, 'topup_', item.status)}</Badge>
             </div>
-            <p>{t('topUpLine', { cny: show(item.cny_amount), usd: show(item.usd_amount), fee: show(item.fee), rate: item.rate })}</p>
+            <p id={`topup-${item.id}-line`}>{t('topUpLine', { cny: show(item.cny_amount), usd: show(item.usd_amount), fee: show(item.fee), rate: item.rate })}</p>
             <p class="meta">
               <span class="mono">{item.cardholder.phone}</span> · <Phrase text={t('createdAt')} values={{ time: <Time iso={item.created_at} /> }} />
             </p>
@@ -68,7 +72,7 @@ function TopUps() {
                   {t('sandboxControls')}
                 </span>
                 {SANDBOX_ACTIONS.map((action) => (
-                  <button key={action} type="button" data-action={action} class={action === 'pay' ? 'primary' : ''} disabled={busy} onClick={() => void play(item, action)}>
+                  <button key={action} type="button" data-action={action} class={action === 'pay' ? 'primary' : ''} aria-describedby={`topup-${item.id}-line`} disabled={busy} onClick={() => void play(item, action)}>
                     {t(`sandbox_${action}`)}
                   </button>
                 ))}

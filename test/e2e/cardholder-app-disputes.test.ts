@@ -71,12 +71,12 @@ test('the cardholder app disputes a settled payment from the statement: the form
     assert.equal(await page.locator('#statement a.dispute-this').count(), 0, 'a disputed payment is not offered again');
     await checkAccessibility(page, 'statement with a dispute');
 
-    // The same payment again (an old link): the API's refusal in Chinese.
+    // The same payment again (an old link): the refusal in the app's Chinese.
     await page.goto(disputeUrl);
     await page.locator('#dispute-form').waitFor({ state: 'visible' });
     await page.fill('#dispute-evidence', '再次提交');
     await page.click('#dispute-submit');
-    await waitForText(page, '#dispute-error', /此交易已经发起过争议/);
+    await waitForText(page, '#dispute-error', /这笔付款已在争议中/);
 
     assert.deepEqual(problems, []);
     await context.close();

@@ -162,12 +162,14 @@ test('cardlane issuer statement prints the app\'s English words for each transfe
   const text = await cli(['statement', '--limit', '100']);
   const l4 = card.last4;
   const lines = text.split('\n').map((l) => l.trim());
+  // Each line: its time in the reader's zone (`2026-05-01 08:01 GMT+8`), the amount, the words.
+  const when = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d \S+`;
   const expected: Array<[RegExp, string]> = [
-    [/^\S+ +\$7\.00  /, `Dispute won: money returned, card •••• ${l4} (settled)`],
-    [/^\S+ +-\$5\.00  /, `Temporary credit taken back (dispute), card •••• ${l4} (settled)`],
-    [/^\S+ +\$5\.00  /, `Temporary credit (dispute), card •••• ${l4} (settled)`],
-    [/^\S+ +\$3\.00  /, `Refund to wallet (card •••• ${l4} closed) (settled)`],
-    [/^\S+ +\S+  /, `Card •••• ${l4} closed: balance returned (settled)`],
+    [new RegExp(`^${when} +\\$7\\.00  `), `Dispute won: money returned, card •••• ${l4} (settled)`],
+    [new RegExp(`^${when} +-\\$5\\.00  `), `Temporary credit taken back (dispute), card •••• ${l4} (settled)`],
+    [new RegExp(`^${when} +\\$5\\.00  `), `Temporary credit (dispute), card •••• ${l4} (settled)`],
+    [new RegExp(`^${when} +\\$3\\.00  `), `Refund to wallet (card •••• ${l4} closed) (settled)`],
+    [new RegExp(`^${when} +\\S+  `), `Card •••• ${l4} closed: balance returned (settled)`],
   ];
   expected.forEach(([start, words], i) => {
     const line = lines[i]!;

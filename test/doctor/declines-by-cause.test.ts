@@ -1,41 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import type { Cardlane } from '../../src/app/start.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { newTestLocation } from '../support/databases.ts';
+import { startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
 import { call, consoleSignIn, payAtDemoMerchant, signUpCardholder, type Json } from '../support/operator-console.ts';
 
 // The operator's authorizations and declines over a period (GET /doctor/v1/declines/summary and
 // /doctor/v1/declines): the network's answers counted, each decline filed under the doctor's cause with its
 // response code and reason; the latest declines newest first by a stable cursor; the card by its last four.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-declines-'));
-const location = newTestLocation();
 const START_MS = Date.UTC(2026, 4, 3, 9);
 const clock = new ManualClock(START_MS);
 const HOUR_MS = 3600_000;
 let cardlane: Cardlane;
 let op: string;
 
+let started: InProcessCardlane | undefined;
+
 before(async () => {
-  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
-  op = readFileSync(cardlane.operatorKeyFile!, 'utf8').trim();
+  started = await startInProcessCardlane('declines', clock);
+  ({ cardlane, operatorKey: op } = started);
 });
 
-after(async () => {
-  await cardlane?.close();
-  const db = openDatabase(location.url);
-  if (db instanceof PostgresDatabase) await db.dropSchema();
-  await db.close();
-  location.remove();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => started?.close());
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const doctor = (path: string, options: { bearer?: string; cookie?: string } = { bearer: op }) => call(cardlane.url, 'GET', `/doctor/v1${path}`, options);

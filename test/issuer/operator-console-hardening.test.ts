@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import type { Cardlane } from '../../src/app/start.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { newTestLocation } from '../support/databases.ts';
+import { startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
 import { call, consoleSignIn, signUpCardholder, startKyc } from '../support/operator-console.ts';
 
 // What a review of the operator console found: a forged cursor whose id holds a NUL was a 500 on PostgreSQL
@@ -17,25 +11,18 @@ import { call, consoleSignIn, signUpCardholder, startKyc } from '../support/oper
 // Authorization) does not keep a shared cache from storing them; and behind the TLS proxy that is the only way
 // Cardlane is served over HTTPS, the session cookie was set without Secure.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-console-hardening-'));
-const location = newTestLocation();
 const clock = new ManualClock(Date.UTC(2026, 4, 3, 9));
 let cardlane: Cardlane;
 let op: string;
 
+let started: InProcessCardlane | undefined;
+
 before(async () => {
-  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
-  op = readFileSync(cardlane.operatorKeyFile!, 'utf8').trim();
+  started = await startInProcessCardlane('console-hardening', clock);
+  ({ cardlane, operatorKey: op } = started);
 });
 
-after(async () => {
-  await cardlane?.close();
-  const db = openDatabase(location.url);
-  if (db instanceof PostgresDatabase) await db.dropSchema();
-  await db.close();
-  location.remove();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => started?.close());
 
 const cursorOf = (position: unknown) => Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 

@@ -1,40 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Stripe from 'stripe';
-import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import type { Cardlane } from '../../src/app/start.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { newTestLocation } from '../support/databases.ts';
+import { startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
 import { call, consoleSignIn, openTopUp, signUpCardholder, startKyc, type Json } from '../support/operator-console.ts';
 
 // What the operator console lists under /issuer/v1/operator: the KYC queue, top-ups, withdrawals and
 // disputes — operator only, newest first, filtered by status, paged by a cursor that neither repeats nor
 // skips a row when new ones arrive, every bad parameter a 400 with a stable code; phones masked.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-console-lists-'));
-const location = newTestLocation();
 const clock = new ManualClock(Date.UTC(2026, 4, 2, 9));
 let cardlane: Cardlane;
 let op: string;
 
+let started: InProcessCardlane | undefined;
+
 before(async () => {
-  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
-  op = readFileSync(cardlane.operatorKeyFile!, 'utf8').trim();
+  started = await startInProcessCardlane('console-lists', clock);
+  ({ cardlane, operatorKey: op } = started);
 });
 
-after(async () => {
-  await cardlane?.close();
-  const db = openDatabase(location.url);
-  if (db instanceof PostgresDatabase) await db.dropSchema();
-  await db.close();
-  location.remove();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => started?.close());
 
 const operator = (path: string) => call(cardlane.url, 'GET', `/issuer/v1/operator${path}`, { bearer: op });
 

@@ -1,41 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
-import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import type { Cardlane } from '../../src/app/start.ts';
 import { installOperatorKeys } from '../../src/issuer/identity/operator-keys.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { cryptoRandom, IdGenerator } from '../../src/platform/ids.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { newTestLocation } from '../support/databases.ts';
+import { startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
 import { call, consoleSignIn, signUpCardholder, startKyc } from '../support/operator-console.ts';
 
 // The operator console's sign-in (POST /issuer/v1/operator/session): an operator key exchanged for an
 // HttpOnly, SameSite=Strict session cookie, accepted by the operator routes the console calls — with its
 // X-CSRF-Token for every change — and ended by signing out, by the key's revocation, or by 30 idle minutes.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-console-session-'));
-const location = newTestLocation();
 const clock = new ManualClock(Date.UTC(2026, 4, 1, 9));
 let cardlane: Cardlane;
 let op: string;
 
+let started: InProcessCardlane | undefined;
+
 before(async () => {
-  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
-  op = readFileSync(cardlane.operatorKeyFile!, 'utf8').trim();
+  started = await startInProcessCardlane('console-session', clock);
+  ({ cardlane, operatorKey: op } = started);
 });
 
-after(async () => {
-  await cardlane?.close();
-  const db = openDatabase(location.url);
-  if (db instanceof PostgresDatabase) await db.dropSchema();
-  await db.close();
-  location.remove();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => started?.close());
 
 // Sign-ins are limited per address (10 a minute) on this test's manual clock: each test starts a minute later.
 beforeEach(() => clock.advanceMs(60_000));

@@ -1,0 +1,40 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import type { Clock } from '../../src/platform/clock.ts';
+import { openDatabase } from '../../src/platform/db/open.ts';
+import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { newTestLocation } from './databases.ts';
+
+export interface InProcessCardlane {
+  readonly cardlane: Cardlane;
+  /** The deployment's first operator key, as `cardlane up` writes it. */
+  readonly operatorKey: string;
+  /** Stops it, drops its schema (PostgreSQL) or file, and removes its data directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * The whole program in this process on the suite's database, on a clock the
+ * test holds, with no background tasks (a test runs the one it means to),
+ * silent: what a test of the HTTP faces starts in `before` and closes in `after`.
+ */
+export async function startInProcessCardlane(name: string, clock: Clock): Promise<InProcessCardlane> {
+  const dataDir = mkdtempSync(join(tmpdir(), `cardlane-${name}-`));
+  const location = newTestLocation();
+  const cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
+  return {
+    cardlane,
+    operatorKey: readFileSync(cardlane.operatorKeyFile!, 'utf8').trim(),
+    async close() {
+      await cardlane.close();
+      const db = openDatabase(location.url);
+      if (db instanceof PostgresDatabase) await db.dropSchema();
+      await db.close();
+      location.remove();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -105,7 +105,9 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     // The form is gone: the keyboard lands on the screen's heading, not back at the top of the document.
     await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'kyc-title');
     await tabsInSight();
-    await waitForText(page, '#kyc-list', /\+86139\*\*\*\*0012.*Pending.*\+86139\*\*\*\*0011.*Pending/s);
+    // A queue: oldest first, whoever has waited longest at the top, and the screen says so.
+    await waitForText(page, '#kyc-list', /\+86139\*\*\*\*0011.*Pending.*\+86139\*\*\*\*0012.*Pending/s);
+    await waitForText(page, '#kyc-order', /^Oldest first: whoever has waited longest is at the top\.$/);
     assert.equal(/\d{4}-\d\d-\d\dT\d\d:/.test((await page.textContent('#kyc-list')) ?? ''), false, 'times in the reader’s zone, never raw UTC');
     await waitForText(page, '#kyc-list', /Submitted [A-Z][a-z]{2} \d+, \d{4}, \d+:\d\d\s?[AP]M/);
     await checkAccessibility(page, 'kyc');
@@ -202,6 +204,7 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     await tabsInSight();
     await tab('kyc');
     await waitForText(page, '#kyc-list', /\+86139\*\*\*\*0011.*待审核/s);
+    await waitForText(page, '#kyc-order', /^最早的在前：等待最久的排在最上面。$/);
     await waitForText(page, '#kyc-list', /提交于 \d{4}年\d{1,2}月\d{1,2}日/);
     await page.click(`#kyc-list li[data-id="${waiting[0]}"] button[data-action="approve"]`);
     await waitForText(page, '#kyc-message', /已通过 \+86139\*\*\*\*0011 的实名认证/);

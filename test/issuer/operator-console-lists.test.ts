@@ -7,7 +7,7 @@ import { startInProcessCardlane, type InProcessCardlane } from '../support/in-pr
 import { call, consoleSignIn, openTopUp, signUpCardholder, startKyc, type Json } from '../support/operator-console.ts';
 
 // What the operator console lists under /issuer/v1/operator: the KYC queue, top-ups, withdrawals and
-// disputes — operator only, newest first, filtered by status, paged by a cursor that neither repeats nor
+// disputes — operator only, newest first (oldest first to work a queue), filtered by status, paged by a cursor that neither repeats nor
 // skips a row when new ones arrive, every bad parameter a 400 with a stable code; phones masked.
 
 const clock = new ManualClock(Date.UTC(2026, 4, 2, 9));
@@ -63,6 +63,16 @@ test('the KYC queue: pending first by filter, newest first, a stable cursor, mas
   assert.deepEqual(all.slice(0, 6), [late, ids[4], ids[3], ids[2], ids[1], ids[0]]);
   assert.equal(new Set(all).size, all.length, 'no row twice');
 
+  // Worked as a queue: oldest first, the one who has waited longest at the top, paged the same way — and one
+  // that arrives between pages joins the end, not the page being read.
+  const oldest = await operator('/kyc?status=pending&limit=2&order=oldest');
+  assert.deepEqual(oldest.body.data.map((v: Json) => v.id), [ids[0], ids[1]]);
+  const latest = await startKyc(cardlane.url, await signUpCardholder(cardlane.url, op, '+8613800000208'));
+  const queue = (await pages('/kyc?status=pending&order=oldest', 2)).flat().map((v) => v.id);
+  assert.deepEqual(queue, [ids[0], ids[1], ids[2], ids[3], ids[4], late, latest]);
+  const next = await operator(`/kyc?status=pending&limit=2&order=oldest&cursor=${oldest.body.next_cursor}`);
+  assert.deepEqual(next.body.data.map((v: Json) => v.id), [ids[2], ids[3]]);
+
   // Decided ones leave the pending queue and show under their status.
   assert.equal((await call(cardlane.url, 'POST', `/issuer/v1/operator/kyc/${ids[0]}/reject`, { bearer: op, body: { reason: 'The photo is blurred.' } })).status, 200);
   assert.equal((await call(cardlane.url, 'POST', `/issuer/v1/operator/kyc/${ids[1]}/approve`, { bearer: op })).status, 200);
@@ -83,6 +93,7 @@ test('the KYC queue: pending first by filter, newest first, a stable cursor, mas
     ['?cursor=%00', 'cursor', 'parameter_invalid'],
     [`?cursor=${Buffer.from(JSON.stringify([-1, 'x'])).toString('base64url')}`, 'cursor', 'parameter_invalid'],
     ['?sort=asc', 'sort', 'parameter_unknown'],
+    ['?order=asc', 'order', 'parameter_invalid'],
   ] as const) {
     const refused = await operator(`/kyc${query}`);
     assert.equal(refused.status, 400, `${query}: ${JSON.stringify(refused.body)}`);

@@ -25,8 +25,8 @@ const amountOf = (minor: number | string, currency: string) => amount(Number(min
 
 const cardholderOf = (row: { readonly cardholder_id: string; readonly phone_e164: string }) => ({ id: row.cardholder_id, phone: maskedPhone(row.phone_e164) });
 
-function pageRequest<S extends string>(query: { readonly status?: S; readonly limit: number; readonly cursor?: string }): PageRequest<S> {
-  return { status: query.status ?? null, limit: query.limit, after: query.cursor === undefined ? null : decodeCursor(query.cursor) };
+function pageRequest<S extends string>(query: { readonly status?: S; readonly limit: number; readonly cursor?: string; readonly order?: 'newest' | 'oldest' }): PageRequest<S> {
+  return { status: query.status ?? null, limit: query.limit, after: query.cursor === undefined ? null : decodeCursor(query.cursor), order: query.order ?? 'newest' };
 }
 
 function listJson<R, J>(page: KeysetPage<R>, present: (row: R) => J) {
@@ -72,11 +72,11 @@ function disputeJson(row: DisputeQueueRow) {
 /**
  * What the operator console lists, under `/issuer/v1/operator`: the KYC
  * queue, top-up orders, withdrawals (payouts) and disputes — newest first,
- * filtered by status, paged by a stable cursor. Phones are masked; a card
+ * or oldest first to work a queue — filtered by status, paged by a stable cursor. Phones are masked; a card
  * is named by its last four digits only. Reads only.
  */
 export function operatorListEndpoints(db: Database, auth: IssuerAuth): AnyEndpoint[] {
-  const paging = 'Newest first. Page with `cursor` = the previous page’s `next_cursor` (a cursor from elsewhere is 400 parameter_invalid).';
+  const paging = 'Newest first, or oldest first with `order=oldest` (a queue: the longest waiting at the top). Page with `cursor` = the previous page’s `next_cursor` (a cursor from elsewhere is 400 parameter_invalid).';
   return [
     endpoint({
       method: 'GET',

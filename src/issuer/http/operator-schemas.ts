@@ -30,6 +30,12 @@ export function listQuery<const S extends readonly string[]>(statuses: S) {
       status: { type: 'string', enum: statuses, description: 'Only this status; all when left out.' },
       limit: { type: 'integer', minimum: 1, maximum: OPERATOR_PAGE_MAX, default: 20 },
       cursor: { type: 'string', minLength: 1, maxLength: 400, description: 'The previous page’s `next_cursor`.' },
+      order: {
+        type: 'string',
+        enum: ['newest', 'oldest'],
+        default: 'newest',
+        description: 'newest first (history), or oldest first (to work a queue: the longest waiting at the top). Keep it the same while paging.',
+      },
     },
   } as const;
 }

@@ -1,12 +1,12 @@
 import type { Sql } from '../../platform/db/database.ts';
-import { afterPosition, pageOf, type KeysetPage, type KeysetPosition } from '../../platform/db/keyset-page.ts';
+import { afterPosition, keysetOrderBy, pageOf, type KeysetOrder, type KeysetPage, type KeysetPosition } from '../../platform/db/keyset-page.ts';
 import type { IssuerDisputeRow } from '../disputes/disputes.ts';
 import type { TopUpOrder } from '../money/top-up-store.ts';
 import type { Withdrawal } from '../money/withdrawal.ts';
 
 /**
- * What the operator console lists, newest first, one page at a time (the
- * keyset of each is its (created_at_ms, id), migrations.ts): identity
+ * What the operator console lists, newest or oldest first, one page at a
+ * time (the keyset of each is its (created_at_ms, id), migrations.ts): identity
  * verifications, top-up orders, withdrawals and disputes, each with whom it
  * belongs to. Reads only.
  */
@@ -15,6 +15,8 @@ export interface PageRequest<S extends string> {
   readonly status: S | null;
   readonly limit: number;
   readonly after: KeysetPosition | null;
+  /** Newest first for history; oldest first to work a queue (the longest waiting at the top). */
+  readonly order: KeysetOrder;
 }
 
 export interface WithCardholder {
@@ -40,10 +42,10 @@ async function page<R extends { readonly created_at_ms: number | string; readonl
   alias: string,
   request: PageRequest<string>,
 ): Promise<KeysetPage<R>> {
-  const after = afterPosition(`${alias}.created_at_ms`, `${alias}.id`, request.after);
+  const after = afterPosition(`${alias}.created_at_ms`, `${alias}.id`, request.after, request.order);
   const status = request.status === null ? { sql: '1 = 1', params: [] as unknown[] } : { sql: `${alias}.status = ?`, params: [request.status] };
   const rows = await sql.all<R>(
-    `${select} WHERE ${status.sql} AND ${after.sql} ORDER BY ${alias}.created_at_ms DESC, ${alias}.id DESC LIMIT ?`,
+    `${select} WHERE ${status.sql} AND ${after.sql} ORDER BY ${keysetOrderBy(`${alias}.created_at_ms`, `${alias}.id`, request.order)} LIMIT ?`,
     [...status.params, ...after.params, request.limit + 1],
   );
   return pageOf(rows, request.limit, position);

@@ -1,12 +1,15 @@
 import { AppError } from '../errors.ts';
 
 /**
- * Newest-first lists paged by a stable cursor: the position of the last row
- * shown — its time and its id, which together order every row once — kept
- * in an opaque string. The next page starts strictly after that position, so
- * rows written meanwhile (at the head of the list) neither repeat nor push
- * a row off a later page, as an OFFSET would.
+ * Lists paged by a stable cursor: the position of the last row shown — its
+ * time and its id, which together order every row once — kept in an opaque
+ * string. The next page starts strictly after that position, so rows written
+ * meanwhile neither repeat nor push a row off a later page, as an OFFSET
+ * would. Newest first for history; oldest first for a work queue, where the
+ * one who has waited longest comes first.
  */
+
+export type KeysetOrder = 'newest' | 'oldest';
 
 export interface KeysetPosition {
   readonly atMs: number;
@@ -47,15 +50,27 @@ export function decodeCursor(cursor: string, param = 'cursor'): KeysetPosition {
 }
 
 /**
- * The WHERE clause of a page after `position` in newest-first order of
+ * The WHERE clause of a page after `position` in the given order of
  * (`timeColumn`, `idColumn`), and its three parameters; none for the first page.
  */
-export function afterPosition(timeColumn: string, idColumn: string, position: KeysetPosition | null): { readonly sql: string; readonly params: unknown[] } {
+export function afterPosition(
+  timeColumn: string,
+  idColumn: string,
+  position: KeysetPosition | null,
+  order: KeysetOrder = 'newest',
+): { readonly sql: string; readonly params: unknown[] } {
   if (position === null) return { sql: '1 = 1', params: [] };
-  return { sql: `(${timeColumn} < ? OR (${timeColumn} = ? AND ${idColumn} < ?))`, params: [position.atMs, position.atMs, position.id] };
+  const past = order === 'newest' ? '<' : '>';
+  return { sql: `(${timeColumn} ${past} ? OR (${timeColumn} = ? AND ${idColumn} ${past} ?))`, params: [position.atMs, position.atMs, position.id] };
 }
 
-/** A page from `limit + 1` rows read newest first: the extra row only says that there is more. */
+/** The ORDER BY of (`timeColumn`, `idColumn`) that `afterPosition` pages through. */
+export function keysetOrderBy(timeColumn: string, idColumn: string, order: KeysetOrder = 'newest'): string {
+  const direction = order === 'newest' ? 'DESC' : 'ASC';
+  return `${timeColumn} ${direction}, ${idColumn} ${direction}`;
+}
+
+/** A page from `limit + 1` rows read in the list's order: the extra row only says that there is more. */
 export function pageOf<R>(rows: readonly R[], limit: number, positionOf: (row: R) => KeysetPosition): KeysetPage<R> {
   const data = rows.slice(0, limit);
   const hasMore = rows.length > limit;

@@ -4,6 +4,17 @@ import { api } from './api.ts';
 import type { Page } from './types.ts';
 
 /**
+ * The path of one of the operator's lists filtered by `status`: a status that
+ * waits for the operator (a queue) is listed oldest first, so whoever has
+ * waited longest is at the top; anything else, newest first.
+ */
+export function listPath(base: string, status: string, waiting: readonly string[]): { readonly path: string; readonly oldestFirst: boolean } {
+  const oldestFirst = waiting.includes(status);
+  const query = [`limit=20`, ...(status === '' ? [] : [`status=${encodeURIComponent(status)}`]), ...(oldestFirst ? ['order=oldest'] : [])];
+  return { path: `${base}?${query.join('&')}`, oldestFirst };
+}
+
+/**
  * A list the operator routes serve page by page: the first page of `path`
  * (again whenever `path` changes or `reload()` is called), and the next one
  * appended by `more()` with the previous page's cursor.

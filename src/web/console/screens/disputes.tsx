@@ -3,7 +3,7 @@ import { money } from '../../shared/format.ts';
 import { ConfirmDialog } from '../../shared/ui.tsx';
 import { api, ISSUER } from '../api.ts';
 import { useConsole } from '../context.ts';
-import { usePagedList } from '../paged-list.ts';
+import { listPath, usePagedList } from '../paged-list.ts';
 import { refusal, Said, useMessage } from '../said.tsx';
 import { evidenceLabel, named } from '../strings.ts';
 import type { Amount, DisputeItem } from '../types.ts';
@@ -19,7 +19,8 @@ const tone = (status: string) => (status === 'merchant_responded' ? 'wait' : sta
 export function DisputesScreen() {
   const { t, lang } = useConsole();
   const [status, setStatus] = useState('merchant_responded');
-  const list = usePagedList<DisputeItem>(`${ISSUER}/operator/disputes?limit=20${status === '' ? '' : `&status=${status}`}`);
+  const shown = listPath(`${ISSUER}/operator/disputes`, status, ['merchant_responded']);
+  const list = usePagedList<DisputeItem>(shown.path);
   const message = useMessage();
   const [asking, setAsking] = useState<{ readonly item: DisputeItem; readonly winner: 'cardholder' | 'merchant' } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -53,6 +54,7 @@ export function DisputesScreen() {
         </h2>
         <StatusFilter id="disputes-status" value={status} options={[...STATUSES.map((s) => ({ value: s, label: t(`ds_${s}`) })), { value: '', label: t('all') }]} onChange={setStatus} />
       </div>
+      {shown.oldestFirst ? <p class="meta" id="disputes-order">{t('oldestFirst')}</p> : null}
       <Said id="disputes-message" shown={message.shown} t={t} lang={lang} />
       <ul id="disputes-list" class="items">
         {(list.items ?? []).map((item) => (

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ISSUER } from '../api.ts';
 import { useConsole } from '../context.ts';
-import { usePagedList } from '../paged-list.ts';
+import { listPath, usePagedList } from '../paged-list.ts';
 import { refusal, Said, useMessage } from '../said.tsx';
 import { named } from '../strings.ts';
 import type { KycItem } from '../types.ts';
@@ -14,7 +14,8 @@ const TONE = { pending: 'wait', approved: 'good', rejected: 'bad' } as const;
 export function KycScreen() {
   const { t, lang } = useConsole();
   const [status, setStatus] = useState('pending');
-  const list = usePagedList<KycItem>(`${ISSUER}/operator/kyc?limit=20${status === '' ? '' : `&status=${status}`}`);
+  const shown = listPath(`${ISSUER}/operator/kyc`, status, ['pending']);
+  const list = usePagedList<KycItem>(shown.path);
   const message = useMessage();
   const [rejecting, setRejecting] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -83,6 +84,7 @@ export function KycScreen() {
           }}
         />
       </div>
+      {shown.oldestFirst ? <p class="meta" id="kyc-order">{t('oldestFirst')}</p> : null}
       <Said id="kyc-message" shown={message.shown} t={t} lang={lang} />
       <ul id="kyc-list" class="items">
         {(list.items ?? []).map((item) => (

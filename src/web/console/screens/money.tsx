@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { money } from '../../shared/format.ts';
 import { api, ISSUER } from '../api.ts';
 import { useConsole } from '../context.ts';
-import { usePagedList } from '../paged-list.ts';
+import { listPath, usePagedList } from '../paged-list.ts';
 import { refusal, Said, useMessage } from '../said.tsx';
 import { named } from '../strings.ts';
 import type { Amount, TopUpItem, WithdrawalItem } from '../types.ts';
@@ -29,7 +29,9 @@ export function MoneyScreen() {
 function TopUps() {
   const { t, lang } = useConsole();
   const [status, setStatus] = useState('');
-  const list = usePagedList<TopUpItem>(`${ISSUER}/operator/top-ups?limit=20${status === '' ? '' : `&status=${status}`}`);
+  // Paid but not yet credited, or a refund under way: money in flight, to be followed up oldest first.
+  const shown = listPath(`${ISSUER}/operator/top-ups`, status, ['paid', 'refund_pending']);
+  const list = usePagedList<TopUpItem>(shown.path);
   const message = useMessage();
   const [busy, setBusy] = useState(false);
 
@@ -54,6 +56,7 @@ function TopUps() {
         <StatusFilter id="topups-status" value={status} options={[{ value: '', label: t('all') }, ...TOP_UP_STATUSES.map((s) => ({ value: s, label: t(`topup_${s}`) }))]} onChange={setStatus} />
       </div>
       <Said id="topups-message" shown={message.shown} t={t} lang={lang} />
+      {shown.oldestFirst ? <p class="meta" id="topups-order">{t('oldestFirst')}</p> : null}
       <ul id="topups-list" class="items">
         {(list.items ?? []).map((item) => (
           <li key={item.id} data-id={item.id}>
@@ -89,13 +92,15 @@ function TopUps() {
 function Withdrawals() {
   const { t } = useConsole();
   const [status, setStatus] = useState('');
-  const list = usePagedList<WithdrawalItem>(`${ISSUER}/operator/withdrawals?limit=20${status === '' ? '' : `&status=${status}`}`);
+  const shown = listPath(`${ISSUER}/operator/withdrawals`, status, ['pending']);
+  const list = usePagedList<WithdrawalItem>(shown.path);
   return (
     <section class="panel" aria-labelledby="withdrawals-title">
       <div class="panel-head">
         <h2 id="withdrawals-title">{t('withdrawalsTitle')}</h2>
         <StatusFilter id="withdrawals-status" value={status} options={[{ value: '', label: t('all') }, ...WITHDRAWAL_STATUSES.map((s) => ({ value: s, label: t(`wd_${s}`) }))]} onChange={setStatus} />
       </div>
+      {shown.oldestFirst ? <p class="meta" id="withdrawals-order">{t('oldestFirst')}</p> : null}
       <ul id="withdrawals-list" class="items">
         {(list.items ?? []).map((item) => (
           <li key={item.id} data-id={item.id}>

@@ -94,6 +94,10 @@ export async function renameProject(sql: Sql, orgId: string, projectId: string, 
  * keys made without a project live there.
  */
 export async function archiveProject(tx: Tx, nowMs: number, orgId: string, projectId: string): Promise<ProjectOutcome | { readonly result: 'default_project' }> {
+  // A key is made under the organization's lock (organization-routes.ts): taking it here too means a key being made in this
+  // project now is committed before the revocation below looks, so it is revoked with the rest instead of staying live.
+  // (The lock is spelt out, as in subscription-payments.ts: organizations.ts imports this module.)
+  await tx.get(`SELECT id FROM billing_organizations WHERE id = ? ${tx.forUpdate}`, [orgId]);
   const project = await findProject(tx, orgId, projectId);
   if (project === null) return { result: 'not_found' };
   if (project.id === defaultProjectId(orgId)) return { result: 'default_project' };

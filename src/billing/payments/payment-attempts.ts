@@ -229,10 +229,16 @@ export async function listAttempts(sql: Sql, orgId: string, options: { limit: nu
   return rows.map(fromRow);
 }
 
-/** Attempts left `processing` since before `olderThanMs` — their answer was lost or the process stopped. */
-export async function processingAttempts(sql: Sql, olderThanMs: number, limit: number): Promise<PaymentAttempt[]> {
+/**
+ * Attempts left `processing` since before `olderThanMs` — their answer was lost or the process stopped — of one sort:
+ * `payments` (purchases, recharges, subscription payments) or `verifications` (cards being added, which may also be
+ * waiting up to 30 minutes for the customer's 3-D Secure challenge). Asked for apart, so that open challenges, which any
+ * organization can make as many of as it has cards, never fill the batch that lost payments are finished in.
+ */
+export async function processingAttempts(sql: Sql, olderThanMs: number, limit: number, sort: 'payments' | 'verifications'): Promise<PaymentAttempt[]> {
   const rows = await sql.all(
-    `SELECT ${COLUMNS} FROM billing_payment_attempts WHERE status = 'processing' AND created_at_ms <= ? ORDER BY created_at_ms LIMIT ?`,
+    `SELECT ${COLUMNS} FROM billing_payment_attempts WHERE status = 'processing' AND created_at_ms <= ? AND kind ${sort === 'payments' ? '<>' : '='} 'verification'
+     ORDER BY created_at_ms LIMIT ?`,
     [olderThanMs, limit],
   );
   return rows.map(fromRow);

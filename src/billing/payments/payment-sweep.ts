@@ -25,12 +25,12 @@ export async function resumeStuckPayments(
   stuckAfterMs = STUCK_AFTER_MS,
 ): Promise<{ attempts: number; refunds: number }> {
   const olderThan = deps.clock.nowMs() - stuckAfterMs;
-  const attempts = await processingAttempts(deps.db, olderThan, BATCH);
-  for (const attempt of attempts) {
-    if (attempt.kind === 'verification') await parts.paymentMethods.verify(attempt);
-    else await parts.runner.run(attempt.id);
-  }
+  // Payments first and in a batch of their own: cards waiting for their challenge cannot crowd them out (processingAttempts).
+  const payments = await processingAttempts(deps.db, olderThan, BATCH, 'payments');
+  for (const attempt of payments) await parts.runner.run(attempt.id);
+  const verifications = await processingAttempts(deps.db, olderThan, BATCH, 'verifications');
+  for (const attempt of verifications) await parts.paymentMethods.verify(attempt);
   const refunds = await processingRefunds(deps.db, olderThan, BATCH);
   for (const refund of refunds) await parts.refunds.send(refund);
-  return { attempts: attempts.length, refunds: refunds.length };
+  return { attempts: payments.length + verifications.length, refunds: refunds.length };
 }

@@ -1,5 +1,6 @@
 import type { Sql } from '../../platform/db/database.ts';
 import { complete, type Job, type JobHandler } from '../../platform/jobs/index.ts';
+import { loggableUrl } from '../../platform/log-redaction.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { EVENT_COLUMNS, eventObject, type EventRow } from '../events/events.ts';
 import { PUBLIC_ADDRESSES_ONLY, type WebhookNetworkPolicy } from './webhook-address-policy.ts';
@@ -96,7 +97,8 @@ export function webhookDeliveryHandler(deps: AcquirerDeps, options: WebhookDeliv
         await recordAttempt(tx, base, attempt);
         await noteDeliveryFailed(tx, deps, { endpointId, attemptedAtMs, nowMs: deps.clock.nowMs() });
       });
-      throw new WebhookDeliveryFailed(`${endpoint.url}: ${attempt.error}`);
+      // The worker logs this and keeps it on the job: a receiver's secret in the URL's query (`?token=…`) is left out, as the request log does.
+      throw new WebhookDeliveryFailed(`${loggableUrl(endpoint.url)}: ${attempt.error}`);
     }
     await deps.db.transaction(async (tx) => {
       // The event's lock orders concurrent runs of this job (a lost lease), so only the first delivery counts.

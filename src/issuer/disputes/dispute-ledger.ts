@@ -51,8 +51,15 @@ export async function ensureDisputeAccounts(ledger: Ledger, tx: Sql): Promise<vo
   for (const o of outcomes) if (o.result !== 'ok' && o.result !== 'exists') throw new Error(`issuer dispute account ${o.id}: ${o.result}`);
 }
 
+/**
+ * Where the cardholder's side of a dispute is booked: the card, or the wallet
+ * once the card is closed (its money went there). The status is read under the
+ * card row's lock, the lock a close takes: read without it, a close committing
+ * meanwhile would leave a credit on a closed card nobody can unload, or find
+ * nothing there to take back and write off what the wallet still holds.
+ */
 async function cardholderAccount(tx: Tx, m: DisputeMoney): Promise<string> {
-  const card = await tx.get<{ status: string }>(`SELECT status FROM issuer_cards WHERE id = ?`, [m.cardId]);
+  const card = await tx.get<{ status: string }>(`SELECT status FROM issuer_cards WHERE id = ? ${tx.forUpdate}`, [m.cardId]);
   return card?.status === 'closed' ? walletAccountId(m.cardholderId) : cardAccountId(m.cardId);
 }
 

@@ -121,6 +121,9 @@ export class IssuerDisputes implements DisputeIssuerEndpoint {
     if (input.statement.length > STATEMENT_MAX_CHARS) throw new IssuerError('parameter_invalid', `The statement is at most ${STATEMENT_MAX_CHARS} characters.`);
     const id = await db.transaction(async (tx) => {
       const nowMs = clock.nowMs();
+      // The card's row before the payment's: the lock order of every card writer (the credit below reads the card's status under it).
+      const named = await rowById(tx, input.authorizationId);
+      if (named?.card_id) await lockCard(tx, named.card_id);
       const auth = await rowById(tx, input.authorizationId, { lock: true });
       if (!auth || auth.cardholder_id !== input.cardholderId || auth.card_id === null) throw new IssuerError('resource_missing', `No such payment: '${input.authorizationId}'`);
       const cleared = Number(auth.cleared_usd_minor);
@@ -324,6 +327,10 @@ function shareOf(part: number, whole: number, wholeOther: number): number {
 
 function money(row: Pick<IssuerDisputeRow, 'id' | 'card_id' | 'cardholder_id' | 'amount_minor'>): DisputeMoney {
   return { disputeId: row.id, cardId: row.card_id, cardholderId: row.cardholder_id, amountMinor: Number(row.amount_minor) };
+}
+
+async function lockCard(tx: Tx, cardId: string): Promise<void> {
+  await tx.get(`SELECT id FROM issuer_cards WHERE id = ? ${tx.forUpdate}`, [cardId]);
 }
 
 function lockDispute(tx: Tx, id: string): Promise<IssuerDisputeRow | undefined> {

@@ -168,10 +168,14 @@ export async function eventLines(sql: Sql, cardId: string, after: ActivityPositi
             nowMs,
           )
         : 'declined';
+      // The increase is asked in the payment's currency; the line's amount is USD: what it was billed, and for a
+      // declined one the USD asked, or nothing when it was asked in another currency (as a declined foreign payment).
+      const foreign = row.currency !== null && row.currency !== 'USD';
       return {
         ...base,
         type: 'incremental_authorization',
-        amountUsdMinor: -(approved ? Number(row.moved_usd_minor) : Number(row.amount_minor ?? 0)),
+        amountUsdMinor: approved ? -Number(row.moved_usd_minor) : foreign ? 0 : -Number(row.amount_minor ?? 0),
+        requested: foreign && row.amount_minor !== null ? { minor: Number(row.amount_minor), currency: row.currency! } : null,
         status,
         decline: approved ? null : { responseCode: row.response_code, reason: row.reason, message: declineText(row.reason) },
       };

@@ -63,10 +63,18 @@ export const billingConfigSection: ConfigSection<'billing', BillingConfig> = {
     stripeSecretKey: 'CARDLANE_BILLING_STRIPE_SECRET_KEY',
     stripePublishableKey: 'CARDLANE_BILLING_STRIPE_PUBLISHABLE_KEY',
   },
-  // What one setting cannot say: the purchase bounds are ordered, and a foreign provider comes with its keys.
+  // What one setting cannot say: the purchase bounds are ordered (an auto-recharge is a purchase, so its minimum must
+  // fit under the maximum too, or every recharge would be refused), and a foreign provider comes with its keys.
   check(billing) {
     if (billing.purchaseMinimumMinor > billing.purchaseMaximumMinor) {
       throw new ConfigError('invalid configuration: billing.purchaseMinimumMinor must not exceed billing.purchaseMaximumMinor', 'billing.purchaseMinimumMinor', 'billing');
+    }
+    if (billing.rechargeMinimumMinor > billing.purchaseMaximumMinor) {
+      throw new ConfigError(
+        'invalid configuration: billing.rechargeMinimumMinor must not exceed billing.purchaseMaximumMinor (an auto-recharge is a purchase: a larger minimum would refuse every one)',
+        'billing.rechargeMinimumMinor',
+        'billing',
+      );
     }
     if (billing.stripeBaseUrl !== null && (billing.stripeSecretKey === null || billing.stripePublishableKey === null)) {
       throw new ConfigError(

@@ -54,7 +54,7 @@ export function DisputesScreen() {
         </h2>
         <StatusFilter id="disputes-status" value={status} options={[...STATUSES.map((s) => ({ value: s, label: t(`ds_${s}`) })), { value: '', label: t('all') }]} onChange={setStatus} />
       </div>
-      {shown.oldestFirst ? <p class="meta" id="disputes-order">{t('oldestFirst')}</p> : null}
+      {shown.oldestFirst && list.items?.length !== 0 ? <p class="meta" id="disputes-order">{t('oldestFirst')}</p> : null}
       <Said id="disputes-message" shown={message.shown} t={t} lang={lang} />
       <ul id="disputes-list" class="items">
         {(list.items ?? []).map((item) => (

@@ -84,7 +84,7 @@ export function KycScreen() {
           }}
         />
       </div>
-      {shown.oldestFirst ? <p class="meta" id="kyc-order">{t('oldestFirst')}</p> : null}
+      {shown.oldestFirst && list.items?.length !== 0 ? <p class="meta" id="kyc-order">{t('oldestFirst')}</p> : null}
       <Said id="kyc-message" shown={message.shown} t={t} lang={lang} />
       <ul id="kyc-list" class="items">
         {(list.items ?? []).map((item) => (

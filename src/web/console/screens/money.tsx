@@ -56,7 +56,7 @@ function TopUps() {
         <StatusFilter id="topups-status" value={status} options={[{ value: '', label: t('all') }, ...TOP_UP_STATUSES.map((s) => ({ value: s, label: t(`topup_${s}`) }))]} onChange={setStatus} />
       </div>
       <Said id="topups-message" shown={message.shown} t={t} lang={lang} />
-      {shown.oldestFirst ? <p class="meta" id="topups-order">{t('oldestFirst')}</p> : null}
+      {shown.oldestFirst && list.items?.length !== 0 ? <p class="meta" id="topups-order">{t('oldestFirst')}</p> : null}
       <ul id="topups-list" class="items">
         {(list.items ?? []).map((item) => (
           <li key={item.id} data-id={item.id}>
@@ -100,7 +100,7 @@ function Withdrawals() {
         <h2 id="withdrawals-title">{t('withdrawalsTitle')}</h2>
         <StatusFilter id="withdrawals-status" value={status} options={[{ value: '', label: t('all') }, ...WITHDRAWAL_STATUSES.map((s) => ({ value: s, label: t(`wd_${s}`) }))]} onChange={setStatus} />
       </div>
-      {shown.oldestFirst ? <p class="meta" id="withdrawals-order">{t('oldestFirst')}</p> : null}
+      {shown.oldestFirst && list.items?.length !== 0 ? <p class="meta" id="withdrawals-order">{t('oldestFirst')}</p> : null}
       <ul id="withdrawals-list" class="items">
         {(list.items ?? []).map((item) => (
           <li key={item.id} data-id={item.id}>

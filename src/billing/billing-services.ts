@@ -12,6 +12,7 @@ import { CreditRefunds } from './payments/credit-refunds.ts';
 import type { AttemptHandler, BillingPaymentDeps } from './payments/payment-deps.ts';
 import { PaymentMethods } from './payments/payment-methods.ts';
 import { resumeStuckPayments } from './payments/payment-sweep.ts';
+import { ProviderEvents } from './provider-events/provider-events.ts';
 import type { BillingProvider } from './payments/provider.ts';
 import { subscriptionCardListener, Subscriptions } from './subscriptions/subscriptions.ts';
 import { subscriptionPaymentHandler } from './subscriptions/subscription-payments.ts';
@@ -29,6 +30,8 @@ export interface BillingServices {
   readonly refunds: CreditRefunds;
   readonly subscriptions: Subscriptions;
   readonly autoRecharge: AutoRecharge;
+  /** Refunds made at the provider outside billing, and disputes: read from the provider's events, credits taken back once. */
+  readonly providerEvents: ProviderEvents;
   resumeStuckPayments(): Promise<{ attempts: number; refunds: number }>;
 }
 
@@ -59,6 +62,7 @@ export function createBillingServices(input: {
     refunds,
     subscriptions: new Subscriptions(deps, runner),
     autoRecharge: new AutoRecharge(deps, runner),
+    providerEvents: new ProviderEvents(deps),
     resumeStuckPayments: () => resumeStuckPayments(deps, { runner, paymentMethods, refunds }),
   };
 }

@@ -10,6 +10,8 @@ import { BILLING_ERROR_CODES } from './errors.ts';
 import { autoRechargeRoutes } from './http/auto-recharge-routes.ts';
 import { budgetRoutes } from './http/budget-routes.ts';
 import { creditLotRoutes } from './http/credit-lot-routes.ts';
+import { creditAdjustmentRoutes } from './http/credit-adjustment-routes.ts';
+import { providerEventMigrations } from './provider-events/migrations.ts';
 import { invoiceRoutes } from './http/invoice-routes.ts';
 import { invoiceMigrations } from './invoices/migrations.ts';
 import { budgetMigrations } from './budgets/migrations.ts';
@@ -32,6 +34,8 @@ import { RENEWAL_SWEEP_INTERVAL_MS } from './subscriptions/renewals.ts';
 const STUCK_PAYMENT_SWEEP_INTERVAL_MS = 30 * 1000;
 // A balance below its threshold is recharged within this (usage also nudges the job at once); the back-off keeps declined cards from being retried each time.
 const AUTO_RECHARGE_INTERVAL_MS = 30 * 1000;
+// Refunds made at the provider and disputes take their credits back within this; a sweep, not a webhook (provider-event-feed.ts says why).
+const PROVIDER_EVENTS_INTERVAL_MS = 30 * 1000;
 
 export interface BillingModuleDeps extends Runtime {
   readonly ledger: Ledger;
@@ -55,7 +59,7 @@ export interface BillingApi {
 /** Merchant billing for an API business: organizations, metered usage, prepaid credits, cards, auto-recharge, subscriptions. */
 export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
   name: 'billing',
-  migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations, ...usageMigrations, ...budgetMigrations, ...creditLotMigrations, ...invoiceMigrations],
+  migrations: [...billingMigrations, ...autoRechargeMigrations, ...notificationMigrations, ...subscriptionMigrations, ...memberMigrations, ...usageMigrations, ...budgetMigrations, ...creditLotMigrations, ...invoiceMigrations, ...providerEventMigrations],
   errorCodes: BILLING_ERROR_CODES,
   build(runtime) {
     const { db, clock, ids, random, config, ledger, settings, self, operatorKeys } = runtime;
@@ -71,6 +75,7 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
         { plugin: autoRechargeRoutes(services), prefix: '/billing/v1' },
         { plugin: budgetRoutes(services.deps), prefix: '/billing/v1' },
         { plugin: creditLotRoutes(services.deps), prefix: '/billing/v1' },
+        { plugin: creditAdjustmentRoutes(services.deps), prefix: '/billing/v1' },
         { plugin: invoiceRoutes(services.deps), prefix: '/billing/v1' },
         billingPageAndSessions(runtime, provider, operatorKeys, runtime.memberPepper),
       ],
@@ -98,6 +103,12 @@ export const billingModule: ModuleDescription<BillingModuleDeps, BillingApi> = {
           name: 'billing.expire-credits',
           intervalMs: CREDIT_EXPIRY_INTERVAL_MS,
           run: async () => void (await expireDueCredits(services.deps)),
+        },
+        {
+          // Each event is handled in one transaction under its inbox row's lock, its effects keyed by the provider's refund or dispute: once, in several processes too.
+          name: 'billing.provider-events',
+          intervalMs: PROVIDER_EVENTS_INTERVAL_MS,
+          run: async () => void (await services.providerEvents.sweep()),
         },
       ],
       api: {

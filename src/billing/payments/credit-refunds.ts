@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { Sql } from '../../platform/db/database.ts';
+import type { Sql, Tx } from '../../platform/db/database.ts';
 import { BillingError } from '../errors.ts';
 import { removeCredits } from '../billing-ledger.ts';
 import { creditTransferId } from './credit-purchases.ts';
@@ -85,6 +85,27 @@ async function earlierRefund(stripe: Stripe, paymentIntentId: string, refund: Cr
     if (made.metadata?.cardlane_billing_refund === refund.id) return made;
   }
   return null;
+}
+
+/**
+ * The credits a succeeded refund takes back, in the caller's transaction: the purchase's own lot first, then the
+ * oldest, the rest as debt (billing-ledger.ts removeCredits). One transfer id per refund, so it happens once. Used by
+ * billing's own refunds and by refunds made at the provider outside billing (provider-events/provider-refunds.ts).
+ */
+export function removeRefundedCredits(
+  tx: Tx,
+  deps: Pick<BillingPaymentDeps, 'ledger'>,
+  refund: Pick<CreditRefund, 'id' | 'orgId' | 'attemptId' | 'amountMinor'>,
+  reason = 'refund',
+): Promise<{ fromCreditsMinor: number; asDebtMinor: number }> {
+  return removeCredits(tx, deps, {
+    orgId: refund.orgId,
+    amountMinor: refund.amountMinor,
+    reason,
+    transferId: `bill:refund:${refund.id}`,
+    // The purchase's own credits go first (the lot's id is its grant's transfer id).
+    fromLotId: creditTransferId(refund.attemptId),
+  });
 }
 
 export class CreditRefunds {
@@ -178,14 +199,7 @@ export class CreditRefunds {
     return this.deps.db.transaction(async (tx) => {
       const current = fromRow(await tx.get(`SELECT ${COLUMNS} FROM billing_refunds WHERE id = ? ${tx.forUpdate}`, [refund.id]));
       if (current.status !== 'processing') return current;
-      const removed = await removeCredits(tx, this.deps, {
-        orgId: refund.orgId,
-        amountMinor: refund.amountMinor,
-        reason: 'refund',
-        transferId: `bill:refund:${refund.id}`,
-        // The purchase's own credits go first (the lot's id is its grant's transfer id).
-        fromLotId: creditTransferId(refund.attemptId),
-      });
+      const removed = await removeRefundedCredits(tx, this.deps, refund);
       await tx.run(
         `UPDATE billing_refunds SET status = 'succeeded', provider_refund_id = ?, credits_removed_minor = ?, debt_minor = ?, finished_at_ms = ? WHERE id = ?`,
         [providerRefundId, removed.fromCreditsMinor, removed.asDebtMinor, this.deps.clock.nowMs(), refund.id],

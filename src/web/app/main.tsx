@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import './app.css';
 import { call, hasToken, setApiLanguage, setToken, whenSignedOut } from './api.ts';
 import { Ctx, type AppContext } from './context.ts';
@@ -80,6 +80,7 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
   );
   const t = ctx.t;
   const signedIn = me !== null && hasToken();
+  useScreenFocus(signedIn ? route : null);
   const [unread, setUnread] = useState(0);
   usePolling(
     async () => {
@@ -112,7 +113,7 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
           </a>
         ) : null}
       </header>
-      <main id="main">{signedIn ? <Screen route={route} onUnread={setUnread} /> : <SignInScreen onSignedIn={(cardholder) => setMe(cardholder)} />}</main>
+      <main id="main" tabIndex={-1}>{signedIn ? <Screen route={route} onUnread={setUnread} /> : <SignInScreen onSignedIn={(cardholder) => setMe(cardholder)} />}</main>
       {signedIn ? (
         <nav class="tabs" aria-label={t('mainNav')}>
           {TABS.map((tab) => (
@@ -124,6 +125,43 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
       ) : null}
     </Ctx.Provider>
   );
+}
+
+/**
+ * After the screen changes (a tab, a link, signing in) the keyboard's focus
+ * moves to the new screen's heading, as it would on a new page: without it,
+ * focus stays on a link that is gone or falls to the document's start, and a
+ * screen reader announces nothing. (A load always starts signed out, on
+ * the sign-in form, which is left as it is.)
+ */
+function useScreenFocus(screen: string | null): void {
+  const shown = useRef<string | null>(null);
+  useEffect(() => {
+    const previous = shown.current;
+    shown.current = screen;
+    if (screen === null || previous === screen) return;
+    const main = document.getElementById('main');
+    const heading = () => main?.querySelector<HTMLElement>('h2') ?? null;
+    let observer: MutationObserver | null = null;
+    const frame = requestAnimationFrame(() => {
+      if (main === null) return;
+      const now = heading();
+      if (now !== null) return now.focus();
+      // A screen still loading has no heading yet: hold the focus on <main>, then give it to the heading when it comes (unless the person moved on).
+      main.focus();
+      observer = new MutationObserver(() => {
+        const later = heading();
+        if (later === null) return;
+        if (document.activeElement === main) later.focus();
+        observer?.disconnect();
+      });
+      observer.observe(main, { childList: true, subtree: true });
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      observer?.disconnect();
+    };
+  }, [screen]);
 }
 
 function Screen(props: { readonly route: string; readonly onUnread: (count: number) => void }) {

@@ -49,7 +49,10 @@ export function Section(props: { readonly title: string; readonly id?: string; r
   const headingId = `${props.id ?? props.title.replace(/\W+/g, '-')}-title`;
   return (
     <section class="panel" id={props.id} aria-labelledby={headingId}>
-      <h2 id={headingId}>{props.title}</h2>
+      {/* Focusable by script only: where the focus lands when the screen changes (main.tsx). */}
+      <h2 id={headingId} tabIndex={-1}>
+        {props.title}
+      </h2>
       {props.children}
     </section>
   );

@@ -100,6 +100,7 @@ function CardDetail(props: { readonly id: string }) {
 
   const freeze = (act: 'freeze' | 'unfreeze') =>
     action.run(async () => {
+      setNote(null);
       setCard(await call<Card>('POST', `${path}/${act}`, { idempotencyKey: newIdempotencyKey() }));
       setNote(act === 'freeze' ? t('frozenDone') : t('unfrozenDone'));
     });
@@ -124,14 +125,18 @@ function CardDetail(props: { readonly id: string }) {
         </p>
         {card.balance.held > 0 ? <p class="note">{t('held', { amount: money(card.balance.held, 'USD') })}</p> : null}
         <div class="row actions">
-          {card.status === 'active' ? (
-            <button type="button" id="freeze" onClick={() => freeze('freeze')} disabled={action.busy}>
-              {t('freeze')}
-            </button>
-          ) : null}
-          {card.status === 'frozen' ? (
-            <button type="button" id="unfreeze" onClick={() => freeze('unfreeze')} disabled={action.busy}>
-              {t('unfreeze')}
+          {/*
+            One element for both, so a keyboard's focus stays on it when freezing turns it into unfreezing;
+            never `disabled` while busy (the browser would drop the focus), the action ignores a second press instead.
+          */}
+          {card.status === 'active' || card.status === 'frozen' ? (
+            <button
+              type="button"
+              id={card.status === 'active' ? 'freeze' : 'unfreeze'}
+              onClick={() => freeze(card.status === 'active' ? 'freeze' : 'unfreeze')}
+              aria-disabled={action.busy}
+            >
+              {card.status === 'active' ? t('freeze') : t('unfreeze')}
             </button>
           ) : null}
           <a class="button" href={`#/activity/${card.id}`} id="card-activity">
@@ -280,6 +285,8 @@ function MovePanel(props: { readonly card: Card; readonly onMoved: (card: Card) 
   const action = useAction();
   const move = (direction: 'load' | 'unload') => {
     const cents = parseAmount(amount);
+    // The last move's confirmation goes with it: beside a refusal it would read as this move's success.
+    setNote(null);
     if (cents === null) return action.setError(t('amountInvalid'));
     void action.run(async () => {
       const card = await call<Card>('POST', `/issuer/v1/cards/${encodeURIComponent(props.card.id)}/${direction}`, { body: { amount: cents }, idempotencyKey: newIdempotencyKey() });

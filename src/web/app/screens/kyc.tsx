@@ -7,14 +7,15 @@ import { Message, SandboxHint, Section, usePolling, useAction } from '../ui.tsx'
 
 /** Real-name verification: start the face scan (a QR code for Alipay), then its status, updated live. */
 export function KycScreen() {
-  const { t, refreshMe, go } = useApp();
+  const { t, me, refreshMe, go } = useApp();
   const [state, setState] = useState<KycState | null>(null);
   const action = useAction();
 
   const load = async () => {
     const next = await call<KycState>('GET', '/issuer/v1/kyc');
     setState(next);
-    if (next.status === 'approved' && state !== null && state.status !== 'approved') await refreshMe();
+    // The rest of the app reads the status from `me`: an approval that came while the person was elsewhere must reach it too.
+    if (me !== null && next.status !== me.kyc_status) await refreshMe();
   };
   usePolling(load, 2_000, state === null || state.status === 'pending');
 
@@ -22,6 +23,7 @@ export function KycScreen() {
     action.run(async () => {
       const verification = await call<Verification>('POST', '/issuer/v1/kyc', { idempotencyKey: newIdempotencyKey() });
       setState({ status: 'pending', reason: null, verification });
+      await refreshMe();
     });
 
   const status = state?.status ?? null;
@@ -68,9 +70,19 @@ export function KycScreen() {
   );
 }
 
-/** Shown where an action needs approved KYC. */
+// While a screen waits for verification, how often it asks whether it came.
+const KYC_FOLLOW_MS = 3_000;
+
+/** Shown where an action needs approved KYC; it follows the verification, so an approval unlocks the screen by itself. */
 export function KycNeeded() {
-  const { t, go } = useApp();
+  const { t, go, me, refreshMe } = useApp();
+  usePolling(
+    async () => {
+      if ((await call<KycState>('GET', '/issuer/v1/kyc')).status !== me?.kyc_status) await refreshMe();
+    },
+    KYC_FOLLOW_MS,
+    me !== null,
+  );
   return (
     <Section title={t('kycNeeded')} id="kyc-needed">
       <p>{t('kycNeededLead')}</p>

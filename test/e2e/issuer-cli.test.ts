@@ -81,7 +81,11 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     // KYC: started by the cardholder, approved by the operator.
     const kyc = await json<{ id: string; status: string }>(['kyc', 'start']);
     assert.equal(kyc.status, 'pending');
-    assert.match(await ok(['kyc', 'approve', kyc.id]), /status\s+approved/);
+    const approved = await ok(['kyc', 'approve', kyc.id]);
+    assert.match(approved, /status\s+approved/);
+    // Both times in the reader's zone, as `started` always was (`completed` was printed as raw UTC ISO).
+    assert.match(approved, /started\s+\d{4}-\d\d-\d\d \d\d:\d\d GMT\+8\n/);
+    assert.match(approved, /completed\s+\d{4}-\d\d-\d\d \d\d:\d\d GMT\+8\n/);
     assert.equal((await json<{ status: string }>(['kyc', 'status'])).status, 'approved');
 
     // Top up ¥1,000 and pay it in the Alipay sandbox.

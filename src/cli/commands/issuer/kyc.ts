@@ -18,7 +18,7 @@ function verificationRows(v: Verification): Array<[string, string]> {
   ];
   if (v.reason) rows.push(['reason', v.reason]);
   rows.push(['started', localTime(v.created_at)]);
-  if (v.completed_at) rows.push(['completed', v.completed_at]);
+  if (v.completed_at) rows.push(['completed', localTime(v.completed_at)]);
   else rows.push(['face check', v.qr_payload]);
   return rows;
 }

@@ -2,6 +2,7 @@ import type { AuthorizationAdvice, AuthorizationResponse } from '../../network/m
 import { panFingerprint } from '../card-secrets.ts';
 import { notifyDecisions, NOTHING_HELD, requestColumns, type BatchContext } from './batch.ts';
 import { changeHold } from './holds.ts';
+import { giveBackSpend } from './spend-release.ts';
 import { notifyRelease } from './notify-events.ts';
 import { findMessage, insertMessage } from './message-records.ts';
 import { changeOf, insertAuthorizations, rowById, rowByRequestId, updateAuthorization, type AuthorizationRow } from './records.ts';
@@ -60,6 +61,8 @@ export async function handleAdvice(ctx: BatchContext, advice: AuthorizationAdvic
       );
       if (entry) entry.available = undefined;
       released = held;
+      // Never spent: the day and month limits get it back (spend-release.ts). `row` still has the released total before this.
+      if (await giveBackSpend(ctx.tx, entry, row, Number(row.released_usd_minor), held, ctx.nowMs)) await ctx.saveSpend();
     }
   }
   // Kept for the trace (and so a repeat of the advice does nothing), also when nothing was left to release.

@@ -43,7 +43,8 @@ import { tracksSpend } from './spend.ts';
  *  8. mcc       — blocked or not allowed by the card's controls   57 mcc_blocked
  *  9. country   — merchant country blocked / not allowed          62 country_blocked
  * 10. limits    — per transaction, per UTC day, per UTC month     61 limit_per_{transaction,day,month}_exceeded
- *                 (purchases only; day/month count approved amounts)
+ *                 (purchases only; day/month count what is spent or still held:
+ *                 approvals less releases, spend-release.ts)
  * 11. merchant accounts — a new merchant customer ref at a merchant
  *                 where the card already serves the maximum       57 merchant_account_limit
  *                 (null refs are not counted)

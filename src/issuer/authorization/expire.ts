@@ -6,6 +6,7 @@ import { insertMessage } from './message-records.ts';
 import { notifyRelease } from './notify-events.ts';
 import type { Notifier } from '../notifications/notifier.ts';
 import { AUTHORIZATION_COLUMNS, changeOf, padded, updateAuthorization, type AuthorizationRow } from './records.ts';
+import { giveBackExpiredSpend, type ExpiredRelease } from './spend-release.ts';
 
 /**
  * Authorizations whose hold passed its expiry. The ledger stops counting an
@@ -83,8 +84,8 @@ export async function expireDueAuthorizations(db: Database, clock: Clock, ledger
       );
       const cardIds = padded([...new Set(dueRows.map((r) => r.card_id).filter((id) => id !== null))].sort());
       if (cardIds.length === 0) return { due: 0, expired: 0 };
-      const cards = await tx.all<{ id: string; cardholder_id: string; status: string }>(
-        `SELECT id, cardholder_id, status FROM issuer_cards WHERE id IN ${placeholders(cardIds.length)} ORDER BY id ${tx.forUpdateSkipLocked}`,
+      const cards = await tx.all<{ id: string; cardholder_id: string; status: string; limit_per_day_usd_minor: number | null; limit_per_month_usd_minor: number | null }>(
+        `SELECT id, cardholder_id, status, limit_per_day_usd_minor, limit_per_month_usd_minor FROM issuer_cards WHERE id IN ${placeholders(cardIds.length)} ORDER BY id ${tx.forUpdateSkipLocked}`,
         cardIds,
       );
       if (cards.length === 0) return { due: dueRows.length, expired: 0 };
@@ -95,10 +96,15 @@ export async function expireDueAuthorizations(db: Database, clock: Clock, ledger
         [...locked, nowMs],
       );
       const lastExpired = new Map<string, string>();
+      const releases: ExpiredRelease[] = [];
       for (const row of rows) {
+        const releasedBeforeUsdMinor = Number(row.released_usd_minor);
         await expireAuthorization(tx, row, nowMs, notifier);
+        releases.push({ row, releasedBeforeUsdMinor, releasedUsdMinor: Number(row.released_usd_minor) - releasedBeforeUsdMinor });
         lastExpired.set(row.card_id!, row.id);
       }
+      // An expired hold was never spent: the card's day and month limits get it back (spend-release.ts).
+      await giveBackExpiredSpend(tx, cards, releases, nowMs);
       for (const card of cards) {
         const rowId = lastExpired.get(card.id);
         // Each authorization expires once, so its id names this sweep uniquely.

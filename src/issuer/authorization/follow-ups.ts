@@ -20,6 +20,7 @@ import { findMessage, insertMessage, type AuthorizationMessage, type MessageType
 import { AUTHORIZATION_REASONS, FOLLOW_UP_REASONS, type FollowUpReason } from './reasons.ts';
 import { changeOf, ISSUER_NAME, rowById, rowByRequestId, updateAuthorization, type AuthorizationChange, type AuthorizationRow } from './records.ts';
 import { addSpend, spentNow, tracksSpend } from './spend.ts';
+import { giveBackSpend } from './spend-release.ts';
 import { checkMoney, isMessageId } from './validate.ts';
 import { fxRecordOf, saveFxRecord, usdBetween, type FxRecord } from './foreign-exchange.ts';
 
@@ -72,7 +73,7 @@ export async function handleFollowUp(ctx: BatchContext, kind: FollowUpKind, requ
   // The card first, then the authorization: the lock order of every card writer.
   const entry = row.card_id === null ? undefined : await ctx.book.byId(row.card_id);
   row = (await rowById(ctx.tx, row.id, { lock: true }))!;
-  if (isPastExpiry(row, ctx.nowMs)) await expireAuthorization(ctx.tx, row, ctx.nowMs, ctx.deps.notifier);
+  if (isPastExpiry(row, ctx.nowMs)) await expire(ctx, row, entry, ctx.nowMs);
 
   const fx = row.currency === 'USD' ? undefined : await fxRecordOf(ctx.tx, row.id);
   const outcome = await act(ctx, kind, row, entry, request, fx);
@@ -167,13 +168,14 @@ async function reverse(ctx: BatchContext, row: AuthorizationRow, entry: CardEntr
   // A foreign step too small to move a cent changes the totals, not the hold.
   if (amount > 0) {
     const change = await changeHold(ctx.tx, ctx.deps.ledger, row, { kind: 'void' }, rest, ctx.nowMs);
-    if (!change.ok) return expiredMeanwhile(ctx, row, change);
+    if (!change.ok) return expiredMeanwhile(ctx, row, entry, change);
     await save(ctx, row, entry, {
       ...moneyAfter(row, change),
       heldUsdMinor: rest,
       releasedUsdMinor: Number(row.released_usd_minor) + amount,
       ...(rest === 0 ? ended(row, ctx.nowMs, 'reversed') : {}),
     });
+    await giveBack(ctx, entry, row, amount);
   }
   if (fxAfter !== undefined) {
     await saveFxRecord(ctx.tx, fxAfter, ctx.nowMs);
@@ -202,7 +204,7 @@ async function clear(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry 
   // A foreign clearing too small to move a cent posts nothing (the ledger takes no empty post): it releases, or leaves the hold.
   if (amount === 0 && rest === held) return { code: '00', reason: 'cleared', movedUsdMinor: 0, movedMinor: given };
   const change = await changeHold(ctx.tx, ctx.deps.ledger, row, amount === 0 ? { kind: 'void' } : { kind: 'post', amountUsdMinor: amount }, rest, ctx.nowMs);
-  if (!change.ok) return expiredMeanwhile(ctx, row, change);
+  if (!change.ok) return expiredMeanwhile(ctx, row, entry, change);
   await save(ctx, row, entry, {
     ...moneyAfter(row, change),
     heldUsdMinor: rest,
@@ -210,6 +212,8 @@ async function clear(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry 
     releasedUsdMinor: Number(row.released_usd_minor) + (held - amount - rest),
     ...(rest === 0 ? ended(row, ctx.nowMs, 'closed') : {}),
   });
+  // A final clearing for less than was held: the rest was never spent.
+  await giveBack(ctx, entry, row, held - amount - rest);
   return { code: '00', reason: 'cleared', movedUsdMinor: amount, ...(fx !== undefined ? { movedMinor: given } : {}) };
 }
 
@@ -272,7 +276,7 @@ async function increment(ctx: BatchContext, row: AuthorizationRow, entry: CardEn
       entry.available = undefined;
       return { code: AUTHORIZATION_REASONS.insufficient_funds, reason: 'insufficient_funds', movedUsdMinor: 0, checks: { ...decision.checks, balance: 'fail', ledger: 'exceeds_credits' } };
     }
-    return expiredMeanwhile(ctx, row, change);
+    return expiredMeanwhile(ctx, row, entry, change);
   }
   if (tracksSpend(entry.card.controls.limits)) {
     entry.spend = addSpend(entry.spend, amount, ctx.nowMs);
@@ -296,10 +300,27 @@ async function increment(ctx: BatchContext, row: AuthorizationRow, entry: CardEn
 }
 
 /** The ledger found the hold expired a moment after the batch's clock reading: the authorization expires now. */
-async function expiredMeanwhile(ctx: BatchContext, row: AuthorizationRow, change: Extract<HoldChange, { ok: false }>): Promise<Outcome> {
+async function expiredMeanwhile(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, change: Extract<HoldChange, { ok: false }>): Promise<Outcome> {
   if (change.result !== 'expired') throw new Error(`authorization ${row.id}: unexpected hold refusal ${change.result}`);
-  await expireAuthorization(ctx.tx, row, Math.max(ctx.nowMs, Number(row.expires_at_ms)), ctx.deps.notifier);
+  await expire(ctx, row, entry, Math.max(ctx.nowMs, Number(row.expires_at_ms)));
   return refusal('authorization_expired');
+}
+
+/** Expires the (locked) row, and gives the day and month back what its hold still held. */
+async function expire(ctx: BatchContext, row: AuthorizationRow, entry: CardEntry | undefined, atMs: number): Promise<void> {
+  const releasedBefore = Number(row.released_usd_minor);
+  await expireAuthorization(ctx.tx, row, atMs, ctx.deps.notifier);
+  // expireAuthorization brought the row up to date: its released total now includes the expired hold.
+  if (await giveBackSpend(ctx.tx, entry, row, releasedBefore, Number(row.released_usd_minor) - releasedBefore, ctx.nowMs)) await ctx.saveSpend();
+}
+
+/**
+ * Gives the card's day and month limits back what a release freed (spend-
+ * release.ts). `row` is as read before the release was saved: its released
+ * total is where this release starts.
+ */
+async function giveBack(ctx: BatchContext, entry: CardEntry | undefined, row: AuthorizationRow, releasedUsdMinor: number): Promise<void> {
+  if (await giveBackSpend(ctx.tx, entry, row, Number(row.released_usd_minor), releasedUsdMinor, ctx.nowMs)) await ctx.saveSpend();
 }
 
 function moneyAfter(row: AuthorizationRow, change: Extract<HoldChange, { ok: true }>): AuthorizationChange {

@@ -8,16 +8,28 @@ import { utcYearMonth } from '../expiry.ts';
  * same as an idle one's. Periods are indices (days since the epoch; months
  * since year 0), so a counter from an earlier period reads as zero.
  *
- * What counts: the approved amount of every purchase and every approved
- * incremental authorization, in the period of its approval. Reversals,
- * expiries and refunds do not give the amount back (the limit bounds what
- * was authorized, as a daily limit on a bank card does); verifications do
- * not count.
+ * What counts: what the card actually spent or still holds. The approved
+ * amount of every purchase and every approved incremental authorization is
+ * added in the period of its approval; what is released without being spent
+ * is given back to the period it was counted in (spend-release.ts): a
+ * reversal, full or partial, a stand-in advice that releases a late
+ * approval, an expired hold, and the rest of a hold a final clearing did not
+ * take. So a cardholder whose payment failed and was reversed can retry it
+ * at once instead of being declined "limit exceeded" for money that never
+ * left. Verifications do not count.
+ *
+ * A merchant's refund does NOT give the limit back, as at most issuers: the
+ * limit bounds what the card pays out in a day or a month, and a refund is
+ * a new credit from the merchant (often weeks later, in another period), not
+ * an undoing of the payment. Restoring it would let a stolen card, or a
+ * merchant colluding with one, cycle purchase-and-refund past any limit.
+ * The refunded money is back on the card to spend within the next period.
  *
  * The counter is kept only while the card has a per-day or per-month limit
  * (most cards have none, and a row written per approval is a page written
- * per approval). When a limit is set, `rebuildSpend` recomputes the
- * counter from the records, so spending from before the limit counts.
+ * per approval). When a limit is set, `rebuildSpend` (spend-release.ts)
+ * recomputes the counter from the records, so spending from before the
+ * limit counts, and releases from before it do not.
  */
 export interface SpendCounters {
   readonly dayIndex: number;
@@ -80,30 +92,4 @@ export async function saveSpend(tx: Tx, cardId: string, counters: SpendCounters,
 
 export function tracksSpend(limits: { readonly perDayUsdMinor: number | null; readonly perMonthUsdMinor: number | null }): boolean {
   return limits.perDayUsdMinor !== null || limits.perMonthUsdMinor !== null;
-}
-
-/**
- * Recomputes the card's counters from its records (approved purchases and
- * approved increments of the current UTC month, and of today within it).
- * Call it under the card's lock when a day or month limit is set.
- */
-export async function rebuildSpend(tx: Tx, cardId: string, nowMs: number): Promise<SpendCounters> {
-  const { year, month } = utcYearMonth(nowMs);
-  // Date.UTC here is calendar arithmetic on the given time, not a clock reading.
-  const monthStartMs = Date.UTC(year, month - 1, 1);
-  const dayStartMs = Math.floor(nowMs / DAY_MS) * DAY_MS;
-  const sums = await tx.get<{ day: number | null; month: number | null }>(
-    `SELECT SUM(CASE WHEN at_ms >= ? THEN amount ELSE 0 END) AS day, SUM(amount) AS month FROM (
-       SELECT created_at_ms AS at_ms, amount_minor AS amount FROM issuer_authorizations
-        WHERE card_id = ? AND approved = 1 AND purpose = 'purchase' AND decided_by = 'issuer' AND created_at_ms >= ?
-       UNION ALL
-       SELECT created_at_ms AS at_ms, moved_usd_minor AS amount FROM issuer_authorization_messages
-        WHERE card_id = ? AND type = 'incremental_authorization' AND response_code = '00' AND created_at_ms >= ?
-     ) AS approved_amounts`,
-    [dayStartMs, cardId, monthStartMs, cardId, monthStartMs],
-  );
-  const { dayIndex, monthIndex } = periodsOf(nowMs);
-  const counters: SpendCounters = { dayIndex, dayUsdMinor: Number(sums?.day ?? 0), monthIndex, monthUsdMinor: Number(sums?.month ?? 0) };
-  await saveSpend(tx, cardId, counters, nowMs);
-  return counters;
 }

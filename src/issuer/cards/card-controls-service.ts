@@ -1,5 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
-import { rebuildSpend, tracksSpend } from '../authorization/spend.ts';
+import { tracksSpend } from '../authorization/spend.ts';
+import { rebuildSpend } from '../authorization/spend-release.ts';
 import { IssuerError } from '../errors.ts';
 import type { CardDeps } from './card-deps.ts';
 import { requireOpen } from './card-money.ts';

@@ -108,7 +108,8 @@ export function walletEndpoints(deps: WalletEndpointDeps, auth: IssuerAuth): Any
         summary: 'Withdraw wallet USD to Alipay',
         description:
           'Needs approved KYC. The amount (fee included) is taken from the wallet; the payout is in CNY at the current rate. If the payout fails the money returns to the wallet. ' +
-          'Send an Idempotency-Key: a retry with the same key returns the same withdrawal instead of paying out twice.',
+          'Send an Idempotency-Key: a retry with the same key returns the same withdrawal instead of paying out twice (also when the retries race); ' +
+          'the same key with another amount is refused 400 `idempotency_key_reused`.',
         headers: idempotencyHeaderSchema,
         body: withdrawalBody,
         response: withdrawalResponses,
@@ -121,9 +122,8 @@ export function walletEndpoints(deps: WalletEndpointDeps, auth: IssuerAuth): Any
           throw new IssuerError('parameter_invalid', 'An Idempotency-Key is 1 to 255 characters.', { param: 'Idempotency-Key' });
         }
         const requestId = key === undefined ? `auto:${randomUUID()}` : requestIdFor(key);
-        const withdrawal = await withdrawals.withdraw({ cardholderId, amountUsdMinor, requestId });
-        if (withdrawal.amount_usd_minor !== amountUsdMinor) throw new IssuerError('idempotency_key_reused');
-        return withdrawalJson(withdrawal);
+        // The service refuses the key reused with another amount (idempotency_key_reused) before it does anything.
+        return withdrawalJson(await withdrawals.withdraw({ cardholderId, amountUsdMinor, requestId }));
       },
     }),
 

@@ -1,4 +1,4 @@
-import type { Sql, Tx } from '../../platform/db/database.ts';
+import { RetryableConflict, type Sql, type Tx } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
 import type { TransferInput } from '../../ledger/index.ts';
 import type { MoneyContext } from './context.ts';
@@ -61,7 +61,14 @@ export class WithdrawalService {
 
   /**
    * `requestId` is the client's key for this withdrawal: a retry with the
-   * same one returns the same withdrawal instead of taking money again.
+   * same one returns the same withdrawal instead of taking money again; the
+   * same one with another amount is refused `idempotency_key_reused` (400),
+   * before anything happens — answering the first withdrawal would tell the
+   * client its new amount was taken. Requests racing with one id make one
+   * withdrawal: the id is claimed (the row inserted) before any money
+   * moves, so on PostgreSQL a racer's insert waits for the first
+   * transaction and then finds its row instead of failing on the unique
+   * index; on SQLite writers never overlap.
    */
   async withdraw(input: { cardholderId: string; amountUsdMinor: number; requestId: string }): Promise<Withdrawal> {
     if (!REQUEST_ID_PATTERN.test(input.requestId)) throw new IssuerError('parameter_invalid', 'A request id is 1 to 64 letters, digits or _.:-', { param: 'request_id' });
@@ -70,7 +77,7 @@ export class WithdrawalService {
         input.cardholderId,
         input.requestId,
       ]);
-      if (existing) return { withdrawal: existing, fresh: false };
+      if (existing) return { withdrawal: sameRequest(existing, input.amountUsdMinor), fresh: false };
       await this.#ctx.kycGate(tx, input.cardholderId);
       const settings = await getMoneySettings(tx);
       const figures = withdrawalFigures(input.amountUsdMinor, settings);
@@ -83,6 +90,32 @@ export class WithdrawalService {
       }
       const nowMs = this.#ctx.clock.nowMs();
       const id = this.#ctx.ids.next('wd');
+      const row: Withdrawal = {
+        id,
+        cardholder_id: input.cardholderId,
+        request_id: input.requestId,
+        ...figures,
+        status: 'pending',
+        provider_payout_id: null,
+        failure_reason: null,
+        created_at_ms: nowMs,
+        paid_at_ms: null,
+        failed_at_ms: null,
+        updated_at_ms: nowMs,
+      };
+      // The claim, before any money moves. 0 rows: a concurrent request with this id committed first (this insert waited for it).
+      const claimed = await tx.run(
+        `INSERT INTO issuer_withdrawals (id, cardholder_id, request_id, amount_usd_minor, fee_usd_minor, payout_usd_minor, rate,
+           payout_cny_minor, status, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (cardholder_id, request_id) DO NOTHING`,
+        [id, row.cardholder_id, row.request_id, row.amount_usd_minor, row.fee_usd_minor, row.payout_usd_minor, row.rate, row.payout_cny_minor, 'pending', nowMs, nowMs],
+      );
+      if (claimed === 0) {
+        const first = await tx.get<Withdrawal>(`SELECT ${COLUMNS} FROM issuer_withdrawals WHERE cardholder_id = ? AND request_id = ?`, [input.cardholderId, input.requestId]);
+        // Gone again only if that transaction's row was deleted meanwhile (nothing deletes withdrawals): a fresh attempt settles it.
+        if (!first) throw new RetryableConflict(`withdrawal request ${input.requestId} vanished while being read`);
+        return { withdrawal: sameRequest(first, input.amountUsdMinor), fresh: false };
+      }
       const wallet = await ensureWallet(this.#ctx.ledger, tx, input.cardholderId);
       const holds: TransferInput[] = [
         {
@@ -107,26 +140,9 @@ export class WithdrawalService {
         });
       }
       const outcomes = await this.#ctx.ledger.createTransfers(tx, holds);
+      // Thrown: the transaction rolls back, the claim with it, and the id stays free for a retry.
       if (outcomes.some((o) => o.result === 'exceeds_credits')) throw new IssuerError('insufficient_funds', undefined, { param: 'amount' });
       assertBooked(outcomes);
-      const row: Withdrawal = {
-        id,
-        cardholder_id: input.cardholderId,
-        request_id: input.requestId,
-        ...figures,
-        status: 'pending',
-        provider_payout_id: null,
-        failure_reason: null,
-        created_at_ms: nowMs,
-        paid_at_ms: null,
-        failed_at_ms: null,
-        updated_at_ms: nowMs,
-      };
-      await tx.run(
-        `INSERT INTO issuer_withdrawals (id, cardholder_id, request_id, amount_usd_minor, fee_usd_minor, payout_usd_minor, rate,
-           payout_cny_minor, status, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [id, row.cardholder_id, row.request_id, row.amount_usd_minor, row.fee_usd_minor, row.payout_usd_minor, row.rate, row.payout_cny_minor, 'pending', nowMs, nowMs],
-      );
       return { withdrawal: row, fresh: true };
     });
     if (!fresh && withdrawal.status !== 'pending') return withdrawal;
@@ -210,6 +226,16 @@ export class WithdrawalService {
       ),
     );
   }
+}
+
+/** The withdrawal a request id already names, if the request asks for the same amount; otherwise the key was reused. */
+function sameRequest(withdrawal: Withdrawal, amountUsdMinor: number): Withdrawal {
+  if (Number(withdrawal.amount_usd_minor) === amountUsdMinor) return withdrawal;
+  throw new IssuerError(
+    'idempotency_key_reused',
+    `This Idempotency-Key was first used for a withdrawal of ${Number(withdrawal.amount_usd_minor)} cents, not ${amountUsdMinor}; use a new key for a new withdrawal.`,
+    { param: 'Idempotency-Key' },
+  );
 }
 
 function loadWithdrawal(sql: Sql, id: string): Promise<Withdrawal | undefined> {

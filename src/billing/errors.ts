@@ -22,6 +22,11 @@ export const BILLING_ERROR_CODES = {
   auto_recharge_monthly_limit_invalid: { type: 'invalid_request_error', status: 400, message: 'The auto-recharge monthly limit must be null or at least the minimum recharge.' },
   email_invalid: { type: 'invalid_request_error', status: 400, message: 'This is not an e-mail address.' },
   last_owner: { type: 'invalid_request_error', status: 409, message: 'An organization keeps at least one owner.' },
+  // Administering the organization (members, API keys, projects) is for people: an API key — which records nobody and may be
+  // a program's or one made before its maker left — must not hand out membership or keys (as OpenAI keeps it to admin keys).
+  session_required: { type: 'invalid_request_error', status: 403, message: "Managing the organization's members and API keys needs an owner signed in to the billing page; an API key cannot." },
+  // A right sign-in code for an address with only invitations it has not accepted: it names the one it accepts (the code still works).
+  organization_choice_required: { type: 'invalid_request_error', status: 409, message: 'Choose the organization to sign in to: every membership of this address is an invitation not accepted yet.' },
   budget_amount_invalid: { type: 'invalid_request_error', status: 400, message: 'A monthly budget is a whole number of cents above zero.' },
   billing_profile_invalid: { type: 'invalid_request_error', status: 400, message: 'A field of the billing profile (name, address, country or tax ID) is not valid.' },
   budget_thresholds_invalid: { type: 'invalid_request_error', status: 400, message: 'Budget alert thresholds are different whole percentages from 1 to 100.' },

@@ -28,6 +28,14 @@ export interface ApiKeySummary {
   readonly revokedAtMs: number | null;
   /** When a request last authenticated with it, to within LAST_USED_RESOLUTION_MS; null if never. */
   readonly lastUsedAtMs: number | null;
+  /** The member who made it (the address as it was then); null when unknown: made before makers were recorded, or by Cardlane itself. */
+  readonly createdBy: KeyMaker | null;
+}
+
+/** A signed-in member who makes a key: the key is revoked when the member leaves the organization (member-roster.ts). */
+export interface KeyMaker {
+  readonly memberId: string;
+  readonly email: string;
 }
 
 /** A key's name when none is given (OpenAI's page says "Secret key" too). */
@@ -89,19 +97,24 @@ export async function addOrganizationApiKey(
   tx: Tx,
   deps: Pick<BillingDeps, 'clock' | 'ids' | 'random'>,
   orgId: string,
-  options: { readonly name?: string; readonly projectId?: string } = {},
+  options: { readonly name?: string; readonly projectId?: string; readonly createdBy?: KeyMaker } = {},
 ): Promise<{ id: string; apiKey: string }> {
   const apiKey = newOrgApiKey(deps.random);
   const id = deps.ids.next('key');
-  await tx.run('INSERT INTO billing_api_keys (id, org_id, key_hash, key_last4, created_at_ms, name, project_id) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-    id,
-    orgId,
-    hashOrgApiKey(apiKey),
-    apiKey.slice(-4),
-    deps.clock.nowMs(),
-    options.name ?? DEFAULT_API_KEY_NAME,
-    options.projectId ?? defaultProjectId(orgId),
-  ]);
+  await tx.run(
+    'INSERT INTO billing_api_keys (id, org_id, key_hash, key_last4, created_at_ms, name, project_id, created_by_member_id, created_by_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      id,
+      orgId,
+      hashOrgApiKey(apiKey),
+      apiKey.slice(-4),
+      deps.clock.nowMs(),
+      options.name ?? DEFAULT_API_KEY_NAME,
+      options.projectId ?? defaultProjectId(orgId),
+      options.createdBy?.memberId ?? null,
+      options.createdBy?.email ?? null,
+    ],
+  );
   return { id, apiKey };
 }
 
@@ -114,9 +127,11 @@ interface KeyRow {
   created_at_ms: number | string;
   revoked_at_ms: number | string | null;
   last_used_at_ms: number | string | null;
+  created_by_member_id: string | null;
+  created_by_email: string | null;
 }
 
-const KEY_COLUMNS = 'id, org_id, name, project_id, key_last4, created_at_ms, revoked_at_ms, last_used_at_ms';
+const KEY_COLUMNS = 'id, org_id, name, project_id, key_last4, created_at_ms, revoked_at_ms, last_used_at_ms, created_by_member_id, created_by_email';
 
 const toKeySummary = (row: KeyRow): ApiKeySummary => ({
   id: row.id,
@@ -127,6 +142,7 @@ const toKeySummary = (row: KeyRow): ApiKeySummary => ({
   createdAtMs: Number(row.created_at_ms),
   revokedAtMs: row.revoked_at_ms === null ? null : Number(row.revoked_at_ms),
   lastUsedAtMs: row.last_used_at_ms === null ? null : Number(row.last_used_at_ms),
+  createdBy: row.created_by_member_id === null ? null : { memberId: row.created_by_member_id, email: row.created_by_email ?? '' },
 });
 
 /** The organization's keys (all of them, or one project's), oldest first. */
@@ -160,6 +176,15 @@ export async function revokeOrganizationApiKey(
   if (changed > 0) return 'revoked';
   const row = await sql.get('SELECT id FROM billing_api_keys WHERE id = ? AND org_id = ?', [keyId, orgId]);
   return row === undefined ? 'not_found' : 'already_revoked';
+}
+
+/**
+ * Revokes every live key a member made in the organization; the caller holds
+ * the organization's lock and removes the member in the same transaction, so
+ * no key of theirs outlives their membership. Keys without a maker stay.
+ */
+export async function revokeApiKeysMadeBy(tx: Tx, nowMs: number, orgId: string, memberId: string): Promise<number> {
+  return tx.run('UPDATE billing_api_keys SET revoked_at_ms = ? WHERE org_id = ? AND created_by_member_id = ? AND revoked_at_ms IS NULL', [nowMs, orgId, memberId]);
 }
 
 /** The organization a live key belongs to, or null (unknown, malformed or revoked key). */

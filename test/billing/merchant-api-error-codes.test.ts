@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { merchantApiRoutes } from '../../src/billing/merchant-api-routes.ts';
+import { createMemberSession } from '../../src/billing/members/member-sessions.ts';
+import { addMember } from '../../src/billing/members/members.ts';
 import { listOrganizationApiKeys, revokeOrganizationApiKey } from '../../src/billing/organizations.ts';
 import { ECHO_MODEL } from '../../src/billing/price-book.ts';
 import { organizationApiRoutes } from '../../src/billing/usage/organization-routes.ts';
@@ -16,6 +18,8 @@ let f: BillingFixture;
 let app: FastifyInstance;
 let url: string;
 let org: { orgId: string; apiKey: string; apiKeyId: string };
+/** An owner's session: changes on the organization API need one (an API key only reads there). */
+let owner: string;
 
 beforeEach(async () => {
   f = await billingFixture();
@@ -31,6 +35,10 @@ beforeEach(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   org = await f.newOrg('Codes customer');
+  owner = await f.db.transaction(async (tx) => {
+    const member = await addMember(tx, { ids: f.deps.ids, nowMs: f.clock.nowMs() }, { orgId: org.orgId, email: 'owner@example.com', role: 'owner' });
+    return (await createMemberSession(tx, f.deps, member.id, f.clock.nowMs())).token;
+  });
 });
 afterEach(async () => {
   await f.assertAudit();
@@ -80,7 +88,7 @@ test('every 4xx of the merchant API and its organization API has a stable snake_
     ['POST', '/organization/projects', '{not json', 'body_invalid'],
   ];
   for (const [method, path, body, code] of cases) {
-    const { status, json } = await call(method, path, body);
+    const { status, json } = await call(method, path, body, path.startsWith('/organization') && method !== 'GET' ? owner : org.apiKey);
     const what = `${method} ${path} ${body ?? ''}: ${JSON.stringify(json)}`;
     assert.equal(status, 400, what);
     assert.equal(json.error.type, 'invalid_request_error', what);
@@ -89,12 +97,16 @@ test('every 4xx of the merchant API and its organization API has a stable snake_
   }
 
   // An archived project: changing it and adding keys to it are refused with their own code.
-  const side = await call('POST', '/organization/projects', '{"name":"Side"}');
-  assert.equal((await call('POST', `/organization/projects/${side.json.id}/archive`)).status, 200);
+  const side = await call('POST', '/organization/projects', '{"name":"Side"}', owner);
+  assert.equal((await call('POST', `/organization/projects/${side.json.id}/archive`, undefined, owner)).status, 200);
   for (const [path, body] of [[`/organization/projects/${side.json.id}`, '{"name":"Again"}'], [`/organization/projects/${side.json.id}/api_keys`, '{}']] as const) {
-    const { status, json } = await call('POST', path, body);
+    const { status, json } = await call('POST', path, body, owner);
     assert.deepEqual([status, json.error.code], [400, 'project_archived'], path);
   }
+
+  // A change with a plain API key: its own 403 code.
+  const byKey = await call('POST', '/organization/projects', '{"name":"By a key"}');
+  assert.deepEqual([byKey.status, byKey.json.error.code], [403, 'session_required']);
 });
 
 test('an empty balance is refused with OpenAI\'s first sentence and this deployment\'s billing page, not OpenAI\'s docs', async () => {

@@ -25,6 +25,8 @@ let f: BillingFixture;
 let app: FastifyInstance;
 let url: string;
 let org: { orgId: string; apiKey: string; apiKeyId: string };
+/** A session of an owner of `org`: changing projects and keys needs one (an API key only reads them). */
+let owner: string;
 
 const DAY_S = 86_400;
 const START_S = START_MS / 1000;
@@ -43,7 +45,15 @@ beforeEach(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   org = await f.newOrg('Usage customer');
+  owner = await ownerSession(org.orgId, 'keeper@example.com');
 });
+
+async function ownerSession(orgId: string, email: string): Promise<string> {
+  return f.db.transaction(async (tx) => {
+    const member = await addMember(tx, { ids: f.deps.ids, nowMs: f.clock.nowMs() }, { orgId, email, role: 'owner' });
+    return (await createMemberSession(tx, f.deps, member.id, f.clock.nowMs())).token;
+  });
+}
 afterEach(async () => {
   await f.assertAudit();
   await app.close();
@@ -95,10 +105,10 @@ const cents = (value: number) => Math.round(value * 100);
 
 test('usage is recorded with the key and project that made it; the usage API groups by model, key and project, by day, with paging', async () => {
   await f.grant(org.orgId, 10_000);
-  const project = await call('POST', '/organization/projects', org.apiKey, { name: 'Search 搜索' });
+  const project = await call('POST', '/organization/projects', owner, { name: 'Search 搜索' });
   assert.equal(project.status, 201);
   assert.equal(project.json.object, 'organization.project');
-  const searchKey = await newKey(org.apiKey, project.json.id, 'search-prod');
+  const searchKey = await newKey(owner, project.json.id, 'search-prod');
   // Mid-bucket, not on a boundary: an event's bucket is found by whole-number division on both databases.
   f.clock.advanceMs(12_345_678);
   await ask(org.apiKey, 'day one from the first key');
@@ -145,8 +155,8 @@ test('usage is recorded with the key and project that made it; the usage API gro
 
 test('the costs API agrees with the ledger to the cent over a period, grouped or not, in exact decimals', async () => {
   await f.grant(org.orgId, 100_000);
-  const project = await call('POST', '/organization/projects', org.apiKey, { name: 'Batch' });
-  const batchKey = await newKey(org.apiKey, project.json.id);
+  const project = await call('POST', '/organization/projects', owner, { name: 'Batch' });
+  const batchKey = await newKey(owner, project.json.id);
   const periodStartMs = f.clock.nowMs();
   for (let day = 0; day < 4; day++) {
     for (let i = 0; i <= day; i++) await ask(i % 2 === 0 ? org.apiKey : batchKey.value, `day ${day} request ${i} ${'x'.repeat(200 * i)}`);
@@ -198,6 +208,7 @@ test('tenant isolation: another organization’s key and members see none of thi
   await f.grant(org.orgId, 1_000);
   await ask(org.apiKey, 'private usage');
   const other = await f.newOrg('Other org');
+  const otherOwner = await ownerSession(other.orgId, 'other-owner@example.com');
   const usage = await call('GET', `/organization/usage/completions?start_time=${START_S}&group_by=api_key_id`, other.apiKey);
   assert.equal(usage.status, 200);
   assert.ok(usage.json.data.every((b: any) => b.results.length === 0));
@@ -215,7 +226,8 @@ test('tenant isolation: another organization’s key and members see none of thi
     ['DELETE', `/organization/projects/${mine}/api_keys/${org.apiKeyId}`, undefined],
     ['DELETE', `/organization/projects/${defaultProjectId(other.orgId)}/api_keys/${org.apiKeyId}`, undefined],
   ] as const) {
-    const answer = await call(method, path, other.apiKey, body);
+    // Reads with the other organization's key, changes with its owner's session (a key may not change anything here).
+    const answer = await call(method, path, method === 'GET' ? other.apiKey : otherOwner, body);
     assert.equal(answer.status, 404, `${method} ${path}`);
     assert.equal(answer.json.error.code, 'not_found');
   }
@@ -227,7 +239,7 @@ test('tenant isolation: another organization’s key and members see none of thi
 test('keys: created with a name (secret shown once, stored hashed), listed redacted, renamed, revoked → refused at once', async () => {
   await f.grant(org.orgId, 1_000);
   const project = defaultProjectId(org.orgId);
-  const created = await newKey(org.apiKey, project, 'CI 测试');
+  const created = await newKey(owner, project, 'CI 测试');
   assert.match(created.value, /^sk-cl-[0-9A-Za-z]{48}$/);
   assert.equal(created.redacted_value, `sk-cl-…${created.value.slice(-4)}`);
   const stored = await f.db.all<{ key_hash: string; name: string }>('SELECT key_hash, name FROM billing_api_keys WHERE id = ?', [created.id]);
@@ -236,11 +248,11 @@ test('keys: created with a name (secret shown once, stored hashed), listed redac
   const listed = await call('GET', `/organization/projects/${project}/api_keys`, org.apiKey);
   assert.deepEqual(listed.json.data.map((k: any) => [k.id, k.name]), [[org.apiKeyId, 'Secret key'], [created.id, 'CI 测试']]);
   assert.ok(!listed.text.includes(created.value), 'a list never holds a secret');
-  const renamed = await call('POST', `/organization/projects/${project}/api_keys/${created.id}`, org.apiKey, { name: '  deploy bot ' });
+  const renamed = await call('POST', `/organization/projects/${project}/api_keys/${created.id}`, owner, { name: '  deploy bot ' });
   assert.equal(renamed.json.name, 'deploy bot');
 
   await ask(created.value, 'works');
-  const revoked = await call('DELETE', `/organization/projects/${project}/api_keys/${created.id}`, org.apiKey);
+  const revoked = await call('DELETE', `/organization/projects/${project}/api_keys/${created.id}`, owner);
   assert.deepEqual(revoked.json, { object: 'organization.project.api_key.deleted', id: created.id, deleted: true });
   await assert.rejects(ask(created.value, 'refused'), (error: unknown) => error instanceof OpenAI.AuthenticationError);
   assert.equal((await call('GET', '/organization/projects', created.value)).status, 401);
@@ -250,13 +262,13 @@ test('keys: created with a name (secret shown once, stored hashed), listed redac
   assert.equal(all.json.data.find((k: any) => k.id === created.id).revoked_at, Math.floor(f.clock.nowMs() / 1000));
 
   // Archiving a project revokes its keys; the default project stays.
-  const side = await call('POST', '/organization/projects', org.apiKey, { name: 'Side' });
-  const sideKey = await newKey(org.apiKey, side.json.id);
-  const archived = await call('POST', `/organization/projects/${side.json.id}/archive`, org.apiKey);
+  const side = await call('POST', '/organization/projects', owner, { name: 'Side' });
+  const sideKey = await newKey(owner, side.json.id);
+  const archived = await call('POST', `/organization/projects/${side.json.id}/archive`, owner);
   assert.equal(archived.json.status, 'archived');
   await assert.rejects(ask(sideKey.value, 'refused'), (error: unknown) => error instanceof OpenAI.AuthenticationError);
-  assert.equal((await call('POST', `/organization/projects/${side.json.id}/api_keys`, org.apiKey, {})).status, 400);
-  assert.equal((await call('POST', `/organization/projects/${project}/archive`, org.apiKey)).status, 400);
+  assert.equal((await call('POST', `/organization/projects/${side.json.id}/api_keys`, owner, {})).status, 400);
+  assert.equal((await call('POST', `/organization/projects/${project}/archive`, owner)).status, 400);
 });
 
 test('members: any member reads usage and keys with their session; only an owner changes them', async () => {
@@ -306,7 +318,7 @@ test('bad input is refused with a clear 400 and changes nothing', async () => {
     ['POST', `/organization/projects/${project}/api_keys`, { name: 'ok', extra: true }, null],
   ];
   for (const [method, path, body, param] of cases) {
-    const answer = await call(method, path, org.apiKey, body);
+    const answer = await call(method, path, method === 'GET' ? org.apiKey : owner, body);
     assert.equal(answer.status, 400, `${method} ${path}: ${answer.text}`);
     assert.equal(answer.json.error.type, 'invalid_request_error');
     if (param !== null) assert.equal(answer.json.error.param, param, path);
@@ -317,8 +329,8 @@ test('bad input is refused with a clear 400 and changes nothing', async () => {
 
 test('the CSV export: UTF-8 with a BOM, RFC 4180 quoting, no formulas, times in the reader’s zone, amounts matching the costs API', async () => {
   await f.grant(org.orgId, 10_000);
-  const project = await call('POST', '/organization/projects', org.apiKey, { name: '客服, "support"' });
-  const key = await newKey(org.apiKey, project.json.id, '=HYPERLINK("x")');
+  const project = await call('POST', '/organization/projects', owner, { name: '客服, "support"' });
+  const key = await newKey(owner, project.json.id, '=HYPERLINK("x")');
   await ask(key.value, 'from the support key');
   await ask(org.apiKey, 'from the first key');
   const range = `start_time=${START_S}&end_time=${START_S + DAY_S}`;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import OpenAI from 'openai';
@@ -18,7 +19,7 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
   const dbArgs = testDatabaseKind() === 'postgres' ? ['--database', location.url] : [];
   const server = spawnCardlane(['up', '--port', '0', '--data-dir', dataDir, '--json', ...dbArgs], { cwd: workDir });
   try {
-    const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string };
+    const info = JSON.parse(await server.waitForLine((l) => l.startsWith('{'), START_BOUND_MS)) as { url: string; operator_key_file: string };
     // `input`: the command's standard input (the card's number and security code for `cards add`).
     const run = async (args: readonly string[], input?: string) => {
       const child = spawnCardlane(['billing', '--url', info.url, '--data-dir', dataDir, ...args], { cwd: workDir, input });
@@ -88,14 +89,25 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
     assert.match(await ok(['cancel', subscription.id]), /Plus \$20\.00\/month +active +ends \d{4}-\d{2}-\d{2}/);
     assert.match(await ok(['notifications']), /No mail/);
 
-    // Members: the demo owner is there; an invited reader is listed and removed again.
+    // Members: the demo owner is there; an invited reader is listed and removed again — by the owner's session (an API key
+    // cannot administer the organization), which the owner gets by signing in with a mailed code.
     assert.match(await ok(['members']), /owner@demo\.cardlane\.test +owner/);
-    const reader = await json<{ id: string; role: string }>(['members', 'invite', 'reader@example.com']);
+    const byKey = await run(['members', 'invite', 'reader@example.com']);
+    assert.match(byKey.stderr, /\(session_required\)/);
+    const post = (path: string, body: unknown) => fetch(`${info.url}/billing/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post('/sessions/code', { email: 'owner@demo.cardlane.test' })).status, 200);
+    const operatorKey = readFileSync(info.operator_key_file, 'utf8').trim();
+    const mail = (await (await fetch(`${info.url}/billing/v1/sandbox/mail?to=owner%40demo.cardlane.test`, { headers: { authorization: `Bearer ${operatorKey}` } })).json()) as { data: Array<{ subject: string }> };
+    const session = (await (await post('/sessions', { email: 'owner@demo.cardlane.test', code: /\b(\d{6})\b/.exec(mail.data[0]!.subject)![1] })).json()) as { token: string };
+    const asOwner = ['--key', session.token];
+    const reader = await json<{ id: string; role: string }>([...asOwner, 'members', 'invite', 'reader@example.com']);
     assert.equal(reader.role, 'member');
-    assert.match(await ok(['members', 'list']), /reader@example\.com +member/);
-    assert.match(await ok(['members', 'remove', reader.id]), /Removed reader@example\.com/);
-    const badRole = await run(['members', 'invite', 'x@example.com', '--role', 'admin']);
+    assert.match(await ok(['members', 'list']), /reader@example\.com +member +invited, not accepted yet/);
+    assert.match(await ok([...asOwner, 'members', 'remove', reader.id]), /Removed reader@example\.com/);
+    const badRole = await run([...asOwner, 'members', 'invite', 'x@example.com', '--role', 'admin']);
     assert.notEqual(badRole.code, 0);
+    // The keys, with who made each: the demo's key was made by Cardlane, so its maker is unknown.
+    assert.match(await ok(['keys']), /Default project \(proj_\S+\)\n +key_\S+ +sk-cl-…\S{4} +Secret key +made by unknown \/ 未知/);
 
     server.child.kill('SIGTERM');
     assert.deepEqual(await server.waitForExit(EXIT_BOUND_MS), { code: 0, signal: null }, server.stderr());

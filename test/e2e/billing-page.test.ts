@@ -40,10 +40,12 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     };
 
     // Anything the page logs as an error — a script error, a request the CSP blocked — fails the test; expected: the one
-    // purchase below the minimum the test makes on purpose (400).
+    // purchase below the minimum the test makes on purpose (400), and the invited reader's sign-in that asks them to choose (409).
     const phone = await openEnglishPhone(
       workDir,
-      (message) => /status of 400/.test(message.text()) && message.location().url.endsWith('/billing/v1/credit_purchases'),
+      (message) =>
+        (/status of 400/.test(message.text()) && message.location().url.endsWith('/billing/v1/credit_purchases')) ||
+        (/status of 409/.test(message.text()) && message.location().url.endsWith('/billing/v1/sessions')),
     );
     context = phone.context;
     const { page, problems } = phone;
@@ -159,7 +161,7 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await page.fill('#invite-email', 'reader@demo.cardlane.test');
     await page.click('#invite-submit');
     await waitForText(page, '#members-message', /reader@demo\.cardlane\.test was invited as member/);
-    await waitForText(page, '#members-list', /owner@demo\.cardlane\.test.*owner.*you.*reader@demo\.cardlane\.test.*member.*Remove/);
+    await waitForText(page, '#members-list', /owner@demo\.cardlane\.test.*owner.*you.*reader@demo\.cardlane\.test.*member.*invited, not accepted yet.*Remove/);
     await page.click('#signout');
     await page.locator('#signin').waitFor({ state: 'visible' });
     const after = await fetch(`${info.url}/billing/v1/credit_balance`, { headers: { authorization: `Bearer ${token}` } });
@@ -172,6 +174,10 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await page.locator('#signin-code').waitFor({ state: 'visible' });
     await page.fill('#signin-code', (await sandboxCode('reader@demo.cardlane.test'))!);
     await page.click('#signin-submit');
+    // Only an invitation: the reader chooses the organization, which accepts it (nothing is chosen for them).
+    await waitForText(page, '#signin-invitations', /Accept and sign in to Demo API customer \(member\)/);
+    await checkAccessibility(page, 'sign-in (invitations)');
+    await page.click('#signin-invitations button');
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     await waitForText(page, '#who', /reader@demo\.cardlane\.test \(member\) · Demo API customer/);
     await waitForText(page, '#balance', /^\$10\.00$/);

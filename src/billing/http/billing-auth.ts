@@ -30,7 +30,9 @@ const READS = new Set(['GET', 'HEAD']);
  * Roles, as on OpenAI's billing page: an owner changes the billing (cards,
  * purchases, auto-recharge, subscriptions, members); a `member` signed in
  * to the page may only look. An API key is the organization's own and may
- * do everything.
+ * do everything on the billing except administer the organization — invite
+ * or remove members, make or revoke keys — which needs a signed-in owner
+ * (signedInOwnerOf).
  *
  * `clock` judges a session's expiry: billing's clock, the one that stamped it.
  */
@@ -58,6 +60,19 @@ export function organizationAuth(sql: Sql, clock: Clock): RouteAuth {
   };
   // onRequest: before the body is read, so a caller without a credential learns nothing from the validator.
   return { phase: 'onRequest', check };
+}
+
+/**
+ * The owner signed in for a change that administers the organization
+ * (members, API keys): an API key is refused (403 `session_required`). A key
+ * records nobody and may be a program's, or older than the record of who made
+ * keys; handing out membership or keys is for people, as OpenAI keeps it to
+ * admin keys that only owners make. The auth hook already refused members
+ * who are not owners.
+ */
+export function signedInOwnerOf(request: FastifyRequest): MemberSession {
+  if (request.billingMember === undefined) throw new BillingError('session_required');
+  return request.billingMember;
 }
 
 export function orgOf(request: FastifyRequest): Organization {

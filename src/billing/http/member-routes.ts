@@ -7,8 +7,9 @@ import type { OperatorKeyStore } from '../../platform/identity/operator-keys.ts'
 import { BillingError } from '../errors.ts';
 import { MEMBER_MAILBOX_PAGE_MAX, readMemberMailbox } from '../members/member-mail.ts';
 import { authenticateMemberSession, revokeMemberSession, type MemberSession } from '../members/member-sessions.ts';
-import { requestMemberSignInCode, verifyMemberSignInCode, type MemberDeps } from '../members/member-sign-in.ts';
-import { normalizeEmail, type Member } from '../members/members.ts';
+import { requestMemberSignInCode, verifyMemberSignInCode, type MemberDeps, type VerifyMemberCodeResult } from '../members/member-sign-in.ts';
+import { getOrganization } from '../organizations.ts';
+import { memberStatus, normalizeEmail, type Member } from '../members/members.ts';
 
 /**
  * Members signing in to the billing page, mounted at `/billing/v1`:
@@ -35,7 +36,15 @@ const EMAIL = { type: 'string', minLength: 1, maxLength: 320 } as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function memberObject(member: Member) {
-  return { id: member.id, object: 'billing.member', email: member.email, role: member.role, organization: member.orgId, created_at: iso(member.createdAtMs) };
+  // status: `invited` until the person accepts by signing in to the organization (member-choice.ts).
+  return { id: member.id, object: 'billing.member', email: member.email, role: member.role, status: memberStatus(member), organization: member.orgId, created_at: iso(member.createdAtMs) };
+}
+
+/** Thrown out of the sign-in transaction to roll it back: the code was right, and stays usable for the person's choice. */
+class KeepCodeForChoice extends Error {
+  constructor(readonly result: VerifyMemberCodeResult) {
+    super('organization choice required');
+  }
 }
 
 function sessionObject(session: MemberSession) {
@@ -93,7 +102,9 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
           tags: TAG,
           summary: 'Sign in with the mailed code; answers a session token for Authorization: Bearer',
           description:
-            "The token works on the billing page's routes for 12 hours. With several organizations, `organization` picks one (default: the oldest membership). " +
+            "The token works on the billing page's routes for 12 hours. With several organizations, `organization` picks one — for an invitation, that accepts it; " +
+            'without it, the organization last signed in to (never an invitation not accepted). With only invitations and none named: 409 `organization_choice_required` ' +
+            'listing them (`invitations`), and the same code works again with `organization`. ' +
             `Five wrong codes lock the code; ask for a new one. ${signInLimit.describe()}`,
           body: {
             type: 'object',
@@ -104,9 +115,24 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
         },
       },
       async (request, reply) => {
-        // Committed even when refused: a wrong code must count.
-        const result = await db.transaction((tx) => verifyMemberSignInCode(tx, deps, request.body));
+        // Committed even when refused: a wrong code must count. Only a right code waiting for the person's choice is rolled back.
+        const result = await db
+          .transaction(async (tx) => {
+            const verified = await verifyMemberSignInCode(tx, deps, request.body);
+            if (!verified.ok && verified.code === 'organization_choice_required') throw new KeepCodeForChoice(verified);
+            return verified;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof KeepCodeForChoice) return error.result;
+            throw error;
+          });
         if (!result.ok) {
+          if (result.code === 'organization_choice_required') {
+            const invitations = await Promise.all(
+              result.invitations.map(async (m) => ({ organization: { id: m.orgId, name: (await getOrganization(db, m.orgId))?.name ?? m.orgId }, role: m.role })),
+            );
+            throw new BillingError(result.code, result.message, { param: 'organization', extra: { invitations } });
+          }
           const param = result.code === 'email_invalid' ? 'email' : result.code === 'resource_missing' ? 'organization' : 'code';
           throw new BillingError(result.code, result.message, { param });
         }
@@ -116,7 +142,7 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
         return {
           ...sessionObject(session),
           token: result.session.token,
-          organizations: result.memberships.map((m) => ({ id: m.orgId, role: m.role })),
+          organizations: result.memberships.map((m) => ({ id: m.orgId, role: m.role, status: memberStatus(m) })),
         };
       },
     );

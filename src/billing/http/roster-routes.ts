@@ -4,7 +4,7 @@ import { endpoint, registerEndpoints, type AnyEndpoint } from '../../platform/ht
 import { inviteMember, removeMember } from '../members/member-roster.ts';
 import type { MemberDeps } from '../members/member-sign-in.ts';
 import { listMembers } from '../members/members.ts';
-import { organizationAuth, orgOf } from './billing-auth.ts';
+import { organizationAuth, orgOf, signedInOwnerOf } from './billing-auth.ts';
 import { inviteMemberBody, memberIdParams } from './billing-schemas.ts';
 import { memberObject } from './member-routes.ts';
 
@@ -12,8 +12,9 @@ const TAG = ['billing members'];
 
 /**
  * An organization's members, mounted at `/billing/v1/members`: anyone of
- * the organization may list them; an owner (or an API key) invites and
- * removes (billing-auth.ts refuses changes from members who are not owners).
+ * the organization (and its API keys) may list them; only an owner signed in
+ * invites and removes — billing-auth.ts refuses members who are not owners,
+ * signedInOwnerOf refuses API keys (403 `session_required`).
  */
 export function rosterEndpoints(db: Database, deps: MemberDeps): AnyEndpoint[] {
   const auth = organizationAuth(db, deps.clock);
@@ -35,15 +36,18 @@ export function rosterEndpoints(db: Database, deps: MemberDeps): AnyEndpoint[] {
       auth,
       schema: {
         tags: TAG,
-        summary: 'Invite an address (owners only): it becomes a member at once and gets a letter on how to sign in',
-        description: 'role: `member` (looks) or `owner` (changes the billing); default member. An address that is already a member is answered 200 as it is, with no letter.',
+        summary: 'Invite an address (an owner signed in; not with an API key): it gets a letter, and becomes a member when it signs in choosing the organization',
+        description:
+          'role: `member` (looks) or `owner` (changes the billing); default member. The answer has `status: "invited"` until the person accepts. ' +
+          'An address that is already a member or invited is answered 200 as it is, with no letter. With an API key: 403 `session_required`.',
         body: inviteMemberBody,
       },
       handler: async (request, reply) => {
         const org = orgOf(request);
+        const actor = signedInOwnerOf(request);
         const { email, role = 'member' } = request.body;
         const { member, invited } = await db.transaction((tx) =>
-          inviteMember(tx, { ids: deps.ids, mailer: deps.mailer, nowMs: deps.clock.nowMs() }, { orgId: org.id, orgName: org.name, email, role }),
+          inviteMember(tx, { ids: deps.ids, mailer: deps.mailer, nowMs: deps.clock.nowMs() }, { orgId: org.id, orgName: org.name, actorMemberId: actor.member.id, email, role }),
         );
         return reply.status(invited ? 201 : 200).send(memberObject(member));
       },
@@ -53,9 +57,15 @@ export function rosterEndpoints(db: Database, deps: MemberDeps): AnyEndpoint[] {
       method: 'DELETE',
       url: '/members/:id',
       auth,
-      schema: { tags: TAG, summary: 'Remove a member (owners only); its sessions end at once. The last owner stays.', params: memberIdParams },
+      schema: {
+        tags: TAG,
+        summary: 'Remove a member or leave (an owner signed in; not with an API key): its sessions end and the API keys it made are revoked at once. The last owner stays.',
+        params: memberIdParams,
+      },
       handler: async (request) => {
-        const removed = await db.transaction((tx) => removeMember(tx, { orgId: orgOf(request).id, memberId: request.params.id }));
+        const actor = signedInOwnerOf(request);
+        const input = { orgId: orgOf(request).id, actorMemberId: actor.member.id, memberId: request.params.id, nowMs: deps.clock.nowMs() };
+        const removed = await db.transaction((tx) => removeMember(tx, input));
         return { ...memberObject(removed), deleted: true };
       },
     }),

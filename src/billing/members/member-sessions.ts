@@ -49,11 +49,12 @@ export async function authenticateMemberSession(sql: Sql, token: string, nowMs: 
     email: string;
     role: MemberRole;
     member_created_at_ms: number | string;
+    last_chosen_at_ms: number | string | null;
     org_id: string;
     org_name: string;
     org_created_at_ms: number | string;
   }>(
-    `SELECT m.email, m.role, m.created_at_ms AS member_created_at_ms, o.id AS org_id, o.name AS org_name, o.created_at_ms AS org_created_at_ms
+    `SELECT m.email, m.role, m.created_at_ms AS member_created_at_ms, m.last_chosen_at_ms, o.id AS org_id, o.name AS org_name, o.created_at_ms AS org_created_at_ms
      FROM billing_members m JOIN billing_organizations o ON o.id = m.org_id
      WHERE m.id = ?`,
     [session.ownerId],
@@ -62,7 +63,14 @@ export async function authenticateMemberSession(sql: Sql, token: string, nowMs: 
   return {
     sessionId: session.sessionId,
     expiresAtMs: session.expiresAtMs,
-    member: { id: session.ownerId, orgId: row.org_id, email: row.email, role: row.role, createdAtMs: Number(row.member_created_at_ms) },
+    member: {
+      id: session.ownerId,
+      orgId: row.org_id,
+      email: row.email,
+      role: row.role,
+      createdAtMs: Number(row.member_created_at_ms),
+      lastChosenAtMs: row.last_chosen_at_ms === null ? null : Number(row.last_chosen_at_ms),
+    },
     organization: { id: row.org_id, name: row.org_name, createdAtMs: Number(row.org_created_at_ms) },
   };
 }

@@ -5,6 +5,7 @@ import { otpRefusalMessage, sendRefusalMessage } from '../../platform/identity/o
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { issueMemberCode, verifyMemberCode } from './member-codes.ts';
 import type { MemberMailer } from './member-mail.ts';
+import { chooseMembership, noteMembershipChosen } from './member-choice.ts';
 import { createMemberSession, type NewMemberSession } from './member-sessions.ts';
 import { membershipsOf, normalizeEmail, type Member } from './members.ts';
 
@@ -62,12 +63,17 @@ export type VerifyMemberCodeResult =
   | { readonly ok: true; readonly member: Member; readonly session: NewMemberSession; readonly memberships: readonly Member[] }
   | { readonly ok: false; readonly code: 'email_invalid'; readonly message: string }
   | { readonly ok: false; readonly code: Exclude<OtpOutcome, 'ok'>; readonly attemptsRemaining: number; readonly message: string }
-  | { readonly ok: false; readonly code: 'resource_missing'; readonly message: string };
+  | { readonly ok: false; readonly code: 'resource_missing'; readonly message: string }
+  | { readonly ok: false; readonly code: 'organization_choice_required'; readonly invitations: readonly Member[]; readonly message: string };
 
 /**
  * Checks the code; on success opens a session for one of the address's
- * memberships: `organization` when given, else the oldest. The choice is
- * looked at only after the code is right, so it tells a guesser nothing.
+ * memberships (member-choice.ts): `organization` when given — accepting it
+ * if it was an invitation — else the one the person last chose, never a
+ * mere invitation. The choice is looked at only after the code is right, so
+ * it tells a guesser nothing. `organization_choice_required` comes with a
+ * right code: the caller rolls the transaction back, so the same code works
+ * when the person names the organization they accept.
  */
 export async function verifyMemberSignInCode(
   tx: Tx,
@@ -86,8 +92,19 @@ export async function verifyMemberSignInCode(
   const memberships = await membershipsOf(tx, email);
   // Only reachable by guessing a code never sent: answered as a wrong code.
   if (memberships.length === 0) return { ok: false, code: 'code_invalid', attemptsRemaining: 0, message: 'The code is not right; ask for a new one.' };
-  const member = input.organization === undefined ? memberships[0]! : memberships.find((m) => m.orgId === input.organization);
-  if (member === undefined) return { ok: false, code: 'resource_missing', message: `${email} is not a member of ${input.organization}; ask for a new code and sign in without naming it.` };
+  const choice = chooseMembership(memberships, input.organization);
+  if (choice.result === 'not_a_member') {
+    return { ok: false, code: 'resource_missing', message: `${email} is not a member of ${input.organization}; ask for a new code and sign in without naming it.` };
+  }
+  if (choice.result === 'choice_required') {
+    return {
+      ok: false,
+      code: 'organization_choice_required',
+      invitations: choice.invitations,
+      message: `${email} has only invitations it has not accepted yet: sign in again with the same code, naming the organization (organization) you accept.`,
+    };
+  }
+  const member = await noteMembershipChosen(tx, choice.member, nowMs);
   const session = await createMemberSession(tx, deps, member.id, nowMs);
-  return { ok: true, member, session, memberships };
+  return { ok: true, member, session, memberships: memberships.map((m) => (m.id === member.id ? member : m)) };
 }

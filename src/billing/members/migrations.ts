@@ -60,4 +60,20 @@ CREATE TABLE billing_member_mail (
 CREATE INDEX billing_member_mail_to ON billing_member_mail (to_address, received_at_ms);
 `,
   },
+  {
+    // Who made each API key (member-keys.ts): the member's id, to revoke the member's keys in the transaction that removes the
+    // member, and the address as it was, so the owners still see whose a key was after the member is gone. NULL: made before
+    // this column, or by Cardlane itself (an organization's first key, the demo's key) — shown as "unknown", never revoked by
+    // a removal. And invitations (member-choice.ts): `last_chosen_at_ms` is when the person last signed in to the organization
+    // by choice; NULL is an invitation nobody accepted, which is never anyone's default organization. Members from before it
+    // count as having chosen the organization when they have signed in to it at least once.
+    id: 'billing/071_key_makers_and_invitations',
+    sql: `
+ALTER TABLE billing_api_keys ADD COLUMN created_by_member_id TEXT;
+ALTER TABLE billing_api_keys ADD COLUMN created_by_email TEXT;
+CREATE INDEX billing_api_keys_maker ON billing_api_keys (org_id, created_by_member_id) WHERE created_by_member_id IS NOT NULL;
+ALTER TABLE billing_members ADD COLUMN last_chosen_at_ms BIGINT;
+UPDATE billing_members SET last_chosen_at_ms = (SELECT MAX(s.created_at_ms) FROM billing_member_sessions s WHERE s.member_id = billing_members.id);
+`,
+  },
 ];

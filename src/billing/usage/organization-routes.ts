@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
 import type { BillingDeps } from '../billing-deps.ts';
-import { authenticateMemberSession, looksLikeMemberSessionToken } from '../members/member-sessions.ts';
+import { requireOwnerUnderLock } from '../members/member-roster.ts';
+import { authenticateMemberSession, looksLikeMemberSessionToken, type MemberSession } from '../members/member-sessions.ts';
 import { openAiErrors, type OpenAiError } from '../openai-errors.ts';
 import {
   addOrganizationApiKey,
@@ -36,11 +37,13 @@ import { completionsUsage, exactJson, organizationCosts, sumUsage } from './usag
  *   GET|POST /projects/:id/api_keys             list; create (ours: OpenAI makes project keys in its dashboard only)
  *   GET|POST|DELETE /projects/:id/api_keys/:key read, rename (ours), revoke
  *
- * Who may call: OpenAI asks for an admin key. Cardlane has one kind of key,
- * the organization's, which already does everything on the billing API
- * (`/billing/v1`), so any live key of the organization may call these; so
- * may a member signed in to the billing page — any member reads, only an
- * owner changes (as on `/billing/v1`). Projects group keys for the usage
+ * Who may call: OpenAI asks for an admin key, which only owners make. Any
+ * live key of the organization reads here (usage, costs, projects, keys); a
+ * change — making, renaming or revoking a key, making, renaming or archiving
+ * a project — needs an owner signed in to the billing page (a plain key gets
+ * 403 `session_required`), and a key made so records its maker, so the
+ * member's keys are revoked when the member leaves (member-roster.ts). A
+ * member who is not an owner reads only. Projects group keys for the usage
  * breakdown; they carry no permissions. Everything answers for the caller's
  * organization only: another organization's project or key is not found.
  */
@@ -53,6 +56,11 @@ const notFound = (what: string, id: string) => ({ status: 404, body: { error: { 
 const invalid = (message: string, param: string | null, code: string) => openAiErrors.invalidRequest(message, param, code);
 const forbidden = () =>
   ({ status: 403, body: { error: { message: 'Only an owner of the organization can change its projects and API keys; members can look. Ask an owner.', type: 'invalid_request_error', param: null, code: 'insufficient_permissions' } } }) as const;
+const sessionRequired = () =>
+  ({
+    status: 403,
+    body: { error: { message: "Managing the organization's projects and API keys needs an owner signed in to the billing page; an API key can only read them.", type: 'invalid_request_error', param: null, code: 'session_required' } },
+  }) as const;
 
 const nameBody = {
   type: 'object',
@@ -94,12 +102,16 @@ export function apiKeyObject(key: ApiKeySummary) {
     last_used_at: seconds(key.lastUsedAtMs),
     project_id: key.projectId,
     revoked_at: seconds(key.revokedAtMs),
+    // OpenAI's owner object (a subset): the member who made the key, as their address was then. null: unknown — made before
+    // makers were recorded, or by Cardlane itself (an organization's first key).
+    owner: key.createdBy === null ? null : { type: 'user' as const, user: { id: key.createdBy.memberId, email: key.createdBy.email } },
   };
 }
 
+/** Who calls: a member signed in (`session`) or one of the organization's keys (`key`), never both. */
 interface Caller {
   readonly org: Organization;
-  readonly canChange: boolean;
+  readonly session: MemberSession | null;
   readonly key: ApiKeyCaller | null;
 }
 
@@ -127,15 +139,18 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
       if (token !== null && looksLikeMemberSessionToken(token)) {
         const session = await authenticateMemberSession(db, token, deps.clock.nowMs());
         if (session === undefined) return send(reply, { status: 401, body: { error: { message: 'The session has expired or was signed out; sign in again.', type: 'invalid_request_error', param: null, code: 'invalid_session' } } });
-        callers.set(request, { org: session.organization, canChange: session.member.role === 'owner', key: null });
+        callers.set(request, { org: session.organization, session, key: null });
         return;
       }
       const key = token !== null && ORG_API_KEY_PATTERN.test(token) ? await apiKeyCaller(db, token) : null;
       if (key === null) return send(reply, openAiErrors.invalidApiKey(token));
-      callers.set(request, { org: key.organization, canChange: true, key });
+      callers.set(request, { org: key.organization, session: null, key });
     });
     app.addHook('preHandler', async (request, reply) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD' && !callerOf(request).canChange) return send(reply, forbidden());
+      if (request.method === 'GET' || request.method === 'HEAD') return;
+      const { session } = callerOf(request);
+      if (session === null) return send(reply, sessionRequired());
+      if (session.member.role !== 'owner') return send(reply, forbidden());
     });
     // As on the merchant API: an answered request is a key's use; a refused one changes nothing.
     app.addHook('onSend', async (request, reply, payload) => {
@@ -247,13 +262,17 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
         const name = request.body?.name === undefined ? undefined : cleanName(request.body.name, MAX_API_KEY_NAME_CHARS);
         if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name', 'invalid_name'));
         const id = orgId(request);
+        const maker = callerOf(request).session!.member;
         const created = await db.transaction(async (tx) => {
           await lockOrganization(tx, id);
+          // Under the lock a removal takes too: a maker removed since their session was read is refused here; one removed
+          // after this commits has this key revoked with the rest. Either way no key outlives its maker's membership.
+          await requireOwnerUnderLock(tx, id, maker.id);
           const project = await findProject(tx, id, request.params.project_id);
           if (project === null || project.archivedAtMs !== null) return project;
           const live = (await listOrganizationApiKeys(tx, id)).filter((k) => k.revokedAtMs === null).length;
           if (live >= MAX_LIST) return 'too_many' as const;
-          return addOrganizationApiKey(tx, deps, id, { projectId: project.id, ...(name === undefined ? {} : { name }) });
+          return addOrganizationApiKey(tx, deps, id, { projectId: project.id, createdBy: { memberId: maker.id, email: maker.email }, ...(name === undefined ? {} : { name }) });
         });
         if (created === null) return send(reply, notFound('project', request.params.project_id));
         if (created === 'too_many') return send(reply, invalid(`An organization has at most ${MAX_LIST} live keys; revoke one first.`, null, 'api_key_limit_reached'));

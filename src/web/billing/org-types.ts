@@ -18,6 +18,8 @@ export interface ApiKey {
   readonly last_used_at: number | null;
   readonly project_id: string;
   readonly revoked_at: number | null;
+  /** Who made it; null: unknown (made before makers were recorded). */
+  readonly owner: { readonly type: 'user'; readonly user: { readonly id: string; readonly email: string } } | null;
 }
 
 export interface OrgList<T> {

@@ -4,12 +4,17 @@ import { api, keepSessionToken } from './api.ts';
 import { onSubmit, useBusy, valueOf } from './form.ts';
 import { refusal, Said, type Shown, useMessage } from './messages.tsx';
 import type { T } from './strings.ts';
-import type { SignedIn, SignInCode } from './types.ts';
+import type { Invitation, SignedIn, SignInCode } from './types.ts';
 
-/** Signing in with a six-digit code mailed to the member (billing's /sessions API). */
+/**
+ * Signing in with a six-digit code mailed to the member (billing's /sessions API).
+ * An address with only invitations it has not accepted must choose one: the
+ * same code, sent again naming the organization, accepts it.
+ */
 export function SignIn(props: { readonly t: T; readonly lang: Lang; readonly notice: Shown | null; readonly onSignedIn: () => void }) {
   const { t, lang } = props;
   const [sentTo, setSentTo] = useState<string | null>(null);
+  const [invitations, setInvitations] = useState<{ readonly code: string; readonly list: readonly Invitation[] } | null>(null);
   const message = useMessage();
   const { busy, run } = useBusy();
   const email = useRef<HTMLInputElement>(null);
@@ -28,19 +33,29 @@ export function SignIn(props: { readonly t: T; readonly lang: Lang; readonly not
       if (!answer.ok) return message.show('error', refusal(answer));
       message.clear();
       if (code.current) code.current.value = '';
+      setInvitations(null);
       setSentTo(answer.body.email);
     });
   };
 
-  const signIn = () => {
-    const typed = valueOf(code).trim();
-    if (typed === '') return message.show('error', (t) => t('enterCode'));
+  const signIn = (typed: string, organization?: string) =>
     void run(async () => {
-      const answer = await api<SignedIn>('POST', '/sessions', { email: sentTo, code: typed });
-      if (!answer.ok) return message.show('error', refusal(answer));
+      const answer = await api<SignedIn>('POST', '/sessions', { email: sentTo, code: typed, ...(organization === undefined ? {} : { organization }) });
+      if (!answer.ok) {
+        const list = answer.body?.error?.invitations;
+        if (answer.body?.error?.code === 'organization_choice_required' && list !== undefined) {
+          message.clear();
+          return setInvitations({ code: typed, list });
+        }
+        return message.show('error', refusal(answer));
+      }
       keepSessionToken(answer.body.token);
       props.onSignedIn();
     });
+  const submitCode = () => {
+    const typed = valueOf(code).trim();
+    if (typed === '') return message.show('error', (t) => t('enterCode'));
+    signIn(typed);
   };
 
   return (
@@ -54,8 +69,21 @@ export function SignIn(props: { readonly t: T; readonly lang: Lang; readonly not
             {t('sendCode')}
           </button>
         </form>
+      ) : invitations !== null ? (
+        <div id="signin-invitations">
+          <p class="note">{t('chooseInvitation')}</p>
+          <ul class="cards">
+            {invitations.list.map((invitation) => (
+              <li key={invitation.organization.id}>
+                <button type="button" class="primary" data-organization={invitation.organization.id} disabled={busy} onClick={() => signIn(invitations.code, invitation.organization.id)}>
+                  {t('acceptInvitation', { org: invitation.organization.name, role: t(invitation.role === 'owner' ? 'role_owner' : 'role_member') })}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
       ) : (
-        <form id="signin-code-form" noValidate onSubmit={onSubmit(signIn)}>
+        <form id="signin-code-form" noValidate onSubmit={onSubmit(submitCode)}>
           <p id="signin-sent" class="note">
             {t('codeSent', { email: sentTo })}
           </p>
@@ -74,6 +102,7 @@ export function SignIn(props: { readonly t: T; readonly lang: Lang; readonly not
               class="link"
               onClick={() => {
                 message.clear();
+                setInvitations(null);
                 setSentTo(null);
               }}
             >

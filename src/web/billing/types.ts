@@ -22,6 +22,14 @@ export interface Member {
   readonly id: string;
   readonly email: string;
   readonly role: Role;
+  /** `invited` until the person accepts by signing in to the organization. */
+  readonly status?: 'active' | 'invited';
+}
+
+/** An invitation the address has not accepted (409 organization_choice_required at sign-in). */
+export interface Invitation {
+  readonly organization: { readonly id: string; readonly name: string };
+  readonly role: Role;
 }
 
 export interface Session {
@@ -123,5 +131,5 @@ export interface List<T> {
 
 /** Every refusal: billing's error object — a stable `code`, English words — and a declined card's has the payment, with the decline explained. */
 export interface ErrorBody {
-  readonly error?: { readonly code?: string; readonly message?: string; readonly payment?: Payment };
+  readonly error?: { readonly code?: string; readonly message?: string; readonly payment?: Payment; readonly invitations?: readonly Invitation[] };
 }

@@ -3,6 +3,7 @@ import type { Io } from '../../output.ts';
 import { URL_OPTION_HELP } from '../../server-url.ts';
 import { cardsCommand } from './cards.ts';
 import { creditCommands } from './credits.ts';
+import { keysCommand } from './keys.ts';
 import { membersCommand } from './members.ts';
 import { ORG_KEY_ENV } from './org-client.ts';
 import { recurringCommands } from './recurring.ts';
@@ -16,10 +17,11 @@ export function billingCommand(io: Io): Command {
     .description("be an API customer on the merchant's billing page: cards, credits, auto-recharge, subscriptions, payments")
     .option('--url <url>', URL_OPTION_HELP)
     .option('--data-dir <dir>', 'data directory holding demo-credentials.json (default: ./.cardlane; env CARDLANE_DATA_DIR)')
-    .option('--key <sk-cl-…>', `the organization's API key (default: env ${ORG_KEY_ENV}, else the demo organization's)`)
+    .option('--key <sk-cl-…|sess-cl-…>', `the organization's API key, or an owner's session token from signing in (inviting and removing members needs one) (default: env ${ORG_KEY_ENV}, else the demo organization's key)`)
     .option('--json', "print the API's JSON");
   billing.addCommand(cardsCommand(io));
   billing.addCommand(membersCommand(io));
+  billing.addCommand(keysCommand(io));
   for (const command of [...creditCommands(io), ...recurringCommands(io)]) billing.addCommand(command);
   // Nested commands do not inherit the program's settings: never exit the process, print through io.
   const configure = (command: Command) => {

@@ -4,17 +4,19 @@ import { billingCall, orgContextOf, output } from './org-client.ts';
 
 /**
  * `cardlane billing members …`: who may sign in to the organization's
- * billing page — owners change the billing, members only look.
+ * billing page — owners change the billing, members only look. Inviting and
+ * removing need an owner's session token (`--key sess-cl-…`), not an API key.
  */
 
 interface MemberObject {
   id: string;
   email: string;
   role: 'owner' | 'member';
+  status?: 'active' | 'invited';
   created_at: string;
 }
 
-const describe = (m: MemberObject) => `${m.id}  ${m.email}  ${m.role}  since ${localTime(m.created_at).slice(0, 10)}`;
+const describe = (m: MemberObject) => `${m.id}  ${m.email}  ${m.role}${m.status === 'invited' ? '  invited, not accepted yet / 已邀请，尚未接受' : ''}  since ${localTime(m.created_at).slice(0, 10)}`;
 
 export function membersCommand(io: Io): Command {
   const members = new Command('members').description("the organization's members: list, invite, remove (owners change the billing; members look)");
@@ -32,7 +34,7 @@ export function membersCommand(io: Io): Command {
 
   members
     .command('invite <email>')
-    .description('add an address to the organization; it gets a letter saying how to sign in')
+    .description("invite an address (an owner's session token, not an API key); it becomes a member when it signs in choosing the organization")
     .addOption(new Option('--role <role>', 'owner changes the billing, member looks').choices(['member', 'owner']).default('member'))
     .action(async (email: string, options: { role: string }, command: Command) => {
       const ctx = orgContextOf(io, command);
@@ -42,7 +44,7 @@ export function membersCommand(io: Io): Command {
 
   members
     .command('remove <member>')
-    .description('remove a member (its sessions end at once; the last owner stays)')
+    .description("remove a member (an owner's session token): its sessions end and the API keys it made are revoked at once; the last owner stays")
     .action(async (memberId: string, _options: unknown, command: Command) => {
       const ctx = orgContextOf(io, command);
       const removed = await billingCall<MemberObject>(ctx, 'DELETE', `/members/${encodeURIComponent(memberId)}`);

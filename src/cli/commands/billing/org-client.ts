@@ -49,8 +49,17 @@ export class BillingApiError extends CliError {
   }
 }
 
-export async function billingCall<T = any>(ctx: OrgContext, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const url = `${ctx.url}/billing/v1${path}`;
+export function billingCall<T = any>(ctx: OrgContext, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  return apiCall<T>(ctx, `/billing/v1${path}`, method, body, headers);
+}
+
+/** The organization API (`/merchant/v1/organization`: projects, keys, usage), which answers errors in the same shape. */
+export function organizationCall<T = any>(ctx: OrgContext, method: string, path: string): Promise<T> {
+  return apiCall<T>(ctx, `/merchant/v1/organization${path}`, method);
+}
+
+async function apiCall<T>(ctx: OrgContext, path: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const url = `${ctx.url}${path}`;
   let response: Response;
   try {
     response = await fetch(url, {

@@ -99,11 +99,11 @@ export function ApiKeysPanel() {
       <div class="scroll" tabIndex={0} role="region" aria-labelledby="panel-api-keys-title">
         {/* On a phone each key is a card (table.stacked, billing.css), as in the payment history. */}
         <table id="api-keys-list" class="stacked" role="table">
-          <StackedHead labels={[u('colName'), u('colSecret'), u('colProject'), u('colCreated'), u('colLastUsed'), ...(canChange ? [u('colActions')] : [])]} />
+          <StackedHead labels={[u('colName'), u('colSecret'), u('colProject'), u('colMadeBy'), u('colCreated'), u('colLastUsed'), ...(canChange ? [u('colActions')] : [])]} />
           <tbody role="rowgroup">
             {directory !== null && live.length === 0 ? (
               <tr role="row">
-                <td role="cell" colSpan={canChange ? 6 : 5} class="note">
+                <td role="cell" colSpan={canChange ? 7 : 6} class="note">
                   {u('noKeys')}
                 </td>
               </tr>
@@ -130,6 +130,9 @@ export function ApiKeysPanel() {
                   <code>{key.redacted_value}</code>
                 </td>
                 <td role="cell" data-label={u('colProject')}>{projectOf(key.project_id)}</td>
+                <td role="cell" data-label={u('colMadeBy')} data-maker={key.owner?.user.id ?? 'unknown'}>
+                  {key.owner === null ? <em>{u('unknownMaker')}</em> : key.owner.user.email}
+                </td>
                 <td role="cell" data-label={u('colCreated')}>{dateTime(iso(key.created_at), lang)}</td>
                 <td role="cell" data-label={u('colLastUsed')}>{key.last_used_at === null ? u('never') : dateTime(iso(key.last_used_at), lang)}</td>
                 {canChange ? (

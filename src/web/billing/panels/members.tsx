@@ -5,7 +5,7 @@ import { onSubmit, useBusy, valueOf } from '../form.ts';
 import { refusal, Said, useMessage } from '../messages.tsx';
 import type { List, Member } from '../types.ts';
 
-/** Who belongs to the organization, with their role; an owner invites by e-mail and removes anyone but themselves. */
+/** Who belongs to the organization, with their role (and who is invited, not accepted yet); an owner invites by e-mail and removes anyone but themselves. */
 export function MembersPanel() {
   const { t, lang, session, canChange, refresh } = useBilling();
   const members = useBillingData<List<Member>>('/members')?.data ?? [];
@@ -45,6 +45,7 @@ export function MembersPanel() {
           <li key={member.id} data-member={member.id}>
             <strong>{member.email}</strong>
             <span class="note">{roleName(member.role)}</span>
+            {member.status === 'invited' ? <span class="badge">{t('invitedBadge')}</span> : null}
             {member.id === session.member.id ? (
               <span class="badge">{t('you')}</span>
             ) : canChange ? (

@@ -94,11 +94,16 @@ test('cardlane billing: add a card, set it default, buy credits, spend them with
     assert.match(await ok(['members']), /owner@demo\.cardlane\.test +owner/);
     const byKey = await run(['members', 'invite', 'reader@example.com']);
     assert.match(byKey.stderr, /\(session_required\)/);
-    const post = (path: string, body: unknown) => fetch(`${info.url}/billing/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal((await post('/sessions/code', { email: 'owner@demo.cardlane.test' })).status, 200);
+    // `billing sign-in`, as a script runs it: mail the code, read it (the sandbox's mailbox), then give it on standard input.
+    assert.match(await ok(['sign-in', 'owner@demo.cardlane.test', '--only-send']), /A sign-in code was mailed to owner@demo\.cardlane\.test/);
     const operatorKey = readFileSync(info.operator_key_file, 'utf8').trim();
     const mail = (await (await fetch(`${info.url}/billing/v1/sandbox/mail?to=owner%40demo.cardlane.test`, { headers: { authorization: `Bearer ${operatorKey}` } })).json()) as { data: Array<{ subject: string }> };
-    const session = (await (await post('/sessions', { email: 'owner@demo.cardlane.test', code: /\b(\d{6})\b/.exec(mail.data[0]!.subject)![1] })).json()) as { token: string };
+    const mailedCode = /\b(\d{6})\b/.exec(mail.data[0]!.subject)![1]!;
+    const wrong = await run(['sign-in', 'owner@demo.cardlane.test', '--already-sent'], '000000\n');
+    assert.notEqual(wrong.code, 0);
+    const session = await json<{ token: string; member: { role: string } }>(['sign-in', 'owner@demo.cardlane.test', '--already-sent'], `${mailedCode}\n`);
+    assert.equal(session.member.role, 'owner');
+    assert.match(session.token, /^sess-cl-/);
     const asOwner = ['--key', session.token];
     const reader = await json<{ id: string; role: string }>([...asOwner, 'members', 'invite', 'reader@example.com']);
     assert.equal(reader.role, 'member');

@@ -7,6 +7,7 @@ import { keysCommand } from './keys.ts';
 import { membersCommand } from './members.ts';
 import { ORG_KEY_ENV } from './org-client.ts';
 import { recurringCommands } from './recurring.ts';
+import { signInCommand } from './sign-in.ts';
 
 /**
  * `cardlane billing …`: an API customer's billing page on a running
@@ -22,6 +23,7 @@ export function billingCommand(io: Io): Command {
   billing.addCommand(cardsCommand(io));
   billing.addCommand(membersCommand(io));
   billing.addCommand(keysCommand(io));
+  billing.addCommand(signInCommand(io));
   for (const command of [...creditCommands(io), ...recurringCommands(io)]) billing.addCommand(command);
   // Nested commands do not inherit the program's settings: never exit the process, print through io.
   const configure = (command: Command) => {

@@ -30,6 +30,12 @@ export function orgContextOf(io: Io, command: Command): OrgContext {
   return { io, url: base.url, key: key.trim(), json: base.json };
 }
 
+/** For the calls anyone may make (asking for a sign-in code, signing in): the server, and no key. */
+export function keylessContextOf(io: Io, command: Command): OrgContext {
+  const base = contextOf(io, command);
+  return { io, url: base.url, key: '', json: base.json };
+}
+
 function demoOrgKey(file: string): string | undefined {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { billing?: { api_key?: unknown } };
@@ -64,7 +70,12 @@ async function apiCall<T>(ctx: OrgContext, path: string, method: string, body?: 
   try {
     response = await fetch(url, {
       method,
-      headers: { accept: 'application/json', authorization: `Bearer ${ctx.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        accept: 'application/json',
+        ...(ctx.key === '' ? {} : { authorization: `Bearer ${ctx.key}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (error) {

@@ -115,6 +115,7 @@ test('the OpenAPI document has DELETE /issuer/v1/sessions, for a signed-in cardh
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as Record<string, any>;
   const signOut = doc.paths['/issuer/v1/sessions'].delete;
   assert.ok(signOut, 'documented');
-  assert.deepEqual(signOut.security, [{ cardholderSession: [] }]);
+  // A bearer token, or the cardholder app's session cookie (which needs its X-CSRF-Token for this change).
+  assert.deepEqual(signOut.security, [{ cardholderSession: [] }, { cardholderAppSession: [] }]);
   assert.deepEqual(signOut.responses['200'].content['application/json'].schema.required, ['id', 'object', 'deleted']);
 });

@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError } from '../../platform/errors.ts';
+import { CARDHOLDER_SESSION_COOKIE } from '../../platform/http/session-cookie.ts';
 import { cookieValue, OPERATOR_SESSION_COOKIE, OPERATOR_SESSION_TOKEN_PREFIX } from '../../platform/identity/operator-sessions.ts';
+import { looksLikeToken } from '../../platform/identity/secret-tokens.ts';
 import type { Doctor } from '../doctor.ts';
 import type { Principal, View } from '../views.ts';
 
@@ -13,7 +15,7 @@ import type { Principal, View } from '../views.ts';
  * (asking for more than the credential gives is a 403, not a downgrade).
  */
 export async function principalOf(doctor: Doctor, clock: Clock, request: FastifyRequest, asked: View | undefined): Promise<Principal> {
-  const token = credentialOf(request);
+  const token = credentialOf(request, asked);
   if (token === undefined) {
     throw new AppError(
       'authentication_required',
@@ -29,14 +31,21 @@ export async function principalOf(doctor: Doctor, clock: Clock, request: Fastify
 
 /**
  * `Authorization: Bearer <token>`, or Basic with the token as user name (as
- * Stripe's curl examples send keys); without either, the operator console's
- * session cookie (the doctor's routes only read, so no anti-CSRF token is needed).
+ * Stripe's curl examples send keys); without either, a browser session's
+ * cookie (the doctor's routes only read, so no anti-CSRF token is needed):
+ * the operator console's, or the cardholder app's. One browser may hold both
+ * (the pages share an origin), so a request asking for the cardholder view
+ * (the app always does) takes the app's, and any other the console's first.
  */
-function credentialOf(request: FastifyRequest): string | undefined {
+function credentialOf(request: FastifyRequest, asked: View | undefined): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) {
-    const cookie = cookieValue(request.headers.cookie, OPERATOR_SESSION_COOKIE);
-    return cookie?.startsWith(OPERATOR_SESSION_TOKEN_PREFIX) ? cookie : undefined;
+    const operator = cookieValue(request.headers.cookie, OPERATOR_SESSION_COOKIE);
+    // Only a bare session token: the cookie cannot pass for another party's credential (op_…, sk_…, ops_…).
+    const cardholder = cookieValue(request.headers.cookie, CARDHOLDER_SESSION_COOKIE);
+    const operatorToken = operator?.startsWith(OPERATOR_SESSION_TOKEN_PREFIX) ? operator : undefined;
+    const cardholderToken = cardholder !== undefined && looksLikeToken(cardholder) ? cardholder : undefined;
+    return asked === 'cardholder' ? cardholderToken : (operatorToken ?? cardholderToken);
   }
   if (typeof header !== 'string') return undefined;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -2,6 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { bearerToken } from '../../platform/identity/authorization-header.ts';
+import { CARDHOLDER_SESSION_COOKIE } from '../../platform/http/session-cookie.ts';
+import { cookieValue, csrfTokenMatches, CSRF_HEADER, isCrossSite } from '../../platform/identity/operator-sessions.ts';
 import { IssuerError } from '../errors.ts';
 import { authenticateSession } from '../identity/sessions.ts';
 
@@ -22,6 +24,8 @@ declare module 'fastify' {
     cardholderId?: string;
     /** Set by `requireCardholder`: the session the request was made with (what signing out ends). */
     cardholderSessionId?: string;
+    /** Set by `requireCardholder` when the session came in the app's cookie rather than `Authorization: Bearer`. */
+    cardholderSessionFromCookie?: boolean;
   }
 }
 
@@ -31,9 +35,20 @@ type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void
  * A preHandler for cardholder routes: a live session token, else 401
  * `authentication_required`. Routes then read `cardholderIdOf(request)` and
  * must answer 404 for anything not theirs.
+ *
+ * The token comes in `Authorization: Bearer` (the CLI, scripts), or — for a
+ * request without that header — in the cardholder app's HttpOnly cookie
+ * (cardholder-browser-session-endpoints.ts). A browser sends a cookie on its
+ * own, so a state-changing request made with it must also carry the
+ * session's X-CSRF-Token, and one the browser marks cross-site is refused
+ * (403 `csrf_token_invalid`), as for the operator console.
  */
 export function requireCardholder(sql: Sql, clock: Clock): PreHandler {
-  return async (request) => {
+  return async (request, reply) => {
+    if (request.headers.authorization === undefined) {
+      const cookie = cookieValue(request.headers.cookie, CARDHOLDER_SESSION_COOKIE);
+      if (cookie !== undefined) return checkCookieSession(sql, clock, request, reply, cookie);
+    }
     const token = bearerToken(request.headers.authorization);
     if (token === undefined) {
       throw new IssuerError('authentication_required', 'Sign in first, then send Authorization: Bearer <session token>.');
@@ -47,6 +62,24 @@ export function requireCardholder(sql: Sql, clock: Clock): PreHandler {
   };
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+async function checkCookieSession(sql: Sql, clock: Clock, request: FastifyRequest, reply: FastifyReply, token: string): Promise<void> {
+  // A cookie, unlike Authorization, does not keep a shared cache from storing a cardholder's answer.
+  reply.header('cache-control', 'no-store');
+  const session = await authenticateSession(sql, token, clock.nowMs());
+  if (session === undefined) throw new IssuerError('authentication_required', 'The session has ended; sign in again with an SMS code.');
+  if (!SAFE_METHODS.has(request.method)) {
+    if (isCrossSite(request.headers['sec-fetch-site'])) throw new IssuerError('csrf_token_invalid', 'A request from another site cannot use the app’s session.');
+    if (!csrfTokenMatches(token, request.headers[CSRF_HEADER])) {
+      throw new IssuerError('csrf_token_invalid', 'A change made with the app’s session needs its X-CSRF-Token header.');
+    }
+  }
+  request.cardholderId = session.cardholderId;
+  request.cardholderSessionId = session.sessionId;
+  request.cardholderSessionFromCookie = true;
+}
+
 export function cardholderIdOf(request: FastifyRequest): string {
   if (request.cardholderId === undefined) throw new Error('route has no requireCardholder preHandler');
   return request.cardholderId;
@@ -57,5 +90,5 @@ export function cardholderSessionIdOf(request: FastifyRequest): string {
   return request.cardholderSessionId;
 }
 
-/** OpenAPI security requirement name, declared by `identity-routes.ts`. */
-export const CARDHOLDER_SECURITY = [{ cardholderSession: [] }];
+/** OpenAPI security requirement names, declared in platform/http/openapi.ts: a bearer token, or the app's cookie. */
+export const CARDHOLDER_SECURITY: Array<Record<string, string[]>> = [{ cardholderSession: [] }, { cardholderAppSession: [] }];

@@ -3,6 +3,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { registerEndpoints } from '../../platform/http/typed-route.ts';
 import type { IdentityDeps } from '../identity/deps.ts';
 import { billingAddressEndpoints } from './billing-address-endpoints.ts';
+import { cardholderBrowserSessionEndpoints } from './cardholder-browser-session-endpoints.ts';
 import { identityEndpoints } from './identity-endpoints.ts';
 import { cardholderSchema, kycVerificationSchema } from './identity-schemas.ts';
 import { issuerAuth } from './issuer-auth.ts';
@@ -21,5 +22,7 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
     const auth = issuerAuth(db, deps.clock);
     registerEndpoints(app, identityEndpoints(db, deps, auth));
     registerEndpoints(app, billingAddressEndpoints(db, deps.clock, auth));
+    // The cardholder app's session cookie (its page is served at /app).
+    registerEndpoints(app, cardholderBrowserSessionEndpoints(db, deps, auth));
   };
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
+import { secureRequest } from '../../platform/http/session-cookie.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
 import type { OperatorKeySummary } from '../../platform/identity/operator-keys.ts';
 import {
@@ -34,19 +35,6 @@ export const OPERATOR_SIGN_IN_RATE_LIMIT: RateLimitPolicy = { name: 'operator_se
 
 /** Per client address: the console asks once per page load; a cookie guesser pays for every guess all the same. */
 export const OPERATOR_SESSION_READ_RATE_LIMIT: RateLimitPolicy = { name: 'operator_session_read', burst: 60, perWindow: 60, windowMs: 60_000 };
-
-/**
- * Whether the browser reached this server over HTTPS. Cardlane serves plain HTTP: HTTPS ends at a proxy in front of
- * it, which says so in `X-Forwarded-Proto` (or `Forwarded: proto=`) — so `request.protocol` alone never saw it and
- * the cookie went without Secure. Trusting the header here is safe whoever sends it: it can only add Secure, and a
- * browser that was not on HTTPS then drops the cookie it asked for.
- */
-function secureRequest(request: FastifyRequest): boolean {
-  if (request.protocol === 'https') return true;
-  const firstValue = (header: string | string[] | undefined) => String(Array.isArray(header) ? header[0] : (header ?? '')).split(',')[0]!.trim().toLowerCase();
-  if (firstValue(request.headers['x-forwarded-proto']) === 'https') return true;
-  return /(?:^|;)\s*proto="?https"?\s*(?:;|$)/.test(firstValue(request.headers.forwarded));
-}
 
 function sessionJson(key: OperatorKeySummary, sessionToken: string, expiresAtMs: number) {
   return {

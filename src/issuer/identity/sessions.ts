@@ -31,9 +31,9 @@ export function createSession(tx: Tx, deps: { readonly ids: IdGenerator; readonl
 }
 
 /** The cardholder a live session token belongs to, or undefined (unknown, expired, idle too long or revoked); a use slides the idle deadline. */
-export async function authenticateSession(sql: Sql, token: string, nowMs: number): Promise<{ sessionId: string; cardholderId: string } | undefined> {
+export async function authenticateSession(sql: Sql, token: string, nowMs: number): Promise<{ sessionId: string; cardholderId: string; expiresAtMs: number } | undefined> {
   const session = await sessions.authenticate(sql, token, nowMs);
-  return session === undefined ? undefined : { sessionId: session.sessionId, cardholderId: session.ownerId };
+  return session === undefined ? undefined : { sessionId: session.sessionId, cardholderId: session.ownerId, expiresAtMs: session.expiresAtMs };
 }
 
 /** Signs a session out; true when it was live. */

@@ -50,6 +50,12 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       components: {
         securitySchemes: {
           cardholderSession: { type: 'http', scheme: 'bearer', description: 'A cardholder session token from POST /issuer/v1/sessions.' },
+          cardholderAppSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cardlane_cardholder',
+            description: 'The cardholder app’s session (POST /issuer/v1/browser-session sets it after the SMS code); a change also sends its X-CSRF-Token header.',
+          },
           operatorKey: { type: 'http', scheme: 'bearer', description: 'An issuer operator key, op_….' },
           operatorSession: {
             type: 'apiKey',

@@ -4,21 +4,24 @@ import type { Lang } from './i18n.ts';
 /**
  * The issuer's and the doctor's HTTP APIs, same origin.
  *
- * The session token lives in this module's memory only — never in
- * localStorage, sessionStorage or a cookie — and is sent as
- * `Authorization: Bearer`. No other site can make the browser send it, so
- * there is nothing to forge (no CSRF); closing or reloading the tab ends it.
+ * The session is an HttpOnly, SameSite=Strict cookie (`cardlane_cardholder`)
+ * the page never sees: no script, ours or an injected one, can read the
+ * credential, and a reload keeps the person signed in. What this module
+ * keeps, in memory only (never localStorage or sessionStorage), is the
+ * session's anti-CSRF token, sent as X-CSRF-Token with every change; on a
+ * load the app asks the server for it (GET /issuer/v1/browser-session).
  */
 
-let token: string | null = null;
+let csrfToken: string | null = null;
 let lang: Lang = 'zh-CN';
 let onSignedOut: (() => void) | null = null;
 
-export function setToken(value: string | null): void {
-  token = value;
+/** The signed-in session's anti-CSRF token (from the sign-in or the session endpoint); null when signed out. */
+export function setSession(csrf: string | null): void {
+  csrfToken = csrf;
 }
-export function hasToken(): boolean {
-  return token !== null;
+export function hasSession(): boolean {
+  return csrfToken !== null;
 }
 export function setApiLanguage(value: Lang): void {
   lang = value;
@@ -50,14 +53,14 @@ export interface CallOptions {
 /** Calls the issuer's or the doctor's API; a refusal or a network failure throws an ApiError (status 0 for the network). */
 export async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { 'accept-language': lang };
-  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
   if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
-  const answer = await sendJson(path, { method, headers, body: options.body, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  const answer = await sendJson(path, { method, headers, body: options.body, credentials: 'same-origin', ...(options.signal === undefined ? {} : { signal: options.signal }) });
   if (answer.status === 0) throw new ApiError(0, 'network_error', 'network error', null);
   if (!answer.ok) {
     const error = errorOf(answer);
-    if (answer.status === 401 && token !== null) {
-      token = null;
+    if (answer.status === 401 && csrfToken !== null) {
+      csrfToken = null;
       onSignedOut?.();
     }
     throw new ApiError(answer.status, error?.code ?? `http_${answer.status}`, error?.message ?? `HTTP ${answer.status}`, error?.param ?? null, answer.retryAfterS);

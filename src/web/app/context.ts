@@ -12,7 +12,7 @@ export interface AppContext {
   /** Reads the cardholder again (after KYC, after a sign-in). */
   refreshMe(): Promise<void>;
   go(route: string): void;
-  /** Ends the session on the server and forgets the token. */
+  /** Ends the session on the server, which clears its cookie, and forgets it. */
   signOut(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import './app.css';
-import { call, hasToken, setApiLanguage, setToken, whenSignedOut } from './api.ts';
+import { call, hasSession, setApiLanguage, setSession, whenSignedOut } from './api.ts';
 import { Ctx, type AppContext } from './context.ts';
 import { translator, type Lang } from './i18n.ts';
 import { ActivityScreen } from './screens/activity.tsx';
@@ -14,7 +14,7 @@ import { NotificationsScreen } from './screens/notifications.tsx';
 import { SignInScreen } from './screens/sign-in.tsx';
 import { WalletScreen } from './screens/wallet.tsx';
 import { WhyScreen } from './screens/why.tsx';
-import type { Cardholder, NotificationPage } from './types.ts';
+import type { BrowserSession, Cardholder, NotificationPage } from './types.ts';
 import { usePolling } from './ui.tsx';
 
 // The bell's unread count is polled while the app is open (the feed polls faster while shown).
@@ -42,11 +42,22 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
   const [lang, setLang] = useState<Lang>(props.initialLang);
   const [me, setMe] = useState<Cardholder | null>(null);
   const [route, setRoute] = useState(currentRoute());
+  // Until the server has said whether this browser's cookie holds a session, neither the sign-in form nor a screen.
+  const [sessionChecked, setSessionChecked] = useState(false);
 
   useEffect(() => {
     const onHash = () => setRoute(currentRoute());
     window.addEventListener('hashchange', onHash);
     whenSignedOut(() => setMe(null));
+    // After a reload: the HttpOnly cookie may still hold a session, which only the server can tell; signed in, the
+    // screen in the URL shows at once. Any refusal or failure leaves the person on the sign-in form.
+    call<BrowserSession>('GET', '/issuer/v1/browser-session')
+      .then((session) => {
+        setSession(session.csrf_token);
+        setMe(session.cardholder);
+      })
+      .catch(() => undefined)
+      .finally(() => setSessionChecked(true));
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
@@ -68,18 +79,19 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
       },
       signOut: async () => {
         try {
-          await call('DELETE', '/issuer/v1/sessions');
+          // Ends the session on the server and clears the cookie.
+          await call('DELETE', '/issuer/v1/browser-session');
         } catch {
-          // Signed out already, or unreachable: the token is forgotten either way.
+          // Signed out already, or unreachable: the page forgets the session either way.
         }
-        setToken(null);
+        setSession(null);
         setMe(null);
       },
     }),
     [lang, me, props.sandbox],
   );
   const t = ctx.t;
-  const signedIn = me !== null && hasToken();
+  const signedIn = me !== null && hasSession();
   useScreenFocus(signedIn ? route : null);
   const [unread, setUnread] = useState(0);
   usePolling(
@@ -113,7 +125,9 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
           </a>
         ) : null}
       </header>
-      <main id="main" tabIndex={-1}>{signedIn ? <Screen route={route} onUnread={setUnread} /> : <SignInScreen onSignedIn={(cardholder) => setMe(cardholder)} />}</main>
+      <main id="main" tabIndex={-1} aria-busy={sessionChecked ? undefined : 'true'}>
+        {!sessionChecked ? null : signedIn ? <Screen route={route} onUnread={setUnread} /> : <SignInScreen onSignedIn={(cardholder) => setMe(cardholder)} />}
+      </main>
       {signedIn ? (
         <nav class="tabs" aria-label={t('mainNav')}>
           {TABS.map((tab) => (
@@ -131,7 +145,7 @@ function App(props: { readonly initialLang: Lang; readonly sandbox: boolean }) {
  * After the screen changes (a tab, a link, signing in) the keyboard's focus
  * moves to the new screen's heading, as it would on a new page: without it,
  * focus stays on a link that is gone or falls to the document's start, and a
- * screen reader announces nothing. (A load always starts signed out, on
+ * screen reader announces nothing. (A load without a session starts on
  * the sign-in form, which is left as it is.)
  */
 function useScreenFocus(screen: string | null): void {

@@ -19,10 +19,11 @@ export interface Cardholder {
   readonly created_at: string;
 }
 
-export interface SignIn {
-  readonly token: string;
+/** The app's session (GET/POST /issuer/v1/browser-session): the token itself stays in an HttpOnly cookie. */
+export interface BrowserSession {
   readonly expires_at: string;
-  readonly signed_up: boolean;
+  readonly csrf_token: string;
+  readonly signed_up?: boolean;
   readonly cardholder: Cardholder;
 }
 

@@ -43,7 +43,8 @@ export function DeclinedScreen() {
     void action.run(async () => {
       const to = new Date();
       const from = new Date(to.getTime() - WINDOWS_MS[windowKey]);
-      const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), lang });
+      // The cardholder's view, by name: the console's session cookie may be in this browser too (same origin).
+      const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), lang, view: 'cardholder' });
       const trace = await call<Trace>('GET', `/doctor/v1/cards/${encodeURIComponent(cardId)}/traces?${query}`);
       setResult({ trace, merchant: merchant.trim() });
     });

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { call, setToken } from '../api.ts';
+import { call, setSession } from '../api.ts';
 import { useApp } from '../context.ts';
-import type { Cardholder, SignIn } from '../types.ts';
+import type { BrowserSession, Cardholder } from '../types.ts';
 import { Message, SandboxHint, useAction } from '../ui.tsx';
 
 /** Sign in, or sign up on the first time, with a phone number and an SMS code; a friend's invite code on sign-up. */
@@ -35,8 +35,9 @@ export function SignInScreen(props: { readonly onSignedIn: (cardholder: Cardhold
     void action.run(async () => {
       const body: Record<string, string> = { phone: sentTo, code: digits };
       if (invite.trim() !== '') body.invite_code = invite.trim();
-      const answer = await call<SignIn>('POST', '/issuer/v1/sessions', { body });
-      setToken(answer.token);
+      // The session goes into an HttpOnly cookie; the page is told only its anti-CSRF token.
+      const answer = await call<BrowserSession>('POST', '/issuer/v1/browser-session', { body });
+      setSession(answer.csrf_token);
       props.onSignedIn(answer.cardholder);
       if (answer.cardholder.kyc_status !== 'approved') location.hash = '#/kyc';
     });

@@ -13,7 +13,7 @@ export function WhyScreen(props: { readonly authorizationId: string }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     setTrace(null);
-    call<Trace>('GET', `/doctor/v1/traces/${encodeURIComponent(props.authorizationId)}?lang=${lang}`)
+    call<Trace>('GET', `/doctor/v1/traces/${encodeURIComponent(props.authorizationId)}?view=cardholder&lang=${lang}`)
       .then(setTrace)
       .catch((e: unknown) => setError(errorText(t, e)));
   }, [props.authorizationId, lang]);

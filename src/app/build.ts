@@ -9,7 +9,7 @@ import type { BuiltModule, Runtime, ServerAddress } from '../platform/module.ts'
 import { platformModule } from '../platform/platform-module.ts';
 import type { CardlaneConfig } from './config.ts';
 import { buildDoctor } from './doctor.ts';
-import { appPageRoutes, consolePageRoutes } from '../web/index.ts';
+import { appPageRoutes, consolePageRoutes, sandboxCliOptions } from '../web/index.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { frontDoorRoutes } from './front-door.ts';
 import type { DeploymentSecrets } from './secrets.ts';
@@ -73,7 +73,7 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
     routes: [
       ...built.flatMap((module) => module.routes),
       { plugin: auditRoutes({ db: runtime.db, clock: runtime.clock, operatorAuth: issuer.api.operatorAuth }), prefix: '/operator/v1' },
-      appPageRoutes({ sandbox: true }),
+      appPageRoutes({ sandbox: true, cliOptions: () => sandboxCliOptions({ dataDir: config.dataDir, url: self.url() }) }),
       consolePageRoutes(),
       frontDoorRoutes,
     ],

@@ -25,7 +25,7 @@ export const ISSUER_ERROR_CODES = {
   quote_expired: { type: 'invalid_request_error', status: 400, message: 'The quote has expired; ask for a new one.' },
   notify_signature_invalid: { type: 'invalid_request_error', status: 400, message: 'The notification signature is missing or does not verify.' },
   withdrawal_amount_out_of_range: { type: 'invalid_request_error', status: 400, message: 'The withdrawal amount is below the minimum, above the maximum, or does not cover the fee.' },
-  insufficient_funds: { type: 'invalid_request_error', status: 402, message: 'The wallet balance is not enough for this.' },
+  insufficient_funds: { type: 'invalid_request_error', status: 402, message: 'The available balance is not enough for this.' },
   funding_provider_unavailable: { type: 'api_error', status: 503, message: 'The payment provider could not be reached; retry shortly.' },
 
   // Issuer: cards

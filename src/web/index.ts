@@ -5,6 +5,7 @@
  * scripts/build.mjs, that reach the parties only over HTTP.
  */
 export { APP_PATH, APP_CONTENT_SECURITY_POLICY, appPageRoutes, type AppPageOptions } from './serve/app-page-routes.ts';
+export { sandboxCliOptions } from './serve/sandbox-cli-options.ts';
 export { BILLING_PAGE_PATH, billingPageRoutes, type BillingPageOptions } from './serve/billing-page-routes.ts';
 export { CONSOLE_PATH, consolePageRoutes } from './serve/console-page-routes.ts';
 export { webPageContentSecurityPolicy } from './serve/web-page-routes.ts';

@@ -164,6 +164,8 @@ test('the cardholder app in Chromium at 390×844: the seed’s journey in Chines
     await page.click('#tab-wallet');
     await page.fill('#withdraw-amount', '5');
     await page.click('#withdraw-submit');
+    // A preview first (the server's figures); nothing leaves before the confirmation.
+    await page.click('#withdraw-confirm');
     await waitForText(page, '#withdraw-message', /提现(成功|处理中)：\$5\.00/);
     // Wallet activity: every line named in words, never a ledger key.
     await waitForText(page, '#wallet-lines', /提现手续费/);

@@ -27,7 +27,8 @@ test('/app: the document with its language, a strict CSP and no framing; the bun
   try {
     const page = await app.inject({ url: '/app', headers: { 'accept-language': 'en-US,en;q=0.9' } });
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /<html lang="en" data-sandbox="true">/);
+    // The sandbox hints name this server (sandbox-cli-options.ts): nothing to add for one on the default data directory and address.
+    assert.match(page.body, /<html lang="en" data-sandbox="true" data-cli-options="">/);
     assert.equal(page.headers['content-security-policy'], APP_CONTENT_SECURITY_POLICY);
     assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/);
     assert.doesNotMatch(String(page.headers['content-security-policy']), /unsafe-inline|unsafe-eval/);

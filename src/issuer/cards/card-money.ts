@@ -1,6 +1,7 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { IssuerError } from '../errors.ts';
 import type { Ledger } from '../../ledger/index.ts';
+import { insufficientFunds } from '../money/insufficient-funds.ts';
 import { ensureWallet } from '../money/ledger-accounts.ts';
 import { CARD_TRANSFER_CODES, cardAccountId } from './card-accounts.ts';
 import type { CardDeps } from './card-deps.ts';
@@ -62,11 +63,8 @@ export async function moveCardMoney(
     metadata: { card_id: card.id },
   });
   if (outcome.result === 'exceeds_credits') {
-    throw new IssuerError(
-      'insufficient_funds',
-      load ? 'The wallet balance is not enough to load this amount.' : 'The card’s available balance (holds count) is not enough to unload this amount.',
-      { param: 'amount' },
-    );
+    // Loading is refused by the wallet's balance, unloading by the card's: the answer names the one that was short.
+    throw await (load ? insufficientFunds(tx, deps.ledger, 'wallet', wallet) : insufficientFunds(tx, deps.ledger, 'card', account));
   }
   if (outcome.result !== 'ok') throw new Error(`card ${input.direction} ${id}: ${outcome.result}`);
   await tx.run('UPDATE issuer_cards SET updated_at_ms = ? WHERE id = ?', [deps.clock.nowMs(), card.id]);

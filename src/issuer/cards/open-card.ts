@@ -5,6 +5,7 @@ import { encryptPan, panFingerprint } from '../card-secrets.ts';
 import { randomCardExpiry } from '../expiry.ts';
 import { getCardholder, markFirstCard, requireKycApproved } from '../identity/cardholders.ts';
 import { cardholderBillingAddress } from '../identity/cardholder-address.ts';
+import { insufficientFunds } from '../money/insufficient-funds.ts';
 import { ensureIssuerAccounts, ensureWallet, SYSTEM_ACCOUNTS } from '../money/ledger-accounts.ts';
 import { CARD_TRANSFER_CODES, createCardAccount } from './card-accounts.ts';
 import type { CardDeps } from './card-deps.ts';
@@ -60,7 +61,7 @@ export async function openCard(tx: Tx, deps: CardDeps, input: { readonly cardhol
       metadata: { card_id: cardId, cardholder_id: cardholder.id },
     });
     if (outcome.result === 'exceeds_credits') {
-      throw new IssuerError('insufficient_funds', `Opening a card costs $${(fee / 100).toFixed(2)}; top up your wallet first.`);
+      throw await insufficientFunds(tx, ledger, 'wallet', wallet, { needed: `Opening a card costs $${(fee / 100).toFixed(2)}.` });
     }
     if (outcome.result !== 'ok') throw new Error(`card opening fee ${feeTransferId}: ${outcome.result}`);
   }

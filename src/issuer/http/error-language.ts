@@ -28,7 +28,7 @@ const ISSUER_ZH: Readonly<Record<IssuerErrorCode, string>> = {
   quote_expired: '报价已过期，请重新获取报价。',
   notify_signature_invalid: '通知签名缺失或验签失败。',
   withdrawal_amount_out_of_range: '提现金额低于最低金额、高于最高金额，或不足以支付手续费。',
-  insufficient_funds: '钱包余额不足。',
+  insufficient_funds: '可用余额不足。',
   funding_provider_unavailable: '暂时无法连接支付服务商，请稍后重试。',
   card_limit_reached: '您的卡片数量已达到上限。',
   card_closed: '此卡已注销，无法修改。',
@@ -88,6 +88,21 @@ export function chineseMessage(code: string): string | undefined {
   return Object.hasOwn(GENERIC_ZH, code) ? GENERIC_ZH[code] : undefined;
 }
 
+/**
+ * `insufficient_funds` names the balance that was short and what it has
+ * (money/insufficient-funds.ts): the Chinese sentence says the same, from
+ * those fields — the wallet's for a withdrawal or a load, the card's for
+ * moving money off the card.
+ */
+function insufficientFundsChinese(error: ErrorBody['error']): string | undefined {
+  if (error.code !== 'insufficient_funds') return undefined;
+  const available = (error.available as { formatted?: unknown } | undefined)?.formatted;
+  if (typeof available !== 'string') return undefined;
+  if (error.balance === 'wallet') return `钱包余额不足：可用余额为 ${available}。`;
+  if (error.balance === 'card') return `卡内余额不足：卡内可用余额为 ${available}（被预授权占用的金额不可用）。`;
+  return undefined;
+}
+
 interface ErrorBody {
   error: { code?: unknown; message?: unknown } & Record<string, unknown>;
 }
@@ -102,7 +117,7 @@ export function withLocalizedErrors(plugin: FastifyPluginAsync): FastifyPluginAs
     app.addHook('preSerialization', async (request: FastifyRequest, reply, payload: unknown) => {
       if (reply.statusCode < 400 || !isErrorBody(payload) || typeof payload.error.code !== 'string') return payload;
       if (!prefersChinese(request.headers['accept-language'])) return payload;
-      const message = chineseMessage(payload.error.code);
+      const message = insufficientFundsChinese(payload.error) ?? chineseMessage(payload.error.code);
       reply.header('content-language', 'zh-CN');
       return message === undefined ? payload : { ...payload, error: { ...payload.error, message } };
     });

@@ -12,6 +12,7 @@ import { issuerAuth } from './issuer-auth.ts';
 import { moneyOperatorEndpoints } from './money-operator-endpoints.ts';
 import { amountSchema, moneySettingsSchema, quoteSchema, statementEntrySchema, topUpSchema, walletSchema, withdrawalSchema } from './money-schemas.ts';
 import { walletEndpoints } from './wallet-endpoints.ts';
+import { walletPreviewEndpoints } from './wallet-preview-endpoints.ts';
 
 export interface MoneyRoutesOptions {
   readonly db: Database;
@@ -49,6 +50,11 @@ export function moneyRoutes(options: MoneyRoutesOptions): FastifyPluginAsync {
     });
 
     const auth = issuerAuth(options.db, options.clock);
-    registerEndpoints(app, [...walletEndpoints(options, auth), alipayNotifyEndpoint(options.topUps, options.clock), ...moneyOperatorEndpoints(options, auth)]);
+    registerEndpoints(app, [
+      ...walletEndpoints(options, auth),
+      ...walletPreviewEndpoints(options, auth),
+      alipayNotifyEndpoint(options.topUps, options.clock),
+      ...moneyOperatorEndpoints(options, auth),
+    ]);
   };
 }

@@ -251,6 +251,37 @@ export class TopUpService {
     return expired;
   }
 
+  /**
+   * The cardholder gives up an order still waiting for payment (they chose
+   * another amount, or changed their mind): the provider is asked to close
+   * it first, so a QR code already scanned cannot be paid afterwards, then
+   * the order is `closed`. Already closed: answered as is. If the provider
+   * says it was paid meanwhile, nothing is closed (its paid notify credits
+   * the wallet) and the answer is `resource_conflict`; a payment racing the
+   * close is refunded like any paid-after-closed order.
+   */
+  async cancelOrder(cardholderId: string, orderId: string): Promise<TopUpOrder> {
+    const before = await this.getOrder(cardholderId, orderId);
+    if (!before) throw new IssuerError('resource_missing', 'No such top-up.', { param: 'id' });
+    if (before.status === 'closed') return before;
+    if (before.status !== 'created') throw notCancellable(before.status);
+    let closed;
+    try {
+      closed = await this.#funding.closeOrder(orderId);
+    } catch (error) {
+      throw new IssuerError('funding_provider_unavailable', undefined, { cause: error });
+    }
+    if (closed === 'already_paid') throw notCancellable('paid');
+    return this.#ctx.db.transaction(async (tx) => {
+      const order = await lockOrder(tx, orderId);
+      if (!order) throw new IssuerError('resource_missing', 'No such top-up.', { param: 'id' });
+      if (order.status === 'closed') return order;
+      if (order.status !== 'created') throw notCancellable(order.status);
+      await transition(tx, order, 'closed', { reason: 'cancelled by the cardholder', nowMs: this.#ctx.clock.nowMs(), stamps: ['closed_at_ms'] });
+      return (await loadOrder(tx, orderId))!;
+    });
+  }
+
   /** Retries refunds whose provider call failed or was interrupted. Returns how many completed. */
   async retryPendingRefunds(limit = SWEEP_MAX_BATCH): Promise<number> {
     const ids = await dueOrderIds(this.#ctx.db, 'refund_pending', Number.MAX_SAFE_INTEGER, Math.min(limit, SWEEP_MAX_BATCH));
@@ -358,4 +389,9 @@ export class TopUpService {
     const bad = outcomes.filter((o) => o.result !== 'ok' && o.result !== 'exists');
     if (bad.length > 0) throw new Error(`top-up booking failed: ${bad.map((o) => `${o.id}=${o.result}`).join(', ')}`);
   }
+}
+
+/** Only an order waiting for payment can be cancelled; a paid one is (or is being) credited, an ended one needs nothing. */
+function notCancellable(status: string): InstanceType<typeof IssuerError> {
+  return new IssuerError('resource_conflict', `This top-up is ${status}; only an order waiting for payment can be cancelled.`, { param: 'id' });
 }

@@ -5,6 +5,7 @@ import type { MoneyContext } from './context.ts';
 import { withdrawalFigures } from './fees.ts';
 import { ensureWallet, SYSTEM_ACCOUNTS, TRANSFER_CODES } from './ledger-accounts.ts';
 import type { PayoutProvider, PayoutResult } from './payout-provider.ts';
+import { insufficientFunds } from './insufficient-funds.ts';
 import { getMoneySettings } from './settings.ts';
 
 export type WithdrawalStatus = 'pending' | 'paid' | 'failed';
@@ -141,7 +142,7 @@ export class WithdrawalService {
       }
       const outcomes = await this.#ctx.ledger.createTransfers(tx, holds);
       // Thrown: the transaction rolls back, the claim with it, and the id stays free for a retry.
-      if (outcomes.some((o) => o.result === 'exceeds_credits')) throw new IssuerError('insufficient_funds', undefined, { param: 'amount' });
+      if (outcomes.some((o) => o.result === 'exceeds_credits')) throw await insufficientFunds(tx, this.#ctx.ledger, 'wallet', wallet);
       assertBooked(outcomes);
       return { withdrawal: row, fresh: true };
     });

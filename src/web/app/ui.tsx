@@ -13,6 +13,8 @@ export function errorText(t: Translate, error: unknown): string {
     // A refused field is named by what it is (the SMS code, the phone, the amount…), not by one sentence for every field.
     if (error.code === 'parameter_invalid' || error.code === 'parameter_missing') return t(paramErrorKey(error.param));
     if (error.code === 'rate_limited') return rateLimitedText(t, error.retryAfterS);
+    // The issuer's sentence names the balance that was short (wallet or card) and what it has, in the language the app asked for.
+    if (error.code === 'insufficient_funds' && error.message !== '') return error.message;
     const key = known('err_', error.code);
     return key !== null ? t(key) : t('error', { message: error.message });
   }
@@ -40,9 +42,20 @@ export function SandboxHint(props: { readonly text: string; readonly command: st
   return (
     <aside class="sandbox" id={props.id} aria-label={t('sandbox')}>
       <span class="badge">{t('sandbox')}</span> {props.text}
-      <code>{props.command}</code>
+      <code>{withServerOptions(props.command)}</code>
     </aside>
   );
+}
+
+/**
+ * A `npx cardlane …` command with the options that reach the server this
+ * page came from (`--data-dir`, `--url`; the server puts them in the
+ * document, empty when it runs on the defaults): without them the command
+ * would look for another server's operator key and address.
+ */
+function withServerOptions(command: string): string {
+  const options = (document.documentElement.dataset.cliOptions ?? '').trim();
+  return options === '' || !command.startsWith('npx cardlane ') ? command : `${command} ${options}`;
 }
 
 export function Section(props: { readonly title: string; readonly id?: string; readonly children: ComponentChildren }) {

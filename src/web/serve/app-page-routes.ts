@@ -14,8 +14,21 @@ export const APP_CONTENT_SECURITY_POLICY = webPageContentSecurityPolicy();
 export interface AppPageOptions {
   /** Sandbox providers (SMS inbox, KYC, Alipay) stand in for the world: the app then says where their side can be played. */
   readonly sandbox: boolean;
+  /**
+   * The options a sandbox hint's `npx cardlane …` command needs to reach this
+   * server (its data directory, its URL; sandbox-cli-options.ts), asked at
+   * each load because the URL is known only once the server listens.
+   */
+  readonly cliOptions?: () => string;
 }
 
 export function appPageRoutes(options: AppPageOptions): FastifyPluginAsync {
-  return webPageRoutes({ name: 'app', path: APP_PATH, title: 'cardholder app', fill: { sandbox: options.sandbox ? 'true' : 'false' } });
+  const { cliOptions } = options;
+  return webPageRoutes({
+    name: 'app',
+    path: APP_PATH,
+    title: 'cardholder app',
+    fill: { sandbox: options.sandbox ? 'true' : 'false' },
+    fillAtLoad: () => ({ cliOptions: options.sandbox && cliOptions !== undefined ? cliOptions() : '' }),
+  });
 }

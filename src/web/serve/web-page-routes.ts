@@ -43,6 +43,8 @@ export interface WebPage {
   readonly title: string;
   /** Values put into the document for `{{key}}` (attributes only: nothing inline runs). */
   readonly fill?: Readonly<Record<string, string>>;
+  /** Values for `{{key}}` known only at each load (e.g. once the server listens); HTML-escaped, for attributes. */
+  readonly fillAtLoad?: () => Readonly<Record<string, string>>;
   /** Origins besides this one the page fetches from, asked at each load (they may be known only once the server listens). */
   readonly connectSrc?: () => readonly string[];
 }
@@ -93,6 +95,10 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset): 
   return asset.body;
 }
 
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 const assetParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 64 } } } as const;
 
 export function webPageRoutes(page: WebPage): FastifyPluginAsync {
@@ -124,7 +130,9 @@ export function webPageRoutes(page: WebPage): FastifyPluginAsync {
         .header('x-frame-options', 'DENY')
         .header('cache-control', 'no-store')
         .header('vary', 'accept-language');
-      return document.replaceAll('{{lang}}', lang);
+      let filled = document;
+      for (const [key, value] of Object.entries(page.fillAtLoad?.() ?? {})) filled = filled.replaceAll(`{{${key}}}`, escapeAttribute(value));
+      return filled.replaceAll('{{lang}}', lang);
     };
     app.get(page.path, { schema: { hide: true } }, serveDocument);
     app.get(`${page.path}/`, { schema: { hide: true } }, serveDocument);

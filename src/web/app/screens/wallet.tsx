@@ -1,13 +1,32 @@
 import { useRef, useState } from 'preact/hooks';
-import { call, newIdempotencyKey } from '../api.ts';
+import { ApiError, call, newIdempotencyKey } from '../api.ts';
 import { useApp } from '../context.ts';
 import { dateTime, money, parseAmount, when } from '../format.ts';
 import { known } from '../i18n.ts';
 import { QrCode } from '../qr-code.tsx';
-import type { List, Quote, TopUp, Wallet, WalletEntry, Withdrawal } from '../types.ts';
+import type { Amount, List, Quote, TopUp, Wallet, WalletEntry, Withdrawal } from '../types.ts';
 import { Message, SandboxHint, Section, usePolling, useAction } from '../ui.tsx';
 import { walletLineLabel } from '../wording.ts';
 import { KycNeeded } from './kyc.tsx';
+
+/** A statement line as the wallet reads it: a top-up's line names its order and the order's own status. */
+type WalletLine = WalletEntry & { readonly top_up_id?: string | null; readonly top_up_status?: string | null };
+
+/** What a withdrawal would pay out now (GET /wallet/withdrawal-quote: the server's own arithmetic). */
+interface WithdrawalQuote {
+  readonly amount: Amount;
+  readonly fee: Amount;
+  readonly payout: Amount;
+  readonly payout_cny: Amount;
+  readonly rate: string;
+  readonly wallet_available: Amount;
+  readonly sufficient: boolean;
+}
+
+/** The newest Alipay order still waiting for payment, if the recent lines have one: the wallet offers to continue it. */
+function openTopUpId(entries: readonly WalletLine[]): string | null {
+  return entries.find((e) => e.type === 'top_up' && e.top_up_status === 'created' && typeof e.top_up_id === 'string')?.top_up_id ?? null;
+}
 
 // While the app is open the balance follows the ledger; faster while a payment page waits for Alipay.
 const BALANCE_POLL_MS = 5_000;
@@ -17,11 +36,11 @@ const ORDER_POLL_MS = 1_500;
 export function WalletScreen() {
   const { t, me, lang } = useApp();
   const [wallet, setWallet] = useState<Wallet | null>(null);
-  const [entries, setEntries] = useState<readonly WalletEntry[]>([]);
+  const [entries, setEntries] = useState<readonly WalletLine[]>([]);
   const approved = me?.kyc_status === 'approved';
 
   const refresh = async () => {
-    const [w, s] = await Promise.all([call<Wallet>('GET', '/issuer/v1/wallet'), call<List<WalletEntry>>('GET', '/issuer/v1/wallet/statement?limit=10')]);
+    const [w, s] = await Promise.all([call<Wallet>('GET', '/issuer/v1/wallet'), call<List<WalletLine>>('GET', '/issuer/v1/wallet/statement?limit=10')]);
     setWallet(w);
     setEntries(s.data);
   };
@@ -38,7 +57,7 @@ export function WalletScreen() {
       </Section>
       {approved ? (
         <>
-          <TopUpPanel onCredited={refresh} />
+          <TopUpPanel onCredited={refresh} openOrderId={openTopUpId(entries)} />
           <WithdrawPanel onDone={refresh} />
         </>
       ) : (
@@ -65,17 +84,19 @@ export function WalletScreen() {
   );
 }
 
-function TopUpPanel(props: { readonly onCredited: () => Promise<void> }) {
+function TopUpPanel(props: { readonly onCredited: () => Promise<void>; readonly openOrderId: string | null }) {
   const { t, lang } = useApp();
   const [amount, setAmount] = useState('');
   const [quote, setQuote] = useState<Quote | null>(null);
   const [order, setOrder] = useState<TopUp | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const action = useAction();
 
   const getQuote = (event: Event) => {
     event.preventDefault();
     const fen = parseAmount(amount);
     if (fen === null) return action.setError(t('amountInvalid'));
+    setNotice(null);
     void action.run(async () => {
       setQuote(await call<Quote>('POST', '/issuer/v1/wallet/top-up-quotes', { body: { cny_amount: fen } }));
     });
@@ -84,6 +105,12 @@ function TopUpPanel(props: { readonly onCredited: () => Promise<void> }) {
     action.run(async () => {
       if (quote === null) return;
       setOrder(await call<TopUp>('POST', '/issuer/v1/wallet/top-ups', { body: { quote_id: quote.id } }));
+    });
+  // An order left open (the person went to another screen) is shown again as it is now: still payable, or how it ended.
+  const resume = (orderId: string) =>
+    action.run(async () => {
+      setNotice(null);
+      setOrder(await call<TopUp>('GET', `/issuer/v1/wallet/top-ups/${encodeURIComponent(orderId)}`));
     });
 
   const waiting = order !== null && (order.status === 'created' || order.status === 'paid');
@@ -103,6 +130,32 @@ function TopUpPanel(props: { readonly onCredited: () => Promise<void> }) {
     setQuote(null);
     setAmount('');
   };
+  /**
+   * Leaves the QR screen with the order closed on the server, so the code
+   * already shown can no longer be paid: for "cancel", and for "change the
+   * amount" (a new amount is a new order; two payable codes invite paying twice).
+   */
+  const closeOrder = (then: 'cancel' | 'change') =>
+    action.run(async () => {
+      if (order === null) return;
+      try {
+        await call<TopUp>('POST', `/issuer/v1/wallet/top-ups/${encodeURIComponent(order.id)}/cancel`);
+      } catch (error) {
+        // Paid meanwhile (or ended): show it as it is now rather than leaving.
+        if (error instanceof ApiError && error.code === 'resource_conflict') {
+          setOrder(await call<TopUp>('GET', `/issuer/v1/wallet/top-ups/${encodeURIComponent(order.id)}`));
+          setNotice(t('topUpCancelClosedOnly'));
+          return;
+        }
+        throw error;
+      }
+      const cny = order.cny_amount.amount_minor;
+      setOrder(null);
+      setQuote(null);
+      setAmount(then === 'change' ? String(cny / 100) : '');
+      setNotice(then === 'cancel' ? t('topUpCancelled') : null);
+      await props.onCredited();
+    });
 
   if (order !== null) {
     const statusKey = known('topup_', order.status);
@@ -117,6 +170,21 @@ function TopUpPanel(props: { readonly onCredited: () => Promise<void> }) {
             <QrCode id="alipay-qr" value={order.qr_payload ?? order.pay_url ?? order.id} label={t('alipayScan', { amount: money(order.cny_amount.amount_minor, 'CNY') })} />
             <Message id="alipay-status" text={t('alipayWaiting')} />
             <SandboxHint id="alipay-hint" text={t('sandboxAlipay')} command={`npx cardlane issuer top-up pay ${order.id}`} />
+            {order.status === 'created' ? (
+              <>
+                <p class="note" id="alipay-leave-note">
+                  {t('topUpLeaveNote', { time: dateTime(order.expires_at, lang) })}
+                </p>
+                <div class="actions">
+                  <button type="button" id="top-up-change" onClick={() => closeOrder('change')} disabled={action.busy}>
+                    {t('changeAmount')}
+                  </button>
+                  <button type="button" id="top-up-cancel" onClick={() => closeOrder('cancel')} disabled={action.busy}>
+                    {t('topUpCancel')}
+                  </button>
+                </div>
+              </>
+            ) : null}
           </>
         ) : order.status === 'credited' ? (
           <Message id="alipay-status" text={t('alipayCredited', { amount: money(order.usd_amount.amount_minor, 'USD') })} kind="ok" />
@@ -128,12 +196,17 @@ function TopUpPanel(props: { readonly onCredited: () => Promise<void> }) {
             {t('newTopUp')}
           </button>
         ) : null}
+        <Message id="alipay-notice" text={notice} />
+        <Message text={action.error} kind="error" />
       </Section>
     );
   }
 
   return (
     <Section title={t('topUpTitle')} id="top-up">
+      {props.openOrderId !== null ? (
+        <OpenTopUp orderId={props.openOrderId} onResume={() => resume(props.openOrderId!)} busy={action.busy} />
+      ) : null}
       <form id="quote-form" onSubmit={getQuote} novalidate>
         <label for="top-up-amount">{t('topUpAmount')}</label>
         <div class="with-unit">
@@ -165,28 +238,64 @@ function TopUpPanel(props: { readonly onCredited: () => Promise<void> }) {
           </button>
         </div>
       ) : null}
+      <Message id="top-up-notice" text={notice} kind="ok" />
       <Message text={action.error} kind="error" />
     </Section>
+  );
+}
+
+/** An order left waiting for payment: its amount and deadline, and the way back to its QR code. */
+function OpenTopUp(props: { readonly orderId: string; readonly onResume: () => void; readonly busy: boolean }) {
+  const { t, lang } = useApp();
+  const [order, setOrder] = useState<TopUp | null>(null);
+  usePolling(
+    async () => {
+      if (order?.id !== props.orderId) setOrder(await call<TopUp>('GET', `/issuer/v1/wallet/top-ups/${encodeURIComponent(props.orderId)}`));
+    },
+    BALANCE_POLL_MS,
+    true,
+  );
+  // Past its deadline it cannot be paid any more, even before the server's sweep marks it expired.
+  if (order === null || order.id !== props.orderId || order.status !== 'created' || Date.parse(order.expires_at) <= Date.now()) return null;
+  return (
+    <div class="open-order" id="open-top-up">
+      <p>{t('topUpOpen', { amount: money(order.cny_amount.amount_minor, 'CNY'), time: dateTime(order.expires_at, lang) })}</p>
+      <button type="button" class="primary" id="resume-top-up" onClick={props.onResume} disabled={props.busy}>
+        {t('topUpResume')}
+      </button>
+    </div>
   );
 }
 
 function WithdrawPanel(props: { readonly onDone: () => Promise<void> }) {
   const { t } = useApp();
   const [amount, setAmount] = useState('');
+  const [preview, setPreview] = useState<WithdrawalQuote | null>(null);
   const [done, setDone] = useState<Withdrawal | null>(null);
   // One key per amount typed: a retry of the same withdrawal (a lost answer) never pays out twice.
   const key = useRef<{ amount: number; key: string } | null>(null);
   const action = useAction();
 
-  const submit = (event: Event) => {
+  // Step 1: the server prices it (fee, USD and CNY at its rate); nothing leaves the wallet yet.
+  const showPreview = (event: Event) => {
     event.preventDefault();
     const cents = parseAmount(amount);
     if (cents === null) return action.setError(t('amountInvalid'));
+    setDone(null);
+    void action.run(async () => {
+      setPreview(await call<WithdrawalQuote>('GET', `/issuer/v1/wallet/withdrawal-quote?amount=${cents}`));
+    });
+  };
+  // Step 2: the person confirmed the figures they saw.
+  const confirm = () => {
+    if (preview === null) return;
+    const cents = preview.amount.amount_minor;
     if (key.current?.amount !== cents) key.current = { amount: cents, key: newIdempotencyKey() };
     const idempotencyKey = key.current.key;
     void action.run(async () => {
       const withdrawal = await call<Withdrawal>('POST', '/issuer/v1/wallet/withdrawals', { body: { amount: cents }, idempotencyKey });
       setDone(withdrawal);
+      setPreview(null);
       key.current = null;
       setAmount('');
       await props.onDone();
@@ -195,16 +304,46 @@ function WithdrawPanel(props: { readonly onDone: () => Promise<void> }) {
 
   return (
     <Section title={t('withdrawTitle')} id="withdraw">
-      <form id="withdraw-form" onSubmit={submit} novalidate>
+      <form id="withdraw-form" onSubmit={showPreview} novalidate>
         <label for="withdraw-amount">{t('withdrawAmount')}</label>
         <div class="with-unit">
           <span aria-hidden="true">$</span>
-          <input id="withdraw-amount" inputMode="decimal" required maxLength={12} placeholder="10.00" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+          <input id="withdraw-amount" inputMode="decimal" required maxLength={12} placeholder="10.00" value={amount} onInput={(e) => { setAmount(e.currentTarget.value); setPreview(null); }} />
         </div>
         <button type="submit" id="withdraw-submit" disabled={action.busy}>
-          {t('withdraw')}
+          {t('withdrawPreview')}
         </button>
       </form>
+      {preview !== null ? (
+        <div class="quote" id="withdraw-preview">
+          <h3>{t('withdrawPreviewTitle')}</h3>
+          <dl>
+            <dt>{t('withdrawTaken')}</dt>
+            <dd id="withdraw-preview-amount">{money(preview.amount.amount_minor, 'USD')}</dd>
+            <dt>{t('fee')}</dt>
+            <dd id="withdraw-preview-fee">{money(preview.fee.amount_minor, 'USD')}</dd>
+            <dt>{t('withdrawPayoutUsd')}</dt>
+            <dd id="withdraw-preview-payout">{money(preview.payout.amount_minor, 'USD')}</dd>
+            <dt>{t('rate')}</dt>
+            <dd id="withdraw-preview-rate">{t('rateText', { cny: preview.rate })}</dd>
+            <dt>{t('withdrawArrives')}</dt>
+            <dd id="withdraw-preview-cny" class="strong">
+              {money(preview.payout_cny.amount_minor, 'CNY')}
+            </dd>
+          </dl>
+          <p class="note">{t('withdrawRateNote')}</p>
+          {preview.sufficient ? (
+            <button type="button" class="primary" id="withdraw-confirm" onClick={confirm} disabled={action.busy}>
+              {t('withdrawConfirm', { amount: money(preview.amount.amount_minor, 'USD') })}
+            </button>
+          ) : (
+            <Message id="withdraw-short" kind="error" text={t('withdrawWalletShort', { available: money(preview.wallet_available.amount_minor, 'USD') })} />
+          )}
+          <button type="button" id="withdraw-change" onClick={() => setPreview(null)} disabled={action.busy}>
+            {t('changeAmount')}
+          </button>
+        </div>
+      ) : null}
       {done !== null ? (
         <Message
           id="withdraw-message"

@@ -7,6 +7,7 @@ import { InvoicesPanel, PaymentsPanel } from './panels/history.tsx';
 import { MembersPanel } from './panels/members.tsx';
 import { BudgetPanel } from './panels/budget.tsx';
 import { CreditGrantsPanel } from './panels/credit-grants.tsx';
+import { CreditAdjustmentsPanel } from './panels/credit-adjustments.tsx';
 import { BillingProfilePanel } from './panels/billing-profile.tsx';
 import { ApiKeysPanel } from './panels/api-keys.tsx';
 import { UsagePanel } from './panels/usage.tsx';
@@ -30,6 +31,8 @@ export interface BillingPanel {
 
 export const PANELS: readonly BillingPanel[] = [
   { id: 'balance', title: { en: 'Credit balance', zh: '额度余额' }, component: BalancePanel },
+  // Right under the balance: where a customer looks when it dropped (or went below zero) without a purchase or usage.
+  { id: 'credit-adjustments', title: { en: 'Refunds and disputes', zh: '退款与争议' }, component: CreditAdjustmentsPanel },
   { id: 'cards', title: { en: 'Payment methods', zh: '付款方式' }, component: CardsPanel },
   { id: 'auto-recharge', title: { en: 'Auto-recharge', zh: '自动充值' }, component: AutoRechargePanel },
   { id: 'payments', title: { en: 'Payment history', zh: '付款记录' }, component: PaymentsPanel },

@@ -87,6 +87,8 @@ export interface Receipt {
 export interface Invoice {
   readonly id: string;
   readonly number: string;
+  /** The payment it was issued for (a credit adjustment names the same payment). */
+  readonly payment: string;
   /** The line's words in English, as issued; `line` is the same as data, worded in the reader's language. */
   readonly description: string;
   readonly line: { readonly kind: string; readonly plan: string | null; readonly period: { readonly start: string; readonly end: string } | null };
@@ -108,6 +110,22 @@ export interface Payment {
   readonly failure: { readonly explanation: Explanation | null } | null;
   readonly receipt: Receipt | null;
   readonly invoice: { readonly id: string; readonly number: string } | null;
+  readonly created_at: string;
+}
+
+/** Credits a refund made at the payment provider or a dispute took away, or a won dispute gave back (GET /credit_adjustments). */
+export interface CreditAdjustment {
+  readonly id: string;
+  readonly kind: 'provider_refund' | 'dispute_withdrawn' | 'dispute_reinstated' | string;
+  /** The payment (credit purchase) it concerns; its invoice has the same `payment`. */
+  readonly payment: string;
+  /** The dispute's or the refund's id at the provider (a dispute's steps share it). */
+  readonly provider_object: string;
+  readonly amount: Amount;
+  readonly credits_removed: Amount;
+  readonly debt: Amount;
+  readonly credits_restored: Amount;
+  readonly description: { readonly en: string; readonly 'zh-CN': string };
   readonly created_at: string;
 }
 

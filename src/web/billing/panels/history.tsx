@@ -3,7 +3,9 @@ import { sessionToken } from '../api.ts';
 import { useBilling, useBillingData } from '../context.ts';
 import { explanationOf, sentence } from '../messages.tsx';
 import type { Lang } from '../../shared/lang.ts';
-import type { Invoice, List, Payment } from '../types.ts';
+import type { CreditAdjustment, Invoice, List, Payment } from '../types.ts';
+import { ADJUSTMENTS_PATH } from './credit-adjustments.tsx';
+import { invoiceAdjustmentNotes } from './invoice-adjustments.ts';
 import { paymentAmount } from './payment-amount.ts';
 import { spendingTranslator, type SpendingT } from './spending-strings.ts';
 import { SaidSpending, useSpendingMessage } from './spending-ui.tsx';
@@ -74,6 +76,8 @@ export function InvoicesPanel() {
   const { lang } = useBilling();
   const t = spendingTranslator(lang);
   const invoices = useBillingData<List<Invoice>>('/invoices?limit=50')?.data ?? null;
+  // A purchase refunded at the payment provider or disputed says so on its invoice (billing's credit adjustments name its payment).
+  const adjustments = useBillingData<List<CreditAdjustment>>(ADJUSTMENTS_PATH)?.data ?? [];
   const message = useSpendingMessage();
 
   // The PDF needs the session's token, so it is fetched and handed to the browser as a file (nothing is kept).
@@ -123,6 +127,11 @@ export function InvoicesPanel() {
                 </td>
                 <td role="cell" data-label={t('colStatus')}>
                   {invoice.status === 'partially_refunded' ? t('invoice_partially_refunded', { amount: invoice.amount_refunded.formatted }) : t(invoice.status === 'refunded' ? 'invoice_refunded' : 'invoice_paid')}
+                  {invoiceAdjustmentNotes(invoice.payment, adjustments, t).map((note) => (
+                    <span key={note.kind} class={`invoice-note ${note.kind === 'dispute_won' ? 'credit-in' : 'credit-out'}`} data-note={note.kind}>
+                      {note.text}
+                    </span>
+                  ))}
                 </td>
                 <td role="cell" class="wide">
                   <button type="button" data-action="download-invoice" aria-label={t('downloadLabel', { number: invoice.number })} onClick={() => void download(invoice)}>

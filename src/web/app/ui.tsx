@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
+import { cancelPendingClear, copySecret } from './clipboard-expiry.ts';
 import { useApp } from './context.ts';
 import { known, type Translate } from './i18n.ts';
 import { paramErrorKey } from './wording.ts';
@@ -71,15 +72,26 @@ export function Section(props: { readonly title: string; readonly id?: string; r
   );
 }
 
-/** A copy button; the value goes to the clipboard only, never into storage. */
-export function CopyButton(props: { readonly value: string; readonly label: string; readonly id?: string }) {
+/**
+ * A copy button; the value goes to the clipboard only, never into storage.
+ * A `secret` (the card number, the CVV) is cleared from the clipboard a
+ * minute later (clipboard-expiry.ts); `onCopied` lets the screen say so.
+ */
+export function CopyButton(props: { readonly value: string; readonly label: string; readonly id?: string; readonly secret?: boolean; readonly onCopied?: () => void }) {
   const { t } = useApp();
   const [done, setDone] = useState(false);
   const timer = useRef<number | undefined>(undefined);
   useEffect(() => () => window.clearTimeout(timer.current), []);
   const copy = async () => {
     try {
-      await navigator.clipboard.writeText(props.value);
+      if (props.secret === true) {
+        await copySecret(props.value);
+      } else {
+        await navigator.clipboard.writeText(props.value);
+        // The clipboard now holds this value, not the secret a pending clear was waiting for.
+        cancelPendingClear();
+      }
+      props.onCopied?.();
       setDone(true);
       window.clearTimeout(timer.current);
       timer.current = window.setTimeout(() => setDone(false), 2_000);

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api.ts';
 import { useApp } from '../context.ts';
 import { money, when } from '../format.ts';
+import { useMinuteNow } from '../minute-clock.ts';
 import { known } from '../i18n.ts';
 import type { Card, List, StatementLine } from '../types.ts';
 import { Section, usePolling } from '../ui.tsx';
@@ -49,6 +50,8 @@ export function ActivityScreen(props: { readonly cardId: string | null }) {
 
 function Statement(props: { readonly cardId: string }) {
   const { t, lang } = useApp();
+  // "现在" becomes "1 分钟前" by itself: the page's one minute clock moves the lines' relative times.
+  const nowMs = useMinuteNow();
   const [lines, setLines] = useState<readonly StatementLine[] | null>(null);
   usePolling(
     async () => setLines((await call<List<StatementLine>>('GET', `/issuer/v1/cards/${encodeURIComponent(props.cardId)}/statement?limit=50`)).data),
@@ -75,7 +78,7 @@ function Statement(props: { readonly cardId: string }) {
               <span class={`amount ${line.amount > 0 ? 'in' : ''}`}>{money(line.amount, 'USD')}</span>
             )}
             <span class="when">
-              {when(line.created_at, lang)} · <span class={`status ${line.status}`}>{status === null ? line.status : t(status)}</span>
+              {when(line.created_at, lang, nowMs)} · <span class={`status ${line.status}`}>{status === null ? line.status : t(status)}</span>
               {line.dispute != null ? (
                 <>
                   {' · '}

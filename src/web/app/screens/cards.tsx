@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, newIdempotencyKey } from '../api.ts';
 import { useApp } from '../context.ts';
+import { CLIPBOARD_CLEAR_MS } from '../clipboard-expiry.ts';
 import { expiry, groupDigits, money, parseAmount } from '../format.ts';
 import type { Card, CardOffer, List, RevealedCard } from '../types.ts';
 import { CopyButton, Message, SandboxHint, Section, useAction, usePolling } from '../ui.tsx';
@@ -51,7 +52,9 @@ function CardList() {
             <a href={`#/cards/${card.id}`} class="card-link">
               <CardFace card={card} revealed={null} />
               <span class="card-balance">
-                {t('cardBalance')}: {money(card.balance.available, 'USD')}
+                {t('cardBalance')}
+                {t('labelColon')}
+                {money(card.balance.available, 'USD')}
               </span>
             </a>
           </li>
@@ -178,6 +181,8 @@ function RevealPanel(props: { readonly card: Card; readonly revealed: RevealedCa
   const [code, setCode] = useState('');
   const [until, setUntil] = useState(0);
   const [now, setNow] = useState(Date.now());
+  // Whether a copied number or CVV is waiting to be cleared from the clipboard (said once it was copied).
+  const [clipboardNote, setClipboardNote] = useState(false);
   const action = useAction();
   const hide = useRef(() => onRevealed(null));
   hide.current = () => onRevealed(null);
@@ -214,6 +219,7 @@ function RevealPanel(props: { readonly card: Card; readonly revealed: RevealedCa
       const details = await call<RevealedCard>('POST', `/issuer/v1/cards/${encodeURIComponent(card.id)}/reveal`, { body: { code: code.trim() } });
       setUntil(Date.now() + REVEAL_MS);
       setNow(Date.now());
+      setClipboardNote(false);
       setCodeSent(false);
       setCode('');
       onRevealed(details);
@@ -230,14 +236,14 @@ function RevealPanel(props: { readonly card: Card; readonly revealed: RevealedCa
               <span id="reveal-number" class="mono">
                 {groupDigits(revealed.number)}
               </span>
-              <CopyButton value={revealed.number} label={t('cardNumber')} id="copy-number" />
+              <CopyButton value={revealed.number} label={t('cardNumber')} id="copy-number" secret onCopied={() => setClipboardNote(true)} />
             </dd>
             <dt>{t('cvv')}</dt>
             <dd>
               <span id="reveal-cvc" class="mono">
                 {revealed.cvc}
               </span>
-              <CopyButton value={revealed.cvc} label={t('cvv')} id="copy-cvc" />
+              <CopyButton value={revealed.cvc} label={t('cvv')} id="copy-cvc" secret onCopied={() => setClipboardNote(true)} />
             </dd>
             <dt>{t('expiry')}</dt>
             <dd>
@@ -249,6 +255,7 @@ function RevealPanel(props: { readonly card: Card; readonly revealed: RevealedCa
             <dt>{t('nameOnCard')}</dt>
             <dd>{card.cardholder_name}</dd>
           </dl>
+          {clipboardNote ? <Message id="clipboard-note" text={t('clipboardClears', { seconds: CLIPBOARD_CLEAR_MS / 1_000 })} /> : null}
           <p class="note" id="reveal-countdown" aria-live="off">
             {t('revealHides', { seconds: Math.max(0, Math.ceil((until - now) / 1_000)) })}
           </p>

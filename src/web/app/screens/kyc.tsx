@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, newIdempotencyKey } from '../api.ts';
 import { useApp } from '../context.ts';
 import { QrCode } from '../qr-code.tsx';
@@ -19,21 +19,32 @@ export function KycScreen() {
   };
   usePolling(load, 2_000, state === null || state.status === 'pending');
 
+  // The start button goes away once the scan is shown: the keyboard's focus moves to the scan's heading, not the document's start.
+  const scanHeading = useRef<HTMLHeadingElement>(null);
+  const focusScan = useRef(false);
   const start = () =>
     action.run(async () => {
       const verification = await call<Verification>('POST', '/issuer/v1/kyc', { idempotencyKey: newIdempotencyKey() });
+      focusScan.current = true;
       setState({ status: 'pending', reason: null, verification });
       await refreshMe();
     });
 
   const status = state?.status ?? null;
+  useEffect(() => {
+    if (!focusScan.current || scanHeading.current === null) return;
+    focusScan.current = false;
+    scanHeading.current.focus();
+  }, [status]);
   return (
     <Section title={t('kycTitle')} id="kyc">
       <p class="lead">{t('kycLead')}</p>
       {state === null ? <p>{t('loading')}</p> : null}
       {status !== null ? (
         <p>
-          {t('statusLabel')}: <strong id="kyc-status" class={`status ${status}`}>{t(`kyc_${status}`)}</strong>
+          {t('statusLabel')}
+          {t('labelColon')}
+          <strong id="kyc-status" class={`status ${status}`}>{t(`kyc_${status}`)}</strong>
         </p>
       ) : null}
       {status === 'not_started' ? (
@@ -43,7 +54,10 @@ export function KycScreen() {
       ) : null}
       {status === 'pending' && state?.verification ? (
         <div class="scan">
-          <p>{t('kycScan')}</p>
+          {/* Focusable by script only: where the focus lands after the start button is gone. */}
+          <h3 id="kyc-scan-title" ref={scanHeading} tabIndex={-1}>
+            {t('kycScan')}
+          </h3>
           <QrCode id="kyc-qr" value={state.verification.qr_payload} label={t('kycScan')} />
           <p class="note">{t('kycPending')}</p>
           <SandboxHint id="kyc-hint" text={t('sandboxKyc')} command={`npx cardlane issuer kyc approve ${state.verification.id}`} />

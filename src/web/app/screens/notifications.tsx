@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { call } from '../api.ts';
 import { useApp } from '../context.ts';
 import { when } from '../format.ts';
+import { useMinuteNow } from '../minute-clock.ts';
 import type { AppNotification, NotificationPage } from '../types.ts';
 import { Section, usePolling } from '../ui.tsx';
 
@@ -14,6 +15,8 @@ const PAGE = 20;
  */
 export function NotificationsScreen(props: { readonly onUnread: (count: number) => void }) {
   const { t, lang, go } = useApp();
+  // "现在" becomes "1 分钟前" by itself: the page's one minute clock moves the lines' relative times.
+  const nowMs = useMinuteNow();
   const [items, setItems] = useState<readonly AppNotification[] | null>(null);
   const [older, setOlder] = useState<readonly AppNotification[]>([]);
   const [hasMore, setHasMore] = useState(false);
@@ -54,7 +57,7 @@ export function NotificationsScreen(props: { readonly onUnread: (count: number) 
             </p>
             {n.reason_text !== null ? <p class="note">{lang === 'en' ? n.reason_text.en : n.reason_text.zh}</p> : null}
             <p class="feed-meta">
-              <time dateTime={n.created_at}>{when(n.created_at, lang)}</time>
+              <time dateTime={n.created_at}>{when(n.created_at, lang, nowMs)}</time>
               {n.sms_sent ? <span> · {t('notificationsSms')}</span> : null}
               {n.kind === 'dispute' ? (
                 <>

@@ -2,6 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import { ApiError, call, newIdempotencyKey } from '../api.ts';
 import { useApp } from '../context.ts';
 import { dateTime, money, parseAmount, when } from '../format.ts';
+import { useMinuteNow } from '../minute-clock.ts';
 import { known } from '../i18n.ts';
 import { QrCode } from '../qr-code.tsx';
 import type { Amount, List, Quote, TopUp, Wallet, WalletEntry, Withdrawal } from '../types.ts';
@@ -35,6 +36,8 @@ const ORDER_POLL_MS = 1_500;
 /** The wallet: balance (live), top-up in CNY through Alipay (quote, QR, credited), withdrawal, recent movements. */
 export function WalletScreen() {
   const { t, me, lang } = useApp();
+  // "现在" becomes "1 分钟前" by itself: the page's one minute clock moves the lines' relative times.
+  const nowMs = useMinuteNow();
   const [wallet, setWallet] = useState<Wallet | null>(null);
   const [entries, setEntries] = useState<readonly WalletLine[]>([]);
   const approved = me?.kyc_status === 'approved';
@@ -73,7 +76,7 @@ export function WalletScreen() {
                 <span class="what">{walletLineLabel(t, entry)}</span>
                 <span class="amount">{money(entry.amount.amount_minor, entry.amount.currency)}</span>
                 <span class="when">
-                  {when(entry.created_at, lang)} · {status === null ? entry.status : t(status)}
+                  {when(entry.created_at, lang, nowMs)} · {status === null ? entry.status : t(status)}
                 </span>
               </li>
             );

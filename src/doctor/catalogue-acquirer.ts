@@ -60,7 +60,7 @@ export const ACQUIRER_ENTRIES: readonly CatalogueEntry[] = [
     'zh-CN': {
       title: '商户不接受该类型的卡',
       explanation: `商户在其支付机构设置的风控规则拒绝此类卡（信用卡、借记卡或预付卡——虚拟卡通常是预付卡）用于这类付款。${STOPPED_ZH}`,
-      remedy: '请改用商户接受的卡类型。如果商户只在您手动付款时拒绝这类卡，它自己发起的自动扣款仍可能成功——诊断结果会说明是否属于这种情况。',
+      remedy: '请改用商户接受的卡类型。如果商户只在你手动付款时拒绝这类卡，它自己发起的自动扣款仍可能成功——诊断结果会说明是否属于这种情况。',
     },
   }),
   blockedEntry('rule_amount', 'acquirer_rule', 'transaction_not_allowed', 'other', {

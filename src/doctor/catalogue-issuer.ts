@@ -146,7 +146,7 @@ const ISSUER: Readonly<Record<IssuerReason, Own>> = {
     },
     zh: {
       title: '需要身份验证',
-      explanation: '发卡行要求持卡人用 3-D Secure 验证这笔付款（ISO 1A，需要额外验证）。您本人在场的付款会转到银行的验证页面；商户自行发起的扣款无法转去验证，因此被拒绝。',
+      explanation: '发卡行要求持卡人用 3-D Secure 验证这笔付款（ISO 1A，需要额外验证）。你本人在场的付款会转到银行的验证页面；商户自行发起的扣款无法转去验证，因此被拒绝。',
     },
   },
   authentication_invalid: {

@@ -69,8 +69,8 @@ export const OTHER_ISSUER_ENTRIES: readonly CatalogueEntry[] = [
     },
     'zh-CN': {
       title: '身份验证失败',
-      explanation: '发卡行要求您用 3-D Secure 验证这笔付款，但验证未通过（验证码输错次数过多，或验证被拒绝），因此发卡行没有批准，也没有扣款。',
-      remedy: '请重新付款，并输入银行短信中最新的验证码。如果仍然失败，请联系银行。商户的自动扣款不受影响：只要您与该商户的付款或绑卡曾经验证通过，自动扣款就不需要您再次验证。',
+      explanation: '发卡行要求你用 3-D Secure 验证这笔付款，但验证未通过（验证码输错次数过多，或验证被拒绝），因此发卡行没有批准，也没有扣款。',
+      remedy: '请重新付款，并输入银行短信中最新的验证码。如果仍然失败，请联系银行。商户的自动扣款不受影响：只要你与该商户的付款或绑卡曾经验证通过，自动扣款就不需要你再次验证。',
     },
   }),
   challengeEntry('authentication_abandoned', {
@@ -83,8 +83,8 @@ export const OTHER_ISSUER_ENTRIES: readonly CatalogueEntry[] = [
     },
     'zh-CN': {
       title: '身份验证未完成',
-      explanation: '发卡行要求您用 3-D Secure 验证这笔付款，但验证没有在规定时间（约 10 分钟）内完成，付款因此中止，没有扣款。',
-      remedy: '请重新付款，并在验证页面打开时完成银行的验证。只要您与该商户的付款或绑卡曾经验证通过，商户的自动扣款无需再次验证仍可成功。',
+      explanation: '发卡行要求你用 3-D Secure 验证这笔付款，但验证没有在规定时间（约 10 分钟）内完成，付款因此中止，没有扣款。',
+      remedy: '请重新付款，并在验证页面打开时完成银行的验证。只要你与该商户的付款或绑卡曾经验证通过，商户的自动扣款无需再次验证仍可成功。',
     },
   }),
   answeredEntry('no_such_card', 'issuer', '14', 'other', {

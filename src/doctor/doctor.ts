@@ -93,7 +93,7 @@ export class Doctor {
         say(
           lang,
           "Your card's statement has no line for this attempt: it never reached the card issuer.",
-          '您的卡片账单不会有这次尝试的记录：它从未到达发卡行。',
+          '你的卡片账单不会有这次尝试的记录：它从未到达发卡行。',
         ),
       );
     }
@@ -187,7 +187,7 @@ export class Doctor {
         say(
           lang,
           'This is the card issuer\'s side: a payment a merchant refused before the card network never reaches the issuer and cannot appear here. If a merchant showed you a payment id, trace that id.',
-          '这是发卡行一侧的记录：商户在卡组织网络之前拒绝的付款不会到达发卡行，因此不会出现在这里。如果商户给了您付款编号，请用该编号诊断。',
+          '这是发卡行一侧的记录：商户在卡组织网络之前拒绝的付款不会到达发卡行，因此不会出现在这里。如果商户给了你付款编号，请用该编号诊断。',
         ),
       );
     } else if (linked) {

@@ -70,7 +70,7 @@ function whoDeclined(diagnosis: Diagnosis, view: View, lang: Lang): string {
   switch (diagnosis.decidedBy) {
     case 'acquirer_rule':
       if (view === 'cardholder') return say(lang, 'Refused by the merchant', '被商户拒绝');
-      return view === 'merchant' ? say(lang, 'Declined by your risk rule', '被您的风控规则拒绝') : say(lang, "Declined by the merchant's risk rule", '被商户的风控规则拒绝');
+      return view === 'merchant' ? say(lang, 'Declined by your risk rule', '被你的风控规则拒绝') : say(lang, "Declined by the merchant's risk rule", '被商户的风控规则拒绝');
     case 'acquirer':
       return say(lang, "Blocked by the payment processor's risk check", '被支付机构的风控检查拦截');
     case 'network':
@@ -249,7 +249,7 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
         return say(lang, `The payment processor's built-in highest-risk check blocked ${n.the} before the card network.`, `支付机构内置的最高风险检查在卡组织网络之前拦截了${n.zh}。`);
       }
       return view === 'merchant'
-        ? say(lang, `Your risk rule ${ruleText()} blocked ${n.the} before the card network.`, `您的风控规则 ${ruleText()} 在卡组织网络之前拦截了${n.zh}。`)
+        ? say(lang, `Your risk rule ${ruleText()} blocked ${n.the} before the card network.`, `你的风控规则 ${ruleText()} 在卡组织网络之前拦截了${n.zh}。`)
         : say(lang, `The merchant's risk rule ${ruleText()} blocked ${n.the} before the card network.`, `商户的风控规则 ${ruleText()} 在卡组织网络之前拦截了${n.zh}。`);
     case 'acquirer/sent':
       if (view === 'cardholder') return say(lang, `The merchant's payment processor sent ${n.the} to the card network.`, `商户的支付机构把${n.zh}发往卡组织网络。`);
@@ -272,7 +272,7 @@ function hopSummary(hop: Hop, parts: AttemptParts, view: View, lang: Lang): stri
           `发卡行已批准，但商户依据发卡行的${check}结果自行拒绝了${n.zh}；授权已撤销，预授权金额已退回卡内。`,
         );
       }
-      const whose = view === 'merchant' ? say(lang, 'your', '您的') : say(lang, "the merchant's", '商户的');
+      const whose = view === 'merchant' ? say(lang, 'your', '你的') : say(lang, "the merchant's", '商户的');
       return say(
         lang,
         `The issuer approved, but ${whose} rule ${ruleText()} acts on the issuer's ${check} result: the authorization was reversed at once and nothing was charged.`,
@@ -418,7 +418,7 @@ function presentSeedRemedy(parts: AttemptParts, view: View, lang: Lang): TraceSe
       ? say(
           lang,
           'Your rule refuses only customer-initiated payments, and nothing in your rules or in the issuer\'s answers refuses a merchant-initiated charge of this card: the customer can pay through auto-recharge.',
-          '您的规则只拒绝客户发起的付款，您的规则和发卡行的答复都不会拒绝对这张卡的商户发起扣款：客户可以通过自动充值付款。',
+          '你的规则只拒绝客户发起的付款，你的规则和发卡行的答复都不会拒绝对这张卡的商户发起扣款：客户可以通过自动充值付款。',
         )
       : say(
           lang,

@@ -78,7 +78,7 @@ export function rechargeRecovery(input: RecoveryInput): TraceRecovery | null {
   if (manualRefused) {
     steps.push(
       view === 'merchant'
-        ? say(lang, `Do not ask the customer to pay by hand: your rule refuses this card on customer-initiated payments (${input.manualBlockers.join(', ')}).`, `不要让客户手动付款：您的规则拒绝这张卡的客户发起付款（${input.manualBlockers.join('、')}）。`)
+        ? say(lang, `Do not ask the customer to pay by hand: your rule refuses this card on customer-initiated payments (${input.manualBlockers.join(', ')}).`, `不要让客户手动付款：你的规则拒绝这张卡的客户发起付款（${input.manualBlockers.join('、')}）。`)
         : say(lang, 'Do not buy credits by hand: the merchant refuses this card on payments made by hand.', '不要手动购买额度：商户只接受这张卡的自动扣款，手动付款会被拒绝。'),
     );
   }

@@ -20,7 +20,7 @@ export function renderDisputeTrace(trace: DisputeTrace, timeZone: string): strin
     lines.push('');
     if (hop.party === 'issuer') {
       lines.push(say(lang, `Issuer  ${hop.id}: ${hop.text}`, `发卡行  ${hop.id}：${hop.text}`));
-      lines.push(`  ${say(lang, 'reason', '原因')}: ${hop.reason} (${hop.network_reason_code})`);
+      lines.push(`  ${say(lang, 'reason: ', '原因：')}${hop.reason} (${hop.network_reason_code})`);
       for (const step of hop.steps as Array<{ step: string; amount: number | null; at: string }>) {
         lines.push(`  - ${at(step.at)}  ${step.step}${step.amount === null ? '' : `  ${amount(step.amount)}`}`);
       }
@@ -31,7 +31,7 @@ export function renderDisputeTrace(trace: DisputeTrace, timeZone: string): strin
       }
     } else {
       lines.push(say(lang, `Acquirer  ${hop.id} (charge ${hop.charge}): ${hop.text}`, `收单机构  ${hop.id}（交易 ${hop.charge}）：${hop.text}`));
-      lines.push(`  ${say(lang, 'funds', '资金')}: ${hop.funds} · ${say(lang, 'answer by', '答复截止')}: ${at(hop.due_by)}`);
+      lines.push(`  ${say(lang, 'funds: ', '资金：')}${hop.funds} · ${say(lang, 'answer by: ', '答复截止：')}${at(hop.due_by)}`);
     }
   }
   return `${lines.join('\n')}\n`;

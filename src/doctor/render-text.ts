@@ -55,19 +55,19 @@ function renderAttempt(a: TraceAttempt, lang: 'en' | 'zh-CN', timeZone: string):
     }
   });
   const v = a.verdict;
-  out.push(`  ${say(lang, 'Verdict', '结论')}: ${v.title}${v.decided_by ? ` [${v.decided_by}${v.reason ? `: ${v.reason}` : ''}]` : ''}`);
+  out.push(`  ${say(lang, 'Verdict: ', '结论：')}${v.title}${v.decided_by ? ` [${v.decided_by}${v.reason ? `: ${v.reason}` : ''}]` : ''}`);
   if (v.outcome === 'declined') {
     const retry = v.retryable === null ? '—' : v.retryable ? say(lang, 'yes', '是') : say(lang, 'no', '否');
     out.push(
-      `    ISO ${v.iso_code ?? '—'} · Stripe ${v.stripe_code ?? '—'} / ${v.stripe_decline_code ?? '—'} · ${say(lang, 'retryable', '可重试')}: ${retry} · ${say(lang, 'seed cause', '原文分类')}: ${v.seed_cause ?? '—'}`,
+      `    ISO ${v.iso_code ?? '—'} · Stripe ${v.stripe_code ?? '—'} / ${v.stripe_decline_code ?? '—'} · ${say(lang, 'retryable: ', '可重试：')}${retry} · ${say(lang, 'seed cause: ', '原文分类：')}${v.seed_cause ?? '—'}`,
     );
-    if (v.rule) out.push(`    ${say(lang, 'Rule', '规则')}: ${v.rule.id ?? 'built-in'} “${v.rule.description}”${v.rule.deleted ? say(lang, ' (deleted since)', '（已删除）') : ''}`);
+    if (v.rule) out.push(`    ${say(lang, 'Rule: ', '规则：')}${v.rule.id ?? 'built-in'} “${v.rule.description}”${v.rule.deleted ? say(lang, ' (deleted since)', '（已删除）') : ''}`);
   }
-  out.push(`    ${say(lang, 'Why', '原因')}: ${v.explanation}`);
-  if (v.remedy !== null) out.push(`    ${say(lang, 'What to do', '建议')}: ${v.remedy}`);
+  out.push(`    ${say(lang, 'Why: ', '原因：')}${v.explanation}`);
+  if (v.remedy !== null) out.push(`    ${say(lang, 'What to do: ', '建议：')}${v.remedy}`);
   if (v.outcome === 'declined') {
     const r = a.seed_remedy;
-    out.push(`  ${say(lang, 'Seed remedy (default card + auto-recharge)', '原文方案（设为默认卡 + 自动充值）')}: ${r.recommended ? say(lang, 'recommended', '推荐') : say(lang, 'not recommended', '不推荐')}`);
+    out.push(`  ${say(lang, 'Seed remedy (default card + auto-recharge): ', '原文方案（设为默认卡 + 自动充值）：')}${r.recommended ? say(lang, 'recommended', '推荐') : say(lang, 'not recommended', '不推荐')}`);
     out.push(`    ${r.summary}`);
     for (const step of r.steps) out.push(`    - ${step}`);
   }

@@ -126,3 +126,71 @@ test('the glossary: every term has both languages and no variant is another term
     }
   }
 });
+
+// The cardholder app and the doctor speak to a person in one voice. A new
+// user's walk through found the doctor saying 您 where the app says 你,
+// "{merchant}的" beside the app's "尾号 4242 的卡" (the app's style puts a
+// space between Latin words or numbers and Chinese), and "状态: 审核中" /
+// "原因: …" with an ASCII colon in a Chinese line.
+const ONE_VOICE = ['web/app/', 'doctor/'];
+const oneVoiceTexts = () => TEXTS.filter(({ file }) => ONE_VOICE.some((dir) => file.startsWith(dir)));
+/** Placeholders the app fills with Chinese words (a status), which take no space. */
+const CHINESE_PLACEHOLDERS = new Set(['status']);
+
+/** What breaks the one voice in a Chinese text: 您, Latin or a Latin placeholder run into Han, an ASCII colon. */
+export function voiceProblems(text: string): string[] {
+  const problems: string[] = [];
+  if (text.includes('您')) problems.push('您 (the app says 你)');
+  for (const m of text.matchAll(/[\u4e00-\u9fff][A-Za-z0-9]|[A-Za-z0-9][\u4e00-\u9fff]/g)) problems.push(`no space in "${m[0]}"`);
+  for (const m of text.matchAll(/[\u4e00-\u9fff]\{(\w+)\}|\{(\w+)\}[\u4e00-\u9fff]/g)) {
+    if (!CHINESE_PLACEHOLDERS.has(m[1] ?? m[2] ?? '')) problems.push(`no space in "${m[0]}"`);
+  }
+  for (const sentence of chineseSentences(text)) {
+    if (/[\u4e00-\u9fff）」”]\s*:(?:\s|$)/.test(sentence)) problems.push(`ASCII colon in ${JSON.stringify(sentence.trim())}`);
+  }
+  return problems;
+}
+
+test('the app and the doctor say 你, space Latin from Chinese as the app does, and use ： in Chinese', () => {
+  const found = oneVoiceTexts().flatMap(({ file, text }) => voiceProblems(text).map((problem) => `${file}: ${problem} in ${JSON.stringify(text)}`));
+  assert.deepEqual(found, []);
+});
+
+/**
+ * A colon the code puts between a translated label and its value: JSX text
+ * starting with ":" after `{t(…)}` in the app, and `${say(lang, en, zh)}: `
+ * in the doctor — both read "状态: 审核中" in Chinese.
+ */
+function labelColons(): string[] {
+  const found: string[] = [];
+  for (const dir of ONE_VOICE) {
+    for (const path of sourceFiles(join(SRC, dir))) {
+      const kind = path.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+      const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true, kind);
+      const visit = (node: ts.Node): void => {
+        if (ts.isJsxText(node) && /^\s*:/.test(node.text)) found.push(`${relative(SRC, path)}: JSX text "${node.text.trim()}"`);
+        if (ts.isTemplateSpan(node) && /^\s*:/.test(node.literal.text) && ts.isCallExpression(node.expression)) {
+          const zh = node.expression.arguments[2];
+          if (zh !== undefined && ts.isStringLiteralLike(zh) && HAN.test(zh.text)) found.push(`${relative(SRC, path)}: "${zh.text}": …`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+  }
+  return found;
+}
+
+test('no translated label is joined to its value with an ASCII colon (the app and the doctor)', () => {
+  assert.deepEqual(labelColons(), []);
+});
+
+test('the one-voice checks themselves', () => {
+  assert.deepEqual(voiceProblems('尾号 {last4} 的卡，{seconds} 秒后隐藏'), []);
+  assert.deepEqual(voiceProblems('提现{status}：{amount}'), []);
+  assert.deepEqual(voiceProblems('请您联系银行'), ['您 (the app says 你)']);
+  assert.deepEqual(voiceProblems('{merchant}的付款'), ['no space in "{merchant}的"']);
+  assert.deepEqual(voiceProblems('Acme的付款用了3次'), ['no space in "e的"', 'no space in "了3"']);
+  assert.deepEqual(voiceProblems('原因: 余额不足'), ['ASCII colon in "原因: 余额不足"']);
+  assert.deepEqual(voiceProblems('Reason: not enough money / 原因：余额不足'), []);
+});

@@ -69,10 +69,9 @@ test('sign-up: a code by SMS, stored only as a hash, creates the cardholder and 
   assert.match(result.session.token, /^[A-Za-z0-9_-]{43}$/);
   const sessionRows = JSON.stringify(await f.db.all('SELECT * FROM issuer_sessions'));
   assert.ok(!sessionRows.includes(result.session.token), 'the session token is stored hashed');
-  assert.deepEqual(await authenticateSession(f.db, result.session.token, f.clock.nowMs()), {
-    sessionId: result.session.id,
-    cardholderId: result.cardholder.id,
-  });
+  const live = await authenticateSession(f.db, result.session.token, f.clock.nowMs());
+  assert.deepEqual({ sessionId: live?.sessionId, cardholderId: live?.cardholderId }, { sessionId: result.session.id, cardholderId: result.cardholder.id });
+  assert.ok(live!.expiresAtMs > f.clock.nowMs(), 'it says until when it lives (the app’s cookie is given that age)');
   assert.equal(await authenticateSession(f.db, result.session.token, f.clock.nowMs() + SESSION_TTL_MS), undefined, 'expired');
   assert.equal(await authenticateSession(f.db, 'x'.repeat(43), f.clock.nowMs()), undefined);
 

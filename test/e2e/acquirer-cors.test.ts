@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { acquirerEndpoints } from '../../src/acquirer/acquirer-endpoints.ts';
 import { acquirerFixture, type AcquirerFixture } from '../support/acquirer-fixture.ts';
+import { CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM } from '../support/browser.ts';
 import { testPaymentNetwork } from '../support/payment-network.ts';
 
 // A merchant's checkout page, served from its own origin, tokenizes a card
@@ -14,9 +15,6 @@ import { testPaymentNetwork } from '../support/payment-network.ts';
 // acquirer's API answers cross-origin calls (preflights included), and a
 // refusal is readable by the page too.
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const noBrowser = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium)`;
 
 let f: AcquirerFixture;
 before(async () => {
@@ -41,7 +39,7 @@ test('a preflight is answered for any origin, and answers (refusals too) carry t
   assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'permission_denied');
 });
 
-test('a checkout page on another origin tokenizes a card in Chromium with the publishable key', { skip: noBrowser, timeout: 120_000 }, async () => {
+test('a checkout page on another origin tokenizes a card in Chromium with the publishable key', { skip: NO_CHROMIUM, timeout: 120_000 }, async () => {
   const page = `<!doctype html><meta charset="utf-8"><title>checkout</title><script>
     window.tokenize = async (api, key) => {
       const answer = await fetch(api + '/v1/payment_methods', {

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError } from '../../platform/errors.ts';
-import { CARDHOLDER_SESSION_COOKIE } from '../../platform/http/session-cookie.ts';
-import { cookieValue, OPERATOR_SESSION_COOKIE, OPERATOR_SESSION_TOKEN_PREFIX } from '../../platform/identity/operator-sessions.ts';
+import { CARDHOLDER_SESSION_COOKIE, cookieValue } from '../../platform/http/session-cookie.ts';
+import { OPERATOR_SESSION_COOKIE, OPERATOR_SESSION_TOKEN_PREFIX } from '../../platform/identity/operator-sessions.ts';
 import { looksLikeToken } from '../../platform/identity/secret-tokens.ts';
 import type { Doctor } from '../doctor.ts';
 import type { Principal, View } from '../views.ts';

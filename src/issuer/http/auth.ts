@@ -2,8 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { bearerToken } from '../../platform/identity/authorization-header.ts';
-import { CARDHOLDER_SESSION_COOKIE } from '../../platform/http/session-cookie.ts';
-import { cookieValue, csrfTokenMatches, CSRF_HEADER, isCrossSite } from '../../platform/identity/operator-sessions.ts';
+import { CARDHOLDER_SESSION_COOKIE, cookieRequestRefusal, cookieValue, noStore } from '../../platform/http/session-cookie.ts';
 import { IssuerError } from '../errors.ts';
 import { authenticateSession } from '../identity/sessions.ts';
 
@@ -62,19 +61,13 @@ export function requireCardholder(sql: Sql, clock: Clock): PreHandler {
   };
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 async function checkCookieSession(sql: Sql, clock: Clock, request: FastifyRequest, reply: FastifyReply, token: string): Promise<void> {
-  // A cookie, unlike Authorization, does not keep a shared cache from storing a cardholder's answer.
-  reply.header('cache-control', 'no-store');
+  noStore(reply);
   const session = await authenticateSession(sql, token, clock.nowMs());
   if (session === undefined) throw new IssuerError('authentication_required', 'The session has ended; sign in again with an SMS code.');
-  if (!SAFE_METHODS.has(request.method)) {
-    if (isCrossSite(request.headers['sec-fetch-site'])) throw new IssuerError('csrf_token_invalid', 'A request from another site cannot use the app’s session.');
-    if (!csrfTokenMatches(token, request.headers[CSRF_HEADER])) {
-      throw new IssuerError('csrf_token_invalid', 'A change made with the app’s session needs its X-CSRF-Token header.');
-    }
-  }
+  const refusal = cookieRequestRefusal(request, token);
+  if (refusal === 'cross_site') throw new IssuerError('csrf_token_invalid', 'A request from another site cannot use the app’s session.');
+  if (refusal === 'csrf_token_missing') throw new IssuerError('csrf_token_invalid', 'A change made with the app’s session needs its X-CSRF-Token header.');
   request.cardholderId = session.cardholderId;
   request.cardholderSessionId = session.sessionId;
   request.cardholderSessionFromCookie = true;

@@ -1,9 +1,17 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
 import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
-import { CARDHOLDER_SESSION_COOKIE, clearedSessionCookieHeader, isJsonRequest, secureRequest, sessionCookieHeader } from '../../platform/http/session-cookie.ts';
+import {
+  CARDHOLDER_SESSION_COOKIE,
+  clearedSessionCookieHeader,
+  cookieValue,
+  csrfTokenOf,
+  noStore,
+  secureRequest,
+  sessionCookieHeader,
+  signInRefusal,
+} from '../../platform/http/session-cookie.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
-import { cookieValue, csrfTokenOf, isCrossSite } from '../../platform/identity/operator-sessions.ts';
 import { IssuerError } from '../errors.ts';
 import { getCardholder } from '../identity/cardholders.ts';
 import type { IdentityDeps } from '../identity/deps.ts';
@@ -22,10 +30,6 @@ export const BROWSER_SIGN_IN_RATE_LIMIT: RateLimitPolicy = { name: 'issuer_brows
 
 /** Per client address: the app asks once per page load; a cookie guesser pays for every guess all the same. */
 export const BROWSER_SESSION_READ_RATE_LIMIT: RateLimitPolicy = { name: 'issuer_browser_session_read', burst: 60, perWindow: 60, windowMs: 60_000 };
-
-function noStore(reply: FastifyReply): void {
-  reply.header('cache-control', 'no-store');
-}
 
 /**
  * The cardholder app's sign-in, under `/issuer/v1/browser-session`: the
@@ -72,9 +76,9 @@ export function cardholderBrowserSessionEndpoints(db: Database, deps: IdentityDe
       },
       handler: async (request, reply) => {
         noStore(reply);
-        // A form from another site cannot send JSON without the browser asking first (CORS): so it cannot sign a victim into its own account.
-        if (!isJsonRequest(request)) throw new IssuerError('unsupported_media_type', 'Send the phone and code as JSON.');
-        if (isCrossSite(request.headers['sec-fetch-site'])) throw new IssuerError('csrf_token_invalid', 'Sign in from the Cardlane app itself.');
+        const refusal = signInRefusal(request);
+        if (refusal === 'not_json') throw new IssuerError('unsupported_media_type', 'Send the phone and code as JSON.');
+        if (refusal === 'cross_site') throw new IssuerError('csrf_token_invalid', 'Sign in from the Cardlane app itself.');
         const { phone, code, invite_code } = request.body;
         // Committed even when refused: a wrong code must count.
         const result = await db.transaction((tx) => verifySignInCode(tx, deps, { phone, code, inviteCode: invite_code }));

@@ -1,20 +1,11 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
-import { secureRequest } from '../../platform/http/session-cookie.ts';
+import { clearedSessionCookieHeader, cookieValue, csrfTokenOf, noStore, secureRequest, sessionCookieHeader, signInRefusal } from '../../platform/http/session-cookie.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
 import type { OperatorKeySummary } from '../../platform/identity/operator-keys.ts';
-import {
-  clearedSessionCookie,
-  cookieValue,
-  csrfTokenOf,
-  isCrossSite,
-  OPERATOR_SESSION_COOKIE,
-  OPERATOR_SESSION_TTL_MS,
-  sessionCookie,
-} from '../../platform/identity/operator-sessions.ts';
+import { OPERATOR_SESSION_COOKIE, OPERATOR_SESSION_TTL_MS } from '../../platform/identity/operator-sessions.ts';
 import { IssuerError } from '../errors.ts';
 import { installOperatorKeys } from '../identity/operator-keys.ts';
 import { operatorSessions } from '../operations/operator-sessions.ts';
@@ -45,10 +36,6 @@ function sessionJson(key: OperatorKeySummary, sessionToken: string, expiresAtMs:
   };
 }
 
-function noStore(reply: FastifyReply): void {
-  reply.header('cache-control', 'no-store');
-}
-
 /**
  * The operator console's sign-in, under `/issuer/v1/operator/session`: an
  * operator key, sent once in a JSON body, is exchanged for a session whose
@@ -76,17 +63,15 @@ export function operatorSessionEndpoints(deps: OperatorSessionDeps, auth: Issuer
         response: sessionResponses,
       },
       handler: async (request, reply) => {
-        // A form from another site cannot send JSON without the browser asking first (CORS): so it cannot sign a victim in.
-        if (!/^application\/json\b/i.test(String(request.headers['content-type'] ?? ''))) {
-          throw new IssuerError('unsupported_media_type', 'Send the key as JSON: {"key": "op_…"}.');
-        }
-        if (isCrossSite(request.headers['sec-fetch-site'])) throw new IssuerError('csrf_token_invalid', 'Sign in from the console itself.');
+        const refusal = signInRefusal(request);
+        if (refusal === 'not_json') throw new IssuerError('unsupported_media_type', 'Send the key as JSON: {"key": "op_…"}.');
+        if (refusal === 'cross_site') throw new IssuerError('csrf_token_invalid', 'Sign in from the console itself.');
         const keyId = await installOperatorKeys.verify(db, request.body.key.trim());
         const key = keyId === undefined ? undefined : await installOperatorKeys.live(db, keyId);
         if (key === undefined) throw new IssuerError('authentication_required', 'The operator key is not valid or was revoked.');
         const nowMs = clock.nowMs();
         const session = await db.transaction((tx) => operatorSessions.create(tx, deps, key.id, nowMs));
-        reply.header('set-cookie', sessionCookie(session.token, OPERATOR_SESSION_TTL_MS, secureRequest(request)));
+        reply.header('set-cookie', sessionCookieHeader(OPERATOR_SESSION_COOKIE, session.token, OPERATOR_SESSION_TTL_MS, secureRequest(request)));
         noStore(reply);
         request.log.info({ operator_key_id: key.id, operator_session_id: session.id }, 'operator console session started');
         return sessionJson(key, session.token, session.expiresAtMs);
@@ -130,7 +115,7 @@ export function operatorSessionEndpoints(deps: OperatorSessionDeps, auth: Issuer
         const sessionId = request.operatorSessionId;
         if (sessionId === undefined) throw new IssuerError('resource_missing', 'This request was made with an operator key, not a console session.');
         await operatorSessions.revoke(db, sessionId, clock.nowMs());
-        reply.header('set-cookie', clearedSessionCookie(secureRequest(request)));
+        reply.header('set-cookie', clearedSessionCookieHeader(OPERATOR_SESSION_COOKIE, secureRequest(request)));
         noStore(reply);
         return { object: 'operator_session' as const, signed_out: true };
       },

@@ -4,7 +4,8 @@ import { AppError } from '../errors.ts';
 import { bearerToken } from './authorization-header.ts';
 import type { Clock } from '../clock.ts';
 import { OPERATOR_KEY_PREFIX, type OperatorKeyStore } from './operator-keys.ts';
-import { cookieValue, csrfTokenMatches, CSRF_HEADER, isCrossSite, OPERATOR_SESSION_COOKIE, type OperatorSessionStore } from './operator-sessions.ts';
+import { cookieRequestRefusal, cookieValue, noStore } from '../http/session-cookie.ts';
+import { OPERATOR_SESSION_COOKIE, type OperatorSessionStore } from './operator-sessions.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,8 +25,6 @@ export interface OperatorSessions {
   readonly clock: Clock;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /**
  * A preHandler for operator routes: a live operator key (`op_…`), else 401
  * `authentication_required`. With `sessions`, a request without an
@@ -38,7 +37,7 @@ export function requireOperator(sql: Sql, keys: OperatorKeyStore, sessions?: Ope
     // What an operator reads is everyone's (full phone numbers and one-time codes in the sandbox inbox, the queues'
     // cardholders, disputes' statements): never kept by a browser's or a proxy's cache — a cookie, unlike a key in
     // Authorization, does not stop a shared cache from storing the answer.
-    reply.header('cache-control', 'no-store');
+    noStore(reply);
     if (sessions !== undefined && request.headers.authorization === undefined) {
       const cookie = cookieValue(request.headers.cookie, OPERATOR_SESSION_COOKIE);
       if (cookie !== undefined) return checkSession(sql, sessions, request, cookie);
@@ -56,12 +55,9 @@ export function requireOperator(sql: Sql, keys: OperatorKeyStore, sessions?: Ope
 async function checkSession(sql: Sql, sessions: OperatorSessions, request: FastifyRequest, token: string): Promise<void> {
   const session = await sessions.store.authenticate(sql, token, sessions.clock.nowMs());
   if (session === undefined) throw new AppError('authentication_required', 'The console session has ended; sign in again with an operator key.');
-  if (!SAFE_METHODS.has(request.method)) {
-    if (isCrossSite(request.headers['sec-fetch-site'])) throw new AppError('csrf_token_invalid', 'A request from another site cannot use the console session.');
-    if (!csrfTokenMatches(token, request.headers[CSRF_HEADER])) {
-      throw new AppError('csrf_token_invalid', 'A change made with the console session needs its X-CSRF-Token header.');
-    }
-  }
+  const refusal = cookieRequestRefusal(request, token);
+  if (refusal === 'cross_site') throw new AppError('csrf_token_invalid', 'A request from another site cannot use the console session.');
+  if (refusal === 'csrf_token_missing') throw new AppError('csrf_token_invalid', 'A change made with the console session needs its X-CSRF-Token header.');
   request.operatorKeyId = session.keyId;
   request.operatorSessionId = session.sessionId;
 }

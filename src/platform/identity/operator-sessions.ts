@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Sql, Tx } from '../db/database.ts';
 import type { IdGenerator, RandomSource } from '../ids.ts';
 import type { OperatorKeyStore } from './operator-keys.ts';
@@ -22,7 +21,6 @@ import { SessionStore, type NewSession } from './session-store.ts';
 
 export const OPERATOR_SESSION_COOKIE = 'cardlane_operator';
 export const OPERATOR_SESSION_TOKEN_PREFIX = 'ops_';
-export const CSRF_HEADER = 'x-csrf-token';
 /** A working day; the idle timeout ends a session left open sooner. */
 export const OPERATOR_SESSION_TTL_MS = 8 * 3600_000;
 export const OPERATOR_SESSION_IDLE_MS = 30 * 60_000;
@@ -73,42 +71,4 @@ export class OperatorSessionStore {
   revoke(sql: Sql, sessionId: string, nowMs: number): Promise<boolean> {
     return this.#sessions.revoke(sql, sessionId, nowMs);
   }
-}
-
-/** The anti-CSRF token of a session: a hash of its token, so nothing more is stored and it cannot be turned back into the token. */
-export function csrfTokenOf(sessionToken: string): string {
-  return createHash('sha256').update(`cardlane csrf\0${sessionToken}`, 'utf8').digest('base64url');
-}
-
-/** Whether `sent` (the request's X-CSRF-Token) is the session's, compared in constant time. */
-export function csrfTokenMatches(sessionToken: string, sent: string | string[] | undefined): boolean {
-  if (typeof sent !== 'string') return false;
-  const expected = Buffer.from(csrfTokenOf(sessionToken));
-  const given = Buffer.from(sent);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/** The value of cookie `name` in a Cookie header, or undefined (the first when a name repeats). */
-export function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';').slice(0, 50)) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
-}
-
-/** Set-Cookie for a new session: HttpOnly, SameSite=Strict, for the whole origin; Secure when served over HTTPS. */
-export function sessionCookie(token: string, maxAgeMs: number, secure: boolean): string {
-  return `${OPERATOR_SESSION_COOKIE}=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeMs / 1000))}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-}
-
-/** Set-Cookie that removes the session cookie. */
-export function clearedSessionCookie(secure: boolean): string {
-  return `${OPERATOR_SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-}
-
-/** A browser's own word that a request comes from another site (`Sec-Fetch-Site`); absent (curl, old browsers): not cross-site. */
-export function isCrossSite(secFetchSite: string | string[] | undefined): boolean {
-  return typeof secFetchSite === 'string' && secFetchSite !== 'same-origin' && secFetchSite !== 'none';
 }

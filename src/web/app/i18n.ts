@@ -18,7 +18,8 @@ const en = {
   back: 'Back',
   copy: 'Copy',
   copied: 'Copied',
-  clipboardClears: 'Copied. The clipboard will be cleared in {seconds} seconds.',
+  // A page may empty the clipboard only while it is in front (browsers refuse otherwise): the note promises no more than that.
+  clipboardClears: 'Copied. In {seconds} seconds the clipboard is emptied if this page is still in front; otherwise copy something else over it.',
   cancel: 'Cancel',
   close: 'Close',
   signOut: 'Sign out',
@@ -373,7 +374,7 @@ const zh: Record<MessageKey, string> = {
   back: '返回',
   copy: '复制',
   copied: '已复制',
-  clipboardClears: '已复制，{seconds} 秒后将从剪贴板清除。',
+  clipboardClears: '已复制。{seconds} 秒后如果此页面仍在前台，剪贴板会被清空；否则请复制其他内容覆盖它。',
   cancel: '取消',
   close: '关闭',
   signOut: '退出登录',

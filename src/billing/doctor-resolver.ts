@@ -36,7 +36,7 @@ function contextLines(attempt: PaymentAttempt): BillingContextLine[] {
   const lines: BillingContextLine[] = [
     {
       code: `billing_${attempt.kind}`,
-      text: attempt.kind === 'verification' ? verificationText(attempt) : { en: `A payment of ${amount} for ${what.en}, ${initiated.en}.`, 'zh-CN': `一笔${amount}的付款，用途：${what['zh-CN']}，${initiated['zh-CN']}。` },
+      text: attempt.kind === 'verification' ? verificationText(attempt) : { en: `A payment of ${amount} for ${what.en}, ${initiated.en}.`, 'zh-CN': `一笔 ${amount} 的付款，用途：${what['zh-CN']}，${initiated['zh-CN']}。` },
       customerVisible: true,
     },
   ];

@@ -27,7 +27,7 @@ export function renderDisputeTrace(trace: DisputeTrace, timeZone: string): strin
     } else if (hop.party === 'network') {
       lines.push(say(lang, `Network  chargeback ${hop.chargeback_id}`, `卡组织  拒付 ${hop.chargeback_id}`));
       for (const message of hop.messages as Array<{ text: string; answer: string; response_code: string; at: string }>) {
-        lines.push(`  - ${at(message.at)}  ${message.text}: ${message.answer} (${message.response_code})`);
+        lines.push(`  - ${at(message.at)}  ${message.text}${say(lang, ': ', '：')}${message.answer} (${message.response_code})`);
       }
     } else {
       lines.push(say(lang, `Acquirer  ${hop.id} (charge ${hop.charge}): ${hop.text}`, `收单机构  ${hop.id}（交易 ${hop.charge}）：${hop.text}`));

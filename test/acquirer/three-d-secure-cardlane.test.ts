@@ -38,7 +38,7 @@ test('a payment: requires_action to the issuer\'s page (bilingual, strict CSP, l
   assert.match(zh.headers.get('content-security-policy') ?? '', /default-src 'none'/);
   const html = await zh.text();
   assert.doesNotMatch(html, /<script/i);
-  assert.match(html, /确认是您本人/);
+  assert.match(html, /确认是你本人/);
   assert.match(html, /<dd>US\$20\.00<\/dd>/, 'money as Chinese writes it (Intl), not "20.00 USD"');
   assert.match(html, new RegExp(`•••• ${card.card.last4}`));
   assert.ok(!html.includes(card.pan), 'never the card number');
@@ -95,7 +95,7 @@ test('a set-up requires action; after it, the merchant\'s off-session charges ar
   const si = await f.stripe.setupIntents.create({ customer: customer.id, payment_method: pm.id, confirm: true, usage: 'off_session', return_url: RETURN_URL });
   assert.equal(si.status, 'requires_action');
   const url = si.next_action!.redirect_to_url!.url!;
-  assert.match(await (await browse(url)).text(), /允许该商户保存您的卡/);
+  assert.match(await (await browse(url)).text(), /允许该商户保存你的卡/);
   const [code] = await f.smsCodes(card);
   const right = await f.post(url, { action: 'code', code: code! });
   const back = await browse(new URL(right.headers.get('location')!, url).toString());

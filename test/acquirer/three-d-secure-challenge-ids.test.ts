@@ -56,7 +56,7 @@ test('a challenge stored before challenges had their own id is still served by i
   const legacy = url.replace(challengeId, encodeURIComponent(id));
   const page = await browse(legacy);
   assert.equal(page.status, 200);
-  assert.match(await page.text(), /确认是您本人|Confirm it is you/);
+  assert.match(await page.text(), /确认是你本人|Confirm it is you/);
   const [code] = await f.smsCodes(card);
   const right = await f.post(legacy, { action: 'code', code: code! });
   assert.equal(right.status, 303, 'the code completes it from the old address');

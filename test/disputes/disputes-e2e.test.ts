@@ -310,7 +310,7 @@ test('a Cardlane cardholder disputes: provisional credit, merchant evidence, the
   assert.match(text, /^争议 du_\w+ —— 运营视角\n争议金额 5\.00 USD：/);
   assert.match(text, /发卡行  idsp_\w+：已结案：商户胜诉/);
   assert.match(text, /  - .+  provisional_credit  \$5\.00\n/);
-  assert.match(text, /卡组织  拒付 idsp_\w+\n  - .+  拒付（发卡行 → 收单行）: 已受理 \(00\)/);
+  assert.match(text, /卡组织  拒付 idsp_\w+\n  - .+  拒付（发卡行 → 收单行）：已受理 \(00\)/);
   assert.match(text, /收单机构  du_\w+（交易 ch_\w+）：商户胜诉/);
   assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT/, 'no raw UTC times');
   assert.equal((await doctorTrace('du_0123456789abcdef', cardlane.demoMerchant.secret_key, 'en')).status, 404);

@@ -29,7 +29,7 @@ test('the issuer\'s challenge page: axe-clean on a phone in both languages; typi
     const page = await context.newPage();
 
     await page.goto(url);
-    await waitForText(page, 'h1', /确认是您本人/);
+    await waitForText(page, 'h1', /确认是你本人/);
     await waitForText(page, 'dl', /US\$20\.00/);
     await checkAccessibility(page, 'challenge zh-CN');
     // CARDLANE_APP_SCREENSHOTS=<dir> keeps phone-size screenshots of the page there, to look at.

@@ -60,7 +60,7 @@ const LABELS = {
     subtotal: '小计（不含税）',
     tax: (rate: string, country: string | null) => `税额（${rate}%${country ? `，${country}` : ''}）`,
     total: '实付合计',
-    footer: '价格已含税。感谢您的惠顾。',
+    footer: '价格已含税。感谢你的惠顾。',
   },
 } as const;
 

@@ -27,7 +27,7 @@ const CATALOGUE: Readonly<Record<string, DeclineText>> = {
   avs_line1_mismatch: { zh: '账单地址（街道地址）与卡片登记的地址不符。请填写卡片页面显示的账单地址。', en: 'The billing street address does not match the card. Enter the billing address shown on the card page.' },
   avs_postal_code_mismatch: { zh: '邮政编码与卡片登记的账单地址不符。请填写卡片页面显示的邮编。', en: "The postal code does not match the card's billing address. Enter the postal code shown on the card page." },
   avs_mismatch: { zh: '账单地址和邮政编码都与卡片登记的不符。请填写卡片页面显示的账单地址。', en: 'Neither the billing address nor the postal code matches the card. Enter the billing address shown on the card page.' },
-  kyc_not_approved: { zh: '您的实名认证未通过或已失效，卡片暂时无法消费。请先完成实名认证。', en: 'Your identity verification is not approved, so the card cannot be used. Complete identity verification first.' },
+  kyc_not_approved: { zh: '你的实名认证未通过或已失效，卡片暂时无法消费。请先完成实名认证。', en: 'Your identity verification is not approved, so the card cannot be used. Complete identity verification first.' },
   currency_not_supported: { zh: '此卡不支持该商户的扣款币种：发卡方没有该币种的汇率。可请商户改用美元（USD）或其他支持的币种扣款。', en: 'This card cannot pay in the currency the merchant charged: the issuer has no exchange rate for it. Ask the merchant to charge in US dollars (USD) or another supported currency.' },
   mcc_blocked: { zh: '此类商户的交易已被卡片的商户类别设置禁止。可在卡片控制中修改。', en: "Payments to this kind of merchant are blocked by the card's merchant category controls. You can change them in the card controls." },
   country_blocked: { zh: '此商户所在国家/地区的交易已被卡片设置禁止。可在卡片控制中修改。', en: "Payments to merchants in this country are blocked by the card's country controls. You can change them in the card controls." },
@@ -40,7 +40,7 @@ const CATALOGUE: Readonly<Record<string, DeclineText>> = {
   },
   insufficient_funds: { zh: '卡内可用余额不足（未结算的预授权也会占用余额）。请先给卡片充值，再重试。', en: 'The card does not have enough available balance (pending authorizations count). Load the card, then try again.' },
   authentication_required: {
-    zh: '请在本人在场时重新付款，并完成银行的验证（短信验证码或银行 App）。只要您曾与该商户完成过一次经验证的付款或绑卡，商户的自动扣款仍可成功：商户依据此前经验证的授权发起的扣款免于强客户认证（SCA）——除非您的银行每次都要求验证。',
+    zh: '请在本人在场时重新付款，并完成银行的验证（短信验证码或银行 App）。只要你曾与该商户完成过一次经验证的付款或绑卡，商户的自动扣款仍可成功：商户依据此前经验证的授权发起的扣款免于强客户认证（SCA）——除非你的银行每次都要求验证。',
     en: "Pay again while present and complete your bank's check (a code by SMS or the bank's app). The merchant's automatic charges still work once you have authenticated a payment or a card set-up with it: payments the merchant starts under that earlier, authenticated agreement are exempt from strong customer authentication (SCA) — unless your bank asks every time.",
   },
   authentication_invalid: { zh: '请重新付款，并为这笔付款完成银行的验证。', en: "Pay again and complete your bank's check for this payment." },

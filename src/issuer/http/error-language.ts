@@ -30,7 +30,7 @@ const ISSUER_ZH: Readonly<Record<IssuerErrorCode, string>> = {
   withdrawal_amount_out_of_range: '提现金额低于最低金额、高于最高金额，或不足以支付手续费。',
   insufficient_funds: '可用余额不足。',
   funding_provider_unavailable: '暂时无法连接支付服务商，请稍后重试。',
-  card_limit_reached: '您的卡片数量已达到上限。',
+  card_limit_reached: '你的卡片数量已达到上限。',
   card_closed: '此卡已注销，无法修改。',
   dispute_not_settled: '只有已结算的交易才能发起争议。',
   dispute_duplicate: '此交易已经发起过争议。',

@@ -126,20 +126,22 @@ export function formatMoney(amountMinor: number, currency: string): string {
 /** The text message: Chinese first (the cardholders' language), then English. */
 export function smsBody(event: NotificationEvent, last4: string | null): string {
   const amount = formatMoney(event.amountMinor, event.currency);
-  const card = last4 === null ? '' : last4;
+  // A card whose last four are not known (a record from before they were kept) is just "your card".
+  const cardZh = last4 === null ? '的卡' : `尾号 ${last4} 的卡`;
+  const cardEn = last4 === null ? 'Your card' : `Card ${last4}`;
   const merchant = (event.merchantName ?? '').slice(0, 40);
   switch (event.kind) {
     case 'decline': {
       const why = declineText(event.reason ?? '');
-      return `【Cardlane】您尾号${card}的卡在${merchant}的${amount}交易被拒绝：${why.zh} Card ${card}: ${amount} at ${merchant} declined.`;
+      return `【Cardlane】你${cardZh}在 ${merchant} 的 ${amount} 交易被拒绝：${why.zh} ${cardEn}: ${amount} at ${merchant} declined.`;
     }
     case 'authorization':
-      return `【Cardlane】您尾号${card}的卡在${merchant}消费${amount}（预授权）。如非本人操作，请立即冻结卡片。 Card ${card}: ${amount} at ${merchant}.`;
+      return `【Cardlane】你${cardZh}在 ${merchant} 消费 ${amount}（预授权）。如非本人操作，请立即冻结卡片。 ${cardEn}: ${amount} at ${merchant}.`;
     case 'withdrawal_failed':
-      return `【Cardlane】您的提现${amount}失败，资金已退回钱包。 Your withdrawal of ${amount} failed; the money is back in your wallet.`;
+      return `【Cardlane】你的提现 ${amount} 失败，资金已退回钱包。 Your withdrawal of ${amount} failed; the money is back in your wallet.`;
     case 'dispute': {
       const text = disputeStepText(event.reason ?? '');
-      return `【Cardlane】尾号${card}的卡在${merchant}的${amount}交易争议：${text.zh} Dispute of ${amount} at ${merchant}: ${text.en}`;
+      return `【Cardlane】你${cardZh}在 ${merchant} 的 ${amount} 交易争议：${text.zh} Dispute of ${amount} at ${merchant}: ${text.en}`;
     }
     default:
       return `【Cardlane】${event.kind} ${amount}`;
@@ -246,7 +248,7 @@ const DISPUTE_STEP_TEXT: Readonly<Record<string, { zh: string; en: string }>> = 
   chargeback_sent: { zh: '拒付已发送给商户的银行，商户有 7 天时间答复。', en: 'The chargeback was sent to the merchant’s bank; the merchant has 7 days to answer.' },
   merchant_responded: { zh: '商户已提交证据，发卡行正在审核。', en: 'The merchant answered with evidence; the issuer is reviewing it.' },
   decided: { zh: '发卡行已作出决定。', en: 'The issuer has decided.' },
-  won: { zh: '争议胜诉，款项归您所有。', en: 'You won the dispute: the money is yours.' },
+  won: { zh: '争议胜诉，款项归你所有。', en: 'You won the dispute: the money is yours.' },
   lost: { zh: '商户胜诉，临时退款已收回。', en: 'The merchant won the dispute; any provisional credit was taken back.' },
   rejected: { zh: '卡组织拒绝了这笔拒付，临时退款已收回。', en: 'The card network refused the chargeback; any provisional credit was taken back.' },
 };

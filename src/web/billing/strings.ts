@@ -285,7 +285,7 @@ const zh: Readonly<Record<StringKey, string>> = {
   funding_debit: '借记卡',
   funding_prepaid: '预付卡',
   funding_unknown: '卡类型未知',
-  err_card_declined: '您的卡被拒绝了。',
+  err_card_declined: '你的卡被拒绝了。',
   err_purchase_amount_out_of_range: '金额超出了表单下方所示的购买范围。',
   err_payment_method_required: '请先添加一张卡并设为默认卡。',
   err_subscription_exists: '该组织已经订阅了这个套餐。',

@@ -217,7 +217,7 @@ const zh: Record<StringKey, string> = {
   loading: '加载中…',
   refresh: '刷新',
   cancel: '取消',
-  timesLocal: '时间均为您所在的时区（{zone}）。',
+  timesLocal: '时间均为你所在的时区（{zone}）。',
 
   kycTitle: '实名认证（KYC）',
   kyc_pending: '待审核',
@@ -296,7 +296,7 @@ const zh: Record<StringKey, string> = {
   disputesTitle: '争议',
   ds_opening: '发起中',
   ds_chargeback_sent: '等待商户答复',
-  ds_merchant_responded: '等待您裁决',
+  ds_merchant_responded: '等待你裁决',
   ds_deciding: '裁决发送中',
   ds_won: '持卡人胜诉',
   ds_lost: '商户胜诉',

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { smsBody, type NotificationEvent } from '../../src/issuer/notifications/notifier.ts';
+
+// The text messages a cardholder gets: Chinese first, then English, each value spaced from the Chinese — and a card
+// whose last four are not known reads as "your card", never as an empty gap ("尾号  的卡", "Card : …").
+
+const event = (kind: NotificationEvent['kind'], reason: string | null = null): NotificationEvent => ({
+  kind,
+  cardholderId: 'ch_1',
+  subjectId: 'auth_1',
+  eventKey: 'k1',
+  merchantName: 'Acme',
+  amountMinor: 1200,
+  currency: 'USD',
+  reason,
+  createdAtMs: 0,
+});
+
+test('a text names the card by its last four, each value spaced from the Chinese', () => {
+  assert.equal(smsBody(event('authorization'), '4242'), '【Cardlane】你尾号 4242 的卡在 Acme 消费 $12.00（预授权）。如非本人操作，请立即冻结卡片。 Card 4242: $12.00 at Acme.');
+  assert.match(smsBody(event('decline', '51'), '4242'), /^【Cardlane】你尾号 4242 的卡在 Acme 的 \$12\.00 交易被拒绝：.+ Card 4242: \$12\.00 at Acme declined\.$/);
+});
+
+test('without the last four: "your card" in both languages, no empty gap', () => {
+  for (const kind of ['authorization', 'decline', 'dispute'] as const) {
+    const text = smsBody(event(kind, kind === 'decline' ? '51' : kind === 'dispute' ? 'won' : null), null);
+    assert.doesNotMatch(text, / {2}|尾号|Card :/, text);
+    assert.match(text, /^【Cardlane】你的卡在 Acme /, text);
+  }
+  assert.match(smsBody(event('authorization'), null), / Your card: \$12\.00 at Acme\.$/);
+});

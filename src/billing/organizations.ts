@@ -145,12 +145,32 @@ const toKeySummary = (row: KeyRow): ApiKeySummary => ({
   createdBy: row.created_by_member_id === null ? null : { memberId: row.created_by_member_id, email: row.created_by_email ?? '' },
 });
 
-/** The organization's keys (all of them, or one project's), oldest first. */
-export async function listOrganizationApiKeys(sql: Sql, orgId: string, options: { readonly projectId?: string } = {}): Promise<ApiKeySummary[]> {
-  const rows =
-    options.projectId === undefined
-      ? await sql.all<KeyRow>(`SELECT ${KEY_COLUMNS} FROM billing_api_keys WHERE org_id = ? ORDER BY id`, [orgId])
-      : await sql.all<KeyRow>(`SELECT ${KEY_COLUMNS} FROM billing_api_keys WHERE org_id = ? AND project_id = ? ORDER BY id`, [orgId, options.projectId]);
+export interface ApiKeyListOptions {
+  /** One project's keys only. */
+  readonly projectId?: string;
+  /** Leave out revoked keys. */
+  readonly liveOnly?: boolean;
+  /** Only keys whose id sorts after this one (keyset paging: the id is the cursor). */
+  readonly after?: string;
+  /** At most this many (default: all). */
+  readonly limit?: number;
+}
+
+/** The organization's keys (all of them, or one project's), oldest first: in id order, which is creation order. */
+export async function listOrganizationApiKeys(sql: Sql, orgId: string, options: ApiKeyListOptions = {}): Promise<ApiKeySummary[]> {
+  const where = ['org_id = ?'];
+  const params: unknown[] = [orgId];
+  if (options.projectId !== undefined) {
+    where.push('project_id = ?');
+    params.push(options.projectId);
+  }
+  if (options.liveOnly === true) where.push('revoked_at_ms IS NULL');
+  if (options.after !== undefined) {
+    where.push('id > ?');
+    params.push(options.after);
+  }
+  if (options.limit !== undefined) params.push(options.limit);
+  const rows = await sql.all<KeyRow>(`SELECT ${KEY_COLUMNS} FROM billing_api_keys WHERE ${where.join(' AND ')} ORDER BY id${options.limit === undefined ? '' : ' LIMIT ?'}`, params);
   return rows.map(toKeySummary);
 }
 

@@ -20,6 +20,7 @@ import {
   type ApiKeySummary,
   type Organization,
 } from '../organizations.ts';
+import { listPage, parseListQuery, refuseCursor, type ListShape } from './list-query.ts';
 import { archiveProject, createProject, findProject, listProjects, MAX_PROJECT_NAME_CHARS, MAX_PROJECTS_PER_ORG, renameProject, type Project } from './projects.ts';
 import { costsCsv, isTimeZone } from './usage-csv.ts';
 import { parseCostsQuery, parseUsageQuery } from './usage-query.ts';
@@ -37,6 +38,10 @@ import { completionsUsage, exactJson, organizationCosts, sumUsage } from './usag
  *   GET|POST /projects/:id/api_keys             list; create (ours: OpenAI makes project keys in its dashboard only)
  *   GET|POST|DELETE /projects/:id/api_keys/:key read, rename (ours), revoke
  *
+ * The reports' and the lists' query strings are read strictly (usage-query.ts,
+ * list-query.ts): an unknown parameter or a bad value is a 400 naming it. The
+ * lists page as OpenAI's do: `limit` (20, at most 100) in id order, `after=<last_id>`.
+ *
  * Who may call: OpenAI asks for an admin key, which only owners make. Any
  * live key of the organization reads here (usage, costs, projects, keys); a
  * change — making, renaming or revoking a key, making, renaming or archiving
@@ -51,9 +56,13 @@ import { completionsUsage, exactJson, organizationCosts, sumUsage } from './usag
 // Live keys an organization may hold at once: a limit on everything.
 const MAX_LIST = 100;
 
+const PROJECT_LIST: ListShape<'include_archived'> = { noun: 'project', idPrefix: 'proj', flags: ['include_archived'] };
+const KEY_LIST: ListShape<'include_revoked'> = { noun: 'API key', idPrefix: 'key', flags: ['include_revoked'] };
+
 const send = (reply: FastifyReply, error: OpenAiError) => reply.status(error.status).send(error.body);
 const notFound = (what: string, id: string) => ({ status: 404, body: { error: { message: `No such ${what}: ${id.slice(0, 120)}`, type: 'invalid_request_error', param: null, code: 'not_found' } } });
 const invalid = (message: string, param: string | null, code: string) => openAiErrors.invalidRequest(message, param, code);
+const refusal = (refused: { param: string; message: string; code: string }) => invalid(refused.message, refused.param, refused.code);
 const forbidden = () =>
   ({ status: 403, body: { error: { message: 'Only an owner of the organization can change its projects and API keys; members can look. Ask an owner.', type: 'invalid_request_error', param: null, code: 'insufficient_permissions' } } }) as const;
 const sessionRequired = () =>
@@ -206,9 +215,14 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
       return project;
     };
 
-    app.get<{ Querystring: { include_archived?: string } }>('/projects', async (request) => {
-      const projects = await listProjects(db, orgId(request), { includeArchived: request.query.include_archived === 'true' });
-      return { object: 'list', data: projects.map(projectObject), first_id: projects[0]?.id ?? null, last_id: projects.at(-1)?.id ?? null, has_more: false };
+    app.get('/projects', async (request, reply) => {
+      const parsed = parseListQuery(request.query as Record<string, unknown>, PROJECT_LIST);
+      if (!parsed.ok) return send(reply, refusal(parsed));
+      const { limit, after, flags } = parsed.query;
+      // The cursor is any project of the organization, archived ones too: one archived while a client pages still leads on.
+      if (after !== null && (await findProject(db, orgId(request), after)) === null) return send(reply, refusal(refuseCursor(PROJECT_LIST)));
+      const rows = await listProjects(db, orgId(request), { includeArchived: flags.include_archived, ...(after === null ? {} : { after }), limit: limit + 1 });
+      return listPage(rows, limit, projectObject);
     });
 
     app.post<{ Body: { name: string } }>('/projects', { schema: { body: nameBody } }, async (request, reply) => {
@@ -247,12 +261,24 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
 
     // --- API keys ------------------------------------------------------------
 
-    app.get<{ Params: { project_id: string }; Querystring: { include_revoked?: string } }>('/projects/:project_id/api_keys', async (request, reply) => {
+    app.get<{ Params: { project_id: string } }>('/projects/:project_id/api_keys', async (request, reply) => {
+      const parsed = parseListQuery(request.query as Record<string, unknown>, KEY_LIST);
+      if (!parsed.ok) return send(reply, refusal(parsed));
+      const { limit, after, flags } = parsed.query;
       const project = await projectOr404(request, reply);
       if (project === null) return reply;
-      const all = await listOrganizationApiKeys(db, orgId(request), { projectId: project.id });
-      const keys = request.query.include_revoked === 'true' ? all : all.filter((k) => k.revokedAtMs === null);
-      return { object: 'list', data: keys.map(apiKeyObject), first_id: keys[0]?.id ?? null, last_id: keys.at(-1)?.id ?? null, has_more: false };
+      if (after !== null) {
+        // The cursor is any key of this project, revoked ones too: one revoked while a client pages still leads on.
+        const cursor = await findOrganizationApiKey(db, orgId(request), after);
+        if (cursor === null || cursor.projectId !== project.id) return send(reply, refusal(refuseCursor(KEY_LIST)));
+      }
+      const rows = await listOrganizationApiKeys(db, orgId(request), {
+        projectId: project.id,
+        liveOnly: !flags.include_revoked,
+        ...(after === null ? {} : { after }),
+        limit: limit + 1,
+      });
+      return listPage(rows, limit, apiKeyObject);
     });
 
     app.post<{ Params: { project_id: string }; Body: { name?: string } }>(

@@ -19,7 +19,7 @@ export interface Project {
 
 export const DEFAULT_PROJECT_NAME = 'Default project';
 export const MAX_PROJECT_NAME_CHARS = 100;
-// A limit on everything: an organization's project list is read in one go by the page.
+// A limit on everything: one list page's worth at most (OpenAI's pages hold 100), so the costs export reads every name in one query.
 export const MAX_PROJECTS_PER_ORG = 100;
 
 /**
@@ -62,11 +62,25 @@ const toProject = (row: ProjectRow): Project => ({
   archivedAtMs: row.archived_at_ms === null ? null : Number(row.archived_at_ms),
 });
 
-export async function listProjects(sql: Sql, orgId: string, options: { includeArchived: boolean }): Promise<Project[]> {
+export interface ProjectListOptions {
+  readonly includeArchived: boolean;
+  /** Only projects whose id sorts after this one (keyset paging: the id is the cursor). */
+  readonly after?: string;
+  /** At most this many (default: every project an organization may have). */
+  readonly limit?: number;
+}
+
+/**
+ * The organization's projects in id order, which is creation order (ids are
+ * sortable, and the default project's is derived from the organization's, so
+ * it comes first) — the order OpenAI pages them in with `after`.
+ */
+export async function listProjects(sql: Sql, orgId: string, options: ProjectListOptions): Promise<Project[]> {
   const rows = await sql.all<ProjectRow>(
     `SELECT id, org_id, name, created_at_ms, archived_at_ms FROM billing_projects
-     WHERE org_id = ? ${options.includeArchived ? '' : 'AND archived_at_ms IS NULL'} ORDER BY created_at_ms, id LIMIT ?`,
-    [orgId, MAX_PROJECTS_PER_ORG],
+     WHERE org_id = ? ${options.includeArchived ? '' : 'AND archived_at_ms IS NULL'} ${options.after === undefined ? '' : 'AND id > ?'}
+     ORDER BY id LIMIT ?`,
+    [orgId, ...(options.after === undefined ? [] : [options.after]), options.limit ?? MAX_PROJECTS_PER_ORG],
   );
   return rows.map(toProject);
 }

@@ -1,10 +1,12 @@
+import { refuse, refuseUnknown, single, values, wholeNumber, type Parsed, type RawQuery } from './query-params.ts';
+
+export type { Parsed, QueryRefusal } from './query-params.ts';
+
 /**
  * Reading the query of OpenAI's organization Usage and Costs API
  * (`GET /organization/usage/completions`, `GET /organization/costs`) into a
- * checked value: every parameter is read or refused, nothing is guessed.
- *
- * Arrays come as OpenAI's SDKs and curl examples send them: repeated
- * (`group_by=model&group_by=project_id`) or with brackets (`group_by[]=model`).
+ * checked value: every parameter is read or refused, nothing is guessed
+ * (query-params.ts).
  *
  * Buckets start at `start_time` itself and follow each other at
  * `bucket_width` (the last one ends at `end_time` at the latest), so a
@@ -48,34 +50,7 @@ export interface ReportQuery<G extends string> {
   readonly projectIds: readonly string[] | null;
 }
 
-export type Parsed<T> = { readonly ok: true; readonly query: T } | { readonly ok: false; readonly param: string; readonly message: string; readonly code: QueryRefusal };
-
-/** The stable code of each refusal (OpenAI's codes where it has one). */
-export type QueryRefusal = 'unknown_parameter' | 'missing_required_parameter' | 'invalid_type' | 'invalid_value' | 'invalid_cursor';
-
-type RawQuery = Readonly<Record<string, unknown>>;
-
-const refuse = (param: string, message: string, code: QueryRefusal) => ({ ok: false as const, param, message, code });
-
-/** A parameter's values, whether sent once, repeated, or with `[]`. */
-function values(raw: RawQuery, name: string): string[] | null {
-  const found = [raw[name], raw[`${name}[]`]].filter((v) => v !== undefined);
-  if (found.length === 0) return null;
-  const flat = found.flatMap((v) => (Array.isArray(v) ? v : [v]));
-  return flat.every((v): v is string => typeof v === 'string') ? flat : [];
-}
-
-function single(raw: RawQuery, name: string): string | null | undefined {
-  const found = values(raw, name);
-  if (found === null) return undefined;
-  return found.length === 1 ? found[0]! : null;
-}
-
-function seconds(text: string): number | null {
-  if (!/^[0-9]{1,12}$/.test(text)) return null;
-  const value = Number(text);
-  return value <= MAX_TIME_S ? value : null;
-}
+const seconds = (text: string) => wholeNumber(text, MAX_TIME_S);
 
 export function encodePageCursor(bucketStartS: number): string {
   return `page_${Buffer.from(`t:${bucketStartS}`).toString('base64url')}`;
@@ -107,10 +82,8 @@ export const parseUsageQuery = (raw: RawQuery, nowMs: number) => parseReportQuer
 export const parseCostsQuery = (raw: RawQuery, nowMs: number) => parseReportQuery(raw, nowMs, COSTS_SHAPE);
 
 function parseReportQuery<G extends string>(raw: RawQuery, nowMs: number, shape: Shape<G>): Parsed<ReportQuery<G>> {
-  const known = new Set(['start_time', 'end_time', 'bucket_width', 'limit', 'page', 'group_by', ...shape.filters]);
-  for (const name of Object.keys(raw)) {
-    if (!known.has(name.replace(/\[\]$/, ''))) return refuse(name, `Unrecognized request argument supplied: ${name.slice(0, 60)}`, 'unknown_parameter');
-  }
+  const unknown = refuseUnknown(raw, ['start_time', 'end_time', 'bucket_width', 'limit', 'page', 'group_by', ...shape.filters]);
+  if (unknown !== null) return unknown;
   const startText = single(raw, 'start_time');
   if (startText === undefined) return refuse('start_time', 'Missing required parameter: start_time (Unix seconds, inclusive).', 'missing_required_parameter');
   const startS = startText === null ? null : seconds(startText);

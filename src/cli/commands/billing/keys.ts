@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { localTime, type Io } from '../../output.ts';
-import { orgContextOf, organizationCall, output } from './org-client.ts';
+import { orgContextOf, organizationCall, output, type OrgContext } from './org-client.ts';
 
 /**
  * `cardlane billing keys`: the organization's API keys by project, with who
@@ -25,6 +25,25 @@ interface ProjectObject {
   name: string;
 }
 
+/** OpenAI's most a list page holds: fewest requests. */
+const PAGE_LIMIT = 100;
+/** A limit on everything: 100 pages are 10,000 keys in one project, far past what an organization makes (100 live at most). */
+const MAX_PAGES = 100;
+
+/** Every object of an OpenAI-style list, page after page (`after` = the last id): a list pages at 20 by default, so one answer is not all. */
+async function everyObject<T>(ctx: OrgContext, path: string): Promise<T[]> {
+  const data: T[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = `limit=${PAGE_LIMIT}${after === null ? '' : `&after=${encodeURIComponent(after)}`}`;
+    const answer: { data: T[]; has_more: boolean; last_id: string | null } = await organizationCall(ctx, 'GET', `${path}${path.includes('?') ? '&' : '?'}${query}`);
+    data.push(...answer.data);
+    after = answer.has_more ? answer.last_id : null;
+    if (after === null) break;
+  }
+  return data;
+}
+
 const when = (seconds: number) => localTime(new Date(seconds * 1000).toISOString()).slice(0, 16);
 
 export function describeKey(key: KeyObject): string {
@@ -39,11 +58,11 @@ export function keysCommand(io: Io): Command {
     .option('--all', 'revoked keys too')
     .action(async (options: { all?: boolean }, command: Command) => {
       const ctx = orgContextOf(io, command);
-      const projects = await organizationCall<{ data: ProjectObject[] }>(ctx, 'GET', '/projects');
+      const projects = await everyObject<ProjectObject>(ctx, '/projects');
       const lists = await Promise.all(
-        projects.data.map(async (project) => ({
+        projects.map(async (project) => ({
           project,
-          keys: (await organizationCall<{ data: KeyObject[] }>(ctx, 'GET', `/projects/${encodeURIComponent(project.id)}/api_keys${options.all ? '?include_revoked=true' : ''}`)).data,
+          keys: await everyObject<KeyObject>(ctx, `/projects/${encodeURIComponent(project.id)}/api_keys${options.all ? '?include_revoked=true' : ''}`),
         })),
       );
       output(ctx, { object: 'list', data: lists.flatMap((l) => l.keys.map((k) => ({ ...k, project_id: l.project.id }))) }, () => {

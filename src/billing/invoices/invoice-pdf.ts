@@ -1,5 +1,7 @@
 import { PDFDocument, rgb, type PDFFont } from 'pdf-lib';
 import { formatMoney, money } from '../../platform/money.ts';
+import { NO_ADJUSTMENTS, type InvoiceAdjustments } from './invoice-adjustments.ts';
+import { adjustmentSectionLines, latestAdjustmentMs } from './invoice-pdf-adjustments.ts';
 import { embedInvoiceFonts } from './invoice-fonts.ts';
 import type { Invoice, InvoiceLine } from './invoices.ts';
 
@@ -9,7 +11,9 @@ import type { Invoice, InvoiceLine } from './invoices.ts';
  * has; an invoice with any other character (Chinese labels, a Chinese
  * billing name or address) embeds a subset of Noto Sans SC (invoice-fonts.ts).
  * The date of issue is the reader's calendar day in their time zone, named
- * on the invoice.
+ * on the invoice. A payment refunded or disputed after it was issued gets a
+ * section below the totals saying so (invoice-pdf-adjustments.ts); one with
+ * neither is drawn exactly as before that section existed.
  */
 
 export type InvoiceLang = 'en' | 'zh-CN';
@@ -88,9 +92,15 @@ function drawable(font: PDFFont, text: string): string {
   return [...text].map((char) => (supported.has(char.codePointAt(0)!) ? char : '?')).join('');
 }
 
-export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name: string }, reading: InvoiceReading): Promise<Uint8Array> {
+export async function renderInvoicePdf(
+  invoice: Invoice,
+  seller: { readonly name: string },
+  reading: InvoiceReading,
+  adjustments: InvoiceAdjustments = NO_ADJUSTMENTS,
+): Promise<Uint8Array> {
   const l = LABELS[reading.lang];
   const item = lineText(invoice.line, invoice.description, reading);
+  const section = adjustmentSectionLines(invoice, adjustments, reading, (ms) => dayIn(ms, reading.timeZone));
   const pdf = await PDFDocument.create();
   const issued = new Date(invoice.issuedAtMs);
   pdf.setTitle(l.documentTitle(invoice.number));
@@ -101,7 +111,9 @@ export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name
   pdf.setLanguage(reading.lang);
   // The invoice's own time, not the time of rendering: the same invoice is the same file.
   pdf.setCreationDate(issued);
-  pdf.setModificationDate(issued);
+  // A refund or a dispute step changed what the file says: it dates from the latest one, still not from rendering.
+  const adjustedMs = latestAdjustmentMs(adjustments);
+  pdf.setModificationDate(adjustedMs === null ? issued : new Date(adjustedMs));
 
   const rate = (invoice.taxRateBps / 100).toFixed(2);
   const rows: [string, string, 'regular' | 'bold'][] = [
@@ -111,14 +123,20 @@ export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name
   ];
   const header = [l.title, l.number(invoice.number), l.issued(dayIn(invoice.issuedAtMs, reading.timeZone), reading.timeZone), l.paidWith(invoice.card)];
   const billTo = invoice.billTo === null ? [l.noBillTo] : [invoice.billTo.name, ...invoice.billTo.address, l.taxId(invoice.billTo.taxId)];
-  const fonts = await embedInvoiceFonts(pdf, [...header, l.from, seller.name, l.billTo, ...billTo, l.description, l.amount, item, ...rows.flat(), l.footer]);
+  const fonts = await embedInvoiceFonts(pdf, [...header, l.from, seller.name, l.billTo, ...billTo, l.description, l.amount, item, ...rows.flat(), l.footer, ...section.flatMap((s) => (s.value === null ? [s.text] : [s.text, s.value]))]);
 
-  const page = pdf.addPage([...A4]);
+  let page = pdf.addPage([...A4]);
   let y = A4[1] - MARGIN;
-  const line = (text: string, options: { size?: number; font?: PDFFont; gap?: number } = {}) => {
+  // Only a long list of refunds reaches the bottom of the page: it goes on on another.
+  const room = (height: number) => {
+    if (y - height >= MARGIN) return;
+    page = pdf.addPage([...A4]);
+    y = A4[1] - MARGIN;
+  };
+  const line = (text: string, options: { size?: number; font?: PDFFont; gap?: number; indent?: number } = {}) => {
     const font = options.font ?? fonts.regular;
     const size = options.size ?? 10;
-    page.drawText(drawable(font, text), { x: MARGIN, y, size, font, color: rgb(0.1, 0.1, 0.12) });
+    page.drawText(drawable(font, text), { x: MARGIN + (options.indent ?? 0), y, size, font, color: rgb(0.1, 0.1, 0.12) });
     y -= options.gap ?? size + 5;
   };
   const right = (text: string, font: PDFFont) => {
@@ -148,7 +166,22 @@ export async function renderInvoicePdf(invoice: Invoice, seller: { readonly name
   row(item, amount(invoice.subtotalMinor, invoice.currency));
   rule();
   for (const [label, value, weight] of rows) row(label, value, fonts[weight]);
+  if (section.length > 0) {
+    y -= 12;
+    for (const [i, part] of section.entries()) {
+      room(part.style === 'heading' ? 60 : 24);
+      if (part.style === 'heading') line(part.text, { font: fonts.bold, gap: 18 });
+      else if (part.style === 'status') line(part.text, { gap: 20 });
+      else if (part.style === 'detail') line(part.text, { size: 9, indent: 12, gap: 16 });
+      else {
+        // A rule above the sums, as above the invoice's own totals.
+        if (part.style === 'sum' && section[i - 1]?.style !== 'sum') rule();
+        row(part.text, part.value ?? '', part.style === 'net' ? fonts.bold : fonts.regular);
+      }
+    }
+  }
   y -= 12;
+  room(14);
   line(l.footer, { size: 9 });
   // Without object streams the document's information (its Unicode title and subject) stays plain text in the file.
   return pdf.save({ useObjectStreams: false });

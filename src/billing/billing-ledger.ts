@@ -20,6 +20,7 @@ import { insertLot, lockLots, takeFromLots } from './credit-lots/credit-lots.ts'
  *   settle   debit bill:org:<org>:credits:USD  credit bill:org:<org>:debt:USD  (every grant pays debt first)
  *   subscription  debit bill:funding:USD       credit bill:subscription_revenue:USD  (a paid period; no credits)
  *   expiry   debit bill:org:<org>:credits:USD  credit bill:expired_credits:USD  (a lot past its expiry: what is left of it)
+ *   cancel   debit bill:funding:USD            credit bill:org:<org>:debt:USD   (a refund that booked debt failed: at most what is owed)
  *
  * Every grant is also a credit lot (credit-lots/credit-lots.ts) with its
  * expiry; every debit of the credit account takes from the lots, oldest
@@ -34,7 +35,7 @@ import { insertLot, lockLots, takeFromLots } from './credit-lots/credit-lots.ts'
 export const BILLING_LEDGER = 3840;
 export const BILLING_CURRENCY = 'USD';
 const ACCOUNT_CODES = { funding: 1, org_credits: 2, usage_revenue: 3, org_debt: 4, subscription_revenue: 5, expired_credits: 6 } as const;
-export const BILLING_TRANSFER_CODES = { grant: 1, usage: 2, refund: 3, refund_debt: 4, settle_debt: 5, subscription: 6, expiry: 7 } as const;
+export const BILLING_TRANSFER_CODES = { grant: 1, usage: 2, refund: 3, refund_debt: 4, settle_debt: 5, subscription: 6, expiry: 7, cancel_debt: 8 } as const;
 
 export function orgCreditsAccount(orgId: string): string {
   return `bill:org:${orgId}:credits:${BILLING_CURRENCY}`;
@@ -199,6 +200,34 @@ async function removeInTransaction(sql: Tx, deps: { ledger: Ledger }, removal: C
     if (debt.result !== 'ok' && debt.result !== 'exists') throw new Error(`billing refund debt ${removal.transferId}: ${debt.result}`);
   }
   return { fromCreditsMinor, asDebtMinor };
+}
+
+/**
+ * Cancels up to `amountMinor` of what the organization owes, when the refund
+ * that booked it turned out not to return the money (it failed at the
+ * provider). A balancing credit of the debt account: never more than is still
+ * owed, so debt a later grant already paid is not cancelled twice (the caller
+ * gives that part back as credits). Idempotent by `transferId`. Returns the
+ * cents cancelled.
+ */
+export async function cancelDebt(tx: Tx, deps: { ledger: Ledger }, cancel: { orgId: string; amountMinor: number; reason: string; transferId: string }): Promise<number> {
+  if (!Number.isSafeInteger(cancel.amountMinor) || cancel.amountMinor <= 0) throw new Error('a cancellation is a positive integer of cents');
+  // Under the lots' lock, as grants settle debt: a settlement reads what is owed before it pays it.
+  await lockLots(tx, cancel.orgId);
+  await ensureBillingAccounts(deps.ledger, tx, cancel.orgId);
+  const outcome = await deps.ledger.createTransfer(tx, {
+    id: cancel.transferId,
+    debit_account_id: FUNDING_ACCOUNT,
+    credit_account_id: orgDebtAccount(cancel.orgId),
+    amount: cancel.amountMinor,
+    ledger: BILLING_LEDGER,
+    currency: BILLING_CURRENCY,
+    code: BILLING_TRANSFER_CODES.cancel_debt,
+    flags: ['balancing_credit'],
+    metadata: { org_id: cancel.orgId, reason: cancel.reason.slice(0, 64) },
+  });
+  if (outcome.result !== 'ok' && outcome.result !== 'exists') throw new Error(`billing debt cancellation ${cancel.transferId}: ${outcome.result}`);
+  return outcome.transfer?.amount ?? 0;
 }
 
 /** Books a paid subscription period (money received, earned as subscription revenue). Idempotent by `transferId`. */

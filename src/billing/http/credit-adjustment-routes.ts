@@ -23,13 +23,14 @@ export function creditAdjustmentObject(adjustment: CreditAdjustment) {
     credits_removed: amountObject(adjustment.creditsRemovedMinor, adjustment.currency),
     debt: amountObject(adjustment.debtMinor, adjustment.currency),
     credits_restored: amountObject(adjustment.creditsRestoredMinor, adjustment.currency),
+    debt_cancelled: amountObject(adjustment.debtCancelledMinor, adjustment.currency),
     reason: adjustment.detail,
     description: describeAdjustment(adjustment),
     created_at: new Date(adjustment.createdAtMs).toISOString(),
   };
 }
 
-/** Credits the payment provider's events took away or gave back (refunds made outside billing, disputes), newest first, mounted at `/billing/v1`. */
+/** Credits the payment provider's events took away or gave back (refunds made outside billing, disputes, refunds that failed), newest first, mounted at `/billing/v1`. */
 export function creditAdjustmentEndpoints(deps: { readonly db: Database; readonly clock: Clock }): AnyEndpoint[] {
   const { db, clock } = deps;
   return [
@@ -37,7 +38,7 @@ export function creditAdjustmentEndpoints(deps: { readonly db: Database; readonl
       method: 'GET',
       url: '/credit_adjustments',
       auth: organizationAuth(db, clock),
-      schema: { tags: TAG, summary: 'Credits removed by refunds made at the payment provider and by disputes, and given back by won disputes, with why (en, zh-CN)', querystring: creditAdjustmentsQuery },
+      schema: { tags: TAG, summary: 'Credits removed by refunds made at the payment provider and by disputes, and given back by won disputes and failed refunds, with why (en, zh-CN)', querystring: creditAdjustmentsQuery },
       handler: async (request) => ({ object: 'list', data: (await listAdjustments(db, orgOf(request).id, request.query.limit ?? 20)).map(creditAdjustmentObject) }),
     }),
   ];

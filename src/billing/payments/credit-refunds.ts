@@ -1,8 +1,9 @@
 import Stripe from 'stripe';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { BillingError } from '../errors.ts';
-import { removeCredits } from '../billing-ledger.ts';
-import { creditTransferId } from './credit-purchases.ts';
+import { cancelDebt, grantCredits, removeCredits } from '../billing-ledger.ts';
+import { findLot } from '../credit-lots/credit-lots.ts';
+import { creditExpiry, creditTransferId } from './credit-purchases.ts';
 import { addRefunded, findAttempt, SEND_LEASE_MS, STUCK_AFTER_MS } from './payment-attempts.ts';
 import type { BillingPaymentDeps } from './payment-deps.ts';
 
@@ -108,6 +109,47 @@ export function removeRefundedCredits(
   });
 }
 
+/**
+ * Gives back what a refund took once the provider says it failed after all (Stripe can fail a refund after it
+ * `succeeded`, e.g. the card was closed: the money goes back to the merchant's balance), in the caller's transaction,
+ * exactly once per refund (the caller turns the refund `failed` under its lock). What it booked as debt is cancelled
+ * as far as it is still owed; the rest — the credits it removed, and debt a purchase has paid since — comes back as
+ * credits, as a won dispute's do (a grant, expiring when the purchase's credits would have). The balance ends where it
+ * was before the refund; nothing more.
+ */
+export async function giveBackRefundedCredits(
+  tx: Tx,
+  deps: Pick<BillingPaymentDeps, 'ledger' | 'clock' | 'config'>,
+  refund: Pick<CreditRefund, 'id' | 'orgId' | 'attemptId' | 'amountMinor'> & { readonly creditsRemovedMinor: number; readonly debtMinor: number },
+): Promise<{ creditsRestoredMinor: number; debtCancelledMinor: number }> {
+  if (refund.creditsRemovedMinor + refund.debtMinor !== refund.amountMinor) throw new Error(`refund ${refund.id} took ${refund.creditsRemovedMinor} + ${refund.debtMinor} of ${refund.amountMinor}`);
+  const transferId = `bill:refund-failed:${refund.id}`;
+  const debtCancelledMinor = refund.debtMinor > 0 ? await cancelDebt(tx, deps, { orgId: refund.orgId, amountMinor: refund.debtMinor, reason: 'refund_failed', transferId: `${transferId}:debt` }) : 0;
+  const asCreditsMinor = refund.amountMinor - debtCancelledMinor;
+  if (asCreditsMinor > 0) {
+    const lot = await findLot(tx, creditTransferId(refund.attemptId));
+    const expiresAtMs = lot !== null ? lot.expiresAtMs : creditExpiry(deps.clock.nowMs(), deps.config.creditExpiryDays);
+    const outcome = await grantCredits(tx, deps, { orgId: refund.orgId, amountMinor: asCreditsMinor, reason: 'refund_failed', transferId, expiresAtMs });
+    if (outcome.result !== 'ok') throw new Error(`credits given back for refund ${refund.id}: ${outcome.result}`);
+  }
+  return { creditsRestoredMinor: refund.amountMinor, debtCancelledMinor };
+}
+
+/**
+ * Marks a refund failed and frees its amount on the payment (what it would have returned can be refunded again), in
+ * the caller's transaction, which holds the payment's row and then the refund's (that order, everywhere: the feed of
+ * provider events takes them so too).
+ */
+export async function markRefundFailed(tx: Tx, refund: Pick<CreditRefund, 'id' | 'attemptId' | 'amountMinor'>, providerRefundId: string | null, message: string, nowMs: number): Promise<void> {
+  await tx.run(`UPDATE billing_refunds SET status = 'failed', provider_refund_id = ?, failure_message = ?, finished_at_ms = ? WHERE id = ?`, [
+    providerRefundId,
+    message.slice(0, 500),
+    nowMs,
+    refund.id,
+  ]);
+  await addRefunded(tx, refund.attemptId, -refund.amountMinor);
+}
+
 export class CreditRefunds {
   constructor(private readonly deps: BillingPaymentDeps) {}
 
@@ -210,16 +252,12 @@ export class CreditRefunds {
 
   private failed(refund: CreditRefund, providerRefundId: string | null, message: string): Promise<CreditRefund> {
     return this.deps.db.transaction(async (tx) => {
+      // The payment's row before the refund's, as the provider-event feed locks them (it may fail this refund too).
+      await findAttempt(tx, refund.attemptId, { lock: true });
       const current = fromRow(await tx.get(`SELECT ${COLUMNS} FROM billing_refunds WHERE id = ? ${tx.forUpdate}`, [refund.id]));
       if (current.status !== 'processing') return current;
-      await tx.run(`UPDATE billing_refunds SET status = 'failed', provider_refund_id = ?, failure_message = ?, finished_at_ms = ? WHERE id = ?`, [
-        providerRefundId,
-        message.slice(0, 500),
-        this.deps.clock.nowMs(),
-        refund.id,
-      ]);
       // The reservation is released: what this refund would have returned can be refunded again.
-      await addRefunded(tx, refund.attemptId, -refund.amountMinor);
+      await markRefundFailed(tx, refund, providerRefundId, message, this.deps.clock.nowMs());
       return { ...current, status: 'failed', providerRefundId, failureMessage: message };
     });
   }

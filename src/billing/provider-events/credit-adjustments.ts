@@ -4,13 +4,15 @@ import { formatMoney, money } from '../../platform/money.ts';
 /**
  * The organization's record of credits its payment provider's events took
  * away or gave back: a refund made at the provider (outside billing), a
- * chargeback's withdrawal, a won dispute's reinstatement. One row per
- * effect, keyed by what caused it (`refund:re_…`, `dispute:du_…:withdrawn`,
- * `dispute:du_…:reinstated`): the key is also what makes each effect happen
- * once, whichever event (or how many) brought the news.
+ * chargeback's withdrawal, a won dispute's reinstatement, a refund (the
+ * provider's or billing's own) that failed after its credits were taken.
+ * One row per effect, keyed by what caused it (`refund:re_…`,
+ * `dispute:du_…:withdrawn`, `dispute:du_…:reinstated`, `refund:re_…:failed`):
+ * the key is also what makes each effect happen once, whichever event (or
+ * how many) brought the news.
  */
 
-export type AdjustmentKind = 'provider_refund' | 'dispute_withdrawn' | 'dispute_reinstated';
+export type AdjustmentKind = 'provider_refund' | 'dispute_withdrawn' | 'dispute_reinstated' | 'provider_refund_failed';
 
 export interface CreditAdjustment {
   readonly id: string;
@@ -23,7 +25,10 @@ export interface CreditAdjustment {
   readonly currency: string;
   readonly creditsRemovedMinor: number;
   readonly debtMinor: number;
+  /** What came back to the balance (a restoring kind's whole amount, as a grant: it pays debt first). */
   readonly creditsRestoredMinor: number;
+  /** Of what came back, the debt the taking had booked and that was cancelled rather than paid (a failed refund's). */
+  readonly debtCancelledMinor: number;
   /** The provider's reason (a refund's `reason`, a dispute's `reason`), as it gave it. */
   readonly detail: string | null;
   readonly createdAtMs: number;
@@ -32,11 +37,15 @@ export interface CreditAdjustment {
 export function refundAdjustmentId(providerRefundId: string): string {
   return `refund:${providerRefundId}`;
 }
+/** A refund's give-back once the provider says it failed (the money stayed with the merchant). */
+export function failedRefundAdjustmentId(providerRefundId: string): string {
+  return `refund:${providerRefundId}:failed`;
+}
 export function disputeAdjustmentId(disputeId: string, step: 'withdrawn' | 'reinstated'): string {
   return `dispute:${disputeId}:${step}`;
 }
 
-const COLUMNS = 'id, org_id, attempt_id, kind, provider_object_id, provider_event_id, amount_minor, currency, credits_removed_minor, debt_minor, credits_restored_minor, detail, created_at_ms';
+const COLUMNS = 'id, org_id, attempt_id, kind, provider_object_id, provider_event_id, amount_minor, currency, credits_removed_minor, debt_minor, credits_restored_minor, debt_cancelled_minor, detail, created_at_ms';
 
 function fromRow(row: any): CreditAdjustment {
   return {
@@ -51,6 +60,7 @@ function fromRow(row: any): CreditAdjustment {
     creditsRemovedMinor: Number(row.credits_removed_minor),
     debtMinor: Number(row.debt_minor),
     creditsRestoredMinor: Number(row.credits_restored_minor),
+    debtCancelledMinor: Number(row.debt_cancelled_minor),
     detail: row.detail,
     createdAtMs: Number(row.created_at_ms),
   };
@@ -63,7 +73,7 @@ export async function findAdjustment(sql: Sql, id: string): Promise<CreditAdjust
 
 /** Written with the ledger's effect, in its transaction (the caller has checked, under the payment's lock, that it is new). */
 export async function insertAdjustment(tx: Tx, adjustment: CreditAdjustment): Promise<void> {
-  await tx.run(`INSERT INTO billing_credit_adjustments (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+  await tx.run(`INSERT INTO billing_credit_adjustments (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
     adjustment.id,
     adjustment.orgId,
     adjustment.attemptId,
@@ -75,6 +85,7 @@ export async function insertAdjustment(tx: Tx, adjustment: CreditAdjustment): Pr
     adjustment.creditsRemovedMinor,
     adjustment.debtMinor,
     adjustment.creditsRestoredMinor,
+    adjustment.debtCancelledMinor,
     adjustment.detail?.slice(0, 200) ?? null,
     adjustment.createdAtMs,
   ]);
@@ -106,5 +117,18 @@ export function describeAdjustment(adjustment: CreditAdjustment): { readonly en:
         en: `The dispute ${adjustment.providerObjectId} of payment ${adjustment.attemptId} was decided for the merchant: the ${amount} of credits were given back.`,
         'zh-CN': `付款 ${adjustment.attemptId} 的争议 ${adjustment.providerObjectId} 已判商户胜诉：${amount} 额度已退回。`,
       };
+    case 'provider_refund_failed': {
+      const why = adjustment.detail === null ? '' : ` (${adjustment.detail})`;
+      const whyZh = adjustment.detail === null ? '' : `（${adjustment.detail}）`;
+      const cancelled = adjustment.debtCancelledMinor > 0 ? formatMoney(money(adjustment.debtCancelledMinor, adjustment.currency)) : null;
+      return {
+        en:
+          `The refund ${adjustment.providerObjectId} of payment ${adjustment.attemptId} failed at the payment provider${why}: the money stayed with the merchant, so the ${amount} of credits it had taken were given back.` +
+          (cancelled === null ? '' : ` ${cancelled} of it cancelled the debt the refund had left.`),
+        'zh-CN':
+          `付款 ${adjustment.attemptId} 的退款 ${adjustment.providerObjectId} 在支付服务商处失败${whyZh}：款项仍在商户处，因此该退款扣除的 ${amount} 额度已退回。` +
+          (cancelled === null ? '' : `其中 ${cancelled} 用于取消该退款造成的欠款。`),
+      };
+    }
   }
 }

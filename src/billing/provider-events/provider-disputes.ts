@@ -36,7 +36,7 @@ export async function applyDispute(tx: Tx, deps: BillingPaymentDeps, attempt: Pa
   const money = disputeMoney(dispute);
   const applied: string[] = [];
   const nowMs = deps.clock.nowMs();
-  const base = { orgId: locked.orgId, attemptId: locked.id, providerObjectId: dispute.id, providerEventId: eventId, amountMinor: dispute.amount, currency: locked.currency, detail: dispute.reason, createdAtMs: nowMs };
+  const base = { orgId: locked.orgId, attemptId: locked.id, providerObjectId: dispute.id, providerEventId: eventId, amountMinor: dispute.amount, currency: locked.currency, detail: dispute.reason, debtCancelledMinor: 0, createdAtMs: nowMs };
   const withdrawnId = disputeAdjustmentId(dispute.id, 'withdrawn');
   if (money.withdrawn && (await findAdjustment(tx, withdrawnId)) === null) {
     const removed = await removeCredits(tx, deps, {

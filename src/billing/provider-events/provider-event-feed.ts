@@ -27,8 +27,11 @@ import { keepEvent } from './event-inbox.ts';
 
 export const PROVIDER_EVENT_TYPES = [
   'charge.refunded',
+  // A refund's status changing, to `failed` too (after it had succeeded: the money stayed with the merchant, so the
+  // credits it took come back); `refund.failed` says only that, and is what Stripe and the acquirer send for it.
   'charge.refund.updated',
   'refund.updated',
+  'refund.failed',
   'charge.dispute.created',
   'charge.dispute.updated',
   'charge.dispute.closed',

@@ -9,9 +9,10 @@ import { applyProviderRefunds, currentRefunds } from './provider-refunds.ts';
 
 /**
  * Billing's handling of its payment provider's events about money that went
- * back: refunds made outside billing and disputes (provider-refunds.ts,
- * provider-disputes.ts). Each run reads new events into the inbox
- * (provider-event-feed.ts) and handles what is pending there.
+ * back: refunds made outside billing, refunds that failed, and disputes
+ * (provider-refunds.ts, failed-refunds.ts, provider-disputes.ts). Each run
+ * reads new events into the inbox (provider-event-feed.ts) and handles what
+ * is pending there.
  *
  * Exactly once: an event is handled in one transaction that locks its inbox
  * row (still `pending`?), then the payment's row, then makes its effects and
@@ -91,7 +92,7 @@ export class ProviderEvents {
       if (payment.kind !== 'ready') return payment;
       return { kind: 'apply', apply: async (tx) => describe('dispute', dispute.id, await applyDispute(tx, this.deps, payment.attempt, dispute, event.eventId)) };
     }
-    // A charge (charge.refunded) or a refund (charge.refund.updated, refund.updated): either names the payment intent.
+    // A charge (charge.refunded) or a refund (charge.refund.updated, refund.updated, refund.failed): either names the payment intent.
     const payment = await paymentOfIntent(this.deps.db, stripe, idOf(event.object.payment_intent));
     if (payment.kind !== 'ready') return payment;
     const refunds = await currentRefunds(stripe, payment.attempt.providerIntentId ?? idOf(event.object.payment_intent)!);

@@ -4,6 +4,7 @@ import { addRefunded, findAttempt, type PaymentAttempt } from '../payments/payme
 import type { BillingPaymentDeps } from '../payments/payment-deps.ts';
 import { removeRefundedCredits } from '../payments/credit-refunds.ts';
 import { findAdjustment, insertAdjustment, refundAdjustmentId } from './credit-adjustments.ts';
+import { applyFailedRefund, lockRefundsOf, MONEY_STAYED } from './failed-refunds.ts';
 
 /**
  * Refunds made at the provider outside billing (the merchant's operator
@@ -19,6 +20,10 @@ import { findAdjustment, insertAdjustment, refundAdjustmentId } from './credit-a
  * taken (or, while it is still `processing`, will take) its credits: it is
  * known by its provider id once recorded, and before that by the billing
  * refund its metadata names.
+ *
+ * A refund the provider failed — after it succeeded, or before billing saw
+ * it succeed — is failed-refunds.ts's: the credits it took come back, once,
+ * whoever made it; one that took none gives none.
  */
 
 const PAGE_LIMIT = 100;
@@ -38,15 +43,21 @@ export async function currentRefunds(stripe: Stripe, paymentIntentId: string): P
 /**
  * In the caller's transaction, with the payment's row locked (so two runs
  * about the same payment take turns): applies every succeeded refund not
- * applied yet. Returns the provider refunds applied now.
+ * applied yet, and every failure not applied yet. Returns the provider
+ * refunds applied now.
  */
 export async function applyProviderRefunds(tx: Tx, deps: BillingPaymentDeps, attempt: PaymentAttempt, refunds: readonly Stripe.Refund[], eventId: string): Promise<string[]> {
   const locked = (await findAttempt(tx, attempt.id, { lock: true }))!;
+  if (refunds.some((refund) => refund.status !== null && MONEY_STAYED.has(refund.status))) await lockRefundsOf(tx, locked.id);
   const applied: string[] = [];
   // Oldest first, so the credit history reads in the order the money went back.
   for (const refund of [...refunds].sort((a, b) => a.created - b.created || a.id.localeCompare(b.id))) {
-    if (refund.status !== 'succeeded') continue;
     if (refund.currency.toUpperCase() !== locked.currency) continue;
+    if (refund.status !== null && MONEY_STAYED.has(refund.status)) {
+      if (await applyFailedRefund(tx, deps, locked, refund, eventId)) applied.push(`${refund.id} (failed: credits given back)`);
+      continue;
+    }
+    if (refund.status !== 'succeeded') continue;
     if (await isBillingsOwn(tx, refund)) continue;
     if ((await findAdjustment(tx, refundAdjustmentId(refund.id))) !== null) continue;
     const nowMs = deps.clock.nowMs();
@@ -72,6 +83,7 @@ export async function applyProviderRefunds(tx: Tx, deps: BillingPaymentDeps, att
       creditsRemovedMinor: removed.fromCreditsMinor,
       debtMinor: removed.asDebtMinor,
       creditsRestoredMinor: 0,
+      debtCancelledMinor: 0,
       detail: refund.reason ?? null,
       createdAtMs: nowMs,
     });

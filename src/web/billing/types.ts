@@ -113,10 +113,10 @@ export interface Payment {
   readonly created_at: string;
 }
 
-/** Credits a refund made at the payment provider or a dispute took away, or a won dispute gave back (GET /credit_adjustments). */
+/** Credits a refund made at the payment provider or a dispute took away, or a won dispute or a failed refund gave back (GET /credit_adjustments). */
 export interface CreditAdjustment {
   readonly id: string;
-  readonly kind: 'provider_refund' | 'dispute_withdrawn' | 'dispute_reinstated' | string;
+  readonly kind: 'provider_refund' | 'dispute_withdrawn' | 'dispute_reinstated' | 'provider_refund_failed' | string;
   /** The payment (credit purchase) it concerns; its invoice has the same `payment`. */
   readonly payment: string;
   /** The dispute's or the refund's id at the provider (a dispute's steps share it). */
@@ -125,6 +125,8 @@ export interface CreditAdjustment {
   readonly credits_removed: Amount;
   readonly debt: Amount;
   readonly credits_restored: Amount;
+  /** Of what came back, the debt the refund had booked that was cancelled (a failed refund's). */
+  readonly debt_cancelled: Amount;
   readonly description: { readonly en: string; readonly 'zh-CN': string };
   readonly created_at: string;
 }

@@ -7,12 +7,13 @@ import { StackedHead } from './stacked-head.tsx';
 
 /**
  * Why the balance changed without a purchase or usage: credits a refund made at the payment provider or a
- * chargeback took back (as debt when they were spent), and credits a dispute decided for the merchant gave back.
+ * chargeback took back (as debt when they were spent), and credits a dispute decided for the merchant, or a refund
+ * that failed at the provider (the money stayed with the merchant), gave back.
  * Each says when (the reader's time), by how much, what happened in the reader's words (worded here from the data:
  * the API's own sentence names raw ids) and which purchase — by its invoice, the document a customer keeps.
  */
 
-const KINDS = ['provider_refund', 'dispute_withdrawn', 'dispute_reinstated'] as const;
+const KINDS = ['provider_refund', 'dispute_withdrawn', 'dispute_reinstated', 'provider_refund_failed'] as const;
 type Kind = (typeof KINDS)[number];
 const PAYMENT_KINDS = ['purchase', 'auto_recharge', 'subscription'] as const;
 /** As many as the API gives in one answer: the panel lists them all, the invoices panel reads the same list. */
@@ -60,7 +61,7 @@ export function CreditAdjustmentsPanel() {
 }
 
 const known = (kind: string): Kind | null => KINDS.find((k) => k === kind) ?? null;
-const restores = (adjustment: CreditAdjustment) => adjustment.kind === 'dispute_reinstated';
+const restores = (adjustment: CreditAdjustment) => adjustment.kind === 'dispute_reinstated' || adjustment.kind === 'provider_refund_failed';
 
 /** "-$20.00" taken, "+$25.00" given back: the change to the balance, debt included (debt is balance below zero). */
 function signedAmount(adjustment: CreditAdjustment): string {
@@ -73,7 +74,7 @@ function whatHappened(adjustment: CreditAdjustment, t: T, lang: Lang): string {
   const kind = known(adjustment.kind);
   if (kind === null) return lang === 'en' ? adjustment.description.en : adjustment.description['zh-CN'] || adjustment.description.en;
   const said = t(`adj_${kind}`, { amount: adjustment.amount.formatted });
-  return adjustment.debt.amount_minor > 0 && kind !== 'dispute_reinstated' ? said + t('adjDebt', { debt: adjustment.debt.formatted }) : said;
+  return adjustment.debt.amount_minor > 0 && !restores(adjustment) ? said + t('adjDebt', { debt: adjustment.debt.formatted }) : said;
 }
 
 /** The purchase by its invoice (number, what, total, day in the reader's zone); the payment's id only if its invoice is not in the list. */

@@ -20,6 +20,8 @@ export function invoiceAdjustmentNotes(payment: string, adjustments: readonly Cr
         : { kind: 'disputed', text: t('invoice_disputed', { amount: withdrawn.amount.formatted }) },
     );
   }
-  if (own.some((a) => a.kind === 'provider_refund')) notes.push({ kind: 'refunded_at_provider', text: t('invoice_refunded_at_provider') });
+  // A refund that failed afterwards returned nothing: its credits came back, and the invoice is not refunded by it.
+  const failed = new Set(own.filter((a) => a.kind === 'provider_refund_failed').map((a) => a.provider_object));
+  if (own.some((a) => a.kind === 'provider_refund' && !failed.has(a.provider_object))) notes.push({ kind: 'refunded_at_provider', text: t('invoice_refunded_at_provider') });
   return notes;
 }

@@ -30,3 +30,10 @@ test('without the last four: "your card" in both languages, no empty gap', () =>
   }
   assert.match(smsBody(event('authorization'), null), / Your card: \$12\.00 at Acme\.$/);
 });
+
+test('a foreign amount keeps its own exponent and says its currency: a ¥1,500 purchase is JPY 1,500, not 15.00', () => {
+  const jpy = { ...event('authorization'), amountMinor: 1_500, currency: 'JPY' };
+  assert.match(smsBody(jpy, '4242'), /消费 JPY 1,500（预授权）.* Card 4242: JPY 1,500 at Acme\.$/);
+  assert.match(smsBody({ ...event('authorization'), amountMinor: 8_640, currency: 'CNY' }, '4242'), /消费 ¥86\.40（/);
+  assert.match(smsBody({ ...event('authorization'), amountMinor: 123_456, currency: 'USD' }, '4242'), /消费 \$1,234\.56（/);
+});

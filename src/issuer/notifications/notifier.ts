@@ -1,4 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
+import { formatMoney as formatPlatformMoney, isCurrencyCode, money } from '../../platform/money.ts';
 import { declineText } from '../authorization/decline-text.ts';
 import type { SmsProvider } from '../identity/sms-provider.ts';
 
@@ -114,13 +115,14 @@ export function notificationId(kind: NotificationKind, eventKey: string): string
   return `ntf_${kind}_${eventKey}`.slice(0, 200);
 }
 
-const SYMBOL: Readonly<Record<string, string>> = { USD: '$', CNY: '¥' };
-
+/**
+ * An amount as a text message shows it: the cardholder's own currencies by their symbol ($12.00, ¥86.40), any
+ * other — a foreign merchant's, in its own exponent — by its code (JPY 1,500, KWD 1.500), since ¥ alone would not
+ * say yen from yuan. It had printed every currency with two decimals: a ¥1,500 purchase read "15.00 JPY".
+ */
 export function formatMoney(amountMinor: number, currency: string): string {
-  const sign = amountMinor < 0 ? '-' : '';
-  const abs = Math.abs(amountMinor);
-  const text = `${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
-  return SYMBOL[currency] !== undefined ? `${sign}${SYMBOL[currency]}${text}` : `${sign}${text} ${currency}`;
+  if (!isCurrencyCode(currency)) return `${amountMinor} ${currency} (minor units)`;
+  return formatPlatformMoney(money(amountMinor, currency), { code: currency !== 'USD' && currency !== 'CNY' });
 }
 
 /** The text message: Chinese first (the cardholders' language), then English. */

@@ -37,3 +37,14 @@ test('a foreign amount keeps its own exponent and says its currency: a ¥1,500 p
   assert.match(smsBody({ ...event('authorization'), amountMinor: 8_640, currency: 'CNY' }, '4242'), /消费 ¥86\.40（/);
   assert.match(smsBody({ ...event('authorization'), amountMinor: 123_456, currency: 'USD' }, '4242'), /消费 \$1,234\.56（/);
 });
+
+test('without a merchant name the place is left out, and a long name is cut between characters, never inside an emoji', () => {
+  for (const kind of ['authorization', 'decline', 'dispute'] as const) {
+    const text = smsBody({ ...event(kind, kind === 'decline' ? '51' : kind === 'dispute' ? 'won' : null), merchantName: null }, '4242');
+    assert.doesNotMatch(text, / {2}| at [.:]|在 /, text);
+  }
+  assert.match(smsBody({ ...event('authorization'), merchantName: '' }, '4242'), /^【Cardlane】你尾号 4242 的卡消费 \$12\.00（预授权）.* Card 4242: \$12\.00\.$/);
+  const text = smsBody({ ...event('authorization'), merchantName: `${'a'.repeat(39)}😀😀` }, '4242');
+  assert.ok(text.includes(`${'a'.repeat(39)}😀 消费`), text);
+  assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])/.test(text), 'no lone surrogate');
+});

@@ -137,6 +137,8 @@ export function invoiceStanding(invoice: Pick<Invoice, 'totalMinor' | 'refundedM
     disputed,
     refundedMinor: invoice.refundedMinor,
     chargedBackMinor,
+    // Below zero when a card's bank charged back more than the refunds left (a dispute of the whole charge after a
+    // partial refund, which a provider may allow): the customer then got more back than was paid, and the PDF says so.
     netPaidMinor: invoice.totalMinor - invoice.refundedMinor - chargedBackMinor,
   };
 }

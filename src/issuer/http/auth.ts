@@ -67,7 +67,7 @@ async function checkCookieSession(sql: Sql, clock: Clock, request: FastifyReques
   if (session === undefined) throw new IssuerError('authentication_required', 'The session has ended; sign in again with an SMS code.');
   const refusal = cookieRequestRefusal(request, token);
   if (refusal === 'cross_site') throw new IssuerError('csrf_token_invalid', 'A request from another site cannot use the app’s session.');
-  if (refusal === 'csrf_token_missing') throw new IssuerError('csrf_token_invalid', 'A change made with the app’s session needs its X-CSRF-Token header.');
+  if (refusal === 'csrf_token_invalid') throw new IssuerError('csrf_token_invalid', 'A change made with the app’s session needs its X-CSRF-Token header.');
   request.cardholderId = session.cardholderId;
   request.cardholderSessionId = session.sessionId;
   request.cardholderSessionFromCookie = true;

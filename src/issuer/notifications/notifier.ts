@@ -131,19 +131,22 @@ export function smsBody(event: NotificationEvent, last4: string | null): string 
   // A card whose last four are not known (a record from before they were kept) is just "your card".
   const cardZh = last4 === null ? '的卡' : `尾号 ${last4} 的卡`;
   const cardEn = last4 === null ? 'Your card' : `Card ${last4}`;
-  const merchant = (event.merchantName ?? '').slice(0, 40);
+  // A merchant's name, cut by characters (never inside an emoji); without one, the message leaves the place out.
+  const merchant = [...(event.merchantName ?? '').trim()].slice(0, 40).join('');
+  const atZh = merchant === '' ? '' : `在 ${merchant} `;
+  const atEn = merchant === '' ? '' : ` at ${merchant}`;
   switch (event.kind) {
     case 'decline': {
       const why = declineText(event.reason ?? '');
-      return `【Cardlane】你${cardZh}在 ${merchant} 的 ${amount} 交易被拒绝：${why.zh} ${cardEn}: ${amount} at ${merchant} declined.`;
+      return `【Cardlane】你${cardZh}${atZh}的 ${amount} 交易被拒绝：${why.zh} ${cardEn}: ${amount}${atEn} declined.`;
     }
     case 'authorization':
-      return `【Cardlane】你${cardZh}在 ${merchant} 消费 ${amount}（预授权）。如非本人操作，请立即冻结卡片。 ${cardEn}: ${amount} at ${merchant}.`;
+      return `【Cardlane】你${cardZh}${atZh}消费 ${amount}（预授权）。如非本人操作，请立即冻结卡片。 ${cardEn}: ${amount}${atEn}.`;
     case 'withdrawal_failed':
       return `【Cardlane】你的提现 ${amount} 失败，资金已退回钱包。 Your withdrawal of ${amount} failed; the money is back in your wallet.`;
     case 'dispute': {
       const text = disputeStepText(event.reason ?? '');
-      return `【Cardlane】你${cardZh}在 ${merchant} 的 ${amount} 交易争议：${text.zh} Dispute of ${amount} at ${merchant}: ${text.en}`;
+      return `【Cardlane】你${cardZh}${atZh}的 ${amount} 交易争议：${text.zh} Dispute of ${amount}${atEn}: ${text.en}`;
     }
     default:
       return `【Cardlane】${event.kind} ${amount}`;

@@ -93,10 +93,10 @@ export function signInRefusal(request: FastifyRequest): 'not_json' | 'cross_site
 }
 
 /** Why a request authenticated by the session cookie whose token is `token` is refused, or null: a change needs the session's X-CSRF-Token and must not come from another site. */
-export function cookieRequestRefusal(request: FastifyRequest, token: string): 'cross_site' | 'csrf_token_missing' | null {
+export function cookieRequestRefusal(request: FastifyRequest, token: string): 'cross_site' | 'csrf_token_invalid' | null {
   if (SAFE_METHODS.has(request.method)) return null;
   if (isCrossSite(request.headers['sec-fetch-site'])) return 'cross_site';
-  if (!csrfTokenMatches(token, request.headers[CSRF_HEADER])) return 'csrf_token_missing';
+  if (!csrfTokenMatches(token, request.headers[CSRF_HEADER])) return 'csrf_token_invalid';
   return null;
 }
 

@@ -57,7 +57,7 @@ async function checkSession(sql: Sql, sessions: OperatorSessions, request: Fasti
   if (session === undefined) throw new AppError('authentication_required', 'The console session has ended; sign in again with an operator key.');
   const refusal = cookieRequestRefusal(request, token);
   if (refusal === 'cross_site') throw new AppError('csrf_token_invalid', 'A request from another site cannot use the console session.');
-  if (refusal === 'csrf_token_missing') throw new AppError('csrf_token_invalid', 'A change made with the console session needs its X-CSRF-Token header.');
+  if (refusal === 'csrf_token_invalid') throw new AppError('csrf_token_invalid', 'A change made with the console session needs its X-CSRF-Token header.');
   request.operatorKeyId = session.keyId;
   request.operatorSessionId = session.sessionId;
 }

@@ -1,4 +1,4 @@
-import { moduleErrors, type ErrorTable } from '../platform/errors.ts';
+import { AppError, moduleErrors, PLATFORM_ERROR_CODES, type ErrorSpec, type ErrorTable } from '../platform/errors.ts';
 
 /**
  * The acquirer's error codes. Each module declares its own codes here and
@@ -48,3 +48,37 @@ export type AcquirerErrorCode = keyof typeof ACQUIRER_ERROR_CODES;
 
 /** An AppError with one of the acquirer's codes or a generic platform code. */
 export const AcquirerError = moduleErrors(ACQUIRER_ERROR_CODES);
+
+/**
+ * Where a request named an object it refers to. Stripe answers a missing
+ * object with the same code, `resource_missing`, and `param` naming it, but
+ * with two statuses: 404 when the URL path names it (`GET
+ * /v1/customers/cus_nope`: the URL points nowhere), 400 when a body or query
+ * parameter does (`customer=cus_nope` on a payment intent, `charge=ch_nope`
+ * on a refund, a list's `starting_after`): the URL is fine, the request is
+ * not. A client that treats 404 as "this endpoint or object is gone" must
+ * not see one for a typo in a parameter.
+ */
+export type NamedIn = 'path' | 'parameter';
+
+/**
+ * The `param` Stripe gives a missing object of the URL path: `id`, or
+ * `intent` on the payment and setup intents' own endpoints. A lookup helper
+ * that serves both kinds of caller decides by its `param`; a path whose object
+ * keeps another name (`payment_method` on `/v1/payment_methods/:id`) says
+ * `'path'` itself.
+ */
+const PATH_PARAMS: ReadonlySet<string> = new Set(['id', 'intent']);
+
+function namedInOf(param: string): NamedIn {
+  return PATH_PARAMS.has(param) ? 'path' : 'parameter';
+}
+
+// The platform's resource_missing (404) as Stripe answers it for a parameter: same code and type, 400.
+const RESOURCE_MISSING_IN_PARAMETER: ErrorSpec = { ...PLATFORM_ERROR_CODES.resource_missing, status: 400 };
+
+/** Stripe's `resource_missing` (message `No such customer: 'cus_…'`), 404 or 400 by where the request named the object. */
+export function noSuchObject(message: string, param: string, namedIn: NamedIn = namedInOf(param)): AppError {
+  if (namedIn === 'path') return new AcquirerError('resource_missing', message, { param });
+  return new AppError('resource_missing', message, { param, spec: RESOURCE_MISSING_IN_PARAMETER });
+}

@@ -128,7 +128,7 @@ test("Stripe's test payment methods and tokens: pm_card_*, tok_*, /v1/tokens, pa
     return true;
   });
   await assert.rejects(stripe.paymentIntents.create({ amount: 1500, currency: 'usd', payment_method: 'pm_card_chargeDeclinedInsufficientFunds', confirm: true }), { decline_code: 'insufficient_funds' });
-  await assert.rejects(stripe.paymentIntents.create({ amount: 1500, currency: 'usd', payment_method: 'pm_card_nosuchcard', confirm: true }), { statusCode: 404 });
+  await assert.rejects(stripe.paymentIntents.create({ amount: 1500, currency: 'usd', payment_method: 'pm_card_nosuchcard', confirm: true }), { statusCode: 400, code: 'resource_missing', param: 'payment_method' });
 
   const customer = await stripe.customers.create({});
   const attached = await stripe.paymentMethods.attach('pm_card_amex', { customer: customer.id });

@@ -131,20 +131,20 @@ test('expand[]=customer returns the customer object on a payment intent; an unkn
   assert.equal((await stripe.paymentIntents.list()).data.length, 1, 'the refused create made nothing');
 });
 
-test('an unknown starting_after or ending_before is 404 resource_missing, not the first page', async () => {
+test('an unknown starting_after or ending_before is 400 resource_missing (a query parameter names it, not the path), not the first page', async () => {
   const customer = await stripe.customers.create({ email: 'a@example.com' });
   const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd' });
   const ghost = 'cus_01M95S6EY6AJ1PPF7JBDS1ABFJ';
   const after = await refused(stripe.customers.list({ starting_after: ghost }));
-  assert.deepEqual([after.status, after.code, after.param, after.message], [404, 'resource_missing', 'starting_after', `No such customer: '${ghost}'`]);
+  assert.deepEqual([after.status, after.code, after.param, after.message], [400, 'resource_missing', 'starting_after', `No such customer: '${ghost}'`]);
   const before = await refused(stripe.paymentIntents.list({ ending_before: 'pi_01M95S6EY6AJ1PPF7JBDS1ABFJ' }));
-  assert.deepEqual([before.status, before.code, before.param], [404, 'resource_missing', 'ending_before']);
+  assert.deepEqual([before.status, before.code, before.param], [400, 'resource_missing', 'ending_before']);
   // Another kind's id, or another merchant's object, is not a cursor of this list either.
   const wrongKind = await refused(stripe.customers.list({ starting_after: pi.id }));
-  assert.deepEqual([wrongKind.status, wrongKind.code], [404, 'resource_missing']);
+  assert.deepEqual([wrongKind.status, wrongKind.code], [400, 'resource_missing']);
   const other = await f.addMerchant();
   const theirs = await refused(f.stripeFor(other.secretKey).customers.list({ starting_after: customer.id }));
-  assert.deepEqual([theirs.status, theirs.code], [404, 'resource_missing']);
+  assert.deepEqual([theirs.status, theirs.code], [400, 'resource_missing']);
   for (const list of [() => stripe.refunds.list({ starting_after: 're_01M95S6EY6AJ1PPF7JBDS1ABFJ' }), () => stripe.events.list({ starting_after: 'evt_01M95S6EY6AJ1PPF7JBDS1ABFJ' })]) {
     assert.equal((await refused(list())).code, 'resource_missing');
   }

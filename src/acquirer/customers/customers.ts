@@ -1,7 +1,7 @@
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { AcquirerError } from '../errors.ts';
+import { AcquirerError, noSuchObject, type NamedIn } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { recordEvent } from '../events/events.ts';
 import { previousAttributes } from '../events/previous-attributes.ts';
@@ -104,7 +104,7 @@ export async function getCustomer(sql: Sql, merchantId: string, id: string, lock
   );
 }
 
-/** Like getCustomer, or Stripe's 404 naming `param` (e.g. `customer` on a payment intent). */
+/** Like getCustomer, or Stripe's `resource_missing` naming `param`: 404 for the path's `id`, 400 for a parameter (`customer` on a payment intent). */
 export async function requireCustomer(sql: Sql, merchantId: string, id: string, param = 'id', lock = false): Promise<CustomerRow> {
   const row = await getCustomer(sql, merchantId, id, lock);
   if (row === undefined) throw noSuchCustomer(id, param);
@@ -116,8 +116,8 @@ export async function findCustomerIncludingDeleted(sql: Sql, merchantId: string,
   return sql.get<CustomerRow>(`SELECT ${CUSTOMER_COLUMNS} FROM acquirer_customers WHERE id = ? AND merchant_id = ?`, [id, merchantId]);
 }
 
-export function noSuchCustomer(id: string, param = 'id'): AppError {
-  return new AcquirerError('resource_missing', `No such customer: '${id}'`, { param });
+export function noSuchCustomer(id: string, param = 'id', namedIn?: NamedIn): AppError {
+  return noSuchObject(`No such customer: '${id}'`, param, namedIn);
 }
 
 export async function createCustomer(
@@ -279,8 +279,9 @@ export async function clearDefaultPaymentMethod(
 }
 
 /**
- * A default payment method must exist at this merchant (else Stripe's 404,
- * the same for another merchant's, so ids reveal nothing) and be attached
+ * A default payment method must exist at this merchant (else Stripe's
+ * `resource_missing`, 400 as a parameter names it, the same for another
+ * merchant's, so ids reveal nothing) and be attached
  * to this customer. Locked so a concurrent detach cannot slip in between.
  */
 async function checkDefaultPaymentMethod(tx: Tx, merchantId: string, customerId: string, paymentMethodId: string): Promise<void> {
@@ -289,7 +290,7 @@ async function checkDefaultPaymentMethod(tx: Tx, merchantId: string, customerId:
     [paymentMethodId, merchantId],
   );
   if (pm === undefined) {
-    throw new AcquirerError('resource_missing', `No such PaymentMethod: '${paymentMethodId}'`, { param: DEFAULT_PAYMENT_METHOD_PARAM });
+    throw noSuchObject(`No such PaymentMethod: '${paymentMethodId}'`, DEFAULT_PAYMENT_METHOD_PARAM);
   }
   if (pm.customer_id !== customerId) {
     throw new AcquirerError(

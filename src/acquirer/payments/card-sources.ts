@@ -2,7 +2,7 @@ import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { countryCodeProblem, isCountryCode } from '../../platform/countries.ts';
 import { isLuhnValid } from '../../platform/pan-scrub.ts';
-import { AcquirerError } from '../errors.ts';
+import { AcquirerError, noSuchObject } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { brandFromNumber } from '../cards/card-brand.ts';
 import { cardFingerprint, openPan, sealPan, type CvcCache } from '../cards/vault.ts';
@@ -203,7 +203,8 @@ export class CardSources {
 
   async retrieveToken(merchantId: string, id: string): Promise<Record<string, unknown>> {
     const row = await findToken(this.#deps.db, merchantId, id);
-    if (row === undefined) throw new AcquirerError('resource_missing', `No such token: '${id}'`, { param: 'token' });
+    // GET /v1/tokens/:id: the path names it (404), though Stripe's `param` calls it `token`.
+    if (row === undefined) throw noSuchObject(`No such token: '${id}'`, 'token', 'path');
     const pan = openPan(this.#deps.vaultKey, row.pan_sealed);
     return this.#tokenObject({
       id: row.id, pan, expMonth: Number(row.exp_month), expYear: Number(row.exp_year), billing: JSON.parse(row.billing_details) as BillingDetails,
@@ -258,7 +259,7 @@ export class CardSources {
     const deps = this.#deps;
     return deps.db.transaction(async (tx) => {
       const row = await findToken(tx, merchantId, tokenId, true);
-      if (row === undefined) throw new AcquirerError('resource_missing', `No such token: '${tokenId}'`, { param: 'card[token]' });
+      if (row === undefined) throw noSuchObject(`No such token: '${tokenId}'`, 'card[token]');
       if (row.used_at_ms !== null) {
         throw new AcquirerError('parameter_invalid', `You cannot use a Stripe token more than once: ${tokenId}.`, { param: 'card[token]' });
       }

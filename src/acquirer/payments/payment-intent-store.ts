@@ -1,6 +1,6 @@
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AcquirerError } from '../errors.ts';
+import { noSuchObject } from '../errors.ts';
 
 /** Payment intent rows and their Stripe objects (statuses as Stripe's). */
 
@@ -158,12 +158,13 @@ export async function savePaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void
   );
 }
 
-export async function requirePaymentIntent(sql: Sql, merchantId: string, id: string, options: { lock?: boolean } = {}): Promise<PaymentIntent> {
+/** The payment intent, or Stripe's `resource_missing`: 404 naming `intent` (the URL path's), 400 for another `param` (a refund's `payment_intent`). */
+export async function requirePaymentIntent(sql: Sql, merchantId: string, id: string, options: { lock?: boolean; param?: string } = {}): Promise<PaymentIntent> {
   const row = await sql.get<Row>(
     `SELECT ${PAYMENT_INTENT_COLUMNS} FROM acquirer_payment_intents WHERE id = ? AND merchant_id = ? ${options.lock ? sql.forUpdate : ''}`,
     [id, merchantId],
   );
-  if (row === undefined) throw new AcquirerError('resource_missing', `No such payment_intent: '${id}'`, { param: 'intent' });
+  if (row === undefined) throw noSuchObject(`No such payment_intent: '${id}'`, options.param ?? 'intent');
   return paymentIntentFromRow(row);
 }
 

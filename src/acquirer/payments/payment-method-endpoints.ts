@@ -12,7 +12,7 @@ import {
 } from './payment-method-store.ts';
 import { lockPaymentMethodWithCustomer } from './payment-method-locks.ts';
 import { billingCountry, CardSources, parseCardDetails, parseCardSource, type CardSource } from './card-sources.ts';
-import { clearDefaultPaymentMethod, requireCustomer } from '../customers/customers.ts';
+import { clearDefaultPaymentMethod, getCustomer, noSuchCustomer, requireCustomer } from '../customers/customers.ts';
 import { recordEvent } from '../events/events.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
 import { PAYMENT_METHOD_RATE_LIMITS, paymentMethodRateGate, type PaymentMethodRateGate, type PaymentMethodRateLimits } from './payment-method-rate-limits.ts';
@@ -47,7 +47,7 @@ export function paymentMethodEndpoints(
       url: '/payment_methods/:id',
       summary: 'Retrieve a PaymentMethod',
       parse: () => ({}),
-      run: async (_input, call) => paymentMethodObject(await requirePaymentMethod(deps.db, call.merchant.id, call.path.id!, 'payment_method')),
+      run: async (_input, call) => paymentMethodObject(await requirePaymentMethod(deps.db, call.merchant.id, call.path.id!, 'payment_method', { namedIn: 'path' })),
     },
     {
       method: 'POST',
@@ -57,7 +57,7 @@ export function paymentMethodEndpoints(
       run: async ({ customer }, call) => {
         // `pm_card_visa` attaches a new payment method made from that test card, as at Stripe.
         const id = await cards.resolve(call.merchant.id, call.path.id!, call.nowMs);
-        const pm = await requirePaymentMethod(deps.db, call.merchant.id, id, 'payment_method');
+        const pm = await requirePaymentMethod(deps.db, call.merchant.id, id, 'payment_method', { namedIn: 'path' });
         await requireCustomer(deps.db, call.merchant.id, customer, 'customer');
         if (pm.customerId === customer) return paymentMethodObject(pm);
         if (pm.customerId !== null) {
@@ -91,7 +91,7 @@ export function paymentMethodEndpoints(
       run: async (_input, call) => {
         const detached = await deps.db.transaction(async (tx) => {
           // Its customer's row locked before its own, as deleting that customer locks them (payment-method-locks.ts).
-          const pm = await lockPaymentMethodWithCustomer(tx, call.merchant.id, call.path.id!, 'payment_method');
+          const pm = await lockPaymentMethodWithCustomer(tx, call.merchant.id, call.path.id!, 'payment_method', 'path');
           if (pm.customerId === null) throw new AcquirerError('payment_method_unexpected_state', 'The payment method you provided is not attached to a customer so detachment is impossible.', { param: 'payment_method' });
           await setPaymentMethodCustomer(tx, pm, null, call.nowMs);
           // A detached card can no longer be the customer's default (Stripe clears it too).
@@ -116,7 +116,8 @@ export function paymentMethodEndpoints(
       summary: "List a customer's PaymentMethods",
       parse: (p) => ({ query: parseListQuery(p), type: p.enumOf('type', ['card']) }),
       run: async ({ query }, call) => {
-        await requireCustomer(deps.db, call.merchant.id, call.path.id!, 'customer');
+        // The path names this customer (404), though Stripe's `param` calls it `customer`.
+        if ((await getCustomer(deps.db, call.merchant.id, call.path.id!)) === undefined) throw noSuchCustomer(call.path.id!, 'customer', 'path');
         return listOf(deps, call.merchant.id, call.path.id!, query, `/v1/customers/${call.path.id}/payment_methods`);
       },
     },

@@ -1,5 +1,6 @@
 import { RetryableConflict, type Tx } from '../../platform/db/database.ts';
 import { getCustomer } from '../customers/customers.ts';
+import type { NamedIn } from '../errors.ts';
 import { requirePaymentMethod, type PaymentMethod } from './payment-method-store.ts';
 
 /**
@@ -21,10 +22,10 @@ import { requirePaymentMethod, type PaymentMethod } from './payment-method-store
  * meanwhile has had its payment methods detached in the same transaction, so
  * the payment method then shows no customer.
  */
-export async function lockPaymentMethodWithCustomer(tx: Tx, merchantId: string, id: string, param: string): Promise<PaymentMethod> {
-  const seen = await requirePaymentMethod(tx, merchantId, id, param);
+export async function lockPaymentMethodWithCustomer(tx: Tx, merchantId: string, id: string, param: string, namedIn: NamedIn): Promise<PaymentMethod> {
+  const seen = await requirePaymentMethod(tx, merchantId, id, param, { namedIn });
   if (seen.customerId !== null) await getCustomer(tx, merchantId, seen.customerId, true);
-  const locked = await requirePaymentMethod(tx, merchantId, id, param, { lock: true });
+  const locked = await requirePaymentMethod(tx, merchantId, id, param, { lock: true, namedIn });
   if (locked.customerId !== null && locked.customerId !== seen.customerId) {
     throw new RetryableConflict(`payment method ${id} was attached to ${locked.customerId} while its customer was being locked`);
   }

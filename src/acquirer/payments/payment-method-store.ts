@@ -1,6 +1,6 @@
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AcquirerError } from '../errors.ts';
+import { noSuchObject, type NamedIn } from '../errors.ts';
 import type { CardBrand, CardFunding, CheckResult, NameCheckResult } from '../../network/messages.ts';
 
 /**
@@ -137,10 +137,20 @@ export async function findPaymentMethod(sql: Sql, merchantId: string, id: string
   return row === undefined ? undefined : fromRow(row);
 }
 
-/** The payment method, or Stripe's 404 naming the parameter that pointed at it. */
-export async function requirePaymentMethod(sql: Sql, merchantId: string, id: string, param = 'payment_method', options: { lock?: boolean } = {}): Promise<PaymentMethod> {
+/**
+ * The payment method, or Stripe's `resource_missing` naming the parameter that
+ * pointed at it: 400 for a parameter (`payment_method` on a payment intent),
+ * 404 when the URL path names it (`namedIn: 'path'`; its `param` stays `payment_method`).
+ */
+export async function requirePaymentMethod(
+  sql: Sql,
+  merchantId: string,
+  id: string,
+  param = 'payment_method',
+  options: { lock?: boolean; namedIn?: NamedIn } = {},
+): Promise<PaymentMethod> {
   const pm = await findPaymentMethod(sql, merchantId, id, options);
-  if (pm === undefined) throw new AcquirerError('resource_missing', `No such PaymentMethod: '${id}'`, { param });
+  if (pm === undefined) throw noSuchObject(`No such PaymentMethod: '${id}'`, param, options.namedIn);
   return pm;
 }
 

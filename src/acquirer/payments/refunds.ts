@@ -1,6 +1,6 @@
 import type { Sql } from '../../platform/db/database.ts';
 import { earlyFraudWarningMayHaveChanged, warningActionable } from '../disputes/early-fraud-warnings.ts';
-import { AcquirerError } from '../errors.ts';
+import { AcquirerError, noSuchObject } from '../errors.ts';
 import type { AcquirerDeps } from '../acquirer-deps.ts';
 import { recordEvent } from '../events/events.ts';
 import { listPage, parseListQuery, stripeList } from '../stripe/list.ts';
@@ -124,14 +124,14 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
         const reserved = await deps.db.transaction(async (tx) => {
           let chargeId = input.charge;
           if (input.paymentIntent !== undefined) {
-            const pi = await requirePaymentIntent(tx, call.merchant.id, input.paymentIntent);
+            const pi = await requirePaymentIntent(tx, call.merchant.id, input.paymentIntent, { param: 'payment_intent' });
             if (pi.status !== 'succeeded' || pi.latestChargeId === null) {
               throw new AcquirerError('charge_already_refunded', `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
             }
             chargeId = pi.latestChargeId;
           }
           const charge = await findCharge(tx, call.merchant.id, chargeId!, { lock: true });
-          if (charge === undefined) throw new AcquirerError('resource_missing', `No such charge: '${chargeId}'`, { param: 'charge' });
+          if (charge === undefined) throw noSuchObject(`No such charge: '${chargeId}'`, 'charge');
           // A disputed charge's money is the chargeback's: refunding it too would pay the cardholder twice (Stripe refuses it the same way).
           // An inquiry moves no money, and Stripe lets the merchant refund while it is open (the dispute's `is_charge_refundable`).
           const dispute = await tx.get<{ kind: string; status: string }>(`SELECT kind, status FROM acquirer_disputes WHERE charge_id = ?`, [charge.id]);

@@ -1,5 +1,5 @@
 import type { Sql } from '../../platform/db/database.ts';
-import { AcquirerError } from '../errors.ts';
+import { AcquirerError, noSuchObject } from '../errors.ts';
 import type { Params } from './params.ts';
 
 /**
@@ -68,7 +68,8 @@ export async function listPage<R extends { id: string }>(
 
 /**
  * A cursor must name an object of the list's kind that the merchant has, as
- * at Stripe (`No such customer: 'cus_…'`, 404): an unknown id answering the
+ * at Stripe (`No such customer: 'cus_…'`, 400: a query parameter names it, not
+ * the URL path): an unknown id answering the
  * first page would make a client's pagination loop for ever. Looked up within
  * the merchant's scope (every list's `where` opens with `merchant_id = ?`),
  * not the list's filters, so an object that left the filter while a client
@@ -84,7 +85,7 @@ async function requireCursor(sql: Sql, spec: { readonly table: string; readonly 
     : await sql.get<{ id: string }>(`SELECT id FROM ${spec.table} WHERE ${spec.where} AND id = ?`, [...spec.params, id]);
   if (found === undefined) {
     const noun = spec.table.replace(/^acquirer_/, '').replace(/s$/, '');
-    throw new AcquirerError('resource_missing', `No such ${noun}: '${id}'`, { param: startingAfter !== undefined ? 'starting_after' : 'ending_before' });
+    throw noSuchObject(`No such ${noun}: '${id}'`, startingAfter !== undefined ? 'starting_after' : 'ending_before');
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AcquirerError } from '../errors.ts';
+import { noSuchObject } from '../errors.ts';
 import type { Metadata } from '../stripe/params.ts';
 import type { RecurringInterval } from './billing-periods.ts';
 
@@ -130,7 +130,7 @@ export async function findProduct(sql: Sql, merchantId: string, id: string, lock
 
 export async function requireProduct(sql: Sql, merchantId: string, id: string, param = 'id', lock = false): Promise<ProductRow> {
   const row = await findProduct(sql, merchantId, id, lock);
-  if (row === undefined) throw new AcquirerError('resource_missing', `No such product: '${id}'`, { param });
+  if (row === undefined) throw noSuchObject(`No such product: '${id}'`, param);
   return row;
 }
 
@@ -140,6 +140,6 @@ export async function findPrice(sql: Sql, merchantId: string, id: string): Promi
 
 export async function requirePrice(sql: Sql, merchantId: string, id: string, param = 'id'): Promise<PriceRow> {
   const row = await findPrice(sql, merchantId, id);
-  if (row === undefined) throw new AcquirerError('resource_missing', `No such price: '${id}'`, { param });
+  if (row === undefined) throw noSuchObject(`No such price: '${id}'`, param);
   return row;
 }

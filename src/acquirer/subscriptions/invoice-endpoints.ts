@@ -1,4 +1,4 @@
-import { AcquirerError } from '../errors.ts';
+import { AcquirerError, noSuchObject } from '../errors.ts';
 import { requirePaymentIntent } from '../payments/payment-intent-store.ts';
 import { listPage, parseListQuery, stripeList, type ListQuery } from '../stripe/list.ts';
 import type { StripeEndpoint } from '../stripe/route.ts';
@@ -62,7 +62,7 @@ export function invoiceEndpoints(deps: CollectionDeps): StripeEndpoint<any>[] {
       const pi = await requirePaymentIntent(deps.db, merchantId, invoice.payment_intent_id);
       if (input.paymentMethodId !== undefined) {
         const pm = await deps.db.get<{ customer_id: string | null }>('SELECT customer_id FROM acquirer_payment_methods WHERE id = ? AND merchant_id = ?', [input.paymentMethodId, merchantId]);
-        if (pm === undefined) throw new AcquirerError('resource_missing', `No such PaymentMethod: '${input.paymentMethodId}'`, { param: 'payment_method' });
+        if (pm === undefined) throw noSuchObject(`No such PaymentMethod: '${input.paymentMethodId}'`, 'payment_method');
         if (pm.customer_id !== invoice.customer_id) {
           throw new AcquirerError('parameter_invalid', 'The payment method must be attached to the invoice’s customer.', { param: 'payment_method' });
         }

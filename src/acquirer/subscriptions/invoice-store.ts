@@ -1,7 +1,7 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { invoicePrefix, noSuchCustomer, requireCustomer } from '../customers/customers.ts';
-import { AcquirerError } from '../errors.ts';
+import { noSuchObject } from '../errors.ts';
 import { recordEvent } from '../events/events.ts';
 import { getMerchant } from '../merchants/merchants.ts';
 import type { PaymentIntents } from '../payments/payment-intents.ts';
@@ -72,7 +72,7 @@ export async function findInvoice(sql: Sql, merchantId: string, id: string, lock
 
 export async function requireInvoice(sql: Sql, merchantId: string, id: string, param = 'id', lock = false): Promise<InvoiceRow> {
   const row = await findInvoice(sql, merchantId, id, lock);
-  if (row === undefined) throw new AcquirerError('resource_missing', `No such invoice: '${id}'`, { param });
+  if (row === undefined) throw noSuchObject(`No such invoice: '${id}'`, param);
   return row;
 }
 

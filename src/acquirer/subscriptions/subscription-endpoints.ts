@@ -1,6 +1,6 @@
 import type { Tx } from '../../platform/db/database.ts';
 import { requireCustomer } from '../customers/customers.ts';
-import { AcquirerError } from '../errors.ts';
+import { AcquirerError, noSuchObject } from '../errors.ts';
 import { recordEvent } from '../events/events.ts';
 import { previousAttributes } from '../events/previous-attributes.ts';
 import { checkMinimum } from '../payments/payment-intent-endpoints.ts';
@@ -108,14 +108,14 @@ export function subscriptionEndpoints(deps: CollectionDeps): StripeEndpoint<any>
   async function insertSubscription(tx: Tx, d: CollectionDeps, call: StripeCall, input: CreateInput): Promise<{ row: SubscriptionRow; invoiceId: string }> {
     const merchantId = call.merchant.id;
     // Locked first, as every invoicing locks its customer before the subscription (invoice-store.ts, createInvoice):
-    // a deletion of the customer running meanwhile is waited for, then refuses this with Stripe's 404.
+    // a deletion of the customer running meanwhile is waited for, then refuses this with Stripe's resource_missing.
     const customer = await requireCustomer(tx, merchantId, input.customerId, 'customer', true);
     const prices: PriceRow[] = [];
     for (const [index, item] of input.items.entries()) prices.push(await requirePrice(tx, merchantId, item.priceId, `items[${index}][price]`));
     checkPrices(prices);
     const paymentMethodId = input.defaultPaymentMethodId ?? customer.default_payment_method_id;
     if (paymentMethodId === null) {
-      throw new AcquirerError('resource_missing', 'This customer has no attached payment source or default payment method. Please consider adding a default payment method.', { param: 'default_payment_method' });
+      throw noSuchObject('This customer has no attached payment source or default payment method. Please consider adding a default payment method.', 'default_payment_method');
     }
     if (input.defaultPaymentMethodId !== undefined) await checkAttached(tx, merchantId, customer.id, input.defaultPaymentMethodId);
     const currency = prices[0]!.currency;
@@ -291,10 +291,10 @@ function checkPrices(prices: readonly PriceRow[]): void {
   }
 }
 
-/** A payment method the subscription charges must be attached to its customer (else the same 404 as for another merchant's). */
+/** A payment method the subscription charges must be attached to its customer (else the same `resource_missing` as for another merchant's). */
 async function checkAttached(tx: Tx, merchantId: string, customerId: string, paymentMethodId: string): Promise<void> {
   const pm = await tx.get<{ customer_id: string | null }>('SELECT customer_id FROM acquirer_payment_methods WHERE id = ? AND merchant_id = ?', [paymentMethodId, merchantId]);
-  if (pm === undefined) throw new AcquirerError('resource_missing', `No such PaymentMethod: '${paymentMethodId}'`, { param: 'default_payment_method' });
+  if (pm === undefined) throw noSuchObject(`No such PaymentMethod: '${paymentMethodId}'`, 'default_payment_method');
   if (pm.customer_id !== customerId) {
     throw new AcquirerError('parameter_invalid', `The customer does not have a payment method with the ID ${paymentMethodId}. The payment method must be attached to the customer.`, { param: 'default_payment_method' });
   }

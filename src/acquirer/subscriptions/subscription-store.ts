@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
-import { AcquirerError } from '../errors.ts';
+import { noSuchObject } from '../errors.ts';
 import type { Metadata } from '../stripe/params.ts';
 import { billingPeriod, type RecurringInterval } from './billing-periods.ts';
 import { planObject, PRICE_COLUMNS, priceObject, type PriceRow } from './catalog.ts';
@@ -57,7 +57,7 @@ export async function findSubscription(sql: Sql, merchantId: string, id: string,
 
 export async function requireSubscription(sql: Sql, merchantId: string, id: string, param = 'id', lock = false): Promise<SubscriptionRow> {
   const row = await findSubscription(sql, merchantId, id, lock);
-  if (row === undefined) throw new AcquirerError('resource_missing', `No such subscription: '${id}'`, { param });
+  if (row === undefined) throw noSuchObject(`No such subscription: '${id}'`, param);
   return row;
 }
 

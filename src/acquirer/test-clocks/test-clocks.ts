@@ -1,6 +1,6 @@
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
-import { AcquirerError } from '../errors.ts';
+import { AcquirerError, noSuchObject } from '../errors.ts';
 import { recordEvent } from '../events/events.ts';
 
 /**
@@ -81,10 +81,13 @@ export function deletedTestClockObject(id: string) {
 }
 
 export function noSuchTestClock(id: string, param = 'test_clock'): Error {
-  return new AcquirerError('resource_missing', `No such test_clock: '${id}'`, { param });
+  return noSuchObject(`No such test_clock: '${id}'`, param);
 }
 
-/** A live (not deleted) test clock of this merchant, or Stripe's 404 naming `param`; `lock` only inside a transaction. */
+/**
+ * A live (not deleted) test clock of this merchant, or Stripe's `resource_missing` naming `param`
+ * (404 for the path's `id`, 400 for a customer's `test_clock`); `lock` only inside a transaction.
+ */
 export async function requireTestClock(sql: Sql, merchantId: string, id: string, param = 'test_clock', lock = false): Promise<TestClockRow> {
   const row = await sql.get<TestClockRow>(
     `SELECT ${TEST_CLOCK_COLUMNS} FROM acquirer_test_clocks WHERE merchant_id = ? AND id = ? AND deleted_at_ms IS NULL${lock ? ` ${(sql as Tx).forUpdate}` : ''}`,

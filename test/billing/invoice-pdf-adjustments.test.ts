@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Stripe from 'stripe';
-import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import type { Cardlane } from '../../src/app/start.ts';
 import type { BillingServices } from '../../src/billing/billing-services.ts';
 import { REFUNDS_LISTED_MAX, type InvoiceRefund } from '../../src/billing/invoices/invoice-adjustments.ts';
 import { adjustmentSectionLines } from '../../src/billing/invoices/invoice-pdf-adjustments.ts';
@@ -13,10 +10,7 @@ import type { PaymentAttempt } from '../../src/billing/payments/payment-attempts
 import { priceBook } from '../../src/billing/price-book.ts';
 import { Ledger } from '../../src/ledger/index.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { newTestLocation } from '../support/databases.ts';
+import { demoMerchantStripe, startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
 import { readPdf } from '../support/pdf-text.ts';
 
 // A customer's accountant reads the invoice PDF, not the billing page: a purchase refunded (by billing or at the
@@ -25,8 +19,6 @@ import { readPdf } from '../support/pdf-text.ts';
 // left the balance as credits or became debt — with the amount refunded, what was paid net, and the status the
 // API and the invoice list give. A purchase with neither has no such section.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-invoice-adjustments-'));
-const location = newTestLocation();
 const HOUR_MS = 3_600_000;
 const clock = new ManualClock(Date.UTC(2026, 4, 1, 10));
 let cardlane: Cardlane;
@@ -34,22 +26,15 @@ let billing: BillingServices;
 let merchant: Stripe;
 let tokenizer: Stripe;
 
+let running: InProcessCardlane;
+
 before(async () => {
-  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
+  running = await startInProcessCardlane('invoice-adjustments', clock);
+  cardlane = running.cardlane;
   billing = cardlane.billing.services;
-  const port = Number(new URL(cardlane.url).port);
-  const sdk = (key: string) => new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
-  merchant = sdk(cardlane.demoMerchant.secret_key);
-  tokenizer = sdk(cardlane.demoMerchant.publishable_key);
+  ({ merchant, tokenizer } = demoMerchantStripe(cardlane));
 });
-after(async () => {
-  await cardlane?.close();
-  const db = openDatabase(location.url);
-  if (db instanceof PostgresDatabase) await db.dropSchema();
-  await db.close();
-  location.remove();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => running?.close());
 
 const sweep = () => cardlane.runTask('billing.provider-events');
 const step = () => clock.advanceMs(1_000);

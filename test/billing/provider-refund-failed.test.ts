@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { recordEvents } from '../../src/acquirer/events/events.ts';
 import { REFUND_READ_COLUMNS, refundObject } from '../../src/acquirer/payments/refund-objects.ts';
-import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import type { Cardlane } from '../../src/app/start.ts';
 import { creditBalance } from '../../src/billing/billing-ledger.ts';
 import type { BillingServices } from '../../src/billing/billing-services.ts';
 import { recordUsage } from '../../src/billing/metering.ts';
@@ -17,12 +14,9 @@ import { PROVIDER_EVENT_TYPES } from '../../src/billing/provider-events/provider
 import { applyProviderRefunds } from '../../src/billing/provider-events/provider-refunds.ts';
 import { Ledger } from '../../src/ledger/index.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { lostRaces } from '../../src/platform/db/retry.ts';
 import { IdGenerator } from '../../src/platform/ids.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { newTestLocation } from '../support/databases.ts';
+import { demoMerchantStripe, startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
 
 // A refund can fail after it succeeded (Stripe: status `failed`, a `failure_reason` such as `expired_or_canceled_card`,
 // events `refund.failed` and `charge.refund.updated`; the money goes back to the merchant's balance). Billing took the
@@ -31,8 +25,6 @@ import { newTestLocation } from '../support/databases.ts';
 // credits, the debt it booked cancelled — once, whatever the repeats, the order or the concurrency; a refund that failed
 // before billing took anything takes nothing and gives nothing.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-refund-failed-'));
-const location = newTestLocation();
 const clock = new ManualClock(Date.UTC(2026, 4, 1));
 const eventIds = new IdGenerator(clock);
 let cardlane: Cardlane;
@@ -40,22 +32,15 @@ let billing: BillingServices;
 let merchant: Stripe;
 let tokenizer: Stripe;
 
+let running: InProcessCardlane;
+
 before(async () => {
-  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
+  running = await startInProcessCardlane('refund-failed', clock);
+  cardlane = running.cardlane;
   billing = cardlane.billing.services;
-  const port = Number(new URL(cardlane.url).port);
-  const sdk = (key: string) => new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
-  merchant = sdk(cardlane.demoMerchant.secret_key);
-  tokenizer = sdk(cardlane.demoMerchant.publishable_key);
+  ({ merchant, tokenizer } = demoMerchantStripe(cardlane));
 });
-after(async () => {
-  await cardlane?.close();
-  const db = openDatabase(location.url);
-  if (db instanceof PostgresDatabase) await db.dropSchema();
-  await db.close();
-  location.remove();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => running?.close());
 
 const balance = async (orgId: string) => (await creditBalance(cardlane.db, orgId))!.available_minor;
 const sweep = () => cardlane.runTask('billing.provider-events');

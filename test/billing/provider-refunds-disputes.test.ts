@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import Stripe from 'stripe';
-import { startCardlane, type Cardlane } from '../../src/app/start.ts';
+import type { Cardlane } from '../../src/app/start.ts';
 import { creditBalance } from '../../src/billing/billing-ledger.ts';
 import type { BillingServices } from '../../src/billing/billing-services.ts';
 import { recordUsage } from '../../src/billing/metering.ts';
@@ -14,10 +11,7 @@ import { priceBook } from '../../src/billing/price-book.ts';
 import { PROVIDER_EVENT_TYPES } from '../../src/billing/provider-events/provider-event-feed.ts';
 import { Ledger } from '../../src/ledger/index.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { newTestLocation } from '../support/databases.ts';
+import { demoMerchantStripe, startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
 
 // A review found that refunds made at the acquirer outside billing (the merchant's operator with the Stripe API or CLI)
 // and chargebacks of credit purchases never reached billing: the customer kept the credits the money had paid for.
@@ -25,30 +19,21 @@ import { newTestLocation } from '../support/databases.ts';
 // refund path — once per refund or dispute step, whatever the repeats, the order or the concurrency — and gives
 // them back when the merchant wins the dispute.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-provider-events-'));
-const location = newTestLocation();
 const clock = new ManualClock(Date.UTC(2026, 4, 1));
 let cardlane: Cardlane;
 let billing: BillingServices;
 let merchant: Stripe;
 let tokenizer: Stripe;
 
+let running: InProcessCardlane;
+
 before(async () => {
-  cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
+  running = await startInProcessCardlane('provider-events', clock);
+  cardlane = running.cardlane;
   billing = cardlane.billing.services;
-  const port = Number(new URL(cardlane.url).port);
-  const sdk = (key: string) => new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
-  merchant = sdk(cardlane.demoMerchant.secret_key);
-  tokenizer = sdk(cardlane.demoMerchant.publishable_key);
+  ({ merchant, tokenizer } = demoMerchantStripe(cardlane));
 });
-after(async () => {
-  await cardlane?.close();
-  const db = openDatabase(location.url);
-  if (db instanceof PostgresDatabase) await db.dropSchema();
-  await db.close();
-  location.remove();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => running?.close());
 
 const balance = async (orgId: string) => (await creditBalance(cardlane.db, orgId))!.available_minor;
 const sweep = () => cardlane.runTask('billing.provider-events');

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import Stripe from 'stripe';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCardlane, type Cardlane } from '../../src/app/start.ts';
@@ -37,4 +38,11 @@ export async function startInProcessCardlane(name: string, clock: Clock): Promis
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The official `stripe` SDK as the demo merchant uses it against `cardlane`: its secret key, and its publishable key (the page that tokenizes cards). */
+export function demoMerchantStripe(cardlane: Cardlane): { readonly merchant: Stripe; readonly tokenizer: Stripe } {
+  const port = Number(new URL(cardlane.url).port);
+  const sdk = (key: string) => new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+  return { merchant: sdk(cardlane.demoMerchant.secret_key), tokenizer: sdk(cardlane.demoMerchant.publishable_key) };
 }

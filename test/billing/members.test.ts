@@ -309,8 +309,8 @@ test('a session sees only its organization; an address in two organizations pick
   const oldest = await signIn('both@example.com');
   assert.equal(oldest.body.organization.id, first.orgId);
   assert.deepEqual(oldest.body.organizations, [
-    { id: first.orgId, role: 'owner', status: 'active' },
-    { id: second.orgId, role: 'owner', status: 'active' },
+    { id: first.orgId, name: 'First', role: 'owner', status: 'active' },
+    { id: second.orgId, name: 'Second', role: 'owner', status: 'active' },
   ]);
   b.f.clock.advanceMs(OTP_RESEND_COOLDOWN_MS);
   const picked = await signIn('both@example.com', second.orgId);
@@ -423,18 +423,21 @@ test('roles: an owner invites (a letter says how to accept) and removes members;
   const badRole = await call('POST', '/billing/v1/members', { token: ownerToken, body: { email: 'x@example.com', role: 'admin' } });
   assert.equal(badRole.status, 400);
 
-  // An owner invites a second owner, after which the first may leave. (An API key may not: key-makers.test.ts.)
+  // An owner invites a second owner, after which — once it has accepted — the first may leave. (An API key may not: key-makers.test.ts.)
   const second = await call('POST', '/billing/v1/members', { token: ownerToken, body: { email: 'second@example.com', role: 'owner' } });
   assert.deepEqual([second.status, second.body.role, second.body.status], [201, 'owner', 'invited']);
   const removed = await call('DELETE', `/billing/v1/members/${invited.body.id}`, { token: ownerToken });
   assert.deepEqual([removed.status, removed.body.deleted], [200, true]);
   assert.equal((await call('GET', '/billing/v1/payment_methods', { token: readerToken })).status, 401, "a removed member's session ends at once");
+  // Not while the second owner has only been invited: an organization must keep an owner who has accepted.
+  const tooSoon = await call('DELETE', `/billing/v1/members/${owner.id}`, { token: ownerToken });
+  assert.deepEqual([tooSoon.status, tooSoon.body.error.code], [409, 'last_owner']);
+  const { token: secondToken } = await signIn('second@example.com', orgId);
   assert.equal((await call('DELETE', `/billing/v1/members/${owner.id}`, { token: ownerToken })).status, 200, 'no longer the last owner');
   assert.deepEqual((await listMembers(b.f.db, orgId)).map((m) => m.email), ['second@example.com']);
 
   assert.equal((await call('GET', '/billing/v1/members', { token: apiKey })).status, 200, 'an API key still reads the roster');
   const elsewhere = await orgWithMember('other@example.com', 'owner');
-  const { token: secondToken } = await signIn('second@example.com', orgId);
   const foreign = await call('DELETE', `/billing/v1/members/${elsewhere.member.id}`, { token: secondToken });
   assert.deepEqual([foreign.status, foreign.body.error.code], [404, 'resource_missing'], "another organization's member is not found");
 });

@@ -14,15 +14,17 @@ import { testDatabaseKind } from '../support/databases.ts';
 // the sandbox mailbox, adds a card (tokenized at the acquirer with the
 // publishable key, verified with the $5.00 hold), makes it the default,
 // buys $10.00 of credits, sees a declined card explained in plain words,
-// turns auto-recharge on and invites a member, who then sees the billing
-// without the controls that change it. axe-core checks each screen.
+// turns auto-recharge on and invites a member, makes them an owner (stepping
+// down itself is refused while no other owner has accepted); the invited
+// owner accepts, steps down, and then sees the billing without the controls
+// that change it. axe-core checks each screen.
 // CARDLANE_APP_SCREENSHOTS=<dir> keeps phone-size screenshots there (the README's come from docs/).
 
 const skip = NO_CHROMIUM;
 
 const { workDir, location } = e2eWorkspace('billing-page');
 
-test('the billing page in Chromium: sign in with a mailed code, add a card, make it default, buy credits, see a decline explained, turn auto-recharge on; an invited member only looks', { timeout: 300_000, skip }, async () => {
+test('the billing page in Chromium: sign in with a mailed code, add a card, make it default, buy credits, see a decline explained, turn auto-recharge on; roles change, and a member only looks', { timeout: 300_000, skip }, async () => {
   const dataDir = join(workDir, 'data');
   const shots = process.env.CARDLANE_APP_SCREENSHOTS ?? join(workDir, 'screenshots');
   mkdirSync(shots, { recursive: true });
@@ -40,12 +42,14 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     };
 
     // Anything the page logs as an error — a script error, a request the CSP blocked — fails the test; expected: the one
-    // purchase below the minimum the test makes on purpose (400), and the invited reader's sign-in that asks them to choose (409).
+    // purchase below the minimum the test makes on purpose (400), the invited reader's sign-in that asks them to choose (409), and
+    // the only owner's stepping down (409 last_owner).
     const phone = await openEnglishPhone(
       workDir,
       (message) =>
         (/status of 400/.test(message.text()) && message.location().url.endsWith('/billing/v1/credit_purchases')) ||
-        (/status of 409/.test(message.text()) && message.location().url.endsWith('/billing/v1/sessions')),
+        (/status of 409/.test(message.text()) && message.location().url.endsWith('/billing/v1/sessions')) ||
+        (/status of 409/.test(message.text()) && /\/billing\/v1\/members\/mem_\w+$/.test(message.location().url)),
     );
     context = phone.context;
     const { page, problems } = phone;
@@ -162,6 +166,19 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await page.click('#invite-submit');
     await waitForText(page, '#members-message', /reader@demo\.cardlane\.test was invited as member/);
     await waitForText(page, '#members-list', /owner@demo\.cardlane\.test.*owner.*you.*reader@demo\.cardlane\.test.*member.*invited, not accepted yet.*Remove/);
+    // Roles: the invitation becomes an owner's; the owner stepping down is asked first, and refused (in the reader's words)
+    // while no other owner has accepted.
+    await page.getByRole('button', { name: 'Make owner: reader@demo.cardlane.test' }).click();
+    await waitForText(page, '#members-message', /The role of reader@demo\.cardlane\.test is now owner\./);
+    await page.getByRole('button', { name: 'Make member: owner@demo.cardlane.test' }).click();
+    await waitForText(page, '#step-down-dialog', /Step down as owner\?.*The API keys you made keep working\./);
+    await checkAccessibility(page, 'step down (dialog)');
+    await page.click('#step-down-dialog-confirm');
+    await waitForText(page, '#members-message', /only owner \(an invited owner counts once they accept\): make another member an owner first\./);
+    await page.click('#lang-toggle');
+    await waitForText(page, '#members-message', /^你是该组织唯一的所有者（受邀的所有者接受邀请后才算）：请先将另一位成员设为所有者。$/);
+    await page.click('#lang-toggle');
+    await waitForText(page, '#who', /owner@demo\.cardlane\.test \(owner\)/);
     await page.click('#signout');
     await page.locator('#signin').waitFor({ state: 'visible' });
     const after = await fetch(`${info.url}/billing/v1/credit_balance`, { headers: { authorization: `Bearer ${token}` } });
@@ -175,10 +192,15 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await page.fill('#signin-code', (await sandboxCode('reader@demo.cardlane.test'))!);
     await page.click('#signin-submit');
     // Only an invitation: the reader chooses the organization, which accepts it (nothing is chosen for them).
-    await waitForText(page, '#signin-invitations', /Accept and sign in to Demo API customer \(member\)/);
+    await waitForText(page, '#signin-invitations', /Accept and sign in to Demo API customer \(owner\)/);
     await checkAccessibility(page, 'sign-in (invitations)');
     await page.click('#signin-invitations button');
     await page.locator('#dashboard').waitFor({ state: 'visible' });
+    await waitForText(page, '#who', /reader@demo\.cardlane\.test \(owner\) · Demo API customer/);
+    // With another owner who has accepted, the reader steps down (asked first): from its answer on, the page is a member's.
+    await page.getByRole('button', { name: 'Make member: reader@demo.cardlane.test' }).click();
+    await page.click('#step-down-dialog-confirm');
+    await waitForText(page, '#members-message', /You are now a member of Demo API customer/);
     await waitForText(page, '#who', /reader@demo\.cardlane\.test \(member\) · Demo API customer/);
     await waitForText(page, '#balance', /^\$10\.00$/);
     await waitForText(page, '#look-only', /an owner changes it/);

@@ -31,8 +31,10 @@ const READS = new Set(['GET', 'HEAD']);
  * purchases, auto-recharge, subscriptions, members); a `member` signed in
  * to the page may only look. An API key is the organization's own and may
  * do everything on the billing except administer the organization — invite
- * or remove members, make or revoke keys — which needs a signed-in owner
- * (signedInOwnerOf).
+ * or remove members, change their roles, make or revoke keys — which needs a
+ * signed-in owner (signedInOwnerOf). A member's role is read with the session
+ * on every request, never kept in it: an owner demoted (member-roster.ts
+ * changeMemberRole) is refused an owner's change at its very next request.
  *
  * `clock` judges a session's expiry: billing's clock, the one that stamped it.
  */

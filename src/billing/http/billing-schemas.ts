@@ -77,5 +77,12 @@ export const inviteMemberBody = {
   properties: { email: { type: 'string', minLength: 1, maxLength: 320 }, role: { type: 'string', enum: [...MEMBER_ROLES] } },
 } as const;
 
+export const changeMemberRoleBody = {
+  type: 'object',
+  required: ['role'],
+  additionalProperties: false,
+  properties: { role: { type: 'string', enum: [...MEMBER_ROLES] } },
+} as const;
+
 /** Declared as the OpenAPI document would infer it (a text id), so no request changes: just typed. */
 export const memberIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;

@@ -1,5 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Database } from '../../platform/db/database.ts';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Database, Sql } from '../../platform/db/database.ts';
 import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
 import { bearerToken } from '../../platform/identity/authorization-header.ts';
 import { OPERATOR_SECURITY, requireOperator } from '../../platform/identity/operator-auth.ts';
@@ -7,16 +7,19 @@ import type { OperatorKeyStore } from '../../platform/identity/operator-keys.ts'
 import { BillingError } from '../errors.ts';
 import { MEMBER_MAILBOX_PAGE_MAX, readMemberMailbox } from '../members/member-mail.ts';
 import { authenticateMemberSession, revokeMemberSession, type MemberSession } from '../members/member-sessions.ts';
-import { requestMemberSignInCode, verifyMemberSignInCode, type MemberDeps, type VerifyMemberCodeResult } from '../members/member-sign-in.ts';
+import { membershipsToChoose } from '../members/member-choice.ts';
+import { requestMemberSignInCode, switchMemberOrganization, verifyMemberSignInCode, type MemberDeps, type VerifyMemberCodeResult } from '../members/member-sign-in.ts';
 import { getOrganization } from '../organizations.ts';
 import { memberStatus, normalizeEmail, type Member } from '../members/members.ts';
 
 /**
  * Members signing in to the billing page, mounted at `/billing/v1`:
  * a code by e-mail (`POST /sessions/code`), a session token for it
- * (`POST /sessions`), who is signed in (`GET /sessions/current`) and
- * signing out (`DELETE /sessions`). The session token then works on every
- * billing route an API key works on (billing-auth.ts), and on no other API.
+ * (`POST /sessions`), who is signed in, and to which of their organizations
+ * (`GET /sessions/current`), moving to another of them without a new code
+ * (`POST /sessions/switch`) and signing out (`DELETE /sessions`). The
+ * session token then works on every billing route an API key works on
+ * (billing-auth.ts), and on no other API.
  *
  * In the sandbox the letters stay in a mailbox only the operator key reads
  * (`GET /sandbox/mail?to=…`): a sign-in code must reach its addressee and
@@ -32,6 +35,8 @@ const TAG = ['billing members'];
  */
 export const MEMBER_SIGN_IN_CODE_RATE_LIMIT: RateLimitPolicy = { name: 'billing_member_sign_in_code', burst: 30, perWindow: 30, windowMs: 60_000 };
 export const MEMBER_SIGN_IN_RATE_LIMIT: RateLimitPolicy = { name: 'billing_member_sign_in', burst: 30, perWindow: 30, windowMs: 60_000 };
+/** Switching needs a session, but each switch makes one: limited as signing in is, so a token cannot mint sessions by the thousand. */
+export const MEMBER_SESSION_SWITCH_RATE_LIMIT: RateLimitPolicy = { name: 'billing_member_session_switch', burst: 30, perWindow: 30, windowMs: 60_000 };
 const EMAIL = { type: 'string', minLength: 1, maxLength: 320 } as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -45,6 +50,11 @@ class KeepCodeForChoice extends Error {
   constructor(readonly result: VerifyMemberCodeResult) {
     super('organization choice required');
   }
+}
+
+/** The person's organizations (accepted or invited, oldest membership first): what the page's switcher offers. */
+async function organizationsObject(sql: Sql, email: string) {
+  return (await membershipsToChoose(sql, email)).map(({ member, organizationName }) => ({ id: member.orgId, name: organizationName, role: member.role, status: memberStatus(member) }));
 }
 
 function sessionObject(session: MemberSession) {
@@ -64,8 +74,18 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
     return session;
   }
 
+  /** A new session's answer, the only time its token is shown; never cached anywhere. */
+  async function signedIn(token: string, reply: FastifyReply) {
+    reply.header('cache-control', 'no-store');
+    const session = (await authenticateMemberSession(db, token, deps.clock.nowMs()))!;
+    return { ...sessionObject(session), token, organizations: await organizationsObject(db, session.member.email) };
+  }
+
   const codeLimit = new RateLimiter(MEMBER_SIGN_IN_CODE_RATE_LIMIT, deps.clock);
   const signInLimit = new RateLimiter(MEMBER_SIGN_IN_RATE_LIMIT, deps.clock);
+  const switchLimit = new RateLimiter(MEMBER_SESSION_SWITCH_RATE_LIMIT, deps.clock);
+  // The session switching away, authenticated before the body is read (as billing-auth.ts does): a caller without one learns nothing from the validator.
+  const switching = new WeakMap<FastifyRequest, MemberSession>();
 
   return async (app) => {
     app.post<{ Body: { email: string } }>(
@@ -136,19 +156,46 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
           const param = result.code === 'email_invalid' ? 'email' : result.code === 'resource_missing' ? 'organization' : 'code';
           throw new BillingError(result.code, result.message, { param });
         }
-        // The answer holds a secret: never cached anywhere.
-        reply.header('cache-control', 'no-store');
-        const session = (await authenticateMemberSession(db, result.session.token, deps.clock.nowMs()))!;
-        return {
-          ...sessionObject(session),
-          token: result.session.token,
-          organizations: result.memberships.map((m) => ({ id: m.orgId, role: m.role, status: memberStatus(m) })),
-        };
+        return signedIn(result.session.token, reply);
       },
     );
 
-    app.get('/sessions/current', { schema: { tags: TAG, summary: 'Who is signed in with this session token, for which organization, until when' } }, async (request) =>
-      sessionObject(await currentSession(request)),
+    app.post<{ Body: { organization: string } }>(
+      '/sessions/switch',
+      {
+        onRequest: [
+          switchLimit.hook,
+          async (request) => {
+            switching.set(request, await currentSession(request));
+          },
+        ],
+        schema: {
+          tags: TAG,
+          summary: "Move to another of the signed-in person's organizations: a new session token for it; the one sent stops working",
+          description:
+            "Only with a member's session token (never an API key, which is one organization's). As signing in naming the organization: an invitation is accepted, " +
+            "and it becomes the default for the next sign-in. The new token lasts as a sign-in's; the old one ends in the same transaction. " +
+            `An organization the person is not a member of: 404 resource_missing, and nothing changes. ${switchLimit.describe()}`,
+          body: { type: 'object', required: ['organization'], additionalProperties: false, properties: { organization: { type: 'string', minLength: 1, maxLength: 120 } } },
+        },
+      },
+      async (request, reply) => {
+        const session = switching.get(request)!;
+        const result = await db.transaction((tx) =>
+          switchMemberOrganization(tx, deps, { sessionId: session.sessionId, email: session.member.email, organization: request.body.organization }),
+        );
+        if (!result.ok) throw new BillingError(result.code, result.message, result.code === 'resource_missing' ? { param: 'organization' } : {});
+        return signedIn(result.session.token, reply);
+      },
+    );
+
+    app.get(
+      '/sessions/current',
+      { schema: { tags: TAG, summary: 'Who is signed in with this session token, for which organization, until when; and their organizations (`organizations`) to switch to' } },
+      async (request) => {
+        const session = await currentSession(request);
+        return { ...sessionObject(session), organizations: await organizationsObject(db, session.member.email) };
+      },
     );
 
     app.delete('/sessions', { schema: { tags: TAG, summary: 'Sign out: the session token stops working at once' } }, async (request) => {

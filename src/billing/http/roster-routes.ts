@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
 import { endpoint, registerEndpoints, type AnyEndpoint } from '../../platform/http/typed-route.ts';
-import { inviteMember, removeMember } from '../members/member-roster.ts';
+import { changeMemberRole, inviteMember, removeMember } from '../members/member-roster.ts';
 import type { MemberDeps } from '../members/member-sign-in.ts';
 import { listMembers } from '../members/members.ts';
 import { organizationAuth, orgOf, signedInOwnerOf } from './billing-auth.ts';
-import { inviteMemberBody, memberIdParams } from './billing-schemas.ts';
+import { changeMemberRoleBody, inviteMemberBody, memberIdParams } from './billing-schemas.ts';
 import { memberObject } from './member-routes.ts';
 
 const TAG = ['billing members'];
@@ -13,8 +13,8 @@ const TAG = ['billing members'];
 /**
  * An organization's members, mounted at `/billing/v1/members`: anyone of
  * the organization (and its API keys) may list them; only an owner signed in
- * invites and removes — billing-auth.ts refuses members who are not owners,
- * signedInOwnerOf refuses API keys (403 `session_required`).
+ * invites, changes roles and removes — billing-auth.ts refuses members who
+ * are not owners, signedInOwnerOf refuses API keys (403 `session_required`).
  */
 export function rosterEndpoints(db: Database, deps: MemberDeps): AnyEndpoint[] {
   const auth = organizationAuth(db, deps.clock);
@@ -50,6 +50,27 @@ export function rosterEndpoints(db: Database, deps: MemberDeps): AnyEndpoint[] {
           inviteMember(tx, { ids: deps.ids, mailer: deps.mailer, nowMs: deps.clock.nowMs() }, { orgId: org.id, orgName: org.name, actorMemberId: actor.member.id, email, role }),
         );
         return reply.status(invited ? 201 : 200).send(memberObject(member));
+      },
+    }),
+
+    endpoint({
+      method: 'POST',
+      url: '/members/:id',
+      auth,
+      schema: {
+        tags: TAG,
+        summary: "Change a member's role (an owner signed in; not with an API key), as OpenAI's modify user: promote to owner, demote, or step down",
+        description:
+          'role: `owner` or `member`. An invitation not accepted yet can change too. The same role again answers 200 with the member unchanged. ' +
+          'The organization keeps an owner who has accepted: demoting the last one is 409 `last_owner`. A demoted owner is a member from its next request; ' +
+          'the API keys it made stay valid. With an API key: 403 `session_required`.',
+        params: memberIdParams,
+        body: changeMemberRoleBody,
+      },
+      handler: async (request) => {
+        const actor = signedInOwnerOf(request);
+        const input = { orgId: orgOf(request).id, actorMemberId: actor.member.id, memberId: request.params.id, role: request.body.role };
+        return memberObject(await db.transaction((tx) => changeMemberRole(tx, input)));
       },
     }),
 

@@ -1,5 +1,5 @@
-import type { Tx } from '../../platform/db/database.ts';
-import type { Member } from './members.ts';
+import type { Sql, Tx } from '../../platform/db/database.ts';
+import { membershipsOf, type Member } from './members.ts';
 
 /**
  * Which of an address's memberships a sign-in opens. An invitation makes
@@ -35,4 +35,12 @@ export function chooseMembership(memberships: readonly Member[], organization: s
 export async function noteMembershipChosen(tx: Tx, member: Member, nowMs: number): Promise<Member> {
   await tx.run('UPDATE billing_members SET last_chosen_at_ms = ? WHERE id = ?', [nowMs, member.id]);
   return { ...member, lastChosenAtMs: nowMs };
+}
+
+/** What a person may choose among: each membership of the address (accepted or invited, oldest first) with its organization's name. */
+export async function membershipsToChoose(sql: Sql, email: string): Promise<Array<{ readonly member: Member; readonly organizationName: string }>> {
+  const memberships = await membershipsOf(sql, email);
+  const names = await sql.all<{ id: string; name: string }>('SELECT o.id, o.name FROM billing_members m JOIN billing_organizations o ON o.id = m.org_id WHERE m.email = ?', [email]);
+  const nameOf = new Map(names.map((row) => [row.id, row.name]));
+  return memberships.map((member) => ({ member, organizationName: nameOf.get(member.orgId) ?? member.orgId }));
 }

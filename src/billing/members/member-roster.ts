@@ -3,17 +3,18 @@ import { BillingError } from '../errors.ts';
 import type { IdGenerator } from '../../platform/ids.ts';
 import { lockOrganization, revokeApiKeysMadeBy } from '../organizations.ts';
 import type { MemberMailer } from './member-mail.ts';
-import { addMember, findMember, listMembers, normalizeEmail, type Member, type MemberRole } from './members.ts';
+import { addMember, findMember, listMembers, MEMBER_ROLES, memberStatus, normalizeEmail, type Member, type MemberRole } from './members.ts';
 
 /**
  * Who belongs to an organization's billing, changed by its owners signed in
  * to the page: inviting an address (an invitation the person accepts by
- * signing in to the organization; a letter says how) and removing a member
- * (its sessions end and the API keys it made are revoked, in the same
- * transaction). Changes are made under the organization's lock, so that two
- * owners removing each other at the same moment cannot leave the
- * organization without one, and a key being made by a member who is being
- * removed is either revoked with the rest or refused (requireOwnerUnderLock).
+ * signing in to the organization; a letter says how), changing a member's
+ * role, and removing a member (its sessions end and the API keys it made are
+ * revoked, in the same transaction). Changes are made under the
+ * organization's lock, so that two owners removing or demoting each other at
+ * the same moment cannot leave the organization without one, and a key being
+ * made by a member who is being removed is either revoked with the rest or
+ * refused (requireOwnerUnderLock).
  */
 
 export interface RosterDeps {
@@ -52,8 +53,25 @@ export async function inviteMember(
 }
 
 /**
+ * An organization keeps at least one owner who has ACCEPTED: an invited owner
+ * may never sign in, and an organization whose only owners are invitations is
+ * one nobody can change — its cards, credits and keys would be out of reach.
+ * So neither removing (leaving) nor demoting may take away the last one.
+ */
+function refuseLosingLastAcceptedOwner(members: readonly Member[], losing: Member): void {
+  const acceptedOwners = members.filter((m) => m.role === 'owner' && memberStatus(m) === 'active');
+  if (acceptedOwners.length === 1 && acceptedOwners[0]!.id === losing.id) {
+    throw new BillingError(
+      'last_owner',
+      'This is the organization’s only owner who has accepted: make another member an owner first (an invited owner counts once they accept).',
+    );
+  }
+}
+
+/**
  * An owner removes a member of the organization (themselves too: leaving),
- * ends its sessions and revokes the API keys it made; never the last owner.
+ * ends its sessions and revokes the API keys it made; never the last owner
+ * who has accepted.
  */
 export async function removeMember(tx: Tx, input: { readonly orgId: string; readonly actorMemberId: string; readonly memberId: string; readonly nowMs: number }): Promise<Member> {
   await lockOrganization(tx, input.orgId);
@@ -61,14 +79,52 @@ export async function removeMember(tx: Tx, input: { readonly orgId: string; read
   const members = await listMembers(tx, input.orgId);
   const member = members.find((m) => m.id === input.memberId);
   if (member === undefined) throw new BillingError('resource_missing', `No member ${input.memberId} in this organization.`, { param: 'id' });
-  if (member.role === 'owner' && members.filter((m) => m.role === 'owner').length === 1) {
-    throw new BillingError('last_owner', 'This is the organization’s only owner: invite another owner first.');
-  }
+  refuseLosingLastAcceptedOwner(members, member);
   // Keys first, then the member: one transaction under the lock, so there is no moment when the member is gone and a key is live.
   await revokeApiKeysMadeBy(tx, input.nowMs, input.orgId, member.id);
   await tx.run('DELETE FROM billing_member_sessions WHERE member_id = ?', [member.id]);
   await tx.run('DELETE FROM billing_members WHERE id = ?', [member.id]);
   return member;
+}
+
+/**
+ * An owner changes a member's role, as OpenAI's "modify user"
+ * (`POST /v1/organization/users/{user_id}` with `role`): promotes a member to
+ * owner, demotes an owner, or steps down themselves. An invitation not yet
+ * accepted can change too: the person accepts it with the new role (the
+ * letter they have says the old one; the sign-in's list of invitations says
+ * the new). The same role again changes nothing and answers the member as it is.
+ *
+ * The organization keeps at least one owner who has accepted
+ * (refuseLosingLastAcceptedOwner). Whoever acts is an accepted owner (a
+ * session is opened only by signing in, which accepts), so this refusal only
+ * ever meets an owner stepping down.
+ *
+ * The role is read from the database on every request (billing-auth.ts, by
+ * the session's member), never kept in the session: a demoted owner's next
+ * request is a member's. The API keys a demoted owner made stay valid, as
+ * OpenAI keeps a user's keys when their role changes: a key is the
+ * organization's, spending its credits, not its maker's rights; only removing
+ * the member revokes them (removeMember).
+ */
+export async function changeMemberRole(
+  tx: Tx,
+  input: { readonly orgId: string; readonly actorMemberId: string; readonly memberId: string; readonly role: MemberRole },
+): Promise<Member> {
+  // The route's schema refuses other roles first; this keeps the rule where the change is.
+  if (!MEMBER_ROLES.includes(input.role)) {
+    throw new BillingError('parameter_invalid', `Invalid role: must be one of ${MEMBER_ROLES.join(', ')}.`, { param: 'role' });
+  }
+  await lockOrganization(tx, input.orgId);
+  // Under the lock: of two owners demoting each other at once, the second finds itself a member already and is refused.
+  await requireOwnerUnderLock(tx, input.orgId, input.actorMemberId);
+  const members = await listMembers(tx, input.orgId);
+  const member = members.find((m) => m.id === input.memberId);
+  if (member === undefined) throw new BillingError('resource_missing', `No member ${input.memberId} in this organization.`, { param: 'id' });
+  if (member.role === input.role) return member;
+  refuseLosingLastAcceptedOwner(members, member);
+  await tx.run('UPDATE billing_members SET role = ? WHERE id = ?', [input.role, member.id]);
+  return { ...member, role: input.role };
 }
 
 export function invitationLetter(orgName: string, orgId: string, role: MemberRole): { subject: string; body: string } {

@@ -6,7 +6,7 @@ import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { issueMemberCode, verifyMemberCode } from './member-codes.ts';
 import type { MemberMailer } from './member-mail.ts';
 import { chooseMembership, noteMembershipChosen } from './member-choice.ts';
-import { createMemberSession, type NewMemberSession } from './member-sessions.ts';
+import { createMemberSession, revokeMemberSession, type NewMemberSession } from './member-sessions.ts';
 import { membershipsOf, normalizeEmail, type Member } from './members.ts';
 
 /**
@@ -104,7 +104,51 @@ export async function verifyMemberSignInCode(
       message: `${email} has only invitations it has not accepted yet: sign in again with the same code, naming the organization (organization) you accept.`,
     };
   }
-  const member = await noteMembershipChosen(tx, choice.member, nowMs);
+  return { ok: true, ...(await openChosenMembership(tx, deps, choice.member, memberships, nowMs)) };
+}
+
+/**
+ * The end of every way into an organization — signing in, switching to
+ * another of the person's organizations (switchMemberOrganization): records
+ * the choice (which accepts an invitation) and opens a session for it.
+ */
+async function openChosenMembership(
+  tx: Tx,
+  deps: MemberDeps,
+  chosen: Member,
+  memberships: readonly Member[],
+  nowMs: number,
+): Promise<{ readonly member: Member; readonly session: NewMemberSession; readonly memberships: readonly Member[] }> {
+  const member = await noteMembershipChosen(tx, chosen, nowMs);
   const session = await createMemberSession(tx, deps, member.id, nowMs);
-  return { ok: true, member, session, memberships: memberships.map((m) => (m.id === member.id ? member : m)) };
+  return { member, session, memberships: memberships.map((m) => (m.id === member.id ? member : m)) };
+}
+
+export type SwitchMemberOrganizationResult =
+  | { readonly ok: true; readonly member: Member; readonly session: NewMemberSession; readonly memberships: readonly Member[] }
+  | { readonly ok: false; readonly code: 'resource_missing' | 'authentication_required'; readonly message: string };
+
+/**
+ * A person signed in moves to another of their organizations without a new
+ * code: as signing in naming it (an invitation is accepted, the choice
+ * becomes their default), with a new session of a sign-in's lifetime, and the
+ * session they came with ends — in the caller's transaction, so there is
+ * never a moment with both or neither. An organization they do not belong to
+ * (never did, or were removed from) is answered as one that does not exist.
+ * Refusals write nothing.
+ */
+export async function switchMemberOrganization(
+  tx: Tx,
+  deps: MemberDeps,
+  input: { readonly sessionId: string; readonly email: string; readonly organization: string },
+): Promise<SwitchMemberOrganizationResult> {
+  const nowMs = deps.clock.nowMs();
+  const memberships = await membershipsOf(tx, input.email);
+  const choice = chooseMembership(memberships, input.organization);
+  if (choice.result !== 'chosen') return { ok: false, code: 'resource_missing', message: `No organization ${input.organization} among yours.` };
+  // Ended first: of two switches with the same token at once, only one finds it live (the row's lock decides), so one session follows from one.
+  if (!(await revokeMemberSession(tx, input.sessionId, nowMs))) {
+    return { ok: false, code: 'authentication_required', message: 'The session has expired or was signed out; sign in again.' };
+  }
+  return { ok: true, ...(await openChosenMembership(tx, deps, choice.member, memberships, nowMs)) };
 }

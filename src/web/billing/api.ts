@@ -41,7 +41,8 @@ export function onSessionEnded(handler: () => void): void {
 export async function api<T>(method: string, path: string, body?: unknown, headers: Readonly<Record<string, string>> = {}): Promise<ApiAnswer<T>> {
   const session = sessionToken();
   const answer = await sendJson(API + path, { method, body, headers: { ...(session ? { authorization: `Bearer ${session}` } : {}), ...headers } });
-  if (answer.status === 401 && session) sessionEnded();
+  // Only the token still kept: a request sent with the one an organization switch just ended is not the person signing out.
+  if (answer.status === 401 && session && session === sessionToken()) sessionEnded();
   if (answer.ok) return { ok: true, status: answer.status, body: answer.json as T };
   const error = errorOf(answer);
   return { ok: false, status: answer.status, body: error === null ? null : ({ error } as ErrorBody) };

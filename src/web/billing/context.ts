@@ -16,6 +16,8 @@ export interface BillingPage {
   /** Bumped by `refresh()`: every panel reads its data again (a change in one shows in the others, e.g. a removed card pauses auto-recharge). */
   readonly version: number;
   refresh(): void;
+  /** Reads who is signed in again, e.g. after the member changed its own role: `canChange` follows the role the API now holds. */
+  sessionChanged(): void;
 }
 
 export const BillingCtx = createContext<BillingPage | null>(null);

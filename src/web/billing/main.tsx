@@ -6,6 +6,7 @@ import { LanguageSwitch } from '../shared/ui.tsx';
 import { api, forgetSessionToken, onSessionEnded, sessionToken } from './api.ts';
 import { BillingCtx, type BillingPage } from './context.ts';
 import type { Shown } from './messages.tsx';
+import { OrgSwitch } from './org-switch.tsx';
 import { PANELS } from './panels.ts';
 import { SignIn } from './sign-in.tsx';
 import { translator } from './strings.ts';
@@ -16,8 +17,11 @@ import type { Session, Settings } from './types.ts';
  * with an e-mail code, then sees (an owner: changes) its credits, cards,
  * auto-recharge, payments, usage, budget, credit grants, API keys, members,
  * invoices and billing details — each a panel (panels.ts)
- * over billing's API (/billing/v1). The server's document carries the
- * language it chose from Accept-Language; a switch the reader made is kept.
+ * over billing's API (/billing/v1). A person in several organizations
+ * switches between them in the header (org-switch.tsx): the dashboard is
+ * drawn anew for each, so no panel keeps another organization's data. The
+ * server's document carries the language it chose from Accept-Language; a
+ * switch the reader made is kept.
  */
 
 // Only the reader's choice of language is kept across visits (never anything about the account or a card).
@@ -80,8 +84,11 @@ function Page() {
   };
 
   const page: BillingPage | null = useMemo(
-    () => (session === null ? null : { lang, t, session, settings, canChange: session.member.role === 'owner', version, refresh: () => setVersion((v) => v + 1) }),
-    [lang, t, session, settings, version],
+    () =>
+      session === null
+        ? null
+        : { lang, t, session, settings, canChange: session.member.role === 'owner', version, refresh: () => setVersion((v) => v + 1), sessionChanged: () => void enter() },
+    [lang, t, session, settings, version, enter],
   );
 
   return (
@@ -94,6 +101,7 @@ function Page() {
               {t('signedInAs', { email: session.member.email, role: t(session.member.role === 'owner' ? 'role_owner' : 'role_member'), org: session.organization.name })}
             </span>
           ) : null}
+          {session ? <OrgSwitch t={t} lang={lang} session={session} onSwitched={() => void enter()} /> : null}
           {session ? (
             <button type="button" id="signout" class="link" onClick={() => void signOut()}>
               {t('signOut')}
@@ -103,7 +111,7 @@ function Page() {
         </div>
       </header>
       <main>
-        {!checked ? <p class="note">…</p> : page === null ? <SignIn t={t} lang={lang} notice={notice} onSignedIn={() => void enter()} /> : <Dashboard page={page} />}
+        {!checked ? <p class="note">…</p> : page === null ? <SignIn t={t} lang={lang} notice={notice} onSignedIn={() => void enter()} /> : <Dashboard key={page.session.organization.id} page={page} />}
       </main>
     </>
   );

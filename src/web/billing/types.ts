@@ -32,10 +32,20 @@ export interface Invitation {
   readonly role: Role;
 }
 
+/** One of the signed-in person's organizations (GET /sessions/current `organizations`): what the header's switcher offers. */
+export interface OrganizationChoice {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  /** `invited`: switching to it accepts the invitation. */
+  readonly status: 'active' | 'invited';
+}
+
 export interface Session {
   readonly expires_at: string;
   readonly member: Member;
   readonly organization: { readonly id: string; readonly name: string };
+  readonly organizations: readonly OrganizationChoice[];
 }
 
 export interface SignInCode {

@@ -1,75 +1,32 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { billingMemberRoutes } from '../../src/billing/http/member-routes.ts';
-import { rosterRoutes } from '../../src/billing/http/roster-routes.ts';
-import { merchantApiRoutes } from '../../src/billing/merchant-api-routes.ts';
-import { readMemberMailbox, SandboxMemberMailer } from '../../src/billing/members/member-mail.ts';
+import { readMemberMailbox } from '../../src/billing/members/member-mail.ts';
 import { removeMember } from '../../src/billing/members/member-roster.ts';
-import { createMemberSession } from '../../src/billing/members/member-sessions.ts';
-import type { MemberDeps } from '../../src/billing/members/member-sign-in.ts';
-import { addMember, listMembers, type Member, type MemberRole } from '../../src/billing/members/members.ts';
+import { addMember, listMembers } from '../../src/billing/members/members.ts';
 import { lockOrganization } from '../../src/billing/organizations.ts';
 import { ECHO_MODEL } from '../../src/billing/price-book.ts';
-import { organizationApiRoutes } from '../../src/billing/usage/organization-routes.ts';
 import { defaultProjectId } from '../../src/billing/usage/projects.ts';
 import { runCli } from '../../src/cli/program.ts';
-import { installOperatorKeys } from '../../src/issuer/identity/operator-keys.ts';
 import { OTP_RESEND_COOLDOWN_MS } from '../../src/platform/identity/one-time-codes.ts';
-import { createHttpServer } from '../../src/platform/http/server.ts';
-import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { billingFixture, type BillingFixture } from './billing-fixture.ts';
+import type { BillingFixture } from './billing-fixture.ts';
+import { memberHttpFixture, type MemberHttpFixture } from './member-http-fixture.ts';
 
 // Review findings: (1) an API key recorded nobody as its maker, so a removed owner kept spending — and, since a key could do
 // everything, could invite themselves back; (2) an invitation made the address a member at once, and signing in without naming
 // an organization opened the oldest membership, so whoever invited an address first became that person's default organization.
 
+let h: MemberHttpFixture;
 let f: BillingFixture;
-let app: FastifyInstance;
 let url: string;
-let deps: MemberDeps;
 
 beforeEach(async () => {
-  f = await billingFixture();
-  const random = seededRandom(41);
-  const ids = new IdGenerator(f.clock, random);
-  deps = { clock: f.clock, ids, random, otpPepper: Buffer.alloc(32, 3), mailer: new SandboxMemberMailer(ids) };
-  app = await createHttpServer({
-    db: f.db,
-    logger: createLogger({ level: 'silent' }),
-    version: 'test',
-    routes: [
-      { plugin: billingMemberRoutes(f.db, deps, installOperatorKeys), prefix: '/billing/v1' },
-      { plugin: rosterRoutes(f.db, deps), prefix: '/billing/v1' },
-      { plugin: merchantApiRoutes(f.db, f.deps), prefix: '/merchant/v1' },
-      { plugin: organizationApiRoutes(f.db, f.deps), prefix: '/merchant/v1/organization' },
-    ],
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  h = await memberHttpFixture({ seed: 41 });
+  ({ f, url } = h);
 });
-afterEach(async () => {
-  await app.close();
-  await f.cleanup();
-});
+afterEach(() => h.close());
 
-async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-/** A member added as the organization's own (not an invitation) with a live session, as the page would have after sign-in. */
-async function memberWithSession(orgId: string, email: string, role: MemberRole = 'owner'): Promise<{ member: Member; token: string }> {
-  return f.db.transaction(async (tx) => {
-    const member = await addMember(tx, { ids: f.deps.ids, nowMs: f.clock.nowMs() }, { orgId, email, role });
-    return { member, token: (await createMemberSession(tx, f.deps, member.id, f.clock.nowMs())).token };
-  });
-}
+const call: MemberHttpFixture['call'] = (...args) => h.call(...args);
+const memberWithSession: MemberHttpFixture['memberWithSession'] = (...args) => h.memberWithSession(...args);
 
 const chat = (key: string) => call('POST', '/merchant/v1/chat/completions', key, { model: ECHO_MODEL, messages: [{ role: 'user', content: 'hi' }] });
 const keysPath = (orgId: string) => `/merchant/v1/organization/projects/${defaultProjectId(orgId)}/api_keys`;

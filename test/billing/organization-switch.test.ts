@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { createBillingServices } from '../../src/billing/billing-services.ts';
 import { billingRoutes } from '../../src/billing/http/billing-routes.ts';
-import { billingMemberRoutes, MEMBER_SESSION_SWITCH_RATE_LIMIT } from '../../src/billing/http/member-routes.ts';
-import { rosterRoutes } from '../../src/billing/http/roster-routes.ts';
-import { readMemberMailbox, SandboxMemberMailer } from '../../src/billing/members/member-mail.ts';
+import { MEMBER_SESSION_SWITCH_RATE_LIMIT } from '../../src/billing/http/member-routes.ts';
+import { readMemberMailbox } from '../../src/billing/members/member-mail.ts';
 import { MEMBER_SESSION_TTL_MS } from '../../src/billing/members/member-sessions.ts';
-import type { MemberDeps } from '../../src/billing/members/member-sign-in.ts';
 import { addMember, listMembers, type MemberRole } from '../../src/billing/members/members.ts';
 import type { BillingProvider } from '../../src/billing/payments/provider.ts';
-import { installOperatorKeys } from '../../src/issuer/identity/operator-keys.ts';
 import { OTP_RESEND_COOLDOWN_MS } from '../../src/platform/identity/one-time-codes.ts';
-import { createHttpServer } from '../../src/platform/http/server.ts';
-import { IdGenerator, seededRandom } from '../../src/platform/ids.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { billingFixture, type BillingFixture } from './billing-fixture.ts';
+import type { BillingFixture } from './billing-fixture.ts';
+import { memberHttpFixture, type MemberHttpFixture } from './member-http-fixture.ts';
 import { BILLING_TEST_CONFIG } from './payments-fixture.ts';
 
 // A person in several organizations moves between them on the billing page
@@ -25,44 +19,24 @@ import { BILLING_TEST_CONFIG } from './payments-fixture.ts';
 // choosing it; an organization they are not in is 404 and nothing changes;
 // only a member's session switches, never an API key.
 
+let h: MemberHttpFixture;
 let f: BillingFixture;
-let app: FastifyInstance;
-let url: string;
 
 beforeEach(async () => {
-  f = await billingFixture();
-  const random = seededRandom(43);
-  const ids = new IdGenerator(f.clock, random);
-  const deps: MemberDeps = { clock: f.clock, ids, random, otpPepper: Buffer.alloc(32, 9), mailer: new SandboxMemberMailer(ids) };
-  // Only balances are read here: the payment provider is never asked.
-  const provider = { endpoint: () => assert.fail('not asked') } as unknown as BillingProvider;
-  const billing = createBillingServices({ db: f.db, clock: f.clock, settings: BILLING_TEST_CONFIG, provider, ids, ledger: f.ledger });
-  app = await createHttpServer({
-    db: f.db,
-    logger: createLogger({ level: 'silent' }),
-    version: 'test',
-    routes: [
-      { plugin: billingMemberRoutes(f.db, deps, installOperatorKeys), prefix: '/billing/v1' },
-      { plugin: rosterRoutes(f.db, deps), prefix: '/billing/v1' },
-      { plugin: billingRoutes(billing), prefix: '/billing/v1' },
-    ],
+  h = await memberHttpFixture({
+    seed: 43,
+    routes: (fixture, ids) => {
+      // Only balances are read here: the payment provider is never asked.
+      const provider = { endpoint: () => assert.fail('not asked') } as unknown as BillingProvider;
+      const billing = createBillingServices({ db: fixture.db, clock: fixture.clock, settings: BILLING_TEST_CONFIG, provider, ids, ledger: fixture.ledger });
+      return [{ plugin: billingRoutes(billing), prefix: '/billing/v1' }];
+    },
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  f = h.f;
 });
-afterEach(async () => {
-  await app.close();
-  await f.cleanup();
-});
+afterEach(() => h.close());
 
-async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: await response.json(), headers: response.headers };
-}
+const call: MemberHttpFixture['call'] = (...args) => h.call(...args);
 
 const switchTo = (token: string | undefined, organization: unknown) => call('POST', '/billing/v1/sessions/switch', token, { organization });
 const balanceOf = async (token: string) => (await call('GET', '/billing/v1/credit_balance', token)).body.available?.amount_minor;

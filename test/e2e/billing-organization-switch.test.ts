@@ -11,7 +11,7 @@ import { addMember } from '../../src/billing/members/members.ts';
 import { systemClock } from '../../src/platform/clock.ts';
 import { cryptoRandom, IdGenerator } from '../../src/platform/ids.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { checkAccessibility, NO_CHROMIUM, openEnglishPhone, waitForText } from '../support/browser.ts';
+import { checkAccessibility, expectFocus, NO_CHROMIUM, openEnglishPhone, waitForText } from '../support/browser.ts';
 import { e2eWorkspace } from '../support/cli.ts';
 
 // The billing page's organization switcher in Chromium at 390 px: the demo owner, also invited to a second
@@ -77,8 +77,10 @@ test('the billing page switches organizations: a header switcher (keyboard, axe-
     await page.focus('#org-switch-select');
     await page.selectOption('#org-switch-select', second.id);
     assert.equal(await page.locator('#look-only').count(), 0, 'still the demo organization until the button');
+    // The button is enabled once the page has drawn the choice; Tab skips a button still disabled.
+    await page.locator('#org-switch-submit:not([disabled])').waitFor();
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => (globalThis as any).document.activeElement?.id), 'org-switch-submit');
+    await expectFocus(page, 'button#org-switch-submit');
     await page.keyboard.press('Enter');
     await waitForText(page, '#org-switch-message', /^You are now in Second Lab\.$/);
     await waitForText(page, '#who', /owner@demo\.cardlane\.test \(member\) · Second Lab/);

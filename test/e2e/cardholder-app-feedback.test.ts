@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { checkAccessibility, NO_CHROMIUM, waitForText } from '../support/browser.ts';
+import type { BrowserContext } from 'playwright-core';
+import { checkAccessibility, expectFocus, NO_CHROMIUM, waitForText } from '../support/browser.ts';
 import { JOURNEY_PHONE, openPhoneBrowser, startAppServer } from '../support/cardholder-app-journey.ts';
 import { e2eWorkspace } from '../support/cli.ts';
 
@@ -20,15 +20,6 @@ import { e2eWorkspace } from '../support/cli.ts';
 const skip = NO_CHROMIUM;
 
 const { workDir, location } = e2eWorkspace('cardholder-app-feedback');
-
-/** The id of the element that has the keyboard's focus, once the page has drawn (focus moves in an animation frame). */
-async function focusedId(page: Page): Promise<string> {
-  await page.evaluate(() => new Promise((resolve) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(resolve))));
-  return page.evaluate(() => {
-    const active = (globalThis as any).document.activeElement;
-    return `${active?.tagName.toLowerCase()}#${active?.id ?? ''}`;
-  });
-}
 
 test('the cardholder app follows a KYC approval made elsewhere, keeps the keyboard on the screen, and words each refusal as what it is', { timeout: 300_000, skip }, async () => {
   const app = await startAppServer(workDir, location);
@@ -51,7 +42,7 @@ test('the cardholder app follows a KYC approval made elsewhere, keeps the keyboa
     await page.fill('#invite', friend.cardholder.invite_code);
     await page.press('#code', 'Enter');
     await page.locator('#kyc').waitFor({ state: 'visible' });
-    assert.equal(await focusedId(page), 'h2#kyc-title');
+    await expectFocus(page, 'h2#kyc-title');
 
     // KYC started: 我的 says it is under review, not "not started".
     await page.click('#kyc-start');
@@ -60,12 +51,12 @@ test('the cardholder app follows a KYC approval made elsewhere, keeps the keyboa
     assert.ok(verificationId);
     await page.click('#tab-me');
     await waitForText(page, '#me', /实名认证\s*审核中/);
-    assert.equal(await focusedId(page), 'h2#me-title');
+    await expectFocus(page, 'h2#me-title');
 
     // Approved while they look elsewhere: the wallet unlocks by itself, no reload (which would sign them out).
     await api('POST', `/operator/kyc/${verificationId}/approve`, operator);
     await page.click('#tab-wallet');
-    assert.equal(await focusedId(page), 'h2#wallet-title');
+    await expectFocus(page, 'h2#wallet-title');
     await page.locator('#top-up-amount').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#kyc-needed').count(), 0);
 
@@ -85,10 +76,10 @@ test('the cardholder app follows a KYC approval made elsewhere, keeps the keyboa
 
     // Open a card (fee waived) and load it; a refused second load does not keep the first one's confirmation.
     await page.click('#tab-cards');
-    assert.equal(await focusedId(page), 'h2#cards-title');
+    await expectFocus(page, 'h2#cards-title');
     await page.click('#open-card');
     await page.locator('#card').waitFor({ state: 'visible' });
-    assert.equal(await focusedId(page), 'h2#card-title');
+    await expectFocus(page, 'h2#card-title');
     await page.fill('#move-amount', '20');
     await page.click('#load');
     await waitForText(page, '#move-message', /已向卡片转入 \$20\.00/);
@@ -103,10 +94,10 @@ test('the cardholder app follows a KYC approval made elsewhere, keeps the keyboa
     await page.focus('#freeze');
     await page.keyboard.press('Enter');
     await waitForText(page, '#card-message', /卡已冻结/);
-    assert.equal(await focusedId(page), 'button#unfreeze');
+    await expectFocus(page, 'button#unfreeze');
     await page.keyboard.press('Enter');
     await waitForText(page, '#card-message', /卡已恢复使用/);
-    assert.equal(await focusedId(page), 'button#freeze');
+    await expectFocus(page, 'button#freeze');
     await checkAccessibility(page, 'card, unfrozen');
 
     // The same refusal in English.

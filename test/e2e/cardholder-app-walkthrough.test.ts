@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { checkAccessibility, NO_CHROMIUM, waitForText } from '../support/browser.ts';
+import { checkAccessibility, expectFocus, NO_CHROMIUM, waitForText } from '../support/browser.ts';
 import { openPhoneBrowser, signUpToRevealedCard, startAppServer } from '../support/cardholder-app-journey.ts';
 import { e2eWorkspace } from '../support/cli.ts';
 
@@ -15,15 +15,6 @@ const { workDir, location } = e2eWorkspace('cardholder-app-walkthrough');
 
 /** Someone who is not the journey's cardholder, so the journey's own sign-up still starts from nothing. */
 const KYC_PHONE = '+8613800138011';
-
-/** The element with the keyboard's focus, once the page has drawn. */
-async function focused(page: Page): Promise<string> {
-  await page.evaluate(() => new Promise((resolve) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(resolve))));
-  return page.evaluate(() => {
-    const active = (globalThis as any).document.activeElement;
-    return `${active?.tagName.toLowerCase()}#${active?.id ?? ''}`;
-  });
-}
 
 const clipboard = (page: Page) => page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>);
 
@@ -45,7 +36,7 @@ test('the new user’s walk: KYC keeps the keyboard on the screen, a copied card
     await page.focus('#kyc-start');
     await page.keyboard.press('Enter');
     await page.locator('#kyc-qr').waitFor({ state: 'visible' });
-    assert.equal(await focused(page), 'h3#kyc-scan-title');
+    await expectFocus(page, 'h3#kyc-scan-title');
     await waitForText(page, '#kyc', /状态：审核中/);
     await shot('walkthrough-kyc-started');
     await checkAccessibility(page, 'kyc started');

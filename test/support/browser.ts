@@ -83,3 +83,32 @@ export async function openEnglishPhone(
   });
   return { context, page, problems };
 }
+
+/** What has the keyboard's focus, as `tag#id` (`h2#wallet-title`). */
+function focusedElement(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const active = (globalThis as any).document.activeElement;
+    return `${active?.tagName.toLowerCase()}#${active?.id ?? ''}`;
+  });
+}
+
+/**
+ * Asserts that the keyboard's focus reaches `expected` (`tag#id`) within 10 s. A screen moves the focus once it has
+ * drawn — after its data arrived, which on a loaded machine is later than the next animation frame (reading it then
+ * made these checks flaky in CI) — so this waits for it, and a focus that never gets there fails naming where it is.
+ */
+export async function expectFocus(page: Page, expected: string): Promise<void> {
+  try {
+    await page.waitForFunction(
+      (want) => {
+        const active = (globalThis as any).document.activeElement;
+        return `${active?.tagName.toLowerCase()}#${active?.id ?? ''}` === want;
+      },
+      expected,
+      { timeout: 10_000 },
+    );
+  } catch {
+    // Timed out: the assertion below says where the focus is instead.
+  }
+  assert.equal(await focusedElement(page), expected, 'where the keyboard focus is');
+}

@@ -5,13 +5,10 @@ import type { Cardlane } from '../../src/app/start.ts';
 import type { BillingServices } from '../../src/billing/billing-services.ts';
 import { REFUNDS_LISTED_MAX, type InvoiceRefund } from '../../src/billing/invoices/invoice-adjustments.ts';
 import { adjustmentSectionLines } from '../../src/billing/invoices/invoice-pdf-adjustments.ts';
-import { recordUsage } from '../../src/billing/metering.ts';
-import type { PaymentAttempt } from '../../src/billing/payments/payment-attempts.ts';
-import { priceBook } from '../../src/billing/price-book.ts';
-import { Ledger } from '../../src/ledger/index.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { demoMerchantStripe, startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
 import { readPdf } from '../support/pdf-text.ts';
+import { orgWithPurchase as purchaseFor, spendCredits, type CreditWorld } from './credit-purchase-fixture.ts';
 
 // A customer's accountant reads the invoice PDF, not the billing page: a purchase refunded (by billing or at the
 // payment provider) or charged back read there as fully paid, though the invoice list said otherwise. Its PDF now
@@ -50,22 +47,9 @@ function toLateEveningUtc(): { utcDay: string; shanghaiDay: string } {
   return { utcDay: new Date(ms).toISOString().slice(0, 10), shanghaiDay: new Date(ms + 8 * HOUR_MS).toISOString().slice(0, 10) };
 }
 
-async function orgWithPurchase(amountMinor: number, number = '4242424242424242'): Promise<{ orgId: string; apiKey: string; purchase: PaymentAttempt }> {
-  const org = await cardlane.billing.createOrganization('Invoice reader');
-  const pm = await tokenizer.paymentMethods.create({ type: 'card', card: { number, exp_month: 12, exp_year: 2034, cvc: '123' } });
-  assert.equal((await billing.paymentMethods.add(org.id, pm.id)).status, 'added');
-  const purchase = await billing.purchases.buy(org.id, { amountMinor, paymentMethodId: pm.id });
-  assert.equal(purchase.status, 'succeeded', JSON.stringify(purchase.failure));
-  step();
-  return { orgId: org.id, apiKey: org.apiKey, purchase };
-}
-
-/** Spends `amountMinor` of the organization's credits (a model priced one cent a token). */
-async function spend(orgId: string, amountMinor: number, id: string): Promise<void> {
-  const book = priceBook([{ model: 'cent-per-token', currency: 'USD', input_microusd_per_1m_tokens: 10_000_000_000, output_microusd_per_1m_tokens: 0 }]);
-  const outcome = await recordUsage(cardlane.db, { clock, ledger: new Ledger(clock), priceBook: book }, { orgId, usageEventId: id, model: 'cent-per-token', inputTokens: amountMinor, outputTokens: 0 });
-  assert.equal(outcome.result, 'recorded', JSON.stringify(outcome));
-}
+const world = (): CreditWorld => ({ cardlane, tokenizer, clock });
+const orgWithPurchase = (amountMinor: number, number?: string) => purchaseFor(world(), 'Invoice reader', amountMinor, number);
+const spend = (orgId: string, amountMinor: number, id: string) => spendCredits(world(), orgId, amountMinor, id);
 
 async function api(apiKey: string, path: string): Promise<any> {
   const response = await fetch(`${cardlane.url}/billing/v1${path}`, { headers: { authorization: `Bearer ${apiKey}` } });

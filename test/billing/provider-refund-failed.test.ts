@@ -7,16 +7,14 @@ import { REFUND_READ_COLUMNS, refundObject } from '../../src/acquirer/payments/r
 import type { Cardlane } from '../../src/app/start.ts';
 import { creditBalance } from '../../src/billing/billing-ledger.ts';
 import type { BillingServices } from '../../src/billing/billing-services.ts';
-import { recordUsage } from '../../src/billing/metering.ts';
-import { findAttempt, type PaymentAttempt } from '../../src/billing/payments/payment-attempts.ts';
-import { priceBook } from '../../src/billing/price-book.ts';
+import { findAttempt } from '../../src/billing/payments/payment-attempts.ts';
 import { PROVIDER_EVENT_TYPES } from '../../src/billing/provider-events/provider-event-feed.ts';
 import { applyProviderRefunds } from '../../src/billing/provider-events/provider-refunds.ts';
-import { Ledger } from '../../src/ledger/index.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { lostRaces } from '../../src/platform/db/retry.ts';
 import { IdGenerator } from '../../src/platform/ids.ts';
 import { demoMerchantStripe, startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
+import { orgWithPurchase as purchaseFor, spendCredits, type CreditWorld } from './credit-purchase-fixture.ts';
 
 // A refund can fail after it succeeded (Stripe: status `failed`, a `failure_reason` such as `expired_or_canceled_card`,
 // events `refund.failed` and `charge.refund.updated`; the money goes back to the merchant's balance). Billing took the
@@ -46,22 +44,9 @@ const balance = async (orgId: string) => (await creditBalance(cardlane.db, orgId
 const sweep = () => cardlane.runTask('billing.provider-events');
 const step = () => clock.advanceMs(1_000);
 
-async function orgWithPurchase(amountMinor: number): Promise<{ orgId: string; apiKey: string; purchase: PaymentAttempt }> {
-  const org = await cardlane.billing.createOrganization('Refund-failed API customer');
-  const pm = await tokenizer.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' } });
-  assert.equal((await billing.paymentMethods.add(org.id, pm.id)).status, 'added');
-  const purchase = await billing.purchases.buy(org.id, { amountMinor, paymentMethodId: pm.id });
-  assert.equal(purchase.status, 'succeeded', JSON.stringify(purchase.failure));
-  step();
-  return { orgId: org.id, apiKey: org.apiKey, purchase };
-}
-
-/** Spends `amountMinor` of the organization's credits (a model priced one cent a token). */
-async function spend(orgId: string, amountMinor: number, id: string): Promise<void> {
-  const book = priceBook([{ model: 'cent-per-token', currency: 'USD', input_microusd_per_1m_tokens: 10_000_000_000, output_microusd_per_1m_tokens: 0 }]);
-  const outcome = await recordUsage(cardlane.db, { clock, ledger: new Ledger(clock), priceBook: book }, { orgId, usageEventId: id, model: 'cent-per-token', inputTokens: amountMinor, outputTokens: 0 });
-  assert.equal(outcome.result, 'recorded', JSON.stringify(outcome));
-}
+const world = (): CreditWorld => ({ cardlane, tokenizer, clock });
+const orgWithPurchase = (amountMinor: number) => purchaseFor(world(), 'Refund-failed API customer', amountMinor);
+const spend = (orgId: string, amountMinor: number, id: string) => spendCredits(world(), orgId, amountMinor, id);
 
 async function api(apiKey: string, path: string): Promise<any> {
   const response = await fetch(`${cardlane.url}/billing/v1${path}`, { headers: { authorization: `Bearer ${apiKey}` } });

@@ -5,13 +5,10 @@ import Stripe from 'stripe';
 import type { Cardlane } from '../../src/app/start.ts';
 import { creditBalance } from '../../src/billing/billing-ledger.ts';
 import type { BillingServices } from '../../src/billing/billing-services.ts';
-import { recordUsage } from '../../src/billing/metering.ts';
-import type { PaymentAttempt } from '../../src/billing/payments/payment-attempts.ts';
-import { priceBook } from '../../src/billing/price-book.ts';
 import { PROVIDER_EVENT_TYPES } from '../../src/billing/provider-events/provider-event-feed.ts';
-import { Ledger } from '../../src/ledger/index.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { demoMerchantStripe, startInProcessCardlane, type InProcessCardlane } from '../support/in-process-cardlane.ts';
+import { orgWithPurchase as purchaseFor, spendCredits, type CreditWorld } from './credit-purchase-fixture.ts';
 
 // A review found that refunds made at the acquirer outside billing (the merchant's operator with the Stripe API or CLI)
 // and chargebacks of credit purchases never reached billing: the customer kept the credits the money had paid for.
@@ -39,24 +36,9 @@ const balance = async (orgId: string) => (await creditBalance(cardlane.db, orgId
 const sweep = () => cardlane.runTask('billing.provider-events');
 const step = () => clock.advanceMs(1_000);
 
-/** A new organization that bought `amountMinor` of credits with a card of `number`. */
-async function orgWithPurchase(amountMinor: number, number = '4242424242424242'): Promise<{ orgId: string; apiKey: string; purchase: PaymentAttempt }> {
-  const org = await cardlane.billing.createOrganization('Refunded API customer');
-  const pm = await tokenizer.paymentMethods.create({ type: 'card', card: { number, exp_month: 12, exp_year: 2034, cvc: '123' } });
-  const added = await billing.paymentMethods.add(org.id, pm.id);
-  assert.equal(added.status, 'added');
-  const purchase = await billing.purchases.buy(org.id, { amountMinor, paymentMethodId: pm.id });
-  assert.equal(purchase.status, 'succeeded', JSON.stringify(purchase.failure));
-  step();
-  return { orgId: org.id, apiKey: org.apiKey, purchase };
-}
-
-/** Spends `amountMinor` of the organization's credits (a model priced one cent a token). */
-async function spend(orgId: string, amountMinor: number, id: string): Promise<void> {
-  const book = priceBook([{ model: 'cent-per-token', currency: 'USD', input_microusd_per_1m_tokens: 10_000_000_000, output_microusd_per_1m_tokens: 0 }]);
-  const outcome = await recordUsage(cardlane.db, { clock, ledger: new Ledger(clock), priceBook: book }, { orgId, usageEventId: id, model: 'cent-per-token', inputTokens: amountMinor, outputTokens: 0 });
-  assert.equal(outcome.result, 'recorded', JSON.stringify(outcome));
-}
+const world = (): CreditWorld => ({ cardlane, tokenizer, clock });
+const orgWithPurchase = (amountMinor: number, number?: string) => purchaseFor(world(), 'Refunded API customer', amountMinor, number);
+const spend = (orgId: string, amountMinor: number, id: string) => spendCredits(world(), orgId, amountMinor, id);
 
 async function api(apiKey: string, path: string): Promise<any> {
   const response = await fetch(`${cardlane.url}/billing/v1${path}`, { headers: { authorization: `Bearer ${apiKey}` } });

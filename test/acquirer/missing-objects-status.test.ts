@@ -76,6 +76,11 @@ test('an object named by a body or query parameter that does not exist is a 400 
       { statusCode: 400, param: 'payment_intent', message: `No such payment_intent: '${NO_PAYMENT_INTENT}'` },
     ],
     ['attach customer', () => stripe.paymentMethods.attach(card.id, { customer: NO_CUSTOMER }), { statusCode: 400, param: 'customer', message: `No such customer: '${NO_CUSTOMER}'` }],
+    [
+      'list payment methods customer',
+      () => stripe.paymentMethods.list({ customer: NO_CUSTOMER, type: 'card' }),
+      { statusCode: 400, param: 'customer', message: `No such customer: '${NO_CUSTOMER}'` },
+    ],
     ['list starting_after', () => stripe.customers.list({ starting_after: NO_CUSTOMER }), { statusCode: 400, param: 'starting_after', message: `No such customer: '${NO_CUSTOMER}'` }],
     ['list ending_before', () => stripe.refunds.list({ ending_before: NO_REFUND }), { statusCode: 400, param: 'ending_before', message: `No such refund: '${NO_REFUND}'` }],
     [
@@ -139,4 +144,29 @@ test("another merchant's object is missing the same way: 400 in a parameter, 404
   const customer = await stripe.customers.create({ email: 'mine@example.com' });
   await assertMissing(theirs.paymentIntents.create({ amount: 1_000, currency: 'usd', customer: customer.id }), { statusCode: 400, param: 'customer', message: `No such customer: '${customer.id}'` }, 'their intent for my customer');
   await assertMissing(theirs.customers.retrieve(customer.id), { statusCode: 404, param: 'id', message: `No such customer: '${customer.id}'` }, 'their retrieve of my customer');
+});
+
+// Listing payment methods answered an empty list for a customer it does not know, as if that customer had no
+// cards. A deleted customer lists as a missing one (as every other operation on it does; only retrieve answers
+// `deleted: true`), and another merchant's customer, cards and all, is exactly a missing one.
+test("a deleted customer's or another merchant's payment methods are listed as a missing customer's: 400 in the query, 404 in the path", async () => {
+  const theirs = f.stripeFor((await f.addMerchant({ name: 'Other Shop' })).secretKey);
+  const mine = await stripe.customers.create({ email: 'mine@example.com' });
+  await stripe.paymentMethods.attach((await newCard()).id, { customer: mine.id });
+  const gone = await stripe.customers.create({ email: 'gone@example.com' });
+  await stripe.paymentMethods.attach((await newCard()).id, { customer: gone.id });
+  await stripe.customers.del(gone.id);
+
+  const cases: ReadonlyArray<readonly [string, Stripe, string]> = [
+    ["another merchant's customer", theirs, mine.id],
+    ['a deleted customer', stripe, gone.id],
+  ];
+  for (const [what, client, customer] of cases) {
+    const message = `No such customer: '${customer}'`;
+    await assertMissing(client.paymentMethods.list({ customer, type: 'card' }), { statusCode: 400, param: 'customer', message }, `${what}, query`);
+    await assertMissing(client.customers.listPaymentMethods(customer, { type: 'card' }), { statusCode: 404, param: 'customer', message }, `${what}, path`);
+  }
+  // The merchant's own live customer still lists its card both ways.
+  assert.equal((await stripe.paymentMethods.list({ customer: mine.id, type: 'card' })).data.length, 1);
+  assert.equal((await stripe.customers.listPaymentMethods(mine.id, { type: 'card' })).data.length, 1);
 });

@@ -108,7 +108,15 @@ export function paymentMethodEndpoints(
       url: '/payment_methods',
       summary: "List a customer's PaymentMethods",
       parse: (p) => ({ query: parseListQuery(p), customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }), type: p.enumOf('type', ['card']) }),
-      run: async ({ query, customer }, call) => listOf(deps, call.merchant.id, customer, query, '/v1/payment_methods'),
+      run: async ({ query, customer }, call) => {
+        if (customer === undefined) {
+          throw new AcquirerError('parameter_missing', 'Missing required param: customer. Cardlane lists payment methods per customer.', { param: 'customer' });
+        }
+        // A customer that is missing, deleted or another merchant's is Stripe's 400 resource_missing (the query names
+        // it), not an empty list: an empty list would tell the caller "this customer has no cards".
+        await requireCustomer(deps.db, call.merchant.id, customer, 'customer');
+        return listOf(deps, call.merchant.id, customer, query, '/v1/payment_methods');
+      },
     },
     {
       method: 'GET',
@@ -153,10 +161,8 @@ export function paymentMethodEndpoints(
   ];
 }
 
-async function listOf(deps: AcquirerDeps, merchantId: string, customer: string | undefined, query: ReturnType<typeof parseListQuery>, url: string) {
-  if (customer === undefined) {
-    throw new AcquirerError('parameter_missing', 'Missing required param: customer. Cardlane lists payment methods per customer.', { param: 'customer' });
-  }
+/** The payment methods attached to `customer`, which the caller has found to be this merchant's live customer. */
+async function listOf(deps: AcquirerDeps, merchantId: string, customer: string, query: ReturnType<typeof parseListQuery>, url: string) {
   const page = await listPage<{ id: string }>(deps.db, {
     table: 'acquirer_payment_methods',
     columns: 'id',

@@ -4,7 +4,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { endpoint, registerEndpoints, type AnyEndpoint } from '../../platform/http/typed-route.ts';
 import { BillingError } from '../errors.ts';
 import { readBillingProfile, saveBillingProfile, type BillingProfile } from '../invoices/billing-profile.ts';
-import { readInvoiceAdjustments } from '../invoices/invoice-adjustments.ts';
+import { readInvoiceWithAdjustments } from '../invoices/invoice-adjustments.ts';
 import { renderInvoicePdf, type InvoiceLang, type InvoiceReading } from '../invoices/invoice-pdf.ts';
 import { findInvoice, invoiceStatus, listInvoices, type Invoice } from '../invoices/invoices.ts';
 import { organizationAuth, orgOf } from './billing-auth.ts';
@@ -143,12 +143,18 @@ export function invoiceEndpoints(deps: { readonly db: Database; readonly clock: 
       handler: async (request, reply) => {
         const asPdf = request.params.id.endsWith('.pdf');
         const id = asPdf ? request.params.id.slice(0, -4) : request.params.id;
-        const invoice = await findInvoice(db, orgOf(request).id, id);
-        if (invoice === null) throw new BillingError('resource_missing', `No invoice ${id}.`);
-        if (!asPdf) return invoiceObject(invoice);
+        if (!asPdf) {
+          const invoice = await findInvoice(db, orgOf(request).id, id);
+          if (invoice === null) throw new BillingError('resource_missing', `No invoice ${id}.`);
+          return invoiceObject(invoice);
+        }
+        // Refunds and dispute steps after issue are listed on the PDF, so the file does not read as fully paid; read
+        // with the invoice in one snapshot, so its amount refunded and its list agree.
+        const found = await readInvoiceWithAdjustments(db, orgOf(request).id, id);
+        if (found === null) throw new BillingError('resource_missing', `No invoice ${id}.`);
+        const { invoice, adjustments } = found;
         const reading = readingOf(request.headers['accept-language'], request.query);
-        // Refunds and dispute steps after issue are listed on the PDF, so the file does not read as fully paid.
-        const bytes = await renderInvoicePdf(invoice, INVOICE_SELLER, reading, await readInvoiceAdjustments(db, invoice));
+        const bytes = await renderInvoicePdf(invoice, INVOICE_SELLER, reading, adjustments);
         reply.type('application/pdf').header('content-disposition', `attachment; filename="${invoice.number}.pdf"`).header('cache-control', 'private, no-store');
         return Buffer.from(bytes);
       },

@@ -1,5 +1,5 @@
-import type { Sql } from '../../platform/db/database.ts';
-import { invoiceStatus, type Invoice, type InvoiceStatus } from './invoices.ts';
+import type { Database, Sql } from '../../platform/db/database.ts';
+import { findInvoice, invoiceStatus, type Invoice, type InvoiceStatus } from './invoices.ts';
 
 /**
  * What happened to an invoice's payment after it was issued: its refunds
@@ -108,6 +108,22 @@ export async function readInvoiceAdjustments(sql: Sql, invoice: Pick<Invoice, 'o
       creditsRestoredMinor: Number(row.credits_restored_minor),
     })),
   };
+}
+
+/**
+ * An invoice and its adjustments as they stood at one moment, for its PDF. Read apart, a refund committed between
+ * the reads showed in the list of refunds but not in the amount refunded (or the other way round), and the file
+ * contradicted itself; one snapshot (a read-only transaction that does not block writers) makes them agree.
+ */
+export async function readInvoiceWithAdjustments(
+  db: Database,
+  orgId: string,
+  invoiceId: string,
+): Promise<{ invoice: Invoice; adjustments: InvoiceAdjustments } | null> {
+  return db.snapshot(async (sql) => {
+    const invoice = await findInvoice(sql, orgId, invoiceId);
+    return invoice === null ? null : { invoice, adjustments: await readInvoiceAdjustments(sql, invoice) };
+  });
 }
 
 /** Where the invoice's money stands: its status as the API and the invoice list give it, and what the card kept, net. */

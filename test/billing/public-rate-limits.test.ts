@@ -27,7 +27,7 @@ let dataDir: string;
 
 beforeEach(async () => {
   clock = new ManualClock();
-  t = await createTestDatabase({ nowMs: clock.nowMs() });
+  t = await createTestDatabase();
   dataDir = mkdtempSync(join(tmpdir(), 'cardlane-billing-limits-'));
   const random = seededRandom(31);
   const logger = createLogger({ level: 'silent' });

@@ -12,7 +12,7 @@ export interface NetworkFixture extends TestDatabase {
 }
 
 export async function networkFixture(seed = 7): Promise<NetworkFixture> {
-  const base = await createTestDatabase({ nowMs: START_MS });
+  const base = await createTestDatabase();
   const clock = new ManualClock(START_MS);
   return { ...base, clock, ids: new IdGenerator(clock, seededRandom(seed)) };
 }

@@ -56,7 +56,7 @@ const single = new OtpStore({
 let t: TestDatabase;
 let db: Database;
 beforeEach(async () => {
-  t = await createTestDatabase({ nowMs: T0, poolSize: 4 });
+  t = await createTestDatabase({ poolSize: 4 });
   db = t.db;
   await db.transaction((tx) => tx.exec(renderDdl(tx.dialect, TABLES)));
 });

@@ -16,7 +16,7 @@ const sessions = new SessionStore({ table: 'test_sessions', ownerColumn: 'user_i
 
 let t: TestDatabase;
 beforeEach(async () => {
-  t = await createTestDatabase({ nowMs: T0 });
+  t = await createTestDatabase();
   await t.db.transaction((tx) =>
     tx.exec(`CREATE TABLE test_sessions (
       id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,

@@ -23,7 +23,7 @@ export interface IdentityFixture extends TestDatabase {
 }
 
 export async function identityFixture(seed = 42): Promise<IdentityFixture> {
-  const base = await createTestDatabase({ nowMs: START_MS });
+  const base = await createTestDatabase();
   const clock = new ManualClock(START_MS);
   const deps = createSandboxIdentityDeps({ clock, otpPepper: OTP_PEPPER, random: seededRandom(seed) });
   const lastCode = async (phone: string) => {

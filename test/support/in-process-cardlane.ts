@@ -4,16 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCardlane, type Cardlane } from '../../src/app/start.ts';
 import type { Clock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db/open.ts';
-import { PostgresDatabase } from '../../src/platform/db/postgres.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { newTestLocation } from './databases.ts';
+import { migratedTestLocation } from './databases.ts';
 
 export interface InProcessCardlane {
   readonly cardlane: Cardlane;
   /** The deployment's first operator key, as `cardlane up` writes it. */
   readonly operatorKey: string;
-  /** Stops it, drops its schema (PostgreSQL) or file, and removes its data directory. */
+  /** Stops it, drops its database (PostgreSQL) or file, and removes its data directory. */
   close(): Promise<void>;
 }
 
@@ -24,17 +22,14 @@ export interface InProcessCardlane {
  */
 export async function startInProcessCardlane(name: string, clock: Clock): Promise<InProcessCardlane> {
   const dataDir = mkdtempSync(join(tmpdir(), `cardlane-${name}-`));
-  const location = newTestLocation();
+  const location = await migratedTestLocation();
   const cardlane = await startCardlane({ flags: { port: '0', database: location.url, dataDir }, env: {}, clock, tasks: () => [], logger: createLogger({ level: 'silent' }) });
   return {
     cardlane,
     operatorKey: readFileSync(cardlane.operatorKeyFile!, 'utf8').trim(),
     async close() {
       await cardlane.close();
-      const db = openDatabase(location.url);
-      if (db instanceof PostgresDatabase) await db.dropSchema();
-      await db.close();
-      location.remove();
+      await location.remove();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

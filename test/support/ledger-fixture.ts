@@ -16,7 +16,7 @@ export interface LedgerFixture extends TestDatabase {
 }
 
 export async function ledgerFixture(): Promise<LedgerFixture> {
-  const base = await createTestDatabase({ nowMs: START_MS });
+  const base = await createTestDatabase();
   const clock = new ManualClock(START_MS);
   const ledger = new Ledger(clock);
   return {

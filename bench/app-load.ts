@@ -115,10 +115,11 @@ interface LoadTimes {
   readonly dom_content_loaded_ms: number;
 }
 
-async function measure(browser: Browser, url: string, readyCheck: string, options: { cpu: number; network: boolean; initScript?: string }): Promise<LoadTimes> {
+async function measure(browser: Browser, url: string, readyCheck: string, options: { cpu: number; network: boolean; sessionCookie?: { name: string; value: string } }): Promise<LoadTimes> {
   const context = await browser.newContext({ ...PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   try {
-    if (options.initScript !== undefined) await context.addInitScript(options.initScript);
+    // A signed-in page's session rides in its HttpOnly cookie, as a browser that signed in holds it.
+    if (options.sessionCookie !== undefined) await context.addCookies([{ ...options.sessionCookie, url, httpOnly: true, sameSite: 'Strict' }]);
     await context.addInitScript(watchReady(readyCheck));
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -181,22 +182,22 @@ async function main(): Promise<void> {
     log(`cardlane up at ${up.url}; ${loads} loads a page, CPU ${cpu}× slower, network ${network ? 'fast 4G' : 'unthrottled'}`);
     const token = await billingToken(up);
     const pages = [
-      { name: 'app', path: '/app', ready: `() => document.querySelector('#phone') !== null`, initScript: undefined },
+      { name: 'app', path: '/app', ready: `() => document.querySelector('#phone') !== null`, sessionCookie: undefined },
       {
         name: 'billing',
         path: '/billing',
         ready: `() => /^\\$/.test(document.querySelector('#balance')?.textContent ?? '')`,
         // A signed-in owner, as after a sign-in: the dashboard reads its data from the API.
-        initScript: `sessionStorage.setItem('cardlane.billing.session', ${JSON.stringify(token)});`,
+        sessionCookie: { name: 'cardlane_billing', value: token },
       },
     ];
     const results: Record<string, unknown> = {};
     for (const page of pages) {
       const bytes = await firstLoad(up.url, page.path);
       // One warm-up load (Chromium's own first start), not counted.
-      await measure(browser, `${up.url}${page.path}`, page.ready, { cpu, network, ...(page.initScript ? { initScript: page.initScript } : {}) });
+      await measure(browser, `${up.url}${page.path}`, page.ready, { cpu, network, ...(page.sessionCookie ? { sessionCookie: page.sessionCookie } : {}) });
       const times: LoadTimes[] = [];
-      for (let i = 0; i < loads; i++) times.push(await measure(browser, `${up.url}${page.path}`, page.ready, { cpu, network, ...(page.initScript ? { initScript: page.initScript } : {}) }));
+      for (let i = 0; i < loads; i++) times.push(await measure(browser, `${up.url}${page.path}`, page.ready, { cpu, network, ...(page.sessionCookie ? { sessionCookie: page.sessionCookie } : {}) }));
       results[page.name] = { path: page.path, first_load: bytes, time_to_interactive: summary(times) };
       log(`${page.path}: ${(bytes.js_bytes.gzip / 1024).toFixed(1)} kB gzip JS + ${(bytes.css_bytes.gzip / 1024).toFixed(1)} kB gzip CSS; ready in ${summary(times).ready_ms_median} ms (median)`);
     }

@@ -61,6 +61,12 @@ const routes = [
     normal: 400,
   },
   {
+    name: 'POST /billing/v1/browser-session',
+    policy: MEMBER_SIGN_IN_RATE_LIMIT,
+    send: (ip: string) => app.inject({ method: 'POST', url: '/billing/v1/browser-session', remoteAddress: ip, payload: { email: 'a@example.com', code: '000000' } }),
+    normal: 400,
+  },
+  {
     name: 'GET /billing/assets/…',
     policy: BILLING_PAGE_RATE_LIMIT,
     send: (ip: string) => app.inject({ method: 'GET', url: '/billing/assets/app.css', remoteAddress: ip }),
@@ -80,6 +86,12 @@ for (const route of routes) {
     assert.equal((await route.send(FLOODER)).statusCode, route.normal);
   });
 }
+
+test('the page’s sign-in and the programs’ sign-in share one budget per address: two doors do not double a guesser’s tries', async () => {
+  const signIn = (url: string) => app.inject({ method: 'POST', url, remoteAddress: FLOODER, payload: { email: 'a@example.com', code: '000000' } });
+  for (let i = 0; i < MEMBER_SIGN_IN_RATE_LIMIT.burst; i++) assert.equal((await signIn('/billing/v1/sessions')).statusCode, 400, `request ${i + 1}`);
+  assert.equal((await signIn('/billing/v1/browser-session')).statusCode, 429);
+});
 
 test('the billing page’s limit does not reach the members API', async () => {
   for (let i = 0; i < BILLING_PAGE_RATE_LIMIT.burst + 1; i++) await app.inject({ method: 'GET', url: '/billing/assets/app.css', remoteAddress: FLOODER });

@@ -17,7 +17,8 @@ import { e2eWorkspace } from '../support/cli.ts';
 // The billing page's organization switcher in Chromium at 390 px: the demo owner, also invited to a second
 // organization, signs in (to the demo organization: an invitation is never the default), switches with the
 // keyboard to the second — which accepts the invitation — and every panel shows its data (its balance, a
-// member's view without the owner's controls); the old session token stops working; then back, and in 中文.
+// member's view without the owner's controls); the switch replaces the HttpOnly session cookie and the old session
+// stops working, with no token ever in the page's storage; then back, and in 中文.
 // Run in-process (not `cardlane up`) because a second organization is made through billing's API here, as an
 // API business's sign-up would. `npm run build` first: the page is served from dist/.
 
@@ -71,7 +72,10 @@ test('the billing page switches organizations: a header switcher (keyboard, axe-
     assert.deepEqual(await page.locator('#org-switch-select option').allTextContents(), ['Demo API customer (owner)', 'Second Lab (member, invited: switching accepts)']);
     await assertFitsPhone(page);
     await checkAccessibility(page, 'dashboard with the organization switcher');
-    const oldToken = await page.evaluate(() => (globalThis as any).sessionStorage.getItem('cardlane.billing.session') as string | null);
+    // The session is the HttpOnly cookie's (the test reads it as the browser holds it; no script of the page can).
+    const sessionCookie = async () => (await context!.cookies(cardlane.url)).find((cookie) => cookie.name === 'cardlane_billing')?.value ?? null;
+    const oldToken = await sessionCookie();
+    assert.match(oldToken ?? '', /^sess-cl-/);
 
     // With the keyboard: choose, then the button (choosing alone moves nobody).
     await page.focus('#org-switch-select');
@@ -89,9 +93,10 @@ test('the billing page switches organizations: a header switcher (keyboard, axe-
     assert.equal(await page.locator('#buy-form').isVisible(), false, "a member's view: no purchase form");
     await waitForText(page, '#members-list', /owner@demo\.cardlane\.test.*you/);
     assert.deepEqual(await page.locator('#org-switch-select option').allTextContents(), ['Demo API customer (owner)', 'Second Lab (member)'], 'the invitation is accepted');
-    const newToken = await page.evaluate(() => (globalThis as any).sessionStorage.getItem('cardlane.billing.session') as string | null);
+    const newToken = await sessionCookie();
     assert.match(newToken ?? '', /^sess-cl-/);
-    assert.notEqual(newToken, oldToken);
+    assert.notEqual(newToken, oldToken, 'the switch replaced the cookie');
+    assert.deepEqual(await page.evaluate(() => [(globalThis as any).sessionStorage.length, (globalThis as any).localStorage.length]), [0, 0], 'nothing in browser storage');
     assert.equal((await call('/billing/v1/credit_balance', oldToken!)).status, 401, 'the old token ended with the switch');
     assert.equal((await call('/billing/v1/credit_balance', newToken!)).json.organization, second.id);
     await assertFitsPhone(page);

@@ -17,7 +17,8 @@ import { testDatabaseKind } from '../support/databases.ts';
 // turns auto-recharge on and invites a member, makes them an owner (stepping
 // down itself is refused while no other owner has accepted); the invited
 // owner accepts, steps down, and then sees the billing without the controls
-// that change it. axe-core checks each screen.
+// that change it. axe-core checks each screen. The session is an HttpOnly cookie: nothing of it is in the page's
+// storage or readable by a script.
 // CARDLANE_APP_SCREENSHOTS=<dir> keeps phone-size screenshots there (the README's come from docs/).
 
 const skip = NO_CHROMIUM;
@@ -48,7 +49,7 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
       workDir,
       (message) =>
         (/status of 400/.test(message.text()) && message.location().url.endsWith('/billing/v1/credit_purchases')) ||
-        (/status of 409/.test(message.text()) && message.location().url.endsWith('/billing/v1/sessions')) ||
+        (/status of 409/.test(message.text()) && message.location().url.endsWith('/billing/v1/browser-session')) ||
         (/status of 409/.test(message.text()) && /\/billing\/v1\/members\/mem_\w+$/.test(message.location().url)),
     );
     context = phone.context;
@@ -75,6 +76,25 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await waitForText(page, '#balance', /^\$0\.00$/);
     await waitForText(page, '#ar-status', /^Off$/);
     await checkAccessibility(page, 'dashboard');
+
+    // The session is an HttpOnly, SameSite=Strict cookie: no token in sessionStorage or localStorage, none a script can read.
+    const cookies = (await context.cookies(info.url)).filter((cookie) => cookie.name === 'cardlane_billing');
+    assert.deepEqual(cookies.map((cookie) => [cookie.httpOnly, cookie.sameSite, cookie.path]), [[true, 'Strict', '/']]);
+    const token = cookies[0]!.value;
+    assert.match(token, /^sess-cl-/);
+    // No named function inside: the test runner's transform would name it with a helper the page does not have.
+    const storage = await page.evaluate(() => ({
+      session: Object.entries({ ...(globalThis as any).sessionStorage }).map(([key, value]) => `${key}=${value}`),
+      local: Object.entries({ ...(globalThis as any).localStorage }).map(([key, value]) => `${key}=${value}`),
+      cookie: (globalThis as any).document.cookie as string,
+    }));
+    assert.deepEqual(storage.session, [], 'nothing in sessionStorage');
+    assert.equal(storage.local.some((entry: string) => entry.includes(token) || entry.includes('sess-cl-')), false, `no session token in localStorage: ${storage.local}`);
+    assert.equal(storage.cookie, '', 'no cookie a script can read');
+    // A reload keeps the member signed in (the page asks GET /sessions/current); every change below uses the anti-CSRF token it was told then.
+    await page.reload();
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    await waitForText(page, '#who', /owner@demo\.cardlane\.test \(owner\) · Demo API customer/);
 
     const addCard = async (number: string) => {
       if (!(await page.locator('#card-add-box').evaluate((details) => (details as unknown as { open: boolean }).open))) await page.click('#card-add-box summary');
@@ -158,9 +178,6 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await waitForText(page, '#ar-status', /^Paused$/);
     await waitForText(page, '#ar-detail', /there is no default card to charge/);
 
-    // Signing out ends the session for good.
-    const token = await page.evaluate(() => (globalThis as any).sessionStorage.getItem('cardlane.billing.session') as string | null);
-    assert.match(token ?? '', /^sess-cl-/);
     // The owner invites a reader (a member: looks, does not change) from the page before leaving.
     await page.fill('#invite-email', 'reader@demo.cardlane.test');
     await page.click('#invite-submit');
@@ -179,10 +196,15 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await waitForText(page, '#members-message', /^你是该组织唯一的所有者（受邀的所有者接受邀请后才算）：请先将另一位成员设为所有者。$/);
     await page.click('#lang-toggle');
     await waitForText(page, '#who', /owner@demo\.cardlane\.test \(owner\)/);
+    // Signing out ends the session for good (the token the cookie held, even used as a bearer token) and clears the cookie.
     await page.click('#signout');
     await page.locator('#signin').waitFor({ state: 'visible' });
     const after = await fetch(`${info.url}/billing/v1/credit_balance`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(after.status, 401);
+    assert.deepEqual((await context.cookies(info.url)).filter((cookie) => cookie.name === 'cardlane_billing'), [], 'sign-out cleared the cookie');
+    // A reload keeps the page signed out.
+    await page.reload();
+    await page.locator('#signin').waitFor({ state: 'visible' });
 
     // The reader signs in and sees the billing, without the controls that change it.
     if (!(await page.locator('#signin-email').isVisible())) await page.click('#signin-other');

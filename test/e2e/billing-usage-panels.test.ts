@@ -101,10 +101,9 @@ test('usage and costs, and API keys, on the billing page in Chromium: totals agr
       if (message.type() === 'error' && !/status of 40[12]/.test(message.text())) problems.push(`console: ${message.text()}`);
     });
 
-    // The page takes the owner's session from above (a second code within the minute would be refused), as a reload keeps it.
+    // The page takes the owner's session from above (a second code within the minute would be refused) in its cookie, as a reload keeps it.
+    await context.addCookies([{ name: 'cardlane_billing', value: ownerToken, url: info.url, httpOnly: true, sameSite: 'Strict' }]);
     await page.goto(`${info.url}/billing`);
-    await page.evaluate((session) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('cardlane.billing.session', session), ownerToken);
-    await page.reload();
     await page.locator('#dashboard').waitFor({ state: 'visible' });
 
     // The usage panel: its total is what the credits went down by, to the cent; so are its tables.

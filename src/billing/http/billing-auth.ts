@@ -1,10 +1,11 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import type { RouteAuth } from '../../platform/http/typed-route.ts';
 import { BillingError } from '../errors.ts';
 import { authenticateMemberSession, looksLikeMemberSessionToken, type MemberSession } from '../members/member-sessions.ts';
 import { organizationForApiKey, ORG_API_KEY_PATTERN, type Organization } from '../organizations.ts';
+import { billingCookieSession } from './member-cookie.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,8 +22,11 @@ const READS = new Set(['GET', 'HEAD']);
 /**
  * Billing's API is for an organization, authenticated either with one of
  * its API keys (`Authorization: Bearer sk-cl-…`, for programs) or with a
- * member's session token from signing in to the billing page
- * (`Bearer sess-cl-…`). Every billing endpoint declares this as its `auth`;
+ * member's session token from signing in (`Bearer sess-cl-…`, the CLI's),
+ * or — for a request without an Authorization header — with the billing
+ * page's HttpOnly session cookie (member-cookie.ts: never from another
+ * site, a change only with the session's X-CSRF-Token, 403
+ * `csrf_token_invalid`). Every billing endpoint declares this as its `auth`;
  * handlers then read `orgOf(request)` and answer 404 for anything that is not
  * the organization's. The merchant's OpenAI-compatible API does not use
  * this hook: it takes API keys only.
@@ -39,7 +43,12 @@ const READS = new Set(['GET', 'HEAD']);
  * `clock` judges a session's expiry: billing's clock, the one that stamped it.
  */
 export function organizationAuth(sql: Sql, clock: Clock): RouteAuth {
-  const check = async (request: FastifyRequest): Promise<void> => {
+  const check = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const fromCookie = await billingCookieSession(sql, clock, request, reply);
+    if (fromCookie !== undefined) {
+      if (!fromCookie.ok) throw new BillingError(fromCookie.code, fromCookie.message);
+      return takeMemberSession(request, fromCookie.session);
+    }
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
     if (token !== undefined && ORG_API_KEY_PATTERN.test(token)) {
@@ -51,17 +60,21 @@ export function organizationAuth(sql: Sql, clock: Clock): RouteAuth {
     if (token !== undefined && looksLikeMemberSessionToken(token)) {
       const session = await authenticateMemberSession(sql, token, clock.nowMs());
       if (session === undefined) throw new BillingError('authentication_required', 'The session has expired or was signed out; sign in again.');
-      if (!READS.has(request.method) && session.member.role !== 'owner') {
-        throw new BillingError('permission_denied', 'Only an owner of the organization can change its billing; members can look. Ask an owner.');
-      }
-      request.billingOrg = session.organization;
-      request.billingMember = session;
-      return;
+      return takeMemberSession(request, session);
     }
     throw new BillingError('authentication_required', "Send an organization API key (Authorization: Bearer sk-cl-…) or a member's session token from signing in.");
   };
   // onRequest: before the body is read, so a caller without a credential learns nothing from the validator.
   return { phase: 'onRequest', check };
+}
+
+/** A member's live session, however it came: the role checked for a change, then the organization and member set on the request. */
+function takeMemberSession(request: FastifyRequest, session: MemberSession): void {
+  if (!READS.has(request.method) && session.member.role !== 'owner') {
+    throw new BillingError('permission_denied', 'Only an owner of the organization can change its billing; members can look. Ask an owner.');
+  }
+  request.billingOrg = session.organization;
+  request.billingMember = session;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database, Sql } from '../../platform/db/database.ts';
 import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
+import { csrfTokenOf, noStore, signInRefusal } from '../../platform/http/session-cookie.ts';
 import { bearerToken } from '../../platform/identity/authorization-header.ts';
 import { OPERATOR_SECURITY, requireOperator } from '../../platform/identity/operator-auth.ts';
 import type { OperatorKeyStore } from '../../platform/identity/operator-keys.ts';
@@ -11,6 +12,7 @@ import { membershipsToChoose } from '../members/member-choice.ts';
 import { requestMemberSignInCode, switchMemberOrganization, verifyMemberSignInCode, type MemberDeps, type VerifyMemberCodeResult } from '../members/member-sign-in.ts';
 import { getOrganization } from '../organizations.ts';
 import { memberStatus, normalizeEmail, type Member } from '../members/members.ts';
+import { billingCookieSession, clearBillingSessionCookie, setBillingSessionCookie } from './member-cookie.ts';
 
 /**
  * Members signing in to the billing page, mounted at `/billing/v1`:
@@ -20,6 +22,15 @@ import { memberStatus, normalizeEmail, type Member } from '../members/members.ts
  * (`POST /sessions/switch`) and signing out (`DELETE /sessions`). The
  * session token then works on every billing route an API key works on
  * (billing-auth.ts), and on no other API.
+ *
+ * The billing page itself never holds the token, as the cardholder app does
+ * not: it signs in at `POST /browser-session` (the same body), which puts
+ * the session into the HttpOnly `cardlane_billing` cookie (member-cookie.ts)
+ * and answers its anti-CSRF token instead. A program asks `POST /sessions`
+ * and sends `Authorization: Bearer`, as before. The other routes serve both,
+ * each the way its session came: with the cookie, `GET /sessions/current`
+ * adds the anti-CSRF token (what the page reads on every load), a switch
+ * replaces the cookie instead of answering a token, and signing out clears it.
  *
  * In the sandbox the letters stay in a mailbox only the operator key reads
  * (`GET /sandbox/mail?to=…`): a sign-in code must reach its addressee and
@@ -57,6 +68,20 @@ async function organizationsObject(sql: Sql, email: string) {
   return (await membershipsToChoose(sql, email)).map(({ member, organizationName }) => ({ id: member.orgId, name: organizationName, role: member.role, status: memberStatus(member) }));
 }
 
+/** The member's session a request was made with: the page's cookie or a bearer token, and which. */
+interface CurrentSession {
+  readonly session: MemberSession;
+  readonly token: string;
+  readonly fromCookie: boolean;
+}
+
+const SIGN_IN_BODY = {
+  type: 'object',
+  required: ['email', 'code'],
+  additionalProperties: false,
+  properties: { email: EMAIL, code: { type: 'string', minLength: 1, maxLength: 20 }, organization: { type: 'string', minLength: 1, maxLength: 120 } },
+} as const;
+
 function sessionObject(session: MemberSession) {
   return {
     object: 'billing.session',
@@ -67,11 +92,22 @@ function sessionObject(session: MemberSession) {
 }
 
 export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys: OperatorKeyStore): FastifyPluginAsync {
-  async function currentSession(request: FastifyRequest): Promise<MemberSession> {
+  /**
+   * The session the request was made with. `clearDeadCookie` only where the
+   * page asks on load: elsewhere a late 401 to a request sent just before a
+   * switch replaced the cookie would clear the new one.
+   */
+  async function currentSession(request: FastifyRequest, reply: FastifyReply, clearDeadCookie = false): Promise<CurrentSession> {
+    const fromCookie = await billingCookieSession(db, deps.clock, request, reply);
+    if (fromCookie !== undefined) {
+      if (fromCookie.ok) return { session: fromCookie.session, token: fromCookie.token, fromCookie: true };
+      if (clearDeadCookie && fromCookie.code === 'authentication_required') clearBillingSessionCookie(request, reply);
+      throw new BillingError(fromCookie.code, fromCookie.message);
+    }
     const token = bearerToken(request.headers.authorization);
     const session = token === undefined ? undefined : await authenticateMemberSession(db, token, deps.clock.nowMs());
-    if (session === undefined) throw new BillingError('authentication_required', "This needs a member's session token (Authorization: Bearer sess-cl-…); sign in again.");
-    return session;
+    if (token === undefined || session === undefined) throw new BillingError('authentication_required', "This needs a member's session token (Authorization: Bearer sess-cl-…); sign in again.");
+    return { session, token, fromCookie: false };
   }
 
   /** A new session's answer, the only time its token is shown; never cached anywhere. */
@@ -81,11 +117,46 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
     return { ...sessionObject(session), token, organizations: await organizationsObject(db, session.member.email) };
   }
 
+  /** A new session of the page's: into the cookie (replacing any there); the answer holds its anti-CSRF token, never the token. */
+  async function browserSignedIn(token: string, request: FastifyRequest, reply: FastifyReply) {
+    noStore(reply);
+    const nowMs = deps.clock.nowMs();
+    const session = (await authenticateMemberSession(db, token, nowMs))!;
+    setBillingSessionCookie(request, reply, token, session.expiresAtMs, nowMs);
+    return { ...sessionObject(session), csrf_token: csrfTokenOf(token), organizations: await organizationsObject(db, session.member.email) };
+  }
+
+  /** Checks a mailed code (both sign-ins): the new session's token, or the refusal thrown. */
+  async function verifyCode(body: { email: string; code: string; organization?: string }): Promise<string> {
+    // Committed even when refused: a wrong code must count. Only a right code waiting for the person's choice is rolled back.
+    const result = await db
+      .transaction(async (tx) => {
+        const verified = await verifyMemberSignInCode(tx, deps, body);
+        if (!verified.ok && verified.code === 'organization_choice_required') throw new KeepCodeForChoice(verified);
+        return verified;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof KeepCodeForChoice) return error.result;
+        throw error;
+      });
+    if (!result.ok) {
+      if (result.code === 'organization_choice_required') {
+        const invitations = await Promise.all(
+          result.invitations.map(async (m) => ({ organization: { id: m.orgId, name: (await getOrganization(db, m.orgId))?.name ?? m.orgId }, role: m.role })),
+        );
+        throw new BillingError(result.code, result.message, { param: 'organization', extra: { invitations } });
+      }
+      const param = result.code === 'email_invalid' ? 'email' : result.code === 'resource_missing' ? 'organization' : 'code';
+      throw new BillingError(result.code, result.message, { param });
+    }
+    return result.session.token;
+  }
+
   const codeLimit = new RateLimiter(MEMBER_SIGN_IN_CODE_RATE_LIMIT, deps.clock);
   const signInLimit = new RateLimiter(MEMBER_SIGN_IN_RATE_LIMIT, deps.clock);
   const switchLimit = new RateLimiter(MEMBER_SESSION_SWITCH_RATE_LIMIT, deps.clock);
   // The session switching away, authenticated before the body is read (as billing-auth.ts does): a caller without one learns nothing from the validator.
-  const switching = new WeakMap<FastifyRequest, MemberSession>();
+  const switching = new WeakMap<FastifyRequest, CurrentSession>();
 
   return async (app) => {
     app.post<{ Body: { email: string } }>(
@@ -126,37 +197,34 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
             'without it, the organization last signed in to (never an invitation not accepted). With only invitations and none named: 409 `organization_choice_required` ' +
             'listing them (`invitations`), and the same code works again with `organization`. ' +
             `Five wrong codes lock the code; ask for a new one. ${signInLimit.describe()}`,
-          body: {
-            type: 'object',
-            required: ['email', 'code'],
-            additionalProperties: false,
-            properties: { email: EMAIL, code: { type: 'string', minLength: 1, maxLength: 20 }, organization: { type: 'string', minLength: 1, maxLength: 120 } },
-          },
+          body: SIGN_IN_BODY,
+        },
+      },
+      async (request, reply) => signedIn(await verifyCode(request.body), reply),
+    );
+
+    app.post<{ Body: { email: string; code: string; organization?: string } }>(
+      '/browser-session',
+      {
+        // The same per-address budget as POST /sessions: two doors for one code do not double a guesser's tries.
+        onRequest: signInLimit.hook,
+        schema: {
+          tags: TAG,
+          summary: 'The billing page: sign in with the mailed code into an HttpOnly session cookie',
+          description:
+            'The body, the choice of organization and the refusals of POST /sessions. JSON only (415 unsupported_media_type otherwise), never from another site ' +
+            '(403 csrf_token_invalid). Sets the HttpOnly, SameSite=Strict `cardlane_billing` cookie (Secure over HTTPS); the answer holds its anti-CSRF token ' +
+            '(`csrf_token`, sent as X-CSRF-Token with every change), never the session token. Programs and the CLI keep POST /sessions and Authorization: Bearer. ' +
+            signInLimit.describe(),
+          body: SIGN_IN_BODY,
         },
       },
       async (request, reply) => {
-        // Committed even when refused: a wrong code must count. Only a right code waiting for the person's choice is rolled back.
-        const result = await db
-          .transaction(async (tx) => {
-            const verified = await verifyMemberSignInCode(tx, deps, request.body);
-            if (!verified.ok && verified.code === 'organization_choice_required') throw new KeepCodeForChoice(verified);
-            return verified;
-          })
-          .catch((error: unknown) => {
-            if (error instanceof KeepCodeForChoice) return error.result;
-            throw error;
-          });
-        if (!result.ok) {
-          if (result.code === 'organization_choice_required') {
-            const invitations = await Promise.all(
-              result.invitations.map(async (m) => ({ organization: { id: m.orgId, name: (await getOrganization(db, m.orgId))?.name ?? m.orgId }, role: m.role })),
-            );
-            throw new BillingError(result.code, result.message, { param: 'organization', extra: { invitations } });
-          }
-          const param = result.code === 'email_invalid' ? 'email' : result.code === 'resource_missing' ? 'organization' : 'code';
-          throw new BillingError(result.code, result.message, { param });
-        }
-        return signedIn(result.session.token, reply);
+        noStore(reply);
+        const refusal = signInRefusal(request);
+        if (refusal === 'not_json') throw new BillingError('unsupported_media_type', 'Send the address and the code as JSON.');
+        if (refusal === 'cross_site') throw new BillingError('csrf_token_invalid', 'Sign in from the billing page itself.');
+        return browserSignedIn(await verifyCode(request.body), request, reply);
       },
     );
 
@@ -165,44 +233,59 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
       {
         onRequest: [
           switchLimit.hook,
-          async (request) => {
-            switching.set(request, await currentSession(request));
+          async (request, reply) => {
+            switching.set(request, await currentSession(request, reply));
           },
         ],
         schema: {
           tags: TAG,
           summary: "Move to another of the signed-in person's organizations: a new session token for it; the one sent stops working",
           description:
-            "Only with a member's session token (never an API key, which is one organization's). As signing in naming the organization: an invitation is accepted, " +
+            "Only with a member's session (never an API key, which is one organization's). As signing in naming the organization: an invitation is accepted, " +
             "and it becomes the default for the next sign-in. The new token lasts as a sign-in's; the old one ends in the same transaction. " +
+            'With the billing page\'s cookie (and its X-CSRF-Token), the new session replaces the cookie and the answer holds its `csrf_token`, never the token. ' +
             `An organization the person is not a member of: 404 resource_missing, and nothing changes. ${switchLimit.describe()}`,
           body: { type: 'object', required: ['organization'], additionalProperties: false, properties: { organization: { type: 'string', minLength: 1, maxLength: 120 } } },
         },
       },
       async (request, reply) => {
-        const session = switching.get(request)!;
+        const { session, fromCookie } = switching.get(request)!;
         const result = await db.transaction((tx) =>
           switchMemberOrganization(tx, deps, { sessionId: session.sessionId, email: session.member.email, organization: request.body.organization }),
         );
         if (!result.ok) throw new BillingError(result.code, result.message, result.code === 'resource_missing' ? { param: 'organization' } : {});
-        return signedIn(result.session.token, reply);
+        // The way the old session came is the way the new one goes: a program's token stays out of cookies, the page's out of answers.
+        return fromCookie ? browserSignedIn(result.session.token, request, reply) : signedIn(result.session.token, reply);
       },
     );
 
     app.get(
       '/sessions/current',
-      { schema: { tags: TAG, summary: 'Who is signed in with this session token, for which organization, until when; and their organizations (`organizations`) to switch to' } },
-      async (request) => {
-        const session = await currentSession(request);
-        return { ...sessionObject(session), organizations: await organizationsObject(db, session.member.email) };
+      {
+        schema: {
+          tags: TAG,
+          summary: 'Who is signed in with this session token, for which organization, until when; and their organizations (`organizations`) to switch to',
+          description:
+            "With the billing page's cookie instead of a token, also its anti-CSRF token (`csrf_token`): what the page asks on every load. " +
+            'A cookie whose session has ended is cleared (401 authentication_required).',
+        },
+      },
+      async (request, reply) => {
+        const { session, token, fromCookie } = await currentSession(request, reply, true);
+        return { ...sessionObject(session), ...(fromCookie ? { csrf_token: csrfTokenOf(token) } : {}), organizations: await organizationsObject(db, session.member.email) };
       },
     );
 
-    app.delete('/sessions', { schema: { tags: TAG, summary: 'Sign out: the session token stops working at once' } }, async (request) => {
-      const session = await currentSession(request);
-      await revokeMemberSession(db, session.sessionId, deps.clock.nowMs());
-      return { object: 'billing.session', deleted: true };
-    });
+    app.delete(
+      '/sessions',
+      { schema: { tags: TAG, summary: "Sign out: the session token stops working at once; with the billing page's cookie (and its X-CSRF-Token), the cookie is cleared too" } },
+      async (request, reply) => {
+        const { session, fromCookie } = await currentSession(request, reply);
+        await revokeMemberSession(db, session.sessionId, deps.clock.nowMs());
+        if (fromCookie) clearBillingSessionCookie(request, reply);
+        return { object: 'billing.session', deleted: true };
+      },
+    );
 
     app.get<{ Querystring: { to: string; limit?: number } }>(
       '/sandbox/mail',

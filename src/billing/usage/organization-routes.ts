@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
 import type { BillingDeps } from '../billing-deps.ts';
+import { billingCookieSession } from '../http/member-cookie.ts';
 import { requireOwnerUnderLock } from '../members/member-roster.ts';
 import { authenticateMemberSession, looksLikeMemberSessionToken, type MemberSession } from '../members/member-sessions.ts';
 import { openAiErrors, type OpenAiError } from '../openai-errors.ts';
@@ -51,6 +52,10 @@ import { completionsUsage, exactJson, organizationCosts, sumUsage } from './usag
  * member who is not an owner reads only. Projects group keys for the usage
  * breakdown; they carry no permissions. Everything answers for the caller's
  * organization only: another organization's project or key is not found.
+ * A member's session comes as `Authorization: Bearer sess-cl-…` (the CLI's)
+ * or, from the billing page, in its HttpOnly cookie when the request has no
+ * Authorization header — checked as on billing's own API (member-cookie.ts:
+ * never from another site, a change only with the session's X-CSRF-Token).
  */
 
 // Live keys an organization may hold at once: a limit on everything.
@@ -65,6 +70,9 @@ const invalid = (message: string, param: string | null, code: string) => openAiE
 const refusal = (refused: { param: string; message: string; code: string }) => invalid(refused.message, refused.param, refused.code);
 const forbidden = () =>
   ({ status: 403, body: { error: { message: 'Only an owner of the organization can change its projects and API keys; members can look. Ask an owner.', type: 'invalid_request_error', param: null, code: 'insufficient_permissions' } } }) as const;
+const csrfRefused = (message: string) => ({ status: 403, body: { error: { message, type: 'invalid_request_error', param: null, code: 'csrf_token_invalid' } } }) as const;
+const invalidSession = () =>
+  ({ status: 401, body: { error: { message: 'The session has expired or was signed out; sign in again.', type: 'invalid_request_error', param: null, code: 'invalid_session' } } }) as const;
 const sessionRequired = () =>
   ({
     status: 403,
@@ -143,11 +151,17 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
 
     // Before the body is read: a caller without a credential learns nothing.
     app.addHook('onRequest', async (request, reply) => {
+      const fromCookie = await billingCookieSession(db, deps.clock, request, reply);
+      if (fromCookie !== undefined) {
+        if (!fromCookie.ok) return send(reply, fromCookie.code === 'csrf_token_invalid' ? csrfRefused(fromCookie.message) : invalidSession());
+        callers.set(request, { org: fromCookie.session.organization, session: fromCookie.session, key: null });
+        return;
+      }
       const header = request.headers.authorization;
       const token = (typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined) ?? null;
       if (token !== null && looksLikeMemberSessionToken(token)) {
         const session = await authenticateMemberSession(db, token, deps.clock.nowMs());
-        if (session === undefined) return send(reply, { status: 401, body: { error: { message: 'The session has expired or was signed out; sign in again.', type: 'invalid_request_error', param: null, code: 'invalid_session' } } });
+        if (session === undefined) return send(reply, invalidSession());
         callers.set(request, { org: session.organization, session, key: null });
         return;
       }

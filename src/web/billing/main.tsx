@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import './billing.css';
 import { documentLang, pick, type Lang } from '../shared/lang.ts';
 import { LanguageSwitch } from '../shared/ui.tsx';
-import { api, forgetSessionToken, onSessionEnded, sessionToken } from './api.ts';
+import { api, onSessionEnded, setCsrfToken } from './api.ts';
 import { BillingCtx, type BillingPage } from './context.ts';
 import type { Shown } from './messages.tsx';
 import { OrgSwitch } from './org-switch.tsx';
@@ -21,7 +21,9 @@ import type { Session, Settings } from './types.ts';
  * switches between them in the header (org-switch.tsx): the dashboard is
  * drawn anew for each, so no panel keeps another organization's data. The
  * server's document carries the language it chose from Accept-Language; a
- * switch the reader made is kept.
+ * switch the reader made is kept. The session is an HttpOnly cookie the
+ * page never reads (api.ts): on every load the page asks the server who is
+ * signed in.
  */
 
 // Only the reader's choice of language is kept across visits (never anything about the account or a card).
@@ -36,24 +38,24 @@ function Page() {
   const [lang, setLang] = useState<Lang>(initialLang);
   const [session, setSession] = useState<Session | null>(null);
   const [settings, setSettings] = useState<Settings | null>(null);
-  // Until the kept token is checked, neither the sign-in form nor the dashboard shows.
+  // Until the server has said whether the browser's cookie holds a live session, neither the sign-in form nor the dashboard shows.
   const [checked, setChecked] = useState(false);
   const [notice, setNotice] = useState<Shown | null>(null);
   const [version, setVersion] = useState(0);
   const t = useMemo(() => translator(lang), [lang]);
 
   const signedOut = useCallback(() => {
-    forgetSessionToken();
+    setCsrfToken(null);
     setSession(null);
     setChecked(true);
   }, []);
 
   /** Shows the dashboard for a live session, or the sign-in form. */
   const enter = useCallback(async () => {
-    if (!sessionToken()) return signedOut();
-    // Both at once: a phone's round trips are what the dashboard waits for.
+    // Both at once: a phone's round trips are what the dashboard waits for (signed out, both are refused).
     const [answer, found] = await Promise.all([api<Session>('GET', '/sessions/current'), api<Settings>('GET', '/settings')]);
     if (!answer.ok) return signedOut();
+    setCsrfToken(answer.body.csrf_token);
     if (found.ok) setSettings(found.body);
     setNotice(null);
     setSession(answer.body);

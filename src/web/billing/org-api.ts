@@ -1,18 +1,18 @@
 import { sendJson } from '../shared/http.ts';
-import { sessionToken, type ApiAnswer } from './api.ts';
+import { sessionHeaders, type ApiAnswer } from './api.ts';
 import type { ErrorBody } from './types.ts';
 
 /**
  * The organization API (`/merchant/v1/organization`: usage, costs, projects,
- * API keys — in OpenAI's shapes), called with the member's session token as
- * billing's own API is. Never throws: a network failure is status 0.
+ * API keys — in OpenAI's shapes), called with the member's session cookie
+ * (and its anti-CSRF token on a change) as billing's own API is. Never
+ * throws: a network failure is status 0.
  */
 
 export const ORG_API = '/merchant/v1/organization';
 
 export async function orgApi<T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
-  const session = sessionToken();
-  const answer = await sendJson(ORG_API + path, { method, body, headers: session ? { authorization: `Bearer ${session}` } : {} });
+  const answer = await sendJson(ORG_API + path, { method, body, headers: sessionHeaders(method), credentials: 'same-origin' });
   if (answer.ok) return { ok: true, status: answer.status, body: answer.json as T };
   const error = (answer.json as { error?: { message?: string; code?: string | null } } | null)?.error;
   return { ok: false, status: answer.status, body: error ? ({ error: { message: error.message, code: error.code ?? undefined } } as ErrorBody) : null };
@@ -32,12 +32,11 @@ export async function allPages<B>(path: string, maxPages = 12): Promise<ApiAnswe
   return { ok: true, status: 200, body: { data } };
 }
 
-/** Downloads what a GET answers as a file (the session token is a header, so a plain link cannot carry it). */
+/** Downloads what a GET answers as a file, with the session cookie; the page then names the file and tells whether it came. */
 export async function download(path: string, fileName: string): Promise<boolean> {
-  const session = sessionToken();
   let response: Response;
   try {
-    response = await fetch(ORG_API + path, { headers: session ? { authorization: `Bearer ${session}` } : {}, cache: 'no-store', credentials: 'omit' });
+    response = await fetch(ORG_API + path, { cache: 'no-store', credentials: 'same-origin' });
   } catch {
     return false;
   }

@@ -1,17 +1,18 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Lang } from '../shared/lang.ts';
-import { api, keepSessionToken } from './api.ts';
+import { api, setCsrfToken } from './api.ts';
 import { onSubmit, useBusy } from './form.ts';
 import { refusal, Said, useMessage } from './messages.tsx';
 import type { T } from './strings.ts';
-import type { Session, SignedIn } from './types.ts';
+import type { Session } from './types.ts';
 
 /**
  * The header's organization switcher, for a person in more than one
  * organization (as OpenAI's dashboard has): billing swaps the session for
- * one in the organization chosen (POST /sessions/switch, which accepts an
- * invitation as signing in choosing it does), and the page enters again as
- * after signing in, so every panel reads the new organization's data.
+ * one in the organization chosen (POST /sessions/switch, which replaces the
+ * session cookie and accepts an invitation as signing in choosing it does),
+ * and the page enters again as after signing in, so every panel reads the
+ * new organization's data.
  *
  * A select and a button rather than a select that acts on change: going
  * through the options with the arrow keys must not move the person.
@@ -28,7 +29,7 @@ export function OrgSwitch(props: { readonly t: T; readonly lang: Lang; readonly 
   const submit = () => {
     if (chosen === current) return;
     void run(async () => {
-      const answer = await api<SignedIn>('POST', '/sessions/switch', { organization: chosen });
+      const answer = await api<Session>('POST', '/sessions/switch', { organization: chosen });
       if (!answer.ok) {
         // Removed from it meanwhile: said plainly, and the list read again without it.
         if (answer.status === 404) {
@@ -37,7 +38,8 @@ export function OrgSwitch(props: { readonly t: T; readonly lang: Lang; readonly 
         }
         return message.show('error', refusal(answer));
       }
-      keepSessionToken(answer.body.token);
+      // The answer replaced the cookie with the new session's: from here on, its anti-CSRF token.
+      setCsrfToken(answer.body.csrf_token);
       const name = answer.body.organization.name;
       message.show('ok', (t) => t('orgSwitched', { org: name }));
       props.onSwitched();

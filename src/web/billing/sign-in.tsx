@@ -1,13 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Lang } from '../shared/lang.ts';
-import { api, keepSessionToken } from './api.ts';
+import { api, setCsrfToken } from './api.ts';
 import { onSubmit, useBusy, valueOf } from './form.ts';
 import { refusal, Said, type Shown, useMessage } from './messages.tsx';
 import type { T } from './strings.ts';
-import type { Invitation, SignedIn, SignInCode } from './types.ts';
+import type { Invitation, Session, SignInCode } from './types.ts';
 
 /**
- * Signing in with a six-digit code mailed to the member (billing's /sessions API).
+ * Signing in with a six-digit code mailed to the member (billing's /sessions/code, then
+ * /browser-session: the session goes into an HttpOnly cookie, the page is told its anti-CSRF token).
  * An address with only invitations it has not accepted must choose one: the
  * same code, sent again naming the organization, accepts it.
  */
@@ -40,7 +41,7 @@ export function SignIn(props: { readonly t: T; readonly lang: Lang; readonly not
 
   const signIn = (typed: string, organization?: string) =>
     void run(async () => {
-      const answer = await api<SignedIn>('POST', '/sessions', { email: sentTo, code: typed, ...(organization === undefined ? {} : { organization }) });
+      const answer = await api<Session>('POST', '/browser-session', { email: sentTo, code: typed, ...(organization === undefined ? {} : { organization }) });
       if (!answer.ok) {
         const list = answer.body?.error?.invitations;
         if (answer.body?.error?.code === 'organization_choice_required' && list !== undefined) {
@@ -49,7 +50,7 @@ export function SignIn(props: { readonly t: T; readonly lang: Lang; readonly not
         }
         return message.show('error', refusal(answer));
       }
-      keepSessionToken(answer.body.token);
+      setCsrfToken(answer.body.csrf_token);
       props.onSignedIn();
     });
   const submitCode = () => {

@@ -41,20 +41,20 @@ export interface OrganizationChoice {
   readonly status: 'active' | 'invited';
 }
 
+/** The page's session, as a sign-in, a switch and GET /sessions/current answer it to the page (which holds the cookie, never the token). */
 export interface Session {
   readonly expires_at: string;
   readonly member: Member;
   readonly organization: { readonly id: string; readonly name: string };
   readonly organizations: readonly OrganizationChoice[];
+  /** Sent as X-CSRF-Token with every change (api.ts keeps it in memory). */
+  readonly csrf_token: string;
 }
 
 export interface SignInCode {
   readonly email: string;
 }
 
-export interface SignedIn extends Session {
-  readonly token: string;
-}
 
 export interface Settings {
   readonly provider: { readonly base_url: string; readonly publishable_key: string };

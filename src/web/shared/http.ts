@@ -1,7 +1,7 @@
 /**
  * One HTTP call to a Cardlane API from a browser page, same origin: JSON in,
- * JSON out, never cached, never with cookies (but for the operator console and
- * the cardholder app, whose sessions are HttpOnly cookies: `credentials: 'same-origin'`). It never throws for an HTTP
+ * JSON out, never cached, never with cookies (but for the operator console, the
+ * cardholder app and the billing page, whose sessions are HttpOnly cookies: `credentials: 'same-origin'`). It never throws for an HTTP
  * refusal or a network failure — both are answers (status 0 for the network),
  * so every page handles them in one place and says them in the reader's words.
  */
@@ -27,7 +27,7 @@ export interface JsonRequest {
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
   readonly signal?: AbortSignal;
-  /** Default `omit`; the operator console and the cardholder app send their session cookies to this origin. */
+  /** Default `omit`; the operator console, the cardholder app and the billing page send their session cookies to this origin. */
   readonly credentials?: 'omit' | 'same-origin';
 }
 

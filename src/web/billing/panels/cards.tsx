@@ -15,10 +15,13 @@ import { dateTime } from '../../shared/format.ts';
  * GET /billing/v1/settings; billing only ever gets the token.
  *
  * When the card issuer asks for 3-D Secure, this tab goes to the issuer's
- * page and comes back to /billing?card_attempt=…; the member's session is in
- * sessionStorage, which the tab keeps, and the panel asks billing to finish
- * that verification (billing reads the outcome from the provider, not from
- * the address the browser came back with).
+ * page and comes back to /billing?card_attempt=…; the member's session is
+ * the HttpOnly cookie, which the browser keeps (SameSite=Strict leaves it off
+ * the navigation back from the bank's site, not off the page's own calls
+ * after it), and the panel asks billing to finish that verification (billing
+ * reads the outcome from the provider, not from the address the browser came
+ * back with). Nothing of the attempt is stored in the browser: its id rides
+ * in the return address and leaves the address bar at once.
  */
 
 /** The query the return from a challenge carries; all of it leaves the address bar (it names the set-up's client secret). */

@@ -12,6 +12,7 @@ import { buildDoctor } from './doctor.ts';
 import { appPageRoutes, consolePageRoutes, sandboxCliOptions } from '../web/index.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { frontDoorRoutes } from './front-door.ts';
+import { issuerLinkOf, type IssuerLink } from './issuer-link.ts';
 import type { DeploymentSecrets } from './secrets.ts';
 import type { BackgroundTask } from '../platform/task-runner.ts';
 
@@ -24,6 +25,8 @@ export interface BuiltCardlane {
   readonly network: NetworkApi;
   readonly acquirer: AcquirerApi;
   readonly billing: BillingApi;
+  /** How the network reaches Cardlane's issuer; `start.ts` starts it before serving and closes it after. */
+  readonly issuerLink: IssuerLink;
 }
 
 /**
@@ -42,7 +45,9 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
   const { parKey } = secrets;
   const paymentAccountReference = paymentAccountReferences(parKey);
   const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference, secrets: secrets.issuer, fx: issuerFxOf(config.issuer), threeDSecure: threeDSecurePolicyOf(config.issuer) });
-  const network = networkModule.build({ ...runtime, payments: config.payments, parKey, issuers: [issuer.api.networkIssuer], cardlaneBin: issuer.api.bin });
+  // In process by default; over ISO 8583 on TCP when `network.issuerLink` says so (issuer-link.ts).
+  const issuerLink = issuerLinkOf(config.network, issuer.api.networkIssuer, runtime);
+  const network = networkModule.build({ ...runtime, payments: config.payments, parKey, issuers: [issuerLink.endpoint], cardlaneBin: issuer.api.bin });
   const acquirer = acquirerModule.build({
     ...runtime,
     ledger: ledger.api.ledger,
@@ -83,5 +88,6 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
     network: network.api,
     acquirer: acquirer.api,
     billing: billing.api,
+    issuerLink,
   };
 }

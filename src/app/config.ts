@@ -2,11 +2,11 @@ import { acquirerConfigSection } from '../acquirer/index.ts';
 import { billingConfigSection } from '../billing/index.ts';
 import { issuerConfigSection } from '../issuer/index.ts';
 import { ledgerConfigSection } from '../ledger/index.ts';
-import { paymentsConfigSection } from '../network/index.ts';
+import { networkConfigSection, paymentsConfigSection } from '../network/index.ts';
 import { loadConfig, type LoadConfigInput } from '../platform/config.ts';
 
 /** Every module's own settings, read and checked with the platform's. */
-export const CONFIG_SECTIONS = [ledgerConfigSection, paymentsConfigSection, acquirerConfigSection, billingConfigSection, issuerConfigSection] as const;
+export const CONFIG_SECTIONS = [ledgerConfigSection, paymentsConfigSection, networkConfigSection, acquirerConfigSection, billingConfigSection, issuerConfigSection] as const;
 
 /** Cardlane's whole configuration: the platform's settings and each module's section. */
 export type CardlaneConfig = ReturnType<typeof loadCardlaneConfig>;

@@ -4,6 +4,7 @@ import type { DemoAcquirerCredentials } from '../acquirer/index.ts';
 import type { DemoBillingCredentials, BillingApi } from '../billing/index.ts';
 import type { DemoIssuerCredentials } from '../issuer/index.ts';
 import type { AuditReport } from '../ledger/index.ts';
+import type { IssuerLinkMode } from '../network/index.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import type { LoadConfigInput } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
@@ -20,6 +21,7 @@ import type { Runtime } from '../platform/module.ts';
 import { startTasks, type BackgroundTask } from '../platform/task-runner.ts';
 import { VERSION } from '../version.ts';
 import { buildCardlane, type BuiltCardlane } from './build.ts';
+import type { IssuerLink } from './issuer-link.ts';
 import { loadCardlaneConfig, type CardlaneConfig } from './config.ts';
 import { loadDeploymentSecrets, openSecretStore } from './secrets.ts';
 import type { SecretStore } from '../platform/secrets/secret-store.ts';
@@ -58,6 +60,8 @@ export interface Cardlane {
   readonly http: FastifyInstance;
   /** Merchant billing's public API, for what a person does outside Cardlane's HTTP API (an API business's sign-up, "the next run" of a job). */
   readonly billing: BillingApi;
+  /** How the card network reaches Cardlane's issuer: in process, or ISO 8583 over TCP with the issuer's server at `address` (`127.0.0.1:<port>`). */
+  readonly issuerLink: { readonly mode: IssuerLinkMode; readonly address: string | null };
   /** The same audit as `cardlane audit`. */
   auditLedger(): Promise<AuditReport>;
   /** Runs one of the program's background tasks now, by name (the next run of a job, for tests and the demo story). */
@@ -108,6 +112,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
   for (const warning of securityWarnings) logger.warn({ data_dir: config.dataDir }, warning);
   const db = openDatabase(config.database);
   let http: FastifyInstance | null = null;
+  let issuerLink: IssuerLink | null = null;
   try {
     const migrationsApplied = await migrate(db, allMigrations, clock.nowMs()).catch((error: unknown) => {
       throw new Error(`cannot prepare the database (${db.description}): ${(error as Error).message}`, { cause: error });
@@ -126,6 +131,9 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     const secretStore = openSecretStore(db, config, clock);
     const secrets = await loadDeploymentSecrets(secretStore, config, logger);
     const app = buildCardlane(runtime, config, self, secrets);
+    issuerLink = app.issuerLink;
+    await issuerLink.start();
+    if (issuerLink.mode === 'iso8583') logger.info({ issuer_link: issuerLink.address() }, 'the network reaches the issuer over ISO 8583');
     const seeded = await withStartupLock(db, () => seedFirstStart(app, secretStore));
 
     // /metrics tells how much business each route does: beyond loopback, only to the operator (metrics.ts).
@@ -163,6 +171,7 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
       db,
       http: server,
       billing: app.billing,
+      issuerLink: { mode: app.issuerLink.mode, address: app.issuerLink.address() },
       auditLedger: () => app.ledger.audit(),
       taskNames: app.tasks.map((t) => t.name),
       async runTask(name) {
@@ -171,12 +180,13 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
         await task.run();
       },
       close() {
-        closing ??= stop(server, runner.stop(), db, logger, config.shutdownTimeoutMs);
+        closing ??= stop(server, runner.stop(), app.issuerLink, db, logger, config.shutdownTimeoutMs);
         return closing;
       },
     };
   } catch (error) {
     await http?.close().catch(() => undefined);
+    await issuerLink?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error;
   }
@@ -248,6 +258,7 @@ function baseUrl(http: FastifyInstance): string {
 async function stop(
   http: FastifyInstance,
   tasksStopped: Promise<void>,
+  issuerLink: IssuerLink,
   db: Database,
   logger: Logger,
   timeoutMs: number,
@@ -258,6 +269,8 @@ async function stop(
     logger.warn({ timeout_ms: timeoutMs }, 'requests or background tasks still running at the shutdown deadline; cutting them off');
     http.server.closeAllConnections();
   }
+  // After the requests that may still be using it, before the database its issuer writes to.
+  await issuerLink.close();
   await db.close();
 }
 

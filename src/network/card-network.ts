@@ -27,6 +27,7 @@ import {
   networkAuthorizationAnswer,
   networkFollowUpAnswer,
 } from './network-answers.ts';
+import { isIssuerUnreachable } from './issuer-unreachable.ts';
 import { IssuerWrittenRecord } from './issuer-written-record.ts';
 import { NetworkRecordWriter } from './network-record-writer.ts';
 import {
@@ -80,8 +81,9 @@ type SendFollowUp = (issuer: IssuerEndpoint, recorder: AnswerRecorder<Authorizat
  * Concurrent copies of one message in this process share one trip.
  *
  * Time-outs. An issuer that does not answer within `timeoutMs` gets a
- * stand-in decline 91 `issuer_unavailable`; one that throws or answers
- * outside the contract, 96. After a stand-in on an authorization the network
+ * stand-in decline 91 `issuer_unavailable`, as does one that cannot be
+ * reached (IssuerUnreachableError: its link is down); one that throws or
+ * answers outside the contract, 96. After a stand-in on an authorization the network
  * reverses whatever the issuer may have approved (see
  * stand-in-follow-through.ts) and advises it of the stand-in. A follow-up
  * that times out is answered 91 and the acquirer retries it with the same id.
@@ -285,6 +287,9 @@ export class CardNetwork {
     if (timed.kind === 'timed_out') {
       return { response: networkAuthorizationAnswer(id, '91', NETWORK_REASONS.issuerUnavailable, currency, issuerName), outcome: 'timeout' };
     }
+    if (timed.kind === 'failed' && isIssuerUnreachable(timed.error)) {
+      return { response: networkAuthorizationAnswer(id, '91', NETWORK_REASONS.issuerUnavailable, currency, issuerName), outcome: 'error' };
+    }
     if (timed.kind === 'failed') {
       return { response: networkAuthorizationAnswer(id, '96', NETWORK_REASONS.systemMalfunction, currency, issuerName), outcome: 'error' };
     }
@@ -361,6 +366,9 @@ export class CardNetwork {
   ): { answer: AuthorizationResponse | FollowUpResponse; outcome: IssuerOutcome } {
     if (timed.kind === 'timed_out') {
       return { answer: this.#networkAnswer(request, type, '91', NETWORK_REASONS.issuerUnavailable, currency, issuerName), outcome: 'timeout' };
+    }
+    if (timed.kind === 'failed' && isIssuerUnreachable(timed.error)) {
+      return { answer: this.#networkAnswer(request, type, '91', NETWORK_REASONS.issuerUnavailable, currency, issuerName), outcome: 'error' };
     }
     if (timed.kind === 'failed') {
       return { answer: this.#networkAnswer(request, type, '96', NETWORK_REASONS.systemMalfunction, currency, issuerName), outcome: 'error' };

@@ -1,10 +1,13 @@
 /**
  * The network's public surface besides its message contract (messages.ts,
- * shared by every party): its module description and configuration section,
+ * shared by every party): its module description and configuration sections,
+ * the ISO 8583 link to an issuer in another process (client and server),
  * Payment Account References, and its records as the doctor reads them.
  * Other modules import only this file and messages.ts.
  */
-export { paymentsConfigSection, type PaymentsConfig } from './config.ts';
+export { networkConfigSection, paymentsConfigSection, type IssuerLinkMode, type NetworkConfig, type PaymentsConfig } from './config.ts';
+export { Iso8583IssuerClient, type Iso8583IssuerClientOptions } from './iso8583/issuer-client.ts';
+export { Iso8583IssuerServer, type Iso8583IssuerServerOptions } from './iso8583/issuer-server.ts';
 export { networkDoctorRecords } from './doctor-records.ts';
 export { networkModule, type NetworkApi } from './module.ts';
 export { DISPUTE_CATEGORIES, DISPUTE_REASONS, isDisputeCategory, LIABILITY_SHIFTED, reasonCodeFor, RESPONSE_WINDOW_MS, type DisputeReason } from './disputes/reason-codes.ts';

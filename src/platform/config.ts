@@ -20,7 +20,8 @@ import { LOG_LEVELS, type LogLevel } from './logger.ts';
  *      are set), CARDLANE_HOST, CARDLANE_PORT, CARDLANE_LOG_LEVEL,
  *      CARDLANE_MASTER_KEY, CARDLANE_MASTER_KEY_FILE. An empty
  *      variable counts as unset, as `FOO= cardlane up` intends;
- *   4. command-line flags.
+ *   4. command-line flags (the platform's, and those a module's section
+ *      names in `flagNames`, e.g. `cardlane up --issuer-link iso8583`).
  * Relative paths from the environment and flags are relative to `cwd`.
  */
 export interface Config {
@@ -79,6 +80,8 @@ export interface ConfigFlags {
   readonly port?: string | number | undefined;
   readonly logLevel?: string | undefined;
   readonly masterKeyFile?: string | undefined;
+  /** Flags for modules' settings, by flag (`--issuer-link`), as the sections name them in `flagNames`. */
+  readonly sectionFlags?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 export interface LoadConfigInput {
@@ -162,6 +165,8 @@ export interface ConfigSection<Name extends string = string, Value extends objec
   readonly defaults: Value;
   /** Environment variables for some fields, e.g. secrets: `{ stripeSecretKey: 'CARDLANE_BILLING_STRIPE_SECRET_KEY' }`. */
   readonly envNames?: Readonly<Record<string, string>>;
+  /** Command-line flags for some fields, e.g. `{ issuerLink: '--issuer-link' }`; a command passes their values in `ConfigFlags.sectionFlags`. */
+  readonly flagNames?: Readonly<Record<string, string>>;
   /** Checks what one field cannot (an order between two, a field that needs another); throws a ConfigError. */
   check?(value: Value): void;
 }
@@ -219,7 +224,7 @@ export function loadConfig<const Sections extends readonly ConfigSection[] = []>
   const flags = input.flags ?? {};
   const schema = settingsSchema(sections);
 
-  const fromFlags = flagLayer(flags, cwd, schema);
+  const fromFlags = flagLayer(flags, cwd, schema, sections);
   const fromEnv = envLayer(env, cwd, schema, sections);
 
   // The default config file lives in the data directory, so that directory
@@ -283,14 +288,25 @@ export function loadConfig<const Sections extends readonly ConfigSection[] = []>
 
 type SettingsSchema = ReturnType<typeof settingsSchema>;
 
-function flagLayer(flags: ConfigFlags, cwd: string, schema: SettingsSchema): Layer {
+function flagLayer(flags: ConfigFlags, cwd: string, schema: SettingsSchema, sections: readonly ConfigSection[]): Layer {
   const raw: Record<string, unknown> = {};
+  const names: Record<string, string> = { ...FLAG_NAMES };
   for (const key of Object.keys(FLAG_NAMES) as Array<keyof typeof FLAG_NAMES>) {
     const value = (flags as Record<string, unknown>)[key];
     if (value === undefined) continue;
     raw[key] = key === 'port' ? toPort(value) : value;
   }
-  return { settings: validate(schema, raw, (field) => FLAG_NAMES[field] ?? `--${field}`), baseDir: cwd };
+  for (const section of sections) {
+    const values: Record<string, string> = {};
+    for (const [key, flag] of Object.entries(section.flagNames ?? {})) {
+      const value = flags.sectionFlags?.[flag];
+      if (value === undefined) continue;
+      values[key] = value;
+      names[`${section.name}.${key}`] = flag;
+    }
+    if (Object.keys(values).length > 0) raw[section.name] = values;
+  }
+  return { settings: validate(schema, raw, (field) => names[field] ?? `--${field}`), baseDir: cwd };
 }
 
 function envLayer(env: Readonly<Record<string, string | undefined>>, cwd: string, schema: SettingsSchema, sections: readonly ConfigSection[]): Layer {

@@ -10,6 +10,8 @@ interface UpOptions extends DatabaseOptions {
   readonly host?: string;
   readonly port?: string;
   readonly json?: boolean;
+  readonly issuerLink?: string;
+  readonly issuerLinkPort?: string;
 }
 
 /** Starts every part of Cardlane in this process and runs until SIGINT/SIGTERM. */
@@ -18,6 +20,8 @@ export function upCommand(io: Io): Command {
     .description('start Cardlane (every party, one process) and print where each part listens')
     .option('--host <host>', 'address to listen on (default: 127.0.0.1; env CARDLANE_HOST)')
     .option('--port <port>', 'port to listen on, 0 for any free one (default: 4400; env CARDLANE_PORT)')
+    .option('--issuer-link <link>', "how the card network reaches Cardlane's issuer: in-process, or iso8583 (ISO 8583 over TCP on 127.0.0.1) (default: in-process; env CARDLANE_NETWORK_ISSUER_LINK)")
+    .option('--issuer-link-port <port>', "port of the issuer's ISO 8583 server under iso8583, 0 for any free one (default: 0; env CARDLANE_NETWORK_ISSUER_LINK_PORT)")
     .option('--json', 'print one JSON line describing the running instance, for programs')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: `cardlane --help` and `version` should
@@ -25,7 +29,8 @@ export function upCommand(io: Io): Command {
       const { startCardlane } = await import('../../app/index.ts');
       const { exitOnFatalError, exitOnSignal } = await import('../../platform/shutdown.ts');
       // The long-running server: the one every other `cardlane` command on this data directory should find.
-      const cardlane = await startCardlane({ flags: configFlags(options), env: process.env, cwd: process.cwd(), recordServerUrl: true });
+      const flags = { ...configFlags(options), sectionFlags: { '--issuer-link': options.issuerLink, '--issuer-link-port': options.issuerLinkPort } };
+      const cardlane = await startCardlane({ flags, env: process.env, cwd: process.cwd(), recordServerUrl: true });
       exitOnFatalError(cardlane.logger);
       // The backstop sits a little above close()'s own deadline so that one
       // normally wins and the exit code reflects a clean stop.
@@ -74,6 +79,8 @@ function describe(cardlane: Cardlane) {
     cardholder_app: { url: `${url}/app`, phone: cardlane.demoCardholder.phone },
     // The issuer's and network's operations people sign in there with an operator key (the one above, or one they were given).
     operator_console: { url: `${url}/console` },
+    // How the card network reaches Cardlane's issuer; `address` is the issuer's ISO 8583 server under iso8583.
+    issuer_link: { mode: cardlane.issuerLink.mode, address: cardlane.issuerLink.address },
     // No card number here: the person reveals it through the issuer (a one-time code to the phone).
     issuer: {
       base_url: `${url}/issuer/v1`,
@@ -127,6 +134,7 @@ function printBanner(io: Io, cardlane: Cardlane): void {
     ['Demo cardholder', `${info.issuer.phone}  card •••• ${info.issuer.card_last4} (${info.issuer.card_id})`],
     ['Cardholder app', `${info.cardholder_app.url}  (sign in as ${info.cardholder_app.phone}; its SMS code: npx cardlane issuer sms-inbox --phone ${info.cardholder_app.phone})`],
     ['Operator console', `${info.operator_console.url}  (sign in with an operator key)`],
+    ['Network → issuer', info.issuer_link.address === null ? 'in process' : `ISO 8583 over TCP, the issuer's server at ${info.issuer_link.address}`],
   ]);
   io.stdout.write(`\nSign in as the demo cardholder: cardlane issuer sign-in --phone ${info.issuer.phone}\n`);
   io.stdout.write('Try the seed\'s story: npx cardlane demo story\n');

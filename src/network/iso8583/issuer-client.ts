@@ -1,0 +1,177 @@
+import type { Clock } from '../../platform/clock.ts';
+import { IssuerUnreachableError } from '../issuer-unreachable.ts';
+import type {
+  AuthorizationAdvice,
+  AuthorizationRequest,
+  AuthorizationResponse,
+  ClearingRequest,
+  FollowUpResponse,
+  IncrementalAuthorizationRequest,
+  IssuerEndpoint,
+  RefundRequest,
+  ReversalRequest,
+} from '../messages.ts';
+import type { LinkAnswer, LinkRequest } from './codec.ts';
+import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES } from './frames.ts';
+import { LinkConnection } from './link-connection.ts';
+import { SILENT_LINK_LOG, type LinkLog } from './link-log.ts';
+
+export interface Iso8583IssuerClientOptions {
+  /** The issuer's name on the network (routing tables, records). */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** Elements 7 and 37 are stamped with this clock's time. */
+  readonly clock: Clock;
+  /** Persistent connections, each carrying many requests at once (default 2, at most 16). */
+  readonly connections?: number;
+  /**
+   * How long a request waits for its answer before it fails (default 60 s, the most the network waits: its own
+   * time-out answers the acquirer sooner; this bounds how long a late answer is still taken).
+   */
+  readonly requestTimeoutMs?: number;
+  /** Requests in flight per connection (default 10,000); more fail at once. */
+  readonly maxInFlight?: number;
+  readonly maxFrameBytes?: number;
+  readonly connectTimeoutMs?: number;
+  /** Reconnecting waits this long after the first failure, twice as long after each next one, up to `reconnectMaxMs`. */
+  readonly reconnectMinMs?: number;
+  readonly reconnectMaxMs?: number;
+  /** An echo (0800) on each connection this often (default 30 s; 0 for none). */
+  readonly echoIntervalMs?: number;
+  readonly echoTimeoutMs?: number;
+  readonly log?: LinkLog;
+}
+
+/**
+ * An issuer reached over ISO 8583 on TCP (codec.ts has the messages): the
+ * network calls it as it calls an issuer in process. It holds a few
+ * persistent connections and sends each request on the least busy one.
+ *
+ * A call on a link that is down, or that drops before the answer comes,
+ * fails at once with IssuerUnreachableError: the network answers 91 in the
+ * issuer's stead and follows the stand-in through (stand-in-follow-through.ts)
+ * — a reversal, and an advice — once the link is back. An issuer that fails
+ * (throws) on its side makes the call fail too, as in process.
+ *
+ * The network's AnswerRecorder is not taken: it writes the network's record
+ * in the issuer's transaction when both share a database, which a wire
+ * cannot carry; the network then writes the record itself. 3-D Secure is
+ * not here either: it is EMV 3DS between the directory server and the
+ * issuer's access control server, not ISO 8583.
+ */
+export class Iso8583IssuerClient implements IssuerEndpoint {
+  readonly name: string;
+  readonly #connections: readonly LinkConnection[];
+  readonly #requestTimeoutMs: number;
+  readonly #where: string;
+
+  constructor(options: Iso8583IssuerClientOptions) {
+    this.name = options.name;
+    this.#where = `${options.host}:${options.port}`;
+    this.#requestTimeoutMs = bounded(options.requestTimeoutMs ?? 60_000, 1, 600_000, 'requestTimeoutMs');
+    const count = bounded(options.connections ?? 2, 1, 16, 'connections');
+    const settings = {
+      host: options.host,
+      port: bounded(options.port, 1, 65_535, 'port'),
+      maxFrameBytes: checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
+      connectTimeoutMs: bounded(options.connectTimeoutMs ?? 5_000, 1, 60_000, 'connectTimeoutMs'),
+      reconnectMinMs: bounded(options.reconnectMinMs ?? 100, 1, 60_000, 'reconnectMinMs'),
+      reconnectMaxMs: bounded(options.reconnectMaxMs ?? 5_000, 1, 600_000, 'reconnectMaxMs'),
+      echoIntervalMs: bounded(options.echoIntervalMs ?? 30_000, 0, 3_600_000, 'echoIntervalMs'),
+      echoTimeoutMs: bounded(options.echoTimeoutMs ?? 10_000, 1, 600_000, 'echoTimeoutMs'),
+      maxInFlight: bounded(options.maxInFlight ?? 10_000, 1, 100_000, 'maxInFlight'),
+      nowMs: () => options.clock.nowMs(),
+      log: options.log ?? SILENT_LINK_LOG,
+    };
+    this.#connections = Array.from({ length: count }, () => new LinkConnection(settings));
+  }
+
+  /** Opens the connections; each keeps reconnecting until `close`. */
+  connect(): void {
+    for (const connection of this.#connections) connection.start();
+  }
+
+  /** Resolves once a connection is up; rejects after `timeoutMs`. */
+  async whenConnected(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new IssuerUnreachableError(`the issuer link to ${this.#where} did not come up within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([Promise.race(this.#connections.map((c) => c.whenUp())), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** How many connections are up. */
+  get connected(): number {
+    return this.#connections.filter((c) => c.up).length;
+  }
+
+  async authorize(request: AuthorizationRequest): Promise<AuthorizationResponse> {
+    return authorizationAnswer(await this.#send({ kind: 'authorization', request }));
+  }
+
+  async incrementAuthorization(request: IncrementalAuthorizationRequest): Promise<AuthorizationResponse> {
+    return authorizationAnswer(await this.#send({ kind: 'incremental_authorization', request }));
+  }
+
+  async reverse(request: ReversalRequest): Promise<FollowUpResponse> {
+    return followUpAnswer(await this.#send({ kind: 'reversal', request }));
+  }
+
+  async clear(request: ClearingRequest): Promise<FollowUpResponse> {
+    return followUpAnswer(await this.#send({ kind: 'clearing', request }));
+  }
+
+  async refund(request: RefundRequest): Promise<FollowUpResponse> {
+    return followUpAnswer(await this.#send({ kind: 'refund', request }));
+  }
+
+  /** 0120 → 0130. The advice repeats the authorization without its CVV2 (codec.ts never sends it there). */
+  async advise(advice: AuthorizationAdvice): Promise<void> {
+    const answer = await this.#send({ kind: 'advice', advice });
+    if (answer.kind !== 'advice_acknowledgement') throw unexpected(answer);
+  }
+
+  /** 0800 → 0810 on the least busy connection: is the issuer there? */
+  async echo(): Promise<void> {
+    const answer = await this.#send({ kind: 'echo' });
+    if (answer.kind !== 'echo_answer') throw unexpected(answer);
+  }
+
+  /** Closes every connection for good; calls in flight fail. */
+  async close(): Promise<void> {
+    for (const connection of this.#connections) connection.close();
+  }
+
+  async #send(message: LinkRequest): Promise<LinkAnswer> {
+    let best: LinkConnection | null = null;
+    for (const connection of this.#connections) if (connection.up && (best === null || connection.inFlight < best.inFlight)) best = connection;
+    if (best === null) throw new IssuerUnreachableError(`no connection to issuer ${this.name} at ${this.#where}`);
+    const answer = await best.request(message, this.#requestTimeoutMs);
+    if (answer.kind === 'failure') throw new Error(`issuer ${this.name} failed to answer: ${answer.reason}`);
+    return answer;
+  }
+}
+
+function authorizationAnswer(answer: LinkAnswer): AuthorizationResponse {
+  if (answer.kind !== 'authorization_answer') throw unexpected(answer);
+  return answer.response;
+}
+
+function followUpAnswer(answer: LinkAnswer): FollowUpResponse {
+  if (answer.kind !== 'follow_up_answer') throw unexpected(answer);
+  return answer.response;
+}
+
+function unexpected(answer: LinkAnswer): Error {
+  return new Error(`the issuer link carried an unexpected ${answer.kind}`);
+}
+
+function bounded(value: number, min: number, max: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new RangeError(`Iso8583IssuerClient: ${name} must be ${min} to ${max}, got ${value}`);
+  return value;
+}

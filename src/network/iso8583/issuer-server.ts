@@ -1,0 +1,180 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { IssuerEndpoint } from '../messages.ts';
+import { answerMtiOf, decodeLinkFrame, encodeLinkFrame, isLinkRequest, type LinkAnswer, type LinkRequest, type Trace } from './codec.ts';
+import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES, FrameReader, frameOf } from './frames.ts';
+import { SILENT_LINK_LOG, type LinkLog } from './link-log.ts';
+
+export interface Iso8583IssuerServerOptions {
+  /** Any issuer: each request is handed to it as the network would hand it in process. */
+  readonly issuer: IssuerEndpoint;
+  readonly maxFrameBytes?: number;
+  /** Connections at once (default 64); more are refused by the operating system's listen queue. */
+  readonly maxConnections?: number;
+  /** Requests one connection may have with the issuer at once (default 1,000); past it, the connection is not read until one is answered. */
+  readonly maxInFlightPerConnection?: number;
+  readonly log?: LinkLog;
+}
+
+/**
+ * The issuer's side of the ISO 8583 link: it listens, decodes each frame,
+ * hands the request to the issuer it wraps and writes the answer back with
+ * the request's STAN and RRN. Requests on a connection are answered
+ * concurrently, each as soon as the issuer has decided it, not in order.
+ * Echoes (0800) are answered at once, without the issuer.
+ *
+ * A frame that is oversized or not a message the link carries closes its
+ * connection (the stream can no longer be trusted to line up) and nothing
+ * else: other connections and the issuer go on. An issuer that throws gets
+ * a failure answer (codec.ts), which the network treats as a failed call.
+ */
+export class Iso8583IssuerServer {
+  readonly #issuer: IssuerEndpoint;
+  readonly #maxFrameBytes: number;
+  readonly #maxInFlight: number;
+  readonly #log: LinkLog;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(options: Iso8583IssuerServerOptions) {
+    this.#issuer = options.issuer;
+    this.#maxFrameBytes = checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.#maxInFlight = bounded(options.maxInFlightPerConnection ?? 1_000, 1, 100_000, 'maxInFlightPerConnection');
+    this.#log = options.log ?? SILENT_LINK_LOG;
+    this.#server = createServer((socket) => this.#accept(socket));
+    this.#server.maxConnections = bounded(options.maxConnections ?? 64, 1, 10_000, 'maxConnections');
+  }
+
+  /** Starts listening (port 0: any free port) and resolves with where. */
+  listen(port: number, host = '127.0.0.1'): Promise<{ readonly host: string; readonly port: number }> {
+    return new Promise((resolve, reject) => {
+      const failed = (error: Error) => reject(error);
+      this.#server.once('error', failed);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', failed);
+        resolve(this.address!);
+      });
+    });
+  }
+
+  get address(): { readonly host: string; readonly port: number } | null {
+    const address = this.#server.address() as AddressInfo | null;
+    return address === null ? null : { host: address.address, port: address.port };
+  }
+
+  /** Stops listening and closes every connection (answers still being decided are dropped). */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      for (const socket of this.#sockets) socket.destroy();
+    });
+  }
+
+  #accept(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.setNoDelay(true);
+    const reader = new FrameReader(this.#maxFrameBytes);
+    let inFlight = 0;
+    let refused = false;
+    const refuse = (why: string) => {
+      if (refused) return;
+      refused = true;
+      this.#log.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}`, why }, 'issuer link: refused a frame; closing that connection');
+      socket.destroy();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      let payloads: Buffer[];
+      try {
+        payloads = reader.push(chunk);
+      } catch (error) {
+        return refuse((error as Error).message);
+      }
+      for (const payload of payloads) {
+        let request: LinkRequest;
+        let trace: Trace;
+        try {
+          const frame = decodeLinkFrame(payload);
+          if (!isLinkRequest(frame.message)) return refuse('an answer arrived where only requests belong');
+          request = frame.message;
+          trace = frame.trace;
+        } catch (error) {
+          return refuse((error as Error).message);
+        }
+        if (request.kind === 'echo') {
+          socket.write(this.#frame(trace, request, { kind: 'echo_answer' }));
+          continue;
+        }
+        const toIssuer = request;
+        inFlight += 1;
+        // Back-pressure: an issuer that falls behind stops this connection's reading, not the process's memory.
+        if (inFlight >= this.#maxInFlight) socket.pause();
+        void this.#answer(toIssuer)
+          .then((answer) => {
+            inFlight -= 1;
+            if (socket.destroyed) return;
+            socket.write(this.#frame(trace, toIssuer, answer));
+            if (inFlight < this.#maxInFlight && !refused) socket.resume();
+          })
+          // Not reachable (#answer and #frame turn every failure into an answer); a bug must not take the process down.
+          .catch((error: unknown) => refuse(`answering failed: ${(error as Error)?.message ?? String(error)}`));
+      }
+    });
+    // A peer that resets is ordinary; 'close' follows.
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.#sockets.delete(socket));
+  }
+
+  async #answer(request: IssuerRequest): Promise<LinkAnswer> {
+    const issuer = this.#issuer;
+    try {
+      switch (request.kind) {
+        case 'authorization':
+          return { kind: 'authorization_answer', response: await issuer.authorize(request.request) };
+        case 'incremental_authorization':
+          return { kind: 'authorization_answer', response: await issuer.incrementAuthorization(request.request) };
+        case 'reversal':
+          return { kind: 'follow_up_answer', mti: '0410', response: await issuer.reverse(request.request) };
+        case 'clearing':
+          return { kind: 'follow_up_answer', mti: '0230', response: await issuer.clear(request.request) };
+        case 'refund':
+          return { kind: 'follow_up_answer', mti: '0230', response: await issuer.refund(request.request) };
+        case 'advice':
+          await issuer.advise(request.advice);
+          return { kind: 'advice_acknowledgement', id: request.advice.id };
+      }
+    } catch (error) {
+      this.#log.warn({ issuer: issuer.name, message_kind: request.kind, error: (error as Error)?.message ?? String(error) }, 'issuer link: the issuer failed a request');
+      return failure(request, 'issuer_failed');
+    }
+  }
+
+  /** The answer's frame; an answer that cannot be put on the wire becomes a failure, which always can. */
+  #frame(trace: Trace, request: LinkRequest, answer: LinkAnswer): Buffer {
+    try {
+      return frameOf(encodeLinkFrame({ trace, message: answer }), this.#maxFrameBytes);
+    } catch (error) {
+      // An echo's answer is fixed text: it always encodes.
+      if (request.kind === 'echo') throw error;
+      this.#log.warn({ issuer: this.#issuer.name, message_kind: request.kind, error: (error as Error).message }, 'issuer link: the issuer\'s answer does not fit ISO 8583');
+      try {
+        return frameOf(encodeLinkFrame({ trace, message: failure(request, 'unencodable_answer') }), this.#maxFrameBytes);
+      } catch {
+        return frameOf(encodeLinkFrame({ trace, message: { ...failure(request, 'unencodable_answer'), id: '' } }), this.#maxFrameBytes);
+      }
+    }
+  }
+}
+
+/** A request the issuer answers (an echo is answered by the server itself). */
+type IssuerRequest = Exclude<LinkRequest, { readonly kind: 'echo' }>;
+type Failure = Extract<LinkAnswer, { readonly kind: 'failure' }>;
+
+function failure(request: IssuerRequest, reason: string): Failure {
+  const mti = answerMtiOf(request) as Failure['mti'];
+  return { kind: 'failure', mti, id: request.kind === 'advice' ? request.advice.id : request.request.id, reason };
+}
+
+function bounded(value: number, min: number, max: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new RangeError(`Iso8583IssuerServer: ${name} must be ${min} to ${max}, got ${value}`);
+  return value;
+}

@@ -170,3 +170,45 @@ test("a deleted customer's or another merchant's payment methods are listed as a
   assert.equal((await stripe.paymentMethods.list({ customer: mine.id, type: 'card' })).data.length, 1);
   assert.equal((await stripe.customers.listPaymentMethods(mine.id, { type: 'card' })).data.length, 1);
 });
+
+// Listing charges by customer and refunds by charge answered an empty list for a customer or charge the merchant does not
+// have, as if it were never charged or refunded. Stripe documents an error for both ("If you provide a non-existent
+// customer ID" / "charge ID, this call throws an error"); another merchant's customer or charge is exactly a missing one,
+// and a deleted customer lists as a missing one, as listing its payment methods does.
+test("listing charges by a missing, deleted or another merchant's customer, or refunds by such a charge, is a 400 resource_missing", async () => {
+  const theirs = f.stripeFor((await f.addMerchant({ name: 'Other Shop' })).secretKey);
+  const paid = async (client: Stripe, email: string) => {
+    const customer = await client.customers.create({ email });
+    const pi = await client.paymentIntents.create({ amount: 1_500, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true });
+    assert.equal(pi.status, 'succeeded');
+    return { customer, chargeId: pi.latest_charge as string, pi };
+  };
+  const mine = await paid(stripe, 'mine@example.com');
+  await stripe.refunds.create({ payment_intent: mine.pi.id, amount: 500 });
+  const other = await paid(theirs, 'theirs@example.com');
+  await theirs.refunds.create({ payment_intent: other.pi.id, amount: 500 });
+  const gone = await paid(stripe, 'gone@example.com');
+  await stripe.customers.del(gone.customer.id);
+
+  for (const [what, customer] of [
+    ['a missing customer', NO_CUSTOMER],
+    ["another merchant's customer", other.customer.id],
+    ['a deleted customer', gone.customer.id],
+  ] as const) {
+    await assertMissing(stripe.charges.list({ customer }), { statusCode: 400, param: 'customer', message: `No such customer: '${customer}'` }, `charges of ${what}`);
+  }
+  for (const [what, charge] of [
+    ['a missing charge', NO_CHARGE],
+    ["another merchant's charge", other.chargeId],
+  ] as const) {
+    await assertMissing(stripe.refunds.list({ charge }), { statusCode: 400, param: 'charge', message: `No such charge: '${charge}'` }, `refunds of ${what}`);
+  }
+
+  // The merchant's own still list, each only its own.
+  assert.deepEqual((await stripe.charges.list({ customer: mine.customer.id })).data.map((c) => c.id), [mine.chargeId]);
+  assert.deepEqual((await theirs.charges.list({ customer: other.customer.id })).data.map((c) => c.id), [other.chargeId]);
+  const refunds = (await stripe.refunds.list({ charge: mine.chargeId })).data;
+  assert.deepEqual(refunds.map((r) => [r.charge, r.amount]), [[mine.chargeId, 500]]);
+  assert.deepEqual((await stripe.refunds.list({ charge: gone.chargeId })).data, [], 'a charge never refunded lists no refunds');
+  assert.deepEqual((await stripe.refunds.list({ charge: mine.chargeId, payment_intent: gone.pi.id })).data, [], 'the filters narrow together');
+});

@@ -11,6 +11,7 @@ import { chargeObject } from './charge-object.ts';
 import { REFUND_COLUMNS, REFUND_READ_COLUMNS, refundObject } from './refund-objects.ts';
 import { CHARGE_COLUMNS, chargeFromRow, findCharge, saveCharge } from './charge-store.ts';
 import { requirePaymentIntent } from './payment-intent-store.ts';
+import { requireCustomer } from '../customers/customers.ts';
 import { objectIdPattern } from '../stripe/object-ids.ts';
 
 /**
@@ -174,15 +175,26 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
       method: 'GET',
       url: '/refunds',
       summary: 'List refunds, newest first',
-      parse: (p) => ({ query: parseListQuery(p), paymentIntent: p.string('payment_intent', { pattern: ID('pi'), what: 'not a payment intent id' }) }),
-      run: async ({ query, paymentIntent }, call) => {
-        const page = await listPage<any>(deps.db, {
-          table: 'acquirer_refunds',
-          columns: REFUND_READ_COLUMNS,
-          where: paymentIntent === undefined ? 'merchant_id = ?' : 'merchant_id = ? AND payment_intent_id = ?',
-          params: paymentIntent === undefined ? [call.merchant.id] : [call.merchant.id, paymentIntent],
-          query,
-        });
+      parse: (p) => ({
+        query: parseListQuery(p),
+        paymentIntent: p.string('payment_intent', { pattern: ID('pi'), what: 'not a payment intent id' }),
+        charge: p.string('charge', { pattern: ID('ch'), what: 'not a charge id' }),
+      }),
+      run: async ({ query, paymentIntent, charge }, call) => {
+        // A charge that is missing or another merchant's is Stripe's 400 resource_missing (its list documents it: "If you provide
+        // a non-existent charge ID, this call throws an error"), not an empty list that reads "never refunded". A missing
+        // payment_intent still lists nothing: Stripe documents no error for it.
+        if (charge !== undefined && (await findCharge(deps.db, call.merchant.id, charge)) === undefined) {
+          throw noSuchObject(`No such charge: '${charge}'`, 'charge');
+        }
+        let where = 'merchant_id = ?';
+        const params: unknown[] = [call.merchant.id];
+        for (const [column, value] of [['payment_intent_id', paymentIntent], ['charge_id', charge]] as const) {
+          if (value === undefined) continue;
+          where += ` AND ${column} = ?`;
+          params.push(value);
+        }
+        const page = await listPage<any>(deps.db, { table: 'acquirer_refunds', columns: REFUND_READ_COLUMNS, where, params, query });
         return stripeList('/v1/refunds', page.rows.map(refundObject), page.hasMore);
       },
     },
@@ -207,6 +219,10 @@ export function refundEndpoints(deps: AcquirerDeps): StripeEndpoint<any>[] {
         customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }),
       }),
       run: async ({ query, paymentIntent, customer }, call) => {
+        // A customer that is missing, deleted or another merchant's is Stripe's 400 resource_missing (its list documents it:
+        // "If you provide a non-existent customer ID, this call throws an error"), not an empty list that reads "never charged".
+        // A missing payment_intent still lists nothing: Stripe documents no error for it.
+        if (customer !== undefined) await requireCustomer(deps.db, call.merchant.id, customer, 'customer');
         // A set-up's card verification is no charge at Stripe: it stays retrievable as the set-up's attempt, but is not listed.
         let where = "merchant_id = ? AND purpose = 'purchase'";
         const params: unknown[] = [call.merchant.id];

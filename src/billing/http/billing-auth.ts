@@ -40,6 +40,27 @@ const READS = new Set(['GET', 'HEAD']);
  * on every request, never kept in it: an owner demoted (member-roster.ts
  * changeMemberRole) is refused an owner's change at its very next request.
  *
+ * That read comes before the change's own transaction, so a request already
+ * past this hook when another owner demotes or removes its member could still
+ * finish. The changes that administer the organization (members; keys and
+ * projects on the organization API) close that window: in their transaction,
+ * under the organization's lock that demotion and removal take too, they read
+ * the acting member again and refuse as the next request would be refused
+ * (member-roster.ts requireOwnerUnderLock, organization-routes.ts asOwner).
+ * What they hand out, a membership or a key, outlives the demotion, and only
+ * a signed-in owner may make them: this role is their whole boundary.
+ *
+ * The money changes (cards, purchases, auto-recharge, subscriptions, budget,
+ * billing profile) do not read it again, on purpose: any live API key of the
+ * organization may make each of them, the keys a demoted owner made and keeps
+ * among them, so the session's role is not what stands between a demoted
+ * owner and a purchase. Each moves the organization's own money between its
+ * own card and its own credits, in its history, and hands out no access: one
+ * finishing just after a demotion or removal is that request a moment
+ * earlier, undone the same way (a refund, a card removed). And their first
+ * transactions are in services the background tasks share, which have no
+ * acting member to read again.
+ *
  * `clock` judges a session's expiry: billing's clock, the one that stamped it.
  */
 export function organizationAuth(sql: Sql, clock: Clock): RouteAuth {

@@ -24,15 +24,23 @@ export interface RosterDeps {
 }
 
 /**
- * The signed-in owner acting, checked again under the organization's lock
- * (the caller took it): their session was authenticated before the lock, and
- * a removal committed in between must not let them act any more.
+ * Where the signed-in member acting stands now, read under the organization's
+ * lock (the caller took it): their session and role were read by the auth
+ * hook before the lock, and a demotion or removal committed in between must
+ * not let them act any more. A value, so that each API refuses in its own
+ * words (requireOwnerUnderLock for billing's; the organization API's in OpenAI's).
  */
-export async function requireOwnerUnderLock(tx: Tx, orgId: string, memberId: string): Promise<Member> {
+export async function actorStandingUnderLock(tx: Tx, orgId: string, memberId: string): Promise<'owner' | 'demoted' | 'removed'> {
   const actor = await findMember(tx, orgId, memberId);
-  if (actor === undefined) throw new BillingError('authentication_required', 'You are no longer a member of this organization; sign in again.');
-  if (actor.role !== 'owner') throw new BillingError('permission_denied', 'Only an owner of the organization can change its billing; members can look. Ask an owner.');
-  return actor;
+  if (actor === undefined) return 'removed';
+  return actor.role === 'owner' ? 'owner' : 'demoted';
+}
+
+/** actorStandingUnderLock, refused as billing's auth hook refuses the next request: 401 once removed (its sessions are gone), 403 once demoted. */
+export async function requireOwnerUnderLock(tx: Tx, orgId: string, memberId: string): Promise<void> {
+  const standing = await actorStandingUnderLock(tx, orgId, memberId);
+  if (standing === 'removed') throw new BillingError('authentication_required', 'You are no longer a member of this organization; sign in again.');
+  if (standing === 'demoted') throw new BillingError('permission_denied', 'Only an owner of the organization can change its billing; members can look. Ask an owner.');
 }
 
 /** An owner invites `email`; an address that is already a member or invited is answered as it is (`invited: false`), with no letter. */

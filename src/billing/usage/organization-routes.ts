@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Sql, Tx } from '../../platform/db/database.ts';
 import type { BillingDeps } from '../billing-deps.ts';
 import { billingCookieSession } from '../http/member-cookie.ts';
-import { requireOwnerUnderLock } from '../members/member-roster.ts';
+import { actorStandingUnderLock } from '../members/member-roster.ts';
 import { authenticateMemberSession, looksLikeMemberSessionToken, type MemberSession } from '../members/member-sessions.ts';
 import { openAiErrors, type OpenAiError } from '../openai-errors.ts';
 import {
@@ -125,6 +125,13 @@ export function apiKeyObject(key: ApiKeySummary) {
   };
 }
 
+/** A refusal thrown out of a change's transaction, rolling it back, to be answered as it is (the error handler sends it). */
+class Refused extends Error {
+  constructor(readonly answer: OpenAiError) {
+    super(answer.body.error.message);
+  }
+}
+
 /** Who calls: a member signed in (`session`) or one of the organization's keys (`key`), never both. */
 interface Caller {
   readonly org: Organization;
@@ -143,6 +150,7 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
   return async (app) => {
     // Fastify's own refusals (a bad body: `statusCode`) and the platform's strict-parameter check (an AppError: `status`, `param`), in OpenAI's shape.
     app.setErrorHandler<FastifyError & { status?: number; param?: string; code?: string }>((error, request, reply) => {
+      if (error instanceof Refused) return send(reply, error.answer);
       const status = error.statusCode ?? error.status ?? 500;
       if (status >= 400 && status < 500) return send(reply, openAiErrors.framework(error));
       request.log.error({ err: error }, 'organization API request failed with an unexpected error');
@@ -183,6 +191,28 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
     });
 
     const orgId = (request: FastifyRequest) => callerOf(request).org.id;
+
+    /**
+     * A change (every route here but the reads), made in one transaction
+     * under the organization's lock with the owner checked again inside it.
+     * The preHandler read the role with the session, before this transaction:
+     * an owner demoted or removed by another owner in between must not still
+     * make, revoke or rename a key or a project — a key made so would hand out
+     * access its maker no longer has. Under the lock a demotion or removal
+     * (member-roster.ts) is either committed, and seen here, or waits for
+     * this change, as it would for a request made a moment earlier. Refused
+     * as their next request would be: 403 once demoted, 401 once removed (the
+     * removal ended their sessions).
+     */
+    const asOwner = <T>(request: FastifyRequest, change: (tx: Tx) => Promise<T>): Promise<T> =>
+      db.transaction(async (tx) => {
+        const id = orgId(request);
+        await lockOrganization(tx, id);
+        const standing = await actorStandingUnderLock(tx, id, callerOf(request).session!.member.id);
+        if (standing === 'removed') throw new Refused(invalidSession());
+        if (standing === 'demoted') throw new Refused(forbidden());
+        return change(tx);
+      });
 
     // --- Usage and costs -----------------------------------------------------
 
@@ -242,11 +272,8 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
     app.post<{ Body: { name: string } }>('/projects', { schema: { body: nameBody } }, async (request, reply) => {
       const name = cleanName(request.body.name, MAX_PROJECT_NAME_CHARS);
       if (name === null) return send(reply, invalid(`A project name has 1 to ${MAX_PROJECT_NAME_CHARS} characters.`, 'name', 'invalid_name'));
-      const created = await db.transaction(async (tx) => {
-        // One change to an organization at a time, so two creations cannot both pass the count.
-        await lockOrganization(tx, orgId(request));
-        return createProject(tx, deps, orgId(request), name);
-      });
+      // Under the organization's lock (asOwner): one change at a time, so two creations cannot both pass the count.
+      const created = await asOwner(request, (tx) => createProject(tx, deps, orgId(request), name));
       if (created.result !== 'ok') return send(reply, invalid(`An organization has at most ${MAX_PROJECTS_PER_ORG} projects.`, null, 'project_limit_reached'));
       reply.status(201);
       return projectObject(created.project);
@@ -260,14 +287,14 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
     app.post<{ Params: { project_id: string }; Body: { name: string } }>('/projects/:project_id', { schema: { body: nameBody } }, async (request, reply) => {
       const name = cleanName(request.body.name, MAX_PROJECT_NAME_CHARS);
       if (name === null) return send(reply, invalid(`A project name has 1 to ${MAX_PROJECT_NAME_CHARS} characters.`, 'name', 'invalid_name'));
-      const renamed = await renameProject(db, orgId(request), request.params.project_id, name);
+      const renamed = await asOwner(request, (tx) => renameProject(tx, orgId(request), request.params.project_id, name));
       if (renamed.result === 'not_found') return send(reply, notFound('project', request.params.project_id));
       if (renamed.result !== 'ok') return send(reply, invalid('An archived project cannot be changed.', null, 'project_archived'));
       return projectObject(renamed.project);
     });
 
     app.post<{ Params: { project_id: string } }>('/projects/:project_id/archive', async (request, reply) => {
-      const archived = await db.transaction((tx) => archiveProject(tx, deps.clock.nowMs(), orgId(request), request.params.project_id));
+      const archived = await asOwner(request, (tx) => archiveProject(tx, deps.clock.nowMs(), orgId(request), request.params.project_id));
       if (archived.result === 'not_found') return send(reply, notFound('project', request.params.project_id));
       if (archived.result !== 'ok') return send(reply, invalid('The default project cannot be archived.', null, 'default_project'));
       return projectObject(archived.project);
@@ -303,11 +330,9 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
         if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name', 'invalid_name'));
         const id = orgId(request);
         const maker = callerOf(request).session!.member;
-        const created = await db.transaction(async (tx) => {
-          await lockOrganization(tx, id);
-          // Under the lock a removal takes too: a maker removed since their session was read is refused here; one removed
-          // after this commits has this key revoked with the rest. Either way no key outlives its maker's membership.
-          await requireOwnerUnderLock(tx, id, maker.id);
+        // Under the lock a removal takes too (asOwner): a maker removed or demoted since their session was read is refused
+        // here; one removed after this commits has this key revoked with the rest. Either way no key outlives its maker's membership.
+        const created = await asOwner(request, async (tx) => {
           const project = await findProject(tx, id, request.params.project_id);
           if (project === null || project.archivedAtMs !== null) return project;
           const live = (await listOrganizationApiKeys(tx, id)).filter((k) => k.revokedAtMs === null).length;
@@ -324,12 +349,15 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
       },
     );
 
-    const keyOr404 = async (request: FastifyRequest<{ Params: { project_id: string; key_id: string } }>, reply: FastifyReply) => {
-      const key = await findOrganizationApiKey(db, orgId(request), request.params.key_id);
-      if (key === null || key.projectId !== request.params.project_id) {
-        send(reply, notFound('API key', request.params.key_id));
-        return null;
-      }
+    type KeyRequest = FastifyRequest<{ Params: { project_id: string; key_id: string } }>;
+    /** The key the path names, in the project it names; null otherwise. */
+    const keyOf = async (sql: Sql, request: KeyRequest): Promise<ApiKeySummary | null> => {
+      const key = await findOrganizationApiKey(sql, orgId(request), request.params.key_id);
+      return key === null || key.projectId !== request.params.project_id ? null : key;
+    };
+    const keyOr404 = async (request: KeyRequest, reply: FastifyReply) => {
+      const key = await keyOf(db, request);
+      if (key === null) send(reply, notFound('API key', request.params.key_id));
       return key;
     };
 
@@ -344,16 +372,23 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
       async (request, reply) => {
         const name = cleanName(request.body.name, MAX_API_KEY_NAME_CHARS);
         if (name === null) return send(reply, invalid(`A key name has 1 to ${MAX_API_KEY_NAME_CHARS} characters.`, 'name', 'invalid_name'));
-        if ((await keyOr404(request, reply)) === null) return reply;
-        const renamed = await renameOrganizationApiKey(db, orgId(request), request.params.key_id, name);
-        return apiKeyObject(renamed!);
+        const renamed = await asOwner(request, async (tx) => {
+          if ((await keyOf(tx, request)) === null) return null;
+          return renameOrganizationApiKey(tx, orgId(request), request.params.key_id, name);
+        });
+        if (renamed === null) return send(reply, notFound('API key', request.params.key_id));
+        return apiKeyObject(renamed);
       },
     );
 
     app.delete<{ Params: { project_id: string; key_id: string } }>('/projects/:project_id/api_keys/:key_id', async (request, reply) => {
-      if ((await keyOr404(request, reply)) === null) return reply;
       // Revoked, not erased: its usage keeps its name. The next request with it is refused (nothing caches keys).
-      await revokeOrganizationApiKey(db, deps.clock.nowMs(), orgId(request), request.params.key_id);
+      const found = await asOwner(request, async (tx) => {
+        if ((await keyOf(tx, request)) === null) return false;
+        await revokeOrganizationApiKey(tx, deps.clock.nowMs(), orgId(request), request.params.key_id);
+        return true;
+      });
+      if (!found) return send(reply, notFound('API key', request.params.key_id));
       return { object: 'organization.project.api_key.deleted', id: request.params.key_id, deleted: true };
     });
   };

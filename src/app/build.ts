@@ -45,9 +45,9 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
   const { parKey } = secrets;
   const paymentAccountReference = paymentAccountReferences(parKey);
   const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference, secrets: secrets.issuer, fx: issuerFxOf(config.issuer), threeDSecure: threeDSecurePolicyOf(config.issuer) });
-  // In process by default; over ISO 8583 on TCP when `network.issuerLink` says so (issuer-link.ts).
-  const issuerLink = issuerLinkOf(config.network, issuer.api.networkIssuer, runtime);
-  const network = networkModule.build({ ...runtime, payments: config.payments, parKey, issuers: [issuerLink.endpoint], cardlaneBin: issuer.api.bin });
+  // In process by default; over ISO 8583 on TCP when `network.issuerLink` says so (issuer-link.ts), every message MAC'd with the link key.
+  const issuerLink = issuerLinkOf(config.network, issuer.api.networkIssuer, { ...runtime, linkKey: secrets.issuerLinkKey });
+  const network = networkModule.build({ ...runtime, payments: config.payments, parKey, adviceKey: secrets.adviceKey, issuers: [issuerLink.endpoint], cardlaneBin: issuer.api.bin });
   const acquirer = acquirerModule.build({
     ...runtime,
     ledger: ledger.api.ledger,

@@ -27,15 +27,23 @@ export interface IssuerLink {
  * own records then. The second proves the network needs nothing but the
  * wire from an issuer; it costs a round trip and the shared fsync.
  *
+ * Both ends hold the deployment's link key (secrets.ts): the server is on a
+ * port any user of this machine can open, and executes only messages whose
+ * MAC proves they came from the network.
+ *
  * 3-D Secure stays a call to the issuer's access control server either way:
  * in the world it is EMV 3DS over HTTPS, not ISO 8583.
  */
-export function issuerLinkOf(settings: NetworkConfig, issuer: IssuerEndpoint, deps: { readonly clock: Clock; readonly logger: Logger }): IssuerLink {
+export function issuerLinkOf(
+  settings: NetworkConfig,
+  issuer: IssuerEndpoint,
+  deps: { readonly clock: Clock; readonly logger: Logger; readonly linkKey: Buffer },
+): IssuerLink {
   if (settings.issuerLink === 'in-process') {
     return { mode: 'in-process', endpoint: issuer, start: async () => undefined, address: () => null, close: async () => undefined };
   }
   const log = deps.logger.child({ component: 'issuer-link' });
-  const server = new Iso8583IssuerServer({ issuer, log });
+  const server = new Iso8583IssuerServer({ issuer, key: deps.linkKey, log });
   let client: Iso8583IssuerClient | null = null;
   const connected = (): Iso8583IssuerClient => {
     if (client === null) throw new Error('the ISO 8583 issuer link is not started');
@@ -61,7 +69,7 @@ export function issuerLinkOf(settings: NetworkConfig, issuer: IssuerEndpoint, de
         if (error.code === 'EADDRINUSE') throw new Error(`cannot start the issuer's ISO 8583 server on ${where}: the port is in use (choose one with --issuer-link-port, or 0 for any)`);
         throw new Error(`cannot start the issuer's ISO 8583 server on ${where}: ${error.message}`, { cause: error });
       });
-      client = new Iso8583IssuerClient({ name: issuer.name, host: LOOPBACK, port, clock: deps.clock, log });
+      client = new Iso8583IssuerClient({ name: issuer.name, host: LOOPBACK, port, key: deps.linkKey, clock: deps.clock, log });
       client.connect();
       await client.whenConnected(CONNECT_WITHIN_MS);
     },

@@ -1,7 +1,7 @@
 import { VAULT_KEY_SECRET } from '../acquirer/index.ts';
 import { MEMBER_PEPPER_SECRET } from '../billing/index.ts';
 import { ALIPAY_SANDBOX_KEY_SECRET, ISSUER_KEYRING_SECRET, type IssuerSecrets } from '../issuer/index.ts';
-import { PAR_KEY_SECRET } from '../network/index.ts';
+import { ADVICE_KEY_SECRET, ISSUER_LINK_KEY_SECRET, PAR_KEY_SECRET } from '../network/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Database } from '../platform/db/database.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -14,7 +14,11 @@ export interface DeploymentSecrets {
   readonly issuer: IssuerSecrets;
   readonly vaultKey: Buffer;
   readonly parKey: Buffer;
+  /** Seals the advices the network still owes issuers after stand-ins (they carry a card number). */
+  readonly adviceKey: Buffer;
   readonly memberPepper: Buffer;
+  /** Authenticates every message on the ISO 8583 issuer link; both of its ends are handed it. */
+  readonly issuerLinkKey: Buffer;
 }
 
 /** The secret store of this deployment: the database, under the master key this process was given (or generated in its data directory). */
@@ -42,5 +46,8 @@ export async function loadDeploymentSecrets(store: SecretStore, config: Cardlane
   const vaultKey = await load(VAULT_KEY_SECRET);
   const parKey = await load(PAR_KEY_SECRET);
   const memberPepper = await load(MEMBER_PEPPER_SECRET);
-  return { issuer: { keyring, alipaySandboxKeyPem }, vaultKey, parKey, memberPepper };
+  const adviceKey = await load(ADVICE_KEY_SECRET);
+  // Made even while the link runs in process, so every process of the deployment has the one key before any uses it.
+  const issuerLinkKey = await load(ISSUER_LINK_KEY_SECRET);
+  return { issuer: { keyring, alipaySandboxKeyPem }, vaultKey, parKey, adviceKey, memberPepper, issuerLinkKey };
 }

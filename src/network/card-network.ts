@@ -41,6 +41,7 @@ import { authorizationRow, followUpRow, type AnswerMeta } from './network-rows.t
 import { isValidPan } from './pan-format.ts';
 import { paymentAccountReferences, type PaymentAccountReferenceOf } from './payment-account-reference.ts';
 import { StandInFollowThrough } from './stand-in-follow-through.ts';
+import { OwedAdvices } from './owed-advices.ts';
 import { NetworkRowLoader } from './network-row-loader.ts';
 
 export const DEFAULT_ISSUER_TIMEOUT_MS = 2_000;
@@ -60,6 +61,11 @@ export interface CardNetworkOptions {
   readonly onBackgroundError?: (error: unknown) => void;
   /** The network's PAR key (par-key-file.ts); without it the network assigns no payment account references. */
   readonly parKey?: Buffer;
+  /**
+   * The network's advice key (owed-advices.ts): seals the advices it still owes issuers after stand-ins, so the sweep
+   * delivers them after an outage or a restart. Without it an advice is tried only while the stand-in is followed through.
+   */
+  readonly adviceKey?: Buffer;
 }
 
 type FollowUpType = FollowUpRequest['type'];
@@ -139,6 +145,7 @@ export class CardNetwork {
       writer: this.#writer,
       timeoutMs: this.#timeoutMs,
       lateAnswerWaitMs,
+      owedAdvices: options.adviceKey === undefined ? null : new OwedAdvices(options.db, options.adviceKey),
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
   }
@@ -207,11 +214,12 @@ export class CardNetwork {
   }
 
   /**
-   * Sends the reversals owed after stand-ins whose follow-through never
-   * finished (the process died meanwhile): a sweep, safe in several
-   * processes (each reversal has one id, so a second is a repeat).
+   * Sends the reversals and advices owed after stand-ins whose follow-through
+   * could not finish (the issuer stayed out of reach, or the process died
+   * meanwhile): a sweep, safe in several processes (each reversal and advice
+   * has one id, so a second is a repeat). Returns how many of each it settled.
    */
-  settleOwedStandIns(nowMs: number): Promise<number> {
+  settleOwedStandIns(nowMs: number): Promise<{ readonly reversals: number; readonly advices: number }> {
     return this.#followThrough.settleOwed((name) => this.#issuers.get(name), nowMs, this.#standInSettleAfterMs);
   }
 

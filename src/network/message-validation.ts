@@ -25,6 +25,16 @@ const MAX_TEXT_LENGTH = 255;
 /** Field 43's name part is shorter in ISO 8583, but statement names arrive from several acquirers; bounded all the same. */
 const MAX_MERCHANT_NAME_LENGTH = 100;
 const MAX_AVS_FIELD_LENGTH = 200;
+/**
+ * Account-name verification's name: as long as Cardlane's issuer compares
+ * (its own check refuses more), and short enough for every way to an
+ * issuer — over ISO 8583 it travels in one private subelement of at most
+ * 999 bytes, which 200 UTF-16 units always fit (3 bytes each at most).
+ * Checked here, at the network's edge, so a name is refused the same way
+ * in process and over the link, not answered 96 by a wire that cannot
+ * carry it.
+ */
+const MAX_CARDHOLDER_NAME_LENGTH = 200;
 
 const refuse = (code: Refusal['code'], reason: string): Refusal => ({ code, reason });
 
@@ -73,6 +83,9 @@ export function checkAuthorization(request: unknown): Refusal | null {
     if (!auth || !isValidMessageId(auth.transactionId) || !isText(auth.value, MAX_TEXT_LENGTH) || typeof auth.eci !== 'string' || !/^\d{2}$/.test(auth.eci)) {
       return refuse('12', 'invalid_authentication');
     }
+  }
+  if (r.cardholderName !== undefined && r.cardholderName !== null && !isWellFormedText(r.cardholderName, MAX_CARDHOLDER_NAME_LENGTH)) {
+    return refuse('12', 'invalid_cardholder_name');
   }
   if (!isInteger(r.sentAtMs, 0, Number.MAX_SAFE_INTEGER)) return refuse('12', 'invalid_sent_at');
   return null;
@@ -123,6 +136,13 @@ function isCurrency(value: unknown): value is string {
 function isText(value: unknown, maxLength: number): value is string {
   return typeof value === 'string' && value.trim() !== '' && value.length <= maxLength;
 }
+
+/** Text of at most `maxLength` UTF-16 units with no lone surrogate: no wire carries half a character (UTF-8 cannot spell one). */
+function isWellFormedText(value: unknown, maxLength: number): value is string {
+  return typeof value === 'string' && value.length <= maxLength && !LONE_SURROGATE.test(value);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function isOptionalText(value: unknown, maxLength: number): boolean {
   return value === null || (typeof value === 'string' && value.length <= maxLength);

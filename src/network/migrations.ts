@@ -172,4 +172,19 @@ CREATE INDEX network_messages_authorizations_by_time ON network_messages (answer
 CREATE INDEX network_messages_declines_by_time ON network_messages (answered_at_ms, id) WHERE type = 'authorization' AND response_code <> '00';
 `,
   },
+  {
+    // The advices owed after stand-ins, until their issuer has them (owed-advices.ts): sealed, since an advice carries
+    // the card number; deleted once delivered or given up. Stand-ins from before this table were advised in memory only.
+    id: 'network/007_owed_advices',
+    sql: `
+CREATE TABLE network_owed_advices (
+  advice_id TEXT PRIMARY KEY,
+  original_id TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  owed_since_ms BIGINT NOT NULL
+);
+CREATE INDEX network_owed_advices_by_age ON network_owed_advices (owed_since_ms);
+`,
+  },
 ];

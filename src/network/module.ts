@@ -19,6 +19,8 @@ export interface NetworkModuleDeps extends Runtime {
   readonly payments: PaymentsConfig;
   /** The network's key for Payment Account References (loaded once by the composition root: the issuer stores PARs made with it too). */
   readonly parKey: Buffer;
+  /** The network's key for the advices it still owes issuers after stand-ins (owed-advices.ts), from the secret store. */
+  readonly adviceKey: Buffer;
   /** Issuers outside the network (Cardlane's own), reached only through the network's issuer interface. */
   readonly issuers: readonly IssuerEndpoint[];
   /** The BIN the network routes to Cardlane's issuer. */
@@ -36,7 +38,7 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
   name: 'network',
   migrations: [...networkMigrations, ...networkDisputeMigrations],
   errorCodes: {},
-  build({ db, clock, ids, payments, parKey, issuers, cardlaneBin }) {
+  build({ db, clock, ids, payments, parKey, adviceKey, issuers, cardlaneBin }) {
     const testBank = createTestBank({ db, clock, ids });
     const network = new CardNetwork({
       db,
@@ -46,9 +48,11 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
       issuers: [...issuers, testBank],
       timeoutMs: payments.issuerTimeoutMs,
       parKey,
+      adviceKey,
     });
     const standInSweep = {
-      // Reversals owed after stand-ins whose live follow-through died with its process; one id each, so safe in several processes.
+      // Reversals and advices owed after stand-ins whose live follow-through could not finish (a long outage, or a
+      // process that died); one id each, so safe in several processes.
       name: 'network.settle-owed-stand-ins',
       intervalMs: STAND_IN_SWEEP_INTERVAL_MS,
       run: async () => void (await network.settleOwedStandIns(clock.nowMs())),

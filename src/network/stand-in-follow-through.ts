@@ -8,6 +8,8 @@ import { isWellFormedAuthorizationResponse, isWellFormedFollowUpResponse, NETWOR
 import type { NetworkRecordWriter } from './network-record-writer.ts';
 import { loadNetworkRows, type IssuerOutcome, type NetworkMessageRow } from './network-records.ts';
 import { adviceRow, networkReversalRow } from './network-rows.ts';
+import { isIssuerUnreachable } from './issuer-unreachable.ts';
+import type { OwedAdvices } from './owed-advices.ts';
 
 /**
  * What the network does after it answered an authorization in an issuer's
@@ -26,13 +28,14 @@ import { adviceRow, networkReversalRow } from './network-rows.ts';
  * answer.
  *
  * The follow-through is owed durably, not only in memory: every stand-in
- * record starts unsettled and is marked settled when its follow-through is
- * done. If the process dies in between, `settleOwed` (a sweep) sends the
- * reversal with the same message id — a repeat at an issuer that already got
- * it — so a late approval never keeps a cardholder's money held for a
- * payment the merchant was told was declined. (The sweep sends no advice: the
- * advice carries the request, and the network keeps no card number to
- * rebuild it; the reversal is what releases the money.)
+ * record starts unsettled and is marked settled when its reversal is done,
+ * and its advice waits, sealed, in the owed advices (owed-advices.ts) until
+ * the issuer has it. If the issuer stays out of reach longer than the
+ * retries, or the process dies in between, `settleOwed` (a sweep) sends the
+ * reversal and the advice again with the same message ids — a repeat at an
+ * issuer that already got them — so a late approval never keeps a
+ * cardholder's money held for a payment the merchant was told was declined,
+ * and the issuer learns of every stand-in, once.
  */
 
 const MAX_ATTEMPTS = 3;
@@ -48,6 +51,8 @@ export interface StandInFollowThroughDeps {
   readonly lateAnswerWaitMs: number;
   /** Told about a failure that no caller is waiting to hear (a record that could not be written). */
   readonly onError?: (error: unknown) => void;
+  /** Where advices wait for an issuer that has not taken them; null: an advice is tried only by the live follow-through. */
+  readonly owedAdvices: OwedAdvices | null;
 }
 
 export class StandInFollowThrough {
@@ -71,11 +76,24 @@ export class StandInFollowThrough {
   }
 
   /**
-   * Settles stand-ins whose follow-through was never finished (the process
-   * died while it waited or sent): answered more than `olderThanMs` ago and
-   * still unsettled. Returns how many it settled.
+   * Finishes the follow-through of stand-ins whose live one could not (the
+   * issuer stayed out of reach, or the process died while it waited or
+   * sent), once it is more than `olderThanMs` old: the reversals of those
+   * still unsettled, and the advices still owed. Returns how many of each
+   * it settled.
    */
-  async settleOwed(issuerNamed: (name: string) => IssuerEndpoint | undefined, nowMs: number, olderThanMs: number, limit = 100): Promise<number> {
+  async settleOwed(
+    issuerNamed: (name: string) => IssuerEndpoint | undefined,
+    nowMs: number,
+    olderThanMs: number,
+    limit = 100,
+  ): Promise<{ readonly reversals: number; readonly advices: number }> {
+    const reversals = await this.#reverseOwed(issuerNamed, nowMs, olderThanMs, limit);
+    const advices = await this.#adviseOwed(issuerNamed, nowMs, olderThanMs, limit);
+    return { reversals, advices };
+  }
+
+  async #reverseOwed(issuerNamed: (name: string) => IssuerEndpoint | undefined, nowMs: number, olderThanMs: number, limit: number): Promise<number> {
     const owed = await this.#deps.db.all<{ id: string }>(
       `SELECT id FROM network_messages
        WHERE type = 'authorization' AND decided_by = 'network' AND issuer_outcome IN ('timeout', 'error') AND stand_in_settled_at_ms IS NULL
@@ -95,12 +113,45 @@ export class StandInFollowThrough {
     return settled;
   }
 
+  async #adviseOwed(issuerNamed: (name: string) => IssuerEndpoint | undefined, nowMs: number, olderThanMs: number, limit: number): Promise<number> {
+    const store = this.#deps.owedAdvices;
+    if (store === null) return 0;
+    const { owed, unreadable } = await store.owedSince(nowMs - olderThanMs, limit);
+    for (const id of unreadable) {
+      // Not sealed under this deployment's key (or altered): it can never be sent, so it is not kept.
+      (this.#deps.onError ?? defaultOnError)(new Error(`card network: owed advice ${id} does not open under the network's advice key; dropped`));
+      await store.forget(id);
+    }
+    const originals = await loadNetworkRows(this.#deps.db, owed.map((o) => o.advice.request.id));
+    let delivered = 0;
+    for (const { advice, issuer: name, owedSinceMs } of owed) {
+      const issuer = issuerNamed(name);
+      const original = originals.get(advice.request.id);
+      // Another copy of the authorization got through and was approved: there is no stand-in to advise (it would release the hold).
+      if (original !== undefined && original.decided_by !== 'network') {
+        await store.forget(advice.id);
+        continue;
+      }
+      if (issuer !== undefined && original !== undefined && (await this.#advise(issuer, advice, original))) delivered += 1;
+      // Owed longer than any hold lives: dropped, so a card number is not kept for ever for a record that moves no money.
+      else if (nowMs - owedSinceMs >= GIVE_UP_AFTER_MS) await store.forget(advice.id);
+    }
+    return delivered;
+  }
+
   async #run(issuer: IssuerEndpoint, request: AuthorizationRequest, standIn: AuthorizationResponse, late: Promise<Settled<AuthorizationResponse>>): Promise<void> {
+    const advice: AuthorizationAdvice = { type: 'advice', id: derivedId(request.id, 'stand-in-advice'), request, response: standIn };
+    // Owed before the wait for a late answer: a process that dies meanwhile leaves it to the sweep. A failure to
+    // record it is told, and the reversal, which is what releases money, still goes.
+    await this.#deps.owedAdvices?.owe(advice, issuer.name, this.#deps.clock.nowMs()).catch((error: unknown) => (this.#deps.onError ?? defaultOnError)(error));
     const settled = await withinMs(late, this.#deps.lateAnswerWaitMs);
     const original = (await loadNetworkRows(this.#deps.db, [request.id])).get(request.id);
     if (!original) throw new Error(`card network: the record of stand-in ${request.id} is missing`);
     // Another copy of this message (another process) got through and its approval is what the acquirer was told.
-    if (original.response_code === '00') return this.#markSettled(original.id);
+    if (original.response_code === '00') {
+      await this.#deps.owedAdvices?.forget(advice.id);
+      return this.#markSettled(original.id);
+    }
     const lateAnswer = settled?.kind === 'answered' && isWellFormedAuthorizationResponse(settled.value, request.id) ? settled.value : null;
     if (lateAnswer) {
       await this.#deps.db.run('UPDATE network_messages SET late_response_code = ?, late_reason = ? WHERE id = ?', [
@@ -111,7 +162,8 @@ export class StandInFollowThrough {
     }
     // Only a clear decline needs no undoing; an approval, a failure or silence might have left a hold.
     const reversed = (lateAnswer && !lateAnswer.approved) || (await this.#reverse(issuer, original));
-    await this.#advise(issuer, request, standIn, original);
+    // An advice the issuer did not take stays owed too (#advise).
+    await this.#advise(issuer, advice, original);
     // A reversal without an answer stays owed: the sweep sends it again.
     if (reversed) await this.#markSettled(original.id);
   }
@@ -141,6 +193,10 @@ export class StandInFollowThrough {
       } else if (timed.kind === 'timed_out') {
         response = networkFollowUpAnswer(request.id, original.id, '91', NETWORK_REASONS.issuerUnavailable, currency);
         outcome = 'timeout';
+      } else if (timed.kind === 'failed' && isIssuerUnreachable(timed.error)) {
+        // The link is down: the issuer is unavailable (91), as for the authorization, not malfunctioning (96).
+        response = networkFollowUpAnswer(request.id, original.id, '91', NETWORK_REASONS.issuerUnavailable, currency);
+        outcome = 'error';
       } else {
         response = networkFollowUpAnswer(request.id, original.id, '96', NETWORK_REASONS.systemMalfunction, currency);
         outcome = 'error';
@@ -153,9 +209,9 @@ export class StandInFollowThrough {
     return response.responseCode !== '91' && response.responseCode !== '96';
   }
 
-  async #advise(issuer: IssuerEndpoint, request: AuthorizationRequest, standIn: AuthorizationResponse, original: NetworkMessageRow): Promise<void> {
+  /** Sends the stand-in's advice; true when the issuer took it, and then it is owed no more. */
+  async #advise(issuer: IssuerEndpoint, advice: AuthorizationAdvice, original: NetworkMessageRow): Promise<boolean> {
     const { clock, timeoutMs, writer } = this.#deps;
-    const advice: AuthorizationAdvice = { type: 'advice', id: derivedId(original.id, 'stand-in-advice'), request, response: standIn };
     const sentAtMs = clock.nowMs();
     let outcome: IssuerOutcome = 'timeout';
     let attempts = 0;
@@ -168,7 +224,12 @@ export class StandInFollowThrough {
       if (outcome === 'delivered') break;
     }
     const meta = { issuerOutcome: outcome, attempts, latencyUs: elapsedUs(started), answeredAtMs: clock.nowMs() };
-    await writer.write({ mode: 'insert', row: adviceRow(advice.id, original, sentAtMs, meta) });
+    // An advice sent again (by the sweep) replaces the record of the attempts the issuer did not take.
+    const sentBefore = (await loadNetworkRows(this.#deps.db, [advice.id])).has(advice.id);
+    await writer.write({ mode: sentBefore ? 'retry' : 'insert', row: adviceRow(advice.id, original, sentAtMs, meta) });
+    if (outcome !== 'delivered') return false;
+    await this.#deps.owedAdvices?.forget(advice.id);
+    return true;
   }
 }
 

@@ -39,8 +39,9 @@ export function loadOrCreateSecretFile(dataDir: string, fileName: string, bytes:
  * A secret of `bytes` random bytes kept by the secret store
  * (secrets/secret-store.ts), which older Cardlanes kept in
  * `<dataDir>/<legacyFileName>` as hex: imported from there once, if present.
+ * A secret newer than the store has no such file.
  */
-export function randomKeySecret(name: string, bytes: number, legacyFileName: string): SecretSpec<Buffer> {
+export function randomKeySecret(name: string, bytes: number, legacyFileName?: string): SecretSpec<Buffer> {
   const check = (key: Buffer, where: string) => {
     if (key.length !== bytes) throw new Error(`${where} must hold a ${bytes}-byte secret, got ${key.length} bytes`);
     return key;
@@ -49,13 +50,17 @@ export function randomKeySecret(name: string, bytes: number, legacyFileName: str
     name,
     generate: () => Buffer.from(cryptoRandom(bytes)),
     decode: (key) => check(key, `secret ${name}`),
-    legacyFile: {
-      fileName: legacyFileName,
-      parse(text, path) {
-        const trimmed = text.trim();
-        if (!/^([0-9a-fA-F]{2})+$/.test(trimmed)) throw new Error(`${path} must hold ${bytes * 2} hex characters (a ${bytes}-byte secret)`);
-        return check(Buffer.from(trimmed, 'hex'), path);
-      },
-    },
+    ...(legacyFileName === undefined
+      ? {}
+      : {
+          legacyFile: {
+            fileName: legacyFileName,
+            parse(text: string, path: string) {
+              const trimmed = text.trim();
+              if (!/^([0-9a-fA-F]{2})+$/.test(trimmed)) throw new Error(`${path} must hold ${bytes * 2} hex characters (a ${bytes}-byte secret)`);
+              return check(Buffer.from(trimmed, 'hex'), path);
+            },
+          },
+        }),
   };
 }

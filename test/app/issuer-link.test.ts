@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,16 +7,24 @@ import { after, before, test } from 'node:test';
 import Stripe from 'stripe';
 import { auditCardlane } from '../../src/app/audit.ts';
 import { startCardlane, type Cardlane } from '../../src/app/start.ts';
-import { Iso8583IssuerClient } from '../../src/network/index.ts';
+import { Iso8583IssuerClient, ISSUER_LINK_KEY_SECRET } from '../../src/network/index.ts';
+import { encodeLinkFrame } from '../../src/network/iso8583/codec.ts';
+import { frameOf } from '../../src/network/iso8583/frames.ts';
+import { linkKeyOf, sealMessage } from '../../src/network/iso8583/message-mac.ts';
+import type { RefundRequest } from '../../src/network/messages.ts';
 import { getNetworkMessage } from '../../src/network/network-records.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { resolveMasterKey } from '../../src/platform/secrets/master-key.ts';
+import { SecretStore } from '../../src/platform/secrets/secret-store.ts';
 import { migratedTestLocation } from '../support/databases.ts';
+import { closedWithin, linkProxy, rawConnection } from '../network/iso8583/link-proxy.ts';
 
 // Cardlane with its own issuer behind the ISO 8583 link (`--issuer-link iso8583`): a merchant's payments through
 // the Stripe-compatible API reach the issuer over TCP on 127.0.0.1 — approved, captured in part, refunded, and
 // declined for insufficient funds with ISO 51 reaching the acquirer — and the ledger audit holds afterwards, with
-// the network writing its own records (no AnswerRecorder crosses a wire).
+// the network writing its own records (no AnswerRecorder crosses a wire). A local user who opens the issuer's port
+// without the deployment's link key moves no money, and a captured frame changed on the way is refused.
 
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 9));
 const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-issuer-link-'));
@@ -60,8 +69,42 @@ async function latestCode(phone: string): Promise<string> {
   return /\b(\d{6})\b/.exec(sms.body.data[0].body)![1]!;
 }
 
+/** The deployment's issuer link key, read from its secret store as every process of the deployment reads it. */
+async function deploymentLinkKey(): Promise<Buffer> {
+  const store = new SecretStore(cardlane.db, resolveMasterKey({ dataDir, masterKey: null, masterKeyFile: null }), () => clock.nowMs());
+  const stored = await store.latest(ISSUER_LINK_KEY_SECRET.name);
+  assert.ok(stored, 'the link key is in the secret store');
+  return stored.bytes;
+}
+
+type DemoCard = { token: string; number: string; cvc: string; exp_month: number; exp_year: number };
+let revealed: Promise<DemoCard> | null = null;
+
+/**
+ * The demo card, ready to pay with: the demo merchant's rules removed (it refuses prepaid cards on
+ * customer-initiated payments, the seed's rule: not this file's subject) and the card revealed, once for all tests.
+ */
+function demoCard(): Promise<DemoCard> {
+  revealed ??= (async () => {
+    const auth = { authorization: `Bearer ${cardlane.demoMerchant.secret_key}` };
+    const rules = (await (await fetch(`${cardlane.url}/v1/risk_rules`, { headers: auth })).json()) as { data: Array<{ id: string }> };
+    for (const rule of rules.data) assert.equal((await fetch(`${cardlane.url}/v1/risk_rules/${rule.id}`, { method: 'DELETE', headers: auth })).status, 200);
+    return revealCard();
+  })();
+  return revealed;
+}
+
+async function available(card: DemoCard): Promise<number> {
+  return (await issuer('GET', `/cards/${cardlane.demoCardholder.card_id}`, card.token)).body.balance.available as number;
+}
+
+async function pay(card: DemoCard, amount: number, capture_method: 'automatic' | 'manual' = 'automatic'): Promise<Stripe.PaymentIntent> {
+  const pm = await stripe.paymentMethods.create({ type: 'card', card: { number: card.number, exp_month: card.exp_month, exp_year: card.exp_year, cvc: card.cvc } });
+  return stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: pm.id, confirm: true, capture_method });
+}
+
 /** The demo cardholder signs in and reveals the demo card (its number never leaves this test's memory). */
-async function demoCard(): Promise<{ token: string; number: string; cvc: string; exp_month: number; exp_year: number }> {
+async function revealCard(): Promise<DemoCard> {
   const phone = cardlane.demoCardholder.phone;
   assert.equal((await issuer('POST', '/sessions/code', undefined, { phone })).status, 200);
   const token = (await issuer('POST', '/sessions', undefined, { phone, code: await latestCode(phone) })).body.token as string;
@@ -78,46 +121,36 @@ test('payments reach Cardlane’s issuer over ISO 8583: approved, captured in pa
   assert.match(cardlane.issuerLink.address ?? '', /^127\.0\.0\.1:\d+$/);
   // The address is the issuer's live ISO 8583 server: it answers an echo (0800 → 0810).
   const [, port] = cardlane.issuerLink.address!.split(':');
-  const probe = new Iso8583IssuerClient({ name: 'probe', host: '127.0.0.1', port: Number(port), clock, connections: 1, echoIntervalMs: 0 });
+  const probe = new Iso8583IssuerClient({ name: 'probe', host: '127.0.0.1', port: Number(port), key: await deploymentLinkKey(), clock, connections: 1, echoIntervalMs: 0 });
   probe.connect();
   await probe.whenConnected(2_000);
   await probe.echo();
   await probe.close();
 
-  // The demo merchant refuses prepaid cards on customer-initiated payments (the seed's rule): not this test's subject.
-  const auth = { authorization: `Bearer ${cardlane.demoMerchant.secret_key}` };
-  const rules = (await (await fetch(`${cardlane.url}/v1/risk_rules`, { headers: auth })).json()) as { data: Array<{ id: string }> };
-  for (const rule of rules.data) assert.equal((await fetch(`${cardlane.url}/v1/risk_rules/${rule.id}`, { method: 'DELETE', headers: auth })).status, 200);
-
   const card = await demoCard();
-  const available = async () => (await issuer('GET', `/cards/${cardlane.demoCardholder.card_id}`, card.token)).body.balance.available as number;
-  const pay = async (amount: number, capture_method: 'automatic' | 'manual' = 'automatic') => {
-    const pm = await stripe.paymentMethods.create({ type: 'card', card: { number: card.number, exp_month: card.exp_month, exp_year: card.exp_year, cvc: card.cvc } });
-    return stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: pm.id, confirm: true, capture_method });
-  };
-  const start = await available();
+  const start = await available(card);
   assert.ok(start >= 1_000, `the demo card has money (${start})`);
 
   // 0100 → 0110 approved; the capture is an 0220 completion.
-  const paid = await pay(500);
+  const paid = await pay(card, 500);
   assert.equal(paid.status, 'succeeded');
-  assert.equal(await available(), start - 500);
+  assert.equal(await available(card), start - 500);
   const charge = await stripe.charges.retrieve(paid.latest_charge as string);
   const record = await getNetworkMessage(cardlane.db, (await cardlane.db.get<{ id: string }>("SELECT id FROM network_messages WHERE type = 'authorization' AND response_code = '00' ORDER BY answered_at_ms DESC LIMIT 1"))!.id);
   assert.deepEqual([record?.decidedBy, record?.issuer, record?.issuerOutcome, record?.issuerAuthorizationId], ['issuer', 'cardlane', 'answered', charge.authorization_code]);
 
   // Held, captured in part (0220, final: the rest is released), then refunded in part (0220, processing code 20).
-  const held = await pay(700, 'manual');
+  const held = await pay(card, 700, 'manual');
   assert.equal(held.status, 'requires_capture');
-  assert.equal(await available(), start - 1_200);
+  assert.equal(await available(card), start - 1_200);
   assert.equal((await stripe.paymentIntents.capture(held.id, { amount_to_capture: 400 })).status, 'succeeded');
-  assert.equal(await available(), start - 900);
+  assert.equal(await available(card), start - 900);
   assert.equal((await stripe.refunds.create({ payment_intent: held.id, amount: 100 })).status, 'succeeded');
-  assert.equal(await available(), start - 800);
+  assert.equal(await available(card), start - 800);
 
   // More than the card holds: the issuer declines 51 and the acquirer hears it.
-  const tooMuch = (await available()) + 1;
-  const declined = await pay(tooMuch).then(
+  const tooMuch = (await available(card)) + 1;
+  const declined = await pay(card, tooMuch).then(
     () => assert.fail('a payment over the balance was approved'),
     (error: unknown) => error as Stripe.errors.StripeCardError,
   );
@@ -127,8 +160,78 @@ test('payments reach Cardlane’s issuer over ISO 8583: approved, captured in pa
     [tooMuch],
   );
   assert.deepEqual(decline, { response_code: '51', decided_by: 'issuer', reason: 'insufficient_funds' });
-  assert.equal(await available(), start - 800, 'a decline holds nothing');
+  assert.equal(await available(card), start - 800, 'a decline holds nothing');
 
   const audit = await auditCardlane(cardlane.db, clock.nowMs());
+  assert.equal(audit.ok, true, JSON.stringify(audit.checks.filter((c) => !c.ok)));
+});
+
+test('a local user without the link key moves no money through the issuer’s port; a captured refund with its amount changed is refused', async () => {
+  const [, portText] = cardlane.issuerLink.address!.split(':');
+  const port = Number(portText);
+  // The key was made at first start and is kept sealed, like the deployment's other keys: never in clear in the database.
+  const key = await deploymentLinkKey();
+  assert.equal(key.length, 32);
+  const row = await cardlane.db.get<{ ciphertext: string }>('SELECT ciphertext FROM platform_secrets WHERE name = ?', [ISSUER_LINK_KEY_SECRET.name]);
+  assert.ok(row !== undefined && !row.ciphertext.includes(key.toString('hex')) && !row.ciphertext.includes(key.toString('base64url')));
+
+  const card = await demoCard();
+  const paid = await pay(card, 321);
+  assert.equal(paid.status, 'succeeded');
+  const original = await cardlane.db.get<{ id: string }>("SELECT id FROM network_messages WHERE type = 'authorization' AND amount_minor = 321 AND response_code = '00'");
+  assert.ok(original);
+  const refundOf = (id: string, minor: number): RefundRequest => ({ type: 'refund', id, originalId: original.id, amount: { minor, currency: 'USD' }, sentAtMs: clock.nowMs() });
+  const trace = { transmittedAt: '0601090000', stan: '000001', rrn: '615209000001' };
+  const before = await available(card);
+
+  // The issuer's port, the right framing, a refund of that payment to the card: without a MAC, and with one under a key of its own.
+  const attempts: Array<[string, (message: Buffer) => Buffer]> = [
+    ['no MAC', (message) => message],
+    ['a MAC under another key', (message) => sealMessage(linkKeyOf(randomBytes(32), 'attacker'), message)],
+  ];
+  for (const [i, [how, seal]] of attempts.entries()) {
+    const socket = await rawConnection(port);
+    socket.write(frameOf(seal(encodeLinkFrame({ trace, message: { kind: 'refund', request: refundOf(`attack_refund_${i}`, 300) } })), 12_288));
+    assert.equal(await closedWithin(socket, 2_000), true, `${how}: the connection is closed`);
+    assert.equal(await available(card), before, `${how}: no money moved`);
+  }
+  let audit = await auditCardlane(cardlane.db, clock.nowMs());
+  assert.equal(audit.ok, true, JSON.stringify(audit.checks.filter((c) => !c.ok)));
+
+  // A client holding the deployment's key is heard, through a hop that keeps a copy of every frame it sends.
+  const proxy = await linkProxy(port);
+  const keyed = new Iso8583IssuerClient({ name: 'cardlane', host: '127.0.0.1', port: proxy.port, key, clock, connections: 1, echoIntervalMs: 0 });
+  try {
+    keyed.connect();
+    await keyed.whenConnected(2_000);
+    assert.equal((await keyed.refund(refundOf('link_refund_1', 100))).responseCode, '00');
+    assert.equal(await available(card), before + 100);
+
+    // That refund as captured on the way (0220, processing code 200000, then element 4), with one digit of its amount changed.
+    const captured = proxy.sent.find((frame) => frame.toString('latin1', 0, 4) === '0220')!;
+    assert.deepEqual([captured.toString('latin1', 36, 42), captured.toString('latin1', 42, 54)], ['200000', '000000000100']);
+    const tampered = Buffer.from(captured);
+    tampered[51] = '9'.charCodeAt(0); // 000000000900
+    const socket = await rawConnection(port);
+    socket.write(frameOf(tampered, 12_288));
+    assert.equal(await closedWithin(socket, 2_000), true, 'the changed frame closes its connection');
+    assert.equal(await available(card), before + 100, 'and moves nothing');
+
+    // Sent again unchanged, it is the same refund (same id): the issuer answers the repeat and moves nothing twice.
+    const replay = await rawConnection(port);
+    const answered = new Promise<Buffer>((resolve) => replay.once('data', resolve));
+    replay.write(frameOf(captured, 12_288));
+    assert.equal((await answered).toString('latin1', 2, 6), '0230');
+    replay.destroy();
+    assert.equal(await available(card), before + 100, 'a replay is a repeat');
+  } finally {
+    await keyed.close();
+    await proxy.close();
+  }
+
+  // The network's own messages, MAC'd with the same key, still reach the issuer: a refund through the acquirer.
+  assert.equal((await stripe.refunds.create({ payment_intent: paid.id, amount: 50 })).status, 'succeeded');
+  assert.equal(await available(card), before + 150);
+  audit = await auditCardlane(cardlane.db, clock.nowMs());
   assert.equal(audit.ok, true, JSON.stringify(audit.checks.filter((c) => !c.ok)));
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { BinTable, type BinEntry } from '../../src/network/bins.ts';
 import { CardNetwork } from '../../src/network/card-network.ts';
+import { OwedAdvices } from '../../src/network/owed-advices.ts';
 import type { AnswerRecorder, AuthorizationRequest, AuthorizationResponse, FollowUpRequest, IsoResponseCode } from '../../src/network/messages.ts';
 import type { Database } from '../../src/platform/db/database.ts';
 import { SqliteDatabase } from '../../src/platform/db/sqlite.ts';
@@ -111,6 +113,10 @@ describe('card network', () => {
     ['unknown entry mode', (r) => ({ ...r, entryMode: 'chip' }), '12', 'invalid_entry_mode'],
     ['stored credential with a space', (r) => ({ ...r, storedCredentialOriginalId: 'ch 1' }), '12', 'invalid_stored_credential'],
     ['stored credential as a number', (r) => ({ ...r, storedCredentialOriginalId: 42 }), '12', 'invalid_stored_credential'],
+    ['cardholder name of 201 characters', (r) => ({ ...r, cardholderName: 'W'.repeat(201) }), '12', 'invalid_cardholder_name'],
+    ['cardholder name of 1,000 bytes (more than ISO 8583 private data holds)', (r) => ({ ...r, cardholderName: '张'.repeat(334) }), '12', 'invalid_cardholder_name'],
+    ['cardholder name with half a character (a lone surrogate)', (r) => ({ ...r, cardholderName: 'Wei \ud83d Zhang' }), '12', 'invalid_cardholder_name'],
+    ['cardholder name as a number', (r) => ({ ...r, cardholderName: 42 }), '12', 'invalid_cardholder_name'],
     ['wrong message type', (r) => ({ ...r, type: 'clearing' }), '12', 'invalid_message_type'],
     ['not an object', () => null, '12', 'invalid_message_type'],
   ];
@@ -125,6 +131,14 @@ describe('card network', () => {
   test('a zero-amount account verification is well formed', async () => {
     const response = await network.authorize(authorization(PAN_SIX, { purpose: 'account_verification', amount: { minor: 0, currency: 'USD' } }));
     assert.equal(response.responseCode, '00');
+  });
+
+  test('a cardholder name of up to 200 characters reaches the issuer, astral ones and no name at all too', async () => {
+    for (const cardholderName of ['张'.repeat(200), '😀'.repeat(100), '', null, undefined]) {
+      const response = await network.authorize(authorization(PAN_SIX, cardholderName === undefined ? {} : { cardholderName }));
+      assert.equal(response.responseCode, '00', String(cardholderName).slice(0, 10));
+    }
+    assert.equal(six.calls.length, 5);
   });
 
   test('malformed follow-ups → 12/13 without reaching an issuer', async () => {
@@ -259,16 +273,30 @@ describe('card network', () => {
     // Another process (or this one restarted) with the issuer back: nothing is owed before the live follow-through's time is up.
     slow.followUpBehaviour = {};
     const restarted = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [six, eight, slow], timeoutMs: 30, lateAnswerWaitMs: 500 });
-    assert.equal(await restarted.settleOwedStandIns(f.clock.nowMs()), 0);
+    assert.deepEqual(await restarted.settleOwedStandIns(f.clock.nowMs()), { reversals: 0, advices: 0 });
     const later = f.clock.nowMs() + 10 * 60_000; // (the suite's clock is shared, so time is passed, not advanced)
-    assert.equal(await restarted.settleOwedStandIns(later), 1);
+    assert.deepEqual(await restarted.settleOwedStandIns(later), { reversals: 1, advices: 0 });
     const reversals = slow.callsOf('reversal');
     assert.equal(new Set(reversals.map((r) => r.id)).size, 1, 'the sweep repeats the one reversal');
     assert.equal(reversals.at(-1)!.originalId, response.id);
     const trail = await listNetworkMessagesFor(f.db, response.id);
     assert.deepEqual(trail.filter((m) => m.type === 'reversal').map((m) => [m.responseCode, m.issuerOutcome]), [['00', 'answered']]);
-    assert.equal(await restarted.settleOwedStandIns(later), 0, 'settled once');
+    assert.deepEqual(await restarted.settleOwedStandIns(later), { reversals: 0, advices: 0 }, 'settled once');
     await restarted.idle();
+  });
+
+  test('the sweep never advises a stand-in that another copy of the authorization beat to an approval: that owed advice is dropped unsent', async () => {
+    const adviceKey = randomBytes(32);
+    network = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [six, eight, slow], timeoutMs: 50, adviceKey });
+    const request = authorization(PAN_SIX);
+    assert.equal((await network.authorize(request)).responseCode, '00');
+    // A process owed the advice of its stand-in for this id, then died before it saw the approval recorded.
+    const standIn = { ...(await network.authorize(request)), responseCode: '91' as const, approved: false, decidedBy: 'network' as const };
+    await new OwedAdvices(f.db, adviceKey).owe({ type: 'advice', id: `${request.id}.stand-in-advice`, request, response: standIn }, 'bank-six', f.clock.nowMs());
+    // An advice of a decline would release the hold of a payment the merchant was told was approved.
+    assert.deepEqual(await network.settleOwedStandIns(f.clock.nowMs() + 10 * 60_000), { reversals: 0, advices: 0 });
+    assert.equal(six.callsOf('advice').length, 0);
+    assert.deepEqual(await f.db.all('SELECT advice_id FROM network_owed_advices WHERE original_id = ?', [request.id]), []);
   });
 
   test('an issuer that throws gets a 96 stand-in, and a reversal and an advice afterwards', async () => {

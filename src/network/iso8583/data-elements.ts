@@ -10,6 +10,10 @@
  * prefix has four digits (LLLLVAR, as jPOS's IFA_LLLLBINARY), because the
  * fields of a request with no standard element (message ids, AVS data, the
  * merchant's own ids) can together pass the 999 bytes of an LLLVAR.
+ *
+ * The MAC (64, or 128 with a secondary bitmap) is not here: it is added
+ * after packing and checked and removed before unpacking (message-mac.ts),
+ * so the decoder refuses it like any element it does not define.
  */
 
 export type ElementFormat = 'n' | 'an' | 'ans' | 'b';

@@ -15,12 +15,15 @@ import type { LinkAnswer, LinkRequest } from './codec.ts';
 import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES } from './frames.ts';
 import { LinkConnection } from './link-connection.ts';
 import { SILENT_LINK_LOG, type LinkLog } from './link-log.ts';
+import { linkKeyOf } from './message-mac.ts';
 
 export interface Iso8583IssuerClientOptions {
   /** The issuer's name on the network (routing tables, records). */
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  /** The link key (32 bytes, the issuer's server holds the same): required, there is no unauthenticated link. */
+  readonly key: Uint8Array;
   /** Elements 7 and 37 are stamped with this clock's time. */
   readonly clock: Clock;
   /** Persistent connections, each carrying many requests at once (default 2, at most 16). */
@@ -52,7 +55,9 @@ export interface Iso8583IssuerClientOptions {
  * fails at once with IssuerUnreachableError: the network answers 91 in the
  * issuer's stead and follows the stand-in through (stand-in-follow-through.ts)
  * — a reversal, and an advice — once the link is back. An issuer that fails
- * (throws) on its side makes the call fail too, as in process.
+ * (throws) on its side makes the call fail too, as in process. Every
+ * message carries a MAC under the link key (message-mac.ts); an answer whose
+ * MAC is missing or wrong fails the call as unreachable, like a dropped link.
  *
  * The network's AnswerRecorder is not taken: it writes the network's record
  * in the issuer's transaction when both share a database, which a wire
@@ -74,6 +79,7 @@ export class Iso8583IssuerClient implements IssuerEndpoint {
     const settings = {
       host: options.host,
       port: bounded(options.port, 1, 65_535, 'port'),
+      key: linkKeyOf(options.key, 'Iso8583IssuerClient'),
       maxFrameBytes: checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
       connectTimeoutMs: bounded(options.connectTimeoutMs ?? 5_000, 1, 60_000, 'connectTimeoutMs'),
       reconnectMinMs: bounded(options.reconnectMinMs ?? 100, 1, 60_000, 'reconnectMinMs'),

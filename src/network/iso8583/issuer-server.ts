@@ -3,10 +3,13 @@ import type { IssuerEndpoint } from '../messages.ts';
 import { answerMtiOf, decodeLinkFrame, encodeLinkFrame, isLinkRequest, type LinkAnswer, type LinkRequest, type Trace } from './codec.ts';
 import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES, FrameReader, frameOf } from './frames.ts';
 import { SILENT_LINK_LOG, type LinkLog } from './link-log.ts';
+import { linkKeyOf, openMessage, sealMessage, type LinkKey } from './message-mac.ts';
 
 export interface Iso8583IssuerServerOptions {
   /** Any issuer: each request is handed to it as the network would hand it in process. */
   readonly issuer: IssuerEndpoint;
+  /** The link key (32 bytes, shared with the network's client): required, there is no unauthenticated link. */
+  readonly key: Uint8Array;
   readonly maxFrameBytes?: number;
   /** Connections at once (default 64); more are refused by the operating system's listen queue. */
   readonly maxConnections?: number;
@@ -22,13 +25,18 @@ export interface Iso8583IssuerServerOptions {
  * concurrently, each as soon as the issuer has decided it, not in order.
  * Echoes (0800) are answered at once, without the issuer.
  *
- * A frame that is oversized or not a message the link carries closes its
- * connection (the stream can no longer be trusted to line up) and nothing
- * else: other connections and the issuer go on. An issuer that throws gets
- * a failure answer (codec.ts), which the network treats as a failed call.
+ * Every frame must carry a right MAC (message-mac.ts), echoes too, and is
+ * checked before it is read: anyone on the machine can connect to the port,
+ * and only the network holds the key. A frame without one, or one that is
+ * oversized or not a message the link carries, closes its connection (the
+ * peer is not the network, or the stream can no longer be trusted to line
+ * up) and nothing else: other connections and the issuer go on. An issuer
+ * that throws gets a failure answer (codec.ts), which the network treats as
+ * a failed call.
  */
 export class Iso8583IssuerServer {
   readonly #issuer: IssuerEndpoint;
+  readonly #key: LinkKey;
   readonly #maxFrameBytes: number;
   readonly #maxInFlight: number;
   readonly #log: LinkLog;
@@ -37,6 +45,7 @@ export class Iso8583IssuerServer {
 
   constructor(options: Iso8583IssuerServerOptions) {
     this.#issuer = options.issuer;
+    this.#key = linkKeyOf(options.key, 'Iso8583IssuerServer');
     this.#maxFrameBytes = checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.#maxInFlight = bounded(options.maxInFlightPerConnection ?? 1_000, 1, 100_000, 'maxInFlightPerConnection');
     this.#log = options.log ?? SILENT_LINK_LOG;
@@ -75,6 +84,7 @@ export class Iso8583IssuerServer {
     const reader = new FrameReader(this.#maxFrameBytes);
     let inFlight = 0;
     let refused = false;
+    // The reason names an element and what is wrong, never a value (iso8583-error.ts): a frame may hold a PAN or a CVV2.
     const refuse = (why: string) => {
       if (refused) return;
       refused = true;
@@ -93,7 +103,7 @@ export class Iso8583IssuerServer {
         let request: LinkRequest;
         let trace: Trace;
         try {
-          const frame = decodeLinkFrame(payload);
+          const frame = decodeLinkFrame(openMessage(this.#key, payload));
           if (!isLinkRequest(frame.message)) return refuse('an answer arrived where only requests belong');
           request = frame.message;
           trace = frame.trace;
@@ -151,17 +161,21 @@ export class Iso8583IssuerServer {
   /** The answer's frame; an answer that cannot be put on the wire becomes a failure, which always can. */
   #frame(trace: Trace, request: LinkRequest, answer: LinkAnswer): Buffer {
     try {
-      return frameOf(encodeLinkFrame({ trace, message: answer }), this.#maxFrameBytes);
+      return this.#sealed(trace, answer);
     } catch (error) {
       // An echo's answer is fixed text: it always encodes.
       if (request.kind === 'echo') throw error;
       this.#log.warn({ issuer: this.#issuer.name, message_kind: request.kind, error: (error as Error).message }, 'issuer link: the issuer\'s answer does not fit ISO 8583');
       try {
-        return frameOf(encodeLinkFrame({ trace, message: failure(request, 'unencodable_answer') }), this.#maxFrameBytes);
+        return this.#sealed(trace, failure(request, 'unencodable_answer'));
       } catch {
-        return frameOf(encodeLinkFrame({ trace, message: { ...failure(request, 'unencodable_answer'), id: '' } }), this.#maxFrameBytes);
+        return this.#sealed(trace, { ...failure(request, 'unencodable_answer'), id: '' });
       }
     }
+  }
+
+  #sealed(trace: Trace, answer: LinkAnswer): Buffer {
+    return frameOf(sealMessage(this.#key, encodeLinkFrame({ trace, message: answer })), this.#maxFrameBytes);
   }
 }
 

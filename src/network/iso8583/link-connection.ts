@@ -4,6 +4,7 @@ import { answerMtiOf, decodeLinkFrame, encodeLinkFrame, isLinkRequest, type Answ
 import { transmissionDateTime } from './element-values.ts';
 import { FrameReader, frameOf } from './frames.ts';
 import type { LinkLog } from './link-log.ts';
+import { openMessage, sealMessage, type LinkKey } from './message-mac.ts';
 
 /**
  * One persistent TCP connection from the network to an issuer's server,
@@ -16,11 +17,17 @@ import type { LinkLog } from './link-log.ts';
  * after each failed attempt (up to `reconnectMaxMs`). An echo (0800) every
  * `echoIntervalMs` finds a connection that died without closing: no 0810
  * within `echoTimeoutMs` closes it.
+ *
+ * Every request goes out with its MAC (message-mac.ts) and every answer
+ * must carry a right one. An answer without is a broken link, not an
+ * answer: the connection is closed, its requests fail as unreachable (the
+ * network stands in, 91) and a new connection is made.
  */
 
 export interface LinkConnectionOptions {
   readonly host: string;
   readonly port: number;
+  readonly key: LinkKey;
   readonly maxFrameBytes: number;
   readonly connectTimeoutMs: number;
   readonly reconnectMinMs: number;
@@ -91,7 +98,7 @@ export class LinkConnection {
     const trace: Trace = { transmittedAt: transmissionDateTime(nowMs), stan, rrn: retrievalReference(nowMs, stan) };
     let frame: Buffer;
     try {
-      frame = frameOf(encodeLinkFrame({ trace, message }), this.#options.maxFrameBytes);
+      frame = frameOf(sealMessage(this.#options.key, encodeLinkFrame({ trace, message })), this.#options.maxFrameBytes);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -148,7 +155,7 @@ export class LinkConnection {
   #receive(socket: Socket, reader: FrameReader, chunk: Buffer): void {
     try {
       for (const payload of reader.push(chunk)) {
-        const { trace, message } = decodeLinkFrame(payload);
+        const { trace, message } = decodeLinkFrame(openMessage(this.#options.key, payload));
         if (isLinkRequest(message)) throw new Error('the issuer sent a request; it only answers');
         const pending = this.#pending.get(trace.stan);
         // An answer after its request gave up waiting: nobody is left to tell.

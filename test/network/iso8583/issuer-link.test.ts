@@ -1,22 +1,27 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { BinTable } from '../../../src/network/bins.ts';
 import { CardNetwork } from '../../../src/network/card-network.ts';
-import { encodeLinkFrame } from '../../../src/network/iso8583/codec.ts';
+import { encodeLinkFrame, type LinkFrame } from '../../../src/network/iso8583/codec.ts';
 import { frameOf } from '../../../src/network/iso8583/frames.ts';
 import { Iso8583IssuerClient, type Iso8583IssuerClientOptions } from '../../../src/network/iso8583/issuer-client.ts';
 import { Iso8583IssuerServer } from '../../../src/network/iso8583/issuer-server.ts';
+import type { LinkLog } from '../../../src/network/iso8583/link-log.ts';
+import { linkKeyOf, sealMessage } from '../../../src/network/iso8583/message-mac.ts';
 import { IssuerUnreachableError } from '../../../src/network/issuer-unreachable.ts';
-import type { AuthorizationRequest, AuthorizationResponse, FollowUpResponse } from '../../../src/network/messages.ts';
-import { getNetworkMessage } from '../../../src/network/network-records.ts';
+import type { AuthorizationAdvice, AuthorizationRequest, AuthorizationResponse, FollowUpResponse } from '../../../src/network/messages.ts';
+import { getNetworkMessage, listNetworkMessagesFor } from '../../../src/network/network-records.ts';
 import { authorization, clearing, increment, networkFixture, RecordingIssuer, refund, reversal, sleep, withLuhn, type NetworkFixture } from '../network-fixture.ts';
+import { closedWithin, linkProxy, rawConnection } from './link-proxy.ts';
 
 // The issuer link over real sockets on 127.0.0.1 (port 0): many requests at once on a few connections, each
 // answer matched to its request; a server that dies mid-request, and what the card network does about it
 // (stand-in now, reversal and advice once the link is back); frames the server refuses without falling over.
 
 const PAN = withLuhn('455555000000001');
+/** The link key both ends hold (in a deployment, from its secret store). */
+const KEY = randomBytes(32);
 const bins = new BinTable([{ prefix: '455555', brand: 'visa', country: 'US', funding: 'debit', issuer: 'remote-bank', issuerName: 'Remote Bank' }]);
 
 /** The test issuer, with answers that come back in another order than the requests went: the larger the amount, the sooner. */
@@ -38,15 +43,15 @@ after(async () => {
   await f.cleanup();
 });
 
-async function serve(issuer: RecordingIssuer, port = 0): Promise<{ server: Iso8583IssuerServer; port: number }> {
-  const server = new Iso8583IssuerServer({ issuer });
+async function serve(issuer: RecordingIssuer, port = 0, log?: LinkLog): Promise<{ server: Iso8583IssuerServer; port: number }> {
+  const server = new Iso8583IssuerServer({ issuer, key: KEY, ...(log ? { log } : {}) });
   const address = await server.listen(port);
   cleanups.push(() => server.close());
   return { server, port: address.port };
 }
 
 async function connectClient(port: number, options: Partial<Iso8583IssuerClientOptions> = {}): Promise<Iso8583IssuerClient> {
-  const client = new Iso8583IssuerClient({ name: 'remote-bank', host: '127.0.0.1', port, clock: f.clock, reconnectMinMs: 20, reconnectMaxMs: 100, echoIntervalMs: 0, ...options });
+  const client = new Iso8583IssuerClient({ name: 'remote-bank', host: '127.0.0.1', port, key: KEY, clock: f.clock, reconnectMinMs: 20, reconnectMaxMs: 100, echoIntervalMs: 0, ...options });
   cleanups.push(() => client.close());
   client.connect();
   await client.whenConnected(2_000);
@@ -146,12 +151,82 @@ test('through the card network: a server killed mid-request is a stand-in at onc
   await network.idle();
 });
 
+test('a long outage: the stand-in’s reversal is recorded 91 (unreachable), and once the link is back the sweep delivers the reversal and the advice still owed, once', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const first = await serve(issuer);
+  const client = await connectClient(first.port);
+  const options = { db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [client], timeoutMs: 50, lateAnswerWaitMs: 20, adviceKey: randomBytes(32) };
+  const network = new CardNetwork(options);
+  await first.server.close();
+  while (client.connected > 0) await sleep(5);
+
+  // The issuer is out of reach for longer than the live follow-through retries: everything it owes fails.
+  const request = authorization(PAN, { cardholderName: 'Wei Zhang' });
+  const answer = await network.authorize(request);
+  assert.deepEqual([answer.responseCode, answer.reason, answer.decidedBy], ['91', 'issuer_unavailable', 'network']);
+  await network.idle();
+  const trail = async () => (await listNetworkMessagesFor(f.db, request.id)).map((m) => [m.type, m.responseCode, m.reason, m.issuerOutcome]);
+  assert.deepEqual(await trail(), [
+    ['authorization', '91', 'issuer_unavailable', 'error'],
+    ['reversal', '91', 'issuer_unavailable', 'error'],
+    ['advice', '91', 'issuer_unavailable', 'error'],
+  ]);
+  assert.equal(issuer.calls.length, 0);
+  // The advice waits, sealed: the card number it carries is not in the database in clear.
+  const owed = await f.db.all<{ sealed: string }>('SELECT sealed FROM network_owed_advices WHERE original_id = ?', [request.id]);
+  assert.equal(owed.length, 1);
+  assert.equal(owed[0]!.sealed.includes(PAN), false);
+
+  // The issuer is back; the sweep (here another process's network, with the deployment's advice key) finishes the follow-through.
+  await serve(issuer, first.port);
+  await client.whenConnected(2_000);
+  const sweeper = new CardNetwork(options);
+  const later = f.clock.nowMs() + 10 * 60_000;
+  assert.deepEqual(await sweeper.settleOwedStandIns(later), { reversals: 1, advices: 1 });
+  const advices = issuer.callsOf('advice');
+  assert.equal(advices.length, 1);
+  const advice = advices[0]!.message as AuthorizationAdvice;
+  assert.deepEqual(
+    [advice.id, advice.request.id, advice.request.card.pan, advice.request.card.cvv2, advice.request.cardholderName, advice.response.responseCode, advice.response.decidedBy],
+    [`${request.id}.stand-in-advice`, request.id, PAN, null, 'Wei Zhang', '91', 'network'],
+  );
+  assert.deepEqual(await trail(), [
+    ['authorization', '91', 'issuer_unavailable', 'error'],
+    ['reversal', '12', 'unknown_original', 'answered'],
+    ['advice', '91', 'issuer_unavailable', 'delivered'],
+  ]);
+  assert.deepEqual(await f.db.all('SELECT advice_id FROM network_owed_advices WHERE original_id = ?', [request.id]), [], 'no card number kept once delivered');
+
+  // Once: the next sweep has nothing left to send.
+  assert.deepEqual(await sweeper.settleOwedStandIns(later), { reversals: 0, advices: 0 });
+  assert.equal(issuer.callsOf('advice').length, 1);
+});
+
+test('a cardholder name the wire could not carry is refused 12 over the link as in process, never answered 96; the longest allowed arrives whole', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const { port } = await serve(issuer);
+  const client = await connectClient(port);
+  const overTheLink = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [client] });
+  const inProcess = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [issuer] });
+  for (const network of [overTheLink, inProcess]) {
+    // 1,200 bytes of UTF-8: more than private data's 999 bytes a value.
+    const answer = await network.authorize(authorization(PAN, { cardholderName: '张'.repeat(400) }));
+    assert.deepEqual([answer.responseCode, answer.reason, answer.decidedBy], ['12', 'invalid_cardholder_name', 'network']);
+  }
+  assert.equal(issuer.calls.length, 0);
+  const longest = `${'张'.repeat(198)}😀`;
+  assert.equal(longest.length, 200);
+  assert.equal((await overTheLink.authorize(authorization(PAN, { cardholderName: longest }))).responseCode, '00');
+  assert.equal((issuer.callsOf('authorization')[0]!.message as AuthorizationRequest).cardholderName, longest);
+});
+
 test('a frame over the limit, bytes that are not a message, or an answer where a request belongs close that connection only', async () => {
   const issuer = new RecordingIssuer('remote-bank');
   const { port } = await serve(issuer);
   const client = await connectClient(port);
   const trace = { transmittedAt: '1125120000', stan: '000001', rrn: '632912000001' };
-  const answer = encodeLinkFrame({ trace, message: { kind: 'advice_acknowledgement', id: 'x' } });
+  // Sealed with the right key: refused for what it is, not for its MAC.
+  const answer = sealMessage(linkKeyOf(KEY, 'test'), encodeLinkFrame({ trace, message: { kind: 'advice_acknowledgement', id: 'x' } }));
   const refusedFrames: Array<[string, Buffer]> = [
     ['a header of 65,535 bytes (the limit is 12,288)', Buffer.from([0xff, 0xff, 0x30])],
     ['an empty frame', Buffer.from([0x00, 0x00])],
@@ -173,12 +248,90 @@ test('a frame over the limit, bytes that are not a message, or an answer where a
   assert.equal(client.connected, 2);
 });
 
+test('a local user without the link key is refused: a refund, an authorization or an echo with no MAC or a wrong one closes its connection and reaches no issuer', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const warnings: Array<{ detail: Record<string, unknown>; message: string }> = [];
+  const log: LinkLog = { info: () => undefined, warn: (detail, message) => void warnings.push({ detail, message }) };
+  const { port } = await serve(issuer, 0, log);
+  const client = await connectClient(port);
+  const approved = await client.authorize(authorization(PAN));
+  issuer.calls.length = 0;
+
+  // Anyone can build the frames (the codec is no secret); only the key makes them count.
+  const trace = { transmittedAt: '1125120000', stan: '000001', rrn: '632912000001' };
+  const cvv2 = '987';
+  const messages: Array<[string, LinkFrame['message']]> = [
+    ['a refund of the approved payment', { kind: 'refund', request: refund(approved.id, 300) }],
+    ['an authorization', { kind: 'authorization', request: authorization(PAN, { card: { pan: PAN, expMonth: 12, expYear: 2030, cvv2 } }) }],
+    ['an echo', { kind: 'echo' }],
+  ];
+  const otherKey = linkKeyOf(randomBytes(32), 'attacker');
+  const seals: Array<[string, (message: Buffer) => Buffer]> = [
+    ['no MAC', (message) => message],
+    ['a MAC under another key', (message) => sealMessage(otherKey, message)],
+  ];
+  for (const [what, message] of messages) {
+    for (const [how, seal] of seals) {
+      const socket = await rawConnection(port);
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.write(frameOf(seal(encodeLinkFrame({ trace, message })), 12_288));
+      assert.equal(await closedWithin(socket, 1_000), true, `${what} with ${how}: the connection is closed`);
+      assert.deepEqual(received, [], `${what} with ${how}: not answered`);
+    }
+  }
+  assert.equal(issuer.calls.length, 0, 'nothing reached the issuer');
+  assert.equal(warnings.length, messages.length * seals.length);
+  for (const { detail, message } of warnings) {
+    assert.match(String(detail.why), /the message carries no MAC \(data element 128\)|the MAC \(data element 128\) does not match the message/);
+    assert.match(message, /refused a frame; closing that connection/);
+  }
+  assert.equal(JSON.stringify(warnings).includes(PAN) || JSON.stringify(warnings).includes(cvv2), false, 'the warnings hold neither the card number nor the CVV2');
+
+  // The network's own connections carry on, and what it sends is executed.
+  assert.equal((await client.refund(refund(approved.id, 300))).responseCode, '00');
+  assert.deepEqual(issuer.calls.map((c) => c.type), ['refund']);
+  assert.equal(client.connected, 2);
+});
+
+test('an answer whose MAC does not match is a broken link: the call fails as unreachable, the network stands in (91) and follows through on a new connection', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const { port } = await serve(issuer);
+  const proxy = await linkProxy(port);
+  cleanups.push(() => proxy.close());
+  const client = await connectClient(proxy.port, { connections: 1 });
+  const network = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [client], timeoutMs: 600, lateAnswerWaitMs: 100 });
+
+  // The issuer's first answer has one byte changed on the way (a byte of element 126, before the MAC).
+  let changed = 0;
+  proxy.changeAnswer = (payload) => {
+    if (changed > 0) return payload;
+    changed += 1;
+    const copy = Buffer.from(payload);
+    const at = copy.length - 20;
+    copy[at] = copy[at]! ^ 0x01;
+    return copy;
+  };
+  const request = authorization(PAN);
+  const answer = await network.authorize(request);
+  assert.equal(changed, 1);
+  assert.deepEqual([answer.responseCode, answer.reason, answer.decidedBy], ['91', 'issuer_unavailable', 'network']);
+  assert.equal((await getNetworkMessage(f.db, request.id))?.issuerOutcome, 'error');
+
+  // The issuer did approve (its answer was lost): the stand-in's reversal and advice reach it on the new connection.
+  await client.whenConnected(2_000);
+  await network.idle();
+  assert.ok(issuer.calls.some((c) => c.type === 'reversal' && c.originalId === request.id), 'reversed');
+  assert.ok(issuer.calls.some((c) => c.type === 'advice' && c.originalId === request.id), 'advised');
+  assert.equal((await network.authorize(authorization(PAN))).responseCode, '00');
+});
+
 test('the client refuses to send what the wire cannot carry, and fails at once with no issuer listening', async () => {
   const { port, server } = await serve(new RecordingIssuer('remote-bank'));
   const client = await connectClient(port, { connections: 1 });
   await assert.rejects(client.authorize(authorization(PAN, { amount: { minor: 10 ** 12, currency: 'USD' } })), /from 0 to 999999999999/);
   await server.close();
-  const lonely = new Iso8583IssuerClient({ name: 'remote-bank', host: '127.0.0.1', port, clock: f.clock, echoIntervalMs: 0 });
+  const lonely = new Iso8583IssuerClient({ name: 'remote-bank', host: '127.0.0.1', port, key: KEY, clock: f.clock, echoIntervalMs: 0 });
   cleanups.push(() => lonely.close());
   lonely.connect();
   await assert.rejects(lonely.authorize(authorization(PAN)), /no connection to issuer remote-bank/);
@@ -187,22 +340,4 @@ test('the client refuses to send what the wire cannot carry, and fails at once w
 
 function byId(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-function rawConnection(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
-    socket.on('error', reject);
-  });
-}
-
-function closedWithin(socket: Socket, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-    socket.resume();
-  });
 }

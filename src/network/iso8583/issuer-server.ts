@@ -5,13 +5,19 @@ import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES, FrameReader, frameOf } fro
 import { SILENT_LINK_LOG, type LinkLog } from './link-log.ts';
 import { linkKeyOf, openMessage, sealMessage, type LinkKey } from './message-mac.ts';
 
+/** How long a new connection has to send its first frame with a right MAC (the network's client sends an echo at once). */
+const AUTHENTICATE_WITHIN_MS = 2_000;
+
 export interface Iso8583IssuerServerOptions {
   /** Any issuer: each request is handed to it as the network would hand it in process. */
   readonly issuer: IssuerEndpoint;
   /** The link key (32 bytes, shared with the network's client): required, there is no unauthenticated link. */
   readonly key: Uint8Array;
   readonly maxFrameBytes?: number;
-  /** Connections at once (default 64); more are refused by the operating system's listen queue. */
+  /**
+   * Connections at once (default 64). When all are taken, a new one makes room by closing the oldest connection that
+   * has not yet sent a frame with a right MAC, or is closed itself if every one has.
+   */
   readonly maxConnections?: number;
   /** Requests one connection may have with the issuer at once (default 1,000); past it, the connection is not read until one is answered. */
   readonly maxInFlightPerConnection?: number;
@@ -40,8 +46,10 @@ export class Iso8583IssuerServer {
   readonly #maxFrameBytes: number;
   readonly #maxInFlight: number;
   readonly #log: LinkLog;
+  readonly #maxConnections: number;
   readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
+  /** Open connections, oldest first, each with whether a frame with a right MAC has come on it. */
+  readonly #sockets = new Map<Socket, { authenticated: boolean }>();
 
   constructor(options: Iso8583IssuerServerOptions) {
     this.#issuer = options.issuer;
@@ -49,8 +57,8 @@ export class Iso8583IssuerServer {
     this.#maxFrameBytes = checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.#maxInFlight = bounded(options.maxInFlightPerConnection ?? 1_000, 1, 100_000, 'maxInFlightPerConnection');
     this.#log = options.log ?? SILENT_LINK_LOG;
+    this.#maxConnections = bounded(options.maxConnections ?? 64, 1, 10_000, 'maxConnections');
     this.#server = createServer((socket) => this.#accept(socket));
-    this.#server.maxConnections = bounded(options.maxConnections ?? 64, 1, 10_000, 'maxConnections');
   }
 
   /** Starts listening (port 0: any free port) and resolves with where. */
@@ -74,12 +82,23 @@ export class Iso8583IssuerServer {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
-      for (const socket of this.#sockets) socket.destroy();
+      for (const socket of this.#sockets.keys()) socket.destroy();
     });
   }
 
   #accept(socket: Socket): void {
-    this.#sockets.add(socket);
+    // Anyone on the machine can connect; only the network holds the key. Strangers' connections, however many, must not
+    // keep the network's out: one that shows no right MAC in time is closed, and a full server closes the oldest of them.
+    if (this.#sockets.size >= this.#maxConnections && !this.#closeOldestUnauthenticated()) {
+      socket.destroy();
+      return;
+    }
+    const state = { authenticated: false };
+    this.#sockets.set(socket, state);
+    const deadline = setTimeout(() => {
+      if (!state.authenticated) refuse(`no frame with a right MAC within ${AUTHENTICATE_WITHIN_MS} ms of connecting`);
+    }, AUTHENTICATE_WITHIN_MS);
+    deadline.unref();
     socket.setNoDelay(true);
     const reader = new FrameReader(this.#maxFrameBytes);
     let inFlight = 0;
@@ -103,7 +122,9 @@ export class Iso8583IssuerServer {
         let request: LinkRequest;
         let trace: Trace;
         try {
-          const frame = decodeLinkFrame(openMessage(this.#key, payload));
+          const opened = openMessage(this.#key, payload);
+          state.authenticated = true;
+          const frame = decodeLinkFrame(opened);
           if (!isLinkRequest(frame.message)) return refuse('an answer arrived where only requests belong');
           request = frame.message;
           trace = frame.trace;
@@ -131,7 +152,22 @@ export class Iso8583IssuerServer {
     });
     // A peer that resets is ordinary; 'close' follows.
     socket.on('error', () => undefined);
-    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('close', () => {
+      clearTimeout(deadline);
+      this.#sockets.delete(socket);
+    });
+  }
+
+  /** Closes the oldest connection that has shown no right MAC yet; false when every open one has. */
+  #closeOldestUnauthenticated(): boolean {
+    for (const [socket, state] of this.#sockets) {
+      if (state.authenticated) continue;
+      this.#log.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}` }, 'issuer link: full; closing the oldest connection that has shown no right MAC');
+      this.#sockets.delete(socket);
+      socket.destroy();
+      return true;
+    }
+    return false;
   }
 
   async #answer(request: IssuerRequest): Promise<LinkAnswer> {

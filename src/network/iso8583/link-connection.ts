@@ -138,6 +138,9 @@ export class LinkConnection {
       this.#up = true;
       this.#reconnectDelayMs = this.#options.reconnectMinMs;
       this.#options.log.info({ issuer_link: this.#where() }, 'issuer link up');
+      // An echo at once: the issuer's server keeps a connection only once a frame with a right MAC has come on it
+      // (issuer-server.ts), and a connection waiting for its first payment would otherwise look like a stranger's.
+      this.#echo();
       this.#startEchoes();
       for (const resolve of this.#whenUp) resolve();
       this.#whenUp.clear();
@@ -193,22 +196,24 @@ export class LinkConnection {
   }
 
   #startEchoes(): void {
-    const { echoIntervalMs, echoTimeoutMs } = this.#options;
+    const { echoIntervalMs } = this.#options;
     if (echoIntervalMs === 0) return;
-    this.#echoTimer = setInterval(() => {
-      if (this.#echoInFlight) return;
-      this.#echoInFlight = true;
-      const socket = this.#socket;
-      this.request({ kind: 'echo' }, echoTimeoutMs)
-        .catch(() => {
-          // Silence from a connection that looks open: it is not.
-          if (this.#socket === socket) socket?.destroy();
-        })
-        .finally(() => {
-          this.#echoInFlight = false;
-        });
-    }, echoIntervalMs);
+    this.#echoTimer = setInterval(() => this.#echo(), echoIntervalMs);
     this.#echoTimer.unref();
+  }
+
+  /** 0800 → 0810; silence from a connection that looks open means it is not: it is closed (and reconnected). */
+  #echo(): void {
+    if (this.#echoInFlight) return;
+    this.#echoInFlight = true;
+    const socket = this.#socket;
+    this.request({ kind: 'echo' }, this.#options.echoTimeoutMs)
+      .catch(() => {
+        if (this.#socket === socket) socket?.destroy();
+      })
+      .finally(() => {
+        this.#echoInFlight = false;
+      });
   }
 
   #stopEchoes(): void {

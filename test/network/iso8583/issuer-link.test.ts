@@ -341,3 +341,23 @@ test('the client refuses to send what the wire cannot carry, and fails at once w
 function byId(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
+
+test('strangers’ idle connections cannot keep the network out: one that shows no right MAC is closed after 2 s, and a full server makes room for the network by closing the oldest of them', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const server = new Iso8583IssuerServer({ issuer, key: KEY, maxConnections: 4 });
+  const { port } = await server.listen(0);
+  cleanups.push(() => server.close());
+  // A local user takes every place the server has, and sends nothing.
+  const strangers = await Promise.all(Array.from({ length: 4 }, () => rawConnection(port)));
+  const strangersClosed = strangers.map((socket) => closedWithin(socket, 3_000));
+
+  // The network's client still gets in (its first echo authenticates it at once), and a payment goes through.
+  const client = await connectClient(port);
+  const answer = await client.authorize(authorization(PAN, { amount: { minor: 500, currency: 'USD' } }));
+  assert.equal(answer.responseCode, '00');
+  assert.equal(await strangersClosed[0], true, 'the oldest stranger made room for the network');
+  // The rest are closed once their 2 s are up, however many there were; the network's connection stays.
+  assert.deepEqual(await Promise.all(strangersClosed), [true, true, true, true]);
+  assert.equal(client.connected, 2, "both of the network's connections (its default) are in and stay");
+  assert.equal((await client.authorize(authorization(PAN, { amount: { minor: 700, currency: 'USD' } }))).responseCode, '00');
+});

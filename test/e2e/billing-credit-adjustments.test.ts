@@ -109,14 +109,15 @@ test('refunds at the provider and disputes on the billing page: each adjustment 
     await page.reload();
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     const row = (payment: string, kind: string) => `#credit-adjustments-list tr[data-payment="${payment}"][data-kind="${kind}"]`;
-    const refundRow = await waitForText(page, row(first.id, 'provider_refund'), /refunded this purchase at the payment provider/);
+    // The rows come with the adjustments and name their invoice once the invoices (a request of their own) arrive: wait for both.
+    const refundRow = await waitForText(page, row(first.id, 'provider_refund'), new RegExp(`refunded this purchase at the payment provider.*Invoice ${invoiceOf(first.id)}`, 's'));
     assert.match(refundRow, /-\$5\.00/);
     assert.match(refundRow, new RegExp(`${refund.debt.formatted.replace('$', '\\$')} of them had already been spent and is owed: API requests are paused`));
     assert.match(refundRow, new RegExp(`Invoice ${invoiceOf(first.id)} · Credit purchase \\$5\\.00`));
     // Its time is the reader's (New York), as they would write it — never the UTC ISO the API sends.
     const local = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/New_York' }).format(Date.parse(refund.created_at));
     assert.ok(refundRow.includes(local), `${refundRow} has ${local}`);
-    const disputeRow = await waitForText(page, row(second.id, 'dispute_withdrawn'), /disputed with the card’s bank \(a chargeback\): \$25\.00 of credits were removed/);
+    const disputeRow = await waitForText(page, row(second.id, 'dispute_withdrawn'), new RegExp(`disputed with the card’s bank \\(a chargeback\\): \\$25\\.00 of credits were removed.*Invoice ${invoiceOf(second.id)}`, 's'));
     assert.match(disputeRow, /-\$25\.00/);
     assert.match(disputeRow, new RegExp(`Invoice ${invoiceOf(second.id)} · Credit purchase \\$25\\.00`));
     assert.doesNotMatch((await page.textContent('#credit-adjustments-list')) ?? '', ISO);
@@ -143,7 +144,7 @@ test('refunds at the provider and disputes on the billing page: each adjustment 
     // 中文: the same, in the reader's words.
     await page.click('#lang-toggle');
     await waitForText(page, '#panel-credit-adjustments-title', /^退款与争议$/);
-    const zhRefund = await waitForText(page, row(first.id, 'provider_refund'), /商户已在支付服务商处为这笔购买退款：扣除了 \$5\.00 额度。.*已被使用，计为欠款/s);
+    const zhRefund = await waitForText(page, row(first.id, 'provider_refund'), new RegExp(`商户已在支付服务商处为这笔购买退款：扣除了 \\$5\\.00 额度。.*已被使用，计为欠款.*发票 ${invoiceOf(first.id)}`, 's'));
     assert.match(zhRefund, new RegExp(`发票 ${invoiceOf(first.id)} · 购买额度 \\$5\\.00`));
     assert.match(zhRefund, /\d{4}年\d{1,2}月\d{1,2}日/);
     await waitForText(page, row(second.id, 'dispute_withdrawn'), /被向发卡行提出争议（拒付）：扣除了 \$25\.00 额度/);

@@ -121,6 +121,9 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await waitForText(page, '#balance', /^\$10\.00$/);
     // The receipt list became an invoice list: number, what it paid, the amount, its status.
     await waitForText(page, '#invoices-list', /INV-.*API credits.*\$10\.00.*Paid/s);
+    // The README's picture of the page (docs/billing-dashboard.png): the top of the dashboard just after a purchase.
+    await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
+    await shot('dashboard');
 
     // A card its bank declines: a plain explanation, never a raw code.
     await addCard('4000000000000002');
@@ -170,7 +173,6 @@ test('the billing page in Chromium: sign in with a mailed code, add a card, make
     await shot('zh');
     await page.click('#lang-toggle');
     await waitForText(page, '#ar-status', /^Active$/);
-    await shot('dashboard');
 
     // Never "on" while it cannot recharge: with no default card left it shows paused, and why.
     await page.click('#cards-list button[data-action="remove"]');

@@ -167,7 +167,7 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
           tags: TAG,
           summary: 'Mail a one-time sign-in code to a member',
           description:
-            'Six digits, valid 5 minutes, single use. One per minute per address; at most 5 an hour per address and 20 per client (429 with Retry-After). ' +
+            'Six digits, valid 5 minutes, single use. One per minute per address; at most 5 an hour per address from one client, 10 from all clients, and 20 per client (429 with Retry-After). ' +
             `The answer is the same whether or not the address belongs to a member. ${codeLimit.describe()}`,
           body: { type: 'object', required: ['email'], additionalProperties: false, properties: { email: EMAIL } },
         },

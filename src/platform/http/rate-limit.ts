@@ -22,6 +22,16 @@ import { AppError } from '../errors.ts';
  * seen longest ago is forgotten, so a flood of addresses costs bounded
  * memory and at worst gives a forgotten address a fresh bucket. IPv6
  * clients are counted by their /64, which one client usually holds whole.
+ *
+ * A budget several clients share (a publishable key's, a mailbox's) must
+ * not be one that a single client can spend for all of them: give each
+ * client a budget of its own in front of it and take from both with
+ * `takeFromEach`, keeping the shared one as a ceiling well above any one
+ * client's (SECURITY.md, "Rate limits: whose budget is whose").
+ *
+ * The address is `request.ip`: the socket's peer, since the server sets no
+ * `trustProxy` — a client's X-Forwarded-For is never believed, so forging
+ * one buys no fresh budget.
  */
 export interface RateLimitPolicy {
   /** Names the limit in logs. */
@@ -63,9 +73,27 @@ export class RateLimiter {
     this.#msPerToken = policy.windowMs / policy.perWindow;
   }
 
-  /** Takes one request from `address`'s bucket, or says how long until one is free. */
+  /** Takes one request from `address`'s bucket (an IPv6 address counts by its /64), or says how long until one is free. */
   take(address: string): RateLimitDecision {
-    const key = clientKey(address);
+    const decision = takeFromEach([[this, clientKey(address)]]);
+    return decision.ok ? decision : { ok: false, retryAfterMs: decision.retryAfterMs };
+  }
+
+  /** How long until `key`'s bucket (the key as it is) holds a whole request; 0 when it does now. Takes nothing. */
+  waitMs(key: string): number {
+    const bucket = this.#refilled(key);
+    return bucket.tokens >= 1 ? 0 : Math.ceil((1 - bucket.tokens) * this.#msPerToken);
+  }
+
+  /** Takes one request from `key`'s bucket (the key as it is); only after `waitMs(key)` said 0, in the same tick. */
+  consume(key: string): void {
+    const bucket = this.#refilled(key);
+    if (bucket.tokens < 1) throw new Error(`rate limit ${this.policy.name}: consume() without a request in the bucket`);
+    bucket.tokens -= 1;
+  }
+
+  /** `key`'s bucket refilled up to now, moved to the most recently seen end (forgetting the oldest past `maxClients`). */
+  #refilled(key: string): Bucket {
     const nowMs = this.#clock.nowMs();
     const bucket = this.#buckets.get(key) ?? { tokens: this.policy.burst, atMs: nowMs };
     this.#buckets.delete(key);
@@ -75,11 +103,7 @@ export class RateLimiter {
     bucket.atMs = nowMs;
     this.#buckets.set(key, bucket);
     if (this.#buckets.size > this.#maxClients) this.#buckets.delete(this.#buckets.keys().next().value!);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterMs: Math.ceil((1 - bucket.tokens) * this.#msPerToken) };
+    return bucket;
   }
 
   /** Addresses currently remembered (for tests of the bound). */
@@ -107,11 +131,46 @@ export class RateLimiter {
   }
 }
 
+/** A refusal of `takeFromEach`: the limit that refused (the one with the longest wait) and that wait. */
+export type MultiRateLimitDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number; readonly limiter: RateLimiter };
+
+/**
+ * One request from several budgets at once, all or nothing: refused when any
+ * bucket is spent, and then nothing is taken from any — so a client refused
+ * by its own budget takes nothing from a budget it shares with others (a
+ * publishable key's ceiling, a mailbox's), and a request refused by a shared
+ * ceiling costs its client nothing. Keys are used as they are: build them
+ * with `clientKey`/`networkKey` (e.g. `${keyHash} ${clientKey(ip)}`).
+ * Synchronous, so no other request can run between the check and the take.
+ */
+export function takeFromEach(takes: readonly (readonly [RateLimiter, string])[]): MultiRateLimitDecision {
+  let refusal: { retryAfterMs: number; limiter: RateLimiter } | undefined;
+  for (const [limiter, key] of takes) {
+    const waitMs = limiter.waitMs(key);
+    if (waitMs > 0 && (refusal === undefined || waitMs > refusal.retryAfterMs)) refusal = { retryAfterMs: waitMs, limiter };
+  }
+  if (refusal !== undefined) return { ok: false, ...refusal };
+  for (const [limiter, key] of takes) limiter.consume(key);
+  return { ok: true };
+}
+
 /** The address a limit counts: an IPv6 address by its /64 (a client usually holds a whole /64), anything else as it is. */
 export function clientKey(address: string): string {
   const text = typeof address === 'string' && address !== '' ? address.slice(0, 64) : 'unknown';
   if (!isIPv6(text) || /^::ffff:\d/i.test(text)) return text;
   return `${expandIPv6(text).slice(0, 4).join(':')}::/64`;
+}
+
+/**
+ * The network a client's address belongs to, for budgets that one holder of
+ * many addresses must not multiply: an IPv6 address by its /48 (what a site,
+ * or anyone with a free tunnel, is given: a home's /56 holds 256 /64s, each a
+ * client to `clientKey`), anything else as `clientKey` counts it.
+ */
+export function networkKey(address: string): string {
+  const key = clientKey(address);
+  if (!key.endsWith('::/64')) return key;
+  return `${key.split(':').slice(0, 3).join(':')}::/48`;
 }
 
 function expandIPv6(address: string): string[] {

@@ -26,11 +26,16 @@ import { randomIntBelow } from '../uniform.ts';
  * - Precedence when several apply: used, then locked, then expired.
  * - Sending: at most one code per recipient every `OTP_RESEND_COOLDOWN_MS`
  *   (60 s); at most `OTP_SENDS_PER_RECIPIENT_PER_WINDOW` (5) per recipient
- *   and `OTP_SENDS_PER_ADDRESS_PER_WINDOW` (20) per client address in any
- *   sliding `OTP_RATE_WINDOW_MS` (1 hour). Five an hour per recipient is
- *   plenty for a person and caps sending cost; twenty per address lets a
- *   household or a small office share a NAT but stops one client from
- *   spraying codes across many recipients.
+ *   from one client address, `OTP_SENDS_PER_RECIPIENT_ALL_ADDRESSES_PER_WINDOW`
+ *   (10) per recipient from all addresses, and
+ *   `OTP_SENDS_PER_ADDRESS_PER_WINDOW` (20) per client address in any
+ *   sliding `OTP_RATE_WINDOW_MS` (1 hour). Five an hour is plenty for a
+ *   person; counted per recipient alone, they let anyone who knows a
+ *   person's address or phone spend them and lock that person out for an
+ *   hour, so one client spends only its own five and the ceiling of ten
+ *   still caps what a person receives (and what sending costs); twenty per
+ *   address lets a household or a small office share a NAT but stops one
+ *   client from spraying codes across many recipients.
  *
  * When a new code is sent, the store should void the recipient's earlier
  * unconsumed records for the same purpose, so only the latest code works.
@@ -41,7 +46,10 @@ export const OTP_TTL_MS = 5 * 60_000;
 export const OTP_MAX_ATTEMPTS = 5;
 export const OTP_RESEND_COOLDOWN_MS = 60_000;
 export const OTP_RATE_WINDOW_MS = 60 * 60_000;
+/** Per recipient from one client address. */
 export const OTP_SENDS_PER_RECIPIENT_PER_WINDOW = 5;
+/** Per recipient from every address together: the ceiling that caps what one person receives. */
+export const OTP_SENDS_PER_RECIPIENT_ALL_ADDRESSES_PER_WINDOW = 10;
 export const OTP_SENDS_PER_ADDRESS_PER_WINDOW = 20;
 
 /** What is stored of one code: its hash and its state, never the code. */
@@ -137,7 +145,10 @@ export type SendDecision = { readonly ok: true } | { readonly ok: false; readonl
 /**
  * May a code be sent now? `recipientSentAtMs`: times codes were sent to
  * this recipient (any purpose); `addressSentAtMs`: times codes were sent for
- * requests from this client address (any recipient). Only sends in the
+ * requests from this client address (any recipient); `pairSentAtMs`: times
+ * codes were sent to this recipient for requests from this address — when
+ * the caller cannot tell (omitted), every send to the recipient counts as
+ * this address's, the stricter reading. Only sends in the
  * window that ends now, (now − window, now], count, so the caller may pass
  * more. A send dated after now does not count against now: the demo story
  * runs a clock weeks ahead on the same database, and its codes would
@@ -151,12 +162,17 @@ export function checkSendAllowed(input: {
   readonly nowMs: number;
   readonly recipientSentAtMs: readonly number[];
   readonly addressSentAtMs: readonly number[];
+  readonly pairSentAtMs?: readonly number[];
 }): SendDecision {
   const { nowMs } = input;
   const recipientSends = sendsInWindow(input.recipientSentAtMs, nowMs);
   const lastSend = recipientSends.at(-1);
   if (!canResend(lastSend, nowMs)) return { ok: false, reason: 'resend_cooldown', retryAfterMs: lastSend! + OTP_RESEND_COOLDOWN_MS - nowMs };
-  const recipientWait = windowWait(recipientSends, nowMs, OTP_SENDS_PER_RECIPIENT_PER_WINDOW);
+  const pairSends = input.pairSentAtMs === undefined ? recipientSends : sendsInWindow(input.pairSentAtMs, nowMs);
+  const recipientWait = Math.max(
+    windowWait(pairSends, nowMs, OTP_SENDS_PER_RECIPIENT_PER_WINDOW),
+    windowWait(recipientSends, nowMs, OTP_SENDS_PER_RECIPIENT_ALL_ADDRESSES_PER_WINDOW),
+  );
   if (recipientWait > 0) return { ok: false, reason: 'recipient_rate_limit', retryAfterMs: recipientWait };
   const addressWait = windowWait(sendsInWindow(input.addressSentAtMs, nowMs), nowMs, OTP_SENDS_PER_ADDRESS_PER_WINDOW);
   if (addressWait > 0) return { ok: false, reason: 'address_rate_limit', retryAfterMs: addressWait };

@@ -1,4 +1,6 @@
+import { isIPv6 } from 'node:net';
 import type { Tx } from '../db/database.ts';
+import { clientKey } from '../http/rate-limit.ts';
 import type { RandomSource } from '../ids.ts';
 import { lockName } from './locks.ts';
 import { checkSendAllowed, codeMatches, issueCode, OTP_RATE_WINDOW_MS, verifyAttempt, type CodeHasher, type OtpState, type SendDecision, type VerifyResult } from './one-time-codes.ts';
@@ -9,8 +11,10 @@ import { checkSendAllowed, codeMatches, issueCode, OTP_RATE_WINDOW_MS, verifyAtt
  * on it, and serializes decisions per recipient and per client address with
  * `lockName` (recipient first). Codes of every purpose share a recipient's
  * sending budget (cooldown and hourly caps), since each costs a message and
- * each could be used to spam someone. Only the latest code of a recipient
- * (and purpose) works.
+ * each could be used to spam someone; within it each client address has
+ * its own five an hour, so no one client can spend a person's budget
+ * (one-time-codes.ts). Only the latest code of a recipient (and purpose)
+ * works.
  *
  * The table is the caller's: it names it and the column of the recipient
  * (and of the purpose, when it keeps several); the other columns are the
@@ -68,7 +72,7 @@ export class OtpStore {
     const { table: t, recipientColumn: who, purposeColumn: what } = table;
     const ofRecipient = what === undefined ? `${who} = ?` : `${who} = ? AND ${what} = ?`;
     // The window that ends now: sends dated later (a clock ahead, like the demo story's) must not fill the look-back's rows.
-    const sends = (column: string) => `SELECT sent_at_ms FROM ${t} WHERE ${column} = ? AND sent_at_ms > ? AND sent_at_ms <= ? ORDER BY sent_at_ms DESC LIMIT ?`;
+    const sends = (column: string) => `SELECT sent_at_ms, client_address FROM ${t} WHERE ${column} = ? AND sent_at_ms > ? AND sent_at_ms <= ? ORDER BY sent_at_ms DESC LIMIT ?`;
     this.#sql = {
       recipientSends: sends(who),
       addressSends: sends('client_address'),
@@ -95,10 +99,13 @@ export class OtpStore {
     await lockName(tx, this.#table.recipientLock(recipient));
     await lockName(tx, this.#table.addressLock(address));
     const since = nowMs - OTP_RATE_WINDOW_MS;
+    const recipientSends = await sends(tx, this.#sql.recipientSends, recipient, since, nowMs);
     const decision = checkSendAllowed({
       nowMs,
-      recipientSentAtMs: await sentTimes(tx, this.#sql.recipientSends, recipient, since, nowMs),
-      addressSentAtMs: await sentTimes(tx, this.#sql.addressSends, address, since, nowMs),
+      recipientSentAtMs: recipientSends.map((send) => send.atMs),
+      // This client's own sends to the recipient: its budget there, which no other client can spend.
+      pairSentAtMs: recipientSends.filter((send) => clientAddressKey(send.address) === address).map((send) => send.atMs),
+      addressSentAtMs: (await sends(tx, this.#sql.addressSends, address, since, nowMs)).map((send) => send.atMs),
     });
     if (!decision.ok) return decision;
 
@@ -150,12 +157,20 @@ export class OtpStore {
   }
 }
 
+/**
+ * The client a send is counted against: the address trimmed and bounded, an
+ * IPv6 address by its /64 as the in-memory limits count it (one client holds
+ * a whole /64, so counting each of its addresses gave it a fresh budget per
+ * address). Rows stored before keep their raw address and are compared
+ * through this too.
+ */
 function clientAddressKey(address: string): string {
   const trimmed = typeof address === 'string' ? address.trim() : '';
+  if (isIPv6(trimmed)) return clientKey(trimmed);
   return (trimmed === '' ? 'unknown' : trimmed).slice(0, CLIENT_ADDRESS_MAX_CHARS);
 }
 
-async function sentTimes(tx: Tx, sql: string, value: string, sinceMs: number, untilMs: number): Promise<number[]> {
-  const rows = await tx.all<{ sent_at_ms: number | string }>(sql, [value, sinceMs, untilMs, SEND_HISTORY_MAX_ROWS]);
-  return rows.map((row) => Number(row.sent_at_ms));
+async function sends(tx: Tx, sql: string, value: string, sinceMs: number, untilMs: number): Promise<{ atMs: number; address: string }[]> {
+  const rows = await tx.all<{ sent_at_ms: number | string; client_address: string }>(sql, [value, sinceMs, untilMs, SEND_HISTORY_MAX_ROWS]);
+  return rows.map((row) => ({ atMs: Number(row.sent_at_ms), address: row.client_address }));
 }

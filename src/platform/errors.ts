@@ -38,6 +38,12 @@ export const PLATFORM_ERROR_CODES = {
   request_invalid: { type: 'invalid_request_error', status: 400, message: 'The request is invalid.' },
   url_invalid: { type: 'invalid_request_error', status: 400, message: 'The request URL is invalid.' },
   authentication_required: { type: 'authentication_error', status: 401, message: 'No valid API key was provided.' },
+  // Two cookies of a browser session's name (one most likely set by another site: platform/http/session-cookie.ts); the answer clears them.
+  session_cookie_ambiguous: {
+    type: 'authentication_error',
+    status: 401,
+    message: 'The browser sent this page’s session cookie more than once (another site may have set one); both were cleared: sign in again.',
+  },
   permission_denied: { type: 'invalid_request_error', status: 403, message: 'This API key may not make this request.' },
   csrf_token_invalid: { type: 'invalid_request_error', status: 403, message: 'A change made with a browser session needs its anti-forgery token.' },
   route_not_found: { type: 'invalid_request_error', status: 404, message: 'Unrecognized request URL.' },

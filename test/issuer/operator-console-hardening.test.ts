@@ -81,11 +81,12 @@ test('behind the TLS proxy that serves Cardlane over HTTPS (X-Forwarded-Proto / 
     const answer = await call(cardlane.url, 'POST', '/issuer/v1/operator/session', { body: { key: op }, headers });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const setCookie = answer.headers.get('set-cookie') ?? '';
-    assert.match(setCookie, /^cardlane_operator=ops_[^;]+;.*HttpOnly; SameSite=Strict; Secure$/, `${JSON.stringify(headers)}: ${setCookie}`);
+    // Named __Host-: no other host (a sibling subdomain) can set or shadow it (browser-cookie-tossing.test.ts).
+    assert.match(setCookie, /^__Host-cardlane_operator=ops_[^;]+;.*HttpOnly; SameSite=Strict; Secure$/, `${JSON.stringify(headers)}: ${setCookie}`);
     const cookie = setCookie.split(';')[0]!;
     const signedOut = await call(cardlane.url, 'DELETE', '/issuer/v1/operator/session', { cookie, csrf: answer.body.csrf_token, headers });
     assert.equal(signedOut.status, 200, JSON.stringify(signedOut.body));
-    assert.match(signedOut.headers.get('set-cookie') ?? '', /^cardlane_operator=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict; Secure$/);
+    assert.match(signedOut.headers.get('set-cookie') ?? '', /^__Host-cardlane_operator=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict; Secure$/);
   }
   const httpProxy = await call(cardlane.url, 'POST', '/issuer/v1/operator/session', { body: { key: op }, headers: { 'x-forwarded-proto': 'http' } });
   assert.doesNotMatch(httpProxy.headers.get('set-cookie') ?? '', /;\s*Secure/i);

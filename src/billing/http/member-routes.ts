@@ -213,7 +213,7 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
           summary: 'The billing page: sign in with the mailed code into an HttpOnly session cookie',
           description:
             'The body, the choice of organization and the refusals of POST /sessions. JSON only (415 unsupported_media_type otherwise), never from another site ' +
-            '(403 csrf_token_invalid). Sets the HttpOnly, SameSite=Strict `cardlane_billing` cookie (Secure over HTTPS); the answer holds its anti-CSRF token ' +
+            '(403 csrf_token_invalid). Sets the HttpOnly, SameSite=Strict `cardlane_billing` cookie (`__Host-cardlane_billing`, Secure, over HTTPS); the answer holds its anti-CSRF token ' +
             '(`csrf_token`, sent as X-CSRF-Token with every change), never the session token. Programs and the CLI keep POST /sessions and Authorization: Bearer. ' +
             signInLimit.describe(),
           body: SIGN_IN_BODY,
@@ -267,7 +267,7 @@ export function billingMemberRoutes(db: Database, deps: MemberDeps, operatorKeys
           summary: 'Who is signed in with this session token, for which organization, until when; and their organizations (`organizations`) to switch to',
           description:
             "With the billing page's cookie instead of a token, also its anti-CSRF token (`csrf_token`): what the page asks on every load. " +
-            'A cookie whose session has ended is cleared (401 authentication_required).',
+            'A cookie whose session has ended is cleared (401 authentication_required); so is the cookie sent twice (401 session_cookie_ambiguous: one may have been set by another site).',
         },
       },
       async (request, reply) => {

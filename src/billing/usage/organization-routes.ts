@@ -73,6 +73,8 @@ const forbidden = () =>
 const csrfRefused = (message: string) => ({ status: 403, body: { error: { message, type: 'invalid_request_error', param: null, code: 'csrf_token_invalid' } } }) as const;
 const invalidSession = () =>
   ({ status: 401, body: { error: { message: 'The session has expired or was signed out; sign in again.', type: 'invalid_request_error', param: null, code: 'invalid_session' } } }) as const;
+// The page's cookie twice (one tossed by another site): refused, and cleared by the reader (platform/http/session-cookie.ts).
+const ambiguousSession = (message: string) => ({ status: 401, body: { error: { message, type: 'invalid_request_error', param: null, code: 'session_cookie_ambiguous' } } }) as const;
 const sessionRequired = () =>
   ({
     status: 403,
@@ -161,7 +163,10 @@ export function organizationApiRoutes(db: Database, deps: Pick<BillingDeps, 'clo
     app.addHook('onRequest', async (request, reply) => {
       const fromCookie = await billingCookieSession(db, deps.clock, request, reply);
       if (fromCookie !== undefined) {
-        if (!fromCookie.ok) return send(reply, fromCookie.code === 'csrf_token_invalid' ? csrfRefused(fromCookie.message) : invalidSession());
+        if (!fromCookie.ok) {
+          if (fromCookie.code === 'csrf_token_invalid') return send(reply, csrfRefused(fromCookie.message));
+          return send(reply, fromCookie.code === 'session_cookie_ambiguous' ? ambiguousSession(fromCookie.message) : invalidSession());
+        }
         callers.set(request, { org: fromCookie.session.organization, session: fromCookie.session, key: null });
         return;
       }

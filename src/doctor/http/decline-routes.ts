@@ -145,8 +145,8 @@ export function registerDeclineRoutes(app: FastifyInstance, deps: { readonly clo
   const operatorOnly: RouteAuth = {
     phase: 'preHandler',
     security: [{ operatorKey: [] }, { operatorSession: [] }],
-    check: async (request) => {
-      const principal = await principalOf(doctor, clock, request, undefined);
+    check: async (request, reply) => {
+      const principal = await principalOf(doctor, clock, request, reply, undefined);
       if (principal.view !== 'operator') throw new AppError('permission_denied', 'Only an operator sees every party’s declines.');
     },
   };

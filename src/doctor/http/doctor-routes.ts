@@ -87,9 +87,9 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
           response: errors,
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const query = request.query;
-        const principal = await principalOf(doctor, clock, request, query.view);
+        const principal = await principalOf(doctor, clock, request, reply, query.view);
         // A dispute is traced across the parties like a payment, at the same address.
         if (isDisputeId(request.params.id)) return doctor.traceDispute(request.params.id, principal, langOf(request, query.lang));
         return doctor.trace(request.params.id, principal, langOf(request, query.lang), { nowMs: clock.nowMs(), ...(query.tz === undefined ? {} : { timeZone: query.tz }) });
@@ -109,9 +109,9 @@ export function doctorRoutes(options: DoctorRoutesOptions): FastifyPluginAsync {
           response: errors,
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const query = request.query;
-        const principal = await principalOf(doctor, clock, request, query.view);
+        const principal = await principalOf(doctor, clock, request, reply, query.view);
         const window = { fromMs: timeOf(query.from, 'from'), toMs: timeOf(query.to, 'to') };
         return doctor.traceCard(request.params.id, window, principal, langOf(request, query.lang), query.tz === undefined ? undefined : { timeZone: query.tz });
       },

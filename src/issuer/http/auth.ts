@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { Sql } from '../../platform/db/database.ts';
 import { bearerToken } from '../../platform/identity/authorization-header.ts';
-import { CARDHOLDER_SESSION_COOKIE, cookieRequestRefusal, cookieValue, noStore } from '../../platform/http/session-cookie.ts';
+import { CARDHOLDER_SESSION_COOKIE, cookieRequestRefusal, noStore, readSessionCookie } from '../../platform/http/session-cookie.ts';
 import { IssuerError } from '../errors.ts';
 import { authenticateSession } from '../identity/sessions.ts';
 
@@ -40,13 +40,16 @@ type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void
  * (cardholder-browser-session-endpoints.ts). A browser sends a cookie on its
  * own, so a state-changing request made with it must also carry the
  * session's X-CSRF-Token, and one the browser marks cross-site is refused
- * (403 `csrf_token_invalid`), as for the operator console.
+ * (403 `csrf_token_invalid`), as for the operator console. A request with
+ * the cookie twice (one tossed by another site) is refused outright (401
+ * `session_cookie_ambiguous`, the cookie cleared: session-cookie.ts).
  */
 export function requireCardholder(sql: Sql, clock: Clock): PreHandler {
   return async (request, reply) => {
     if (request.headers.authorization === undefined) {
-      const cookie = cookieValue(request.headers.cookie, CARDHOLDER_SESSION_COOKIE);
-      if (cookie !== undefined) return checkCookieSession(sql, clock, request, reply, cookie);
+      const cookie = readSessionCookie(request, reply, CARDHOLDER_SESSION_COOKIE);
+      if (cookie.kind === 'ambiguous') throw new IssuerError('session_cookie_ambiguous');
+      if (cookie.kind === 'one') return checkCookieSession(sql, clock, request, reply, cookie.token);
     }
     const token = bearerToken(request.headers.authorization);
     if (token === undefined) {

@@ -3,12 +3,11 @@ import type { Database } from '../../platform/db/database.ts';
 import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
 import {
   CARDHOLDER_SESSION_COOKIE,
-  clearedSessionCookieHeader,
-  cookieValue,
+  clearSessionCookie,
   csrfTokenOf,
   noStore,
-  secureRequest,
-  sessionCookieHeader,
+  readSessionCookie,
+  setSessionCookie,
   signInRefusal,
 } from '../../platform/http/session-cookie.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
@@ -69,7 +68,7 @@ export function cardholderBrowserSessionEndpoints(db: Database, deps: IdentityDe
         summary: 'Cardholder app: sign in with the SMS code into an HttpOnly session cookie',
         description:
           'The body of POST /sessions. JSON only (415 unsupported_media_type otherwise), never from another site (403 csrf_token_invalid). ' +
-          'Sets the HttpOnly, SameSite=Strict `cardlane_cardholder` cookie; the answer holds the anti-CSRF token, never the session token. ' +
+          'Sets the HttpOnly, SameSite=Strict `cardlane_cardholder` cookie (`__Host-cardlane_cardholder`, Secure, over HTTPS); the answer holds the anti-CSRF token, never the session token. ' +
           'Scripts and the CLI keep using POST /sessions and Authorization: Bearer.',
         body: signInBody,
         response: browserSessionResponses,
@@ -87,7 +86,7 @@ export function cardholderBrowserSessionEndpoints(db: Database, deps: IdentityDe
           throw new IssuerError(result.code, result.message, { param });
         }
         const { session } = result;
-        reply.header('set-cookie', sessionCookieHeader(CARDHOLDER_SESSION_COOKIE, session.token, SESSION_TTL_MS, secureRequest(request)));
+        setSessionCookie(request, reply, CARDHOLDER_SESSION_COOKIE, session.token, SESSION_TTL_MS);
         request.log.info({ cardholder_id: result.cardholder.id, session_id: session.id }, 'cardholder app session started');
         return sessionJson(result.cardholder.id, session.token, session.expiresAtMs, result.signedUp);
       },
@@ -101,15 +100,18 @@ export function cardholderBrowserSessionEndpoints(db: Database, deps: IdentityDe
       schema: {
         tags: TAG,
         summary: 'Cardholder app: the session of this browser, and its anti-CSRF token',
-        description: 'Only with the `cardlane_cardholder` cookie (401 authentication_required without a live one, and the dead cookie is cleared): what the app reads on every load.',
+        description:
+          'Only with the `cardlane_cardholder` cookie (401 authentication_required without a live one, and the dead cookie is cleared; 401 session_cookie_ambiguous, and the cookie cleared, when it comes twice): what the app reads on every load.',
         response: browserSessionResponses,
       },
       handler: async (request, reply) => {
         noStore(reply);
-        const token = cookieValue(request.headers.cookie, CARDHOLDER_SESSION_COOKIE);
+        const cookie = readSessionCookie(request, reply, CARDHOLDER_SESSION_COOKIE);
+        if (cookie.kind === 'ambiguous') throw new IssuerError('session_cookie_ambiguous');
+        const token = cookie.kind === 'one' ? cookie.token : undefined;
         const session = token === undefined ? undefined : await authenticateSession(db, token, clock.nowMs());
         if (token === undefined || session === undefined) {
-          if (token !== undefined) reply.header('set-cookie', clearedSessionCookieHeader(CARDHOLDER_SESSION_COOKIE, secureRequest(request)));
+          if (token !== undefined) clearSessionCookie(request, reply, CARDHOLDER_SESSION_COOKIE);
           throw new IssuerError('authentication_required', 'Not signed in: sign in with an SMS code.');
         }
         return sessionJson(session.cardholderId, token, session.expiresAtMs);
@@ -131,7 +133,7 @@ export function cardholderBrowserSessionEndpoints(db: Database, deps: IdentityDe
         if (request.cardholderSessionFromCookie !== true) throw new IssuerError('resource_missing', 'This request was made with a bearer token, not the app’s session: use DELETE /sessions.');
         // Not revoked here means another request signed it out a moment ago: the outcome asked for holds either way.
         await revokeSession(db, cardholderSessionIdOf(request), clock.nowMs());
-        reply.header('set-cookie', clearedSessionCookieHeader(CARDHOLDER_SESSION_COOKIE, secureRequest(request)));
+        clearSessionCookie(request, reply, CARDHOLDER_SESSION_COOKIE);
         request.log.info({ cardholder_id: cardholderIdOf(request) }, 'cardholder app session ended');
         return { object: 'browser_session' as const, signed_out: true as const };
       },

@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { RateLimiter, type RateLimitPolicy } from '../../platform/http/rate-limit.ts';
-import { clearedSessionCookieHeader, cookieValue, csrfTokenOf, noStore, secureRequest, sessionCookieHeader, signInRefusal } from '../../platform/http/session-cookie.ts';
+import { clearSessionCookie, csrfTokenOf, noStore, readSessionCookie, setSessionCookie, signInRefusal } from '../../platform/http/session-cookie.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
 import type { OperatorKeySummary } from '../../platform/identity/operator-keys.ts';
 import { OPERATOR_SESSION_COOKIE, OPERATOR_SESSION_TTL_MS } from '../../platform/identity/operator-sessions.ts';
@@ -58,7 +58,7 @@ export function operatorSessionEndpoints(deps: OperatorSessionDeps, auth: Issuer
         tags: TAG,
         summary: 'Operator console: exchange an operator key for a session cookie',
         description:
-          'JSON only (415 unsupported_media_type otherwise), never from another site (403 csrf_token_invalid). Sets the HttpOnly, SameSite=Strict `cardlane_operator` cookie; the key is not kept. 401 authentication_required for a key that is not live.',
+          'JSON only (415 unsupported_media_type otherwise), never from another site (403 csrf_token_invalid). Sets the HttpOnly, SameSite=Strict `cardlane_operator` cookie (`__Host-cardlane_operator`, Secure, over HTTPS); the key is not kept. 401 authentication_required for a key that is not live.',
         body: sessionBody,
         response: sessionResponses,
       },
@@ -71,7 +71,7 @@ export function operatorSessionEndpoints(deps: OperatorSessionDeps, auth: Issuer
         if (key === undefined) throw new IssuerError('authentication_required', 'The operator key is not valid or was revoked.');
         const nowMs = clock.nowMs();
         const session = await db.transaction((tx) => operatorSessions.create(tx, deps, key.id, nowMs));
-        reply.header('set-cookie', sessionCookieHeader(OPERATOR_SESSION_COOKIE, session.token, OPERATOR_SESSION_TTL_MS, secureRequest(request)));
+        setSessionCookie(request, reply, OPERATOR_SESSION_COOKIE, session.token, OPERATOR_SESSION_TTL_MS);
         noStore(reply);
         request.log.info({ operator_key_id: key.id, operator_session_id: session.id }, 'operator console session started');
         return sessionJson(key, session.token, session.expiresAtMs);
@@ -86,12 +86,14 @@ export function operatorSessionEndpoints(deps: OperatorSessionDeps, auth: Issuer
       schema: {
         tags: TAG,
         summary: 'Operator console: the session of this browser, and its anti-CSRF token',
-        description: 'Only with the session cookie (401 authentication_required without a live one): what the console reads after a reload.',
+        description: 'Only with the session cookie (401 authentication_required without a live one; 401 session_cookie_ambiguous, and the cookie cleared, when it comes twice): what the console reads after a reload.',
         response: sessionResponses,
       },
       handler: async (request, reply) => {
         noStore(reply);
-        const token = cookieValue(request.headers.cookie, OPERATOR_SESSION_COOKIE);
+        const cookie = readSessionCookie(request, reply, OPERATOR_SESSION_COOKIE);
+        if (cookie.kind === 'ambiguous') throw new IssuerError('session_cookie_ambiguous');
+        const token = cookie.kind === 'one' ? cookie.token : undefined;
         const session = token === undefined ? undefined : await operatorSessions.authenticate(db, token, clock.nowMs());
         const key = session === undefined ? undefined : await installOperatorKeys.live(db, session.keyId);
         if (token === undefined || session === undefined || key === undefined) {
@@ -115,7 +117,7 @@ export function operatorSessionEndpoints(deps: OperatorSessionDeps, auth: Issuer
         const sessionId = request.operatorSessionId;
         if (sessionId === undefined) throw new IssuerError('resource_missing', 'This request was made with an operator key, not a console session.');
         await operatorSessions.revoke(db, sessionId, clock.nowMs());
-        reply.header('set-cookie', clearedSessionCookieHeader(OPERATOR_SESSION_COOKIE, secureRequest(request)));
+        clearSessionCookie(request, reply, OPERATOR_SESSION_COOKIE);
         noStore(reply);
         return { object: 'operator_session' as const, signed_out: true };
       },

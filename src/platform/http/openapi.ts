@@ -54,14 +54,16 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
             type: 'apiKey',
             in: 'cookie',
             name: 'cardlane_cardholder',
-            description: 'The cardholder app’s session (POST /issuer/v1/browser-session sets it after the SMS code); a change also sends its X-CSRF-Token header.',
+            description:
+              'The cardholder app’s session (POST /issuer/v1/browser-session sets it after the SMS code), named `__Host-cardlane_cardholder` over HTTPS; a change also sends its X-CSRF-Token header.',
           },
           operatorKey: { type: 'http', scheme: 'bearer', description: 'An issuer operator key, op_….' },
           operatorSession: {
             type: 'apiKey',
             in: 'cookie',
             name: 'cardlane_operator',
-            description: 'The operator console’s session (POST /issuer/v1/operator/session exchanges an operator key for it); a change also sends its X-CSRF-Token header.',
+            description:
+              'The operator console’s session (POST /issuer/v1/operator/session exchanges an operator key for it), named `__Host-cardlane_operator` over HTTPS; a change also sends its X-CSRF-Token header.',
           },
         },
       },

@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import { bearerToken } from './authorization-header.ts';
 import type { Clock } from '../clock.ts';
 import { OPERATOR_KEY_PREFIX, type OperatorKeyStore } from './operator-keys.ts';
-import { cookieRequestRefusal, cookieValue, noStore } from '../http/session-cookie.ts';
+import { cookieRequestRefusal, noStore, readSessionCookie } from '../http/session-cookie.ts';
 import { OPERATOR_SESSION_COOKIE, type OperatorSessionStore } from './operator-sessions.ts';
 
 declare module 'fastify' {
@@ -30,7 +30,9 @@ export interface OperatorSessions {
  * `authentication_required`. With `sessions`, a request without an
  * Authorization header may instead carry the operator console's session
  * cookie; a state-changing one then needs the session's X-CSRF-Token (403
- * `csrf_token_invalid`), and one a browser marks cross-site is refused.
+ * `csrf_token_invalid`), and one a browser marks cross-site is refused; one
+ * with the cookie twice (one tossed by another site) is refused outright (401
+ * `session_cookie_ambiguous`, the cookie cleared: session-cookie.ts).
  */
 export function requireOperator(sql: Sql, keys: OperatorKeyStore, sessions?: OperatorSessions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
@@ -39,8 +41,9 @@ export function requireOperator(sql: Sql, keys: OperatorKeyStore, sessions?: Ope
     // Authorization, does not stop a shared cache from storing the answer.
     noStore(reply);
     if (sessions !== undefined && request.headers.authorization === undefined) {
-      const cookie = cookieValue(request.headers.cookie, OPERATOR_SESSION_COOKIE);
-      if (cookie !== undefined) return checkSession(sql, sessions, request, cookie);
+      const cookie = readSessionCookie(request, reply, OPERATOR_SESSION_COOKIE);
+      if (cookie.kind === 'ambiguous') throw new AppError('session_cookie_ambiguous');
+      if (cookie.kind === 'one') return checkSession(sql, sessions, request, cookie.token);
     }
     const token = bearerToken(request.headers.authorization);
     if (token === undefined || !token.startsWith(OPERATOR_KEY_PREFIX)) {

@@ -4,8 +4,9 @@ import type { Lang } from './i18n.ts';
 /**
  * The issuer's and the doctor's HTTP APIs, same origin.
  *
- * The session is an HttpOnly, SameSite=Strict cookie (`cardlane_cardholder`)
- * the page never sees: no script, ours or an injected one, can read the
+ * The session is an HttpOnly, SameSite=Strict cookie (`cardlane_cardholder`,
+ * `__Host-cardlane_cardholder` over HTTPS: nothing here names it) the page
+ * never sees: no script, ours or an injected one, can read the
  * credential, and a reload keeps the person signed in. What this module
  * keeps, in memory only (never localStorage or sessionStorage), is the
  * session's anti-CSRF token, sent as X-CSRF-Token with every change; on a

@@ -6,7 +6,8 @@ import type { ErrorBody } from './types.ts';
  * the payment provider a card number is tokenized at.
  *
  * The member's session is an HttpOnly, SameSite=Strict cookie
- * (`cardlane_billing`) the page never sees: no script, ours or an injected
+ * (`cardlane_billing`, `__Host-cardlane_billing` over HTTPS: nothing here
+ * names it) the page never sees: no script, ours or an injected
  * one, can read the credential, and a reload keeps the member signed in.
  * What this module keeps, in memory only (never localStorage or
  * sessionStorage), is the session's anti-CSRF token, sent as X-CSRF-Token

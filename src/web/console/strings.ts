@@ -149,6 +149,7 @@ const en = {
 
   err_network: 'Cardlane could not be reached. Check the connection and try again.',
   err_authentication_required: 'The key is not valid, or the session has ended. Sign in again.',
+  err_session_cookie_ambiguous: 'Your browser held two console sessions (another site may have set one). Both were removed: sign in again.',
   err_csrf_token_invalid: 'This page is out of date. Reload it and try again.',
   err_rate_limited: 'Too many tries. Wait a minute, then try again.',
   err_kyc_not_pending: 'This verification was already decided.',
@@ -337,6 +338,7 @@ const zh: Record<StringKey, string> = {
 
   err_network: '无法连接 Cardlane，请检查网络后重试。',
   err_authentication_required: '密钥无效，或会话已结束，请重新登录。',
+  err_session_cookie_ambiguous: '浏览器中有两个控制台会话（可能是其他网站设置的），两个都已清除，请重新登录。',
   err_csrf_token_invalid: '此页面已过期，请刷新后重试。',
   err_rate_limited: '尝试次数过多，请稍等一分钟再试。',
   err_kyc_not_pending: '这项认证已经审核过了。',

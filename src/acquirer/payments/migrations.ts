@@ -250,4 +250,15 @@ CREATE INDEX acquirer_refunds_pending ON acquirer_refunds (id) WHERE status = 'p
 ALTER TABLE acquirer_charges ADD COLUMN three_d_secure TEXT;
 `,
   },
+  {
+    // Stripe's automatic_payment_methods as the intent's create sent it (automatic-payment-methods.ts): enabled 1 or 0
+    // and allow_redirects; NULL enabled for an intent created without it (shown as null). Intents made before had none.
+    id: 'acquirer/055_intent_automatic_payment_methods',
+    sql: `
+ALTER TABLE acquirer_payment_intents ADD COLUMN automatic_payment_methods_enabled INTEGER CHECK (automatic_payment_methods_enabled IN (0, 1));
+ALTER TABLE acquirer_payment_intents ADD COLUMN automatic_payment_methods_allow_redirects TEXT CHECK (automatic_payment_methods_allow_redirects IN ('always', 'never'));
+ALTER TABLE acquirer_setup_intents ADD COLUMN automatic_payment_methods_enabled INTEGER CHECK (automatic_payment_methods_enabled IN (0, 1));
+ALTER TABLE acquirer_setup_intents ADD COLUMN automatic_payment_methods_allow_redirects TEXT CHECK (automatic_payment_methods_allow_redirects IN ('always', 'never'));
+`,
+  },
 ];

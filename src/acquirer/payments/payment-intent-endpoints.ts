@@ -19,6 +19,7 @@ import { CardSources, parsePaymentMethodData, type CardSource } from './card-sou
 import { PAYMENT_METHOD_REF, testPaymentMethodPan } from './test-shortcuts.ts';
 import { paymentMethodRateGate, type PaymentMethodRateGate } from './payment-method-rate-limits.ts';
 import type { ClientSecretAccess } from '../stripe/route.ts';
+import { parseAutomaticPaymentMethods, requireReturnUrl } from './automatic-payment-methods.ts';
 
 /** Stripe's minimum charge is $0.50 (or its equivalent); below it card fees exceed the payment. */
 const MIN_AMOUNT_MINOR: Record<string, number> = { USD: 50, EUR: 50, GBP: 30, CAD: 50, AUD: 50, SGD: 50, HKD: 400, CNY: 400, JPY: 50, CHF: 50, INR: 50 };
@@ -75,10 +76,7 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, c
         const offSession = p.boolean('off_session') ?? false;
         if (offSession && !confirm) throw new AcquirerError('parameter_invalid', 'off_session can only be set when confirm=true.', { param: 'off_session' });
         readIgnored(p);
-        paymentMethodTypes(p);
-        const automatic = p.object('automatic_payment_methods');
-        automatic?.boolean('enabled');
-        automatic?.enumOf('allow_redirects', ['always', 'never']);
+        const automaticPaymentMethods = parseAutomaticPaymentMethods(p, paymentMethodTypes(p));
         const captureMethod = p.enumOf('capture_method', ['automatic', 'automatic_async', 'manual']) ?? 'automatic';
         const paymentMethodData = parsePaymentMethodData(p, call.nowMs);
         const paymentMethod = paymentMethodRef(p);
@@ -96,7 +94,10 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, c
           confirm,
           offSession,
           returnUrl: parseReturnUrl(p) ?? null,
+          automaticPaymentMethods,
         };
+        // Refused here, before the intent is made, so a create that cannot be confirmed leaves nothing.
+        if (confirm && !offSession) requireReturnUrl('Payment Intent', automaticPaymentMethods, create.returnUrl);
         return { create, paymentMethodData, expand: p.expand(PAYMENT_INTENT_EXPAND) };
       },
       run: async ({ create, paymentMethodData, expand }, call) => {
@@ -196,6 +197,12 @@ export function paymentIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, c
         };
       },
       run: async ({ confirm, paymentMethodData, expand }, call) => {
+        // Automatic payment methods that allow redirects need a return_url (this one, or the one kept from before) on an
+        // on-session confirm: refused before a card is vaulted or an attempt opened. Only such a confirm reads the intent here.
+        if (confirm.returnUrl === undefined && !confirm.offSession) {
+          const pi = await requirePaymentIntent(deps.db, call.merchant.id, call.path.id!);
+          requireReturnUrl('Payment Intent', pi.automaticPaymentMethods, pi.returnUrl);
+        }
         if (paymentMethodData !== undefined || (confirm.paymentMethodId !== null && testPaymentMethodPan(confirm.paymentMethodId) !== undefined)) {
           await service.refuseDeletedCustomer(call.merchant.id, call.path.id!);
         }
@@ -310,11 +317,13 @@ export function checkMinimum(amountMinor: number, currency: string): void {
   }
 }
 
-function paymentMethodTypes(p: Params): void {
+/** The request's `payment_method_types` (undefined when not sent): cards only. */
+function paymentMethodTypes(p: Params): string[] | undefined {
   const types = p.stringList('payment_method_types', { maxItems: 10 });
   if (types !== undefined && types.some((type) => type !== 'card')) {
     throw new AcquirerError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
   }
+  return types;
 }
 
 /** A publishable key may expand only the payment method (Stripe.js shows the card). */

@@ -1,6 +1,7 @@
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { Sql, Tx } from '../../platform/db/database.ts';
 import { noSuchObject } from '../errors.ts';
+import { automaticPaymentMethodsColumns, automaticPaymentMethodsFromColumns, automaticPaymentMethodsObject, type AutomaticPaymentMethods } from './automatic-payment-methods.ts';
 
 /** Payment intent rows and their Stripe objects (statuses as Stripe's). */
 
@@ -34,6 +35,8 @@ export interface PaymentIntent {
   readonly returnUrl: string | null;
   /** The 3-D Secure authentication the intent waits for (status `requires_action`), or null. */
   readonly authentication: PendingAuthentication | null;
+  /** Stripe's `automatic_payment_methods` as the create sent it, or null (automatic-payment-methods.ts). */
+  readonly automaticPaymentMethods: AutomaticPaymentMethods | null;
 }
 
 /** A 3-D Secure challenge the customer must complete: its id at the network, the page to open, and when it lapses. */
@@ -85,12 +88,14 @@ interface Row {
   authentication_id: string | null;
   authentication_url: string | null;
   authentication_expires_at_ms: number | string | null;
+  automatic_payment_methods_enabled: number | string | null;
+  automatic_payment_methods_allow_redirects: string | null;
 }
 
 export const PAYMENT_INTENT_COLUMNS = `id, merchant_id, amount_minor, currency, customer_id, payment_method_id, capture_method, setup_future_usage, status,
   amount_capturable_minor, amount_received_minor, latest_charge_id, last_payment_error, description, metadata, client_secret, created_at_ms,
   canceled_at_ms, cancellation_reason, network_steps, step_kind, step_amount_minor, step_message_id, step_started_at_ms,
-  return_url, authentication_id, authentication_url, authentication_expires_at_ms`;
+  return_url, authentication_id, authentication_url, authentication_expires_at_ms, automatic_payment_methods_enabled, automatic_payment_methods_allow_redirects`;
 
 export function paymentIntentFromRow(row: Row): PaymentIntent {
   return {
@@ -123,6 +128,7 @@ export function paymentIntentFromRow(row: Row): PaymentIntent {
       row.authentication_id === null || row.authentication_id === undefined
         ? null
         : { id: row.authentication_id, url: row.authentication_url!, expiresAtMs: Number(row.authentication_expires_at_ms) },
+    automaticPaymentMethods: automaticPaymentMethodsFromColumns(row.automatic_payment_methods_enabled, row.automatic_payment_methods_allow_redirects),
   };
 }
 
@@ -133,11 +139,12 @@ function values(pi: PaymentIntent): unknown[] {
     pi.description, JSON.stringify(pi.metadata), pi.clientSecret, pi.createdAtMs, pi.canceledAtMs, pi.cancellationReason,
     pi.networkSteps, pi.step?.kind ?? null, pi.step?.amountMinor ?? null, pi.step?.messageId ?? null, pi.step?.startedAtMs ?? null,
     pi.returnUrl, pi.authentication?.id ?? null, pi.authentication?.url ?? null, pi.authentication?.expiresAtMs ?? null,
+    ...automaticPaymentMethodsColumns(pi.automaticPaymentMethods),
   ];
 }
 
 export async function insertPaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
-  tx.write(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (${Array(28).fill('?').join(', ')})`, values(pi));
+  tx.write(`INSERT INTO acquirer_payment_intents (${PAYMENT_INTENT_COLUMNS}) VALUES (${Array(30).fill('?').join(', ')})`, values(pi));
 }
 
 export async function savePaymentIntent(tx: Tx, pi: PaymentIntent): Promise<void> {
@@ -175,7 +182,7 @@ export function basePaymentIntentObject(pi: PaymentIntent): Record<string, unkno
     amount: pi.amountMinor,
     amount_capturable: pi.amountCapturableMinor,
     amount_received: pi.amountReceivedMinor,
-    automatic_payment_methods: null,
+    automatic_payment_methods: automaticPaymentMethodsObject(pi.automaticPaymentMethods),
     canceled_at: pi.canceledAtMs === null ? null : Math.floor(pi.canceledAtMs / 1000),
     cancellation_reason: pi.cancellationReason,
     capture_method: pi.captureMethod,

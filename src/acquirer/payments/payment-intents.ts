@@ -21,6 +21,7 @@ import { clearingOutcome, endStep, isRetryLater, startStep } from './network-ste
 import { authenticationFailure, authenticationResult, requestAuthentication } from './payment-authentication.ts';
 import { PAYMENT_INTENT_COLUMNS, paymentIntentFromRow } from './payment-intent-store.ts';
 import type { AttemptResult } from './card-attempt.ts';
+import type { AutomaticPaymentMethods } from './automatic-payment-methods.ts';
 import type { RiskRule } from '../risk/rule-types.ts';
 
 /**
@@ -64,6 +65,8 @@ export interface CreateIntentInput {
   readonly offSession: boolean;
   /** Stripe's `return_url`: where a 3-D Secure redirect sends the customer back. */
   readonly returnUrl?: string | null;
+  /** Stripe's `automatic_payment_methods`, as the create sent it (null or absent: none). */
+  readonly automaticPaymentMethods?: AutomaticPaymentMethods | null;
   /** The scheme and host the merchant reached the API at, for the absolute challenge URL. */
   readonly origin?: string;
 }
@@ -159,6 +162,7 @@ export class PaymentIntents {
       step: null,
       returnUrl: input.returnUrl ?? null,
       authentication: null,
+      automaticPaymentMethods: input.automaticPaymentMethods ?? null,
     };
     await this.#event(tx, created, 'payment_intent.created', nowMs, endpoints);
     return { pi: created, pm };

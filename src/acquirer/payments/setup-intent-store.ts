@@ -2,6 +2,7 @@ import type { Sql, Tx } from '../../platform/db/database.ts';
 import { AcquirerError } from '../errors.ts';
 import { withStripeDefaults } from '../stripe/stripe-defaults.ts';
 import type { PendingAuthentication } from './payment-intent-store.ts';
+import { automaticPaymentMethodsFromColumns, automaticPaymentMethodsObject, type AutomaticPaymentMethods } from './automatic-payment-methods.ts';
 
 /** A SetupIntent as stored (acquirer_setup_intents), and its Stripe object. */
 
@@ -33,10 +34,13 @@ export interface SetupIntent {
    * and the sweep (SetupIntentFlow.resumeStuck) takes claims grown old.
    */
   claimedAtMs: number | null;
+  /** Stripe's `automatic_payment_methods` as the create sent it, or null (automatic-payment-methods.ts). */
+  automaticPaymentMethods: AutomaticPaymentMethods | null;
 }
 
 export const SETUP_INTENT_COLUMNS = `id, merchant_id, customer_id, payment_method_id, usage, status, latest_attempt_id, last_setup_error, description, metadata,
-  client_secret, created_at_ms, canceled_at_ms, cancellation_reason, return_url, authentication_id, authentication_url, authentication_expires_at_ms, claimed_at_ms`;
+  client_secret, created_at_ms, canceled_at_ms, cancellation_reason, return_url, authentication_id, authentication_url, authentication_expires_at_ms, claimed_at_ms,
+  automatic_payment_methods_enabled, automatic_payment_methods_allow_redirects`;
 
 export function setupIntentFromRow(row: any): SetupIntent {
   return {
@@ -60,6 +64,7 @@ export function setupIntentFromRow(row: any): SetupIntent {
         ? null
         : { id: row.authentication_id, url: row.authentication_url, expiresAtMs: Number(row.authentication_expires_at_ms) },
     claimedAtMs: row.claimed_at_ms === null || row.claimed_at_ms === undefined ? null : Number(row.claimed_at_ms),
+    automaticPaymentMethods: automaticPaymentMethodsFromColumns(row.automatic_payment_methods_enabled, row.automatic_payment_methods_allow_redirects),
   };
 }
 
@@ -94,6 +99,7 @@ export function setupIntentObject(si: SetupIntent, origin?: string): Record<stri
   return withStripeDefaults('setup_intent', {
     id: si.id,
     object: 'setup_intent',
+    automatic_payment_methods: automaticPaymentMethodsObject(si.automaticPaymentMethods),
     cancellation_reason: si.cancellationReason,
     client_secret: si.clientSecret,
     created: Math.floor(si.createdAtMs / 1000),

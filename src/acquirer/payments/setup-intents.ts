@@ -17,6 +17,7 @@ import { browserExpand, parseReturnUrl } from './payment-intent-endpoints.ts';
 import { SetupIntentFlow } from './setup-intent-flow.ts';
 import { requireSetupIntent, saveSetupIntent, SETUP_INTENT_COLUMNS, setupIntentFromRow, setupIntentObject, type SetupIntent } from './setup-intent-store.ts';
 import { paymentMethodRateGate, type PaymentMethodRateGate } from './payment-method-rate-limits.ts';
+import { automaticPaymentMethodsColumns, parseAutomaticPaymentMethods, requireReturnUrl } from './automatic-payment-methods.ts';
 
 export { setupIntentObject };
 
@@ -65,17 +66,20 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, car
       parse: (p) => {
         const types = p.stringList('payment_method_types', { maxItems: 10 });
         if (types !== undefined && types.some((t) => t !== 'card')) throw new AcquirerError('parameter_invalid', 'Cardlane accepts only the card payment method type.', { param: 'payment_method_types' });
+        const automaticPaymentMethods = parseAutomaticPaymentMethods(p, types);
         const returnUrl = parseReturnUrl(p) ?? null;
-        const automatic = p.object('automatic_payment_methods');
-        automatic?.boolean('enabled');
+        const confirm = p.boolean('confirm') ?? false;
+        // Refused here, before the set-up is made, so a create that cannot be confirmed leaves nothing.
+        if (confirm) requireReturnUrl('Setup Intent', automaticPaymentMethods, returnUrl);
         return {
           customer: p.string('customer', { pattern: ID('cus'), what: 'not a customer id' }) ?? null,
           paymentMethod: paymentMethodRef(p) ?? null,
           usage: p.enumOf('usage', ['off_session', 'on_session']) ?? 'off_session',
-          confirm: p.boolean('confirm') ?? false,
+          confirm,
           description: p.string('description', { maxChars: 1000 }) ?? null,
           metadata: updateMetadata({}, p.metadata()),
           returnUrl,
+          automaticPaymentMethods,
         };
       },
       run: async (parsed, call) => {
@@ -102,10 +106,12 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, car
             returnUrl: input.returnUrl,
             authentication: null,
             claimedAtMs: null,
+            automaticPaymentMethods: input.automaticPaymentMethods,
           };
-          await tx.run(`INSERT INTO acquirer_setup_intents (${SETUP_INTENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+          await tx.run(`INSERT INTO acquirer_setup_intents (${SETUP_INTENT_COLUMNS}) VALUES (${Array(21).fill('?').join(', ')})`, [
             created.id, created.merchantId, created.customerId, created.paymentMethodId, created.usage, created.status, null, null,
             created.description, JSON.stringify(created.metadata), created.clientSecret, created.createdAtMs, null, null, created.returnUrl, null, null, null, null,
+            ...automaticPaymentMethodsColumns(created.automaticPaymentMethods),
           ]);
           await event(tx, created, 'setup_intent.created', call.nowMs);
           await call.recovery.record(tx, id);
@@ -155,6 +161,12 @@ export function setupIntentEndpoints(deps: AcquirerDeps, cvcCache: CvcCache, car
         return { paymentMethod, paymentMethodData, returnUrl, expand: call.keyKind === 'publishable' ? browserExpand(p) : p.expand() };
       },
       run: async ({ paymentMethod, paymentMethodData, returnUrl }, call) => {
+        // Automatic payment methods that allow redirects need a return_url (this one, or the one kept from before): refused
+        // before a card is vaulted, so the refusal leaves nothing. Only a confirm without one has the set-up to read.
+        if (returnUrl === undefined) {
+          const si = await requireSetupIntent(deps.db, call.merchant.id, call.path.id!);
+          requireReturnUrl('Setup Intent', si.automaticPaymentMethods, si.returnUrl);
+        }
         if (paymentMethodData !== undefined || (paymentMethod !== null && testPaymentMethodPan(paymentMethod) !== undefined)) {
           await flow.refuseDeletedCustomer(call.merchant.id, call.path.id!);
         }

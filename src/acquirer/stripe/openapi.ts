@@ -87,8 +87,8 @@ class RecordingParams extends Params {
     return options.min !== undefined && options.min > 1000 ? options.min : Math.min(options.max ?? 1000, 1000);
   }
 
-  override boolean(name: string): boolean | undefined {
-    return this.#note(name, { type: 'boolean' }, false) ? false : undefined;
+  override boolean(name: string, options: { required?: boolean } = {}): boolean | undefined {
+    return this.#note(name, { type: 'boolean' }, options.required) ? false : undefined;
   }
 
   override enumOf<T extends string>(name: string, values: readonly T[], options: { required?: boolean } = {}): T | undefined {
@@ -203,6 +203,7 @@ const obj = (properties: Record<string, JsonSchema>, required: string[] = Object
 const anyObject = { type: 'object', additionalProperties: true };
 const metadata = { type: 'object', additionalProperties: { type: 'string' } };
 const idOrObject = nullable({ anyOf: [str, anyObject] });
+const automaticPaymentMethods = nullable(obj({ enabled: bool, allow_redirects: { type: 'string', enum: ['always', 'never'] } }, ['enabled']));
 const constant = (value: string) => ({ type: 'string', enum: [value] });
 
 const address = obj({ line1: nullable(str), line2: nullable(str), city: nullable(str), state: nullable(str), postal_code: nullable(str), country: nullable(str) });
@@ -222,14 +223,14 @@ const RESOURCES: Record<string, JsonSchema> = {
     created: int, customer: idOrObject, livemode: bool, metadata, type: constant('card'),
   }),
   setup_intent: obj({
-    id: str, object: constant('setup_intent'), cancellation_reason: nullable(str), client_secret: nullable(str), created: int, customer: idOrObject,
+    id: str, object: constant('setup_intent'), automatic_payment_methods: automaticPaymentMethods, cancellation_reason: nullable(str), client_secret: nullable(str), created: int, customer: idOrObject,
     description: nullable(str), last_setup_error: nullable(anyObject), latest_attempt: idOrObject, livemode: bool, metadata, next_action: nullable(anyObject),
     payment_method: idOrObject, payment_method_types: { type: 'array', items: str },
     status: { type: 'string', enum: ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'canceled', 'succeeded'] },
     usage: str,
   }, ['id', 'object', 'client_secret', 'created', 'livemode', 'payment_method', 'status', 'usage']),
   payment_intent: obj({
-    id: str, object: constant('payment_intent'), amount: int, amount_capturable: int, amount_received: int, canceled_at: nullable(int), cancellation_reason: nullable(str),
+    id: str, object: constant('payment_intent'), amount: int, amount_capturable: int, amount_received: int, automatic_payment_methods: automaticPaymentMethods, canceled_at: nullable(int), cancellation_reason: nullable(str),
     capture_method: str, client_secret: nullable(str), confirmation_method: str, created: int, currency: str, customer: idOrObject, description: nullable(str),
     last_payment_error: nullable(anyObject), latest_charge: idOrObject, livemode: bool, metadata, next_action: nullable(anyObject), payment_method: idOrObject,
     payment_method_types: { type: 'array', items: str }, setup_future_usage: nullable(str),

@@ -70,8 +70,8 @@ export class Params {
     return value;
   }
 
-  boolean(name: string): boolean | undefined {
-    const raw = this.string(name, { maxChars: 5 });
+  boolean(name: string, options: { required?: boolean } = {}): boolean | undefined {
+    const raw = this.string(name, { required: options.required, maxChars: 5 });
     if (raw === undefined) return undefined;
     if (raw === 'true') return true;
     if (raw === 'false') return false;

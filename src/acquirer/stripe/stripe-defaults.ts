@@ -19,7 +19,6 @@ export const STRIPE_DEFAULTS = {
   setup_intent: {
     application: null,
     attach_to_self: false,
-    automatic_payment_methods: null,
     excluded_payment_method_types: null,
     flow_directions: null,
     mandate: null,
@@ -32,7 +31,6 @@ export const STRIPE_DEFAULTS = {
     ...CONNECT,
     amount_details: { tip: {} },
     application_fee_amount: null,
-    automatic_payment_methods: null,
     customer_account: null,
     excluded_payment_method_types: null,
     managed_payments: null,

@@ -47,7 +47,16 @@ export function buildCardlane(runtime: Runtime, config: CardlaneConfig, self: Se
   const issuer = issuerModule.build({ ...runtime, ledger: ledger.api.ledger, payments: config.payments, paymentAccountReference, secrets: secrets.issuer, fx: issuerFxOf(config.issuer), threeDSecure: threeDSecurePolicyOf(config.issuer) });
   // In process by default; over ISO 8583 on TCP when `network.issuerLink` says so (issuer-link.ts), every message MAC'd with the link key.
   const issuerLink = issuerLinkOf(config.network, issuer.api.networkIssuer, { ...runtime, linkKey: secrets.issuerLinkKey });
-  const network = networkModule.build({ ...runtime, payments: config.payments, parKey, adviceKey: secrets.adviceKey, issuers: [issuerLink.endpoint], cardlaneBin: issuer.api.bin });
+  const network = networkModule.build({
+    ...runtime,
+    payments: config.payments,
+    parKey,
+    adviceKey: secrets.adviceKey,
+    issuers: [issuerLink.endpoint],
+    cardlaneBin: issuer.api.bin,
+    // The network's time-outs on the link's issuer, for the link's metrics: the link cannot see when the network stops waiting.
+    onIssuerTimeout: (name) => issuerLink.noteTimeout(name),
+  });
   const acquirer = acquirerModule.build({
     ...runtime,
     ledger: ledger.api.ledger,

@@ -1,4 +1,11 @@
-import { Iso8583IssuerClient, Iso8583IssuerServer, type IssuerLinkMode, type NetworkConfig } from '../network/index.ts';
+import {
+  Iso8583IssuerClient,
+  Iso8583IssuerServer,
+  type IssuerClientStats,
+  type IssuerLinkMode,
+  type IssuerServerStats,
+  type NetworkConfig,
+} from '../network/index.ts';
 import type { IssuerEndpoint } from '../network/messages.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -16,7 +23,16 @@ export interface IssuerLink {
   start(): Promise<void>;
   /** Where the issuer's server listens (`127.0.0.1:<port>`) once started under `iso8583`; null in process. */
   address(): string | null;
+  /** What each end of the link has counted (the network's client, the issuer's server); null in process, or before `start`. */
+  stats(): IssuerLinkStats | null;
+  /** The network answered 91 because `issuer` missed its time-out: counted when that is the issuer behind this link. */
+  noteTimeout(issuer: string): void;
   close(): Promise<void>;
+}
+
+export interface IssuerLinkStats {
+  readonly network: IssuerClientStats;
+  readonly issuer: IssuerServerStats;
 }
 
 /**
@@ -40,10 +56,18 @@ export function issuerLinkOf(
   deps: { readonly clock: Clock; readonly logger: Logger; readonly linkKey: Buffer },
 ): IssuerLink {
   if (settings.issuerLink === 'in-process') {
-    return { mode: 'in-process', endpoint: issuer, start: async () => undefined, address: () => null, close: async () => undefined };
+    return {
+      mode: 'in-process',
+      endpoint: issuer,
+      start: async () => undefined,
+      address: () => null,
+      stats: () => null,
+      noteTimeout: () => undefined,
+      close: async () => undefined,
+    };
   }
   const log = deps.logger.child({ component: 'issuer-link' });
-  const server = new Iso8583IssuerServer({ issuer, key: deps.linkKey, log });
+  const server = new Iso8583IssuerServer({ issuer, key: deps.linkKey, log, idleTimeoutMs: settings.issuerLinkIdleTimeoutMs });
   let client: Iso8583IssuerClient | null = null;
   const connected = (): Iso8583IssuerClient => {
     if (client === null) throw new Error('the ISO 8583 issuer link is not started');
@@ -69,13 +93,28 @@ export function issuerLinkOf(
         if (error.code === 'EADDRINUSE') throw new Error(`cannot start the issuer's ISO 8583 server on ${where}: the port is in use (choose one with --issuer-link-port, or 0 for any)`);
         throw new Error(`cannot start the issuer's ISO 8583 server on ${where}: ${error.message}`, { cause: error });
       });
-      client = new Iso8583IssuerClient({ name: issuer.name, host: LOOPBACK, port, key: deps.linkKey, clock: deps.clock, log });
+      client = new Iso8583IssuerClient({
+        name: issuer.name,
+        host: LOOPBACK,
+        port,
+        key: deps.linkKey,
+        clock: deps.clock,
+        log,
+        echoIntervalMs: settings.issuerLinkEchoIntervalMs,
+        echoTimeoutMs: settings.issuerLinkEchoTimeoutMs,
+      });
       client.connect();
       await client.whenConnected(CONNECT_WITHIN_MS);
     },
     address() {
       const address = server.address;
       return address === null ? null : `${address.host}:${address.port}`;
+    },
+    stats() {
+      return client === null ? null : { network: client.stats(), issuer: server.stats() };
+    },
+    noteTimeout(name) {
+      if (name === issuer.name) client?.timedOut();
     },
     async close() {
       await client?.close();

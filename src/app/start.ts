@@ -22,6 +22,7 @@ import { startTasks, type BackgroundTask } from '../platform/task-runner.ts';
 import { VERSION } from '../version.ts';
 import { buildCardlane, type BuiltCardlane } from './build.ts';
 import type { IssuerLink } from './issuer-link.ts';
+import { registerIssuerLinkMetrics } from './issuer-link-metrics.ts';
 import { loadCardlaneConfig, type CardlaneConfig } from './config.ts';
 import { loadDeploymentSecrets, openSecretStore } from './secrets.ts';
 import type { SecretStore } from '../platform/secrets/secret-store.ts';
@@ -139,6 +140,9 @@ export async function startCardlane(options: StartOptions = {}): Promise<Cardlan
     // /metrics tells how much business each route does: beyond loopback, only to the operator (metrics.ts).
     const metricsCredential = requireOperator(db, app.issuer.operatorKeys);
     http = await createHttpServer({ db, logger, version: VERSION, routes: app.routes, limits: config.http, metricsCredential });
+    // The issuer link's counters and the advices it owes, on /metrics (only when the network reaches its issuer over ISO 8583).
+    const linkIssuer = app.issuerLink.endpoint.name;
+    registerIssuerLinkMetrics(http.metrics, app.issuerLink, () => app.network.network.owedAdvicesPending(linkIssuer));
     await listen(http, config);
     const url = baseUrl(http);
     listeningUrl = url;

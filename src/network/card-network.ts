@@ -66,6 +66,11 @@ export interface CardNetworkOptions {
    * delivers them after an outage or a restart. Without it an advice is tried only while the stand-in is followed through.
    */
   readonly adviceKey?: Buffer;
+  /**
+   * Told each time an issuer's answer misses the time-out and the network answers 91 in its stead (an authorization,
+   * a follow-up, or the stand-in's own reversal or advice): how an issuer link counts the time-outs it cannot see.
+   */
+  readonly onIssuerTimeout?: (issuer: string) => void;
 }
 
 type FollowUpType = FollowUpRequest['type'];
@@ -116,6 +121,8 @@ export class CardNetwork {
   readonly #standInSettleAfterMs: number;
   readonly #inFlight = new Map<string, Promise<AuthorizationResponse | FollowUpResponse>>();
   readonly #par: PaymentAccountReferenceOf | null;
+  readonly #owedAdvices: OwedAdvices | null;
+  readonly #onIssuerTimeout: (issuer: string) => void;
 
   constructor(options: CardNetworkOptions) {
     this.#db = options.db;
@@ -139,13 +146,16 @@ export class CardNetwork {
     this.#rowLoader = new NetworkRowLoader(options.db);
     const lateAnswerWaitMs = checkDuration(options.lateAnswerWaitMs ?? DEFAULT_LATE_ANSWER_WAIT_MS, 'lateAnswerWaitMs');
     this.#standInSettleAfterMs = lateAnswerWaitMs + 6 * (this.#timeoutMs + 1_000) + 60_000;
+    this.#owedAdvices = options.adviceKey === undefined ? null : new OwedAdvices(options.db, options.adviceKey);
+    this.#onIssuerTimeout = options.onIssuerTimeout ?? (() => undefined);
     this.#followThrough = new StandInFollowThrough({
       db: options.db,
       clock: options.clock,
       writer: this.#writer,
       timeoutMs: this.#timeoutMs,
       lateAnswerWaitMs,
-      owedAdvices: options.adviceKey === undefined ? null : new OwedAdvices(options.db, options.adviceKey),
+      owedAdvices: this.#owedAdvices,
+      onIssuerTimeout: this.#onIssuerTimeout,
       ...(options.onBackgroundError ? { onError: options.onBackgroundError } : {}),
     });
   }
@@ -223,6 +233,11 @@ export class CardNetwork {
     return this.#followThrough.settleOwed((name) => this.#issuers.get(name), nowMs, this.#standInSettleAfterMs);
   }
 
+  /** How many advices the network still owes `issuer` after stand-ins (0 without an advice key: none are kept). */
+  owedAdvicesPending(issuer: string): Promise<number> {
+    return this.#owedAdvices?.count(issuer) ?? Promise.resolve(0);
+  }
+
   /** Resolves once every reversal and advice the network owes after a stand-in has been sent (for tests and shutdown). */
   idle(): Promise<void> {
     return this.#followThrough.idle();
@@ -293,6 +308,7 @@ export class CardNetwork {
     issuerName: string,
   ): { response: AuthorizationResponse; outcome: IssuerOutcome } {
     if (timed.kind === 'timed_out') {
+      this.#onIssuerTimeout(issuerName);
       return { response: networkAuthorizationAnswer(id, '91', NETWORK_REASONS.issuerUnavailable, currency, issuerName), outcome: 'timeout' };
     }
     if (timed.kind === 'failed' && isIssuerUnreachable(timed.error)) {
@@ -373,6 +389,7 @@ export class CardNetwork {
     issuerName: string,
   ): { answer: AuthorizationResponse | FollowUpResponse; outcome: IssuerOutcome } {
     if (timed.kind === 'timed_out') {
+      this.#onIssuerTimeout(issuerName);
       return { answer: this.#networkAnswer(request, type, '91', NETWORK_REASONS.issuerUnavailable, currency, issuerName), outcome: 'timeout' };
     }
     if (timed.kind === 'failed' && isIssuerUnreachable(timed.error)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { wholeNumber, type ConfigSection } from '../platform/config.ts';
+import { ConfigError, wholeNumber, type ConfigSection } from '../platform/config.ts';
 
 /** The card network's rules for every payment: how long an issuer has to answer, and how long an authorization may hold funds. */
 export interface PaymentsConfig {
@@ -34,7 +34,16 @@ export interface NetworkConfig {
   readonly issuerLink: IssuerLinkMode;
   /** Where the issuer's ISO 8583 server listens under `iso8583`; 0 (the default) is any free port, so processes on one machine never collide. */
   readonly issuerLinkPort: number;
+  /** The network echoes (0800) on a link connection after this long with nothing received on it (docs/iso8583-link.md). */
+  readonly issuerLinkEchoIntervalMs: number;
+  /** An echo unanswered for this long closes its connection, and the network connects again. */
+  readonly issuerLinkEchoTimeoutMs: number;
+  /** The issuer's server closes a connection silent this long; at least twice the echo interval, so a live one never is. */
+  readonly issuerLinkIdleTimeoutMs: number;
 }
+
+/** Digits from a flag or the environment are read as the number they spell; anything else is left for the schema to refuse. */
+const digitsAsNumber = (value: unknown) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
 
 export const networkConfigSection: ConfigSection<'network', NetworkConfig> = {
   name: 'network',
@@ -42,8 +51,29 @@ export const networkConfigSection: ConfigSection<'network', NetworkConfig> = {
     issuerLink: z.enum(ISSUER_LINKS, { errorMap: () => ({ message: `must be one of ${ISSUER_LINKS.join(', ')}` }) }),
     // From a flag or the environment it is text: digits are read as the number they spell.
     issuerLinkPort: z.preprocess((value) => (typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value), wholeNumber(0, 65_535, 'port (0 for any free one)')),
+    issuerLinkEchoIntervalMs: z.preprocess(digitsAsNumber, wholeNumber(100, 600_000, 'milliseconds')),
+    issuerLinkEchoTimeoutMs: z.preprocess(digitsAsNumber, wholeNumber(100, 600_000, 'milliseconds')),
+    issuerLinkIdleTimeoutMs: z.preprocess(digitsAsNumber, wholeNumber(200, 3_600_000, 'milliseconds')),
   },
-  defaults: { issuerLink: 'in-process', issuerLinkPort: 0 },
-  envNames: { issuerLink: 'CARDLANE_NETWORK_ISSUER_LINK', issuerLinkPort: 'CARDLANE_NETWORK_ISSUER_LINK_PORT' },
+  // Echo after 30 s of quiet, as card networks' links commonly do; 10 s for its answer; the server waits three echo
+  // intervals (two echoes lost or late) before it closes a silent connection.
+  defaults: { issuerLink: 'in-process', issuerLinkPort: 0, issuerLinkEchoIntervalMs: 30_000, issuerLinkEchoTimeoutMs: 10_000, issuerLinkIdleTimeoutMs: 90_000 },
+  envNames: {
+    issuerLink: 'CARDLANE_NETWORK_ISSUER_LINK',
+    issuerLinkPort: 'CARDLANE_NETWORK_ISSUER_LINK_PORT',
+    issuerLinkEchoIntervalMs: 'CARDLANE_NETWORK_ISSUER_LINK_ECHO_INTERVAL_MS',
+    issuerLinkEchoTimeoutMs: 'CARDLANE_NETWORK_ISSUER_LINK_ECHO_TIMEOUT_MS',
+    issuerLinkIdleTimeoutMs: 'CARDLANE_NETWORK_ISSUER_LINK_IDLE_TIMEOUT_MS',
+  },
   flagNames: { issuerLink: '--issuer-link', issuerLinkPort: '--issuer-link-port' },
+  check(network) {
+    // The client echoes after one interval of quiet; the server must wait longer than that, with room for an echo lost or late.
+    if (network.issuerLinkIdleTimeoutMs < 2 * network.issuerLinkEchoIntervalMs) {
+      throw new ConfigError(
+        `invalid configuration: network.issuerLinkIdleTimeoutMs (${network.issuerLinkIdleTimeoutMs}) must be at least twice network.issuerLinkEchoIntervalMs (${network.issuerLinkEchoIntervalMs}), or the issuer's server closes connections the network keeps alive`,
+        'network.issuerLinkIdleTimeoutMs',
+        'network',
+      );
+    }
+  },
 };

@@ -6,8 +6,8 @@
  * Other modules import only this file and messages.ts.
  */
 export { networkConfigSection, paymentsConfigSection, type IssuerLinkMode, type NetworkConfig, type PaymentsConfig } from './config.ts';
-export { Iso8583IssuerClient, type Iso8583IssuerClientOptions } from './iso8583/issuer-client.ts';
-export { Iso8583IssuerServer, type Iso8583IssuerServerOptions } from './iso8583/issuer-server.ts';
+export { Iso8583IssuerClient, type Iso8583IssuerClientOptions, type IssuerClientStats } from './iso8583/issuer-client.ts';
+export { Iso8583IssuerServer, type Iso8583IssuerServerOptions, type IssuerServerStats } from './iso8583/issuer-server.ts';
 export { ISSUER_LINK_KEY_SECRET } from './iso8583/link-key-secret.ts';
 export { networkDoctorRecords } from './doctor-records.ts';
 export { networkModule, type NetworkApi } from './module.ts';

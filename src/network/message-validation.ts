@@ -9,6 +9,19 @@ import { isValidPan } from './pan-format.ts';
  * valid amount, 12 for anything else malformed. Messages arrive typed, but
  * the types are the sender's promise, not a fact, so every field is checked
  * as if it were `unknown`.
+ *
+ * Text. Every free-text field (the acquirer's and merchant's ids, the
+ * merchant's name, the AVS data, the customer reference, the 3-D Secure
+ * value, the cardholder's name) must be well-formed Unicode: a lone UTF-16
+ * surrogate — half a character — is refused 12 with that field's reason.
+ * Such a string is not text a person typed but a broken encoder or a probe,
+ * and no wire to an issuer can carry it: ISO 8583 sends text as bytes
+ * (ASCII, or UTF-8 in private data), and UTF-8 has no spelling for half a
+ * character. The other choices are worse for a payment: replacing it
+ * (U+FFFD) silently changes what the issuer compares (AVS, the name) and
+ * what the cardholder's statement shows; escaping it would need every issuer
+ * to read an escape no standard defines. So the network refuses it at its
+ * edge, before any issuer, the same in process as over the link.
  */
 
 export interface Refusal {
@@ -133,17 +146,23 @@ function isCurrency(value: unknown): value is string {
   return typeof value === 'string' && CURRENCY_PATTERN.test(value);
 }
 
+/** Well-formed text (below), not blank. */
 function isText(value: unknown, maxLength: number): value is string {
-  return typeof value === 'string' && value.trim() !== '' && value.length <= maxLength;
+  return isWellFormedText(value, maxLength) && value.trim() !== '';
 }
 
 /** Text of at most `maxLength` UTF-16 units with no lone surrogate: no wire carries half a character (UTF-8 cannot spell one). */
 function isWellFormedText(value: unknown, maxLength: number): value is string {
-  return typeof value === 'string' && value.length <= maxLength && !LONE_SURROGATE.test(value);
+  return typeof value === 'string' && value.length <= maxLength && !hasLoneSurrogate(value);
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** True when `value` holds half a UTF-16 surrogate pair: not well-formed Unicode, so no UTF-8 for it exists. */
+export function hasLoneSurrogate(value: string): boolean {
+  return LONE_SURROGATE.test(value);
+}
+
 function isOptionalText(value: unknown, maxLength: number): boolean {
-  return value === null || (typeof value === 'string' && value.length <= maxLength);
+  return value === null || isWellFormedText(value, maxLength);
 }

@@ -268,7 +268,7 @@ export interface AuthorizationResponse {
   readonly id: string;
   readonly responseCode: IsoResponseCode;
   readonly approved: boolean;
-  /** Six characters when approved, null otherwise. */
+  /** Six letters or digits when approved (ISO 8583's element 38, an 6), null otherwise. */
   readonly approvalCode: string | null;
   /** The amount held: the request's amount when approved (for an incremental, the increase), 0 when declined. */
   readonly approvedAmount: Money;

@@ -25,6 +25,8 @@ export interface NetworkModuleDeps extends Runtime {
   readonly issuers: readonly IssuerEndpoint[];
   /** The BIN the network routes to Cardlane's issuer. */
   readonly cardlaneBin: string;
+  /** Told each time an issuer missed the network's time-out and was answered for (91): the issuer link counts its own. */
+  readonly onIssuerTimeout?: (issuer: string) => void;
 }
 
 export interface NetworkApi {
@@ -38,7 +40,7 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
   name: 'network',
   migrations: [...networkMigrations, ...networkDisputeMigrations],
   errorCodes: {},
-  build({ db, clock, ids, payments, parKey, adviceKey, issuers, cardlaneBin }) {
+  build({ db, clock, ids, payments, parKey, adviceKey, issuers, cardlaneBin, onIssuerTimeout }) {
     const testBank = createTestBank({ db, clock, ids });
     const network = new CardNetwork({
       db,
@@ -49,6 +51,7 @@ export const networkModule: ModuleDescription<NetworkModuleDeps, NetworkApi> = {
       timeoutMs: payments.issuerTimeoutMs,
       parKey,
       adviceKey,
+      ...(onIssuerTimeout ? { onIssuerTimeout } : {}),
     });
     const standInSweep = {
       // Reversals and advices owed after stand-ins whose live follow-through could not finish (a long outage, or a

@@ -5,7 +5,7 @@ import {
   type FollowUpResponse,
   type IsoResponseCode,
 } from './messages.ts';
-import { isValidCardholderBilling } from './message-validation.ts';
+import { hasLoneSurrogate, isValidCardholderBilling } from './message-validation.ts';
 
 /**
  * Answers the network gives in an issuer's stead (a malformed message, an
@@ -28,6 +28,8 @@ export const NETWORK_REASONS = {
 
 const CHECK_RESULTS: ReadonlySet<unknown> = new Set<CheckResult>(['pass', 'fail', 'unavailable', 'unchecked']);
 const REASON_PATTERN = /^[a-z0-9_]{1,64}$/;
+/** ISO 8583's element 38, `an 6`: what every wire to the network carries, so the contract in process is the same. */
+const APPROVAL_CODE_PATTERN = /^[0-9A-Za-z]{6}$/;
 
 export function networkAuthorizationAnswer(
   id: string,
@@ -61,13 +63,14 @@ export function isWellFormedAuthorizationResponse(value: unknown, requestId: str
   const r = value as Partial<AuthorizationResponse> | null;
   if (typeof r !== 'object' || r === null || r.type !== 'authorization_response' || r.id !== requestId) return false;
   if (!isIsoResponseCode(r.responseCode) || r.approved !== (r.responseCode === '00')) return false;
-  if (r.approved ? !(typeof r.approvalCode === 'string' && r.approvalCode.length === 6) : r.approvalCode !== null) return false;
+  if (r.approved ? !(typeof r.approvalCode === 'string' && APPROVAL_CODE_PATTERN.test(r.approvalCode)) : r.approvalCode !== null) return false;
   if (!isMoney(r.approvedAmount) || (!r.approved && r.approvedAmount.minor !== 0)) return false;
   if (!isValidCardholderBilling(r.cardholderBilling, r.approvedAmount.currency)) return false;
   if (typeof r.avs !== 'object' || r.avs === null || !CHECK_RESULTS.has(r.avs.line1) || !CHECK_RESULTS.has(r.avs.postalCode)) return false;
   if (!CHECK_RESULTS.has(r.cvv2)) return false;
   if (typeof r.reason !== 'string' || !REASON_PATTERN.test(r.reason)) return false;
-  return r.issuerAuthorizationId === null || (typeof r.issuerAuthorizationId === 'string' && r.issuerAuthorizationId.length <= 255);
+  // Half a character cannot cross a wire (message-validation.ts): an issuer that answers one answers outside the contract.
+  return r.issuerAuthorizationId === null || (typeof r.issuerAuthorizationId === 'string' && r.issuerAuthorizationId.length <= 255 && !hasLoneSurrogate(r.issuerAuthorizationId));
 }
 
 /** True when an issuer's answer to follow-up `requestId` fits the contract. */

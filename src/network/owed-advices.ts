@@ -68,6 +68,12 @@ export class OwedAdvices {
     return { owed, unreadable };
   }
 
+  /** How many advices are owed to `issuer` now (every process's: they share the table). */
+  async count(issuer: string): Promise<number> {
+    const row = await this.#db.get<{ owed: number | string }>('SELECT COUNT(*) AS owed FROM network_owed_advices WHERE issuer = ?', [issuer]);
+    return Number(row?.owed ?? 0);
+  }
+
   /** The advice is delivered, or no longer worth keeping: its sealed copy goes. */
   async forget(adviceId: string): Promise<void> {
     await this.#db.run('DELETE FROM network_owed_advices WHERE advice_id = ?', [adviceId]);

@@ -53,6 +53,8 @@ export interface StandInFollowThroughDeps {
   readonly onError?: (error: unknown) => void;
   /** Where advices wait for an issuer that has not taken them; null: an advice is tried only by the live follow-through. */
   readonly owedAdvices: OwedAdvices | null;
+  /** Told when the issuer's answer to a reversal or an advice missed the time-out (card-network.ts). */
+  readonly onIssuerTimeout?: (issuer: string) => void;
 }
 
 export class StandInFollowThrough {
@@ -191,6 +193,7 @@ export class StandInFollowThrough {
         outcome = 'answered';
         if (response.responseCode !== '91' && response.responseCode !== '96') break;
       } else if (timed.kind === 'timed_out') {
+        this.#deps.onIssuerTimeout?.(issuer.name);
         response = networkFollowUpAnswer(request.id, original.id, '91', NETWORK_REASONS.issuerUnavailable, currency);
         outcome = 'timeout';
       } else if (timed.kind === 'failed' && isIssuerUnreachable(timed.error)) {
@@ -221,6 +224,7 @@ export class StandInFollowThrough {
       attempts += 1;
       const timed = await callWithTimeout(() => issuer.advise(advice), timeoutMs);
       outcome = timed.kind === 'answered' ? 'delivered' : timed.kind === 'timed_out' ? 'timeout' : 'error';
+      if (outcome === 'timeout') this.#deps.onIssuerTimeout?.(issuer.name);
       if (outcome === 'delivered') break;
     }
     const meta = { issuerOutcome: outcome, attempts, latencyUs: elapsedUs(started), answeredAtMs: clock.nowMs() };

@@ -24,7 +24,9 @@ import { closedWithin, linkProxy, rawConnection } from '../network/iso8583/link-
 // the Stripe-compatible API reach the issuer over TCP on 127.0.0.1 — approved, captured in part, refunded, and
 // declined for insufficient funds with ISO 51 reaching the acquirer — and the ledger audit holds afterwards, with
 // the network writing its own records (no AnswerRecorder crosses a wire). A local user who opens the issuer's port
-// without the deployment's link key moves no money, and a captured frame changed on the way is refused.
+// without the deployment's link key moves no money, and a captured frame changed on the way is refused. The link keeps
+// itself alive with the settings given (echoes after 500 ms of quiet here, a silent connection closed after 2.5 s) and
+// shows what it does on /metrics.
 
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 9));
 const dataDir = mkdtempSync(join(tmpdir(), 'cardlane-issuer-link-'));
@@ -39,7 +41,8 @@ before(async () => {
   location = await migratedTestLocation();
   cardlane = await startCardlane({
     flags: { port: '0', database: location.url, dataDir, sectionFlags: { '--issuer-link': 'iso8583' } },
-    env: {},
+    // Far enough apart that a busy machine's slow turn of the event loop never closes a live connection.
+    env: { CARDLANE_NETWORK_ISSUER_LINK_ECHO_INTERVAL_MS: '500', CARDLANE_NETWORK_ISSUER_LINK_IDLE_TIMEOUT_MS: '2500' },
     clock,
     tasks: () => [],
     logger: createLogger({ level: 'silent' }),
@@ -234,4 +237,67 @@ test('a local user without the link key moves no money through the issuer’s po
   assert.equal(await available(card), before + 150);
   audit = await auditCardlane(cardlane.db, clock.nowMs());
   assert.equal(audit.ok, true, JSON.stringify(audit.checks.filter((c) => !c.ok)));
+});
+
+/** /metrics (open on loopback) as `name{labels}` → value. */
+async function metrics(): Promise<Map<string, number>> {
+  const response = await fetch(`${cardlane.url}/metrics`);
+  assert.equal(response.status, 200);
+  const values = new Map<string, number>();
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match) values.set(match[1]!, Number(match[2]));
+  }
+  return values;
+}
+
+test('the link on /metrics: messages by type after a payment, a MAC failure, connections up, no reconnects or time-outs, no advice owed; a silent connection is closed at the bound set while the network’s stay', async () => {
+  const sent = (side: string, mti: string) => `cardlane_issuer_link_messages_sent_total{side="${side}",mti="${mti}"}`;
+  const received = (side: string, mti: string) => `cardlane_issuer_link_messages_received_total{side="${side}",mti="${mti}"}`;
+  const macFailures = (side: string) => `cardlane_issuer_link_mac_failures_total{side="${side}"}`;
+  const idleCloses = (side: string) => `cardlane_issuer_link_idle_closes_total{side="${side}"}`;
+  const delta = (later: Map<string, number>, earlier: Map<string, number>, name: string) => (later.get(name) ?? 0) - (earlier.get(name) ?? 0);
+  const card = await demoCard();
+  const start = await metrics();
+
+  // A payment, captured at once: 0100 → 0110, then the 0220 completion → 0230, each counted at both ends.
+  assert.equal((await pay(card, 123)).status, 'succeeded');
+  const paid = await metrics();
+  for (const [name, change] of [
+    [sent('network', '0100'), 1],
+    [received('issuer', '0100'), 1],
+    [sent('issuer', '0110'), 1],
+    [received('network', '0110'), 1],
+    [sent('network', '0220'), 1],
+    [received('network', '0230'), 1],
+  ] as const) {
+    assert.equal(delta(paid, start, name), change, name);
+  }
+  assert.ok((paid.get(received('network', '0810')) ?? 0) >= 1, 'the network’s echoes are answered');
+
+  // A frame sealed under another key: refused at the issuer's end, counted there.
+  const [, portText] = cardlane.issuerLink.address!.split(':');
+  const port = Number(portText);
+  const trace = { transmittedAt: '0601090000', stan: '000001', rrn: '615209000001' };
+  const stranger = await rawConnection(port);
+  stranger.write(frameOf(sealMessage(linkKeyOf(randomBytes(32), 'attacker'), encodeLinkFrame({ trace, message: { kind: 'echo' } })), 12_288));
+  assert.equal(await closedWithin(stranger, 2_000), true);
+  const refused = await metrics();
+  assert.equal(delta(refused, paid, macFailures('issuer')), 1);
+  assert.equal(delta(refused, paid, macFailures('network')), 0);
+
+  // A peer with the key that shows a right MAC once and then says nothing: closed after the 2.5 s set in the environment.
+  const silent = await rawConnection(port);
+  silent.write(frameOf(sealMessage(linkKeyOf(await deploymentLinkKey(), 'test'), encodeLinkFrame({ trace, message: { kind: 'echo' } })), 12_288));
+  const started = performance.now();
+  assert.equal(await closedWithin(silent, 6_000), true, 'the silent connection is closed');
+  assert.ok(performance.now() - started >= 2_000, `closed after ${Math.round(performance.now() - started)} ms`);
+  const end = await metrics();
+  assert.ok(delta(end, refused, idleCloses('issuer')) >= 1);
+  // The network's own connections, echoing after 500 ms of quiet, were never that silent.
+  assert.equal(end.get('cardlane_issuer_link_connections_up'), 2);
+  assert.equal(end.get('cardlane_issuer_link_reconnects_total'), 0);
+  assert.equal(end.get(idleCloses('network')), 0);
+  assert.equal(end.get('cardlane_issuer_link_timeouts_total'), 0);
+  assert.equal(end.get('cardlane_issuer_link_owed_advices'), 0);
 });

@@ -15,6 +15,7 @@ import type { LinkAnswer, LinkRequest } from './codec.ts';
 import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES } from './frames.ts';
 import { LinkConnection } from './link-connection.ts';
 import { SILENT_LINK_LOG, type LinkLog } from './link-log.ts';
+import { LinkStats, type LinkCounts } from './link-stats.ts';
 import { linkKeyOf } from './message-mac.ts';
 
 export interface Iso8583IssuerClientOptions {
@@ -40,10 +41,24 @@ export interface Iso8583IssuerClientOptions {
   /** Reconnecting waits this long after the first failure, twice as long after each next one, up to `reconnectMaxMs`. */
   readonly reconnectMinMs?: number;
   readonly reconnectMaxMs?: number;
-  /** An echo (0800) on each connection this often (default 30 s; 0 for none). */
+  /**
+   * An echo (0800) on a connection after this long with nothing received on it (default 30 s; 0 for none). The
+   * issuer's server closes a connection silent for longer than its idle bound (default 90 s): keep this well under it.
+   */
   readonly echoIntervalMs?: number;
+  /** No answer to an echo within this long (default 10 s) closes the connection, and a new one is made. */
   readonly echoTimeoutMs?: number;
   readonly log?: LinkLog;
+}
+
+/** The client's counters (link-stats.ts), with what only the client knows. */
+export interface IssuerClientStats extends LinkCounts {
+  /** Connections up now. */
+  readonly connectionsUp: number;
+  /** Times a connection came up again after it was lost (its issuer closed it, it broke, or an echo went unanswered). */
+  readonly reconnects: number;
+  /** Calls the network answered 91 in the issuer's stead because no answer came within its time-out (`timedOut`). */
+  readonly timeouts: number;
 }
 
 /**
@@ -68,6 +83,8 @@ export interface Iso8583IssuerClientOptions {
 export class Iso8583IssuerClient implements IssuerEndpoint {
   readonly name: string;
   readonly #connections: readonly LinkConnection[];
+  readonly #stats = new LinkStats();
+  #timeouts = 0;
   readonly #requestTimeoutMs: number;
   readonly #where: string;
 
@@ -89,6 +106,7 @@ export class Iso8583IssuerClient implements IssuerEndpoint {
       maxInFlight: bounded(options.maxInFlight ?? 10_000, 1, 100_000, 'maxInFlight'),
       nowMs: () => options.clock.nowMs(),
       log: options.log ?? SILENT_LINK_LOG,
+      stats: this.#stats,
     };
     this.#connections = Array.from({ length: count }, () => new LinkConnection(settings));
   }
@@ -114,6 +132,20 @@ export class Iso8583IssuerClient implements IssuerEndpoint {
   /** How many connections are up. */
   get connected(): number {
     return this.#connections.filter((c) => c.up).length;
+  }
+
+  /**
+   * The network tells its issuer's client each time it answered 91 because this issuer's answer missed its
+   * time-out: the link cannot see that itself (the network stops waiting; the request here waits on, up to
+   * `requestTimeoutMs`, for a late answer the network still follows through).
+   */
+  timedOut(): void {
+    this.#timeouts += 1;
+  }
+
+  stats(): IssuerClientStats {
+    const reconnects = this.#connections.reduce((sum, c) => sum + c.reconnects, 0);
+    return { connectionsUp: this.connected, reconnects, ...this.#stats.counts(), timeouts: this.#timeouts };
   }
 
   async authorize(request: AuthorizationRequest): Promise<AuthorizationResponse> {

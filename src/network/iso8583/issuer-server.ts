@@ -1,12 +1,17 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { IssuerEndpoint } from '../messages.ts';
 import { answerMtiOf, decodeLinkFrame, encodeLinkFrame, isLinkRequest, type LinkAnswer, type LinkRequest, type Trace } from './codec.ts';
 import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES, FrameReader, frameOf } from './frames.ts';
+import { Iso8583Error } from './iso8583-error.ts';
 import { SILENT_LINK_LOG, type LinkLog } from './link-log.ts';
+import { LinkStats, type LinkCounts } from './link-stats.ts';
 import { linkKeyOf, openMessage, sealMessage, type LinkKey } from './message-mac.ts';
 
 /** How long a new connection has to send its first frame with a right MAC (the network's client sends an echo at once). */
 const AUTHENTICATE_WITHIN_MS = 2_000;
+/** Three of the network's default echo intervals (30 s, issuer-client.ts): two echoes may be lost or late before a live connection is closed. */
+const DEFAULT_IDLE_TIMEOUT_MS = 90_000;
 
 export interface Iso8583IssuerServerOptions {
   /** Any issuer: each request is handed to it as the network would hand it in process. */
@@ -21,7 +26,18 @@ export interface Iso8583IssuerServerOptions {
   readonly maxConnections?: number;
   /** Requests one connection may have with the issuer at once (default 1,000); past it, the connection is not read until one is answered. */
   readonly maxInFlightPerConnection?: number;
+  /**
+   * An authenticated connection on which no frame has come or gone for this long is closed (default 90 s): a peer
+   * that proved itself once must not hold a place forever with no traffic. The network's client echoes on an idle
+   * connection (by default after 30 s), so a live one is never this silent. Not while the issuer owes it answers.
+   */
+  readonly idleTimeoutMs?: number;
   readonly log?: LinkLog;
+}
+
+/** The server's counters (link-stats.ts), with its authenticated connections open now. */
+export interface IssuerServerStats extends LinkCounts {
+  readonly connections: number;
 }
 
 /**
@@ -39,6 +55,12 @@ export interface Iso8583IssuerServerOptions {
  * up) and nothing else: other connections and the issuer go on. An issuer
  * that throws gets a failure answer (codec.ts), which the network treats as
  * a failed call.
+ *
+ * A connection that has shown a right MAC and then goes silent — no frame
+ * either way for `idleTimeoutMs`, and no answer owed — is closed: a stuck
+ * peer, or half-open TCP after a network fault, would otherwise keep its
+ * place (and its memory) forever. The network's client keeps a quiet
+ * connection alive with echoes.
  */
 export class Iso8583IssuerServer {
   readonly #issuer: IssuerEndpoint;
@@ -47,6 +69,8 @@ export class Iso8583IssuerServer {
   readonly #maxInFlight: number;
   readonly #log: LinkLog;
   readonly #maxConnections: number;
+  readonly #idleTimeoutMs: number;
+  readonly #stats = new LinkStats();
   readonly #server: Server;
   /** Open connections, oldest first, each with whether a frame with a right MAC has come on it. */
   readonly #sockets = new Map<Socket, { authenticated: boolean }>();
@@ -58,6 +82,7 @@ export class Iso8583IssuerServer {
     this.#maxInFlight = bounded(options.maxInFlightPerConnection ?? 1_000, 1, 100_000, 'maxInFlightPerConnection');
     this.#log = options.log ?? SILENT_LINK_LOG;
     this.#maxConnections = bounded(options.maxConnections ?? 64, 1, 10_000, 'maxConnections');
+    this.#idleTimeoutMs = bounded(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 1, 3_600_000, 'idleTimeoutMs');
     this.#server = createServer((socket) => this.#accept(socket));
   }
 
@@ -76,6 +101,12 @@ export class Iso8583IssuerServer {
   get address(): { readonly host: string; readonly port: number } | null {
     const address = this.#server.address() as AddressInfo | null;
     return address === null ? null : { host: address.address, port: address.port };
+  }
+
+  stats(): IssuerServerStats {
+    let connections = 0;
+    for (const state of this.#sockets.values()) if (state.authenticated) connections += 1;
+    return { connections, ...this.#stats.counts() };
   }
 
   /** Stops listening and closes every connection (answers still being decided are dropped). */
@@ -103,6 +134,32 @@ export class Iso8583IssuerServer {
     const reader = new FrameReader(this.#maxFrameBytes);
     let inFlight = 0;
     let refused = false;
+    /** When a frame last came or went (performance.now(): real time); the idle watch starts at the first right MAC. */
+    let lastTrafficAt = performance.now();
+    let idleTimer: NodeJS.Timeout | null = null;
+    // One timer a connection, moved on lazily: traffic only notes the time; the timer, when it fires early, waits out the rest.
+    const watchIdle = (delayMs: number) => {
+      idleTimer = setTimeout(() => {
+        if (!silentTooLong()) return watchIdle(inFlight > 0 ? this.#idleTimeoutMs : this.#idleTimeoutMs - (performance.now() - lastTrafficAt));
+        // Judged again once what has arrived is read (setImmediate runs after the loop's I/O): after this process
+        // stalled (a long synchronous turn), timers run before the sockets are read, and the peer's echo may be waiting.
+        setImmediate(() => {
+          if (socket.destroyed) return;
+          if (!silentTooLong()) return watchIdle(this.#idleTimeoutMs - (performance.now() - lastTrafficAt));
+          this.#stats.idleClose();
+          this.#log.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}`, silent_ms: Math.round(performance.now() - lastTrafficAt) }, 'issuer link: a connection stayed silent; closing it');
+          socket.destroy();
+        });
+      }, Math.max(1, Math.ceil(delayMs)));
+      idleTimer.unref();
+    };
+    /** Nothing came or went for the idle bound, and the issuer owes the connection no answer. */
+    const silentTooLong = () => inFlight === 0 && performance.now() - lastTrafficAt >= this.#idleTimeoutMs;
+    const send = (frame: Buffer) => {
+      socket.write(frame);
+      lastTrafficAt = performance.now();
+      this.#stats.sent(frame.toString('latin1', 2, 6));
+    };
     // The reason names an element and what is wrong, never a value (iso8583-error.ts): a frame may hold a PAN or a CVV2.
     const refuse = (why: string) => {
       if (refused) return;
@@ -123,16 +180,22 @@ export class Iso8583IssuerServer {
         let trace: Trace;
         try {
           const opened = openMessage(this.#key, payload);
-          state.authenticated = true;
+          lastTrafficAt = performance.now();
+          this.#stats.received(opened.toString('latin1', 0, 4));
+          if (!state.authenticated) {
+            state.authenticated = true;
+            watchIdle(this.#idleTimeoutMs);
+          }
           const frame = decodeLinkFrame(opened);
           if (!isLinkRequest(frame.message)) return refuse('an answer arrived where only requests belong');
           request = frame.message;
           trace = frame.trace;
         } catch (error) {
+          if (error instanceof Iso8583Error && error.kind === 'unauthenticated') this.#stats.macFailure();
           return refuse((error as Error).message);
         }
         if (request.kind === 'echo') {
-          socket.write(this.#frame(trace, request, { kind: 'echo_answer' }));
+          send(this.#frame(trace, request, { kind: 'echo_answer' }));
           continue;
         }
         const toIssuer = request;
@@ -143,7 +206,7 @@ export class Iso8583IssuerServer {
           .then((answer) => {
             inFlight -= 1;
             if (socket.destroyed) return;
-            socket.write(this.#frame(trace, toIssuer, answer));
+            send(this.#frame(trace, toIssuer, answer));
             if (inFlight < this.#maxInFlight && !refused) socket.resume();
           })
           // Not reachable (#answer and #frame turn every failure into an answer); a bug must not take the process down.
@@ -154,6 +217,7 @@ export class Iso8583IssuerServer {
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(deadline);
+      if (idleTimer !== null) clearTimeout(idleTimer);
       this.#sockets.delete(socket);
     });
   }

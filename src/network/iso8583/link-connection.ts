@@ -1,9 +1,12 @@
 import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { IssuerUnreachableError } from '../issuer-unreachable.ts';
 import { answerMtiOf, decodeLinkFrame, encodeLinkFrame, isLinkRequest, type AnswerMti, type LinkAnswer, type LinkRequest, type Trace } from './codec.ts';
 import { transmissionDateTime } from './element-values.ts';
 import { FrameReader, frameOf } from './frames.ts';
+import { Iso8583Error } from './iso8583-error.ts';
 import type { LinkLog } from './link-log.ts';
+import type { LinkStats } from './link-stats.ts';
 import { openMessage, sealMessage, type LinkKey } from './message-mac.ts';
 
 /**
@@ -14,9 +17,18 @@ import { openMessage, sealMessage, type LinkKey } from './message-mac.ts';
  * down a request fails at once (IssuerUnreachableError), so the network
  * stands in without waiting for its time-out; requests in flight when it
  * drops fail the same way. It reconnects by itself, waiting twice as long
- * after each failed attempt (up to `reconnectMaxMs`). An echo (0800) every
- * `echoIntervalMs` finds a connection that died without closing: no 0810
- * within `echoTimeoutMs` closes it.
+ * after each failed attempt (up to `reconnectMaxMs`).
+ *
+ * Keeping alive. A connection that died without closing (half-open TCP
+ * after a network fault, or a stuck peer) looks open: TCP's own keepalive
+ * takes minutes to notice, and a payment sent on it would wait out the
+ * network's time-out. So when nothing has arrived on a connection for
+ * `echoIntervalMs`, the client sends an echo (0800, 70 = 301), as card
+ * networks' links do; no 0810 within `echoTimeoutMs` closes the connection
+ * and a new one is made. Only what arrives counts as traffic: requests
+ * going out on a connection that answers nothing prove nothing. The echo
+ * also keeps the issuer's server, which closes a connection silent for a
+ * few echo intervals (issuer-server.ts), from closing a quiet but live one.
  *
  * Every request goes out with its MAC (message-mac.ts) and every answer
  * must carry a right one. An answer without is a broken link, not an
@@ -32,13 +44,15 @@ export interface LinkConnectionOptions {
   readonly connectTimeoutMs: number;
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
-  /** 0: no echoes. */
+  /** An echo after this long with nothing received on the connection; 0: no echoes. */
   readonly echoIntervalMs: number;
   readonly echoTimeoutMs: number;
   readonly maxInFlight: number;
   /** The time for elements 7 and 37 (the injected clock's). */
   readonly nowMs: () => number;
   readonly log: LinkLog;
+  /** Counted into: shared by the client's connections. */
+  readonly stats: LinkStats;
 }
 
 interface Pending {
@@ -63,6 +77,10 @@ export class LinkConnection {
   #reconnectTimer: NodeJS.Timeout | null = null;
   #echoTimer: NodeJS.Timeout | null = null;
   #echoInFlight = false;
+  /** When a frame last arrived on the current socket (performance.now(): real time, whatever a test's clock says). */
+  #lastReceivedAt = 0;
+  #everUp = false;
+  #reconnects = 0;
   #stan = 0;
 
   constructor(options: LinkConnectionOptions) {
@@ -76,6 +94,11 @@ export class LinkConnection {
 
   get inFlight(): number {
     return this.#pending.size;
+  }
+
+  /** How many times this connection came up again after it was lost. */
+  get reconnects(): number {
+    return this.#reconnects;
   }
 
   start(): void {
@@ -104,12 +127,18 @@ export class LinkConnection {
     }
     return new Promise<LinkAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#pending.delete(stan);
-        reject(new IssuerUnreachableError(`no answer from the issuer at ${this.#where()} within ${timeoutMs} ms`));
+        // Given up once what has arrived is read (setImmediate runs after the loop's I/O): after this process stalled,
+        // timers run before the sockets are read, and the answer may be waiting there.
+        setImmediate(() => {
+          if (this.#pending.get(stan)?.timer !== timer) return;
+          this.#pending.delete(stan);
+          reject(new IssuerUnreachableError(`no answer from the issuer at ${this.#where()} within ${timeoutMs} ms`));
+        });
       }, timeoutMs);
       timer.unref();
       this.#pending.set(stan, { rrn: trace.rrn, answerMti: answerMtiOf(message), resolve, reject, timer });
       socket.write(frame);
+      this.#options.stats.sent(mtiOf(frame, 2));
     });
   }
 
@@ -136,6 +165,9 @@ export class LinkConnection {
       socket.setNoDelay(true);
       socket.setKeepAlive(true, KEEPALIVE_MS);
       this.#up = true;
+      if (this.#everUp) this.#reconnects += 1;
+      this.#everUp = true;
+      this.#lastReceivedAt = performance.now();
       this.#reconnectDelayMs = this.#options.reconnectMinMs;
       this.#options.log.info({ issuer_link: this.#where() }, 'issuer link up');
       // An echo at once: the issuer's server keeps a connection only once a frame with a right MAC has come on it
@@ -158,7 +190,10 @@ export class LinkConnection {
   #receive(socket: Socket, reader: FrameReader, chunk: Buffer): void {
     try {
       for (const payload of reader.push(chunk)) {
-        const { trace, message } = decodeLinkFrame(openMessage(this.#options.key, payload));
+        const opened = openMessage(this.#options.key, payload);
+        this.#lastReceivedAt = performance.now();
+        this.#options.stats.received(mtiOf(opened, 0));
+        const { trace, message } = decodeLinkFrame(opened);
         if (isLinkRequest(message)) throw new Error('the issuer sent a request; it only answers');
         const pending = this.#pending.get(trace.stan);
         // An answer after its request gave up waiting: nobody is left to tell.
@@ -170,6 +205,7 @@ export class LinkConnection {
         pending.resolve(message);
       }
     } catch (error) {
+      if (error instanceof Iso8583Error && error.kind === 'unauthenticated') this.#options.stats.macFailure();
       // The stream can no longer be trusted to line up with our requests: start a new one.
       this.#options.log.warn({ issuer_link: this.#where(), error: (error as Error).message }, 'issuer link: the issuer broke the protocol; reconnecting');
       socket.destroy();
@@ -195,10 +231,27 @@ export class LinkConnection {
     this.#reconnectTimer.unref();
   }
 
+  /**
+   * Watches for idleness with one timer per connection, moved on lazily: a
+   * frame arriving only notes the time, and the timer, when it fires early,
+   * waits out the rest of the interval instead of echoing.
+   */
   #startEchoes(): void {
-    const { echoIntervalMs } = this.#options;
-    if (echoIntervalMs === 0) return;
-    this.#echoTimer = setInterval(() => this.#echo(), echoIntervalMs);
+    if (this.#options.echoIntervalMs === 0) return;
+    this.#watchIdle(this.#options.echoIntervalMs);
+  }
+
+  #watchIdle(delayMs: number): void {
+    this.#echoTimer = setTimeout(() => {
+      const { echoIntervalMs } = this.#options;
+      const quietMs = performance.now() - this.#lastReceivedAt;
+      if (quietMs >= echoIntervalMs) {
+        this.#echo();
+        this.#watchIdle(echoIntervalMs);
+      } else {
+        this.#watchIdle(echoIntervalMs - quietMs);
+      }
+    }, Math.max(1, Math.ceil(delayMs)));
     this.#echoTimer.unref();
   }
 
@@ -208,8 +261,11 @@ export class LinkConnection {
     this.#echoInFlight = true;
     const socket = this.#socket;
     this.request({ kind: 'echo' }, this.#options.echoTimeoutMs)
-      .catch(() => {
-        if (this.#socket === socket) socket?.destroy();
+      .catch((error: Error) => {
+        if (this.#socket !== socket || socket === null) return;
+        this.#options.stats.idleClose();
+        this.#options.log.warn({ issuer_link: this.#where(), error: error.message }, 'issuer link: no answer to an echo; closing the connection and reconnecting');
+        socket.destroy();
       })
       .finally(() => {
         this.#echoInFlight = false;
@@ -217,7 +273,7 @@ export class LinkConnection {
   }
 
   #stopEchoes(): void {
-    if (this.#echoTimer !== null) clearInterval(this.#echoTimer);
+    if (this.#echoTimer !== null) clearTimeout(this.#echoTimer);
     this.#echoTimer = null;
   }
 
@@ -232,6 +288,11 @@ export class LinkConnection {
   #where(): string {
     return `${this.#options.host}:${this.#options.port}`;
   }
+}
+
+/** The MTI of a message at `at` in `bytes` (its first four characters; 2 in a frame, after the length). */
+function mtiOf(bytes: Uint8Array, at: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', at, at + 4);
 }
 
 /** Element 37 as Visa builds it: last digit of the year, day of the year (3), hour (2), then the STAN (6). */

@@ -176,6 +176,7 @@ test('a long outage: the stand-in’s reversal is recorded 91 (unreachable), and
   const owed = await f.db.all<{ sealed: string }>('SELECT sealed FROM network_owed_advices WHERE original_id = ?', [request.id]);
   assert.equal(owed.length, 1);
   assert.equal(owed[0]!.sealed.includes(PAN), false);
+  assert.equal(await network.owedAdvicesPending('remote-bank'), 1, 'what the link’s metrics show as owed');
 
   // The issuer is back; the sweep (here another process's network, with the deployment's advice key) finishes the follow-through.
   await serve(issuer, first.port);
@@ -196,6 +197,7 @@ test('a long outage: the stand-in’s reversal is recorded 91 (unreachable), and
     ['advice', '91', 'issuer_unavailable', 'delivered'],
   ]);
   assert.deepEqual(await f.db.all('SELECT advice_id FROM network_owed_advices WHERE original_id = ?', [request.id]), [], 'no card number kept once delivered');
+  assert.equal(await sweeper.owedAdvicesPending('remote-bank'), 0);
 
   // Once: the next sweep has nothing left to send.
   assert.deepEqual(await sweeper.settleOwedStandIns(later), { reversals: 0, advices: 0 });
@@ -360,4 +362,147 @@ test('strangers’ idle connections cannot keep the network out: one that shows 
   assert.deepEqual(await Promise.all(strangersClosed), [true, true, true, true]);
   assert.equal(client.connected, 2, "both of the network's connections (its default) are in and stay");
   assert.equal((await client.authorize(authorization(PAN, { amount: { minor: 700, currency: 'USD' } }))).responseCode, '00');
+});
+
+// --- keeping a link alive -------------------------------------------------------------------------------------------
+// A connection that authenticated once must not be held forever without traffic (a stuck peer, or half-open TCP after
+// a network fault): the client echoes (0800, 70 = 301) when nothing has come on a connection for its echo interval and
+// reconnects when no 0810 comes in time; the server closes a connection silent for longer than its idle bound.
+
+const ECHO_TRACE = { transmittedAt: '1125120000', stan: '000001', rrn: '632912000001' };
+
+test('an authenticated connection that goes silent is closed by the server after its idle bound; the network’s client, echoing when idle, keeps its own', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const server = new Iso8583IssuerServer({ issuer, key: KEY, idleTimeoutMs: 400 });
+  const { port } = await server.listen(0);
+  cleanups.push(() => server.close());
+
+  // A peer with the key: one right echo, then nothing.
+  const silent = await rawConnection(port);
+  const answered = new Promise<Buffer>((resolve) => silent.once('data', resolve));
+  silent.write(frameOf(sealMessage(linkKeyOf(KEY, 'test'), encodeLinkFrame({ trace: ECHO_TRACE, message: { kind: 'echo' } })), 12_288));
+  assert.equal((await answered).toString('latin1', 2, 6), '0810', 'authenticated: its echo is answered');
+  const started = performance.now();
+  assert.equal(await closedWithin(silent, 3_000), true, 'the silent connection is closed');
+  const after = performance.now() - started;
+  assert.ok(after >= 350 && after < 1_500, `closed after ${Math.round(after)} ms of silence (bound 400 ms)`);
+
+  // The network's client echoes after 100 ms without traffic: its connections are never that silent, and stay.
+  const client = await connectClient(port, { echoIntervalMs: 100, echoTimeoutMs: 300 });
+  while (client.connected < 2) await sleep(5);
+  await sleep(1_200);
+  assert.equal(client.connected, 2);
+  assert.equal(client.stats().reconnects, 0, 'no connection of the network was closed');
+  assert.equal(server.stats().idleCloses, 1);
+  assert.equal((await client.authorize(authorization(PAN))).responseCode, '00');
+});
+
+test('a process that stalls longer than the idle bound (a long synchronous turn) does not close a live connection: silence is judged after reading what arrived, and so is an echo’s answer', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const server = new Iso8583IssuerServer({ issuer, key: KEY, idleTimeoutMs: 300 });
+  const { port } = await server.listen(0);
+  cleanups.push(() => server.close());
+  const client = await connectClient(port, { connections: 1, echoIntervalMs: 100, echoTimeoutMs: 100 });
+  await client.echo();
+  for (let stall = 0; stall < 3; stall += 1) {
+    const until = performance.now() + 700;
+    while (performance.now() < until); // both ends share this process: neither reads, writes nor runs a timer meanwhile
+    await sleep(150);
+  }
+  assert.deepEqual([client.stats().reconnects, client.stats().idleCloses, server.stats().idleCloses], [0, 0, 0]);
+  assert.equal((await client.authorize(authorization(PAN))).responseCode, '00');
+});
+
+test('while answers flow the client sends no echo; when its peer stops answering, the echo finds it: the connection is closed, a new one made, and the next payment goes through the new one', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const { port } = await serve(issuer);
+  const proxy = await linkProxy(port);
+  cleanups.push(() => proxy.close());
+  const client = await connectClient(proxy.port, { connections: 1, echoIntervalMs: 400, echoTimeoutMs: 200 });
+  const network = new CardNetwork({ db: f.db, clock: f.clock, ids: f.ids, bins, issuers: [client], timeoutMs: 600, lateAnswerWaitMs: 100 });
+  const echoes = (sent: readonly Buffer[]) => sent.filter((payload) => payload.toString('latin1', 0, 4) === '0800').length;
+
+  // Traffic keeps the connection known to be alive: only the echo made on connecting goes out.
+  const busyUntil = performance.now() + 1_200;
+  while (performance.now() < busyUntil) {
+    assert.equal((await network.authorize(authorization(PAN))).responseCode, '00');
+    await sleep(20);
+  }
+  assert.equal(echoes(proxy.connections[0]!.sent), 1, 'no echo while answers came');
+
+  // The peer goes quiet without closing (a stuck issuer's server, or a path that died without a reset).
+  proxy.stall();
+  while (proxy.connections.length < 2) await sleep(10);
+  assert.ok(echoes(proxy.connections[0]!.sent) >= 2, 'an echo went out once the connection was idle');
+  await client.whenConnected(2_000);
+  while (client.connected < 1) await sleep(5);
+  assert.equal(client.stats().reconnects, 1);
+  assert.equal(client.stats().idleCloses, 1);
+
+  const next = authorization(PAN);
+  const answer = await network.authorize(next);
+  assert.deepEqual([answer.responseCode, answer.decidedBy], ['00', 'issuer']);
+  assert.ok(proxy.connections[1]!.sent.some((payload) => payload.toString('latin1', 0, 4) === '0100'), 'the payment went on the new connection');
+  assert.equal(proxy.connections.length, 2);
+});
+
+// --- the link's metrics ---------------------------------------------------------------------------------------------
+
+test('the link counts what it does: connections up, messages by type each way, MAC failures, reconnects, and the network’s time-outs (91)', async () => {
+  const issuer = new RecordingIssuer('remote-bank');
+  const { port, server } = await serve(issuer);
+  const proxy = await linkProxy(port);
+  cleanups.push(() => proxy.close());
+  const client = await connectClient(proxy.port, { connections: 1 });
+  const network = new CardNetwork({
+    db: f.db,
+    clock: f.clock,
+    ids: f.ids,
+    bins,
+    issuers: [client],
+    timeoutMs: 1_000,
+    lateAnswerWaitMs: 100,
+    onIssuerTimeout: (name) => {
+      if (name === client.name) client.timedOut();
+    },
+  });
+
+  // A payment: the echo made on connecting, then 0100 → 0110.
+  assert.equal((await network.authorize(authorization(PAN))).responseCode, '00');
+  assert.deepEqual(client.stats(), {
+    connectionsUp: 1,
+    reconnects: 0,
+    sent: { '0800': 1, '0100': 1 },
+    received: { '0810': 1, '0110': 1 },
+    macFailures: 0,
+    idleCloses: 0,
+    timeouts: 0,
+  });
+  assert.deepEqual(server.stats(), { connections: 1, sent: { '0810': 1, '0110': 1 }, received: { '0800': 1, '0100': 1 }, macFailures: 0, idleCloses: 0 });
+
+  // An answer changed on the way: a MAC failure at the network's end, which reconnects.
+  proxy.changeAnswer = (payload) => {
+    proxy.changeAnswer = (next) => next;
+    const copy = Buffer.from(payload);
+    copy[copy.length - 20] = copy[copy.length - 20]! ^ 0x01;
+    return copy;
+  };
+  assert.equal((await network.authorize(authorization(PAN))).responseCode, '91');
+  while (client.stats().reconnects < 1) await sleep(5);
+  await network.idle();
+  assert.equal(client.stats().macFailures, 1);
+  assert.equal(client.stats().connectionsUp, 1);
+
+  // A stranger's frame with a MAC under another key: a MAC failure at the issuer's end.
+  const stranger = await rawConnection(port);
+  stranger.write(frameOf(sealMessage(linkKeyOf(randomBytes(32), 'attacker'), encodeLinkFrame({ trace: ECHO_TRACE, message: { kind: 'echo' } })), 12_288));
+  assert.equal(await closedWithin(stranger, 1_000), true);
+  assert.equal(server.stats().macFailures, 1);
+
+  // An issuer that keeps silent: the network answers 91 at its time-out, and says so to the link.
+  issuer.authorizeBehaviour = { delayMs: Infinity };
+  assert.equal((await network.authorize(authorization(PAN))).responseCode, '91');
+  assert.equal(client.stats().timeouts, 1);
+  issuer.authorizeBehaviour = {};
+  await network.idle();
 });

@@ -17,6 +17,12 @@ export const ISSUER_ERROR_CODES = {
   kyc_required: { type: 'invalid_request_error', status: 403, message: 'Identity verification (KYC) must be approved first.' },
   kyc_already_approved: { type: 'invalid_request_error', status: 409, message: 'Identity verification is already approved.' },
   kyc_not_pending: { type: 'invalid_request_error', status: 409, message: 'This verification is no longer pending.' },
+  // Worded the same whatever the reason: it must not hint at a screening match (kyc-reasons.ts).
+  kyc_resubmission_not_allowed: {
+    type: 'invalid_request_error',
+    status: 409,
+    message: 'Identity verification cannot be started again after this outcome. Contact Cardlane customer support if you have questions.',
+  },
   billing_address_invalid: { type: 'invalid_request_error', status: 400, message: 'This is not a billing address the issuer can check.' },
 
   // Issuer: money

@@ -16,6 +16,9 @@ import { e2eWorkspace } from '../support/cli.ts';
 //   $20.00" beside "余额不足";
 // - a withdrawal below the minimum read "Something went wrong: A withdrawal is
 //   from 100 to 1000000 cents…" (出错了：… in Chinese).
+// And a KYC rejection told them only what the operator had typed, in whatever
+// language: now it names what went wrong and what to do next, in the app's
+// language, without the operator's internal note.
 
 const skip = NO_CHROMIUM;
 
@@ -44,11 +47,32 @@ test('the cardholder app follows a KYC approval made elsewhere, keeps the keyboa
     await page.locator('#kyc').waitFor({ state: 'visible' });
     await expectFocus(page, 'h2#kyc-title');
 
-    // KYC started: 我的 says it is under review, not "not started".
+    // KYC rejected for a reason with a code: the screen follows by itself and says what went wrong and what to do,
+    // in the app's language, never the operator's note; "重新认证" starts a new verification.
+    await page.click('#kyc-start');
+    await waitForText(page, '#kyc-status', /审核中/);
+    const rejectedId = /verify\/([^?]+)/.exec((await page.getAttribute('#kyc-qr', 'data-payload')) ?? '')?.[1];
+    assert.ok(rejectedId);
+    await api('POST', `/operator/kyc/${rejectedId}/reject`, operator, { reason: 'selfie_mismatch', internal_note: 'second person visible in the frame' });
+    await waitForText(page, '#kyc-status', /未通过/);
+    await waitForText(page, '#kyc-message', /^认证未通过：刷脸结果与证件照片不符。$/);
+    await waitForText(page, '#kyc-next-step', /^怎么办：请本人重新刷脸，光线要充足，正对镜头/);
+    assert.doesNotMatch((await page.textContent('#kyc')) ?? '', /second person|frame/);
+    await checkAccessibility(page, 'kyc rejected');
+    await shot('kyc-rejected');
+    await page.click('#lang-switch');
+    await waitForText(page, '#kyc-message', /^Verification was not approved: The face scan did not match the photo on your ID document\.$/);
+    await waitForText(page, '#kyc-next-step', /^What to do: Do the face scan again yourself, in good light/);
+    await shot('kyc-rejected-en');
+    await page.click('#lang-switch');
+    await waitForText(page, '#kyc-message', /^认证未通过：/);
+
+    // KYC started again: 我的 says it is under review, not "not started".
     await page.click('#kyc-start');
     await waitForText(page, '#kyc-status', /审核中/);
     const verificationId = /verify\/([^?]+)/.exec((await page.getAttribute('#kyc-qr', 'data-payload')) ?? '')?.[1];
     assert.ok(verificationId);
+    assert.notEqual(verificationId, rejectedId);
     await page.click('#tab-me');
     await waitForText(page, '#me', /实名认证\s*审核中/);
     await expectFocus(page, 'h2#me-title');

@@ -78,9 +78,23 @@ test('cardlane issuer: the cardholder journey end to end through the CLI, then a
     assert.equal(me.kyc_status, 'not_started');
     assert.equal(me.opening_fee_waived, true);
 
-    // KYC: started by the cardholder, approved by the operator.
+    // KYC: started by the cardholder, rejected by the operator with a reason code (an internal note the cardholder
+    // never sees), started again as the reason allows, approved.
+    const reasons = await ok(['kyc', 'reasons']);
+    assert.match(reasons, /document_unreadable\s+Document unreadable\n/);
+    assert.match(reasons, /sanctions_or_watchlist_match\s+Sanctions or watchlist match \(final: no new verification\)/);
+    const first = await json<{ id: string; status: string }>(['kyc', 'start']);
+    await refused(['kyc', 'reject', first.id, '--reason', 'the photo is blurred'], 'parameter_invalid');
+    const rejected = await ok(['kyc', 'reject', first.id, '--reason', 'document_unreadable', '--note', 'glare over the photo']);
+    assert.match(rejected, /reason\s+document_unreadable\n/);
+    assert.match(rejected, /internal note\s+glare over the photo\n/);
+    const told = await ok(['kyc', 'status', '--lang', 'zh-CN']);
+    assert.match(told, /why\s+你的证件照片无法识别，可能模糊/);
+    assert.match(told, /next step\s+请重新认证，并拍摄清晰完整的证件照片/);
+    assert.ok(!told.includes('glare'), told);
     const kyc = await json<{ id: string; status: string }>(['kyc', 'start']);
     assert.equal(kyc.status, 'pending');
+    assert.notEqual(kyc.id, first.id);
     const approved = await ok(['kyc', 'approve', kyc.id]);
     assert.match(approved, /status\s+approved/);
     // Both times in the reader's zone, as `started` always was (`completed` was printed as raw UTC ISO).

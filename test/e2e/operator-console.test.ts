@@ -11,7 +11,7 @@ import { call, openTopUp, payAtDemoMerchant, signUpCardholder, startKyc } from '
 // The operator console (Preact, src/web/console/) in a real browser (Debian's chromium, driven by
 // playwright-core) at a phone's viewport against `cardlane up`: the operator pastes the operator key
 // (exchanged for an HttpOnly, SameSite=Strict cookie; the key never in storage or a URL), approves a
-// pending KYC, plays an open Alipay top-up through the sandbox, sees a decline counted under its cause with
+// pending KYC, rejects another with a reason code (seeing what the cardholder will be told), plays an open Alipay top-up through the sandbox, sees a decline counted under its cause with
 // its response code, and runs the ledger audit — in English, then again in Chinese after signing out and in.
 // axe-core checks each screen. CARDLANE_APP_SCREENSHOTS=<dir> keeps phone-size screenshots there (the
 // README's come from docs/).
@@ -33,9 +33,13 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     const operatorKey = readFileSync(info.operator_key_file, 'utf8').trim();
     const credentials = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as { acquirer: { secret_key: string }; issuer: { phone: string } };
 
-    // The world the operator looks at: two people waiting for KYC, an unpaid top-up, an approved payment and declines.
+    // The world the operator looks at: three people waiting for KYC, an unpaid top-up, an approved payment and declines.
     const waiting: string[] = [];
-    for (const phone of ['+8613900000011', '+8613900000012']) waiting.push(await startKyc(url, await signUpCardholder(url, operatorKey, phone)));
+    const tokens: string[] = [];
+    for (const phone of ['+8613900000011', '+8613900000012', '+8613900000013']) {
+      tokens.push(await signUpCardholder(url, operatorKey, phone));
+      waiting.push(await startKyc(url, tokens.at(-1)!));
+    }
     const demo = await signUpCardholder(url, operatorKey, credentials.issuer.phone);
     const order = await openTopUp(url, demo, 20_000);
     assert.equal((await payAtDemoMerchant(url, credentials.acquirer.secret_key, 'pm_card_visa', 1_200)).status, 200);
@@ -115,13 +119,14 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     // Keyboard only, and each button says whose verification it decides (a screen reader hears "Approve" and the phone).
     const approveSecond = `#kyc-list li[data-id="${waiting[1]}"] button[data-action="approve"]`;
     assert.match(await describedBy(approveSecond), /\+86139\*\*\*\*0012/);
-    // "Reject…" puts the keyboard in the reason's field; an empty reason keeps it there, marked; Cancel goes back to "Reject…".
+    // "Reject…" puts the keyboard in the reason's choice; none chosen keeps it there, marked; Cancel goes back to "Reject…".
     await page.focus(`#kyc-list li[data-id="${waiting[0]}"] button[data-action="reject"]`);
     await page.keyboard.press('Enter');
     await page.waitForFunction((id) => (globalThis as any).document.activeElement?.id === `reject-${id}`, waiting[0]);
-    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab'); // the internal note
+    await page.keyboard.press('Tab'); // "Reject"
     await page.keyboard.press('Enter');
-    await waitForText(page, '#kyc-message', /Say why, so the cardholder knows what to fix\./);
+    await waitForText(page, '#kyc-message', /Choose a reason, so the cardholder is told what went wrong and what to do next\./);
     assert.equal(await focusedId(), `reject-${waiting[0]}`);
     assert.equal(await page.getAttribute(`#reject-${waiting[0]}`, 'aria-invalid'), 'true');
     await page.click(`#kyc-list li[data-id="${waiting[0]}"] button[data-action="reject-cancel"]`);
@@ -134,6 +139,30 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     // Gone from the pending queue once the list is read again; the other one stays.
     await page.locator(`#kyc-list li[data-id="${waiting[1]}"]`).waitFor({ state: 'detached' });
     await waitForText(page, '#kyc-list', /\+86139\*\*\*\*0011/);
+
+    // Rejecting takes a reason from a list (in the console's language) and shows what the cardholder will read before it
+    // is sent: a screening match in neutral words, final; an expired document, with what to do. The note is for operators.
+    const third = `#kyc-list li[data-id="${waiting[2]}"]`;
+    await page.click(`${third} button[data-action="reject"]`);
+    await page.selectOption(`#reject-${waiting[2]}`, 'sanctions_or_watchlist_match');
+    const told = `#reject-${waiting[2]}-told`;
+    await waitForText(page, told, /The cardholder is told:.*After reviewing your verification, we cannot offer you a card\..*Final: they cannot verify again\./s);
+    assert.doesNotMatch((await page.textContent(told)) ?? '', /sanction|watchlist/i);
+    await page.selectOption(`#reject-${waiting[2]}`, 'document_expired');
+    await waitForText(page, told, /The ID document you used has expired\..*Verify again with an ID document that is still valid.*They may verify again\./s);
+    assert.match(await describedBy(`#reject-${waiting[2]}`), /The ID document you used has expired/);
+    await page.fill(`#reject-${waiting[2]}-note`, 'Passport expired 2024-03; told them by phone too');
+    await checkAccessibility(page, 'kyc reject form');
+    await page.locator(`${third} form.reject`).screenshot({ path: join(shots, 'console-kyc-reject-form.png') });
+    await shot('kyc-reject');
+    await page.click(`${third} button[data-action="reject-confirm"]`);
+    await waitForText(page, '#kyc-message', /Rejected \+86139\*\*\*\*0013: Document expired\./);
+    await page.locator(third).waitFor({ state: 'detached' });
+    // The cardholder reads the reason and the next step, never the note.
+    const cardholderKyc = await call(url, 'GET', '/issuer/v1/kyc', { bearer: tokens[2] });
+    assert.deepEqual([cardholderKyc.body.status, cardholderKyc.body.reason, cardholderKyc.body.can_resubmit], ['rejected', 'document_expired', true]);
+    assert.equal(cardholderKyc.body.reason_text.zh, '你使用的证件已过有效期。');
+    assert.equal(JSON.stringify(cardholderKyc.body).includes('Passport expired'), false);
 
     await tab('money');
     await waitForText(page, '#topups-list', /\$27\.\d\d.*Waiting for payment.*¥200\.00 → \$27\.\d\d \(fee ¥\d+\.\d\d; \d+\.\d+ CNY per USD\)/s);
@@ -211,6 +240,10 @@ test('the operator console in Chromium: key sign-in to a cookie session, approve
     await waitForText(page, '#kyc-empty', /这里没有认证记录。/);
     await checkAccessibility(page, 'kyc (中文)');
     await shot('zh-kyc');
+    // The rejected one under its status: the reason in the console's language, and the operators' note.
+    await page.selectOption('#kyc-status', 'rejected');
+    await waitForText(page, `#kyc-list li[data-id="${waiting[2]}"]`, /原因：证件已过期.*内部备注：Passport expired 2024-03/s);
+    await shot('zh-kyc-rejected');
 
     await tab('money');
     await waitForText(page, `#topups-list li[data-id="${order}"]`, /已入账/);

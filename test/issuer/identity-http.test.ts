@@ -130,7 +130,14 @@ test('an idempotent replay of POST /sessions/code does not send a second SMS', a
 test('KYC over HTTP: start → operator rejects with a reason → re-submit → operator approves; another cardholder sees 404', async () => {
   const alice = await signIn(PHONE_A);
   const bob = await signIn(PHONE_B);
-  assert.deepEqual((await call('GET', '/kyc', { token: alice.token })).body, { status: 'not_started', reason: null, verification: null });
+  assert.deepEqual((await call('GET', '/kyc', { token: alice.token })).body, {
+    status: 'not_started',
+    reason: null,
+    reason_text: null,
+    next_step: null,
+    can_resubmit: null,
+    verification: null,
+  });
 
   const started = await call('POST', '/kyc', { token: alice.token, key: 'kyc-1' });
   assert.equal(started.status, 201);
@@ -142,10 +149,10 @@ test('KYC over HTTP: start → operator rejects with a reason → re-submit → 
   assert.equal((await call('GET', `/kyc/${id}`, { token: bob.token })).status, 404);
   assert.equal((await call('GET', `/kyc/${id}`, { token: alice.token })).status, 200);
 
-  const rejected = await call('POST', `/operator/kyc/${id}/reject`, { token: operatorKey, body: { reason: 'blurry photo' } });
-  assert.deepEqual([rejected.status, rejected.body.status, rejected.body.reason], [200, 'rejected', 'blurry photo']);
+  const rejected = await call('POST', `/operator/kyc/${id}/reject`, { token: operatorKey, body: { reason: 'document_unreadable', internal_note: 'blurry photo' } });
+  assert.deepEqual([rejected.status, rejected.body.status, rejected.body.reason, rejected.body.internal_note], [200, 'rejected', 'document_unreadable', 'blurry photo']);
   const status = await call('GET', '/kyc', { token: alice.token });
-  assert.deepEqual([status.body.status, status.body.reason], ['rejected', 'blurry photo']);
+  assert.deepEqual([status.body.status, status.body.reason, status.body.can_resubmit], ['rejected', 'document_unreadable', true]);
 
   const again = await call('POST', '/kyc', { token: alice.token });
   assert.equal(again.status, 201);

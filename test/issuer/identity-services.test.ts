@@ -207,11 +207,11 @@ test('KYC: not_started → pending → rejected with a reason → re-submitted �
   await rejects(requireKycApproved(f.db, cardholder.id), 'kyc_required');
 
   const rejected = await f.db.transaction((tx) =>
-    completeKycVerification(tx, f.clock, first.verification.id, { decision: 'rejected', reason: 'face did not match' }),
+    completeKycVerification(tx, f.clock, first.verification.id, { decision: 'rejected', reason: 'selfie_mismatch', internalNote: 'face did not match' }),
   );
-  assert.deepEqual([rejected.status, rejected.reason], ['rejected', 'face did not match']);
+  assert.deepEqual([rejected.status, rejected.reason, rejected.internalNote], ['rejected', 'selfie_mismatch', 'face did not match']);
   const after = (await getCardholder(f.db, cardholder.id))!;
-  assert.deepEqual([after.kycStatus, after.kycReason], ['rejected', 'face did not match']);
+  assert.deepEqual([after.kycStatus, after.kycReason], ['rejected', 'selfie_mismatch']);
   await rejects(requireKycApproved(f.db, cardholder.id), 'kyc_required');
   await rejects(f.db.transaction((tx) => completeKycVerification(tx, f.clock, first.verification.id, { decision: 'approved' })), 'kyc_not_pending');
 

@@ -49,7 +49,7 @@ test('the KYC queue: pending first by filter, newest first, a stable cursor, mas
   assert.equal(first.status, 200);
   assert.deepEqual(first.body.data.map((v: Json) => v.id), [ids[4], ids[3]]);
   const item = first.body.data[0];
-  assert.deepEqual(Object.keys(item).sort(), ['cardholder', 'completed_at', 'created_at', 'id', 'object', 'provider', 'reason', 'status']);
+  assert.deepEqual(Object.keys(item).sort(), ['cardholder', 'completed_at', 'created_at', 'id', 'internal_note', 'legacy_reason_text', 'object', 'provider', 'reason', 'status']);
   assert.equal(item.cardholder.phone, '+86138****0205');
   assert.equal(JSON.stringify(first.body).includes('13800000205'), false, 'no full phone number');
   assert.equal(item.status, 'pending');
@@ -74,12 +74,12 @@ test('the KYC queue: pending first by filter, newest first, a stable cursor, mas
   assert.deepEqual(next.body.data.map((v: Json) => v.id), [ids[2], ids[3]]);
 
   // Decided ones leave the pending queue and show under their status.
-  assert.equal((await call(cardlane.url, 'POST', `/issuer/v1/operator/kyc/${ids[0]}/reject`, { bearer: op, body: { reason: 'The photo is blurred.' } })).status, 200);
+  assert.equal((await call(cardlane.url, 'POST', `/issuer/v1/operator/kyc/${ids[0]}/reject`, { bearer: op, body: { reason: 'document_unreadable', internal_note: 'The photo is blurred.' } })).status, 200);
   assert.equal((await call(cardlane.url, 'POST', `/issuer/v1/operator/kyc/${ids[1]}/approve`, { bearer: op })).status, 200);
   const pending = (await pages('/kyc?status=pending', 50)).flat().map((v) => v.id);
   assert.equal(pending.includes(ids[0]!) || pending.includes(ids[1]!), false);
   const rejected = (await operator('/kyc?status=rejected')).body.data;
-  assert.deepEqual(rejected.map((v: Json) => [v.id, v.reason]), [[ids[0], 'The photo is blurred.']]);
+  assert.deepEqual(rejected.map((v: Json) => [v.id, v.reason, v.internal_note]), [[ids[0], 'document_unreadable', 'The photo is blurred.']]);
   assert.ok(rejected[0].completed_at);
   const approved = (await operator('/kyc?status=approved')).body.data.map((v: Json) => v.id);
   assert.ok(approved.includes(ids[1]));

@@ -102,7 +102,7 @@ test('the cookie opens the operator routes; a change needs the session’s X-CSR
   const approved = await call(url, 'POST', approve, { cookie, csrf, headers: { 'sec-fetch-site': 'same-origin' } });
   assert.equal(approved.status, 200, JSON.stringify(approved.body));
   assert.equal(approved.body.status, 'approved');
-  const rejectLater = await call(url, 'POST', `/issuer/v1/operator/kyc/${kycId}/reject`, { cookie, csrf, body: { reason: 'too late' } });
+  const rejectLater = await call(url, 'POST', `/issuer/v1/operator/kyc/${kycId}/reject`, { cookie, csrf, body: { reason: 'other' } });
   assert.deepEqual([rejectLater.status, rejectLater.body.error?.code], [409, 'kyc_not_pending']);
   // A cardholder's session token in the cookie's place opens nothing.
   assert.equal((await call(url, 'GET', '/issuer/v1/operator/kyc', { cookie: `cardlane_operator=${cardholder}` })).status, 401);

@@ -22,6 +22,7 @@ const ISSUER_ZH: Readonly<Record<IssuerErrorCode, string>> = {
   kyc_required: '请先完成实名认证（KYC）。',
   kyc_already_approved: '实名认证已经通过。',
   kyc_not_pending: '此认证已不在审核中。',
+  kyc_resubmission_not_allowed: '此认证结果不能通过重新认证改变。如有疑问，请联系 Cardlane 客服。',
   billing_address_invalid: '这不是发卡行可以核验的账单地址。',
   setting_invalid: '此设置值不被允许。',
   top_up_amount_out_of_range: '充值金额低于最低金额或高于最高金额。',

@@ -12,13 +12,14 @@ import { requestSignInCode, verifySignInCode } from '../identity/sign-in.ts';
 import { revokeSession } from '../identity/sessions.ts';
 import { cardholderIdOf, cardholderSessionIdOf, operatorKeyIdOf } from './auth.ts';
 import { idempotencyHeaderSchema, runMutation } from './idempotent-route.ts';
-import { cardholderJson, sandboxSmsJson, signInCodeJson, signInJson, verificationJson } from './identity-presenters.ts';
+import { cardholderJson, kycStatusJson, operatorVerificationJson, sandboxSmsJson, signInCodeJson, signInJson, verificationJson } from './identity-presenters.ts';
 import {
   cardholderResponses,
   inviteBody,
   kycIdParams,
   kycStartResponses,
   kycStatusResponses,
+  operatorVerificationResponses,
   rejectBody,
   signInBody,
   signInCodeBody,
@@ -160,7 +161,9 @@ export function identityEndpoints(db: Database, deps: IdentityDeps, auth: Issuer
       schema: {
         tags: TAG,
         summary: 'Start identity verification (or show the one pending)',
-        description: 'Returns a QR payload for the face check; the outcome arrives later (GET /kyc). After a rejection, call again to re-submit.',
+        description:
+          'Returns a QR payload for the face check; the outcome arrives later (GET /kyc). After a rejection, call again to re-submit — ' +
+          'unless the rejection’s reason allows none (`can_resubmit` false): then 409 kyc_resubmission_not_allowed.',
         headers: idempotencyHeaderSchema,
         response: kycStartResponses,
       },
@@ -177,11 +180,15 @@ export function identityEndpoints(db: Database, deps: IdentityDeps, auth: Issuer
       method: 'GET',
       url: '/kyc',
       auth: auth.cardholder,
-      schema: { tags: TAG, summary: 'Identity verification status', response: kycStatusResponses },
+      schema: {
+        tags: TAG,
+        summary: 'Identity verification status',
+        description: 'When rejected: the reason’s code, what went wrong and what to do next in Chinese and English, and whether a new verification may be started.',
+        response: kycStatusResponses,
+      },
       handler: async (request) => {
         const cardholder = await mustGetCardholder(db, cardholderIdOf(request));
-        const latest = await latestKycVerification(db, cardholder.id);
-        return { status: cardholder.kycStatus, reason: cardholder.kycReason, verification: latest === undefined ? null : verificationJson(latest) };
+        return kycStatusJson(cardholder, await latestKycVerification(db, cardholder.id));
       },
     }),
 
@@ -223,12 +230,12 @@ export function identityEndpoints(db: Database, deps: IdentityDeps, auth: Issuer
         summary: 'Sandbox: approve a pending verification (the provider’s callback)',
         headers: idempotencyHeaderSchema,
         params: kycIdParams,
-        response: verificationResponses,
+        response: operatorVerificationResponses,
       },
       handler: async (request, reply) =>
         runMutation(db, request, reply, operatorKeyIdOf(request), clock.nowMs(), async (tx) => {
           const verification = await completeKycVerification(tx, clock, request.params.id, { decision: 'approved' });
-          return { status: 200, body: verificationJson(verification) };
+          return { status: 200, body: operatorVerificationJson(verification) };
         }),
     }),
 
@@ -238,16 +245,20 @@ export function identityEndpoints(db: Database, deps: IdentityDeps, auth: Issuer
       auth: auth.operator,
       schema: {
         tags: TAG,
-        summary: 'Sandbox: reject a pending verification with a reason',
+        summary: 'Sandbox: reject a pending verification with a reason code',
+        description:
+          'The reason is a code (an unknown one: 400 parameter_invalid, nothing changed); the cardholder is told what it means and what to do, ' +
+          'in Chinese and English. `internal_note` is for operators only and never reaches the cardholder.',
         headers: idempotencyHeaderSchema,
         params: kycIdParams,
         body: rejectBody,
-        response: verificationResponses,
+        response: operatorVerificationResponses,
       },
       handler: async (request, reply) =>
         runMutation(db, request, reply, operatorKeyIdOf(request), clock.nowMs(), async (tx) => {
-          const verification = await completeKycVerification(tx, clock, request.params.id, { decision: 'rejected', reason: request.body.reason });
-          return { status: 200, body: verificationJson(verification) };
+          const { reason, internal_note } = request.body;
+          const verification = await completeKycVerification(tx, clock, request.params.id, { decision: 'rejected', reason, internalNote: internal_note ?? null });
+          return { status: 200, body: operatorVerificationJson(verification) };
         }),
     }),
   ];

@@ -1,5 +1,6 @@
 import { getReferral, type Cardholder } from '../identity/cardholders.ts';
 import type { KycVerification } from '../identity/kyc.ts';
+import { cardholderRejection, kycRejectionEntry, type KycRejectionReason } from '../identity/kyc-reasons.ts';
 import type { VerifyCodeResult } from '../identity/sign-in.ts';
 import type { InboxMessage } from '../identity/sms-provider.ts';
 
@@ -15,7 +16,7 @@ export async function cardholderJson(sql: Parameters<typeof getReferral>[0], car
     object: 'cardholder' as const,
     phone: cardholder.phoneE164,
     kyc_status: cardholder.kycStatus,
-    kyc_reason: cardholder.kycReason,
+    kyc_reason: cardholder.kycReason === null ? null : kycRejectionEntry(cardholder.kycReason).cardholderCode,
     invite_code: cardholder.inviteCode,
     opening_fee_waived: cardholder.openingFeeWaived,
     referral: referral === undefined ? null : { invite_code: referral.inviteCode, created_at: iso(referral.createdAtMs) },
@@ -23,12 +24,50 @@ export async function cardholderJson(sql: Parameters<typeof getReferral>[0], car
   };
 }
 
+/**
+ * What the cardholder is told about a rejection: the reason's code as they may
+ * see it, what went wrong and what to do, in both languages. Never the
+ * operator's note, and never a screening match by name (kyc-reasons.ts).
+ */
+function rejectionJson(reason: KycRejectionReason | null, legacyText: string | null) {
+  if (reason === null) return { reason: null, reason_text: null, next_step: null, can_resubmit: null };
+  const told = cardholderRejection(reason, legacyText);
+  return { reason: told.code, reason_text: told.explanation, next_step: told.nextStep, can_resubmit: told.canResubmit };
+}
+
+/** A verification as its cardholder sees it. */
 export function verificationJson(verification: KycVerification) {
   return {
     id: verification.id,
     object: 'kyc_verification' as const,
     status: verification.status,
+    ...rejectionJson(verification.reason, verification.legacyReasonText),
+    qr_payload: verification.qrPayload,
+    created_at: iso(verification.createdAtMs),
+    completed_at: verification.completedAtMs === null ? null : iso(verification.completedAtMs),
+  };
+}
+
+/** GET /kyc: the cardholder's status and, when rejected, why (from their latest verification, which the status follows). */
+export function kycStatusJson(cardholder: Cardholder, latest: KycVerification | undefined) {
+  const rejected = cardholder.kycStatus === 'rejected';
+  const fromLatest = rejected && latest?.status === 'rejected';
+  return {
+    status: cardholder.kycStatus,
+    ...rejectionJson(fromLatest ? latest.reason : rejected ? cardholder.kycReason : null, fromLatest ? latest.legacyReasonText : null),
+    verification: latest === undefined ? null : verificationJson(latest),
+  };
+}
+
+/** A verification as an operator's action answers it: the reason as decided, and the internal note. */
+export function operatorVerificationJson(verification: KycVerification) {
+  return {
+    id: verification.id,
+    object: 'kyc_verification' as const,
+    status: verification.status,
     reason: verification.reason,
+    internal_note: verification.internalNote,
+    legacy_reason_text: verification.legacyReasonText,
     qr_payload: verification.qrPayload,
     created_at: iso(verification.createdAtMs),
     completed_at: verification.completedAtMs === null ? null : iso(verification.completedAtMs),

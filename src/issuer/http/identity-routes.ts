@@ -5,7 +5,7 @@ import type { IdentityDeps } from '../identity/deps.ts';
 import { billingAddressEndpoints } from './billing-address-endpoints.ts';
 import { cardholderBrowserSessionEndpoints } from './cardholder-browser-session-endpoints.ts';
 import { identityEndpoints } from './identity-endpoints.ts';
-import { cardholderSchema, kycVerificationSchema } from './identity-schemas.ts';
+import { cardholderSchema, kycVerificationSchema, operatorKycVerificationSchema } from './identity-schemas.ts';
 import { issuerAuth } from './issuer-auth.ts';
 
 export interface IdentityRoutesOptions {
@@ -19,6 +19,7 @@ export function identityRoutes(options: IdentityRoutesOptions): FastifyPluginAsy
   return async (app: FastifyInstance) => {
     app.addSchema(cardholderSchema);
     app.addSchema(kycVerificationSchema);
+    app.addSchema(operatorKycVerificationSchema);
     const auth = issuerAuth(db, deps.clock);
     registerEndpoints(app, identityEndpoints(db, deps, auth));
     registerEndpoints(app, billingAddressEndpoints(db, deps.clock, auth));

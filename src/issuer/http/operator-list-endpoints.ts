@@ -2,6 +2,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { decodeCursor, type KeysetPage } from '../../platform/db/keyset-page.ts';
 import { endpoint, type AnyEndpoint } from '../../platform/http/typed-route.ts';
 import { DISPUTE_REASONS } from '../../network/index.ts';
+import { KYC_REJECTION_REASONS, kycRejectionEntry, storedKycReason, type KycText } from '../identity/kyc-reasons.ts';
 import { disputeList, kycQueue, maskedPhone, topUpList, withdrawalList, type DisputeQueueRow, type KycQueueRow, type PageRequest } from '../operations/operator-queues.ts';
 import type { IssuerAuth } from './issuer-auth.ts';
 import { amount, topUpJson, withdrawalJson } from './money-presenters.ts';
@@ -10,6 +11,7 @@ import {
   disputeListResponses,
   KYC_STATUSES,
   kycListResponses,
+  kycReasonListResponses,
   listQuery,
   TOP_UP_STATUSES,
   topUpListResponses,
@@ -38,11 +40,31 @@ function kycJson(row: KycQueueRow) {
     id: row.id,
     object: 'kyc_verification' as const,
     status: row.status,
-    reason: row.reason,
+    reason: row.status === 'rejected' ? storedKycReason(row.reason_code) : null,
+    internal_note: row.internal_note,
+    legacy_reason_text: row.reason,
     provider: row.provider,
     cardholder: cardholderOf(row),
     created_at: iso(row.created_at_ms),
     completed_at: isoOrNull(row.completed_at_ms),
+  };
+}
+
+const consoleText = (text: KycText) => ({ en: text.en, 'zh-CN': text.zh });
+
+/** The reasons an operator may reject with, and what the cardholder is told for each (the console's form shows it before sending). */
+function kycReasonsJson() {
+  return {
+    object: 'list' as const,
+    data: KYC_REJECTION_REASONS.map((code) => {
+      const entry = kycRejectionEntry(code);
+      return {
+        code,
+        title: consoleText(entry.title),
+        can_resubmit: entry.canResubmit,
+        cardholder: { reason: entry.cardholderCode, reason_text: consoleText(entry.explanation), next_step: consoleText(entry.nextStep) },
+      };
+    }),
   };
 }
 
@@ -84,6 +106,13 @@ export function operatorListEndpoints(db: Database, auth: IssuerAuth): AnyEndpoi
       auth: auth.operator,
       schema: { tags: TAG, summary: 'Identity verifications (the KYC queue: status=pending)', description: paging, querystring: listQuery(KYC_STATUSES), response: kycListResponses },
       handler: async (request) => listJson(await kycQueue(db, pageRequest(request.query)), kycJson),
+    }),
+    endpoint({
+      method: 'GET',
+      url: '/operator/kyc/reasons',
+      auth: auth.operator,
+      schema: { tags: TAG, summary: 'The reasons a verification may be rejected with, and what the cardholder is told for each', response: kycReasonListResponses },
+      handler: async () => kycReasonsJson(),
     }),
     endpoint({
       method: 'GET',

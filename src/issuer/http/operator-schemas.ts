@@ -63,12 +63,14 @@ export const DISPUTE_STATUSES = ['opening', 'chargeback_sent', 'merchant_respond
 
 export const kycItem = {
   type: 'object',
-  required: ['id', 'object', 'status', 'reason', 'provider', 'cardholder', 'created_at', 'completed_at'],
+  required: ['id', 'object', 'status', 'reason', 'internal_note', 'legacy_reason_text', 'provider', 'cardholder', 'created_at', 'completed_at'],
   properties: {
     id: { type: 'string' },
     object: { type: 'string', enum: ['kyc_verification'] },
     status: { type: 'string', enum: KYC_STATUSES },
-    reason: { type: 'string', nullable: true, description: 'Why it was rejected.' },
+    reason: { type: 'string', nullable: true, description: 'Why it was rejected, a code (GET /operator/kyc/reasons); null unless rejected.' },
+    internal_note: { type: 'string', nullable: true, description: 'The rejecting operator’s note, for operators only.' },
+    legacy_reason_text: { type: 'string', nullable: true, description: 'A rejection from before the reason codes: the free text the cardholder was shown (its reason reads `other`).' },
     provider: { type: 'string' },
     cardholder,
     created_at: timestamp,
@@ -127,6 +129,38 @@ export const disputeItem = {
 } as const;
 
 export const kycListResponses = listResponses(kycItem);
+
+/** A text for the console in both of its languages, keyed as its pages are (like the declines' cause titles). */
+const consoleText = { type: 'object', required: ['en', 'zh-CN'], properties: { en: { type: 'string' }, 'zh-CN': { type: 'string' } } } as const;
+
+export const kycReasonListResponses = {
+  200: {
+    type: 'object',
+    required: ['object', 'data'],
+    properties: {
+      object: { type: 'string', enum: ['list'] },
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['code', 'title', 'can_resubmit', 'cardholder'],
+          properties: {
+            code: { type: 'string', description: 'What POST /operator/kyc/{id}/reject takes as `reason`.' },
+            title: consoleText,
+            can_resubmit: { type: 'boolean', description: 'Whether the cardholder may verify again after this.' },
+            cardholder: {
+              type: 'object',
+              required: ['reason', 'reason_text', 'next_step'],
+              description: 'What the cardholder is told: a screening match is shown neutrally, as not_eligible.',
+              properties: { reason: { type: 'string' }, reason_text: consoleText, next_step: consoleText },
+            },
+          },
+        },
+      },
+    },
+  },
+  ...errorResponses,
+} as const;
 export const topUpListResponses = listResponses(topUpItem);
 export const withdrawalListResponses = listResponses(withdrawalItem);
 export const disputeListResponses = listResponses(disputeItem);

@@ -3,6 +3,7 @@ import { AppError } from '../../platform/errors.ts';
 import { IssuerError } from '../errors.ts';
 import type { IdGenerator, RandomSource } from '../../platform/ids.ts';
 import { newInviteCode, normalizeInviteCode } from '../invite-code.ts';
+import { kycRejectionEntry, storedKycReason, type KycRejectionReason } from './kyc-reasons.ts';
 
 export type KycStatus = 'not_started' | 'pending' | 'approved' | 'rejected';
 
@@ -10,7 +11,8 @@ export interface Cardholder {
   readonly id: string;
   readonly phoneE164: string;
   readonly kycStatus: KycStatus;
-  readonly kycReason: string | null;
+  /** Why the latest verification was rejected; null unless rejected. */
+  readonly kycReason: KycRejectionReason | null;
   readonly inviteCode: string;
   readonly referredBy: string | null;
   readonly openingFeeWaived: boolean;
@@ -44,7 +46,7 @@ function fromRow(row: CardholderRow): Cardholder {
     id: row.id,
     phoneE164: row.phone_e164,
     kycStatus: row.kyc_status,
-    kycReason: row.kyc_reason,
+    kycReason: row.kyc_status === 'rejected' ? storedKycReason(row.kyc_reason) : null,
     inviteCode: row.invite_code,
     referredBy: row.referred_by,
     openingFeeWaived: Number(row.opening_fee_waived) === 1,
@@ -163,7 +165,10 @@ export async function requireKycApproved(sql: Sql, cardholderId: string): Promis
   const why: Record<Exclude<KycStatus, 'approved'>, string> = {
     not_started: 'Verify your identity (POST /issuer/v1/kyc) before doing this.',
     pending: 'Your identity verification is still in progress; try again once it is approved.',
-    rejected: 'Your identity verification was rejected; start a new one (POST /issuer/v1/kyc).',
+    rejected:
+      cardholder.kycReason !== null && !kycRejectionEntry(cardholder.kycReason).canResubmit
+        ? 'Your identity verification was not approved and cannot be started again; see GET /issuer/v1/kyc for what to do.'
+        : 'Your identity verification was rejected; start a new one (POST /issuer/v1/kyc).',
   };
   throw new IssuerError('kyc_required', `Identity verification (KYC) must be approved first. ${why[cardholder.kycStatus]}`);
 }

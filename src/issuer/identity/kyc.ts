@@ -4,12 +4,15 @@ import type { IdGenerator } from '../../platform/ids.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { getCardholder, type KycStatus } from './cardholders.ts';
 import type { KycProvider } from './kyc-provider.ts';
+import { isKycRejectionReason, KYC_REJECTION_REASONS, kycRejectionEntry, storedKycReason, type KycRejectionReason } from './kyc-reasons.ts';
 
 /**
  * Identity verification: `not_started → pending → approved | rejected`, and
  * `rejected → pending` again on re-submission. The cardholder row carries the
  * current status (what `requireKycApproved` reads); each attempt is a row of
- * `issuer_kyc_verifications` with its own outcome.
+ * `issuer_kyc_verifications` with its own outcome. A rejection names one of
+ * the reason codes (kyc-reasons.ts), which decides whether the cardholder
+ * may start again, and may carry an operator-only note.
  */
 
 export type VerificationStatus = Exclude<KycStatus, 'not_started'>;
@@ -18,32 +21,41 @@ export interface KycVerification {
   readonly id: string;
   readonly cardholderId: string;
   readonly status: VerificationStatus;
-  readonly reason: string | null;
+  /** Why it was rejected; null unless rejected. */
+  readonly reason: KycRejectionReason | null;
+  /** The free text a rejection from before the reason codes showed the cardholder (read as `other`); null since. */
+  readonly legacyReasonText: string | null;
+  /** The operator's note on a rejection: for operators only, never in a cardholder's answer. */
+  readonly internalNote: string | null;
   readonly qrPayload: string;
   readonly createdAtMs: number;
   readonly completedAtMs: number | null;
 }
 
-export const KYC_REASON_MAX_CHARS = 500;
+export const KYC_NOTE_MAX_CHARS = 500;
 
 interface Row {
   id: string;
   cardholder_id: string;
   status: VerificationStatus;
   reason: string | null;
+  reason_code: string | null;
+  internal_note: string | null;
   qr_payload: string;
   created_at_ms: number | string;
   completed_at_ms: number | string | null;
 }
 
-const COLUMNS = 'id, cardholder_id, status, reason, qr_payload, created_at_ms, completed_at_ms';
+const COLUMNS = 'id, cardholder_id, status, reason, reason_code, internal_note, qr_payload, created_at_ms, completed_at_ms';
 
 function fromRow(row: Row): KycVerification {
   return {
     id: row.id,
     cardholderId: row.cardholder_id,
     status: row.status,
-    reason: row.reason,
+    reason: row.status === 'rejected' ? storedKycReason(row.reason_code) : null,
+    legacyReasonText: row.reason,
+    internalNote: row.internal_note,
     qrPayload: row.qr_payload,
     createdAtMs: Number(row.created_at_ms),
     completedAtMs: row.completed_at_ms === null ? null : Number(row.completed_at_ms),
@@ -65,7 +77,8 @@ export async function latestKycVerification(sql: Sql, cardholderId: string): Pro
 
 /**
  * Starts a verification, or returns the one already pending (asking twice
- * shows the same QR code). Refused once approved.
+ * shows the same QR code). Refused once approved, and after a rejection
+ * whose reason allows no new attempt.
  */
 export async function startKycVerification(
   tx: Tx,
@@ -79,6 +92,9 @@ export async function startKycVerification(
     const pending = await latestKycVerification(tx, cardholderId);
     if (pending?.status === 'pending') return { verification: pending, started: false };
   }
+  if (cardholder.kycStatus === 'rejected' && cardholder.kycReason !== null && !kycRejectionEntry(cardholder.kycReason).canResubmit) {
+    throw new IssuerError('kyc_resubmission_not_allowed');
+  }
   const nowMs = deps.clock.nowMs();
   const id = deps.ids.next('kyc');
   const started = await deps.kyc.start(tx, { verificationId: id, cardholderId, nowMs });
@@ -91,7 +107,9 @@ export async function startKycVerification(
   return { verification: (await getKycVerification(tx, id))!, started: true };
 }
 
-export type KycOutcome = { readonly decision: 'approved' } | { readonly decision: 'rejected'; readonly reason: string };
+export type KycOutcome =
+  | { readonly decision: 'approved' }
+  | { readonly decision: 'rejected'; readonly reason: string; readonly internalNote?: string | null };
 
 /**
  * The provider's asynchronous answer (in the sandbox, an operator's action).
@@ -100,20 +118,29 @@ export type KycOutcome = { readonly decision: 'approved' } | { readonly decision
  * different one is `kyc_not_pending`.
  */
 export async function completeKycVerification(tx: Tx, clock: Clock, verificationId: string, outcome: KycOutcome): Promise<KycVerification> {
-  const reason = outcome.decision === 'rejected' ? outcome.reason.trim() : null;
-  if (outcome.decision === 'rejected' && (reason === null || reason.length === 0 || reason.length > KYC_REASON_MAX_CHARS)) {
-    throw new IssuerError('parameter_invalid', `A rejection needs a reason of 1 to ${KYC_REASON_MAX_CHARS} characters.`, { param: 'reason' });
+  let reason: KycRejectionReason | null = null;
+  let note: string | null = null;
+  if (outcome.decision === 'rejected') {
+    if (!isKycRejectionReason(outcome.reason)) {
+      throw new IssuerError('parameter_invalid', `Invalid reason: must be one of ${KYC_REJECTION_REASONS.join(', ')}.`, { param: 'reason' });
+    }
+    reason = outcome.reason;
+    note = outcome.internalNote?.trim() || null;
+    if (note !== null && note.length > KYC_NOTE_MAX_CHARS) {
+      throw new IssuerError('parameter_invalid', `Invalid internal_note: must be at most ${KYC_NOTE_MAX_CHARS} characters long.`, { param: 'internal_note' });
+    }
   }
   const verification = await getKycVerification(tx, verificationId, { lock: true });
   if (verification === undefined) throw new IssuerError('resource_missing', `No such KYC verification: ${verificationId}.`, { param: 'id' });
   if (verification.status !== 'pending') {
-    if (verification.status === outcome.decision && verification.reason === reason) return verification;
+    if (verification.status === outcome.decision && verification.reason === reason && verification.internalNote === note) return verification;
     throw new IssuerError('kyc_not_pending', `This verification is already ${verification.status}.`);
   }
   const nowMs = clock.nowMs();
-  await tx.run('UPDATE issuer_kyc_verifications SET status = ?, reason = ?, completed_at_ms = ? WHERE id = ?', [
+  await tx.run('UPDATE issuer_kyc_verifications SET status = ?, reason_code = ?, internal_note = ?, completed_at_ms = ? WHERE id = ?', [
     outcome.decision,
     reason,
+    note,
     nowMs,
     verificationId,
   ]);

@@ -101,4 +101,18 @@ export const identityMigrations: readonly Migration[] = [
     id: 'issuer/012_cardholder_billing_address',
     sql: `ALTER TABLE issuer_cardholders ADD COLUMN billing_address TEXT;`,
   },
+  {
+    // A rejection carries a reason code (kyc-reasons.ts) and an operator-only note. Rows from before keep their
+    // free text in `reason` (what the cardholder was shown, and still is) and read as `other`; new rejections
+    // leave `reason` NULL. The cardholder's `kyc_reason` becomes the code of their latest rejection: its
+    // free text was a copy of that verification's, which keeps it. No CHECK on the code: the list may grow and
+    // SQLite cannot change a CHECK in place; a code this version does not know reads as `other`.
+    id: 'issuer/013_kyc_reason_codes',
+    sql: `
+      ALTER TABLE issuer_kyc_verifications ADD COLUMN reason_code TEXT;
+      ALTER TABLE issuer_kyc_verifications ADD COLUMN internal_note TEXT;
+      UPDATE issuer_kyc_verifications SET reason_code = 'other' WHERE status = 'rejected';
+      UPDATE issuer_cardholders SET kyc_reason = 'other' WHERE kyc_status = 'rejected';
+    `,
+  },
 ];

@@ -28,7 +28,10 @@ export interface KycQueueRow {
   readonly cardholder_id: string;
   readonly phone_e164: string;
   readonly status: 'pending' | 'approved' | 'rejected';
+  /** The free text of a rejection from before the reason codes; null since. */
   readonly reason: string | null;
+  readonly reason_code: string | null;
+  readonly internal_note: string | null;
   readonly provider: string;
   readonly created_at_ms: number;
   readonly completed_at_ms: number | null;
@@ -54,7 +57,7 @@ async function page<R extends { readonly created_at_ms: number | string; readonl
 export function kycQueue(sql: Sql, request: PageRequest<KycQueueRow['status']>): Promise<KeysetPage<KycQueueRow>> {
   return page<KycQueueRow>(
     sql,
-    `SELECT k.id, k.cardholder_id, c.phone_e164, k.status, k.reason, k.provider, k.created_at_ms, k.completed_at_ms
+    `SELECT k.id, k.cardholder_id, c.phone_e164, k.status, k.reason, k.reason_code, k.internal_note, k.provider, k.created_at_ms, k.completed_at_ms
        FROM issuer_kyc_verifications k JOIN issuer_cardholders c ON c.id = k.cardholder_id`,
     'k',
     request,

@@ -27,18 +27,31 @@ export interface BrowserSession {
   readonly cardholder: Cardholder;
 }
 
-export interface Verification {
+/** A text the issuer sends in both languages (as notifications send theirs). */
+export interface BilingualText {
+  readonly zh: string;
+  readonly en: string;
+}
+
+/** What the cardholder is told about a rejection; every field null unless rejected. */
+export interface KycRejection {
+  /** The reason's code (never a screening match by name: that one reads not_eligible). */
+  readonly reason: string | null;
+  readonly reason_text: BilingualText | null;
+  readonly next_step: BilingualText | null;
+  readonly can_resubmit: boolean | null;
+}
+
+export interface Verification extends KycRejection {
   readonly id: string;
   readonly status: 'pending' | 'approved' | 'rejected';
-  readonly reason: string | null;
   readonly qr_payload: string;
   readonly created_at: string;
   readonly completed_at: string | null;
 }
 
-export interface KycState {
+export interface KycState extends KycRejection {
   readonly status: KycStatus;
-  readonly reason: string | null;
   readonly verification: Verification | null;
 }
 

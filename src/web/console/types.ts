@@ -29,10 +29,22 @@ export interface Cardholder {
 export interface KycItem {
   readonly id: string;
   readonly status: 'pending' | 'approved' | 'rejected';
+  /** A reason code (KycReason's); null unless rejected. */
   readonly reason: string | null;
+  readonly internal_note: string | null;
+  /** A rejection from before the reason codes: the free text the cardholder was shown. */
+  readonly legacy_reason_text: string | null;
   readonly cardholder: Cardholder;
   readonly created_at: string;
   readonly completed_at: string | null;
+}
+
+/** A reason a verification may be rejected with (GET /operator/kyc/reasons), and what the cardholder is told. */
+export interface KycReason {
+  readonly code: string;
+  readonly title: Bilingual;
+  readonly can_resubmit: boolean;
+  readonly cardholder: { readonly reason: string; readonly reason_text: Bilingual; readonly next_step: Bilingual };
 }
 
 export interface TopUpItem {

@@ -2,12 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, newIdempotencyKey } from '../api.ts';
 import { useApp } from '../context.ts';
 import { QrCode } from '../qr-code.tsx';
-import type { KycState, Verification } from '../types.ts';
+import type { BilingualText, KycState, Verification } from '../types.ts';
 import { Message, SandboxHint, Section, usePolling, useAction } from '../ui.tsx';
 
 /** Real-name verification: start the face scan (a QR code for Alipay), then its status, updated live. */
 export function KycScreen() {
-  const { t, me, refreshMe, go } = useApp();
+  const { t, lang, me, refreshMe, go } = useApp();
   const [state, setState] = useState<KycState | null>(null);
   const action = useAction();
 
@@ -26,11 +26,12 @@ export function KycScreen() {
     action.run(async () => {
       const verification = await call<Verification>('POST', '/issuer/v1/kyc', { idempotencyKey: newIdempotencyKey() });
       focusScan.current = true;
-      setState({ status: 'pending', reason: null, verification });
+      setState({ status: 'pending', reason: null, reason_text: null, next_step: null, can_resubmit: null, verification });
       await refreshMe();
     });
 
   const status = state?.status ?? null;
+  const say = (text: BilingualText) => (lang === 'en' ? text.en : text.zh);
   useEffect(() => {
     if (!focusScan.current || scanHeading.current === null) return;
     focusScan.current = false;
@@ -71,12 +72,23 @@ export function KycScreen() {
           </button>
         </>
       ) : null}
-      {status === 'rejected' ? (
+      {status === 'rejected' && state !== null ? (
         <>
-          <Message id="kyc-message" text={t('kycRejected', { reason: state?.reason ?? '' })} kind="error" />
-          <button type="button" class="primary" id="kyc-start" onClick={start} disabled={action.busy}>
-            {t('kycRetry')}
-          </button>
+          {/* The issuer words the reason and the next step in both languages; the app shows the one it speaks. */}
+          <Message id="kyc-message" text={t('kycRejected', { reason: state.reason_text === null ? '' : say(state.reason_text) })} kind="error" />
+          {state.next_step !== null ? (
+            <p id="kyc-next-step">
+              <strong>{t('kycNextStep')}</strong>
+              {t('labelColon')}
+              {say(state.next_step)}
+            </p>
+          ) : null}
+          {/* Some reasons allow no new verification (the next step says whom to contact instead). */}
+          {state.can_resubmit !== false ? (
+            <button type="button" class="primary" id="kyc-start" onClick={start} disabled={action.busy}>
+              {t('kycRetry')}
+            </button>
+          ) : null}
         </>
       ) : null}
       <Message text={action.error} kind="error" />

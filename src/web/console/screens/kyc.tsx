@@ -4,13 +4,17 @@ import { useConsole } from '../context.ts';
 import { listPath, usePagedList } from '../paged-list.ts';
 import { refusal, Said, useMessage } from '../said.tsx';
 import { named } from '../strings.ts';
-import type { KycItem } from '../types.ts';
+import type { KycItem, KycReason } from '../types.ts';
 import { Badge, focusById, ListFooter, Phrase, StatusFilter, Time } from '../ui.tsx';
 
 const STATUSES = ['pending', 'approved', 'rejected'] as const;
 const TONE = { pending: 'wait', approved: 'good', rejected: 'bad' } as const;
 
-/** The KYC queue: pending verifications first; approve, or reject with a reason the cardholder reads. */
+/**
+ * The KYC queue: pending verifications first; approve, or reject with a
+ * reason code — the form shows what the cardholder will be told for it, and
+ * takes an internal note the cardholder never sees.
+ */
 export function KycScreen() {
   const { t, lang } = useConsole();
   const [status, setStatus] = useState('pending');
@@ -19,8 +23,22 @@ export function KycScreen() {
   const message = useMessage();
   const [rejecting, setRejecting] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const reason = useRef<HTMLTextAreaElement>(null);
+  const reason = useRef<HTMLSelectElement>(null);
+  const note = useRef<HTMLTextAreaElement>(null);
+  const [chosen, setChosen] = useState('');
   const [reasonMissing, setReasonMissing] = useState(false);
+  // The reasons and their words come from the issuer, the one place they are kept; read once per visit.
+  const [reasons, setReasons] = useState<readonly KycReason[] | null>(null);
+  const loadReasons = async () => {
+    const answer = await api<{ data: KycReason[] }>('GET', `${ISSUER}/operator/kyc/reasons`);
+    if (answer.ok) setReasons(answer.body.data);
+    return answer.ok;
+  };
+  useEffect(() => {
+    void loadReasons();
+  }, []);
+  const reasonOf = (code: string) => reasons?.find((r) => r.code === code);
+  const titleOf = (code: string) => reasonOf(code)?.title[lang] ?? code;
 
   // "Reject…" opens the reason's field: the keyboard goes straight into it.
   useEffect(() => {
@@ -30,7 +48,9 @@ export function KycScreen() {
   const startRejecting = (item: KycItem) => {
     message.clear();
     setReasonMissing(false);
+    setChosen('');
     setRejecting(item.id);
+    if (reasons === null) void loadReasons().then((ok) => (ok ? undefined : message.show('error', (t) => t('reasonsUnavailable'))));
   };
 
   const stopRejecting = (item: KycItem) => {
@@ -51,22 +71,28 @@ export function KycScreen() {
   };
 
   const reject = async (item: KycItem) => {
-    const why = reason.current?.value.trim() ?? '';
-    if (why === '') {
+    const code = reason.current?.value ?? '';
+    if (code === '') {
       setReasonMissing(true);
       reason.current?.focus();
       return message.show('error', (t) => t('enterReason'));
     }
+    const internalNote = note.current?.value.trim() ?? '';
     setBusy(true);
-    const answer = await api<unknown>('POST', `${ISSUER}/operator/kyc/${encodeURIComponent(item.id)}/reject`, { reason: why });
+    const answer = await api<unknown>('POST', `${ISSUER}/operator/kyc/${encodeURIComponent(item.id)}/reject`, {
+      reason: code,
+      ...(internalNote === '' ? {} : { internal_note: internalNote }),
+    });
     setBusy(false);
     focusById('kyc-title');
     if (!answer.ok) return message.show('error', refusal(answer));
     setRejecting(null);
     setReasonMissing(false);
-    message.show('ok', (t) => t('kycRejected', { phone: item.cardholder.phone, reason: why }));
+    const picked = reasonOf(code);
+    message.show('ok', (t, lang) => t('kycRejected', { phone: item.cardholder.phone, reason: picked?.title[lang] ?? code }));
     list.reload();
   };
+  const told = reasonOf(chosen);
 
   return (
     <section class="panel" aria-labelledby="kyc-title">
@@ -107,7 +133,9 @@ export function KycScreen() {
             <p class="meta mono">
               {item.id} · {item.cardholder.id}
             </p>
-            {item.reason ? <p>{t('reasonShown', { reason: item.reason })}</p> : null}
+            {item.reason ? <p>{t('reasonShown', { reason: titleOf(item.reason) })}</p> : null}
+            {item.legacy_reason_text ? <p>{t('legacyReasonShown', { text: item.legacy_reason_text })}</p> : null}
+            {item.internal_note ? <p class="note">{t('noteShown', { note: item.internal_note })}</p> : null}
             {item.status === 'pending' && rejecting !== item.id ? (
               <div class="actions">
                 <button type="button" class="primary" data-action="approve" aria-describedby={`kyc-${item.id}-who`} disabled={busy} onClick={() => void approve(item)}>
@@ -121,7 +149,41 @@ export function KycScreen() {
             {rejecting === item.id ? (
               <form class="reject" noValidate onSubmit={(event) => (event.preventDefault(), void reject(item))}>
                 <label for={`reject-${item.id}`}>{t('rejectReason')}</label>
-                <textarea id={`reject-${item.id}`} ref={reason} rows={2} maxLength={500} required aria-invalid={reasonMissing ? 'true' : undefined} aria-describedby={reasonMissing ? 'kyc-message' : undefined} />
+                <select
+                  id={`reject-${item.id}`}
+                  ref={reason}
+                  required
+                  value={chosen}
+                  onChange={(event) => {
+                    setChosen(event.currentTarget.value);
+                    setReasonMissing(false);
+                  }}
+                  aria-invalid={reasonMissing ? 'true' : undefined}
+                  aria-describedby={reasonMissing ? 'kyc-message' : told ? `reject-${item.id}-told` : undefined}
+                >
+                  <option value="">{t('chooseReason')}</option>
+                  {(reasons ?? []).map((r) => (
+                    <option key={r.code} value={r.code}>
+                      {r.title[lang]}
+                    </option>
+                  ))}
+                </select>
+                {/* What the cardholder will read for this reason, before it is sent (in the operator's language). */}
+                {told ? (
+                  <div class="told" id={`reject-${item.id}-told`}>
+                    <p>{t('cardholderTold')}</p>
+                    <blockquote>
+                      <p>{told.cardholder.reason_text[lang]}</p>
+                      <p>{told.cardholder.next_step[lang]}</p>
+                    </blockquote>
+                    <p class="note">{told.can_resubmit ? t('mayResubmit') : t('mayNotResubmit')}</p>
+                  </div>
+                ) : null}
+                <label for={`reject-${item.id}-note`}>{t('internalNote')}</label>
+                <textarea id={`reject-${item.id}-note`} ref={note} rows={2} maxLength={500} aria-describedby={`reject-${item.id}-note-help`} />
+                <p class="note" id={`reject-${item.id}-note-help`}>
+                  {t('internalNoteHelp')}
+                </p>
                 <div class="actions">
                   <button type="submit" class="danger" data-action="reject-confirm" disabled={busy}>
                     {t('rejectConfirm')}

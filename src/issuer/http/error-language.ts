@@ -46,7 +46,7 @@ const GENERIC_ZH: Readonly<Record<string, string>> = {
   authentication_required: '请先登录；登录已失效时请重新登录。',
   permission_denied: '无权进行此操作。',
   csrf_token_invalid: '此页面已过期（缺少防伪造令牌），请刷新后重试。',
-  session_cookie_ambiguous: '浏览器发送了两个本页面的会话 Cookie（可能是其他网站设置的），两个都已清除，请重新登录。',
+  session_cookie_ambiguous: '浏览器发送了两个本页面的会话（可能有一个是其他网站设置的），两个都已清除，请重新登录。',
   resource_missing: '找不到该对象。',
   resource_conflict: '请求与对象的当前状态冲突。',
   parameter_invalid: '参数无效。',

@@ -258,7 +258,7 @@ async function measured(servers: Server[], postgres: { url: string; targets: Tar
   const tallyAfter = await tally(servers);
   // Counted over every request answered in the window, failed ones included: a failure costs statements too.
   const requests = result.ok + result.errors;
-  const perPayment = (field: 'statements' | 'transactions' | 'commits') =>
+  const perPayment = (field: keyof Tally) =>
     tallyBefore && tallyAfter && requests > 0 && tallyAfter[field] !== null && tallyBefore[field] !== null ? round((tallyAfter[field]! - tallyBefore[field]!) / requests, 2) : null;
   return {
     ...result,
@@ -269,24 +269,30 @@ async function measured(servers: Server[], postgres: { url: string; targets: Tar
     transactions_per_payment: perPayment('transactions'),
     // Physical COMMITs (SQLite: WAL fsyncs, each carrying a commit group; an older checkout may not count them).
     commits_per_payment: perPayment('commits'),
+    // PostgreSQL's fused transactions (platform/db/fused-transactions.ts): transactions carried in a group, groups, groups run again alone.
+    fused_transactions_per_payment: perPayment('fusedMembers'),
+    fused_groups_per_payment: perPayment('fusedGroups'),
+    abandoned_groups_per_payment: perPayment('fusionsAbandoned'),
     ...(locks ? { postgres_lock_wait_share: locks } : {}),
     ...(profile ? { profile } : {}),
   };
 }
 
 /** Statements and transactions run so far by all the servers; null when one does not count them (an older checkout). */
-async function tally(servers: Server[]): Promise<{ statements: number; transactions: number; commits: number | null } | null> {
-  let statements = 0;
-  let transactions = 0;
-  let commits: number | null = 0;
+/** Counts a server keeps (statement-tally.ts); null where an older checkout does not count one. */
+type Tally = Record<'statements' | 'transactions' | 'commits' | 'fusedMembers' | 'fusedGroups' | 'fusionsAbandoned', number | null>;
+
+async function tally(servers: Server[]): Promise<Tally | null> {
+  const sum: Tally = { statements: 0, transactions: 0, commits: 0, fusedMembers: 0, fusedGroups: 0, fusionsAbandoned: 0 };
   for (const server of servers) {
-    const counts = (await server.ask('tally')) as { statements: number; transactions: number; commits: number | null } | null;
+    const counts = (await server.ask('tally')) as Partial<Tally> | null;
     if (counts === null) return null;
-    statements += counts.statements;
-    transactions += counts.transactions;
-    commits = commits === null || counts.commits === null ? null : commits + counts.commits;
+    for (const field of Object.keys(sum) as (keyof Tally)[]) {
+      const value = counts[field];
+      sum[field] = sum[field] === null || value === null || value === undefined ? null : sum[field]! + value;
+    }
   }
-  return { statements, transactions, commits };
+  return sum;
 }
 
 /** Stops the servers' profilers; summarizes the first server's profile (the files keep all of them). */

@@ -83,7 +83,7 @@ async function answerCommands(sourceRoot: string): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, argument] = line.trim().split(' ');
     if (command === 'tally') {
-      answer(tally ? { statements: tally.statements, transactions: tally.transactions, commits: tally.commits ?? null } : null);
+      answer(tally ? { statements: tally.statements, transactions: tally.transactions, commits: tally.commits ?? null, fusedMembers: tally.fusedMembers ?? null, fusedGroups: tally.fusedGroups ?? null, fusionsAbandoned: tally.fusionsAbandoned ?? null } : null);
     } else if (command === 'profile-start') {
       await session.post('Profiler.enable');
       await session.post('Profiler.setSamplingInterval', { interval: 200 });

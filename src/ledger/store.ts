@@ -1,4 +1,5 @@
 import { placeholders, RetryableConflict, type Sql, type Tx } from '../platform/db/database.ts';
+import { claimLockedRows, ROWS_CLAIMED_BY_CALLER } from '../platform/db/fused-transactions.ts';
 import type { AccountRow, TransferRow } from './rows.ts';
 import { ENTRY_COLUMNS, entriesAppliedAtWrite, transferChanges, unappliedTailJoin, type EntryValues } from './entries.ts';
 import { journalInsert } from './journal.ts';
@@ -117,7 +118,7 @@ export async function lockLimitedAccounts(tx: Tx, ids: readonly string[]): Promi
     const list = placeholders(chunk.length);
     rows.push(
       ...(await tx.all<AccountRow>(
-        `WITH locked AS (
+        `${ROWS_CLAIMED_BY_CALLER} WITH locked AS (
            SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ${list} AND (flags & ${LIMIT_FLAGS}) <> 0 ORDER BY id FOR UPDATE
          )
          SELECT * FROM locked
@@ -127,6 +128,7 @@ export async function lockLimitedAccounts(tx: Tx, ids: readonly string[]): Promi
       )),
     );
   }
+  claimLimited(tx, rows);
   return rows;
 }
 
@@ -156,14 +158,24 @@ async function lockAndReadInOneTrip(
   const sorted = [...accountIds].sort();
   const list = placeholders(sorted.length);
   const row = await tx.get<{ accounts: AccountRow[] | null; transfers: TransferRow[] | null }>(
-    `WITH locked AS (
+    `${ROWS_CLAIMED_BY_CALLER} WITH locked AS (
        SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN ${list} AND (flags & ${LIMIT_FLAGS}) <> 0 ORDER BY id FOR UPDATE
      ), unlocked AS (${openWithTail(list)})
      SELECT (SELECT json_agg(a) FROM (SELECT * FROM locked UNION ALL SELECT * FROM unlocked) AS a) AS accounts,
             (SELECT json_agg(t) FROM (SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN ${placeholders(transferIds.length)}) AS t) AS transfers`,
     [...sorted, ...sorted, ...sorted, ...transferIds],
   );
+  claimLimited(tx, row?.accounts ?? []);
   return { accounts: row?.accounts ?? [], transfers: row?.transfers ?? [] };
+}
+
+/**
+ * A transaction fused with others on PostgreSQL shares their locks
+ * (platform/db/fused-transactions.ts): the limited accounts it locked are
+ * claimed for it alone, and the group gives way if another member holds one.
+ */
+function claimLimited(tx: Tx, accounts: readonly AccountRow[]): void {
+  claimLockedRows(tx, 'ledger_accounts', accounts.filter((account) => (Number(account.flags) & LIMIT_FLAGS) !== 0).map((account) => account.id));
 }
 
 /**

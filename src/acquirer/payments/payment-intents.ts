@@ -25,6 +25,14 @@ import type { AutomaticPaymentMethods } from './automatic-payment-methods.ts';
 import type { RiskRule } from '../risk/rule-types.ts';
 
 /**
+ * The confirm path's transactions may run fused with other requests' on
+ * PostgreSQL (issue 15, platform/db/fused-transactions.ts): each locks its
+ * intent FOR UPDATE, inserts its own new rows, and changes its idempotency
+ * key by compare-and-set.
+ */
+const FUSABLE = { fuse: true } as const;
+
+/**
  * Payment intents: create, confirm (authorize, and capture at once unless
  * `capture_method=manual`), capture (all or `amount_to_capture`; the rest is
  * released), cancel (releases the hold), as Stripe's state machine:
@@ -106,7 +114,7 @@ export class PaymentIntents {
       const endpoints = await enabledWebhookEndpoints(tx, merchant.id);
       const created = await this.#announce(tx, merchant.id, input, nowMs, endpoints);
       return this.#openConfirm(tx, merchant, created.pi, confirmInput, nowMs, recovery, { pm: created.pm, endpoints });
-    });
+    }, FUSABLE);
     return this.#finishConfirm(merchant, opened.pi.id, confirmInput, opened, nowMs, recovery);
   }
 
@@ -212,7 +220,10 @@ export class PaymentIntents {
   }
 
   async confirm(merchant: Merchant, id: string, input: ConfirmInput, nowMs: number, recovery: Recovery = NO_RECOVERY): Promise<PaymentIntent> {
-    const opened = await this.deps.db.transaction(async (tx) => this.#openConfirm(tx, merchant, await requirePaymentIntent(tx, merchant.id, id, { lock: true }), input, nowMs, recovery));
+    const opened = await this.deps.db.transaction(
+      async (tx) => this.#openConfirm(tx, merchant, await requirePaymentIntent(tx, merchant.id, id, { lock: true }), input, nowMs, recovery),
+      FUSABLE,
+    );
     return this.#finishConfirm(merchant, id, input, opened, nowMs, recovery);
   }
 
@@ -367,7 +378,7 @@ export class PaymentIntents {
       const known = booked.balanceTransactionId === null ? attempted : { ...attempted, balanceTransactionId: booked.balanceTransactionId };
       await this.#chargeAndIntentEvents(tx, charge, 'charge.succeeded', pi, 'payment_intent.succeeded', nowMs, known, endpoints);
       return pi;
-    });
+    }, FUSABLE);
     if (pi.status === 'requires_payment_method' && pi.latestChargeId === opened.charge.id && settled.decline !== null) {
       throw await this.#declineFor(pi, settled.charge, settled.decline);
     }

@@ -239,7 +239,8 @@ export class TestBank implements IssuerEndpoint {
       const response = respond(message, auth);
       await ownRecorder?.record(tx, response);
       return response;
-    });
+      // Fusable on PostgreSQL (fused-transactions.ts): it locks its authorization FOR UPDATE and inserts its own rows.
+    }, { fuse: true });
   }
 
   async #answerFollowUp(tx: Tx, request: FollowUpRequest): Promise<{ message: TestBankMessageRow; auth: TestBankAuthorizationRow | undefined }> {

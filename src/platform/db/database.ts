@@ -59,6 +59,15 @@ export interface TransactionOptions {
    * transaction, so the queued work is decided while the disk syncs.
    */
   readonly moreQueued?: () => boolean;
+  /**
+   * On PostgreSQL, may run together with other requests' fusable
+   * transactions in one physical transaction, their inserts merged
+   * (`fused-transactions.ts`, issue 15). Only for a transaction every row of
+   * whose changes it inserts, locks `FOR UPDATE`, or changes by one
+   * compare-and-set or increment statement. SQLite ignores it: its
+   * transactions already share commits.
+   */
+  readonly fuse?: boolean;
 }
 
 export interface Database extends Sql {

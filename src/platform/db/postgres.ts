@@ -2,11 +2,15 @@ import pg from 'pg';
 import type { Compilable } from 'kysely';
 import { createBuilder } from './builder.ts';
 import { isReadOnly, type Database, type Row, type Sql, type TransactionOptions, type Tx } from './database.ts';
+import { TransactionFusion } from './fused-transactions.ts';
 import { withRetries } from './retry.ts';
 import { countCommit, countStatement, countTransaction } from './statement-tally.ts';
 import { StatementCache } from './statement-cache.ts';
 
 const DEFAULT_POOL_SIZE = 10;
+/** Fused groups running at once, and members a group carries at most (fused-transactions.ts). */
+const DEFAULT_FUSION_GROUPS = 2;
+const DEFAULT_FUSION_MEMBERS = 16;
 const PREPARED_NAME_LIMIT = 2_000;
 const INT8_OID = 20;
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -31,6 +35,8 @@ export class PostgresDatabase implements Database {
   readonly description: string;
   readonly schema: string | null;
   readonly #pool: pg.Pool;
+  /** Groups of fusable transactions (issue 15); null when switched off (`CARDLANE_PG_FUSION=0`). */
+  readonly fusion: TransactionFusion | null;
   #schemaReady: Promise<void> | null = null;
 
   constructor(options: PostgresOptions) {
@@ -54,6 +60,21 @@ export class PostgresDatabase implements Database {
     });
     // An idle client that errors (server restart) must not crash the process.
     this.#pool.on('error', () => undefined);
+    const fusionGroups = Number(process.env.CARDLANE_PG_FUSION ?? DEFAULT_FUSION_GROUPS);
+    this.fusion =
+      fusionGroups > 0
+        ? new TransactionFusion(
+            async () => {
+              const client = await this.#pool.connect();
+              return {
+                send: (sql, params, numbered) => runQuery(client, numbered ? sql : toPostgres(sql), params),
+                control: (sql) => client.query(sql),
+                release: (broken) => client.release(broken),
+              };
+            },
+            { maxGroups: fusionGroups, maxMembers: Number(process.env.CARDLANE_PG_FUSION_MEMBERS ?? DEFAULT_FUSION_MEMBERS) },
+          )
+        : null;
     const safe = new URL(url);
     safe.password = '';
     this.description = `postgres ${safe.host}${safe.pathname}${this.schema ? ` (schema ${this.schema})` : ''}`;
@@ -120,6 +141,7 @@ export class PostgresDatabase implements Database {
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (options.fuse === true && this.fusion !== null) return this.fusion.run(fn, (alone) => this.transaction(alone, { ...options, fuse: false }));
     return withRetries(async () => {
       countTransaction();
       const client = await this.#pool.connect();

@@ -17,9 +17,13 @@ export interface StatementTally {
   commits: number;
   /** The statements' SQL in order, while `record` is switched on; null otherwise. */
   recorded: string[] | null;
+  /** PostgreSQL's fused transactions (fused-transactions.ts): groups committed, the transactions they carried, groups rolled back to run alone. */
+  fusedGroups: number;
+  fusedMembers: number;
+  fusionsAbandoned: number;
 }
 
-export const statementTally: StatementTally = { statements: 0, transactions: 0, commits: 0, recorded: null };
+export const statementTally: StatementTally = { statements: 0, transactions: 0, commits: 0, recorded: null, fusedGroups: 0, fusedMembers: 0, fusionsAbandoned: 0 };
 
 export function countStatement(sql: string): void {
   statementTally.statements += 1;
@@ -32,6 +36,15 @@ export function countTransaction(): void {
 
 export function countCommit(): void {
   statementTally.commits += 1;
+}
+
+/** A fused group committed, carrying `members` transactions; or (members 0) one was abandoned and its members run alone. */
+export function countFusion(members: number): void {
+  if (members === 0) statementTally.fusionsAbandoned += 1;
+  else {
+    statementTally.fusedGroups += 1;
+    statementTally.fusedMembers += members;
+  }
 }
 
 /** Counts (and records) what `fn` makes this process run. Background work running meanwhile counts too: run it where there is none. */
